@@ -1,0 +1,103 @@
+"""`dun` entry point: parse arguments, open the book, run one command, print one line on error.
+
+Command modules register their sub-commands through ``register(subparsers)``:
+``cli.book_cmds`` (init, demo, import, export, pay, note, client, check, restore),
+``cli.collect_cmds`` (agenda, report, promise, dispute, plan),
+``cli.publish_cmds`` (publish, mail). ``dun`` with no command opens the terminal app.
+Imports are kept lazy so a quick command does not pay for Textual, Jinja or WeasyPrint.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from receivables.errors import DunError
+
+COMMAND_MODULES = ("cli.book_cmds", "cli.collect_cmds", "cli.publish_cmds")
+
+
+def default_book_dir() -> Path:
+    env = os.environ.get("DUN_BOOK")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("dun", appauthor=False)) / "book"
+
+
+def book_dir(args: argparse.Namespace) -> Path:
+    return Path(args.book).expanduser() if getattr(args, "book", None) else default_book_dir()
+
+
+def on_date(args: argparse.Namespace) -> date:
+    """The date the command acts on: --on, else today (read here, at the edge, only)."""
+    value = getattr(args, "on", None)
+    return value if value is not None else date.today()
+
+
+def iso_date(text: str) -> date:
+    from receivables.dates import parse_date
+
+    try:
+        return parse_date(text, "--on")
+    except DunError as e:
+        raise argparse.ArgumentTypeError(e.problem.message + "; e.g. 2026-03-31") from None
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 1 (argparse's default is 2 + usage)
+        raise DunError(message, self.prog, f"see '{self.prog} --help'")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--book", metavar="DIR", help="the book folder (default: $DUN_BOOK, else your user data folder)")
+    parser = _Parser(
+        prog="dun",
+        description="Credit control for a small B2B firm. With no command, opens the terminal app.",
+        parents=[common],
+    )
+    parser.add_argument("--on", type=iso_date, metavar="DATE", help="the date to act on (default: today)")
+    parser.add_argument("--read-only", action="store_true", help="open the app without writing")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+            continue
+        module.register(sub, common)
+    return parser
+
+
+def run_app(args: argparse.Namespace) -> int:
+    from tui.app import run
+
+    return run(book_dir(args), on=getattr(args, "on", None), read_only=getattr(args, "read_only", False))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        handler = getattr(args, "handler", None)
+        code = handler(args) if handler else run_app(args)
+        return int(code or 0)
+    except DunError as e:
+        print(f"dun: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("dun: interrupted; nothing more was written", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

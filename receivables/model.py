@@ -1,0 +1,210 @@
+"""Immutable typed records of the book.
+
+Every record is a frozen dataclass. Amounts are ``Decimal`` already rounded to the
+currency's minor unit and always travel with a currency code. Nothing derived is stored:
+balances, statuses and days overdue come from :mod:`receivables.ledger`.
+Activities are append-only: a correction is a new activity whose ``corrects`` names the
+one it corrects.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Literal, Mapping
+
+CHANNELS = ("email", "phone", "letter", "sms", "meeting", "other")
+Channel = Literal["email", "phone", "letter", "sms", "meeting", "other"]
+DIRECTIONS = ("out", "in")
+ADJUSTMENT_KINDS = ("credit_note", "write_off", "adjustment")
+CALL_OUTCOMES = ("reached", "no_answer", "voicemail", "wrong_number")
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    role: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CreditCheck:
+    date: date
+    source: str
+    rating: str
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    id: str
+    name: str
+    currency: str
+    terms_days: int
+    contacts: tuple[Contact, ...] = ()
+    address: str = ""  # billing address, lines separated by newlines
+    credit_limit: Decimal | None = None  # in the client's currency; None = no limit
+    credit_check: CreditCheck | None = None
+    locale: str = ""  # empty: the policy's default
+    tags: tuple[str, ...] = ()
+    hold: bool = False
+    hold_reason: str = ""
+
+    @property
+    def email(self) -> str:
+        return next((c.email for c in self.contacts if c.email), "")
+
+    @property
+    def phone(self) -> str:
+        return next((c.phone for c in self.contacts if c.phone), "")
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceLine:
+    description: str
+    quantity: Decimal
+    unit_amount: Decimal
+    amount: Decimal  # quantity x unit_amount, rounded half-up
+
+
+@dataclass(frozen=True, slots=True)
+class Invoice:
+    number: str
+    client: str
+    issued: date
+    due: date
+    currency: str
+    amount: Decimal  # total owed, tax included
+    tax: Decimal = Decimal(0)
+    lines: tuple[InvoiceLine, ...] = ()
+    reference: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    invoice: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    id: str
+    date: date
+    client: str
+    amount: Decimal
+    currency: str
+    method: str = ""
+    reference: str = ""
+    allocations: tuple[Allocation, ...] = ()  # the rest stays as client credit
+
+    @property
+    def unallocated(self) -> Decimal:
+        return self.amount - sum((a.amount for a in self.allocations), Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    """A credit note, write-off or adjustment.
+
+    ``amount`` is positive and reduces what the client owes (on ``invoice`` if given,
+    otherwise it is client credit); an ``adjustment`` may be negative to increase it.
+    """
+
+    id: str
+    kind: str  # one of ADJUSTMENT_KINDS
+    date: date
+    client: str
+    amount: Decimal
+    currency: str
+    invoice: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """One entry of the append-only follow-up log."""
+
+    id: str
+    date: date
+    client: str
+    channel: str  # one of CHANNELS
+    direction: str = "out"  # "out" (we contacted them) or "in"
+    step: str | None = None  # the policy step this activity carries out
+    invoices: tuple[str, ...] = ()
+    outcome: str = ""  # free text or one of CALL_OUTCOMES, "sent", "snoozed", "skipped", ...
+    body: str = ""  # Markdown
+    corrects: str | None = None  # id of the activity this one corrects
+    snooze_until: date | None = None  # with outcome "snoozed": hide the action until then
+    internal: bool = True  # internal notes are published only if the policy says so
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseToPay:
+    id: str
+    client: str
+    made: date
+    amount: Decimal
+    currency: str
+    by: date
+    invoices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Installment:
+    due: date
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentPlan:
+    id: str
+    client: str
+    created: date
+    currency: str
+    invoices: tuple[str, ...]
+    installments: tuple[Installment, ...]
+    cancelled: date | None = None
+
+    @property
+    def total(self) -> Decimal:
+        return sum((i.amount for i in self.installments), Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class Dispute:
+    id: str
+    invoice: str
+    client: str
+    reason: str
+    opened: date
+    resolved: date | None = None
+    resolution: str = ""
+
+
+def _frozen(d: Mapping | None) -> Mapping:
+    return MappingProxyType(dict(d or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class Book:
+    """Everything the owner has recorded, as immutable records.
+
+    ``clients`` and ``invoices`` are keyed by id / number; the other collections are
+    tuples in the order they were recorded. ``partial`` is true when the book was loaded
+    for a subset of clients only (see ``store``).
+    """
+
+    clients: Mapping[str, Client] = field(default_factory=dict)
+    invoices: Mapping[str, Invoice] = field(default_factory=dict)
+    payments: tuple[Payment, ...] = ()
+    adjustments: tuple[Adjustment, ...] = ()
+    activities: tuple[Activity, ...] = ()
+    promises: tuple[PromiseToPay, ...] = ()
+    plans: tuple[PaymentPlan, ...] = ()
+    disputes: tuple[Dispute, ...] = ()
+    partial: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "clients", _frozen(self.clients))
+        object.__setattr__(self, "invoices", _frozen(self.invoices))

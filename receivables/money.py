@@ -1,0 +1,168 @@
+"""Money: a Decimal amount with an ISO 4217 currency code.
+
+Rules (the README repeats them):
+- amounts are ``Decimal`` and are stored as strings; no float ever holds an amount;
+- text is parsed strictly (:func:`parse_amount`): ASCII digits, an optional ``.`` and at
+  most as many decimals as the currency has; no signs unless asked for, no exponents,
+  grouping, currency symbols, ``NaN`` or ``Infinity``;
+- rounding is half-up to the currency's minor unit (:func:`round_money`) and happens at
+  the documented points: interest once at the end of its calculation, installment splits,
+  and before anything is stored or formatted.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from .errors import DunError
+
+# ISO 4217 active codes by number of minor-unit digits (list one, 2024 edition).
+_ZERO = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
+_THREE = "BHD IQD JOD KWD LYD OMR TND"
+_FOUR = "CLF UYW"
+_TWO = (
+    "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BOV BRL BSD BTN "
+    "BWP BYN BZD CAD CDF CHE CHF CHW CNY COP COU CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB "
+    "EUR FJD FKP GBP GEL GHS GIP GMD GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR JMD KES KGS "
+    "KHR KPW KYD KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN "
+    "MXV MYR MZN NAD NGN NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD "
+    "SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TOP TRY TTD TWD TZS "
+    "UAH USD USN UYU UZS VED VES WST XCD XCG YER ZAR ZMW ZWG"
+)
+MINOR_UNITS: dict[str, int] = {
+    **{c: 0 for c in _ZERO.split()},
+    **{c: 2 for c in _TWO.split()},
+    **{c: 3 for c in _THREE.split()},
+    **{c: 4 for c in _FOUR.split()},
+}
+
+_AMOUNT_RE = re.compile(r"(-)?([0-9]+)(?:\.([0-9]+))?", re.ASCII)
+ZERO = Decimal(0)
+
+
+def check_currency(code: str, where: str = "currency") -> str:
+    """Return the code if it is a known ISO 4217 code, else raise a user error."""
+    if not isinstance(code, str) or code not in MINOR_UNITS:
+        raise DunError(
+            f"unknown currency {code!r}",
+            where,
+            "use an ISO 4217 code such as GBP, EUR or USD",
+        )
+    return code
+
+
+def minor_units(currency: str) -> int:
+    return MINOR_UNITS[check_currency(currency)]
+
+
+def quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
+def round_money(amount: Decimal, currency: str) -> Decimal:
+    """Round half-up to the currency's minor unit."""
+    return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+def parse_amount(
+    text: str,
+    currency: str,
+    where: str = "amount",
+    *,
+    allow_negative: bool = False,
+    allow_zero: bool = False,
+) -> Decimal:
+    """Parse an amount strictly; the result is quantized to the currency's minor unit.
+
+    Accepts ``123``, ``123.4``, ``123.45`` (for a 2-decimal currency); refuses ``12,50``,
+    ``£10``, ``1e3``, ``1_000``, ``NaN``, ``Infinity``, non-ASCII digits, blanks and more
+    decimals than the currency has.
+    """
+    places = minor_units(currency)
+    raw = text if isinstance(text, str) else str(text)
+    m = _AMOUNT_RE.fullmatch(raw.strip())
+    if not m:
+        raise DunError(
+            f"{raw!r} is not an amount",
+            where,
+            "write plain digits with an optional '.' and decimals, e.g. 1234.50",
+        )
+    sign, whole, frac = m.groups()
+    if sign and not allow_negative:
+        raise DunError(f"{raw!r} is negative", where, "amounts must be positive")
+    if frac is not None and len(frac) > places:
+        raise DunError(
+            f"{raw!r} has more decimals than {currency} allows ({places})",
+            where,
+            f"round it to {places} decimal place{'s' if places != 1 else ''}",
+        )
+    if len(whole) > 15:
+        raise DunError(f"{raw!r} is too large", where, "amounts are limited to 15 digits")
+    value = Decimal(raw.strip())
+    if value == 0 and not allow_zero:
+        raise DunError(f"{raw!r} is zero", where, "enter an amount greater than zero")
+    return value.quantize(quantum(currency))
+
+
+def amount_from_store(text: str, currency: str) -> Decimal:
+    """Read an amount the store wrote (already validated); still refuses non-finite values."""
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, TypeError, ValueError):
+        raise DunError(f"bad stored amount {text!r}", "book", "run 'dun check'") from None
+    if not value.is_finite():
+        raise DunError(f"bad stored amount {text!r}", "book", "run 'dun check'")
+    return value.quantize(quantum(currency))
+
+
+def to_text(amount: Decimal, currency: str) -> str:
+    """The canonical stored/JSON form: plain digits, exactly the currency's decimals."""
+    return format(round_money(amount, currency), "f")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Money:
+    """An amount in one currency. Arithmetic refuses to mix currencies."""
+
+    currency: str
+    amount: Decimal
+
+    @classmethod
+    def of(cls, amount: Decimal | int | str, currency: str) -> "Money":
+        if isinstance(amount, float):  # pragma: no cover - defensive
+            raise TypeError("Money never takes a float")
+        return cls(check_currency(currency), round_money(Decimal(amount), currency))
+
+    @classmethod
+    def zero(cls, currency: str) -> "Money":
+        return cls.of(0, currency)
+
+    def _same(self, other: "Money") -> None:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise ValueError(f"cannot combine {self.currency} and {other.currency}")
+
+    def __add__(self, other: "Money") -> "Money":
+        self._same(other)
+        return Money(self.currency, self.amount + other.amount)
+
+    def __sub__(self, other: "Money") -> "Money":
+        self._same(other)
+        return Money(self.currency, self.amount - other.amount)
+
+    def __neg__(self) -> "Money":
+        return Money(self.currency, -self.amount)
+
+    def __bool__(self) -> bool:
+        return bool(self.amount)
+
+    def rounded(self) -> "Money":
+        return Money(self.currency, round_money(self.amount, self.currency))
+
+    def text(self) -> str:
+        return to_text(self.amount, self.currency)
+
+    def __str__(self) -> str:
+        return f"{self.text()} {self.currency}"

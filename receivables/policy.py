@@ -1,0 +1,415 @@
+"""The firm's collection policy (``policy.toml``): load, validate, return typed settings.
+
+Numbers are read with ``tomllib.load(f, parse_float=Decimal)`` so no float ever holds a
+rate or an amount. Problems are returned as data (:class:`~receivables.errors.Problem`),
+each naming the file, the key and what is wrong; :func:`read_policy` raises the first.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .errors import DunError, Problem
+from .model import CHANNELS
+from .money import MINOR_UNITS
+
+REGIMES = ("none", "uk-late-payment", "eu-late-payment", "contract")
+ESCALATIONS = ("agency", "legal")
+PAPERS = ("A4", "Letter")
+
+
+@dataclass(frozen=True, slots=True)
+class Company:
+    name: str = "Your Company Ltd"
+    address: str = ""
+    email: str = ""
+    phone: str = ""
+    payment_instructions: str = ""
+    country: str = "GB"
+    owner: str = ""  # who signs the messages
+    tax_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Defaults:
+    terms_days: int = 30
+    currency: str = "GBP"
+    locale: str = "en_GB"
+
+
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    country: str = "GB"
+    subdivision: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LadderSettings:
+    min_gap_days: int = 7
+    tolerance: Decimal = Decimal("5")
+    promise_grace_days: int = 3
+    dispute_review_days: int = 14
+    plan_grace_days: int = 5
+    credit_review_days: int = 365
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    id: str
+    after_due_days: int
+    channel: str
+    template: str
+    min_overdue: Decimal | None = None
+    credit_hold: bool = False
+    required: bool = False
+    escalate: str | None = None  # "agency" | "legal"
+    title: str = ""  # a short label for screens; defaults to the id
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceRate:
+    start: date  # TOML key "from"
+    rate: Decimal  # percent
+
+
+@dataclass(frozen=True, slots=True)
+class InterestPolicy:
+    regime: str = "none"
+    margin: Decimal = Decimal("8")
+    annual_rate: Decimal = Decimal("0")
+    charge: bool = False
+    reference_rates: tuple[ReferenceRate, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BackupPolicy:
+    keep: int = 14
+
+
+@dataclass(frozen=True, slots=True)
+class PublishPolicy:
+    paper: str = "A4"
+    internal_notes: bool = False
+    statement_activities: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class MailPolicy:
+    sender: str = ""  # TOML key "from"
+    reply_to: str = ""
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_user: str = ""
+    starttls: bool = True
+    password_env: str = "DUN_SMTP_PASSWORD"
+    keyring_service: str = "dun"
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    company: Company = field(default_factory=Company)
+    defaults: Defaults = field(default_factory=Defaults)
+    calendar: Calendar = field(default_factory=Calendar)
+    ladder: LadderSettings = field(default_factory=LadderSettings)
+    steps: tuple[Step, ...] = ()
+    interest: InterestPolicy = field(default_factory=InterestPolicy)
+    backup: BackupPolicy = field(default_factory=BackupPolicy)
+    publish: PublishPolicy = field(default_factory=PublishPolicy)
+    mail: MailPolicy = field(default_factory=MailPolicy)
+    source: str = ""
+
+    def step(self, step_id: str) -> Step | None:
+        return next((s for s in self.steps if s.id == step_id), None)
+
+    def step_index(self, step_id: str) -> int:
+        for i, s in enumerate(self.steps):
+            if s.id == step_id:
+                return i
+        return -1
+
+
+# ---------------------------------------------------------------------------------------
+# validation
+
+
+class _Reader:
+    """Collects problems while reading one table of the TOML document."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+
+    def problem(self, key: str, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(message, f"{self.source}: {key}", hint))
+
+    def table(self, doc: dict, key: str, allowed: set[str]) -> dict:
+        value = doc.get(key, {})
+        if not isinstance(value, dict):
+            self.problem(key, "must be a table", f"write it as [{key}]")
+            return {}
+        for k in value:
+            if k not in allowed:
+                self.problem(f"{key}.{k}", "unknown key", f"known keys: {', '.join(sorted(allowed))}")
+        return value
+
+    def get(self, tbl: dict, prefix: str, key: str, kind: type | tuple, default: Any) -> Any:
+        if key not in tbl:
+            return default
+        value = tbl[key]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
+        if not ok:
+            names = " or ".join(_KIND_NAMES.get(k, k.__name__) for k in kinds)
+            self.problem(f"{prefix}{key}", f"must be {names}, not {value!r}")
+            return default
+        return value
+
+    def count(self, tbl: dict, prefix: str, key: str, default: int, minimum: int = 0) -> int:
+        value = self.get(tbl, prefix, key, int, default)
+        if value < minimum:
+            self.problem(f"{prefix}{key}", f"must be at least {minimum}, not {value}")
+            return default
+        return value
+
+    def decimal(self, tbl: dict, prefix: str, key: str, default: Decimal | None) -> Decimal | None:
+        if key not in tbl:
+            return default
+        value = tbl[key]
+        if isinstance(value, bool):
+            self.problem(f"{prefix}{key}", f"must be a number, not {value!r}")
+            return default
+        if isinstance(value, int):
+            return Decimal(value)
+        if isinstance(value, Decimal):
+            if not value.is_finite():
+                self.problem(f"{prefix}{key}", "must be a finite number")
+                return default
+            return value
+        if isinstance(value, str):
+            from .money import _AMOUNT_RE
+
+            if _AMOUNT_RE.fullmatch(value.strip()):
+                return Decimal(value.strip())
+        self.problem(f"{prefix}{key}", f"must be a number like 8 or \"4.75\", not {value!r}")
+        return default
+
+
+_KIND_NAMES = {int: "a whole number", str: "text", bool: "true or false", date: "a date (YYYY-MM-DD)"}
+
+
+def parse_policy(doc: dict, source: str = "policy.toml") -> tuple[Policy | None, list[Problem]]:
+    """Validate a parsed TOML document. Returns the policy (None if it has problems)."""
+    problems: list[Problem] = []
+    r = _Reader(source, problems)
+    top = {"company", "defaults", "calendar", "ladder", "steps", "interest", "backup", "publish", "mail"}
+    for k in doc:
+        if k not in top:
+            r.problem(k, "unknown table or key", f"known: {', '.join(sorted(top))}")
+
+    c = r.table(doc, "company", set(Company.__slots__))
+    company = Company(**{k: r.get(c, "company.", k, str, getattr(Company(), k)) for k in Company.__slots__})
+
+    d = r.table(doc, "defaults", {"terms_days", "currency", "locale"})
+    currency = r.get(d, "defaults.", "currency", str, "GBP")
+    if currency not in MINOR_UNITS:
+        r.problem("defaults.currency", f"unknown currency {currency!r}", "use an ISO 4217 code such as GBP")
+        currency = "GBP"
+    defaults = Defaults(
+        terms_days=r.count(d, "defaults.", "terms_days", 30),
+        currency=currency,
+        locale=r.get(d, "defaults.", "locale", str, "en_GB"),
+    )
+
+    cal = r.table(doc, "calendar", {"country", "subdivision"})
+    calendar = Calendar(
+        country=r.get(cal, "calendar.", "country", str, company.country or "GB"),
+        subdivision=r.get(cal, "calendar.", "subdivision", str, None),
+    )
+
+    lad = r.table(doc, "ladder", set(LadderSettings.__slots__))
+    base = LadderSettings()
+    ladder = LadderSettings(
+        min_gap_days=r.count(lad, "ladder.", "min_gap_days", base.min_gap_days),
+        tolerance=r.decimal(lad, "ladder.", "tolerance", base.tolerance),
+        promise_grace_days=r.count(lad, "ladder.", "promise_grace_days", base.promise_grace_days),
+        dispute_review_days=r.count(lad, "ladder.", "dispute_review_days", base.dispute_review_days, 1),
+        plan_grace_days=r.count(lad, "ladder.", "plan_grace_days", base.plan_grace_days),
+        credit_review_days=r.count(lad, "ladder.", "credit_review_days", base.credit_review_days, 1),
+    )
+    if ladder.tolerance is not None and ladder.tolerance < 0:
+        r.problem("ladder.tolerance", "must not be negative")
+
+    steps = _read_steps(doc.get("steps", []), r)
+    interest = _read_interest(r.table(doc, "interest", set(InterestPolicy.__slots__)), r)
+
+    b = r.table(doc, "backup", {"keep"})
+    backup = BackupPolicy(keep=r.count(b, "backup.", "keep", 14, 1))
+
+    p = r.table(doc, "publish", {"paper", "internal_notes", "statement_activities"})
+    paper = r.get(p, "publish.", "paper", str, "A4")
+    if paper not in PAPERS:
+        r.problem("publish.paper", f"must be one of {', '.join(PAPERS)}, not {paper!r}")
+        paper = "A4"
+    publish = PublishPolicy(
+        paper=paper,
+        internal_notes=r.get(p, "publish.", "internal_notes", bool, False),
+        statement_activities=r.count(p, "publish.", "statement_activities", 5),
+    )
+
+    m = r.table(doc, "mail", {"from", "reply_to", "smtp_host", "smtp_port", "smtp_user", "starttls", "password_env", "keyring_service", "password"})
+    if "password" in m:
+        r.problem("mail.password", "passwords never go in the policy file",
+                  "set the environment variable named by mail.password_env, or use the system keyring")
+    mail = MailPolicy(
+        sender=r.get(m, "mail.", "from", str, company.email),
+        reply_to=r.get(m, "mail.", "reply_to", str, company.email),
+        smtp_host=r.get(m, "mail.", "smtp_host", str, "localhost"),
+        smtp_port=r.count(m, "mail.", "smtp_port", 587, 1),
+        smtp_user=r.get(m, "mail.", "smtp_user", str, ""),
+        starttls=r.get(m, "mail.", "starttls", bool, True),
+        password_env=r.get(m, "mail.", "password_env", str, "DUN_SMTP_PASSWORD"),
+        keyring_service=r.get(m, "mail.", "keyring_service", str, "dun"),
+    )
+
+    if problems:
+        return None, problems
+    return (
+        Policy(company, defaults, calendar, ladder, steps, interest, backup, publish, mail, source),
+        [],
+    )
+
+
+_STEP_KEYS = {"id", "after_due_days", "channel", "template", "min_overdue", "credit_hold", "required", "escalate", "title"}
+
+
+def _read_steps(raw: Any, r: _Reader) -> tuple[Step, ...]:
+    if not isinstance(raw, list):
+        r.problem("steps", "must be an array of tables", "write each step as [[steps]]")
+        return ()
+    steps: list[Step] = []
+    seen: set[str] = set()
+    for n, s in enumerate(raw, start=1):
+        where = f"steps[{n}]"
+        if not isinstance(s, dict):
+            r.problem(where, "must be a table", "write each step as [[steps]]")
+            continue
+        for k in s:
+            if k not in _STEP_KEYS:
+                r.problem(f"{where}.{k}", "unknown key", f"known keys: {', '.join(sorted(_STEP_KEYS))}")
+        sid = s.get("id")
+        if not isinstance(sid, str) or not sid.strip():
+            r.problem(f"{where}.id", "missing: every step needs an id", 'add id = "reminder-1" (letters, digits, - and _)')
+            continue
+        where = f"steps[{n}] ({sid})"
+        if not all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in sid):
+            r.problem(f"{where}.id", f"{sid!r} may hold only letters, digits, - and _")
+        if sid in seen:
+            r.problem(f"{where}.id", f"duplicate step id {sid!r}", "give every step its own id")
+        seen.add(sid)
+        pre = f"{where}."
+        after = r.get(s, pre, "after_due_days", int, None)
+        if after is None and "after_due_days" not in s:
+            r.problem(f"{pre}after_due_days", "missing", "days after the due date (negative: before)")
+        channel = r.get(s, pre, "channel", str, "email")
+        if channel not in CHANNELS:
+            r.problem(f"{pre}channel", f"must be one of {', '.join(CHANNELS)}, not {channel!r}")
+        template = r.get(s, pre, "template", str, "")
+        if not template:
+            r.problem(f"{pre}template", "missing", "name a message template in site_templates/messages/")
+        elif not all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in template):
+            r.problem(f"{pre}template", f"{template!r} may hold only letters, digits, - and _")
+        escalate = r.get(s, pre, "escalate", str, None)
+        if escalate is not None and escalate not in ESCALATIONS:
+            r.problem(f"{pre}escalate", f'must be "agency" or "legal", not {escalate!r}')
+        min_overdue = r.decimal(s, pre, "min_overdue", None)
+        if after is None:
+            continue
+        if steps and after < steps[-1].after_due_days:
+            r.problem(f"{pre}after_due_days", f"{after} comes before the previous step's {steps[-1].after_due_days}",
+                      "list the steps in ladder order")
+        steps.append(
+            Step(
+                id=sid,
+                after_due_days=after,
+                channel=channel,
+                template=template,
+                min_overdue=min_overdue,
+                credit_hold=r.get(s, pre, "credit_hold", bool, False),
+                required=r.get(s, pre, "required", bool, False),
+                escalate=escalate,
+                title=r.get(s, pre, "title", str, "") or sid,
+            )
+        )
+    return tuple(steps)
+
+
+def _read_interest(t: dict, r: _Reader) -> InterestPolicy:
+    regime = r.get(t, "interest.", "regime", str, "none")
+    if regime not in REGIMES:
+        r.problem("interest.regime", f"must be one of {', '.join(REGIMES)}, not {regime!r}")
+        regime = "none"
+    rates: list[ReferenceRate] = []
+    raw = t.get("reference_rates", [])
+    if not isinstance(raw, list):
+        r.problem("interest.reference_rates", "must be an array of tables", "write [[interest.reference_rates]]")
+        raw = []
+    for n, rr in enumerate(raw, start=1):
+        where = f"interest.reference_rates[{n}]."
+        if not isinstance(rr, dict):
+            r.problem(where[:-1], "must be a table")
+            continue
+        for k in rr:
+            if k not in ("from", "rate"):
+                r.problem(f"{where}{k}", "unknown key", "known keys: from, rate")
+        start = rr.get("from")
+        if not isinstance(start, date) or hasattr(start, "hour"):
+            r.problem(f"{where}from", "must be a date such as 2025-08-07 (no quotes)")
+            continue
+        rate = r.decimal(rr, where, "rate", None)
+        if rate is None:
+            r.problem(f"{where}rate", "missing", 'e.g. rate = "4.00" (percent)')
+            continue
+        rates.append(ReferenceRate(start, rate))
+    rates.sort(key=lambda x: x.start)
+    if regime in ("uk-late-payment", "eu-late-payment") and not rates:
+        r.problem("interest.reference_rates", f"the {regime} regime needs at least one reference rate")
+    policy = InterestPolicy(
+        regime=regime,
+        margin=r.decimal(t, "interest.", "margin", Decimal("8")),
+        annual_rate=r.decimal(t, "interest.", "annual_rate", Decimal("0")),
+        charge=r.get(t, "interest.", "charge", bool, False),
+        reference_rates=tuple(rates),
+    )
+    if regime == "contract" and "annual_rate" not in t:
+        r.problem("interest.annual_rate", 'the contract regime needs annual_rate (percent), e.g. annual_rate = "6"')
+    return policy
+
+
+def load_policy(path: Path | str) -> tuple[Policy | None, list[Problem]]:
+    """Read and validate a policy file; problems come back as data."""
+    path = Path(path)
+    source = str(path)
+    try:
+        with open(path, "rb") as f:
+            doc = tomllib.load(f, parse_float=Decimal)
+    except FileNotFoundError:
+        return None, [Problem("file not found", source, "run 'dun init' to create a book with the default policy")]
+    except UnicodeDecodeError:
+        return None, [Problem("is not UTF-8 text", source, "save the file as UTF-8")]
+    except tomllib.TOMLDecodeError as e:
+        return None, [Problem(f"is not valid TOML: {e}", source, "fix the line it names")]
+    return parse_policy(doc, source)
+
+
+def read_policy(path: Path | str) -> Policy:
+    """Read a policy or raise the first problem as a user error."""
+    policy, problems = load_policy(path)
+    if policy is None:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
+        raise DunError(first.message + more, first.where, first.hint)
+    return policy

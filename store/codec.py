@@ -1,0 +1,281 @@
+"""Records <-> stored documents.
+
+The stored form is plain JSON: amounts as strings with exactly the currency's decimals,
+dates as ``YYYY-MM-DD`` strings, tuples as lists, optional fields omitted when empty.
+Each table holds one record kind; the record's own id is a field of the document.
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, Callable
+
+from receivables.model import (
+    Activity,
+    Adjustment,
+    Allocation,
+    Client,
+    Contact,
+    CreditCheck,
+    Dispute,
+    Installment,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentPlan,
+    PromiseToPay,
+)
+from receivables.money import amount_from_store, to_text
+
+_d = date.fromisoformat
+
+
+def _dn(v: str | None) -> date | None:
+    return date.fromisoformat(v) if v else None
+
+
+def _dec(v: str) -> Decimal:
+    d = Decimal(v)
+    if not d.is_finite():
+        raise ValueError(f"non-finite number {v!r}")
+    return d
+
+
+# -- clients ---------------------------------------------------------------------------
+
+def client_to_doc(c: Client) -> dict[str, Any]:
+    doc: dict[str, Any] = {"id": c.id, "name": c.name, "currency": c.currency, "terms_days": c.terms_days}
+    if c.contacts:
+        doc["contacts"] = [{k: getattr(x, k) for k in ("name", "email", "phone", "role") if getattr(x, k)} for x in c.contacts]
+    if c.address:
+        doc["address"] = c.address
+    if c.credit_limit is not None:
+        doc["credit_limit"] = to_text(c.credit_limit, c.currency)
+    if c.credit_check is not None:
+        doc["credit_check"] = {"date": c.credit_check.date.isoformat(), "source": c.credit_check.source, "rating": c.credit_check.rating}
+    if c.locale:
+        doc["locale"] = c.locale
+    if c.tags:
+        doc["tags"] = list(c.tags)
+    if c.hold:
+        doc["hold"] = True
+        if c.hold_reason:
+            doc["hold_reason"] = c.hold_reason
+    return doc
+
+
+def client_from_doc(doc: dict[str, Any]) -> Client:
+    cur = doc["currency"]
+    cc = doc.get("credit_check")
+    return Client(
+        id=doc["id"],
+        name=doc["name"],
+        currency=cur,
+        terms_days=int(doc["terms_days"]),
+        contacts=tuple(Contact(**x) for x in doc.get("contacts", ())),
+        address=doc.get("address", ""),
+        credit_limit=amount_from_store(doc["credit_limit"], cur) if doc.get("credit_limit") is not None else None,
+        credit_check=CreditCheck(_d(cc["date"]), cc.get("source", ""), cc.get("rating", "")) if cc else None,
+        locale=doc.get("locale", ""),
+        tags=tuple(doc.get("tags", ())),
+        hold=bool(doc.get("hold", False)),
+        hold_reason=doc.get("hold_reason", ""),
+    )
+
+
+# -- invoices ---------------------------------------------------------------------------
+
+def invoice_to_doc(i: Invoice) -> dict[str, Any]:
+    cur = i.currency
+    doc: dict[str, Any] = {
+        "number": i.number,
+        "client": i.client,
+        "issued": i.issued.isoformat(),
+        "due": i.due.isoformat(),
+        "currency": cur,
+        "amount": to_text(i.amount, cur),
+    }
+    if i.tax:
+        doc["tax"] = to_text(i.tax, cur)
+    if i.lines:
+        doc["lines"] = [
+            {"description": ln.description, "quantity": format(ln.quantity, "f"),
+             "unit_amount": format(ln.unit_amount, "f"), "amount": to_text(ln.amount, cur)}
+            for ln in i.lines
+        ]
+    if i.reference:
+        doc["reference"] = i.reference
+    return doc
+
+
+def invoice_from_doc(doc: dict[str, Any]) -> Invoice:
+    cur = doc["currency"]
+    return Invoice(
+        number=doc["number"],
+        client=doc["client"],
+        issued=_d(doc["issued"]),
+        due=_d(doc["due"]),
+        currency=cur,
+        amount=amount_from_store(doc["amount"], cur),
+        tax=amount_from_store(doc["tax"], cur) if "tax" in doc else Decimal(0),
+        lines=tuple(
+            InvoiceLine(ln["description"], _dec(ln["quantity"]), _dec(ln["unit_amount"]), amount_from_store(ln["amount"], cur))
+            for ln in doc.get("lines", ())
+        ),
+        reference=doc.get("reference", ""),
+    )
+
+
+# -- payments ---------------------------------------------------------------------------
+
+def payment_to_doc(p: Payment) -> dict[str, Any]:
+    cur = p.currency
+    doc: dict[str, Any] = {
+        "id": p.id, "date": p.date.isoformat(), "client": p.client,
+        "amount": to_text(p.amount, cur), "currency": cur,
+    }
+    if p.method:
+        doc["method"] = p.method
+    if p.reference:
+        doc["reference"] = p.reference
+    if p.allocations:
+        doc["allocations"] = [{"invoice": a.invoice, "amount": to_text(a.amount, cur)} for a in p.allocations]
+    return doc
+
+
+def payment_from_doc(doc: dict[str, Any]) -> Payment:
+    cur = doc["currency"]
+    return Payment(
+        id=doc["id"], date=_d(doc["date"]), client=doc["client"],
+        amount=amount_from_store(doc["amount"], cur), currency=cur,
+        method=doc.get("method", ""), reference=doc.get("reference", ""),
+        allocations=tuple(Allocation(a["invoice"], amount_from_store(a["amount"], cur)) for a in doc.get("allocations", ())),
+    )
+
+
+# -- adjustments --------------------------------------------------------------------------
+
+def adjustment_to_doc(a: Adjustment) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "id": a.id, "kind": a.kind, "date": a.date.isoformat(), "client": a.client,
+        "amount": to_text(a.amount, a.currency), "currency": a.currency,
+    }
+    if a.invoice:
+        doc["invoice"] = a.invoice
+    if a.reason:
+        doc["reason"] = a.reason
+    return doc
+
+
+def adjustment_from_doc(doc: dict[str, Any]) -> Adjustment:
+    cur = doc["currency"]
+    return Adjustment(
+        id=doc["id"], kind=doc["kind"], date=_d(doc["date"]), client=doc["client"],
+        amount=amount_from_store(doc["amount"], cur), currency=cur,
+        invoice=doc.get("invoice"), reason=doc.get("reason", ""),
+    )
+
+
+# -- activities ---------------------------------------------------------------------------
+
+def activity_to_doc(a: Activity) -> dict[str, Any]:
+    doc: dict[str, Any] = {"id": a.id, "date": a.date.isoformat(), "client": a.client, "channel": a.channel}
+    if a.direction != "out":
+        doc["direction"] = a.direction
+    if a.step:
+        doc["step"] = a.step
+    if a.invoices:
+        doc["invoices"] = list(a.invoices)
+    if a.outcome:
+        doc["outcome"] = a.outcome
+    if a.body:
+        doc["body"] = a.body
+    if a.corrects:
+        doc["corrects"] = a.corrects
+    if a.snooze_until:
+        doc["snooze_until"] = a.snooze_until.isoformat()
+    if not a.internal:
+        doc["internal"] = False
+    return doc
+
+
+def activity_from_doc(doc: dict[str, Any]) -> Activity:
+    return Activity(
+        id=doc["id"], date=_d(doc["date"]), client=doc["client"], channel=doc["channel"],
+        direction=doc.get("direction", "out"), step=doc.get("step"),
+        invoices=tuple(doc.get("invoices", ())), outcome=doc.get("outcome", ""),
+        body=doc.get("body", ""), corrects=doc.get("corrects"),
+        snooze_until=_dn(doc.get("snooze_until")), internal=doc.get("internal", True),
+    )
+
+
+# -- promises, plans, disputes ---------------------------------------------------------------
+
+def promise_to_doc(p: PromiseToPay) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "id": p.id, "client": p.client, "made": p.made.isoformat(),
+        "amount": to_text(p.amount, p.currency), "currency": p.currency, "by": p.by.isoformat(),
+    }
+    if p.invoices:
+        doc["invoices"] = list(p.invoices)
+    return doc
+
+
+def promise_from_doc(doc: dict[str, Any]) -> PromiseToPay:
+    cur = doc["currency"]
+    return PromiseToPay(
+        id=doc["id"], client=doc["client"], made=_d(doc["made"]),
+        amount=amount_from_store(doc["amount"], cur), currency=cur, by=_d(doc["by"]),
+        invoices=tuple(doc.get("invoices", ())),
+    )
+
+
+def plan_to_doc(p: PaymentPlan) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "id": p.id, "client": p.client, "created": p.created.isoformat(), "currency": p.currency,
+        "invoices": list(p.invoices),
+        "installments": [{"due": i.due.isoformat(), "amount": to_text(i.amount, p.currency)} for i in p.installments],
+    }
+    if p.cancelled:
+        doc["cancelled"] = p.cancelled.isoformat()
+    return doc
+
+
+def plan_from_doc(doc: dict[str, Any]) -> PaymentPlan:
+    cur = doc["currency"]
+    return PaymentPlan(
+        id=doc["id"], client=doc["client"], created=_d(doc["created"]), currency=cur,
+        invoices=tuple(doc["invoices"]),
+        installments=tuple(Installment(_d(i["due"]), amount_from_store(i["amount"], cur)) for i in doc["installments"]),
+        cancelled=_dn(doc.get("cancelled")),
+    )
+
+
+def dispute_to_doc(d: Dispute) -> dict[str, Any]:
+    doc: dict[str, Any] = {"id": d.id, "invoice": d.invoice, "client": d.client, "reason": d.reason, "opened": d.opened.isoformat()}
+    if d.resolved:
+        doc["resolved"] = d.resolved.isoformat()
+    if d.resolution:
+        doc["resolution"] = d.resolution
+    return doc
+
+
+def dispute_from_doc(doc: dict[str, Any]) -> Dispute:
+    return Dispute(
+        id=doc["id"], invoice=doc["invoice"], client=doc["client"], reason=doc.get("reason", ""),
+        opened=_d(doc["opened"]), resolved=_dn(doc.get("resolved")), resolution=doc.get("resolution", ""),
+    )
+
+
+# table name -> (record type, key field, to_doc, from_doc)
+TABLES: dict[str, tuple[type, str, Callable[[Any], dict], Callable[[dict], Any]]] = {
+    "clients": (Client, "id", client_to_doc, client_from_doc),
+    "invoices": (Invoice, "number", invoice_to_doc, invoice_from_doc),
+    "payments": (Payment, "id", payment_to_doc, payment_from_doc),
+    "adjustments": (Adjustment, "id", adjustment_to_doc, adjustment_from_doc),
+    "activities": (Activity, "id", activity_to_doc, activity_from_doc),
+    "promises": (PromiseToPay, "id", promise_to_doc, promise_from_doc),
+    "plans": (PaymentPlan, "id", plan_to_doc, plan_from_doc),
+    "disputes": (Dispute, "id", dispute_to_doc, dispute_from_doc),
+}
+TABLE_OF: dict[type, str] = {t[0]: name for name, t in TABLES.items()}
