@@ -1,0 +1,286 @@
+"""Checks on records before they are stored, and on a whole book (``dun check``).
+
+Each function returns problems as data; the store refuses a write that has any and
+changes nothing. Whole-book checks never change the book.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from typing import Iterable, Mapping
+
+from .errors import Problem
+from .ledger import derive, index_book
+from .model import (
+    ADJUSTMENT_KINDS,
+    CHANNELS,
+    DIRECTIONS,
+    Activity,
+    Adjustment,
+    Book,
+    Client,
+    Dispute,
+    Invoice,
+    Payment,
+    PaymentPlan,
+    PromiseToPay,
+)
+from .money import MINOR_UNITS, round_money
+
+ZERO = Decimal(0)
+_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
+
+
+def _p(where: str, message: str, hint: str = "") -> Problem:
+    return Problem(message, where, hint)
+
+
+def _currency(where: str, code: str) -> list[Problem]:
+    if code not in MINOR_UNITS:
+        return [_p(where, f"unknown currency {code!r}", "use an ISO 4217 code such as GBP, EUR or USD")]
+    return []
+
+
+def _amount(where: str, value: Decimal, currency: str, positive: bool = True) -> list[Problem]:
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return [_p(where, f"{value!r} is not a finite decimal amount")]
+    if currency in MINOR_UNITS and round_money(value, currency) != value:
+        return [_p(where, f"{value} has more decimals than {currency} allows")]
+    if positive and value <= 0:
+        return [_p(where, f"{value} must be greater than zero")]
+    return []
+
+
+def check_client(c: Client) -> list[Problem]:
+    where = f"client {c.id!r}"
+    out: list[Problem] = []
+    if not _ID_RE.fullmatch(c.id or ""):
+        out.append(_p(where, "the id must be 1-64 letters, digits, '.', '_' or '-' starting with a letter or digit",
+                      "e.g. acme-ltd"))
+    if not c.name.strip():
+        out.append(_p(where, "the name is empty", "give the client a name"))
+    out += _currency(where, c.currency)
+    if c.terms_days < 0 or c.terms_days > 3650:
+        out.append(_p(where, f"payment terms of {c.terms_days} days are out of range", "use 0 to 3650 days"))
+    if c.credit_limit is not None and c.currency in MINOR_UNITS:
+        out += _amount(f"{where} credit limit", c.credit_limit, c.currency, positive=False)
+        if c.credit_limit < 0:
+            out.append(_p(f"{where} credit limit", "must not be negative"))
+    return out
+
+
+def check_invoice(inv: Invoice, clients: Mapping[str, Client]) -> list[Problem]:
+    where = f"invoice {inv.number!r}"
+    out: list[Problem] = []
+    if not inv.number.strip():
+        out.append(_p("invoice", "the number is empty", "every invoice needs a number"))
+    client = clients.get(inv.client)
+    if client is None:
+        out.append(_p(where, f"unknown client {inv.client!r}", "add the client first or check the id"))
+    out += _currency(where, inv.currency)
+    if inv.currency in MINOR_UNITS:
+        out += _amount(f"{where} amount", inv.amount, inv.currency)
+        if inv.tax:
+            out += _amount(f"{where} tax", inv.tax, inv.currency, positive=False)
+        if inv.lines:
+            total = sum((ln.amount for ln in inv.lines), ZERO) + inv.tax
+            if total != inv.amount:
+                out.append(_p(where, f"the lines and tax add up to {total}, not the amount {inv.amount}"))
+    if inv.due < inv.issued:
+        out.append(_p(where, f"due date {inv.due} is before the issue date {inv.issued}", "check both dates"))
+    return out
+
+
+def check_payment(p: Payment, book: Book) -> list[Problem]:
+    """``book`` must hold at least this client's records (a partial book is fine)."""
+    where = f"payment {p.id or p.reference or ''}".strip()
+    out: list[Problem] = []
+    client = book.clients.get(p.client)
+    if client is None:
+        return [_p(where, f"unknown client {p.client!r}", "check the client id")]
+    out += _currency(where, p.currency)
+    if out:
+        return out
+    out += _amount(f"{where} amount", p.amount, p.currency)
+    allocated = ZERO
+    ledger = derive(book, date.max)  # everything recorded, whatever its date
+    seen: set[str] = set()
+    for a in p.allocations:
+        inv = book.invoices.get(a.invoice)
+        w = f"{where} allocation to {a.invoice!r}"
+        if inv is None or inv.client != p.client:
+            out.append(_p(w, f"no invoice {a.invoice!r} for client {p.client!r}", "check the invoice number"))
+            continue
+        if inv.currency != p.currency:
+            out.append(_p(w, f"the invoice is in {inv.currency}, the payment in {p.currency}"))
+            continue
+        if a.invoice in seen:
+            out.append(_p(w, "the invoice is allocated twice"))
+        seen.add(a.invoice)
+        out += _amount(w, a.amount, p.currency)
+        state = ledger.invoices.get(a.invoice)
+        if state is not None and a.amount > state.outstanding:
+            out.append(_p(w, f"{a.amount} is more than the {state.outstanding} still owed",
+                          "allocate less; the rest stays as client credit"))
+        allocated += a.amount
+    if allocated > p.amount:
+        out.append(_p(where, f"allocations of {allocated} exceed the payment of {p.amount}"))
+    return out
+
+
+def check_adjustment(a: Adjustment, book: Book) -> list[Problem]:
+    where = f"{a.kind.replace('_', ' ')} {a.id}".strip()
+    out: list[Problem] = []
+    if a.kind not in ADJUSTMENT_KINDS:
+        out.append(_p(where, f"unknown kind {a.kind!r}", f"use one of {', '.join(ADJUSTMENT_KINDS)}"))
+    if a.client not in book.clients:
+        out.append(_p(where, f"unknown client {a.client!r}"))
+    out += _currency(where, a.currency)
+    if out:
+        return out
+    out += _amount(f"{where} amount", a.amount, a.currency, positive=a.kind != "adjustment")
+    if a.invoice:
+        inv = book.invoices.get(a.invoice)
+        if inv is None or inv.client != a.client:
+            out.append(_p(where, f"no invoice {a.invoice!r} for client {a.client!r}"))
+        elif inv.currency != a.currency:
+            out.append(_p(where, f"the invoice is in {inv.currency}, not {a.currency}"))
+        elif a.kind != "adjustment":
+            state = derive(book, date.max).invoices.get(a.invoice)
+            if state is not None and a.amount > state.outstanding:
+                out.append(_p(where, f"{a.amount} is more than the {state.outstanding} still owed"))
+    elif a.kind == "write_off":
+        out.append(_p(where, "a write-off needs an invoice", "name the invoice to write off"))
+    return out
+
+
+def check_activity(a: Activity, book: Book) -> list[Problem]:
+    where = "activity"
+    out: list[Problem] = []
+    if a.client not in book.clients:
+        out.append(_p(where, f"unknown client {a.client!r}", "check the client id"))
+    if a.channel not in CHANNELS:
+        out.append(_p(where, f"unknown channel {a.channel!r}", f"use one of {', '.join(CHANNELS)}"))
+    if a.direction not in DIRECTIONS:
+        out.append(_p(where, f"unknown direction {a.direction!r}", "use out or in"))
+    for n in a.invoices:
+        inv = book.invoices.get(n)
+        if inv is None or inv.client != a.client:
+            out.append(_p(where, f"no invoice {n!r} for client {a.client!r}", "check the invoice number"))
+    return out
+
+
+def check_promise(p: PromiseToPay, book: Book) -> list[Problem]:
+    where = "promise"
+    out: list[Problem] = []
+    if p.client not in book.clients:
+        return [_p(where, f"unknown client {p.client!r}")]
+    out += _currency(where, p.currency)
+    if out:
+        return out
+    out += _amount(f"{where} amount", p.amount, p.currency)
+    if p.by < p.made:
+        out.append(_p(where, f"the promised date {p.by} is before the day it was made {p.made}"))
+    for n in p.invoices:
+        inv = book.invoices.get(n)
+        if inv is None or inv.client != p.client:
+            out.append(_p(where, f"no invoice {n!r} for client {p.client!r}"))
+    return out
+
+
+def check_plan(p: PaymentPlan, book: Book) -> list[Problem]:
+    where = "payment plan"
+    out: list[Problem] = []
+    if p.client not in book.clients:
+        return [_p(where, f"unknown client {p.client!r}")]
+    out += _currency(where, p.currency)
+    if not p.invoices:
+        out.append(_p(where, "covers no invoice", "name at least one invoice"))
+    if not p.installments:
+        out.append(_p(where, "has no installments"))
+    for n in p.invoices:
+        inv = book.invoices.get(n)
+        if inv is None or inv.client != p.client:
+            out.append(_p(where, f"no invoice {n!r} for client {p.client!r}"))
+    for i in p.installments:
+        out += _amount(f"{where} installment {i.due}", i.amount, p.currency)
+    return out
+
+
+def check_dispute(d: Dispute, book: Book) -> list[Problem]:
+    where = f"dispute on {d.invoice!r}"
+    inv = book.invoices.get(d.invoice)
+    if inv is None:
+        return [_p(where, f"unknown invoice {d.invoice!r}", "check the invoice number")]
+    out: list[Problem] = []
+    if inv.client != d.client:
+        out.append(_p(where, f"the invoice belongs to {inv.client!r}, not {d.client!r}"))
+    if not d.reason.strip():
+        out.append(_p(where, "needs a reason", "say what the client disputes"))
+    if d.resolved is not None and d.resolved < d.opened:
+        out.append(_p(where, "is resolved before it was opened"))
+    return out
+
+
+def check_book(book: Book, duplicate_keys: Iterable[Problem] = ()) -> list[Problem]:
+    """Validate the whole book: every record, references, allocations, sums, duplicates."""
+    out: list[Problem] = list(duplicate_keys)
+    for c in book.clients.values():
+        out += check_client(c)
+    for inv in book.invoices.values():
+        out += check_invoice(inv, book.clients)
+    ids = Counter()
+    for kind, records in (("payment", book.payments), ("adjustment", book.adjustments),
+                          ("activity", book.activities), ("promise", book.promises),
+                          ("plan", book.plans), ("dispute", book.disputes)):
+        for r in records:
+            ids[(kind, r.id)] += 1
+    for (kind, rid), n in ids.items():
+        if n > 1:
+            out.append(_p(f"{kind} {rid}", f"appears {n} times"))
+    index = index_book(book)
+    # allocations: referenced invoice exists, same client and currency, never over-settled
+    for p in book.payments:
+        where = f"payment {p.id}"
+        if p.client not in book.clients:
+            out.append(_p(where, f"unknown client {p.client!r}"))
+        total = ZERO
+        for a in p.allocations:
+            inv = book.invoices.get(a.invoice)
+            if inv is None:
+                out.append(_p(where, f"allocated to unknown invoice {a.invoice!r}"))
+            elif inv.client != p.client or inv.currency != p.currency:
+                out.append(_p(where, f"allocated to {a.invoice!r} of another client or currency"))
+            if a.amount <= 0:
+                out.append(_p(where, f"allocation of {a.amount} to {a.invoice!r} is not positive"))
+            total += a.amount
+        if total > p.amount:
+            out.append(_p(where, f"allocations of {total} exceed the payment of {p.amount}"))
+    for number, settlements in index.settlements.items():
+        inv = book.invoices.get(number)
+        if inv is None:
+            continue
+        settled = sum((s.amount for s in settlements), ZERO)
+        if settled > inv.amount:
+            out.append(_p(f"invoice {number}", f"settled {settled} but only {inv.amount} was invoiced",
+                          "some payments or credits are allocated twice"))
+    for a in book.adjustments:
+        if a.client not in book.clients or (a.invoice and a.invoice not in book.invoices):
+            out.append(_p(f"adjustment {a.id}", "refers to an unknown client or invoice"))
+    for a in book.activities:
+        if a.client not in book.clients:
+            out.append(_p(f"activity {a.id}", f"unknown client {a.client!r}"))
+        for n in a.invoices:
+            if n not in book.invoices:
+                out.append(_p(f"activity {a.id}", f"refers to unknown invoice {n!r}"))
+        if a.corrects and not any(x.id == a.corrects for x in book.activities):
+            out.append(_p(f"activity {a.id}", f"corrects unknown activity {a.corrects!r}"))
+    for p in book.promises:
+        out += [Problem(x.message, f"promise {p.id}: {x.where}", x.hint) for x in check_promise(p, book)]
+    for p in book.plans:
+        out += [Problem(x.message, f"plan {p.id}: {x.where}", x.hint) for x in check_plan(p, book)]
+    for d in book.disputes:
+        out += check_dispute(d, book)
+    return out

@@ -1,0 +1,216 @@
+"""Durable file primitives: atomic replace, the append-only journal, the single-writer lock.
+
+Atomic replace: write a temp file in the same folder, flush, fsync, ``os.replace`` over the
+target, fsync the folder. A crash at any instant leaves the old file or the new one.
+
+The journal (``book.journal``) holds one committed change per line:
+``<crc32 as 8 hex digits> <json>\\n`` where the JSON is ``{"seq": n, "ops": [...]}``. A commit
+is acknowledged only after its line is written and fsynced. A torn last line (a crash
+mid-append) fails its checksum and is ignored: that change was never acknowledged. A damaged
+line before the last is refused, never skipped silently.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import socket
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+
+from receivables.errors import DunError
+
+TMP_MARK = ".tmp-"
+
+
+def fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that a crash leaves the old or the new content."""
+    folder = path.parent
+    tmp = folder / f".{path.name}{TMP_MARK}{os.getpid()}-{os.urandom(4).hex()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        tmp.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(folder)
+
+
+def clean_temp_files(folder: Path) -> list[Path]:
+    """Remove temp files a killed writer left behind (call only while holding the lock)."""
+    removed = []
+    for p in folder.glob(f".*{TMP_MARK}*"):
+        try:
+            p.unlink()
+            removed.append(p)
+        except FileNotFoundError:
+            pass
+    return removed
+
+
+# -- journal ------------------------------------------------------------------------------
+
+def encode_entry(seq: int, ops: list) -> bytes:
+    body = orjson.dumps({"seq": seq, "ops": ops})
+    return b"%08x " % zlib.crc32(body) + body + b"\n"
+
+
+@dataclass
+class JournalRead:
+    entries: list[dict]
+    good_bytes: int  # length of the intact prefix
+    torn_tail: bool
+
+
+def read_journal(data: bytes, source: str) -> JournalRead:
+    entries: list[dict] = []
+    pos = 0
+    n = len(data)
+    line_no = 0
+    while pos < n:
+        end = data.find(b"\n", pos)
+        line_no += 1
+        if end == -1:  # no newline: a torn append
+            return JournalRead(entries, pos, True)
+        line = data[pos:end]
+        ok = False
+        if len(line) > 9 and line[8:9] == b" ":
+            body = line[9:]
+            try:
+                ok = int(line[:8], 16) == zlib.crc32(body)
+            except ValueError:
+                ok = False
+        if not ok:
+            if end + 1 >= n:  # the last line is damaged: a torn append
+                return JournalRead(entries, pos, True)
+            raise DunError(
+                f"the journal is damaged at line {line_no}",
+                source,
+                "restore a backup with 'dun restore'; the damaged file is left as it is",
+            )
+        entries.append(orjson.loads(body))
+        pos = end + 1
+    return JournalRead(entries, pos, False)
+
+
+class Journal:
+    """Append-only, fsynced change log. Only the lock holder opens it for appending."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+
+    def open_for_append(self, good_bytes: int) -> None:
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o644)
+        size = os.fstat(fd).st_size
+        if size != good_bytes:  # drop a torn tail left by a crash
+            os.ftruncate(fd, good_bytes)
+            os.fsync(fd)
+        os.lseek(fd, 0, os.SEEK_END)
+        self.fd = fd
+        fsync_dir(self.path.parent)
+
+    def append(self, line: bytes) -> None:
+        assert self.fd is not None, "journal not open for writing"
+        start = os.lseek(self.fd, 0, os.SEEK_END)
+        try:
+            view = memoryview(line)
+            while view:
+                w = os.write(self.fd, view)
+                view = view[w:]
+            os.fsync(self.fd)
+        except BaseException:
+            # leave no half line behind for this process to append after
+            try:
+                os.ftruncate(self.fd, start)
+            except OSError:
+                pass
+            raise
+
+    def reset(self) -> None:
+        """Start an empty journal (after a checkpoint): a new file swapped in atomically,
+        so a reader holding the old one still sees every entry it held."""
+        if self.fd is not None:
+            os.close(self.fd)
+        atomic_write(self.path, b"")
+        self.fd = os.open(self.path, os.O_WRONLY)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+# -- lock ---------------------------------------------------------------------------------
+
+class BookLocked(DunError):
+    """Another process holds the book's write lock."""
+
+
+class WriteLock:
+    """An exclusive ``flock`` on BOOK/.lock; released by the kernel if the holder dies."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+
+    def acquire(self, command: str) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            os.close(fd)
+            if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise BookLocked(
+                    f"the book is open for writing by {self.holder()}",
+                    str(self.path.parent),
+                    "close that first, or open it read-only (dun --read-only)",
+                ) from None
+            raise
+        info = orjson.dumps({
+            "pid": os.getpid(), "host": socket.gethostname(), "command": command,
+            "since": datetime.now().isoformat(timespec="seconds"),
+        })
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, info, 0)
+        self.fd = fd
+
+    def holder(self) -> str:
+        try:
+            info = orjson.loads(self.path.read_bytes())
+            return f"'{info.get('command', 'dun')}' (pid {info.get('pid')} on {info.get('host')}, since {info.get('since')})"
+        except (OSError, orjson.JSONDecodeError):
+            return "another process"
+
+    def release(self) -> None:
+        if self.fd is not None:
+            try:
+                os.ftruncate(self.fd, 0)
+            except OSError:
+                pass
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None

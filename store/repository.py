@@ -1,0 +1,799 @@
+"""The Repository: the only door to a book on disk.
+
+Reads: ``book.json`` (a TinyDB document, parsed with orjson) plus the committed changes
+in ``book.journal``. Writes: each change is validated, then appended to the journal as
+one checksummed line and fsynced before it counts (a few milliseconds, whatever the size
+of the book); ``book.json`` is rewritten atomically now and then (a checkpoint) so the
+journal stays short. TinyDB holds the documents in memory through :class:`BookStorage`;
+its own whole-state writes, if anything makes one, are full atomic checkpoints.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterable
+
+import orjson
+from tinydb import TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Table
+
+from receivables import validate as v
+from receivables.errors import DunError, Problem
+from receivables.model import (
+    Activity,
+    Adjustment,
+    Book,
+    Client,
+    Dispute,
+    Invoice,
+    Payment,
+    PaymentPlan,
+    PromiseToPay,
+)
+from receivables.policy import Policy, load_policy, read_policy
+
+from . import codec
+from .files import (
+    BookLocked,
+    Journal,
+    WriteLock,
+    atomic_write,
+    clean_temp_files,
+    encode_entry,
+    read_journal,
+)
+
+__all__ = ["BookLocked", "BookPaths", "ReadOnlyBook", "Repository", "init_book", "open_book",
+           "list_backups", "restore_backup", "SCHEMA"]
+
+SCHEMA = 1
+DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "policy.toml"
+ID_PREFIX = {"payments": "PAY-", "adjustments": "ADJ-", "activities": "ACT-", "promises": "PRM-",
+             "plans": "PLN-", "disputes": "DSP-"}
+CHECKPOINT_BYTES = 4 * 1024 * 1024  # rewrite book.json once the journal grows past this
+CHECKPOINT_ENTRIES = 2000
+_BACKUP_RE = re.compile(r"book-(\d{4}-\d{2}-\d{2})(?:[-.].*)?\.json")
+
+
+class ReadOnlyBook(DunError):
+    """A write was attempted on a book opened read-only."""
+
+
+@dataclass(frozen=True)
+class BookPaths:
+    root: Path
+
+    @property
+    def policy(self) -> Path:
+        return self.root / "policy.toml"
+
+    @property
+    def book(self) -> Path:
+        return self.root / "book.json"
+
+    @property
+    def journal(self) -> Path:
+        return self.root / "book.journal"
+
+    @property
+    def lock(self) -> Path:
+        return self.root / ".lock"
+
+    @property
+    def backups(self) -> Path:
+        return self.root / "backups"
+
+    @property
+    def site(self) -> Path:
+        return self.root / "site"
+
+    @property
+    def outbox(self) -> Path:
+        return self.root / "outbox"
+
+
+# -- schema migrations -----------------------------------------------------------------------
+
+def _migrate_0_to_1(data: dict) -> dict:
+    """Schema 0: a plain TinyDB file without our meta table (an early prototype, or a file
+    written by stock TinyDB). Schema 1 adds ``meta`` with the schema number and journal seq."""
+    data = dict(data)
+    data.pop("_default", None)
+    data["meta"] = {"1": {"schema": 1, "seq": 0}}
+    return data
+
+
+MIGRATIONS = {0: _migrate_0_to_1}
+
+
+def _schema_of(data: dict) -> int:
+    meta = data.get("meta", {}).get("1") if isinstance(data.get("meta"), dict) else None
+    if meta is None:
+        return 0
+    return int(meta.get("schema", 0))
+
+
+def migrate(data: dict, source: str) -> tuple[dict, bool]:
+    version = _schema_of(data)
+    if version > SCHEMA:
+        raise DunError(f"was written by a newer dun (schema {version}; this one reads up to {SCHEMA})",
+                       source, "upgrade dun before opening this book")
+    changed = False
+    while version < SCHEMA:
+        data = MIGRATIONS[version](data)
+        version = _schema_of(data)
+        changed = True
+    return data, changed
+
+
+# -- reading files ---------------------------------------------------------------------------
+
+def parse_book_bytes(raw: bytes, source: str) -> dict:
+    """Parse book.json strictly: empty, truncated, trailing garbage or NaN are refused."""
+    if not raw:
+        raise DunError("is empty (0 bytes); refusing to treat it as an empty book", source,
+                       "restore a backup with 'dun restore' (the file is left as it is)")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as e:
+        raise DunError(f"is not valid JSON ({e.args[0] if e.args else e}); it may be truncated or damaged",
+                       source, "restore a backup with 'dun restore' (the file is left as it is)") from None
+    if not isinstance(data, dict) or any(not isinstance(t, dict) for t in data.values()):
+        raise DunError("is not a dun book (expected tables of documents)", source,
+                       "point --book at a folder made by 'dun init'")
+    return data
+
+
+def _apply_ops(data: dict, ops: list) -> None:
+    for op in ops:
+        if op[0] == "put":
+            _, table, doc_id, doc = op
+            data.setdefault(table, {})[str(doc_id)] = doc
+        else:  # pragma: no cover - future op kinds are refused, not skipped
+            raise DunError(f"unknown journal operation {op[0]!r}", "book.journal", "upgrade dun")
+
+
+def _load(paths: BookPaths) -> tuple[dict, int, int, bool, bool]:
+    """(data, seq, journal good bytes, torn tail, migrated). Opens the journal before the
+    snapshot so a concurrent checkpoint can never hide entries from us."""
+    if not paths.root.is_dir():
+        raise DunError("no book here", str(paths.root), "create one with 'dun init' or 'dun demo'")
+    jraw = b""
+    try:
+        with open(paths.journal, "rb") as jf:
+            try:
+                raw = paths.book.read_bytes()
+            except FileNotFoundError:
+                raise DunError("book.json is missing", str(paths.root),
+                               "restore a backup with 'dun restore', or 'dun init' a new book") from None
+            jraw = jf.read()
+    except FileNotFoundError:
+        try:
+            raw = paths.book.read_bytes()
+        except FileNotFoundError:
+            raise DunError("no book here (book.json is missing)", str(paths.root),
+                           "create one with 'dun init' or 'dun demo'") from None
+    data = parse_book_bytes(raw, str(paths.book))
+    data, migrated = migrate(data, str(paths.book))
+    seq = int(data["meta"]["1"].get("seq", 0))
+    journal = read_journal(jraw, str(paths.journal))
+    for entry in journal.entries:
+        n = entry["seq"]
+        if n <= seq:
+            continue
+        if n != seq + 1:
+            raise DunError(f"the journal skips from change {seq} to {n}", str(paths.journal),
+                           "restore a backup with 'dun restore'")
+        _apply_ops(data, entry["ops"])
+        seq = n
+    return data, seq, journal.good_bytes, journal.torn_tail, migrated
+
+
+# -- TinyDB glue -----------------------------------------------------------------------------
+
+class BookStorage(Storage):
+    """TinyDB storage over the repository's in-memory document tree."""
+
+    def __init__(self, repo: "Repository") -> None:
+        self.repo = repo
+
+    def read(self) -> dict[str, dict[str, Any]]:
+        return self.repo._data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        # A whole-state write through TinyDB's own API: make it durable as a checkpoint.
+        self.repo._data = data
+        self.repo._after_external_write()
+
+
+class BookTable(Table):
+    def put(self, doc_id: int, doc: dict) -> None:
+        """Store one document in O(1) (TinyDB's update path copies the whole table)."""
+        tables = self._storage.read()
+        tables.setdefault(self.name, {})[str(doc_id)] = doc
+        self.clear_cache()
+        self._next_id = None
+
+
+class BookDB(TinyDB):
+    table_class = BookTable
+
+
+# -- the repository --------------------------------------------------------------------------
+
+class Repository:
+    def __init__(self, paths: BookPaths, readonly: bool, command: str = "dun", today: date | None = None) -> None:
+        self.paths = paths
+        self.read_only = readonly
+        self._lock: WriteLock | None = None
+        self._journal: Journal | None = None
+        if not readonly:
+            lock = WriteLock(paths.lock)
+            lock.acquire(command)
+            self._lock = lock
+        try:
+            self._open(today)
+        except BaseException:
+            self.close()
+            raise
+
+    # opening and reloading
+    def _open(self, today: date | None) -> None:
+        if not self.read_only:
+            clean_temp_files(self.paths.root)
+        data, seq, good, torn, migrated = _load(self.paths)
+        self._data = data
+        self._seq = seq
+        self._stamp = self._file_stamp()
+        self._reset_caches()
+        self.db = BookDB(storage=BookStorage, repo=self)
+        if not self.read_only:
+            journal = Journal(self.paths.journal)
+            journal.open_for_append(good)
+            self._journal = journal
+            self._journal_bytes = good
+            self._journal_entries = 0
+            if migrated:
+                self._backup_file(f"book-{(today or date.today()).isoformat()}-before-schema-{SCHEMA}.json")
+            if migrated or good > CHECKPOINT_BYTES:
+                self.checkpoint()
+            self._daily_backup(today or date.today())
+
+    def _file_stamp(self) -> tuple:
+        out = []
+        for p in (self.paths.book, self.paths.journal):
+            try:
+                st = p.stat()
+                out.append((st.st_ino, st.st_size, st.st_mtime_ns))
+            except FileNotFoundError:
+                out.append(None)
+        return tuple(out)
+
+    def _reset_caches(self) -> None:
+        self._book: Book | None = None
+        self._keys: dict[str, dict[str, int]] = {}
+        self._next_doc: dict[str, int] = {}
+        self._next_id: dict[str, int] = {}
+        self._clients: dict[str, Client] | None = None
+
+    def refresh(self) -> bool:
+        """Re-read the book if another process committed since; True if it changed."""
+        if self._stamp == self._file_stamp():
+            return False
+        if not self.read_only:
+            return False  # we are the only writer
+        data, seq, *_ = _load(self.paths)
+        self._data, self._seq = data, seq
+        self._stamp = self._file_stamp()
+        self._reset_caches()
+        return True
+
+    @property
+    def version(self) -> int:
+        """The number of the last committed change."""
+        return self._seq
+
+    # reading
+    def policy(self) -> Policy:
+        return read_policy(self.paths.policy)
+
+    def policy_problems(self) -> tuple[Policy | None, list[Problem]]:
+        return load_policy(self.paths.policy)
+
+    def _table(self, name: str) -> dict[str, dict]:
+        return self._data.get(name, {})
+
+    def book(self) -> Book:
+        if self._book is None:
+            self._book = self._build_book(None)
+        return self._book
+
+    def client_book(self, client_id: str) -> Book:
+        """Only ``client_id``'s records (fast on a large book); ``partial`` is true."""
+        if self._book is not None:
+            b = self._book
+            return Book(
+                clients={k: c for k, c in b.clients.items() if k == client_id},
+                invoices={k: i for k, i in b.invoices.items() if i.client == client_id},
+                payments=tuple(x for x in b.payments if x.client == client_id),
+                adjustments=tuple(x for x in b.adjustments if x.client == client_id),
+                activities=tuple(x for x in b.activities if x.client == client_id),
+                promises=tuple(x for x in b.promises if x.client == client_id),
+                plans=tuple(x for x in b.plans if x.client == client_id),
+                disputes=tuple(x for x in b.disputes if x.client == client_id),
+                partial=True,
+            )
+        return self._build_book(client_id)
+
+    def _build_book(self, client_id: str | None) -> Book:
+        def docs(name: str) -> Iterable[dict]:
+            table = self._table(name).values()
+            if client_id is None:
+                return table
+            key = "id" if name == "clients" else "client"
+            return [d for d in table if d.get(key) == client_id]
+
+        try:
+            clients = {d["id"]: codec.client_from_doc(d) for d in docs("clients")}
+            invoices = {d["number"]: codec.invoice_from_doc(d) for d in docs("invoices")}
+            return Book(
+                clients=clients,
+                invoices=invoices,
+                payments=tuple(map(codec.payment_from_doc, docs("payments"))),
+                adjustments=tuple(map(codec.adjustment_from_doc, docs("adjustments"))),
+                activities=tuple(map(codec.activity_from_doc, docs("activities"))),
+                promises=tuple(map(codec.promise_from_doc, docs("promises"))),
+                plans=tuple(map(codec.plan_from_doc, docs("plans"))),
+                disputes=tuple(map(codec.dispute_from_doc, docs("disputes"))),
+                partial=client_id is not None,
+            )
+        except DunError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise DunError(f"holds a record that cannot be read ({type(e).__name__}: {e})",
+                           str(self.paths.book), "run 'dun check', or restore a backup with 'dun restore'") from None
+
+    def clients(self) -> dict[str, Client]:
+        if self._clients is None:
+            self._clients = {d["id"]: codec.client_from_doc(d) for d in self._table("clients").values()}
+        return self._clients
+
+    def has_invoice(self, number: str) -> bool:
+        return number in self._key_map("invoices")
+
+    def get_invoice(self, number: str) -> Invoice | None:
+        doc_id = self._key_map("invoices").get(number)
+        return None if doc_id is None else codec.invoice_from_doc(self._table("invoices")[str(doc_id)])
+
+    # keys and ids
+    def _key_map(self, table: str) -> dict[str, int]:
+        m = self._keys.get(table)
+        if m is None:
+            key = codec.TABLES[table][1]
+            m = {d[key]: int(i) for i, d in self._table(table).items() if key in d}
+            self._keys[table] = m
+            self._next_doc[table] = max(map(int, self._table(table)), default=0) + 1
+        return m
+
+    def _new_id(self, table: str) -> str:
+        prefix = ID_PREFIX[table]
+        n = self._next_id.get(table)
+        if n is None:
+            n = 0
+            for key in self._key_map(table):
+                if key.startswith(prefix) and key[len(prefix):].isdigit():
+                    n = max(n, int(key[len(prefix):]))
+            n += 1
+        while f"{prefix}{n:06d}" in self._key_map(table):
+            n += 1
+        self._next_id[table] = n + 1
+        return f"{prefix}{n:06d}"
+
+    # writing
+    def _writable(self) -> None:
+        if self.read_only or self._journal is None:
+            raise ReadOnlyBook("the book is open read-only; nothing was changed", str(self.paths.root),
+                               "close the other dun that is writing, then open it again")
+
+    def _refuse(self, problems: list[Problem]) -> None:
+        if problems:
+            first = problems[0]
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise DunError(first.message + more, first.where, first.hint)
+
+    def _put(self, records: list[Any]) -> None:
+        """Commit records in one journal entry: all or nothing, durable before it returns."""
+        self._writable()
+        ops = []
+        pending: dict[tuple[str, str], int] = {}
+        for rec in records:
+            table = codec.TABLE_OF[type(rec)]
+            _, keyfield, to_doc, _ = codec.TABLES[table]
+            key = getattr(rec, keyfield)
+            keys = self._key_map(table)
+            doc_id = keys.get(key) or pending.get((table, key))
+            if doc_id is None:
+                doc_id = self._next_doc[table]
+                self._next_doc[table] = doc_id + 1
+                pending[(table, key)] = doc_id
+            ops.append(["put", table, doc_id, to_doc(rec)])
+        seq = self._seq + 1
+        line = encode_entry(seq, ops)
+        try:
+            self._journal.append(line)
+        except OSError as e:
+            for table, key in pending:  # give back the ids we did not use
+                self._next_doc[table] = min(self._next_doc[table], pending[(table, key)])
+            raise DunError(f"could not save ({e.strerror or e}); nothing was changed", str(self.paths.journal),
+                           "check the disk has space and the folder is writable") from None
+        for _, table, doc_id, doc in ops:
+            self.db.table(table).put(doc_id, doc)
+            self._key_map(table)[doc[codec.TABLES[table][1]]] = doc_id
+        self._seq = seq
+        self._book = None
+        self._clients = None
+        self._journal_bytes += len(line)
+        self._journal_entries += 1
+        self._stamp = self._file_stamp()
+
+    def _with_id(self, rec: Any) -> Any:
+        table = codec.TABLE_OF[type(rec)]
+        if table in ID_PREFIX and not rec.id:
+            return replace(rec, id=self._new_id(table))
+        return rec
+
+    def _client_scope(self, client_id: str) -> Book:
+        return self.client_book(client_id)
+
+    def add_client(self, c: Client) -> Client:
+        self._writable()
+        problems = v.check_client(c)
+        if c.id in self._key_map("clients"):
+            problems.insert(0, Problem(f"a client with id {c.id!r} already exists", "client",
+                                       "choose another id, or edit the existing client"))
+        self._refuse(problems)
+        self._put([c])
+        return c
+
+    def update_client(self, c: Client) -> Client:
+        self._writable()
+        if c.id not in self._key_map("clients"):
+            self._refuse([Problem(f"unknown client {c.id!r}", "client", "check the client id")])
+        self._refuse(v.check_client(c))
+        self._put([c])
+        return c
+
+    def set_hold(self, client_id: str, hold: bool, reason: str = "") -> Client:
+        c = self.clients().get(client_id)
+        if c is None:
+            self._refuse([Problem(f"unknown client {client_id!r}", "client", "check the client id")])
+        return self.update_client(replace(c, hold=hold, hold_reason=reason if hold else ""))
+
+    def add_invoice(self, inv: Invoice) -> Invoice:
+        self._writable()
+        problems = v.check_invoice(inv, self.clients())
+        if self.has_invoice(inv.number):
+            problems.insert(0, Problem(f"invoice number {inv.number!r} is already in the book", "invoice",
+                                       "invoice numbers are unique; check the number"))
+        self._refuse(problems)
+        self._put([inv])
+        return inv
+
+    def update_invoice(self, inv: Invoice) -> Invoice:
+        self._writable()
+        old = self.get_invoice(inv.number)
+        if old is None:
+            self._refuse([Problem(f"unknown invoice {inv.number!r}", "invoice", "check the number")])
+        problems = v.check_invoice(inv, self.clients())
+        scope = self._client_scope(old.client)
+        settled = sum((a.amount for p in scope.payments for a in p.allocations if a.invoice == inv.number),
+                      start=inv.amount * 0)
+        settled += sum((a.amount for a in scope.adjustments if a.invoice == inv.number), start=inv.amount * 0)
+        if inv.client != old.client and settled:
+            problems.append(Problem("cannot move an invoice with payments or credits to another client",
+                                    f"invoice {inv.number!r}", "credit it and raise a new invoice instead"))
+        if inv.currency != old.currency and settled:
+            problems.append(Problem("cannot change the currency of an invoice with payments or credits",
+                                    f"invoice {inv.number!r}"))
+        if inv.amount < settled:
+            problems.append(Problem(f"the new amount {inv.amount} is less than the {settled} already settled",
+                                    f"invoice {inv.number!r}"))
+        self._refuse(problems)
+        self._put([inv])
+        return inv
+
+    def record_payment(self, p: Payment) -> Payment:
+        self._writable()
+        p = self._with_id(p)
+        self._refuse(v.check_payment(p, self._client_scope(p.client)))
+        self._put([p])
+        return p
+
+    def add_adjustment(self, a: Adjustment) -> Adjustment:
+        self._writable()
+        a = self._with_id(a)
+        self._refuse(v.check_adjustment(a, self._client_scope(a.client)))
+        self._put([a])
+        return a
+
+    def log_activity(self, a: Activity) -> Activity:
+        self._writable()
+        a = self._with_id(a)
+        self._refuse(v.check_activity(a, self._client_scope(a.client)))
+        self._put([a])
+        return a
+
+    def add_promise(self, p: PromiseToPay) -> PromiseToPay:
+        self._writable()
+        p = self._with_id(p)
+        self._refuse(v.check_promise(p, self._client_scope(p.client)))
+        self._put([p])
+        return p
+
+    def add_plan(self, p: PaymentPlan) -> PaymentPlan:
+        self._writable()
+        p = self._with_id(p)
+        self._refuse(v.check_plan(p, self._client_scope(p.client)))
+        self._put([p])
+        return p
+
+    def cancel_plan(self, plan_id: str, on: date) -> PaymentPlan:
+        self._writable()
+        doc_id = self._key_map("plans").get(plan_id)
+        if doc_id is None:
+            self._refuse([Problem(f"unknown payment plan {plan_id!r}", "plan")])
+        plan = codec.plan_from_doc(self._table("plans")[str(doc_id)])
+        if plan.cancelled:
+            self._refuse([Problem(f"was already cancelled on {plan.cancelled}", f"plan {plan_id}")])
+        plan = replace(plan, cancelled=on)
+        self._put([plan])
+        return plan
+
+    def open_dispute(self, d: Dispute) -> Dispute:
+        self._writable()
+        inv = self.get_invoice(d.invoice)
+        if inv is not None and not d.client:
+            d = replace(d, client=inv.client)
+        d = self._with_id(d)
+        problems = v.check_dispute(d, self._client_scope(d.client)) if inv else [
+            Problem(f"unknown invoice {d.invoice!r}", "dispute", "check the invoice number")]
+        if inv is not None and any(x.invoice == d.invoice and x.resolved is None
+                                   for x in self._client_scope(d.client).disputes):
+            problems.append(Problem(f"invoice {d.invoice!r} already has an open dispute", "dispute",
+                                    "resolve it first (dun dispute INVOICE --resolve)"))
+        self._refuse(problems)
+        self._put([d])
+        return d
+
+    def resolve_dispute(self, dispute_id: str, on: date, resolution: str = "") -> Dispute:
+        self._writable()
+        doc_id = self._key_map("disputes").get(dispute_id)
+        if doc_id is None:
+            self._refuse([Problem(f"unknown dispute {dispute_id!r}", "dispute")])
+        d = codec.dispute_from_doc(self._table("disputes")[str(doc_id)])
+        if d.resolved is not None:
+            self._refuse([Problem(f"was already resolved on {d.resolved}", f"dispute {dispute_id}")])
+        d = replace(d, resolved=on, resolution=resolution)
+        self._refuse(v.check_dispute(d, self._client_scope(d.client)))
+        self._put([d])
+        return d
+
+    def commit(self, records: Iterable[Any]) -> list[Any]:
+        """Store many new records in one all-or-nothing commit (imports). Each is checked
+        against the book plus the records before it in the batch."""
+        self._writable()
+        records = [self._with_id(r) for r in records]
+        if not records:
+            return []
+        clients = dict(self.clients())
+        involved = {getattr(r, "client", None) or getattr(r, "id") for r in records}
+        scopes = self._scopes(involved)
+        problems: list[Problem] = []
+        seen_numbers: set[str] = set()
+        for n, rec in enumerate(records, start=1):
+            if isinstance(rec, Client):
+                errs = v.check_client(rec)
+                if rec.id in clients:
+                    errs.append(Problem(f"a client with id {rec.id!r} already exists", "client"))
+                clients[rec.id] = rec
+                scope = scopes.get(rec.id) or Book()
+                scopes[rec.id] = replace(scope, clients={**scope.clients, rec.id: rec})
+            elif isinstance(rec, Invoice):
+                errs = v.check_invoice(rec, clients)
+                if self.has_invoice(rec.number) or rec.number in seen_numbers:
+                    errs.insert(0, Problem(f"invoice number {rec.number!r} is already in the book", "invoice"))
+                seen_numbers.add(rec.number)
+                scope = scopes.setdefault(rec.client, Book(clients={rec.client: clients[rec.client]} if rec.client in clients else {}))
+                scopes[rec.client] = replace(scope, invoices={**scope.invoices, rec.number: rec})
+            else:
+                checker = {Payment: v.check_payment, Adjustment: v.check_adjustment, Activity: v.check_activity,
+                           PromiseToPay: v.check_promise, PaymentPlan: v.check_plan, Dispute: v.check_dispute}[type(rec)]
+                scope = scopes.get(rec.client) or Book()
+                errs = checker(rec, scope)
+                field = {Payment: "payments", Adjustment: "adjustments", Activity: "activities",
+                         PromiseToPay: "promises", PaymentPlan: "plans", Dispute: "disputes"}[type(rec)]
+                scopes[rec.client] = replace(scope, **{field: getattr(scope, field) + (rec,)})
+            problems += [Problem(e.message, f"record {n}: {e.where}", e.hint) for e in errs]
+            if problems:
+                break
+        self._refuse(problems)
+        self._put(records)
+        return records
+
+    def _scopes(self, client_ids: set[str]) -> dict[str, Book]:
+        """Partial books for several clients in one pass over the tables."""
+        wanted = {c for c in client_ids if c}
+        if not wanted:
+            return {}
+        grouped: dict[str, dict[str, list]] = {c: {} for c in wanted}
+        for name in ("invoices", "payments", "adjustments", "activities", "promises", "plans", "disputes"):
+            for d in self._table(name).values():
+                c = d.get("client")
+                if c in grouped:
+                    grouped[c].setdefault(name, []).append(d)
+        clients = self.clients()
+        out = {}
+        for c, tables in grouped.items():
+            out[c] = Book(
+                clients={c: clients[c]} if c in clients else {},
+                invoices={d["number"]: codec.invoice_from_doc(d) for d in tables.get("invoices", ())},
+                payments=tuple(map(codec.payment_from_doc, tables.get("payments", ()))),
+                adjustments=tuple(map(codec.adjustment_from_doc, tables.get("adjustments", ()))),
+                activities=tuple(map(codec.activity_from_doc, tables.get("activities", ()))),
+                promises=tuple(map(codec.promise_from_doc, tables.get("promises", ()))),
+                plans=tuple(map(codec.plan_from_doc, tables.get("plans", ()))),
+                disputes=tuple(map(codec.dispute_from_doc, tables.get("disputes", ()))),
+                partial=True,
+            )
+        return out
+
+    # checking
+    def check(self) -> list[Problem]:
+        """Validate the whole book; changes nothing."""
+        problems: list[Problem] = []
+        for name, (_, keyfield, _, _) in codec.TABLES.items():
+            seen: dict[str, int] = {}
+            for doc_id, doc in self._table(name).items():
+                key = doc.get(keyfield) if isinstance(doc, dict) else None
+                if key is None:
+                    problems.append(Problem(f"document {doc_id} has no {keyfield}", f"{self.paths.book.name}: {name}"))
+                    continue
+                if key in seen:
+                    problems.append(Problem(f"{keyfield} {key!r} appears twice (documents {seen[key]} and {doc_id})",
+                                            f"{self.paths.book.name}: {name}"))
+                seen[key] = doc_id
+        for name in self._data:
+            if name not in codec.TABLES and name != "meta":
+                problems.append(Problem(f"unknown table {name!r}", self.paths.book.name))
+        try:
+            book = self.book()
+        except DunError as e:
+            return problems + [e.problem]
+        return problems + v.check_book(book)
+
+    # checkpoints and backups
+    def checkpoint(self) -> None:
+        """Rewrite book.json with everything committed, then start an empty journal."""
+        self._writable()
+        self._data.setdefault("meta", {})["1"] = {"schema": SCHEMA, "seq": self._seq}
+        atomic_write(self.paths.book, orjson.dumps(self._data))
+        self._journal.reset()
+        self._journal_bytes = 0
+        self._journal_entries = 0
+        self._stamp = self._file_stamp()
+
+    def _after_external_write(self) -> None:
+        self._reset_caches()
+        self.checkpoint()
+
+    def _backup_file(self, name: str) -> Path:
+        self.paths.backups.mkdir(exist_ok=True)
+        target = self.paths.backups / name
+        atomic_write(target, self.paths.book.read_bytes())
+        return target
+
+    def _daily_backup(self, today: date) -> None:
+        name = f"book-{today.isoformat()}.json"
+        if (self.paths.backups / name).exists():
+            return
+        if self._journal_bytes:
+            self.checkpoint()
+        self._backup_file(name)
+        policy, _ = load_policy(self.paths.policy)
+        keep = policy.backup.keep if policy else 14
+        daily = sorted(p for p in self.paths.backups.glob("book-*.json")
+                       if re.fullmatch(r"book-\d{4}-\d{2}-\d{2}\.json", p.name))
+        for old in daily[:-keep]:
+            old.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if self._journal is not None:
+            try:
+                if self._journal_bytes > CHECKPOINT_BYTES or self._journal_entries > CHECKPOINT_ENTRIES:
+                    self.checkpoint()
+            finally:
+                self._journal.close()
+                self._journal = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> "Repository":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# -- module functions ---------------------------------------------------------------------------
+
+def init_book(path: Path | str, policy_source: Path | None = None) -> BookPaths:
+    """Create a new, empty book with a copy of the default policy."""
+    paths = BookPaths(Path(path).expanduser())
+    if paths.book.exists():
+        raise DunError("a book already exists here", str(paths.root), "open it, or choose another folder")
+    if paths.root.exists() and not paths.root.is_dir():
+        raise DunError("is a file, not a folder", str(paths.root), "choose a folder for the book")
+    paths.root.mkdir(parents=True, exist_ok=True)
+    for sub in (paths.backups, paths.site, paths.outbox):
+        sub.mkdir(exist_ok=True)
+    if not paths.policy.exists():
+        atomic_write(paths.policy, Path(policy_source or DEFAULT_POLICY).read_bytes())
+    empty = {"meta": {"1": {"schema": SCHEMA, "seq": 0}}}
+    for name in codec.TABLES:
+        empty[name] = {}
+    atomic_write(paths.book, orjson.dumps(empty))
+    return paths
+
+
+def open_book(path: Path | str, readonly: bool = False, command: str = "dun", today: date | None = None) -> Repository:
+    """Open a book. A writer takes the lock; ``BookLocked`` names the holder if taken."""
+    return Repository(BookPaths(Path(path).expanduser()), readonly, command, today)
+
+
+def list_backups(path: Path | str) -> list[Path]:
+    folder = BookPaths(Path(path).expanduser()).backups
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob("book-*.json"), reverse=True)
+
+
+def restore_backup(path: Path | str, name: str, today: date | None = None) -> Path:
+    """Bring back a backup. The current book is saved as a backup first, so this is undoable.
+    Returns the path of that safety copy."""
+    paths = BookPaths(Path(path).expanduser())
+    source = paths.backups / Path(name).name
+    if not source.is_file():
+        raise DunError(f"no backup named {name!r}", str(paths.backups), "list them with 'dun restore'")
+    candidate = parse_book_bytes(source.read_bytes(), str(source))
+    candidate, _ = migrate(candidate, str(source))
+    lock = WriteLock(paths.lock)
+    lock.acquire("dun restore")
+    try:
+        clean_temp_files(paths.root)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        safety = paths.backups / f"book-{(today or date.today()).isoformat()}-before-restore-{stamp}.json"
+        seq = 0
+        try:
+            data, seq, *_ = _load(paths)
+            paths.backups.mkdir(exist_ok=True)
+            data.setdefault("meta", {})["1"] = {"schema": SCHEMA, "seq": seq}
+            atomic_write(safety, orjson.dumps(data))
+        except DunError:
+            # the current book is unreadable: keep its bytes as they are
+            if paths.book.exists():
+                paths.backups.mkdir(exist_ok=True)
+                shutil.copyfile(paths.book, safety)
+        # the restored snapshot claims the current change number, so journal entries
+        # written before the restore can never be replayed on top of it
+        candidate["meta"]["1"]["seq"] = max(seq, int(candidate["meta"]["1"].get("seq", 0)))
+        atomic_write(paths.book, orjson.dumps(candidate))
+        atomic_write(paths.journal, b"")
+        return safety
+    finally:
+        lock.release()
