@@ -1,0 +1,219 @@
+"""A client's statement of account: data first (a dataclass), then HTML and PDF.
+
+The data holds that client's records and nothing else: its open invoices with due dates
+and days overdue, an aging summary, the payments and credits of the period (the
+:data:`PERIOD_DAYS` days up to the statement date), interest and compensation when the
+policy charges them, the total due, the current step's drafted message and the recent
+follow-ups (internal notes only when ``[publish] internal_notes`` is true).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from markupsafe import Markup
+
+from receivables.ledger import Ledger, derive
+from receivables.model import Client
+from receivables.policy import Company, Policy
+
+from . import engine, formatting
+from .env import environment
+from .messages import Draft
+
+ZERO = Decimal(0)
+PERIOD_DAYS = 90
+BUCKETS = engine.BUCKETS
+
+
+@dataclass(frozen=True, slots=True)
+class OpenItem:
+    number: str
+    issued: date
+    due: date
+    reference: str
+    amount: Decimal
+    settled: Decimal  # paid and credited so far
+    outstanding: Decimal
+    days_overdue: int
+    status: str
+    disputed: bool
+    interest: Decimal = ZERO
+    compensation: Decimal = ZERO
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    date: date
+    kind: str  # "payment", "credit note", "write-off", "adjustment"
+    reference: str
+    amount: Decimal
+    invoices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """The statement for one currency (most clients have one)."""
+
+    currency: str
+    items: tuple[OpenItem, ...]
+    aging: tuple[tuple[str, Decimal], ...]  # (bucket, amount) in BUCKETS order
+    movements: tuple[Movement, ...]
+    open_total: Decimal
+    overdue: Decimal
+    credit: Decimal  # unallocated payments and credit notes
+    interest: Decimal
+    compensation: Decimal
+    total_due: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityLine:
+    date: date
+    channel: str
+    summary: str  # Markdown
+    step: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StatementData:
+    company: Company
+    client: Client
+    on: date
+    period_start: date
+    locale: str
+    paper: str
+    sections: tuple[Section, ...]
+    charge_interest: bool
+    message: Draft | None = None
+    step_title: str = ""
+    activities: tuple[ActivityLine, ...] = ()
+    hold: bool = False
+
+    @property
+    def address_lines(self) -> list[str]:
+        return [line for line in self.client.address.splitlines() if line.strip()]
+
+    @property
+    def has_open_items(self) -> bool:
+        return any(s.items for s in self.sections)
+
+
+def _locale(client: Client, policy: Policy) -> str:
+    return client.locale or policy.defaults.locale or formatting.DEFAULT_LOCALE
+
+
+_KIND_LABEL = {"payment": "Payment", "credit_note": "Credit note", "write_off": "Write-off", "adjustment": "Adjustment"}
+
+
+def statement_data(
+    book,
+    policy: Policy,
+    client_id: str,
+    on: date,
+    *,
+    ledger: Ledger | None = None,
+    draft: Draft | None = None,
+    step_title: str = "",
+    action: Any = None,
+) -> StatementData:
+    """Everything a statement shows, for one client as of ``on``.
+
+    ``ledger`` (derived for ``on``) and the client's ``draft`` may be passed in when many
+    statements are built at once; otherwise they are computed here.
+    """
+    ledger = ledger if ledger is not None else derive(book, on)
+    client = book.clients[client_id]
+    period_start = on - timedelta(days=PERIOD_DAYS - 1)
+    charge = bool(policy.interest.charge and policy.interest.regime != "none")
+
+    if draft is None and action is None:
+        from .messages import draft_for_action
+
+        for a in engine.build_agenda(book, policy, on):
+            if a.client == client_id and getattr(a, "kind", "step") == "step" and getattr(a, "channel", "") != "phone":
+                action = a
+                break
+        if action is not None:
+            draft = draft_for_action(action, book, policy, on, ledger)
+    if action is not None and not step_title:
+        step = policy.step(action.step) if getattr(action, "step", None) else None
+        step_title = (step.title if step else "") or getattr(action, "title", "") or ""
+
+    sections = []
+    for currency in ledger.currencies(client_id):
+        items = []
+        aging = {b: ZERO for b in BUCKETS}
+        interest_total = compensation_total = ZERO
+        for st in ledger.open_invoices(client_id, currency):
+            inv = st.invoice
+            interest = compensation = ZERO
+            if charge and st.days_overdue > 0:
+                got = engine.invoice_interest(ledger, policy, inv.number, on)
+                if got is not None:
+                    interest, compensation = got
+            interest_total += interest
+            compensation_total += compensation
+            aging[engine.bucket_of(st.days_overdue)] += st.outstanding
+            items.append(OpenItem(
+                number=inv.number, issued=inv.issued, due=inv.due, reference=inv.reference,
+                amount=inv.amount, settled=inv.amount - st.outstanding, outstanding=st.outstanding,
+                days_overdue=st.days_overdue, status=st.status, disputed=st.disputed,
+                interest=interest, compensation=compensation,
+            ))
+        movements = []
+        for p in book.payments:
+            if p.client == client_id and p.currency == currency and period_start <= p.date <= on:
+                movements.append(Movement(p.date, "Payment", p.reference, p.amount,
+                                          tuple(a.invoice for a in p.allocations)))
+        for adj in book.adjustments:
+            if adj.client == client_id and adj.currency == currency and period_start <= adj.date <= on:
+                movements.append(Movement(adj.date, _KIND_LABEL.get(adj.kind, adj.kind), adj.reason,
+                                          adj.amount, (adj.invoice,) if adj.invoice else ()))
+        movements.sort(key=lambda m: (m.date, m.kind, m.reference))
+        pos = ledger.position(client_id, currency)
+        if not items and not movements and pos.credit == 0 and currency != client.currency:
+            continue
+        sections.append(Section(
+            currency=currency,
+            items=tuple(items),
+            aging=tuple(aging.items()),
+            movements=tuple(movements),
+            open_total=pos.invoiced_open,
+            overdue=pos.overdue,
+            credit=pos.credit,
+            interest=interest_total,
+            compensation=compensation_total,
+            total_due=pos.invoiced_open - pos.credit + interest_total + compensation_total,
+        ))
+
+    show_internal = policy.publish.internal_notes
+    acts = [a for a in book.activities if a.client == client_id and a.date <= on and (show_internal or not a.internal)]
+    acts.sort(key=lambda a: (a.date, a.id), reverse=True)
+    activities = tuple(
+        ActivityLine(a.date, a.channel, a.body or a.outcome, a.step or "")
+        for a in acts[: policy.publish.statement_activities]
+    )
+    return StatementData(
+        company=policy.company, client=client, on=on, period_start=period_start,
+        locale=_locale(client, policy), paper=policy.publish.paper, sections=tuple(sections),
+        charge_interest=charge, message=draft, step_title=step_title, activities=activities,
+        hold=client.hold,
+    )
+
+
+def render_statement_html(data: StatementData, *, for_pdf: bool = False, asset_prefix: str = "../assets/") -> str:
+    """The statement as a standalone HTML page (``for_pdf``: without stylesheet links)."""
+    return environment().get_template("statement.html").render(
+        s=data, for_pdf=for_pdf, asset_prefix=asset_prefix,
+        message_html=Markup(data.message.html) if data.message else None,
+        buckets=BUCKETS,
+    )
+
+
+def render_statement_pdf(data: StatementData) -> bytes:
+    from .pdf import html_to_pdf
+
+    return html_to_pdf(render_statement_html(data, for_pdf=True), data.paper)
