@@ -1,0 +1,33 @@
+"""Shared fixtures: fresh books in temporary folders, fixed dates (never the clock)."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+TODAY = date(2026, 11, 22)
+
+
+@pytest.fixture
+def book_dir(tmp_path: Path) -> Path:
+    from store import init_book
+
+    path = tmp_path / "book"
+    init_book(path)
+    return path
+
+
+@pytest.fixture
+def repo(book_dir: Path):
+    from store import open_book
+
+    r = open_book(book_dir, today=TODAY)
+    yield r
+    r.close()
+
+
+def D(text: str) -> Decimal:
+    return Decimal(text)

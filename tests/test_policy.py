@@ -1,0 +1,82 @@
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from receivables.errors import DunError
+from receivables.policy import load_policy, read_policy
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_the_repo_policy_is_valid_and_reads_decimals_not_floats():
+    policy = read_policy(REPO / "policy.toml")
+    assert [s.id for s in policy.steps] == ["courtesy", "reminder", "call", "second-reminder", "final-notice", "agency"]
+    assert isinstance(policy.ladder.tolerance, Decimal)
+    assert isinstance(policy.interest.margin, Decimal)
+    assert all(isinstance(r.rate, Decimal) for r in policy.interest.reference_rates)
+    assert policy.step("final-notice").required and policy.step("final-notice").credit_hold
+    assert policy.step("agency").escalate == "agency"
+
+
+def write(tmp_path, text):
+    p = tmp_path / "policy.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_unknown_key_names_file_and_key(tmp_path):
+    p = write(tmp_path, "[ladder]\nmin_gap = 3\n")
+    policy, problems = load_policy(p)
+    assert policy is None
+    assert problems[0].where == f"{p}: ladder.min_gap" and "unknown key" in problems[0].message
+
+
+def test_duplicate_step_id_and_step_without_id(tmp_path):
+    p = write(tmp_path, """
+[[steps]]
+id = "a"
+after_due_days = 1
+channel = "email"
+template = "reminder"
+[[steps]]
+id = "a"
+after_due_days = 5
+channel = "email"
+template = "reminder"
+[[steps]]
+after_due_days = 9
+channel = "phone"
+template = "call"
+""")
+    _, problems = load_policy(p)
+    text = [x.line() for x in problems]
+    assert any("duplicate step id 'a'" in t and "steps[2]" in t for t in text)
+    assert any("steps[3].id" in t and "missing" in t for t in text)
+    with pytest.raises(DunError) as e:
+        read_policy(p)
+    assert str(p) in str(e.value) and "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("body,key", [
+    ('[[steps]]\nid="x"\nafter_due_days=1\nchannel="fax"\ntemplate="t"\n', "channel"),
+    ('[[steps]]\nid="x"\nafter_due_days=1\nchannel="email"\ntemplate="t"\nescalate="police"\n', "escalate"),
+    ('[interest]\nregime="usury"\n', "interest.regime"),
+    ('[defaults]\ncurrency="XXQ"\n', "defaults.currency"),
+    ('[ladder]\nmin_gap_days="seven"\n', "ladder.min_gap_days"),
+    ('[mail]\npassword="hunter2"\n', "mail.password"),
+    ('[ladder]\ntolerance = nan\n', "ladder.tolerance"),
+    ('[[steps]]\nid="b"\nafter_due_days=10\nchannel="email"\ntemplate="t"\n[[steps]]\nid="a"\nafter_due_days=1\nchannel="email"\ntemplate="t"\n', "after_due_days"),
+])
+def test_bad_values_are_named(tmp_path, body, key):
+    _, problems = load_policy(write(tmp_path, body))
+    assert problems and any(key in p.where for p in problems), [p.line() for p in problems]
+
+
+def test_not_toml_and_not_utf8(tmp_path):
+    _, problems = load_policy(write(tmp_path, "[ladder\n"))
+    assert "not valid TOML" in problems[0].message
+    p = tmp_path / "policy.toml"
+    p.write_bytes(b"\xff\xfe[ladder]")
+    _, problems = load_policy(p)
+    assert problems and "UTF-8" in problems[0].message

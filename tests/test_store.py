@@ -1,0 +1,274 @@
+"""The book on disk: durability, atomicity, the single-writer lock, refusals, backups."""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import orjson
+import pytest
+
+from receivables.errors import DunError
+from receivables.model import (
+    Activity,
+    Allocation,
+    Client,
+    Contact,
+    CreditCheck,
+    Dispute,
+    Installment,
+    Invoice,
+    Payment,
+    PaymentPlan,
+    PromiseToPay,
+)
+from store import BookLocked, ReadOnlyBook, init_book, list_backups, open_book, restore_backup
+
+from .conftest import REPO, TODAY
+
+HOSTILE = 'Zoë & "Sons" <script>alert(1)</script>\n=HYPERLINK("x")\u202e 💷'
+
+
+def files(book: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in book.iterdir() if p.is_file() and p.name != ".lock"}
+
+
+def add_acme(repo) -> None:
+    repo.add_client(Client(id="acme", name="Acme Ltd", currency="GBP", terms_days=30,
+                           contacts=(Contact("Ann", "ann@acme.example", "+44 1"),)))
+    repo.add_invoice(Invoice("INV-1", "acme", date(2026, 9, 1), date(2026, 10, 1), "GBP", Decimal("100.00")))
+
+
+def test_every_record_kind_round_trips_verbatim(book_dir):
+    with open_book(book_dir, today=TODAY) as repo:
+        repo.add_client(Client(id="zoe", name=HOSTILE, currency="EUR", terms_days=14, address=HOSTILE,
+                               contacts=(Contact(HOSTILE, "z@x.example", "1"),), credit_limit=Decimal("5000.00"),
+                               credit_check=CreditCheck(date(2025, 1, 2), "Creditsafe", "A"), tags=("vip", HOSTILE),
+                               hold=True, hold_reason=HOSTILE, locale="de_DE"))
+        repo.add_invoice(Invoice("Z-1", "zoe", date(2026, 1, 1), date(2026, 1, 15), "EUR", Decimal("10.00"),
+                                 reference=HOSTILE))
+        p = repo.record_payment(Payment("", date(2026, 2, 1), "zoe", Decimal("15.00"), "EUR", "bank", HOSTILE,
+                                        (Allocation("Z-1", Decimal("10.00")),)))
+        a = repo.log_activity(Activity("", date(2026, 2, 2), "zoe", "email", body=HOSTILE, invoices=("Z-1",)))
+        pr = repo.add_promise(PromiseToPay("", "zoe", date(2026, 2, 3), Decimal("5.00"), "EUR", date(2026, 2, 10)))
+        pl = repo.add_plan(PaymentPlan("", "zoe", date(2026, 2, 4), "EUR", ("Z-1",),
+                                       (Installment(date(2026, 3, 1), Decimal("5.00")),)))
+        d = repo.open_dispute(Dispute("", "Z-1", "", HOSTILE, date(2026, 2, 5)))
+        before = repo.book()
+    with open_book(book_dir, readonly=True) as again:
+        after = again.book()
+    assert after == before
+    assert after.clients["zoe"].name == HOSTILE and after.activities[0].body == HOSTILE
+    assert p.id == "PAY-000001" and a.id == "ACT-000001" and pr.id.startswith("PRM-") and pl.id.startswith("PLN-")
+    assert after.disputes[0].client == "zoe" and d.reason == HOSTILE
+    assert after.payments[0].unallocated == Decimal("5.00")
+
+
+def test_second_writer_is_refused_with_the_holder_named_and_readers_still_work(book_dir):
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys,time; from store import open_book; r=open_book(sys.argv[1], command='dun tui');"
+         "print('held', flush=True); time.sleep(30)", str(book_dir)],
+        stdout=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(BookLocked) as e:
+            open_book(book_dir)
+        message = str(e.value)
+        assert "dun tui" in message and str(holder.pid) in message and "read-only" in message
+        with open_book(book_dir, readonly=True) as ro:
+            assert ro.read_only and ro.book().clients == {}
+            with pytest.raises(ReadOnlyBook):
+                ro.add_client(Client(id="x", name="X", currency="GBP", terms_days=1))
+    finally:
+        holder.kill()
+        holder.wait()
+    # the kernel released the dead holder's lock
+    open_book(book_dir).close()
+
+
+@pytest.mark.parametrize("content,expect", [
+    (b"", "empty (0 bytes)"),
+    (b'{"meta": {"1": {"schema": 1, "seq": 0}}, "clients": {', "not valid JSON"),
+    (b'{"meta": {"1": {"schema": 1, "seq": 0}}}garbage', "not valid JSON"),
+    (b'{"meta": {"1": {"schema": 1, "seq": NaN}}}', "not valid JSON"),
+    (b'[1, 2]', "not a dun book"),
+    (b'{"meta": {"1": {"schema": 99, "seq": 0}}}', "newer dun"),
+])
+def test_damaged_book_files_are_refused_and_left_as_they_are(book_dir, content, expect):
+    (book_dir / "book.json").write_bytes(content)
+    for readonly in (True, False):
+        with pytest.raises(DunError) as e:
+            open_book(book_dir, readonly=readonly)
+        assert expect in str(e.value) and "\n" not in str(e.value)
+        assert (book_dir / "book.json").read_bytes() == content
+
+
+def test_nan_inside_a_stored_amount_is_refused(book_dir):
+    with open_book(book_dir, today=TODAY) as repo:
+        add_acme(repo)
+        repo.checkpoint()
+    data = orjson.loads((book_dir / "book.json").read_bytes())
+    next(iter(data["invoices"].values()))["amount"] = "NaN"
+    (book_dir / "book.json").write_bytes(orjson.dumps(data))
+    with open_book(book_dir, readonly=True) as repo:
+        with pytest.raises(DunError, match="bad stored amount"):
+            repo.book()
+
+
+def test_refused_writes_change_no_byte(repo, book_dir):
+    add_acme(repo)
+    before = files(book_dir)
+    bad = [
+        lambda: repo.add_invoice(Invoice("INV-1", "acme", date(2026, 9, 1), date(2026, 10, 1), "GBP", Decimal("1.00"))),
+        lambda: repo.add_invoice(Invoice("INV-9", "nobody", date(2026, 9, 1), date(2026, 10, 1), "GBP", Decimal("1.00"))),
+        lambda: repo.add_invoice(Invoice("INV-9", "acme", date(2026, 9, 1), date(2026, 8, 1), "GBP", Decimal("1.00"))),
+        lambda: repo.add_invoice(Invoice("INV-9", "acme", date(2026, 9, 1), date(2026, 10, 1), "GBP", Decimal("-1.00"))),
+        lambda: repo.add_invoice(Invoice("INV-9", "acme", date(2026, 9, 1), date(2026, 10, 1), "XXQ", Decimal("1.00"))),
+        lambda: repo.record_payment(Payment("", TODAY, "acme", Decimal("10.00"), "GBP",
+                                            allocations=(Allocation("INV-1", Decimal("200.00")),))),
+        lambda: repo.record_payment(Payment("", TODAY, "ghost", Decimal("10.00"), "GBP")),
+        lambda: repo.add_client(Client(id="acme", name="Dup", currency="GBP", terms_days=30)),
+        lambda: repo.add_client(Client(id="bad id!", name="X", currency="GBP", terms_days=30)),
+        lambda: repo.log_activity(Activity("", TODAY, "acme", "pigeon")),
+        lambda: repo.open_dispute(Dispute("", "INV-404", "", "wrong", TODAY)),
+    ]
+    for attempt in bad:
+        with pytest.raises(DunError) as e:
+            attempt()
+        assert "\n" not in str(e.value)
+        assert files(book_dir) == before
+
+
+def test_torn_journal_tail_is_dropped_and_a_damaged_middle_is_refused(book_dir):
+    with open_book(book_dir, today=TODAY) as repo:
+        add_acme(repo)
+    journal = book_dir / "book.journal"
+    good = journal.read_bytes()
+    journal.write_bytes(good + b'1234abcd {"seq": 3, "op')  # a crash mid-append
+    with open_book(book_dir, readonly=True) as ro:
+        assert set(ro.book().invoices) == {"INV-1"}
+    with open_book(book_dir, today=TODAY) as rw:  # the writer trims the torn tail
+        rw.log_activity(Activity("", TODAY, "acme", "phone"))
+    assert b"abcd" not in journal.read_bytes()
+    lines = journal.read_bytes().split(b"\n")
+    lines[0] = lines[0][:-3] + b"XYZ"
+    journal.write_bytes(b"\n".join(lines))
+    with pytest.raises(DunError, match="journal is damaged at line 1"):
+        open_book(book_dir, readonly=True)
+
+
+def test_temp_files_left_by_a_killed_writer_are_cleaned_on_next_open(book_dir):
+    stale = book_dir / ".book.json.tmp-999-abcd"
+    stale.write_bytes(b"half a book")
+    with open_book(book_dir, readonly=True):
+        assert stale.exists()  # readers never touch a writer's files
+    with open_book(book_dir, today=TODAY):
+        pass
+    assert not stale.exists()
+
+
+def test_kill_a_writer_mid_save_in_a_loop_loses_nothing_acknowledged(book_dir):
+    with open_book(book_dir, today=TODAY) as repo:
+        add_acme(repo)
+    rng = random.Random(7)
+    acknowledged: list[str] = []
+    start = 0
+    deadline = time.monotonic() + 25
+    rounds = 0
+    while rounds < 12 and time.monotonic() < deadline:
+        proc = subprocess.Popen([sys.executable, str(REPO / "tests" / "crash_writer.py"), str(book_dir), str(start)],
+                                stdout=subprocess.PIPE, text=True, cwd=REPO)
+        first = proc.stdout.readline().strip()  # wait until it is writing
+        time.sleep(rng.uniform(0.0, 0.15))
+        proc.send_signal(signal.SIGKILL)
+        out, _ = proc.communicate()
+        got = [first, *out.split()] if first else out.split()
+        acknowledged += got
+        start += 10_000
+        rounds += 1
+        with open_book(book_dir, readonly=True) as ro:
+            refs = {p.reference for p in ro.book().payments}
+            missing = [r for r in acknowledged if r not in refs]
+            assert not missing, f"round {rounds}: acknowledged but lost: {missing[:5]}"
+            assert ro.check() == []
+    assert rounds >= 3 and len(acknowledged) > 20
+    with open_book(book_dir, today=TODAY) as rw:  # and it opens for writing again, clean
+        assert not list(book_dir.glob(".*.tmp-*"))
+        rw.log_activity(Activity("", TODAY, "acme", "email"))
+
+
+def test_migration_from_a_plain_tinydb_file(book_dir):
+    plain = {"_default": {}, "clients": {"1": {"id": "old", "name": "Old Co", "currency": "GBP", "terms_days": 30}}}
+    (book_dir / "book.json").write_bytes(orjson.dumps(plain))
+    (book_dir / "book.journal").unlink(missing_ok=True)
+    with open_book(book_dir, readonly=True) as ro:
+        assert ro.book().clients["old"].name == "Old Co"
+    with open_book(book_dir, today=TODAY):
+        pass
+    data = orjson.loads((book_dir / "book.json").read_bytes())
+    assert data["meta"]["1"]["schema"] == 1 and "_default" not in data
+    assert any("before-schema" in p.name for p in list_backups(book_dir))
+
+
+def test_daily_backups_rotate_and_restore_is_undoable(book_dir):
+    (book_dir / "policy.toml").write_text((REPO / "policy.toml").read_text().replace("keep = 14", "keep = 3"))
+    for day in range(1, 7):
+        with open_book(book_dir, today=date(2026, 11, day)) as repo:
+            repo.add_client(Client(id=f"c{day}", name=f"Client {day}", currency="GBP", terms_days=30))
+    names = sorted(p.name for p in list_backups(book_dir))
+    assert names == ["book-2026-11-04.json", "book-2026-11-05.json", "book-2026-11-06.json"]
+    # the backup of the 4th was taken before that day's change: it holds c1..c3
+    safety = restore_backup(book_dir, "book-2026-11-04.json", today=TODAY)
+    with open_book(book_dir, readonly=True) as ro:
+        assert sorted(ro.book().clients) == ["c1", "c2", "c3"]
+    restore_backup(book_dir, safety.name, today=TODAY)
+    with open_book(book_dir, readonly=True) as ro:
+        assert sorted(ro.book().clients) == [f"c{d}" for d in range(1, 7)]
+    with pytest.raises(DunError, match="no backup named"):
+        restore_backup(book_dir, "../../etc/passwd")
+
+
+def test_check_reports_problems_without_changing_anything(book_dir):
+    with open_book(book_dir, today=TODAY) as repo:
+        add_acme(repo)
+        repo.checkpoint()
+    data = orjson.loads((book_dir / "book.json").read_bytes())
+    data["invoices"]["99"] = dict(data["invoices"]["1"])  # a duplicate number
+    data["payments"] = {"1": {"id": "PAY-1", "date": "2026-10-01", "client": "acme", "amount": "50.00",
+                              "currency": "GBP", "allocations": [{"invoice": "INV-404", "amount": "60.00"}]}}
+    raw = orjson.dumps(data)
+    (book_dir / "book.json").write_bytes(raw)
+    with open_book(book_dir, readonly=True) as ro:
+        problems = [p.line() for p in ro.check()]
+    assert any("appears twice" in p for p in problems)
+    assert any("INV-404" in p for p in problems)
+    assert any("exceed the payment" in p for p in problems)
+    assert (book_dir / "book.json").read_bytes() == raw
+
+
+def test_init_refuses_an_existing_book(book_dir):
+    with pytest.raises(DunError, match="already exists"):
+        init_book(book_dir)
+
+
+def test_the_domain_imports_no_ui_storage_or_rendering_library():
+    code = (
+        "import importlib, pkgutil, sys, receivables\n"
+        "for m in pkgutil.walk_packages(receivables.__path__, 'receivables.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "bad = sorted(n for n in sys.modules if n.split('.')[0] in {'textual','tinydb','jinja2','weasyprint'})\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert out.stdout.strip() == ""
+    # and the check can fail: tui does import textual
+    out = subprocess.run([sys.executable, "-c", "import store, sys; print('tinydb' in sys.modules)"],
+                         capture_output=True, text=True, cwd=REPO, check=True)
+    assert out.stdout.strip() == "True"
