@@ -280,6 +280,7 @@ class Repository:
         self._next_doc: dict[str, int] = {}
         self._next_id: dict[str, int] = {}
         self._clients: dict[str, Client] | None = None
+        self._by_client: dict[str, dict[str, list[str]]] = {}
 
     def refresh(self) -> bool:
         """Re-read the book if another process committed since; True if it changed."""
@@ -332,11 +333,10 @@ class Repository:
 
     def _build_book(self, client_id: str | None) -> Book:
         def docs(name: str) -> Iterable[dict]:
-            table = self._table(name).values()
+            table = self._table(name)
             if client_id is None:
-                return table
-            key = "id" if name == "clients" else "client"
-            return [d for d in table if d.get(key) == client_id]
+                return table.values()
+            return [table[i] for i in self._client_index(name).get(client_id, ())]
 
         try:
             clients = {d["id"]: codec.client_from_doc(d) for d in docs("clients")}
@@ -357,6 +357,17 @@ class Repository:
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise DunError(f"holds a record that cannot be read ({type(e).__name__}: {e})",
                            str(self.paths.book), "run 'dun check', or restore a backup with 'dun restore'") from None
+
+    def _client_index(self, name: str) -> dict[str, list[str]]:
+        """doc ids of each client's documents in one table, built on first use."""
+        idx = self._by_client.get(name)
+        if idx is None:
+            key = "id" if name == "clients" else "client"
+            idx = {}
+            for doc_id, d in self._table(name).items():
+                idx.setdefault(d.get(key), []).append(doc_id)
+            self._by_client[name] = idx
+        return idx
 
     def clients(self) -> dict[str, Client]:
         if self._clients is None:
@@ -432,8 +443,14 @@ class Repository:
             raise DunError(f"could not save ({e.strerror or e}); nothing was changed", str(self.paths.journal),
                            "check the disk has space and the folder is writable") from None
         for _, table, doc_id, doc in ops:
+            is_new = str(doc_id) not in self._table(table)
             self.db.table(table).put(doc_id, doc)
             self._key_map(table)[doc[codec.TABLES[table][1]]] = doc_id
+            idx = self._by_client.get(table)
+            if idx is not None and is_new:
+                idx.setdefault(doc.get("id" if table == "clients" else "client"), []).append(str(doc_id))
+            elif idx is not None:  # an update may move a document to another client
+                del self._by_client[table]
         self._seq = seq
         self._book = None
         self._clients = None
