@@ -13,7 +13,8 @@ A book is a folder::
 
 Public API (see :mod:`store.repository`)::
 
-    init_book(path) -> BookPaths            # new book with the default policy; refuses an existing one
+    init_book(path, book=None) -> BookPaths # new book with the default policy (empty, or holding a
+                                            # whole Book validated at once: fast path for dun demo)
     open_book(path, readonly=False) -> Repository
         # DunError if missing/corrupt; BookLocked (a DunError) naming the holder if another
         # process writes; callers that can live with reading (the TUI) reopen readonly=True.

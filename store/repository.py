@@ -749,22 +749,36 @@ class Repository:
 
 # -- module functions ---------------------------------------------------------------------------
 
-def init_book(path: Path | str, policy_source: Path | None = None) -> BookPaths:
-    """Create a new, empty book with a copy of the default policy."""
+def book_to_data(book: Book, seq: int = 0) -> dict:
+    """The stored document tree of a whole book (tables of documents keyed by doc id)."""
+    data: dict[str, Any] = {"meta": {"1": {"schema": SCHEMA, "seq": seq}}}
+    for name, (_, _, to_doc, _) in codec.TABLES.items():
+        records = getattr(book, name)
+        values = records.values() if hasattr(records, "values") else records
+        data[name] = {str(i): to_doc(r) for i, r in enumerate(values, start=1)}
+    return data
+
+
+def init_book(path: Path | str, policy_source: Path | None = None, book: Book | None = None) -> BookPaths:
+    """Create a new book with a copy of the default policy: empty, or holding ``book``
+    (validated whole with ``dun check``'s rules first; used by ``dun demo``)."""
     paths = BookPaths(Path(path).expanduser())
     if paths.book.exists():
         raise DunError("a book already exists here", str(paths.root), "open it, or choose another folder")
     if paths.root.exists() and not paths.root.is_dir():
         raise DunError("is a file, not a folder", str(paths.root), "choose a folder for the book")
+    if book is not None:
+        problems = v.check_book(book)
+        if problems:
+            first = problems[0]
+            raise DunError(f"{first.message} ({len(problems)} problem(s) in all)", first.where, first.hint)
     paths.root.mkdir(parents=True, exist_ok=True)
     for sub in (paths.backups, paths.site, paths.outbox):
         sub.mkdir(exist_ok=True)
     if not paths.policy.exists():
         atomic_write(paths.policy, Path(policy_source or DEFAULT_POLICY).read_bytes())
-    empty = {"meta": {"1": {"schema": SCHEMA, "seq": 0}}}
-    for name in codec.TABLES:
-        empty[name] = {}
-    atomic_write(paths.book, orjson.dumps(empty))
+    data = book_to_data(book or Book())
+    atomic_write(paths.book, orjson.dumps(data))
     return paths
 
 
