@@ -43,6 +43,9 @@ class BookIndex:
     invoices_by_client: dict[str, tuple[str, ...]]  # numbers, oldest due first
     credits: dict[str, tuple[tuple[date, str, Decimal], ...]]  # client -> (date, currency, amount)
     open_disputes: dict[str, tuple]  # invoice -> disputes (all, in order)
+    # Derived, date-independent lookups other modules build lazily and keep with the index
+    # (receivables.agenda keeps its engine index here). Never part of equality.
+    cache: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def index_book(book: Book) -> BookIndex:

@@ -1,0 +1,1012 @@
+"""The day's agenda: what the owner must do on a date, most urgent first.
+
+Pure functions of (book, policy, date). The rules, as the README states them:
+
+**Ladder.** An invoice is on the ladder on day D while it is open with at least
+``[ladder] tolerance`` outstanding and it is not disputed, not covered by an active payment
+plan, not covered by a live promise (or a broken promise not yet followed up) and not
+handed over. The *step date* of step s for invoice i is the later of due(i) +
+s.after_due_days and (the last ladder activity on i) + ``min_gap_days``, moved forward to
+the next business day (:mod:`receivables.calendar`). The *due step* is found among the
+steps after the last step done for i, in ladder order: the latest whose step date is on or
+before D, except that an undone ``required`` step is never jumped (walking stops there). A
+step whose ``min_overdue`` exceeds the client's overdue total in that currency is passed
+over. One action per client, currency and due step covers the invoices whose due step it
+is.
+
+**Done.** A step is done for an invoice when an activity naming the step covers it.
+Activities whose outcome is ``snoozed`` or ``skipped`` do not do anything; an activity
+named by a later activity's ``corrects`` no longer counts. A step activity with no
+invoices covers every invoice of the client open on its date. Actions that are not ladder
+steps are done by an activity whose ``step`` is the action's :attr:`Action.key`
+(:func:`activity_for` builds it), or by any activity without a step, dated on or after the
+action's ``since``, that covers one of its invoices (or names none).
+
+**Snooze / skip.** An activity with outcome ``snoozed`` and ``snooze_until`` hides the
+client's actions (only those of its ``step``/key if it names one) until that date; one
+with outcome ``skipped`` hides them on its own date.
+
+**Hold and hand-over.** A done ``credit_hold`` step puts the client on hold while any
+invoice it covered is open, until an activity with outcome ``hold_lifted`` is logged after
+it; the client's own hold flag also holds. A done ``escalate`` step hands the invoices it
+covered to the agency or legal: they leave the ladder and stay listed as handed over.
+
+**Promises.** A promise covers its invoices (none named: the client's invoices in its
+currency open on the day it was made). It is kept once the client's payments in that
+currency dated from the day it was made reach its amount, by ``by`` + ``promise_grace_days``.
+Until then (or until kept) its invoices are off the ladder; if not kept, a ``promise``
+action is due the day after, and once it is done the invoices return to the ladder.
+
+**Plans.** A plan's installments are met in order by the client's payments in the plan's
+currency dated from the day it was created. The first unmet installment gets an
+``installment`` reminder from :data:`INSTALLMENT_REMINDER_DAYS` days before its date and an
+``installment`` (missed) action from the day after; once an installment is unmet
+``plan_grace_days`` after its date the plan is broken and its invoices return to the
+ladder. A cancelled or fully paid plan covers nothing.
+
+**Disputes.** An open dispute with no activity on its invoice for ``dispute_review_days``
+(counted from the later of the day it was opened and the last activity) becomes a
+``dispute`` action.
+
+**Credit.** A client whose balance in its own currency exceeds its credit limit is
+flagged. A credit check older than ``credit_review_days`` becomes a ``credit_review``
+action (done by renewing the check or by an activity with the action's key).
+
+**Order.** Escalation steps and broken promises first; then by the overdue amount the
+action covers weighted by the client's risk score (amount x (100 + risk) / 100); then by
+days overdue. Amounts of different currencies are compared as plain numbers.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Iterable
+
+from .calendar import calendar_for
+from .ledger import BookIndex, InvoiceState, Ledger, index_book, invoice_state
+from .model import Activity, Book, Client, PaymentPlan, PromiseToPay
+from .policy import Policy, Step
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+_FOREVER = date.max
+_ONE = timedelta(days=1)
+INSTALLMENT_REMINDER_DAYS = 3
+KINDS = ("step", "promise", "installment", "dispute", "credit_review")
+NOT_DONE = ("snoozed", "skipped")
+HOLD_LIFTED = "hold_lifted"
+
+
+# ---------------------------------------------------------------------------------------
+# public records
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    client: str
+    kind: str  # one of KINDS
+    step: str | None
+    channel: str
+    invoices: tuple[str, ...]
+    amount: Decimal  # what those invoices still owe
+    currency: str
+    template: str | None
+    title: str
+    reason: str
+    since: date
+    ref: str | None = None  # promise, plan or dispute id
+    escalate: str | None = None  # "agency" | "legal"
+    credit_hold: bool = False  # doing this step puts the client on hold
+    priority: tuple = ()  # (tier, weighted overdue amount, days overdue): higher is more urgent
+    client_name: str = ""
+    overdue: Decimal = ZERO  # the part of ``amount`` that is overdue
+    days_overdue: int = 0  # the oldest of the invoices
+    risk: int = 0
+    key: str = ""  # what an activity's ``step`` holds when it does this action
+
+    @property
+    def id(self) -> str:
+        """A stable id for the action on its date: client, currency and key."""
+        return f"{self.client}/{self.currency}/{self.key}"
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseStatus:
+    promise: PromiseToPay
+    invoices: tuple[str, ...]  # covered
+    paid: Decimal  # paid toward it since it was made (as of the date)
+    state: str  # "open" | "kept" | "broken" | "followed-up"
+    deadline: date  # by + grace
+    kept_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanStatus:
+    plan: PaymentPlan
+    paid: Decimal
+    state: str  # "active" | "completed" | "broken" | "cancelled"
+    next_index: int | None  # first unmet installment (0-based)
+    broken_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClientStatus:
+    client: str
+    hold: bool
+    hold_reason: str
+    handed_over: dict  # invoice number -> "agency" | "legal" (open invoices only)
+    promises: tuple[PromiseStatus, ...]  # open and broken-not-followed-up
+    plan: PlanStatus | None  # the active plan, if any
+    disputes: tuple  # open Dispute records
+    over_credit_limit: bool
+    credit_limit: Decimal | None
+    balance: Decimal  # in the client's own currency
+    credit_review_due: date | None  # when the credit review became due, if it is
+
+
+@dataclass(frozen=True, slots=True)
+class Behaviour:
+    """How a client has paid over the 12 months before a date."""
+
+    paid_count: int
+    avg_days_to_pay: Decimal | None  # to one decimal
+    avg_days_late: Decimal | None
+    worsening: bool
+    recent_days_late: Decimal | None
+    earlier_days_late: Decimal | None
+    promises_made: int
+    promises_kept: int
+    promises_broken: int
+
+    @property
+    def promises_kept_rate(self) -> Decimal | None:
+        n = self.promises_kept + self.promises_broken
+        return None if n == 0 else (Decimal(self.promises_kept) * HUNDRED / n).quantize(Decimal("0.1"))
+
+
+@dataclass(frozen=True, slots=True)
+class Risk:
+    score: int  # 0-100
+    reasons: tuple[str, ...]
+
+
+# ---------------------------------------------------------------------------------------
+# the date-independent engine index, kept in BookIndex.cache
+
+
+class _Engine:
+    __slots__ = (
+        "index", "book", "final", "live_keys", "live_numbers", "step_acts", "touch", "client_acts",
+        "pay_dates", "pay_cum", "history", "history_keys", "promise_cover", "promises", "plans",
+        "disputes", "day_cache", "extra",
+    )
+
+    def __init__(self, index: BookIndex) -> None:
+        self.index = index
+        book = self.book = index.book
+        invoices = book.invoices
+        settlements = index.settlements
+        # when each invoice was settled for good (None: still owes something after its last settlement)
+        final: dict[str, date | None] = {}
+        for number, inv in invoices.items():
+            running = inv.amount
+            when = None
+            for s in settlements.get(number, ()):
+                running -= s.amount
+                if running <= 0:
+                    if when is None:
+                        when = max(s.date, inv.issued)
+                else:
+                    when = None
+            final[number] = when if running <= 0 else None
+        self.final = final
+        order = sorted(invoices, key=lambda n: final[n] or _FOREVER)
+        self.live_numbers = order
+        self.live_keys = [final[n] or _FOREVER for n in order]
+
+        # payments by (client, currency): dates and running totals
+        pays: dict[tuple[str, str], list[tuple[date, Decimal]]] = defaultdict(list)
+        for p in book.payments:
+            pays[(p.client, p.currency)].append((p.date, p.amount))
+        self.pay_dates: dict[tuple[str, str], list[date]] = {}
+        self.pay_cum: dict[tuple[str, str], list[Decimal]] = {}
+        for k, v in pays.items():
+            v.sort(key=lambda x: x[0])
+            cum, run = [], ZERO
+            for _, a in v:
+                run += a
+                cum.append(run)
+            self.pay_dates[k] = [d for d, _ in v]
+            self.pay_cum[k] = cum
+
+        # activities
+        corrected = {a.corrects for a in book.activities if a.corrects}
+        client_acts: dict[str, list[Activity]] = defaultdict(list)
+        step_acts: dict[str, list[tuple[date, str, str]]] = defaultdict(list)
+        touch: dict[str, list[date]] = defaultdict(list)  # any counting activity on the invoice
+        by_client_invoices = index.invoices_by_client
+        for a in book.activities:
+            if a.id in corrected:
+                continue
+            client_acts[a.client].append(a)
+            if a.outcome in NOT_DONE:
+                continue
+            nums = a.invoices
+            if not nums and a.step:
+                nums = tuple(
+                    n for n in by_client_invoices.get(a.client, ())
+                    if invoices[n].issued <= a.date and (final[n] is None or final[n] > a.date)
+                )
+            for n in nums:
+                touch[n].append(a.date)
+                if a.step:
+                    step_acts[n].append((a.date, a.step, a.id))
+        for v in client_acts.values():
+            v.sort(key=lambda a: a.date)
+        for v in step_acts.values():
+            v.sort(key=lambda x: x[0])
+        for v in touch.values():
+            v.sort()
+        self.client_acts = dict(client_acts)
+        self.step_acts = dict(step_acts)
+        self.touch = dict(touch)
+
+        # payment history: invoices settled for good, by client, in settlement order
+        hist: dict[str, list[tuple[date, date, date]]] = defaultdict(list)
+        for number, when in final.items():
+            if when is not None:
+                inv = invoices[number]
+                hist[inv.client].append((when, inv.issued, inv.due))
+        for v in hist.values():
+            v.sort()
+        self.history = dict(hist)
+        self.history_keys = {c: [h[0] for h in v] for c, v in hist.items()}
+
+        # promises, plans, disputes by client
+        proms: dict[str, list[PromiseToPay]] = defaultdict(list)
+        cover: dict[str, tuple[str, ...]] = {}
+        for p in book.promises:
+            proms[p.client].append(p)
+            if p.invoices:
+                cover[p.id] = tuple(p.invoices)
+            else:
+                cover[p.id] = tuple(
+                    n for n in by_client_invoices.get(p.client, ())
+                    if invoices[n].currency == p.currency and invoices[n].issued <= p.made
+                    and (final[n] is None or final[n] > p.made)
+                )
+        self.promises = dict(proms)
+        self.promise_cover = cover
+        plans: dict[str, list[PaymentPlan]] = defaultdict(list)
+        for pl in book.plans:
+            plans[pl.client].append(pl)
+        self.plans = dict(plans)
+        disputes: dict[str, list] = defaultdict(list)
+        for d in book.disputes:
+            disputes[d.client].append(d)
+        self.disputes = dict(disputes)
+        self.day_cache: dict = {}
+        self.extra: dict = {}  # other modules' date-independent lookups (receivables.report)
+
+    # -- queries -------------------------------------------------------------------------
+
+    def paid_between(self, client: str, currency: str, start: date, end: date) -> Decimal:
+        """The client's payments in ``currency`` dated start..end (inclusive)."""
+        if end < start:
+            return ZERO
+        key = (client, currency)
+        dates = self.pay_dates.get(key)
+        if not dates:
+            return ZERO
+        cum = self.pay_cum[key]
+        hi = bisect_right(dates, end)
+        lo = bisect_left(dates, start)
+        if hi <= lo:
+            return ZERO
+        return cum[hi - 1] - (cum[lo - 1] if lo else ZERO)
+
+    def first_reaching(self, client: str, currency: str, start: date, amount: Decimal) -> date | None:
+        """The first date on which payments from ``start`` reach ``amount``."""
+        key = (client, currency)
+        dates = self.pay_dates.get(key)
+        if not dates:
+            return None
+        cum = self.pay_cum[key]
+        lo = bisect_left(dates, start)
+        base = cum[lo - 1] if lo else ZERO
+        for i in range(lo, len(dates)):
+            if cum[i] - base >= amount:
+                return dates[i]
+        return None
+
+
+def engine(book_or_index: Book | BookIndex | Ledger) -> _Engine:
+    """The engine's date-independent index of a book, built once and kept with the index."""
+    if isinstance(book_or_index, Ledger):
+        book_or_index = book_or_index.index
+    index = book_or_index if isinstance(book_or_index, BookIndex) else _index_of(book_or_index)
+    eng = index.cache.get("engine")
+    if eng is None:
+        eng = index.cache["engine"] = _Engine(index)
+    return eng
+
+
+_LAST_INDEX: list = [None, None]  # (book, index): repeated calls with one Book index it once
+
+
+def _index_of(book: Book) -> BookIndex:
+    if _LAST_INDEX[0] is book:
+        return _LAST_INDEX[1]
+    idx = index_book(book)
+    _LAST_INDEX[0], _LAST_INDEX[1] = book, idx
+    return idx
+
+
+# ---------------------------------------------------------------------------------------
+# the state of the book on one day
+
+
+class _Day:
+    """Everything the agenda and the report share for one date."""
+
+    __slots__ = (
+        "eng", "policy", "on", "states", "by_client", "overdue", "statuses", "steps_by_id",
+        "hold_from_step", "escalated", "_behaviour", "_risk", "off_ladder",
+    )
+
+    def __init__(self, eng: _Engine, policy: Policy, on: date) -> None:
+        self.eng = eng
+        self.policy = policy
+        self.on = on
+        index = eng.index
+        invoices = eng.book.invoices
+        settlements = index.settlements
+        disputes = index.open_disputes
+        states: dict[str, InvoiceState] = {}
+        start = bisect_right(eng.live_keys, on)
+        numbers = eng.live_numbers
+        for k in range(start, len(numbers)):
+            n = numbers[k]
+            inv = invoices[n]
+            if inv.issued > on:
+                continue
+            disputed = False
+            if n in disputes:
+                for d in disputes[n]:
+                    if d.opened <= on and (d.resolved is None or d.resolved > on):
+                        disputed = True
+                        break
+            st = invoice_state(inv, settlements.get(n, ()), on, disputed)
+            if st.outstanding > 0:
+                states[n] = st
+        self.states = states
+        by_client: dict[str, list[InvoiceState]] = defaultdict(list)
+        for n in sorted(states, key=lambda n: (states[n].invoice.due, states[n].invoice.issued, n)):
+            st = states[n]
+            by_client[st.invoice.client].append(st)
+        self.by_client = by_client
+        overdue: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+        for st in states.values():
+            if st.days_overdue > 0:
+                overdue[(st.invoice.client, st.invoice.currency)] += st.outstanding
+        self.overdue = overdue
+        self.steps_by_id = {s.id: s for s in policy.steps}
+        self.statuses: dict[str, ClientStatus] = {}
+        self._behaviour: dict[str, Behaviour] = {}
+        self._risk: dict[str, Risk] = {}
+
+    # -- per-invoice ladder facts -------------------------------------------------------
+
+    def done_steps(self, number: str) -> list[tuple[date, str, str]]:
+        acts = self.eng.step_acts.get(number)
+        if not acts:
+            return []
+        on = self.on
+        if acts[-1][0] <= on:
+            return acts
+        return [a for a in acts if a[0] <= on]
+
+    def handed_over(self, number: str) -> str | None:
+        for d, sid, _ in self.done_steps(number):
+            s = self.steps_by_id.get(sid)
+            if s is not None and s.escalate:
+                return s.escalate
+        return None
+
+    # -- per-client status ---------------------------------------------------------------
+
+    def status(self, client_id: str) -> ClientStatus:
+        got = self.statuses.get(client_id)
+        if got is None:
+            got = self.statuses[client_id] = self._status(client_id)
+        return got
+
+    def _status(self, cid: str) -> ClientStatus:
+        eng, on, policy = self.eng, self.on, self.policy
+        client = eng.book.clients.get(cid)
+        open_ = self.by_client.get(cid, ())
+        lad = policy.ladder
+        # hand-overs and holds from done steps
+        handed: dict[str, str] = {}
+        hold_since: tuple[date, Step] | None = None
+        for st in open_:
+            for d, sid, _ in self.done_steps(st.number):
+                s = self.steps_by_id.get(sid)
+                if s is None:
+                    continue
+                if s.escalate and st.number not in handed:
+                    handed[st.number] = s.escalate
+                if s.credit_hold and (hold_since is None or d > hold_since[0]):
+                    hold_since = (d, s)
+        hold = bool(client and client.hold)
+        reason = (client.hold_reason or "on hold") if hold else ""
+        if not hold and hold_since is not None:
+            lifted = any(
+                a.outcome == HOLD_LIFTED and hold_since[0] <= a.date <= on
+                for a in eng.client_acts.get(cid, ())
+            )
+            if not lifted:
+                hold = True
+                reason = f"{hold_since[1].title or hold_since[1].id} done on {hold_since[0].isoformat()}"
+        promises = tuple(p for p in (self.promise_status(p) for p in eng.promises.get(cid, ()) if p.made <= on)
+                         if p.state in ("open", "broken"))
+        plan = None
+        for pl in eng.plans.get(cid, ()):
+            ps = self.plan_status(pl)
+            if ps is not None and ps.state == "active":
+                plan = ps
+        disputes = tuple(
+            d for d in eng.disputes.get(cid, ())
+            if d.opened <= on and (d.resolved is None or d.resolved > on)
+        )
+        balance = ZERO
+        limit = client.credit_limit if client else None
+        if client is not None:
+            cur = client.currency
+            balance = sum((s.outstanding for s in open_ if s.invoice.currency == cur), ZERO)
+            balance -= sum(
+                (amt for d, c, amt in eng.index.credits.get(cid, ()) if c == cur and d <= on), ZERO
+            )
+        over = limit is not None and balance > limit
+        review = None
+        if client is not None and client.credit_check is not None:
+            due = client.credit_check.date + timedelta(days=lad.credit_review_days)
+            if due <= on and not self._logged(cid, "credit_review", due, ()):
+                review = due
+        return ClientStatus(cid, hold, reason, handed, promises, plan, disputes, over, limit, balance, review)
+
+    def _logged(self, cid: str, key: str, since: date, invoices: Iterable[str]) -> bool:
+        """Has an activity done the non-step action ``key`` (due since ``since``)?"""
+        nums = set(invoices)
+        for a in reversed(self.eng.client_acts.get(cid, ())):
+            if a.date > self.on:
+                continue
+            if a.date < since:
+                break
+            if a.outcome in NOT_DONE:
+                continue
+            if a.step == key:
+                return True
+            if a.step is None and (not a.invoices or not nums or nums.intersection(a.invoices)):
+                return True
+        return False
+
+    def promise_status(self, p: PromiseToPay) -> PromiseStatus:
+        eng, on = self.eng, self.on
+        deadline = p.by + timedelta(days=self.policy.ladder.promise_grace_days)
+        cover = eng.promise_cover.get(p.id, p.invoices)
+        kept_on = eng.first_reaching(p.client, p.currency, p.made, p.amount)
+        if kept_on is not None and kept_on <= min(on, deadline):
+            paid = eng.paid_between(p.client, p.currency, p.made, min(on, deadline))
+            return PromiseStatus(p, cover, paid, "kept", deadline, kept_on)
+        paid = eng.paid_between(p.client, p.currency, p.made, min(on, deadline))
+        if on <= deadline:
+            return PromiseStatus(p, cover, paid, "open", deadline)
+        since = deadline + _ONE
+        if self._logged(p.client, f"promise:{p.id}", since, cover):
+            return PromiseStatus(p, cover, paid, "followed-up", deadline)
+        return PromiseStatus(p, cover, paid, "broken", deadline)
+
+    def plan_status(self, pl: PaymentPlan) -> PlanStatus | None:
+        eng, on = self.eng, self.on
+        if pl.created > on:
+            return None
+        paid = eng.paid_between(pl.client, pl.currency, pl.created, on)
+        if pl.cancelled is not None and pl.cancelled <= on:
+            return PlanStatus(pl, paid, "cancelled", None)
+        grace = timedelta(days=self.policy.ladder.plan_grace_days)
+        cum = ZERO
+        nxt = None
+        for k, inst in enumerate(pl.installments):
+            cum += inst.amount
+            limit = inst.due + grace
+            if limit < on and eng.paid_between(pl.client, pl.currency, pl.created, limit) < cum:
+                return PlanStatus(pl, paid, "broken", k, limit + _ONE)
+            if nxt is None and paid < cum:
+                nxt = k
+        if nxt is None:
+            return PlanStatus(pl, paid, "completed", None)
+        return PlanStatus(pl, paid, "active", nxt)
+
+    # -- behaviour and risk ----------------------------------------------------------------
+
+    def behaviour(self, cid: str) -> Behaviour:
+        got = self._behaviour.get(cid)
+        if got is None:
+            got = self._behaviour[cid] = self._compute_behaviour(cid)
+        return got
+
+    def _compute_behaviour(self, cid: str) -> Behaviour:
+        eng, on = self.eng, self.on
+        year_ago = on - timedelta(days=365)
+        hist = eng.history.get(cid, ())
+        keys = eng.history_keys.get(cid, ())
+        lo, hi = bisect_right(keys, year_ago), bisect_right(keys, on)
+        to_pay = late = 0
+        n = hi - lo
+        recent_cut = on - timedelta(days=91)
+        r_late = r_n = e_late = e_n = 0
+        for k in range(lo, hi):
+            settled, issued, due = hist[k]
+            if issued > on:
+                n -= 1
+                continue
+            to_pay += (settled - issued).days
+            dl = max(0, (settled - due).days)
+            late += dl
+            if settled > recent_cut:
+                r_late += dl
+                r_n += 1
+            else:
+                e_late += dl
+                e_n += 1
+        avg_pay = _avg(to_pay, n)
+        avg_late = _avg(late, n)
+        earlier = _avg(e_late, e_n)
+        # open invoices that are already later than the client's earlier habit count as
+        # recent lateness (at least their days overdue so far)
+        if earlier is not None:
+            for st in self.by_client.get(cid, ()):
+                if st.days_overdue > earlier:
+                    r_late += st.days_overdue
+                    r_n += 1
+        recent = _avg(r_late, r_n)
+        worsening = bool(
+            e_n >= 2 and r_n >= 2 and recent is not None and earlier is not None
+            and recent >= earlier + 7 and recent >= 10
+        )
+        made = kept = broken = 0
+        for p in eng.promises.get(cid, ()):
+            if p.made > on or p.made <= year_ago:
+                continue
+            made += 1
+            ps = self.promise_status(p)
+            if ps.state == "kept":
+                kept += 1
+            elif ps.state in ("broken", "followed-up"):
+                broken += 1
+        return Behaviour(n, avg_pay, avg_late, worsening, recent, earlier, made, kept, broken)
+
+    def risk(self, cid: str) -> Risk:
+        got = self._risk.get(cid)
+        if got is None:
+            got = self._risk[cid] = self._compute_risk(cid)
+        return got
+
+    def _compute_risk(self, cid: str) -> Risk:
+        st = self.status(cid)
+        b = self.behaviour(cid)
+        open_ = self.by_client.get(cid, ())
+        total = sum((s.outstanding for s in open_), ZERO)
+        overdue = sum((s.outstanding for s in open_ if s.days_overdue > 0), ZERO)
+        oldest = max((s.days_overdue for s in open_), default=0)
+        score = 0
+        reasons: list[str] = []
+        if total > 0 and overdue > 0:
+            share = int((overdue * 30 / total).to_integral_value())
+            if share:
+                score += share
+                reasons.append(f"{int((overdue * 100 / total).to_integral_value())}% of the balance is overdue")
+        if oldest > 90:
+            score += 25
+            reasons.append(f"oldest invoice {oldest} days overdue")
+        elif oldest > 60:
+            score += 15
+            reasons.append(f"oldest invoice {oldest} days overdue")
+        elif oldest > 30:
+            score += 8
+            reasons.append(f"oldest invoice {oldest} days overdue")
+        if b.avg_days_late is not None and b.avg_days_late > 15:
+            score += 15 if b.avg_days_late > 30 else 8
+            reasons.append(f"pays {b.avg_days_late} days late on average")
+        if b.worsening:
+            score += 15
+            reasons.append(f"paying later and later ({b.earlier_days_late} → {b.recent_days_late} days late)")
+        if b.promises_broken:
+            score += min(20, 10 * b.promises_broken)
+            reasons.append(f"{b.promises_broken} broken promise{'s' if b.promises_broken > 1 else ''} in 12 months")
+        if st.over_credit_limit:
+            score += 10
+            reasons.append("over its credit limit")
+        if st.handed_over:
+            score += 20
+            reasons.append(f"{len(st.handed_over)} invoice{'s' if len(st.handed_over) > 1 else ''} handed over")
+        if st.hold:
+            score += 10
+            reasons.append(f"on hold ({st.hold_reason})")
+        if st.disputes:
+            score += 5
+            reasons.append(f"{len(st.disputes)} open dispute{'s' if len(st.disputes) > 1 else ''}")
+        return Risk(min(100, score), tuple(reasons))
+
+    # -- the ladder ----------------------------------------------------------------------
+
+    def off_ladder_invoices(self, cid: str) -> set[str]:
+        st = self.status(cid)
+        out = set(st.handed_over)
+        for ps in st.promises:
+            out.update(ps.invoices)
+        if st.plan is not None:
+            out.update(st.plan.plan.invoices)
+        return out
+
+    def due_step(self, st: InvoiceState, overdue_total: Decimal, cal) -> tuple[Step, date] | None:
+        """The due step of an invoice on the ladder, with the date it became due."""
+        policy = self.policy
+        steps = policy.steps
+        done = self.done_steps(st.number)
+        last_idx = -1
+        last_date = None
+        if done:
+            idx = policy.step_index
+            for d, sid, _ in done:
+                i = idx(sid)
+                if i > last_idx:
+                    last_idx = i
+                if last_date is None or d > last_date:
+                    last_date = d
+        floor = last_date + timedelta(days=policy.ladder.min_gap_days) if last_date else None
+        due = st.invoice.due
+        on = self.on
+        found = None
+        for i in range(last_idx + 1, len(steps)):
+            s = steps[i]
+            if s.min_overdue is not None and s.min_overdue > overdue_total:
+                continue
+            when = due + timedelta(days=s.after_due_days)
+            if floor is not None and floor > when:
+                when = floor
+            when = cal.next_business_day(when)
+            if when > on:
+                break
+            found = (s, when)
+            if s.required:
+                break
+        return found
+
+
+def _avg(total: int, n: int) -> Decimal | None:
+    if n <= 0:
+        return None
+    return (Decimal(total) / n).quantize(Decimal("0.1"))
+
+
+def day(book_or_index: Book | BookIndex | Ledger, policy: Policy, on: date) -> _Day:
+    """The shared state of a book on a date (cached: the agenda and report of one date share it)."""
+    eng = engine(book_or_index)
+    key = (on, id(policy))
+    got = eng.day_cache.get(key)
+    if got is None or got.policy is not policy:
+        if len(eng.day_cache) > 8:
+            eng.day_cache.clear()
+        got = eng.day_cache[key] = _Day(eng, policy, on)
+    return got
+
+
+# ---------------------------------------------------------------------------------------
+# the agenda
+
+
+def build_agenda(book_or_index: Book | BookIndex | Ledger, policy: Policy, on: date) -> list[Action]:
+    """Every action due on ``on``, most urgent first."""
+    dy = day(book_or_index, policy, on)
+    actions: list[Action] = []
+    clients = set(dy.by_client)
+    eng = dy.eng
+    clients.update(eng.promises)
+    clients.update(eng.plans)
+    clients.update(eng.disputes)
+    clients.update(c.id for c in eng.book.clients.values() if c.credit_check is not None)
+    for cid in clients:
+        actions.extend(_client_actions(dy, cid))
+    actions.sort(key=_sort_key)
+    return actions
+
+
+def _sort_key(a: Action):
+    tier, weighted, days = a.priority
+    return (-tier, -weighted, -days, a.client, a.currency, KINDS.index(a.kind), a.since, a.key)
+
+
+def client_actions(book_or_index: Book | BookIndex | Ledger, policy: Policy, client_id: str, on: date) -> list[Action]:
+    """The actions due for one client on ``on``, most urgent first."""
+    dy = day(book_or_index, policy, on)
+    out = _client_actions(dy, client_id)
+    out.sort(key=_sort_key)
+    return out
+
+
+def invoices_for_step(book_or_index: Book | BookIndex | Ledger, policy: Policy, client_id: str,
+                      step_id: str, on: date) -> tuple[str, ...]:
+    """The invoices the client's action for ``step_id`` covers on ``on`` (empty if none is due):
+    what ``dun note CLIENT --step S`` without ``--invoice`` marks as done."""
+    out: list[str] = []
+    for a in client_actions(book_or_index, policy, client_id, on):
+        if a.kind == "step" and a.step == step_id:
+            out.extend(a.invoices)
+    return tuple(out)
+
+
+def client_status(book_or_index: Book | BookIndex | Ledger, policy: Policy, client_id: str, on: date) -> ClientStatus:
+    return day(book_or_index, policy, on).status(client_id)
+
+
+def client_behaviour(book_or_index: Book | BookIndex | Ledger, policy: Policy, client_id: str, on: date) -> Behaviour:
+    return day(book_or_index, policy, on).behaviour(client_id)
+
+
+def client_risk(book_or_index: Book | BookIndex | Ledger, policy: Policy, client_id: str, on: date) -> Risk:
+    return day(book_or_index, policy, on).risk(client_id)
+
+
+def _hidden(dy: _Day, cid: str) -> list[tuple[str | None, date | None]]:
+    """Snoozes and skips in force: (step or key or None for all, until)."""
+    out = []
+    on = dy.on
+    for a in dy.eng.client_acts.get(cid, ()):
+        if a.date > on:
+            break
+        if a.outcome == "snoozed" and a.snooze_until is not None and a.snooze_until > on:
+            out.append(a.step)
+        elif a.outcome == "skipped" and a.date == on:
+            out.append(a.step)
+    return out
+
+
+def _client_actions(dy: _Day, cid: str) -> list[Action]:
+    eng, policy, on = dy.eng, dy.policy, dy.on
+    client = eng.book.clients.get(cid)
+    if client is None:
+        return []
+    status = dy.status(cid)
+    open_ = dy.by_client.get(cid, ())
+    states = dy.states
+    out: list[Action] = []
+    name = client.name
+
+    def total(nums) -> tuple[Decimal, Decimal, int]:
+        amt = over = ZERO
+        days = 0
+        for n in nums:
+            st = states.get(n)
+            if st is None:
+                continue
+            amt += st.outstanding
+            if st.days_overdue > 0:
+                over += st.outstanding
+                days = max(days, st.days_overdue)
+        return amt, over, days
+
+    # ladder
+    if open_ and policy.steps:
+        tol = policy.ladder.tolerance
+        off = dy.off_ladder_invoices(cid)
+        cal = calendar_for(policy)
+        groups: dict[tuple[str, str], list] = {}
+        for st in open_:
+            if st.disputed or st.outstanding < tol or st.number in off:
+                continue
+            cur = st.invoice.currency
+            got = dy.due_step(st, dy.overdue.get((cid, cur), ZERO), cal)
+            if got is None:
+                continue
+            s, when = got
+            g = groups.get((cur, s.id))
+            if g is None:
+                groups[(cur, s.id)] = [s, when, [st.number]]
+            else:
+                g[2].append(st.number)
+                if when < g[1]:
+                    g[1] = when
+        for (cur, sid), (s, when, nums) in groups.items():
+            amt, over, days = total(nums)
+            if s.escalate:
+                reason = f"{len(nums)} invoice{'s' if len(nums) > 1 else ''} {days} days overdue: hand over to {'the agency' if s.escalate == 'agency' else 'legal'}"
+            elif days:
+                reason = f"{len(nums)} invoice{'s' if len(nums) > 1 else ''} up to {days} days overdue"
+            else:
+                first_due = min(states[n].invoice.due for n in nums)
+                reason = f"{len(nums)} invoice{'s' if len(nums) > 1 else ''} due {first_due.isoformat()}"
+            out.append(_action(dy, cid, name, "step", s.id, s.channel, nums, amt, over, days, cur, s.template,
+                               s.title or s.id, reason, when, None, s.escalate, s.credit_hold, f"{s.id}",
+                               tier=2 if s.escalate else 1))
+
+    # broken promises
+    for ps in status.promises:
+        if ps.state != "broken":
+            continue
+        nums = tuple(n for n in ps.invoices if n in states)
+        if not nums:
+            continue
+        p = ps.promise
+        amt, over, days = total(nums)
+        reason = f"promised {p.amount} {p.currency} by {p.by.isoformat()}; {ps.paid} paid"
+        out.append(_action(dy, cid, name, "promise", None, "phone", nums, amt, over, days, p.currency,
+                           "broken_promise", "Broken promise", reason, ps.deadline + _ONE, p.id, None, False,
+                           f"promise:{p.id}", tier=2))
+
+    # the active plan's next installment
+    if status.plan is not None and status.plan.next_index is not None:
+        ps = status.plan
+        pl = ps.plan
+        k = ps.next_index
+        inst = pl.installments[k]
+        cum = sum((i.amount for i in pl.installments[: k + 1]), ZERO)
+        short = cum - ps.paid
+        nums = tuple(n for n in pl.invoices if n in states)
+        if nums:
+            amt, over, days = total(nums)
+            label = f"installment {k + 1} of {len(pl.installments)} ({inst.amount} {pl.currency}) due {inst.due.isoformat()}"
+            if on > inst.due:
+                key = f"installment:{pl.id}:{k + 1}"
+                since = inst.due + _ONE
+                if not dy._logged(cid, key, since, nums):
+                    out.append(_action(dy, cid, name, "installment", None, "phone", nums, amt, over, days,
+                                       pl.currency, "installment_missed", "Missed installment",
+                                       f"{label}; {short} {pl.currency} still to pay", since, pl.id, None, False,
+                                       key, tier=1, weight=short))
+            elif on >= inst.due - timedelta(days=INSTALLMENT_REMINDER_DAYS):
+                key = f"installment-reminder:{pl.id}:{k + 1}"
+                since = inst.due - timedelta(days=INSTALLMENT_REMINDER_DAYS)
+                if not dy._logged(cid, key, since, nums):
+                    out.append(_action(dy, cid, name, "installment", None, "email", nums, amt, ZERO, 0,
+                                       pl.currency, "installment_reminder", "Installment reminder",
+                                       label, since, pl.id, None, False, key, tier=1))
+
+    # disputes that need a review
+    review = timedelta(days=policy.ladder.dispute_review_days)
+    for d in status.disputes:
+        if d.invoice not in states:
+            continue
+        last = d.opened
+        for t in eng.touch.get(d.invoice, ()):
+            if last < t <= on:
+                last = t
+        since = last + review
+        if since > on:
+            continue
+        amt, over, days = total((d.invoice,))
+        cur = states[d.invoice].invoice.currency
+        out.append(_action(dy, cid, name, "dispute", None, "email", (d.invoice,), amt, over, days, cur,
+                           "dispute_review", "Review dispute",
+                           f"disputed since {d.opened.isoformat()} with no follow-up for {(on - last).days} days: {_one_line(d.reason)}",
+                           since, d.id, None, False, f"dispute:{d.id}", tier=1))
+
+    # credit review
+    if status.credit_review_due is not None:
+        cc = client.credit_check
+        out.append(_action(dy, cid, name, "credit_review", None, "other", (), ZERO, ZERO, 0, client.currency,
+                           "credit_review", "Credit review",
+                           f"credit check of {cc.date.isoformat()} ({cc.source or 'no source'}, rating {cc.rating or '-'}) is over {policy.ladder.credit_review_days} days old",
+                           status.credit_review_due, None, None, False, "credit_review", tier=0))
+
+    hidden = _hidden(dy, cid)
+    if hidden:
+        out = [a for a in out if not any(h is None or h == a.key or h == a.step for h in hidden)]
+    return out
+
+
+def _one_line(text: str, width: int = 80) -> str:
+    line = " ".join((text or "").split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def _action(dy: _Day, cid, name, kind, step, channel, nums, amt, over, days, cur, template, title, reason,
+            since, ref, escalate, credit_hold, key, tier: int, weight: Decimal | None = None) -> Action:
+    risk = dy.risk(cid).score
+    base = over if weight is None else weight
+    weighted = (base * (HUNDRED + risk) / HUNDRED).quantize(Decimal("0.01"))
+    return Action(
+        client=cid, kind=kind, step=step, channel=channel, invoices=tuple(nums), amount=amt, currency=cur,
+        template=template, title=title, reason=reason, since=since, ref=ref, escalate=escalate,
+        credit_hold=credit_hold, priority=(tier, weighted, days), client_name=name, overdue=over,
+        days_overdue=days, risk=risk, key=key,
+    )
+
+
+def activity_for(action: Action, on: date, *, channel: str | None = None, body: str = "",
+                 outcome: str = "done", invoices: Iterable[str] | None = None, direction: str = "out") -> Activity:
+    """The activity that records ``action`` as done on ``on`` (id left "" for the store)."""
+    return Activity(
+        id="", date=on, client=action.client, channel=channel or action.channel, direction=direction,
+        step=action.step if action.kind == "step" else action.key,
+        invoices=tuple(invoices) if invoices is not None else action.invoices,
+        outcome=outcome, body=body,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# message context
+
+
+def message_context(action: Action, ledger: Ledger | Book | BookIndex, policy: Policy, on: date) -> dict:
+    """What a message template needs about ``action`` (Decimal and date values; publishing
+    formats them): client, invoices (number, issued, due, amount, outstanding,
+    days_overdue, interest, compensation), totals, currency, step, promise / plan / dispute."""
+    from .interest import invoice_interest
+
+    dy = day(ledger, policy, on)
+    eng = dy.eng
+    client = eng.book.clients[action.client]
+    settlements = eng.index.settlements
+    rows = []
+    tot_amount = tot_out = tot_int = tot_comp = ZERO
+    for n in action.invoices:
+        st = dy.states.get(n)
+        if st is None:
+            continue
+        r = invoice_interest(st, settlements.get(n, ()), policy.interest, on)
+        inv = st.invoice
+        rows.append({
+            "number": n, "issued": inv.issued, "due": inv.due, "reference": inv.reference,
+            "amount": inv.amount, "outstanding": st.outstanding, "days_overdue": st.days_overdue,
+            "interest": r.interest, "compensation": r.compensation, "rate": r.rate,
+        })
+        tot_amount += inv.amount
+        tot_out += st.outstanding
+        tot_int += r.interest
+        tot_comp += r.compensation
+    step = dy.steps_by_id.get(action.step) if action.step else None
+    ctx = {
+        "client_id": client.id,
+        "client_name": client.name,
+        "currency": action.currency,
+        "invoices": rows,
+        "total_amount": tot_amount,
+        "total_outstanding": tot_out,
+        "total": tot_out,
+        "interest_total": tot_int,
+        "compensation_total": tot_comp,
+        "total_with_charges": tot_out + tot_int + tot_comp,
+        "step_title": (step.title if step else "") or action.title,
+        "action_title": action.title,
+        "reason": action.reason,
+        "days_overdue": action.days_overdue,
+        "hold": dy.status(client.id).hold,
+    }
+    if action.kind == "promise" and action.ref:
+        p = next((p for p in eng.promises.get(client.id, ()) if p.id == action.ref), None)
+        if p is not None:
+            ps = dy.promise_status(p)
+            ctx["promise"] = {"amount": p.amount, "by": p.by, "made": p.made, "currency": p.currency,
+                              "paid": ps.paid, "shortfall": max(ZERO, p.amount - ps.paid), "state": ps.state}
+    if action.kind == "installment" and action.ref:
+        pl = next((p for p in eng.plans.get(client.id, ()) if p.id == action.ref), None)
+        if pl is not None:
+            ps = dy.plan_status(pl)
+            k = ps.next_index if ps and ps.next_index is not None else 0
+            cum = sum((i.amount for i in pl.installments[: k + 1]), ZERO)
+            ctx["plan"] = {
+                "installments": [{"due": i.due, "amount": i.amount} for i in pl.installments],
+                "count": len(pl.installments), "total": pl.total, "paid": ps.paid if ps else ZERO,
+                "number": k + 1, "installment": {"due": pl.installments[k].due, "amount": pl.installments[k].amount},
+                "shortfall": max(ZERO, cum - (ps.paid if ps else ZERO)),
+            }
+    if action.kind == "dispute" and action.ref:
+        d = next((d for d in eng.disputes.get(client.id, ()) if d.id == action.ref), None)
+        if d is not None:
+            ctx["dispute"] = {"invoice": d.invoice, "reason": d.reason, "opened": d.opened}
+    return ctx

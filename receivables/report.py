@@ -1,0 +1,665 @@
+"""The numbers: aging, DSO and friends, per-client figures, the 13-week forecast, the trend.
+
+Compute first, render second (as Fava does): :func:`build_report` returns plain frozen
+dataclasses that the CLI, the TUI and publishing all render; :func:`report_to_json` is
+the ``dun report --json`` document. Every figure is per currency; nothing is converted.
+
+Definitions (the README repeats them). "AR" is what invoices still owe (unallocated
+client credit is shown apart, as ``credit``); "credit sales" are the amounts of invoices
+issued; a period "ending on" a date includes that date.
+
+- ``aging``: outstanding by days past due on the date: ``current`` (not yet due, or due
+  that day), ``1-30``, ``31-60``, ``61-90``, ``91-120``, ``120+``; ``total``, ``overdue``.
+- ``dso`` = AR / credit sales of the 90 days ending on the date x 90;
+  ``best_possible_dso`` = current AR / the same sales x 90; ``add`` = dso - best_possible_dso
+  (of the rounded figures, so the three always add up). No sales in the 90 days: null.
+- ``dso_countback``: from the date's month (counted to the date) backwards, each calendar
+  month's credit sales are taken from AR, adding the month's days, while AR covers them;
+  then the fraction AR / that month's sales of its days. Months without sales add their
+  days. If AR outlasts the whole history the days counted so far are given.
+- ``cei`` = (AR at the start + credit sales - AR at the end) / (AR at the start + credit
+  sales - current AR at the end) x 100 over the three calendar months ending with the
+  date's month (counted to the date); "AR at the start" is AR at the end of the day before.
+- Per client: balance (open invoices less unallocated credit), overdue, oldest days
+  overdue; over the invoices settled in the 365 days ending on the date, the average days
+  to pay (settled - issued) and days late (settled - due, early counts as 0); *worsening*
+  when the last 91 days (plus open invoices already later than usual) average at least 7
+  days later than the 9 months before, and at least 10 days late, with two or more
+  invoices on each side; promises kept rate (kept / (kept + broken), promises made in the
+  365 days); risk 0-100 with its reasons (receivables.agenda.Risk).
+- ``forecast``: 13 weeks from the date (week 1 = the date and the 6 days after it). Each
+  open invoice that is not disputed, handed over, in a plan or under an open promise is
+  expected on its due date plus the client's own average days late (clients without
+  history: the book's average); if that day has passed it is expected in week 1, unless it
+  is more than 90 days past it (then ``doubtful``). Open promises are expected on their date
+  for what is still to pay (at most what their invoices owe); active plans on each unmet
+  installment's date. Beyond week 13: ``later``.
+- ``trend``: the figures at the 11 month-ends before the date and on the date itself.
+
+JSON: money is a decimal string with the currency's decimals; day figures (dso,
+best_possible_dso, add, dso_countback, averages) and percentages (cei, kept rate) are
+decimal strings with one decimal (``"42.3"``); whole-day counts (oldest days overdue) are
+integers; a figure that cannot be computed (nothing to divide by) is ``null``; dates are
+``YYYY-MM-DD``.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from .agenda import Risk, day
+from .ledger import BookIndex, Ledger
+from .model import Book
+from .money import to_text
+from .policy import Policy
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+TENTH = Decimal("0.1")
+BUCKETS = ("current", "1-30", "31-60", "61-90", "91-120", "120+")
+WEEKS = 13
+TOP = 10
+DOUBTFUL_DAYS = 90
+ACTIVITY_DAYS = 30
+
+
+def bucket_of(days_overdue: int) -> str:
+    if days_overdue <= 0:
+        return "current"
+    if days_overdue <= 30:
+        return "1-30"
+    if days_overdue <= 60:
+        return "31-60"
+    if days_overdue <= 90:
+        return "61-90"
+    if days_overdue <= 120:
+        return "91-120"
+    return "120+"
+
+
+def _tenth(x: Decimal) -> Decimal:
+    return x.quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+# ---------------------------------------------------------------------------------------
+# records
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """DSO and friends for one currency on one date."""
+
+    date: date
+    total: Decimal  # AR
+    current: Decimal  # AR not yet due
+    sales_90d: Decimal
+    dso: Decimal | None
+    best_possible_dso: Decimal | None
+    add: Decimal | None
+    dso_countback: Decimal | None
+    cei: Decimal | None
+
+    @property
+    def overdue(self) -> Decimal:
+        return self.total - self.current
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyFigures:
+    currency: str
+    aging: dict  # bucket -> Decimal, in BUCKETS order
+    total: Decimal
+    overdue: Decimal
+    credit: Decimal  # unallocated client credit
+    sales_90d: Decimal
+    dso: Decimal | None
+    best_possible_dso: Decimal | None
+    add: Decimal | None
+    dso_countback: Decimal | None
+    cei: Decimal | None
+    open_invoices: int
+
+
+@dataclass(frozen=True, slots=True)
+class ClientFigures:
+    client: str
+    name: str
+    currency: str
+    balance: Decimal
+    open_amount: Decimal
+    overdue: Decimal
+    open_invoices: int
+    oldest_days_overdue: int
+    avg_days_to_pay: Decimal | None
+    avg_days_late: Decimal | None
+    worsening: bool
+    promises_kept_rate: Decimal | None
+    risk: int
+    risk_reasons: tuple[str, ...]
+    hold: bool
+    hold_reason: str
+    over_credit_limit: bool
+    credit_limit: Decimal | None
+    handed_over: int  # open invoices handed over
+    disputes: int
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastWeek:
+    start: date
+    end: date
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    currency: str
+    weeks: tuple[ForecastWeek, ...]
+    later: Decimal
+    doubtful: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return sum((w.amount for w in self.weeks), ZERO)
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    client: str
+    name: str
+    invoice: str
+    to: str  # "agency" | "legal"
+    outstanding: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    client: str
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeLine:
+    id: str
+    client: str
+    name: str
+    invoice: str
+    reason: str
+    opened: date
+    outstanding: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlanLine:
+    id: str
+    client: str
+    name: str
+    currency: str
+    total: Decimal
+    paid: Decimal
+    installments: int
+    next_due: date | None
+    next_amount: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseFigures:
+    made: int  # in the 365 days ending on the date
+    kept: int
+    broken: int
+    open: int
+
+    @property
+    def kept_rate(self) -> Decimal | None:
+        n = self.kept + self.broken
+        return None if n == 0 else _tenth(Decimal(self.kept) * HUNDRED / n)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    on: date
+    currencies: dict  # code -> CurrencyFigures
+    clients: list  # ClientFigures, largest balance first
+    forecast: dict  # code -> Forecast
+    trend: dict  # code -> tuple[Figures, ...] (11 month-ends, then the date)
+    top_debtors: dict  # code -> list[ClientFigures]
+    escalations: list
+    holds: list
+    disputes: list
+    plans: list
+    promises: PromiseFigures
+    activity: dict  # channel -> count over ACTIVITY_DAYS days ending on the date
+    activity_from: date
+
+
+# ---------------------------------------------------------------------------------------
+# date-independent series, kept with the engine
+
+
+class _Series:
+    """Per currency: credit sales and AR as step functions of the date."""
+
+    def __init__(self, eng) -> None:
+        book = eng.book
+        settlements = eng.index.settlements
+        sales: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+        ar: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+        spans: dict[str, int] = defaultdict(int)
+        by_issue: dict[str, list[tuple[date, date, str]]] = defaultdict(list)
+        for n, inv in book.invoices.items():
+            cur = inv.currency
+            sales[cur][inv.issued] += inv.amount
+            a = ar[cur]
+            a[inv.issued] += inv.amount
+            for s in settlements.get(n, ()):
+                a[s.date if s.date > inv.issued else inv.issued] -= s.amount
+            by_issue[cur].append((inv.issued, inv.due, n))
+            span = (inv.due - inv.issued).days
+            if span > spans[cur]:
+                spans[cur] = span
+        self.sales = {c: _prefix(v) for c, v in sales.items()}
+        self.ar = {c: _prefix(v) for c, v in ar.items()}
+        self.first_issue = {c: min(v) for c, v in sales.items()}
+        for v in by_issue.values():
+            v.sort()
+        self.by_issue = dict(by_issue)
+        self.issue_keys = {c: [x[0] for x in v] for c, v in by_issue.items()}
+        self.spans = dict(spans)
+        acts = sorted((a.date, a.channel) for a in book.activities)
+        self.act_dates = [d for d, _ in acts]
+        self.act_channels = [c for _, c in acts]
+
+
+def _prefix(daily: dict[date, Decimal]) -> tuple[list[date], list[Decimal]]:
+    days = sorted(daily)
+    cum, run = [], ZERO
+    for d in days:
+        run += daily[d]
+        cum.append(run)
+    return days, cum
+
+
+def _upto(series: tuple[list[date], list[Decimal]] | None, d: date) -> Decimal:
+    if not series:
+        return ZERO
+    days, cum = series
+    i = bisect_right(days, d)
+    return cum[i - 1] if i else ZERO
+
+
+def _series(eng) -> _Series:
+    got = eng.extra.get("series")
+    if got is None:
+        got = eng.extra["series"] = _Series(eng)
+    return got
+
+
+# ---------------------------------------------------------------------------------------
+# figures
+
+
+def _sales(ser: _Series, cur: str, start: date, end: date) -> Decimal:
+    s = ser.sales.get(cur)
+    return _upto(s, end) - _upto(s, start - timedelta(days=1))
+
+
+def _current_ar(eng, ser: _Series, cur: str, on: date) -> Decimal:
+    """AR not yet due on ``on``: invoices issued by then and due on or after it."""
+    items = ser.by_issue.get(cur)
+    if not items:
+        return ZERO
+    keys = ser.issue_keys[cur]
+    lo = bisect_left(keys, on - timedelta(days=ser.spans.get(cur, 0)))
+    hi = bisect_right(keys, on)
+    invoices = eng.book.invoices
+    settlements = eng.index.settlements
+    total = ZERO
+    for k in range(lo, hi):
+        issued, due, n = items[k]
+        if due < on:
+            continue
+        out = invoices[n].amount
+        for s in settlements.get(n, ()):
+            if s.date > on:
+                break
+            out -= s.amount
+        if out > 0:
+            total += out
+    return total
+
+
+def _month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def _prev_month_start(d: date) -> date:
+    first = d.replace(day=1)
+    return (first - timedelta(days=1)).replace(day=1)
+
+
+def countback(ser: _Series, cur: str, on: date, ar: Decimal) -> Decimal | None:
+    first = ser.first_issue.get(cur)
+    if first is None:
+        return None
+    if ar <= 0:
+        return Decimal("0.0")
+    days = ZERO
+    end = on
+    start = _month_start(on)
+    while True:
+        n = (end - start).days + 1
+        s = _sales(ser, cur, start, end)
+        if s > 0 and ar < s:
+            days += ar / s * n
+            break
+        days += n
+        ar -= s if s > 0 else ZERO
+        if ar <= 0 or start <= first:
+            break
+        end = start - timedelta(days=1)
+        start = _month_start(end)
+    return _tenth(days)
+
+
+def figures_at(eng, ser: _Series, cur: str, on: date, ar: Decimal | None = None,
+               current: Decimal | None = None) -> Figures:
+    """DSO, best possible DSO, ADD, countback DSO and CEI for one currency on one date."""
+    if ar is None:
+        ar = _upto(ser.ar.get(cur), on)
+    if current is None:
+        current = _current_ar(eng, ser, cur, on)
+    sales90 = _sales(ser, cur, on - timedelta(days=89), on)
+    if sales90 > 0:
+        dso = _tenth(ar / sales90 * 90)
+        best = _tenth(current / sales90 * 90)
+        add = dso - best
+    else:
+        dso = best = add = None
+    start = _prev_month_start(_prev_month_start(on))
+    begin = _upto(ser.ar.get(cur), start - timedelta(days=1))
+    sales = _sales(ser, cur, start, on)
+    den = begin + sales - current
+    cei = _tenth((begin + sales - ar) / den * HUNDRED) if den > 0 else None
+    return Figures(on, ar, current, sales90, dso, best, add, countback(ser, cur, on, ar), cei)
+
+
+def month_ends(on: date, count: int = 12) -> list[date]:
+    """The ``count - 1`` month-ends before ``on``, oldest first, then ``on`` itself."""
+    out = [on]
+    d = _month_start(on) - timedelta(days=1)
+    while len(out) < count:
+        out.append(d)
+        d = _month_start(d) - timedelta(days=1)
+    return out[::-1]
+
+
+# ---------------------------------------------------------------------------------------
+# the report
+
+
+def build_report(book_or_index: Book | BookIndex | Ledger, policy: Policy, on: date) -> Report:
+    dy = day(book_or_index, policy, on)
+    eng = dy.eng
+    ser = _series(eng)
+    book = eng.book
+    states = dy.states
+
+    # aging
+    aging: dict[str, dict[str, Decimal]] = {}
+    counts: Counter = Counter()
+    for st in states.values():
+        cur = st.invoice.currency
+        a = aging.get(cur)
+        if a is None:
+            a = aging[cur] = {b: ZERO for b in BUCKETS}
+        a[bucket_of(st.days_overdue)] += st.outstanding
+        counts[cur] += 1
+    credit: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for cid, items in eng.index.credits.items():
+        for d, cur, amt in items:
+            if d <= on:
+                credit[cur] += amt
+    currencies_seen = sorted(set(aging) | set(ser.sales) | {c for c, v in credit.items() if v})
+    currencies: dict[str, CurrencyFigures] = {}
+    trend: dict[str, tuple[Figures, ...]] = {}
+    for cur in currencies_seen:
+        a = aging.get(cur) or {b: ZERO for b in BUCKETS}
+        total = sum(a.values(), ZERO)
+        f = figures_at(eng, ser, cur, on, total, a["current"])
+        currencies[cur] = CurrencyFigures(
+            cur, {b: a[b] for b in BUCKETS}, total, total - a["current"], credit.get(cur, ZERO), f.sales_90d,
+            f.dso, f.best_possible_dso, f.add, f.dso_countback, f.cei, counts[cur],
+        )
+        points = [figures_at(eng, ser, cur, m) for m in month_ends(on)[:-1]]
+        points.append(f)
+        trend[cur] = tuple(points)
+
+    # clients
+    clients: list[ClientFigures] = []
+    for cid, client in book.clients.items():
+        open_ = dy.by_client.get(cid, ())
+        curs = {st.invoice.currency for st in open_} | {client.currency}
+        st = dy.status(cid)
+        b = dy.behaviour(cid)
+        r: Risk = dy.risk(cid)
+        for cur in sorted(curs):
+            mine = [s for s in open_ if s.invoice.currency == cur]
+            amt = sum((s.outstanding for s in mine), ZERO)
+            over = sum((s.outstanding for s in mine if s.days_overdue > 0), ZERO)
+            cred = sum((x for d, c, x in eng.index.credits.get(cid, ()) if c == cur and d <= on), ZERO)
+            clients.append(ClientFigures(
+                cid, client.name, cur, amt - cred, amt, over, len(mine),
+                max((s.days_overdue for s in mine), default=0), b.avg_days_to_pay, b.avg_days_late, b.worsening,
+                b.promises_kept_rate, r.score, r.reasons, st.hold, st.hold_reason,
+                st.over_credit_limit if cur == client.currency else False,
+                client.credit_limit if cur == client.currency else None,
+                sum(1 for n in st.handed_over if dy.states[n].invoice.currency == cur),
+                sum(1 for d in st.disputes if d.invoice in states and states[d.invoice].invoice.currency == cur),
+            ))
+    clients.sort(key=lambda c: (c.currency, -c.balance, c.client))
+    top: dict[str, list[ClientFigures]] = {}
+    for c in clients:
+        if c.balance > 0:
+            lst = top.setdefault(c.currency, [])
+            if len(lst) < TOP:
+                lst.append(c)
+
+    forecast = _forecast(dy, currencies_seen)
+
+    # lists
+    escalations, holds, disputes, plans = [], [], [], []
+    for cid in sorted(book.clients):
+        st = dy.status(cid)
+        name = book.clients[cid].name
+        for n, to in sorted(st.handed_over.items()):
+            s = states[n]
+            escalations.append(Escalation(cid, name, n, to, s.outstanding, s.invoice.currency))
+        if st.hold:
+            holds.append(Hold(cid, name, st.hold_reason))
+        for d in st.disputes:
+            s = states.get(d.invoice)
+            if s is not None:
+                disputes.append(DisputeLine(d.id, cid, name, d.invoice, d.reason, d.opened, s.outstanding,
+                                            s.invoice.currency))
+        if st.plan is not None:
+            pl = st.plan.plan
+            k = st.plan.next_index
+            plans.append(PlanLine(pl.id, cid, name, pl.currency, pl.total, st.plan.paid, len(pl.installments),
+                                  pl.installments[k].due if k is not None else None,
+                                  pl.installments[k].amount if k is not None else None))
+
+    made = kept = broken = open_n = 0
+    year_ago = on - timedelta(days=365)
+    for plist in eng.promises.values():
+        for p in plist:
+            if p.made > on or p.made <= year_ago:
+                continue
+            made += 1
+            ps = dy.promise_status(p)
+            if ps.state == "kept":
+                kept += 1
+            elif ps.state == "open":
+                open_n += 1
+            else:
+                broken += 1
+
+    start = on - timedelta(days=ACTIVITY_DAYS - 1)
+    lo, hi = bisect_left(ser.act_dates, start), bisect_right(ser.act_dates, on)
+    activity = dict(sorted(Counter(ser.act_channels[lo:hi]).items()))
+
+    return Report(on, currencies, clients, forecast, trend, top, escalations, holds, disputes, plans,
+                  PromiseFigures(made, kept, broken, open_n), activity, start)
+
+
+def _forecast(dy, currencies: list[str]) -> dict[str, Forecast]:
+    on = dy.on
+    eng = dy.eng
+    weeks: dict[str, list[Decimal]] = {c: [ZERO] * WEEKS for c in currencies}
+    later: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    doubtful: dict[str, Decimal] = defaultdict(lambda: ZERO)
+
+    def put(cur: str, when: date, amount: Decimal) -> None:
+        w = weeks.setdefault(cur, [ZERO] * WEEKS)
+        k = (when - on).days // 7 if when > on else 0
+        if k < WEEKS:
+            w[k] += amount
+        else:
+            later[cur] += amount
+
+    # the book's average lateness, for clients without history
+    lates = [dy.behaviour(c).avg_days_late for c in dy.by_client]
+    known = [x for x in lates if x is not None]
+    book_late = int(_tenth(sum(known, ZERO) / len(known)).to_integral_value(ROUND_HALF_UP)) if known else 0
+
+    for cid, open_ in dy.by_client.items():
+        st = dy.status(cid)
+        skip = set(st.handed_over)
+        for ps in st.promises:
+            if ps.state == "open":
+                skip.update(ps.invoices)
+                owed = sum((dy.states[n].outstanding for n in ps.invoices if n in dy.states), ZERO)
+                left = min(owed, max(ZERO, ps.promise.amount - ps.paid))
+                if left > 0:
+                    put(ps.promise.currency, max(ps.promise.by, on), left)
+        if st.plan is not None:
+            pl = st.plan.plan
+            skip.update(pl.invoices)
+            paid = st.plan.paid
+            cum = ZERO
+            for inst in pl.installments:
+                prev = cum
+                cum += inst.amount
+                unmet = cum - max(paid, prev)
+                if unmet > 0:
+                    put(pl.currency, max(inst.due, on), min(unmet, inst.amount))
+        b = dy.behaviour(cid)
+        late = int(b.avg_days_late.to_integral_value(ROUND_HALF_UP)) if b.avg_days_late is not None else book_late
+        for s in open_:
+            if s.disputed or s.number in skip:
+                continue
+            cur = s.invoice.currency
+            expected = s.invoice.due + timedelta(days=late)
+            if expected < on and (on - expected).days > DOUBTFUL_DAYS:
+                doubtful[cur] += s.outstanding
+                continue
+            put(cur, expected, s.outstanding)
+    out = {}
+    for cur, w in weeks.items():
+        out[cur] = Forecast(
+            cur,
+            tuple(ForecastWeek(on + timedelta(days=7 * k), on + timedelta(days=7 * k + 6), w[k]) for k in range(WEEKS)),
+            later.get(cur, ZERO), doubtful.get(cur, ZERO),
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# JSON
+
+
+def _days(x: Decimal | None) -> str | None:
+    return None if x is None else format(_tenth(x), "f")
+
+
+def report_to_json(report: Report) -> dict:
+    """The ``dun report --json`` document (see the module docstring for the formats)."""
+    def m(x: Decimal, cur: str) -> str:
+        return to_text(x, cur)
+
+    cur_json = {}
+    for cur, f in report.currencies.items():
+        aging = {b: m(f.aging[b], cur) for b in BUCKETS}
+        aging["total"] = m(f.total, cur)
+        aging["overdue"] = m(f.overdue, cur)
+        cur_json[cur] = {
+            "aging": aging,
+            "dso": _days(f.dso),
+            "best_possible_dso": _days(f.best_possible_dso),
+            "add": _days(f.add),
+            "dso_countback": _days(f.dso_countback),
+            "cei": _days(f.cei),
+            "sales_90d": m(f.sales_90d, cur),
+            "credit": m(f.credit, cur),
+            "open_invoices": f.open_invoices,
+        }
+    clients = [{
+        "id": c.client, "name": c.name, "currency": c.currency,
+        "balance": m(c.balance, c.currency), "overdue": m(c.overdue, c.currency),
+        "open_invoices": c.open_invoices, "oldest_days_overdue": c.oldest_days_overdue,
+        "avg_days_to_pay": _days(c.avg_days_to_pay), "avg_days_late": _days(c.avg_days_late),
+        "worsening": c.worsening, "promises_kept_rate": _days(c.promises_kept_rate),
+        "risk": {"score": c.risk, "reasons": list(c.risk_reasons)},
+        "hold": c.hold, "over_credit_limit": c.over_credit_limit,
+        "credit_limit": None if c.credit_limit is None else m(c.credit_limit, c.currency),
+        "handed_over": c.handed_over, "disputes": c.disputes,
+    } for c in report.clients]
+    forecast = {
+        cur: {
+            "weeks": [{"start": w.start.isoformat(), "end": w.end.isoformat(), "amount": m(w.amount, cur)} for w in f.weeks],
+            "total": m(f.total, cur), "later": m(f.later, cur), "doubtful": m(f.doubtful, cur),
+        }
+        for cur, f in report.forecast.items()
+    }
+    trend = {
+        cur: [{
+            "date": p.date.isoformat(), "total": m(p.total, cur), "overdue": m(p.overdue, cur),
+            "dso": _days(p.dso), "best_possible_dso": _days(p.best_possible_dso), "add": _days(p.add),
+            "dso_countback": _days(p.dso_countback), "cei": _days(p.cei),
+        } for p in pts]
+        for cur, pts in report.trend.items()
+    }
+    pf = report.promises
+    return {
+        "on": report.on.isoformat(),
+        "currencies": cur_json,
+        "clients": clients,
+        "top_debtors": {
+            cur: [{"id": c.client, "name": c.name, "balance": m(c.balance, cur), "overdue": m(c.overdue, cur),
+                   "risk": c.risk} for c in lst]
+            for cur, lst in report.top_debtors.items()
+        },
+        "forecast": forecast,
+        "trend": trend,
+        "escalations": [{"client": e.client, "name": e.name, "invoice": e.invoice, "to": e.to,
+                         "outstanding": m(e.outstanding, e.currency), "currency": e.currency}
+                        for e in report.escalations],
+        "holds": [{"client": h.client, "name": h.name, "reason": h.reason} for h in report.holds],
+        "disputes": [{"id": d.id, "client": d.client, "name": d.name, "invoice": d.invoice, "reason": d.reason,
+                      "opened": d.opened.isoformat(), "outstanding": m(d.outstanding, d.currency),
+                      "currency": d.currency} for d in report.disputes],
+        "plans": [{"id": p.id, "client": p.client, "name": p.name, "currency": p.currency,
+                   "total": m(p.total, p.currency), "paid": m(p.paid, p.currency), "installments": p.installments,
+                   "next_due": p.next_due.isoformat() if p.next_due else None,
+                   "next_amount": m(p.next_amount, p.currency) if p.next_amount is not None else None}
+                  for p in report.plans],
+        "promises": {"made": pf.made, "kept": pf.kept, "broken": pf.broken, "open": pf.open,
+                     "kept_rate": _days(pf.kept_rate)},
+        "activity": {"from": report.activity_from.isoformat(), "to": report.on.isoformat(),
+                     "by_channel": report.activity},
+    }
