@@ -1,0 +1,107 @@
+"""Store figures on a 2,000-client / 100,000-invoice demo book (issue: the book).
+
+1. Recording one payment durably, in-process (journal append + fsync), vs stock TinyDB
+   JSONStorage doing one update on the same data.
+2. `dun client show X --json` end to end vs `python -c "import orjson; orjson.loads(...)"`.
+3. Peak memory (max RSS) of the commands that load the whole book.
+"""
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from common import ON, REPO, big_book, copy_book, line, median_ms
+
+
+def payment_in_process(book: Path) -> float:
+    from receivables.ledger import derive, propose_allocation
+    from receivables.model import Payment
+    from store import open_book
+
+    work = copy_book(book, "store-pay")
+    repo = open_book(work, today=ON)
+    clients = sorted(repo.clients())
+    samples = []
+    for i in range(30):
+        cid = clients[(i * 37) % len(clients)]
+        t0 = time.perf_counter()
+        scope = repo.client_book(cid)
+        cur = scope.clients[cid].currency
+        allocs, _ = propose_allocation(derive(scope, ON), cid, cur, Decimal("10.00"))
+        repo.record_payment(Payment("", ON, cid, Decimal("10.00"), cur, reference=f"bench-{i}", allocations=allocs))
+        samples.append(time.perf_counter() - t0)
+    repo.close()
+    return median_ms(samples)
+
+
+def stock_tinydb_update(book: Path) -> float:
+    from tinydb import TinyDB
+    from tinydb.storages import JSONStorage
+
+    work = copy_book(book, "store-stock")
+    stock = work / "stock.json"
+    os.replace(work / "book.json", stock)
+    samples = []
+    for i in range(3):
+        db = TinyDB(stock, storage=JSONStorage)
+        t0 = time.perf_counter()
+        db.table("payments").insert({"id": f"STOCK-{i}", "date": ON.isoformat(), "client": "x",
+                                     "amount": "10.00", "currency": "GBP"})
+        samples.append(time.perf_counter() - t0)
+        db.close()
+    return median_ms(samples)
+
+
+def run_ms(cmd: list[str], runs: int = 5) -> tuple[float, int]:
+    samples = []
+    peak = 0
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, cwd=REPO)
+        samples.append(time.perf_counter() - t0)
+        if proc.returncode != 0:
+            raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr.decode()}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    return median_ms(samples), peak
+
+
+def main() -> None:
+    book = big_book()
+    size = (book / "book.json").stat().st_size / 1e6
+    print(f"store — {book.name} ({size:.0f} MB book.json), one core")
+    pay = payment_in_process(book)
+    stock = stock_tinydb_update(book)
+    line("record one payment durably (median of 30)", f"{pay:.1f} ms", "target <= 50 ms", pay <= 50)
+    line("stock TinyDB JSONStorage, one insert (median of 3)", f"{stock:.0f} ms")
+    line("ratio stock / ours", f"{stock / pay:.0f}x")
+
+    py = sys.executable
+    dun = str(Path(py).parent / "dun")
+    some = "acme-supplies"
+    from store import open_book
+
+    with open_book(book, readonly=True) as repo:
+        some = sorted(repo.clients())[len(repo.clients()) // 2]
+    base, _ = run_ms([py, "-c", f"import orjson; orjson.loads(open({str(book / 'book.json')!r},'rb').read())"])
+    show, peak_show = run_ms([dun, "--book", str(book), "client", "show", some, "--on", ON.isoformat(), "--json"])
+    line("python -c 'orjson.loads(book.json)' (median of 5)", f"{base:.0f} ms")
+    line(f"dun client show {some} --json (median of 5)", f"{show:.0f} ms")
+    line("ratio client show / orjson.loads", f"{show / base:.2f}x", "target <= 2x", show / base <= 2)
+    peaks = {"client show": peak_show}
+    for name, args in (("agenda", ["agenda", "--json"]), ("report", ["report", "--json"]),
+                       ("check", ["check"])):
+        proc = subprocess.run([dun, "--book", str(book), *args, "--on", ON.isoformat()] if name != "check"
+                              else [dun, "--book", str(book), *args], capture_output=True, cwd=REPO)
+        if proc.returncode not in (0, 1):
+            print(f"  ({name} failed: {proc.stderr.decode().strip()[:200]})")
+    peak_all = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    line("peak memory of any command above (max RSS)", f"{peak_all} MB", "target <= 600 MB", peak_all <= 600)
+
+
+if __name__ == "__main__":
+    main()
