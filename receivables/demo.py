@@ -608,6 +608,8 @@ def _settle(rng: random.Random, by_client: dict[str, list[_Inv]], profiles: dict
             # a credit note now and then (returned goods, pricing error)
             if not inv.special and rng.random() < 0.012 and inv.issued + timedelta(days=20) <= today:
                 d = _weekday(inv.issued + timedelta(days=rng.randint(3, 20)))
+                if inv.pay is not None and d >= inv.pay:
+                    d = max(inv.issued, inv.pay - DAY)
                 out.adjust(inv, d, "credit_note", _pct(inv.amount, rng.choice((5, 10, 20, 50))),
                            rng.choice(("Returned goods", "Pricing error", "Goodwill: late delivery")))
             # a bad debt: very late and long past the agency step
@@ -625,7 +627,7 @@ def _settle(rng: random.Random, by_client: dict[str, list[_Inv]], profiles: dict
                     out.pay([(inv, part)], first, cid, inv.currency, reference=f"Part payment {inv.number}")
             if inv.pay is None:
                 continue
-            rest = inv.outstanding(inv.pay)
+            rest = inv.outstanding(date.max)  # every credit, whatever its date
             if rest <= 0:
                 inv.settled = inv.pay
                 continue
