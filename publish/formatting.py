@@ -42,8 +42,12 @@ def money(amount: Decimal, currency: str, locale: str | None = DEFAULT_LOCALE) -
 @lru_cache(maxsize=65536)
 def number(amount: Decimal, currency: str, locale: str | None = DEFAULT_LOCALE) -> str:
     """An amount without the currency symbol, grouped for the locale (tables, CSV-like)."""
+    from receivables.money import minor_units
+
     value = round_money(Decimal(amount), currency)
-    return format_decimal(value, locale=locale_of(locale), decimal_quantization=False, group_separator=True)
+    places = minor_units(currency)
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    return format_decimal(value, format=pattern, locale=locale_of(locale), decimal_quantization=False)
 
 
 @lru_cache(maxsize=8192)

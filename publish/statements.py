@@ -204,10 +204,12 @@ def statement_data(
     )
 
 
-def render_statement_html(data: StatementData, *, for_pdf: bool = False, asset_prefix: str = "../assets/") -> str:
-    """The statement as a standalone HTML page (``for_pdf``: without stylesheet links)."""
+def render_statement_html(data: StatementData, *, for_pdf: bool = False, asset_prefix: str = "../assets/",
+                          nav_prefix: str | None = None, pdf_name: str | None = None) -> str:
+    """The statement as a standalone HTML page (``for_pdf``: without stylesheet links;
+    ``nav_prefix``: with links back to the site's index and report)."""
     return environment().get_template("statement.html").render(
-        s=data, for_pdf=for_pdf, asset_prefix=asset_prefix,
+        s=data, for_pdf=for_pdf, asset_prefix=asset_prefix, nav_prefix=None if for_pdf else nav_prefix, pdf_name=pdf_name,
         message_html=Markup(data.message.html) if data.message else None,
         buckets=BUCKETS,
     )

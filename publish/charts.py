@@ -1,0 +1,156 @@
+"""SVG charts for the report: matplotlib's SVG backend only (no pyplot state; nothing is
+rasterised, so Agg — which matplotlib's SVG backend imports for mixed-mode artists — never
+draws anything).
+
+Output is deterministic (``svg.hashsalt`` fixed, no date in the metadata), so an
+unchanged chart hashes the same and the incremental build skips it. Text stays text
+(``svg.fonttype = none``) in the "Dun Sans" family, which the site's stylesheet and the
+PDF renderer both provide. Amounts arrive as ``Decimal``; they become floats only inside
+the plotting calls, and no money text is ever made from those floats (axis labels are
+formatted from the Decimal values' scale, tick labels by matplotlib).
+"""
+from __future__ import annotations
+
+import io
+import re
+from decimal import Decimal
+from functools import lru_cache
+from typing import Sequence
+
+from markupsafe import Markup
+
+INK = "#1d1d1f"
+MUTED = "#6e6e73"
+ACCENT = "#2458a6"
+WARN = "#b3261e"
+PALETTE = ["#2e7d32", "#9acd32", "#f2c200", "#f28c28", "#d9480f", "#a4001d"]
+
+
+@lru_cache(maxsize=1)
+def _setup():
+    import matplotlib
+    from matplotlib import font_manager
+
+    from .paths import ASSETS
+
+    for face in ("dun-sans.ttf", "dun-sans-bold.ttf"):  # metrics of the font the pages use
+        font_manager.fontManager.addfont(str(ASSETS / "fonts" / face))
+    matplotlib.rcParams.update({
+        "svg.hashsalt": "dun",
+        "svg.fonttype": "none",
+        "svg.image_inline": True,
+        "font.family": ["Dun Sans", "DejaVu Sans", "sans-serif"],
+        "font.size": 8,
+        "axes.edgecolor": "#999999",
+        "axes.labelcolor": INK,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "xtick.color": MUTED,
+        "ytick.color": MUTED,
+        "axes.grid": True,
+        "grid.color": "#e5e5ea",
+        "grid.linewidth": 0.6,
+        "axes.axisbelow": True,
+        "path.simplify": True,
+    })
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+
+    return Figure, FigureCanvasSVG
+
+
+def _figure(width: float = 6.4, height: float = 2.4):
+    Figure, Canvas = _setup()
+    fig = Figure(figsize=(width, height), dpi=72)
+    Canvas(fig)
+    return fig
+
+
+_PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
+
+
+def _svg(fig, title: str) -> Markup:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Title": title})
+    text = _PROLOGUE.sub("", buf.getvalue(), count=1)
+    # Let the page size the chart; keep the aspect ratio from the viewBox.
+    text = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1', text, count=1)
+    text = text.replace("<svg", f'<svg role="img" aria-label="{_attr(title)}"', 1)
+    return Markup(text)
+
+
+def _attr(s: str) -> str:
+    return s.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _plain(text: str) -> str:
+    """A label that matplotlib must not read as mathtext."""
+    return text.replace("$", r"\$")
+
+
+def _f(values: Sequence[Decimal | None]) -> list[float]:
+    # The one place amounts become floats: positions of bars and points only.
+    return [float(v) if v is not None else float("nan") for v in values]
+
+
+def aging_chart(buckets: Sequence[tuple[str, Decimal]], currency: str) -> Markup:
+    """Bars of outstanding amounts by age bucket."""
+    fig = _figure(6.4, 2.3)
+    ax = fig.add_axes((0.1, 0.16, 0.88, 0.76))
+    labels = ["Not due" if b == "current" else b for b, _ in buckets]
+    ax.bar(range(len(labels)), _f([v for _, v in buckets]), color=PALETTE[: len(labels)], width=0.65)
+    ax.set_xticks(range(len(labels)), labels)
+    ax.set_ylabel(currency)
+    ax.grid(axis="x", visible=False)
+    return _svg(fig, f"Aging of receivables in {currency}")
+
+
+def trend_chart(months: Sequence[str], series: dict[str, Sequence[Decimal | None]], unit: str, title: str) -> Markup:
+    """Month-by-month lines (e.g. DSO, best possible DSO, ADD)."""
+    fig = _figure(6.4, 2.3)
+    ax = fig.add_axes((0.09, 0.16, 0.68, 0.76))
+    colours = [ACCENT, "#2e7d32", WARN, "#7d3c98"]
+    xs = list(range(len(months)))
+    for (name, values), colour in zip(series.items(), colours):
+        ax.plot(xs, _f(values), marker="o", markersize=3, linewidth=1.6, color=colour, label=_plain(name))
+    ax.set_xticks(xs, list(months))
+    ax.tick_params(axis="x", labelrotation=0, labelsize=7)
+    ax.set_ylabel(unit)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=7.5)
+    return _svg(fig, title)
+
+
+def hbar_chart(labels: Sequence[str], values: Sequence[Decimal], unit: str, title: str) -> Markup:
+    """Horizontal bars, largest first (top debtors)."""
+    n = max(1, len(labels))
+    height = max(1.3, 0.5 + 0.24 * n)
+    fig = _figure(6.4, height)
+    bottom = 0.42 / height
+    ax = fig.add_axes((0.34, bottom, 0.62, 1 - bottom - 0.06))
+    ys = list(range(n))[::-1]
+    short = [_plain(label if len(label) <= 38 else label[:37] + "…") for label in labels]
+    ax.barh(ys[: len(values)], _f(values), color=ACCENT, height=0.6)
+    ax.set_yticks(ys[: len(short)], short)
+    ax.set_xlabel(unit)
+    ax.grid(axis="y", visible=False)
+    for t in ax.get_yticklabels():
+        t.set_parse_math(False)
+    return _svg(fig, title)
+
+
+def weekly_chart(weeks: Sequence[str], values: Sequence[Decimal], currency: str, title: str) -> Markup:
+    """Bars per week (the 13-week cash forecast)."""
+    fig = _figure(6.4, 2.3)
+    ax = fig.add_axes((0.1, 0.2, 0.88, 0.72))
+    xs = list(range(len(weeks)))
+    ax.bar(xs, _f(values), color=ACCENT, width=0.7)
+    ax.set_xticks(xs, list(weeks))
+    ax.tick_params(axis="x", labelsize=6.5, labelrotation=45)
+    ax.set_ylabel(currency)
+    ax.grid(axis="x", visible=False)
+    return _svg(fig, title)
+
+
+def channel_chart(counts: Sequence[tuple[str, int]], title: str = "Follow-ups by channel") -> Markup:
+    labels = [c for c, _ in counts]
+    return hbar_chart(labels, [Decimal(n) for _, n in counts], "follow-ups", title)

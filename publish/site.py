@@ -1,0 +1,464 @@
+"""``dun publish``: the static report folder, built whole and swapped in.
+
+Layout of the output folder (default ``BOOK/site``)::
+
+    index.html                 as-of date, totals per currency, links to everything
+    report.html / report.pdf   the management report (SVG charts inline)
+    clients/ID.html / ID.pdf   each client's statement of account (ID sanitised)
+    data/aged-receivables.csv  for the accountant (cells neutralised, see receivables.csvsafe)
+    data/open-items.csv
+    data/payments.csv
+    data/activities.csv
+    data/report.json           the report's figures
+    assets/                    stylesheets and the font
+
+Build (Pelican style): every output is registered with a :class:`_Out` that refuses a path
+outside the folder or the same path twice. Incremental: each output has a fingerprint
+(a client's statement: a hash of that client's records, its action, the date, the policy
+and the templates; other pages: their content) kept in ``.dun-manifest.json``; an output
+whose fingerprint is unchanged is hard-linked from the previous site instead of being
+rendered again. The new site is assembled in a temporary folder next to the target and
+swapped in with two renames, so an interrupted build leaves the old site in place.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable
+
+import orjson
+from markupsafe import Markup
+
+from receivables.csvsafe import write_rows
+from receivables.errors import DunError
+from receivables.ledger import BookIndex, derive, index_book
+from receivables.money import to_text
+
+from . import charts, engine
+from .env import environment
+from .messages import check_templates, draft_for_action
+from .paths import ASSETS, TEMPLATES
+from .reportview import KPI_LABELS, KPI_NAMES, build_view
+from .statements import render_statement_html, statement_data
+
+MANIFEST = ".dun-manifest.json"
+FORMAT = "dun-site-1"
+Progress = Callable[[int, int, str], None]
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+
+
+def safe_name(client_id: str) -> str:
+    """A file name for a client id: letters, digits, ``._-`` only, never hidden or reserved;
+    a short hash is added whenever anything had to change, so two ids never collide."""
+    base = _UNSAFE.sub("_", client_id).strip("._") or "client"
+    base = base[:60]
+    if base != client_id or base.lower() in _RESERVED:
+        base = f"{base}-{_id_hash(client_id)}"
+    return base
+
+
+def _id_hash(client_id: str) -> str:
+    return hashlib.sha1(client_id.encode("utf-8")).hexdigest()[:8]
+
+
+def file_names(client_ids: Iterable[str]) -> dict[str, str]:
+    """Sanitised, unique (also on case-insensitive disks) file names for client ids."""
+    names = {cid: safe_name(cid) for cid in client_ids}
+    count: dict[str, int] = defaultdict(int)
+    for n in names.values():
+        count[n.casefold()] += 1
+    return {cid: (f"{n}-{_id_hash(cid)}" if count[n.casefold()] > 1 else n) for cid, n in names.items()}
+
+
+@dataclass
+class PublishResult:
+    out_dir: Path
+    written: int = 0
+    skipped: int = 0
+    paths: list[Path] = field(default_factory=list)  # every output, relative to out_dir
+    rewritten: list[str] = field(default_factory=list)  # outputs rendered this time
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+
+class _Out:
+    """Registers outputs inside the build folder; refuses escapes and duplicates."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.seen: dict[str, str] = {}
+
+    def path(self, rel: str) -> Path:
+        if rel.startswith(("/", "\\")) or ".." in Path(rel).parts or "\\" in rel:
+            raise DunError(f"refusing to write {rel!r}: outside the output folder", "publish")
+        p = (self.root / rel).resolve()
+        if self.root not in p.parents:
+            raise DunError(f"refusing to write {rel!r}: outside the output folder", "publish")
+        key = rel.casefold()
+        if key in self.seen:
+            raise DunError(f"refusing to write {rel!r} twice (already written as {self.seen[key]!r})", "publish")
+        self.seen[key] = rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        return p
+
+
+def _h(*parts: bytes | str) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(part.encode("utf-8") if isinstance(part, str) else part)
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _templates_hash() -> str:
+    h = hashlib.blake2b(digest_size=16)
+    h.update(FORMAT.encode())
+    for p in sorted(TEMPLATES.rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(TEMPLATES)).encode())
+            h.update(p.read_bytes())
+    src = Path(__file__).resolve().parent
+    for name in ("statements.py", "messages.py", "formatting.py", "markdown.py", "site.py"):
+        h.update((src / name).read_bytes())
+    return h.hexdigest()
+
+
+def _client_records(book) -> dict[str, list]:
+    """Every record that shows on a client's statement, grouped by client (one pass)."""
+    by: dict[str, list] = defaultdict(list)
+    for inv in book.invoices.values():
+        by[inv.client].append(inv)
+    for coll in (book.payments, book.adjustments, book.activities, book.promises, book.plans, book.disputes):
+        for r in coll:
+            by[r.client].append(r)
+    return by
+
+
+def _progress_noop(done: int, total: int, label: str) -> None:
+    pass
+
+
+def _resolve(repo_or_book, policy):
+    if hasattr(repo_or_book, "book") and callable(repo_or_book.book):
+        book = repo_or_book.book()
+        if policy is None:
+            policy = repo_or_book.policy()
+    else:
+        book = repo_or_book
+    if policy is None:
+        raise DunError("publishing needs the book's policy", "publish")
+    return book, policy
+
+
+def _csv(header, rows, numeric=()) -> bytes:
+    buf = io.StringIO()
+    write_rows(buf, header, rows, numeric=numeric)
+    return buf.getvalue().encode("utf-8")
+
+
+def publish(
+    repo_or_book,
+    policy=None,
+    on: date | None = None,
+    out_dir: Path | str | None = None,
+    progress: Progress | None = None,
+    incremental: bool = True,
+    *,
+    pdf: bool = True,
+    workers: int | None = None,
+) -> PublishResult:
+    """Build the site for ``on`` into ``out_dir`` (see the module docstring)."""
+    if on is None:
+        raise DunError("publishing needs a date", "publish", "pass --on or today's date")
+    if out_dir is None:
+        paths = getattr(repo_or_book, "paths", None)
+        if paths is None:
+            raise DunError("publishing needs an output folder", "publish", "pass --out DIR")
+        out_dir = Path(getattr(paths, "root", paths)) / "site"
+    t0 = time.perf_counter()
+    book, policy = _resolve(repo_or_book, policy)
+    check_templates(policy)
+    progress = progress or _progress_noop
+    out_dir = Path(out_dir).expanduser().resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise DunError(f"{out_dir} exists and is not a folder", "--out")
+    _recover(out_dir)
+    old_manifest: dict = {}
+    if incremental and (out_dir / MANIFEST).is_file():
+        try:
+            old_manifest = orjson.loads((out_dir / MANIFEST).read_bytes())
+            if old_manifest.get("format") != FORMAT:
+                old_manifest = {}
+        except orjson.JSONDecodeError:
+            old_manifest = {}
+    old_files: dict = old_manifest.get("files", {})
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-build-", dir=out_dir.parent))
+    result = PublishResult(out_dir=out_dir)
+    try:
+        _build(book, policy, on, out_dir, tmp, old_files, progress, result, pdf, workers)
+        _swap(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _build(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, progress: Progress,
+           result: PublishResult, want_pdf: bool, workers: int | None) -> None:
+    env = environment()
+    out = _Out(tmp)
+    new_files: dict[str, str] = {}
+    index: BookIndex = index_book(book)
+    ledger = derive(index, on)
+    agenda = engine.build_agenda(index, policy, on)
+    policy_hash = _h(repr(policy))
+    base_hash = _h(_templates_hash(), policy_hash, on.isoformat())
+    clients = sorted(book.clients)
+    names = file_names(clients)
+    total = 2 * len(clients) + 12
+    done = 0
+
+    def emit(rel: str, fingerprint: str, make: Callable[[], bytes | None]) -> bool:
+        """Write ``rel`` unless its fingerprint matches the last build's; True if rendered."""
+        nonlocal done
+        target = out.path(rel)
+        old = out_dir / rel
+        if old_files.get(rel) == fingerprint and old.is_file():
+            _link(old, target)
+            result.skipped += 1
+            new_files[rel] = fingerprint
+            result.paths.append(Path(rel))
+            return False
+        data = make()
+        if data is None:
+            return False
+        target.write_bytes(data)
+        result.written += 1
+        result.rewritten.append(rel)
+        new_files[rel] = fingerprint
+        result.paths.append(Path(rel))
+        return True
+
+    # assets
+    for p in sorted(ASSETS.rglob("*")):
+        if p.is_file():
+            rel = "assets/" + p.relative_to(ASSETS).as_posix()
+            data = p.read_bytes()
+            emit(rel, _h(data), lambda data=data: data)
+
+    # statements
+    first_action: dict[str, object] = {}
+    for a in agenda:
+        if a.kind == "step" and a.channel != "phone" and a.client not in first_action:
+            first_action[a.client] = a
+    records = _client_records(book)
+    pdf_jobs: list[tuple[str, str, str]] = []
+    pdf_fps: dict[str, str] = {}
+    for cid in clients:
+        action = first_action.get(cid)
+        fp = _h(base_hash, repr(book.clients[cid]), repr(records.get(cid, ())), repr(action))
+        rel_html = f"clients/{names[cid]}.html"
+        rel_pdf = f"clients/{names[cid]}.pdf"
+        data_cache: dict = {}
+
+        def data_for(cid=cid, action=action, cache=data_cache):
+            if "d" not in cache:
+                draft = draft_for_action(action, book, policy, on, ledger) if action is not None else None
+                cache["d"] = statement_data(book, policy, cid, on, ledger=ledger, draft=draft, action=action)
+            return cache["d"]
+
+        emit(rel_html, fp, lambda: render_statement_html(data_for(), asset_prefix="../assets/", nav_prefix="../",
+                                                      pdf_name=f"{names[cid]}.pdf" if want_pdf else None).encode("utf-8"))
+        done += 1
+        progress(done, total, f"statement {cid}")
+        if want_pdf:
+            target_old = out_dir / rel_pdf
+            if old_files.get(rel_pdf) == fp and target_old.is_file():
+                emit(rel_pdf, fp, lambda: None)
+                done += 1
+                progress(done, total, f"statement {cid} (pdf unchanged)")
+            else:
+                pdf_jobs.append((rel_pdf, render_statement_html(data_for(), for_pdf=True), policy.publish.paper))
+                pdf_fps[rel_pdf] = fp
+
+    # report
+    view = build_view(index, policy, on, ledger=ledger)
+    chart_svgs = _report_charts(view)
+    ctx = dict(v=view, charts=chart_svgs, kpi_names=KPI_NAMES, kpi_labels=KPI_LABELS, locale=policy.defaults.locale,
+               company=policy.company, names=names, policy=policy, agenda=agenda)
+    report_html = env.get_template("report.html").render(**ctx, for_pdf=False, prefix="")
+    emit("report.html", _h(report_html), lambda: report_html.encode("utf-8"))
+    done += 1
+    progress(done, total, "report")
+    if want_pdf:
+        report_pdf_html = env.get_template("report.html").render(**ctx, for_pdf=True, prefix="")
+        fp = _h(report_pdf_html, policy.publish.paper)
+        if old_files.get("report.pdf") == fp and (out_dir / "report.pdf").is_file():
+            emit("report.pdf", fp, lambda: None)
+        else:
+            pdf_jobs.append(("report.pdf", report_pdf_html, policy.publish.paper))
+            pdf_fps["report.pdf"] = fp
+
+    # accountant's data
+    for rel, data in _data_files(book, policy, on, ledger, view).items():
+        emit(rel, _h(data), lambda data=data: data)
+    done += 1
+    progress(done, total, "data")
+
+    index_html = env.get_template("index.html").render(
+        v=view, company=policy.company, locale=policy.defaults.locale, on=on, clients=clients, names=names,
+        book=book, pdf=want_pdf, agenda_count=len(agenda), ledger=ledger,
+    )
+    emit("index.html", _h(index_html), lambda: index_html.encode("utf-8"))
+
+    if pdf_jobs:
+        total = done + len(pdf_jobs)
+        from .pdf import render_many
+
+        for rel, data in render_many(pdf_jobs, workers=workers):
+            target = out.path(rel)
+            target.write_bytes(data)
+            result.written += 1
+            result.rewritten.append(rel)
+            result.paths.append(Path(rel))
+            new_files[rel] = pdf_fps[rel]
+            done += 1
+            progress(done, total, rel)
+    progress(total, total, "done")
+    (tmp / MANIFEST).write_bytes(orjson.dumps({"format": FORMAT, "on": on.isoformat(), "files": new_files},
+                                              option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2))
+
+
+def _report_charts(view) -> dict:
+    out = {}
+    for c in view.currencies:
+        cur = c.currency
+        out[f"aging-{cur}"] = charts.aging_chart(c.aging, cur)
+        if c.trend and any(x is not None for x in c.trend.get("dso", ())):
+            out[f"dso-{cur}"] = charts.trend_chart(
+                c.trend_months, {"DSO": c.trend["dso"], "Countback": c.trend["dso_countback"],
+                                  "Best possible": c.trend["best_possible_dso"], "ADD": c.trend["add"]},
+                "days", f"DSO, countback DSO, best possible DSO and ADD in {cur}, last 12 months")
+            out[f"cei-{cur}"] = charts.trend_chart(c.trend_months, {"CEI": c.trend["cei"]}, "%",
+                                                   f"Collection effectiveness index in {cur}, last 12 months")
+        if c.top:
+            out[f"top-{cur}"] = charts.hbar_chart([r.name for r in c.top], [r.balance for r in c.top], cur,
+                                                  f"Top debtors in {cur}")
+        if c.forecast:
+            out[f"forecast-{cur}"] = charts.weekly_chart([d.strftime("%d %b") for d, _ in c.forecast],
+                                                         [a for _, a in c.forecast], cur,
+                                                         f"Expected receipts in {cur}, next 13 weeks")
+    if view.channels_365:
+        out["channels"] = charts.channel_chart(view.channels_365, "Follow-ups by channel, last 12 months")
+    return out
+
+
+def _data_files(book, policy, on: date, ledger, view) -> dict[str, bytes]:
+    from .engine import BUCKETS, bucket_of
+
+    files: dict[str, bytes] = {}
+    rows = []
+    for r in view.clients:
+        buckets = {b: Decimal(0) for b in BUCKETS}
+        for st in ledger.open_invoices(r.id, r.currency):
+            buckets[bucket_of(st.days_overdue)] += st.outstanding
+        rows.append([r.id, r.name, r.currency, *(to_text(buckets[b], r.currency) for b in BUCKETS),
+                     to_text(r.balance + 0, r.currency), to_text(r.overdue, r.currency), r.oldest_days])
+    header = ["client", "name", "currency", *BUCKETS, "balance", "overdue", "oldest_days_overdue"]
+    files["data/aged-receivables.csv"] = _csv(header, rows, numeric=[*BUCKETS, "balance", "overdue", "oldest_days_overdue"])
+
+    rows = []
+    for cid in sorted(book.clients):
+        for st in ledger.open_invoices(cid):
+            inv = st.invoice
+            rows.append([cid, inv.number, inv.issued.isoformat(), inv.due.isoformat(), inv.currency,
+                         to_text(inv.amount, inv.currency), to_text(st.outstanding, inv.currency), st.days_overdue,
+                         st.status, inv.reference])
+    files["data/open-items.csv"] = _csv(
+        ["client", "invoice", "issued", "due", "currency", "amount", "outstanding", "days_overdue", "status", "reference"],
+        rows, numeric=["amount", "outstanding", "days_overdue"])
+
+    rows = []
+    for p in sorted(book.payments, key=lambda p: (p.date, p.id)):
+        if p.date > on:
+            continue
+        alloc = "; ".join(f"{a.invoice}={to_text(a.amount, p.currency)}" for a in p.allocations)
+        rows.append([p.date.isoformat(), p.id, p.client, p.currency, to_text(p.amount, p.currency),
+                     to_text(p.unallocated, p.currency), p.method, p.reference, alloc])
+    files["data/payments.csv"] = _csv(
+        ["date", "id", "client", "currency", "amount", "unallocated", "method", "reference", "allocations"],
+        rows, numeric=["amount", "unallocated"])
+
+    rows = []
+    show_internal = policy.publish.internal_notes
+    for a in sorted(book.activities, key=lambda a: (a.date, a.id)):
+        if a.date > on:
+            continue
+        body = a.body if (show_internal or not a.internal) else ""
+        rows.append([a.date.isoformat(), a.id, a.client, a.channel, a.direction, a.step or "",
+                     " ".join(a.invoices), a.outcome, "yes" if a.internal else "no", body])
+    files["data/activities.csv"] = _csv(
+        ["date", "id", "client", "channel", "direction", "step", "invoices", "outcome", "internal", "body"], rows)
+
+    # The same document as `dun report --json` (receivables.report.report_to_json).
+    files["data/report.json"] = orjson.dumps(view.engine_json, option=orjson.OPT_INDENT_2)
+    return files
+
+
+def _link(src: Path, dst: Path) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _recover(out_dir: Path) -> None:
+    """Finish or undo a swap that was interrupted between its two renames."""
+    old = out_dir.with_name(f".{out_dir.name}-old")
+    if old.exists():
+        if not out_dir.exists():
+            os.replace(old, out_dir)
+        else:
+            shutil.rmtree(old, ignore_errors=True)
+    for stale in out_dir.parent.glob(f".{out_dir.name}-build-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _swap(tmp: Path, out_dir: Path) -> None:
+    old = out_dir.with_name(f".{out_dir.name}-old")
+    if out_dir.exists():
+        os.replace(out_dir, old)
+    os.replace(tmp, out_dir)
+    _fsync_dir(out_dir.parent)
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
