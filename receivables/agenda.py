@@ -181,7 +181,7 @@ class _Engine:
     __slots__ = (
         "index", "book", "final", "live_keys", "live_numbers", "step_acts", "touch", "client_acts",
         "pay_dates", "pay_cum", "history", "history_keys", "promise_cover", "promises", "plans",
-        "disputes", "day_cache", "extra",
+        "disputes", "day_cache", "extra", "pauses", "hist_pay", "hist_late",
     )
 
     def __init__(self, index: BookIndex) -> None:
@@ -225,6 +225,7 @@ class _Engine:
         # activities
         corrected = {a.corrects for a in book.activities if a.corrects}
         client_acts: dict[str, list[Activity]] = defaultdict(list)
+        pauses: dict[str, list[Activity]] = defaultdict(list)  # snoozes and skips
         step_acts: dict[str, list[tuple[date, str, str]]] = defaultdict(list)
         touch: dict[str, list[date]] = defaultdict(list)  # any counting activity on the invoice
         by_client_invoices = index.invoices_by_client
@@ -233,6 +234,7 @@ class _Engine:
                 continue
             client_acts[a.client].append(a)
             if a.outcome in NOT_DONE:
+                pauses[a.client].append(a)
                 continue
             nums = a.invoices
             if not nums and a.step:
@@ -250,6 +252,9 @@ class _Engine:
             v.sort(key=lambda x: x[0])
         for v in touch.values():
             v.sort()
+        for v in pauses.values():
+            v.sort(key=lambda a: a.date)
+        self.pauses = dict(pauses)
         self.client_acts = dict(client_acts)
         self.step_acts = dict(step_acts)
         self.touch = dict(touch)
@@ -264,6 +269,18 @@ class _Engine:
             v.sort()
         self.history = dict(hist)
         self.history_keys = {c: [h[0] for h in v] for c, v in hist.items()}
+        # running totals of days to pay and days late, in settlement order
+        self.hist_pay: dict[str, list[int]] = {}
+        self.hist_late: dict[str, list[int]] = {}
+        for c, v in hist.items():
+            pay, late, rp, rl = [0], [0], 0, 0
+            for settled, issued, due in v:
+                rp += (settled - issued).days
+                rl += max(0, (settled - due).days)
+                pay.append(rp)
+                late.append(rl)
+            self.hist_pay[c] = pay
+            self.hist_late[c] = late
 
         # promises, plans, disputes by client
         proms: dict[str, list[PromiseToPay]] = defaultdict(list)
@@ -354,7 +371,7 @@ class _Day:
 
     __slots__ = (
         "eng", "policy", "on", "states", "by_client", "overdue", "statuses", "steps_by_id",
-        "hold_from_step", "escalated", "_behaviour", "_risk", "off_ladder",
+        "_behaviour", "_risk", "_ladder", "_step_idx", "_gap",
     )
 
     def __init__(self, eng: _Engine, policy: Policy, on: date) -> None:
@@ -394,6 +411,9 @@ class _Day:
                 overdue[(st.invoice.client, st.invoice.currency)] += st.outstanding
         self.overdue = overdue
         self.steps_by_id = {s.id: s for s in policy.steps}
+        self._step_idx = {s.id: i for i, s in enumerate(policy.steps)}
+        self._ladder = [(s, timedelta(days=s.after_due_days), s.min_overdue, s.required) for s in policy.steps]
+        self._gap = timedelta(days=policy.ladder.min_gap_days)
         self.statuses: dict[str, ClientStatus] = {}
         self._behaviour: dict[str, Behaviour] = {}
         self._risk: dict[str, Risk] = {}
@@ -542,27 +562,19 @@ class _Day:
     def _compute_behaviour(self, cid: str) -> Behaviour:
         eng, on = self.eng, self.on
         year_ago = on - timedelta(days=365)
-        hist = eng.history.get(cid, ())
         keys = eng.history_keys.get(cid, ())
         lo, hi = bisect_right(keys, year_ago), bisect_right(keys, on)
-        to_pay = late = 0
         n = hi - lo
         recent_cut = on - timedelta(days=91)
-        r_late = r_n = e_late = e_n = 0
-        for k in range(lo, hi):
-            settled, issued, due = hist[k]
-            if issued > on:
-                n -= 1
-                continue
-            to_pay += (settled - issued).days
-            dl = max(0, (settled - due).days)
-            late += dl
-            if settled > recent_cut:
-                r_late += dl
-                r_n += 1
-            else:
-                e_late += dl
-                e_n += 1
+        mid = bisect_right(keys, recent_cut, lo, hi) if n else lo
+        if n:
+            pay, lat = eng.hist_pay[cid], eng.hist_late[cid]
+            to_pay = pay[hi] - pay[lo]
+            late = lat[hi] - lat[lo]
+            e_late, e_n = lat[mid] - lat[lo], mid - lo
+            r_late, r_n = lat[hi] - lat[mid], hi - mid
+        else:
+            to_pay = late = e_late = e_n = r_late = r_n = 0
         avg_pay = _avg(to_pay, n)
         avg_late = _avg(late, n)
         earlier = _avg(e_late, e_n)
@@ -655,35 +667,33 @@ class _Day:
 
     def due_step(self, st: InvoiceState, overdue_total: Decimal, cal) -> tuple[Step, date] | None:
         """The due step of an invoice on the ladder, with the date it became due."""
-        policy = self.policy
-        steps = policy.steps
         done = self.done_steps(st.number)
         last_idx = -1
-        last_date = None
+        floor = None
         if done:
-            idx = policy.step_index
+            idx = self._step_idx
             for d, sid, _ in done:
-                i = idx(sid)
+                i = idx.get(sid, -1)
                 if i > last_idx:
                     last_idx = i
-                if last_date is None or d > last_date:
-                    last_date = d
-        floor = last_date + timedelta(days=policy.ladder.min_gap_days) if last_date else None
+            floor = done[-1][0] + self._gap  # done is in date order
         due = st.invoice.due
         on = self.on
         found = None
-        for i in range(last_idx + 1, len(steps)):
-            s = steps[i]
-            if s.min_overdue is not None and s.min_overdue > overdue_total:
+        ladder = self._ladder
+        nbd = cal.next_business_day
+        for i in range(last_idx + 1, len(ladder)):
+            s, after, min_overdue, required = ladder[i]
+            if min_overdue is not None and min_overdue > overdue_total:
                 continue
-            when = due + timedelta(days=s.after_due_days)
+            when = due + after
             if floor is not None and floor > when:
                 when = floor
-            when = cal.next_business_day(when)
+            when = nbd(when)
             if when > on:
                 break
             found = (s, when)
-            if s.required:
+            if required:
                 break
         return found
 
@@ -766,7 +776,7 @@ def _hidden(dy: _Day, cid: str) -> list[tuple[str | None, date | None]]:
     """Snoozes and skips in force: (step or key or None for all, until)."""
     out = []
     on = dy.on
-    for a in dy.eng.client_acts.get(cid, ()):
+    for a in dy.eng.pauses.get(cid, ()):
         if a.date > on:
             break
         if a.outcome == "snoozed" and a.snooze_until is not None and a.snooze_until > on:
