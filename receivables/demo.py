@@ -793,7 +793,7 @@ def _assemble(clients: dict[str, Client], invs: list[_Inv], out: _Out) -> Book:
         for n, (d, _, cl, kw) in enumerate(sorted(out.activities, key=lambda t: (t[0], t[2], t[1])), start=1)
     )
     promises = tuple(
-        PromiseToPay(f"PTP-{n:06d}", cl, made, amt, cur, by, invs_)
+        PromiseToPay(f"PRM-{n:06d}", cl, made, amt, cur, by, invs_)
         for n, (made, cl, amt, cur, by, invs_) in enumerate(sorted(out.promises, key=lambda t: (t[0], t[1])), start=1)
     )
     disputes = tuple(

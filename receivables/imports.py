@@ -1,0 +1,687 @@
+"""CSV imports: native clients / invoices / payments files and Xero's sales-invoice export.
+
+Pure functions: each takes the file's bytes (or text), the current :class:`Book` and the
+policy's :class:`Defaults`, and returns an :class:`ImportResult` holding the new records
+in the order they must be committed (clients, invoices, then payments and credits). The
+caller commits them in one all-or-nothing write (``repo.commit``).
+
+Rules, the same for every format:
+
+- **All or nothing.** Any bad row rejects the whole file with :class:`ImportRejected`
+  (a :class:`DunError`: one line naming the file, the row and what is wrong); nothing is
+  returned to commit. Rows are counted the way a spreadsheet shows them: the header is
+  row 1, the first record row 2.
+- **Idempotent.** A record identical to one already in the book is skipped, so importing
+  the same file twice changes nothing. A client or invoice with the same id / number but
+  different content is an error naming the row and the fields that differ. A payment is
+  "the same" when date, client, amount, currency and reference match an existing one
+  (each existing payment matches at most one row).
+- **Strict.** The file must be UTF-8 (a byte-order mark is fine). The header must hold
+  exactly the documented columns (Xero files may hold extra columns; a missing required
+  one is an error). Amounts go through :func:`~receivables.money.parse_amount` (no signs,
+  exponents, grouping, symbols, ``NaN`` or extra decimals), dates through
+  :func:`~receivables.dates.parse_date` (``YYYY-MM-DD``; Xero: ``DD/MM/YYYY``),
+  currencies through :func:`~receivables.money.check_currency`.
+
+Native columns::
+
+    clients.csv   id,name,email,phone,terms_days,credit_limit,currency
+    invoices.csv  number,client,issued,due,amount,currency,reference
+    payments.csv  date,client,amount,currency,reference,invoice
+
+Empty ``terms_days`` / ``currency`` take the policy defaults (an invoice or payment's
+empty currency: the client's); empty ``credit_limit`` means no limit; empty ``id`` is
+made from the name (``Acme Supplies Ltd`` -> ``acme-supplies``). Empty ``due`` is the
+issue date plus the client's terms. A payment's ``invoice`` may name one invoice or
+several separated by ``;``: the money goes to them in that order. An empty ``invoice``
+allocates to the client's oldest due invoices first (undisputed before disputed, issued
+on or before the payment date) over the book *and the earlier rows of the same file*.
+Whatever is left is kept as client credit, with a warning.
+
+Xero (Sales > Invoices > Export): one row per line item, so several rows make one invoice
+with lines. Required columns (a leading ``*`` is ignored): ContactName, InvoiceNumber,
+InvoiceDate, DueDate, Total, InvoiceAmountPaid, InvoiceAmountDue, Description, Quantity,
+UnitAmount. Used when present: EmailAddress, Reference, Currency (default: the policy's),
+LineAmount, Discount, Status (DRAFT / DELETED / VOIDED invoices are skipped), Type (credit
+notes are skipped), POAddressLine1-4, POCity, PORegion, POPostalCode, POCountry. A
+missing client is created from ContactName (id slug, terms from the first invoice's due
+date). The tax of an invoice is its Total less its lines. ``InvoiceAmountPaid`` becomes a
+payment dated on the invoice date (Xero's export carries no payment date), and any part
+of the Total neither paid nor due a credit note, so the outstanding amount equals
+``InvoiceAmountDue``. An invoice already in the book is skipped with its payment: from
+then on, ``dun`` is the record.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Iterable, Sequence
+
+from .dates import parse_date, parse_dmy
+from .errors import DunError, Problem
+from .ledger import derive, propose_allocation
+from .model import Adjustment, Allocation, Book, Client, Contact, Invoice, InvoiceLine, Payment
+from .money import MINOR_UNITS, check_currency, parse_amount, quantum
+from .policy import Defaults
+
+CLIENT_COLUMNS = ("id", "name", "email", "phone", "terms_days", "credit_limit", "currency")
+INVOICE_COLUMNS = ("number", "client", "issued", "due", "amount", "currency", "reference")
+PAYMENT_COLUMNS = ("date", "client", "amount", "currency", "reference", "invoice")
+XERO_REQUIRED = ("ContactName", "InvoiceNumber", "InvoiceDate", "DueDate", "Total", "InvoiceAmountPaid",
+                 "InvoiceAmountDue", "Description", "Quantity", "UnitAmount")
+XERO_OPTIONAL = ("EmailAddress", "Reference", "Currency", "LineAmount", "Discount", "Status", "Type",
+                 "POAddressLine1", "POAddressLine2", "POAddressLine3", "POAddressLine4", "POCity",
+                 "PORegion", "POPostalCode", "POCountry")
+KINDS = ("clients", "invoices", "payments", "xero")
+XERO_METHOD = "xero"
+
+ZERO = Decimal(0)
+_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
+_INT_RE = re.compile(r"[0-9]{1,4}", re.ASCII)
+_EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_QTY_RE = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,4})?", re.ASCII)
+
+
+class ImportRejected(DunError):
+    """The file was refused; ``problems`` lists every problem found (the message: the first)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        first = problems[0]
+        more = len(problems) - 1
+        hint = first.hint
+        if more:
+            hint = (hint + "; " if hint else "") + f"{more} more problem{'s' if more > 1 else ''} in the file"
+        super().__init__(first.message, first.where, hint + ("; nothing was imported" if hint else "nothing was imported"))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    kind: str
+    source: str
+    records: tuple = ()  # to commit, in order
+    skipped: int = 0  # records already in the book
+    warnings: tuple[str, ...] = ()
+    skipped_rows: tuple[str, ...] = field(default=())  # rows left out on purpose (Xero drafts ...)
+
+    def counts(self) -> dict[str, int]:
+        names = {Client: "clients", Invoice: "invoices", Payment: "payments", Adjustment: "credit notes"}
+        out: Counter = Counter(names.get(type(r), type(r).__name__) for r in self.records)
+        return dict(out)
+
+    def summary(self) -> str:
+        parts = [f"{n} {k}" for k, n in self.counts().items()]
+        added = ", ".join(parts) if parts else "nothing new"
+        return f"{self.source}: added {added}; {self.skipped} already in the book"
+
+
+# -- reading CSV ----------------------------------------------------------------------------------
+
+def decode(data: bytes | str, source: str) -> str:
+    """UTF-8 text (a byte-order mark is dropped) or one clear error."""
+    if isinstance(data, str):
+        return data[1:] if data.startswith("\ufeff") else data
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DunError(f"is not UTF-8 text (byte {e.start + 1} is 0x{data[e.start]:02x})", source,
+                       "save it as 'CSV UTF-8' and import again") from None
+
+
+@dataclass(slots=True)
+class _Table:
+    source: str
+    header: list[str]
+    rows: list[tuple[int, dict[str, str]]]  # (row number, cells by column)
+
+
+def read_table(data: bytes | str, source: str, required: Sequence[str], optional: Sequence[str] = (), *,
+               extra_ok: bool = False, star: bool = False) -> _Table:
+    """Parse a CSV with a header row; check the columns; rows keep their spreadsheet row numbers."""
+    text = decode(data, source)
+    if "\x00" in text:
+        raise DunError("holds NUL bytes: it is not a text CSV file", source, "export it again as CSV")
+    if not text.strip():
+        raise DunError("is empty", source, f"the first line must name the columns: {','.join(required)}")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        records = list(reader)
+    except csv.Error as e:
+        raise DunError(f"is not valid CSV after row {reader.line_num}: {e}", source,
+                       "check the quotes on that row") from None
+    raw_header = records[0]
+    header = [h.strip() for h in raw_header]
+    if star:
+        header = [h[1:].strip() if h.startswith("*") else h for h in header]
+    known = {c.lower(): c for c in (*required, *optional)} if star else {c: c for c in (*required, *optional)}
+    canon: list[str] = []
+    seen: set[str] = set()
+    unknown: list[str] = []
+    for h in header:
+        key = h.lower() if star else h
+        name = known.get(key, h)
+        if name in seen:
+            raise DunError(f"the column {name!r} appears twice", f"{source} row 1", "keep one of them")
+        seen.add(name)
+        if key not in known:
+            unknown.append(h)
+        canon.append(name)
+    missing = [c for c in required if c not in seen]
+    if missing:
+        raise DunError(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}", f"{source} row 1",
+                       f"the header must hold: {','.join(required)}")
+    if unknown and not extra_ok:
+        raise DunError(f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(repr(u) for u in unknown)}",
+                       f"{source} row 1", f"the columns are: {','.join((*required, *optional))}")
+    rows: list[tuple[int, dict[str, str]]] = []
+    width = len(canon)
+    for n, rec in enumerate(records[1:], start=2):
+        if not rec or all(not c.strip() for c in rec):
+            continue  # a blank line
+        if len(rec) != width:
+            raise DunError(f"has {len(rec)} fields but the header has {width}", f"{source} row {n}",
+                           "check for a stray comma or a missing quote")
+        rows.append((n, dict(zip(canon, rec))))
+    return _Table(source, canon, rows)
+
+
+# -- small parsers ---------------------------------------------------------------------------------------
+
+class _Rows:
+    """Collects problems with their row numbers; raises them all at the end."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def where(self, n: int, col: str | None = None) -> str:
+        return f"{self.source} row {n}" + (f" ({col})" if col else "")
+
+    def add(self, n: int, message: str, hint: str = "", col: str | None = None) -> None:
+        self.problems.append(Problem(message, self.where(n, col), hint))
+
+    def run(self, n: int, fn, *args, **kw):
+        """Call a parser; a DunError becomes a problem on row ``n`` (returns None)."""
+        try:
+            return fn(*args, **kw)
+        except DunError as e:
+            self.problems.append(Problem(e.problem.message, self.where(n, e.problem.where or None), e.problem.hint))
+            return None
+
+    def check(self) -> None:
+        if self.problems:
+            raise ImportRejected(self.problems)
+
+
+def _terms(text: str, where: str) -> int:
+    t = text.strip()
+    if not _INT_RE.fullmatch(t) or int(t) > 3650:
+        raise DunError(f"{text!r} is not a number of days", where, "write whole days from 0 to 3650, e.g. 30")
+    return int(t)
+
+
+def _currency(text: str, where: str, default: str) -> str:
+    t = text.strip()
+    return check_currency(t, where) if t else default
+
+
+def _quantity(text: str, where: str) -> Decimal:
+    t = text.strip()
+    if not _QTY_RE.fullmatch(t):
+        raise DunError(f"{text!r} is not a number", where, "plain digits with at most 4 decimals, e.g. 2.5")
+    return Decimal(t)
+
+
+def _text_ok(value: str, where: str, what: str) -> str:
+    if any(ord(ch) < 32 for ch in value):
+        raise DunError(f"the {what} {value!r} holds a line break or control character", where, f"write the {what} on one line")
+    return value
+
+
+# -- clients ---------------------------------------------------------------------------------------
+
+def _client_key(c: Client) -> tuple:
+    return (c.name, c.email, c.phone, c.terms_days, c.credit_limit, c.currency)
+
+
+def _client_diff(old: Client, new: Client) -> list[str]:
+    names = ("name", "email", "phone", "terms_days", "credit_limit", "currency")
+    return [n for n, a, b in zip(names, _client_key(old), _client_key(new)) if a != b]
+
+
+def import_clients(data: bytes | str, book: Book, defaults: Defaults | None = None,
+                   source: str = "clients.csv") -> ImportResult:
+    defaults = defaults or Defaults()
+    table = read_table(data, source, CLIENT_COLUMNS)
+    rows = _Rows(source)
+    taken = set(book.clients)
+    new: list[Client] = []
+    first_row: dict[str, int] = {}
+    skipped = 0
+    for n, r in table.rows:
+        name = r["name"]
+        if not name.strip():
+            rows.add(n, "the name is empty", "every client needs a name", "name")
+            continue
+        cid = r["id"].strip()
+        if not cid:
+            cid = _slug(name, taken | set(first_row))
+        elif not _ID_RE.fullmatch(cid):
+            rows.add(n, f"{cid!r} is not a client id", "use 1-64 letters, digits, '.', '_' or '-', e.g. acme-supplies", "id")
+            continue
+        email = r["email"].strip()
+        if email and not _EMAIL_RE.fullmatch(email):
+            rows.add(n, f"{email!r} is not an e-mail address", "e.g. accounts@acme.example, or leave it empty", "email")
+            continue
+        phone = r["phone"].strip()
+        if rows.run(n, _text_ok, phone, "phone", "phone number") is None:
+            continue
+        terms = rows.run(n, _terms, r["terms_days"], "terms_days") if r["terms_days"].strip() else defaults.terms_days
+        currency = rows.run(n, _currency, r["currency"], "currency", defaults.currency)
+        if terms is None or currency is None:
+            continue
+        limit = None
+        if r["credit_limit"].strip():
+            limit = rows.run(n, parse_amount, r["credit_limit"], currency, "credit_limit", allow_zero=True)
+            if limit is None:
+                continue
+        contacts = (Contact(email=email, phone=phone),) if email or phone else ()
+        c = Client(id=cid, name=name, currency=currency, terms_days=terms, contacts=contacts, credit_limit=limit)
+        if cid in first_row:
+            rows.add(n, f"the client id {cid!r} is already on row {first_row[cid]}", "each client once per file", "id")
+            continue
+        first_row[cid] = n
+        old = book.clients.get(cid)
+        if old is not None:
+            diff = _client_diff(old, c)
+            if diff:
+                rows.add(n, f"client {cid!r} is already in the book with a different {', '.join(diff)}",
+                         "change it in the book, or give this row another id")
+            else:
+                skipped += 1
+            continue
+        new.append(c)
+    rows.check()
+    return ImportResult("clients", source, tuple(new), skipped)
+
+
+def _slug(name: str, taken: set[str]) -> str:
+    from .demo import slugify  # the one slug rule of the app
+
+    return slugify(name, taken)
+
+
+# -- invoices --------------------------------------------------------------------------------------
+
+_INVOICE_FIELDS = ("client", "issued", "due", "currency", "amount", "tax", "lines", "reference")
+
+
+def _invoice_diff(old: Invoice, new: Invoice) -> list[str]:
+    return [f for f in _INVOICE_FIELDS if getattr(old, f) != getattr(new, f)]
+
+
+def import_invoices(data: bytes | str, book: Book, defaults: Defaults | None = None,
+                    source: str = "invoices.csv") -> ImportResult:
+    table = read_table(data, source, INVOICE_COLUMNS)
+    rows = _Rows(source)
+    new: list[Invoice] = []
+    first_row: dict[str, int] = {}
+    skipped = 0
+    for n, r in table.rows:
+        number = r["number"].strip()
+        if not number:
+            rows.add(n, "the invoice number is empty", "every invoice needs its number", "number")
+            continue
+        if rows.run(n, _text_ok, number, "number", "invoice number") is None:
+            continue
+        cid = r["client"].strip()
+        client = book.clients.get(cid)
+        if client is None:
+            rows.add(n, f"unknown client {cid!r}" if cid else "the client is empty",
+                     "import the clients first, or check the client id", "client")
+            continue
+        currency = rows.run(n, _currency, r["currency"], "currency", client.currency)
+        issued = rows.run(n, parse_date, r["issued"], "issued")
+        if currency is None or issued is None:
+            continue
+        if r["due"].strip():
+            due = rows.run(n, parse_date, r["due"], "due")
+            if due is None:
+                continue
+            if due < issued:
+                rows.add(n, f"due date {due} is before the issue date {issued}", "check both dates", "due")
+                continue
+        else:
+            due = issued + timedelta(days=client.terms_days)
+        amount = rows.run(n, parse_amount, r["amount"], currency, "amount")
+        if amount is None:
+            continue
+        inv = Invoice(number=number, client=cid, issued=issued, due=due, currency=currency, amount=amount,
+                      reference=r["reference"])
+        if number in first_row:
+            rows.add(n, f"duplicate invoice number {number!r} (also on row {first_row[number]})",
+                     "every invoice number must be unique", "number")
+            continue
+        first_row[number] = n
+        old = book.invoices.get(number)
+        if old is not None:
+            diff = _invoice_diff(old, inv)
+            if diff:
+                rows.add(n, f"invoice {number!r} is already in the book with a different {', '.join(diff)}",
+                         "invoice numbers are unique: check the number")
+            else:
+                skipped += 1
+            continue
+        new.append(inv)
+    rows.check()
+    return ImportResult("invoices", source, tuple(new), skipped)
+
+
+# -- payments --------------------------------------------------------------------------------------
+
+def payment_key(p: Payment) -> tuple:
+    """What makes two payments "the same" for an import."""
+    return (p.date, p.client, p.amount, p.currency, p.reference)
+
+
+class _ClientScopes:
+    """One client's records at a time (payments allocation), indexed in one pass."""
+
+    def __init__(self, book: Book) -> None:
+        self.book = book
+        self.invoices: dict[str, dict[str, Invoice]] = defaultdict(dict)
+        self.payments: dict[str, list[Payment]] = defaultdict(list)
+        self.adjustments: dict[str, list] = defaultdict(list)
+        self.disputes: dict[str, list] = defaultdict(list)
+        for inv in book.invoices.values():
+            self.invoices[inv.client][inv.number] = inv
+        for p in book.payments:
+            self.payments[p.client].append(p)
+        for a in book.adjustments:
+            self.adjustments[a.client].append(a)
+        for d in book.disputes:
+            self.disputes[d.client].append(d)
+
+    def ledger(self, cid: str, issued_by: date | None):
+        invs = self.invoices.get(cid, {})
+        if issued_by is not None:
+            invs = {k: v for k, v in invs.items() if v.issued <= issued_by}
+        sub = Book(clients={cid: self.book.clients[cid]}, invoices=invs,
+                   payments=tuple(self.payments.get(cid, ())), adjustments=tuple(self.adjustments.get(cid, ())),
+                   disputes=tuple(self.disputes.get(cid, ())), partial=True)
+        return derive(sub, date.max)  # everything recorded, whatever its date
+
+
+def import_payments(data: bytes | str, book: Book, defaults: Defaults | None = None,
+                    source: str = "payments.csv") -> ImportResult:
+    table = read_table(data, source, PAYMENT_COLUMNS)
+    rows = _Rows(source)
+    existing = Counter(payment_key(p) for p in book.payments)
+    scopes = _ClientScopes(book)
+    new: list[Payment] = []
+    warnings: list[str] = []
+    skipped = 0
+    for n, r in table.rows:
+        cid = r["client"].strip()
+        client = book.clients.get(cid)
+        if client is None:
+            rows.add(n, f"unknown client {cid!r}" if cid else "the client is empty",
+                     "import the clients first, or check the client id", "client")
+            continue
+        currency = rows.run(n, _currency, r["currency"], "currency", client.currency)
+        when = rows.run(n, parse_date, r["date"], "date")
+        if currency is None or when is None:
+            continue
+        amount = rows.run(n, parse_amount, r["amount"], currency, "amount")
+        if amount is None:
+            continue
+        reference = r["reference"]
+        named = [x.strip() for x in r["invoice"].split(";") if x.strip()]
+        bad = False
+        for num in named:
+            inv = book.invoices.get(num)
+            if inv is None or inv.client != cid:
+                rows.add(n, f"no invoice {num!r} for client {cid!r}", "check the invoice number, or leave it empty", "invoice")
+                bad = True
+            elif inv.currency != currency:
+                rows.add(n, f"invoice {num!r} is in {inv.currency}, the payment in {currency}", "", "invoice")
+                bad = True
+        if bad:
+            continue
+        if len(set(named)) != len(named):
+            rows.add(n, "an invoice is named twice", "name each invoice once", "invoice")
+            continue
+        key = (when, cid, amount, currency, reference)
+        if existing[key] > 0:
+            existing[key] -= 1
+            skipped += 1
+            continue
+        ledger = scopes.ledger(cid, None if named else when)
+        allocations, rest = propose_allocation(ledger, cid, currency, amount, named or None)
+        p = Payment(id="", date=when, client=cid, amount=amount, currency=currency, reference=reference,
+                    allocations=allocations)
+        if rest > 0:
+            where = f"row {n}"
+            warnings.append(f"{source} {where}: {rest} {currency} more than "
+                            f"{'the named invoices owe' if named else cid + ' owes'} is kept as client credit")
+        new.append(p)
+        scopes.payments[cid].append(p)  # later rows see this one
+    rows.check()
+    return ImportResult("payments", source, tuple(new), skipped, tuple(warnings))
+
+
+# -- Xero ----------------------------------------------------------------------------------------------
+
+_XERO_HEAD = ("ContactName", "InvoiceDate", "DueDate", "Total", "InvoiceAmountPaid", "InvoiceAmountDue",
+              "Currency", "Reference", "EmailAddress")
+_SKIP_STATUS = {"DRAFT", "DELETED", "VOIDED", "SUBMITTED"}
+
+
+def import_xero(data: bytes | str, book: Book, defaults: Defaults | None = None,
+                source: str = "xero.csv") -> ImportResult:
+    defaults = defaults or Defaults()
+    table = read_table(data, source, XERO_REQUIRED, XERO_OPTIONAL, extra_ok=True, star=True)
+    rows = _Rows(source)
+    cols = set(table.header)
+    groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    for n, r in table.rows:
+        number = r["InvoiceNumber"].strip()
+        if not number:
+            rows.add(n, "the invoice number is empty", "every row needs its InvoiceNumber", "InvoiceNumber")
+            continue
+        groups.setdefault(number, []).append((n, r))
+    rows.check()
+
+    by_name: dict[str, list[Client]] = defaultdict(list)
+    for c in book.clients.values():
+        by_name[c.name.strip().casefold()].append(c)
+    new_clients: dict[str, Client] = {}  # casefolded name -> client
+    taken = set(book.clients)
+    invoices: list[Invoice] = []
+    extras: list = []  # payments and credit notes
+    skipped = 0
+    skipped_rows: list[str] = []
+
+    for number, items in groups.items():
+        n0, head = items[0]
+        # every row of an invoice must agree on the invoice-level columns
+        bad = False
+        for n, r in items[1:]:
+            for col in _XERO_HEAD:
+                if col in cols and r[col].strip() != head[col].strip():
+                    rows.add(n, f"{col} {r[col]!r} differs from row {n0} ({head[col]!r}) of invoice {number!r}",
+                             "all rows of one invoice must agree", col)
+                    bad = True
+                    break
+        if bad:
+            continue
+        status = head.get("Status", "").strip().upper()
+        kind = head.get("Type", "").strip().lower()
+        if status in _SKIP_STATUS:
+            skipped_rows.append(f"{source} row {n0}: invoice {number} is {status.lower()} in Xero: not imported")
+            continue
+        if "credit" in kind or kind == "accreccredit":
+            skipped_rows.append(f"{source} row {n0}: {number} is a credit note: not imported")
+            continue
+        name = head["ContactName"]
+        if not name.strip():
+            rows.add(n0, "the contact name is empty", "every invoice needs its ContactName", "ContactName")
+            continue
+        currency = rows.run(n0, _currency, head.get("Currency", ""), "Currency", defaults.currency)
+        issued = rows.run(n0, parse_dmy, head["InvoiceDate"], "InvoiceDate")
+        due = rows.run(n0, parse_dmy, head["DueDate"], "DueDate")
+        if currency is None or issued is None or due is None:
+            continue
+        if due < issued:
+            rows.add(n0, f"due date {due} is before the invoice date {issued}", "check both dates", "DueDate")
+            continue
+        total = rows.run(n0, parse_amount, head["Total"], currency, "Total")
+        paid = rows.run(n0, parse_amount, head["InvoiceAmountPaid"], currency, "InvoiceAmountPaid", allow_zero=True)
+        owed = rows.run(n0, parse_amount, head["InvoiceAmountDue"], currency, "InvoiceAmountDue", allow_zero=True)
+        if total is None or paid is None or owed is None:
+            continue
+        credited = total - paid - owed
+        if credited < 0:
+            rows.add(n0, f"paid {paid} plus due {owed} is more than the total {total}",
+                     "check InvoiceAmountPaid and InvoiceAmountDue", "Total")
+            continue
+        lines = []
+        before = len(rows.problems)
+        for n, r in items:
+            line = _xero_line(rows, n, r, currency, cols)
+            if line is not None:
+                lines.append(line)
+        if len(rows.problems) > before:
+            continue
+        net = sum((ln.amount for ln in lines), ZERO)
+        tax = total - net
+        if tax < 0:
+            rows.add(n0, f"the lines add up to {net}, more than the total {total}", "check the line amounts", "Total")
+            continue
+
+        # the client: an existing one by name, else one made from ContactName
+        key = name.strip().casefold()
+        matches = by_name.get(key, [])
+        if len(matches) > 1:
+            rows.add(n0, f"{len(matches)} clients are called {name.strip()!r}: {', '.join(c.id for c in matches)}",
+                     "rename one of them in the book", "ContactName")
+            continue
+        if matches:
+            client = matches[0]
+        elif key in new_clients:
+            client = new_clients[key]
+        else:
+            cid = _slug(name, taken)
+            taken.add(cid)
+            email = head.get("EmailAddress", "").strip()
+            if email and not _EMAIL_RE.fullmatch(email):
+                rows.add(n0, f"{email!r} is not an e-mail address", "fix it in Xero or leave it empty", "EmailAddress")
+                continue
+            address = "\n".join(head.get(c, "").strip() for c in
+                                ("POAddressLine1", "POAddressLine2", "POAddressLine3", "POAddressLine4",
+                                 "POCity", "PORegion", "POPostalCode", "POCountry") if head.get(c, "").strip())
+            client = Client(id=cid, name=name.strip(), currency=currency, terms_days=min((due - issued).days, 3650),
+                            contacts=(Contact(email=email),) if email else (), address=address)
+            new_clients[key] = client
+
+        inv = Invoice(number=number, client=client.id, issued=issued, due=due, currency=currency, amount=total,
+                      tax=tax, lines=tuple(lines), reference=head.get("Reference", ""))
+        old = book.invoices.get(number)
+        if old is not None:
+            diff = _invoice_diff(old, inv)
+            if diff:
+                rows.add(n0, f"invoice {number!r} is already in the book with a different {', '.join(diff)}",
+                         "invoice numbers are unique: check the number")
+            else:
+                skipped += 1
+            continue
+        invoices.append(inv)
+        if credited > 0:
+            extras.append(Adjustment(id="", kind="credit_note", date=issued, client=client.id, amount=credited,
+                                     currency=currency, invoice=number, reason="Credited in Xero before the import"))
+        if paid > 0:
+            extras.append(Payment(id="", date=issued, client=client.id, amount=paid, currency=currency,
+                                  method=XERO_METHOD, reference=f"Paid in Xero before the import ({number})",
+                                  allocations=(Allocation(number, paid),)))
+    rows.check()
+    used = {i.client for i in invoices}
+    clients = [c for c in new_clients.values() if c.id in used]
+    return ImportResult("xero", source, (*clients, *invoices, *extras), skipped, (), tuple(skipped_rows))
+
+
+def _xero_line(rows: _Rows, n: int, r: dict[str, str], currency: str, cols: set[str]) -> InvoiceLine | None:
+    desc = r["Description"]
+    q_text, u_text = r["Quantity"].strip(), r["UnitAmount"].strip()
+    la_text = r.get("LineAmount", "").strip() if "LineAmount" in cols else ""
+    if not q_text and not u_text and not la_text:
+        if desc.strip():  # a text-only line
+            return InvoiceLine(desc, ZERO, ZERO, ZERO)
+        return None
+    qty = rows.run(n, _quantity, q_text or "1", "Quantity")
+    unit = rows.run(n, _quantity, u_text or "0", "UnitAmount")
+    if qty is None or unit is None:
+        return None
+    if la_text:
+        amount = rows.run(n, parse_amount, la_text, currency, "LineAmount", allow_negative=True, allow_zero=True)
+        if amount is None:
+            return None
+    else:
+        amount = qty * unit
+        disc = r.get("Discount", "").strip() if "Discount" in cols else ""
+        if disc:
+            rate = rows.run(n, _quantity, disc, "Discount")
+            if rate is None:
+                return None
+            amount = amount * (100 - rate) / 100
+        amount = amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+    return InvoiceLine(desc, qty, unit, amount)
+
+
+# -- one entry point --------------------------------------------------------------------------------------
+
+def import_file(kind: str, data: bytes | str, book: Book, defaults: Defaults | None = None,
+                source: str | None = None) -> ImportResult:
+    fn = {"clients": import_clients, "invoices": import_invoices, "payments": import_payments,
+          "xero": import_xero}.get(kind)
+    if fn is None:
+        raise DunError(f"unknown import kind {kind!r}", "import", f"use one of {', '.join(KINDS)}")
+    return fn(data, book, defaults, source or f"{kind}.csv")
+
+
+def apply(book: Book, records: Iterable) -> Book:
+    """The book with ``records`` added (empty ids numbered after the existing ones): for
+    tests and previews; the store does the same when it commits."""
+    clients = dict(book.clients)
+    invoices = dict(book.invoices)
+    payments = list(book.payments)
+    adjustments = list(book.adjustments)
+    ids = {p.id for p in payments} | {a.id for a in adjustments}
+
+    def fresh(prefix: str, n: int) -> str:
+        while f"{prefix}-{n:06d}" in ids:
+            n += 1
+        ids.add(f"{prefix}-{n:06d}")
+        return f"{prefix}-{n:06d}"
+
+    for r in records:
+        if isinstance(r, Client):
+            clients[r.id] = r
+        elif isinstance(r, Invoice):
+            invoices[r.number] = r
+        elif isinstance(r, Payment):
+            payments.append(r if r.id else replace(r, id=fresh("PAY", len(payments) + 1)))
+        elif isinstance(r, Adjustment):
+            adjustments.append(r if r.id else replace(r, id=fresh("ADJ", len(adjustments) + 1)))
+    return replace(book, clients=clients, invoices=invoices, payments=tuple(payments), adjustments=tuple(adjustments))
+
+
+__all__ = [
+    "CLIENT_COLUMNS", "INVOICE_COLUMNS", "PAYMENT_COLUMNS", "XERO_REQUIRED", "XERO_OPTIONAL", "KINDS",
+    "ImportRejected", "ImportResult", "decode", "read_table", "import_clients", "import_invoices",
+    "import_payments", "import_xero", "import_file", "apply", "payment_key", "MINOR_UNITS",
+]
