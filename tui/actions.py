@@ -1,0 +1,233 @@
+"""Every write the app makes: plain functions of (repo, inputs), one store commit each.
+
+They build the records and hand them to the store, which validates and commits them
+atomically (or raises :class:`DunError` and changes nothing). No widget writes directly.
+"""
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, Iterable, Sequence
+
+from receivables.errors import DunError
+from receivables.model import (
+    Activity,
+    Adjustment,
+    Allocation,
+    Client,
+    Dispute,
+    Installment,
+    Invoice,
+    Payment,
+    PaymentPlan,
+    PromiseToPay,
+)
+from receivables.money import round_money
+
+CALL_OUTCOME_LABELS = {
+    "reached": "Reached",
+    "no_answer": "No answer",
+    "voicemail": "Left a voicemail",
+    "wrong_number": "Wrong number",
+}
+
+
+def _writable(repo: Any) -> None:
+    if getattr(repo, "read_only", False):
+        raise DunError(
+            "the book is open read-only",
+            "",
+            "another dun is writing to it; close that one and reopen the app to make changes",
+        )
+
+
+def _commit_many(repo: Any, records: Sequence[Any]) -> list[Any]:
+    """Several new records in one all-or-nothing commit (falls back to one by one)."""
+    commit = getattr(repo, "commit", None)
+    if commit is not None:
+        return list(commit(list(records)))
+    out = []
+    for r in records:
+        out.append(_add_one(repo, r))
+    return out
+
+
+def _add_one(repo: Any, record: Any) -> Any:
+    if isinstance(record, Activity):
+        return repo.log_activity(record)
+    if isinstance(record, PromiseToPay):
+        return repo.add_promise(record)
+    if isinstance(record, Dispute):
+        return repo.open_dispute(record)
+    if isinstance(record, Payment):
+        return repo.record_payment(record)
+    if isinstance(record, PaymentPlan):
+        return repo.add_plan(record)
+    if isinstance(record, Adjustment):
+        return repo.add_adjustment(record)
+    raise TypeError(type(record).__name__)
+
+
+def _activity_for(action: Any, on: date, *, outcome: str, body: str = "", channel: str | None = None,
+                  snooze_until: date | None = None, direction: str = "out") -> Activity:
+    return Activity(
+        id="",
+        date=on,
+        client=action.client,
+        channel=channel or action.channel or "other",
+        direction=direction,
+        step=getattr(action, "step", None),
+        invoices=tuple(getattr(action, "invoices", ()) or ()),
+        outcome=outcome,
+        body=body,
+        snooze_until=snooze_until,
+    )
+
+
+# -- outcomes of an agenda action ---------------------------------------------------------
+
+def log_done(repo: Any, action: Any, on: date, body: str = "") -> Activity:
+    """The step was carried out (message sent, letter posted, review done)."""
+    _writable(repo)
+    outcome = "sent" if action.channel in ("email", "letter", "sms") else "done"
+    return repo.log_activity(_activity_for(action, on, outcome=outcome, body=body))
+
+
+def log_call(repo: Any, action: Any, on: date, outcome: str, body: str = "") -> Activity:
+    _writable(repo)
+    if outcome not in CALL_OUTCOME_LABELS:
+        raise DunError(f"unknown call outcome {outcome!r}", "call", "reached, no_answer, voicemail or wrong_number")
+    return repo.log_activity(_activity_for(action, on, outcome=outcome, body=body, channel="phone"))
+
+
+def log_snooze(repo: Any, action: Any, on: date, until: date, body: str = "") -> Activity:
+    _writable(repo)
+    if until <= on:
+        raise DunError("snooze until a later day", "until", f"pick a date after {on.isoformat()}")
+    return repo.log_activity(_activity_for(action, on, outcome="snoozed", body=body, snooze_until=until))
+
+
+def log_skip(repo: Any, action: Any, on: date, body: str = "") -> Activity:
+    _writable(repo)
+    return repo.log_activity(_activity_for(action, on, outcome="skipped", body=body))
+
+
+def log_promise(repo: Any, action: Any, on: date, amount: Decimal, currency: str, by: date,
+                invoices: Iterable[str] | None = None, body: str = "") -> list[Any]:
+    """A promise to pay, and the activity that records it, in one commit."""
+    _writable(repo)
+    if by < on:
+        raise DunError("a promise is for today or later", "by", f"pick a date from {on.isoformat()}")
+    invs = tuple(invoices if invoices is not None else (getattr(action, "invoices", ()) or ()))
+    promise = PromiseToPay(id="", client=action.client, made=on, amount=amount, currency=currency, by=by, invoices=invs)
+    text = body or f"Promised {amount} {currency} by {by.isoformat()}."
+    act = _activity_for(action, on, outcome="promised", body=text)
+    return _commit_many(repo, [promise, act])
+
+
+def log_dispute(repo: Any, action: Any, on: date, invoice: str, reason: str) -> list[Any]:
+    _writable(repo)
+    dispute = Dispute(id="", invoice=invoice, client=action.client, reason=reason, opened=on)
+    act = _activity_for(action, on, outcome="disputed", body=f"Dispute on {invoice}: {reason}")
+    return _commit_many(repo, [dispute, act])
+
+
+def log_payment_outcome(repo: Any, action: Any, on: date, payment: Payment) -> list[Any]:
+    """Payment received while working an action: the payment and the activity together."""
+    _writable(repo)
+    act = _activity_for(action, on, outcome="paid",
+                        body=f"Payment received: {payment.amount} {payment.currency}"
+                        + (f" (ref {payment.reference})" if payment.reference else ""),
+                        direction="in")
+    return _commit_many(repo, [payment, act])
+
+
+# -- records ------------------------------------------------------------------------------
+
+def record_payment(repo: Any, client: str, on: date, amount: Decimal, currency: str,
+                   allocations: Sequence[tuple[str, Decimal]], reference: str = "", method: str = "") -> Payment:
+    _writable(repo)
+    return repo.record_payment(make_payment(client, on, amount, currency, allocations, reference, method))
+
+
+def make_payment(client: str, on: date, amount: Decimal, currency: str,
+                 allocations: Sequence[tuple[str, Decimal]], reference: str = "", method: str = "") -> Payment:
+    allocs = tuple(Allocation(n, a) for n, a in allocations if a)
+    total = sum((a.amount for a in allocs), Decimal(0))
+    if total > amount:
+        raise DunError(f"the allocations ({total}) exceed the payment ({amount})", "allocation",
+                       "lower an allocation or raise the amount")
+    return Payment(id="", date=on, client=client, amount=amount, currency=currency,
+                   method=method, reference=reference, allocations=allocs)
+
+
+def add_note(repo: Any, client: str, on: date, body: str, channel: str = "other",
+             invoices: Iterable[str] = (), direction: str = "out", internal: bool = True) -> Activity:
+    _writable(repo)
+    if not body.strip():
+        raise DunError("the note is empty", "note", "write something first")
+    return repo.log_activity(Activity(id="", date=on, client=client, channel=channel, direction=direction,
+                                      invoices=tuple(invoices), outcome="note", body=body, internal=internal))
+
+
+def open_dispute(repo: Any, invoice: Invoice, on: date, reason: str) -> Dispute:
+    _writable(repo)
+    if not reason.strip():
+        raise DunError("say why the invoice is disputed", "reason")
+    return repo.open_dispute(Dispute(id="", invoice=invoice.number, client=invoice.client, reason=reason, opened=on))
+
+
+def resolve_dispute(repo: Any, dispute_id: str, on: date, resolution: str = "") -> Any:
+    _writable(repo)
+    return repo.resolve_dispute(dispute_id, on, resolution)
+
+
+def write_off(repo: Any, invoice: Invoice, on: date, amount: Decimal, reason: str) -> Adjustment:
+    _writable(repo)
+    return repo.add_adjustment(Adjustment(id="", kind="write_off", date=on, client=invoice.client,
+                                          amount=amount, currency=invoice.currency, invoice=invoice.number,
+                                          reason=reason))
+
+
+def split_installments(total: Decimal, currency: str, count: int, first: date, every: int) -> tuple[Installment, ...]:
+    """Equal installments rounded half-up; the remainder goes on the last one."""
+    if count < 1:
+        raise DunError("a plan needs at least one installment", "installments")
+    if every < 1:
+        raise DunError("installments must be at least a day apart", "every")
+    each = round_money(total / count, currency)
+    items = [Installment(first + timedelta(days=every * k), each) for k in range(count - 1)]
+    items.append(Installment(first + timedelta(days=every * (count - 1)), total - each * (count - 1)))
+    if items[-1].amount <= 0:
+        raise DunError("too many installments for that amount", "installments", "use fewer installments")
+    return tuple(items)
+
+
+def start_plan(repo: Any, client: str, currency: str, invoices: Sequence[str], total: Decimal,
+               count: int, first: date, every: int, on: date) -> PaymentPlan:
+    _writable(repo)
+    if not invoices:
+        raise DunError("a plan covers at least one invoice", "invoices")
+    plan = PaymentPlan(id="", client=client, created=on, currency=currency, invoices=tuple(invoices),
+                       installments=split_installments(total, currency, count, first, every))
+    return repo.add_plan(plan)
+
+
+def save_client(repo: Any, client: Client, new: bool) -> Client:
+    _writable(repo)
+    return repo.add_client(client) if new else repo.update_client(client)
+
+
+def set_hold(repo: Any, client_id: str, hold: bool, reason: str = "") -> Any:
+    _writable(repo)
+    return repo.set_hold(client_id, hold, reason)
+
+
+def save_invoice(repo: Any, invoice: Invoice, new: bool) -> Invoice:
+    _writable(repo)
+    return repo.add_invoice(invoice) if new else repo.update_invoice(invoice)
+
+
+def replace(record: Any, **changes: Any) -> Any:
+    return dataclasses.replace(record, **changes)

@@ -1,0 +1,267 @@
+"""The terminal app: ``dun`` with no command.
+
+``create_app`` builds it (the CLI and the tests use it); ``run`` runs it. The book is
+opened in a worker thread while a loading screen shows; if another process holds the
+write lock the book is reopened read-only, the header says so and writes are refused.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.signal import Signal
+from textual.worker import get_current_worker
+
+from receivables.errors import DunError
+
+from . import engine
+from .commands import DunCommands
+from .keymap import load_keymap
+from .state import BookState, build_state
+
+NAV = ("today", "clients", "invoices", "reports", "policy")
+
+
+class DunApp(App[int]):
+    CSS_PATH = [
+        "styles/app.tcss",
+        "styles/tables.tcss",
+        "styles/today.tcss",
+        "styles/dialogs.tcss",
+    ]
+    TITLE = "dun"
+    COMMANDS = App.COMMANDS | {DunCommands}
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("1", "go('today')", "Today", id="nav.today"),
+        Binding("2", "go('clients')", "Clients", id="nav.clients"),
+        Binding("3", "go('invoices')", "Invoices", id="nav.invoices"),
+        Binding("4", "go('reports')", "Reports", id="nav.reports"),
+        Binding("5", "go('policy')", "Policy", id="nav.policy"),
+        Binding("question_mark", "help", "Help", id="app.help", key_display="?"),
+        Binding("ctrl+t", "toggle_theme", "Theme", id="app.theme", show=False),
+        Binding("ctrl+r", "reload", "Reload", id="app.reload", show=False),
+        Binding("n", "note", "Note", id="app.note", show=False),
+        Binding("dollar_sign", "payment", "Payment", id="app.payment", show=False, key_display="$"),
+        Binding("q", "quit", "Quit", id="app.quit", show=False),
+    ]
+
+    def __init__(self, book_dir: Path, on: date | None = None, read_only: bool = False, repo: Any = None) -> None:
+        super().__init__()
+        self.book_dir = Path(book_dir)
+        self.on = on or date.today()
+        self.want_read_only = read_only
+        self.repo: Any = repo
+        self.state: BookState | None = None
+        self.lock_note = ""
+        self.load_error = ""
+        self.state_changed: Signal[BookState] = Signal(self, "state-changed")
+        self.keymap_problems: list = []
+        self.keymap_path: Path | None = None
+        self._installed: set[str] = set()
+        self.theme = "textual-dark"
+
+    # -- start ---------------------------------------------------------------------
+    def on_mount(self) -> None:
+        keymap, problems, path = load_keymap(self.book_dir)
+        self.keymap_path = path
+        self.keymap_problems = problems
+        if keymap:
+            self.set_keymap(keymap)
+        for p in problems:
+            self.notify(p.line(), title="Keymap", severity="warning", markup=False)
+        self._update_subtitle()
+        from .screens.loading import LoadingScreen
+
+        self.push_screen(LoadingScreen())
+        self.open_book()
+        self.set_interval(20, self._poll_engine)
+
+    def _update_subtitle(self) -> None:
+        parts = [str(self.book_dir), f"on {self.on.isoformat()}"]
+        if self.repo is not None and getattr(self.repo, "read_only", False):
+            parts.append("READ-ONLY" + (f" ({self.lock_note})" if self.lock_note else ""))
+        self.sub_title = " · ".join(parts)
+
+    @work(thread=True, exclusive=True, group="load")
+    def open_book(self) -> None:
+        import store
+
+        worker = get_current_worker()
+        try:
+            if self.repo is None:
+                try:
+                    repo = store.open_book(self.book_dir, readonly=self.want_read_only, command="dun (app)",
+                                           today=self.on)
+                except store.BookLocked as e:
+                    repo = store.open_book(self.book_dir, readonly=True, today=self.on)
+                    self.lock_note = str(e)
+                self.repo = repo
+            state = build_state(self.repo, self.book_dir, self.on)
+        except DunError as e:
+            self.call_from_thread(self._failed, str(e))
+            return
+        if not worker.is_cancelled:
+            self.call_from_thread(self._loaded, state, True)
+
+    def _failed(self, message: str) -> None:
+        self.load_error = message
+        from .screens.loading import LoadingScreen
+
+        screen = self.screen
+        if isinstance(screen, LoadingScreen):
+            screen.fail(message, self.book_dir)
+
+    def _loaded(self, state: BookState, first: bool = False) -> None:
+        self.state = state
+        self._update_subtitle()
+        if first:
+            from .screens.loading import LoadingScreen
+
+            if self.lock_note:
+                self.notify(
+                    f"Opened read-only: {self.lock_note}. Changes are refused until you reopen.",
+                    title="Read-only",
+                    severity="warning",
+                    timeout=10,
+                    markup=False,
+                )
+            if isinstance(self.screen, LoadingScreen):
+                self.pop_screen()
+            self.go("today")
+        else:
+            self.state_changed.publish(state)
+
+    def reload(self) -> None:
+        """Derive the state again after a write (or on request)."""
+        self._reload()
+
+    @work(thread=True, exclusive=True, group="reload")
+    def _reload(self) -> None:
+        worker = get_current_worker()
+        if self.repo is None:
+            return
+        try:
+            state = build_state(self.repo, self.book_dir, self.on)
+        except DunError as e:
+            self.call_from_thread(self.notify, str(e), severity="error", markup=False)
+            return
+        if not worker.is_cancelled:
+            self.call_from_thread(self._loaded, state, False)
+
+    def _poll_engine(self) -> None:
+        if engine.poll() and self.state is not None:
+            self.notify("The collections engine is now available; refreshing.", markup=False)
+            self.reload()
+
+    # -- navigation ----------------------------------------------------------------
+    def _make(self, name: str):
+        from .screens.clients import ClientsScreen
+        from .screens.invoices import InvoicesScreen
+        from .screens.policy import PolicyScreen
+        from .screens.reports import ReportsScreen
+        from .screens.today import TodayScreen
+
+        return {
+            "today": TodayScreen,
+            "clients": ClientsScreen,
+            "invoices": InvoicesScreen,
+            "reports": ReportsScreen,
+            "policy": PolicyScreen,
+        }[name]()
+
+    def go(self, name: str) -> None:
+        if self.state is None:
+            return
+        if name not in self._installed:
+            self.add_mode(name, lambda n=name: self._make(n))
+            self._installed.add(name)
+        self.switch_mode(name)
+
+    def action_go(self, name: str) -> None:
+        self.go(name)
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    def action_reload(self) -> None:
+        if self.repo is not None and hasattr(self.repo, "refresh"):
+            try:
+                self.repo.refresh()
+            except DunError as e:
+                self.notify(str(e), severity="error", markup=False)
+        self.reload()
+
+    def action_note(self) -> None:
+        from .dialogs.note import NoteDialog
+
+        if self.state is None:
+            return
+        screen = self.screen
+        client = getattr(screen, "current_client_id", lambda: None)()
+        invoice = getattr(screen, "current_invoice", lambda: None)()
+        self.push_screen(NoteDialog(client, invoice))
+
+    def action_payment(self) -> None:
+        from .dialogs.payment import PaymentDialog
+
+        if self.state is None:
+            return
+        client = getattr(self.screen, "current_client_id", lambda: None)()
+        self.push_screen(PaymentDialog(client))
+
+    def action_add_client(self) -> None:
+        from .dialogs.client_form import ClientForm
+
+        if self.state is not None and self.check_writable():
+            self.push_screen(ClientForm())
+
+    def action_add_invoice(self) -> None:
+        from .dialogs.invoice_form import InvoiceForm
+
+        if self.state is not None and self.check_writable():
+            client = getattr(self.screen, "current_client_id", lambda: None)()
+            self.push_screen(InvoiceForm(client=client))
+
+    def check_writable(self) -> bool:
+        if self.repo is None or getattr(self.repo, "read_only", False):
+            self.notify(
+                "The book is open read-only" + (f" ({self.lock_note})" if self.lock_note else "")
+                + "; nothing can be changed in this window.",
+                title="Read-only",
+                severity="warning",
+                markup=False,
+            )
+            return False
+        return True
+
+    def on_unmount(self) -> None:
+        if self.repo is not None and hasattr(self.repo, "close"):
+            try:
+                self.repo.close()
+            except Exception:
+                pass
+
+
+def create_app(book_dir: Path | str, on: date | None = None, read_only: bool = False, repo: Any = None) -> DunApp:
+    return DunApp(Path(book_dir), on=on, read_only=read_only, repo=repo)
+
+
+def run(book_dir: Path | str, on: date | None = None, read_only: bool = False) -> int:
+    app = create_app(book_dir, on=on or date.today(), read_only=read_only)
+    app.run()
+    if app.load_error:
+        raise DunError(app.load_error)
+    return 0

@@ -1,0 +1,255 @@
+"""Forms that validate as you type and never lose what was typed.
+
+A :class:`FormDialog` lays out fields (a label, an input and the error right under it).
+Each field has a parser: text -> value, raising :class:`DunError` when wrong; the error
+shows next to the field on every keystroke. Saving calls ``save(values)``; if the store
+refuses, the message shows in the dialog and the dialog stays open with everything as typed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from receivables.dates import parse_date
+from receivables.errors import DunError
+from receivables.money import parse_amount
+
+
+@dataclass
+class Field:
+    name: str
+    label: str
+    value: str = ""
+    parse: Callable[[str], Any] | None = None  # raises DunError
+    placeholder: str = ""
+    required: bool = True
+    help: str = ""
+
+
+def amount_parser(currency: Callable[[], str] | str, *, allow_zero: bool = False, allow_negative: bool = False):
+    def parse(text: str) -> Decimal:
+        cur = currency() if callable(currency) else currency
+        return parse_amount(text, cur, "amount", allow_zero=allow_zero, allow_negative=allow_negative)
+    return parse
+
+
+def date_parser(*, not_before: date | None = None, after: date | None = None):
+    def parse(text: str) -> date:
+        d = parse_date(text, "date")
+        if not_before is not None and d < not_before:
+            raise DunError(f"must be {not_before.isoformat()} or later", "date")
+        if after is not None and d <= after:
+            raise DunError(f"must be after {after.isoformat()}", "date")
+        return d
+    return parse
+
+
+def int_parser(minimum: int = 0, maximum: int = 10_000):
+    def parse(text: str) -> int:
+        t = text.strip()
+        if not t.isascii() or not t.isdigit():
+            raise DunError("must be a whole number", "number")
+        n = int(t)
+        if n < minimum or n > maximum:
+            raise DunError(f"must be between {minimum} and {maximum}", "number")
+        return n
+    return parse
+
+
+def text_parser(what: str = "this"):
+    def parse(text: str) -> str:
+        if not text.strip():
+            raise DunError(f"{what} is needed", "text")
+        return text.strip()
+    return parse
+
+
+def message_of(e: DunError) -> str:
+    p = e.problem
+    return p.message + (f" — {p.hint}" if p.hint else "")
+
+
+class FormDialog(ModalScreen[Any]):
+    """A modal form. Subclasses set ``TITLE_TEXT``, build ``fields()`` and implement ``save``."""
+
+    TITLE_TEXT = "Form"
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+        Binding("ctrl+s", "save", "Save", id="form.save", priority=True),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, Any] = {}
+        self._fields: list[Field] = []
+
+    # hooks -------------------------------------------------------------------------
+    def fields(self) -> list[Field]:
+        return []
+
+    def compose_extra(self) -> ComposeResult:
+        """Widgets shown under the fields (previews, allocation tables...)."""
+        return
+        yield
+
+    def save(self, values: dict[str, Any]) -> Any:
+        """Perform the write; raise DunError to refuse. The return value is the result."""
+        return values
+
+    def on_values(self, values: dict[str, Any]) -> None:
+        """Called after every valid change (update previews)."""
+
+    def cross_check(self, values: dict[str, Any]) -> dict[str, str]:
+        """Errors that involve several fields: name -> message."""
+        return {}
+
+    # layout ------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        self._fields = self.fields()
+        with Vertical(id="dialog", classes="dialog"):
+            yield Static(self.TITLE_TEXT, classes="dialog-title", markup=False)
+            with VerticalScroll(classes="dialog-body"):
+                for f in self._fields:
+                    with Vertical(classes="field", id=f"field-{f.name}"):
+                        yield Label(f.label + ("" if f.required else " (optional)"), classes="field-label", markup=False)
+                        yield Input(f.value, placeholder=f.placeholder, id=f"in-{f.name}", classes="field-input")
+                        yield Static("", id=f"err-{f.name}", classes="field-error", markup=False)
+                yield from self.compose_extra()
+            yield Static("", id="form-error", classes="form-error", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save", id="save", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        for f in self._fields:
+            self._check(f, self.query_one(f"#in-{f.name}", Input).value, show=bool(f.value))
+        self._after_change()
+
+    # validation ----------------------------------------------------------------------
+    def _check(self, f: Field, text: str, show: bool = True) -> str | None:
+        err = ""
+        if not text.strip():
+            if f.required:
+                err = "needed"
+            self.values[f.name] = None
+        elif f.parse is not None:
+            try:
+                self.values[f.name] = f.parse(text)
+            except DunError as e:
+                err = message_of(e)
+                self.values[f.name] = None
+        else:
+            self.values[f.name] = text
+        label = self.query_one(f"#err-{f.name}", Static)
+        label.update(err if show else "")
+        inp = self.query_one(f"#in-{f.name}", Input)
+        inp.set_class(bool(err) and show, "-invalid")
+        return err or None
+
+    def field_value(self, name: str) -> Any:
+        return self.values.get(name)
+
+    def set_field(self, name: str, text: str) -> None:
+        self.query_one(f"#in-{name}", Input).value = text
+
+    @on(Input.Changed, ".field-input")
+    def _changed(self, event: Input.Changed) -> None:
+        name = (event.input.id or "")[3:]
+        f = next((x for x in self._fields if x.name == name), None)
+        if f is None:
+            return
+        self._check(f, event.value)
+        self.query_one("#form-error", Static).update("")
+        self._after_change()
+
+    def _after_change(self) -> None:
+        errors = self.cross_check(self.values)
+        for name, msg in errors.items():
+            try:
+                self.query_one(f"#err-{name}", Static).update(msg)
+            except Exception:
+                pass
+        self.on_values(self.values)
+
+    @on(Input.Submitted, ".field-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        # enter moves to the next field; on the last one it saves
+        inputs = list(self.query(".field-input").results(Input))
+        if event.input in inputs and inputs.index(event.input) < len(inputs) - 1:
+            self.focus_next()
+        else:
+            self.action_save()
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_save(self) -> None:
+        first_bad = None
+        for f in self._fields:
+            text = self.query_one(f"#in-{f.name}", Input).value
+            if self._check(f, text) and first_bad is None:
+                first_bad = f
+        cross = self.cross_check(self.values)
+        for name, msg in cross.items():
+            self.query_one(f"#err-{name}", Static).update(msg)
+            if first_bad is None:
+                first_bad = next((x for x in self._fields if x.name == name), None)
+        if first_bad is not None:
+            self.query_one(f"#in-{first_bad.name}", Input).focus()
+            self.query_one("#form-error", Static).update("Fix the field marked above; nothing was saved.")
+            return
+        if self.app.repo is None or getattr(self.app.repo, "read_only", False):
+            self.query_one("#form-error", Static).update(
+                "The book is open read-only (another dun is writing to it): nothing was saved. "
+                "Your input is kept; close the other window and reopen to save.")
+            return
+        try:
+            result = self.save(dict(self.values))
+        except DunError as e:
+            self.query_one("#form-error", Static).update("Not saved: " + message_of(e))
+            return
+        self.app.reload()
+        self.dismiss(result if result is not None else True)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    BINDINGS = [
+        Binding("escape,n", "answer(False)", "No", id="confirm.no"),
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+    ]
+
+    def __init__(self, question: str, yes: str = "Yes") -> None:
+        super().__init__()
+        self.question = question
+        self.yes = yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog confirm"):
+            yield Static(self.question, classes="dialog-title", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self.yes} (y)", id="yes", variant="primary")
+                yield Button("No (n)", id="no")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")

@@ -1,0 +1,82 @@
+"""Add or edit a client."""
+from __future__ import annotations
+
+from typing import Any
+
+from receivables.errors import DunError
+from receivables.model import Client, Contact
+from receivables.money import check_currency
+
+from .. import actions
+from ..fmt import plain
+from .base import Field, FormDialog, amount_parser, int_parser, text_parser
+
+
+class ClientForm(FormDialog):
+    def __init__(self, client: Client | None = None) -> None:
+        super().__init__()
+        self.client = client
+        self.TITLE_TEXT = f"Edit client {client.id}" if client else "Add a client"
+
+    def fields(self) -> list[Field]:
+        c = self.client
+        state = self.app.state
+        defaults = state.policy.defaults if state.policy else None
+
+        def client_id(text: str) -> str:
+            t = text.strip()
+            if not t or not all(ch.isascii() and (ch.isalnum() or ch in "-_.") for ch in t):
+                raise DunError("letters, digits, - _ and . only", "id")
+            if c is None and t in state.book.clients:
+                raise DunError(f"{t} already exists", "id", "pick another id")
+            return t
+
+        def currency(text: str) -> str:
+            return check_currency(text.strip().upper(), "currency")
+
+        def email(text: str) -> str:
+            t = text.strip()
+            if t and ("@" not in t or " " in t):
+                raise DunError("not an e-mail address", "email")
+            return t
+
+        cur = c.currency if c else (defaults.currency if defaults else "GBP")
+        fields = [
+            Field("id", "Id", c.id if c else "", client_id),
+            Field("name", "Name", c.name if c else "", text_parser("a name")),
+            Field("email", "E-mail", c.email if c else "", email, required=False),
+            Field("phone", "Phone", c.phone if c else "", None, required=False),
+            Field("currency", "Currency", cur, currency),
+            Field("terms_days", "Payment terms (days)",
+                  str(c.terms_days if c else (defaults.terms_days if defaults else 30)), int_parser(0, 365)),
+            Field("credit_limit", "Credit limit", plain(c.credit_limit, c.currency) if c and c.credit_limit is not None else "",
+                  amount_parser(lambda: self.values.get("currency") or cur, allow_zero=True), required=False),
+            Field("address", "Billing address (use ' / ' between lines)",
+                  " / ".join(c.address.splitlines()) if c else "", None, required=False),
+        ]
+        return fields
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.client is not None:
+            self.query_one("#in-id").disabled = True
+            self.query_one("#in-name").focus()
+
+    def save(self, v: dict[str, Any]) -> Any:
+        c = self.client
+        contacts = ()
+        if v.get("email") or v.get("phone"):
+            first = c.contacts[0] if c and c.contacts else Contact()
+            contacts = (Contact(first.name, v.get("email") or "", v.get("phone") or "", first.role),)
+            if c:
+                contacts += tuple(c.contacts[1:])
+        elif c:
+            contacts = tuple(c.contacts[1:])
+        address = "\n".join(x.strip() for x in (v.get("address") or "").split(" / ") if x.strip())
+        if c is None:
+            new = Client(id=v["id"], name=v["name"], currency=v["currency"], terms_days=v["terms_days"],
+                         contacts=contacts, address=address, credit_limit=v.get("credit_limit"))
+            return actions.save_client(self.app.repo, new, True)
+        updated = actions.replace(c, name=v["name"], currency=v["currency"], terms_days=v["terms_days"],
+                                  contacts=contacts, address=address, credit_limit=v.get("credit_limit"))
+        return actions.save_client(self.app.repo, updated, False)

@@ -1,0 +1,84 @@
+"""Add or edit an invoice."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from receivables.dates import parse_date
+from receivables.errors import DunError
+from receivables.model import Invoice
+from receivables.money import check_currency
+
+from .. import actions
+from ..fmt import plain
+from .base import Field, FormDialog, amount_parser
+
+
+class InvoiceForm(FormDialog):
+    def __init__(self, invoice: Invoice | None = None, client: str | None = None) -> None:
+        super().__init__()
+        self.invoice = invoice
+        self.client = client
+        self.TITLE_TEXT = f"Edit invoice {invoice.number}" if invoice else "Add an invoice"
+
+    def fields(self) -> list[Field]:
+        i = self.invoice
+        state = self.app.state
+        on = self.app.on
+
+        def number(text: str) -> str:
+            t = text.strip()
+            if not t:
+                raise DunError("needed", "number")
+            if i is None and t in state.book.invoices:
+                raise DunError(f"{t} already exists", "number", "invoice numbers are unique in the book")
+            return t
+
+        def client(text: str) -> str:
+            t = text.strip()
+            if t not in state.book.clients:
+                raise DunError(f"no client {t!r}", "client", "add the client first")
+            return t
+
+        def due(text: str):
+            d = parse_date(text, "due")
+            issued = self.values.get("issued")
+            if issued is not None and d < issued:
+                raise DunError("due before issued", "due", f"use {issued.isoformat()} or later")
+            return d
+
+        def currency(text: str) -> str:
+            return check_currency(text.strip().upper(), "currency")
+
+        cid = i.client if i else (self.client or "")
+        cur = i.currency if i else (state.book.clients[cid].currency if cid in state.book.clients else
+                                     (state.policy.defaults.currency if state.policy else "GBP"))
+        terms = state.book.clients[cid].terms_days if cid in state.book.clients else 30
+        return [
+            Field("number", "Number", i.number if i else "", number),
+            Field("client", "Client id", cid, client),
+            Field("issued", "Issued (YYYY-MM-DD)", (i.issued if i else on).isoformat(), lambda t: parse_date(t, "issued")),
+            Field("due", "Due (YYYY-MM-DD)", (i.due if i else on + timedelta(days=terms)).isoformat(), due),
+            Field("currency", "Currency", cur, currency),
+            Field("amount", "Amount (tax included)", plain(i.amount, i.currency) if i else "",
+                  amount_parser(lambda: self.values.get("currency") or cur)),
+            Field("reference", "Reference / PO", i.reference if i else "", None, required=False),
+        ]
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.invoice is not None:
+            self.query_one("#in-number").disabled = True
+
+    def save(self, v: dict[str, Any]) -> Any:
+        if v["due"] < v["issued"]:
+            raise DunError("due before issued", "due")
+        if self.invoice is None:
+            inv = Invoice(number=v["number"], client=v["client"], issued=v["issued"], due=v["due"],
+                          currency=v["currency"], amount=v["amount"], reference=v.get("reference") or "")
+            return actions.save_invoice(self.app.repo, inv, True)
+        changes = dict(client=v["client"], issued=v["issued"], due=v["due"], currency=v["currency"],
+                       amount=v["amount"], reference=v.get("reference") or "")
+        if self.invoice.lines and v["amount"] != self.invoice.amount:
+            raise DunError("this invoice has lines; its amount is their total", "amount", "edit the lines in your accounts and re-import")
+        return actions.save_invoice(self.app.repo, actions.replace(self.invoice, **changes), False)

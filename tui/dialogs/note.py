@@ -1,0 +1,81 @@
+"""A Markdown note on a client (and optionally invoices), with a live preview."""
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label, Markdown, TextArea
+
+from receivables.errors import DunError
+from receivables.model import CHANNELS
+
+from .. import actions
+from .base import Field, FormDialog
+
+
+class NoteDialog(FormDialog):
+    TITLE_TEXT = "Add a note"
+
+    def __init__(self, client: str | None = None, invoice: str | None = None, body: str = "") -> None:
+        super().__init__()
+        self.client = client
+        self.invoice = invoice
+        self.body = body
+
+    def fields(self) -> list[Field]:
+        state = self.app.state
+
+        def client(text: str) -> str:
+            t = text.strip()
+            if t not in state.book.clients:
+                raise DunError(f"no client {t!r}", "client", "type the client's id (see the Clients screen)")
+            return t
+
+        def invoices(text: str) -> tuple[str, ...]:
+            nums = tuple(x.strip() for x in text.replace(",", " ").split() if x.strip())
+            for n in nums:
+                inv = state.book.invoices.get(n)
+                if inv is None:
+                    raise DunError(f"no invoice {n!r}", "invoice")
+                cid = self.values.get("client")
+                if cid and inv.client != cid:
+                    raise DunError(f"{n} belongs to {inv.client}, not {cid}", "invoice")
+            return nums
+
+        def channel(text: str) -> str:
+            t = text.strip().lower()
+            if t not in CHANNELS:
+                raise DunError(f"{t!r} is not a channel", "channel", ", ".join(CHANNELS))
+            return t
+
+        return [
+            Field("client", "Client id", self.client or "", client),
+            Field("invoices", "Invoices", self.invoice or "", invoices, required=False, placeholder="e.g. INV-1001 INV-1002"),
+            Field("channel", "Channel", "other", channel, help=", ".join(CHANNELS)),
+        ]
+
+    def compose_extra(self) -> ComposeResult:
+        with Horizontal(id="note-editor"):
+            with Vertical(classes="note-pane"):
+                yield Label("Note (Markdown) — ctrl+s saves", classes="field-label")
+                yield TextArea(self.body, id="note-body", soft_wrap=True, tab_behavior="focus")
+            with Vertical(classes="note-pane"):
+                yield Label("Preview", classes="field-label")
+                yield Markdown(self.body or "*Nothing yet.*", id="note-preview", open_links=False)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.client:
+            self.query_one("#note-body", TextArea).focus()
+
+    @on(TextArea.Changed, "#note-body")
+    def _body_changed(self, event: TextArea.Changed) -> None:
+        text = event.text_area.text
+        self.query_one("#note-preview", Markdown).update(text or "*Nothing yet.*")
+
+    def save(self, v: dict[str, Any]) -> Any:
+        body = self.query_one("#note-body", TextArea).text
+        return actions.add_note(self.app.repo, v["client"], self.app.on, body, channel=v["channel"],
+                                invoices=v.get("invoices") or ())

@@ -1,0 +1,229 @@
+"""Record a payment: amount, date, reference; allocation proposed oldest-due-first and
+editable per invoice; the resulting balances are shown before saving."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, Static
+
+from receivables.errors import DunError
+from receivables.ledger import propose_allocation
+from receivables.money import parse_amount
+
+from .. import actions
+from ..fmt import money, plain
+from .base import Field, FormDialog, amount_parser, date_parser, message_of
+
+ZERO = Decimal(0)
+
+
+class PaymentDialog(FormDialog):
+    TITLE_TEXT = "Record a payment"
+
+    def __init__(self, client: str | None = None, action: Any = None) -> None:
+        super().__init__()
+        self.client = client or (action.client if action is not None else None)
+        self.action = action
+        self.manual = False  # the user changed an allocation by hand
+        self.alloc: dict[str, Decimal] = {}
+        self.alloc_errors: dict[str, str] = {}
+        self._rows_for: str | None = None
+
+    # -- fields --------------------------------------------------------------------
+    def currency(self) -> str:
+        cid = self.values.get("client") or self.client
+        book = self.app.state.book
+        if cid in book.clients:
+            return book.clients[cid].currency
+        return self.app.state.policy.defaults.currency if self.app.state.policy else "GBP"
+
+    def fields(self) -> list[Field]:
+        state = self.app.state
+
+        def client(text: str) -> str:
+            t = text.strip()
+            if t not in state.book.clients:
+                raise DunError(f"no client {t!r}", "client", "type the client's id")
+            return t
+
+        amount = ""
+        if self.action is not None and getattr(self.action, "amount", None):
+            amount = plain(self.action.amount, self.action.currency)
+        return [
+            Field("client", "Client id", self.client or "", client),
+            Field("amount", "Amount received", amount, amount_parser(self.currency)),
+            Field("date", "Date received (YYYY-MM-DD)", self.app.on.isoformat(), date_parser()),
+            Field("reference", "Reference", "", None, required=False, placeholder="bank reference"),
+        ]
+
+    def compose_extra(self) -> ComposeResult:
+        with Horizontal(classes="alloc-head"):
+            yield Label("Allocation (oldest due first; edit any line)", classes="field-label")
+            yield Button("Re-propose", id="repropose", compact=True)
+        yield Vertical(id="alloc-rows")
+        yield Static("", id="alloc-summary", markup=False)
+
+    # -- allocation ------------------------------------------------------------------
+    def _open_invoices(self, cid: str) -> list:
+        return self.app.state.ledger.open_invoices(cid, self.currency())
+
+    def _build_rows(self, cid: str | None) -> None:
+        box = self.query_one("#alloc-rows", Vertical)
+        box.remove_children()
+        self._rows_for = cid
+        self.alloc = {}
+        self.manual = False
+        if cid is None:
+            box.mount(Static("Pick a client to see their open invoices.", classes="dim"))
+            return
+        open_ = self._open_invoices(cid)
+        if not open_:
+            box.mount(Static("No open invoices: the whole payment becomes client credit.", classes="dim"))
+            return
+        rows = []
+        for s in open_[:40]:
+            n = s.invoice.number
+            rows.append(
+                Horizontal(
+                    Label(f"{n}", classes="alloc-num", markup=False),
+                    Label(f"due {s.invoice.due.isoformat()}", classes="alloc-due"),
+                    Label(money(s.outstanding, s.invoice.currency), classes="alloc-owed"),
+                    Input("", id=f"al-{_safe(n)}", classes="alloc-input", placeholder="0"),
+                    Label("", id=f"after-{_safe(n)}", classes="alloc-after"),
+                    classes="alloc-row",
+                )
+            )
+        box.mount_all(rows)
+        if len(open_) > 40:
+            box.mount(Static(f"… {len(open_) - 40} more open invoices (allocate those from the CLI: dun pay)",
+                             classes="dim"))
+
+    def on_values(self, values: dict[str, Any]) -> None:
+        cid = values.get("client")
+        if cid != self._rows_for:
+            self._build_rows(cid)
+            self.call_after_refresh(self._propose)
+            return
+        if not self.manual:
+            self._propose()
+        else:
+            self._summarise()
+
+    def _propose(self) -> None:
+        cid = self.values.get("client")
+        amount = self.values.get("amount")
+        if cid is None:
+            self._summarise()
+            return
+        cur = self.currency()
+        if amount is None:
+            allocs = ()
+        else:
+            allocs, _rest = propose_allocation(self.app.state.ledger, cid, cur, amount)
+        by = {a.invoice: a.amount for a in allocs}
+        for s in self._open_invoices(cid)[:40]:
+            n = s.invoice.number
+            try:
+                inp = self.query_one(f"#al-{_safe(n)}", Input)
+            except Exception:
+                continue
+            text = plain(by[n], cur) if n in by else ""
+            if inp.value != text:
+                with inp.prevent(Input.Changed):
+                    inp.value = text
+        self.alloc = by
+        self.alloc_errors = {}
+        self.manual = False
+        self._summarise()
+
+    @on(Input.Changed, ".alloc-input")
+    def _alloc_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.manual = True
+        cid = self.values.get("client")
+        cur = self.currency()
+        by_id = {f"al-{_safe(s.invoice.number)}": s for s in self._open_invoices(cid)[:40]} if cid else {}
+        s = by_id.get(event.input.id or "")
+        if s is None:
+            return
+        n = s.invoice.number
+        text = event.value.strip()
+        self.alloc_errors.pop(n, None)
+        if not text:
+            self.alloc.pop(n, None)
+        else:
+            try:
+                value = parse_amount(text, cur, n, allow_zero=True)
+                if value > s.outstanding:
+                    self.alloc_errors[n] = f"more than the {plain(s.outstanding, cur)} owed"
+                self.alloc[n] = value
+            except DunError as e:
+                self.alloc_errors[n] = message_of(e)
+                self.alloc.pop(n, None)
+        event.input.set_class(n in self.alloc_errors, "-invalid")
+        self._summarise()
+
+    @on(Button.Pressed, "#repropose")
+    def _repropose(self) -> None:
+        self._propose()
+
+    def _summarise(self) -> None:
+        cid = self.values.get("client")
+        amount = self.values.get("amount")
+        summary = self.query_one("#alloc-summary", Static)
+        if cid is None:
+            summary.update("")
+            return
+        cur = self.currency()
+        for s in self._open_invoices(cid)[:40]:
+            n = s.invoice.number
+            try:
+                after = self.query_one(f"#after-{_safe(n)}", Label)
+            except Exception:
+                continue
+            if n in self.alloc_errors:
+                after.update(self.alloc_errors[n])
+                after.add_class("error")
+            else:
+                after.remove_class("error")
+                left = s.outstanding - self.alloc.get(n, ZERO)
+                after.update("→ paid" if left == 0 else f"→ {money(left, cur)}")
+        total = sum(self.alloc.values(), ZERO)
+        row = self.app.state.client_row(cid)
+        balance = row.balance if row is not None and row.currency == cur else ZERO
+        lines = [f"Allocated {money(total, cur)}"]
+        if amount is not None:
+            rest = amount - total
+            if rest < 0:
+                lines.append(f"— {money(-rest, cur)} MORE than the payment: lower an allocation")
+            elif rest > 0:
+                lines.append(f"· {money(rest, cur)} stays as client credit")
+            lines.append(f"· balance {money(balance, cur)} → {money(balance - amount, cur)}")
+        summary.update(" ".join(lines))
+
+    def cross_check(self, values: dict[str, Any]) -> dict[str, str]:
+        errs = {}
+        amount = values.get("amount")
+        if amount is not None and self.alloc and sum(self.alloc.values(), ZERO) > amount:
+            errs["amount"] = "the allocations add up to more than this"
+        return errs
+
+    def save(self, v: dict[str, Any]) -> Any:
+        if self.alloc_errors:
+            n, msg = next(iter(self.alloc_errors.items()))
+            raise DunError(msg, n, "fix the allocation line")
+        cur = self.currency()
+        allocations = [(n, a) for n, a in self.alloc.items() if a]
+        payment = actions.make_payment(v["client"], v["date"], v["amount"], cur, allocations, v.get("reference") or "")
+        if self.action is not None:
+            return actions.log_payment_outcome(self.app.repo, self.action, self.app.on, payment)
+        actions._writable(self.app.repo)
+        return self.app.repo.record_payment(payment)
+
+
+def _safe(number: str) -> str:
+    return "".join(ch if ch.isascii() and ch.isalnum() else f"_{ord(ch):x}_" for ch in number)

@@ -1,0 +1,35 @@
+"""Promise to pay: amount and date, logged with the action's activity."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from .. import actions
+from ..fmt import plain
+from .base import Field, FormDialog, amount_parser, date_parser
+
+
+class PromiseDialog(FormDialog):
+    TITLE_TEXT = "Promise to pay"
+
+    def __init__(self, action: Any, currency: str, amount: Decimal | None, on: date) -> None:
+        super().__init__()
+        self.action = action
+        self.currency = currency
+        self.amount = amount
+        self.on_date = on
+        self.TITLE_TEXT = f"Promise to pay — {action.client}"
+
+    def fields(self) -> list[Field]:
+        return [
+            Field("amount", f"Amount ({self.currency})", plain(self.amount, self.currency) if self.amount else "",
+                  amount_parser(self.currency)),
+            Field("by", "Promised by (YYYY-MM-DD)", (self.on_date + timedelta(days=7)).isoformat(),
+                  date_parser(not_before=self.on_date)),
+            Field("note", "Note", "", None, required=False, placeholder="what they said"),
+        ]
+
+    def save(self, v: dict[str, Any]) -> Any:
+        return actions.log_promise(self.app.repo, self.action, self.on_date, v["amount"], self.currency, v["by"],
+                                   body=v.get("note") or "")

@@ -1,0 +1,64 @@
+"""What every screen of the app shares: the loaded state, the repo, and safe writes."""
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from textual.screen import Screen
+
+from receivables.errors import DunError
+
+if TYPE_CHECKING:
+    from ..app import DunApp
+    from ..state import BookState
+
+
+class DunScreen(Screen):
+    """A top-level screen. Subclasses implement ``show(state)`` and may list commands."""
+
+    @property
+    def dun(self) -> "DunApp":
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def state(self) -> "BookState | None":
+        return self.dun.state
+
+    @property
+    def on(self) -> date:
+        return self.dun.on
+
+    def on_mount(self) -> None:
+        self.dun.state_changed.subscribe(self, self._state_changed)
+        if self.state is not None:
+            self.show(self.state)
+
+    def _state_changed(self, state: "BookState") -> None:
+        self.show(state)
+
+    def show(self, state: "BookState") -> None:  # pragma: no cover - overridden
+        pass
+
+    def current_client_id(self) -> str | None:
+        """The client the user is looking at, for "note" and "payment" from anywhere."""
+        return None
+
+    def current_invoice(self) -> str | None:
+        return None
+
+    def commands(self) -> Iterable[tuple[str, str, Callable[[], Any]]]:
+        """Extra (title, help, callback) entries for the command palette on this screen."""
+        return ()
+
+
+def write(app: Any, fn: Callable[..., Any], *args: Any, success: str = "", **kwargs: Any) -> Any:
+    """Run one store write; show a refusal as a notification and return None."""
+    try:
+        result = fn(app.repo, *args, **kwargs)
+    except DunError as e:
+        app.notify(str(e), title="Not saved", severity="error", markup=False, timeout=8)
+        return None
+    if success:
+        app.notify(success, markup=False)
+    app.reload()
+    return result

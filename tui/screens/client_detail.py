@@ -1,0 +1,243 @@
+"""One client: invoices, payments, the activity timeline (Markdown), promises, disputes,
+plans and the credit-check record; edit, hold, note, payment, invoice from here."""
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Markdown, Static, TabbedContent, TabPane
+
+from receivables.ledger import InvoiceState
+
+from ..fmt import day, md_escape, money
+from ..state import BookState
+from ..widgets.context import client_status, interest_for
+from ..widgets.vtable import Column, VirtualTable
+from .base import DunScreen
+from .clients import toggle_hold
+from .invoices import INVOICE_COLUMNS_SHORT, invoice_cells_short, invoice_commands, InvoiceActions
+
+
+def timeline_markdown(state: BookState, client_id: str, limit: int = 200) -> str:
+    acts = [a for a in state.book.activities if a.client == client_id]
+    if not acts:
+        return "*No activity yet.* Press **n** to add a note."
+    parts = []
+    for a in reversed(acts[-limit:]):
+        head = f"{a.date.isoformat()} · {a.channel}" + (" (in)" if a.direction == "in" else "")
+        if a.step:
+            head += f" · {md_escape(a.step)}"
+        if a.outcome:
+            head += f" · *{md_escape(a.outcome)}*"
+        if a.invoices:
+            head += " · " + md_escape(", ".join(a.invoices[:6])) + (" …" if len(a.invoices) > 6 else "")
+        if a.snooze_until:
+            head += f" · until {a.snooze_until.isoformat()}"
+        parts.append(f"#### {head}\n\n{a.body.strip() if a.body.strip() else '*(no text)*'}\n")
+    if len(acts) > limit:
+        parts.append(f"*… {len(acts) - limit} earlier entries not shown.*")
+    return "\n---\n\n".join(parts)
+
+
+class ClientDetailScreen(InvoiceActions, DunScreen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="client.back"),
+        Binding("e", "edit", "Edit", id="client.edit"),
+        Binding("h", "hold", "Hold", id="client.hold"),
+        Binding("n", "app.note", "Note", id="client.note"),
+        Binding("dollar_sign", "app.payment", "Payment", id="client.payment", key_display="$"),
+        Binding("a", "add_invoice", "Invoice", id="client.add_invoice"),
+        Binding("d", "dispute", "Dispute", id="client.dispute", show=False),
+        Binding("w", "write_off", "Write off", id="client.write_off", show=False),
+        Binding("p", "plan", "Plan", id="client.plan", show=False),
+        Binding("E", "edit_invoice", "Edit invoice", id="client.edit_invoice", show=False),
+    ]
+
+    def __init__(self, client_id: str) -> None:
+        super().__init__()
+        self.client_id = client_id
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="client-head", markup=False)
+        with TabbedContent(id="client-tabs"):
+            with TabPane("Invoices", id="tab-invoices"):
+                yield VirtualTable(INVOICE_COLUMNS_SHORT, invoice_cells_short, id="client-invoices",
+                                   muted=lambda s: s.outstanding <= 0, empty="No invoices.")
+            with TabPane("Payments", id="tab-payments"):
+                yield VirtualTable(
+                    [Column("date", "Date", 10), Column("id", "Id", 10), Column("amount", "Amount", 12, right=True),
+                     Column("ref", "Reference", 10, flex=True), Column("alloc", "Allocated to", 20)],
+                    self._payment_cells, id="client-payments", empty="No payments.")
+            with TabPane("Timeline", id="tab-timeline"):
+                with VerticalScroll():
+                    yield Markdown("", id="timeline", open_links=False)
+            with TabPane("Promises · disputes · plans", id="tab-other"):
+                with VerticalScroll():
+                    yield Static("", id="client-other", markup=False)
+            with TabPane("Credit", id="tab-credit"):
+                with VerticalScroll():
+                    yield Static("", id="client-credit", markup=False)
+        yield Footer()
+
+    def _payment_cells(self, p: Any) -> list[str]:
+        alloc = ", ".join(a.invoice for a in p.allocations[:4]) + (" …" if len(p.allocations) > 4 else "")
+        if p.unallocated:
+            alloc += f" (credit {money(p.unallocated, p.currency)})"
+        return [day(p.date), p.id, money(p.amount, p.currency), p.reference, alloc]
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#client-invoices", VirtualTable).focus()
+
+    def show(self, state: BookState) -> None:
+        client = state.book.clients.get(self.client_id)
+        if client is None:
+            self.query_one("#client-head", Static).update(f"No client {self.client_id}")
+            return
+        self.query_one("#client-head", Static).update(self._head(state))
+        inv_table = self.query_one("#client-invoices", VirtualTable)
+        keep = inv_table.current
+        rows = list(reversed(state.ledger.client_invoices(self.client_id)))
+        rows.sort(key=lambda s: (s.outstanding <= 0,))  # open first, newest due first within
+        inv_table.set_rows(rows, keep=(lambda s: s.invoice.number == keep.invoice.number) if keep else None)
+        pays = [p for p in state.book.payments if p.client == self.client_id]
+        self.query_one("#client-payments", VirtualTable).set_rows(list(reversed(pays)))
+        self.query_one("#timeline", Markdown).update(timeline_markdown(state, self.client_id))
+        self.query_one("#client-other", Static).update(self._other(state))
+        self.query_one("#client-credit", Static).update(self._credit(state))
+
+    def _head(self, state: BookState) -> Text:
+        c = state.book.clients[self.client_id]
+        status = client_status(state, self.client_id)
+        t = Text()
+        t.append(c.name, style="bold")
+        t.append(f"  {c.id} · {c.currency} · {c.terms_days} days", style="dim")
+        hold = status.hold if status is not None else c.hold
+        if hold:
+            reason = (status.hold_reason if status is not None else "") or c.hold_reason
+            t.append("  ON HOLD" + (f" ({reason})" if reason else ""), style="bold red")
+        contact = " · ".join(x for x in (c.email, c.phone) if x)
+        if contact:
+            t.append(f"\n{contact}", style="dim")
+        for pos in state.ledger.positions(self.client_id):
+            if not pos.invoiced_open and not pos.credit and pos.currency != c.currency:
+                continue
+            t.append("\nBalance ", style="dim")
+            t.append(money(pos.balance, pos.currency), style="bold")
+            t.append(" · overdue ", style="dim")
+            t.append(money(pos.overdue, pos.currency), style="red" if pos.overdue else "")
+            if pos.oldest_days_overdue:
+                t.append(f" · oldest {pos.oldest_days_overdue}d", style="dim")
+            if c.credit_limit is not None and pos.currency == c.currency:
+                t.append(f" · limit {money(c.credit_limit, c.currency)}",
+                         style="bold red" if pos.balance > c.credit_limit else "dim")
+        row = state.client_row(self.client_id)
+        if row is not None and row.risk is not None:
+            t.append(f" · risk {row.risk}", style="dim")
+        return t
+
+    def _other(self, state: BookState) -> Group:
+        b = state.book
+        cid = self.client_id
+        out: list[Any] = []
+        status = client_status(state, cid)
+        states = {ps.promise.id: ps.state for ps in status.promises} if status is not None else {}
+        proms = [p for p in b.promises if p.client == cid]
+        out.append(Text("Promises", style="bold"))
+        if proms:
+            t = Table(box=None, padding=(0, 1), header_style="dim")
+            for col in ("Made", "Amount", "By", "Invoices", "State"):
+                t.add_column(col, no_wrap=True)
+            for p in reversed(proms):
+                t.add_row(day(p.made), money(p.amount, p.currency), day(p.by), Text(", ".join(p.invoices[:4])),
+                          states.get(p.id, "open" if p.by >= state.on else "past"))
+            out.append(t)
+        else:
+            out.append(Text("none", style="dim"))
+        out.append(Text("\nDisputes", style="bold"))
+        disputes = [d for d in b.disputes if d.client == cid]
+        if disputes:
+            t = Table(box=None, padding=(0, 1), header_style="dim")
+            for col in ("Invoice", "Opened", "Reason", "Resolved"):
+                t.add_column(col, no_wrap=col != "Reason")
+            for d in reversed(disputes):
+                t.add_row(Text(d.invoice), day(d.opened), Text(d.reason),
+                          Text(f"{day(d.resolved)} {d.resolution}".strip()) if d.resolved else Text("open", style="magenta"))
+            out.append(t)
+        else:
+            out.append(Text("none", style="dim"))
+        out.append(Text("\nPayment plans", style="bold"))
+        plans = [p for p in b.plans if p.client == cid]
+        if plans:
+            for p in reversed(plans):
+                head = f"{p.id} · created {day(p.created)} · {money(p.total, p.currency)} over {', '.join(p.invoices)}"
+                if p.cancelled:
+                    head += f" · cancelled {day(p.cancelled)}"
+                out.append(Text(head))
+                for k, i in enumerate(p.installments, 1):
+                    out.append(Text(f"  {k}. {day(i.due)}  {money(i.amount, p.currency)}", style="dim"))
+        else:
+            out.append(Text("none", style="dim"))
+        return Group(*out)
+
+    def _credit(self, state: BookState) -> Group:
+        c = state.book.clients[self.client_id]
+        out: list[Any] = [Text("Credit", style="bold")]
+        out.append(Text(f"Limit: {money(c.credit_limit, c.currency) if c.credit_limit is not None else 'none set'}"))
+        if c.credit_check:
+            cc = c.credit_check
+            out.append(Text(f"Last check: {day(cc.date)} · source {cc.source or '—'} · rating {cc.rating or '—'}"))
+        else:
+            out.append(Text("No credit check on record.", style="dim"))
+        row = state.client_row(self.client_id)
+        if row is not None and row.risk is not None:
+            out.append(Text(f"\nRisk score {row.risk} / 100", style="bold"))
+            for r in row.risk_reasons:
+                out.append(Text(f"• {r}"))
+        for cur, (i, comp) in sorted((interest_for(state, self.client_id) or {}).items()):
+            out.append(Text(f"\nLate-payment interest {money(i, cur)} · compensation {money(comp, cur)}", style="yellow"))
+        if c.address:
+            out.append(Text("\nBilling address", style="bold"))
+            out.append(Text(c.address))
+        return Group(*out)
+
+    # -- what the footer keys act on ---------------------------------------------------
+    def current_client_id(self) -> str | None:
+        return self.client_id
+
+    def selected_invoice(self) -> InvoiceState | None:
+        return self.query_one("#client-invoices", VirtualTable).current
+
+    def current_invoice(self) -> str | None:
+        s = self.selected_invoice()
+        return s.invoice.number if s is not None else None
+
+    def action_edit(self) -> None:
+        from ..dialogs.client_form import ClientForm
+
+        if self.dun.check_writable():
+            self.app.push_screen(ClientForm(self.state.book.clients[self.client_id]))
+
+    def action_hold(self) -> None:
+        toggle_hold(self, self.client_id)
+
+    def action_add_invoice(self) -> None:
+        from ..dialogs.invoice_form import InvoiceForm
+
+        if self.dun.check_writable():
+            self.app.push_screen(InvoiceForm(client=self.client_id))
+
+    def commands(self):
+        return [
+            ("Client: edit", "Name, contact, terms, credit limit (e)", self.action_edit),
+            ("Client: put on hold / lift the hold", "(h)", self.action_hold),
+            ("Client: add an invoice", "(a)", self.action_add_invoice),
+            ("Client: back", "(escape)", self.app.pop_screen),
+        ] + invoice_commands(self)

@@ -1,0 +1,208 @@
+"""Clients: searchable and sortable (balance, overdue, oldest, risk, hold)."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Header, Input, Static
+
+from .. import actions
+from ..fmt import money
+from ..state import BookState, ClientRow
+from ..widgets.vtable import Column, VirtualTable
+from .base import DunScreen, write
+
+SORTS = {
+    "id": (lambda r: r.client.id, False),
+    "name": (lambda r: r.client.name.casefold(), False),
+    "balance": (lambda r: r.balance, True),
+    "overdue": (lambda r: r.overdue, True),
+    "oldest": (lambda r: r.oldest, True),
+    "risk": (lambda r: -1 if r.risk is None else r.risk, True),
+    "hold": (lambda r: (r.client.hold, r.overdue), True),
+}
+CYCLE = ("overdue", "balance", "oldest", "risk", "hold", "name")
+
+
+def client_cells(r: ClientRow) -> list[str]:
+    bal = money(r.balance, r.currency)
+    if r.other_currencies:
+        bal += "+"
+    return [
+        r.client.id,
+        r.client.name,
+        bal,
+        money(r.overdue, r.currency) if r.overdue else "—",
+        f"{r.oldest}d" if r.oldest else "—",
+        "" if r.risk is None else str(r.risk),
+        "HOLD" if r.client.hold else "",
+    ]
+
+
+class ClientsScreen(DunScreen):
+    BINDINGS = [
+        Binding("slash", "search", "Search", id="clients.search", key_display="/"),
+        Binding("o", "sort_next", "Sort", id="clients.sort"),
+        Binding("O", "sort_reverse", "Reverse", id="clients.reverse", show=False),
+        Binding("a", "add", "Add", id="clients.add"),
+        Binding("e", "edit", "Edit", id="clients.edit"),
+        Binding("h", "hold", "Hold on/off", id="clients.hold"),
+        Binding("n", "app.note", "Note", id="clients.note"),
+        Binding("dollar_sign", "app.payment", "Payment", id="clients.payment", key_display="$"),
+        Binding("escape", "clear", "Clear search", id="clients.clear", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sort = "overdue"
+        self.reverse = True
+        self.query_text = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="Search clients by name or id (/)", id="client-search")
+        yield VirtualTable(
+            [
+                Column("id", "Id", 10),
+                Column("name", "Name", 14, flex=True),
+                Column("balance", "Balance", 12, right=True),
+                Column("overdue", "Overdue", 12, right=True),
+                Column("oldest", "Oldest", 6, right=True),
+                Column("risk", "Risk", 4, right=True),
+                Column("hold", "Hold", 4),
+            ],
+            client_cells,
+            empty="No clients match.",
+            id="clients",
+        )
+        yield Static("", id="clients-status", classes="status-line", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#clients", VirtualTable).focus()
+
+    def show(self, state: BookState) -> None:
+        self._apply()
+
+    def _apply(self) -> None:
+        state = self.state
+        if state is None:
+            return
+        table = self.query_one("#clients", VirtualTable)
+        current = table.current
+        keep_id = current.client.id if current is not None else None
+        q = self.query_text.casefold().strip()
+        rows = state.clients
+        if q:
+            rows = [r for r in rows if q in r.client.name.casefold() or q in r.client.id.casefold()]
+        key, _ = SORTS[self.sort]
+        rows = sorted(rows, key=key, reverse=self.reverse)
+        table.sort_key, table.sort_reverse = self.sort, self.reverse
+        table.set_rows(rows, keep=(lambda r: r.client.id == keep_id) if keep_id else None)
+        total = len(state.clients)
+        owed: dict[str, Decimal] = {}
+        for r in rows:
+            owed[r.currency] = owed.get(r.currency, Decimal(0)) + r.balance
+        owed_text = " · ".join(money(v, k) for k, v in sorted(owed.items()))
+        self.query_one("#clients-status", Static).update(
+            f"{len(rows)} of {total} clients · owed {owed_text or '—'} · sorted by {self.sort}"
+            f"{' (high first)' if self.reverse else ''} · o: next sort, O: reverse, enter: open"
+        )
+
+    @on(Input.Changed, "#client-search")
+    def _search(self, event: Input.Changed) -> None:
+        self.query_text = event.value
+        self._apply()
+
+    @on(Input.Submitted, "#client-search")
+    def _search_done(self) -> None:
+        self.query_one("#clients", VirtualTable).focus()
+
+    @on(VirtualTable.HeaderClicked, "#clients")
+    def _header(self, event: VirtualTable.HeaderClicked) -> None:
+        key = event.column.key
+        if key in SORTS:
+            if key == self.sort:
+                self.reverse = not self.reverse
+            else:
+                self.sort, self.reverse = key, SORTS[key][1]
+            self._apply()
+
+    @on(VirtualTable.Selected, "#clients")
+    def _open(self, event: VirtualTable.Selected) -> None:
+        from .client_detail import ClientDetailScreen
+
+        self.app.push_screen(ClientDetailScreen(event.row.client.id))
+
+    def action_search(self) -> None:
+        self.query_one("#client-search", Input).focus()
+
+    def action_clear(self) -> None:
+        search = self.query_one("#client-search", Input)
+        if search.value:
+            search.value = ""
+        self.query_one("#clients", VirtualTable).focus()
+
+    def action_sort_next(self) -> None:
+        i = CYCLE.index(self.sort) if self.sort in CYCLE else -1
+        self.sort = CYCLE[(i + 1) % len(CYCLE)]
+        self.reverse = SORTS[self.sort][1]
+        self._apply()
+
+    def action_sort_reverse(self) -> None:
+        self.reverse = not self.reverse
+        self._apply()
+
+    def current_client_id(self) -> str | None:
+        r = self.query_one("#clients", VirtualTable).current
+        return r.client.id if r is not None else None
+
+    def action_add(self) -> None:
+        from ..dialogs.client_form import ClientForm
+
+        if self.dun.check_writable():
+            self.app.push_screen(ClientForm())
+
+    def action_edit(self) -> None:
+        from ..dialogs.client_form import ClientForm
+
+        cid = self.current_client_id()
+        if cid and self.dun.check_writable():
+            self.app.push_screen(ClientForm(self.state.book.clients[cid]))
+
+    def action_hold(self) -> None:
+        cid = self.current_client_id()
+        if cid:
+            toggle_hold(self, cid)
+
+    def commands(self):
+        return [
+            ("Clients: search", "Filter by name or id (/)", self.action_search),
+            ("Clients: next sort", "balance, overdue, oldest, risk, hold, name (o)", self.action_sort_next),
+            ("Clients: reverse the sort", "(O)", self.action_sort_reverse),
+            ("Clients: edit the selected client", "(e)", self.action_edit),
+            ("Clients: put on hold / lift the hold", "(h)", self.action_hold),
+        ]
+
+
+def toggle_hold(screen: Any, client_id: str) -> None:
+    app = screen.app
+    if not app.check_writable():
+        return
+    client = app.state.book.clients[client_id]
+    if client.hold:
+        from ..dialogs.base import ConfirmDialog
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                write(app, actions.set_hold, client_id, False, "", success=f"Hold lifted for {client.name}")
+
+        app.push_screen(ConfirmDialog(f"Lift the hold on {client.name}?", "Lift"), answer)
+    else:
+        from ..dialogs.hold import HoldDialog
+
+        app.push_screen(HoldDialog(client))

@@ -1,0 +1,52 @@
+"""``?``: every key of the screen underneath and of the app, with the binding ids a
+``keymap.toml`` can use to move them."""
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+INTRO = (
+    "dun walks you through the day's collection actions.\n"
+    "1 Today · 2 Clients · 3 Invoices · 4 Reports · 5 Policy · ctrl+p: every action by name · "
+    "ctrl+t: dark/light theme · q: quit.\n"
+    "Keys can be changed in keymap.toml (in the book folder or your config folder) under [keys], "
+    "by binding id, e.g.  \"outcome.sent\" = \"f2\"."
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close", id="help.close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help", classes="dialog"):
+            yield Static("Help", classes="dialog-title")
+            yield Static(Text(INTRO), id="help-intro")
+            yield Static(self._keys(), id="help-keys")
+
+    def _keys(self) -> Table:
+        app = self.app
+        stack = app.screen_stack
+        under = stack[-2] if len(stack) > 1 else stack[-1]
+        table = Table(box=None, padding=(0, 1), expand=True, header_style="bold")
+        table.add_column("Key", no_wrap=True)
+        table.add_column("Does")
+        table.add_column("Binding id", style="dim", no_wrap=True)
+        seen = set()
+        keymap = getattr(app, "_keymap", {})
+        for title, node in ((type(under).__name__.replace("Screen", ""), under), ("Everywhere", app)):
+            table.add_row(Text(title, style="bold underline"), "", "")
+            for b in getattr(node, "BINDINGS", []):
+                if not isinstance(b, Binding) or not b.id or b.id in seen:
+                    continue
+                seen.add(b.id)
+                key = keymap.get(b.id, b.key_display or b.key)
+                table.add_row(Text(str(key)), Text(b.description or b.action), Text(b.id))
+        return table
+
+    def action_dismiss(self) -> None:
+        self.dismiss(None)

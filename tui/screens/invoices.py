@@ -1,0 +1,337 @@
+"""Invoices: filter by status, client and age bucket; add, edit, dispute, write off, plan.
+
+Built for 100,000 invoices: the table is virtual (only visible rows are drawn), filtering
+is one pass over the ledger's invoice states, and the search is debounced.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Footer, Header, Input, Select, Static
+
+from receivables.ledger import InvoiceState
+
+from .. import actions
+from ..fmt import day, money
+from ..state import BookState
+from ..widgets.vtable import Column, VirtualTable
+from .base import DunScreen, write
+
+STATUS_FILTERS = [
+    ("Open", "open"),
+    ("Overdue", "overdue"),
+    ("Disputed", "disputed"),
+    ("Settled", "settled"),
+    ("All", "all"),
+]
+BUCKETS = [
+    ("Any age", "any"),
+    ("Not yet due", "current"),
+    ("1–30 days", "1-30"),
+    ("31–60 days", "31-60"),
+    ("61–90 days", "61-90"),
+    ("91–120 days", "91-120"),
+    ("Over 120 days", "120+"),
+]
+_BUCKET_RANGE = {"current": (0, 0), "1-30": (1, 30), "31-60": (31, 60), "61-90": (61, 90),
+                 "91-120": (91, 120), "120+": (121, 10**9)}
+SORTS = {
+    "due": (lambda s: (s.invoice.due, s.invoice.number), False),
+    "number": (lambda s: s.invoice.number, False),
+    "client": (lambda s: (s.invoice.client, s.invoice.due), False),
+    "amount": (lambda s: s.invoice.amount, True),
+    "owed": (lambda s: s.outstanding, True),
+    "late": (lambda s: s.days_overdue, True),
+    "status": (lambda s: s.status, False),
+}
+CYCLE = ("late", "owed", "due", "amount", "client", "number")
+
+INVOICE_COLUMNS = [
+    Column("number", "Number", 11),
+    Column("client", "Client", 10, flex=True),
+    Column("due", "Due", 10),
+    Column("amount", "Amount", 11, right=True),
+    Column("owed", "Owed", 11, right=True),
+    Column("late", "Late", 5, right=True),
+    Column("status", "Status", 9),
+]
+INVOICE_COLUMNS_SHORT = [
+    Column("number", "Number", 12, flex=True),
+    Column("due", "Due", 10),
+    Column("amount", "Amount", 12, right=True),
+    Column("owed", "Owed", 12, right=True),
+    Column("late", "Late", 5, right=True),
+    Column("status", "Status", 11),
+]
+
+
+def invoice_cells(s: InvoiceState) -> list[str]:
+    inv = s.invoice
+    return [
+        inv.number,
+        inv.client,
+        day(inv.due),
+        money(inv.amount, inv.currency),
+        money(s.outstanding, inv.currency) if s.outstanding else "—",
+        f"{s.days_overdue}d" if s.days_overdue else "",
+        s.status,
+    ]
+
+
+def invoice_cells_short(s: InvoiceState) -> list[str]:
+    cells = invoice_cells(s)
+    return [cells[0]] + cells[2:]
+
+
+def matches(s: InvoiceState, status: str, bucket: str, query: str) -> bool:
+    if status == "open" and s.outstanding <= 0:
+        return False
+    if status == "overdue" and not (s.outstanding > 0 and s.days_overdue > 0):
+        return False
+    if status == "disputed" and not (s.outstanding > 0 and s.disputed):
+        return False
+    if status == "settled" and s.outstanding > 0:
+        return False
+    if bucket != "any":
+        if s.outstanding <= 0:
+            return False
+        lo, hi = _BUCKET_RANGE[bucket]
+        if not lo <= s.days_overdue <= hi:
+            return False
+    if query:
+        inv = s.invoice
+        if query not in inv.number.casefold() and query not in inv.client.casefold() \
+                and query not in inv.reference.casefold():
+            return False
+    return True
+
+
+class InvoiceActions:
+    """Dispute, write-off, plan and edit on the selected invoice (shared with client detail)."""
+
+    def selected_invoice(self) -> InvoiceState | None:  # pragma: no cover - overridden
+        return None
+
+    def action_dispute(self) -> None:
+        s = self.selected_invoice()
+        if s is None or not self.app.check_writable():
+            return
+        open_disputes = [d for d in self.app.state.book.disputes if d.invoice == s.invoice.number and d.resolved is None]
+        if open_disputes:
+            from ..dialogs.resolve import ResolveDialog
+
+            self.app.push_screen(ResolveDialog(open_disputes[-1]))
+        else:
+            from ..dialogs.dispute import DisputeDialog
+
+            if s.outstanding <= 0:
+                self.app.notify(f"{s.invoice.number} is settled; nothing to dispute.", markup=False)
+                return
+            self.app.push_screen(DisputeDialog(s.invoice.client, [s.invoice.number], self.app.on))
+
+    def action_write_off(self) -> None:
+        s = self.selected_invoice()
+        if s is None or not self.app.check_writable():
+            return
+        if s.outstanding <= 0:
+            self.app.notify(f"{s.invoice.number} owes nothing.", markup=False)
+            return
+        from ..dialogs.writeoff import WriteOffDialog
+
+        self.app.push_screen(WriteOffDialog(s.invoice, s.outstanding, self.app.on))
+
+    def action_plan(self) -> None:
+        s = self.selected_invoice()
+        if s is None or not self.app.check_writable():
+            return
+        from ..dialogs.plan import PlanDialog
+
+        nums = [s.invoice.number] if s.outstanding > 0 and not s.disputed else None
+        self.app.push_screen(PlanDialog(s.invoice.client, nums))
+
+    def action_edit_invoice(self) -> None:
+        s = self.selected_invoice()
+        if s is None or not self.app.check_writable():
+            return
+        from ..dialogs.invoice_form import InvoiceForm
+
+        self.app.push_screen(InvoiceForm(s.invoice))
+
+
+def invoice_commands(screen: Any) -> list:
+    return [
+        ("Invoice: open or resolve a dispute", "On the selected invoice (d)", screen.action_dispute),
+        ("Invoice: write off", "What the selected invoice still owes (w)", screen.action_write_off),
+        ("Invoice: start a payment plan", "Installments over the client's invoices (p)", screen.action_plan),
+        ("Invoice: edit", "The selected invoice (E / e)", screen.action_edit_invoice),
+    ]
+
+
+class InvoicesScreen(InvoiceActions, DunScreen):
+    BINDINGS = [
+        Binding("slash", "search", "Search", id="invoices.search", key_display="/"),
+        Binding("f", "cycle_status", "Filter", id="invoices.filter"),
+        Binding("g", "cycle_bucket", "Age", id="invoices.age"),
+        Binding("o", "sort_next", "Sort", id="invoices.sort"),
+        Binding("O", "sort_reverse", "Reverse", id="invoices.reverse", show=False),
+        Binding("a", "add", "Add", id="invoices.add"),
+        Binding("e", "edit_invoice", "Edit", id="invoices.edit"),
+        Binding("d", "dispute", "Dispute", id="invoices.dispute"),
+        Binding("w", "write_off", "Write off", id="invoices.write_off"),
+        Binding("p", "plan", "Plan", id="invoices.plan"),
+        Binding("n", "app.note", "Note", id="invoices.note", show=False),
+        Binding("dollar_sign", "app.payment", "Payment", id="invoices.payment", show=False, key_display="$"),
+        Binding("escape", "clear", "Clear", id="invoices.clear", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.status = "open"
+        self.bucket = "any"
+        self.query_text = ""
+        self.sort = "late"
+        self.reverse = True
+        self._timer = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="invoice-filters"):
+            yield Select(STATUS_FILTERS, value="open", allow_blank=False, id="filter-status", compact=True)
+            yield Select(BUCKETS, value="any", allow_blank=False, id="filter-bucket", compact=True)
+            yield Input(placeholder="number, client or reference (/)", id="invoice-search", compact=True)
+        yield VirtualTable(INVOICE_COLUMNS, invoice_cells, id="invoices", muted=lambda s: s.outstanding <= 0,
+                           empty="No invoices match these filters.")
+        yield Static("", id="invoices-status", classes="status-line", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#invoices", VirtualTable).focus()
+
+    def show(self, state: BookState) -> None:
+        self._apply()
+
+    def _apply(self) -> None:
+        state = self.state
+        if state is None:
+            return
+        table = self.query_one("#invoices", VirtualTable)
+        cur = table.current
+        keep = cur.invoice.number if cur is not None else None
+        q = self.query_text.casefold().strip()
+        status, bucket = self.status, self.bucket
+        if status == "all" and bucket == "any" and not q:
+            rows = list(state.ledger.invoices.values())
+        else:
+            rows = [s for s in state.ledger.invoices.values() if matches(s, status, bucket, q)]
+        key, _ = SORTS[self.sort]
+        rows.sort(key=key, reverse=self.reverse)
+        table.sort_key, table.sort_reverse = self.sort, self.reverse
+        table.set_rows(rows, keep=(lambda s: s.invoice.number == keep) if keep else None)
+        owed: dict[str, Any] = {}
+        for s in rows:
+            if s.outstanding > 0:
+                owed[s.invoice.currency] = owed.get(s.invoice.currency, 0) + s.outstanding
+        owed_text = " · ".join(money(v, k) for k, v in sorted(owed.items())) or "—"
+        self.query_one("#invoices-status", Static).update(
+            f"{len(rows):,} of {len(state.ledger.invoices):,} invoices · owing {owed_text} · sorted by {self.sort}"
+        )
+
+    @on(Select.Changed, "#filter-status")
+    def _status(self, event: Select.Changed) -> None:
+        if event.value != self.status:
+            self.status = str(event.value)
+            self._apply()
+
+    @on(Select.Changed, "#filter-bucket")
+    def _bucket(self, event: Select.Changed) -> None:
+        if event.value != self.bucket:
+            self.bucket = str(event.value)
+            self._apply()
+
+    @on(Input.Changed, "#invoice-search")
+    def _search(self, event: Input.Changed) -> None:
+        self.query_text = event.value
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(0.15, self._apply)
+
+    @on(Input.Submitted, "#invoice-search")
+    def _search_done(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._apply()
+        self.query_one("#invoices", VirtualTable).focus()
+
+    @on(VirtualTable.HeaderClicked, "#invoices")
+    def _header(self, event: VirtualTable.HeaderClicked) -> None:
+        key = event.column.key
+        if key in SORTS:
+            if key == self.sort:
+                self.reverse = not self.reverse
+            else:
+                self.sort, self.reverse = key, SORTS[key][1]
+            self._apply()
+
+    @on(VirtualTable.Selected, "#invoices")
+    def _open(self, event: VirtualTable.Selected) -> None:
+        from .client_detail import ClientDetailScreen
+
+        self.app.push_screen(ClientDetailScreen(event.row.invoice.client))
+
+    def action_search(self) -> None:
+        self.query_one("#invoice-search", Input).focus()
+
+    def action_clear(self) -> None:
+        search = self.query_one("#invoice-search", Input)
+        if search.value:
+            search.value = ""
+        self.query_one("#invoices", VirtualTable).focus()
+
+    def action_cycle_status(self) -> None:
+        values = [v for _, v in STATUS_FILTERS]
+        self.query_one("#filter-status", Select).value = values[(values.index(self.status) + 1) % len(values)]
+
+    def action_cycle_bucket(self) -> None:
+        values = [v for _, v in BUCKETS]
+        self.query_one("#filter-bucket", Select).value = values[(values.index(self.bucket) + 1) % len(values)]
+
+    def action_sort_next(self) -> None:
+        i = CYCLE.index(self.sort) if self.sort in CYCLE else -1
+        self.sort = CYCLE[(i + 1) % len(CYCLE)]
+        self.reverse = SORTS[self.sort][1]
+        self._apply()
+
+    def action_sort_reverse(self) -> None:
+        self.reverse = not self.reverse
+        self._apply()
+
+    def action_add(self) -> None:
+        from ..dialogs.invoice_form import InvoiceForm
+
+        if self.dun.check_writable():
+            self.app.push_screen(InvoiceForm())
+
+    def selected_invoice(self) -> InvoiceState | None:
+        return self.query_one("#invoices", VirtualTable).current
+
+    def current_client_id(self) -> str | None:
+        s = self.selected_invoice()
+        return s.invoice.client if s is not None else None
+
+    def current_invoice(self) -> str | None:
+        s = self.selected_invoice()
+        return s.invoice.number if s is not None else None
+
+    def commands(self):
+        return [
+            ("Invoices: search", "By number, client or reference (/)", self.action_search),
+            ("Invoices: next status filter", "open, overdue, disputed, settled, all (f)", self.action_cycle_status),
+            ("Invoices: next age bucket", "current, 1-30 … 120+ (g)", self.action_cycle_bucket),
+            ("Invoices: next sort", "(o)", self.action_sort_next),
+            ("Invoices: add", "A new invoice (a)", self.action_add),
+        ] + invoice_commands(self)

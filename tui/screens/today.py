@@ -1,0 +1,464 @@
+"""Today: the day's agenda as a queue, walked through one action at a time.
+
+The queue is the agenda computed when the book was opened (the engine decides what is due
+and in what order). Each one-key outcome writes its activity through ``tui.actions`` and
+moves to the next action; what was done today is summarised at the end, from the book.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import ContentSwitcher, Footer, Header, Label, Static, TextArea
+
+from receivables.errors import DunError
+
+from .. import actions, engine
+from ..fmt import long_day, money
+from ..state import BookState
+from ..widgets.context import ClientContext
+from ..widgets.vtable import Column, VirtualTable
+from .base import DunScreen, write
+
+KIND_LABEL = {
+    "promise": "Broken promise",
+    "installment": "Installment",
+    "dispute": "Dispute review",
+    "credit_review": "Credit review",
+}
+DRAFTED = ("email", "letter", "sms")
+
+
+def action_title(a: Any) -> str:
+    return getattr(a, "title", "") or KIND_LABEL.get(getattr(a, "kind", ""), "") or (a.step or a.kind)
+
+
+class TodayScreen(DunScreen):
+    BINDINGS = [
+        Binding("enter", "walk", "Walk through", id="today.walk"),
+        Binding("escape", "list", "Queue", id="today.list"),
+        Binding("s", "sent", "Sent/done", id="outcome.sent"),
+        Binding("c", "called", "Called", id="outcome.called"),
+        Binding("p", "promise", "Promise", id="outcome.promise"),
+        Binding("d", "dispute", "Dispute", id="outcome.dispute"),
+        Binding("dollar_sign", "paid", "Paid", id="outcome.paid", key_display="$"),
+        Binding("z", "snooze", "Snooze", id="outcome.snooze"),
+        Binding("x", "skip", "Skip", id="outcome.skip"),
+        Binding("e", "edit", "Edit draft", id="today.edit", show=False),
+        Binding("right_square_bracket", "step(1)", "Next", id="today.next", show=False, key_display="]"),
+        Binding("left_square_bracket", "step(-1)", "Previous", id="today.prev", show=False, key_display="["),
+        Binding("u", "summary", "Summary", id="today.summary", show=False),
+        Binding("n", "app.note", "Note", id="today.note", show=False),
+        Binding("i", "open_client", "Client", id="today.client", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queue: list[Any] = []
+        self.done: dict[int, str] = {}
+        self.pos = 0
+        self.drafts: dict[int, str] = {}
+        self.subjects: dict[int, str] = {}
+        self._have_queue = False
+        self.view = "queue"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="today-head", markup=False)
+        with ContentSwitcher(initial="queue-view", id="today-body"):
+            with Horizontal(id="queue-view"):
+                yield VirtualTable(
+                    [
+                        Column("mark", " ", 1),
+                        Column("client", "Client", 12, flex=True),
+                        Column("action", "Action", 16),
+                        Column("amount", "Amount", 11, right=True),
+                        Column("late", "Late", 4, right=True),
+                    ],
+                    self._cells,
+                    muted=lambda r: r[0] in self.done,
+                    empty="Nothing to do today.",
+                    id="queue",
+                )
+                with VerticalScroll(id="queue-context", classes="context"):
+                    yield ClientContext(id="ctx-queue")
+            with Horizontal(id="walk-view"):
+                with Vertical(id="walk-left"):
+                    yield Static("", id="action-card", markup=False)
+                    yield Label("", id="draft-label")
+                    yield TextArea("", id="draft", soft_wrap=True, tab_behavior="focus")
+                with VerticalScroll(id="walk-context", classes="context"):
+                    yield ClientContext(id="ctx-walk")
+            with VerticalScroll(id="summary-view"):
+                yield Static("", id="summary", markup=False)
+            with VerticalScroll(id="placeholder-view"):
+                yield Static("", id="placeholder", markup=False)
+        yield Footer()
+
+    # -- data ----------------------------------------------------------------------
+    def _cells(self, row: tuple[int, Any]) -> list[str]:
+        i, a = row
+        mark = "✓" if i in self.done else ("!" if getattr(a, "escalate", None) or a.kind == "promise" else "·")
+        name = getattr(a, "client_name", "") or a.client
+        late = getattr(a, "days_overdue", 0)
+        return [mark, name, action_title(a), money(a.amount, a.currency), f"{late}d" if late else ""]
+
+    def show(self, state: BookState) -> None:
+        if not self._have_queue and state.agenda is not None:
+            self.queue = list(state.agenda)
+            self._have_queue = True
+            self.pos = 0
+            table = self.query_one("#queue", VirtualTable)
+            table.set_rows([(i, a) for i, a in enumerate(self.queue)])
+            if not self.queue:
+                self._switch("summary")
+        if not self._have_queue:
+            self.query_one("#placeholder", Static).update(
+                Text.assemble(("Today's agenda is not available.\n\n", "bold"), state.agenda_note or "",
+                              "\n\nClients (2), Invoices (3) and notes work meanwhile; this screen fills in "
+                              "by itself once the engine is there."))
+            self._switch("placeholder")
+        else:
+            self.query_one("#queue", VirtualTable).refresh_rows()
+            if self.view == "placeholder":
+                self._switch("queue")
+        self._refresh_head()
+        self._refresh_context()
+        if self.view == "walk":
+            self._show_action()
+        if self.view == "summary":
+            self._show_summary()
+
+    def _switch(self, view: str) -> None:
+        self.view = view
+        self.query_one("#today-body", ContentSwitcher).current = f"{view}-view"
+        if view == "queue":
+            self.query_one("#queue", VirtualTable).focus()
+        elif view == "summary":
+            self._show_summary()
+
+    def _refresh_head(self) -> None:
+        total = len(self.queue)
+        done = len(self.done)
+        head = Text()
+        head.append(f"Today · {long_day(self.on)}", style="bold")
+        if self._have_queue:
+            if total:
+                width = 20
+                filled = round(width * done / total)
+                head.append(f"   {done} of {total} done  ")
+                head.append("█" * filled, style="green")
+                head.append("░" * (width - filled), style="dim")
+                if self.view == "walk" and self.current is not None:
+                    head.append(f"   action {self.pos + 1} of {total}", style="dim")
+            else:
+                head.append("   nothing due today", style="dim")
+        self.query_one("#today-head", Static).update(head)
+
+    @property
+    def current(self) -> Any | None:
+        if 0 <= self.pos < len(self.queue):
+            return self.queue[self.pos]
+        return None
+
+    def current_client_id(self) -> str | None:
+        a = self.current
+        return a.client if a is not None else None
+
+    def current_invoice(self) -> str | None:
+        a = self.current
+        return a.invoices[0] if a is not None and len(a.invoices) == 1 else None
+
+    def _refresh_context(self) -> None:
+        cid = self.current_client_id()
+        target = "#ctx-walk" if self.view == "walk" else "#ctx-queue"
+        self.query_one(target, ClientContext).show_client(self.state, cid)
+
+    @on(VirtualTable.Highlighted, "#queue")
+    def _highlighted(self, event: VirtualTable.Highlighted) -> None:
+        self.pos = event.row[0]
+        self._refresh_context()
+
+    @on(VirtualTable.Selected, "#queue")
+    def _selected(self, event: VirtualTable.Selected) -> None:
+        self.pos = event.row[0]
+        self.action_walk()
+
+    # -- walk-through ----------------------------------------------------------------
+    def action_walk(self) -> None:
+        if not self._have_queue or not self.queue:
+            return
+        if self.view != "walk":
+            self._switch("walk")
+        self._show_action()
+        self._refresh_head()
+
+    def action_list(self) -> None:
+        if self.view == "walk" and self.query_one("#draft", TextArea).has_focus:
+            self.set_focus(None)
+            return
+        if self._have_queue:
+            self._switch("queue")
+            self.query_one("#queue", VirtualTable).move_to(self.pos)
+            self._refresh_head()
+            self._refresh_context()
+
+    def action_step(self, delta: int) -> None:
+        if not self.queue:
+            return
+        self.pos = (self.pos + delta) % len(self.queue)
+        if self.view == "walk":
+            self._show_action()
+        else:
+            self.query_one("#queue", VirtualTable).move_to(self.pos)
+        self._refresh_head()
+
+    def action_edit(self) -> None:
+        if self.view != "walk":
+            self.action_walk()
+        self.query_one("#draft", TextArea).focus()
+
+    def action_summary(self) -> None:
+        self._switch("summary")
+
+    def action_open_client(self) -> None:
+        cid = self.current_client_id()
+        if cid:
+            from .client_detail import ClientDetailScreen
+
+            self.app.push_screen(ClientDetailScreen(cid))
+
+    def _draft(self, i: int) -> str:
+        if i in self.drafts:
+            return self.drafts[i]
+        a = self.queue[i]
+        state = self.state
+        fn = engine.get("draft")
+        text = ""
+        if fn is None:
+            text = f"(The drafted message is not available yet: {engine.why_missing('draft')}.)"
+        elif state is not None and state.policy is not None:
+            try:
+                d = fn(a, state.book, state.policy, self.on, ledger=state.ledger)
+                text = f"Subject: {d.subject}\n\n{d.text}" if d.subject else d.text
+            except DunError as e:
+                text = f"(No draft: {e})"
+            except Exception as e:
+                text = f"(No draft: {type(e).__name__}: {e})"
+        self.drafts[i] = text
+        return text
+
+    def _show_action(self) -> None:
+        a = self.current
+        card = self.query_one("#action-card", Static)
+        draft = self.query_one("#draft", TextArea)
+        label = self.query_one("#draft-label", Label)
+        if a is None:
+            card.update("")
+            return
+        t = Text()
+        status = self.done.get(self.pos)
+        t.append(f"{self.pos + 1}/{len(self.queue)}  ", style="dim")
+        t.append(action_title(a), style="bold")
+        t.append(f"  · {a.channel}", style="dim")
+        if status:
+            t.append(f"  ✓ {status}", style="bold green")
+        t.append("\n")
+        t.append(getattr(a, "client_name", "") or a.client, style="bold")
+        t.append(f"  {a.client}\n", style="dim")
+        t.append(f"{money(a.amount, a.currency)}", style="bold")
+        if a.invoices:
+            nums = ", ".join(a.invoices[:5]) + (f" +{len(a.invoices) - 5}" if len(a.invoices) > 5 else "")
+            t.append(f" on {nums}")
+        if getattr(a, "reason", ""):
+            t.append(f"\n{a.reason}", style="italic")
+        if getattr(a, "escalate", None):
+            t.append(f"\nDoing this hands the invoices over to {a.escalate}.", style="bold magenta")
+        if getattr(a, "credit_hold", False):
+            t.append("\nDoing this puts the client on hold.", style="bold red")
+        card.update(t)
+        text = self._draft(self.pos)
+        with draft.prevent(TextArea.Changed):
+            draft.load_text(text)
+        if a.channel in DRAFTED:
+            label.update(f"Message to send ({a.channel}) — e edits; s logs it as sent")
+        else:
+            label.update("Script / notes (not logged) — c logs the call")
+        self._refresh_context()
+
+    @on(TextArea.Changed, "#draft")
+    def _draft_changed(self, event: TextArea.Changed) -> None:
+        if self.current is not None:
+            self.drafts[self.pos] = event.text_area.text
+
+    # -- outcomes --------------------------------------------------------------------
+    def _ready(self) -> Any | None:
+        a = self.current
+        if a is None or not self._have_queue:
+            return None
+        if not self.dun.check_writable():
+            return None
+        return a
+
+    def _advance(self, label: str) -> None:
+        self.done[self.pos] = label
+        self.query_one("#queue", VirtualTable).refresh_rows()
+        nxt = None
+        n = len(self.queue)
+        for k in range(1, n + 1):
+            j = (self.pos + k) % n
+            if j not in self.done:
+                nxt = j
+                break
+        if nxt is None:
+            self._refresh_head()
+            self._switch("summary")
+            return
+        self.pos = nxt
+        if self.view == "walk":
+            self._show_action()
+        else:
+            self.query_one("#queue", VirtualTable).move_to(nxt)
+        self._refresh_head()
+
+    def action_sent(self) -> None:
+        a = self._ready()
+        if a is None:
+            return
+        body = self.drafts.get(self.pos, "") if a.channel in DRAFTED else ""
+        if a.channel in DRAFTED and self.pos not in self.drafts:
+            body = self._draft(self.pos)
+        if body.startswith("("):
+            body = ""
+        if write(self.app, actions.log_done, a, self.on, body) is not None:
+            self._advance("sent" if a.channel in DRAFTED else "done")
+
+    def action_called(self) -> None:
+        a = self._ready()
+        if a is None:
+            return
+        from ..dialogs.call_outcome import CallOutcomeDialog
+
+        pos = self.pos
+
+        def after(result: Any) -> None:
+            if result is not None and self.pos == pos:
+                self._advance(f"called: {actions.CALL_OUTCOME_LABELS.get(result.outcome, result.outcome).lower()}")
+
+        self.app.push_screen(CallOutcomeDialog(a, self.on), after)
+
+    def _dialog(self, dialog: Any, label: str) -> None:
+        pos = self.pos
+
+        def after(result: Any) -> None:
+            if result is not None and self.pos == pos:
+                self._advance(label)
+
+        self.app.push_screen(dialog, after)
+
+    def action_promise(self) -> None:
+        a = self._ready()
+        if a is None:
+            return
+        from ..dialogs.promise import PromiseDialog
+
+        self._dialog(PromiseDialog(a, a.currency, a.amount, self.on), "promised")
+
+    def action_dispute(self) -> None:
+        a = self._ready()
+        if a is None:
+            return
+        from ..dialogs.dispute import DisputeDialog
+
+        open_ = [s.invoice.number for s in self.state.ledger.open_invoices(a.client) if not s.disputed]
+        choices = list(a.invoices) + [n for n in open_ if n not in a.invoices]
+        self._dialog(DisputeDialog(a.client, choices, self.on, action=a), "disputed")
+
+    def action_paid(self) -> None:
+        a = self._ready()
+        if a is None:
+            return
+        from ..dialogs.payment import PaymentDialog
+
+        self._dialog(PaymentDialog(a.client, action=a), "paid")
+
+    def action_snooze(self) -> None:
+        a = self._ready()
+        if a is None:
+            return
+        from ..dialogs.snooze import SnoozeDialog
+
+        self._dialog(SnoozeDialog(a, self.on), "snoozed")
+
+    def action_skip(self) -> None:
+        a = self._ready()
+        if a is None:
+            return
+        if write(self.app, actions.log_skip, a, self.on) is not None:
+            self._advance("skipped")
+
+    # -- summary ---------------------------------------------------------------------
+    def _show_summary(self) -> None:
+        state = self.state
+        if state is None:
+            return
+        on = self.on
+        acts = [x for x in state.book.activities if x.date == on]
+        pays = [p for p in state.book.payments if p.date == on]
+        proms = [p for p in state.book.promises if p.made == on]
+        t = Text()
+        t.append(f"Done today · {long_day(on)}\n\n", style="bold")
+        if self.queue:
+            left = len(self.queue) - len(self.done)
+            t.append(f"{len(self.done)} of {len(self.queue)} actions handled in this session")
+            t.append(f" · {left} left\n" if left else " · the queue is clear\n", style="dim" if left else "green")
+        counts = Counter(x.outcome or "note" for x in acts)
+        if counts:
+            t.append("Activities logged: " + ", ".join(f"{k} {v}" for k, v in counts.most_common()) + "\n")
+        if pays:
+            by: dict[str, Any] = {}
+            for p in pays:
+                by[p.currency] = by.get(p.currency, 0) + p.amount
+            t.append("Payments recorded: " + ", ".join(money(v, k) for k, v in by.items()) + f" ({len(pays)})\n")
+        if proms:
+            by = {}
+            for p in proms:
+                by[p.currency] = by.get(p.currency, 0) + p.amount
+            t.append("Promised: " + ", ".join(money(v, k) for k, v in by.items()) + f" ({len(proms)})\n")
+        if not acts and not pays:
+            t.append("Nothing logged yet today.\n", style="dim")
+        table = Table(box=None, padding=(0, 1), header_style="dim", expand=True)
+        table.add_column("Client", ratio=2, no_wrap=True)
+        table.add_column("Step", ratio=1, no_wrap=True)
+        table.add_column("Channel", no_wrap=True)
+        table.add_column("Outcome", ratio=1, no_wrap=True)
+        names = state.book.clients
+        for x in acts[-200:]:
+            c = names.get(x.client)
+            table.add_row(Text(c.name if c else x.client), Text(x.step or ""), x.channel, Text(x.outcome or ""))
+        from rich.console import Group
+
+        hint = Text("\nescape: back to the queue · 2: clients · 3: invoices", style="dim")
+        self.query_one("#summary", Static).update(Group(t, table, hint) if acts else Group(t, hint))
+
+    def commands(self):
+        return [
+            ("Today: walk through the actions", "One action at a time with the client beside it (enter)", self.action_walk),
+            ("Today: back to the queue", "The list of today's actions (escape)", self.action_list),
+            ("Outcome: sent / done", "Log the current action as done (s)", self.action_sent),
+            ("Outcome: called…", "Log a call: reached, no answer, voicemail, wrong number (c)", self.action_called),
+            ("Outcome: promise to pay…", "Amount and date (p)", self.action_promise),
+            ("Outcome: dispute…", "Invoice and reason (d)", self.action_dispute),
+            ("Outcome: payment received…", "Open the payment form ($)", self.action_paid),
+            ("Outcome: snooze…", "Hide the action until a date (z)", self.action_snooze),
+            ("Outcome: skip", "Skip it for today (x)", self.action_skip),
+            ("Today: edit the drafted message", "Change the text before logging it (e)", self.action_edit),
+            ("Today: summary of the day", "What was done today (u)", self.action_summary),
+            ("Today: open the client", "The client's detail screen (i)", self.action_open_client),
+        ]

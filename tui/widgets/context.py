@@ -1,0 +1,168 @@
+"""The client context panel: everything needed to make one collection call or email."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from .. import engine
+from ..fmt import day, money
+from ..state import BookState
+
+ZERO = Decimal(0)
+
+
+def interest_for(state: BookState, client_id: str) -> dict[str, tuple[Decimal, Decimal]] | None:
+    """{currency: (interest, compensation)} from the engine, or None while it is missing."""
+    fn = engine.get("interest")
+    totals = engine.get("interest_totals")
+    if fn is None or totals is None or state.policy is None or state.policy.interest.regime == "none":
+        return None
+    try:
+        return totals(fn(state.ledger, state.policy, client_id))
+    except Exception:
+        return None
+
+
+def client_status(state: BookState, client_id: str) -> Any:
+    fn = engine.get("client_status")
+    if fn is None or state.policy is None:
+        return None
+    try:
+        return fn(state.index, state.policy, client_id, state.on)
+    except Exception:
+        return None
+
+
+def client_context(state: BookState, client_id: str, *, invoices_limit: int = 8, activities: int = 4) -> Group:
+    book = state.book
+    client = book.clients.get(client_id)
+    if client is None:
+        return Group(Text(f"Unknown client {client_id}", style="bold red"))
+    ledger = state.ledger
+    on = state.on
+    out: list[Any] = []
+    title = Text()
+    title.append(client.name, style="bold")
+    title.append(f"  {client.id}", style="dim")
+    out.append(title)
+    status = client_status(state, client_id)
+    hold = status.hold if status is not None else client.hold
+    reason = (status.hold_reason if status is not None else client.hold_reason) or client.hold_reason
+    if hold:
+        out.append(Text("ON HOLD" + (f": {reason}" if reason else ""), style="bold red"))
+    if status is not None and status.handed_over:
+        by = {}
+        for n, who in status.handed_over.items():
+            by.setdefault(who, []).append(n)
+        for who, nums in by.items():
+            out.append(Text(f"Handed over to {who}: {', '.join(nums[:6])}" + (" …" if len(nums) > 6 else ""),
+                            style="bold magenta"))
+    contact = " · ".join(x for x in (client.email, client.phone) if x)
+    if contact:
+        out.append(Text(contact, style="dim"))
+    for pos in ledger.positions(client_id):
+        if not pos.invoiced_open and not pos.credit and pos.currency != client.currency:
+            continue
+        line = Text()
+        line.append("Balance ", style="dim")
+        line.append(money(pos.balance, pos.currency), style="bold")
+        line.append("  overdue ", style="dim")
+        line.append(money(pos.overdue, pos.currency), style="bold red" if pos.overdue else "")
+        if pos.oldest_days_overdue:
+            line.append(f"  oldest {pos.oldest_days_overdue}d", style="dim")
+        if pos.credit:
+            line.append(f"  credit {money(pos.credit, pos.currency)}", style="green")
+        out.append(line)
+        if client.credit_limit is not None and pos.currency == client.currency and client.credit_limit > 0:
+            use = pos.balance * 100 / client.credit_limit
+            style = "bold red" if pos.balance > client.credit_limit else "dim"
+            out.append(Text(f"Credit limit {money(client.credit_limit, pos.currency)} · used {use:.0f}%", style=style))
+    for cur, (interest, comp) in sorted((interest_for(state, client_id) or {}).items()):
+        if interest or comp:
+            charged = "" if state.policy and state.policy.interest.charge else " (not charged)"
+            out.append(Text(f"Late-payment interest {money(interest, cur)} + compensation {money(comp, cur)}{charged}",
+                            style="yellow"))
+    row = state.client_row(client_id)
+    if row is not None and row.risk is not None:
+        risk = Text(f"Risk {row.risk}", style="bold")
+        if row.risk_reasons:
+            risk.append(" — " + "; ".join(row.risk_reasons), style="dim")
+        out.append(risk)
+    if client.credit_check is not None:
+        cc = client.credit_check
+        out.append(Text(f"Credit check {day(cc.date)} {cc.source} {cc.rating}".rstrip(), style="dim"))
+    open_ = ledger.open_invoices(client_id)
+    if open_:
+        t = Table(box=None, padding=(0, 1), show_header=True, header_style="dim", expand=False)
+        t.add_column("Invoice", no_wrap=True)
+        t.add_column("Due", no_wrap=True)
+        t.add_column("Owed", justify="right", no_wrap=True)
+        t.add_column("Late", justify="right", no_wrap=True)
+        for s in open_[:invoices_limit]:
+            late = f"{s.days_overdue}d" if s.days_overdue else "—"
+            t.add_row(
+                Text(s.invoice.number + (" ⚑" if s.disputed else "")),
+                day(s.invoice.due),
+                money(s.outstanding, s.invoice.currency),
+                Text(late, style="red" if s.days_overdue > 30 else ""),
+            )
+        if len(open_) > invoices_limit:
+            t.add_row(Text(f"… {len(open_) - invoices_limit} more", style="dim"), "", "", "")
+        out.append(Text(""))
+        out.append(t)
+    if status is not None:
+        for ps in status.promises[-3:]:
+            p = ps.promise
+            out.append(Text(f"Promise {ps.state}: {money(p.amount, p.currency)} by {day(p.by)} "
+                            f"(made {day(p.made)}, paid {money(ps.paid, p.currency)})",
+                            style="bold red" if ps.state == "broken" else "cyan"))
+    else:
+        for p in [p for p in book.promises if p.client == client_id and p.by >= on][-2:]:
+            out.append(Text(f"Promise: {money(p.amount, p.currency)} by {day(p.by)} (made {day(p.made)})", style="cyan"))
+    disputes = [d for d in book.disputes if d.client == client_id and d.resolved is None]
+    for d in disputes[-3:]:
+        out.append(Text(f"Dispute {d.invoice} since {day(d.opened)}: {d.reason}", style="magenta"))
+    plans = [p for p in book.plans if p.client == client_id and p.cancelled is None]
+    for p in plans[-1:]:
+        nxt = next((i for i in p.installments if i.due >= on), None)
+        line = f"Plan {p.id}: {len(p.installments)} × over {', '.join(p.invoices)}"
+        if nxt:
+            line += f"; next {money(nxt.amount, p.currency)} on {day(nxt.due)}"
+        out.append(Text(line, style="cyan"))
+    acts = [a for a in book.activities if a.client == client_id]
+    if acts:
+        out.append(Text(""))
+        out.append(Text("Last activity", style="dim"))
+        for a in acts[-activities:][::-1]:
+            line = Text()
+            line.append(f"{day(a.date)} ", style="dim")
+            line.append(a.channel)
+            if a.step:
+                line.append(f" · {a.step}")
+            if a.outcome:
+                line.append(f" · {a.outcome}", style="italic")
+            first = a.body.strip().splitlines()[0] if a.body.strip() else ""
+            if first:
+                line.append(f" — {first[:80]}", style="dim")
+            out.append(line)
+    return Group(*out)
+
+
+class ClientContext(Static):
+    """Shows :func:`client_context` for one client."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__("", id=id, classes=classes)
+        self.client_id: str | None = None
+
+    def show_client(self, state: BookState | None, client_id: str | None) -> None:
+        self.client_id = client_id
+        if state is None or client_id is None:
+            self.update(Text("No client selected.", style="dim"))
+        else:
+            self.update(client_context(state, client_id))
