@@ -133,7 +133,7 @@ def message_context(action: Any, book, policy, on: date, ledger: Ledger | None =
     def d(value) -> str:
         if isinstance(value, str):
             value = date.fromisoformat(value)
-        return formatting.day(value, locale, "long")
+        return formatting.day(value, locale, "medium")
 
     ctx = {
         "client": client,

@@ -1,0 +1,126 @@
+"""``dun publish`` and ``dun mail``."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from cli.main import book_dir, iso_date, on_date
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("publish", parents=[common], help="build the static report folder (statements, report, CSV)",
+                       description="Build the static site: index, management report (HTML+PDF), a statement per "
+                                   "client (HTML+PDF), CSV and JSON for the accountant. Only what changed is "
+                                   "rebuilt; the folder is swapped in whole.")
+    p.add_argument("--on", type=iso_date, metavar="DATE", help="the as-of date (default: today)")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: BOOK/site)")
+    p.add_argument("--full", action="store_true", help="rebuild everything, ignoring the last build")
+    p.add_argument("--no-pdf", action="store_true", help="HTML, CSV and JSON only (faster)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(handler=cmd_publish)
+
+    m = sub.add_parser("mail", parents=[common], help="draft (and send) the day's e-mails into BOOK/outbox",
+                       description="Write a ready-to-send .eml for each e-mail action due (statement PDF "
+                                   "attached) and a letter PDF for clients without an e-mail address or for "
+                                   "letter steps, into BOOK/outbox. --send sends the e-mails over SMTP and "
+                                   "logs each one as an activity.")
+    m.add_argument("--on", type=iso_date, metavar="DATE", help="the date to act on (default: today)")
+    m.add_argument("--send", action="store_true", help="send the e-mails through the SMTP server in policy.toml")
+    m.add_argument("--json", action="store_true", help="print the result as JSON")
+    m.set_defaults(handler=cmd_mail)
+
+
+class ProgressBar:
+    """A simple bar on stderr when it is a terminal; nothing until the final line otherwise."""
+
+    def __init__(self, stream=None, width: int = 30) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.width = width
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        if not self.tty:
+            return
+        now = time.monotonic()
+        if done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        frac = 0 if total <= 0 else min(1.0, done / total)
+        filled = int(frac * self.width)
+        bar = "█" * filled + "·" * (self.width - filled)
+        self.stream.write(f"\r{bar} {done}/{total} {label[:40]:<40}")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.tty:
+            self.stream.write("\r" + " " * (self.width + 60) + "\r")
+            self.stream.flush()
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from publish.site import publish
+    from store import open_book
+
+    repo = open_book(book_dir(args), readonly=True, command="dun publish")
+    try:
+        on = on_date(args)
+        out = Path(args.out).expanduser() if args.out else repo.paths.site
+        bar = ProgressBar()
+        try:
+            result = publish(repo, repo.policy(), on, out, progress=bar, incremental=not args.full,
+                             pdf=not args.no_pdf)
+        finally:
+            bar.finish()
+    finally:
+        repo.close()
+    if args.json:
+        print(json.dumps({"out": str(result.out_dir), "written": result.written, "skipped": result.skipped,
+                          "seconds": round(result.seconds, 3), "rewritten": result.rewritten}, indent=2))
+    else:
+        print(f"published {result.out_dir}/index.html as of {on.isoformat()}: {result.written} written, "
+              f"{result.skipped} unchanged ({result.seconds:.1f} s)", file=sys.stderr)
+    return 0
+
+
+def cmd_mail(args: argparse.Namespace) -> int:
+    from publish.mail import prepare_outbox, send_outbox
+    from store import open_book
+
+    repo = open_book(book_dir(args), readonly=not args.send, command="dun mail")
+    try:
+        on = on_date(args)
+        policy = repo.policy()
+        result = prepare_outbox(repo, policy, on, repo.paths.outbox, now=datetime.now(timezone.utc))
+        sent = []
+        if args.send:
+            sent = send_outbox(result.emails, policy, on, repo=repo)
+    finally:
+        repo.close()
+    if args.json:
+        print(json.dumps({
+            "outbox": str(result.outbox),
+            "emails": [{"client": i.client, "action": i.action, "to": i.to, "subject": i.subject,
+                        "file": str(i.path), "sent": i in sent} for i in result.emails],
+            "letters": [{"client": i.client, "action": i.action, "subject": i.subject, "file": str(i.path),
+                         "reason": i.reason} for i in result.letters],
+            "notices": result.notices,
+        }, indent=2, ensure_ascii=False))
+        return 0
+    out = sys.stdout
+    if not result.emails and not result.letters:
+        print(f"nothing to send on {on.isoformat()}", file=out)
+    for i in result.emails:
+        state = "sent" if i in sent else "ready"
+        print(f"{state:5}  {i.client:<12} {i.to}  {i.subject}", file=out)
+    for i in result.letters:
+        print(f"letter {i.client:<12} {i.path.name}  ({i.reason})", file=out)
+    for n in result.notices:
+        print(f"note: {n}", file=out)
+    if result.emails and not args.send:
+        print(f"{len(result.emails)} e-mail(s) in {result.outbox}; review them, then run 'dun mail --send'", file=out)
+    return 0
