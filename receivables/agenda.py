@@ -244,7 +244,7 @@ class _Engine:
                 )
             for n in nums:
                 touch[n].append(a.date)
-                if a.step:
+                if a.step and ":" not in a.step:  # "promise:P1" and the like are not ladder steps
                     step_acts[n].append((a.date, a.step, a.id))
         for v in client_acts.values():
             v.sort(key=lambda a: a.date)
@@ -672,11 +672,16 @@ class _Day:
         floor = None
         if done:
             idx = self._step_idx
-            for d, sid, _ in done:
+            last = None
+            for d, sid, _ in done:  # in date order
                 i = idx.get(sid, -1)
+                if i < 0:
+                    continue  # not a step of this ladder
+                last = d
                 if i > last_idx:
                     last_idx = i
-            floor = done[-1][0] + self._gap  # done is in date order
+            if last is not None:
+                floor = last + self._gap
         due = st.invoice.due
         on = self.on
         found = None

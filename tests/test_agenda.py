@@ -1,0 +1,391 @@
+"""Dated scenarios for every ladder rule. Helpers here are shared by the other engine tests."""
+from __future__ import annotations
+
+import tomllib
+from datetime import date, timedelta
+from decimal import Decimal as D
+
+from receivables.agenda import (
+    activity_for, build_agenda, client_actions, client_status, invoices_for_step, message_context,
+)
+from receivables.ledger import derive
+from receivables.model import (
+    Activity, Allocation, Book, Client, CreditCheck, Dispute, Installment, Invoice, Payment, PaymentPlan,
+    PromiseToPay,
+)
+from receivables.policy import parse_policy
+
+LADDER = """
+[calendar]
+country = "GB"
+subdivision = "ENG"
+[ladder]
+min_gap_days = 7
+tolerance = "5.00"
+promise_grace_days = 3
+dispute_review_days = 14
+plan_grace_days = 5
+credit_review_days = 365
+[[steps]]
+id = "courtesy"
+after_due_days = -3
+channel = "email"
+template = "courtesy"
+[[steps]]
+id = "reminder"
+after_due_days = 1
+channel = "email"
+template = "reminder"
+[[steps]]
+id = "call"
+after_due_days = 10
+channel = "phone"
+template = "call"
+min_overdue = "100.00"
+[[steps]]
+id = "second"
+after_due_days = 21
+channel = "email"
+template = "second_reminder"
+[[steps]]
+id = "final"
+title = "Final notice"
+after_due_days = 35
+channel = "letter"
+template = "final_notice"
+required = true
+credit_hold = true
+[[steps]]
+id = "agency"
+after_due_days = 50
+channel = "letter"
+template = "agency"
+escalate = "agency"
+min_overdue = "250.00"
+[interest]
+regime = "uk-late-payment"
+margin = 8
+[[interest.reference_rates]]
+from = 2025-08-07
+rate = "4.00"
+"""
+
+
+def make_policy(text: str = LADDER, **edits):
+    doc = tomllib.loads(text, parse_float=D)
+    for path, value in edits.items():
+        table, key = path.split("__")
+        doc.setdefault(table, {})[key] = value
+    policy, problems = parse_policy(doc, "test-policy.toml")
+    assert not problems, problems
+    return policy
+
+
+POLICY = make_policy()
+
+
+def client(cid="C1", **kw):
+    kw.setdefault("terms_days", 30)
+    return Client(cid, kw.pop("name", f"{cid} Ltd"), kw.pop("currency", "GBP"), **kw)
+
+
+def inv(number, due, amount="500.00", cid="C1", issued=None, currency="GBP"):
+    return Invoice(number, cid, issued or due - timedelta(days=30), due, currency, D(amount))
+
+
+def pay(pid, when, amount, invoice=None, cid="C1", currency="GBP"):
+    allocs = (Allocation(invoice, D(amount)),) if invoice else ()
+    return Payment(pid, when, cid, D(amount), currency, allocations=allocs)
+
+
+def act(aid, when, step=None, invoices=(), cid="C1", channel="email", outcome="sent", **kw):
+    return Activity(aid, when, cid, channel, step=step, invoices=tuple(invoices), outcome=outcome, **kw)
+
+
+def book(invoices, clients=None, **kw):
+    clients = clients or [client()]
+    return Book(clients={c.id: c for c in clients}, invoices={i.number: i for i in invoices}, **kw)
+
+
+def steps_on(b, on, policy=POLICY):
+    return [(a.client, a.kind, a.step, a.invoices) for a in build_agenda(b, policy, on)]
+
+
+# ---------------------------------------------------------------------------------------
+# the ladder
+
+
+def test_steps_follow_due_date_offsets():
+    b = book([inv("I1", date(2026, 3, 16))])  # a Monday
+    assert steps_on(b, date(2026, 3, 12)) == []
+    assert steps_on(b, date(2026, 3, 13)) == [("C1", "step", "courtesy", ("I1",))]
+    assert steps_on(b, date(2026, 3, 17)) == [("C1", "step", "reminder", ("I1",))]
+    a = build_agenda(b, POLICY, date(2026, 3, 17))[0]
+    assert a.amount == D("500.00") and a.currency == "GBP" and a.since == date(2026, 3, 17)
+    assert a.template == "reminder" and a.channel == "email" and a.days_overdue == 1
+
+
+def test_step_on_a_bank_holiday_moves_to_the_next_business_day():
+    b = book([inv("I1", date(2026, 12, 24))])  # reminder would fall on Christmas Day
+    done = [act("A1", date(2026, 12, 21), "courtesy", ["I1"])]
+    b = book([inv("I1", date(2026, 12, 24))], activities=tuple(done))
+    assert steps_on(b, date(2026, 12, 28)) == []  # 25, 26-27 weekend, 28 Boxing Day observed
+    got = build_agenda(b, POLICY, date(2026, 12, 29))
+    assert [(a.step, a.since) for a in got] == [("reminder", date(2026, 12, 29))]
+
+
+def test_the_latest_due_step_is_offered_and_a_required_step_blocks_the_jump():
+    b = book([inv("I1", date(2026, 1, 1), "1000.00")])
+    # 90 days overdue with nothing done: the agency step is past, but final notice is required
+    got = build_agenda(b, POLICY, date(2026, 4, 1))
+    assert [(a.step, a.credit_hold, a.escalate) for a in got] == [("final", True, None)]
+    # without the required flag the ladder jumps straight to the latest due step
+    loose = make_policy(LADDER.replace("required = true\n", ""))
+    assert [a.step for a in build_agenda(b, loose, date(2026, 4, 1))] == ["agency"]
+    # once the final notice is done, the agency step waits min_gap_days
+    b2 = book([inv("I1", date(2026, 1, 1), "1000.00")], activities=(act("A1", date(2026, 4, 1), "final", ["I1"]),))
+    assert steps_on(b2, date(2026, 4, 7)) == []
+    got = build_agenda(b2, POLICY, date(2026, 4, 8))
+    assert [(a.step, a.escalate, a.since) for a in got] == [("agency", "agency", date(2026, 4, 8))]
+
+
+def test_min_overdue_passes_a_step_over():
+    small = book([inv("I1", date(2026, 1, 1), "50.00")], activities=(act("A1", date(2026, 1, 2), "reminder", ["I1"]),))
+    # the call step needs 100 overdue: passed over, so nothing is due until the second reminder
+    assert steps_on(small, date(2026, 1, 13)) == []
+    assert [a.step for a in build_agenda(small, POLICY, date(2026, 1, 22))] == ["second"]
+    # with another overdue invoice the client's overdue total reaches 100: the call is due
+    big = book([inv("I1", date(2026, 1, 1), "50.00"), inv("I2", date(2026, 1, 2), "60.00")],
+               activities=(act("A1", date(2026, 1, 5), "reminder", ["I1", "I2"]),))
+    got = build_agenda(big, POLICY, date(2026, 1, 13))
+    assert [(a.step, a.invoices, a.amount) for a in got] == [("call", ("I1", "I2"), D("110.00"))]
+
+
+def test_done_steps_are_never_offered_again_and_min_gap_holds():
+    b = book([inv("I1", date(2026, 1, 1), "300.00")],
+             activities=(act("A1", date(2026, 1, 20), "reminder", ["I1"]),))
+    # the call (11 Jan) and the second reminder (22 Jan) wait for the 7-day gap after the
+    # reminder of the 20th; on the 27th both are due and the later one is offered
+    assert steps_on(b, date(2026, 1, 26)) == []
+    assert [(a.step, a.since) for a in build_agenda(b, POLICY, date(2026, 1, 27))] == [("second", date(2026, 1, 27))]
+    # a later step done jumps the ladder forward: earlier steps never come back
+    b = book([inv("I1", date(2026, 1, 1), "300.00")],
+             activities=(act("A1", date(2026, 1, 22), "second", ["I1"]),))
+    assert [a.step for a in build_agenda(b, POLICY, date(2026, 2, 10))] == ["final"]
+
+
+def test_snoozed_and_skipped_actions_hide_without_doing_the_step():
+    b = book([inv("I1", date(2026, 3, 16))], activities=(
+        act("A1", date(2026, 3, 17), "reminder", ["I1"], outcome="snoozed", snooze_until=date(2026, 3, 20)),))
+    assert steps_on(b, date(2026, 3, 18)) == []
+    assert [a.step for a in build_agenda(b, POLICY, date(2026, 3, 20))] == ["reminder"]
+    b = book([inv("I1", date(2026, 3, 16))], activities=(act("A1", date(2026, 3, 17), "reminder", ["I1"], outcome="skipped"),))
+    assert steps_on(b, date(2026, 3, 17)) == []
+    assert [a.step for a in build_agenda(b, POLICY, date(2026, 3, 18))] == ["reminder"]
+
+
+def test_corrected_activity_no_longer_counts():
+    acts = (act("A1", date(2026, 3, 17), "reminder", ["I1"]),
+            act("A2", date(2026, 3, 17), None, ["I1"], outcome="logged by mistake", corrects="A1"))
+    b = book([inv("I1", date(2026, 3, 16))], activities=acts)
+    assert [a.step for a in build_agenda(b, POLICY, date(2026, 3, 18))] == ["reminder"]
+
+
+def test_one_action_per_client_and_step_and_tolerance():
+    invs = [inv("I1", date(2026, 3, 2)), inv("I2", date(2026, 3, 3), "200.00"), inv("I3", date(2026, 3, 3), "4.99"),
+            inv("I4", date(2026, 3, 3), "900.00", cid="C2")]
+    b = book(invs, clients=[client("C1"), client("C2")])
+    got = build_agenda(b, POLICY, date(2026, 3, 4))
+    assert [(a.client, a.step, a.invoices, a.amount) for a in got] == [
+        ("C2", "reminder", ("I4",), D("900.00")),  # larger overdue amount first
+        ("C1", "reminder", ("I1", "I2"), D("700.00")),  # I3 is below the tolerance
+    ]
+    assert invoices_for_step(b, POLICY, "C1", "reminder", date(2026, 3, 4)) == ("I1", "I2")
+    assert invoices_for_step(b, POLICY, "C1", "call", date(2026, 3, 4)) == ()
+
+
+def test_paid_and_partly_paid_invoices():
+    b = book([inv("I1", date(2026, 3, 2)), inv("I2", date(2026, 3, 2))],
+             payments=(pay("P1", date(2026, 3, 1), "500.00", "I1"), pay("P2", date(2026, 3, 1), "497.00", "I2")))
+    assert steps_on(b, date(2026, 3, 4)) == []  # I1 paid, I2 owes 3.00 < tolerance
+    b = book([inv("I1", date(2026, 3, 2))], payments=(pay("P1", date(2026, 3, 1), "200.00", "I1"),))
+    assert build_agenda(b, POLICY, date(2026, 3, 4))[0].amount == D("300.00")
+
+
+def test_step_activity_without_invoices_covers_the_clients_open_invoices():
+    b = book([inv("I1", date(2026, 3, 2)), inv("I2", date(2026, 3, 2))],
+             activities=(act("A1", date(2026, 3, 3), "reminder"),))
+    assert steps_on(b, date(2026, 3, 4)) == []
+
+
+# ---------------------------------------------------------------------------------------
+# escalation and hold
+
+
+def test_escalation_hands_invoices_over_and_they_leave_the_ladder():
+    acts = (act("A1", date(2026, 2, 10), "final", ["I1"]), act("A2", date(2026, 2, 23), "agency", ["I1"]))
+    b = book([inv("I1", date(2026, 1, 1), "1000.00"), inv("I2", date(2026, 2, 20), "300.00")], activities=acts)
+    on = date(2026, 4, 1)
+    st = client_status(b, POLICY, "C1", on)
+    assert st.handed_over == {"I1": "agency"}
+    assert all("I1" not in a.invoices for a in build_agenda(b, POLICY, on))
+
+
+def test_credit_hold_step_puts_the_client_on_hold_until_lifted_or_paid():
+    acts = [act("A1", date(2026, 2, 10), "final", ["I1"])]
+    b = book([inv("I1", date(2026, 1, 1), "1000.00")], activities=tuple(acts))
+    assert not client_status(b, POLICY, "C1", date(2026, 2, 9)).hold
+    st = client_status(b, POLICY, "C1", date(2026, 2, 10))
+    assert st.hold and "Final notice" in st.hold_reason
+    lifted = book([inv("I1", date(2026, 1, 1), "1000.00")],
+                  activities=tuple(acts + [act("A2", date(2026, 2, 12), None, outcome="hold_lifted")]))
+    assert client_status(lifted, POLICY, "C1", date(2026, 2, 11)).hold
+    assert not client_status(lifted, POLICY, "C1", date(2026, 2, 12)).hold
+    paid = book([inv("I1", date(2026, 1, 1), "1000.00")], activities=tuple(acts),
+                payments=(pay("P1", date(2026, 2, 15), "1000.00", "I1"),))
+    assert not client_status(paid, POLICY, "C1", date(2026, 2, 15)).hold
+    flagged = book([inv("I1", date(2026, 1, 1))], clients=[client(hold=True, hold_reason="owner's call")])
+    st = client_status(flagged, POLICY, "C1", date(2026, 1, 1))
+    assert st.hold and st.hold_reason == "owner's call"
+
+
+def test_escalations_and_broken_promises_come_first():
+    invs = [inv("I1", date(2026, 1, 1), "300.00"), inv("I2", date(2026, 3, 30), "90000.00", cid="C2")]
+    acts = (act("A1", date(2026, 2, 10), "final", ["I1"]),)
+    b = book(invs, clients=[client("C1"), client("C2")], activities=acts)
+    got = build_agenda(b, POLICY, date(2026, 4, 1))
+    assert [(a.client, a.step) for a in got] == [("C1", "agency"), ("C2", "reminder")]
+    assert got[0].priority > got[1].priority
+
+
+# ---------------------------------------------------------------------------------------
+# promises
+
+
+def test_kept_promise_takes_invoices_off_the_ladder_then_returns_them():
+    p = PromiseToPay("PTP1", "C1", date(2026, 2, 2), D("400.00"), "GBP", date(2026, 2, 10), ("I1",))
+    b = book([inv("I1", date(2026, 1, 1), "1000.00")], promises=(p,),
+             activities=(act("A1", date(2026, 1, 2), "reminder", ["I1"]),),
+             payments=(pay("P1", date(2026, 2, 9), "400.00", "I1"),))
+    assert steps_on(b, date(2026, 2, 5)) == []  # promised
+    st = client_status(b, POLICY, "C1", date(2026, 2, 5))
+    assert [ps.state for ps in st.promises] == ["open"]
+    # kept on the 9th: the rest of the invoice is back on the ladder
+    got = build_agenda(b, POLICY, date(2026, 2, 9))
+    assert [(a.kind, a.step, a.amount) for a in got] == [("step", "final", D("600.00"))]
+    assert client_status(b, POLICY, "C1", date(2026, 2, 9)).promises == ()
+
+
+def test_broken_promise_becomes_an_action_the_day_after_grace_and_logging_it_returns_the_invoices():
+    p = PromiseToPay("PTP1", "C1", date(2026, 2, 2), D("400.00"), "GBP", date(2026, 2, 10))  # all open invoices
+    base = dict(promises=(p,), activities=(act("A1", date(2026, 1, 2), "reminder", ["I1"]),),
+                payments=(pay("P1", date(2026, 2, 9), "100.00", "I1"),))
+    invs = [inv("I1", date(2026, 1, 1), "1000.00")]
+    b = book(invs, **base)
+    assert steps_on(b, date(2026, 2, 13)) == []  # by + 3 days of grace
+    got = build_agenda(b, POLICY, date(2026, 2, 16))
+    assert [(a.kind, a.template, a.ref, a.invoices, a.since) for a in got] == [
+        ("promise", "broken_promise", "PTP1", ("I1",), date(2026, 2, 14))]
+    assert got[0].priority[0] == 2 and got[0].amount == D("900.00")
+    assert "100.00 paid" in got[0].reason
+    # logging the broken-promise action returns the invoice to the ladder
+    done = activity_for(got[0], date(2026, 2, 16), body="called, no answer")
+    assert done.step == "promise:PTP1"
+    b2 = book(invs, promises=(p,), payments=base["payments"],
+              activities=base["activities"] + (Activity("A9", **{k: getattr(done, k) for k in (
+                  "date", "client", "channel", "direction", "step", "invoices", "outcome", "body")}),))
+    got = build_agenda(b2, POLICY, date(2026, 2, 16))
+    assert [(a.kind, a.step) for a in got] == [("step", "final")]
+
+
+# ---------------------------------------------------------------------------------------
+# disputes
+
+
+def test_dispute_leaves_the_ladder_and_comes_back_for_review():
+    d = Dispute("D1", "I1", "C1", "wrong quantity", date(2026, 2, 1))
+    invs = [inv("I1", date(2026, 1, 1), "1000.00")]
+    b = book(invs, disputes=(d,))
+    assert steps_on(b, date(2026, 2, 14)) == []
+    got = build_agenda(b, POLICY, date(2026, 2, 15))
+    assert [(a.kind, a.template, a.ref, a.invoices, a.since) for a in got] == [
+        ("dispute", "dispute_review", "D1", ("I1",), date(2026, 2, 15))]
+    # activity on the invoice restarts the clock
+    b = book(invs, disputes=(d,), activities=(act("A1", date(2026, 2, 10), None, ["I1"]),))
+    assert steps_on(b, date(2026, 2, 23)) == []
+    assert [a.kind for a in build_agenda(b, POLICY, date(2026, 2, 24))] == ["dispute"]
+    # resolved: back on the ladder
+    b = book(invs, disputes=(Dispute("D1", "I1", "C1", "x", date(2026, 2, 1), resolved=date(2026, 2, 20)),))
+    assert [a.kind for a in build_agenda(b, POLICY, date(2026, 2, 19))] == ["dispute"]
+    assert [(a.kind, a.step) for a in build_agenda(b, POLICY, date(2026, 2, 20))] == [("step", "final")]
+
+
+# ---------------------------------------------------------------------------------------
+# plans
+
+
+def _plan_book(payments=()):
+    plan = PaymentPlan("PL1", "C1", date(2026, 3, 1), "GBP", ("I1",), (
+        Installment(date(2026, 3, 16), D("300.00")), Installment(date(2026, 4, 15), D("300.00")),
+        Installment(date(2026, 5, 15), D("300.00"))))
+    return book([inv("I1", date(2026, 1, 1), "900.00")], plans=(plan,), payments=tuple(payments))
+
+
+def test_plan_reminds_before_each_installment_and_flags_a_missed_one():
+    b = _plan_book([pay("P1", date(2026, 3, 14), "300.00", "I1")])
+    assert steps_on(b, date(2026, 3, 10)) == []  # covered by the plan, nothing due yet
+    b0 = _plan_book()
+    got = build_agenda(b0, POLICY, date(2026, 3, 13))
+    assert [(a.kind, a.template, a.ref) for a in got] == [("installment", "installment_reminder", "PL1")]
+    assert steps_on(b, date(2026, 3, 16)) == []  # the first one is paid
+    got = build_agenda(b, POLICY, date(2026, 4, 12))
+    assert [(a.kind, a.template, a.since) for a in got] == [("installment", "installment_reminder", date(2026, 4, 12))]
+    got = build_agenda(b, POLICY, date(2026, 4, 16))
+    assert [(a.kind, a.template, a.since) for a in got] == [("installment", "installment_missed", date(2026, 4, 16))]
+    assert "300.00 GBP still to pay" in got[0].reason
+    assert client_status(b, POLICY, "C1", date(2026, 4, 20)).plan is not None
+
+
+def test_broken_plan_returns_the_invoices_to_the_ladder():
+    b = _plan_book([pay("P1", date(2026, 3, 14), "300.00", "I1")])
+    got = build_agenda(b, POLICY, date(2026, 4, 21))  # 15 April + 5 days of grace has passed
+    assert [(a.kind, a.step, a.amount) for a in got] == [("step", "final", D("600.00"))]
+    assert client_status(b, POLICY, "C1", date(2026, 4, 21)).plan is None
+
+
+# ---------------------------------------------------------------------------------------
+# credit
+
+
+def test_credit_limit_flag_and_credit_review_action():
+    c = client(credit_limit=D("1000.00"), credit_check=CreditCheck(date(2025, 1, 1), "Experian", "B"))
+    b = book([inv("I1", date(2026, 2, 1), "700.00"), inv("I2", date(2026, 3, 1), "400.00")], clients=[c])
+    assert not client_status(b, POLICY, "C1", date(2025, 12, 31)).over_credit_limit
+    st = client_status(b, POLICY, "C1", date(2026, 2, 1))
+    assert st.over_credit_limit and st.balance == D("1100.00")
+    assert st.credit_review_due == date(2026, 1, 1)
+    got = [a for a in build_agenda(b, POLICY, date(2026, 1, 1)) if a.kind == "credit_review"]
+    assert [(a.template, a.since) for a in got] == [("credit_review", date(2026, 1, 1))]
+    assert not [a for a in build_agenda(b, POLICY, date(2025, 12, 31)) if a.kind == "credit_review"]
+    b2 = book(list(b.invoices.values()), clients=[c], activities=(act("A1", date(2026, 1, 5), "credit_review"),))
+    assert not [a for a in build_agenda(b2, POLICY, date(2026, 1, 6)) if a.kind == "credit_review"]
+
+
+# ---------------------------------------------------------------------------------------
+# messages
+
+
+def test_message_context_has_invoices_interest_and_totals():
+    b = book([inv("I1", date(2026, 3, 2), "1000.00"), inv("I2", date(2026, 3, 2), "200.00")],
+             payments=(pay("P1", date(2026, 3, 1), "50.00", "I2"),))
+    on = date(2026, 4, 1)
+    a = [x for x in client_actions(b, POLICY, "C1", on) if x.kind == "step"][0]
+    ctx = message_context(a, derive(b, on), POLICY, on)
+    assert ctx["client_name"] == "C1 Ltd" and ctx["currency"] == "GBP"
+    rows = {r["number"]: r for r in ctx["invoices"]}
+    assert rows["I2"]["outstanding"] == D("150.00") and rows["I2"]["days_overdue"] == 30
+    assert rows["I1"]["interest"] == D("9.86")  # 1000 x 12% x 30 / 365
+    assert ctx["total"] == D("1150.00")
+    assert ctx["interest_total"] == rows["I1"]["interest"] + rows["I2"]["interest"]
+    assert ctx["compensation_total"] == D("110.00")  # 70 + 40
+    assert ctx["step_title"] == a.title
