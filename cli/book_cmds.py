@@ -1,0 +1,523 @@
+"""Book commands: init, demo, import, export, pay, note, client show/list, check, restore.
+
+Thin wiring: parse, open the book, call the domain and the store, print. Imports stay
+inside the handlers so ``dun client show X --json`` pays only for the store, the ledger
+and the interest rules (no Textual, Jinja, Babel, holidays or matplotlib).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from receivables.errors import DunError
+
+_CHANNELS = ("email", "phone", "letter", "sms", "meeting", "other")
+_NON_STEP_PREFIXES = ("promise:", "dispute:", "installment:", "installment-reminder:")
+
+
+def _on_arg(p: argparse.ArgumentParser) -> None:
+    from cli.main import iso_date
+
+    # SUPPRESS: `dun --on D pay ...` and `dun pay ... --on D` both work
+    p.add_argument("--on", type=iso_date, metavar="DATE", default=argparse.SUPPRESS,
+                   help="the date to act on, YYYY-MM-DD (default: today)")
+
+
+def _json_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON (money as decimal strings, dates ISO)")
+
+
+def _count(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or len(text) > 7:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+    return int(text)
+
+
+def register(sub, common) -> None:
+    F = argparse.RawDescriptionHelpFormatter
+
+    p = sub.add_parser("init", parents=[common], formatter_class=F, help="create an empty book",
+                       description="Create an empty book in DIR (default: --book, $DUN_BOOK or your user data folder)\n"
+                                   "with a copy of the default policy.toml to edit.")
+    p.add_argument("dir", nargs="?", metavar="DIR", help="the folder for the new book")
+    p.set_defaults(handler=cmd_init)
+
+    p = sub.add_parser("demo", parents=[common], formatter_class=F, help="create a book filled with demo data",
+                       description="Create a new book filled with realistic, deterministic demo data: clients with\n"
+                                   "varied terms and behaviour, invoices over the last 18 months, payments,\n"
+                                   "follow-ups, promises, disputes and a payment plan. The same --seed and --on\n"
+                                   "always give the same book.")
+    p.add_argument("dir", nargs="?", metavar="DIR", help="the folder for the new book (default: the book)")
+    p.add_argument("--clients", type=_count, default=40, metavar="N", help="number of clients (default 40)")
+    p.add_argument("--invoices", type=_count, default=600, metavar="N", help="number of invoices (default 600)")
+    p.add_argument("--seed", type=_count, default=1, metavar="S", help="random seed (default 1)")
+    p.add_argument("--if-missing", action="store_true", help="do nothing if the book already exists")
+    _on_arg(p)
+    p.set_defaults(handler=cmd_demo)
+
+    p = sub.add_parser("import", parents=[common], formatter_class=F, help="import clients, invoices, payments or a Xero export",
+                       description="Import a CSV file, all or nothing: a bad row rejects the whole file (with its\n"
+                                   "row number); rows already in the book are skipped, so importing the same file\n"
+                                   "twice changes nothing.\n\n"
+                                   "  clients   id,name,email,phone,terms_days,credit_limit,currency\n"
+                                   "  invoices  number,client,issued,due,amount,currency,reference\n"
+                                   "            (empty due: issued + the client's terms)\n"
+                                   "  payments  date,client,amount,currency,reference,invoice\n"
+                                   "            (empty invoice: oldest due first; the rest stays as credit)\n"
+                                   "  xero      Xero's sales-invoice export (DD/MM/YYYY, one row per line)\n\n"
+                                   "Dates are YYYY-MM-DD; files must be UTF-8.")
+    p.add_argument("kind", choices=("clients", "invoices", "payments", "xero"), metavar="KIND",
+                   help="clients, invoices, payments or xero")
+    p.add_argument("file", metavar="FILE", help="the CSV file")
+    _json_arg(p)
+    p.set_defaults(handler=cmd_import)
+
+    p = sub.add_parser("pay", parents=[common], formatter_class=F, help="record a payment received",
+                       description="Record a payment from CLIENT. It goes to the named --invoice(s) in order, else\n"
+                                   "to the oldest due invoices first; anything over what is owed is kept as client\n"
+                                   "credit (with a warning).")
+    p.add_argument("client", metavar="CLIENT", help="the client id")
+    p.add_argument("amount", metavar="AMOUNT", help="e.g. 1250.00 (plain digits, '.' for decimals)")
+    p.add_argument("--invoice", action="append", default=[], metavar="N", help="an invoice to pay (repeatable)")
+    p.add_argument("--reference", default="", metavar="R", help="the bank reference")
+    p.add_argument("--method", default="", metavar="M", help="e.g. bank transfer, card, cheque")
+    p.add_argument("--currency", default=None, metavar="C", help="ISO code (default: the client's currency)")
+    _on_arg(p)
+    _json_arg(p)
+    p.set_defaults(handler=cmd_pay)
+
+    p = sub.add_parser("note", parents=[common], formatter_class=F, help="log a follow-up or note",
+                       description="Add an entry to the client's follow-up log (append-only). With --step and no\n"
+                                   "--invoice, it covers the invoices of that client's action for the step on\n"
+                                   "that date, marking the action done.")
+    p.add_argument("client", metavar="CLIENT", help="the client id")
+    p.add_argument("text", metavar="TEXT", help="the note (Markdown; stored verbatim)")
+    p.add_argument("--channel", choices=_CHANNELS, default=None, help="how (default: the step's channel, else other)")
+    p.add_argument("--invoice", action="append", default=[], metavar="N", help="an invoice concerned (repeatable)")
+    p.add_argument("--step", default=None, metavar="S", help="the policy step this carries out (e.g. reminder)")
+    p.add_argument("--outcome", default=None, metavar="O",
+                   help="e.g. sent, reached, no_answer, voicemail (default: done for a step)")
+    p.add_argument("--direction", choices=("out", "in"), default="out", help="out: we contacted them; in: they did")
+    _on_arg(p)
+    _json_arg(p)
+    p.set_defaults(handler=cmd_note)
+
+    p = sub.add_parser("client", parents=[common], formatter_class=F, help="show or list clients",
+                       description="Show one client's position, or list every client.")
+    csub = p.add_subparsers(dest="client_command", metavar="COMMAND", parser_class=sub._parser_class)
+    p.set_defaults(handler=lambda a: _usage(p))
+    s = csub.add_parser("show", parents=[common], formatter_class=F, help="one client's position",
+                        description="One client's balance, hold, invoices (outstanding, days overdue, status) and\n"
+                                    "late-payment interest and compensation as of --on.")
+    s.add_argument("id", metavar="ID", help="the client id")
+    _on_arg(s)
+    _json_arg(s)
+    s.set_defaults(handler=cmd_client_show)
+    s = csub.add_parser("list", parents=[common], formatter_class=F, help="every client with balance and overdue",
+                        description="Every client: balance, overdue, oldest days overdue, hold.")
+    _on_arg(s)
+    _json_arg(s)
+    s.set_defaults(handler=cmd_client_list)
+
+    p = sub.add_parser("export", parents=[common], formatter_class=F, help="export records as CSV",
+                       description="Write clients, invoices, payments or activities as CSV (stdout unless --out).\n"
+                                   "Clients, invoices and payments use the import columns. Cells that a\n"
+                                   "spreadsheet could run as formulas are prefixed with '.")
+    p.add_argument("kind", choices=("clients", "invoices", "payments", "activities"), metavar="KIND",
+                   help="clients, invoices, payments or activities")
+    p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+    p.set_defaults(handler=cmd_export)
+
+    p = sub.add_parser("check", parents=[common], formatter_class=F, help="validate the whole book",
+                       description="Check the whole book (references, allocations, sums, duplicates) and the\n"
+                                   "policy; print every problem; change nothing. Exit 1 if there is any.")
+    _json_arg(p)
+    p.set_defaults(handler=cmd_check)
+
+    p = sub.add_parser("restore", parents=[common], formatter_class=F, help="list or restore backups",
+                       description="Without BACKUP: list the backups. With BACKUP: bring it back (the current book\n"
+                                   "is saved as a backup first, so this can be undone).")
+    p.add_argument("backup", nargs="?", metavar="BACKUP", help="a backup file name from the list")
+    _on_arg(p)
+    p.set_defaults(handler=cmd_restore)
+
+
+def _usage(p: argparse.ArgumentParser) -> int:
+    p.print_help()
+    return 1
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+def _book(args) -> Path:
+    from cli.main import book_dir
+
+    return book_dir(args)
+
+
+def _today(args) -> date:
+    from cli.main import on_date
+
+    return on_date(args)
+
+
+def _open(args, readonly: bool, command: str):
+    from store import open_book
+
+    return open_book(_book(args), readonly=readonly, command=command, today=_today(args))
+
+
+def _dump(obj) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def _warn(text: str) -> None:
+    print(f"dun: warning: {text}", file=sys.stderr)
+
+
+def _client_of(repo, cid: str):
+    book = repo.client_book(cid)
+    client = book.clients.get(cid)
+    if client is None:
+        raise DunError(f"unknown client {cid!r}", "CLIENT", "see 'dun client list' for the ids")
+    return book, client
+
+
+# -- init, demo --------------------------------------------------------------------------------------
+
+def cmd_init(args) -> int:
+    from store import init_book
+
+    path = Path(args.dir).expanduser() if args.dir else _book(args)
+    paths = init_book(path)
+    print(f"created an empty book in {paths.root}")
+    print(f"edit {paths.policy} to set your company details and collection ladder")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    path = Path(args.dir).expanduser() if args.dir else _book(args)
+    if (path / "book.json").exists():
+        if args.if_missing:
+            return 0
+        raise DunError("a book already exists here", str(path), "choose another folder, or use --if-missing")
+    if args.clients < 1:
+        raise DunError("needs at least one client", "--clients", "e.g. --clients 40")
+    if args.invoices > 2_000_000 or args.clients > 100_000:
+        raise DunError("is too large for a demo", "--clients/--invoices", "up to 100,000 clients and 2,000,000 invoices")
+    from receivables.demo import generate
+    from receivables.policy import read_policy
+    from store import init_book
+    from store.repository import DEFAULT_POLICY
+
+    today = _today(args)
+    policy = read_policy(DEFAULT_POLICY)
+    book = generate(clients=args.clients, invoices=args.invoices, seed=args.seed, today=today, policy=policy)
+    paths = init_book(path, book=book)
+    print(f"created a demo book in {paths.root}: {len(book.clients)} clients, {len(book.invoices)} invoices, "
+          f"{len(book.payments)} payments, {len(book.activities)} follow-ups (as of {today.isoformat()})")
+    return 0
+
+
+# -- import, export -----------------------------------------------------------------------------------
+
+def cmd_import(args) -> int:
+    from receivables.imports import import_file
+
+    path = Path(args.file).expanduser()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DunError("file not found", str(path), "check the path") from None
+    except IsADirectoryError:
+        raise DunError("is a folder, not a file", str(path), "name the CSV file") from None
+    except OSError as e:
+        raise DunError(f"cannot be read: {e.strerror}", str(path)) from None
+    with _open(args, readonly=False, command=f"dun import {args.kind}") as repo:
+        policy = repo.policy()
+        result = import_file(args.kind, data, repo.book(), policy.defaults, source=path.name)
+        stored = repo.commit(result.records) if result.records else []
+    for w in result.warnings:
+        _warn(w)
+    if args.json:
+        _dump({"file": str(path), "kind": args.kind, "added": result.counts(), "skipped": result.skipped,
+               "not_imported": list(result.skipped_rows), "warnings": list(result.warnings),
+               "ids": [getattr(r, "id", None) or getattr(r, "number", None) for r in stored]})
+        return 0
+    print(result.summary())
+    for line in result.skipped_rows:
+        print(line)
+    return 0
+
+
+def cmd_export(args) -> int:
+    from receivables.csvsafe import write_rows
+    from receivables.exports import export_rows
+
+    with _open(args, readonly=True, command="dun export") as repo:
+        header, rows, numeric = export_rows(repo.book(), args.kind)
+        if args.out:
+            import io
+            import os
+            import tempfile
+
+            out = Path(args.out).expanduser()
+            buf = io.StringIO()
+            n = write_rows(buf, header, rows, numeric)
+            folder = out.parent if str(out.parent) else Path(".")
+            if not folder.is_dir():
+                raise DunError("no such folder", str(folder), "create it first")
+            fd, tmp = tempfile.mkstemp(prefix=".export-", dir=folder)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                    f.write(buf.getvalue())
+                os.replace(tmp, out)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            print(f"wrote {n} {args.kind} to {out}", file=sys.stderr)
+        else:
+            write_rows(sys.stdout, header, rows, numeric)
+    return 0
+
+
+# -- pay, note ----------------------------------------------------------------------------------------------
+
+def cmd_pay(args) -> int:
+    from dataclasses import replace
+
+    from receivables.ledger import derive, propose_allocation
+    from receivables.model import Payment
+    from receivables.money import check_currency, parse_amount, to_text
+
+    on = _today(args)
+    with _open(args, readonly=False, command="dun pay") as repo:
+        book, client = _client_of(repo, args.client)
+        currency = check_currency(args.currency.strip(), "--currency") if args.currency else client.currency
+        amount = parse_amount(args.amount, currency, "AMOUNT")
+        named = list(dict.fromkeys(n.strip() for n in args.invoice))
+        for n in named:
+            inv = book.invoices.get(n)
+            if inv is None:
+                raise DunError(f"no invoice {n!r} for client {client.id!r}", "--invoice", "check the number with 'dun client show'")
+            if inv.currency != currency:
+                raise DunError(f"invoice {n} is in {inv.currency}, the payment in {currency}", "--invoice",
+                               "use --currency to match")
+        if not named:  # only invoices issued by the payment date
+            book = replace(book, invoices={k: v for k, v in book.invoices.items() if v.issued <= on})
+        ledger = derive(book, date.max)
+        allocations, rest = propose_allocation(ledger, client.id, currency, amount, named or None)
+        p = repo.record_payment(Payment(id="", date=on, client=client.id, amount=amount, currency=currency,
+                                        method=args.method, reference=args.reference, allocations=allocations))
+    if rest > 0:
+        owed = "the named invoices owe" if named else f"{client.id} owes"
+        _warn(f"{to_text(rest, currency)} {currency} more than {owed} is kept as client credit")
+    if args.json:
+        _dump({"id": p.id, "date": p.date.isoformat(), "client": p.client, "amount": to_text(p.amount, currency),
+               "currency": currency, "reference": p.reference, "method": p.method,
+               "allocations": [{"invoice": a.invoice, "amount": to_text(a.amount, currency)} for a in p.allocations],
+               "credit": to_text(rest, currency)})
+        return 0
+    to = ", ".join(f"{a.invoice} {to_text(a.amount, currency)}" for a in p.allocations) or "client credit"
+    print(f"recorded {p.id}: {to_text(amount, currency)} {currency} from {client.id} on {on.isoformat()} -> {to}")
+    return 0
+
+
+def cmd_note(args) -> int:
+    from receivables.model import Activity
+
+    on = _today(args)
+    text = args.text
+    if not text.strip():
+        raise DunError("the note is empty", "TEXT", "write what happened")
+    with _open(args, readonly=False, command="dun note") as repo:
+        book, client = _client_of(repo, args.client)
+        invoices = list(dict.fromkeys(n.strip() for n in args.invoice))
+        for n in invoices:
+            if n not in book.invoices:
+                raise DunError(f"no invoice {n!r} for client {client.id!r}", "--invoice", "check the number with 'dun client show'")
+        channel = args.channel
+        step = args.step.strip() if args.step else None
+        if step:
+            policy = repo.policy()
+            ladder = {s.id: s for s in policy.steps}
+            if step in ladder:
+                channel = channel or ladder[step].channel
+                if not invoices:
+                    from receivables.agenda import invoices_for_step
+
+                    invoices = list(invoices_for_step(book, policy, client.id, step, on))
+                    if not invoices:
+                        raise DunError(f"no {step!r} action is due for {client.id} on {on.isoformat()}",
+                                       "--step", "name the invoices with --invoice, or check 'dun agenda'")
+            elif not (step == "credit_review" or step.startswith(_NON_STEP_PREFIXES)):
+                raise DunError(f"unknown step {step!r}", "--step",
+                               f"the policy's steps are: {', '.join(ladder) or 'none'}")
+        outcome = args.outcome if args.outcome is not None else ("done" if step else "")
+        a = repo.log_activity(Activity(id="", date=on, client=client.id, channel=channel or "other",
+                                       direction=args.direction, step=step, invoices=tuple(invoices),
+                                       outcome=outcome, body=text))
+    if args.json:
+        _dump({"id": a.id, "date": a.date.isoformat(), "client": a.client, "channel": a.channel,
+               "direction": a.direction, "step": a.step, "invoices": list(a.invoices), "outcome": a.outcome,
+               "body": a.body})
+        return 0
+    what = f"{a.step} " if a.step else ""
+    on_what = f" ({', '.join(a.invoices)})" if a.invoices else ""
+    print(f"logged {a.id}: {what}{a.channel} note for {a.client}{on_what} on {a.date.isoformat()}")
+    return 0
+
+
+# -- client show / list ------------------------------------------------------------------------------------
+
+def _interest(ledger, policy, client_id: str) -> dict:
+    try:
+        from receivables.interest import client_interest
+    except ImportError:  # the interest rules are optional for this view
+        return {}
+    return client_interest(ledger, policy, client_id)
+
+
+def client_view(book, policy, client_id: str, on: date) -> dict:
+    """The data of ``dun client show --json`` (money as strings)."""
+    from decimal import Decimal
+
+    from receivables.ledger import derive
+    from receivables.money import to_text
+
+    zero = Decimal(0)
+    client = book.clients[client_id]
+    ledger = derive(book, on)
+    interest = _interest(ledger, policy, client_id)
+    cur = client.currency
+    positions = {p.currency: p for p in ledger.positions(client_id)}
+    main = positions.get(cur) or ledger.position(client_id, cur)
+    invoices = []
+    tot_i: dict[str, object] = {}
+    tot_c: dict[str, object] = {}
+    for st in ledger.client_invoices(client_id):
+        inv = st.invoice
+        r = interest.get(inv.number)
+        ic = inv.currency
+        invoices.append({
+            "number": inv.number, "issued": inv.issued.isoformat(), "due": inv.due.isoformat(),
+            "currency": ic, "amount": to_text(inv.amount, ic), "outstanding": to_text(st.outstanding, ic),
+            "days_overdue": st.days_overdue, "status": st.status, "reference": inv.reference,
+            "interest": to_text(r.interest, ic) if r else to_text(zero, ic),
+            "compensation": to_text(r.compensation, ic) if r else to_text(zero, ic),
+        })
+        if r:
+            tot_i[ic] = tot_i.get(ic, zero) + r.interest
+            tot_c[ic] = tot_c.get(ic, zero) + r.compensation
+    return {
+        "id": client.id, "name": client.name, "currency": cur, "as_of": on.isoformat(),
+        "balance": to_text(main.balance, cur), "overdue": to_text(main.overdue, cur),
+        "credit": to_text(main.credit, cur), "oldest_days_overdue": main.oldest_days_overdue,
+        "balances": {c: to_text(p.balance, c) for c, p in sorted(positions.items())},
+        "hold": client.hold, "hold_reason": client.hold_reason,
+        "terms_days": client.terms_days,
+        "credit_limit": to_text(client.credit_limit, cur) if client.credit_limit is not None else None,
+        "email": client.email, "phone": client.phone,
+        "interest": to_text(tot_i.get(cur, zero), cur), "compensation": to_text(tot_c.get(cur, zero), cur),
+        "invoices": invoices,
+    }
+
+
+def cmd_client_show(args) -> int:
+    on = _today(args)
+    with _open(args, readonly=True, command="dun client show") as repo:
+        book = repo.client_book(args.id)
+        if args.id not in book.clients:
+            raise DunError(f"unknown client {args.id!r}", "ID", "see 'dun client list' for the ids")
+        view = client_view(book, repo.policy(), args.id, on)
+    if args.json:
+        _dump(view)
+        return 0
+    cur = view["currency"]
+    print(f"{view['name']}  ({view['id']})")
+    hold = f"  ON HOLD: {view['hold_reason']}" if view["hold"] else ""
+    print(f"balance {view['balance']} {cur}, overdue {view['overdue']} {cur}, credit {view['credit']} {cur}{hold}")
+    for c, b in view["balances"].items():
+        if c != cur:
+            print(f"also {b} {c}")
+    if view["interest"] != "0.00" or view["compensation"] != "0.00":
+        print(f"late-payment interest {view['interest']} {cur}, compensation {view['compensation']} {cur}")
+    open_ = [i for i in view["invoices"] if i["outstanding"].strip("0.") != ""]
+    if open_:
+        print(f"{'invoice':<14}{'due':<12}{'amount':>12}{'outstanding':>13}{'days':>6}  status")
+        for i in open_:
+            print(f"{i['number']:<14}{i['due']:<12}{i['amount']:>12}{i['outstanding']:>13}{i['days_overdue']:>6}  {i['status']}")
+    else:
+        print("no open invoices")
+    return 0
+
+
+def cmd_client_list(args) -> int:
+    from receivables.ledger import derive
+    from receivables.money import to_text
+
+    on = _today(args)
+    with _open(args, readonly=True, command="dun client list") as repo:
+        book = repo.book()
+    ledger = derive(book, on)
+    rows = []
+    for c in sorted(book.clients.values(), key=lambda c: c.name.casefold()):
+        pos = ledger.position(c.id, c.currency)
+        rows.append({"id": c.id, "name": c.name, "currency": c.currency, "balance": to_text(pos.balance, c.currency),
+                     "overdue": to_text(pos.overdue, c.currency), "oldest_days_overdue": pos.oldest_days_overdue,
+                     "hold": c.hold})
+    if args.json:
+        _dump(rows)
+        return 0
+    if not rows:
+        print("no clients yet: 'dun import clients FILE' or 'dun demo'")
+        return 0
+    width = min(40, max(len(r["id"]) for r in rows))
+    print(f"{'client':<{width}}  {'balance':>14}  {'overdue':>14}  {'days':>5}  hold  name")
+    for r in rows:
+        name = " ".join(r["name"].split())  # a name with line breaks stays on one line here
+        print(f"{r['id']:<{width}}  {r['balance']:>10} {r['currency']}  {r['overdue']:>10} {r['currency']}  "
+              f"{r['oldest_days_overdue']:>5}  {'yes ' if r['hold'] else '    '}  {name}")
+    return 0
+
+
+# -- check, restore ------------------------------------------------------------------------------------
+
+def cmd_check(args) -> int:
+    with _open(args, readonly=True, command="dun check") as repo:
+        problems = list(repo.check())
+        _, policy_problems = repo.policy_problems()
+        problems += policy_problems
+    if getattr(args, "json", False):
+        _dump([{"where": p.where, "message": p.message, "hint": p.hint} for p in problems])
+    else:
+        for p in problems:
+            print(p.line())
+        if not problems:
+            print("the book is consistent: no problems found")
+    if problems:
+        print(f"dun: {len(problems)} problem{'s' if len(problems) > 1 else ''} found", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from store import list_backups, restore_backup
+
+    path = _book(args)
+    if not args.backup:
+        backups = list_backups(path)
+        if not backups:
+            print(f"no backups in {path / 'backups'}")
+            return 0
+        for b in backups:
+            print(f"{b.name}  {b.stat().st_size:>12,} bytes")
+        print("restore one with: dun restore NAME", file=sys.stderr)
+        return 0
+    safety = restore_backup(path, args.backup, today=_today(args))
+    print(f"restored {Path(args.backup).name}; the book as it was is kept as {Path(safety).name}")
+    return 0
