@@ -252,13 +252,23 @@ class _Series:
         ar: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
         spans: dict[str, int] = defaultdict(int)
         by_issue: dict[str, list[tuple[date, date, str]]] = defaultdict(list)
+        irregular: dict[str, list[str]] = defaultdict(list)
         for n, inv in book.invoices.items():
             cur = inv.currency
             sales[cur][inv.issued] += inv.amount
-            a = ar[cur]
-            a[inv.issued] += inv.amount
-            for s in settlements.get(n, ()):
-                a[s.date if s.date > inv.issued else inv.issued] -= s.amount
+            ss = settlements.get(n, ())
+            running = inv.amount
+            for s in ss:
+                running -= s.amount
+                if running < 0:
+                    break
+            if running < 0:  # over-settled at some point (dun check flags it): summed apart, clamped at 0
+                irregular[cur].append(n)
+            else:
+                a = ar[cur]
+                a[inv.issued] += inv.amount
+                for s in ss:
+                    a[s.date if s.date > inv.issued else inv.issued] -= s.amount
             by_issue[cur].append((inv.issued, inv.due, n))
             span = (inv.due - inv.issued).days
             if span > spans[cur]:
@@ -266,6 +276,7 @@ class _Series:
         self.sales = {c: _prefix(v) for c, v in sales.items()}
         self.ar = {c: _prefix(v) for c, v in ar.items()}
         self.first_issue = {c: min(v) for c, v in sales.items()}
+        self.irregular = dict(irregular)
         for v in by_issue.values():
             v.sort()
         self.by_issue = dict(by_issue)
@@ -302,6 +313,19 @@ def _series(eng) -> _Series:
 
 # ---------------------------------------------------------------------------------------
 # figures
+
+
+def _ar(eng, ser: _Series, cur: str, on: date) -> Decimal:
+    """AR on ``on``: what invoices issued by then still owe (none counted below zero)."""
+    total = _upto(ser.ar.get(cur), on)
+    for n in ser.irregular.get(cur, ()):
+        inv = eng.book.invoices[n]
+        if inv.issued > on:
+            continue
+        out = inv.amount - sum((s.amount for s in eng.index.settlements.get(n, ()) if s.date <= on), ZERO)
+        if out > 0:
+            total += out
+    return total
 
 
 def _sales(ser: _Series, cur: str, start: date, end: date) -> Decimal:
@@ -371,7 +395,7 @@ def figures_at(eng, ser: _Series, cur: str, on: date, ar: Decimal | None = None,
                current: Decimal | None = None) -> Figures:
     """DSO, best possible DSO, ADD, countback DSO and CEI for one currency on one date."""
     if ar is None:
-        ar = _upto(ser.ar.get(cur), on)
+        ar = _ar(eng, ser, cur, on)
     if current is None:
         current = _current_ar(eng, ser, cur, on)
     sales90 = _sales(ser, cur, on - timedelta(days=89), on)
@@ -382,7 +406,7 @@ def figures_at(eng, ser: _Series, cur: str, on: date, ar: Decimal | None = None,
     else:
         dso = best = add = None
     start = _prev_month_start(_prev_month_start(on))
-    begin = _upto(ser.ar.get(cur), start - timedelta(days=1))
+    begin = _ar(eng, ser, cur, start - timedelta(days=1))
     sales = _sales(ser, cur, start, on)
     den = begin + sales - current
     cei = _tenth((begin + sales - ar) / den * HUNDRED) if den > 0 else None
