@@ -77,7 +77,8 @@ def _activity_for(action: Any, on: date, *, outcome: str, body: str = "", channe
         client=action.client,
         channel=channel or action.channel or "other",
         direction=direction,
-        step=getattr(action, "step", None),
+        # a ladder step is done by an activity naming the step; other actions by their key
+        step=action.step if getattr(action, "kind", "step") == "step" else (getattr(action, "key", "") or action.step),
         invoices=tuple(getattr(action, "invoices", ()) or ()),
         outcome=outcome,
         body=body,

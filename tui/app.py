@@ -84,7 +84,7 @@ class DunApp(App[int]):
         self.set_interval(20, self._poll_engine)
 
     def _update_subtitle(self) -> None:
-        parts = [str(self.book_dir), f"on {self.on.isoformat()}"]
+        parts = [self.book_dir.name or str(self.book_dir), f"on {self.on.isoformat()}"]
         if self.repo is not None and getattr(self.repo, "read_only", False):
             parts.append("READ-ONLY" + (f" ({self.lock_note})" if self.lock_note else ""))
         self.sub_title = " · ".join(parts)

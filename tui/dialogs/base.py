@@ -133,6 +133,10 @@ class FormDialog(ModalScreen[Any]):
         for f in self._fields:
             self._check(f, self.query_one(f"#in-{f.name}", Input).value, show=bool(f.value))
         self._after_change()
+        # start where typing is needed: the first empty required field, else the first one
+        target = next((f for f in self._fields if f.required and not f.value), self._fields[0] if self._fields else None)
+        if target is not None:
+            self.query_one(f"#in-{target.name}", Input).focus()
 
     # validation ----------------------------------------------------------------------
     def _check(self, f: Field, text: str, show: bool = True) -> str | None:

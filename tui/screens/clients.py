@@ -63,10 +63,10 @@ class ClientsScreen(DunScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="Search clients by name or id (/)", id="client-search")
+        yield Input(placeholder="Search clients by name or id (/)", id="client-search", compact=True)
         yield VirtualTable(
             [
-                Column("id", "Id", 10),
+                Column("id", "Id", 16),
                 Column("name", "Name", 14, flex=True),
                 Column("balance", "Balance", 12, right=True),
                 Column("overdue", "Overdue", 12, right=True),

@@ -368,7 +368,11 @@ class TodayScreen(DunScreen):
             return
         from ..dialogs.promise import PromiseDialog
 
-        self._dialog(PromiseDialog(a, a.currency, a.amount, self.on), "promised")
+        amount = a.amount
+        if not amount:
+            row = self.state.client_row(a.client)
+            amount = row.overdue if row is not None and row.currency == a.currency and row.overdue > 0 else None
+        self._dialog(PromiseDialog(a, a.currency, amount, self.on), "promised")
 
     def action_dispute(self) -> None:
         a = self._ready()

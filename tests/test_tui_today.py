@@ -1,0 +1,163 @@
+"""Today: the walk-through of a demo day, each outcome written to the store."""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from tui.app import create_app
+from tui.screens.today import TodayScreen
+
+from .tui_support import DAY, async_test, loaded, make_book, reopen, settle, text_of
+
+
+@pytest.fixture
+def demo(tmp_path):
+    return make_book(tmp_path / "book")
+
+
+def done_key(action):
+    return action.step if action.kind == "step" else action.key
+
+
+@async_test
+async def test_walk_through_a_whole_demo_day_logs_every_action(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, TodayScreen)
+        agenda = list(app.state.agenda)
+        assert len(agenda) >= 6, "the demo day should have work to do"
+        await pilot.press("enter")  # walk-through mode
+        await settle(app, pilot)
+        assert screen.view == "walk"
+        # cycle through the one-key outcomes so each kind is exercised
+        plan = ["s", "paid", "x", "call", "snooze", "promise", "dispute", "s"]
+        used = []
+        for n in range(len(agenda)):
+            a = screen.current
+            assert a is agenda[screen.pos]
+            head = text_of(screen.query_one("#today-head"))
+            assert f"{n} of {len(agenda)} done" in head
+            what = plan[n % len(plan)]
+            if what in ("dispute", "paid", "promise") and not (a.invoices and a.amount > 0):
+                what = "s"
+            used.append((screen.pos, what))
+            if what == "s":
+                await pilot.press("s")
+            elif what == "x":
+                await pilot.press("x")
+            elif what == "call":
+                await pilot.press("c")
+                await settle(app, pilot)
+                await pilot.press("a")  # no answer
+            elif what == "snooze":
+                await pilot.press("z")
+                await settle(app, pilot)
+                await pilot.press("ctrl+s")  # default: a week later
+            elif what == "promise":
+                await pilot.press("p")
+                await settle(app, pilot)
+                await pilot.press("ctrl+s")  # default amount and date
+            elif what == "dispute":
+                await pilot.press("d")
+                await settle(app, pilot)
+                await pilot.press(*"wrong rate")  # the reason (the invoice is filled in)
+                await pilot.press("ctrl+s")
+            elif what == "paid":
+                await pilot.press("dollar_sign")
+                await settle(app, pilot)
+                await pilot.press("ctrl+s")  # the action's amount, allocated oldest first
+            await settle(app, pilot)
+            assert used[-1][0] in screen.done, (n, what, [text_of(w) for w in app.screen.query(".form-error, .field-error")])
+        assert len(screen.done) == len(agenda)
+        assert screen.view == "summary"
+        summary = text_of(screen.query_one("#summary"))
+        assert f"{len(agenda)} of {len(agenda)} actions handled" in summary
+
+    book = reopen(demo)
+    today = [x for x in book.activities if x.date == DAY]
+    assert len(today) == len(agenda)
+    for (pos, what), act in zip(used, today):
+        a = agenda[pos]
+        assert act.client == a.client
+        assert act.step == done_key(a)
+        assert act.invoices == a.invoices
+    outcomes = {x.outcome for x in today}
+    assert {"skipped", "no_answer", "snoozed", "promised", "paid"} <= outcomes
+    snoozed = [x for x in today if x.outcome == "snoozed"]
+    assert all(x.snooze_until == DAY + timedelta(days=7) for x in snoozed)
+    sent = [x for x in today if x.outcome in ("sent", "done")]
+    assert sent and all(x.channel for x in sent)
+    email_sent = [x for x in sent if x.channel == "email"]
+    if email_sent:  # the drafted message is what was logged
+        assert email_sent[0].body.startswith("Subject: ")
+    promised = [p for p in book.promises if p.made == DAY]
+    assert promised
+    pays = [p for p in book.payments if p.date == DAY]
+    assert pays and all(p.allocations for p in pays)
+    # nothing logged as done is offered again on that day
+    from receivables.agenda import build_agenda
+    from receivables.policy import read_policy
+
+    again = build_agenda(book, read_policy(demo / "policy.toml"), DAY)
+    for (pos, what), act in zip(used, today):
+        if what == "s":
+            a = agenda[pos]
+            assert not any(b.client == a.client and done_key(b) == done_key(a) and set(b.invoices) & set(a.invoices)
+                           for b in again)
+
+
+@async_test
+async def test_edited_draft_is_what_gets_logged(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        email = next(i for i, a in enumerate(screen.queue) if a.channel == "email")
+        screen.query_one("#queue").move_to(email)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("e")
+        draft = screen.query_one("#draft")
+        draft.move_cursor(draft.document.end)
+        await pilot.press(*"PS: thanks <b>!</b>")
+        await pilot.press("escape")  # leave the editor
+        await pilot.press("s")
+        await settle(app, pilot)
+        action = screen.queue[email]
+    act = [x for x in reopen(demo).activities if x.date == DAY]
+    assert len(act) == 1
+    assert act[0].client == action.client and act[0].outcome == "sent"
+    assert act[0].body.startswith("Subject: ")
+    assert act[0].body.endswith("PS: thanks <b>!</b>")
+
+
+@async_test
+async def test_promise_needs_a_valid_amount_and_keeps_the_input(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("p")
+        await settle(app, pilot)
+        dialog = app.screen
+        amount = dialog.query_one("#in-amount")
+        amount.value = ""
+        amount.focus()
+        await pilot.press(*"12,50")
+        await settle(app, pilot)
+        err = text_of(dialog.query_one("#err-amount"))
+        assert "not an amount" in err
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is dialog  # refused, still open
+        assert amount.value == "12,50"
+        amount.value = "12.50"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is not dialog
+    book = reopen(demo)
+    p = [p for p in book.promises if p.made == DAY]
+    assert len(p) == 1 and p[0].amount == Decimal("12.50")
