@@ -35,8 +35,25 @@ def _count(text: str) -> int:
     return int(text)
 
 
+def _common_args(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The shared options with SUPPRESS defaults: a sub-parser default of None would
+    otherwise overwrite ``dun --book DIR COMMAND``'s value (argparse copies every
+    sub-parser default over the main namespace)."""
+    own = argparse.ArgumentParser(add_help=False)
+    for action in common._actions:
+        if action.option_strings:
+            kw = {"dest": action.dest, "default": argparse.SUPPRESS, "help": action.help, "metavar": action.metavar}
+            if action.nargs == 0:
+                own.add_argument(*action.option_strings, action="store_const", const=action.const, dest=action.dest,
+                                 default=argparse.SUPPRESS, help=action.help)
+            else:
+                own.add_argument(*action.option_strings, type=action.type, **kw)
+    return own
+
+
 def register(sub, common) -> None:
     F = argparse.RawDescriptionHelpFormatter
+    common = _common_args(common)
 
     p = sub.add_parser("init", parents=[common], formatter_class=F, help="create an empty book",
                        description="Create an empty book in DIR (default: --book, $DUN_BOOK or your user data folder)\n"

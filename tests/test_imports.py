@@ -1,0 +1,346 @@
+"""Imports as pure functions over in-memory books: parsing, all-or-nothing, idempotency,
+allocation (oldest due first, earlier rows of the same file), Xero multi-line invoices."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from receivables.errors import DunError
+from receivables.imports import (
+    ImportRejected,
+    apply,
+    import_clients,
+    import_invoices,
+    import_payments,
+    import_xero,
+)
+from receivables.ledger import derive
+from receivables.model import Adjustment, Book, Client, Invoice, Payment
+from receivables.policy import Defaults
+from receivables.validate import check_book
+
+from .conftest import REPO
+
+DATA = REPO / "tests" / "data"
+D = Decimal
+
+
+def data(name: str) -> bytes:
+    return (DATA / name).read_bytes()
+
+
+def base_book() -> Book:
+    b = apply(Book(), import_clients(data("clients.csv"), Book()).records)
+    b = apply(b, import_invoices(data("invoices.csv"), b).records)
+    return b
+
+
+def csv_text(*lines: str) -> bytes:
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+INV_HEAD = "number,client,issued,due,amount,currency,reference"
+PAY_HEAD = "date,client,amount,currency,reference,invoice"
+CLI_HEAD = "id,name,email,phone,terms_days,credit_limit,currency"
+
+
+# -- clients -------------------------------------------------------------------------------------
+
+def test_clients_are_read_with_defaults_and_verbatim_names():
+    r = import_clients(data("clients.csv"), Book(), Defaults(terms_days=21, currency="GBP"))
+    got = {c.id: c for c in r.records}
+    assert list(got) == ["acme-supplies", "o-neill", "muller", "cafe"]
+    assert got["acme-supplies"].credit_limit == D("5000.00")
+    assert got["acme-supplies"].email == "ann@acme.example"
+    assert got["o-neill"].name == "O'Neill & Daughters \"Joinery\" <Ltd>"
+    assert got["o-neill"].credit_limit is None and got["o-neill"].email == ""
+    assert got["muller"].currency == "EUR" and got["muller"].credit_limit == D("20000.00")
+    assert got["cafe"].name == "Café Olé\n(the one on the harbour)"
+    assert got["cafe"].terms_days == 21 and got["cafe"].currency == "GBP"  # policy defaults
+
+
+def test_client_id_made_from_the_name_when_empty():
+    r = import_clients(csv_text(CLI_HEAD, ",Harbour Lights Hotel Ltd,,,,,"), Book())
+    assert r.records[0].id == "harbour-lights-hotel"
+
+
+def test_client_import_is_idempotent_and_refuses_changed_details():
+    b = apply(Book(), import_clients(data("clients.csv"), Book()).records)
+    again = import_clients(data("clients.csv"), b)
+    assert again.records == () and again.skipped == 4
+    changed = data("clients.csv").replace(b"Acme Supplies Ltd", b"Acme Supplies plc")
+    with pytest.raises(ImportRejected) as e:
+        import_clients(changed, b)
+    assert "row 2" in str(e.value) and "different name" in str(e.value)
+
+
+@pytest.mark.parametrize("row, words", [
+    ("Bad Id!,X,,,30,,GBP", "not a client id"),
+    ("x,,,,30,,GBP", "name is empty"),
+    ("x,X,not-an-email,,30,,GBP", "not an e-mail"),
+    ("x,X,,,thirty,,GBP", "not a number of days"),
+    ("x,X,,,-1,,GBP", "not a number of days"),
+    ("x,X,,,30,-5,GBP", "negative"),
+    ("x,X,,,30,10.001,GBP", "more decimals"),
+    ("x,X,,,30,,XYZ", "unknown currency"),
+])
+def test_bad_client_rows(row, words):
+    with pytest.raises(ImportRejected) as e:
+        import_clients(csv_text(CLI_HEAD, "ok,Fine Ltd,,,30,,GBP", row), Book())
+    assert "row 3" in str(e.value) and words in str(e.value)
+
+
+# -- invoices ------------------------------------------------------------------------------------------
+
+def test_invoices_due_defaults_to_client_terms_and_currency():
+    b = base_book()
+    assert b.invoices["INV-1002"].due == date(2026, 10, 1)  # 2026-09-01 + 30 days
+    assert b.invoices["INV-1002"].currency == "GBP"
+    assert b.invoices["INV-3001"].due == date(2026, 11, 3)  # o-neill: 14 days
+    assert b.invoices["INV-2001"].amount == D("2400.00") and b.invoices["INV-2001"].currency == "EUR"
+    assert check_book(b) == []
+
+
+def test_invoice_import_is_idempotent():
+    b = base_book()
+    again = import_invoices(data("invoices.csv"), b)
+    assert again.records == () and again.skipped == 5
+
+
+def test_same_number_different_content_names_the_row_and_field():
+    b = base_book()
+    text = data("invoices.csv").replace(b"99.99", b"99.98")
+    with pytest.raises(ImportRejected) as e:
+        import_invoices(text, b)
+    assert "row 4" in str(e.value) and "amount" in str(e.value)
+
+
+def test_duplicate_number_in_one_file():
+    b = apply(Book(), import_clients(data("clients.csv"), Book()).records)
+    text = csv_text(INV_HEAD, "A-1,acme-supplies,2026-01-01,,10.00,,", "A-1,acme-supplies,2026-01-02,,10.00,,")
+    with pytest.raises(ImportRejected) as e:
+        import_invoices(text, b)
+    assert "row 3" in str(e.value) and "duplicate invoice number" in str(e.value) and "row 2" in str(e.value)
+
+
+BAD_AMOUNTS = ["-5.00", "abc", "10.001", "NaN", "Infinity", "1e999999", "1_000", "\u0661\u0660", "12,50",
+               "£10", "", " ", "0", "1e3", "+5", "0x10", "10.", ".5e1"]
+
+
+@pytest.mark.parametrize("amount", BAD_AMOUNTS)
+def test_bad_invoice_amounts_reject_the_file(amount):
+    b = apply(Book(), import_clients(data("clients.csv"), Book()).records)
+    text = csv_text(INV_HEAD, "A-1,acme-supplies,2026-01-01,,10.00,,", f'A-2,acme-supplies,2026-01-01,,"{amount}",,')
+    with pytest.raises(ImportRejected) as e:
+        import_invoices(text, b)
+    msg = str(e.value)
+    assert "row 3" in msg and "(amount)" in msg
+    assert "\n" not in msg
+
+
+@pytest.mark.parametrize("row, words", [
+    ("A-2,nobody,2026-01-01,,10.00,,", "unknown client 'nobody'"),
+    ("A-2,acme-supplies,2026-01-01,2025-12-31,10.00,,", "before the issue date"),
+    ("A-2,acme-supplies,01/02/2026,,10.00,,", "YYYY-MM-DD"),
+    ("A-2,acme-supplies,2026-02-30,,10.00,,", "not a real date"),
+    ("A-2,acme-supplies,2026-01-01,,10.00,XXX,", "unknown currency"),
+    ("A-2,acme-supplies,2026-01-01,,10.5,JPY,", "more decimals than JPY"),
+    (",acme-supplies,2026-01-01,,10.00,,", "number is empty"),
+    ("A-2,acme-supplies,2026-01-01,,10.00", "has 5 fields but the header has 7"),
+])
+def test_bad_invoice_rows(row, words):
+    b = apply(Book(), import_clients(data("clients.csv"), Book()).records)
+    with pytest.raises(ImportRejected if "fields" not in words else DunError) as e:
+        import_invoices(csv_text(INV_HEAD, "A-1,acme-supplies,2026-01-01,,10.00,,", row), b)
+    assert "row 3" in str(e.value) and words in str(e.value)
+
+
+def test_every_bad_row_is_counted_and_the_first_is_named():
+    b = apply(Book(), import_clients(data("clients.csv"), Book()).records)
+    text = csv_text(INV_HEAD, "A-1,nobody,2026-01-01,,10.00,,", "A-2,acme-supplies,2026-01-01,,NaN,,")
+    with pytest.raises(ImportRejected) as e:
+        import_invoices(text, b)
+    assert len(e.value.problems) == 2
+    assert "row 2" in str(e.value) and "1 more problem" in str(e.value)
+
+
+@pytest.mark.parametrize("name, words", [
+    ("bad_missing_column.csv", "missing column due"),
+    ("bad_unknown_column.csv", "unknown column 'vat'"),
+])
+def test_columns_are_checked(name, words):
+    b = base_book()
+    with pytest.raises(DunError) as e:
+        import_invoices(data(name), b, source=name)
+    assert words in str(e.value) and "row 1" in str(e.value)
+
+
+def test_not_utf8_is_one_clear_error_and_a_bom_is_fine():
+    with pytest.raises(DunError) as e:
+        import_clients(data("bad_not_utf8.csv"), Book(), source="bad_not_utf8.csv")
+    assert "not UTF-8" in str(e.value) and "\n" not in str(e.value)
+    r = import_clients(b"\xef\xbb\xbf" + data("clients.csv"), Book())
+    assert len(r.records) == 4 and r.records[0].id == "acme-supplies"
+
+
+def test_empty_and_nul_files_are_refused():
+    for text in (b"", b"\n\n", b"id,name\x00,x\n"):
+        with pytest.raises(DunError):
+            import_clients(text, Book())
+
+
+# -- payments ----------------------------------------------------------------------------------------------
+
+def test_payments_allocate_oldest_due_first_over_the_book_and_earlier_rows():
+    b = base_book()
+    r = import_payments(data("payments.csv"), b)
+    p1, p2, p3 = r.records
+    assert [(a.invoice, a.amount) for a in p1.allocations] == [("INV-1001", D("1000.00"))]
+    # the second row sees that INV-1001 has only 200.00 left after the first row
+    assert [(a.invoice, a.amount) for a in p2.allocations] == [("INV-1001", D("200.00")), ("INV-1002", D("200.00"))]
+    assert [(a.invoice, a.amount) for a in p3.allocations] == [("INV-2001", D("2400.00"))]
+    assert r.warnings == ()
+    after = apply(b, r.records)
+    ledger = derive(after, date(2026, 11, 22))
+    assert ledger.invoices["INV-1001"].status == "paid"
+    assert ledger.invoices["INV-1002"].outstanding == D("100.50")
+    assert ledger.invoices["INV-1002"].status == "part-paid"
+    assert ledger.invoices["INV-1003"].outstanding == D("99.99")
+    assert ledger.position("acme-supplies", "GBP").balance == D("1600.49") - D("1400.00")
+    assert check_book(after) == []
+
+
+def test_payment_import_is_idempotent_even_with_identical_rows():
+    b = base_book()
+    text = csv_text(PAY_HEAD, "2026-09-20,acme-supplies,10.00,GBP,,", "2026-09-20,acme-supplies,10.00,GBP,,")
+    first = import_payments(text, b)
+    assert len(first.records) == 2  # two identical payments on one day are two payments
+    after = apply(b, first.records)
+    again = import_payments(text, after)
+    assert again.records == () and again.skipped == 2
+    longer = text + b"2026-09-20,acme-supplies,10.00,GBP,,\n"
+    third = import_payments(longer, after)
+    assert len(third.records) == 1 and third.skipped == 2
+
+
+def test_overpayment_is_kept_as_credit_with_a_warning():
+    b = base_book()
+    r = import_payments(csv_text(PAY_HEAD, "2026-11-01,o-neill,1000.00,,BACS,"), b)
+    (p,) = r.records
+    assert [(a.invoice, a.amount) for a in p.allocations] == [("INV-3001", D("750.00"))]
+    assert p.unallocated == D("250.00")
+    assert len(r.warnings) == 1 and "250.00 GBP" in r.warnings[0] and "credit" in r.warnings[0]
+    ledger = derive(apply(b, r.records), date(2026, 11, 22))
+    assert ledger.position("o-neill", "GBP").balance == D("-250.00")
+
+
+def test_payment_before_an_invoice_is_issued_is_not_allocated_to_it():
+    b = base_book()
+    r = import_payments(csv_text(PAY_HEAD, "2026-10-10,o-neill,100.00,,early,"), b)
+    assert r.records[0].allocations == () and r.warnings
+
+
+def test_named_invoices_are_paid_in_order_given():
+    b = base_book()
+    r = import_payments(csv_text(PAY_HEAD, "2026-11-01,acme-supplies,150.00,GBP,x,INV-1003;INV-1002"), b)
+    assert [(a.invoice, a.amount) for a in r.records[0].allocations] == [("INV-1003", D("99.99")), ("INV-1002", D("50.01"))]
+
+
+@pytest.mark.parametrize("row, words", [
+    ("2026-11-01,nobody,10.00,GBP,,", "unknown client"),
+    ("2026-11-01,acme-supplies,10.00,GBP,,INV-2001", "no invoice 'INV-2001' for client 'acme-supplies'"),
+    ("2026-11-01,muller,10.00,GBP,,INV-2001", "is in EUR"),
+    ("2026-11-01,acme-supplies,10.00,GBP,,INV-1001;INV-1001", "named twice"),
+    ("2026-11-01,acme-supplies,-10.00,GBP,,", "negative"),
+    ("2026-11-01,acme-supplies,10.001,GBP,,", "more decimals"),
+    ("2026-11-01,acme-supplies,1_000,GBP,,", "not an amount"),
+    ("1/11/2026,acme-supplies,10.00,GBP,,", "YYYY-MM-DD"),
+    ("2026-11-01,acme-supplies,10.00,GBX,,", "unknown currency"),
+])
+def test_bad_payment_rows(row, words):
+    with pytest.raises(ImportRejected) as e:
+        import_payments(csv_text(PAY_HEAD, "2026-11-01,acme-supplies,1.00,GBP,,", row), base_book())
+    assert "row 3" in str(e.value) and words in str(e.value)
+
+
+# -- Xero -------------------------------------------------------------------------------------------------------
+
+def test_xero_multi_line_invoice_with_part_payment():
+    r = import_xero(data("xero_invoices.csv"), Book())
+    clients = [x for x in r.records if isinstance(x, Client)]
+    invoices = {x.number: x for x in r.records if isinstance(x, Invoice)}
+    payments = [x for x in r.records if isinstance(x, Payment)]
+    assert [c.id for c in clients] == ["harbour-sons-cafe", "muller-prazision"]
+    assert clients[0].name == "Harbour & Sons Café Ltd" and clients[0].email == "accounts@harbour-sons.example"
+    assert clients[0].terms_days == 30 and clients[0].address.startswith("1 Quay Street\nUnit 4\nBristol")
+    assert clients[1].name == 'Müller "Präzision" GmbH' and clients[1].currency == "EUR"
+    inv = invoices["INV-0101"]
+    assert len(inv.lines) == 3
+    assert [ln.amount for ln in inv.lines] == [D("950.00"), D("300.00"), D("25.00")]
+    assert inv.lines[2].description == "Support hours\n(February)"
+    assert inv.lines[1].quantity == D("12") and inv.lines[1].unit_amount == D("25")
+    assert inv.amount == D("1530.00") and inv.tax == D("255.00")
+    assert inv.issued == date(2026, 2, 3) and inv.due == date(2026, 3, 5) and inv.reference == "PO 7731"
+    assert "INV-0104" not in invoices and any("INV-0104" in s for s in r.skipped_rows)  # a draft
+    book = apply(Book(), r.records)
+    assert check_book(book) == []
+    ledger = derive(book, date(2026, 11, 22))
+    assert ledger.invoices["INV-0101"].outstanding == D("1030.00")  # = InvoiceAmountDue
+    assert ledger.invoices["INV-0101"].status == "part-paid"
+    assert ledger.invoices["INV-0103"].status == "paid"
+    assert ledger.invoices["INV-0102"].outstanding == D("2400.00")
+    assert [p.amount for p in payments] == [D("500.00"), D("120.00")]
+
+
+def test_xero_import_is_idempotent_and_matches_clients_by_name():
+    first = import_xero(data("xero_invoices.csv"), Book())
+    book = apply(Book(), first.records)
+    again = import_xero(data("xero_invoices.csv"), book)
+    assert again.records == () and again.skipped == 3
+
+
+def test_xero_credited_part_becomes_a_credit_note():
+    text = data("xero_invoices.csv").decode().replace("1530.00,255.00,500.00,1030.00", "1530.00,255.00,500.00,930.00")
+    r = import_xero(text, Book())
+    (adj,) = [x for x in r.records if isinstance(x, Adjustment)]
+    assert adj.kind == "credit_note" and adj.amount == D("100.00") and adj.invoice == "INV-0101"
+    ledger = derive(apply(Book(), r.records), date(2026, 11, 22))
+    assert ledger.invoices["INV-0101"].outstanding == D("930.00")
+
+
+def test_xero_missing_required_column_is_named():
+    with pytest.raises(DunError) as e:
+        import_xero(data("xero_missing_column.csv"), Book(), source="xero_missing_column.csv")
+    assert "missing column Total" in str(e.value)
+
+
+def test_xero_rows_of_one_invoice_must_agree():
+    text = data("xero_invoices.csv").decode().splitlines()
+    text[2] = text[2].replace("03/02/2026", "04/02/2026")
+    with pytest.raises(ImportRejected) as e:
+        import_xero("\n".join(text), Book())
+    assert "row 3" in str(e.value) and "InvoiceDate" in str(e.value)
+
+
+def test_xero_changed_invoice_is_an_error():
+    book = apply(Book(), import_xero(data("xero_invoices.csv"), Book()).records)
+    text = data("xero_invoices.csv").decode().replace("Hosting, 12 months", "Hosting, 1 year")
+    with pytest.raises(ImportRejected) as e:
+        import_xero(text, book)
+    assert "INV-0101" in str(e.value) and "lines" in str(e.value)
+
+
+@pytest.mark.parametrize("old, new, words", [
+    ("03/02/2026,05/03/2026,1530.00", "2026-02-03,05/03/2026,1530.00", "DD/MM/YYYY"),
+    ("03/02/2026,05/03/2026,1530.00", "03/04/2026,05/03/2026,1530.00", "before the invoice date"),
+    ("1530.00,255.00,500.00,1030.00", "1530.00,255.00,600.00,1030.00", "more than the total"),
+    ("1530.00,255.00,500.00,1030.00", "1,530.00,255.00,500.00,1030.00", "fields"),
+    ("1530.00,255.00,500.00,1030.00", "1530.001,255.00,500.00,1030.00", "more decimals"),
+])
+def test_xero_bad_values(old, new, words):
+    text = data("xero_invoices.csv").decode().replace(old, new)
+    with pytest.raises(DunError) as e:
+        import_xero(text, Book())
+    assert words in str(e.value)
