@@ -67,7 +67,8 @@ from typing import Iterable
 
 from .calendar import calendar_for
 from .ledger import BookIndex, InvoiceState, Ledger, index_book, invoice_state
-from .model import Activity, Book, Client, PaymentPlan, PromiseToPay
+from .model import Activity, Book, PaymentPlan, PromiseToPay
+from .money import to_text
 from .policy import Policy, Step
 
 ZERO = Decimal(0)
@@ -858,7 +859,8 @@ def _client_actions(dy: _Day, cid: str) -> list[Action]:
             continue
         p = ps.promise
         amt, over, days = total(nums)
-        reason = f"promised {p.amount} {p.currency} by {p.by.isoformat()}; {ps.paid} paid"
+        reason = (f"promised {to_text(p.amount, p.currency)} {p.currency} by {p.by.isoformat()}; "
+                  f"{to_text(ps.paid, p.currency)} paid since {p.made.isoformat()}")
         out.append(_action(dy, cid, name, "promise", None, "phone", nums, amt, over, days, p.currency,
                            "broken_promise", "Broken promise", reason, ps.deadline + _ONE, p.id, None, False,
                            f"promise:{p.id}", tier=2))
@@ -874,14 +876,16 @@ def _client_actions(dy: _Day, cid: str) -> list[Action]:
         nums = tuple(n for n in pl.invoices if n in states)
         if nums:
             amt, over, days = total(nums)
-            label = f"installment {k + 1} of {len(pl.installments)} ({inst.amount} {pl.currency}) due {inst.due.isoformat()}"
+            cur = pl.currency
+            label = (f"installment {k + 1} of {len(pl.installments)} ({to_text(inst.amount, cur)} {cur}) "
+                     f"due {inst.due.isoformat()}")
             if on > inst.due:
                 key = f"installment:{pl.id}:{k + 1}"
                 since = inst.due + _ONE
                 if not dy._logged(cid, key, since, nums):
                     out.append(_action(dy, cid, name, "installment", None, "phone", nums, amt, over, days,
                                        pl.currency, "installment_missed", "Missed installment",
-                                       f"{label}; {short} {pl.currency} still to pay", since, pl.id, None, False,
+                                       f"{label}; {to_text(short, cur)} {cur} still to pay", since, pl.id, None, False,
                                        key, tier=1, weight=short))
             elif on >= inst.due - timedelta(days=INSTALLMENT_REMINDER_DAYS):
                 key = f"installment-reminder:{pl.id}:{k + 1}"

@@ -1,0 +1,466 @@
+"""Collection commands: agenda, report, promise, dispute, plan.
+
+Thin wiring over :mod:`receivables.agenda` and :mod:`receivables.report` (the rules) and
+the store (every write). The drafted message of each action comes from
+``publish.messages.draft_for_action`` (Jinja lives in publishing, not in the domain),
+imported only by ``dun agenda --json``.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from receivables.errors import DunError
+
+
+# -- shared argument plumbing ---------------------------------------------------------------
+
+def _on_arg(p: argparse.ArgumentParser) -> None:
+    from cli.main import iso_date
+
+    # SUPPRESS so that `dun --on D agenda` and `dun agenda --on D` both work
+    p.add_argument("--on", type=iso_date, metavar="DATE", default=argparse.SUPPRESS,
+                   help="the date to act on, YYYY-MM-DD (default: today)")
+
+
+def _json_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON (money as decimal strings, dates ISO)")
+
+
+def _date_arg(name: str):
+    def parse(text: str) -> date:
+        from receivables.dates import parse_date
+
+        try:
+            return parse_date(text, name)
+        except DunError as e:
+            raise argparse.ArgumentTypeError(e.problem.message + "; e.g. 2026-03-31") from None
+    return parse
+
+
+def _count(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or len(text) > 5:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+    return int(text)
+
+
+def _common_args(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The shared options again, with SUPPRESS defaults: a sub-parser default of None would
+    overwrite the value given before the command (``dun --book DIR agenda``)."""
+    own = argparse.ArgumentParser(add_help=False)
+    for action in common._actions:
+        if not action.option_strings:
+            continue
+        if action.nargs == 0:
+            own.add_argument(*action.option_strings, action="store_const", const=action.const, dest=action.dest,
+                             default=argparse.SUPPRESS, help=action.help)
+        else:
+            own.add_argument(*action.option_strings, type=action.type, dest=action.dest, default=argparse.SUPPRESS,
+                             help=action.help, metavar=action.metavar)
+    return own
+
+
+def register(sub, common) -> None:
+    F = argparse.RawDescriptionHelpFormatter
+    common = _common_args(common)
+
+    p = sub.add_parser(
+        "agenda", parents=[common], formatter_class=F, help="what to do today, most urgent first",
+        description="The day's collection actions, most urgent first: escalations and broken promises,\n"
+                    "then by overdue amount weighted by the client's risk. Each action names the client,\n"
+                    "the step (or promise, installment, dispute, credit review), the channel, the\n"
+                    "invoices and what they still owe. With --json each action carries its drafted message.\n\n"
+                    "Mark an action done with: dun note CLIENT TEXT --step STEP  (no --invoice needed).")
+    _on_arg(p)
+    _json_arg(p)
+    p.set_defaults(handler=cmd_agenda)
+
+    p = sub.add_parser(
+        "report", parents=[common], formatter_class=F, help="aging, DSO, CEI, client risk and the cash forecast",
+        description="The numbers as of --on: aging buckets, DSO, best possible DSO, ADD, countback DSO,\n"
+                    "CEI (per currency), each client's figures and risk, the 13-week forecast and the\n"
+                    "12-month trend. The README defines every figure.")
+    _on_arg(p)
+    _json_arg(p)
+    p.set_defaults(handler=cmd_report)
+
+    p = sub.add_parser(
+        "promise", parents=[common], formatter_class=F, help="record a client's promise to pay",
+        description="Record that CLIENT promised to pay AMOUNT by --by. The invoices it covers (given\n"
+                    "with --invoice, else all the client's open invoices in that currency) leave the\n"
+                    "ladder until --by plus the policy's promise_grace_days. Kept when payments since\n"
+                    "today reach AMOUNT by then; otherwise a broken-promise action appears the day after.")
+    p.add_argument("client", metavar="CLIENT", help="the client id")
+    p.add_argument("amount", metavar="AMOUNT", help="the amount promised, e.g. 1250.00")
+    p.add_argument("--by", required=True, type=_date_arg("--by"), metavar="DATE", help="the date promised")
+    p.add_argument("--invoice", action="append", default=[], metavar="N", help="an invoice the promise covers (repeat)")
+    _on_arg(p)
+    _json_arg(p)
+    p.set_defaults(handler=cmd_promise)
+
+    p = sub.add_parser(
+        "dispute", parents=[common], formatter_class=F, help="open or resolve a dispute on an invoice",
+        description="Open a dispute on INVOICE (--reason), or resolve its open dispute (--resolve).\n"
+                    "A disputed invoice leaves the ladder; a dispute with no activity for the policy's\n"
+                    "dispute_review_days becomes a review action.")
+    p.add_argument("invoice", metavar="INVOICE", help="the invoice number")
+    p.add_argument("--reason", metavar="TEXT", help="why the client disputes it (or, with --resolve, how it was settled)")
+    p.add_argument("--resolve", action="store_true", help="resolve the invoice's open dispute")
+    _on_arg(p)
+    _json_arg(p)
+    p.set_defaults(handler=cmd_dispute)
+
+    p = sub.add_parser(
+        "plan", parents=[common], formatter_class=F, help="agree a payment plan (installments)",
+        description="Split what the given invoices still owe into K installments, one every DAYS days\n"
+                    "from --first (amounts rounded half-up; the remainder goes on the last). The invoices\n"
+                    "leave the ladder while the plan holds; each installment gets a reminder and, if\n"
+                    "missed, an action; a miss beyond plan_grace_days breaks the plan.")
+    p.add_argument("client", metavar="CLIENT", help="the client id")
+    p.add_argument("--invoice", action="append", default=[], required=True, metavar="N", help="an invoice in the plan (repeat)")
+    p.add_argument("--installments", type=_count, required=True, metavar="K", help="how many installments")
+    p.add_argument("--every", type=_count, required=True, metavar="DAYS", help="days between installments")
+    p.add_argument("--first", type=_date_arg("--first"), required=True, metavar="DATE", help="the first installment's date")
+    _on_arg(p)
+    _json_arg(p)
+    p.set_defaults(handler=cmd_plan)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+def _today(args) -> date:
+    from cli.main import on_date
+
+    return on_date(args)
+
+
+def _open(args, readonly: bool, command: str):
+    from cli.main import book_dir
+    from store import open_book
+
+    return open_book(Path(book_dir(args)), readonly=readonly, command=command, today=_today(args))
+
+
+def _dump(obj) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def _client_of(repo, cid: str):
+    book = repo.client_book(cid)
+    client = book.clients.get(cid)
+    if client is None:
+        raise DunError(f"unknown client {cid!r}", "CLIENT", "see 'dun client list' for the ids")
+    return book, client
+
+
+def _one_line(text: str, width: int) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= width else line[: max(1, width - 1)] + "…"
+
+
+# -- agenda -------------------------------------------------------------------------------------
+
+def action_json(a, message: dict | None) -> dict:
+    from receivables.money import to_text
+
+    return {
+        "client": a.client,
+        "client_name": a.client_name,
+        "kind": a.kind,
+        "step": a.step,
+        "title": a.title,
+        "channel": a.channel,
+        "invoices": list(a.invoices),
+        "amount": to_text(a.amount, a.currency),
+        "overdue": to_text(a.overdue, a.currency),
+        "currency": a.currency,
+        "days_overdue": a.days_overdue,
+        "since": a.since.isoformat(),
+        "reason": a.reason,
+        "ref": a.ref,
+        "escalate": a.escalate,
+        "credit_hold": a.credit_hold,
+        "risk": a.risk,
+        "template": a.template,
+        "log_as": a.key,
+        "subject": (message or {}).get("subject"),
+        "message": (message or {}).get("text"),
+    }
+
+
+def _drafter():
+    """publish.messages.draft_for_action if publishing is installed, else None."""
+    try:
+        from publish.messages import draft_for_action
+    except ModuleNotFoundError as e:
+        if e.name and e.name.split(".")[0] in ("publish", "jinja2", "markupsafe"):
+            return None
+        raise
+    return draft_for_action
+
+
+def cmd_agenda(args) -> int:
+    from receivables.agenda import build_agenda
+    from receivables.ledger import derive, index_book
+
+    on = _today(args)
+    with _open(args, readonly=True, command="dun agenda") as repo:
+        policy = repo.policy()
+        book = repo.book()
+    index = index_book(book)
+    actions = build_agenda(index, policy, on)
+    if args.json:
+        draft = _drafter()
+        ledger = derive(index, on) if draft and actions else None
+        out = []
+        for a in actions:
+            if draft is not None:
+                d = draft(a, book, policy, on, ledger)
+                msg = {"subject": d.subject, "text": d.text}
+            else:
+                msg = {"subject": a.title, "text": f"{a.title}: {a.reason}"}
+            out.append(action_json(a, msg))
+        _dump(out)
+        return 0
+    import shutil
+
+    print(render_agenda(actions, on, max(80, shutil.get_terminal_size((120, 24)).columns)))
+    return 0
+
+
+def render_agenda(actions, on: date, width: int = 100) -> str:
+    from receivables.money import to_text
+
+    if not actions:
+        return f"Nothing to chase on {on.isoformat()}."
+    lines = [f"Agenda for {on.isoformat()}: {len(actions)} action{'s' if len(actions) != 1 else ''}", ""]
+    head = f"{'#':>3}  {'client':<22} {'action':<22} {'via':<6} {'owed':>14}  {'since':<10}  why"
+    lines.append(head)
+    lines.append("-" * min(width, len(head) + 20))
+    for k, a in enumerate(actions, 1):
+        flag = "!" if a.priority and a.priority[0] >= 2 else " "
+        owed = f"{to_text(a.amount, a.currency)} {a.currency}" if a.invoices else ""
+        title = a.title + (f" ({len(a.invoices)})" if len(a.invoices) > 1 else "")
+        room = max(10, width - 86)
+        lines.append(f"{k:>3}{flag} {_one_line(a.client_name or a.client, 22):<22} {_one_line(title, 22):<22} "
+                     f"{a.channel:<6} {owed:>14}  {a.since.isoformat():<10}  {_one_line(a.reason, room)}")
+    lines.append("")
+    lines.append("! = escalation or broken promise.  Done: dun note CLIENT TEXT --step STEP")
+    return "\n".join(lines)
+
+
+# -- report -------------------------------------------------------------------------------------
+
+def cmd_report(args) -> int:
+    from receivables.ledger import index_book
+    from receivables.report import build_report, report_to_json
+
+    on = _today(args)
+    with _open(args, readonly=True, command="dun report") as repo:
+        policy = repo.policy()
+        book = repo.book()
+    report = build_report(index_book(book), policy, on)
+    if args.json:
+        _dump(report_to_json(report))
+        return 0
+    print(render_report(report))
+    return 0
+
+
+def render_report(r) -> str:
+    from receivables.money import to_text
+    from receivables.report import BUCKETS
+
+    def days(x) -> str:
+        return "-" if x is None else f"{x}"
+
+    out = [f"Receivables on {r.on.isoformat()}"]
+    if not r.currencies:
+        out.append("Nothing invoiced yet.")
+    for cur, f in r.currencies.items():
+        m = lambda x: to_text(x, cur)  # noqa: E731
+        out += ["", f"{cur}: owed {m(f.total)}, overdue {m(f.overdue)} on {f.open_invoices} open invoices"
+                    + (f"; unallocated credit {m(f.credit)}" if f.credit else "")]
+        out.append("  aging    " + "  ".join(f"{b}: {m(f.aging[b])}" for b in BUCKETS))
+        out.append(f"  DSO {days(f.dso)} days (best possible {days(f.best_possible_dso)}, ADD {days(f.add)}), "
+                   f"countback DSO {days(f.dso_countback)} days, CEI {days(f.cei)}%")
+        fc = r.forecast.get(cur)
+        if fc is not None:
+            out.append(f"  expected in 13 weeks {m(fc.total)}" + "".join(
+                f"; week {k + 1}: {m(w.amount)}" for k, w in enumerate(fc.weeks[:4]))
+                + (f"; later {m(fc.later)}" if fc.later else "") + (f"; doubtful {m(fc.doubtful)}" if fc.doubtful else ""))
+        top = r.top_debtors.get(cur, [])[:5]
+        if top:
+            out.append("  top debtors: " + ", ".join(
+                f"{_one_line(c.name, 24)} {m(c.balance)} (risk {c.risk})" for c in top))
+    worse = [c for c in r.clients if c.worsening]
+    if worse:
+        out += ["", "Paying later and later: " + ", ".join(_one_line(c.name, 24) for c in worse[:10])
+                + (f" and {len(worse) - 10} more" if len(worse) > 10 else "")]
+    if r.escalations:
+        out += ["", f"Handed over: {len(r.escalations)} invoice(s): " + ", ".join(
+            f"{e.invoice} ({e.to})" for e in r.escalations[:10])]
+    if r.holds:
+        out.append(f"On hold: " + ", ".join(f"{_one_line(h.name, 24)} ({_one_line(h.reason, 40)})" for h in r.holds[:10]))
+    if r.disputes:
+        out.append(f"Open disputes: {len(r.disputes)}")
+    if r.plans:
+        out.append(f"Payment plans: {len(r.plans)}")
+    p = r.promises
+    out.append(f"Promises (12 months): {p.made} made, {p.kept} kept, {p.broken} broken, {p.open} open"
+               + (f" ({p.kept_rate}% kept)" if p.kept_rate is not None else ""))
+    if r.activity:
+        out.append(f"Follow-ups since {r.activity_from.isoformat()}: "
+                   + ", ".join(f"{ch} {n}" for ch, n in r.activity.items()))
+    return "\n".join(out)
+
+
+# -- promise ------------------------------------------------------------------------------------
+
+def cmd_promise(args) -> int:
+    from receivables.ledger import derive
+    from receivables.model import PromiseToPay
+    from receivables.money import parse_amount, to_text
+
+    on = _today(args)
+    if args.by < on:
+        raise DunError(f"{args.by.isoformat()} is before {on.isoformat()}", "--by", "a promise is for a future date")
+    with _open(args, readonly=False, command="dun promise") as repo:
+        book, client = _client_of(repo, args.client)
+        ledger = derive(book, on)
+        wanted = list(dict.fromkeys(n.strip() for n in args.invoice))
+        for n in wanted:
+            st = ledger.invoices.get(n)
+            if st is None:
+                raise DunError(f"no invoice {n!r} for client {client.id!r}", "--invoice",
+                               "check the number with 'dun client show'")
+            if st.outstanding <= 0:
+                raise DunError(f"invoice {n} is already settled", "--invoice", "promise only for what is owed")
+        currencies = {ledger.invoices[n].invoice.currency for n in wanted}
+        if len(currencies) > 1:
+            raise DunError("the invoices are in different currencies", "--invoice", "record one promise per currency")
+        currency = currencies.pop() if currencies else client.currency
+        amount = parse_amount(args.amount, currency, "AMOUNT")
+        if not wanted:
+            wanted = [s.number for s in ledger.open_invoices(client.id, currency)]
+            if not wanted:
+                raise DunError(f"{client.id} owes nothing in {currency}", "CLIENT", "nothing to promise")
+        p = repo.add_promise(PromiseToPay(id="", client=client.id, made=on, amount=amount, currency=currency,
+                                          by=args.by, invoices=tuple(wanted)))
+    if args.json:
+        _dump({"id": p.id, "client": p.client, "made": p.made.isoformat(), "amount": to_text(p.amount, p.currency),
+               "currency": p.currency, "by": p.by.isoformat(), "invoices": list(p.invoices)})
+        return 0
+    print(f"recorded {p.id}: {client.id} promises {to_text(p.amount, p.currency)} {p.currency} by {p.by.isoformat()}"
+          f" ({', '.join(p.invoices)})")
+    return 0
+
+
+# -- dispute ------------------------------------------------------------------------------------
+
+def cmd_dispute(args) -> int:
+    from receivables.model import Dispute
+
+    on = _today(args)
+    number = args.invoice.strip()
+    with _open(args, readonly=False, command="dun dispute") as repo:
+        inv = repo.get_invoice(number)
+        if inv is None:
+            raise DunError(f"unknown invoice {number!r}", "INVOICE", "check the number with 'dun client show'")
+        if args.resolve:
+            book = repo.client_book(inv.client)
+            open_ = [d for d in book.disputes if d.invoice == number and d.resolved is None]
+            if not open_:
+                raise DunError(f"invoice {number} has no open dispute", "--resolve", "nothing to resolve")
+            if open_[-1].opened > on:
+                raise DunError(f"the dispute was opened on {open_[-1].opened.isoformat()}, after {on.isoformat()}",
+                               "--on", "resolve it on or after the day it was opened")
+            d = repo.resolve_dispute(open_[-1].id, on, args.reason or "")
+        else:
+            reason = (args.reason or "").strip()
+            if not reason:
+                raise DunError("a dispute needs a reason", "--reason", 'e.g. --reason "goods arrived damaged"')
+            if inv.issued > on:
+                raise DunError(f"invoice {number} is issued on {inv.issued.isoformat()}, after {on.isoformat()}",
+                               "--on", "open the dispute on or after the issue date")
+            d = repo.open_dispute(Dispute(id="", invoice=number, client=inv.client, reason=args.reason, opened=on))
+    if args.json:
+        _dump({"id": d.id, "invoice": d.invoice, "client": d.client, "reason": d.reason,
+               "opened": d.opened.isoformat(), "resolved": d.resolved.isoformat() if d.resolved else None,
+               "resolution": d.resolution})
+        return 0
+    if d.resolved:
+        print(f"resolved {d.id} on invoice {d.invoice} ({d.client}) on {d.resolved.isoformat()}; it is back on the ladder")
+    else:
+        print(f"opened {d.id} on invoice {d.invoice} ({d.client}) on {d.opened.isoformat()}; it is off the ladder")
+    return 0
+
+
+# -- plan ---------------------------------------------------------------------------------------
+
+def split_installments(total: Decimal, count: int, currency: str) -> list[Decimal]:
+    """``count`` equal installments rounded half-up; the last takes the remainder."""
+    from receivables.money import round_money
+
+    each = round_money(total / count, currency)
+    return [each] * (count - 1) + [total - each * (count - 1)]
+
+
+def cmd_plan(args) -> int:
+    from receivables.agenda import client_status
+    from receivables.ledger import derive
+    from receivables.model import Installment, PaymentPlan
+    from receivables.money import to_text
+
+    on = _today(args)
+    k, every = args.installments, args.every
+    if k < 1:
+        raise DunError("needs at least one installment", "--installments", "e.g. --installments 3")
+    if every < 1:
+        raise DunError("must be at least 1 day", "--every", "e.g. --every 30")
+    if args.first < on:
+        raise DunError(f"{args.first.isoformat()} is before {on.isoformat()}", "--first", "the first installment is due in the future")
+    with _open(args, readonly=False, command="dun plan") as repo:
+        book, client = _client_of(repo, args.client)
+        policy = repo.policy()
+        ledger = derive(book, on)
+        numbers = list(dict.fromkeys(n.strip() for n in args.invoice))
+        states = []
+        for n in numbers:
+            st = ledger.invoices.get(n)
+            if st is None:
+                raise DunError(f"no invoice {n!r} for client {client.id!r}", "--invoice", "check the number with 'dun client show'")
+            if st.outstanding <= 0:
+                raise DunError(f"invoice {n} is already settled", "--invoice", "plan only what is owed")
+            states.append(st)
+        currencies = {s.invoice.currency for s in states}
+        if len(currencies) > 1:
+            raise DunError("the invoices are in different currencies", "--invoice", "make one plan per currency")
+        currency = currencies.pop()
+        status = client_status(book, policy, client.id, on)
+        if status.plan is not None and set(numbers) & set(status.plan.plan.invoices):
+            raise DunError(f"{status.plan.plan.id} already covers some of these invoices", "--invoice",
+                           "the plan must be completed, broken or cancelled first")
+        total = sum((s.outstanding for s in states), Decimal(0))
+        amounts = split_installments(total, k, currency)
+        if amounts[0] <= 0 or amounts[-1] <= 0:
+            raise DunError(f"{to_text(total, currency)} {currency} cannot be split into {k} installments", "--installments",
+                           "use fewer installments")
+        plan = repo.add_plan(PaymentPlan(
+            id="", client=client.id, created=on, currency=currency, invoices=tuple(numbers),
+            installments=tuple(Installment(args.first + timedelta(days=every * i), a) for i, a in enumerate(amounts)),
+        ))
+    if args.json:
+        _dump({"id": plan.id, "client": plan.client, "created": plan.created.isoformat(), "currency": plan.currency,
+               "invoices": list(plan.invoices), "total": to_text(plan.total, plan.currency),
+               "installments": [{"due": i.due.isoformat(), "amount": to_text(i.amount, plan.currency)}
+                                for i in plan.installments]})
+        return 0
+    print(f"agreed {plan.id}: {client.id} pays {to_text(plan.total, currency)} {currency} in {k} installment"
+          f"{'s' if k > 1 else ''} ({', '.join(f'{to_text(i.amount, currency)} on {i.due.isoformat()}' for i in plan.installments)})")
+    return 0

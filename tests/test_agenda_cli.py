@@ -1,0 +1,139 @@
+"""`dun agenda`, `report`, `promise`, `dispute`, `plan` end to end on a real book folder."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+
+from cli.main import main
+from cli.collect_cmds import split_installments
+from receivables.model import Client, Invoice
+
+ON = "2026-04-01"
+
+
+@pytest.fixture
+def filled(book_dir):
+    from store import open_book
+
+    repo = open_book(book_dir, today=date(2026, 4, 1))
+    try:
+        repo.add_client(Client("acme", "Acme <Widgets> & Co", "GBP", 30))
+        repo.add_client(Client("zed", "Zed Ltd", "GBP", 30))
+        repo.add_invoice(Invoice("A-1", "acme", date(2026, 1, 2), date(2026, 2, 1), "GBP", D("1200.00")))
+        repo.add_invoice(Invoice("A-2", "acme", date(2026, 2, 20), date(2026, 3, 22), "GBP", D("300.00")))
+        repo.add_invoice(Invoice("Z-1", "zed", date(2026, 2, 28), date(2026, 3, 30), "GBP", D("80.00")))
+    finally:
+        repo.close()
+    return book_dir
+
+
+def run(capsys, book, *argv):
+    code = main(["--book", str(book), *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_agenda_json_lists_actions_with_drafted_messages(filled, capsys):
+    code, out, err = run(capsys, filled, "agenda", "--on", ON, "--json")
+    assert code == 0, err
+    got = json.loads(out)
+    assert [(a["client"], a["kind"], a["step"], a["invoices"], a["amount"]) for a in got] == [
+        ("acme", "step", "final-notice", ["A-1"], "1200.00"),  # 59 days: required final notice
+        ("acme", "step", "reminder", ["A-2"], "300.00"),
+        ("zed", "step", "reminder", ["Z-1"], "80.00"),
+    ]
+    first = got[0]
+    assert first["currency"] == "GBP" and first["channel"] == "email" and first["since"] <= ON
+    assert isinstance(first["message"], str) and "A-1" in first["message"]
+
+
+def test_agenda_text_and_note_marks_the_step_done(filled, capsys):
+    code, out, _ = run(capsys, filled, "agenda", "--on", ON)
+    assert code == 0
+    assert "Agenda for 2026-04-01: 3 actions" in out and "Acme <Widgets> & Co" in out
+    code, out, err = run(capsys, filled, "note", "zed", "sent the reminder", "--step", "reminder", "--on", ON)
+    assert code == 0, err
+    code, out, _ = run(capsys, filled, "agenda", "--on", ON, "--json")
+    assert [a["client"] for a in json.loads(out)] == ["acme", "acme"]
+
+
+def test_report_json_and_text(filled, capsys):
+    code, out, err = run(capsys, filled, "report", "--on", ON, "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    g = doc["currencies"]["GBP"]
+    assert g["aging"]["total"] == "1580.00" and g["aging"]["31-60"] == "1200.00"
+    assert g["aging"]["1-30"] == "380.00"
+    assert g["dso"] is not None and "." in g["dso"]
+    assert {c["id"] for c in doc["clients"]} == {"acme", "zed"}
+    code, out, _ = run(capsys, filled, "report", "--on", ON)
+    assert code == 0 and "GBP: owed 1580.00" in out and "DSO" in out
+
+
+def test_promise_takes_invoices_off_the_ladder(filled, capsys):
+    code, out, err = run(capsys, filled, "promise", "acme", "500.00", "--by", "2026-04-10", "--invoice", "A-1",
+                         "--on", ON)
+    assert code == 0, err
+    assert "promises 500.00 GBP by 2026-04-10 (A-1)" in out
+    code, out, _ = run(capsys, filled, "agenda", "--on", "2026-04-02", "--json")
+    assert all("A-1" not in a["invoices"] for a in json.loads(out))
+    # broken: the day after 10 April + 3 days of grace
+    code, out, _ = run(capsys, filled, "agenda", "--on", "2026-04-14", "--json")
+    kinds = [(a["kind"], a["invoices"]) for a in json.loads(out)]
+    assert kinds[0] == ("promise", ["A-1"])
+
+
+def test_promise_without_invoices_covers_all_open_ones_and_bad_input(filled, capsys):
+    code, out, err = run(capsys, filled, "promise", "acme", "100", "--by", "2026-04-10", "--on", ON, "--json")
+    assert code == 0, err
+    assert json.loads(out)["invoices"] == ["A-1", "A-2"]
+    for bad in ("12,50", "1e3", "-5", "0.001", "NaN"):
+        code, out, err = run(capsys, filled, "promise", "acme", bad, "--by", "2026-04-10", "--on", ON)
+        assert code == 1 and err.startswith("dun: ") and err.count("\n") == 1 and "Traceback" not in err
+    code, _, err = run(capsys, filled, "promise", "nobody", "5", "--by", "2026-04-10", "--on", ON)
+    assert code == 1 and "unknown client" in err
+    code, _, err = run(capsys, filled, "promise", "acme", "5", "--by", "2026-03-01", "--on", ON)
+    assert code == 1 and "--by" in err
+
+
+def test_dispute_open_and_resolve(filled, capsys):
+    code, out, err = run(capsys, filled, "dispute", "A-1", "--reason", "never delivered", "--on", ON)
+    assert code == 0, err and "opened" in out
+    code, out, _ = run(capsys, filled, "agenda", "--on", ON, "--json")
+    assert all("A-1" not in a["invoices"] for a in json.loads(out))
+    code, _, err = run(capsys, filled, "dispute", "A-1", "--reason", "again", "--on", ON)
+    assert code == 1 and "already has an open dispute" in err
+    code, out, err = run(capsys, filled, "dispute", "A-1", "--resolve", "--on", "2026-04-03")
+    assert code == 0, err and "resolved" in out
+    code, out, _ = run(capsys, filled, "agenda", "--on", "2026-04-03", "--json")
+    assert any("A-1" in a["invoices"] for a in json.loads(out))
+    code, _, err = run(capsys, filled, "dispute", "A-1", "--resolve", "--on", "2026-04-03")
+    assert code == 1 and "no open dispute" in err
+    code, _, err = run(capsys, filled, "dispute", "NOPE", "--reason", "x", "--on", ON)
+    assert code == 1 and "unknown invoice" in err
+
+
+def test_plan_splits_with_the_remainder_on_the_last(filled, capsys):
+    assert split_installments(D("100.00"), 3, "GBP") == [D("33.33"), D("33.33"), D("33.34")]
+    assert split_installments(D("200.00"), 3, "GBP") == [D("66.67"), D("66.67"), D("66.66")]
+    assert split_installments(D("1000"), 3, "JPY") == [D("333"), D("333"), D("334")]
+    code, out, err = run(capsys, filled, "plan", "acme", "--invoice", "A-1", "--invoice", "A-2", "--installments", "4",
+                         "--every", "30", "--first", "2026-04-15", "--on", ON, "--json")
+    assert code == 0, err
+    plan = json.loads(out)
+    assert plan["total"] == "1500.00"
+    assert [(i["due"], i["amount"]) for i in plan["installments"]] == [
+        ("2026-04-15", "375.00"), ("2026-05-15", "375.00"), ("2026-06-14", "375.00"), ("2026-07-14", "375.00")]
+    code, out, _ = run(capsys, filled, "agenda", "--on", "2026-04-13", "--json")
+    got = json.loads(out)
+    assert [(a["client"], a["kind"], a["template"]) for a in got if a["client"] == "acme"] == [
+        ("acme", "installment", "installment_reminder")]
+    code, _, err = run(capsys, filled, "plan", "acme", "--invoice", "A-1", "--installments", "2", "--every", "30",
+                       "--first", "2026-04-15", "--on", ON)
+    assert code == 1 and "already covers" in err
+    code, _, err = run(capsys, filled, "plan", "zed", "--invoice", "Z-1", "--installments", "0", "--every", "30",
+                       "--first", "2026-04-15", "--on", ON)
+    assert code == 1 and "--installments" in err
