@@ -42,7 +42,7 @@ def test_agenda_json_lists_actions_with_drafted_messages(filled, capsys):
     got = json.loads(out)
     assert [(a["client"], a["kind"], a["step"], a["invoices"], a["amount"]) for a in got] == [
         ("acme", "step", "final-notice", ["A-1"], "1200.00"),  # 59 days: required final notice
-        ("acme", "step", "reminder", ["A-2"], "300.00"),
+        ("acme", "step", "call", ["A-2"], "300.00"),  # 10 days overdue
         ("zed", "step", "reminder", ["Z-1"], "80.00"),
     ]
     first = got[0]
