@@ -46,7 +46,7 @@ def test_agenda_json_lists_actions_with_drafted_messages(filled, capsys):
         ("zed", "step", "reminder", ["Z-1"], "80.00"),
     ]
     first = got[0]
-    assert first["currency"] == "GBP" and first["channel"] == "email" and first["since"] <= ON
+    assert first["currency"] == "GBP" and first["channel"] == "letter" and first["since"] <= ON
     assert isinstance(first["message"], str) and "A-1" in first["message"]
 
 
