@@ -16,6 +16,8 @@ Rules, the same for every format:
   different content is an error naming the row and the fields that differ. A payment is
   "the same" when date, client, amount, currency and reference match an existing one
   (each existing payment matches at most one row).
+- **Round trip.** A cell our exports prefixed with ``'`` (so a spreadsheet does not run
+  it: ``'+44 ...``, ``'=...``) loses that apostrophe again.
 - **Strict.** The file must be UTF-8 (a byte-order mark is fine). The header must hold
   exactly the documented columns (Xero files may hold extra columns; a missing required
   one is an error). Amounts go through :func:`~receivables.money.parse_amount` (no signs,
@@ -186,8 +188,16 @@ def read_table(data: bytes | str, source: str, required: Sequence[str], optional
         if len(rec) != width:
             raise DunError(f"has {len(rec)} fields but the header has {width}", f"{source} row {n}",
                            "check for a stray comma or a missing quote")
-        rows.append((n, dict(zip(canon, rec))))
+        rows.append((n, dict(zip(canon, (_unneutralise(c) for c in rec)))))
     return _Table(source, canon, rows)
+
+
+_NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+
+
+def _unneutralise(cell: str) -> str:
+    """Undo :mod:`receivables.csvsafe`: our exports prefix a formula-like cell with ``'``."""
+    return cell[1:] if cell.startswith(_NEUTRALISED) else cell
 
 
 # -- small parsers ---------------------------------------------------------------------------------------
