@@ -1,0 +1,286 @@
+"""Clients, invoices, payments, notes: each flow driven with keys, checked in the store."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tui.app import create_app
+
+from .tui_support import DAY, async_test, loaded, make_book, reopen, settle, text_of
+
+
+@pytest.fixture
+def demo(tmp_path):
+    return make_book(tmp_path / "book")
+
+
+async def type_into(pilot, app, selector: str, text: str) -> None:
+    widget = app.screen.query_one(selector)
+    widget.value = ""
+    widget.focus()
+    await pilot.press(*text)
+
+
+@async_test
+async def test_clients_search_sort_and_open_detail(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        screen = app.screen
+        table = screen.query_one("#clients")
+        assert table.row_count == len(app.state.book.clients)
+        overdue = [r.overdue for r in table.rows]
+        assert overdue == sorted(overdue, reverse=True)  # default: most overdue first
+        await pilot.press("o")  # next sort: balance
+        await settle(app, pilot)
+        assert screen.sort == "balance"
+        assert [r.balance for r in table.rows] == sorted((r.balance for r in table.rows), reverse=True)
+        target = app.state.book.clients[sorted(app.state.book.clients)[3]]
+        await pilot.press("slash")
+        await pilot.press(*target.name[:6])
+        await settle(app, pilot)
+        assert all(target.name[:6].casefold() in r.client.name.casefold() for r in table.rows)
+        await pilot.press("enter")  # back to the table
+        table.move_to(next(i for i, r in enumerate(table.rows) if r.client.id == target.id))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        detail = app.screen
+        assert type(detail).__name__ == "ClientDetailScreen" and detail.client_id == target.id
+        assert target.name in text_of(detail.query_one("#client-head"))
+
+
+@async_test
+async def test_add_edit_client_and_hold_on_off(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        form = app.screen
+        await type_into(pilot, app, "#in-id", "acme")
+        await type_into(pilot, app, "#in-name", 'Acme <b>"Tools"</b> & Co')
+        await type_into(pilot, app, "#in-email", "not-an-email")
+        await settle(app, pilot)
+        assert "not an e-mail" in text_of(form.query_one("#err-email"))
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is form  # refused, nothing lost
+        assert form.query_one("#in-name").value == 'Acme <b>"Tools"</b> & Co'
+        await type_into(pilot, app, "#in-email", "ap@acme.example")
+        await type_into(pilot, app, "#in-credit_limit", "5000")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is not form
+        c = reopen(demo).clients["acme"]
+        assert c.name == 'Acme <b>"Tools"</b> & Co' and c.email == "ap@acme.example"
+        assert c.credit_limit == Decimal("5000.00") and not c.hold
+
+        screen = app.screen
+        table = screen.query_one("#clients")
+        await pilot.press("slash", *"acme", "enter")
+        await settle(app, pilot)
+        assert table.current.client.id == "acme"
+        await pilot.press("e")
+        await settle(app, pilot)
+        await type_into(pilot, app, "#in-terms_days", "45")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert reopen(demo).clients["acme"].terms_days == 45
+
+        await pilot.press("h")
+        await settle(app, pilot)
+        await pilot.press(*"over limit", "ctrl+s")
+        await settle(app, pilot)
+        c = reopen(demo).clients["acme"]
+        assert c.hold and c.hold_reason == "over limit"
+        await pilot.press("h")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert not reopen(demo).clients["acme"].hold
+
+
+@async_test
+async def test_payment_form_allocation_edit_and_resulting_balances(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        state = app.state
+        cid = next(r.client.id for r in state.clients if len(state.ledger.open_invoices(r.client.id, r.currency)) >= 2)
+        row = state.client_row(cid)
+        open_ = state.ledger.open_invoices(cid, row.currency)
+        first, second = open_[0], open_[1]
+        amount = first.outstanding + Decimal("1.00")
+        await pilot.press("2")
+        await settle(app, pilot)
+        table = app.screen.query_one("#clients")
+        table.move_to(next(i for i, r in enumerate(table.rows) if r.client.id == cid))
+        await pilot.press("dollar_sign")
+        await settle(app, pilot)
+        form = app.screen
+        await type_into(pilot, app, "#in-amount", str(amount))
+        await settle(app, pilot)
+        # proposal: oldest due first
+        assert form.alloc == {first.invoice.number: first.outstanding, second.invoice.number: Decimal("1.00")}
+        summary = text_of(form.query_one("#alloc-summary"))
+        assert "balance" in summary
+        # change it by hand: everything on the second invoice (capped by what it owes)
+        put = min(amount, second.outstanding)
+        from tui.dialogs.payment import _safe
+
+        await type_into(pilot, app, f"#al-{_safe(first.invoice.number)}", "")
+        await type_into(pilot, app, f"#al-{_safe(second.invoice.number)}", str(put))
+        await settle(app, pilot)
+        assert form.manual
+        await type_into(pilot, app, "#in-reference", "BACS 991")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is not form
+    pays = [p for p in reopen(demo).payments if p.date == DAY and p.client == cid and p.reference == "BACS 991"]
+    assert len(pays) == 1
+    p = pays[0]
+    assert p.amount == amount and p.reference == "BACS 991"
+    assert {a.invoice: a.amount for a in p.allocations} == {second.invoice.number: put}
+    assert p.unallocated == amount - put
+
+
+@async_test
+async def test_payment_over_allocation_is_refused_and_kept(demo):
+    before = reopen(demo).payments
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        state = app.state
+        cid = next(r.client.id for r in state.clients if state.ledger.open_invoices(r.client.id, r.currency))
+        inv = state.ledger.open_invoices(cid, state.client_row(cid).currency)[0]
+        await pilot.press("dollar_sign")
+        await settle(app, pilot)
+        form = app.screen
+        await type_into(pilot, app, "#in-client", cid)
+        await type_into(pilot, app, "#in-amount", "1.00")
+        await settle(app, pilot)
+        from tui.dialogs.payment import _safe
+
+        await type_into(pilot, app, f"#al-{_safe(inv.invoice.number)}", "2.00")
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is form
+        assert "more than this" in text_of(form.query_one("#err-amount"))
+        assert form.query_one(f"#al-{_safe(inv.invoice.number)}").value == "2.00"
+    assert reopen(demo).payments == before
+
+
+@async_test
+async def test_note_from_anywhere_with_markdown_preview(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("3")  # from the invoices screen
+        await settle(app, pilot)
+        inv = app.screen.query_one("#invoices").current
+        await pilot.press("n")
+        await settle(app, pilot)
+        form = app.screen
+        assert form.query_one("#in-client").value == inv.invoice.client
+        assert form.query_one("#in-invoices").value == inv.invoice.number
+        form.query_one("#note-body").focus()
+        await pilot.press(*"**Called** <script>x</script>")
+        await settle(app, pilot)
+        preview = form.query_one("#note-preview")
+        assert "Called" in preview.source
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+    notes = [a for a in reopen(demo).activities if a.date == DAY and a.outcome == "note"]
+    assert len(notes) == 1
+    assert notes[0].body == "**Called** <script>x</script>"
+    assert notes[0].client == inv.invoice.client and notes[0].invoices == (inv.invoice.number,)
+
+
+@async_test
+async def test_invoices_filter_add_edit_dispute_resolve_writeoff_plan(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        screen = app.screen
+        table = screen.query_one("#invoices")
+        assert all(s.outstanding > 0 for s in table.rows)  # default: open
+        await pilot.press("f")  # overdue
+        await settle(app, pilot)
+        assert screen.status == "overdue" and all(s.days_overdue > 0 and s.outstanding > 0 for s in table.rows)
+        await pilot.press("g", "g", "g")  # 31-60 days
+        await settle(app, pilot)
+        assert screen.bucket == "31-60" and all(31 <= s.days_overdue <= 60 for s in table.rows)
+        await pilot.press("g", "g", "g", "g")  # back to any age
+        await pilot.press("f", "f", "f", "f")  # back to open
+        await settle(app, pilot)
+        assert screen.status == "open" and screen.bucket == "any"
+
+        # add an invoice
+        cid = sorted(app.state.book.clients)[0]
+        await pilot.press("a")
+        await settle(app, pilot)
+        await type_into(pilot, app, "#in-number", "T-1")
+        await type_into(pilot, app, "#in-client", cid)
+        await type_into(pilot, app, "#in-due", "2026-11-01")
+        await type_into(pilot, app, "#in-issued", "2026-11-10")
+        await settle(app, pilot)
+        assert "due before issued" in text_of(app.screen.query_one("#err-due"))
+        await type_into(pilot, app, "#in-issued", "2026-10-01")
+        await type_into(pilot, app, "#in-amount", "300.00")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        inv = reopen(demo).invoices["T-1"]
+        assert inv.amount == Decimal("300.00") and inv.client == cid
+
+        await pilot.press("slash", *"T-1", "enter")
+        await settle(app, pilot)
+        assert table.current.invoice.number == "T-1"
+        await pilot.press("e")
+        await settle(app, pilot)
+        await type_into(pilot, app, "#in-reference", "PO-7")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert reopen(demo).invoices["T-1"].reference == "PO-7"
+
+        # dispute, then resolve
+        await pilot.press("d")
+        await settle(app, pilot)
+        await pilot.press(*"not delivered", "ctrl+s")
+        await settle(app, pilot)
+        d = [d for d in reopen(demo).disputes if d.invoice == "T-1"]
+        assert len(d) == 1 and d[0].reason == "not delivered" and d[0].resolved is None
+        await pilot.press("d")
+        await settle(app, pilot)
+        await pilot.press(*"delivered late; agreed", "ctrl+s")
+        await settle(app, pilot)
+        d = [d for d in reopen(demo).disputes if d.invoice == "T-1"]
+        assert d[0].resolved == DAY
+
+        # write off part, then a plan for the rest
+        await pilot.press("w")
+        await settle(app, pilot)
+        await type_into(pilot, app, "#in-amount", "100.00")
+        await type_into(pilot, app, "#in-reason", "goodwill")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        adj = [a for a in reopen(demo).adjustments if a.invoice == "T-1"]
+        assert len(adj) == 1 and adj[0].kind == "write_off" and adj[0].amount == Decimal("100.00")
+        await pilot.press("p")
+        await settle(app, pilot)
+        await type_into(pilot, app, "#in-invoices", "T-1")
+        await type_into(pilot, app, "#in-count", "3")
+        await settle(app, pilot)
+        assert "66.67" in text_of(app.screen.query_one("#plan-preview"))
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+    plans = [p for p in reopen(demo).plans if p.invoices == ("T-1",)]
+    assert len(plans) == 1
+    assert [i.amount for i in plans[0].installments] == [Decimal("66.67"), Decimal("66.67"), Decimal("66.66")]
