@@ -46,11 +46,12 @@ async def settle(app, pilot) -> None:
 
 
 async def loaded(app, pilot) -> None:
-    from tui.screens.loading import LoadingScreen
+    from tui.screens.base import DunScreen
 
     for _ in range(200):
         await settle(app, pilot)
-        if app.state is not None and not isinstance(app.screen, LoadingScreen):
+        if app.state is not None and isinstance(app.screen, DunScreen) and app.screen.is_mounted:
+            await settle(app, pilot)
             return
     raise AssertionError("the app did not finish loading")
 

@@ -96,6 +96,9 @@ class DunApp(App[int]):
         worker = get_current_worker()
         try:
             if self.repo is None:
+                if not (self.book_dir / "book.json").is_file():
+                    raise DunError(f"there is no book in {self.book_dir}", str(self.book_dir),
+                                   "create one with 'dun init' or 'dun demo', or pass --book DIR")
                 try:
                     repo = store.open_book(self.book_dir, readonly=self.want_read_only, command="dun (app)",
                                            today=self.on)
@@ -106,6 +109,9 @@ class DunApp(App[int]):
             state = build_state(self.repo, self.book_dir, self.on)
         except DunError as e:
             self.call_from_thread(self._failed, str(e))
+            return
+        except OSError as e:
+            self.call_from_thread(self._failed, f"{self.book_dir}: {e.strerror or e}")
             return
         if not worker.is_cancelled:
             self.call_from_thread(self._loaded, state, True)

@@ -1,0 +1,174 @@
+"""The app shell: read-only when another process writes, keymap, palette, themes, screens."""
+from __future__ import annotations
+
+import pytest
+
+from tui.app import create_app
+from tui.commands import DunCommands
+
+from .tui_support import DAY, async_test, loaded, make_book, make_empty_book, reopen, settle, text_of
+
+
+@pytest.fixture
+def demo(tmp_path):
+    return make_book(tmp_path / "book")
+
+
+@async_test
+async def test_second_instance_opens_read_only_and_refuses_writes(demo):
+    from store import open_book
+
+    writer = open_book(demo, today=DAY)  # another dun holds the write lock
+    try:
+        before = reopen(demo)
+        app = create_app(demo, on=DAY)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await loaded(app, pilot)
+            assert app.repo.read_only
+            assert "READ-ONLY" in app.sub_title
+            await pilot.press("x")  # skip: refused
+            await settle(app, pilot)
+            assert not app.screen.done
+            assert any("read-only" in n.message for n in app._notifications)
+            await pilot.press("2", "a")  # add a client: refused before the form opens
+            await settle(app, pilot)
+            assert type(app.screen).__name__ == "ClientsScreen"
+            await pilot.press("n")  # the note form opens, but saving is refused and the text kept
+            await settle(app, pilot)
+            form = app.screen
+            form.query_one("#note-body").focus()
+            await pilot.press(*"keep me")
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+            assert app.screen is form
+            assert "read-only" in text_of(form.query_one("#form-error"))
+            assert form.query_one("#note-body").text == "keep me"
+        assert reopen(demo) == before
+    finally:
+        writer.close()
+
+
+@async_test
+async def test_read_only_flag(demo):
+    app = create_app(demo, on=DAY, read_only=True)
+    async with app.run_test() as pilot:
+        await loaded(app, pilot)
+        assert app.repo.read_only and "READ-ONLY" in app.sub_title
+
+
+@async_test
+async def test_missing_book_says_how_to_start(tmp_path):
+    app = create_app(tmp_path / "nowhere", on=DAY)
+    async with app.run_test() as pilot:
+        for _ in range(20):
+            await settle(app, pilot)
+            if app.load_error:
+                break
+        assert app.load_error
+        text = text_of(app.screen.query_one("#loading-text"))
+        assert "could not be opened" in text and "demo" in text
+
+
+@async_test
+async def test_keymap_file_moves_a_key(demo):
+    (demo / "keymap.toml").write_text('[keys]\n"outcome.skip" = "k"\n', encoding="utf-8")
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        first = app.screen.current
+        await pilot.press("x")  # no longer skip
+        await settle(app, pilot)
+        assert not app.screen.done
+        await pilot.press("k")
+        await settle(app, pilot)
+        assert app.screen.done == {0: "skipped"}
+    acts = [a for a in reopen(demo).activities if a.date == DAY and a.outcome == "skipped"]
+    assert len(acts) == 1 and acts[0].client == first.client
+
+
+@async_test
+async def test_bad_keymap_is_reported_not_fatal(demo):
+    (demo / "keymap.toml").write_text('[keys]\n"outcome.skip" = 3\n', encoding="utf-8")
+    app = create_app(demo, on=DAY)
+    async with app.run_test() as pilot:
+        await loaded(app, pilot)
+        assert app.keymap_problems and "outcome.skip" in app.keymap_problems[0].where
+
+
+@async_test
+async def test_palette_lists_every_action_of_the_screen(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        provider = DunCommands(app.screen)
+        titles = [t for t, _, _ in provider._all()]
+        for want in ("Go to Clients", "Add a note", "Record a payment", "Toggle dark/light theme",
+                     "Outcome: sent / done", "Outcome: called…", "Outcome: promise to pay…", "Outcome: dispute…",
+                     "Outcome: payment received…", "Outcome: snooze…", "Outcome: skip"):
+            assert want in titles
+        # every bound key of the Today screen is reachable from the palette too
+        assert len([t for t in titles if t.startswith("Outcome:")]) == 7
+        await pilot.press("ctrl+p")
+        await settle(app, pilot)
+        await pilot.press(*"go to invoices", "enter")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "InvoicesScreen"
+
+
+@async_test
+async def test_theme_toggle_and_help(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(app, pilot)
+        assert app.theme == "textual-dark"
+        await pilot.press("ctrl+t")
+        assert app.theme == "textual-light"
+        await pilot.press("question_mark")
+        await settle(app, pilot)
+        text = text_of(app.screen.query_one("#help-keys"))
+        assert "outcome.sent" in text and "nav.clients" in text
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "TodayScreen"
+
+
+@async_test
+async def test_policy_screen_shows_ladder_and_problems(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("5")
+        await settle(app, pilot)
+        text = text_of(app.screen.query_one("#policy"))
+        for step in app.state.policy.steps:
+            assert step.id in text
+        assert "uk-late-payment" in text
+    # a broken policy: the app still opens, the agenda is off, the problem is named
+    (demo / "policy.toml").write_text((demo / "policy.toml").read_text() + '\n[ladder2]\nx = 1\n', encoding="utf-8")
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        assert app.state.policy is None
+        await settle(app, pilot)
+        assert "policy has problems" in text_of(app.screen.query_one("#placeholder"))
+        await pilot.press("5")
+        await settle(app, pilot)
+        text = text_of(app.screen.query_one("#policy"))
+        assert "ladder2" in text and "unknown" in text
+
+
+@async_test
+async def test_empty_book_opens_with_nothing_to_do(tmp_path):
+    book = make_empty_book(tmp_path / "book")
+    app = create_app(book, on=DAY)
+    async with app.run_test() as pilot:
+        await loaded(app, pilot)
+        assert app.screen.view == "summary"
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert app.screen.query_one("#clients").row_count == 0
+        await pilot.press("4")
+        await settle(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        assert app.screen.query_one("#invoices").row_count == 0
