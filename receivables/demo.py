@@ -54,7 +54,7 @@ ZERO = Decimal(0)
 CENT = Decimal("0.01")
 DAY = timedelta(days=1)
 HISTORY_DAYS = 540  # invoices spread over the last ~18 months
-LAG_DAYS = 2  # the owner has done every action due up to two days ago
+LAG_DAYS = 2  # the owner has done every action due up to two business days ago
 
 # The ladder of the repo's policy.toml, used when no policy is given.
 DEFAULT_STEPS: tuple[Step, ...] = (
@@ -166,6 +166,19 @@ def _pct(amount: Decimal, percent: int) -> Decimal:
     return (amount * percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def _cutoff(today: date) -> date:
+    """The owner has done every action due up to LAG_DAYS business days before today
+    (a weekend counts as the Friday before it)."""
+    d = today
+    while d.weekday() >= 5:
+        d -= DAY
+    for _ in range(LAG_DAYS):
+        d -= DAY
+        while d.weekday() >= 5:
+            d -= DAY
+    return d
+
+
 def _weekday(d: date) -> date:
     wd = d.weekday()
     return d + timedelta(days=7 - wd) if wd >= 5 else d
@@ -182,6 +195,7 @@ class _Profile:
     batch: bool  # pays on a weekly payment run (one remittance for several invoices)
     size: str  # small, medium, large
     start: date  # first invoice
+    stop: date | None = None  # pays nothing from this date on (a broken promise)
 
 
 @dataclass(slots=True)
@@ -334,10 +348,10 @@ def _make_clients(rng: random.Random, n: int, today: date, terms_default: int):
                        "large": rng.randint(50, 120) * 1000}[size]
         credit_limit = None if rng.random() < 0.15 else Decimal(limit_units).quantize(CENT)
         roll = rng.random()
-        if roll < 0.12:
+        if roll < 0.12 and i not in (4, 12):
             check = None
-        else:
-            age = rng.randint(380, 900) if roll < 0.20 else rng.randint(15, 330)  # some are stale
+        else:  # some are stale: always two of the first clients, then one in twenty
+            age = rng.randint(380, 900) if roll < 0.17 or i in (4, 12) else rng.randint(15, 330)
             check = CreditCheck(today - timedelta(days=age), rng.choice(_CHECK_SOURCES), rng.choice(_RATINGS))
         terms = rng.choice((7, 14, 30, 30, 30, 30, 45, 60)) if i else terms_default
 
@@ -368,7 +382,8 @@ def _make_invoices(rng: random.Random, clients: dict[str, Client], profiles: dic
                    n: int, today: date) -> list[_Inv]:
     ids = list(clients)
     # a few big accounts, many small ones (Pareto-ish weights)
-    weights = [rng.paretovariate(1.6) * (3 if profiles[c].size == "large" else 1) for c in ids]
+    # a few big accounts, many small ones; no client gets more than ~6% of the invoices
+    weights = [min(rng.paretovariate(1.6), 8.0) * (3 if profiles[c].size == "large" else 1) for c in ids]
     counts = [0] * len(ids)
     if n >= len(ids):
         counts = [1] * len(ids)
@@ -391,7 +406,7 @@ def _make_invoices(rng: random.Random, clients: dict[str, Client], profiles: dic
     invs: list[_Inv] = []
     for seq, (issued, cid, _, po) in enumerate(drafts, start=1):
         c, p = clients[cid], profiles[cid]
-        lo, hi = {"small": (120, 1800), "medium": (800, 9000), "large": (3000, 30000)}[p.size]
+        lo, hi = {"small": (100, 1500), "medium": (600, 6000), "large": (2000, 15000)}[p.size]
         vat = c.currency == "GBP"
         if rng.random() < 0.35:  # itemised invoice
             lines = []
@@ -399,9 +414,9 @@ def _make_invoices(rng: random.Random, clients: dict[str, Client], profiles: dic
                 if rng.random() < 0.5:
                     qty = Decimal(rng.randint(1, 16) * 5).scaleb(-1)  # hours: 0.5 .. 8.0
                     unit = Decimal(rng.choice((45, 60, 75, 85, 95, 120, 150)))
-                else:
-                    qty = Decimal(rng.randint(1, 40))
-                    unit = _money(rng.randint(lo * 4, hi * 12))  # pence: lo/25 .. hi/8
+                else:  # goods: the line comes to roughly a quarter of a typical invoice
+                    qty = Decimal(rng.randint(1, 12))
+                    unit = _money(rng.randint(lo, hi) * 25 // int(qty))
                 line_amt = (qty * unit).quantize(CENT, rounding=ROUND_HALF_UP)
                 lines.append(InvoiceLine(_line_text(rng, qty), qty, unit.quantize(CENT), line_amt))
             net = sum((ln.amount for ln in lines), ZERO)
@@ -409,10 +424,11 @@ def _make_invoices(rng: random.Random, clients: dict[str, Client], profiles: dic
         else:
             net = _money(rng.randint(lo, hi) * 100 + rng.choice((0, 0, 0, 50, rng.randint(1, 99))))
             line_tuple = ()
-        if net > 50000:
-            net = _money(rng.randint(40000, 50000) * 100)
-            line_tuple = ()
         tax = _pct(net, 20) if vat else ZERO
+        if net + tax > 50000:  # the largest invoices stay under 50k
+            net = _money(rng.randint(30000, 41000) * 100)
+            line_tuple = ()
+            tax = _pct(net, 20) if vat else ZERO
         invs.append(_Inv(
             number=f"INV-{seq:06d}", client=cid, issued=issued, due=issued + timedelta(days=c.terms_days),
             amount=net + tax, currency=c.currency, tax=tax, lines=line_tuple,
@@ -567,6 +583,11 @@ def _scenarios(rng: random.Random, by_client: dict[str, list[_Inv]], profiles: d
         if inv is not None:
             inv.special = "promise"
             _promise(out, inv, made, by, grace, clients, kept=False)
+            # the client has paid nothing since: that is what makes the promise broken
+            profiles[inv.client].stop = made
+            for other in by_client[inv.client]:
+                if other.pay is not None and other.pay >= made and other.special != "plan":
+                    other.pay = None
         made = today - timedelta(days=rng.randint(3, 6))
         by = today + timedelta(days=rng.randint(2, 6))
         pool = [i for i in window(made - timedelta(days=30), made - timedelta(days=5))
@@ -622,7 +643,7 @@ def _settle(rng: random.Random, by_client: dict[str, list[_Inv]], profiles: dict
             if not inv.special and rng.random() < p.partial:
                 first = _weekday(inv.due + timedelta(days=rng.randint(0, 20)))
                 last = inv.pay or today
-                if first < last and first <= today:
+                if first < last and first <= today and (p.stop is None or first < p.stop):
                     part = _pct(inv.outstanding(first), rng.choice((25, 30, 40, 50, 60)))
                     out.pay([(inv, part)], first, cid, inv.currency, reference=f"Part payment {inv.number}")
             if inv.pay is None:
@@ -671,7 +692,7 @@ _CALL_NOTES = (
 def _ladder(rng: random.Random, by_client: dict[str, list[_Inv]], clients: dict[str, Client],
             steps: tuple[Step, ...], ladder: LadderSettings, today: date, out: _Out) -> dict[str, date]:
     """Carry out the ladder up to two days ago; returns clients put on hold (and since when)."""
-    cutoff = today - timedelta(days=LAG_DAYS)
+    cutoff = _cutoff(today)
     gap = timedelta(days=ladder.min_gap_days)
     tolerance = ladder.tolerance or ZERO
     grace = timedelta(days=ladder.promise_grace_days)

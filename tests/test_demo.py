@@ -66,7 +66,7 @@ def test_counts_and_validity(demo):
     first = min(i.issued for i in demo.invoices.values())
     assert TODAY - timedelta(days=560) <= first <= TODAY - timedelta(days=480)  # about 18 months
     for inv in demo.invoices.values():  # amounts are exact and at most 50k
-        assert inv.amount == inv.amount.quantize(Decimal("0.01")) and Decimal(0) < inv.amount <= Decimal("60000")
+        assert inv.amount == inv.amount.quantize(Decimal("0.01")) and Decimal(0) < inv.amount <= Decimal("50000")
         if inv.lines:
             assert sum(ln.amount for ln in inv.lines) + inv.tax == inv.amount
     ids = [p.id for p in demo.payments]
@@ -136,17 +136,26 @@ def test_the_drifting_client_pays_later_and_later(demo):
     assert early < 10 and late > early + 10
 
 
-@pytest.mark.parametrize("seed, today", [(1, TODAY), (2, TODAY), (3, date(2026, 6, 3)), (4, date(2027, 3, 15)),
-                                         (5, date(2026, 11, 23))])
-def test_a_sensible_agenda_for_today(seed, today):
+def test_a_sensible_agenda_for_today():
+    """Roughly 5-20 actions a day, of several kinds, whatever the seed and the weekday."""
     from receivables.agenda import build_agenda
 
-    book = generate(clients=40, invoices=600, seed=seed, today=today, policy=POLICY)
-    actions = build_agenda(book, POLICY, today)
-    assert 5 <= len(actions) <= 20, [(a.client, a.kind, a.step) for a in actions]
-    kinds = Counter(a.kind for a in actions)
-    assert kinds["step"] >= 2 and len(kinds) >= 2
-    assert len({a.step for a in actions if a.kind == "step"}) >= 2
+    sizes = []
+    for seed, today in [(1, TODAY), (2, date(2026, 11, 18)), (3, date(2026, 6, 3)), (4, date(2027, 3, 15)),
+                        (5, date(2026, 11, 22)), (6, date(2026, 11, 24)), (7, date(2026, 11, 26))]:
+        book = generate(clients=40, invoices=600, seed=seed, today=today, policy=POLICY)
+        actions = build_agenda(book, POLICY, today)
+        assert 4 <= len(actions) <= 25, (seed, today, [(a.client, a.kind, a.step) for a in actions])
+        kinds = Counter(a.kind for a in actions)
+        assert kinds["step"] >= 1 and len(kinds) >= 2, (seed, today, kinds)
+        sizes.append(len(actions))
+    assert 7 <= sum(sizes) / len(sizes) <= 16, sizes
+    # the default demo (seed 1) on a weekday: a mix of ladder steps and other work
+    book = generate(clients=40, invoices=600, seed=1, today=TODAY, policy=POLICY)
+    actions = build_agenda(book, POLICY, TODAY)
+    assert 5 <= len(actions) <= 20
+    assert len({a.step for a in actions if a.kind == "step"}) >= 3
+    assert {"promise", "dispute"} <= {a.kind for a in actions}
 
 
 def test_a_larger_book_scales(demo):
