@@ -58,7 +58,9 @@ days overdue. Amounts of different currencies are compared as plain numbers.
 """
 from __future__ import annotations
 
+import gc
 from bisect import bisect_left, bisect_right
+from contextlib import contextmanager
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -182,7 +184,7 @@ class _Engine:
     __slots__ = (
         "index", "book", "final", "live_keys", "live_numbers", "step_acts", "touch", "client_acts",
         "pay_dates", "pay_cum", "history", "history_keys", "promise_cover", "promises", "plans",
-        "disputes", "day_cache", "extra", "pauses", "hist_pay", "hist_late",
+        "disputes", "day_cache", "extra", "pauses", "hist_pay", "hist_late", "client_act_dates", "rank",
     )
 
     def __init__(self, index: BookIndex) -> None:
@@ -204,6 +206,7 @@ class _Engine:
                     when = None
             final[number] = when if running <= 0 else None
         self.final = final
+        self.rank = {n: k for k, n in enumerate(sorted(invoices, key=lambda n: (invoices[n].due, invoices[n].issued, n)))}
         order = sorted(invoices, key=lambda n: final[n] or _FOREVER)
         self.live_numbers = order
         self.live_keys = [final[n] or _FOREVER for n in order]
@@ -257,6 +260,7 @@ class _Engine:
             v.sort(key=lambda a: a.date)
         self.pauses = dict(pauses)
         self.client_acts = dict(client_acts)
+        self.client_act_dates = {c: [a.date for a in v] for c, v in client_acts.items()}
         self.step_acts = dict(step_acts)
         self.touch = dict(touch)
 
@@ -341,6 +345,20 @@ class _Engine:
         return None
 
 
+@contextmanager
+def quiet_gc():
+    """Pause the cyclic garbage collector while the engine allocates: a loaded book holds
+    millions of objects, and a full collection in the middle of a computation costs more
+    than the computation. The engine makes no reference cycles, so nothing is held longer."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def engine(book_or_index: Book | BookIndex | Ledger) -> _Engine:
     """The engine's date-independent index of a book, built once and kept with the index."""
     if isinstance(book_or_index, Ledger):
@@ -348,7 +366,8 @@ def engine(book_or_index: Book | BookIndex | Ledger) -> _Engine:
     index = book_or_index if isinstance(book_or_index, BookIndex) else _index_of(book_or_index)
     eng = index.cache.get("engine")
     if eng is None:
-        eng = index.cache["engine"] = _Engine(index)
+        with quiet_gc():
+            eng = index.cache["engine"] = _Engine(index)
     return eng
 
 
@@ -372,7 +391,7 @@ class _Day:
 
     __slots__ = (
         "eng", "policy", "on", "states", "by_client", "overdue", "statuses", "steps_by_id",
-        "_behaviour", "_risk", "_ladder", "_step_idx", "_gap",
+        "_behaviour", "_risk", "_ladder", "_step_idx", "_gap", "_promises",
     )
 
     def __init__(self, eng: _Engine, policy: Policy, on: date) -> None:
@@ -402,7 +421,7 @@ class _Day:
                 states[n] = st
         self.states = states
         by_client: dict[str, list[InvoiceState]] = defaultdict(list)
-        for n in sorted(states, key=lambda n: (states[n].invoice.due, states[n].invoice.issued, n)):
+        for n in sorted(states, key=eng.rank.__getitem__):  # oldest due first
             st = states[n]
             by_client[st.invoice.client].append(st)
         self.by_client = by_client
@@ -418,6 +437,7 @@ class _Day:
         self.statuses: dict[str, ClientStatus] = {}
         self._behaviour: dict[str, Behaviour] = {}
         self._risk: dict[str, Risk] = {}
+        self._promises: dict[str, PromiseStatus] = {}
 
     # -- per-invoice ladder facts -------------------------------------------------------
 
@@ -449,19 +469,29 @@ class _Day:
         eng, on, policy = self.eng, self.on, self.policy
         client = eng.book.clients.get(cid)
         open_ = self.by_client.get(cid, ())
+        if (not open_ and client is not None and client.credit_check is None and cid not in eng.promises
+                and cid not in eng.plans and cid not in eng.disputes):
+            # nothing open, nothing promised or planned: only the hold flag and any credit count
+            balance = -sum((amt for d, c, amt in eng.index.credits.get(cid, ()) if c == client.currency and d <= on),
+                           ZERO)
+            limit = client.credit_limit
+            return ClientStatus(cid, client.hold, (client.hold_reason or "on hold") if client.hold else "", {}, (),
+                                None, (), limit is not None and balance > limit, limit, balance, None)
         lad = policy.ladder
         # hand-overs and holds from done steps
         handed: dict[str, str] = {}
         hold_since: tuple[date, Step] | None = None
-        for st in open_:
-            for d, sid, _ in self.done_steps(st.number):
-                s = self.steps_by_id.get(sid)
-                if s is None:
-                    continue
-                if s.escalate and st.number not in handed:
-                    handed[st.number] = s.escalate
-                if s.credit_hold and (hold_since is None or d > hold_since[0]):
-                    hold_since = (d, s)
+        states = self.states
+        for d, sid, n in self._special_acts().get(cid, ()):  # escalations and holds done, by date
+            if d > on:
+                break
+            if n not in states:
+                continue
+            s = self.steps_by_id[sid]
+            if s.escalate and n not in handed:
+                handed[n] = s.escalate
+            if s.credit_hold and (hold_since is None or d > hold_since[0]):
+                hold_since = (d, s)
         hold = bool(client and client.hold)
         reason = (client.hold_reason or "on hold") if hold else ""
         if not hold and hold_since is not None:
@@ -499,23 +529,58 @@ class _Day:
                 review = due
         return ClientStatus(cid, hold, reason, handed, promises, plan, disputes, over, limit, balance, review)
 
+    def _special_acts(self) -> dict[str, list[tuple[date, str, str]]]:
+        """Per client, (date, step, invoice) of every done step that escalates or holds
+        (date-independent; kept with the engine per set of such steps)."""
+        key = tuple((s.id, s.escalate, s.credit_hold) for s in self.policy.steps if s.escalate or s.credit_hold)
+        cache = self.eng.extra.setdefault("special_acts", {})
+        got = cache.get(key)
+        if got is None:
+            ids = {k[0] for k in key}
+            per: dict[str, list[tuple[date, str, str]]] = defaultdict(list)
+            if ids:
+                invoices = self.eng.book.invoices
+                for n, acts in self.eng.step_acts.items():
+                    for d, sid, _ in acts:
+                        if sid in ids:
+                            per[invoices[n].client].append((d, sid, n))
+            for v in per.values():
+                v.sort()
+            got = cache[key] = dict(per)
+        return got
+
     def _logged(self, cid: str, key: str, since: date, invoices: Iterable[str]) -> bool:
         """Has an activity done the non-step action ``key`` (due since ``since``)?"""
-        nums = set(invoices)
-        for a in reversed(self.eng.client_acts.get(cid, ())):
-            if a.date > self.on:
-                continue
-            if a.date < since:
+        acts = self.eng.client_acts.get(cid)
+        if not acts:
+            return False
+        dates = self.eng.client_act_dates[cid]
+        on = self.on
+        nums = None
+        for k in range(bisect_left(dates, since), len(acts)):
+            a = acts[k]
+            if a.date > on:
                 break
             if a.outcome in NOT_DONE:
                 continue
             if a.step == key:
                 return True
-            if a.step is None and (not a.invoices or not nums or nums.intersection(a.invoices)):
-                return True
+            if a.step is None:
+                if not a.invoices:
+                    return True
+                if nums is None:
+                    nums = set(invoices)
+                if not nums or nums.intersection(a.invoices):
+                    return True
         return False
 
     def promise_status(self, p: PromiseToPay) -> PromiseStatus:
+        got = self._promises.get(p.id)
+        if got is None or got.promise is not p:
+            got = self._promises[p.id] = self._promise_status(p)
+        return got
+
+    def _promise_status(self, p: PromiseToPay) -> PromiseStatus:
         eng, on = self.eng, self.on
         deadline = p.by + timedelta(days=self.policy.ladder.promise_grace_days)
         cover = eng.promise_cover.get(p.id, p.invoices)
@@ -728,6 +793,11 @@ def day(book_or_index: Book | BookIndex | Ledger, policy: Policy, on: date) -> _
 
 def build_agenda(book_or_index: Book | BookIndex | Ledger, policy: Policy, on: date) -> list[Action]:
     """Every action due on ``on``, most urgent first."""
+    with quiet_gc():
+        return _build_agenda(book_or_index, policy, on)
+
+
+def _build_agenda(book_or_index, policy: Policy, on: date) -> list[Action]:
     dy = day(book_or_index, policy, on)
     actions: list[Action] = []
     clients = set(dy.by_client)

@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from .agenda import Risk, day
+from .agenda import Risk, day, quiet_gc
 from .ledger import BookIndex, Ledger
 from .model import Book
 from .money import to_text
@@ -243,45 +243,55 @@ class Report:
 
 
 class _Series:
-    """Per currency: credit sales and AR as step functions of the date."""
+    """Per currency: credit sales, AR and current AR as step functions of the date.
+
+    AR(d) = sum of invoice amounts issued by d - settlements by d (each counted from the
+    later of its date and the invoice's issue date). Current AR(d) (not yet due) is an
+    interval sum: an invoice counts +amount on [issued, due], and a settlement made before
+    the due date -amount on [its date, due]. Invoices ever settled below zero (which
+    ``dun check`` reports) are kept apart and summed one by one, clamped at zero.
+    """
 
     def __init__(self, eng) -> None:
         book = eng.book
         settlements = eng.index.settlements
         sales: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
         ar: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-        spans: dict[str, int] = defaultdict(int)
-        by_issue: dict[str, list[tuple[date, date, str]]] = defaultdict(list)
+        cur_ar: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
         irregular: dict[str, list[str]] = defaultdict(list)
+        one = timedelta(days=1)
         for n, inv in book.invoices.items():
             cur = inv.currency
-            sales[cur][inv.issued] += inv.amount
+            amount = inv.amount
+            issued = inv.issued
+            sales[cur][issued] += amount
             ss = settlements.get(n, ())
-            running = inv.amount
-            for s in ss:
-                running -= s.amount
+            if ss:
+                running = amount
+                for x in ss:
+                    running -= x.amount
+                    if running < 0:
+                        break
                 if running < 0:
-                    break
-            if running < 0:  # over-settled at some point (dun check flags it): summed apart, clamped at 0
-                irregular[cur].append(n)
-            else:
-                a = ar[cur]
-                a[inv.issued] += inv.amount
-                for s in ss:
-                    a[s.date if s.date > inv.issued else inv.issued] -= s.amount
-            by_issue[cur].append((inv.issued, inv.due, n))
-            span = (inv.due - inv.issued).days
-            if span > spans[cur]:
-                spans[cur] = span
+                    irregular[cur].append(n)
+                    continue
+            a = ar[cur]
+            a[issued] += amount
+            c = cur_ar[cur]
+            after_due = inv.due + one
+            c[issued] += amount
+            c[after_due] -= amount
+            for x in ss:
+                when = x.date if x.date > issued else issued
+                a[when] -= x.amount
+                if when < after_due:
+                    c[when] -= x.amount
+                    c[after_due] += x.amount
         self.sales = {c: _prefix(v) for c, v in sales.items()}
         self.ar = {c: _prefix(v) for c, v in ar.items()}
+        self.current = {c: _prefix(v) for c, v in cur_ar.items()}
         self.first_issue = {c: min(v) for c, v in sales.items()}
         self.irregular = dict(irregular)
-        for v in by_issue.values():
-            v.sort()
-        self.by_issue = dict(by_issue)
-        self.issue_keys = {c: [x[0] for x in v] for c, v in by_issue.items()}
-        self.spans = dict(spans)
         acts = sorted((a.date, a.channel) for a in book.activities)
         self.act_dates = [d for d, _ in acts]
         self.act_channels = [c for _, c in acts]
@@ -335,24 +345,12 @@ def _sales(ser: _Series, cur: str, start: date, end: date) -> Decimal:
 
 def _current_ar(eng, ser: _Series, cur: str, on: date) -> Decimal:
     """AR not yet due on ``on``: invoices issued by then and due on or after it."""
-    items = ser.by_issue.get(cur)
-    if not items:
-        return ZERO
-    keys = ser.issue_keys[cur]
-    lo = bisect_left(keys, on - timedelta(days=ser.spans.get(cur, 0)))
-    hi = bisect_right(keys, on)
-    invoices = eng.book.invoices
-    settlements = eng.index.settlements
-    total = ZERO
-    for k in range(lo, hi):
-        issued, due, n = items[k]
-        if due < on:
+    total = _upto(ser.current.get(cur), on)
+    for n in ser.irregular.get(cur, ()):
+        inv = eng.book.invoices[n]
+        if inv.issued > on or inv.due < on:
             continue
-        out = invoices[n].amount
-        for s in settlements.get(n, ()):
-            if s.date > on:
-                break
-            out -= s.amount
+        out = inv.amount - sum((s.amount for s in eng.index.settlements.get(n, ()) if s.date <= on), ZERO)
         if out > 0:
             total += out
     return total
@@ -428,6 +426,12 @@ def month_ends(on: date, count: int = 12) -> list[date]:
 
 
 def build_report(book_or_index: Book | BookIndex | Ledger, policy: Policy, on: date) -> Report:
+    """Every figure of the report as of ``on`` (see the module docstring)."""
+    with quiet_gc():
+        return _build_report(book_or_index, policy, on)
+
+
+def _build_report(book_or_index, policy: Policy, on: date) -> Report:
     dy = day(book_or_index, policy, on)
     eng = dy.eng
     ser = _series(eng)
@@ -473,7 +477,7 @@ def build_report(book_or_index: Book | BookIndex | Ledger, policy: Policy, on: d
         b = dy.behaviour(cid)
         r: Risk = dy.risk(cid)
         for cur in sorted(curs):
-            mine = [s for s in open_ if s.invoice.currency == cur]
+            mine = open_ if len(curs) == 1 else [s for s in open_ if s.invoice.currency == cur]
             amt = sum((s.outstanding for s in mine), ZERO)
             over = sum((s.outstanding for s in mine if s.days_overdue > 0), ZERO)
             cred = sum((x for d, c, x in eng.index.credits.get(cid, ()) if c == cur and d <= on), ZERO)
