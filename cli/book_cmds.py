@@ -430,17 +430,36 @@ def client_view(book, policy, client_id: str, on: date) -> dict:
         if r:
             tot_i[ic] = tot_i.get(ic, zero) + r.interest
             tot_c[ic] = tot_c.get(ic, zero) + r.compensation
+    hold, hold_reason, extra = client.hold, client.hold_reason, {}
+    try:
+        from receivables.agenda import client_status
+    except ImportError:  # the engine is optional for this view
+        client_status = None
+    if client_status is not None:
+        st = client_status(book, policy, client_id, on)
+        hold, hold_reason = st.hold, st.hold_reason
+        extra = {
+            "handed_over": dict(sorted(st.handed_over.items())),
+            "over_credit_limit": st.over_credit_limit,
+            "open_disputes": [d.invoice for d in st.disputes],
+            "promises": [{"id": ps.promise.id, "amount": to_text(ps.promise.amount, ps.promise.currency),
+                          "currency": ps.promise.currency, "by": ps.promise.by.isoformat(), "state": ps.state}
+                         for ps in st.promises],
+            "plan": None if st.plan is None else {"id": st.plan.plan.id, "state": st.plan.state,
+                                                  "paid": to_text(st.plan.paid, st.plan.plan.currency)},
+        }
     return {
         "id": client.id, "name": client.name, "currency": cur, "as_of": on.isoformat(),
         "balance": to_text(main.balance, cur), "overdue": to_text(main.overdue, cur),
         "credit": to_text(main.credit, cur), "oldest_days_overdue": main.oldest_days_overdue,
         "balances": {c: to_text(p.balance, c) for c, p in sorted(positions.items())},
-        "hold": client.hold, "hold_reason": client.hold_reason,
+        "hold": hold, "hold_reason": hold_reason,
         "terms_days": client.terms_days,
         "credit_limit": to_text(client.credit_limit, cur) if client.credit_limit is not None else None,
         "email": client.email, "phone": client.phone,
         "interest": to_text(tot_i.get(cur, zero), cur), "compensation": to_text(tot_c.get(cur, zero), cur),
         "invoices": invoices,
+        **extra,
     }
 
 
@@ -463,6 +482,14 @@ def cmd_client_show(args) -> int:
             print(f"also {b} {c}")
     if view["interest"] != "0.00" or view["compensation"] != "0.00":
         print(f"late-payment interest {view['interest']} {cur}, compensation {view['compensation']} {cur}")
+    for number, to in view.get("handed_over", {}).items():
+        print(f"{number} handed over to {'the agency' if to == 'agency' else 'legal'}")
+    for pr in view.get("promises", ()):
+        print(f"promise {pr['id']}: {pr['amount']} {pr['currency']} by {pr['by']} ({pr['state']})")
+    if view.get("plan"):
+        print(f"payment plan {view['plan']['id']}: {view['plan']['state']}, {view['plan']['paid']} {cur} paid so far")
+    if view.get("over_credit_limit"):
+        print(f"over the credit limit of {view['credit_limit']} {cur}")
     open_ = [i for i in view["invoices"] if i["outstanding"].strip("0.") != ""]
     if open_:
         print(f"{'invoice':<14}{'due':<12}{'amount':>12}{'outstanding':>13}{'days':>6}  status")

@@ -385,3 +385,15 @@ def test_book_option_before_the_command(book, capsys, monkeypatch):
     code, out, err = run(capsys, "--book", book, "--on", ON, "client", "show", "acme-supplies", "--json")
     assert code == 0, err
     assert json.loads(out)["as_of"] == ON
+
+
+def test_final_notice_puts_the_client_on_hold_in_client_show(book, capsys):
+    assert show(capsys, book, "acme-supplies")["hold"] is False
+    code, out, err = run(capsys, "note", "acme-supplies", "Final notice posted", "--step", "final-notice",
+                         "--invoice", "INV-1001", "--on", "2026-11-20", "--book", book)
+    assert code == 0, err
+    assert "final-notice letter" in out  # the step's channel
+    v = show(capsys, book, "acme-supplies")
+    assert v["hold"] is True and v["hold_reason"]
+    assert run(capsys, "pay", "acme-supplies", "1600.49", "--on", "2026-11-21", "--book", book)[0] == 0
+    assert show(capsys, book, "acme-supplies")["hold"] is False  # paid up: the hold ends
