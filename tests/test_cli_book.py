@@ -90,6 +90,8 @@ def test_pay_bad_amount(book, capsys, amount):
     (["demo", "--clients", "-3"], "not a whole number"),
     (["export", "ledger"], "invalid choice"),
     (["restore", "book-1999-01-01.json"], "no backup named"),
+    (["init"], "already exists"),
+    (["pay", "acme-supplies"], "required: AMOUNT"),
 ])
 def test_bad_commands(book, capsys, argv, words):
     before = files(book)

@@ -2,7 +2,7 @@
 allocation (oldest due first, earlier rows of the same file), Xero multi-line invoices."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -344,3 +344,40 @@ def test_xero_bad_values(old, new, words):
     with pytest.raises(DunError) as e:
         import_xero(text, Book())
     assert words in str(e.value)
+
+
+# -- property: allocation never loses or invents a penny ---------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    invoices=st.lists(st.tuples(st.integers(1, 300), st.integers(0, 60), st.integers(1, 500_000)), min_size=1, max_size=6),
+    payments=st.lists(st.tuples(st.integers(0, 400), st.integers(1, 600_000)), min_size=1, max_size=6),
+)
+def test_payment_rows_allocate_exactly(invoices, payments):
+    b = apply(Book(), import_clients(csv_text(CLI_HEAD, "c,C Ltd,,,30,,GBP"), Book()).records)
+    start = date(2025, 1, 1)
+    inv_rows = [f"I-{k},c,{start + timedelta(days=d)},{start + timedelta(days=d + t)},{D(p) / 100:.2f},,"
+                for k, (d, t, p) in enumerate(invoices)]
+    b = apply(b, import_invoices(csv_text(INV_HEAD, *inv_rows), b).records)
+    pay_rows = [f"{start + timedelta(days=d)},c,{D(p) / 100:.2f},GBP,r{k}," for k, (d, p) in enumerate(payments)]
+    r = import_payments(csv_text(PAY_HEAD, *pay_rows), b)
+    after = apply(b, r.records)
+    assert check_book(after) == []
+    total_paid = sum(p.amount for p in r.records)
+    total_alloc = sum(a.amount for p in r.records for a in p.allocations)
+    credit = sum(p.unallocated for p in r.records)
+    assert total_alloc + credit == total_paid and credit >= 0
+    ledger = derive(after, date.max)
+    invoiced = sum(i.amount for i in after.invoices.values())
+    outstanding = sum(s.outstanding for s in ledger.invoices.values())
+    assert all(s.outstanding >= 0 for s in ledger.invoices.values())
+    assert invoiced - outstanding == total_alloc
+    # money is only left as credit when every invoice issued by that day was paid off
+    if credit > 0:
+        last = max(p.date for p in r.records if p.unallocated > 0)
+        issued_by = [n for n, i in after.invoices.items() if i.issued <= last]
+        assert all(ledger.invoices[n].outstanding == 0 for n in issued_by)
