@@ -62,8 +62,9 @@ import gc
 from bisect import bisect_left, bisect_right
 from contextlib import contextmanager
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
+from operator import attrgetter
 from decimal import Decimal
 from typing import Iterable
 
@@ -193,71 +194,70 @@ class _Engine:
         invoices = book.invoices
         settlements = index.settlements
         # when each invoice was settled for good (None: still owes something after its last settlement)
-        final: dict[str, date | None] = {}
-        for number, inv in invoices.items():
+        final: dict[str, date | None] = dict.fromkeys(invoices)
+        for number, ss in settlements.items():
+            inv = invoices.get(number)
+            if inv is None:
+                continue
             running = inv.amount
             when = None
-            for s in settlements.get(number, ()):
+            for s in ss:
                 running -= s.amount
                 if running <= 0:
                     if when is None:
-                        when = max(s.date, inv.issued)
+                        when = s.date if s.date > inv.issued else inv.issued
                 else:
                     when = None
             final[number] = when if running <= 0 else None
         self.final = final
-        self.rank = {n: k for k, n in enumerate(sorted(invoices, key=lambda n: (invoices[n].due, invoices[n].issued, n)))}
-        order = sorted(invoices, key=lambda n: final[n] or _FOREVER)
-        self.live_numbers = order
-        self.live_keys = [final[n] or _FOREVER for n in order]
+        by_due = sorted(invoices.values(), key=attrgetter("due", "issued", "number"))
+        self.rank = {inv.number: k for k, inv in enumerate(by_due)}
+        live = sorted(((w or _FOREVER), n) for n, w in final.items())
+        self.live_numbers = [n for _, n in live]
+        self.live_keys = [w for w, _ in live]
 
-        # payments by (client, currency): dates and running totals
-        pays: dict[tuple[str, str], list[tuple[date, Decimal]]] = defaultdict(list)
-        for p in book.payments:
-            pays[(p.client, p.currency)].append((p.date, p.amount))
-        self.pay_dates: dict[tuple[str, str], list[date]] = {}
-        self.pay_cum: dict[tuple[str, str], list[Decimal]] = {}
-        for k, v in pays.items():
-            v.sort(key=lambda x: x[0])
-            cum, run = [], ZERO
-            for _, a in v:
-                run += a
-                cum.append(run)
-            self.pay_dates[k] = [d for d, _ in v]
-            self.pay_cum[k] = cum
+        # payments by (client, currency), in date order: dates and running totals
+        payments = _in_date_order(book.payments)
+        self.pay_dates: dict[tuple[str, str], list[date]] = defaultdict(list)
+        self.pay_cum: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
+        runs: dict[tuple[str, str], Decimal] = {}
+        for p in payments:
+            k = (p.client, p.currency)
+            run = runs.get(k, ZERO) + p.amount
+            runs[k] = run
+            self.pay_dates[k].append(p.date)
+            self.pay_cum[k].append(run)
+        self.pay_dates = dict(self.pay_dates)
+        self.pay_cum = dict(self.pay_cum)
 
-        # activities
-        corrected = {a.corrects for a in book.activities if a.corrects}
+        # activities, in date order (so every list below is in date order too)
+        activities = _in_date_order(book.activities)
+        corrected = {a.corrects for a in activities if a.corrects}
         client_acts: dict[str, list[Activity]] = defaultdict(list)
         pauses: dict[str, list[Activity]] = defaultdict(list)  # snoozes and skips
         step_acts: dict[str, list[tuple[date, str, str]]] = defaultdict(list)
         touch: dict[str, list[date]] = defaultdict(list)  # any counting activity on the invoice
         by_client_invoices = index.invoices_by_client
-        for a in book.activities:
-            if a.id in corrected:
+        for a in activities:
+            if corrected and a.id in corrected:
                 continue
             client_acts[a.client].append(a)
             if a.outcome in NOT_DONE:
                 pauses[a.client].append(a)
                 continue
             nums = a.invoices
-            if not nums and a.step:
+            step = a.step
+            if not nums and step:
                 nums = tuple(
                     n for n in by_client_invoices.get(a.client, ())
                     if invoices[n].issued <= a.date and (final[n] is None or final[n] > a.date)
                 )
+            ladder = step and ":" not in step  # "promise:P1" and the like are not ladder steps
+            d = a.date
             for n in nums:
-                touch[n].append(a.date)
-                if a.step and ":" not in a.step:  # "promise:P1" and the like are not ladder steps
-                    step_acts[n].append((a.date, a.step, a.id))
-        for v in client_acts.values():
-            v.sort(key=lambda a: a.date)
-        for v in step_acts.values():
-            v.sort(key=lambda x: x[0])
-        for v in touch.values():
-            v.sort()
-        for v in pauses.values():
-            v.sort(key=lambda a: a.date)
+                touch[n].append(d)
+                if ladder:
+                    step_acts[n].append((d, step, a.id))
         self.pauses = dict(pauses)
         self.client_acts = dict(client_acts)
         self.client_act_dates = {c: [a.date for a in v] for c, v in client_acts.items()}
@@ -357,6 +357,14 @@ def quiet_gc():
     finally:
         if was:
             gc.enable()
+
+
+def _in_date_order(records):
+    """The records sorted by date (stable); as given when they already are, as a log is."""
+    dates = [r.date for r in records]
+    if all(a <= b for a, b in zip(dates, dates[1:])):
+        return records
+    return sorted(records, key=attrgetter("date"))
 
 
 def engine(book_or_index: Book | BookIndex | Ledger) -> _Engine:
