@@ -160,12 +160,12 @@ def read_table(data: bytes | str, source: str, required: Sequence[str], optional
     header = [h.strip() for h in raw_header]
     if star:
         header = [h[1:].strip() if h.startswith("*") else h for h in header]
-    known = {c.lower(): c for c in (*required, *optional)} if star else {c: c for c in (*required, *optional)}
+    known = {c.lower(): c for c in (*required, *optional)}  # header names are matched ignoring case
     canon: list[str] = []
     seen: set[str] = set()
     unknown: list[str] = []
     for h in header:
-        key = h.lower() if star else h
+        key = h.lower()
         name = known.get(key, h)
         if name in seen:
             raise DunError(f"the column {name!r} appears twice", f"{source} row 1", "keep one of them")

@@ -381,3 +381,12 @@ def test_payment_rows_allocate_exactly(invoices, payments):
         last = max(p.date for p in r.records if p.unallocated > 0)
         issued_by = [n for n, i in after.invoices.items() if i.issued <= last]
         assert all(ledger.invoices[n].outstanding == 0 for n in issued_by)
+
+
+def test_header_names_ignore_case_and_order():
+    text = csv_text("Name,ID,Currency,Email,Phone,Terms_Days,Credit_Limit", "Acme Ltd,acme,GBP,,,30,")
+    (c,) = import_clients(text, Book()).records
+    assert c.id == "acme" and c.name == "Acme Ltd" and c.terms_days == 30
+    with pytest.raises(DunError) as e:
+        import_clients(csv_text("id,name,name,email,phone,terms_days,credit_limit,currency"), Book())
+    assert "appears twice" in str(e.value)
