@@ -223,6 +223,9 @@ class _Inv:
         return out
 
 
+_METHODS = {"GBP": "BACS", "EUR": "SEPA transfer", "USD": "wire transfer"}
+
+
 class _Out:
     """Collects generated records before ids are given in date order."""
 
@@ -235,7 +238,8 @@ class _Out:
         self.plans: list[tuple] = []
 
     def pay(self, inv_list: list[tuple["_Inv", Decimal]], d: date, client: str, currency: str,
-            extra: Decimal = ZERO, method: str = "bank transfer", reference: str = "") -> None:
+            extra: Decimal = ZERO, method: str = "", reference: str = "") -> None:
+        method = method or _METHODS.get(currency, "bank transfer")
         allocs = []
         total = extra
         for inv, amt in inv_list:
@@ -528,7 +532,7 @@ def _scenarios(rng: random.Random, by_client: dict[str, list[_Inv]], profiles: d
                 rest -= take
                 if rest <= 0:
                     break
-            out.pay(allocs, d, cid, clients[cid].currency, method="bank transfer", reference="Plan installment")
+            out.pay(allocs, d, cid, clients[cid].currency, method="standing order", reference="Plan installment")
             for i, _ in allocs:
                 if i.outstanding(d) <= 0:
                     i.settled = d
