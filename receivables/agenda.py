@@ -186,6 +186,7 @@ class _Engine:
         "index", "book", "final", "live_keys", "live_numbers", "step_acts", "touch", "client_acts",
         "pay_dates", "pay_cum", "history", "history_keys", "promise_cover", "promises", "plans",
         "disputes", "day_cache", "extra", "pauses", "hist_pay", "hist_late", "client_act_dates", "rank",
+        "lifts", "kept_on",
     )
 
     def __init__(self, index: BookIndex) -> None:
@@ -235,6 +236,7 @@ class _Engine:
         corrected = {a.corrects for a in activities if a.corrects}
         client_acts: dict[str, list[Activity]] = defaultdict(list)
         pauses: dict[str, list[Activity]] = defaultdict(list)  # snoozes and skips
+        lifts: dict[str, list[date]] = defaultdict(list)  # holds lifted
         step_acts: dict[str, list[tuple[date, str, str]]] = defaultdict(list)
         touch: dict[str, list[date]] = defaultdict(list)  # any counting activity on the invoice
         by_client_invoices = index.invoices_by_client
@@ -242,6 +244,8 @@ class _Engine:
             if corrected and a.id in corrected:
                 continue
             client_acts[a.client].append(a)
+            if a.outcome == HOLD_LIFTED:
+                lifts[a.client].append(a.date)
             if a.outcome in NOT_DONE:
                 pauses[a.client].append(a)
                 continue
@@ -259,6 +263,7 @@ class _Engine:
                 if ladder:
                     step_acts[n].append((d, step, a.id))
         self.pauses = dict(pauses)
+        self.lifts = dict(lifts)
         self.client_acts = dict(client_acts)
         self.client_act_dates = {c: [a.date for a in v] for c, v in client_acts.items()}
         self.step_acts = dict(step_acts)
@@ -302,6 +307,8 @@ class _Engine:
                 )
         self.promises = dict(proms)
         self.promise_cover = cover
+        # the day each promise was kept (payments since it was made reached its amount), if ever
+        self.kept_on = {p.id: self.first_reaching(p.client, p.currency, p.made, p.amount) for p in book.promises}
         plans: dict[str, list[PaymentPlan]] = defaultdict(list)
         for pl in book.plans:
             plans[pl.client].append(pl)
@@ -399,7 +406,7 @@ class _Day:
 
     __slots__ = (
         "eng", "policy", "on", "states", "by_client", "overdue", "statuses", "steps_by_id",
-        "_behaviour", "_risk", "_ladder", "_step_idx", "_gap", "_promises",
+        "_behaviour", "_risk", "_ladder", "_step_idx", "_gap", "_promises", "_special",
     )
 
     def __init__(self, eng: _Engine, policy: Policy, on: date) -> None:
@@ -446,6 +453,7 @@ class _Day:
         self._behaviour: dict[str, Behaviour] = {}
         self._risk: dict[str, Risk] = {}
         self._promises: dict[str, PromiseStatus] = {}
+        self._special = None
 
     # -- per-invoice ladder facts -------------------------------------------------------
 
@@ -503,15 +511,23 @@ class _Day:
         hold = bool(client and client.hold)
         reason = (client.hold_reason or "on hold") if hold else ""
         if not hold and hold_since is not None:
-            lifted = any(
-                a.outcome == HOLD_LIFTED and hold_since[0] <= a.date <= on
-                for a in eng.client_acts.get(cid, ())
-            )
+            lifted = any(hold_since[0] <= d <= on for d in eng.lifts.get(cid, ()))
             if not lifted:
                 hold = True
                 reason = f"{hold_since[1].title or hold_since[1].id} done on {hold_since[0].isoformat()}"
-        promises = tuple(p for p in (self.promise_status(p) for p in eng.promises.get(cid, ()) if p.made <= on)
-                         if p.state in ("open", "broken"))
+        grace = timedelta(days=lad.promise_grace_days)
+        kept_on = eng.kept_on
+        promises = []
+        for p in eng.promises.get(cid, ()):
+            if p.made > on:
+                continue
+            k = kept_on.get(p.id)
+            if k is not None and k <= on and k <= p.by + grace:
+                continue  # kept
+            ps = self.promise_status(p)
+            if ps.state in ("open", "broken"):
+                promises.append(ps)
+        promises = tuple(promises)
         plan = None
         for pl in eng.plans.get(cid, ()):
             ps = self.plan_status(pl)
@@ -540,6 +556,8 @@ class _Day:
     def _special_acts(self) -> dict[str, list[tuple[date, str, str]]]:
         """Per client, (date, step, invoice) of every done step that escalates or holds
         (date-independent; kept with the engine per set of such steps)."""
+        if self._special is not None:
+            return self._special
         key = tuple((s.id, s.escalate, s.credit_hold) for s in self.policy.steps if s.escalate or s.credit_hold)
         cache = self.eng.extra.setdefault("special_acts", {})
         got = cache.get(key)
@@ -555,6 +573,7 @@ class _Day:
             for v in per.values():
                 v.sort()
             got = cache[key] = dict(per)
+        self._special = got
         return got
 
     def _logged(self, cid: str, key: str, since: date, invoices: Iterable[str]) -> bool:
@@ -592,7 +611,7 @@ class _Day:
         eng, on = self.eng, self.on
         deadline = p.by + timedelta(days=self.policy.ladder.promise_grace_days)
         cover = eng.promise_cover.get(p.id, p.invoices)
-        kept_on = eng.first_reaching(p.client, p.currency, p.made, p.amount)
+        kept_on = eng.kept_on[p.id] if p.id in eng.kept_on else eng.first_reaching(p.client, p.currency, p.made, p.amount)
         if kept_on is not None and kept_on <= min(on, deadline):
             paid = eng.paid_between(p.client, p.currency, p.made, min(on, deadline))
             return PromiseStatus(p, cover, paid, "kept", deadline, kept_on)
