@@ -32,7 +32,8 @@ it; the client's own hold flag also holds. A done ``escalate`` step hands the in
 covered to the agency or legal: they leave the ladder and stay listed as handed over.
 
 **Promises.** A promise covers its invoices (none named: the client's invoices in its
-currency open on the day it was made). It is kept once the client's payments in that
+currency open on the day it was made); a later promise on any of the same invoices
+replaces it. It is kept once the client's payments in that
 currency dated from the day it was made reach its amount, by ``by`` + ``promise_grace_days``.
 Until then (or until kept) its invoices are off the ladder; if not kept, a ``promise``
 action is due the day after, and once it is done the invoices return to the ladder.
@@ -122,7 +123,7 @@ class PromiseStatus:
     promise: PromiseToPay
     invoices: tuple[str, ...]  # covered
     paid: Decimal  # paid toward it since it was made (as of the date)
-    state: str  # "open" | "kept" | "broken" | "followed-up"
+    state: str  # "open" | "kept" | "broken" | "followed-up" | "superseded" (by a later promise)
     deadline: date  # by + grace
     kept_on: date | None = None
 
@@ -616,6 +617,17 @@ class _Day:
             paid = eng.paid_between(p.client, p.currency, p.made, min(on, deadline))
             return PromiseStatus(p, cover, paid, "kept", deadline, kept_on)
         paid = eng.paid_between(p.client, p.currency, p.made, min(on, deadline))
+        # a later promise on any of the same invoices replaces this one
+        later = False
+        mine = set(cover)
+        for q in reversed(eng.promises.get(p.client, ())):
+            if q is p:
+                break
+            if q.made <= on and q.made >= p.made and mine.intersection(eng.promise_cover.get(q.id, q.invoices)):
+                later = True
+                break
+        if later:
+            return PromiseStatus(p, cover, paid, "superseded", deadline)
         if on <= deadline:
             return PromiseStatus(p, cover, paid, "open", deadline)
         since = deadline + _ONE

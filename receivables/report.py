@@ -534,8 +534,8 @@ def _build_report(book_or_index, policy: Policy, on: date) -> Report:
                 kept += 1
             elif ps.state == "open":
                 open_n += 1
-            else:
-                broken += 1
+            elif ps.state in ("broken", "followed-up"):
+                broken += 1  # (a promise replaced by a later one counts as neither)
 
     start = on - timedelta(days=ACTIVITY_DAYS - 1)
     lo, hi = bisect_left(ser.act_dates, start), bisect_right(ser.act_dates, on)

@@ -389,3 +389,14 @@ def test_message_context_has_invoices_interest_and_totals():
     assert ctx["interest_total"] == rows["I1"]["interest"] + rows["I2"]["interest"]
     assert ctx["compensation_total"] == D("110.00")  # 70 + 40
     assert ctx["step_title"] == a.title
+
+
+def test_a_new_promise_replaces_a_broken_one():
+    p1 = PromiseToPay("PTP1", "C1", date(2026, 2, 2), D("400.00"), "GBP", date(2026, 2, 10), ("I1",))
+    p2 = PromiseToPay("PTP2", "C1", date(2026, 2, 16), D("400.00"), "GBP", date(2026, 2, 27), ("I1",))
+    invs = [inv("I1", date(2026, 1, 1), "1000.00")]
+    b = book(invs, promises=(p1, p2))
+    assert [a.kind for a in build_agenda(b, POLICY, date(2026, 2, 15))] == ["promise"]
+    assert build_agenda(b, POLICY, date(2026, 2, 16)) == []  # renegotiated: the new promise holds
+    got = build_agenda(b, POLICY, date(2026, 3, 3))
+    assert [(a.kind, a.ref) for a in got] == [("promise", "PTP2")]
