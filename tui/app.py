@@ -21,7 +21,7 @@ from receivables.errors import DunError
 from . import engine
 from .commands import DunCommands
 from .keymap import load_keymap
-from .state import BookState, build_state
+from .state import BookState, build_state, complete_state
 
 NAV = ("today", "clients", "invoices", "reports", "policy")
 
@@ -113,8 +113,23 @@ class DunApp(App[int]):
         except OSError as e:
             self.call_from_thread(self._failed, f"{self.book_dir}: {e.strerror or e}")
             return
+        if worker.is_cancelled:
+            return
+        self.call_from_thread(self._loaded, state, True)
+        self._complete(state, worker)
+
+    def _complete(self, state: BookState, worker) -> None:
+        try:
+            complete_state(state)
+        except DunError as e:
+            self.call_from_thread(self.notify, str(e), severity="error", markup=False)
+            return
         if not worker.is_cancelled:
-            self.call_from_thread(self._loaded, state, True)
+            self.call_from_thread(self._published, state)
+
+    def _published(self, state: BookState) -> None:
+        if self.state is state:
+            self.state_changed.publish(state)
 
     def _failed(self, message: str) -> None:
         self.load_error = message
@@ -158,8 +173,10 @@ class DunApp(App[int]):
         except DunError as e:
             self.call_from_thread(self.notify, str(e), severity="error", markup=False)
             return
-        if not worker.is_cancelled:
-            self.call_from_thread(self._loaded, state, False)
+        if worker.is_cancelled:
+            return
+        self.call_from_thread(self._loaded, state, False)
+        self._complete(state, worker)
 
     def _poll_engine(self) -> None:
         if engine.poll() and self.state is not None:

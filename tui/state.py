@@ -1,11 +1,19 @@
-"""What the screens show, derived once per loaded book (in a worker thread).
+"""What the screens show, derived from the loaded book (in worker threads).
 
 This module holds no rule: balances and statuses come from ``receivables.ledger``, the
-agenda and figures from the engine (when present). It only gathers them into rows that
-tables can sort and filter.
+agenda and figures from the engine. It only gathers them into rows that tables can sort
+and filter.
+
+Loading is split in two so a 100,000-invoice book shows its first screen fast:
+
+1. :func:`build_state` — the book, its index and the day's agenda: enough for Today, whose
+   client panel derives just that client's invoices (:meth:`BookState.ledger_for`);
+2. :func:`complete_state` — the whole ledger, every client's row and risk: for Clients,
+   Invoices and Reports, which show a loading line until it is there.
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from receivables.errors import DunError, Problem
-from receivables.ledger import Ledger, derive, index_book
+from receivables.ledger import BookIndex, Ledger, derive, index_book, invoice_state, is_disputed
 from receivables.model import Book, Client
 from receivables.policy import Policy, load_policy
 
@@ -34,6 +42,7 @@ class ClientRow:
     risk: int | None = None  # the engine's score, when it is there
     risk_reasons: tuple[str, ...] = ()
     other_currencies: tuple[str, ...] = ()
+    hold: bool = False  # the client's flag, or the engine's (a done credit-hold step)
 
     @property
     def id(self) -> str:
@@ -45,24 +54,40 @@ class BookState:
     book_dir: Path
     on: date
     book: Book
-    ledger: Ledger
+    index: BookIndex
     policy: Policy | None
     policy_problems: list[Problem]
-    clients: list[ClientRow]
-    agenda: list[Any] | None  # None: the engine is not there (see agenda_note)
+    agenda: list[Any] | None  # None: no agenda (see agenda_note)
     agenda_note: str = ""
-    statuses: dict[str, Any] = field(default_factory=dict)  # client id -> engine Risk
+    ledger: Ledger | None = None  # the whole ledger, once complete_state has run
+    clients: list[ClientRow] | None = None
+    risks: dict[str, Any] = field(default_factory=dict)  # client id -> engine Risk
     timings: dict[str, float] = field(default_factory=dict)
+    _partial: dict[str, Ledger] = field(default_factory=dict)
+    _rows: dict[str, ClientRow] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
-    def index(self):
-        return self.ledger.index
+    def complete(self) -> bool:
+        return self.ledger is not None and self.clients is not None
+
+    def ledger_for(self, client_id: str) -> Ledger:
+        """A ledger that is complete for this client (the whole one when it is there)."""
+        if self.ledger is not None:
+            return self.ledger
+        with self._lock:
+            got = self._partial.get(client_id)
+            if got is None:
+                got = self._partial[client_id] = client_ledger(self.index, client_id, self.on)
+            return got
 
     def client_row(self, client_id: str) -> ClientRow | None:
-        for r in self.clients:
-            if r.client.id == client_id:
-                return r
-        return None
+        if self.clients is not None:
+            return self._rows.get(client_id)
+        client = self.book.clients.get(client_id)
+        if client is None:
+            return None
+        return make_row(self.ledger_for(client_id), client, self.risks.get(client_id))
 
 
 def policy_path(book_dir: Path, repo: Any = None) -> Path:
@@ -71,18 +96,29 @@ def policy_path(book_dir: Path, repo: Any = None) -> Path:
     return Path(p) if p else Path(book_dir) / "policy.toml"
 
 
+def client_ledger(index: BookIndex, client_id: str, on: date) -> Ledger:
+    """The ledger as of ``on`` for one client's invoices only (cheap on a large book)."""
+    states = {}
+    invoices = index.book.invoices
+    for n in index.invoices_by_client.get(client_id, ()):
+        inv = invoices[n]
+        if inv.issued > on:
+            continue
+        disputed = n in index.open_disputes and is_disputed(index, n, on)
+        states[n] = invoice_state(inv, index.settlements.get(n, ()), on, disputed)
+    return Ledger(index, on, states)
+
+
 def build_state(repo: Any, book_dir: Path, on: date) -> BookState:
-    """Derive everything the first screens need. Runs in a worker thread."""
+    """Stage 1: the book, its index and the agenda. Runs in a worker thread."""
     t0 = time.perf_counter()
     book = repo.book()
     t1 = time.perf_counter()
     index = index_book(book)
-    ledger = derive(index, on)
     t2 = time.perf_counter()
     policy, problems = load_policy(policy_path(book_dir, repo))
     agenda = None
     note = ""
-    statuses: dict[str, Any] = {}
     if policy is None:
         note = "The policy has problems, so there is no agenda: see the Policy screen (5)."
     else:
@@ -96,54 +132,57 @@ def build_state(repo: Any, book_dir: Path, on: date) -> BookState:
                 note = f"The agenda could not be built: {e}"
             except Exception as e:  # keep the app usable if the engine trips
                 note = f"The agenda could not be built ({type(e).__name__}: {e})"
-        risk_fn = engine.get("risk")
-        if risk_fn is not None and agenda is not None:
-            try:
-                statuses = {cid: risk_fn(index, policy, cid, on) for cid in book.clients}
-            except Exception:
-                statuses = {}
     t3 = time.perf_counter()
-    rows = client_rows(ledger, statuses)
-    t4 = time.perf_counter()
     return BookState(
-        book_dir=Path(book_dir),
-        on=on,
-        book=book,
-        ledger=ledger,
-        policy=policy,
-        policy_problems=problems,
-        clients=rows,
-        agenda=agenda,
-        agenda_note=note,
-        statuses=statuses,
-        timings={"load": t1 - t0, "ledger": t2 - t1, "agenda": t3 - t2, "rows": t4 - t3},
+        book_dir=Path(book_dir), on=on, book=book, index=index, policy=policy, policy_problems=problems,
+        agenda=agenda, agenda_note=note, timings={"book": t1 - t0, "index": t2 - t1, "agenda": t3 - t2},
     )
 
 
-def client_rows(ledger: Ledger, statuses: dict[str, Any] | None = None) -> list[ClientRow]:
-    rows = []
-    statuses = statuses or {}
-    for cid, client in ledger.book.clients.items():
-        positions = ledger.positions(cid)
-        main = next((p for p in positions if p.currency == client.currency), None)
-        others = tuple(p.currency for p in positions if p.currency != client.currency and p.balance)
-        if main is None:
-            main = positions[0] if positions else None
-        open_count = len(ledger.open_invoices(cid, main.currency if main else None))
-        r = statuses.get(cid)
-        risk = getattr(r, "score", None)
-        reasons = tuple(getattr(r, "reasons", ()) or ())
-        rows.append(
-            ClientRow(
-                client=client,
-                currency=main.currency if main else client.currency,
-                balance=main.balance if main else ZERO,
-                overdue=main.overdue if main else ZERO,
-                oldest=main.oldest_days_overdue if main else 0,
-                open_count=open_count,
-                risk=risk,
-                risk_reasons=reasons,
-                other_currencies=others,
-            )
-        )
-    return rows
+def complete_state(state: BookState) -> BookState:
+    """Stage 2: the whole ledger and every client's row (with risk). Worker thread."""
+    t0 = time.perf_counter()
+    ledger = derive(state.index, state.on)
+    t1 = time.perf_counter()
+    risks: dict[str, Any] = {}
+    holds: dict[str, bool] = {}
+    risk_fn = engine.get("risk")
+    status_fn = engine.get("client_status")
+    if state.policy is not None and state.agenda is not None:
+        try:
+            for cid in state.book.clients:
+                if risk_fn is not None:
+                    risks[cid] = risk_fn(state.index, state.policy, cid, state.on)
+                if status_fn is not None:
+                    holds[cid] = bool(status_fn(state.index, state.policy, cid, state.on).hold)
+        except Exception:
+            risks, holds = {}, {}
+    rows = [make_row(ledger, c, risks.get(cid), holds.get(cid)) for cid, c in state.book.clients.items()]
+    t2 = time.perf_counter()
+    state.risks = risks
+    state._rows = {r.client.id: r for r in rows}
+    state.ledger = ledger
+    state.clients = rows
+    state.timings.update({"ledger": t1 - t0, "rows": t2 - t1})
+    return state
+
+
+def make_row(ledger: Ledger, client: Client, risk: Any = None, hold: bool | None = None) -> ClientRow:
+    cid = client.id
+    positions = ledger.positions(cid)
+    main = next((p for p in positions if p.currency == client.currency), None)
+    if main is None and positions:
+        main = positions[0]
+    others = tuple(p.currency for p in positions if main is not None and p.currency != main.currency and p.balance)
+    return ClientRow(
+        client=client,
+        currency=main.currency if main else client.currency,
+        balance=main.balance if main else ZERO,
+        overdue=main.overdue if main else ZERO,
+        oldest=main.oldest_days_overdue if main else 0,
+        open_count=len(ledger.open_invoices(cid, main.currency if main else None)),
+        risk=getattr(risk, "score", None),
+        risk_reasons=tuple(getattr(risk, "reasons", ()) or ()),
+        other_currencies=others,
+        hold=client.hold if hold is None else (hold or client.hold),
+    )

@@ -69,7 +69,7 @@ class PaymentDialog(FormDialog):
 
     # -- allocation ------------------------------------------------------------------
     def _open_invoices(self, cid: str) -> list:
-        return self.app.state.ledger.open_invoices(cid, self.currency())
+        return self.app.state.ledger_for(cid).open_invoices(cid, self.currency())
 
     def _build_rows(self, cid: str | None) -> None:
         box = self.query_one("#alloc-rows", Vertical)
@@ -123,7 +123,7 @@ class PaymentDialog(FormDialog):
         if amount is None:
             allocs = ()
         else:
-            allocs, _rest = propose_allocation(self.app.state.ledger, cid, cur, amount)
+            allocs, _rest = propose_allocation(self.app.state.ledger_for(cid), cid, cur, amount)
         by = {a.invoice: a.amount for a in allocs}
         for s in self._open_invoices(cid)[:40]:
             n = s.invoice.number

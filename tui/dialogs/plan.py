@@ -25,7 +25,7 @@ class PlanDialog(FormDialog):
         self.TITLE_TEXT = f"Payment plan — {client}"
 
     def _open(self) -> dict[str, Any]:
-        return {s.invoice.number: s for s in self.app.state.ledger.open_invoices(self.client) if not s.disputed}
+        return {s.invoice.number: s for s in self.app.state.ledger_for(self.client).open_invoices(self.client) if not s.disputed}
 
     def fields(self) -> list[Field]:
         open_ = self._open()

@@ -104,7 +104,7 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
         self.query_one("#client-head", Static).update(self._head(state))
         inv_table = self.query_one("#client-invoices", VirtualTable)
         keep = inv_table.current
-        rows = list(reversed(state.ledger.client_invoices(self.client_id)))
+        rows = list(reversed(state.ledger_for(self.client_id).client_invoices(self.client_id)))
         rows.sort(key=lambda s: (s.outstanding <= 0,))  # open first, newest due first within
         inv_table.set_rows(rows, keep=(lambda s: s.invoice.number == keep.invoice.number) if keep else None)
         pays = [p for p in state.book.payments if p.client == self.client_id]
@@ -126,7 +126,7 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
         contact = " · ".join(x for x in (c.email, c.phone) if x)
         if contact:
             t.append(f"\n{contact}", style="dim")
-        for pos in state.ledger.positions(self.client_id):
+        for pos in state.ledger_for(self.client_id).positions(self.client_id):
             if not pos.invoiced_open and not pos.credit and pos.currency != c.currency:
                 continue
             t.append("\nBalance ", style="dim")

@@ -22,7 +22,7 @@ SORTS = {
     "overdue": (lambda r: r.overdue, True),
     "oldest": (lambda r: r.oldest, True),
     "risk": (lambda r: -1 if r.risk is None else r.risk, True),
-    "hold": (lambda r: (r.client.hold, r.overdue), True),
+    "hold": (lambda r: (r.hold, r.overdue), True),
 }
 CYCLE = ("overdue", "balance", "oldest", "risk", "hold", "name")
 
@@ -38,7 +38,7 @@ def client_cells(r: ClientRow) -> list[str]:
         money(r.overdue, r.currency) if r.overdue else "—",
         f"{r.oldest}d" if r.oldest else "—",
         "" if r.risk is None else str(r.risk),
-        "HOLD" if r.client.hold else "",
+        "HOLD" if r.hold else "",
     ]
 
 
@@ -93,6 +93,12 @@ class ClientsScreen(DunScreen):
         if state is None:
             return
         table = self.query_one("#clients", VirtualTable)
+        if state.clients is None:
+            table.empty = f"Working out the balances of {len(state.book.clients):,} clients…"
+            table.set_rows([])
+            self.query_one("#clients-status", Static).update("Loading…")
+            return
+        table.empty = "No clients match."
         current = table.current
         keep_id = current.client.id if current is not None else None
         q = self.query_text.casefold().strip()

@@ -220,6 +220,12 @@ class InvoicesScreen(InvoiceActions, DunScreen):
         if state is None:
             return
         table = self.query_one("#invoices", VirtualTable)
+        if state.ledger is None:
+            table.empty = f"Working out the state of {len(state.book.invoices):,} invoices…"
+            table.set_rows([])
+            self.query_one("#invoices-status", Static).update("Loading…")
+            return
+        table.empty = "No invoices match these filters."
         cur = table.current
         keep = cur.invoice.number if cur is not None else None
         q = self.query_text.casefold().strip()

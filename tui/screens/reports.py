@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
@@ -131,6 +132,9 @@ def render_report(report: Any, state: BookState, width: int = 80) -> Group:
 
 
 class ReportsScreen(DunScreen):
+    report_for: BookState | None = None
+    report: Any = None
+
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="reports-body"):
@@ -147,9 +151,23 @@ class ReportsScreen(DunScreen):
         if state.policy is None:
             widget.update(Text("The policy has problems; see the Policy screen (5).", style="bold red"))
             return
+        if self.report_for is not state:
+            widget.update(Text("Working out the figures…", style="dim"))
+            self.report_for = state
+            self._build(fn, state)
+
+    @work(thread=True, exclusive=True, group="report")
+    def _build(self, fn, state: BookState) -> None:
         try:
-            report = fn(state.ledger.index, state.policy, state.on)
+            report = fn(state.index, state.policy, state.on)
         except Exception as e:
-            widget.update(Text(f"The report could not be built: {e}", style="bold red"))
+            self.app.call_from_thread(self._show_error, f"The report could not be built: {e}")
             return
-        widget.update(render_report(report, state, self.size.width or 80))
+        self.app.call_from_thread(self._show_report, report, state)
+
+    def _show_error(self, message: str) -> None:
+        self.query_one("#report", Static).update(Text(message, style="bold red"))
+
+    def _show_report(self, report, state: BookState) -> None:
+        self.report = report
+        self.query_one("#report", Static).update(render_report(report, state, self.size.width or 80))

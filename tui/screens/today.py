@@ -245,7 +245,7 @@ class TodayScreen(DunScreen):
             text = f"(The drafted message is not available yet: {engine.why_missing('draft')}.)"
         elif state is not None and state.policy is not None:
             try:
-                d = fn(a, state.book, state.policy, self.on, ledger=state.ledger)
+                d = fn(a, state.book, state.policy, self.on, ledger=state.ledger_for(a.client))
                 text = f"Subject: {d.subject}\n\n{d.text}" if d.subject else d.text
             except DunError as e:
                 text = f"(No draft: {e})"
@@ -380,7 +380,7 @@ class TodayScreen(DunScreen):
             return
         from ..dialogs.dispute import DisputeDialog
 
-        open_ = [s.invoice.number for s in self.state.ledger.open_invoices(a.client) if not s.disputed]
+        open_ = [s.invoice.number for s in self.state.ledger_for(a.client).open_invoices(a.client) if not s.disputed]
         choices = list(a.invoices) + [n for n in open_ if n not in a.invoices]
         self._dialog(DisputeDialog(a.client, choices, self.on, action=a), "disputed")
 

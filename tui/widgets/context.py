@@ -23,7 +23,7 @@ def interest_for(state: BookState, client_id: str) -> dict[str, tuple[Decimal, D
     if fn is None or totals is None or state.policy is None or state.policy.interest.regime == "none":
         return None
     try:
-        return totals(fn(state.ledger, state.policy, client_id))
+        return totals(fn(state.ledger_for(client_id), state.policy, client_id))
     except Exception:
         return None
 
@@ -43,7 +43,7 @@ def client_context(state: BookState, client_id: str, *, invoices_limit: int = 8,
     client = book.clients.get(client_id)
     if client is None:
         return Group(Text(f"Unknown client {client_id}", style="bold red"))
-    ledger = state.ledger
+    ledger = state.ledger_for(client_id)
     on = state.on
     out: list[Any] = []
     title = Text()
