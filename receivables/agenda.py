@@ -184,7 +184,7 @@ class Risk:
 
 class _Engine:
     __slots__ = (
-        "index", "book", "final", "live_keys", "live_numbers", "step_acts", "touch", "client_acts",
+        "index", "book", "final", "live_keys", "live_numbers", "step_acts", "client_acts",
         "pay_dates", "pay_cum", "history", "history_keys", "promise_cover", "promises", "plans",
         "disputes", "day_cache", "extra", "pauses", "hist_pay", "hist_late", "client_act_dates", "rank",
         "lifts", "kept_on",
@@ -201,6 +201,11 @@ class _Engine:
             inv = invoices.get(number)
             if inv is None:
                 continue
+            if len(ss) == 1:  # the common case: paid in one go
+                s = ss[0]
+                if s.amount >= inv.amount:
+                    final[number] = s.date if s.date > inv.issued else inv.issued
+                continue
             running = inv.amount
             when = None
             for s in ss:
@@ -212,11 +217,13 @@ class _Engine:
                     when = None
             final[number] = when if running <= 0 else None
         self.final = final
-        by_due = sorted(invoices.values(), key=attrgetter("due", "issued", "number"))
-        self.rank = {inv.number: k for k, inv in enumerate(by_due)}
-        live = sorted(((w or _FOREVER), n) for n, w in final.items())
-        self.live_numbers = [n for _, n in live]
-        self.live_keys = [w for w, _ in live]
+        # position of each invoice among its client's, oldest due first
+        self.rank = {n: k for nums in index.invoices_by_client.values() for k, n in enumerate(nums)}
+        settled = [n for n, w in final.items() if w is not None]
+        settled.sort(key=final.__getitem__)
+        self.live_keys = [final[n] for n in settled]
+        self.live_numbers = settled + [n for n, w in final.items() if w is None]
+        self.live_keys += [_FOREVER] * (len(self.live_numbers) - len(settled))
 
         # payments by (client, currency), in date order: dates and running totals
         payments = _in_date_order(book.payments)
@@ -239,7 +246,6 @@ class _Engine:
         pauses: dict[str, list[Activity]] = defaultdict(list)  # snoozes and skips
         lifts: dict[str, list[date]] = defaultdict(list)  # holds lifted
         step_acts: dict[str, list[tuple[date, str, str]]] = defaultdict(list)
-        touch: dict[str, list[date]] = defaultdict(list)  # any counting activity on the invoice
         by_client_invoices = index.invoices_by_client
         for a in activities:
             if corrected and a.id in corrected:
@@ -257,18 +263,15 @@ class _Engine:
                     n for n in by_client_invoices.get(a.client, ())
                     if invoices[n].issued <= a.date and (final[n] is None or final[n] > a.date)
                 )
-            ladder = step and ":" not in step  # "promise:P1" and the like are not ladder steps
-            d = a.date
-            for n in nums:
-                touch[n].append(d)
-                if ladder:
-                    step_acts[n].append((d, step, a.id))
+            if step and ":" not in step:  # "promise:P1" and the like are not ladder steps
+                entry = (a.date, step, a.id)
+                for n in nums:
+                    step_acts[n].append(entry)
         self.pauses = dict(pauses)
         self.lifts = dict(lifts)
         self.client_acts = dict(client_acts)
         self.client_act_dates = {c: [a.date for a in v] for c, v in client_acts.items()}
         self.step_acts = dict(step_acts)
-        self.touch = dict(touch)
 
         # payment history: invoices settled for good, by client, in settlement order
         hist: dict[str, list[tuple[date, date, date]]] = defaultdict(list)
@@ -337,6 +340,24 @@ class _Engine:
         if hi <= lo:
             return ZERO
         return cum[hi - 1] - (cum[lo - 1] if lo else ZERO)
+
+    def last_touch(self, client: str, number: str, start: date, on: date) -> date:
+        """The date of the last counting activity on invoice ``number`` from ``start`` to ``on``
+        (``start`` if none). A step activity without invoices covers the client's open ones."""
+        acts = self.client_acts.get(client)
+        last = start
+        if not acts:
+            return last
+        dates = self.client_act_dates[client]
+        for k in range(bisect_left(dates, start), len(acts)):
+            a = acts[k]
+            if a.date > on:
+                break
+            if a.outcome in NOT_DONE:
+                continue
+            if number in a.invoices or (not a.invoices and a.step):
+                last = a.date
+        return last
 
     def first_reaching(self, client: str, currency: str, start: date, amount: Decimal) -> date | None:
         """The first date on which payments from ``start`` reach ``amount``."""
@@ -1009,10 +1030,7 @@ def _client_actions(dy: _Day, cid: str) -> list[Action]:
     for d in status.disputes:
         if d.invoice not in states:
             continue
-        last = d.opened
-        for t in eng.touch.get(d.invoice, ()):
-            if last < t <= on:
-                last = t
+        last = eng.last_touch(cid, d.invoice, d.opened, on)
         since = last + review
         if since > on:
             continue

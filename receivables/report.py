@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from .agenda import Risk, day, quiet_gc
+from .agenda import Risk, _in_date_order, day, quiet_gc
 from .ledger import BookIndex, Ledger
 from .model import Book
 from .money import to_text
@@ -292,9 +292,9 @@ class _Series:
         self.current = {c: _prefix(v) for c, v in cur_ar.items()}
         self.first_issue = {c: min(v) for c, v in sales.items()}
         self.irregular = dict(irregular)
-        acts = sorted((a.date, a.channel) for a in book.activities)
-        self.act_dates = [d for d, _ in acts]
-        self.act_channels = [c for _, c in acts]
+        acts = _in_date_order(book.activities)
+        self.act_dates = [a.date for a in acts]
+        self.act_channels = [a.channel for a in acts]
 
 
 def _prefix(daily: dict[date, Decimal]) -> tuple[list[date], list[Decimal]]:
