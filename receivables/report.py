@@ -664,7 +664,7 @@ def report_to_json(report: Report) -> dict:
     }
     pf = report.promises
     return {
-        "on": report.on.isoformat(),
+        "as_of": report.on.isoformat(),
         "currencies": cur_json,
         "clients": clients,
         "top_debtors": {
