@@ -6,6 +6,7 @@ Each table holds one record kind; the record's own id is a field of the document
 """
 from __future__ import annotations
 
+import functools
 from datetime import date
 from decimal import Decimal
 from typing import Any, Callable
@@ -27,7 +28,7 @@ from receivables.model import (
 )
 from receivables.money import amount_from_store, to_text
 
-_d = date.fromisoformat
+_d = functools.lru_cache(maxsize=8192)(date.fromisoformat)  # shared date objects: a large book repeats few dates
 
 
 def _dn(v: str | None) -> date | None:

@@ -133,6 +133,11 @@ def migrate(data: dict, source: str) -> tuple[dict, bool]:
 
 # -- reading files ---------------------------------------------------------------------------
 
+def _bad_json(e: Exception, source: str) -> DunError:
+    return DunError(f"is not valid JSON ({e.args[0] if e.args else e}); it may be truncated or damaged",
+                    source, "restore a backup with 'dun restore' (the file is left as it is)")
+
+
 def parse_book_bytes(raw: bytes, source: str) -> dict:
     """Parse book.json strictly: empty, truncated, trailing garbage or NaN are refused."""
     if not raw:
@@ -141,25 +146,126 @@ def parse_book_bytes(raw: bytes, source: str) -> dict:
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as e:
-        raise DunError(f"is not valid JSON ({e.args[0] if e.args else e}); it may be truncated or damaged",
-                       source, "restore a backup with 'dun restore' (the file is left as it is)") from None
+        raise _bad_json(e, source) from None
     if not isinstance(data, dict) or any(not isinstance(t, dict) for t in data.values()):
         raise DunError("is not a dun book (expected tables of documents)", source,
                        "point --book at a folder made by 'dun init'")
     return data
 
 
-def _apply_ops(data: dict, ops: list) -> None:
+# book.json as we write it: still one JSON object (a TinyDB document), laid out one table
+# per line so a reader can parse the tables one at a time, and convert and drop each,
+# instead of holding every document of a large book as Python objects at once.
+#   {"meta":{...}
+#   ,"clients":{...}
+#   ...
+#   }
+def dump_book(tables: dict[str, dict | bytes]) -> bytes:
+    names = ["meta", *(n for n in tables if n != "meta")]
+    parts = []
+    for i, name in enumerate(names):
+        body = tables[name]
+        if not isinstance(body, bytes):
+            body = orjson.dumps(body)
+        parts.append((b"{" if i == 0 else b",") + orjson.dumps(name) + b":" + body + b"\n")
+    parts.append(b"}\n")
+    return b"".join(parts)
+
+
+def split_book(raw: bytes) -> dict[str, bytes] | None:
+    """The per-table JSON segments of a file in our layout, or None (then parse it whole)."""
+    if not raw.startswith(b'{"meta":'):
+        return None
+    lines = raw.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    if len(lines) < 2 or lines[-1] != b"}":
+        return None
+    out: dict[str, bytes] = {}
+    for i, line in enumerate(lines[:-1]):
+        if line[:2] != (b'{"' if i == 0 else b',"'):
+            return None
+        end = line.find(b'":', 2)
+        name = line[2:end].decode("ascii", "replace") if end > 2 else ""
+        body = line[end + 2:]
+        if not name.isidentifier() or name in out or body[:1] != b"{" or body[-1:] != b"}":
+            return None
+        out[name] = body
+    return out
+
+
+class Tables:
+    """The book's tables: parsed documents, or JSON segments parsed on first use."""
+
+    def __init__(self, parsed: dict[str, dict], segments: dict[str, bytes], source: str) -> None:
+        self.parsed = parsed
+        self.segments = segments
+        self.source = source
+
+    @classmethod
+    def from_bytes(cls, raw: bytes, source: str) -> "Tables":
+        segments = split_book(raw) if raw else None
+        if segments is None:
+            return cls(parse_book_bytes(raw, source), {}, source)
+        tables = cls({}, segments, source)
+        tables.get("meta")
+        if b"NaN" in raw or b"Infinity" in raw:  # a cheap scan; a hit may be inside a string
+            tables.validate_all()
+        return tables
+
+    def _parse(self, name: str) -> dict:
+        try:
+            value = orjson.loads(self.segments[name])
+        except orjson.JSONDecodeError as e:
+            raise _bad_json(e, f"{self.source} ({name})") from None
+        if not isinstance(value, dict):
+            raise DunError(f"table {name!r} is not a table of documents", self.source,
+                           "restore a backup with 'dun restore'")
+        return value
+
+    def get(self, name: str) -> dict:
+        """The table's documents, parsed once and kept (for writes and repeated reads)."""
+        table = self.parsed.get(name)
+        if table is None:
+            table = self._parse(name) if name in self.segments else {}
+            self.segments.pop(name, None)
+            self.parsed[name] = table
+        return table
+
+    def peek(self, name: str) -> dict:
+        """The table's documents without keeping them parsed (one-off reads of big tables)."""
+        if name in self.parsed:
+            return self.parsed[name]
+        return self._parse(name) if name in self.segments else {}
+
+    def names(self) -> list[str]:
+        return [*self.parsed, *(n for n in self.segments if n not in self.parsed)]
+
+    def materialize(self) -> dict[str, dict]:
+        for name in list(self.segments):
+            self.get(name)
+        return self.parsed
+
+    def validate_all(self) -> None:
+        for name in list(self.segments):
+            self._parse(name)
+
+    def dump(self) -> bytes:
+        return dump_book({name: self.parsed[name] if name in self.parsed else self.segments[name]
+                          for name in self.names()})
+
+
+def _apply_ops(tables: Tables, ops: list) -> None:
     for op in ops:
         if op[0] == "put":
             _, table, doc_id, doc = op
-            data.setdefault(table, {})[str(doc_id)] = doc
+            tables.get(table)[str(doc_id)] = doc
         else:  # pragma: no cover - future op kinds are refused, not skipped
             raise DunError(f"unknown journal operation {op[0]!r}", "book.journal", "upgrade dun")
 
 
-def _load(paths: BookPaths) -> tuple[dict, int, int, bool, bool]:
-    """(data, seq, journal good bytes, torn tail, migrated). Opens the journal before the
+def _load(paths: BookPaths) -> tuple[Tables, int, int, bool, bool]:
+    """(tables, seq, journal good bytes, torn tail, migrated). Opens the journal before the
     snapshot so a concurrent checkpoint can never hide entries from us."""
     if not paths.root.is_dir():
         raise DunError("no book here", str(paths.root), "create one with 'dun init' or 'dun demo'")
@@ -178,9 +284,17 @@ def _load(paths: BookPaths) -> tuple[dict, int, int, bool, bool]:
         except FileNotFoundError:
             raise DunError("no book here (book.json is missing)", str(paths.root),
                            "create one with 'dun init' or 'dun demo'") from None
-    data = parse_book_bytes(raw, str(paths.book))
-    data, migrated = migrate(data, str(paths.book))
-    seq = int(data["meta"]["1"].get("seq", 0))
+    source = str(paths.book)
+    if not raw:
+        parse_book_bytes(raw, source)  # raises: an empty file is never an empty book
+    tables = Tables.from_bytes(raw, source)
+    del raw
+    meta = tables.get("meta")
+    migrated = False
+    if _schema_of({"meta": meta}) != SCHEMA:
+        data, migrated = migrate(tables.materialize(), source)
+        tables = Tables(data, {}, source)
+    seq = int(tables.get("meta")["1"].get("seq", 0))
     journal = read_journal(jraw, str(paths.journal))
     for entry in journal.entries:
         n = entry["seq"]
@@ -189,9 +303,9 @@ def _load(paths: BookPaths) -> tuple[dict, int, int, bool, bool]:
         if n != seq + 1:
             raise DunError(f"the journal skips from change {seq} to {n}", str(paths.journal),
                            "restore a backup with 'dun restore'")
-        _apply_ops(data, entry["ops"])
+        _apply_ops(tables, entry["ops"])
         seq = n
-    return data, seq, journal.good_bytes, journal.torn_tail, migrated
+    return tables, seq, journal.good_bytes, journal.torn_tail, migrated
 
 
 # -- TinyDB glue -----------------------------------------------------------------------------
@@ -203,19 +317,21 @@ class BookStorage(Storage):
         self.repo = repo
 
     def read(self) -> dict[str, dict[str, Any]]:
-        return self.repo._data
+        return self.repo._tables.materialize()
+
+    def table(self, name: str) -> dict[str, Any]:
+        return self.repo._tables.get(name)
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         # A whole-state write through TinyDB's own API: make it durable as a checkpoint.
-        self.repo._data = data
+        self.repo._tables = Tables(data, {}, str(self.repo.paths.book))
         self.repo._after_external_write()
 
 
 class BookTable(Table):
     def put(self, doc_id: int, doc: dict) -> None:
         """Store one document in O(1) (TinyDB's update path copies the whole table)."""
-        tables = self._storage.read()
-        tables.setdefault(self.name, {})[str(doc_id)] = doc
+        self._storage.table(self.name)[str(doc_id)] = doc
         self.clear_cache()
         self._next_id = None
 
@@ -246,8 +362,8 @@ class Repository:
     def _open(self, today: date | None) -> None:
         if not self.read_only:
             clean_temp_files(self.paths.root)
-        data, seq, good, torn, migrated = _load(self.paths)
-        self._data = data
+        tables, seq, good, torn, migrated = _load(self.paths)
+        self._tables = tables
         self._seq = seq
         self._stamp = self._file_stamp()
         self._reset_caches()
@@ -281,6 +397,8 @@ class Repository:
         self._next_id: dict[str, int] = {}
         self._clients: dict[str, Client] | None = None
         self._by_client: dict[str, dict[str, list[str]]] = {}
+        self._scoped: dict[str, Book] = {}
+        self._scoped_reads = 0
 
     def refresh(self) -> bool:
         """Re-read the book if another process committed since; True if it changed."""
@@ -288,8 +406,8 @@ class Repository:
             return False
         if not self.read_only:
             return False  # we are the only writer
-        data, seq, *_ = _load(self.paths)
-        self._data, self._seq = data, seq
+        tables, seq, *_ = _load(self.paths)
+        self._tables, self._seq = tables, seq
         self._stamp = self._file_stamp()
         self._reset_caches()
         return True
@@ -307,7 +425,7 @@ class Repository:
         return load_policy(self.paths.policy)
 
     def _table(self, name: str) -> dict[str, dict]:
-        return self._data.get(name, {})
+        return self._tables.get(name)
 
     def book(self) -> Book:
         if self._book is None:
@@ -329,14 +447,24 @@ class Repository:
                 disputes=tuple(x for x in b.disputes if x.client == client_id),
                 partial=True,
             )
-        return self._build_book(client_id)
+        scoped = self._scoped.get(client_id)
+        if scoped is None:
+            scoped = self._scoped[client_id] = self._build_book(client_id)
+        return scoped
 
     def _build_book(self, client_id: str | None) -> Book:
+        indexed = self._scoped_reads > 1  # repeated one-client reads: index the tables once
+        if client_id is not None:
+            self._scoped_reads += 1
+
         def docs(name: str) -> Iterable[dict]:
-            table = self._table(name)
             if client_id is None:
-                return table.values()
-            return [table[i] for i in self._client_index(name).get(client_id, ())]
+                return self._tables.peek(name).values()
+            if indexed or name in self._by_client:
+                table = self._table(name)
+                return [table[i] for i in self._client_index(name).get(client_id, ())]
+            key = "id" if name == "clients" else "client"
+            return [d for d in self._tables.peek(name).values() if d.get(key) == client_id]
 
         try:
             clients = {d["id"]: codec.client_from_doc(d) for d in docs("clients")}
@@ -454,6 +582,7 @@ class Repository:
         self._seq = seq
         self._book = None
         self._clients = None
+        self._scoped = {}
         self._journal_bytes += len(line)
         self._journal_entries += 1
         self._stamp = self._file_stamp()
@@ -675,7 +804,7 @@ class Repository:
         problems: list[Problem] = []
         for name, (_, keyfield, _, _) in codec.TABLES.items():
             seen: dict[str, int] = {}
-            for doc_id, doc in self._table(name).items():
+            for doc_id, doc in self._tables.peek(name).items():
                 key = doc.get(keyfield) if isinstance(doc, dict) else None
                 if key is None:
                     problems.append(Problem(f"document {doc_id} has no {keyfield}", f"{self.paths.book.name}: {name}"))
@@ -684,7 +813,7 @@ class Repository:
                     problems.append(Problem(f"{keyfield} {key!r} appears twice (documents {seen[key]} and {doc_id})",
                                             f"{self.paths.book.name}: {name}"))
                 seen[key] = doc_id
-        for name in self._data:
+        for name in self._tables.names():
             if name not in codec.TABLES and name != "meta":
                 problems.append(Problem(f"unknown table {name!r}", self.paths.book.name))
         try:
@@ -697,8 +826,8 @@ class Repository:
     def checkpoint(self) -> None:
         """Rewrite book.json with everything committed, then start an empty journal."""
         self._writable()
-        self._data.setdefault("meta", {})["1"] = {"schema": SCHEMA, "seq": self._seq}
-        atomic_write(self.paths.book, orjson.dumps(self._data))
+        self._tables.get("meta")["1"] = {"schema": SCHEMA, "seq": self._seq}
+        atomic_write(self.paths.book, self._tables.dump())
         self._journal.reset()
         self._journal_bytes = 0
         self._journal_entries = 0
@@ -718,6 +847,7 @@ class Repository:
         name = f"book-{today.isoformat()}.json"
         if (self.paths.backups / name).exists():
             return
+        self._tables.validate_all()  # never rotate a damaged book into the backups
         if self._journal_bytes:
             self.checkpoint()
         self._backup_file(name)
@@ -777,8 +907,7 @@ def init_book(path: Path | str, policy_source: Path | None = None, book: Book | 
         sub.mkdir(exist_ok=True)
     if not paths.policy.exists():
         atomic_write(paths.policy, Path(policy_source or DEFAULT_POLICY).read_bytes())
-    data = book_to_data(book or Book())
-    atomic_write(paths.book, orjson.dumps(data))
+    atomic_write(paths.book, dump_book(book_to_data(book or Book())))
     return paths
 
 
@@ -811,10 +940,11 @@ def restore_backup(path: Path | str, name: str, today: date | None = None) -> Pa
         safety = paths.backups / f"book-{(today or date.today()).isoformat()}-before-restore-{stamp}.json"
         seq = 0
         try:
-            data, seq, *_ = _load(paths)
+            tables, seq, *_ = _load(paths)
+            tables.validate_all()
             paths.backups.mkdir(exist_ok=True)
-            data.setdefault("meta", {})["1"] = {"schema": SCHEMA, "seq": seq}
-            atomic_write(safety, orjson.dumps(data))
+            tables.get("meta")["1"] = {"schema": SCHEMA, "seq": seq}
+            atomic_write(safety, tables.dump())
         except DunError:
             # the current book is unreadable: keep its bytes as they are
             if paths.book.exists():
@@ -823,7 +953,7 @@ def restore_backup(path: Path | str, name: str, today: date | None = None) -> Pa
         # the restored snapshot claims the current change number, so journal entries
         # written before the restore can never be replayed on top of it
         candidate["meta"]["1"]["seq"] = max(seq, int(candidate["meta"]["1"].get("seq", 0)))
-        atomic_write(paths.book, orjson.dumps(candidate))
+        atomic_write(paths.book, dump_book(candidate))
         atomic_write(paths.journal, b"")
         return safety
     finally:

@@ -272,3 +272,39 @@ def test_the_domain_imports_no_ui_storage_or_rendering_library():
     out = subprocess.run([sys.executable, "-c", "import store, sys; print('tinydb' in sys.modules)"],
                          capture_output=True, text=True, cwd=REPO, check=True)
     assert out.stdout.strip() == "True"
+
+
+def test_book_json_is_one_table_per_line_and_each_table_is_checked(book_dir):
+    with open_book(book_dir, today=TODAY) as repo:
+        add_acme(repo)
+        repo.checkpoint()
+    raw = (book_dir / "book.json").read_bytes()
+    assert orjson.loads(raw)["invoices"]  # still one JSON document (TinyDB's format)
+    lines = raw.split(b"\n")
+    assert lines[0].startswith(b'{"meta":') and lines[-2] == b"}" and lines[-1] == b""
+    # a NaN token planted inside one table's line is refused when the book is opened
+    bad = raw.replace(b'"terms_days":30', b'"terms_days":NaN')
+    assert bad != raw
+    (book_dir / "book.json").write_bytes(bad)
+    with pytest.raises(DunError, match="not valid JSON"):
+        open_book(book_dir, readonly=True)
+    # damage inside a table that is only read later is refused when it is read
+    bad = raw.replace(b'"issued":"2026-09-01"', b'"issued":"2026-09-01",,')
+    (book_dir / "book.json").write_bytes(bad)
+    with open_book(book_dir, readonly=True) as ro:
+        with pytest.raises(DunError, match=r"not valid JSON.*\(invoices\)|\(invoices\).*not valid JSON"):
+            ro.book()
+    # and a writer validates every table before it takes the day's backup
+    with pytest.raises(DunError, match="not valid JSON"):
+        open_book(book_dir, today=date(2026, 12, 1))
+    assert (book_dir / "book.json").read_bytes() == bad
+
+
+def test_a_book_written_by_stock_tinydb_layout_still_opens(book_dir):
+    with open_book(book_dir, today=TODAY) as repo:
+        add_acme(repo)
+        repo.checkpoint()
+    data = orjson.loads((book_dir / "book.json").read_bytes())
+    (book_dir / "book.json").write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
+    with open_book(book_dir, readonly=True) as ro:
+        assert set(ro.book().invoices) == {"INV-1"}
