@@ -124,7 +124,7 @@ def register(sub, common) -> None:
     p = sub.add_parser("client", parents=[common], formatter_class=F, help="show or list clients",
                        description="Show one client's position, or list every client.")
     csub = p.add_subparsers(dest="client_command", metavar="COMMAND", parser_class=sub._parser_class)
-    p.set_defaults(handler=lambda a: _usage(p))
+    p.set_defaults(handler=_client_usage)
     s = csub.add_parser("show", parents=[common], formatter_class=F, help="one client's position",
                         description="One client's balance, hold, invoices (outstanding, days overdue, status) and\n"
                                     "late-payment interest and compensation as of --on.")
@@ -161,9 +161,8 @@ def register(sub, common) -> None:
     p.set_defaults(handler=cmd_restore)
 
 
-def _usage(p: argparse.ArgumentParser) -> int:
-    p.print_help()
-    return 1
+def _client_usage(args) -> int:
+    raise DunError("which one: show ID or list?", "dun client", "see 'dun client --help'")
 
 
 # -- helpers ---------------------------------------------------------------------------------------

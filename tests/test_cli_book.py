@@ -91,6 +91,7 @@ def test_pay_bad_amount(book, capsys, amount):
     (["export", "ledger"], "invalid choice"),
     (["restore", "book-1999-01-01.json"], "no backup named"),
     (["init"], "already exists"),
+    (["client"], "show ID or list"),
     (["pay", "acme-supplies"], "required: AMOUNT"),
 ])
 def test_bad_commands(book, capsys, argv, words):
