@@ -269,7 +269,6 @@ def import_clients(data: bytes | str, book: Book, defaults: Defaults | None = No
     defaults = defaults or Defaults()
     table = read_table(data, source, CLIENT_COLUMNS)
     rows = _Rows(source)
-    taken = set(book.clients)
     new: list[Client] = []
     first_row: dict[str, int] = {}
     skipped = 0
@@ -279,8 +278,11 @@ def import_clients(data: bytes | str, book: Book, defaults: Defaults | None = No
             rows.add(n, "the name is empty", "every client needs a name", "name")
             continue
         cid = r["id"].strip()
-        if not cid:
-            cid = _slug(name, taken | set(first_row))
+        if not cid:  # from the name; the same name finds the same client again (idempotent)
+            base = _slug(name, set(first_row))
+            cid, k = base, 2
+            while cid in book.clients and book.clients[cid].name != name:
+                cid, k = f"{base}-{k}", k + 1
         elif not _ID_RE.fullmatch(cid):
             rows.add(n, f"{cid!r} is not a client id", "use 1-64 letters, digits, '.', '_' or '-', e.g. acme-supplies", "id")
             continue

@@ -62,8 +62,14 @@ def test_clients_are_read_with_defaults_and_verbatim_names():
 
 
 def test_client_id_made_from_the_name_when_empty():
-    r = import_clients(csv_text(CLI_HEAD, ",Harbour Lights Hotel Ltd,,,,,"), Book())
-    assert r.records[0].id == "harbour-lights-hotel"
+    text = csv_text(CLI_HEAD, ",Harbour Lights Hotel Ltd,,,,,", ",Harbour Lights Hotel plc,,,,,")
+    r = import_clients(text, Book())
+    assert [c.id for c in r.records] == ["harbour-lights-hotel", "harbour-lights-hotel-2"]
+    b = apply(Book(), r.records)
+    again = import_clients(text, b)  # the same names find the same clients
+    assert again.records == () and again.skipped == 2
+    other = import_clients(csv_text(CLI_HEAD, ",Harbour Lights Hotel LLP,,,,,"), b)
+    assert [c.id for c in other.records] == ["harbour-lights-hotel-3"]
 
 
 def test_client_import_is_idempotent_and_refuses_changed_details():
