@@ -373,6 +373,8 @@ def _make_clients(rng: random.Random, n: int, today: date, terms_default: int):
         }[kind]
         partial = {"prompt": 0.0, "steady": 0.03, "slow": 0.12, "late": 0.2, "drifting": 0.05}[kind]
         start = start_min if rng.random() < 0.8 else start_min + timedelta(days=rng.randint(30, HISTORY_DAYS - 60))
+        if kind == "drifting":
+            start = start_min  # a long relationship that is souring
         profiles[cid] = _Profile(kind, mean, spread, partial, rng.random() < 0.12 and kind in ("prompt", "steady"), size, start)
         recs[cid] = Client(
             id=cid, name=name, currency=currency, terms_days=terms, contacts=tuple(contacts), address=address,
@@ -388,6 +390,10 @@ def _make_invoices(rng: random.Random, clients: dict[str, Client], profiles: dic
     # a few big accounts, many small ones (Pareto-ish weights)
     # a few big accounts, many small ones; no client gets more than ~6% of the invoices
     weights = [min(rng.paretovariate(1.6), 8.0) * (3 if profiles[c].size == "large" else 1) for c in ids]
+    mean_w = sum(weights) / len(weights)
+    for k, c in enumerate(ids):  # the drifting client needs a steady flow of invoices to show it
+        if profiles[c].kind == "drifting":
+            weights[k] = max(weights[k], 2.5 * mean_w)
     counts = [0] * len(ids)
     if n >= len(ids):
         counts = [1] * len(ids)

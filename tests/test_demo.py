@@ -134,6 +134,10 @@ def test_the_drifting_client_pays_later_and_later(demo):
     late = _lateness(demo, cid, TODAY - timedelta(days=200), TODAY)
     assert early is not None and late is not None
     assert early < 10 and late > early + 10
+    from receivables.agenda import client_behaviour
+
+    behaviour = client_behaviour(demo, POLICY, cid, TODAY)
+    assert behaviour.worsening, behaviour  # the engine sees it too
 
 
 def test_a_sensible_agenda_for_today():
