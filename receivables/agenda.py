@@ -427,7 +427,7 @@ class _Day:
     """Everything the agenda and the report share for one date."""
 
     __slots__ = (
-        "eng", "policy", "on", "states", "by_client", "overdue", "statuses", "steps_by_id",
+        "eng", "policy", "on", "states", "by_client", "overdue", "statuses", "steps_by_id", "totals", "credit",
         "_behaviour", "_risk", "_ladder", "_step_idx", "_gap", "_promises", "_special",
     )
 
@@ -462,11 +462,31 @@ class _Day:
             st = states[n]
             by_client[st.invoice.client].append(st)
         self.by_client = by_client
-        overdue: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+        # per (client, currency): [open amount, overdue amount, open invoices, oldest days overdue]
+        totals: dict[tuple[str, str], list] = {}
+        overdue: dict[tuple[str, str], Decimal] = {}
         for st in states.values():
+            inv = st.invoice
+            key = (inv.client, inv.currency)
+            t = totals.get(key)
+            if t is None:
+                t = totals[key] = [ZERO, ZERO, 0, 0]
+            t[0] += st.outstanding
+            t[2] += 1
             if st.days_overdue > 0:
-                overdue[(st.invoice.client, st.invoice.currency)] += st.outstanding
+                t[1] += st.outstanding
+                if st.days_overdue > t[3]:
+                    t[3] = st.days_overdue
+        for key, t in totals.items():
+            overdue[key] = t[1]
+        self.totals = totals
         self.overdue = overdue
+        credit: dict[tuple[str, str], Decimal] = {}
+        for cid, items in index.credits.items():
+            for d, cur, amt in items:
+                if d <= on:
+                    credit[(cid, cur)] = credit.get((cid, cur), ZERO) + amt
+        self.credit = credit
         self.steps_by_id = {s.id: s for s in policy.steps}
         self._step_idx = {s.id: i for i, s in enumerate(policy.steps)}
         self._ladder = [(s, timedelta(days=s.after_due_days), s.min_overdue, s.required) for s in policy.steps]
@@ -562,11 +582,9 @@ class _Day:
         balance = ZERO
         limit = client.credit_limit if client else None
         if client is not None:
-            cur = client.currency
-            balance = sum((s.outstanding for s in open_ if s.invoice.currency == cur), ZERO)
-            balance -= sum(
-                (amt for d, c, amt in eng.index.credits.get(cid, ()) if c == cur and d <= on), ZERO
-            )
+            key = (cid, client.currency)
+            t = self.totals.get(key)
+            balance = (t[0] if t else ZERO) - self.credit.get(key, ZERO)
         over = limit is not None and balance > limit
         review = None
         if client is not None and client.credit_check is not None:
@@ -737,10 +755,14 @@ class _Day:
     def _compute_risk(self, cid: str) -> Risk:
         st = self.status(cid)
         b = self.behaviour(cid)
-        open_ = self.by_client.get(cid, ())
-        total = sum((s.outstanding for s in open_), ZERO)
-        overdue = sum((s.outstanding for s in open_ if s.days_overdue > 0), ZERO)
-        oldest = max((s.days_overdue for s in open_), default=0)
+        total = overdue = ZERO
+        oldest = 0
+        for cur in self.client_currencies(cid):
+            t = self.totals[(cid, cur)]
+            total += t[0]
+            overdue += t[1]
+            if t[3] > oldest:
+                oldest = t[3]
         score = 0
         reasons: list[str] = []
         if total > 0 and overdue > 0:
@@ -779,6 +801,15 @@ class _Day:
             score += 5
             reasons.append(f"{len(st.disputes)} open dispute{'s' if len(st.disputes) > 1 else ''}")
         return Risk(min(100, score), tuple(reasons))
+
+    def client_currencies(self, cid: str) -> list[str]:
+        """The currencies of the client's open invoices, in order of first appearance."""
+        seen: list[str] = []
+        for st in self.by_client.get(cid, ()):
+            c = st.invoice.currency
+            if c not in seen:
+                seen.append(c)
+        return seen
 
     # -- the ladder ----------------------------------------------------------------------
 

@@ -470,25 +470,27 @@ def _build_report(book_or_index, policy: Policy, on: date) -> Report:
 
     # clients
     clients: list[ClientFigures] = []
+    totals = dy.totals
+    credits = dy.credit
+    zero_t = (ZERO, ZERO, 0, 0)
     for cid, client in book.clients.items():
-        open_ = dy.by_client.get(cid, ())
-        curs = {st.invoice.currency for st in open_} | {client.currency}
+        curs = dy.client_currencies(cid)
+        if client.currency not in curs:
+            curs.append(client.currency)
         st = dy.status(cid)
         b = dy.behaviour(cid)
         r: Risk = dy.risk(cid)
         for cur in sorted(curs):
-            mine = open_ if len(curs) == 1 else [s for s in open_ if s.invoice.currency == cur]
-            amt = sum((s.outstanding for s in mine), ZERO)
-            over = sum((s.outstanding for s in mine if s.days_overdue > 0), ZERO)
-            cred = sum((x for d, c, x in eng.index.credits.get(cid, ()) if c == cur and d <= on), ZERO)
+            amt, over, count, oldest = totals.get((cid, cur), zero_t)
+            own = cur == client.currency
             clients.append(ClientFigures(
-                cid, client.name, cur, amt - cred, amt, over, len(mine),
-                max((s.days_overdue for s in mine), default=0), b.avg_days_to_pay, b.avg_days_late, b.worsening,
-                b.promises_kept_rate, r.score, r.reasons, st.hold, st.hold_reason,
-                st.over_credit_limit if cur == client.currency else False,
-                client.credit_limit if cur == client.currency else None,
-                sum(1 for n in st.handed_over if dy.states[n].invoice.currency == cur),
-                sum(1 for d in st.disputes if d.invoice in states and states[d.invoice].invoice.currency == cur),
+                cid, client.name, cur, amt - credits.get((cid, cur), ZERO), amt, over, count, oldest,
+                b.avg_days_to_pay, b.avg_days_late, b.worsening, b.promises_kept_rate, r.score, r.reasons,
+                st.hold, st.hold_reason, st.over_credit_limit if own else False,
+                client.credit_limit if own else None,
+                sum(1 for n in st.handed_over if states[n].invoice.currency == cur) if st.handed_over else 0,
+                sum(1 for d in st.disputes if d.invoice in states and states[d.invoice].invoice.currency == cur)
+                if st.disputes else 0,
             ))
     clients.sort(key=lambda c: (c.currency, -c.balance, c.client))
     top: dict[str, list[ClientFigures]] = {}
