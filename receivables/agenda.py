@@ -428,7 +428,7 @@ class _Day:
 
     __slots__ = (
         "eng", "policy", "on", "states", "by_client", "overdue", "statuses", "steps_by_id", "totals", "credit",
-        "_behaviour", "_risk", "_ladder", "_step_idx", "_gap", "_promises", "_special",
+        "_behaviour", "_risk", "_ladder", "_step_idx", "_gap", "_promises", "_special", "agenda",
     )
 
     def __init__(self, eng: _Engine, policy: Policy, on: date) -> None:
@@ -496,6 +496,7 @@ class _Day:
         self._risk: dict[str, Risk] = {}
         self._promises: dict[str, PromiseStatus] = {}
         self._special = None
+        self.agenda: list[Action] | None = None
 
     # -- per-invoice ladder facts -------------------------------------------------------
 
@@ -869,9 +870,15 @@ def _avg(total: int, n: int) -> Decimal | None:
 def day(book_or_index: Book | BookIndex | Ledger, policy: Policy, on: date) -> _Day:
     """The shared state of a book on a date (cached: the agenda and report of one date share it)."""
     eng = engine(book_or_index)
-    key = (on, id(policy))
-    got = eng.day_cache.get(key)
-    if got is None or got.policy is not policy:
+    try:
+        key = (on, policy)  # equal policies share (the store reads a new Policy object each time)
+        got = eng.day_cache.get(key)
+    except TypeError:  # an unhashable policy-like object
+        key = (on, id(policy))
+        got = eng.day_cache.get(key)
+        if got is not None and got.policy is not policy:
+            got = None
+    if got is None:
         if len(eng.day_cache) > 8:
             eng.day_cache.clear()
         got = eng.day_cache[key] = _Day(eng, policy, on)
@@ -890,6 +897,12 @@ def build_agenda(book_or_index: Book | BookIndex | Ledger, policy: Policy, on: d
 
 def _build_agenda(book_or_index, policy: Policy, on: date) -> list[Action]:
     dy = day(book_or_index, policy, on)
+    if dy.agenda is None:
+        dy.agenda = _agenda_of(dy)
+    return list(dy.agenda)
+
+
+def _agenda_of(dy: "_Day") -> list[Action]:
     actions: list[Action] = []
     clients = set(dy.by_client)
     eng = dy.eng
