@@ -88,6 +88,7 @@ def register(sub, common) -> None:
     p.add_argument("kind", choices=("clients", "invoices", "payments", "xero"), metavar="KIND",
                    help="clients, invoices, payments or xero")
     p.add_argument("file", metavar="FILE", help="the CSV file")
+    p.add_argument("--dry-run", action="store_true", help="check the file and say what it would add; write nothing")
     _json_arg(p)
     p.set_defaults(handler=cmd_import)
 
@@ -253,18 +254,18 @@ def cmd_import(args) -> int:
         raise DunError("is a folder, not a file", str(path), "name the CSV file") from None
     except OSError as e:
         raise DunError(f"cannot be read: {e.strerror}", str(path)) from None
-    with _open(args, readonly=False, command=f"dun import {args.kind}") as repo:
+    with _open(args, readonly=args.dry_run, command=f"dun import {args.kind}") as repo:
         policy = repo.policy()
         result = import_file(args.kind, data, repo.book(), policy.defaults, source=path.name)
-        stored = repo.commit(result.records) if result.records else []
+        stored = repo.commit(result.records) if result.records and not args.dry_run else []
     for w in result.warnings:
         _warn(w)
     if args.json:
-        _dump({"file": str(path), "kind": args.kind, "added": result.counts(), "skipped": result.skipped,
+        _dump({"file": str(path), "kind": args.kind, "dry_run": args.dry_run, "added": result.counts(), "skipped": result.skipped,
                "not_imported": list(result.skipped_rows), "warnings": list(result.warnings),
                "ids": [getattr(r, "id", None) or getattr(r, "number", None) for r in stored]})
         return 0
-    print(result.summary())
+    print(result.summary() + ("  (dry run: nothing written)" if args.dry_run else ""))
     for line in result.skipped_rows:
         print(line)
     return 0

@@ -400,3 +400,13 @@ def test_final_notice_puts_the_client_on_hold_in_client_show(book, capsys):
     assert v["hold"] is True and v["hold_reason"]
     assert run(capsys, "pay", "acme-supplies", "1600.49", "--on", "2026-11-21", "--book", book)[0] == 0
     assert show(capsys, book, "acme-supplies")["hold"] is False  # paid up: the hold ends
+
+
+def test_import_dry_run_writes_nothing(book, capsys):
+    before = files(book)
+    code, out, err = run(capsys, "import", "payments", DATA / "payments.csv", "--dry-run", "--book", book)
+    assert code == 0 and "added 3 payments" in out and "dry run" in out
+    assert files(book) == before
+    code, out, err = run(capsys, "import", "payments", DATA / "payments.csv", "--book", book)
+    assert code == 0 and "added 3 payments" in out
+    assert files(book) != before
