@@ -19,8 +19,8 @@ Rules, the same for every format:
 - **Round trip.** A cell our exports prefixed with ``'`` (so a spreadsheet does not run
   it: ``'+44 ...``, ``'=...``) loses that apostrophe again.
 - **Strict.** The file must be UTF-8 (a byte-order mark is fine). The header must hold
-  exactly the documented columns (Xero files may hold extra columns; a missing required
-  one is an error). Amounts go through :func:`~receivables.money.parse_amount` (no signs,
+  exactly the documented columns, in any order, names matched ignoring case (Xero
+  files may hold extra columns; a missing required one is an error). Amounts go through :func:`~receivables.money.parse_amount` (no signs,
   exponents, grouping, symbols, ``NaN`` or extra decimals), dates through
   :func:`~receivables.dates.parse_date` (``YYYY-MM-DD``; Xero: ``DD/MM/YYYY``),
   currencies through :func:`~receivables.money.check_currency`.
