@@ -666,7 +666,7 @@ def report_to_json(report: Report) -> dict:
     }
     pf = report.promises
     return {
-        "as_of": report.on.isoformat(),
+        "on": report.on.isoformat(),
         "currencies": cur_json,
         "clients": clients,
         "top_debtors": {

@@ -146,7 +146,7 @@ def test_currencies_are_kept_apart_and_json_shape():
     assert c1["balance"] == "2100.00" and c1["oldest_days_overdue"] == 151 and c1["avg_days_late"] == "20.0"
     assert isinstance(c1["risk"]["score"], int) and isinstance(c1["risk"]["reasons"], list)
     assert len(doc["forecast"]["GBP"]["weeks"]) == 13 and len(doc["trend"]["GBP"]) == 12
-    assert doc["as_of"] == "2026-03-31"
+    assert doc["on"] == "2026-03-31"
 
 
 def test_escalations_holds_disputes_and_plans_are_listed():
