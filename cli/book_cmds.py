@@ -18,15 +18,15 @@ _NON_STEP_PREFIXES = ("promise:", "dispute:", "installment:", "installment-remin
 
 
 def _on_arg(p: argparse.ArgumentParser) -> None:
-    from cli.main import iso_date
+    from cli.main import add_on
 
-    # SUPPRESS: `dun --on D pay ...` and `dun pay ... --on D` both work
-    p.add_argument("--on", type=iso_date, metavar="DATE", default=argparse.SUPPRESS,
-                   help="the date to act on, YYYY-MM-DD (default: today)")
+    add_on(p)
 
 
 def _json_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--json", action="store_true", help="print JSON (money as decimal strings, dates ISO)")
+    from cli.main import add_json
+
+    add_json(p)
 
 
 def _count(text: str) -> int:
@@ -35,25 +35,8 @@ def _count(text: str) -> int:
     return int(text)
 
 
-def _common_args(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The shared options with SUPPRESS defaults: a sub-parser default of None would
-    otherwise overwrite ``dun --book DIR COMMAND``'s value (argparse copies every
-    sub-parser default over the main namespace)."""
-    own = argparse.ArgumentParser(add_help=False)
-    for action in common._actions:
-        if action.option_strings:
-            kw = {"dest": action.dest, "default": argparse.SUPPRESS, "help": action.help, "metavar": action.metavar}
-            if action.nargs == 0:
-                own.add_argument(*action.option_strings, action="store_const", const=action.const, dest=action.dest,
-                                 default=argparse.SUPPRESS, help=action.help)
-            else:
-                own.add_argument(*action.option_strings, type=action.type, **kw)
-    return own
-
-
 def register(sub, common) -> None:
     F = argparse.RawDescriptionHelpFormatter
-    common = _common_args(common)
 
     p = sub.add_parser("init", parents=[common], formatter_class=F, help="create an empty book",
                        description="Create an empty book in DIR (default: --book, $DUN_BOOK or your user data folder)\n"

@@ -50,17 +50,32 @@ def iso_date(text: str) -> date:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 1 (argparse's default is 2 + usage)
-        raise DunError(message, self.prog, f"see '{self.prog} --help'")
+        raise DunError(message, self.prog.removeprefix("dun").strip(), f"see '{self.prog} --help'")
+
+
+BOOK_HELP = "the book folder (default: $DUN_BOOK, else your user data folder)"
+
+
+def add_on(p: argparse.ArgumentParser, help: str = "the date to act on, YYYY-MM-DD (default: today)") -> None:
+    """--on for a sub-command. SUPPRESS: a sub-parser default would overwrite the value given
+    before the command (argparse copies sub-parser defaults over the main namespace), so
+    `dun --on D agenda` and `dun agenda --on D` both work."""
+    p.add_argument("--on", type=iso_date, metavar="DATE", default=argparse.SUPPRESS, help=help)
+
+
+def add_json(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON (money as decimal strings, dates ISO)")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # the options every sub-command shares, with SUPPRESS defaults (see add_on)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--book", metavar="DIR", help="the book folder (default: $DUN_BOOK, else your user data folder)")
+    common.add_argument("--book", metavar="DIR", default=argparse.SUPPRESS, help=BOOK_HELP)
     parser = _Parser(
         prog="dun",
         description="Credit control for a small B2B firm. With no command, opens the terminal app.",
-        parents=[common],
     )
+    parser.add_argument("--book", metavar="DIR", help=BOOK_HELP)
     parser.add_argument("--on", type=iso_date, metavar="DATE", help="the date to act on (default: today)")
     parser.add_argument("--read-only", action="store_true", help="open the app without writing")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
