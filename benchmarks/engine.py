@@ -154,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     for r in range(args.runs):
         c0 = time.process_time()
         t0 = time.perf_counter()
-        index = index_book(book)
+        with agenda_mod.quiet_gc():  # as cli/collect_cmds.py does
+            index = index_book(book)
         t1 = time.perf_counter()
         acts = build_agenda(index, policy, args.on)
         t2 = time.perf_counter()

@@ -212,7 +212,10 @@ def cmd_agenda(args) -> int:
     with _open(args, readonly=True, command="dun agenda") as repo:
         policy = repo.policy()
         book = repo.book()
-    index = index_book(book)
+    from receivables.agenda import quiet_gc
+
+    with quiet_gc():  # a fresh index of a large book: no full collections while it is built
+        index = index_book(book)
     actions = build_agenda(index, policy, on)
     if args.json:
         draft = _drafter()
@@ -264,7 +267,11 @@ def cmd_report(args) -> int:
     with _open(args, readonly=True, command="dun report") as repo:
         policy = repo.policy()
         book = repo.book()
-    report = build_report(index_book(book), policy, on)
+    from receivables.agenda import quiet_gc
+
+    with quiet_gc():
+        index = index_book(book)
+    report = build_report(index, policy, on)
     if args.json:
         _dump(report_to_json(report))
         return 0

@@ -446,7 +446,10 @@ def _build_report(book_or_index, policy: Policy, on: date) -> Report:
         a = aging.get(cur)
         if a is None:
             a = aging[cur] = {b: ZERO for b in BUCKETS}
-        a[bucket_of(st.days_overdue)] += st.outstanding
+        d = st.days_overdue
+        b = "current" if d <= 0 else "1-30" if d <= 30 else "31-60" if d <= 60 else "61-90" if d <= 90 \
+            else "91-120" if d <= 120 else "120+"  # as bucket_of
+        a[b] += st.outstanding
         counts[cur] += 1
     credit: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for cid, items in eng.index.credits.items():
