@@ -88,6 +88,22 @@ def _plain(text: str) -> str:
     return text.replace("$", r"\$")
 
 
+def _compact(value: float, _pos=None) -> str:
+    """Axis ticks: 800, 12k, 1.5M (tick positions only; amounts shown as text never come from here)."""
+    a = abs(value)
+    if a >= 1e6:
+        return f"{value / 1e6:.3g}M"
+    if a >= 1e3:
+        return f"{value / 1e3:.3g}k"
+    return f"{value:.4g}"
+
+
+def _money_axis(axis) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(_compact))
+
+
 def _f(values: Sequence[Decimal | None]) -> list[float]:
     # The one place amounts become floats: positions of bars and points only.
     return [float(v) if v is not None else float("nan") for v in values]
@@ -101,6 +117,7 @@ def aging_chart(buckets: Sequence[tuple[str, Decimal]], currency: str) -> Markup
     ax.bar(range(len(labels)), _f([v for _, v in buckets]), color=PALETTE[: len(labels)], width=0.65)
     ax.set_xticks(range(len(labels)), labels)
     ax.set_ylabel(currency)
+    _money_axis(ax.yaxis)
     ax.grid(axis="x", visible=False)
     return _svg(fig, f"Aging of receivables in {currency}")
 
@@ -132,6 +149,7 @@ def hbar_chart(labels: Sequence[str], values: Sequence[Decimal], unit: str, titl
     ax.barh(ys[: len(values)], _f(values), color=ACCENT, height=0.6)
     ax.set_yticks(ys[: len(short)], short)
     ax.set_xlabel(unit)
+    _money_axis(ax.xaxis)
     ax.grid(axis="y", visible=False)
     for t in ax.get_yticklabels():
         t.set_parse_math(False)
@@ -147,6 +165,7 @@ def weekly_chart(weeks: Sequence[str], values: Sequence[Decimal], currency: str,
     ax.set_xticks(xs, list(weeks))
     ax.tick_params(axis="x", labelsize=6.5, labelrotation=45)
     ax.set_ylabel(currency)
+    _money_axis(ax.yaxis)
     ax.grid(axis="x", visible=False)
     return _svg(fig, title)
 

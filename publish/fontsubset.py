@@ -26,7 +26,8 @@ UNICODES = (
        0x2265, 0x2009, 0x202F, 0x200B, 0x2060, 0xFFFD, 0x25B2, 0x25BC, 0x2713]
 )
 
-FACES = {"DejaVuSans.ttf": "dun-sans.ttf", "DejaVuSans-Bold.ttf": "dun-sans-bold.ttf"}
+FACES = {"DejaVuSans.ttf": "dun-sans.ttf", "DejaVuSans-Bold.ttf": "dun-sans-bold.ttf",
+         "DejaVuSansMono.ttf": "dun-mono.ttf"}
 
 
 def make(source_dir: Path, out_dir: Path = ASSETS) -> list[Path]:
@@ -48,13 +49,14 @@ def make(source_dir: Path, out_dir: Path = ASSETS) -> list[Path]:
         sub.populate(unicodes=UNICODES)
         sub.subset(font)
         # A family name of our own so a system DejaVu can never be picked up instead.
+        family = "Dun Mono" if "Mono" in src else "Dun Sans"
         for rec in font["name"].names:
             if rec.nameID in (1, 16):
-                rec.string = "Dun Sans"
+                rec.string = family
             elif rec.nameID in (4,):
-                rec.string = "Dun Sans Bold" if "Bold" in src else "Dun Sans"
+                rec.string = f"{family} Bold" if "Bold" in src else family
             elif rec.nameID == 6:
-                rec.string = "DunSans-Bold" if "Bold" in src else "DunSans"
+                rec.string = family.replace(" ", "") + ("-Bold" if "Bold" in src else "")
         path = out_dir / dst
         font.save(path)
         made.append(path)

@@ -128,7 +128,8 @@ def prepare_outbox(repo_or_book, policy, on: date, outbox: Path, *, now: datetim
         client = book.clients[action.client]
         key = action.key or action.step or action.kind
         draft = draft_for_action(action, book, policy, on, ledger)
-        data = statement_data(book, policy, client.id, on, ledger=ledger, draft=None, action=action)
+        data = statement_data(book, policy, client.id, on, ledger=ledger, draft=None, action=action,
+                              find_action=False)
         stem = _file_stem(on, client.id, key)
         email = client.email
         if action.channel == "email" and email:

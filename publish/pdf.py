@@ -83,7 +83,7 @@ def render_many(
     """
     jobs = list(jobs)
     workers = workers or os.cpu_count() or 1
-    if len(jobs) < 4 or workers == 1:
+    if len(jobs) < 8 or workers == 1:
         for job in jobs:
             out = _job(job)
             if progress:

@@ -213,3 +213,78 @@ def view_to_json(view: ReportView) -> dict:
         "actions_due": view.agenda_count,
     }
     return out
+
+
+LISTING_HEADER = ("Client", "Balance", "Overdue", "Oldest", "To pay", "Late", "Kept", "Risk", "Flags")
+_WIDTHS = (42, 15, 15, 7, 7, 7, 7, 5, 0)
+
+
+def _fit(text: str, width: int) -> str:
+    text = " ".join(str(text).split())  # no newline or tab can break the columns
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def listing_lines(rows, locale: str) -> list[str]:
+    """Every client's position as fixed-width text lines (the report PDF's listing)."""
+    from .formatting import figure, money
+
+    def line(cells) -> str:
+        out = [_fit(cells[0], _WIDTHS[0]).ljust(_WIDTHS[0])]
+        for cell, w in zip(cells[1:-1], _WIDTHS[1:-1]):
+            out.append(_fit(cell, w - 1).rjust(w))
+        out.append("  " + cells[-1])
+        return "".join(out).rstrip()
+
+    lines = [line(LISTING_HEADER)]
+    for r in rows:
+        flags = " ".join(f for f, on in (("hold", r.hold), ("over-limit", r.over_limit), ("worse", r.worsening)) if on)
+        lines.append(line((
+            f"{r.name} ({r.id})",
+            money(r.balance, r.currency, locale),
+            money(r.overdue, r.currency, locale) if r.overdue else "",
+            str(r.oldest_days) if r.oldest_days else "",
+            figure(r.avg_days_to_pay, 1, locale) if r.avg_days_to_pay is not None else "",
+            figure(r.avg_days_late, 1, locale) if r.avg_days_late is not None else "",
+            figure(r.promises_kept_rate, 0, locale) + "%" if r.promises_kept_rate is not None else "",
+            str(r.risk) if r.risk is not None else "",
+            flags,
+        )))
+    return lines
+
+
+def text_table(header: tuple[str, ...], rows: list[tuple], widths: tuple[int, ...], right: set[int]) -> list[str]:
+    """Fixed-width lines; the last column takes what is left of the line."""
+    def line(cells) -> str:
+        out = []
+        for i, (cell, w) in enumerate(zip(cells, widths)):
+            if w == 0:
+                out.append(" " + _fit(cell, 200))
+            elif i in right:
+                out.append(_fit(cell, w - 1).rjust(w))
+            else:
+                out.append(_fit(cell, w - 1).ljust(w))
+        return "".join(out).rstrip()
+
+    return [line(header)] + [line(r) for r in rows]
+
+
+def pdf_listings(view: ReportView, locale: str) -> dict[str, list[str]]:
+    """The report PDF's long lists as fixed-width lines (see :func:`listing_lines`)."""
+    from .formatting import day, money
+
+    return {
+        "escalations": text_table(("Client", "Invoice", "To", "Outstanding"),
+                                  [(f"{e.name} ({e.client})", e.invoice, e.to, money(e.outstanding, e.currency, locale))
+                                   for e in view.escalations], (52, 18, 9, 16), {3}),
+        "holds": text_table(("Client", "Reason"), [(f"{n} ({c})", r) for c, n, r in view.holds], (52, 0), set()),
+        "disputes": text_table(("Client", "Invoice", "Since", "Amount", "Reason"),
+                               [(f"{d['name']} ({d['client']})", d["invoice"], day(d["opened"], locale),
+                                 money(d["outstanding"], d["currency"], locale), d["reason"]) for d in view.disputes],
+                               (40, 16, 13, 15, 0), {3}),
+        "plans": text_table(("Client", "Instalments", "Paid", "Total", "Next"),
+                            [(f"{p['name']} ({p['client']})", str(p["count"]), money(p["paid"], p["currency"], locale),
+                              money(p["total"], p["currency"], locale),
+                              (money(p["next_amount"], p["currency"], locale) + " on " + day(p["next_due"], locale))
+                              if p["next_due"] else "") for p in view.plans],
+                            (40, 12, 15, 15, 0), {1, 2, 3}),
+    }

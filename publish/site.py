@@ -49,7 +49,7 @@ from . import charts, engine
 from .env import environment
 from .messages import check_templates, draft_for_action
 from .paths import ASSETS, TEMPLATES
-from .reportview import KPI_LABELS, KPI_NAMES, build_view
+from .reportview import KPI_LABELS, KPI_NAMES, build_view, listing_lines, pdf_listings
 from .statements import render_statement_html, statement_data
 
 MANIFEST = ".dun-manifest.json"
@@ -281,7 +281,8 @@ def _build(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, progress
         def data_for(cid=cid, action=action, cache=data_cache):
             if "d" not in cache:
                 draft = draft_for_action(action, book, policy, on, ledger) if action is not None else None
-                cache["d"] = statement_data(book, policy, cid, on, ledger=ledger, draft=draft, action=action)
+                cache["d"] = statement_data(book, policy, cid, on, ledger=ledger, draft=draft, action=action,
+                                            find_action=False, records=records.get(cid, ()))
             return cache["d"]
 
         emit(rel_html, fp, lambda: render_statement_html(data_for(), asset_prefix="../assets/", nav_prefix="../",
@@ -302,7 +303,8 @@ def _build(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, progress
     view = build_view(index, policy, on, ledger=ledger)
     chart_svgs = _report_charts(view)
     ctx = dict(v=view, charts=chart_svgs, kpi_names=KPI_NAMES, kpi_labels=KPI_LABELS, locale=policy.defaults.locale,
-               company=policy.company, names=names, policy=policy, agenda=agenda)
+               company=policy.company, names=names, policy=policy, agenda=agenda, listing=listing_lines,
+               pdf_listings=pdf_listings)
     report_html = env.get_template("report.html").render(**ctx, for_pdf=False, prefix="")
     emit("report.html", _h(report_html), lambda: report_html.encode("utf-8"))
     done += 1

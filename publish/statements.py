@@ -16,7 +16,7 @@ from typing import Any
 from markupsafe import Markup
 
 from receivables.ledger import Ledger, derive
-from receivables.model import Client
+from receivables.model import Activity, Adjustment, Client, Payment
 from receivables.policy import Company, Policy
 
 from . import engine, formatting
@@ -118,18 +118,22 @@ def statement_data(
     draft: Draft | None = None,
     step_title: str = "",
     action: Any = None,
+    find_action: bool = True,
+    records: Any = None,
 ) -> StatementData:
     """Everything a statement shows, for one client as of ``on``.
 
-    ``ledger`` (derived for ``on``) and the client's ``draft`` may be passed in when many
-    statements are built at once; otherwise they are computed here.
+    When many statements are built at once the caller passes the ``ledger`` (derived for
+    ``on``), the client's ``action`` and ``draft`` (``find_action=False``: do not run the
+    agenda here) and the client's ``records`` (its payments, adjustments and activities,
+    in any order); otherwise they are computed here.
     """
     ledger = ledger if ledger is not None else derive(book, on)
     client = book.clients[client_id]
     period_start = on - timedelta(days=PERIOD_DAYS - 1)
     charge = bool(policy.interest.charge and policy.interest.regime != "none")
 
-    if draft is None and action is None:
+    if draft is None and action is None and find_action:
         from .messages import draft_for_action
 
         for a in engine.build_agenda(book, policy, on):
@@ -142,6 +146,14 @@ def statement_data(
         step = policy.step(action.step) if getattr(action, "step", None) else None
         step_title = (step.title if step else "") or getattr(action, "title", "") or ""
 
+    if records is None:
+        payments = [p for p in book.payments if p.client == client_id]
+        adjustments = [a for a in book.adjustments if a.client == client_id]
+        client_acts = [a for a in book.activities if a.client == client_id]
+    else:
+        payments = [r for r in records if isinstance(r, Payment)]
+        adjustments = [r for r in records if isinstance(r, Adjustment)]
+        client_acts = [r for r in records if isinstance(r, Activity)]
     sections = []
     for currency in ledger.currencies(client_id):
         items = []
@@ -164,12 +176,12 @@ def statement_data(
                 interest=interest, compensation=compensation,
             ))
         movements = []
-        for p in book.payments:
-            if p.client == client_id and p.currency == currency and period_start <= p.date <= on:
+        for p in payments:
+            if p.currency == currency and period_start <= p.date <= on:
                 movements.append(Movement(p.date, "Payment", p.reference, p.amount,
                                           tuple(a.invoice for a in p.allocations)))
-        for adj in book.adjustments:
-            if adj.client == client_id and adj.currency == currency and period_start <= adj.date <= on:
+        for adj in adjustments:
+            if adj.currency == currency and period_start <= adj.date <= on:
                 movements.append(Movement(adj.date, _KIND_LABEL.get(adj.kind, adj.kind), adj.reason,
                                           adj.amount, (adj.invoice,) if adj.invoice else ()))
         movements.sort(key=lambda m: (m.date, m.kind, m.reference))
@@ -190,7 +202,7 @@ def statement_data(
         ))
 
     show_internal = policy.publish.internal_notes
-    acts = [a for a in book.activities if a.client == client_id and a.date <= on and (show_internal or not a.internal)]
+    acts = [a for a in client_acts if a.date <= on and (show_internal or not a.internal)]
     acts.sort(key=lambda a: (a.date, a.id), reverse=True)
     activities = tuple(
         ActivityLine(a.date, a.channel, a.body or a.outcome, a.step or "")

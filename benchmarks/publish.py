@@ -1,0 +1,126 @@
+"""Publishing speed: one statement PDF, a full HTML build and an incremental republish.
+
+Targets (issue 6): a one-page statement PDF <= 120 ms median; after one payment, republishing
+a 2,000-client book <= 3 s; a full HTML-only build of 2,000 clients <= 30 s. The stock
+WeasyPrint figure (system DejaVu Sans, per-PDF font subsetting, stylesheet parsed each
+time) is measured in the same run for the ratio.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from common import ON  # noqa: E402
+
+from receivables.policy import read_policy  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+CLIENTS = int(os.environ.get("DUN_BENCH_CLIENTS", "2000"))
+INVOICES = int(os.environ.get("DUN_BENCH_INVOICES", "100000"))
+
+
+def median_ms(fn, n: int = 15) -> float:
+    fn()
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times) * 1000
+
+
+def one_page_client(book):
+    """A client whose statement fits one page (a handful of open items)."""
+    from receivables.ledger import derive
+
+    ledger = derive(book, ON)
+    for cid in sorted(book.clients):
+        n = len(ledger.open_invoices(cid))
+        if 3 <= n <= 8:
+            return cid
+    return sorted(book.clients)[0]
+
+
+def main() -> int:
+    from weasyprint import CSS, HTML
+
+    from publish.paths import ASSETS
+    from publish.pdf import html_to_pdf
+    from publish.statements import render_statement_html, statement_data
+    from receivables.demo import generate
+
+    policy = read_policy(REPO / "policy.toml")
+    t = time.perf_counter()
+    book = generate(clients=CLIENTS, invoices=INVOICES, seed=1, today=ON)
+    print(f"demo book: {len(book.clients)} clients, {len(book.invoices)} invoices "
+          f"(made in {time.perf_counter() - t:.1f} s)")
+
+    # 1. one statement PDF
+    cid = one_page_client(book)
+    data = statement_data(book, policy, cid, ON)
+    html = render_statement_html(data, for_pdf=True)
+    pdf = html_to_pdf(html)
+    from pypdf import PdfReader
+    import io
+
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    ours = median_ms(lambda: html_to_pdf(html))
+    css_text = (ASSETS / "print.css").read_text().replace('"Dun Sans"', '"DejaVu Sans"')
+    css_text = "\n".join(line for line in css_text.splitlines() if not line.startswith("@font-face"))
+
+    def stock():
+        HTML(string=html).write_pdf(stylesheets=[CSS(string=css_text + "@page { size: A4; }")])
+
+    base = median_ms(stock, n=7)
+    print(f"statement PDF ({pages} page{'s' if pages != 1 else ''}, {cid}): {ours:.0f} ms median "
+          f"(target <= 120 ms; stock WeasyPrint + DejaVu {base:.0f} ms: {base / ours:.1f}x faster)")
+
+    # 2. full HTML-only build, then 3. one payment and an incremental republish (with PDFs)
+    from publish.site import publish
+
+    tmp = Path(tempfile.mkdtemp(prefix="dun-bench-publish-"))
+    try:
+        t = time.perf_counter()
+        r = publish(book, policy, ON, tmp / "html", pdf=False, incremental=False)
+        full = time.perf_counter() - t
+        print(f"full HTML-only build, {len(book.clients)} clients: {full:.1f} s, {r.written} files "
+              f"(target <= 30 s: {30 / full:.1f}x under)")
+
+        t = time.perf_counter()
+        r = publish(book, policy, ON, tmp / "site", incremental=False)
+        first = time.perf_counter() - t
+        print(f"full build with PDFs on {os.cpu_count()} cores: {first:.1f} s, {r.written} files")
+
+        from receivables.ledger import derive, propose_allocation
+        from receivables.model import Payment
+
+        ledger = derive(book, ON)
+        payer = next(c for c in sorted(book.clients) if ledger.open_invoices(c))
+        st = ledger.open_invoices(payer)[0]
+        amount = min(st.outstanding, Decimal("100.00"))
+        allocs, _ = propose_allocation(ledger, payer, st.invoice.currency, amount, [st.invoice.number])
+        pay = Payment("PAY-BENCH", ON, payer, amount, st.invoice.currency, "bank", "bench", allocs)
+        book2 = replace(book, payments=book.payments + (pay,))
+        t = time.perf_counter()
+        r = publish(book2, policy, ON, tmp / "site")
+        inc = time.perf_counter() - t
+        clients_rewritten = sorted({p.split("/")[1].rsplit(".", 1)[0] for p in r.rewritten if p.startswith("clients/")})
+        print(f"republish after one payment: {inc:.2f} s, {r.written} rewritten "
+              f"(clients: {', '.join(clients_rewritten)}), {r.skipped} unchanged "
+              f"(target <= 3 s: {3 / inc:.1f}x under)")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,211 @@
+"""Hostile names and notes stay inert in HTML and PDF; only our assets are ever read."""
+from __future__ import annotations
+
+import io
+import os
+import sys
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from publish.fetcher import AssetFetcher, RefusedURL
+from publish.markdown import render
+from publish.paths import ASSETS
+from publish.sample import HOSTILE_NAME, HOSTILE_NOTE, sample_book
+from publish.statements import render_statement_html, render_statement_pdf, statement_data
+from receivables.policy import read_policy
+
+ROOT = Path(__file__).resolve().parent.parent
+ON = date(2026, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def policy():
+    p = read_policy(ROOT / "policy.toml")
+    # publish internal notes too, so the hostile internal note reaches the page as well
+    return replace(p, publish=replace(p.publish, internal_notes=True))
+
+
+@pytest.fixture(scope="module")
+def evil(policy):
+    book = sample_book(ON)
+    return statement_data(book, policy, "EVIL", ON)
+
+
+def pdf_text_and_catalog(data: bytes) -> tuple[str, PdfReader]:
+    reader = PdfReader(io.BytesIO(data))
+    return "\n".join(p.extract_text() for p in reader.pages), reader
+
+
+# -- Markdown -------------------------------------------------------------------------------
+
+
+def test_markdown_escapes_raw_html():
+    html = str(render('<script>alert(1)</script> <link rel="attachment" href="file:///etc/passwd">'))
+    assert "<script" not in html and "<link" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_markdown_links_only_http_https_mailto():
+    html = str(render("[a](http://a.example) [b](https://b.example) [c](mailto:c@x.example) "
+                      "[d](javascript:alert(1)) [e](file:///etc/passwd) [f](data:text/html,hi) [g](vbscript:x)"))
+    assert html.count("<a ") == 3
+    for bad in ("javascript:", "file:", "data:", "vbscript:"):
+        assert f'href="{bad}' not in html
+
+
+def test_markdown_images_become_text():
+    html = str(render("![tracker](http://example.com/x.png) ![](file:///etc/passwd)"))
+    assert "<img" not in html
+    assert "[image: tracker]" in html
+    assert 'src="' not in html
+
+
+# -- the fetcher ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [
+    "file:///etc/passwd",
+    "http://example.com/x.png",
+    "https://example.com/style.css",
+    "data:text/plain,hello",
+    "ftp://example.com/x",
+    ASSETS.as_uri() + "/../policy.toml",
+    ASSETS.as_uri() + "/%2e%2e/%2e%2e/policy.toml",
+    ASSETS.as_uri() + "/fonts/nope.ttf",
+    "file://evil.example" + str(ASSETS / "print.css"),
+])
+def test_fetcher_refuses_everything_but_assets(url):
+    f = AssetFetcher()
+    with pytest.raises(RefusedURL):
+        f.fetch(url)
+    assert f.served == []
+
+
+def test_fetcher_refuses_a_symlink_out_of_the_assets(tmp_path):
+    root = tmp_path / "assets"
+    root.mkdir()
+    (root / "ok.css").write_text("p{}")
+    (root / "leak.css").symlink_to("/etc/passwd")
+    f = AssetFetcher(root)
+    assert f.fetch((root / "ok.css").as_uri()).read() == b"p{}"
+    with pytest.raises(RefusedURL):
+        f.fetch((root / "leak.css").as_uri())
+
+
+def test_fetcher_serves_our_font():
+    f = AssetFetcher()
+    resp = f.fetch((ASSETS / "fonts" / "dun-sans.ttf").as_uri())
+    assert resp.read()[:4] == b"\x00\x01\x00\x00"
+
+
+# -- HTML -------------------------------------------------------------------------------------
+
+
+def test_hostile_name_and_note_are_escaped_in_the_statement_html(evil):
+    html = render_statement_html(evil)
+    assert HOSTILE_NAME not in html
+    assert "<script" not in html
+    assert '<link rel="attachment"' not in html
+    assert "<img" not in html
+    assert 'href="javascript:' not in html
+    assert "&lt;script&gt;" in html  # shown, as text
+
+
+def test_hostile_data_is_inert_on_every_published_page(tmp_path, policy):
+    from publish.site import publish
+
+    publish(sample_book(ON), policy, ON, tmp_path / "site", pdf=False)
+    for page in (tmp_path / "site").rglob("*.html"):
+        text = page.read_text("utf-8")
+        assert "<script" not in text, page
+        assert 'rel="attachment"' not in text, page
+        assert "<img" not in text, page
+        assert 'href="file:' not in text and 'src="file:' not in text, page
+
+
+# -- PDF --------------------------------------------------------------------------------------
+
+
+def test_hostile_statement_pdf_has_no_attachment_and_no_file_contents(evil):
+    data = render_statement_pdf(evil)
+    text, reader = pdf_text_and_catalog(data)
+    root = reader.trailer["/Root"]
+    names = root.get("/Names")
+    assert names is None or "/EmbeddedFiles" not in names.get_object()
+    assert reader.attachments == {}
+    assert b"/EmbeddedFile" not in data and b"/FileAttachment" not in data
+    assert b"/Subtype /Image" not in data and b"/Subtype/Image" not in data
+    assert "root:x:0:0" not in text
+    passwd = Path("/etc/passwd")
+    if passwd.exists():
+        first = passwd.read_text().splitlines()[0]
+        assert first not in text
+    # the hostile text is shown as text
+    assert "<script>" in text.replace("\n", "")
+    assert "file:///etc/passwd" in text.replace("\n", "")
+
+
+def test_no_file_outside_the_assets_is_read_while_rendering(evil):
+    """An audit hook sees every file Python opens during a render: only assets (and Python's own
+    modules) may appear; never /etc/passwd, never anything else."""
+    opened: list[str] = []
+    state = {"on": False}
+
+    def hook(event, args):
+        if state["on"] and event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
+            opened.append(os.fsdecode(args[0]))
+
+    sys.addaudithook(hook)
+    from publish import pdf as pdfmod
+
+    pdfmod.warm()  # first-use setup (font config, stylesheet) happens before we watch
+    fetcher = pdfmod.fetcher()
+    fetcher.served.clear()
+    fetcher.refused.clear()
+    fetcher._cache.clear()
+    state["on"] = True
+    try:
+        html = render_statement_html(evil, for_pdf=True)
+        # and a document that asks for the files outright
+        html = html.replace("</body>", '<link rel="stylesheet" href="file:///etc/passwd">'
+                                       '<img src="file:///etc/passwd"><img src="http://example.com/x.png">'
+                                       '<link rel="attachment" href="file:///etc/passwd"></body>')
+        data = pdfmod.html_to_pdf(html)
+    finally:
+        state["on"] = False
+    allowed = (str(ASSETS), sys.prefix, sys.base_prefix)
+    strays = [p for p in opened if not p.startswith(allowed) and not p.endswith((".py", ".pyc"))]
+    assert strays == []
+    assert not any("passwd" in p for p in opened)
+    assert all(s.startswith(str(ASSETS)) for s in fetcher.served)
+    assert any("etc/passwd" in r for r in fetcher.refused)
+    assert any("example.com" in r for r in fetcher.refused)
+    reader = PdfReader(io.BytesIO(data))
+    assert reader.attachments == {}
+
+
+# -- CSV --------------------------------------------------------------------------------------
+
+
+def test_accountant_csv_cells_are_neutralised(tmp_path, policy):
+    import csv
+
+    from publish.site import publish
+
+    book = sample_book(ON)
+    publish(book, policy, ON, tmp_path / "site", pdf=False)
+    rows = list(csv.reader((tmp_path / "site" / "data" / "open-items.csv").open(encoding="utf-8")))
+    refs = {r[1]: r[9] for r in rows[1:]}
+    assert refs["INV-4001"] == "'=HYPERLINK(\"http://evil.example\")"
+    for name in ("aged-receivables.csv", "open-items.csv", "payments.csv", "activities.csv"):
+        for row in csv.reader((tmp_path / "site" / "data" / name).open(encoding="utf-8")):
+            for cell in row:
+                assert not cell.startswith(("=", "+", "@", "\t", "\r")), (name, cell)
+                if cell.startswith("-"):
+                    float(cell)  # only our own negative numbers may start with '-'
+    acts = list(csv.DictReader((tmp_path / "site" / "data" / "activities.csv").open(encoding="utf-8")))
+    assert any(a["body"].startswith("Called them.") for a in acts)

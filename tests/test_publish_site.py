@@ -1,0 +1,187 @@
+"""The static site: contents, incremental rebuilds, the whole-folder swap, safe paths, golden data."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from publish import site as site_mod
+from publish.reportview import build_view, view_to_json
+from publish.sample import sample_book
+from publish.site import _Out, file_names, publish, safe_name
+from receivables.errors import DunError
+from receivables.model import Allocation, Book, Payment
+from receivables.policy import read_policy
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden"
+ON = date(2026, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return read_policy(ROOT / "policy.toml")
+
+
+def with_payment(book: Book, client: str, invoice: str, amount: str, on: date) -> Book:
+    p = Payment(f"PAY-NEW-{invoice}", on, client, Decimal(amount), book.invoices[invoice].currency, "bank", "new",
+                (Allocation(invoice, Decimal(amount)),))
+    return replace(book, payments=book.payments + (p,))
+
+
+def test_site_contains_everything(tmp_path, policy):
+    out = tmp_path / "site"
+    r = publish(sample_book(ON), policy, ON, out)
+    names = {p.as_posix() for p in r.paths}
+    for must in ("index.html", "report.html", "report.pdf", "clients/ACME.html", "clients/ACME.pdf",
+                 "data/aged-receivables.csv", "data/open-items.csv", "data/payments.csv", "data/activities.csv",
+                 "data/report.json", "assets/site.css", "assets/fonts/dun-sans.ttf", "assets/fonts/LICENSE"):
+        assert must in names and (out / must).is_file(), must
+    assert (out / "report.pdf").read_bytes()[:5] == b"%PDF-"
+    index = (out / "index.html").read_text("utf-8")
+    assert "20 November 2026" in index
+    assert 'href="clients/ACME.html"' in index and 'href="data/open-items.csv"' in index
+    assert "£8,902.59" in index  # GBP total
+    report = json.loads((out / "data" / "report.json").read_text())
+    assert report["on"] == "2026-11-20"
+    assert report["currencies"]["GBP"]["aging"]["total"] == "8902.59"
+    # the management report shows charts inline, with no external resources
+    html = (out / "report.html").read_text("utf-8")
+    assert html.count("<svg") >= 4
+    assert "http://" not in html.replace("http://www.w3.org", "").replace("http://purl.org", "").replace(
+        "http://creativecommons.org", "").replace("http://matplotlib.org", "")
+    # no build leftovers next to the site
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_second_build_rewrites_nothing(tmp_path, policy):
+    book = sample_book(ON)
+    first = publish(book, policy, ON, tmp_path / "site")
+    again = publish(book, policy, ON, tmp_path / "site")
+    assert again.written == 0
+    assert again.skipped == first.written
+
+
+def test_one_payment_rewrites_only_that_client_and_the_reports(tmp_path, policy):
+    book = sample_book(ON)
+    publish(book, policy, ON, tmp_path / "site")
+    before = {p: p.read_bytes() for p in (tmp_path / "site" / "clients").iterdir()}
+    r = publish(with_payment(book, "ACME", "INV-1003", "100.00", ON), policy, ON, tmp_path / "site")
+    rewritten = set(r.rewritten)
+    assert {"clients/ACME.html", "clients/ACME.pdf"} <= rewritten
+    assert not any(x.startswith("clients/") and "ACME" not in x for x in rewritten), rewritten
+    assert "report.html" in rewritten and "index.html" in rewritten and "data/payments.csv" in rewritten
+    assert "assets/site.css" not in rewritten
+    for p, data in before.items():
+        if "ACME" not in p.name:
+            assert p.read_bytes() == data
+    assert "£2,062.59" in (tmp_path / "site" / "clients" / "ACME.html").read_text("utf-8")
+
+
+def test_a_new_date_rebuilds_every_statement(tmp_path, policy):
+    book = sample_book(ON)
+    publish(book, policy, ON, tmp_path / "site", pdf=False)
+    r = publish(book, policy, ON + timedelta(days=1), tmp_path / "site", pdf=False)
+    assert sum(1 for x in r.rewritten if x.startswith("clients/")) == len(book.clients)
+
+
+def test_an_interrupted_build_leaves_the_old_site(tmp_path, policy, monkeypatch):
+    book = sample_book(ON)
+    publish(book, policy, ON, tmp_path / "site", pdf=False)
+    old_index = (tmp_path / "site" / "index.html").read_bytes()
+
+    def boom(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(site_mod, "_data_files", boom)
+    with pytest.raises(KeyboardInterrupt):
+        publish(book, policy, ON + timedelta(days=1), tmp_path / "site", pdf=False)
+    assert (tmp_path / "site" / "index.html").read_bytes() == old_index
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_swap_cut_between_its_two_renames_is_recovered(tmp_path, policy):
+    book = sample_book(ON)
+    publish(book, policy, ON, tmp_path / "site", pdf=False)
+    os.replace(tmp_path / "site", tmp_path / ".site-old")  # as if killed after the first rename
+    r = publish(book, policy, ON, tmp_path / "site", pdf=False)
+    assert r.written == 0  # the old site was put back and reused
+    assert (tmp_path / "site" / "index.html").is_file() and not (tmp_path / ".site-old").exists()
+
+
+def test_paths_outside_the_folder_and_duplicates_are_refused(tmp_path):
+    out = _Out(tmp_path)
+    out.path("clients/a.html")
+    for bad in ("../x.html", "/etc/x", "clients/../../x", "a\\b"):
+        with pytest.raises(DunError):
+            out.path(bad)
+    with pytest.raises(DunError):
+        out.path("clients/a.html")
+    with pytest.raises(DunError):
+        out.path("CLIENTS/A.html")  # same file on a case-insensitive disk
+
+
+@pytest.mark.parametrize("cid", ["../../etc/passwd", "a/b", "..", ".hidden", "CON", "x y", "é", "", "a\x00b"])
+def test_client_file_names_are_sanitised(cid):
+    name = safe_name(cid)
+    assert name and "/" not in name and "\\" not in name and not name.startswith(".")
+    assert all(c.isascii() and (c.isalnum() or c in "._-") for c in name)
+    assert name.lower() not in ("con", "prn", "aux", "nul")
+
+
+def test_file_names_never_collide():
+    names = file_names(["a/b", "a_b", "ACME", "acme", "Acme"])
+    assert len({n.casefold() for n in names.values()}) == 5
+    assert names["a_b"] == "a_b"
+
+
+def test_hostile_client_ids_stay_inside_the_output(tmp_path, policy):
+    book = sample_book(ON)
+    evil = replace(book.clients["ACME"], id="../../escape")
+    book = replace(book, clients={**book.clients, evil.id: evil})
+    publish(book, policy, ON, tmp_path / "site", pdf=False)
+    assert not (tmp_path / "escape.html").exists()
+    assert all(tmp_path / "site" in p.parents for p in tmp_path.rglob("*.html"))
+
+
+def test_statement_pages_only_name_their_own_client(tmp_path, policy):
+    book = sample_book(ON)
+    publish(book, policy, ON, tmp_path / "site", pdf=False)
+    for cid, client in book.clients.items():
+        page = (tmp_path / "site" / "clients" / f"{safe_name(cid)}.html").read_text("utf-8")
+        for other, inv in book.invoices.items():
+            assert (other in page) == (inv.client == cid and other in page), (cid, other)
+            if inv.client != cid:
+                assert other not in page, (cid, other)
+        for oid, oc in book.clients.items():
+            if oid != cid and oc.name.isalnum():
+                assert oc.name not in page
+
+
+# -- golden page data -------------------------------------------------------------------------
+
+
+def _mask(obj, keys=("seconds",)):
+    if isinstance(obj, dict):
+        return {k: ("<masked>" if k in keys else _mask(v, keys)) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_mask(v, keys) for v in obj]
+    return obj
+
+
+def check_golden(name: str, data) -> None:
+    path = GOLDEN / name
+    text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+    if os.environ.get("DUN_UPDATE_GOLDEN") or not path.exists():
+        path.write_text(text, "utf-8")
+    assert text == path.read_text("utf-8"), f"{name} changed; rerun with DUN_UPDATE_GOLDEN=1 if intended"
+
+
+def test_golden_report_page_data(policy):
+    view = build_view(sample_book(ON), policy, ON)
+    check_golden("report_view.json", _mask(view_to_json(view)))
