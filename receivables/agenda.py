@@ -723,18 +723,18 @@ class _Day:
         avg_pay = _avg(to_pay, n)
         avg_late = _avg(late, n)
         earlier = _avg(e_late, e_n)
-        # open invoices that are already later than the client's earlier habit count as
-        # recent lateness (at least their days overdue so far)
-        if earlier is not None:
-            for st in self.by_client.get(cid, ()):
-                if st.days_overdue > earlier:
-                    r_late += st.days_overdue
-                    r_n += 1
         recent = _avg(r_late, r_n)
+        # later and later: the last 91 days' settlements are at least a week (and half as much
+        # again) later than the 9 months before, and 10+ days late; or a client who used to pay within a fortnight
+        # now has an invoice overdue far beyond that (the payments have stopped)
         worsening = bool(
-            e_n >= 2 and r_n >= 2 and recent is not None and earlier is not None
-            and recent >= earlier + 7 and recent >= 10
+            e_n >= 3 and r_n >= 3 and recent is not None and earlier is not None
+            and recent >= earlier + max(7, earlier / 2) and recent >= 10
         )
+        if not worsening and earlier is not None and earlier <= 15 and e_n >= 3:
+            limit = max(30, 2 * int(earlier) + 14)
+            t = self.totals
+            worsening = any(t[(cid, c)][3] > limit for c in self.client_currencies(cid))
         made = kept = broken = 0
         for p in eng.promises.get(cid, ()):
             if p.made > on or p.made <= year_ago:

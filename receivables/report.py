@@ -23,9 +23,11 @@ issued; a period "ending on" a date includes that date.
 - Per client: balance (open invoices less unallocated credit), overdue, oldest days
   overdue; over the invoices settled in the 365 days ending on the date, the average days
   to pay (settled - issued) and days late (settled - due, early counts as 0); *worsening*
-  when the last 91 days (plus open invoices already later than usual) average at least 7
-  days later than the 9 months before, and at least 10 days late, with two or more
-  invoices on each side; promises kept rate (kept / (kept + broken), promises made in the
+  when the invoices settled in the last 91 days average at least 7 days, and at least
+  half as much again, later than those settled in the 9 months before, and at least 10
+  days late (three or more on each side), or
+  when a client who paid within 15 days late on average (3+ invoices) now has an invoice
+  overdue by more than twice that plus 14 days (at least 30); promises kept rate (kept / (kept + broken), promises made in the
   365 days); risk 0-100 with its reasons (receivables.agenda.Risk).
 - ``forecast``: 13 weeks from the date (week 1 = the date and the 6 days after it). Each
   open invoice that is not disputed, handed over, in a plan or under an open promise is
