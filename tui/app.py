@@ -6,6 +6,7 @@ write lock the book is reopened read-only, the header says so and writes are ref
 """
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -94,8 +95,10 @@ class DunApp(App[int]):
         import store
 
         worker = get_current_worker()
+        t0 = time.perf_counter()
         try:
             if self.repo is None:
+                self._stage(f"Opening the book in {self.book_dir}…")
                 if not (self.book_dir / "book.json").is_file():
                     raise DunError(f"there is no book in {self.book_dir}", str(self.book_dir),
                                    "create one with 'dun init' or 'dun demo', or pass --book DIR")
@@ -106,7 +109,9 @@ class DunApp(App[int]):
                     repo = store.open_book(self.book_dir, readonly=True, today=self.on)
                     self.lock_note = str(e)
                 self.repo = repo
-            state = build_state(self.repo, self.book_dir, self.on)
+            opened = time.perf_counter() - t0
+            state = build_state(self.repo, self.book_dir, self.on, progress=self._stage)
+            state.timings["open"] = opened
         except DunError as e:
             self.call_from_thread(self._failed, str(e))
             return
@@ -116,7 +121,14 @@ class DunApp(App[int]):
         if worker.is_cancelled:
             return
         self.call_from_thread(self._loaded, state, True)
-        self._complete(state, worker)
+
+    def _start_completion(self, state: BookState) -> None:
+        """Stage 2 starts once the first screen is drawn, so it does not compete with it."""
+        self._completion(state)
+
+    @work(thread=True, exclusive=True, group="complete")
+    def _completion(self, state: BookState) -> None:
+        self._complete(state, get_current_worker())
 
     def _complete(self, state: BookState, worker) -> None:
         try:
@@ -130,6 +142,19 @@ class DunApp(App[int]):
     def _published(self, state: BookState) -> None:
         if self.state is state:
             self.state_changed.publish(state)
+
+    def _stage(self, message: str) -> None:
+        """Show what the loading worker is doing (called from the worker thread)."""
+        from .screens.loading import LoadingScreen
+
+        def show() -> None:
+            if isinstance(self.screen, LoadingScreen):
+                self.screen.stage(message)
+
+        try:
+            self.call_from_thread(show)
+        except RuntimeError:  # called on the app's own thread
+            show()
 
     def _failed(self, message: str) -> None:
         self.load_error = message
@@ -158,6 +183,8 @@ class DunApp(App[int]):
             self.go("today")
         else:
             self.state_changed.publish(state)
+        if not state.complete:
+            self.call_after_refresh(self.set_timer, 0.05, lambda: self._start_completion(state))
 
     def reload(self) -> None:
         """Derive the state again after a write (or on request)."""
@@ -176,7 +203,6 @@ class DunApp(App[int]):
         if worker.is_cancelled:
             return
         self.call_from_thread(self._loaded, state, False)
-        self._complete(state, worker)
 
     def _poll_engine(self) -> None:
         if engine.poll() and self.state is not None:

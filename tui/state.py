@@ -109,11 +109,14 @@ def client_ledger(index: BookIndex, client_id: str, on: date) -> Ledger:
     return Ledger(index, on, states)
 
 
-def build_state(repo: Any, book_dir: Path, on: date) -> BookState:
+def build_state(repo: Any, book_dir: Path, on: date, progress: Any = None) -> BookState:
     """Stage 1: the book, its index and the agenda. Runs in a worker thread."""
+    say = progress or (lambda message: None)
     t0 = time.perf_counter()
+    say("Reading the book…")
     book = repo.book()
     t1 = time.perf_counter()
+    say(f"Indexing {len(book.invoices):,} invoices of {len(book.clients):,} clients…")
     index = index_book(book)
     t2 = time.perf_counter()
     policy, problems = load_policy(policy_path(book_dir, repo))
@@ -126,6 +129,7 @@ def build_state(repo: Any, book_dir: Path, on: date) -> BookState:
         if build_agenda is None:
             note = "The collections engine is not installed yet: " + engine.why_missing("agenda")
         else:
+            say(f"Working out what is due on {on.isoformat()}…")
             try:
                 agenda = list(build_agenda(index, policy, on))
             except DunError as e:

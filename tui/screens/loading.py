@@ -22,6 +22,10 @@ class LoadingScreen(Screen):
             yield LoadingIndicator(id="loading-indicator")
         yield Footer()
 
+    def stage(self, message: str) -> None:
+        """What the worker is doing now (reading the book, building the agenda...)."""
+        self.query_one("#loading-text", Static).update(message)
+
     def fail(self, message: str, book_dir: Path) -> None:
         self.query_one("#loading-indicator").display = False
         t = Text()
