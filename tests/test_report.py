@@ -167,3 +167,16 @@ def test_escalations_holds_disputes_and_plans_are_listed():
     assert f.weeks[1].amount == D("200.00") and f.weeks[5].amount == D("600.00")
     assert f.total == D("800.00")
     assert f.doubtful == 0
+
+
+def test_prompt_payer_with_a_long_overdue_invoice_is_flagged():
+    invs, pays = [], []
+    for k in range(4):  # paid two days late, months ago
+        due = date(2025, 6, 1) + timedelta(days=30 * k)
+        invs.append(_inv(f"E{k}", due - timedelta(days=30), due, "100.00"))
+        pays.append(pay(f"PE{k}", due + timedelta(days=2), "100.00", f"E{k}"))
+    invs.append(_inv("N1", date(2026, 1, 20), date(2026, 2, 19), "100.00"))  # 40 days overdue on 31 Mar
+    c = build_report(book(invs, payments=tuple(pays)), POLICY, ON).clients[0]
+    assert c.avg_days_late == D("2.0") and c.worsening  # 40 > max(30, 2 x 2 + 14)
+    invs[-1] = _inv("N1", date(2026, 2, 1), date(2026, 3, 3), "100.00")  # 28 days: not yet
+    assert not build_report(book(invs, payments=tuple(pays)), POLICY, ON).clients[0].worsening
