@@ -870,6 +870,9 @@ def _avg(total: int, n: int) -> Decimal | None:
 def day(book_or_index: Book | BookIndex | Ledger, policy: Policy, on: date) -> _Day:
     """The shared state of a book on a date (cached: the agenda and report of one date share it)."""
     eng = engine(book_or_index)
+    last = eng.extra.get("last_day")
+    if last is not None and last.on == on and last.policy is policy:
+        return last  # the common case: many questions about one day (no policy hashing)
     try:
         key = (on, policy)  # equal policies share (the store reads a new Policy object each time)
         got = eng.day_cache.get(key)
@@ -882,6 +885,7 @@ def day(book_or_index: Book | BookIndex | Ledger, policy: Policy, on: date) -> _
         if len(eng.day_cache) > 8:
             eng.day_cache.clear()
         got = eng.day_cache[key] = _Day(eng, policy, on)
+    eng.extra["last_day"] = got
     return got
 
 
