@@ -70,7 +70,7 @@ from decimal import Decimal
 from typing import Iterable
 
 from .calendar import calendar_for
-from .ledger import BookIndex, InvoiceState, Ledger, index_book, invoice_state
+from .ledger import DISPUTED, OPEN, BookIndex, InvoiceState, Ledger, index_book, invoice_state
 from .model import Activity, Book, PaymentPlan, PromiseToPay
 from .money import to_text
 from .policy import Policy, Step
@@ -282,7 +282,7 @@ class _Engine:
         for v in hist.values():
             v.sort()
         self.history = dict(hist)
-        self.history_keys = {c: [h[0] for h in v] for c, v in hist.items()}
+        self.history_keys = {c: [h[0].toordinal() for h in v] for c, v in hist.items()}  # ints: fast bisect
         # running totals of days to pay and days late, in settlement order
         self.hist_pay: dict[str, list[int]] = {}
         self.hist_late: dict[str, list[int]] = {}
@@ -453,7 +453,13 @@ class _Day:
                     if d.opened <= on and (d.resolved is None or d.resolved > on):
                         disputed = True
                         break
-            st = invoice_state(inv, settlements.get(n, ()), on, disputed)
+            ss = settlements.get(n)
+            if (not ss or ss[0].date > on) and inv.amount > 0:  # nothing settled yet: the common case
+                states[n] = InvoiceState(inv, ZERO, ZERO, ZERO, inv.amount,
+                                         DISPUTED if disputed else OPEN,
+                                         (on - inv.due).days if on > inv.due else 0, None, None, disputed)
+                continue
+            st = invoice_state(inv, ss, on, disputed)
             if st.outstanding > 0:
                 states[n] = st
         self.states = states
@@ -708,10 +714,10 @@ class _Day:
         eng, on = self.eng, self.on
         year_ago = on - timedelta(days=365)
         keys = eng.history_keys.get(cid, ())
-        lo, hi = bisect_right(keys, year_ago), bisect_right(keys, on)
+        today = on.toordinal()
+        lo, hi = bisect_right(keys, today - 365), bisect_right(keys, today)
         n = hi - lo
-        recent_cut = on - timedelta(days=91)
-        mid = bisect_right(keys, recent_cut, lo, hi) if n else lo
+        mid = bisect_right(keys, today - 91, lo, hi) if n else lo
         if n:
             pay, lat = eng.hist_pay[cid], eng.hist_late[cid]
             to_pay = pay[hi] - pay[lo]
@@ -862,9 +868,13 @@ class _Day:
 
 
 def _avg(total: int, n: int) -> Decimal | None:
+    """total / n to one decimal, rounded half-up (whole-number arithmetic; total >= 0)."""
     if n <= 0:
         return None
-    return (Decimal(total) / n).quantize(Decimal("0.1"))
+    q, r = divmod(total * 10, n)
+    if 2 * r >= n:
+        q += 1
+    return Decimal(q).scaleb(-1)
 
 
 def day(book_or_index: Book | BookIndex | Ledger, policy: Policy, on: date) -> _Day:
