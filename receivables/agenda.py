@@ -51,7 +51,7 @@ ladder. A cancelled or fully paid plan covers nothing.
 
 **Credit.** A client whose balance in its own currency exceeds its credit limit is
 flagged. A credit check older than ``credit_review_days`` becomes a ``credit_review``
-action (done by renewing the check or by an activity with the action's key).
+action (done by renewing the check or by an activity whose ``step`` is ``credit_review``).
 
 **Order.** Escalation steps and broken promises first; then by the overdue amount the
 action covers weighted by the client's risk score (amount x (100 + risk) / 100); then by
@@ -596,7 +596,7 @@ class _Day:
         review = None
         if client is not None and client.credit_check is not None:
             due = client.credit_check.date + timedelta(days=lad.credit_review_days)
-            if due <= on and not self._logged(cid, "credit_review", due, ()):
+            if due <= on and not self._logged(cid, "credit_review", due, (), strict=True):
                 review = due
         return ClientStatus(cid, hold, reason, handed, promises, plan, disputes, over, limit, balance, review)
 
@@ -623,8 +623,9 @@ class _Day:
         self._special = got
         return got
 
-    def _logged(self, cid: str, key: str, since: date, invoices: Iterable[str]) -> bool:
-        """Has an activity done the non-step action ``key`` (due since ``since``)?"""
+    def _logged(self, cid: str, key: str, since: date, invoices: Iterable[str], strict: bool = False) -> bool:
+        """Has an activity done the non-step action ``key`` (due since ``since``)? ``strict``:
+        only an activity naming the key counts."""
         acts = self.eng.client_acts.get(cid)
         if not acts:
             return False
@@ -639,7 +640,7 @@ class _Day:
                 continue
             if a.step == key:
                 return True
-            if a.step is None:
+            if a.step is None and not strict:
                 if not a.invoices:
                     return True
                 if nums is None:

@@ -367,6 +367,9 @@ def test_credit_limit_flag_and_credit_review_action():
     got = [a for a in build_agenda(b, POLICY, date(2026, 1, 1)) if a.kind == "credit_review"]
     assert [(a.template, a.since) for a in got] == [("credit_review", date(2026, 1, 1))]
     assert not [a for a in build_agenda(b, POLICY, date(2025, 12, 31)) if a.kind == "credit_review"]
+    # an ordinary note does not count as the review; one logged as the review does
+    b1 = book(list(b.invoices.values()), clients=[c], activities=(act("A0", date(2026, 1, 5), None),))
+    assert [a for a in build_agenda(b1, POLICY, date(2026, 1, 6)) if a.kind == "credit_review"]
     b2 = book(list(b.invoices.values()), clients=[c], activities=(act("A1", date(2026, 1, 5), "credit_review"),))
     assert not [a for a in build_agenda(b2, POLICY, date(2026, 1, 6)) if a.kind == "credit_review"]
 
