@@ -428,7 +428,7 @@ class _Day:
 
     __slots__ = (
         "eng", "policy", "on", "states", "by_client", "overdue", "statuses", "steps_by_id", "totals", "credit",
-        "_behaviour", "_risk", "_ladder", "_step_idx", "_gap", "_promises", "_special", "agenda",
+        "_behaviour", "_risk", "_ladder", "_step_idx", "_gap", "_promises", "_special", "agenda", "_curs",
     )
 
     def __init__(self, eng: _Engine, policy: Policy, on: date) -> None:
@@ -503,6 +503,7 @@ class _Day:
         self._promises: dict[str, PromiseStatus] = {}
         self._special = None
         self.agenda: list[Action] | None = None
+        self._curs: dict[str, list[str]] = {}
 
     # -- per-invoice ladder facts -------------------------------------------------------
 
@@ -812,12 +813,15 @@ class _Day:
 
     def client_currencies(self, cid: str) -> list[str]:
         """The currencies of the client's open invoices, in order of first appearance."""
-        seen: list[str] = []
-        for st in self.by_client.get(cid, ()):
-            c = st.invoice.currency
-            if c not in seen:
-                seen.append(c)
-        return seen
+        got = self._curs.get(cid)
+        if got is None:
+            got = []
+            for st in self.by_client.get(cid, ()):
+                c = st.invoice.currency
+                if c not in got:
+                    got.append(c)
+            self._curs[cid] = got
+        return list(got)
 
     # -- the ladder ----------------------------------------------------------------------
 
