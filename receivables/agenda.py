@@ -187,7 +187,7 @@ class _Engine:
         "index", "book", "final", "live_keys", "live_numbers", "step_acts", "client_acts",
         "pay_dates", "pay_cum", "history", "history_keys", "promise_cover", "promises", "plans",
         "disputes", "day_cache", "extra", "pauses", "hist_pay", "hist_late", "client_act_dates", "rank",
-        "lifts", "kept_on",
+        "lifts", "kept_on", "by_step",
     )
 
     def __init__(self, index: BookIndex) -> None:
@@ -245,6 +245,7 @@ class _Engine:
         client_acts: dict[str, list[Activity]] = defaultdict(list)
         pauses: dict[str, list[Activity]] = defaultdict(list)  # snoozes and skips
         lifts: dict[str, list[date]] = defaultdict(list)  # holds lifted
+        by_step: dict[str, list[tuple[date, str, tuple]]] = defaultdict(list)  # step -> (date, client, invoices)
         step_acts: dict[str, list[tuple[date, str, str]]] = defaultdict(list)
         by_client_invoices = index.invoices_by_client
         for a in activities:
@@ -267,8 +268,10 @@ class _Engine:
                 entry = (a.date, step, a.id)
                 for n in nums:
                     step_acts[n].append(entry)
+                by_step[step].append((a.date, a.client, nums))
         self.pauses = dict(pauses)
         self.lifts = dict(lifts)
+        self.by_step = dict(by_step)
         self.client_acts = dict(client_acts)
         self.client_act_dates = {c: [a.date for a in v] for c, v in client_acts.items()}
         self.step_acts = dict(step_acts)
@@ -610,14 +613,11 @@ class _Day:
         cache = self.eng.extra.setdefault("special_acts", {})
         got = cache.get(key)
         if got is None:
-            ids = {k[0] for k in key}
             per: dict[str, list[tuple[date, str, str]]] = defaultdict(list)
-            if ids:
-                invoices = self.eng.book.invoices
-                for n, acts in self.eng.step_acts.items():
-                    for d, sid, _ in acts:
-                        if sid in ids:
-                            per[invoices[n].client].append((d, sid, n))
+            for sid, _, _ in key:
+                for d, client, nums in self.eng.by_step.get(sid, ()):
+                    for n in nums:
+                        per[client].append((d, sid, n))
             for v in per.values():
                 v.sort()
             got = cache[key] = dict(per)
