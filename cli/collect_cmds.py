@@ -159,7 +159,10 @@ def _client_of(repo, cid: str):
 
 
 def _one_line(text: str, width: int) -> str:
+    """One line of untrusted text for the terminal: whitespace collapsed, control characters
+    (escape sequences included) shown as '?', cut to ``width``."""
     line = " ".join(str(text).split())
+    line = "".join(ch if ch.isprintable() else "?" for ch in line)
     return line if len(line) <= width else line[: max(1, width - 1)] + "…"
 
 

@@ -137,3 +137,20 @@ def test_plan_splits_with_the_remainder_on_the_last(filled, capsys):
     code, _, err = run(capsys, filled, "plan", "zed", "--invoice", "Z-1", "--installments", "0", "--every", "30",
                        "--first", "2026-04-15", "--on", ON)
     assert code == 1 and "--installments" in err
+
+
+def test_hostile_names_cannot_drive_the_terminal(book_dir, capsys):
+    from store import open_book
+
+    repo = open_book(book_dir, today=date(2026, 4, 1))
+    try:
+        repo.add_client(Client("evil", "Evil\x1b[2J\x1b]0;pwned\x07\nLtd", "GBP", 30))
+        repo.add_invoice(Invoice("E-1", "evil", date(2026, 2, 1), date(2026, 3, 3), "GBP", D("100.00")))
+    finally:
+        repo.close()
+    for cmd in (["agenda"], ["report"]):
+        code, out, err = run(capsys, book_dir, *cmd, "--on", ON)
+        assert code == 0, err
+        assert "\x1b" not in out and "\x07" not in out
+    code, out, _ = run(capsys, book_dir, "agenda", "--on", ON, "--json")
+    assert json.loads(out)[0]["client_name"] == "Evil\x1b[2J\x1b]0;pwned\x07\nLtd"  # verbatim in JSON
