@@ -104,7 +104,8 @@ def _row(c) -> ClientRow:
     )
 
 
-def build_view(book_or_index, policy, on: date, *, trend: bool = True, ledger: Ledger | None = None) -> ReportView:
+def build_view(book_or_index, policy, on: date, *, trend: bool = True, ledger: Ledger | None = None,
+               agenda_count: int | None = None) -> ReportView:
     """The report for ``on``, from the engine's :func:`receivables.report.build_report`."""
     index: BookIndex = book_or_index if isinstance(book_or_index, BookIndex) else index_book(book_or_index)
     book = index.book
@@ -138,7 +139,8 @@ def build_view(book_or_index, policy, on: date, *, trend: bool = True, ledger: L
         if a.date <= on and (on - a.date).days < 365:
             c365[a.channel] += 1
     pf = rep.promises
-    agenda_count = len(engine.build_agenda(index, policy, on))
+    if agenda_count is None:
+        agenda_count = len(engine.build_agenda(index, policy, on))
     return ReportView(
         on=on,
         currencies=tuple(currencies),

@@ -98,7 +98,7 @@ def test_an_interrupted_build_leaves_the_old_site(tmp_path, policy, monkeypatch)
     def boom(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(site_mod, "_data_files", boom)
+    monkeypatch.setattr(site_mod, "_aged_csv", boom)
     with pytest.raises(KeyboardInterrupt):
         publish(book, policy, ON + timedelta(days=1), tmp_path / "site", pdf=False)
     assert (tmp_path / "site" / "index.html").read_bytes() == old_index

@@ -1,0 +1,136 @@
+"""dun mail: .eml drafts parsed back with the email package; sending to a real SMTP server."""
+from __future__ import annotations
+
+import email
+import time
+from dataclasses import replace
+from datetime import date
+from email import policy as email_policy
+from pathlib import Path
+
+import pytest
+
+from publish.mail import prepare_outbox, read_eml, send_outbox
+from publish.sample import sample_book
+from receivables.policy import read_policy
+
+ROOT = Path(__file__).resolve().parent.parent
+ON = date(2026, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return read_policy(ROOT / "policy.toml")
+
+
+@pytest.fixture(scope="module")
+def outbox(tmp_path_factory, policy):
+    out = tmp_path_factory.mktemp("book") / "outbox"
+    return prepare_outbox(sample_book(ON), policy, ON, out)
+
+
+def test_eml_parses_back_with_the_email_package(outbox, policy):
+    assert outbox.emails
+    item = next(i for i in outbox.emails if i.client == "ACME")
+    raw = item.path.read_bytes()
+    msg = email.message_from_bytes(raw, policy=email_policy.default)
+    assert msg["From"] == "Northwind Studio Accounts <accounts@northwind.example>"
+    assert msg["Reply-To"] == "accounts@northwind.example"
+    assert msg["To"] == "Jane Doe <jane@acme.example>"
+    assert msg["Subject"].startswith("Second reminder")
+    assert msg["Message-ID"] and msg["Date"]
+    plain = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert "INV-1002" in plain and "£830.50" in plain
+    assert "<li>" in html and "INV-1002" in html
+    atts = list(msg.iter_attachments())
+    assert len(atts) == 1
+    assert atts[0].get_content_type() == "application/pdf"
+    assert atts[0].get_filename() == "Statement-ACME-2026-11-20.pdf"
+    assert atts[0].get_content()[:5] == b"%PDF-"
+    # RFC 5322: CRLF line ends, no line over 998 characters
+    assert b"\r\n" in raw and all(len(line) <= 998 for line in raw.split(b"\r\n"))
+
+
+def test_client_without_email_gets_a_letter_and_the_owner_is_told(tmp_path, policy):
+    book = sample_book(ON)
+    acme = book.clients["ACME"]
+    book = replace(book, clients={**book.clients, "ACME": replace(acme, contacts=(replace(acme.contacts[0], email=""),))})
+    res = prepare_outbox(book, policy, ON, tmp_path / "outbox")
+    assert not any(i.client == "ACME" for i in res.emails)
+    letters = [i for i in res.letters if i.client == "ACME" and i.reason == "no e-mail address on file"]
+    assert letters and letters[0].path.read_bytes()[:5] == b"%PDF-"
+    assert any(n.startswith("ACME: no e-mail address") for n in res.notices)
+
+
+def test_hostile_client_name_cannot_inject_headers(tmp_path, policy):
+    book = sample_book(ON)
+    evil = book.clients["EVIL"]
+    book = replace(book, clients={**book.clients, "EVIL": replace(
+        evil, contacts=(replace(evil.contacts[0], name="Mallory\r\nBcc: victim@example.com"),))})
+    res = prepare_outbox(book, policy, ON, tmp_path / "outbox")
+    for item in res.emails:
+        msg = read_eml(item.path)
+        assert msg["Bcc"] is None
+
+
+class _Handler:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+def test_send_to_a_real_smtp_server_logs_each_message(tmp_path, policy):
+    from aiosmtpd.controller import Controller
+
+    from store import init_book, open_book
+
+    import socket
+
+    with socket.socket() as s:  # a free port on the loopback interface (never any other address)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    handler = _Handler()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        pol = replace(policy, mail=replace(policy.mail, smtp_host="127.0.0.1", smtp_port=port, starttls=False,
+                                           smtp_user=""))
+        init_book(tmp_path / "book", book=sample_book(ON))
+        repo = open_book(tmp_path / "book")
+        try:
+            res = prepare_outbox(repo.book(), pol, ON, repo.paths.outbox)
+            before = len(repo.book().activities)
+            sent = send_outbox(res.emails, pol, ON, repo=repo)
+            assert len(sent) == len(res.emails) >= 2
+            deadline = time.time() + 5
+            while len(handler.messages) < len(sent) and time.time() < deadline:
+                time.sleep(0.05)
+            assert len(handler.messages) == len(sent)
+            rcpts = sorted(r for env in handler.messages for r in env.rcpt_tos)
+            assert "jane@acme.example" in rcpts
+            got = email.message_from_bytes(handler.messages[0].content, policy=email_policy.default)
+            assert got["From"] == "Northwind Studio Accounts <accounts@northwind.example>"
+            acts = repo.book().activities[before:]
+            assert len(acts) == len(sent)
+            assert {a.step for a in acts} == {i.action for i in sent}
+            assert all(a.channel == "email" and a.outcome == "sent" for a in acts)
+            assert all((repo.paths.outbox / "sent" / i.path.name).is_file() for i in sent)
+            # once logged, the step is done: tomorrow's mail run does not draft it again
+            again = prepare_outbox(repo.book(), pol, ON, tmp_path / "outbox2")
+            assert not {(i.client, i.action) for i in again.emails} & {(i.client, i.action) for i in sent}
+        finally:
+            repo.close()
+    finally:
+        controller.stop()
+
+
+def test_password_never_comes_from_the_policy(monkeypatch, policy):
+    from publish.mail import smtp_password
+
+    pol = replace(policy, mail=replace(policy.mail, smtp_user="me", password_env="DUN_TEST_PW"))
+    monkeypatch.setenv("DUN_TEST_PW", "s3cret")
+    assert smtp_password(pol) == "s3cret"

@@ -1,0 +1,87 @@
+"""Message drafts: every template renders for real agenda actions; a missing one is one clear line."""
+from __future__ import annotations
+
+import re
+
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from publish.messages import Draft, check_templates, draft_for_action, split_subject
+from publish.paths import MESSAGES
+from publish.sample import sample_book
+from receivables.agenda import build_agenda
+from receivables.errors import DunError
+from receivables.policy import read_policy
+
+ROOT = Path(__file__).resolve().parent.parent
+ON = date(2026, 11, 20)
+THREATS = re.compile(r"\b(court|courts|bailiffs?|sue|lawsuit|criminal|police|ruin|blacklist)\b")
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return read_policy(ROOT / "policy.toml")
+
+
+def test_every_policy_step_has_a_template(policy):
+    check_templates(policy)
+    for step in policy.steps:
+        assert (MESSAGES / f"{step.template}.md").is_file()
+
+
+def test_missing_template_is_one_line_naming_step_and_file(policy):
+    steps = policy.steps[:1] + (replace(policy.steps[1], template="no_such_letter"),)
+    bad = replace(policy, steps=steps)
+    with pytest.raises(DunError) as e:
+        check_templates(bad)
+    msg = str(e.value)
+    assert "\n" not in msg and "'reminder'" in msg and "no_such_letter.md" in msg
+    book = sample_book(ON)
+    action = next(a for a in build_agenda(book, policy, ON + timedelta(days=3)) if a.step == "reminder") \
+        if any(a.step == "reminder" for a in build_agenda(book, policy, ON + timedelta(days=3))) else None
+    if action is not None:
+        with pytest.raises(DunError) as e2:
+            draft_for_action(replace(action, template="no_such_letter"), book, bad, ON)
+        assert "no_such_letter.md" in str(e2.value)
+
+
+def test_drafts_for_every_action_over_several_weeks(policy):
+    book = sample_book(ON)
+    seen = set()
+    for days in range(-40, 60, 3):
+        on = ON + timedelta(days=days)
+        for action in build_agenda(book, policy, on):
+            d = draft_for_action(action, book, policy, on)
+            assert isinstance(d, Draft)
+            assert d.subject and "\n" not in d.subject and "{{" not in d.subject
+            assert d.text.strip() and "{{" not in d.text and "{%" not in d.text
+            assert "<script" not in d.html
+            low = d.text.lower()
+            assert not THREATS.search(low), (action.template, d.text)
+            for number in action.invoices:
+                if action.kind != "credit_review":
+                    assert number in d.text
+            seen.add(action.template)
+    assert {"reminder", "second_reminder", "final_notice"} <= seen
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in MESSAGES.glob("*.md") if not p.stem.startswith("_")))
+def test_each_template_starts_with_a_subject_line(name):
+    source = (MESSAGES / f"{name}.md").read_text("utf-8")
+    subject, body = split_subject(source, name)
+    assert subject and body.strip()
+
+
+def test_template_without_subject_is_refused():
+    with pytest.raises(DunError):
+        split_subject("Hello\nthere", "x")
+
+
+def test_german_client_money_in_the_draft(policy):
+    book = sample_book(ON)
+    action = next(a for a in build_agenda(book, policy, ON) if a.client == "BETA" and a.kind == "step")
+    d = draft_for_action(action, book, policy, ON)
+    assert "1.234,56\xa0€" in d.text
