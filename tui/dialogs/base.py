@@ -120,14 +120,17 @@ class FormDialog(ModalScreen[Any]):
             with VerticalScroll(classes="dialog-body"):
                 for f in self._fields:
                     with Vertical(classes="field", id=f"field-{f.name}"):
-                        yield Label(f.label + ("" if f.required else " (optional)"), classes="field-label", markup=False)
-                        yield Input(f.value, placeholder=f.placeholder, id=f"in-{f.name}", classes="field-input")
+                        with Horizontal(classes="field-row"):
+                            yield Label(f.label + ("" if f.required else " (optional)"), classes="field-label",
+                                        markup=False)
+                            yield Input(f.value, placeholder=f.placeholder or f.help, id=f"in-{f.name}",
+                                        classes="field-input", compact=True)
                         yield Static("", id=f"err-{f.name}", classes="field-error", markup=False)
                 yield from self.compose_extra()
             yield Static("", id="form-error", classes="form-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Save", id="save", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         for f in self._fields:
@@ -155,6 +158,7 @@ class FormDialog(ModalScreen[Any]):
             self.values[f.name] = text
         label = self.query_one(f"#err-{f.name}", Static)
         label.update(err if show else "")
+        label.display = bool(err and show)
         inp = self.query_one(f"#in-{f.name}", Input)
         inp.set_class(bool(err) and show, "-invalid")
         return err or None
@@ -179,7 +183,9 @@ class FormDialog(ModalScreen[Any]):
         errors = self.cross_check(self.values)
         for name, msg in errors.items():
             try:
-                self.query_one(f"#err-{name}", Static).update(msg)
+                label = self.query_one(f"#err-{name}", Static)
+                label.update(msg)
+                label.display = True
             except Exception:
                 pass
         self.on_values(self.values)
@@ -212,7 +218,9 @@ class FormDialog(ModalScreen[Any]):
                 first_bad = f
         cross = self.cross_check(self.values)
         for name, msg in cross.items():
-            self.query_one(f"#err-{name}", Static).update(msg)
+            label = self.query_one(f"#err-{name}", Static)
+            label.update(msg)
+            label.display = True
             if first_bad is None:
                 first_bad = next((x for x in self._fields if x.name == name), None)
         if first_bad is not None:
@@ -248,8 +256,8 @@ class ConfirmDialog(ModalScreen[bool]):
         with Vertical(classes="dialog confirm"):
             yield Static(self.question, classes="dialog-title", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{self.yes} (y)", id="yes", variant="primary")
-                yield Button("No (n)", id="no")
+                yield Button(f"{self.yes} (y)", id="yes", variant="primary", compact=True)
+                yield Button("No (n)", id="no", compact=True)
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)

@@ -34,10 +34,10 @@ class CallOutcomeDialog(ModalScreen[Any]):
         with Vertical(classes="dialog", id="dialog"):
             yield Static(f"Call — {self.action.client}", classes="dialog-title", markup=False)
             yield Label("Note (optional; then pick the outcome)", classes="field-label")
-            yield Input(placeholder="what was said", id="call-note")
+            yield Input(placeholder="what was said", id="call-note", compact=True)
             with Horizontal(classes="dialog-buttons outcome-buttons"):
                 for outcome, label in actions.CALL_OUTCOME_LABELS.items():
-                    yield Button(f"{label} ({KEYS[outcome]})", id=f"out-{outcome}")
+                    yield Button(f"{label} ({KEYS[outcome]})", id=f"out-{outcome}", compact=True)
             yield Static("", id="form-error", classes="form-error", markup=False)
 
     def on_mount(self) -> None:

@@ -51,8 +51,8 @@ class ClientForm(FormDialog):
                   str(c.terms_days if c else (defaults.terms_days if defaults else 30)), int_parser(0, 365)),
             Field("credit_limit", "Credit limit", plain(c.credit_limit, c.currency) if c and c.credit_limit is not None else "",
                   amount_parser(lambda: self.values.get("currency") or cur, allow_zero=True), required=False),
-            Field("address", "Billing address (use ' / ' between lines)",
-                  " / ".join(c.address.splitlines()) if c else "", None, required=False),
+            Field("address", "Billing address", " / ".join(c.address.splitlines()) if c else "", None,
+                  required=False, help="lines separated by ' / '"),
         ]
         return fields
 

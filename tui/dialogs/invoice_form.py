@@ -57,8 +57,8 @@ class InvoiceForm(FormDialog):
         return [
             Field("number", "Number", i.number if i else "", number),
             Field("client", "Client id", cid, client),
-            Field("issued", "Issued (YYYY-MM-DD)", (i.issued if i else on).isoformat(), lambda t: parse_date(t, "issued")),
-            Field("due", "Due (YYYY-MM-DD)", (i.due if i else on + timedelta(days=terms)).isoformat(), due),
+            Field("issued", "Issued", (i.issued if i else on).isoformat(), lambda t: parse_date(t, "issued")),
+            Field("due", "Due", (i.due if i else on + timedelta(days=terms)).isoformat(), due),
             Field("currency", "Currency", cur, currency),
             Field("amount", "Amount (tax included)", plain(i.amount, i.currency) if i else "",
                   amount_parser(lambda: self.values.get("currency") or cur)),

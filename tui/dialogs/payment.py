@@ -56,7 +56,7 @@ class PaymentDialog(FormDialog):
         return [
             Field("client", "Client id", self.client or "", client),
             Field("amount", "Amount received", amount, amount_parser(self.currency)),
-            Field("date", "Date received (YYYY-MM-DD)", self.app.on.isoformat(), date_parser()),
+            Field("date", "Date received", self.app.on.isoformat(), date_parser()),
             Field("reference", "Reference", "", None, required=False, placeholder="bank reference"),
         ]
 
@@ -92,7 +92,7 @@ class PaymentDialog(FormDialog):
                     Label(f"{n}", classes="alloc-num", markup=False),
                     Label(f"due {s.invoice.due.isoformat()}", classes="alloc-due"),
                     Label(money(s.outstanding, s.invoice.currency), classes="alloc-owed"),
-                    Input("", id=f"al-{_safe(n)}", classes="alloc-input", placeholder="0"),
+                    Input("", id=f"al-{_safe(n)}", classes="alloc-input", placeholder="0", compact=True),
                     Label("", id=f"after-{_safe(n)}", classes="alloc-after"),
                     classes="alloc-row",
                 )

@@ -48,7 +48,7 @@ class PlanDialog(FormDialog):
             Field("invoices", "Invoices", default, invoices),
             Field("count", "Installments", "3", int_parser(1, 120)),
             Field("every", "Every (days)", "30", int_parser(1, 366)),
-            Field("first", "First installment (YYYY-MM-DD)", (self.app.on + timedelta(days=7)).isoformat(),
+            Field("first", "First installment", (self.app.on + timedelta(days=7)).isoformat(),
                   date_parser(not_before=self.app.on)),
         ]
 

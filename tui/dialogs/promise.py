@@ -25,7 +25,7 @@ class PromiseDialog(FormDialog):
         return [
             Field("amount", f"Amount ({self.currency})", plain(self.amount, self.currency) if self.amount else "",
                   amount_parser(self.currency)),
-            Field("by", "Promised by (YYYY-MM-DD)", (self.on_date + timedelta(days=7)).isoformat(),
+            Field("by", "Promised by", (self.on_date + timedelta(days=7)).isoformat(),
                   date_parser(not_before=self.on_date)),
             Field("note", "Note", "", None, required=False, placeholder="what they said"),
         ]

@@ -19,7 +19,7 @@ class SnoozeDialog(FormDialog):
 
     def fields(self) -> list[Field]:
         return [
-            Field("until", "Until (YYYY-MM-DD)", (self.on_date + timedelta(days=7)).isoformat(),
+            Field("until", "Snooze until", (self.on_date + timedelta(days=7)).isoformat(),
                   date_parser(after=self.on_date)),
             Field("note", "Why", "", None, required=False, placeholder="e.g. owner on holiday"),
         ]

@@ -26,7 +26,8 @@ class PolicyScreen(DunScreen):
 def render_policy(state: BookState) -> Group:
     out: list = []
     path = policy_path(state.book_dir, getattr(state, "repo", None))
-    out.append(Text(f"Policy · {path}", style="bold"))
+    shown = f"{path.parent.name}/{path.name}"  # the book folder's own policy file
+    out.append(Text(f"Policy · {shown}", style="bold"))
     if state.policy_problems:
         out.append(Text(f"\n{len(state.policy_problems)} problem(s) — the agenda is off until they are fixed:\n",
                         style="bold red"))

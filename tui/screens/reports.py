@@ -30,21 +30,20 @@ def bar(value: Decimal, top: Decimal, width: int) -> str:
     return "█" * max(cells, 1)
 
 
-def sparkline(values: list[Decimal]) -> str:
-    top = max(values, default=Decimal(0))
-    if top <= 0:
-        return SPARK[0] * len(values)
+def sparkline(values: list[Decimal | None]) -> str:
+    """One cell per value, scaled to the largest; a gap where there is no figure."""
+    known = [v for v in values if v is not None]
+    top = max(known, default=Decimal(0))
     out = []
     for v in values:
-        k = int((max(v, Decimal(0)) * (len(SPARK) - 1) / top).to_integral_value())
-        out.append(SPARK[k])
+        if v is None:
+            out.append(" ")
+        elif top <= 0:
+            out.append(SPARK[0])
+        else:
+            k = int((max(v, Decimal(0)) * (len(SPARK) - 1) / top).to_integral_value())
+            out.append(SPARK[k])
     return "".join(out)
-
-
-def _get(obj: Any, name: str, default: Any = None) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
 
 
 def _fig(value: Any, unit: str = "") -> str:
@@ -56,78 +55,100 @@ def _fig(value: Any, unit: str = "") -> str:
 
 
 def render_report(report: Any, state: BookState, width: int = 80) -> Group:
+    """The engine's Report as terminal text: bars for aging, sparklines for trends and the
+    forecast. Figures are Decimal throughout; bars are sized by exact arithmetic."""
     out: list[Any] = []
-    currencies = _get(report, "currencies", {}) or {}
-    bar_width = max(10, min(40, width - 40))
-    if not currencies:
-        out.append(Text("Nothing owed: no figures yet.", style="dim"))
-    for cur, figs in sorted(currencies.items()):
-        out.append(Text(f"{cur}", style="bold underline"))
-        aging = _get(figs, "aging", {}) or {}
-        total = _get(aging, "total") if isinstance(aging, dict) else None
-        buckets = [(b, Decimal(_get(aging, b, 0) or 0)) for b in BUCKET_ORDER]
-        top = max((v for _, v in buckets), default=Decimal(0))
+    wide = width >= 110
+    bar_width = max(8, min(40, width - 44))
+    out.append(Text(f"Reports as of {report.on.isoformat()}", style="bold"))
+    if not report.currencies:
+        out.append(Text("Nothing is owed: no figures yet.", style="dim"))
+    home = state.policy.defaults.currency if state.policy else ""
+    for cur, figs in sorted(report.currencies.items(), key=lambda kv: (kv[0] != home, kv[0])):
+        out.append(Text(""))
+        head = Text()
+        head.append(f"{cur}  ", style="bold underline")
+        head.append(f"owed {money(figs.total, cur)} · overdue {money(figs.overdue, cur)} · "
+                    f"{figs.open_invoices:,} open invoices", style="dim")
+        if figs.credit:
+            head.append(f" · client credit {money(figs.credit, cur)}", style="dim")
+        out.append(head)
+        top = max(figs.aging.values(), default=Decimal(0))
         t = Table(box=None, padding=(0, 1), show_header=False)
         t.add_column("Bucket", no_wrap=True)
         t.add_column("Amount", justify="right", no_wrap=True)
         t.add_column("Bar", no_wrap=True)
-        for name, value in buckets:
+        for name in BUCKET_ORDER:
+            value = figs.aging.get(name, Decimal(0))
             label = "not yet due" if name == "current" else f"{name} days"
             t.add_row(label, money(value, cur),
                       Text(bar(value, top, bar_width), style="green" if name == "current" else "red"))
-        if total is not None:
-            t.add_row(Text("total", style="bold"), Text(money(Decimal(total), cur), style="bold"), "")
         out.append(t)
+        trend = report.trend.get(cur, ())
         line = Text()
-        for label, key, unit in (("DSO", "dso", " d"), ("countback", "dso_countback", " d"),
-                                 ("best", "best_possible_dso", " d"), ("ADD", "add", " d"), ("CEI", "cei", "%")):
+        for label, key, unit in (("DSO", "dso", "d"), ("countback", "dso_countback", "d"),
+                                 ("best", "best_possible_dso", "d"), ("ADD", "add", "d"), ("CEI", "cei", "%")):
             line.append(f"{label} ", style="dim")
-            line.append(_fig(_get(figs, key), unit), style="bold")
+            line.append(_fig(getattr(figs, key), unit), style="bold")
+            series = [getattr(f, key) for f in trend]
+            if wide and any(v is not None for v in series):
+                line.append(" " + sparkline(series), style="cyan")
             line.append("   ")
         out.append(line)
-        out.append(Text(""))
-    clients = _get(report, "clients", None)
-    rows = []
-    if isinstance(clients, dict):
-        rows = list(clients.items())
-    elif clients:
-        rows = [(_get(c, "client", _get(c, "id", "?")), c) for c in clients]
-    if rows:
-        def bal(item):
-            v = _get(item[1], "balance", 0)
-            return Decimal(v) if v is not None else Decimal(0)
-        rows.sort(key=bal, reverse=True)
-        out.append(Text("Top debtors", style="bold"))
-        t = Table(box=None, padding=(0, 1), header_style="dim")
-        for col, j in (("Client", "left"), ("Balance", "right"), ("Overdue", "right"), ("Oldest", "right"),
-                       ("Days late", "right"), ("Risk", "right"), ("", "left")):
-            t.add_column(col, justify=j, no_wrap=True)
-        for cid, c in rows[:10]:
-            client = state.book.clients.get(cid)
-            cur = _get(c, "currency", client.currency if client else "GBP")
-            late = _get(c, "avg_days_late")
-            worse = "worsening" if _get(c, "worsening") else ""
-            t.add_row(Text(client.name if client else str(cid)), money(Decimal(_get(c, "balance", 0) or 0), cur),
-                      money(Decimal(_get(c, "overdue", 0) or 0), cur), _fig(_get(c, "oldest_days_overdue"), "d"),
-                      _fig(late), _fig(_get(c, "risk")), Text(worse, style="yellow"))
-        out.append(t)
-        out.append(Text(""))
-    forecast = _get(report, "forecast", None)
-    weeks = []
-    if isinstance(forecast, dict):
-        for cur, items in forecast.items():
-            weeks.append((cur, list(items)))
-    elif forecast:
-        weeks.append(("", list(forecast)))
-    for cur, items in weeks:
-        values = [Decimal(_get(w, "amount", w if isinstance(w, Decimal) else 0) or 0) for w in items]
-        if not values:
-            continue
-        out.append(Text(f"13-week forecast {cur}".rstrip(), style="bold"))
-        out.append(Text(sparkline(values), style="cyan"))
-        total = sum(values, Decimal(0))
-        out.append(Text(f"expected {money(total, cur or state.book.clients and next(iter(state.book.clients.values())).currency or 'GBP')}"
-                        f" over {len(values)} weeks; week 1 {values[0]}, peak {max(values)}", style="dim"))
+        if wide and trend:
+            out.append(Text(f"(trends: 12 month-ends to {trend[-1].date.isoformat()})", style="dim"))
+        fc = report.forecast.get(cur)
+        if fc is not None and fc.weeks:
+            values = [w.amount for w in fc.weeks]
+            total = sum(values, Decimal(0))
+            f = Text()
+            f.append("13-week forecast ", style="dim")
+            f.append(sparkline(values), style="cyan")
+            f.append(f"  {money(total, cur)} expected", style="bold")
+            peak = max(range(len(values)), key=lambda k: values[k])
+            f.append(f"; peak week of {fc.weeks[peak].start.isoformat()} {money(values[peak], cur)}", style="dim")
+            if fc.later:
+                f.append(f"; later {money(fc.later, cur)}", style="dim")
+            if fc.doubtful:
+                f.append(f"; doubtful {money(fc.doubtful, cur)}", style="yellow")
+            out.append(f)
+        debtors = report.top_debtors.get(cur, [])[: 10 if wide else 5]
+        if debtors:
+            t = Table(box=None, padding=(0, 1), header_style="dim", title=None)
+            t.add_column("Top debtors", no_wrap=True, max_width=34 if wide else 22)
+            t.add_column("Balance", justify="right", no_wrap=True)
+            t.add_column("Overdue", justify="right", no_wrap=True)
+            t.add_column("Oldest", justify="right", no_wrap=True)
+            if wide:
+                t.add_column("Days late", justify="right", no_wrap=True)
+                t.add_column("Kept", justify="right", no_wrap=True)
+            t.add_column("Risk", justify="right", no_wrap=True)
+            for c in debtors:
+                row = [Text(c.name), money(c.balance, cur), money(c.overdue, cur), _fig(c.oldest_days_overdue, "d")]
+                if wide:
+                    late = _fig(c.avg_days_late) + (" ↑" if c.worsening else "")
+                    row += [Text(late, style="yellow" if c.worsening else ""),
+                            _fig(c.promises_kept_rate, "%") if c.promises_kept_rate is not None else "—"]
+                row.append(Text(str(c.risk) + (" HOLD" if c.hold else ""), style="red" if c.hold else ""))
+                t.add_row(*row)
+            out.append(t)
+    p = report.promises
+    out.append(Text(""))
+    out.append(Text(f"Promises in the last year: {p.made} made, {p.kept} kept, {p.broken} broken, {p.open} open",
+                    style="dim"))
+    if report.activity:
+        acts = ", ".join(f"{k} {v}" for k, v in sorted(report.activity.items(), key=lambda kv: -kv[1]))
+        out.append(Text(f"Follow-ups since {report.activity_from.isoformat()}: {acts}", style="dim"))
+    if report.escalations:
+        out.append(Text(f"Handed over: {len(report.escalations)} invoice(s) — "
+                        + ", ".join(f"{e.invoice} ({e.to})" for e in report.escalations[:6]), style="magenta"))
+    if report.holds:
+        out.append(Text("On hold: " + ", ".join(h.name for h in report.holds[:8])
+                        + (" …" if len(report.holds) > 8 else ""), style="red"))
+    if report.disputes:
+        out.append(Text(f"Open disputes: {len(report.disputes)}", style="magenta"))
+    if report.plans:
+        out.append(Text(f"Payment plans: {len(report.plans)}", style="cyan"))
     return Group(*out)
 
 

@@ -38,7 +38,8 @@ def client_status(state: BookState, client_id: str) -> Any:
         return None
 
 
-def client_context(state: BookState, client_id: str, *, invoices_limit: int = 8, activities: int = 4) -> Group:
+def client_context(state: BookState, client_id: str, *, invoices_limit: int = 8, activities: int = 4,
+                   compact: bool = False) -> Group:
     book = state.book
     client = book.clients.get(client_id)
     if client is None:
@@ -100,19 +101,19 @@ def client_context(state: BookState, client_id: str, *, invoices_limit: int = 8,
     if open_:
         t = Table(box=None, padding=(0, 1), show_header=True, header_style="dim", expand=False)
         t.add_column("Invoice", no_wrap=True)
-        t.add_column("Due", no_wrap=True)
+        if not compact:
+            t.add_column("Due", no_wrap=True)
         t.add_column("Owed", justify="right", no_wrap=True)
         t.add_column("Late", justify="right", no_wrap=True)
         for s in open_[:invoices_limit]:
             late = f"{s.days_overdue}d" if s.days_overdue else "—"
-            t.add_row(
-                Text(s.invoice.number + (" ⚑" if s.disputed else "")),
-                day(s.invoice.due),
-                money(s.outstanding, s.invoice.currency),
-                Text(late, style="red" if s.days_overdue > 30 else ""),
-            )
+            cells = [Text(s.invoice.number + (" ⚑" if s.disputed else ""))]
+            if not compact:
+                cells.append(day(s.invoice.due))
+            cells += [money(s.outstanding, s.invoice.currency), Text(late, style="red" if s.days_overdue > 30 else "")]
+            t.add_row(*cells)
         if len(open_) > invoices_limit:
-            t.add_row(Text(f"… {len(open_) - invoices_limit} more", style="dim"), "", "", "")
+            t.add_row(Text(f"… {len(open_) - invoices_limit} more", style="dim"), *([""] * (2 if compact else 3)))
         out.append(Text(""))
         out.append(t)
     if status is not None:
@@ -162,7 +163,13 @@ class ClientContext(Static):
 
     def show_client(self, state: BookState | None, client_id: str | None) -> None:
         self.client_id = client_id
+        self._state = state
         if state is None or client_id is None:
             self.update(Text("No client selected.", style="dim"))
         else:
-            self.update(client_context(state, client_id))
+            width = self.size.width or (self.app.size.width // 2)
+            self.update(client_context(state, client_id, compact=width < 50))
+
+    def on_resize(self) -> None:
+        if getattr(self, "_state", None) is not None and self.client_id is not None:
+            self.show_client(self._state, self.client_id)
