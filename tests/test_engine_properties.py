@@ -143,3 +143,8 @@ def test_report_aging_adds_up_and_matches_the_ledger(book, on):
         assert p.total == sum((s.outstanding for s in lg.invoices.values() if s.outstanding > 0), D(0))
         assert p.current == sum((s.outstanding for s in lg.invoices.values()
                                  if s.outstanding > 0 and s.invoice.due >= p.date), D(0))
+        sales = sum((i.amount for i in book.invoices.values()
+                     if p.date - timedelta(days=89) <= i.issued <= p.date), D(0))
+        assert p.sales_90d == sales
+        if sales:
+            assert p.dso == (p.total * 90 / sales).quantize(D("0.1"), rounding="ROUND_HALF_UP")
