@@ -411,14 +411,18 @@ def engine(book_or_index: Book | BookIndex | Ledger) -> _Engine:
     return eng
 
 
-_LAST_INDEX: list = [None, None]  # (book, index): repeated calls with one Book index it once
+_LAST_INDEX: list = [None, None]  # (book, index): repeated calls with one small Book index it once
+_CACHE_BOOKS_UP_TO = 20_000  # invoices; larger books should come with their BookIndex (nothing stale is kept)
 
 
 def _index_of(book: Book) -> BookIndex:
     if _LAST_INDEX[0] is book:
         return _LAST_INDEX[1]
     idx = index_book(book)
-    _LAST_INDEX[0], _LAST_INDEX[1] = book, idx
+    if len(book.invoices) <= _CACHE_BOOKS_UP_TO:
+        _LAST_INDEX[0], _LAST_INDEX[1] = book, idx
+    else:
+        _LAST_INDEX[0] = _LAST_INDEX[1] = None
     return idx
 
 
