@@ -86,7 +86,12 @@ def compensation(amount: Decimal, regime: str) -> Decimal:
     return ZERO
 
 
-def invoice_interest(state, settlements, interest_policy, asof: date) -> InterestResult:
+def invoice_interest(
+    state: InvoiceState | Ledger,
+    settlements: Iterable[Settlement] | Policy,
+    interest_policy: InterestPolicy | str,
+    asof: date,
+) -> InterestResult:
     """Interest and compensation on one invoice as of ``asof``.
 
     Called as ``invoice_interest(state: InvoiceState, settlements, policy.interest, asof)``;

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal as D
 
 from receivables.report import BUCKETS, build_report, month_ends, report_to_json
-from tests.test_agenda import POLICY, act, book, client, inv, pay
+from tests.test_agenda import POLICY, act, book, client, pay
 from receivables.model import Invoice, PromiseToPay
 
 ON = date(2026, 3, 31)
