@@ -208,8 +208,8 @@ def _drafter():
 
 
 def cmd_agenda(args) -> int:
-    from receivables.agenda import build_agenda
-    from receivables.ledger import derive, index_book
+    from receivables.agenda import build_agenda, open_ledger
+    from receivables.ledger import index_book
 
     on = _today(args)
     with _open(args, readonly=True, command="dun agenda") as repo:
@@ -222,7 +222,7 @@ def cmd_agenda(args) -> int:
     actions = build_agenda(index, policy, on)
     if args.json:
         draft = _drafter()
-        ledger = derive(index, on) if draft and actions else None
+        ledger = open_ledger(index, policy, on) if draft and actions else None
         out = []
         for a in actions:
             if draft is not None:

@@ -963,6 +963,14 @@ def invoices_for_step(book_or_index: Book | BookIndex | Ledger, policy: Policy, 
     return tuple(out)
 
 
+def open_ledger(book_or_index: Book | BookIndex | Ledger, policy: Policy, on: date) -> Ledger:
+    """A :class:`~receivables.ledger.Ledger` as of ``on`` holding only the invoices open on
+    that date (what every action covers): positions, open invoices and credits are exact,
+    without deriving the whole paid history."""
+    dy = day(book_or_index, policy, on)
+    return Ledger(dy.eng.index, on, dict(dy.states))
+
+
 def client_status(book_or_index: Book | BookIndex | Ledger, policy: Policy, client_id: str, on: date) -> ClientStatus:
     return day(book_or_index, policy, on).status(client_id)
 

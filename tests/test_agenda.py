@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal as D
 
 from receivables.agenda import (
-    activity_for, build_agenda, client_actions, client_status, invoices_for_step, message_context,
+    activity_for, build_agenda, client_actions, client_status, invoices_for_step, message_context, open_ledger,
 )
 from receivables.ledger import derive
 from receivables.model import (
@@ -403,3 +403,16 @@ def test_a_new_promise_replaces_a_broken_one():
     assert build_agenda(b, POLICY, date(2026, 2, 16)) == []  # renegotiated: the new promise holds
     got = build_agenda(b, POLICY, date(2026, 3, 3))
     assert [(a.kind, a.ref) for a in got] == [("promise", "PTP2")]
+
+
+def test_open_ledger_agrees_with_the_full_ledger_on_open_invoices_and_positions():
+    b = book([inv("I1", date(2026, 3, 2), "1000.00"), inv("I2", date(2026, 3, 2), "200.00"),
+              inv("I3", date(2026, 1, 2), "50.00")],
+             payments=(pay("P1", date(2026, 3, 1), "50.00", "I2"), pay("P2", date(2026, 2, 1), "50.00", "I3"),
+                       pay("P3", date(2026, 3, 5), "30.00")))
+    on = date(2026, 4, 1)
+    full, part = derive(b, on), open_ledger(b, POLICY, on)
+    assert set(part.invoices) == {"I1", "I2"}
+    for n in part.invoices:
+        assert part.invoices[n] == full.invoices[n]
+    assert part.position("C1", "GBP") == full.position("C1", "GBP")
