@@ -218,7 +218,7 @@ def view_to_json(view: ReportView) -> dict:
 
 
 LISTING_HEADER = ("Client", "Balance", "Overdue", "Oldest", "To pay", "Late", "Kept", "Risk", "Flags")
-_WIDTHS = (42, 15, 15, 7, 7, 7, 7, 5, 0)
+_WIDTHS = (44, 16, 16, 8, 8, 8, 7, 6, 0)
 
 
 def _fit(text: str, width: int) -> str:
