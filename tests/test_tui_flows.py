@@ -284,3 +284,60 @@ async def test_invoices_filter_add_edit_dispute_resolve_writeoff_plan(demo):
     plans = [p for p in reopen(demo).plans if p.invoices == ("T-1",)]
     assert len(plans) == 1
     assert [i.amount for i in plans[0].installments] == [Decimal("66.67"), Decimal("66.67"), Decimal("66.66")]
+
+
+def _screen_text(app) -> str:
+    """Every character the visible widgets would send to the terminal."""
+    from textual.geometry import Region
+
+    chunks = []
+    for widget in app.screen.walk_children(with_self=True):
+        if not widget.display or not widget.size.area:
+            continue
+        try:
+            strips = widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
+        except Exception:
+            continue
+        for strip in strips:
+            chunks.append("".join(seg.text for seg in strip))
+    return "\n".join(chunks)
+
+
+@async_test
+async def test_hostile_names_and_notes_cannot_drive_the_terminal(tmp_path):
+    from datetime import timedelta
+
+    from receivables.model import Activity, Client, Invoice
+    from store import open_book
+
+    from .tui_support import make_empty_book
+
+    book = make_empty_book(tmp_path / "book")
+    evil = 'Evil\x1b]2;pwned\x07\x1b[31m <b>[red]Ltd[/red]</b>'
+    repo = open_book(book, today=DAY)
+    repo.add_client(Client(id="evil", name=evil, currency="GBP", terms_days=30))
+    repo.add_invoice(Invoice(number="E-1", client="evil", issued=DAY - timedelta(days=60),
+                             due=DAY - timedelta(days=30), currency="GBP", amount=Decimal("500.00")))
+    repo.log_activity(Activity(id="", date=DAY - timedelta(days=2), client="evil", channel="phone",
+                               outcome="note", body="said \x1b[2J **bold** [link](javascript:alert(1))"))
+    repo.close()
+    app = create_app(book, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        seen = [_screen_text(app)]
+        await pilot.press("2")
+        await settle(app, pilot)
+        seen.append(_screen_text(app))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        seen.append(_screen_text(app))
+        app.screen.query_one("#client-tabs").active = "tab-timeline"
+        await settle(app, pilot)
+        seen.append(_screen_text(app))
+        await pilot.press("h")  # the hold dialog's title holds the name
+        await settle(app, pilot)
+        seen.append(_screen_text(app))
+    text = "\n".join(seen)
+    assert "Evil?]2;pwned??[31m <b>[red]Ltd[/red]</b>" in text  # shown verbatim, made inert
+    assert "\x1b" not in text and "\x07" not in text
+    assert reopen(book).clients["evil"].name == evil  # stored verbatim

@@ -42,6 +42,17 @@ def days(n: int) -> str:
     return f"{n}d" if n else "—"
 
 
+_CONTROL = {c: "?" for c in (*range(0, 32), *range(127, 160))}
+_CONTROL_KEEP_LINES = {c: v for c, v in _CONTROL.items() if c not in (9, 10)}
+
+
+def safe(text: str, *, lines: bool = False) -> str:
+    """Text from the book with control characters shown as '?', so a client name or a
+    note can never drive the terminal (escape sequences, bells). ``lines`` keeps newlines
+    and tabs."""
+    return text.translate(_CONTROL_KEEP_LINES if lines else _CONTROL)
+
+
 def md_escape(text: str) -> str:
     """Text from the book, made inert inside Markdown we build (names, references)."""
     out = []
@@ -51,3 +62,28 @@ def md_escape(text: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def clean(renderable):
+    """Make a Rich renderable built from book text inert: control characters in every
+    Text, table cell and group member become '?' (in place; lengths and styles kept)."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    if isinstance(renderable, str):
+        return safe(renderable, lines=True)
+    if isinstance(renderable, Text):
+        plain = renderable.plain
+        fixed = safe(plain, lines=True)
+        if fixed != plain:
+            renderable.plain = fixed
+        return renderable
+    if isinstance(renderable, Group):
+        renderable._renderables = [clean(r) for r in renderable._renderables]
+        return renderable
+    if isinstance(renderable, Table):
+        for col in renderable.columns:
+            col._cells = [clean(c) for c in col._cells]
+        return renderable
+    return renderable

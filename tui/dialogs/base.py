@@ -23,6 +23,8 @@ from receivables.dates import parse_date
 from receivables.errors import DunError
 from receivables.money import parse_amount
 
+from ..fmt import safe
+
 
 @dataclass
 class Field:
@@ -116,7 +118,7 @@ class FormDialog(ModalScreen[Any]):
     def compose(self) -> ComposeResult:
         self._fields = self.fields()
         with Vertical(id="dialog", classes="dialog"):
-            yield Static(self.TITLE_TEXT, classes="dialog-title", markup=False)
+            yield Static(safe(self.TITLE_TEXT), classes="dialog-title", markup=False)
             with VerticalScroll(classes="dialog-body"):
                 for f in self._fields:
                     with Vertical(classes="field", id=f"field-{f.name}"):
@@ -254,7 +256,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog confirm"):
-            yield Static(self.question, classes="dialog-title", markup=False)
+            yield Static(safe(self.question), classes="dialog-title", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.yes} (y)", id="yes", variant="primary", compact=True)
                 yield Button("No (n)", id="no", compact=True)

@@ -15,7 +15,7 @@ from receivables.ledger import propose_allocation
 from receivables.money import parse_amount
 
 from .. import actions
-from ..fmt import money, plain
+from ..fmt import money, plain, safe
 from .base import Field, FormDialog, amount_parser, date_parser, message_of
 
 ZERO = Decimal(0)
@@ -89,7 +89,7 @@ class PaymentDialog(FormDialog):
             n = s.invoice.number
             rows.append(
                 Horizontal(
-                    Label(f"{n}", classes="alloc-num", markup=False),
+                    Label(safe(n), classes="alloc-num", markup=False),
                     Label(f"due {s.invoice.due.isoformat()}", classes="alloc-due"),
                     Label(money(s.outstanding, s.invoice.currency), classes="alloc-owed"),
                     Input("", id=f"al-{_safe(n)}", classes="alloc-input", placeholder="0", compact=True),

@@ -8,6 +8,8 @@ from textual.screen import Screen
 
 from receivables.errors import DunError
 
+from ..fmt import safe
+
 if TYPE_CHECKING:
     from ..app import DunApp
     from ..state import BookState
@@ -56,9 +58,9 @@ def write(app: Any, fn: Callable[..., Any], *args: Any, success: str = "", **kwa
     try:
         result = fn(app.repo, *args, **kwargs)
     except DunError as e:
-        app.notify(str(e), title="Not saved", severity="error", markup=False, timeout=8)
+        app.notify(safe(str(e)), title="Not saved", severity="error", markup=False, timeout=8)
         return None
     if success:
-        app.notify(success, markup=False)
+        app.notify(safe(success), markup=False)
     app.reload()
     return result

@@ -15,7 +15,7 @@ from textual.widgets import Footer, Header, Markdown, Static, TabbedContent, Tab
 
 from receivables.ledger import InvoiceState
 
-from ..fmt import day, md_escape, money
+from ..fmt import clean, day, md_escape, money, safe
 from ..state import BookState
 from ..widgets.context import client_status, interest_for
 from ..widgets.vtable import Column, VirtualTable
@@ -39,7 +39,8 @@ def timeline_markdown(state: BookState, client_id: str, limit: int = 200) -> str
             head += " · " + md_escape(", ".join(a.invoices[:6])) + (" …" if len(a.invoices) > 6 else "")
         if a.snooze_until:
             head += f" · until {a.snooze_until.isoformat()}"
-        parts.append(f"#### {head}\n\n{a.body.strip() if a.body.strip() else '*(no text)*'}\n")
+        body = safe(a.body.strip(), lines=True)
+        parts.append(f"#### {safe(head)}\n\n{body if body else '*(no text)*'}\n")
     if len(acts) > limit:
         parts.append(f"*… {len(acts) - limit} earlier entries not shown.*")
     return "\n---\n\n".join(parts)
@@ -101,7 +102,7 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
         if client is None:
             self.query_one("#client-head", Static).update(f"No client {self.client_id}")
             return
-        self.query_one("#client-head", Static).update(self._head(state))
+        self.query_one("#client-head", Static).update(clean(self._head(state)))
         inv_table = self.query_one("#client-invoices", VirtualTable)
         keep = inv_table.current
         rows = list(reversed(state.ledger_for(self.client_id).client_invoices(self.client_id)))
@@ -110,8 +111,8 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
         pays = [p for p in state.book.payments if p.client == self.client_id]
         self.query_one("#client-payments", VirtualTable).set_rows(list(reversed(pays)))
         self.query_one("#timeline", Markdown).update(timeline_markdown(state, self.client_id))
-        self.query_one("#client-other", Static).update(self._other(state))
-        self.query_one("#client-credit", Static).update(self._credit(state))
+        self.query_one("#client-other", Static).update(clean(self._other(state)))
+        self.query_one("#client-credit", Static).update(clean(self._credit(state)))
 
     def _head(self, state: BookState) -> Text:
         c = state.book.clients[self.client_id]

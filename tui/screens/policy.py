@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
+from ..fmt import clean
 from ..state import BookState, policy_path
 from .base import DunScreen
 
@@ -20,7 +21,7 @@ class PolicyScreen(DunScreen):
         yield Footer()
 
     def show(self, state: BookState) -> None:
-        self.query_one("#policy", Static).update(render_policy(state))
+        self.query_one("#policy", Static).update(clean(render_policy(state)))
 
 
 def render_policy(state: BookState) -> Group:

@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from .. import engine
-from ..fmt import money
+from ..fmt import clean, money
 from ..state import BookState
 from .base import DunScreen
 
@@ -191,4 +191,4 @@ class ReportsScreen(DunScreen):
 
     def _show_report(self, report, state: BookState) -> None:
         self.report = report
-        self.query_one("#report", Static).update(render_report(report, state, self.size.width or 80))
+        self.query_one("#report", Static).update(clean(render_report(report, state, self.size.width or 80)))

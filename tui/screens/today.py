@@ -20,7 +20,7 @@ from textual.widgets import ContentSwitcher, Footer, Header, Label, Static, Text
 from receivables.errors import DunError
 
 from .. import actions, engine
-from ..fmt import long_day, money
+from ..fmt import clean, long_day, money
 from ..state import BookState
 from ..widgets.context import ClientContext
 from ..widgets.vtable import Column, VirtualTable
@@ -247,6 +247,7 @@ class TodayScreen(DunScreen):
             try:
                 d = fn(a, state.book, state.policy, self.on, ledger=state.ledger_for(a.client))
                 text = f"Subject: {d.subject}\n\n{d.text}" if d.subject else d.text
+                text = safe(text, lines=True)  # a client's name cannot smuggle terminal codes
             except DunError as e:
                 text = f"(No draft: {e})"
             except Exception as e:
@@ -282,7 +283,7 @@ class TodayScreen(DunScreen):
             t.append(f"\nDoing this hands the invoices over to {a.escalate}.", style="bold magenta")
         if getattr(a, "credit_hold", False):
             t.append("\nDoing this puts the client on hold.", style="bold red")
-        card.update(t)
+        card.update(clean(t))
         text = self._draft(self.pos)
         with draft.prevent(TextArea.Changed):
             draft.load_text(text)
@@ -449,7 +450,7 @@ class TodayScreen(DunScreen):
         from rich.console import Group
 
         hint = Text("\nescape: back to the queue · 2: clients · 3: invoices", style="dim")
-        self.query_one("#summary", Static).update(Group(t, table, hint) if acts else Group(t, hint))
+        self.query_one("#summary", Static).update(clean(Group(t, table, hint) if acts else Group(t, hint)))
 
     def commands(self):
         return [

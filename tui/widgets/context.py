@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from .. import engine
-from ..fmt import day, money
+from ..fmt import clean, day, money
 from ..state import BookState
 
 ZERO = Decimal(0)
@@ -168,7 +168,7 @@ class ClientContext(Static):
             self.update(Text("No client selected.", style="dim"))
         else:
             width = self.size.width or (self.app.size.width // 2)
-            self.update(client_context(state, client_id, compact=width < 50))
+            self.update(clean(client_context(state, client_id, compact=width < 50)))
 
     def on_resize(self) -> None:
         if getattr(self, "_state", None) is not None and self.client_id is not None:

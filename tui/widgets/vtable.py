@@ -23,6 +23,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ..fmt import safe
+
 
 @dataclass(frozen=True)
 class Column:
@@ -164,7 +166,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def _line(self, texts: Sequence[str], widths: list[int], style: Style) -> list[Segment]:
         segs: list[Segment] = []
         for text, col, w in zip(texts, self.columns, widths):
-            text = (text or "").replace("\n", " ").replace("\r", " ").replace("\t", " ")
+            text = safe((text or "").replace("\n", " ").replace("\r", " ").replace("\t", " "))
             if cell_len(text) > w:
                 text = set_cell_size(text, max(w - 1, 0)) + ("…" if w else "")
             elif col.right:
