@@ -554,6 +554,7 @@ def _build_report(book_or_index, policy: Policy, on: date) -> Report:
 
 def _forecast(dy, currencies: list[str]) -> dict[str, Forecast]:
     on = dy.on
+    today = on.toordinal()
     eng = dy.eng
     weeks: dict[str, list[Decimal]] = {c: [ZERO] * WEEKS for c in currencies}
     later: dict[str, Decimal] = defaultdict(lambda: ZERO)
@@ -596,14 +597,21 @@ def _forecast(dy, currencies: list[str]) -> dict[str, Forecast]:
         b = dy.behaviour(cid)
         late = int(b.avg_days_late.to_integral_value(ROUND_HALF_UP)) if b.avg_days_late is not None else book_late
         for s in open_:
-            if s.disputed or s.number in skip:
+            if s.disputed or (skip and s.invoice.number in skip):
                 continue
-            cur = s.invoice.currency
-            expected = s.invoice.due + timedelta(days=late)
-            if expected < on and (on - expected).days > DOUBTFUL_DAYS:
-                doubtful[cur] += s.outstanding
+            inv = s.invoice
+            ahead = (inv.due.toordinal() + late) - today  # days from the date to the expected day
+            if ahead < -DOUBTFUL_DAYS:
+                doubtful[inv.currency] += s.outstanding
                 continue
-            put(cur, expected, s.outstanding)
+            k = ahead // 7 if ahead > 0 else 0
+            if k < WEEKS:
+                w = weeks.get(inv.currency)
+                if w is None:
+                    w = weeks[inv.currency] = [ZERO] * WEEKS
+                w[k] += s.outstanding
+            else:
+                later[inv.currency] += s.outstanding
     out = {}
     for cur, w in weeks.items():
         out[cur] = Forecast(
