@@ -65,6 +65,7 @@ from contextlib import contextmanager
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import islice
 from operator import attrgetter
 from decimal import Decimal
 from typing import Iterable
@@ -448,9 +449,8 @@ class _Day:
         disputes = index.open_disputes
         states: dict[str, InvoiceState] = {}
         start = bisect_right(eng.live_keys, on)
-        numbers = eng.live_numbers
-        for k in range(start, len(numbers)):
-            n = numbers[k]
+        get_settlements = settlements.get
+        for n in islice(eng.live_numbers, start, None):
             inv = invoices[n]
             if inv.issued > on:
                 continue
@@ -460,7 +460,7 @@ class _Day:
                     if d.opened <= on and (d.resolved is None or d.resolved > on):
                         disputed = True
                         break
-            ss = settlements.get(n)
+            ss = get_settlements(n)
             if (not ss or ss[0].date > on) and inv.amount > 0:  # nothing settled yet: the common case
                 states[n] = InvoiceState(inv, ZERO, ZERO, ZERO, inv.amount,
                                          DISPUTED if disputed else OPEN,
