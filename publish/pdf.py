@@ -97,3 +97,39 @@ def render_many(
             if progress:
                 progress(key)
             yield key, data
+
+
+class PdfQueue:
+    """PDFs rendered by a pool of ``workers`` processes while the caller goes on with other
+    work (the site's HTML, CSV and charts); results come back in submission order.
+
+    With one worker (or ``workers=1``) everything renders in this process at :meth:`results`.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self.pool: ProcessPoolExecutor | None = None
+        self.items: list = []
+
+    def submit(self, key: str, html: str, paper: str) -> None:
+        if self.workers > 1:
+            if self.pool is None:
+                self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=warm, initargs=(paper,))
+            self.items.append((key, self.pool.submit(_job, (key, html, paper))))
+        else:
+            self.items.append((key, (key, html, paper)))
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def results(self) -> Iterator[tuple[str, bytes]]:
+        for key, item in self.items:
+            if isinstance(item, tuple):
+                yield _job(item)
+            else:
+                yield item.result()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None

@@ -247,6 +247,17 @@ def publish(
 
 def _build(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_charts: dict, progress: Progress,
            result: PublishResult, want_pdf: bool, workers: int | None) -> None:
+    from .pdf import PdfQueue
+
+    pdf_jobs = PdfQueue(workers)
+    try:
+        _build_into(book, policy, on, out_dir, tmp, old_files, old_charts, progress, result, want_pdf, pdf_jobs)
+    finally:
+        pdf_jobs.close()
+
+
+def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_charts: dict, progress: Progress,
+                result: PublishResult, want_pdf: bool, pdf_jobs) -> None:
     env = environment()
     out = _Out(tmp)
     new_files: dict[str, str] = {}
@@ -294,7 +305,7 @@ def _build(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_char
         if a.kind == "step" and a.channel != "phone" and a.client not in first_action:
             first_action[a.client] = a
     records, record_keys = _client_records(book)
-    pdf_jobs: list[tuple[str, str, str]] = []
+
     pdf_fps: dict[str, str] = {}
     for cid in clients:
         action = first_action.get(cid)
@@ -321,7 +332,7 @@ def _build(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_char
                 done += 1
                 progress(done, total, f"statement {cid} (pdf unchanged)")
             else:
-                pdf_jobs.append((rel_pdf, render_statement_html(data_for(), for_pdf=True), policy.publish.paper))
+                pdf_jobs.submit(rel_pdf, render_statement_html(data_for(), for_pdf=True), policy.publish.paper)
                 pdf_fps[rel_pdf] = fp
 
     # report
@@ -341,7 +352,7 @@ def _build(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_char
         if old_files.get("report.pdf") == fp and (out_dir / "report.pdf").is_file():
             emit("report.pdf", fp, lambda: None)
         else:
-            pdf_jobs.append(("report.pdf", report_pdf_html, policy.publish.paper))
+            pdf_jobs.submit("report.pdf", report_pdf_html, policy.publish.paper)
             pdf_fps["report.pdf"] = fp
 
     # accountant's data (payments and activities are append-only: their keys say if they changed)
@@ -366,11 +377,16 @@ def _build(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_char
     )
     emit("index.html", _h(index_html), lambda: index_html.encode("utf-8"))
 
-    if pdf_jobs:
-        total = done + len(pdf_jobs)
-        from .pdf import render_many
+    _collect(pdf_jobs, out, result, new_files, pdf_fps, done, progress)
+    (tmp / MANIFEST).write_bytes(orjson.dumps({"format": FORMAT, "on": on.isoformat(), "files": new_files,
+                                               "charts": used_charts},
+                                              option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2))
 
-        for rel, data in render_many(pdf_jobs, workers=workers):
+
+def _collect(pdf_jobs, out, result, new_files, pdf_fps, done, progress) -> None:
+    total = done + len(pdf_jobs)
+    if len(pdf_jobs):
+        for rel, data in pdf_jobs.results():
             target = out.path(rel)
             target.write_bytes(data)
             result.written += 1
@@ -380,9 +396,6 @@ def _build(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_char
             done += 1
             progress(done, total, rel)
     progress(total, total, "done")
-    (tmp / MANIFEST).write_bytes(orjson.dumps({"format": FORMAT, "on": on.isoformat(), "files": new_files,
-                                               "charts": used_charts},
-                                              option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2))
 
 
 class _Charts(dict):
