@@ -20,7 +20,7 @@ from textual.widgets import ContentSwitcher, Footer, Header, Label, Static, Text
 from receivables.errors import DunError
 
 from .. import actions, engine
-from ..fmt import clean, long_day, money
+from ..fmt import clean, long_day, money, safe
 from ..state import BookState
 from ..widgets.context import ClientContext
 from ..widgets.vtable import Column, VirtualTable
