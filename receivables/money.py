@@ -56,8 +56,13 @@ def minor_units(currency: str) -> int:
     return MINOR_UNITS[check_currency(currency)]
 
 
+_QUANTA: dict[str, Decimal] = {c: Decimal(1).scaleb(-n) for c, n in MINOR_UNITS.items()}
+
+
 def quantum(currency: str) -> Decimal:
-    return Decimal(1).scaleb(-minor_units(currency))
+    """The currency's minor unit as a Decimal exponent (0.01 for GBP, 1 for JPY)."""
+    q = _QUANTA.get(currency)
+    return q if q is not None else _QUANTA[check_currency(currency)]
 
 
 def round_money(amount: Decimal, currency: str) -> Decimal:
@@ -109,11 +114,11 @@ def amount_from_store(text: str, currency: str) -> Decimal:
     """Read an amount the store wrote (already validated); still refuses non-finite values."""
     try:
         value = Decimal(text)
-    except (InvalidOperation, TypeError, ValueError):
-        raise DunError(f"bad stored amount {text!r}", "book", "run 'dun check'") from None
-    if not value.is_finite():
-        raise DunError(f"bad stored amount {text!r}", "book", "run 'dun check'")
-    return value.quantize(quantum(currency))
+        if value.is_finite():
+            return value.quantize(_QUANTA[currency])
+    except (InvalidOperation, TypeError, ValueError, KeyError):
+        pass
+    raise DunError(f"bad stored amount {text!r} ({currency!r})", "book", "run 'dun check'")
 
 
 def to_text(amount: Decimal, currency: str) -> str:
