@@ -487,16 +487,23 @@ def cmd_client_list(args) -> int:
     from receivables.ledger import derive
     from receivables.money import to_text
 
+    from receivables.agenda import client_status, quiet_gc
+    from receivables.ledger import index_book
+
     on = _today(args)
     with _open(args, readonly=True, command="dun client list") as repo:
         book = repo.book()
-    ledger = derive(book, on)
+        policy = repo.policy()
     rows = []
-    for c in sorted(book.clients.values(), key=lambda c: c.name.casefold()):
-        pos = ledger.position(c.id, c.currency)
-        rows.append({"id": c.id, "name": c.name, "currency": c.currency, "balance": to_text(pos.balance, c.currency),
-                     "overdue": to_text(pos.overdue, c.currency), "oldest_days_overdue": pos.oldest_days_overdue,
-                     "hold": c.hold})
+    with quiet_gc():
+        index = index_book(book)
+        ledger = derive(index, on)
+        for c in sorted(book.clients.values(), key=lambda c: c.name.casefold()):
+            pos = ledger.position(c.id, c.currency)
+            status = client_status(index, policy, c.id, on)  # the flag or a done credit-hold step
+            rows.append({"id": c.id, "name": c.name, "currency": c.currency,
+                         "balance": to_text(pos.balance, c.currency), "overdue": to_text(pos.overdue, c.currency),
+                         "oldest_days_overdue": pos.oldest_days_overdue, "hold": status.hold})
     if args.json:
         _dump(rows)
         return 0

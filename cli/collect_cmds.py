@@ -19,15 +19,15 @@ from receivables.errors import DunError
 # -- shared argument plumbing ---------------------------------------------------------------
 
 def _on_arg(p: argparse.ArgumentParser) -> None:
-    from cli.main import iso_date
+    from cli.main import add_on
 
-    # SUPPRESS so that `dun --on D agenda` and `dun agenda --on D` both work
-    p.add_argument("--on", type=iso_date, metavar="DATE", default=argparse.SUPPRESS,
-                   help="the date to act on, YYYY-MM-DD (default: today)")
+    add_on(p)
 
 
 def _json_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--json", action="store_true", help="print JSON (money as decimal strings, dates ISO)")
+    from cli.main import add_json
+
+    add_json(p)
 
 
 def _date_arg(name: str):
@@ -47,25 +47,8 @@ def _count(text: str) -> int:
     return int(text)
 
 
-def _common_args(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The shared options again, with SUPPRESS defaults: a sub-parser default of None would
-    overwrite the value given before the command (``dun --book DIR agenda``)."""
-    own = argparse.ArgumentParser(add_help=False)
-    for action in common._actions:
-        if not action.option_strings:
-            continue
-        if action.nargs == 0:
-            own.add_argument(*action.option_strings, action="store_const", const=action.const, dest=action.dest,
-                             default=argparse.SUPPRESS, help=action.help)
-        else:
-            own.add_argument(*action.option_strings, type=action.type, dest=action.dest, default=argparse.SUPPRESS,
-                             help=action.help, metavar=action.metavar)
-    return own
-
-
 def register(sub, common) -> None:
     F = argparse.RawDescriptionHelpFormatter
-    common = _common_args(common)
 
     p = sub.add_parser(
         "agenda", parents=[common], formatter_class=F, help="what to do today, most urgent first",
