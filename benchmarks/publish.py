@@ -118,6 +118,7 @@ def main() -> int:
         print(f"republish after one payment: {inc:.2f} s, {r.written} rewritten "
               f"(clients: {', '.join(clients_rewritten)}), {r.skipped} unchanged "
               f"(target <= 3 s: {3 / inc:.1f}x under)")
+        print("  phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in r.phases.items()))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0

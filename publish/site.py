@@ -30,7 +30,7 @@ import shutil
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -92,6 +92,7 @@ class PublishResult:
     rewritten: list[str] = field(default_factory=list)  # outputs rendered this time
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)  # seconds spent per phase (benchmarks)
 
 
 class _Out:
@@ -144,38 +145,13 @@ def _templates_hash() -> str:
     return h.hexdigest()
 
 
-def _client_records(book) -> tuple[dict[str, list], dict[str, list[str]]]:
-    """Every record of each client (one pass), and a cheap text key per record.
-
-    The keys name everything a record can change on a page: payments, credit notes,
-    activities and promises are immutable once stored (corrections are new records), so
-    their id and amount/date identify them; invoices, clients, plans and disputes can be
-    edited, so their shown fields are in the key.
-    """
+def _client_records(book) -> dict[str, list]:
+    """The records a statement draws on (payments, adjustments, activities), by client."""
     by: dict[str, list] = defaultdict(list)
-    keys: dict[str, list[str]] = defaultdict(list)
-    for inv in book.invoices.values():
-        by[inv.client].append(inv)
-        keys[inv.client].append(f"I{inv.number}|{inv.issued}|{inv.due}|{inv.amount}|{inv.currency}|{inv.reference}")
-    for p in book.payments:
-        by[p.client].append(p)
-        keys[p.client].append(f"P{p.id}|{p.date}|{p.amount}|{p.reference}|{len(p.allocations)}")
-    for a in book.adjustments:
-        by[a.client].append(a)
-        keys[a.client].append(f"A{a.id}|{a.date}|{a.amount}|{a.invoice}|{a.kind}")
-    for a in book.activities:
-        by[a.client].append(a)
-        keys[a.client].append(f"T{a.id}|{a.date}|{a.internal}|{a.corrects}|{len(a.body)}")
-    for p in book.promises:
-        by[p.client].append(p)
-        keys[p.client].append(repr(p))
-    for p in book.plans:
-        by[p.client].append(p)
-        keys[p.client].append(repr(p))
-    for d in book.disputes:
-        by[d.client].append(d)
-        keys[d.client].append(repr(d))
-    return by, keys
+    for coll in (book.payments, book.adjustments, book.activities):
+        for r in coll:
+            by[r.client].append(r)
+    return by
 
 
 def _progress_noop(done: int, total: int, label: str) -> None:
@@ -261,6 +237,13 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
     env = environment()
     out = _Out(tmp)
     new_files: dict[str, str] = {}
+    clock = [time.perf_counter()]
+
+    def phase(name: str) -> None:
+        now = time.perf_counter()
+        result.phases[name] = result.phases.get(name, 0.0) + now - clock[0]
+        clock[0] = now
+
     index: BookIndex = index_book(book)
     ledger = derive(index, on)
     agenda = engine.build_agenda(index, policy, on)
@@ -292,6 +275,7 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
         result.paths.append(Path(rel))
         return True
 
+    phase("ledger and agenda")
     # assets
     for p in sorted(ASSETS.rglob("*")):
         if p.is_file():
@@ -304,21 +288,24 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
     for a in agenda:
         if a.kind == "step" and a.channel != "phone" and a.client not in first_action:
             first_action[a.client] = a
-    records, record_keys = _client_records(book)
+    records = _client_records(book)
 
     pdf_fps: dict[str, str] = {}
     for cid in clients:
         action = first_action.get(cid)
-        fp = _h(base_hash, repr(book.clients[cid]), "\x1f".join(record_keys.get(cid, ())), repr(action))
+        # The statement's own data (cheap: ~0.1 ms) is its fingerprint, with the action whose
+        # message it carries: whatever is not in it cannot change the page.
+        bare = statement_data(book, policy, cid, on, ledger=ledger, action=action, find_action=False,
+                              records=records.get(cid, ()))
+        fp = _h(base_hash, repr(bare), repr(action))
         rel_html = f"clients/{names[cid]}.html"
         rel_pdf = f"clients/{names[cid]}.pdf"
         data_cache: dict = {}
 
-        def data_for(cid=cid, action=action, cache=data_cache):
+        def data_for(action=action, bare=bare, cache=data_cache):
             if "d" not in cache:
                 draft = draft_for_action(action, book, policy, on, ledger) if action is not None else None
-                cache["d"] = statement_data(book, policy, cid, on, ledger=ledger, draft=draft, action=action,
-                                            find_action=False, records=records.get(cid, ()))
+                cache["d"] = replace(bare, message=draft)
             return cache["d"]
 
         emit(rel_html, fp, lambda: render_statement_html(data_for(), asset_prefix="../assets/", nav_prefix="../",
@@ -336,12 +323,15 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
                 pdf_fps[rel_pdf] = fp
 
     # report
+    phase("statements")
     view = build_view(index, policy, on, ledger=ledger, agenda_count=len(agenda))
+    phase("report figures")
     chart_cache: dict = old_charts if isinstance(old_charts, dict) else {}
     chart_svgs, used_charts = _report_charts(view, chart_cache)
     ctx = dict(v=view, charts=chart_svgs, kpi_names=KPI_NAMES, kpi_labels=KPI_LABELS, locale=policy.defaults.locale,
                company=policy.company, names=names, policy=policy, agenda=agenda, listing=listing_lines,
                pdf_listings=pdf_listings)
+    phase("charts")
     report_html = env.get_template("report.html").render(**ctx, for_pdf=False, prefix="")
     emit("report.html", _h(report_html), lambda: report_html.encode("utf-8"))
     done += 1
@@ -355,14 +345,15 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
             pdf_jobs.submit("report.pdf", report_pdf_html, policy.publish.paper)
             pdf_fps["report.pdf"] = fp
 
+    phase("report pages")
     # accountant's data (payments and activities are append-only: their keys say if they changed)
     data = _aged_csv(view, ledger)
     emit("data/aged-receivables.csv", _h(data), lambda: data)
     items = _open_items_csv(book, ledger)
     emit("data/open-items.csv", _h(items), lambda: items)
-    pay_keys = [k for c in sorted(record_keys) for k in record_keys[c] if k[0] == "P"]
+    pay_keys = [f"{p.id}|{p.date}|{p.client}|{p.amount}|{len(p.allocations)}" for p in book.payments]
     emit("data/payments.csv", _h("payments", on.isoformat(), *pay_keys), lambda: _payments_csv(book, on))
-    act_keys = [k for c in sorted(record_keys) for k in record_keys[c] if k[0] == "T"]
+    act_keys = [f"{a.id}|{a.date}|{a.client}|{a.internal}|{len(a.body)}" for a in book.activities]
     emit("data/activities.csv", _h("activities", on.isoformat(), str(policy.publish.internal_notes), *act_keys),
          lambda: _activities_csv(book, policy, on))
     # the same document as `dun report --json` (receivables.report.report_to_json)
@@ -371,13 +362,16 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
     done += 1
     progress(done, total, "data")
 
+    phase("csv and json")
     index_html = env.get_template("index.html").render(
         v=view, company=policy.company, locale=policy.defaults.locale, on=on, clients=clients, names=names,
         book=book, pdf=want_pdf, agenda_count=len(agenda), ledger=ledger,
     )
     emit("index.html", _h(index_html), lambda: index_html.encode("utf-8"))
 
+    phase("index")
     _collect(pdf_jobs, out, result, new_files, pdf_fps, done, progress)
+    phase("waiting for PDFs")
     (tmp / MANIFEST).write_bytes(orjson.dumps({"format": FORMAT, "on": on.isoformat(), "files": new_files,
                                                "charts": used_charts},
                                               option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2))
