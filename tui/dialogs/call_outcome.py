@@ -14,9 +14,11 @@ from textual.widgets import Button, Input, Label, Static
 from receivables.errors import DunError
 
 from .. import actions
+from ..fmt import safe
 from .base import message_of
 
 KEYS = {"reached": "r", "no_answer": "a", "voicemail": "v", "wrong_number": "w"}
+SHORT = {"reached": "Reached", "no_answer": "No answer", "voicemail": "Voicemail", "wrong_number": "Wrong number"}
 
 
 class CallOutcomeDialog(ModalScreen[Any]):
@@ -32,12 +34,13 @@ class CallOutcomeDialog(ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="dialog"):
-            yield Static(f"Call — {self.action.client}", classes="dialog-title", markup=False)
-            yield Label("Note (optional; then pick the outcome)", classes="field-label")
+            who = getattr(self.action, "client_name", "") or self.action.client
+            yield Static(safe(f"Call — {who}"), classes="dialog-title", markup=False)
+            yield Label("Press a key — or type a note first, then tab to a button.", classes="field-label")
             yield Input(placeholder="what was said", id="call-note", compact=True)
             with Horizontal(classes="dialog-buttons outcome-buttons"):
-                for outcome, label in actions.CALL_OUTCOME_LABELS.items():
-                    yield Button(f"{label} ({KEYS[outcome]})", id=f"out-{outcome}", compact=True)
+                for outcome in actions.CALL_OUTCOME_LABELS:
+                    yield Button(f"{SHORT[outcome]} ({KEYS[outcome]})", id=f"out-{outcome}", compact=True)
             yield Static("", id="form-error", classes="form-error", markup=False)
 
     def on_mount(self) -> None:

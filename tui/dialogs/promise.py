@@ -19,7 +19,7 @@ class PromiseDialog(FormDialog):
         self.currency = currency
         self.amount = amount
         self.on_date = on
-        self.TITLE_TEXT = f"Promise to pay — {action.client}"
+        self.TITLE_TEXT = f"Promise to pay — {getattr(action, 'client_name', '') or action.client}"
 
     def fields(self) -> list[Field]:
         return [

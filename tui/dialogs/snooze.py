@@ -15,7 +15,7 @@ class SnoozeDialog(FormDialog):
         super().__init__()
         self.action = action
         self.on_date = on
-        self.TITLE_TEXT = f"Snooze — {action.client}"
+        self.TITLE_TEXT = f"Snooze — {getattr(action, 'client_name', '') or action.client}"
 
     def fields(self) -> list[Field]:
         return [

@@ -30,6 +30,12 @@ class DunScreen(Screen):
     def on(self) -> date:
         return self.dun.on
 
+    def on_resize(self, event) -> None:
+        from textual.widgets import Footer
+
+        for footer in self.query(Footer):
+            footer.compact = self.size.width < 110
+
     def on_mount(self) -> None:
         self.dun.state_changed.subscribe(self, self._state_changed)
         if self.state is not None:

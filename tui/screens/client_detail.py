@@ -105,8 +105,8 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
         self.query_one("#client-head", Static).update(clean(self._head(state)))
         inv_table = self.query_one("#client-invoices", VirtualTable)
         keep = inv_table.current
-        rows = list(reversed(state.ledger_for(self.client_id).client_invoices(self.client_id)))
-        rows.sort(key=lambda s: (s.outstanding <= 0,))  # open first, newest due first within
+        every = state.ledger_for(self.client_id).client_invoices(self.client_id)  # oldest due first
+        rows = [s for s in every if s.outstanding > 0] + [s for s in reversed(every) if s.outstanding <= 0]
         inv_table.set_rows(rows, keep=(lambda s: s.invoice.number == keep.invoice.number) if keep else None)
         pays = [p for p in state.book.payments if p.client == self.client_id]
         self.query_one("#client-payments", VirtualTable).set_rows(list(reversed(pays)))

@@ -66,8 +66,8 @@ class ClientsScreen(DunScreen):
         yield Input(placeholder="Search clients by name or id (/)", id="client-search", compact=True)
         yield VirtualTable(
             [
-                Column("id", "Id", 16),
-                Column("name", "Name", 14, flex=True),
+                Column("id", "Id", 16, optional=True),
+                Column("name", "Name", 22, flex=True),
                 Column("balance", "Balance", 12, right=True),
                 Column("overdue", "Overdue", 12, right=True),
                 Column("oldest", "Oldest", 6, right=True),

@@ -244,7 +244,7 @@ class InvoicesScreen(InvoiceActions, DunScreen):
                 owed[s.invoice.currency] = owed.get(s.invoice.currency, 0) + s.outstanding
         owed_text = " · ".join(money(v, k) for k, v in sorted(owed.items())) or "—"
         self.query_one("#invoices-status", Static).update(
-            f"{len(rows):,} of {len(state.ledger.invoices):,} invoices · owing {owed_text} · sorted by {self.sort}"
+            f"{len(rows):,} of {len(state.ledger.invoices):,} · owing {owed_text} · by {self.sort}"
         )
 
     @on(Select.Changed, "#filter-status")

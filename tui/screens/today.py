@@ -76,10 +76,10 @@ class TodayScreen(DunScreen):
                 yield VirtualTable(
                     [
                         Column("mark", " ", 1),
-                        Column("client", "Client", 12, flex=True),
-                        Column("action", "Action", 16),
+                        Column("client", "Client", 8, flex=True),
+                        Column("action", "Action", 15),
                         Column("amount", "Amount", 11, right=True),
-                        Column("late", "Late", 4, right=True),
+                        Column("late", "Late", 4, right=True, optional=True),
                     ],
                     self._cells,
                     muted=lambda r: r[0] in self.done,
@@ -138,6 +138,7 @@ class TodayScreen(DunScreen):
     def _switch(self, view: str) -> None:
         self.view = view
         self.query_one("#today-body", ContentSwitcher).current = f"{view}-view"
+        self.refresh_bindings()
         if view == "queue":
             self.query_one("#queue", VirtualTable).focus()
         elif view == "summary":
@@ -166,6 +167,16 @@ class TodayScreen(DunScreen):
         if 0 <= self.pos < len(self.queue):
             return self.queue[self.pos]
         return None
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Footer keys that make sense in the current view only."""
+        if action == "walk":
+            return self.view != "walk" and bool(self.queue)
+        if action == "list":
+            return self.view != "queue" and self._have_queue
+        if action in ("sent", "called", "promise", "dispute", "paid", "snooze", "skip"):
+            return self.view in ("queue", "walk") and self.current is not None
+        return True
 
     def current_client_id(self) -> str | None:
         a = self.current

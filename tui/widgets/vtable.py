@@ -33,6 +33,7 @@ class Column:
     width: int = 10  # cells; the flex column takes what is left (at least ``width``)
     right: bool = False
     flex: bool = False
+    optional: bool = False  # dropped first when the table is too narrow
 
 
 class VirtualTable(ScrollView, can_focus=True):
@@ -122,7 +123,7 @@ class VirtualTable(ScrollView, can_focus=True):
         """Replace the rows; the cursor stays on the row ``keep`` matches, else on the top."""
         self._rows = rows if isinstance(rows, list) else list(rows)
         self._cache.clear()
-        self.virtual_size = Size(self._total_width(), len(self._rows) + 1)
+        self.virtual_size = Size(max(self.size.width, 1), len(self._rows) + 1)
         target = 0
         if keep is not None:
             for i, r in enumerate(self._rows):
@@ -137,15 +138,25 @@ class VirtualTable(ScrollView, can_focus=True):
         self.refresh()
 
     def _total_width(self) -> int:
-        return sum(c.width + 1 for c in self.columns)
+        return sum(c.width + 1 for c in self.columns if not c.optional)
+
+    def _visible(self) -> list[Column]:
+        """The columns that fit: optional ones are dropped (last first) when space is short."""
+        width = max(self.size.width, 1) - 1
+        cols = list(self.columns)
+        while sum(c.width + 1 for c in cols) > width and any(c.optional for c in cols):
+            drop = max(i for i, c in enumerate(cols) if c.optional)
+            cols.pop(drop)
+        return cols
 
     def _widths(self) -> list[int]:
         width = max(self.size.width, 1)
-        fixed = sum(c.width + 1 for c in self.columns if not c.flex)
+        cols = self._visible()
+        fixed = sum(c.width + 1 for c in cols if not c.flex)
         widths = []
-        for c in self.columns:
+        for c in cols:
             if c.flex:
-                widths.append(max(c.width, width - fixed - 1))
+                widths.append(max(c.width, width - fixed - 2))
             else:
                 widths.append(c.width)
         return widths
@@ -161,11 +172,15 @@ class VirtualTable(ScrollView, can_focus=True):
 
     # -- rendering -----------------------------------------------------------------
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(max(self._total_width(), self.size.width), len(self._rows) + 1)
+        self.virtual_size = Size(self.size.width, len(self._rows) + 1)
 
     def _line(self, texts: Sequence[str], widths: list[int], style: Style) -> list[Segment]:
         segs: list[Segment] = []
-        for text, col, w in zip(texts, self.columns, widths):
+        cols = self._visible()
+        if len(cols) != len(self.columns):
+            keep = {id(c) for c in cols}
+            texts = [t for t, c in zip(texts, self.columns) if id(c) in keep]
+        for text, col, w in zip(texts, cols, widths):
             text = safe((text or "").replace("\n", " ").replace("\r", " ").replace("\t", " "))
             if cell_len(text) > w:
                 text = set_cell_size(text, max(w - 1, 0)) + ("…" if w else "")
@@ -187,7 +202,7 @@ class VirtualTable(ScrollView, can_focus=True):
             for c in self.columns:
                 mark = ""
                 if self.sort_key == c.key:
-                    mark = " ▼" if self.sort_reverse else " ▲"
+                    mark = "▼" if self.sort_reverse else "▲"
                 labels.append(c.label + mark)
             strip = Strip(self._line(labels, widths, style))
             return strip.crop_extend(scroll_x, scroll_x + width, style)
@@ -245,7 +260,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         if event.y == 0:
             x = event.x + int(self.scroll_offset.x)
-            for col, w in zip(self.columns, self._widths()):
+            for col, w in zip(self._visible(), self._widths()):
                 if x < w + 1:
                     self.post_message(self.HeaderClicked(self, col))
                     return
