@@ -251,7 +251,7 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
     base_hash = _h(_templates_hash(), policy_hash, on.isoformat())
     clients = sorted(book.clients)
     names = file_names(clients)
-    total = 2 * len(clients) + 12
+    total = len(clients) * (2 if want_pdf else 1) + 3
     done = 0
 
     def emit(rel: str, fingerprint: str, make: Callable[[], bytes | None]) -> bool:
