@@ -145,7 +145,7 @@ def hbar_chart(labels: Sequence[str], values: Sequence[Decimal], unit: str, titl
     bottom = 0.42 / height
     ax = fig.add_axes((0.34, bottom, 0.62, 1 - bottom - 0.06))
     ys = list(range(n))[::-1]
-    short = [_plain(label if len(label) <= 38 else label[:37] + "…") for label in labels]
+    short = [label if len(label) <= 38 else label[:37] + "…" for label in labels]
     ax.barh(ys[: len(values)], _f(values), color=ACCENT, height=0.6)
     ax.set_yticks(ys[: len(short)], short)
     ax.set_xlabel(unit)
