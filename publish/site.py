@@ -140,7 +140,8 @@ def _templates_hash() -> str:
             h.update(str(p.relative_to(TEMPLATES)).encode())
             h.update(p.read_bytes())
     src = Path(__file__).resolve().parent
-    for name in ("statements.py", "messages.py", "formatting.py", "markdown.py", "site.py"):
+    for name in ("statements.py", "messages.py", "formatting.py", "markdown.py", "site.py", "charts.py",
+                 "reportview.py"):
         h.update((src / name).read_bytes())
     return h.hexdigest()
 
