@@ -63,6 +63,9 @@ def html_to_pdf(html: str, paper: str = "A4", title: str | None = None) -> bytes
 
 def warm(paper: str = "A4") -> None:
     """Load fonts and parse the stylesheet once (pool initializer)."""
+    import gc
+
+    gc.enable()  # a worker forked while the parent paused the collector: WeasyPrint makes cycles
     html_to_pdf("<p>warm</p>", paper)
 
 

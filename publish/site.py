@@ -228,9 +228,18 @@ def _build(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_char
 
     pdf_jobs = PdfQueue(workers)
     try:
-        _build_into(book, policy, on, out_dir, tmp, old_files, old_charts, progress, result, want_pdf, pdf_jobs)
+        with _quiet_gc():
+            _build_into(book, policy, on, out_dir, tmp, old_files, old_charts, progress, result, want_pdf, pdf_jobs)
     finally:
         pdf_jobs.close()
+
+
+def _quiet_gc():
+    """The engine's GC pause (a loaded book is millions of objects; see receivables.agenda)."""
+    import contextlib
+
+    mod = engine.agenda_module()
+    return mod.quiet_gc() if hasattr(mod, "quiet_gc") else contextlib.nullcontext()
 
 
 def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_charts: dict, progress: Progress,
@@ -246,7 +255,10 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
         clock[0] = now
 
     index: BookIndex = index_book(book)
-    ledger = derive(index, on)
+    agenda_mod = engine.agenda_module()
+    # Only open invoices matter to statements, CSVs and drafts: the engine's open ledger
+    # skips deriving the whole paid history.
+    ledger = agenda_mod.open_ledger(index, policy, on) if hasattr(agenda_mod, "open_ledger") else derive(index, on)
     agenda = engine.build_agenda(index, policy, on)
     policy_hash = _h(repr(policy))
     base_hash = _h(_templates_hash(), policy_hash, on.isoformat())
@@ -371,7 +383,15 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
     emit("index.html", _h(index_html), lambda: index_html.encode("utf-8"))
 
     phase("index")
-    _collect(pdf_jobs, out, result, new_files, pdf_fps, done, progress)
+    import gc
+
+    paused = not gc.isenabled()
+    gc.enable()  # WeasyPrint makes reference cycles: collect while rendering
+    try:
+        _collect(pdf_jobs, out, result, new_files, pdf_fps, done, progress)
+    finally:
+        if paused:
+            gc.disable()
     phase("waiting for PDFs")
     (tmp / MANIFEST).write_bytes(orjson.dumps({"format": FORMAT, "on": on.isoformat(), "files": new_files,
                                                "charts": used_charts},
