@@ -90,7 +90,7 @@ class DunApp(App[int]):
             parts.append("READ-ONLY" + (f" ({self.lock_note})" if self.lock_note else ""))
         self.sub_title = " · ".join(parts)
 
-    @work(thread=True, exclusive=True, group="load")
+    @work(thread=True, exclusive=True, group="load", description="open the book")
     def open_book(self) -> None:
         import store
 
@@ -126,7 +126,7 @@ class DunApp(App[int]):
         """Stage 2 starts once the first screen is drawn, so it does not compete with it."""
         self._completion(state)
 
-    @work(thread=True, exclusive=True, group="complete")
+    @work(thread=True, exclusive=True, group="complete", description="complete the state")
     def _completion(self, state: BookState) -> None:
         self._complete(state, get_current_worker())
 
@@ -190,7 +190,7 @@ class DunApp(App[int]):
         """Derive the state again after a write (or on request)."""
         self._reload()
 
-    @work(thread=True, exclusive=True, group="reload")
+    @work(thread=True, exclusive=True, group="reload", description="reload the book")
     def _reload(self) -> None:
         worker = get_current_worker()
         if self.repo is None:

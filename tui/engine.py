@@ -56,9 +56,11 @@ def why_missing(name: str) -> str:
 
 def poll() -> set[str]:
     """Look again for missing capabilities; returns the names newly found."""
+    if not _errors:
+        return set()
     importlib.invalidate_caches()
     new = set()
-    for name in LINKS:
-        if name not in _found and get(name) is not None:
+    for name in list(_errors):  # only what was asked for and was missing
+        if get(name) is not None:
             new.add(name)
     return new

@@ -177,7 +177,7 @@ class ReportsScreen(DunScreen):
             self.report_for = state
             self._build(fn, state)
 
-    @work(thread=True, exclusive=True, group="report")
+    @work(thread=True, exclusive=True, group="report", description="build the report")
     def _build(self, fn, state: BookState) -> None:
         try:
             report = fn(state.index, state.policy, state.on)
