@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -501,22 +502,24 @@ def _open_items_csv(book, ledger) -> bytes:
                       "status", "reference"], rows, {"client", "invoice", "reference"})
 
 
-def _stored(amount: Decimal, currency: str, _cache: dict = {}) -> str:
+def _stored(amount: Decimal, currency: str, _places: dict = {}) -> str:
     """A stored amount as text: it already has the currency's decimals (the store quantizes
     on the way in), so only an odd one goes through :func:`to_text`."""
-    exp = _cache.get(currency)
-    if exp is None:
-        from receivables.money import quantum
+    places = _places.get(currency)
+    if places is None:
+        from receivables.money import minor_units
 
-        exp = _cache[currency] = quantum(currency).as_tuple().exponent
-    if amount.as_tuple().exponent == exp:
-        return str(amount)
+        places = _places[currency] = minor_units(currency)
+    text = str(amount)
+    dot = text.find(".")
+    if "E" not in text and (len(text) - dot - 1 == places if dot >= 0 else places == 0):
+        return text
     return to_text(amount, currency)
 
 
 def _payments_csv(book, on: date) -> bytes:
     rows = []
-    for p in sorted(book.payments, key=lambda p: (p.date, p.id)):
+    for p in sorted(book.payments, key=attrgetter("date", "id")):
         if p.date > on:
             continue
         cur = p.currency
@@ -531,7 +534,7 @@ def _payments_csv(book, on: date) -> bytes:
 def _activities_csv(book, policy, on: date) -> bytes:
     rows = []
     show_internal = policy.publish.internal_notes
-    for a in sorted(book.activities, key=lambda a: (a.date, a.id)):
+    for a in sorted(book.activities, key=attrgetter("date", "id")):
         if a.date > on:
             continue
         body = a.body if (show_internal or not a.internal) else ""
