@@ -200,6 +200,10 @@ def publish(
     if out_dir.exists() and not out_dir.is_dir():
         raise DunError(f"{out_dir} exists and is not a folder", "--out")
     _recover(out_dir)
+    if out_dir.is_dir() and not (out_dir / MANIFEST).is_file() and any(out_dir.iterdir()):
+        # The build replaces the folder whole: never do that to a folder dun did not make.
+        raise DunError(f"{out_dir} is not empty and was not made by 'dun publish'; refusing to replace it",
+                       "--out", "choose a new or empty folder")
     old_manifest: dict = {}
     if incremental and (out_dir / MANIFEST).is_file():
         try:

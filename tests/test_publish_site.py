@@ -185,3 +185,16 @@ def check_golden(name: str, data) -> None:
 def test_golden_report_page_data(policy):
     view = build_view(sample_book(ON), policy, ON)
     check_golden("report_view.json", _mask(view_to_json(view)))
+
+
+def test_refuses_to_replace_a_folder_it_did_not_make(tmp_path, policy):
+    precious = tmp_path / "Documents"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("years of work")
+    with pytest.raises(DunError):
+        publish(sample_book(ON), policy, ON, precious, pdf=False)
+    assert (precious / "thesis.txt").read_text() == "years of work"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    publish(sample_book(ON), policy, ON, empty, pdf=False)
+    assert (empty / "index.html").is_file()
