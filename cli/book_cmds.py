@@ -11,28 +11,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from cli.main import add_json, add_on, whole_number
 from receivables.errors import DunError
 
 _CHANNELS = ("email", "phone", "letter", "sms", "meeting", "other")
 _NON_STEP_PREFIXES = ("promise:", "dispute:", "installment:", "installment-reminder:")
-
-
-def _on_arg(p: argparse.ArgumentParser) -> None:
-    from cli.main import add_on
-
-    add_on(p)
-
-
-def _json_arg(p: argparse.ArgumentParser) -> None:
-    from cli.main import add_json
-
-    add_json(p)
-
-
-def _count(text: str) -> int:
-    if not text.isascii() or not text.isdigit() or len(text) > 7:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
-    return int(text)
 
 
 def register(sub, common) -> None:
@@ -50,11 +33,11 @@ def register(sub, common) -> None:
                                    "follow-ups, promises, disputes and a payment plan. The same --seed and --on\n"
                                    "always give the same book.")
     p.add_argument("dir", nargs="?", metavar="DIR", help="the folder for the new book (default: the book)")
-    p.add_argument("--clients", type=_count, default=40, metavar="N", help="number of clients (default 40)")
-    p.add_argument("--invoices", type=_count, default=600, metavar="N", help="number of invoices (default 600)")
-    p.add_argument("--seed", type=_count, default=1, metavar="S", help="random seed (default 1)")
+    p.add_argument("--clients", type=whole_number, default=40, metavar="N", help="number of clients (default 40)")
+    p.add_argument("--invoices", type=whole_number, default=600, metavar="N", help="number of invoices (default 600)")
+    p.add_argument("--seed", type=whole_number, default=1, metavar="S", help="random seed (default 1)")
     p.add_argument("--if-missing", action="store_true", help="do nothing if the book already exists")
-    _on_arg(p)
+    add_on(p)
     p.set_defaults(handler=cmd_demo)
 
     p = sub.add_parser("import", parents=[common], formatter_class=F, help="import clients, invoices, payments or a Xero export",
@@ -72,7 +55,7 @@ def register(sub, common) -> None:
                    help="clients, invoices, payments or xero")
     p.add_argument("file", metavar="FILE", help="the CSV file")
     p.add_argument("--dry-run", action="store_true", help="check the file and say what it would add; write nothing")
-    _json_arg(p)
+    add_json(p)
     p.set_defaults(handler=cmd_import)
 
     p = sub.add_parser("pay", parents=[common], formatter_class=F, help="record a payment received",
@@ -85,8 +68,8 @@ def register(sub, common) -> None:
     p.add_argument("--reference", default="", metavar="R", help="the bank reference")
     p.add_argument("--method", default="", metavar="M", help="e.g. bank transfer, card, cheque")
     p.add_argument("--currency", default=None, metavar="C", help="ISO code (default: the client's currency)")
-    _on_arg(p)
-    _json_arg(p)
+    add_on(p)
+    add_json(p)
     p.set_defaults(handler=cmd_pay)
 
     p = sub.add_parser("note", parents=[common], formatter_class=F, help="log a follow-up or note",
@@ -101,8 +84,8 @@ def register(sub, common) -> None:
     p.add_argument("--outcome", default=None, metavar="O",
                    help="e.g. sent, reached, no_answer, voicemail (default: done for a step)")
     p.add_argument("--direction", choices=("out", "in"), default="out", help="out: we contacted them; in: they did")
-    _on_arg(p)
-    _json_arg(p)
+    add_on(p)
+    add_json(p)
     p.set_defaults(handler=cmd_note)
 
     p = sub.add_parser("client", parents=[common], formatter_class=F, help="show or list clients",
@@ -113,13 +96,13 @@ def register(sub, common) -> None:
                         description="One client's balance, hold, invoices (outstanding, days overdue, status) and\n"
                                     "late-payment interest and compensation as of --on.")
     s.add_argument("id", metavar="ID", help="the client id")
-    _on_arg(s)
-    _json_arg(s)
+    add_on(s)
+    add_json(s)
     s.set_defaults(handler=cmd_client_show)
     s = csub.add_parser("list", parents=[common], formatter_class=F, help="every client with balance and overdue",
                         description="Every client: balance, overdue, oldest days overdue, hold.")
-    _on_arg(s)
-    _json_arg(s)
+    add_on(s)
+    add_json(s)
     s.set_defaults(handler=cmd_client_list)
 
     p = sub.add_parser("export", parents=[common], formatter_class=F, help="export records as CSV",
@@ -134,14 +117,14 @@ def register(sub, common) -> None:
     p = sub.add_parser("check", parents=[common], formatter_class=F, help="validate the whole book",
                        description="Check the whole book (references, allocations, sums, duplicates) and the\n"
                                    "policy; print every problem; change nothing. Exit 1 if there is any.")
-    _json_arg(p)
+    add_json(p)
     p.set_defaults(handler=cmd_check)
 
     p = sub.add_parser("restore", parents=[common], formatter_class=F, help="list or restore backups",
                        description="Without BACKUP: list the backups. With BACKUP: bring it back (the current book\n"
                                    "is saved as a backup first, so this can be undone).")
     p.add_argument("backup", nargs="?", metavar="BACKUP", help="a backup file name from the list")
-    _on_arg(p)
+    add_on(p)
     p.set_defaults(handler=cmd_restore)
 
 

@@ -13,22 +13,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from cli.main import add_json, add_on, whole_number
 from receivables.errors import DunError
 
 
 # -- shared argument plumbing ---------------------------------------------------------------
-
-def _on_arg(p: argparse.ArgumentParser) -> None:
-    from cli.main import add_on
-
-    add_on(p)
-
-
-def _json_arg(p: argparse.ArgumentParser) -> None:
-    from cli.main import add_json
-
-    add_json(p)
-
 
 def _date_arg(name: str):
     def parse(text: str) -> date:
@@ -41,12 +30,6 @@ def _date_arg(name: str):
     return parse
 
 
-def _count(text: str) -> int:
-    if not text.isascii() or not text.isdigit() or len(text) > 5:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
-    return int(text)
-
-
 def register(sub, common) -> None:
     F = argparse.RawDescriptionHelpFormatter
 
@@ -57,8 +40,8 @@ def register(sub, common) -> None:
                     "the step (or promise, installment, dispute, credit review), the channel, the\n"
                     "invoices and what they still owe. With --json each action carries its drafted message.\n\n"
                     "Mark an action done with: dun note CLIENT TEXT --step STEP  (no --invoice needed).")
-    _on_arg(p)
-    _json_arg(p)
+    add_on(p)
+    add_json(p)
     p.set_defaults(handler=cmd_agenda)
 
     p = sub.add_parser(
@@ -66,8 +49,8 @@ def register(sub, common) -> None:
         description="The numbers as of --on: aging buckets, DSO, best possible DSO, ADD, countback DSO,\n"
                     "CEI (per currency), each client's figures and risk, the 13-week forecast and the\n"
                     "12-month trend. The README defines every figure.")
-    _on_arg(p)
-    _json_arg(p)
+    add_on(p)
+    add_json(p)
     p.set_defaults(handler=cmd_report)
 
     p = sub.add_parser(
@@ -80,8 +63,8 @@ def register(sub, common) -> None:
     p.add_argument("amount", metavar="AMOUNT", help="the amount promised, e.g. 1250.00")
     p.add_argument("--by", required=True, type=_date_arg("--by"), metavar="DATE", help="the date promised")
     p.add_argument("--invoice", action="append", default=[], metavar="N", help="an invoice the promise covers (repeat)")
-    _on_arg(p)
-    _json_arg(p)
+    add_on(p)
+    add_json(p)
     p.set_defaults(handler=cmd_promise)
 
     p = sub.add_parser(
@@ -92,8 +75,8 @@ def register(sub, common) -> None:
     p.add_argument("invoice", metavar="INVOICE", help="the invoice number")
     p.add_argument("--reason", metavar="TEXT", help="why the client disputes it (or, with --resolve, how it was settled)")
     p.add_argument("--resolve", action="store_true", help="resolve the invoice's open dispute")
-    _on_arg(p)
-    _json_arg(p)
+    add_on(p)
+    add_json(p)
     p.set_defaults(handler=cmd_dispute)
 
     p = sub.add_parser(
@@ -104,11 +87,11 @@ def register(sub, common) -> None:
                     "missed, an action; a miss beyond plan_grace_days breaks the plan.")
     p.add_argument("client", metavar="CLIENT", help="the client id")
     p.add_argument("--invoice", action="append", default=[], required=True, metavar="N", help="an invoice in the plan (repeat)")
-    p.add_argument("--installments", type=_count, required=True, metavar="K", help="how many installments")
-    p.add_argument("--every", type=_count, required=True, metavar="DAYS", help="days between installments")
+    p.add_argument("--installments", type=whole_number, required=True, metavar="K", help="how many installments")
+    p.add_argument("--every", type=whole_number, required=True, metavar="DAYS", help="days between installments")
     p.add_argument("--first", type=_date_arg("--first"), required=True, metavar="DATE", help="the first installment's date")
-    _on_arg(p)
-    _json_arg(p)
+    add_on(p)
+    add_json(p)
     p.set_defaults(handler=cmd_plan)
 
 

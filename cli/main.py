@@ -63,6 +63,13 @@ def add_on(p: argparse.ArgumentParser, help: str = "the date to act on, YYYY-MM-
     p.add_argument("--on", type=iso_date, metavar="DATE", default=argparse.SUPPRESS, help=help)
 
 
+def whole_number(text: str) -> int:
+    """An argparse type: a plain whole number (ASCII digits, at most 7 of them)."""
+    if not text.isascii() or not text.isdigit() or len(text) > 7:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+    return int(text)
+
+
 def add_json(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON (money as decimal strings, dates ISO)")
 
