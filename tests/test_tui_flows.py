@@ -341,3 +341,32 @@ async def test_hostile_names_and_notes_cannot_drive_the_terminal(tmp_path):
     assert "Evil?]2;pwned??[31m <b>[red]Ltd[/red]</b>" in text  # shown verbatim, made inert
     assert "\x1b" not in text and "\x07" not in text
     assert reopen(book).clients["evil"].name == evil  # stored verbatim
+
+
+@async_test
+async def test_lifting_a_hold_clears_it_everywhere(demo):
+    from receivables.agenda import client_status
+
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await settle(app, pilot)
+        state = app.state
+        held = [cid for cid in state.book.clients
+                if client_status(state.index, state.policy, cid, DAY).hold]
+        assert held, "the demo has clients on hold"
+        cid = held[0]
+        await pilot.press("2")
+        await settle(app, pilot)
+        table = app.screen.query_one("#clients")
+        table.move_to(next(i for i, r in enumerate(table.rows) if r.client.id == cid))
+        await pilot.press("h")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+    from receivables.policy import read_policy
+
+    book = reopen(demo)
+    assert [a.outcome for a in book.activities if a.client == cid and a.date == DAY] == ["hold_lifted"]
+    assert not book.clients[cid].hold
+    assert not client_status(book, read_policy(demo / "policy.toml"), cid, DAY).hold

@@ -225,6 +225,19 @@ def set_hold(repo: Any, client_id: str, hold: bool, reason: str = "") -> Any:
     return repo.set_hold(client_id, hold, reason)
 
 
+def lift_hold(repo: Any, client_id: str, on: date, *, flag: bool, from_step: bool, note: str = "") -> Any:
+    """Lift a hold: the client's own flag, and/or the hold a credit-hold step put on
+    (the engine lifts that one when an activity with outcome "hold_lifted" is logged)."""
+    _writable(repo)
+    result = None
+    if flag:
+        result = repo.set_hold(client_id, False, "")
+    if from_step:
+        result = repo.log_activity(Activity(id="", date=on, client=client_id, channel="other",
+                                            outcome="hold_lifted", body=note or "Hold lifted."))
+    return result
+
+
 def save_invoice(repo: Any, invoice: Invoice, new: bool) -> Invoice:
     _writable(repo)
     return repo.add_invoice(invoice) if new else repo.update_invoice(invoice)

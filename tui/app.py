@@ -6,6 +6,7 @@ write lock the book is reopened read-only, the header says so and writes are ref
 """
 from __future__ import annotations
 
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -66,6 +67,9 @@ class DunApp(App[int]):
         self.keymap_problems: list = []
         self.keymap_path: Path | None = None
         self._installed: set[str] = set()
+        self._reload_lock = threading.Lock()
+        self._reload_wanted = False
+        self._reloading = False
         self.theme = "textual-dark"
 
     # -- start ---------------------------------------------------------------------
@@ -187,22 +191,35 @@ class DunApp(App[int]):
             self.call_after_refresh(self.set_timer, 0.05, lambda: self._start_completion(state))
 
     def reload(self) -> None:
-        """Derive the state again after a write (or on request)."""
-        self._reload()
+        """Derive the state again after a write (or on request).
 
-    @work(thread=True, exclusive=True, group="reload", description="reload the book")
+        Writes can come faster than a large book re-derives: one reload runs at a time and
+        a request made meanwhile is served once it ends (never a pile of stale ones)."""
+        with self._reload_lock:
+            self._reload_wanted = True
+            start = not self._reloading
+            self._reloading = True
+        if start:
+            self._reload()
+
+    @work(thread=True, group="reload", description="reload the book")
     def _reload(self) -> None:
-        worker = get_current_worker()
-        if self.repo is None:
-            return
-        try:
-            state = build_state(self.repo, self.book_dir, self.on)
-        except DunError as e:
-            self.call_from_thread(self.notify, str(e), severity="error", markup=False)
-            return
-        if worker.is_cancelled:
-            return
-        self.call_from_thread(self._loaded, state, False)
+        while True:
+            with self._reload_lock:
+                if not self._reload_wanted or self.repo is None:
+                    self._reloading = False
+                    return
+                self._reload_wanted = False
+            try:
+                state = build_state(self.repo, self.book_dir, self.on)
+            except DunError as e:
+                self.call_from_thread(self.notify, str(e), severity="error", markup=False)
+                continue
+            except Exception as e:  # never leave the flag set: later writes must still reload
+                self.call_from_thread(self.notify, f"Could not refresh: {e}", severity="error", markup=False)
+                continue
+            if not self._reload_wanted:  # else another write landed meanwhile: derive again first
+                self.call_from_thread(self._loaded, state, False)
 
     def _poll_engine(self) -> None:
         if engine.poll() and self.state is not None:

@@ -200,12 +200,18 @@ def toggle_hold(screen: Any, client_id: str) -> None:
     if not app.check_writable():
         return
     client = app.state.book.clients[client_id]
-    if client.hold:
+    from ..widgets.context import client_status
+
+    status = client_status(app.state, client_id)
+    held = client.hold or bool(status is not None and status.hold)
+    if held:
         from ..dialogs.base import ConfirmDialog
 
         def answer(yes: bool | None) -> None:
             if yes:
-                write(app, actions.set_hold, client_id, False, "", success=f"Hold lifted for {client.name}")
+                # the activity lifts a hold a credit-hold step put on, and records the lift
+                write(app, actions.lift_hold, client_id, app.on, flag=client.hold, from_step=True,
+                      success=f"Hold lifted for {client.name}")
 
         app.push_screen(ConfirmDialog(f"Lift the hold on {client.name}?", "Lift"), answer)
     else:
