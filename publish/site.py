@@ -301,6 +301,31 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
             data = p.read_bytes()
             emit(rel, _h(data), lambda data=data: data)
 
+    pdf_fps: dict[str, str] = {}
+    # report
+    # (first: its PDF renders in a worker while the statements are built)
+    view = build_view(index, policy, on, ledger=ledger, agenda_count=len(agenda))
+    phase("report figures")
+    chart_cache: dict = old_charts if isinstance(old_charts, dict) else {}
+    chart_svgs, used_charts = _report_charts(view, chart_cache)
+    ctx = dict(v=view, charts=chart_svgs, kpi_names=KPI_NAMES, kpi_labels=KPI_LABELS, locale=policy.defaults.locale,
+               company=policy.company, names=names, policy=policy, agenda=agenda, listing=listing_lines,
+               pdf_listings=pdf_listings)
+    phase("charts")
+    report_html = env.get_template("report.html").render(**ctx, for_pdf=False, prefix="")
+    emit("report.html", _h(report_html), lambda: report_html.encode("utf-8"))
+    done += 1
+    progress(done, total, "report")
+    if want_pdf:
+        report_pdf_html = env.get_template("report.html").render(**ctx, for_pdf=True, prefix="")
+        fp = _h(report_pdf_html, policy.publish.paper)
+        if old_files.get("report.pdf") == fp and (out_dir / "report.pdf").is_file():
+            emit("report.pdf", fp, lambda: None)
+        else:
+            pdf_jobs.submit("report.pdf", report_pdf_html, policy.publish.paper)
+            pdf_fps["report.pdf"] = fp
+
+    phase("report pages")
     # statements
     first_action: dict[str, object] = {}
     for a in agenda:
@@ -308,7 +333,6 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
             first_action[a.client] = a
     records = _client_records(book)
 
-    pdf_fps: dict[str, str] = {}
     for cid in clients:
         action = first_action.get(cid)
         # The statement's own data (cheap: ~0.1 ms) is its fingerprint, with the action whose
@@ -340,30 +364,7 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
                 pdf_jobs.submit(rel_pdf, render_statement_html(data_for(), for_pdf=True), policy.publish.paper)
                 pdf_fps[rel_pdf] = fp
 
-    # report
     phase("statements")
-    view = build_view(index, policy, on, ledger=ledger, agenda_count=len(agenda))
-    phase("report figures")
-    chart_cache: dict = old_charts if isinstance(old_charts, dict) else {}
-    chart_svgs, used_charts = _report_charts(view, chart_cache)
-    ctx = dict(v=view, charts=chart_svgs, kpi_names=KPI_NAMES, kpi_labels=KPI_LABELS, locale=policy.defaults.locale,
-               company=policy.company, names=names, policy=policy, agenda=agenda, listing=listing_lines,
-               pdf_listings=pdf_listings)
-    phase("charts")
-    report_html = env.get_template("report.html").render(**ctx, for_pdf=False, prefix="")
-    emit("report.html", _h(report_html), lambda: report_html.encode("utf-8"))
-    done += 1
-    progress(done, total, "report")
-    if want_pdf:
-        report_pdf_html = env.get_template("report.html").render(**ctx, for_pdf=True, prefix="")
-        fp = _h(report_pdf_html, policy.publish.paper)
-        if old_files.get("report.pdf") == fp and (out_dir / "report.pdf").is_file():
-            emit("report.pdf", fp, lambda: None)
-        else:
-            pdf_jobs.submit("report.pdf", report_pdf_html, policy.publish.paper)
-            pdf_fps["report.pdf"] = fp
-
-    phase("report pages")
     # accountant's data (payments and activities are append-only: their keys say if they changed)
     data = _aged_csv(view, ledger)
     emit("data/aged-receivables.csv", _h(data), lambda: data)
