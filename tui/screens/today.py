@@ -35,6 +35,16 @@ KIND_LABEL = {
 DRAFTED = ("email", "letter", "sms")
 
 
+def step_label(step: str | None, policy: Any) -> str:
+    """A step id or action key as the owner reads it ("Friendly reminder", "Broken promise")."""
+    if not step:
+        return ""
+    s = policy.step(step) if policy is not None else None
+    if s is not None:
+        return s.title or s.id
+    return KIND_LABEL.get(step.split(":", 1)[0], step)
+
+
 def action_title(a: Any) -> str:
     return getattr(a, "title", "") or KIND_LABEL.get(getattr(a, "kind", ""), "") or (a.step or a.kind)
 
@@ -42,20 +52,20 @@ def action_title(a: Any) -> str:
 class TodayScreen(DunScreen):
     BINDINGS = [
         Binding("enter", "walk", "Walk through", id="today.walk"),
-        Binding("escape", "list", "Queue", id="today.list"),
+        Binding("escape", "list", "Back to queue", id="today.list"),
         Binding("s", "sent", "Sent/done", id="outcome.sent"),
         Binding("c", "called", "Called", id="outcome.called"),
         Binding("p", "promise", "Promise", id="outcome.promise"),
         Binding("d", "dispute", "Dispute", id="outcome.dispute"),
-        Binding("dollar_sign", "paid", "Paid", id="outcome.paid", key_display="$"),
+        Binding("dollar_sign", "paid", "Payment in", id="outcome.paid", key_display="$"),
         Binding("z", "snooze", "Snooze", id="outcome.snooze"),
         Binding("x", "skip", "Skip", id="outcome.skip"),
         Binding("e", "edit", "Edit draft", id="today.edit", show=False),
         Binding("right_square_bracket", "step(1)", "Next", id="today.next", show=False, key_display="]"),
         Binding("left_square_bracket", "step(-1)", "Previous", id="today.prev", show=False, key_display="["),
         Binding("u", "summary", "Summary", id="today.summary", show=False),
-        Binding("n", "app.note", "Note", id="today.note", show=False),
-        Binding("i", "open_client", "Client", id="today.client", show=False),
+        Binding("n", "app.note", "Add a note", id="today.note", show=False),
+        Binding("i", "open_client", "Open the client", id="today.client", show=False),
     ]
 
     def __init__(self) -> None:
@@ -457,7 +467,8 @@ class TodayScreen(DunScreen):
         names = state.book.clients
         for x in acts[-200:]:
             c = names.get(x.client)
-            table.add_row(Text(c.name if c else x.client), Text(x.step or ""), x.channel, Text(x.outcome or ""))
+            table.add_row(Text(c.name if c else x.client), Text(step_label(x.step, state.policy)), x.channel,
+                          Text((x.outcome or "").replace("_", " ")))
         from rich.console import Group
 
         hint = Text("\nescape: back to the queue · 2: clients · 3: invoices", style="dim")
