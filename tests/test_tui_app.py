@@ -172,3 +172,33 @@ async def test_empty_book_opens_with_nothing_to_do(tmp_path):
         await pilot.press("3")
         await settle(app, pilot)
         assert app.screen.query_one("#invoices").row_count == 0
+
+
+@async_test
+async def test_mouse_sorts_by_header_and_opens_a_row(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        screen = app.screen
+        table = screen.query_one("#clients")
+        x = sum(w + 1 for w in table._widths()[:2]) + 2  # inside the Balance header
+        await pilot.click("#clients", offset=(x, 0))
+        await settle(app, pilot)
+        assert screen.sort == "balance"
+        await pilot.click("#clients", offset=(5, 3))  # the third row
+        await settle(app, pilot)
+        assert table.cursor_row == 2
+        target = table.current.client.id
+        await pilot.double_click("#clients", offset=(5, 3))
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "ClientDetailScreen" and app.screen.client_id == target
+
+
+def test_run_refuses_a_missing_book_on_the_command_line(tmp_path):
+    from receivables.errors import DunError
+    from tui.app import run
+
+    with pytest.raises(DunError, match="no book"):
+        run(tmp_path / "nothing-here")

@@ -122,3 +122,17 @@ def test_note_form(snap_compare, snap_book, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_empty_book(snap_compare, tmp_path, size):
     assert shot(snap_compare, make_empty_book(tmp_path / "book"), size)
+
+
+def test_today_queue_light_theme(snap_compare, snap_book):
+    async def light(app, pilot):
+        await pilot.press("ctrl+t")
+
+    assert shot(snap_compare, snap_book, (120, 40), then=light)
+
+
+def test_clients_light_theme(snap_compare, snap_book):
+    async def light(app, pilot):
+        await pilot.press("ctrl+t")
+
+    assert shot(snap_compare, snap_book, (80, 24), "2", then=light)

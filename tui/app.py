@@ -326,6 +326,10 @@ def create_app(book_dir: Path | str, on: date | None = None, read_only: bool = F
 
 
 def run(book_dir: Path | str, on: date | None = None, read_only: bool = False) -> int:
+    book_dir = Path(book_dir).expanduser()
+    if not (book_dir / "book.json").is_file():  # say so on the command line, not in a screen
+        raise DunError(f"there is no book in {book_dir}", "--book",
+                       f"create one with 'dun --book {book_dir} init' (empty) or 'dun --book {book_dir} demo'")
     app = create_app(book_dir, on=on or date.today(), read_only=read_only)
     app.run()
     if app.load_error:
