@@ -370,3 +370,23 @@ async def test_lifting_a_hold_clears_it_everywhere(demo):
     assert [a.outcome for a in book.activities if a.client == cid and a.date == DAY] == ["hold_lifted"]
     assert not book.clients[cid].hold
     assert not client_status(book, read_policy(demo / "policy.toml"), cid, DAY).hold
+
+
+@async_test
+async def test_cursor_stays_on_the_client_after_a_write(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        table = app.screen.query_one("#clients")
+        table.move_to(5)
+        cid = table.current.client.id
+        await pilot.press("e")
+        await settle(app, pilot)
+        await type_into(pilot, app, "#in-terms_days", "21")
+        await pilot.press("ctrl+s")
+        for _ in range(5):
+            await settle(app, pilot)
+        assert table.current.client.id == cid
+        assert table.current.client.terms_days == 21

@@ -93,10 +93,11 @@ class ClientsScreen(DunScreen):
         if state is None:
             return
         table = self.query_one("#clients", VirtualTable)
-        if state.clients is None:
-            table.empty = f"Working out the balances of {len(state.book.clients):,} clients…"
-            table.set_rows([])
-            self.query_one("#clients-status", Static).update("Loading…")
+        if state.clients is None:  # the whole ledger is being worked out (after opening or a write)
+            if not table.row_count:
+                table.empty = f"Working out the balances of {len(state.book.clients):,} clients…"
+                table.set_rows([])
+            self.query_one("#clients-status", Static).update("Refreshing…")
             return
         table.empty = "No clients match."
         current = table.current

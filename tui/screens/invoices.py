@@ -220,10 +220,11 @@ class InvoicesScreen(InvoiceActions, DunScreen):
         if state is None:
             return
         table = self.query_one("#invoices", VirtualTable)
-        if state.ledger is None:
-            table.empty = f"Working out the state of {len(state.book.invoices):,} invoices…"
-            table.set_rows([])
-            self.query_one("#invoices-status", Static).update("Loading…")
+        if state.ledger is None:  # the whole ledger is being worked out (after opening or a write)
+            if not table.row_count:
+                table.empty = f"Working out the state of {len(state.book.invoices):,} invoices…"
+                table.set_rows([])
+            self.query_one("#invoices-status", Static).update("Refreshing…")
             return
         table.empty = "No invoices match these filters."
         cur = table.current
