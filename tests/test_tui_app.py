@@ -202,3 +202,24 @@ def test_run_refuses_a_missing_book_on_the_command_line(tmp_path):
 
     with pytest.raises(DunError, match="no book"):
         run(tmp_path / "nothing-here")
+
+
+@async_test
+async def test_publish_runs_in_a_worker_with_progress(tmp_path):
+    book = make_book(tmp_path / "book", clients=4, invoices=30)
+    app = create_app(book, on=DAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("P")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert type(dialog).__name__ == "PublishDialog"
+        dialog.pdf = False
+        for _ in range(600):
+            await settle(app, pilot)
+            if dialog.done:
+                break
+        text = text_of(dialog.query_one("#publish-result"))
+        assert "Done in" in text, text
+        assert dialog.query_one("#publish-bar").progress > 0
+    assert (book / "site" / "index.html").is_file()

@@ -51,6 +51,7 @@ class DunApp(App[int]):
         Binding("ctrl+r", "reload", "Reload", id="app.reload", show=False),
         Binding("n", "note", "Note", id="app.note", show=False),
         Binding("dollar_sign", "payment", "Payment", id="app.payment", show=False, key_display="$"),
+        Binding("P", "publish", "Publish", id="app.publish", show=False),
         Binding("q", "quit", "Quit", id="app.quit", show=False),
     ]
 
@@ -287,6 +288,12 @@ class DunApp(App[int]):
             return
         client = getattr(self.screen, "current_client_id", lambda: None)()
         self.push_screen(PaymentDialog(client))
+
+    def action_publish(self) -> None:
+        from .dialogs.publish import PublishDialog
+
+        if self.state is not None:
+            self.push_screen(PublishDialog())
 
     def action_add_client(self) -> None:
         from .dialogs.client_form import ClientForm

@@ -22,6 +22,7 @@ def app_commands(app: Any) -> list[tuple[str, str, Callable[[], Any]]]:
         ("Record a payment", "Amount, date, reference and allocation ($)", app.action_payment),
         ("Add a client", "A new client record", app.action_add_client),
         ("Add an invoice", "A new invoice", app.action_add_invoice),
+        ("Publish the report folder", "Statements, management report and CSVs in BOOK/site (P)", app.action_publish),
         ("Toggle dark/light theme", "Switch between the dark and light theme (ctrl+t)", app.action_toggle_theme),
         ("Reload the book", "Read the book again from disk (ctrl+r)", app.action_reload),
         ("Help", "Keys and how things work (?)", app.action_help),

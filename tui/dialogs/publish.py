@@ -1,0 +1,84 @@
+"""Publish the report folder (statements, management report, CSVs) in a worker, with a
+progress bar; the screen never freezes and the result is shown at the end."""
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, ProgressBar, Static
+from textual.worker import get_current_worker
+
+from receivables.errors import DunError
+
+from ..fmt import safe
+
+
+class PublishDialog(ModalScreen[None]):
+    BINDINGS = [Binding("escape", "close", "Close", id="publish.close")]
+
+    def __init__(self, pdf: bool = True) -> None:
+        super().__init__()
+        self.pdf = pdf
+        self.done = False
+        self.result = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="dialog"):
+            yield Static("Publish the report folder", classes="dialog-title")
+            yield Static("Starting…", id="publish-label", markup=False)
+            yield ProgressBar(id="publish-bar", show_eta=False)
+            yield Static("", id="publish-result", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Close (esc)", id="close", compact=True)
+
+    def on_mount(self) -> None:
+        self.run_publish()
+
+    @work(thread=True, exclusive=True, group="publish", description="publish")
+    def run_publish(self) -> None:
+        from publish.site import publish
+
+        app = self.app
+        worker = get_current_worker()
+
+        def progress(done: int, total: int, label: str) -> None:
+            if not worker.is_cancelled:
+                app.call_from_thread(self._progress, done, total, label)
+
+        try:
+            state = app.state
+            result = publish(app.repo, state.policy if state else None, app.on, progress=progress, pdf=self.pdf)
+        except DunError as e:
+            app.call_from_thread(self._finish, f"Not published: {e}", True)
+            return
+        except Exception as e:  # show it, keep the app alive
+            app.call_from_thread(self._finish, f"Not published: {type(e).__name__}: {e}", True)
+            return
+        lines = [f"Done in {result.seconds:.1f} s: {result.written} file(s) written, {result.skipped} unchanged.",
+                 f"Open {result.out_dir / 'index.html'} in a browser."]
+        lines += [f"warning: {w}" for w in result.warnings[:5]]
+        app.call_from_thread(self._finish, "\n".join(lines), False)
+
+    def _progress(self, done: int, total: int, label: str) -> None:
+        bar = self.query_one("#publish-bar", ProgressBar)
+        bar.update(total=max(total, 1), progress=done)
+        self.query_one("#publish-label", Static).update(safe(label))
+
+    def _finish(self, text: str, failed: bool) -> None:
+        self.done = True
+        self.query_one("#publish-result", Static).update(safe(text, lines=True))
+        self.query_one("#publish-result", Static).set_class(failed, "form-error")
+        if not failed:
+            bar = self.query_one("#publish-bar", ProgressBar)
+            bar.update(total=bar.total or 1, progress=bar.total or 1)
+            self.query_one("#publish-label", Static).update("Published.")
+
+    def on_button_pressed(self) -> None:
+        self.action_close()
+
+    def action_close(self) -> None:
+        # closing while it runs leaves the build to finish in the background (the site is
+        # swapped in whole at the end, so nothing half-built is ever visible)
+        self.dismiss(None)
