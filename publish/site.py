@@ -318,7 +318,7 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
     progress(done, total, "report")
     if want_pdf:
         report_pdf_html = env.get_template("report.html").render(**ctx, for_pdf=True, prefix="")
-        fp = _h(report_pdf_html, policy.publish.paper)
+        fp = _h(base_hash, report_pdf_html, policy.publish.paper)  # base_hash covers print.css
         if old_files.get("report.pdf") == fp and (out_dir / "report.pdf").is_file():
             emit("report.pdf", fp, lambda: None)
         else:
