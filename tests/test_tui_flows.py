@@ -88,9 +88,17 @@ async def test_add_edit_client_and_hold_on_off(demo):
         await pilot.press("e")
         await settle(app, pilot)
         await type_into(pilot, app, "#in-terms_days", "45")
+        await type_into(pilot, app, "#in-check_rating", "B")
+        await settle(app, pilot)
+        assert "needs its date" in text_of(app.screen.query_one("#err-check_date"))
+        await type_into(pilot, app, "#in-check_date", "2026-11-20")
+        await type_into(pilot, app, "#in-check_source", "Creditsafe")
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        assert reopen(demo).clients["acme"].terms_days == 45
+        c = reopen(demo).clients["acme"]
+        assert c.terms_days == 45
+        assert (c.credit_check.date.isoformat(), c.credit_check.source, c.credit_check.rating) == \
+            ("2026-11-20", "Creditsafe", "B")
 
         await pilot.press("h")
         await settle(app, pilot)

@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from receivables.errors import DunError
-from receivables.model import Client, Contact
+from receivables.dates import parse_date
+from receivables.model import Client, Contact, CreditCheck
 from receivables.money import check_currency
 
 from .. import actions
@@ -51,6 +52,12 @@ class ClientForm(FormDialog):
                   str(c.terms_days if c else (defaults.terms_days if defaults else 30)), int_parser(0, 365)),
             Field("credit_limit", "Credit limit", plain(c.credit_limit, c.currency) if c and c.credit_limit is not None else "",
                   amount_parser(lambda: self.values.get("currency") or cur, allow_zero=True), required=False),
+            Field("check_date", "Credit check date", c.credit_check.date.isoformat() if c and c.credit_check else "",
+                  lambda t: parse_date(t, "credit check date"), required=False, help="YYYY-MM-DD"),
+            Field("check_source", "Credit check source", c.credit_check.source if c and c.credit_check else "", None,
+                  required=False, help="e.g. Creditsafe"),
+            Field("check_rating", "Credit rating", c.credit_check.rating if c and c.credit_check else "", None,
+                  required=False, help="e.g. A"),
             Field("address", "Billing address", " / ".join(c.address.splitlines()) if c else "", None,
                   required=False, help="lines separated by ' / '"),
         ]
@@ -62,8 +69,16 @@ class ClientForm(FormDialog):
             self.query_one("#in-id").disabled = True
             self.query_one("#in-name").focus()
 
+    def cross_check(self, v: dict[str, Any]) -> dict[str, str]:
+        if (v.get("check_source") or v.get("check_rating")) and v.get("check_date") is None:
+            return {"check_date": "a credit check needs its date"}
+        return {}
+
     def save(self, v: dict[str, Any]) -> Any:
         c = self.client
+        check = None
+        if v.get("check_date") is not None:
+            check = CreditCheck(v["check_date"], v.get("check_source") or "", v.get("check_rating") or "")
         contacts = ()
         if v.get("email") or v.get("phone"):
             first = c.contacts[0] if c and c.contacts else Contact()
@@ -75,8 +90,9 @@ class ClientForm(FormDialog):
         address = "\n".join(x.strip() for x in (v.get("address") or "").split(" / ") if x.strip())
         if c is None:
             new = Client(id=v["id"], name=v["name"], currency=v["currency"], terms_days=v["terms_days"],
-                         contacts=contacts, address=address, credit_limit=v.get("credit_limit"))
+                         contacts=contacts, address=address, credit_limit=v.get("credit_limit"), credit_check=check)
             return actions.save_client(self.app.repo, new, True)
         updated = actions.replace(c, name=v["name"], currency=v["currency"], terms_days=v["terms_days"],
-                                  contacts=contacts, address=address, credit_limit=v.get("credit_limit"))
+                                  contacts=contacts, address=address, credit_limit=v.get("credit_limit"),
+                                  credit_check=check)
         return actions.save_client(self.app.repo, updated, False)
