@@ -89,9 +89,7 @@ def message_context(action: Any, book, policy, on: date, ledger: Ledger | None =
             continue
         interest = compensation = ZERO
         if charge:
-            got = engine.invoice_interest(ledger, policy, number, on)
-            if got is not None:
-                interest, compensation = got
+            interest, compensation = engine.invoice_interest(ledger, policy, number, on)
         interest_total += interest
         compensation_total += compensation
         inv = st.invoice
@@ -163,14 +161,8 @@ def message_context(action: Any, book, policy, on: date, ledger: Ledger | None =
         "d": d,
         "hold": client.hold,
     }
-    mod = engine.agenda_module()
-    if mod is not None and hasattr(mod, "message_context"):
-        try:
-            extra = mod.message_context(action, ledger, policy, on)
-        except Exception:  # the engine's context is extra detail; ours is complete
-            extra = {}
-        for k, v in (extra or {}).items():
-            ctx.setdefault(k, v)
+    for k, v in engine.agenda_module().message_context(action, ledger, policy, on).items():
+        ctx.setdefault(k, v)  # the engine's extra detail (promise, plan, step title)
     return ctx
 
 

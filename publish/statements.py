@@ -163,9 +163,7 @@ def statement_data(
             inv = st.invoice
             interest = compensation = ZERO
             if charge and st.days_overdue > 0:
-                got = engine.invoice_interest(ledger, policy, inv.number, on)
-                if got is not None:
-                    interest, compensation = got
+                interest, compensation = engine.invoice_interest(ledger, policy, inv.number, on)
             interest_total += interest
             compensation_total += compensation
             aging[engine.bucket_of(st.days_overdue)] += st.outstanding
