@@ -59,8 +59,7 @@ async def measure_app(book: Path) -> dict:
         while not (isinstance(app.screen, TodayScreen) and app.screen.is_mounted
                    and app.screen.query_one("#queue").row_count):
             await asyncio.sleep(0.005)
-        await pilot.pause()
-        out["first_screen"] = time.perf_counter() - t0
+        out["first_screen"] = time.perf_counter() - t0  # the queue is on screen now
         out["actions"] = len(app.state.agenda or [])
         while not app.state.complete:
             await asyncio.sleep(0.01)
@@ -155,8 +154,10 @@ def main() -> int:
     print(f"book: {book}  ({r['all_rows']:,} invoices, {r['actions']:,} actions today)")
     print(f"first screen drawn (header, keys, loading progress): {r['painted']:.2f} s   target <= 2 s")
     print(f"Today queue usable: {r['first_screen']:.2f} s")
-    print("   of which: " + ", ".join(f"{k} {v:.2f} s" for k, v in st.items() if k in ("open", "book", "index", "agenda"))
-          + "  (open + book = the store reading book.json)")
+    parts = {k: st[k] for k in ("open", "book", "index", "agenda") if k in st}
+    print("   of which: " + ", ".join(f"{k} {v:.2f} s" for k, v in parts.items())
+          + "  (open + book: the store reading book.json; agenda: the engine)")
+    print(f"   the app's own share (screens, panel, first draw): {r['first_screen'] - sum(parts.values()):.2f} s")
     print(f"whole ledger ready (Clients, Invoices): {r['complete']:.2f} s"
           f"   (ledger {st.get('ledger', 0):.2f} s, client rows + risk {st.get('rows', 0):.2f} s)")
     print(f"Invoices screen, {r['open_rows']:,} open invoices filtered and sorted: {ms(r['invoices_screen'])}")

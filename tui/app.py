@@ -188,8 +188,15 @@ class DunApp(App[int]):
             self.go("today")
         else:
             self.state_changed.publish(state)
-        if not state.complete:
-            self.call_after_refresh(self.set_timer, 0.05, lambda: self._start_completion(state))
+        if not first and not state.complete:
+            self.call_after_refresh(self.ensure_complete)
+
+    def ensure_complete(self) -> None:
+        """Start stage 2 for the current state (once the screen in front has been drawn)."""
+        state = self.state
+        if state is not None and not state.complete and getattr(self, "_completing", None) is not state:
+            self._completing = state
+            self._start_completion(state)
 
     def reload(self) -> None:
         """Derive the state again after a write (or on request).

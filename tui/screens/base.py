@@ -40,6 +40,8 @@ class DunScreen(Screen):
         self.dun.state_changed.subscribe(self, self._state_changed)
         if self.state is not None:
             self.show(self.state)
+        # the rest of the book is worked out once this screen is on the terminal
+        self.call_after_refresh(self.dun.ensure_complete)
 
     def _state_changed(self, state: "BookState") -> None:
         self.show(state)
