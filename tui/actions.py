@@ -200,7 +200,7 @@ def split_installments(total: Decimal, currency: str, count: int, first: date, e
     each = round_money(total / count, currency)
     items = [Installment(first + timedelta(days=every * k), each) for k in range(count - 1)]
     items.append(Installment(first + timedelta(days=every * (count - 1)), total - each * (count - 1)))
-    if items[-1].amount <= 0:
+    if each <= 0 or items[-1].amount <= 0:
         raise DunError("too many installments for that amount", "installments", "use fewer installments")
     return tuple(items)
 

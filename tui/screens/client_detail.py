@@ -18,32 +18,11 @@ from receivables.ledger import InvoiceState
 from ..fmt import clean, day, md_escape, money, safe
 from ..state import BookState
 from ..widgets.context import client_status, interest_for
+from ..widgets.timeline import timeline_markdown
 from ..widgets.vtable import Column, VirtualTable
 from .base import DunScreen
 from .clients import toggle_hold
 from .invoices import INVOICE_COLUMNS_SHORT, invoice_cells_short, invoice_commands, InvoiceActions
-
-
-def timeline_markdown(state: BookState, client_id: str, limit: int = 200) -> str:
-    acts = [a for a in state.book.activities if a.client == client_id]
-    if not acts:
-        return "*No activity yet.* Press **n** to add a note."
-    parts = []
-    for a in reversed(acts[-limit:]):
-        head = f"{a.date.isoformat()} · {a.channel}" + (" (in)" if a.direction == "in" else "")
-        if a.step:
-            head += f" · {md_escape(a.step)}"
-        if a.outcome:
-            head += f" · *{md_escape(a.outcome)}*"
-        if a.invoices:
-            head += " · " + md_escape(", ".join(a.invoices[:6])) + (" …" if len(a.invoices) > 6 else "")
-        if a.snooze_until:
-            head += f" · until {a.snooze_until.isoformat()}"
-        body = safe(a.body.strip(), lines=True)
-        parts.append(f"#### {safe(head)}\n\n{body if body else '*(no text)*'}\n")
-    if len(acts) > limit:
-        parts.append(f"*… {len(acts) - limit} earlier entries not shown.*")
-    return "\n---\n\n".join(parts)
 
 
 class ClientDetailScreen(InvoiceActions, DunScreen):

@@ -1,0 +1,94 @@
+"""Widgets and helpers of the TUI: the virtual table, charts, money text, installments."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from textual.app import App
+
+from receivables.errors import DunError
+from tui.actions import split_installments
+from tui.fmt import money, safe
+from tui.widgets.charts import bar, sparkline
+from tui.widgets.vtable import Column, VirtualTable
+
+from .tui_support import async_test
+
+
+class TableApp(App):
+    def __init__(self, rows, calls):
+        super().__init__()
+        self.rows, self.calls = rows, calls
+
+    def compose(self):
+        def cells(r):
+            self.calls.append(r)
+            return [str(r), f"name {r}", f"{r * 3}"]
+
+        yield VirtualTable([Column("n", "N", 8), Column("name", "Name", 10, flex=True),
+                            Column("x", "Triple", 8, right=True, optional=True)], cells, id="t")
+
+    def on_mount(self):
+        self.query_one(VirtualTable).set_rows(self.rows)
+
+
+def line_text(table, y):
+    return "".join(seg.text for seg in table.render_line(y))
+
+
+@async_test
+async def test_virtual_table_draws_only_visible_rows_of_100k():
+    calls = []
+    app = TableApp(list(range(100_000)), calls)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        table = app.query_one(VirtualTable)
+        assert table.row_count == 100_000
+        assert len(set(calls)) < 100  # cells() ran for the screenful, not for 100,000 rows
+        assert line_text(table, 0).startswith("N ")
+        assert "name 0" in line_text(table, 1)
+        assert line_text(table, 1).rstrip().endswith("0")
+        await pilot.press("pagedown")
+        assert table.cursor_row == table.size.height - 2
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.cursor_row == 99_999
+        assert "name 99999" in line_text(table, table.size.height - 1)
+        assert len(set(calls)) < 200
+
+
+@async_test
+async def test_virtual_table_drops_optional_columns_when_narrow_and_sanitises():
+    app = TableApp(["a\x1b[2Jb", "x"], [])
+    async with app.run_test(size=(24, 10)) as pilot:
+        await pilot.pause()
+        table = app.query_one(VirtualTable)
+        assert [c.key for c in table._visible()] == ["n", "name"]
+        first = line_text(table, 1)
+        assert "\x1b" not in first and "a?[2Jb" in first
+
+
+def test_bars_and_sparklines_use_exact_decimals():
+    assert bar(Decimal("50"), Decimal("100"), 10) == "█" * 5
+    assert bar(Decimal("0.01"), Decimal("100"), 10) == "█"  # something owed shows
+    assert bar(Decimal("0"), Decimal("100"), 10) == ""
+    assert sparkline([Decimal(0), Decimal(7), None, Decimal(14)]) == "▁▅ █"  # 7 of 14 is cell 3.5 -> 4, half up
+    assert sparkline([None, None]) == "  "
+
+
+def test_money_text_rounds_half_up_per_currency():
+    assert money(Decimal("2.345"), "GBP") == "£2.35"
+    assert money(Decimal("-1234.5"), "EUR") == "-€1,234.50"
+    assert money(Decimal("1000.5"), "JPY") == "JPY 1,001"
+    assert money(Decimal("1.0005"), "BHD") == "BHD 1.001"
+    assert safe("a\x07b\nc", lines=True) == "a?b\nc"
+
+
+def test_installments_put_the_remainder_on_the_last():
+    items = split_installments(Decimal("100.00"), "GBP", 3, date(2026, 12, 1), 30)
+    assert [i.amount for i in items] == [Decimal("33.33"), Decimal("33.33"), Decimal("33.34")]
+    assert [i.due for i in items] == [date(2026, 12, 1), date(2026, 12, 31), date(2027, 1, 30)]
+    assert sum(i.amount for i in items) == Decimal("100.00")
+    with pytest.raises(DunError):
+        split_installments(Decimal("0.02"), "GBP", 5, date(2026, 12, 1), 7)
