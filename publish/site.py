@@ -54,6 +54,8 @@ from .reportview import KPI_LABELS, KPI_NAMES, build_view, listing_lines, pdf_li
 from .statements import render_statement_html, statement_data
 
 MANIFEST = ".dun-manifest.json"
+PARTS = ".dun-cache/report"  # the report PDF's cached parts (see _join_report)
+REPORT_CHUNK = 140  # clients per cached part of the report PDF's listing (two pages)
 FORMAT = "dun-site-1"
 Progress = Callable[[int, int, str], None]
 
@@ -309,21 +311,37 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
     chart_cache: dict = old_charts if isinstance(old_charts, dict) else {}
     chart_svgs, used_charts = _report_charts(view, chart_cache)
     ctx = dict(v=view, charts=chart_svgs, kpi_names=KPI_NAMES, kpi_labels=KPI_LABELS, locale=policy.defaults.locale,
-               company=policy.company, names=names, policy=policy, agenda=agenda, listing=listing_lines,
+               company=policy.company, names=names, policy=policy, agenda=agenda,
                pdf_listings=pdf_listings)
     phase("charts")
-    report_html = env.get_template("report.html").render(**ctx, for_pdf=False, prefix="")
+    report_html = env.get_template("report.html").render(**ctx, for_pdf=False, prefix="", pdf_part=None)
     emit("report.html", _h(report_html), lambda: report_html.encode("utf-8"))
     done += 1
     progress(done, total, "report")
+    report_parts: list[str] = []
     if want_pdf:
-        report_pdf_html = env.get_template("report.html").render(**ctx, for_pdf=True, prefix="")
-        fp = _h(base_hash, report_pdf_html, policy.publish.paper)  # base_hash covers print.css
-        if old_files.get("report.pdf") == fp and (out_dir / "report.pdf").is_file():
-            emit("report.pdf", fp, lambda: None)
-        else:
-            pdf_jobs.submit("report.pdf", report_pdf_html, policy.publish.paper)
-            pdf_fps["report.pdf"] = fp
+        # The report PDF renders in parts (front matter, the client listing in chunks, the
+        # rest), each cached under its content hash, then joined and numbered: one payment
+        # re-renders the front, the tail and the one or two listing chunks it touched.
+        paper = policy.publish.paper
+        report_tpl = env.get_template("report.html")
+        lines = listing_lines(view.clients, policy.defaults.locale)
+        part_html = [report_tpl.render(**ctx, for_pdf=True, prefix="", pdf_part="front")]
+        for start in range(0, max(len(lines) - 1, 1), REPORT_CHUNK):
+            part_html.append(report_tpl.render(**ctx, for_pdf=True, prefix="", pdf_part="list",
+                                               list_lines=[lines[0], *lines[1 + start:1 + start + REPORT_CHUNK]]))
+        part_html.append(report_tpl.render(**ctx, for_pdf=True, prefix="", pdf_part="tail"))
+        for html in part_html:
+            fp = _h(base_hash, html, paper)  # base_hash covers print.css
+            rel = f"{PARTS}/{fp}.pdf"
+            report_parts.append(rel)
+            if rel in out.seen:
+                continue
+            if old_files.get(rel) == fp and (out_dir / rel).is_file():
+                emit(rel, fp, lambda: None)
+            else:
+                pdf_jobs.submit(rel, html, paper)
+                pdf_fps[rel] = fp
 
     phase("report pages")
     # statements
@@ -399,9 +417,51 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
         if paused:
             gc.disable()
     phase("waiting for PDFs")
+    if report_parts:
+        _join_report(out, out_dir, old_files, new_files, report_parts, policy.publish.paper, result)
+        phase("report PDF")
+    # The cached parts are not outputs of their own: count and list what the reader sees.
+    hidden = PARTS + "/"
+    parts_written = sum(1 for rel in result.rewritten if rel.startswith(hidden))
+    parts_total = sum(1 for p in result.paths if p.as_posix().startswith(hidden))
+    result.written -= parts_written
+    result.skipped -= parts_total - parts_written
+    result.rewritten = [rel for rel in result.rewritten if not rel.startswith(hidden)]
+    result.paths = [p for p in result.paths if not p.as_posix().startswith(hidden)]
     (tmp / MANIFEST).write_bytes(orjson.dumps({"format": FORMAT, "on": on.isoformat(), "files": new_files,
                                                "charts": used_charts},
                                               option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2))
+
+
+def _join_report(out: _Out, out_dir: Path, old_files: dict, new_files: dict, parts: list[str], paper: str,
+                 result: PublishResult) -> None:
+    """report.pdf from its cached parts, numbered "Page X of Y" over the whole (the page-number
+    overlay for Y pages is cached too)."""
+    from .pdf import join_numbered, page_numbers_pdf
+
+    fp = _h("report.pdf", *parts)
+    rel = "report.pdf"
+    target = out.path(rel)
+    if old_files.get(rel) == fp and (out_dir / rel).is_file():
+        _link(out_dir / rel, target)
+        result.skipped += 1
+    else:
+        def numbers(pages: int) -> bytes:
+            nfp = _h(_templates_hash(), "page numbers", str(pages), paper)
+            nrel = f"{PARTS}/pages-{nfp}.pdf"
+            npath = out.path(nrel)
+            if old_files.get(nrel) == nfp and (out_dir / nrel).is_file():
+                _link(out_dir / nrel, npath)
+            else:
+                npath.write_bytes(page_numbers_pdf(pages, paper, "Management report"))
+            new_files[nrel] = nfp
+            return npath.read_bytes()
+
+        target.write_bytes(join_numbered([(out.root / p).read_bytes() for p in parts], numbers))
+        result.written += 1
+        result.rewritten.append(rel)
+    new_files[rel] = fp
+    result.paths.append(Path(rel))
 
 
 def _collect(pdf_jobs, out, result, new_files, pdf_fps, done, progress) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from publish import site as site_mod
-from publish.reportview import build_view, view_to_json
+from publish.reportview import build_view, listing_lines, view_to_json
 from publish.sample import sample_book
 from publish.site import _Out, file_names, publish, safe_name
 from receivables.errors import DunError
@@ -198,3 +198,48 @@ def test_refuses_to_replace_a_folder_it_did_not_make(tmp_path, policy):
     empty.mkdir()
     publish(sample_book(ON), policy, ON, empty, pdf=False)
     assert (empty / "index.html").is_file()
+
+
+def _pdf_pages(path: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    return [p.extract_text() for p in PdfReader(path).pages]
+
+
+def _report_parts(site: Path) -> set[str]:
+    files = json.loads((site / site_mod.MANIFEST).read_text())["files"]
+    return {rel for rel in files if rel.startswith(site_mod.PARTS + "/") and "/pages-" not in rel}
+
+
+def test_the_report_pdf_is_joined_from_cached_parts_and_numbered_across_them(tmp_path, policy, monkeypatch):
+    monkeypatch.setattr(site_mod, "REPORT_CHUNK", 2)  # several listing parts on the small book
+    book = sample_book(ON)
+    site = tmp_path / "site"
+    publish(book, policy, ON, site)
+    pages = _pdf_pages(site / "report.pdf")
+    n = len(pages)
+    assert n >= 3
+    for i, text in enumerate(pages, 1):
+        assert f"Page {i} of {n}" in text, (i, text[-200:])
+        assert "Management report" in text
+        assert text.count(" of ") >= 1 and f"Page {i + 1} of" not in text
+    whole = "\n".join(pages)
+    view = build_view(book, policy, ON)
+    listing = whole[whole.index("Every client's position"):]
+    lines = listing_lines(view.clients, policy.defaults.locale)[1:]
+    assert len(lines) == len(book.clients) == 5
+    at = 0
+    for line in lines:  # every client's line, in the report's order across the parts
+        at = listing.index(line[:30].rstrip(), at) + 1
+    for must in ("Every client's position", "Escalations, holds, disputes and plans", "Follow-ups by channel"):
+        assert must in whole
+    parts = _report_parts(site)
+    assert len(parts) >= 3
+    # after one payment the untouched listing parts are reused, and the report is still whole
+    r = publish(with_payment(book, "ACME", "INV-1003", "100.00", ON), policy, ON, site)
+    assert "report.pdf" in r.rewritten and not any(x.startswith(site_mod.PARTS) for x in r.rewritten)
+    after = _report_parts(site)
+    assert parts & after and after - parts
+    pages = _pdf_pages(site / "report.pdf")
+    assert all(f"Page {i} of {len(pages)}" in t for i, t in enumerate(pages, 1))
+    assert not (site / site_mod.PARTS).exists() or all((site / p).is_file() for p in after)
