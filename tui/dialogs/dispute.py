@@ -24,6 +24,9 @@ class DisputeDialog(FormDialog):
         self.TITLE_TEXT = f"Open a dispute — {client}"
 
     def fields(self) -> list[Field]:
+        client = self.app.state.book.clients.get(self.client)
+        if client is not None:
+            self.TITLE_TEXT = f"Open a dispute — {client.name}"
         def invoice(text: str) -> str:
             t = text.strip()
             if t not in self.invoices:

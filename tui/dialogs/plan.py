@@ -28,6 +28,9 @@ class PlanDialog(FormDialog):
         return {s.invoice.number: s for s in self.app.state.ledger_for(self.client).open_invoices(self.client) if not s.disputed}
 
     def fields(self) -> list[Field]:
+        client = self.app.state.book.clients.get(self.client)
+        if client is not None:
+            self.TITLE_TEXT = f"Payment plan — {client.name}"
         open_ = self._open()
 
         def invoices(text: str) -> tuple[str, ...]:
