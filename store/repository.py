@@ -364,6 +364,8 @@ class Repository:
         self.read_only = readonly
         self._lock: WriteLock | None = None
         self._journal: Journal | None = None
+        if not paths.book.is_file():
+            _load(paths)  # raises the one-line reason: no folder, no book.json
         if not readonly:
             lock = WriteLock(paths.lock)
             lock.acquire(command)

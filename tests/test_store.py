@@ -308,3 +308,10 @@ def test_a_book_written_by_stock_tinydb_layout_still_opens(book_dir):
     (book_dir / "book.json").write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
     with open_book(book_dir, readonly=True) as ro:
         assert set(ro.book().invoices) == {"INV-1"}
+
+
+def test_opening_a_missing_folder_is_one_clear_line(tmp_path):
+    for readonly in (True, False):
+        with pytest.raises(DunError, match="no book here"):
+            open_book(tmp_path / "nowhere", readonly=readonly)
+    assert not (tmp_path / "nowhere").exists()
