@@ -54,7 +54,9 @@ from .reportview import KPI_LABELS, KPI_NAMES, build_view, listing_lines, pdf_li
 from .statements import render_statement_html, statement_data
 
 MANIFEST = ".dun-manifest.json"
-PARTS = ".dun-cache/report"  # the report PDF's cached parts (see _join_report)
+CACHE = ".dun-cache"  # cached pieces of outputs, carried from build to build; not outputs themselves
+PARTS = CACHE + "/report"  # the report PDF's cached parts (see _join_report)
+CSV_BLOCK = 2000  # rows per cached block of the payments and activities CSVs
 REPORT_CHUNK = 140  # clients per cached part of the report PDF's listing (two pages)
 FORMAT = "dun-site-1"
 Progress = Callable[[int, int, str], None]
@@ -314,7 +316,9 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
                company=policy.company, names=names, policy=policy, agenda=agenda,
                pdf_listings=pdf_listings)
     phase("charts")
-    report_html = env.get_template("report.html").render(**ctx, for_pdf=False, prefix="", pdf_part=None)
+    report_html = env.get_template("report.html").render(**ctx, for_pdf=False, prefix="", pdf_part=None,
+                                                          part_currencies=view.currencies, part_first=True,
+                                                          part_last=True)
     emit("report.html", _h(report_html), lambda: report_html.encode("utf-8"))
     done += 1
     progress(done, total, "report")
@@ -326,7 +330,10 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
         paper = policy.publish.paper
         report_tpl = env.get_template("report.html")
         lines = listing_lines(view.clients, policy.defaults.locale)
-        part_html = [report_tpl.render(**ctx, for_pdf=True, prefix="", pdf_part="front")]
+        groups = [(c,) for c in view.currencies] or [()]  # one part per currency: a payment touches one
+        part_html = [report_tpl.render(**ctx, for_pdf=True, prefix="", pdf_part="front", part_currencies=g,
+                                       part_first=i == 0, part_last=i == len(groups) - 1)
+                     for i, g in enumerate(groups)]
         for start in range(0, max(len(lines) - 1, 1), REPORT_CHUNK):
             part_html.append(report_tpl.render(**ctx, for_pdf=True, prefix="", pdf_part="list",
                                                list_lines=[lines[0], *lines[1 + start:1 + start + REPORT_CHUNK]]))
@@ -388,11 +395,28 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
     emit("data/aged-receivables.csv", _h(data), lambda: data)
     items = _open_items_csv(book, ledger)
     emit("data/open-items.csv", _h(items), lambda: items)
-    pay_keys = [f"{p.id}|{p.date}|{p.client}|{p.amount}|{len(p.allocations)}" for p in book.payments]
-    emit("data/payments.csv", _h("payments", on.isoformat(), *pay_keys), lambda: _payments_csv(book, on))
-    act_keys = [f"{a.id}|{a.date}|{a.client}|{a.internal}|{len(a.body)}" for a in book.activities]
-    emit("data/activities.csv", _h("activities", on.isoformat(), str(policy.publish.internal_notes), *act_keys),
-         lambda: _activities_csv(book, policy, on))
+    # Long, append-mostly tables: rows are formatted in blocks of CSV_BLOCK, each cached under
+    # the keys of its rows, so a new payment formats one block and copies the rest.
+
+    def blocked(name: str, header: list[str], text: set[str], items: list, keys: list[str], fmt) -> None:
+        rels = []
+        for i in range(0, len(items), CSV_BLOCK):
+            fp = _h(name, *keys[i:i + CSV_BLOCK])
+            rel = f"{CACHE}/csv/{name}-{fp}.csv"
+            if rel not in out.seen:
+                emit(rel, fp, lambda i=i: _csv_fast(header, fmt(items[i:i + CSV_BLOCK]), text, with_header=False))
+            rels.append((rel, fp))
+        emit(f"data/{name}.csv", _h(name, *(fp for _, fp in rels)),
+             lambda: _csv_fast(header, [], text) + b"".join((out.root / rel).read_bytes() for rel, _ in rels))
+
+    pays = sorted((p for p in book.payments if p.date <= on), key=attrgetter("date", "id"))
+    blocked("payments", PAYMENTS_HEADER, PAYMENTS_TEXT, pays,
+            [f"{p.id}|{p.date}|{p.client}|{p.amount}|{len(p.allocations)}" for p in pays], _payment_rows)
+    acts = sorted((a for a in book.activities if a.date <= on), key=attrgetter("date", "id"))
+    show_internal = policy.publish.internal_notes
+    blocked("activities", ACTIVITIES_HEADER, ACTIVITIES_TEXT, acts,
+            [f"{a.id}|{a.date}|{a.client}|{a.internal}|{len(a.body)}|{show_internal}" for a in acts],
+            lambda rows: _activity_rows(rows, show_internal))
     # the same document as `dun report --json` (receivables.report.report_to_json)
     rj = orjson.dumps(view.engine_json, option=orjson.OPT_INDENT_2)
     emit("data/report.json", _h(rj), lambda: rj)
@@ -421,7 +445,7 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
         _join_report(out, out_dir, old_files, new_files, report_parts, policy.publish.paper, result)
         phase("report PDF")
     # The cached parts are not outputs of their own: count and list what the reader sees.
-    hidden = PARTS + "/"
+    hidden = CACHE + "/"
     parts_written = sum(1 for rel in result.rewritten if rel.startswith(hidden))
     parts_total = sum(1 for p in result.paths if p.as_posix().startswith(hidden))
     result.written -= parts_written
@@ -519,7 +543,7 @@ def _report_charts(view, cache: dict | None = None) -> tuple[dict, dict]:
     return out, out.used
 
 
-def _csv_fast(header: list[str], rows: Iterable[list], text: set[str]) -> bytes:
+def _csv_fast(header: list[str], rows: Iterable[list], text: set[str], with_header: bool = True) -> bytes:
     """CSV with the same neutralising as :func:`receivables.csvsafe.write_rows`, applied to the
     columns that hold untrusted text (``text``); the other columns hold our own numbers,
     dates and codes. (write_rows checks every cell and costs ~5x more on 100,000 rows.)"""
@@ -528,7 +552,8 @@ def _csv_fast(header: list[str], rows: Iterable[list], text: set[str]) -> bytes:
     idx = [i for i, h in enumerate(header) if h in text]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
+    if with_header:
+        w.writerow(header)
     for row in rows:
         for i in idx:
             v = row[i]
@@ -582,31 +607,42 @@ def _stored(amount: Decimal, currency: str, _places: dict = {}) -> str:
     return to_text(amount, currency)
 
 
-def _payments_csv(book, on: date) -> bytes:
+PAYMENTS_HEADER = ["date", "id", "client", "currency", "amount", "unallocated", "method", "reference", "allocations"]
+PAYMENTS_TEXT = {"id", "client", "method", "reference", "allocations"}
+ACTIVITIES_HEADER = ["date", "id", "client", "channel", "direction", "step", "invoices", "outcome", "internal", "body"]
+ACTIVITIES_TEXT = {"id", "client", "step", "invoices", "outcome", "body", "channel", "direction"}
+
+
+def _payment_rows(payments) -> list[list]:
     rows = []
-    for p in sorted(book.payments, key=attrgetter("date", "id")):
-        if p.date > on:
-            continue
+    for p in payments:
         cur = p.currency
         alloc = "; ".join([f"{a.invoice}={_stored(a.amount, cur)}" for a in p.allocations])
         rows.append([p.date.isoformat(), p.id, p.client, cur, _stored(p.amount, cur),
                      to_text(p.unallocated, cur) if len(p.allocations) != 1 or p.allocations[0].amount != p.amount
                      else _stored(p.amount - p.amount, cur), p.method, p.reference, alloc])
-    return _csv_fast(["date", "id", "client", "currency", "amount", "unallocated", "method", "reference",
-                      "allocations"], rows, {"id", "client", "method", "reference", "allocations"})
+    return rows
 
 
-def _activities_csv(book, policy, on: date) -> bytes:
+def _payments_csv(book, on: date) -> bytes:
+    """Payments up to ``on``, by date (the build writes the same bytes in cached blocks)."""
+    pays = sorted((p for p in book.payments if p.date <= on), key=attrgetter("date", "id"))
+    return _csv_fast(PAYMENTS_HEADER, _payment_rows(pays), PAYMENTS_TEXT)
+
+
+def _activity_rows(activities, show_internal: bool) -> list[list]:
     rows = []
-    show_internal = policy.publish.internal_notes
-    for a in sorted(book.activities, key=attrgetter("date", "id")):
-        if a.date > on:
-            continue
+    for a in activities:
         body = a.body if (show_internal or not a.internal) else ""
         rows.append([a.date.isoformat(), a.id, a.client, a.channel, a.direction, a.step or "",
                      " ".join(a.invoices), a.outcome, "yes" if a.internal else "no", body])
-    return _csv_fast(["date", "id", "client", "channel", "direction", "step", "invoices", "outcome", "internal",
-                      "body"], rows, {"id", "client", "step", "invoices", "outcome", "body", "channel", "direction"})
+    return rows
+
+
+def _activities_csv(book, policy, on: date) -> bytes:
+    """Activities up to ``on``, by date (the build writes the same bytes in cached blocks)."""
+    acts = sorted((a for a in book.activities if a.date <= on), key=attrgetter("date", "id"))
+    return _csv_fast(ACTIVITIES_HEADER, _activity_rows(acts, policy.publish.internal_notes), ACTIVITIES_TEXT)
 
 
 def _link(src: Path, dst: Path) -> None:

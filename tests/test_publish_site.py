@@ -243,3 +243,21 @@ def test_the_report_pdf_is_joined_from_cached_parts_and_numbered_across_them(tmp
     pages = _pdf_pages(site / "report.pdf")
     assert all(f"Page {i} of {len(pages)}" in t for i, t in enumerate(pages, 1))
     assert not (site / site_mod.PARTS).exists() or all((site / p).is_file() for p in after)
+
+
+def test_long_csvs_built_from_cached_blocks_are_byte_identical(tmp_path, policy, monkeypatch):
+    monkeypatch.setattr(site_mod, "CSV_BLOCK", 1)  # several blocks on the small book
+    book = sample_book(ON)
+    site = tmp_path / "site"
+    publish(book, policy, ON, site, pdf=False)
+    assert (site / "data" / "payments.csv").read_bytes() == site_mod._payments_csv(book, ON)
+    assert (site / "data" / "activities.csv").read_bytes() == site_mod._activities_csv(book, policy, ON)
+    blocks = {p.name for p in (site / site_mod.CACHE / "csv").iterdir() if p.name.startswith("payments-")}
+    assert len(blocks) >= 2
+    book2 = with_payment(book, "ACME", "INV-1003", "100.00", ON)
+    r = publish(book2, policy, ON, site, pdf=False)
+    assert "data/payments.csv" in r.rewritten and "data/activities.csv" not in r.rewritten
+    assert (site / "data" / "payments.csv").read_bytes() == site_mod._payments_csv(book2, ON)
+    after = {p.name for p in (site / site_mod.CACHE / "csv").iterdir() if p.name.startswith("payments-")}
+    assert blocks & after and len(after - blocks) == 1  # only the last block was formatted again
+    assert b"PAY-NEW-INV-1003" in (site / "data" / "payments.csv").read_bytes()
