@@ -20,7 +20,6 @@ from textual.worker import get_current_worker
 
 from receivables.errors import DunError
 
-from . import engine
 from .commands import DunCommands
 from .keymap import load_keymap
 from .state import BookState, build_state, complete_state
@@ -87,7 +86,6 @@ class DunApp(App[int]):
 
         self.push_screen(LoadingScreen())
         self.open_book()
-        self.set_interval(20, self._poll_engine)
 
     def _update_subtitle(self) -> None:
         parts = [self.book_dir.name or str(self.book_dir), f"on {self.on.isoformat()}"]
@@ -228,11 +226,6 @@ class DunApp(App[int]):
                 continue
             if not self._reload_wanted:  # else another write landed meanwhile: derive again first
                 self.call_from_thread(self._loaded, state, False)
-
-    def _poll_engine(self) -> None:
-        if engine.poll() and self.state is not None:
-            self.notify("The collections engine is now available; refreshing.", markup=False)
-            self.reload()
 
     # -- navigation ----------------------------------------------------------------
     def _make(self, name: str):

@@ -140,17 +140,11 @@ def build_state(repo: Any, book_dir: Path, on: date, progress: Any = None) -> Bo
     if policy is None:
         note = "The policy has problems, so there is no agenda: see the Policy screen (5)."
     else:
-        build_agenda = engine.get("agenda")
-        if build_agenda is None:
-            note = "The collections engine is not installed yet: " + engine.why_missing("agenda")
-        else:
-            say(f"Working out what is due on {on.isoformat()}…")
-            try:
-                agenda = list(build_agenda(index, policy, on))
-            except DunError as e:
-                note = f"The agenda could not be built: {e}"
-            except Exception as e:  # keep the app usable if the engine trips
-                note = f"The agenda could not be built ({type(e).__name__}: {e})"
+        say(f"Working out what is due on {on.isoformat()}…")
+        try:
+            agenda = list(engine.get("agenda")(index, policy, on))
+        except DunError as e:  # e.g. a calendar country the holidays package does not know
+            note = f"The agenda could not be built: {e}"
     t3 = time.perf_counter()
     settle_heap()
     return BookState(
@@ -169,14 +163,9 @@ def complete_state(state: BookState) -> BookState:
     risk_fn = engine.get("risk")
     status_fn = engine.get("client_status")
     if state.policy is not None and state.agenda is not None:
-        try:
-            for cid in state.book.clients:
-                if risk_fn is not None:
-                    risks[cid] = risk_fn(state.index, state.policy, cid, state.on)
-                if status_fn is not None:
-                    holds[cid] = bool(status_fn(state.index, state.policy, cid, state.on).hold)
-        except Exception:
-            risks, holds = {}, {}
+        for cid in state.book.clients:
+            risks[cid] = risk_fn(state.index, state.policy, cid, state.on)
+            holds[cid] = bool(status_fn(state.index, state.policy, cid, state.on).hold)
     rows = [make_row(ledger, c, risks.get(cid), holds.get(cid)) for cid, c in state.book.clients.items()]
     t2 = time.perf_counter()
     settle_heap()

@@ -140,10 +140,6 @@ class ReportsScreen(DunScreen):
     def show(self, state: BookState) -> None:
         widget = self.query_one("#report", Static)
         fn = engine.get("report")
-        if fn is None:
-            widget.update(Text.assemble(("Reports are not available yet.\n\n", "bold"), engine.why_missing("report"),
-                                        "\n\nThis screen fills in by itself once the report module is installed."))
-            return
         if state.policy is None:
             widget.update(Text("The policy has problems; see the Policy screen (5).", style="bold red"))
             return

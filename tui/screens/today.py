@@ -262,9 +262,7 @@ class TodayScreen(DunScreen):
         state = self.state
         fn = engine.get("draft")
         text = ""
-        if fn is None:
-            text = f"(The drafted message is not available yet: {engine.why_missing('draft')}.)"
-        elif state is not None and state.policy is not None:
+        if state is not None and state.policy is not None:
             try:
                 d = fn(a, state.book, state.policy, self.on, ledger=state.ledger_for(a.client))
                 text = f"Subject: {d.subject}\n\n{d.text}" if d.subject else d.text

@@ -18,24 +18,16 @@ ZERO = Decimal(0)
 
 def interest_for(state: BookState, client_id: str) -> dict[str, tuple[Decimal, Decimal]] | None:
     """{currency: (interest, compensation)} from the engine, or None while it is missing."""
-    fn = engine.get("interest")
-    totals = engine.get("interest_totals")
-    if fn is None or totals is None or state.policy is None or state.policy.interest.regime == "none":
+    if state.policy is None or state.policy.interest.regime == "none":
         return None
-    try:
-        return totals(fn(state.ledger_for(client_id), state.policy, client_id))
-    except Exception:
-        return None
+    results = engine.get("interest")(state.ledger_for(client_id), state.policy, client_id)
+    return engine.get("interest_totals")(results)
 
 
 def client_status(state: BookState, client_id: str) -> Any:
-    fn = engine.get("client_status")
-    if fn is None or state.policy is None:
+    if state.policy is None:
         return None
-    try:
-        return fn(state.index, state.policy, client_id, state.on)
-    except Exception:
-        return None
+    return engine.get("client_status")(state.index, state.policy, client_id, state.on)
 
 
 def client_context(state: BookState, client_id: str, *, invoices_limit: int = 8, activities: int = 4,
