@@ -106,19 +106,39 @@ class PdfQueue:
     """PDFs rendered by a pool of ``workers`` processes while the caller goes on with other
     work (the site's HTML, CSV and charts); results come back in submission order.
 
+    The pool starts with one process and grows to ``workers`` once more than ``GROW`` PDFs
+    are queued: a republish that renders a handful of PDFs then keeps the other core for the
+    caller instead of warming a second WeasyPrint process it hardly uses.
     With one worker (or ``workers=1``) everything renders in this process at :meth:`results`.
     """
+
+    GROW = 6
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.pool: ProcessPoolExecutor | None = None
+        self.more: ProcessPoolExecutor | None = None
         self.items: list = []
+        self.pending = [0, 0]
+
+    def _done(self, which: int):
+        def done(_future) -> None:
+            self.pending[which] -= 1
+        return done
 
     def submit(self, key: str, html: str, paper: str) -> None:
         if self.workers > 1:
             if self.pool is None:
-                self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=warm, initargs=(paper,))
-            self.items.append((key, self.pool.submit(_job, (key, html, paper))))
+                self.pool = ProcessPoolExecutor(max_workers=1, initializer=warm, initargs=(paper,))
+            elif self.more is None and len(self.items) >= self.GROW:
+                self.more = ProcessPoolExecutor(max_workers=self.workers - 1, initializer=warm, initargs=(paper,))
+            which = 0
+            if self.more is not None and self.pending[0] > self.pending[1] / (self.workers - 1):
+                which = 1
+            self.pending[which] += 1
+            future = (self.pool, self.more)[which].submit(_job, (key, html, paper))
+            future.add_done_callback(self._done(which))
+            self.items.append((key, future))
         else:
             self.items.append((key, (key, html, paper)))
 
@@ -133,9 +153,10 @@ class PdfQueue:
                 yield item.result()
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        for pool in (self.pool, self.more):
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        self.pool = self.more = None
 
 
 def page_numbers_pdf(pages: int, paper: str = "A4", title: str = "") -> bytes:
