@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 from pathlib import Path
 
 from cli.main import add_json, add_on, whole_number
@@ -379,58 +378,22 @@ def cmd_dispute(args) -> int:
 
 # -- plan ---------------------------------------------------------------------------------------
 
-def split_installments(total: Decimal, count: int, currency: str) -> list[Decimal]:
-    """``count`` equal installments rounded half-up; the last takes the remainder."""
-    from receivables.money import round_money
-
-    each = round_money(total / count, currency)
-    return [each] * (count - 1) + [total - each * (count - 1)]
-
-
 def cmd_plan(args) -> int:
-    from receivables.agenda import client_status
-    from receivables.ledger import derive
-    from receivables.model import Installment, PaymentPlan
     from receivables.money import to_text
+    from receivables.plans import draft_plan
 
     on = _today(args)
-    k, every = args.installments, args.every
-    if k < 1:
-        raise DunError("needs at least one installment", "--installments", "e.g. --installments 3")
-    if every < 1:
-        raise DunError("must be at least 1 day", "--every", "e.g. --every 30")
-    if args.first < on:
-        raise DunError(f"{args.first.isoformat()} is before {on.isoformat()}", "--first", "the first installment is due in the future")
+    k = args.installments
     with _open(args, readonly=False, command="dun plan") as repo:
         book, client = _client_of(repo, args.client)
-        policy = repo.policy()
-        ledger = derive(book, on)
-        numbers = list(dict.fromkeys(n.strip() for n in args.invoice))
-        states = []
-        for n in numbers:
-            st = ledger.invoices.get(n)
-            if st is None:
-                raise DunError(f"no invoice {n!r} for client {client.id!r}", "--invoice", "check the number with 'dun client show'")
-            if st.outstanding <= 0:
-                raise DunError(f"invoice {n} is already settled", "--invoice", "plan only what is owed")
-            states.append(st)
-        currencies = {s.invoice.currency for s in states}
-        if len(currencies) > 1:
-            raise DunError("the invoices are in different currencies", "--invoice", "make one plan per currency")
-        currency = currencies.pop()
-        status = client_status(book, policy, client.id, on)
-        if status.plan is not None and set(numbers) & set(status.plan.plan.invoices):
-            raise DunError(f"{status.plan.plan.id} already covers some of these invoices", "--invoice",
-                           "the plan must be completed, broken or cancelled first")
-        total = sum((s.outstanding for s in states), Decimal(0))
-        amounts = split_installments(total, k, currency)
-        if amounts[0] <= 0 or amounts[-1] <= 0:
-            raise DunError(f"{to_text(total, currency)} {currency} cannot be split into {k} installments", "--installments",
-                           "use fewer installments")
-        plan = repo.add_plan(PaymentPlan(
-            id="", client=client.id, created=on, currency=currency, invoices=tuple(numbers),
-            installments=tuple(Installment(args.first + timedelta(days=every * i), a) for i, a in enumerate(amounts)),
-        ))
+        try:
+            draft = draft_plan(book, repo.policy(), client.id, args.invoice, k, args.every, args.first, on)
+        except DunError as e:  # name the flag to change
+            flags = {"installments": "--installments", "every": "--every", "first installment": "--first",
+                     "invoices": "--invoice"}
+            raise DunError(e.problem.message, flags.get(e.problem.where, e.problem.where), e.problem.hint) from None
+        plan = repo.add_plan(draft)
+    currency = plan.currency
     if args.json:
         _dump({"id": plan.id, "client": plan.client, "created": plan.created.isoformat(), "currency": plan.currency,
                "invoices": list(plan.invoices), "total": to_text(plan.total, plan.currency),

@@ -8,8 +8,8 @@ from decimal import Decimal as D
 import pytest
 
 from cli.main import main
-from cli.collect_cmds import split_installments
 from receivables.model import Client, Invoice
+from receivables.plans import split_installments
 
 ON = "2026-04-01"
 
@@ -117,9 +117,12 @@ def test_dispute_open_and_resolve(filled, capsys):
 
 
 def test_plan_splits_with_the_remainder_on_the_last(filled, capsys):
-    assert split_installments(D("100.00"), 3, "GBP") == [D("33.33"), D("33.33"), D("33.34")]
-    assert split_installments(D("200.00"), 3, "GBP") == [D("66.67"), D("66.67"), D("66.66")]
-    assert split_installments(D("1000"), 3, "JPY") == [D("333"), D("333"), D("334")]
+    def amounts(total, count, currency):
+        return [i.amount for i in split_installments(total, currency, count, date(2026, 4, 15), 30)]
+
+    assert amounts(D("100.00"), 3, "GBP") == [D("33.33"), D("33.33"), D("33.34")]
+    assert amounts(D("200.00"), 3, "GBP") == [D("66.67"), D("66.67"), D("66.66")]
+    assert amounts(D("1000"), 3, "JPY") == [D("333"), D("333"), D("334")]
     code, out, err = run(capsys, filled, "plan", "acme", "--invoice", "A-1", "--invoice", "A-2", "--installments", "4",
                          "--every", "30", "--first", "2026-04-15", "--on", ON, "--json")
     assert code == 0, err

@@ -8,7 +8,7 @@ import pytest
 from textual.app import App
 
 from receivables.errors import DunError
-from tui.actions import split_installments
+from receivables.plans import split_installments
 from tui.fmt import money, safe
 from tui.widgets.charts import bar, sparkline
 from tui.widgets.vtable import Column, VirtualTable

@@ -6,7 +6,7 @@ atomically (or raises :class:`DunError` and changes nothing). No widget writes d
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
@@ -17,13 +17,12 @@ from receivables.model import (
     Allocation,
     Client,
     Dispute,
-    Installment,
     Invoice,
     Payment,
     PaymentPlan,
     PromiseToPay,
 )
-from receivables.money import round_money
+from receivables.plans import draft_plan
 
 CALL_OUTCOME_LABELS = {
     "reached": "Reached",
@@ -191,28 +190,10 @@ def write_off(repo: Any, invoice: Invoice, on: date, amount: Decimal, reason: st
                                           reason=reason))
 
 
-def split_installments(total: Decimal, currency: str, count: int, first: date, every: int) -> tuple[Installment, ...]:
-    """Equal installments rounded half-up; the remainder goes on the last one."""
-    if count < 1:
-        raise DunError("a plan needs at least one installment", "installments")
-    if every < 1:
-        raise DunError("installments must be at least a day apart", "every")
-    each = round_money(total / count, currency)
-    items = [Installment(first + timedelta(days=every * k), each) for k in range(count - 1)]
-    items.append(Installment(first + timedelta(days=every * (count - 1)), total - each * (count - 1)))
-    if each <= 0 or items[-1].amount <= 0:
-        raise DunError("too many installments for that amount", "installments", "use fewer installments")
-    return tuple(items)
-
-
-def start_plan(repo: Any, client: str, currency: str, invoices: Sequence[str], total: Decimal,
-               count: int, first: date, every: int, on: date) -> PaymentPlan:
+def start_plan(repo: Any, client: str, invoices: Sequence[str], count: int, first: date, every: int,
+               on: date) -> PaymentPlan:
     _writable(repo)
-    if not invoices:
-        raise DunError("a plan covers at least one invoice", "invoices")
-    plan = PaymentPlan(id="", client=client, created=on, currency=currency, invoices=tuple(invoices),
-                       installments=split_installments(total, currency, count, first, every))
-    return repo.add_plan(plan)
+    return repo.add_plan(draft_plan(repo.client_book(client), repo.policy(), client, invoices, count, every, first, on))
 
 
 def save_client(repo: Any, client: Client, new: bool) -> Client:

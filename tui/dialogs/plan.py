@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from receivables.errors import DunError
+from receivables.plans import split_installments
 
 from .. import actions
 from ..fmt import money
@@ -71,7 +72,7 @@ class PlanDialog(FormDialog):
             return
         total, cur = self._total(v["invoices"])
         try:
-            items = actions.split_installments(total, cur, v["count"], v["first"], v["every"])
+            items = split_installments(total, cur, v["count"], v["first"], v["every"])
         except DunError as e:
             out.update(str(e))
             return
@@ -83,6 +84,5 @@ class PlanDialog(FormDialog):
         out.update("\n".join(lines))
 
     def save(self, v: dict[str, Any]) -> Any:
-        total, cur = self._total(v["invoices"])
-        return actions.start_plan(self.app.repo, self.client, cur, v["invoices"], total, v["count"], v["first"],
-                                  v["every"], self.app.on)
+        return actions.start_plan(self.app.repo, self.client, v["invoices"], v["count"], v["first"], v["every"],
+                                  self.app.on)
