@@ -119,12 +119,7 @@ class PdfQueue:
         self.pool: ProcessPoolExecutor | None = None
         self.more: ProcessPoolExecutor | None = None
         self.items: list = []
-        self.pending = [0, 0]
-
-    def _done(self, which: int):
-        def done(_future) -> None:
-            self.pending[which] -= 1
-        return done
+        self.sent = [0, 0]  # PDFs given to each pool; shared out by the pools' sizes
 
     def submit(self, key: str, html: str, paper: str) -> None:
         if self.workers > 1:
@@ -133,12 +128,10 @@ class PdfQueue:
             elif self.more is None and len(self.items) >= self.GROW:
                 self.more = ProcessPoolExecutor(max_workers=self.workers - 1, initializer=warm, initargs=(paper,))
             which = 0
-            if self.more is not None and self.pending[0] > self.pending[1] / (self.workers - 1):
+            if self.more is not None and self.sent[0] * (self.workers - 1) > self.sent[1]:
                 which = 1
-            self.pending[which] += 1
-            future = (self.pool, self.more)[which].submit(_job, (key, html, paper))
-            future.add_done_callback(self._done(which))
-            self.items.append((key, future))
+            self.sent[which] += 1
+            self.items.append((key, (self.pool, self.more)[which].submit(_job, (key, html, paper))))
         else:
             self.items.append((key, (key, html, paper)))
 
