@@ -477,6 +477,10 @@ def _join_report(out: _Out, out_dir: Path, old_files: dict, new_files: dict, par
     if old_files.get(rel) == fp and (out_dir / rel).is_file():
         _link(out_dir / rel, target)
         result.skipped += 1
+        for nrel, nfp in old_files.items():  # keep the page-number overlay for the next change
+            if nrel.startswith(f"{PARTS}/pages-") and (out_dir / nrel).is_file() and nrel.casefold() not in out.seen:
+                _link(out_dir / nrel, out.path(nrel))
+                new_files[nrel] = nfp
     else:
         def numbers(pages: int) -> bytes:
             nfp = _h(_templates_hash(), "page numbers", str(pages), paper)

@@ -261,3 +261,18 @@ def test_long_csvs_built_from_cached_blocks_are_byte_identical(tmp_path, policy,
     after = {p.name for p in (site / site_mod.CACHE / "csv").iterdir() if p.name.startswith("payments-")}
     assert blocks & after and len(after - blocks) == 1  # only the last block was formatted again
     assert b"PAY-NEW-INV-1003" in (site / "data" / "payments.csv").read_bytes()
+
+
+def test_the_page_number_overlay_is_kept_while_the_report_is_unchanged(tmp_path, policy):
+    book = sample_book(ON)
+    site = tmp_path / "site"
+    publish(book, policy, ON, site)
+
+    def overlays():
+        files = json.loads((site / site_mod.MANIFEST).read_text())["files"]
+        return {rel for rel in files if rel.startswith(site_mod.PARTS + "/pages-") and (site / rel).is_file()}
+
+    first = overlays()
+    assert len(first) == 1
+    publish(book, policy, ON, site)  # nothing changed: report.pdf is linked, the overlay carried along
+    assert overlays() == first
