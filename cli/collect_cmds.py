@@ -281,7 +281,7 @@ def render_report(r) -> str:
         out += ["", f"Handed over: {len(r.escalations)} invoice(s): " + ", ".join(
             f"{e.invoice} ({e.to})" for e in r.escalations[:10])]
     if r.holds:
-        out.append(f"On hold: " + ", ".join(f"{_one_line(h.name, 24)} ({_one_line(h.reason, 40)})" for h in r.holds[:10]))
+        out.append("On hold: " + ", ".join(f"{_one_line(h.name, 24)} ({_one_line(h.reason, 40)})" for h in r.holds[:10]))
     if r.disputes:
         out.append(f"Open disputes: {len(r.disputes)}")
     if r.plans:

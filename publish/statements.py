@@ -8,7 +8,7 @@ follow-ups (internal notes only when ``[publish] internal_notes`` is true).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any

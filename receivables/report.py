@@ -555,7 +555,6 @@ def _build_report(book_or_index, policy: Policy, on: date) -> Report:
 def _forecast(dy, currencies: list[str]) -> dict[str, Forecast]:
     on = dy.on
     today = on.toordinal()
-    eng = dy.eng
     weeks: dict[str, list[Decimal]] = {c: [ZERO] * WEEKS for c in currencies}
     later: dict[str, Decimal] = defaultdict(lambda: ZERO)
     doubtful: dict[str, Decimal] = defaultdict(lambda: ZERO)

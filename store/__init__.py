@@ -38,7 +38,7 @@ Public API (see :mod:`store.repository`)::
     repo.close()
     list_backups(path) / restore_backup(path, name)
 """
-from .repository import (  # noqa: F401
+from .repository import (  # noqa: F401  (the package's public API)
     BookLocked,
     BookPaths,
     ReadOnlyBook,

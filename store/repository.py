@@ -10,7 +10,6 @@ its own whole-state writes, if anything makes one, are full atomic checkpoints.
 from __future__ import annotations
 
 import gc
-import os
 import re
 import shutil
 from contextlib import contextmanager

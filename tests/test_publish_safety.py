@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from publish.fetcher import AssetFetcher, RefusedURL
 from publish.markdown import render
 from publish.paths import ASSETS
-from publish.sample import HOSTILE_NAME, HOSTILE_NOTE, sample_book
+from publish.sample import HOSTILE_NAME, sample_book
 from publish.statements import render_statement_html, render_statement_pdf, statement_data
 from receivables.policy import read_policy
 

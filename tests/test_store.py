@@ -1,7 +1,6 @@
 """The book on disk: durability, atomicity, the single-writer lock, refusals, backups."""
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess

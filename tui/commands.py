@@ -6,7 +6,7 @@ App-wide actions come from :func:`app_commands`; the screen in front adds its ow
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 

@@ -7,7 +7,7 @@ refuses, the message shows in the dialog and the dialog stays open with everythi
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, Callable

@@ -7,7 +7,6 @@ from typing import Any
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -15,7 +14,7 @@ from textual.widgets import Footer, Header, Markdown, Static, TabbedContent, Tab
 
 from receivables.ledger import InvoiceState
 
-from ..fmt import clean, day, md_escape, money, safe
+from ..fmt import clean, day, money
 from ..state import BookState
 from ..widgets.context import client_status, interest_for
 from ..widgets.timeline import timeline_markdown

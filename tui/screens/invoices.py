@@ -15,11 +15,10 @@ from textual.widgets import Footer, Header, Input, Select, Static
 
 from receivables.ledger import InvoiceState
 
-from .. import actions
 from ..fmt import day, money
 from ..state import BookState
 from ..widgets.vtable import Column, VirtualTable
-from .base import DunScreen, write
+from .base import DunScreen
 
 STATUS_FILTERS = [
     ("Open", "open"),
