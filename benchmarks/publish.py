@@ -111,13 +111,22 @@ def main() -> int:
         allocs, _ = propose_allocation(ledger, payer, st.invoice.currency, amount, [st.invoice.number])
         pay = Payment("PAY-BENCH", ON, payer, amount, st.invoice.currency, "bank", "bench", allocs)
         book2 = replace(book, payments=book.payments + (pay,))
-        t = time.perf_counter()
-        r = publish(book2, policy, ON, tmp / "site")
-        inc = time.perf_counter() - t
+        # The machine may be shared: republish three times, each from a hard-linked copy of
+        # the site as it was before the payment (with the caches the full build left), and
+        # report the median.
+        times = []
+        for i in range(3):
+            work = tmp / f"republish-{i}"
+            shutil.copytree(tmp / "site", work, copy_function=os.link)
+            t = time.perf_counter()
+            r = publish(book2, policy, ON, work)
+            times.append(time.perf_counter() - t)
+            shutil.rmtree(work, ignore_errors=True)
+        inc = statistics.median(times)
         clients_rewritten = sorted({p.split("/")[1].rsplit(".", 1)[0] for p in r.rewritten if p.startswith("clients/")})
         print(f"republish after one payment: {inc:.2f} s, {r.written} rewritten "
               f"(clients: {', '.join(clients_rewritten)}), {r.skipped} unchanged "
-              f"(target <= 3 s: {3 / inc:.1f}x under)")
+              f"(target <= 3 s: {'met' if inc <= 3 else 'NOT MET'}; runs {', '.join(f'{x:.2f}' for x in times)} s)")
         print("  phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in r.phases.items()))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -121,6 +121,12 @@ class PdfQueue:
         self.items: list = []
         self.sent = [0, 0]  # PDFs given to each pool; shared out by the pools' sizes
 
+    def start(self, paper: str) -> None:
+        """Start (and warm) the first worker now, so it is ready by the time PDFs are queued."""
+        if self.workers > 1 and self.pool is None:
+            self.pool = ProcessPoolExecutor(max_workers=1, initializer=warm, initargs=(paper,))
+            self.pool.submit(int)  # the pool forks its worker on the first submission
+
     def submit(self, key: str, html: str, paper: str) -> None:
         if self.workers > 1:
             if self.pool is None:

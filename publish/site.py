@@ -239,6 +239,8 @@ def _build(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_char
     from .pdf import PdfQueue
 
     pdf_jobs = PdfQueue(workers)
+    if want_pdf:
+        pdf_jobs.start(policy.publish.paper)  # the worker warms up while the ledger is derived
     try:
         with _quiet_gc():
             _build_into(book, policy, on, out_dir, tmp, old_files, old_charts, progress, result, want_pdf, pdf_jobs)
