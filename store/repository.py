@@ -363,6 +363,7 @@ class Repository:
         self.read_only = readonly
         self._lock: WriteLock | None = None
         self._journal: Journal | None = None
+        self._backup_due: date | None = None
         if not paths.book.is_file():
             _load(paths)  # raises the one-line reason: no folder, no book.json
         if not readonly:
@@ -396,7 +397,9 @@ class Repository:
                 self._backup_file(f"book-{(today or date.today()).isoformat()}-before-schema-{SCHEMA}.json")
             if migrated or good > CHECKPOINT_BYTES:
                 self.checkpoint()
-            self._daily_backup(today or date.today())
+            # the day's backup is taken just before the day's first change (opening for
+            # writing stays quick; a day without changes needs no new backup)
+            self._backup_due = today or date.today()
 
     def _file_stamp(self) -> tuple:
         out = []
@@ -570,6 +573,9 @@ class Repository:
     def _put(self, records: list[Any]) -> None:
         """Commit records in one journal entry: all or nothing, durable before it returns."""
         self._writable()
+        if self._backup_due is not None:
+            self._daily_backup(self._backup_due)
+            self._backup_due = None
         ops = []
         pending: dict[tuple[str, str], int] = {}
         for rec in records:

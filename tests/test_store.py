@@ -293,10 +293,13 @@ def test_book_json_is_one_table_per_line_and_each_table_is_checked(book_dir):
     with open_book(book_dir, readonly=True) as ro:
         with pytest.raises(DunError, match=r"not valid JSON.*\(invoices\)|\(invoices\).*not valid JSON"):
             ro.book()
-    # and a writer validates every table before it takes the day's backup
-    with pytest.raises(DunError, match="not valid JSON"):
-        open_book(book_dir, today=date(2026, 12, 1))
+    # and a writer validates every table before it takes the day's backup (before the
+    # day's first change), so a damaged book never rotates good backups away
+    with open_book(book_dir, today=date(2026, 12, 1)) as rw:
+        with pytest.raises(DunError, match="not valid JSON"):
+            rw.add_client(Client(id="new", name="New", currency="GBP", terms_days=30))
     assert (book_dir / "book.json").read_bytes() == bad
+    assert not (book_dir / "backups" / "book-2026-12-01.json").exists()
 
 
 def test_a_book_written_by_stock_tinydb_layout_still_opens(book_dir):
