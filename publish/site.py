@@ -285,7 +285,6 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
 
     def emit(rel: str, fingerprint: str, make: Callable[[], bytes | None]) -> bool:
         """Write ``rel`` unless its fingerprint matches the last build's; True if rendered."""
-        nonlocal done
         target = out.path(rel)
         if old_files.get(rel) == fingerprint:
             try:
