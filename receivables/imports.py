@@ -253,6 +253,18 @@ def _text_ok(value: str, where: str, what: str) -> str:
     return value
 
 
+def _against_book(rows, n: int, what: str, old, record, diff, hint: str) -> str:
+    """Is a row's record "new", the "same" as the one in the book (skipped: imports are
+    idempotent), or in "conflict" with it (the row's error is added)?"""
+    if old is None:
+        return "new"
+    changed = diff(old, record)
+    if changed:
+        rows.add(n, f"{what} is already in the book with a different {', '.join(changed)}", hint)
+        return "conflict"
+    return "same"
+
+
 # -- clients ---------------------------------------------------------------------------------------
 
 def _client_key(c: Client) -> tuple:
@@ -308,16 +320,12 @@ def import_clients(data: bytes | str, book: Book, defaults: Defaults | None = No
             rows.add(n, f"the client id {cid!r} is already on row {first_row[cid]}", "each client once per file", "id")
             continue
         first_row[cid] = n
-        old = book.clients.get(cid)
-        if old is not None:
-            diff = _client_diff(old, c)
-            if diff:
-                rows.add(n, f"client {cid!r} is already in the book with a different {', '.join(diff)}",
-                         "change it in the book, or give this row another id")
-            else:
-                skipped += 1
-            continue
-        new.append(c)
+        state = _against_book(rows, n, f"client {cid!r}", book.clients.get(cid), c, _client_diff,
+                              "change it in the book, or give this row another id")
+        if state == "same":
+            skipped += 1
+        elif state == "new":
+            new.append(c)
     rows.check()
     return ImportResult("clients", source, tuple(new), skipped)
 
@@ -380,16 +388,12 @@ def import_invoices(data: bytes | str, book: Book, defaults: Defaults | None = N
                      "every invoice number must be unique", "number")
             continue
         first_row[number] = n
-        old = book.invoices.get(number)
-        if old is not None:
-            diff = _invoice_diff(old, inv)
-            if diff:
-                rows.add(n, f"invoice {number!r} is already in the book with a different {', '.join(diff)}",
-                         "invoice numbers are unique: check the number")
-            else:
-                skipped += 1
-            continue
-        new.append(inv)
+        state = _against_book(rows, n, f"invoice {number!r}", book.invoices.get(number), inv, _invoice_diff,
+                              "invoice numbers are unique: check the number")
+        if state == "same":
+            skipped += 1
+        elif state == "new":
+            new.append(inv)
     rows.check()
     return ImportResult("invoices", source, tuple(new), skipped)
 
@@ -603,14 +607,10 @@ def import_xero(data: bytes | str, book: Book, defaults: Defaults | None = None,
 
         inv = Invoice(number=number, client=client.id, issued=issued, due=due, currency=currency, amount=total,
                       tax=tax, lines=tuple(lines), reference=head.get("Reference", ""))
-        old = book.invoices.get(number)
-        if old is not None:
-            diff = _invoice_diff(old, inv)
-            if diff:
-                rows.add(n0, f"invoice {number!r} is already in the book with a different {', '.join(diff)}",
-                         "invoice numbers are unique: check the number")
-            else:
-                skipped += 1
+        state = _against_book(rows, n0, f"invoice {number!r}", book.invoices.get(number), inv, _invoice_diff,
+                              "invoice numbers are unique: check the number")
+        if state != "new":
+            skipped += 1 if state == "same" else 0
             continue
         invoices.append(inv)
         if credited > 0:
