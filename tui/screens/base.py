@@ -4,11 +4,14 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
+from textual import on
 from textual.screen import Screen
+from textual.widgets import Input
 
 from receivables.errors import DunError
 
 from ..fmt import safe
+from ..widgets.vtable import VirtualTable
 
 if TYPE_CHECKING:
     from ..app import DunApp
@@ -72,3 +75,47 @@ def write(app: Any, fn: Callable[..., Any], *args: Any, success: str = "", **kwa
         app.notify(safe(success), markup=False)
     app.reload()
     return result
+
+
+class TableScreen(DunScreen):
+    """A screen around one searchable, sortable :class:`VirtualTable`.
+
+    Subclasses set ``table_id``, ``search_id``, ``sorts`` (column key -> (sort key,
+    high-first)) and ``sort_cycle`` (the order ``o`` steps through), keep ``self.sort`` and
+    ``self.reverse``, and implement ``_apply()`` to filter, sort and show the rows.
+    """
+
+    table_id = ""
+    search_id = ""
+    sorts: dict[str, tuple[Callable[[Any], Any], bool]] = {}
+    sort_cycle: tuple[str, ...] = ()
+
+    @on(VirtualTable.HeaderClicked)
+    def _header(self, event: VirtualTable.HeaderClicked) -> None:
+        key = event.column.key
+        if key in self.sorts:
+            if key == self.sort:
+                self.reverse = not self.reverse
+            else:
+                self.sort, self.reverse = key, self.sorts[key][1]
+            self._apply()
+
+    def action_search(self) -> None:
+        self.query_one(f"#{self.search_id}", Input).focus()
+
+    def action_clear(self) -> None:
+        search = self.query_one(f"#{self.search_id}", Input)
+        if search.value:
+            search.value = ""
+        self.query_one(f"#{self.table_id}", VirtualTable).focus()
+
+    def action_sort_next(self) -> None:
+        cycle = self.sort_cycle
+        i = cycle.index(self.sort) if self.sort in cycle else -1
+        self.sort = cycle[(i + 1) % len(cycle)]
+        self.reverse = self.sorts[self.sort][1]
+        self._apply()
+
+    def action_sort_reverse(self) -> None:
+        self.reverse = not self.reverse
+        self._apply()

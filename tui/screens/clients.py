@@ -13,7 +13,7 @@ from .. import actions
 from ..fmt import money
 from ..state import BookState, ClientRow
 from ..widgets.vtable import Column, VirtualTable
-from .base import DunScreen, write
+from .base import TableScreen, write
 
 SORTS = {
     "id": (lambda r: r.client.id, False),
@@ -42,7 +42,8 @@ def client_cells(r: ClientRow) -> list[str]:
     ]
 
 
-class ClientsScreen(DunScreen):
+class ClientsScreen(TableScreen):
+    table_id, search_id, sorts, sort_cycle = "clients", "client-search", SORTS, CYCLE
     BINDINGS = [
         Binding("slash", "search", "Search", id="clients.search", key_display="/"),
         Binding("o", "sort_next", "Sort", id="clients.sort"),
@@ -129,40 +130,11 @@ class ClientsScreen(DunScreen):
     def _search_done(self) -> None:
         self.query_one("#clients", VirtualTable).focus()
 
-    @on(VirtualTable.HeaderClicked, "#clients")
-    def _header(self, event: VirtualTable.HeaderClicked) -> None:
-        key = event.column.key
-        if key in SORTS:
-            if key == self.sort:
-                self.reverse = not self.reverse
-            else:
-                self.sort, self.reverse = key, SORTS[key][1]
-            self._apply()
-
     @on(VirtualTable.Selected, "#clients")
     def _open(self, event: VirtualTable.Selected) -> None:
         from .client_detail import ClientDetailScreen
 
         self.app.push_screen(ClientDetailScreen(event.row.client.id))
-
-    def action_search(self) -> None:
-        self.query_one("#client-search", Input).focus()
-
-    def action_clear(self) -> None:
-        search = self.query_one("#client-search", Input)
-        if search.value:
-            search.value = ""
-        self.query_one("#clients", VirtualTable).focus()
-
-    def action_sort_next(self) -> None:
-        i = CYCLE.index(self.sort) if self.sort in CYCLE else -1
-        self.sort = CYCLE[(i + 1) % len(CYCLE)]
-        self.reverse = SORTS[self.sort][1]
-        self._apply()
-
-    def action_sort_reverse(self) -> None:
-        self.reverse = not self.reverse
-        self._apply()
 
     def current_client_id(self) -> str | None:
         r = self.query_one("#clients", VirtualTable).current

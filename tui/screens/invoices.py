@@ -18,7 +18,7 @@ from receivables.ledger import InvoiceState
 from ..fmt import day, money
 from ..state import BookState
 from ..widgets.vtable import Column, VirtualTable
-from .base import DunScreen
+from .base import TableScreen
 
 STATUS_FILTERS = [
     ("Open", "open"),
@@ -170,7 +170,8 @@ def invoice_commands(screen: Any) -> list:
     ]
 
 
-class InvoicesScreen(InvoiceActions, DunScreen):
+class InvoicesScreen(InvoiceActions, TableScreen):
+    table_id, search_id, sorts, sort_cycle = "invoices", "invoice-search", SORTS, CYCLE
     BINDINGS = [
         Binding("slash", "search", "Search", id="invoices.search", key_display="/"),
         Binding("f", "cycle_status", "Filter", id="invoices.filter"),
@@ -273,30 +274,11 @@ class InvoicesScreen(InvoiceActions, DunScreen):
         self._apply()
         self.query_one("#invoices", VirtualTable).focus()
 
-    @on(VirtualTable.HeaderClicked, "#invoices")
-    def _header(self, event: VirtualTable.HeaderClicked) -> None:
-        key = event.column.key
-        if key in SORTS:
-            if key == self.sort:
-                self.reverse = not self.reverse
-            else:
-                self.sort, self.reverse = key, SORTS[key][1]
-            self._apply()
-
     @on(VirtualTable.Selected, "#invoices")
     def _open(self, event: VirtualTable.Selected) -> None:
         from .client_detail import ClientDetailScreen
 
         self.app.push_screen(ClientDetailScreen(event.row.invoice.client))
-
-    def action_search(self) -> None:
-        self.query_one("#invoice-search", Input).focus()
-
-    def action_clear(self) -> None:
-        search = self.query_one("#invoice-search", Input)
-        if search.value:
-            search.value = ""
-        self.query_one("#invoices", VirtualTable).focus()
 
     def action_cycle_status(self) -> None:
         values = [v for _, v in STATUS_FILTERS]
@@ -305,16 +287,6 @@ class InvoicesScreen(InvoiceActions, DunScreen):
     def action_cycle_bucket(self) -> None:
         values = [v for _, v in BUCKETS]
         self.query_one("#filter-bucket", Select).value = values[(values.index(self.bucket) + 1) % len(values)]
-
-    def action_sort_next(self) -> None:
-        i = CYCLE.index(self.sort) if self.sort in CYCLE else -1
-        self.sort = CYCLE[(i + 1) % len(CYCLE)]
-        self.reverse = SORTS[self.sort][1]
-        self._apply()
-
-    def action_sort_reverse(self) -> None:
-        self.reverse = not self.reverse
-        self._apply()
 
     def action_add(self) -> None:
         from ..dialogs.invoice_form import InvoiceForm
