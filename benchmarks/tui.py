@@ -5,9 +5,12 @@
 Without --book, a demo book of the given size is generated in a temporary folder. It
 prints, in-process with Textual's headless driver at 120x40:
 
-- first screen: from creating the app to its first drawn screen (the loading screen says
-  what is being read), then to the Today queue (book read by the store, indexed, agenda
-  built), then to the whole ledger behind Clients/Invoices;
+- a cold start (the saved queues removed first): from creating the app to its first drawn
+  screen (the loading screen says what is being read), then to the Today queue (book read
+  by the store, indexed, agenda built), to the whole ledger behind Clients/Invoices, and to
+  the next days' queues saved for the next start (tui.quickstart);
+- the usual start, with those queues: to the Today queue on screen, and to the book read
+  behind it (client panel, drafts, outcomes), checking the engine's queue is the same;
 - the Invoices screen: time to filter and sort every invoice and show the first rows;
 - scrolling: time per page-down and per cursor move over the 100,000-row table, and the
   cost of drawing one full screen of rows;
@@ -43,10 +46,15 @@ def make_book(path: Path, clients: int, invoices: int) -> None:
     print(f"generated a demo book of {clients:,} clients and {invoices:,} invoices in {time.perf_counter() - t:.1f} s")
 
 
-async def measure_app(book: Path) -> dict:
+async def measure_app(book: Path, cold: bool) -> dict:
+    """Open the app on ``book``; ``cold``: without the queues a last session saved (they are
+    removed first, and this run waits until it has saved them for the next one)."""
+    from tui import quickstart
     from tui.app import create_app
     from tui.screens.today import TodayScreen
 
+    if cold:
+        quickstart.cache_path(book).unlink(missing_ok=True)
     out: dict = {}
     t0 = time.perf_counter()
     app = create_app(book, on=ON)
@@ -60,11 +68,23 @@ async def measure_app(book: Path) -> dict:
                    and app.screen.query_one("#queue").row_count):
             await asyncio.sleep(0.005)
         out["first_screen"] = time.perf_counter() - t0  # the queue is on screen now
+        out["from_saved"] = app.state is None
+        shown = list(app.screen.queue)
+        while app.state is None:
+            await asyncio.sleep(0.005)
+        out["state"] = time.perf_counter() - t0  # the book read: client panel, drafts, outcomes
         out["actions"] = len(app.state.agenda or [])
+        out["same_queue"] = shown == list(app.state.agenda or [])
         while not app.state.complete:
             await asyncio.sleep(0.01)
         out["complete"] = time.perf_counter() - t0
         out["stages"] = dict(app.state.timings)
+        if cold:
+            path = quickstart.cache_path(book)
+            while not path.exists():
+                await asyncio.sleep(0.05)
+            out["saved"] = time.perf_counter() - t0
+            return out
 
         t = time.perf_counter()
         await pilot.press("3")
@@ -149,16 +169,26 @@ def main() -> int:
             book = Path(tmp.name) / "book"
         make_book(book, args.clients, args.invoices)
 
-    r = asyncio.run(measure_app(book))
-    st = r["stages"]
-    print(f"book: {book}  ({r['all_rows']:,} invoices, {r['actions']:,} actions today)")
-    print(f"first screen drawn (header, keys, loading progress): {r['painted']:.2f} s   target <= 2 s")
-    print(f"Today queue usable: {r['first_screen']:.2f} s")
+    c = asyncio.run(measure_app(book, cold=True))
+    st = c["stages"]
+    print(f"book: {book}  ({c['actions']:,} actions today)")
+    print("cold start (no saved queues: the first start, or the book changed outside the app):")
+    print(f"   first screen drawn (header, keys, loading progress): {c['painted']:.2f} s")
+    print(f"   Today queue usable: {c['first_screen']:.2f} s")
     parts = {k: st[k] for k in ("open", "book", "index", "agenda") if k in st}
-    print("   of which: " + ", ".join(f"{k} {v:.2f} s" for k, v in parts.items())
+    print("      of which: " + ", ".join(f"{k} {v:.2f} s" for k, v in parts.items())
           + "  (open + book: the store reading book.json; agenda: the engine)")
-    print(f"   the app's own share (screens, panel, first draw): {r['first_screen'] - sum(parts.values()):.2f} s")
-    print(f"whole ledger ready (Clients, Invoices): {r['complete']:.2f} s"
+    print(f"      the app's own share (screens, panel, first draw): {c['first_screen'] - sum(parts.values()):.2f} s")
+    print(f"   whole ledger ready: {c['complete']:.2f} s; the next days' queues saved at {c['saved']:.2f} s")
+    r = asyncio.run(measure_app(book, cold=False))
+    st = r["stages"]
+    print("usual start (the queues saved by the last session still match the book and the policy):")
+    print(f"   first screen drawn: {r['painted']:.2f} s")
+    print(f"   Today queue on screen: {r['first_screen']:.2f} s   target <= 2 s"
+          f"{'' if r['from_saved'] else '  (NOT from the saved queues)'}")
+    print(f"   book read behind it (client panel, drafts, outcomes): {r['state']:.2f} s;"
+          f" the engine's queue {'is the same' if r['same_queue'] else 'DIFFERS'}")
+    print(f"   whole ledger ready (Clients, Invoices): {r['complete']:.2f} s"
           f"   (ledger {st.get('ledger', 0):.2f} s, client rows + risk {st.get('rows', 0):.2f} s)")
     print(f"Invoices screen, {r['open_rows']:,} open invoices filtered and sorted: {ms(r['invoices_screen'])}")
     pd, dn = r["pagedown"], r["down"]

@@ -10,6 +10,7 @@ A book is a folder::
       backups/        rotating daily backups (BOOK/backups/book-YYYY-MM-DD.json)
       site/           published output (dun publish)
       outbox/         e-mail ready to send (dun mail)
+      .cache/         derived data, safe to delete (the app's saved queues: tui.quickstart)
 
 Public API (see :mod:`store.repository`)::
 

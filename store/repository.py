@@ -978,9 +978,10 @@ def restore_backup(path: Path | str, name: str, today: date | None = None) -> Pa
             if paths.book.exists():
                 paths.backups.mkdir(exist_ok=True)
                 shutil.copyfile(paths.book, safety)
-        # the restored snapshot claims the current change number, so journal entries
-        # written before the restore can never be replayed on top of it
-        candidate["meta"]["1"]["seq"] = max(seq, int(candidate["meta"]["1"].get("seq", 0)))
+        # the restore is a change of its own: the restored snapshot takes the next change
+        # number, so journal entries written before it can never be replayed on top of it and
+        # anything derived from the book as it was (the app's saved queues) no longer matches
+        candidate["meta"]["1"]["seq"] = max(seq, int(candidate["meta"]["1"].get("seq", 0))) + 1
         atomic_write(paths.book, dump_book(candidate))
         atomic_write(paths.journal, b"")
         return safety

@@ -20,6 +20,7 @@ from textual.worker import get_current_worker
 
 from receivables.errors import DunError
 
+from . import engine, quickstart
 from .commands import DunCommands
 from .keymap import load_keymap
 from .state import BookState, build_state, complete_state
@@ -61,6 +62,7 @@ class DunApp(App[int]):
         self.want_read_only = read_only
         self.repo: Any = repo
         self.state: BookState | None = None
+        self.preview: list | None = None  # today's queue saved by the last session, until state is there
         self.lock_note = ""
         self.load_error = ""
         self.state_changed: Signal[BookState] = Signal(self, "state-changed")
@@ -84,8 +86,16 @@ class DunApp(App[int]):
         self._update_subtitle()
         from .screens.loading import LoadingScreen
 
-        self.push_screen(LoadingScreen())
-        self.open_book()
+        # the disk as it is before the store reads it (a later commit only makes the stamp
+        # stale, never wrong), and the queue the last session saved for today if it still holds
+        stamp = quickstart.book_stamp(self.book_dir) if self.repo is None else ""
+        queue = quickstart.load(self.book_dir, self.on, stamp) if stamp else None
+        if queue is not None:
+            self.preview = queue
+            self.go("today")
+        else:
+            self.push_screen(LoadingScreen())
+        self.open_book(stamp)
 
     def _update_subtitle(self) -> None:
         parts = [self.book_dir.name or str(self.book_dir), f"on {self.on.isoformat()}"]
@@ -94,7 +104,7 @@ class DunApp(App[int]):
         self.sub_title = " · ".join(parts)
 
     @work(thread=True, exclusive=True, group="load", description="open the book")
-    def open_book(self) -> None:
+    def open_book(self, stamp: str = "") -> None:
         import store
 
         worker = get_current_worker()
@@ -115,6 +125,7 @@ class DunApp(App[int]):
             opened = time.perf_counter() - t0
             state = build_state(self.repo, self.book_dir, self.on, progress=self._stage)
             state.timings["open"] = opened
+            state.stamp = stamp
         except DunError as e:
             self.call_from_thread(self._failed, str(e))
             return
@@ -141,6 +152,26 @@ class DunApp(App[int]):
             return
         if not worker.is_cancelled:
             self.call_from_thread(self._published, state)
+            self._save_queues(state, worker)
+
+    def _save_queues(self, state: BookState, worker) -> None:
+        """Work out and save the next days' queues (see :mod:`tui.quickstart`), unless the
+        book changed meanwhile or this window may not write."""
+        if (not state.stamp or state.agenda is None or state.policy is None or self.repo is None
+                or getattr(self.repo, "read_only", True)):
+            return
+
+        def still_wanted() -> bool:
+            return not worker.is_cancelled and self.state is state and not self._reload_wanted
+
+        agenda = engine.get("agenda")
+        try:
+            queues = quickstart.work_out(lambda day: agenda(state.index, state.policy, day), state.on,
+                                         state.agenda, still_wanted)
+            if queues is not None and still_wanted():
+                quickstart.save(self.book_dir, state.stamp, queues)
+        except (DunError, OSError):
+            pass  # only a slower next start: the saved queues are a convenience
 
     def _published(self, state: BookState) -> None:
         if self.state is state:
@@ -166,9 +197,15 @@ class DunApp(App[int]):
         screen = self.screen
         if isinstance(screen, LoadingScreen):
             screen.fail(message, self.book_dir)
+        else:  # the saved queue was on screen: the book behind it cannot be read after all
+            self.preview = None
+            screen = LoadingScreen()
+            self.push_screen(screen)
+            self.call_after_refresh(screen.fail, message, self.book_dir)
 
     def _loaded(self, state: BookState, first: bool = False) -> None:
         self.state = state
+        self.preview = None
         self._update_subtitle()
         if first:
             from .screens.loading import LoadingScreen
@@ -183,7 +220,10 @@ class DunApp(App[int]):
                 )
             if isinstance(self.screen, LoadingScreen):
                 self.pop_screen()
-            self.go("today")
+                self.go("today")
+            else:  # the saved queue is on screen: the book's own takes its place
+                self.state_changed.publish(state)
+                self.call_after_refresh(self.ensure_complete)
         else:
             self.state_changed.publish(state)
         if not first and not state.complete:
@@ -217,7 +257,9 @@ class DunApp(App[int]):
                     return
                 self._reload_wanted = False
             try:
+                stamp = quickstart.book_stamp(self.book_dir)  # our own commits are on disk by now
                 state = build_state(self.repo, self.book_dir, self.on)
+                state.stamp = stamp
             except DunError as e:
                 self.call_from_thread(self.notify, str(e), severity="error", markup=False)
                 continue
@@ -244,7 +286,9 @@ class DunApp(App[int]):
         }[name]()
 
     def go(self, name: str) -> None:
-        if self.state is None:
+        if self.state is None and not (name == "today" and self.preview is not None):
+            if self.preview is not None:
+                self.notify("Still reading the book; this opens in a moment.", timeout=3)
             return
         if name not in self._installed:
             self.add_mode(name, lambda n=name: self._make(n))

@@ -64,6 +64,7 @@ class BookState:
     clients: list[ClientRow] | None = None
     risks: dict[str, Any] = field(default_factory=dict)  # client id -> engine Risk
     timings: dict[str, float] = field(default_factory=dict)
+    stamp: str = ""  # the book on disk as it was read (tui.quickstart.book_stamp); "" if unknown
     _partial: dict[str, Ledger] = field(default_factory=dict)
     _rows: dict[str, ClientRow] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)

@@ -76,6 +76,7 @@ class TodayScreen(DunScreen):
         self.drafts: dict[int, str] = {}
         self.subjects: dict[int, str] = {}
         self._have_queue = False
+        self._from_saved = False  # the queue shown came from the last session (tui.quickstart)
         self.view = "queue"
 
     def compose(self) -> ComposeResult:
@@ -119,15 +120,39 @@ class TodayScreen(DunScreen):
         late = getattr(a, "days_overdue", 0)
         return [mark, name, action_title(a), money(a.amount, a.currency), f"{late}d" if late else ""]
 
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.state is None and self.dun.preview is not None:
+            self._set_queue(self.dun.preview)
+            self._from_saved = True
+            self._refresh_head()
+            self._refresh_context()
+
+    def _set_queue(self, agenda: list[Any]) -> None:
+        self.queue = list(agenda)
+        self._have_queue = True
+        self.pos = 0
+        table = self.query_one("#queue", VirtualTable)
+        table.set_rows([(i, a) for i, a in enumerate(self.queue)])
+        if not self.queue:
+            self._switch("summary")
+
     def show(self, state: BookState) -> None:
+        if self._from_saved and state.agenda is not None:
+            # The queue on screen was the last session's; the engine's own replaces it (the
+            # same unless the book changed in between). Nothing was logged from it meanwhile.
+            self._from_saved = False
+            if state.agenda != self.queue:
+                at = self.current.id if self.current is not None else None
+                self._have_queue = False
+                self._set_queue(state.agenda)
+                ids = [a.id for a in self.queue]
+                if at in ids:
+                    self.pos = ids.index(at)
+                    self.query_one("#queue", VirtualTable).move_to(self.pos)
+            self.drafts.clear()
         if not self._have_queue and state.agenda is not None:
-            self.queue = list(state.agenda)
-            self._have_queue = True
-            self.pos = 0
-            table = self.query_one("#queue", VirtualTable)
-            table.set_rows([(i, a) for i, a in enumerate(self.queue)])
-            if not self.queue:
-                self._switch("summary")
+            self._set_queue(state.agenda)
         if not self._have_queue:
             self.query_one("#placeholder", Static).update(
                 Text.assemble(("Today's agenda is not available.\n\n", "bold"), state.agenda_note or "",
@@ -170,6 +195,8 @@ class TodayScreen(DunScreen):
                     head.append(f"   action {self.pos + 1} of {total}", style="dim")
             else:
                 head.append("   nothing due today", style="dim")
+        if self.state is None:  # the saved queue is on screen (tui.quickstart)
+            head.append("   reading the book: details in a moment…", style="dim italic")
         self.query_one("#today-head", Static).update(head)
 
     @property
@@ -260,6 +287,8 @@ class TodayScreen(DunScreen):
             return self.drafts[i]
         a = self.queue[i]
         state = self.state
+        if state is None:  # not kept: the real draft comes once the book is read
+            return "(The draft shows here as soon as the book is read.)"
         fn = engine.get("draft")
         text = ""
         if state is not None and state.policy is not None:
@@ -306,6 +335,7 @@ class TodayScreen(DunScreen):
         text = self._draft(self.pos)
         with draft.prevent(TextArea.Changed):
             draft.load_text(text)
+        draft.read_only = self.state is None  # editable once the real draft is there
         if a.channel in DRAFTED:
             label.update(f"Message to send ({a.channel}) — e edits; s logs it as sent")
         else:
@@ -321,6 +351,9 @@ class TodayScreen(DunScreen):
     def _ready(self) -> Any | None:
         a = self.current
         if a is None or not self._have_queue:
+            return None
+        if self.state is None:
+            self.notify("Still reading the book; outcomes can be logged in a moment.", timeout=3)
             return None
         if not self.dun.check_writable():
             return None

@@ -156,8 +156,11 @@ class ClientContext(Static):
     def show_client(self, state: BookState | None, client_id: str | None) -> None:
         self.client_id = client_id
         self._state = state
-        if state is None or client_id is None:
+        if client_id is None:
             self.update(Text("No client selected.", style="dim"))
+        elif state is None:  # the queue came from the last session; the book is still being read
+            self.update(Text("This client's balance, invoices and history show here as soon as the "
+                             "book is read (a few seconds on a large book).", style="dim"))
         else:
             width = self.size.width or (self.app.size.width // 2)
             self.update(clean(client_context(state, client_id, compact=width < 50)))

@@ -1,0 +1,168 @@
+"""The next days' queues saved between sessions (tui.quickstart) and the start they allow."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from receivables.agenda import build_agenda
+from receivables.ledger import index_book
+from receivables.model import Activity
+from receivables.policy import read_policy
+from store import open_book, restore_backup
+from tui import quickstart
+from tui.app import create_app
+from tui.screens.today import TodayScreen
+
+from .tui_support import DAY, async_test, loaded, make_book, reopen, settle, text_of
+
+
+@pytest.fixture
+def demo(tmp_path):
+    return make_book(tmp_path / "book")
+
+
+def engine_queues(book_dir, days=quickstart.DAYS_AHEAD):
+    book = reopen(book_dir)
+    index = index_book(book)
+    policy = read_policy(book_dir / "policy.toml")
+    return {DAY + timedelta(days=k): build_agenda(index, policy, DAY + timedelta(days=k)) for k in range(days + 1)}
+
+
+def test_saved_queues_read_back_exactly_as_the_engine_made_them(demo):
+    queues = engine_queues(demo)
+    assert any(queues.values()) and any(a.escalate or a.amount for q in queues.values() for a in q)
+    stamp = quickstart.book_stamp(demo)
+    quickstart.save(demo, stamp, queues)
+    for day, q in queues.items():
+        got = quickstart.load(demo, day)
+        assert got == q  # every field, Decimals and dates included
+        assert all(isinstance(a.amount, Decimal) and isinstance(a.invoices, tuple) for a in got)
+    assert quickstart.load(demo, DAY + timedelta(days=quickstart.DAYS_AHEAD + 1)) is None  # not saved
+
+
+def test_the_stamp_follows_commits_policy_edits_and_restores_but_not_checkpoints(demo):
+    quickstart.save(demo, quickstart.book_stamp(demo), engine_queues(demo, days=0))
+    assert quickstart.load(demo, DAY) is not None
+
+    # a checkpoint rewrites book.json with the same content: still valid
+    with open_book(demo, today=DAY) as repo:
+        repo.checkpoint()
+    assert quickstart.load(demo, DAY) is not None
+
+    # a commit (here from another process's point of view: the CLI) makes it stale
+    with open_book(demo, today=DAY) as repo:
+        client = next(iter(repo.book().clients))
+        repo.log_activity(Activity("", DAY, client, "phone", body="called"))
+    assert quickstart.load(demo, DAY) is None
+    quickstart.save(demo, quickstart.book_stamp(demo), engine_queues(demo, days=0))
+    assert quickstart.load(demo, DAY) is not None
+
+    # an edited policy too
+    policy = demo / "policy.toml"
+    original = policy.read_bytes()
+    policy.write_bytes(original + b"\n# edited\n")
+    assert quickstart.load(demo, DAY) is None
+    policy.write_bytes(original)
+    assert quickstart.load(demo, DAY) is not None
+
+    # a restore brings back other content: it counts as a change of its own
+    backups = sorted((demo / "backups").glob("book-*.json"))
+    assert backups
+    restore_backup(demo, backups[0].name, today=DAY)
+    assert quickstart.load(demo, DAY) is None
+
+
+def test_a_damaged_or_foreign_file_is_an_ordinary_start(demo):
+    quickstart.save(demo, quickstart.book_stamp(demo), engine_queues(demo, days=0))
+    path = quickstart.cache_path(demo)
+    good = path.read_bytes()
+    for bad in (good[: len(good) // 2], b"", b"[]", b'{"format": "dun-queues-0"}',
+                good.replace(b'"d":"', b'"d":"x', 1)):
+        path.write_bytes(bad)
+        assert quickstart.load(demo, DAY) is None
+
+
+@async_test
+async def test_the_app_saves_the_queues_and_the_next_start_shows_them_before_the_book_is_read(demo, monkeypatch):
+    # first start: no saved queues; once everything is worked out they are saved
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await settle(app, pilot)
+        engine_queue = list(app.state.agenda)
+    assert quickstart.load(demo, DAY) == engine_queue
+    assert quickstart.load(demo, DAY + timedelta(days=3)) == engine_queues(demo)[DAY + timedelta(days=3)]
+
+    # next start: hold the book's reading back, as on a large book
+    import tui.app as app_mod
+
+    release = threading.Event()
+    real_build = app_mod.build_state
+
+    def slow_build(*args, **kwargs):
+        release.wait(10)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(app_mod, "build_state", slow_build)
+    before = len(reopen(demo).activities)
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(100):
+            await pilot.pause()
+            if isinstance(app.screen, TodayScreen) and app.screen.queue:
+                break
+        screen = app.screen
+        assert isinstance(screen, TodayScreen) and app.state is None
+        assert screen.queue == engine_queue
+        assert screen.query_one("#queue").row_count == len(engine_queue)
+        assert "as soon as the book is read" in text_of(screen.query_one("#ctx-queue"))
+        assert "reading" in text_of(screen.query_one("#today-head")).lower()
+        # nothing is logged from the saved queue: the outcome waits for the book
+        await pilot.press("s")
+        await pilot.press("2")  # other screens wait too
+        await pilot.pause()
+        assert isinstance(app.screen, TodayScreen) and not screen.done
+        assert len(reopen(demo).activities) == before
+
+        release.set()
+        await loaded(app, pilot)
+        assert app.screen is screen and screen.queue == list(app.state.agenda) == engine_queue
+        first = screen.current
+        assert first.client in text_of(screen.query_one("#ctx-queue")) or first.client_name in text_of(
+            screen.query_one("#ctx-queue"))
+        await pilot.press("s")  # now it is logged
+        await settle(app, pilot)
+        assert screen.done
+    assert len(reopen(demo).activities) == before + 1
+
+
+@async_test
+async def test_a_read_only_window_saves_nothing(demo):
+    app = create_app(demo, on=DAY, read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await settle(app, pilot)
+        assert app.state.complete
+    assert not quickstart.cache_path(demo).exists()
+
+
+@async_test
+async def test_a_book_that_cannot_be_read_behind_the_saved_queue_says_so(demo):
+    quickstart.save(demo, quickstart.book_stamp(demo), engine_queues(demo, days=0))
+    raw = (demo / "book.json").read_bytes()
+    lines = raw.split(b"\n")
+    lines[2] = lines[2][: len(lines[2]) // 2]  # a damaged table; the meta line is intact
+    (demo / "book.json").write_bytes(b"\n".join(lines))
+    assert quickstart.load(demo, DAY) is not None  # the stamp cannot see it: the store does
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await settle(app, pilot)
+        from tui.screens.loading import LoadingScreen
+
+        assert isinstance(app.screen, LoadingScreen) and app.state is None
+        assert "could not be opened" in text_of(app.screen.query_one("#loading-text"))
+        assert app.load_error
