@@ -120,6 +120,16 @@ def register(sub, common) -> None:
     add_json(p)
     p.set_defaults(handler=cmd_check)
 
+    p = sub.add_parser("prepare", parents=[common], formatter_class=F,
+                       help="work out the next days' Today queues so the app opens at once",
+                       description="Work out the Today queues of DATE and the next 7 days and save them in\n"
+                                   "BOOK/.cache/queues.json, so the app opens on a large book at once. Reads the\n"
+                                   "book without locking it and changes nothing in it. The app and every command\n"
+                                   "that changes the book start this in the background by themselves.")
+    add_on(p, help="the first day to work out, YYYY-MM-DD (default: today)")
+    p.add_argument("--quiet", action="store_true", help="print nothing (for the background run)")
+    p.set_defaults(handler=cmd_prepare)
+
     p = sub.add_parser("restore", parents=[common], formatter_class=F, help="list or restore backups",
                        description="Without BACKUP: list the backups. With BACKUP: bring it back (the current book\n"
                                    "is saved as a backup first, so this can be undone).")
@@ -503,6 +513,25 @@ def cmd_client_list(args) -> int:
 
 
 # -- check, restore ------------------------------------------------------------------------------------
+
+def cmd_prepare(args) -> int:
+    from tui import quickstart
+
+    from cli.main import book_dir, on_date
+
+    path = book_dir(args)
+    if not (path / "book.json").is_file():
+        raise DunError(f"there is no book in {path}", "--book", "create one with 'dun init' or 'dun demo'")
+    ok = quickstart.prepare(path, on_date(args))
+    if not args.quiet:
+        if ok:
+            print(f"saved the Today queues from {on_date(args).isoformat()} for {quickstart.DAYS_AHEAD} days ahead "
+                  f"in {quickstart.cache_path(path)}")
+        else:
+            print("dun: the queues were not saved (the policy has problems, the book kept changing, or another "
+                  "'dun prepare' is running)", file=sys.stderr)
+    return 0 if ok else 1
+
 
 def cmd_check(args) -> int:
     with _open(args, readonly=True, command="dun check") as repo:

@@ -1,6 +1,7 @@
 """Shared fixtures: fresh books in temporary folders, fixed dates (never the clock)."""
 from __future__ import annotations
 
+import os
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -9,6 +10,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 22)
+
+# No test starts a background 'dun prepare' behind the suite's back (tui.quickstart); the
+# one test of that path clears this for itself.
+os.environ["DUN_NO_BACKGROUND"] = "1"
 
 
 @pytest.fixture

@@ -166,3 +166,70 @@ async def test_a_book_that_cannot_be_read_behind_the_saved_queue_says_so(demo):
         assert isinstance(app.screen, LoadingScreen) and app.state is None
         assert "could not be opened" in text_of(app.screen.query_one("#loading-text"))
         assert app.load_error
+
+
+def test_dun_prepare_saves_the_queues_and_changes_nothing_in_the_book(demo, capsys):
+    from cli.main import main
+
+    def files():
+        return sorted((p.name, p.read_bytes()) for p in demo.iterdir() if p.is_file())
+
+    before = files()
+    assert main(["--book", str(demo), "prepare", "--on", DAY.isoformat()]) == 0
+    assert "saved the Today queues" in capsys.readouterr().out
+    assert files() == before  # book, journal, lock and policy as they were
+    queues = engine_queues(demo)
+    for day in (DAY, DAY + timedelta(days=quickstart.DAYS_AHEAD)):
+        assert quickstart.load(demo, day) == queues[day]
+    # a policy it cannot use: one line, exit 1, nothing saved over
+    (demo / "policy.toml").write_text("[ladder\n")
+    assert main(["--book", str(demo), "prepare", "--on", DAY.isoformat()]) == 1
+    assert "not saved" in capsys.readouterr().err
+
+
+def test_a_command_that_changes_a_book_used_in_the_app_refreshes_its_queues_in_the_background(demo, monkeypatch, capsys):
+    import time
+    from datetime import date
+
+    from cli.main import main
+
+    today = date.today()  # the background refresh is for the real today, as the app's start
+    assert main(["--book", str(demo), "prepare", "--on", today.isoformat()]) == 0
+    assert quickstart.load(demo, today) is not None
+    monkeypatch.delenv(quickstart.BACKGROUND_ENV)
+    client = next(iter(reopen(demo).clients))
+    assert main(["--book", str(demo), "note", client, "rang", "--channel", "phone", "--on", today.isoformat()]) == 0
+    assert quickstart.load(demo, today) is None  # stale at once...
+    for _ in range(300):  # ...and current again once the background run is done
+        time.sleep(0.1)
+        if quickstart.load(demo, today) is not None:
+            break
+    assert quickstart.load(demo, today) is not None
+    # a book the app was never used on gets no background run
+    other = make_book(demo.parent / "other", clients=3, invoices=20)
+    assert main(["--book", str(other), "note", next(iter(reopen(other).clients)), "rang",
+                 "--on", today.isoformat()]) == 0
+    time.sleep(0.5)
+    assert not quickstart.cache_path(other).exists()
+
+
+def test_quitting_the_app_with_changes_not_yet_worked_out_starts_the_background_refresh(demo, monkeypatch):
+    import types
+
+    import tui.app as app_mod
+
+    calls = []
+    monkeypatch.setattr(quickstart, "spawn_prepare", lambda path, on: calls.append((path, on)))
+
+    def fake_app(read_only):
+        return types.SimpleNamespace(run=lambda: None, load_error="", on=DAY,
+                                     repo=types.SimpleNamespace(read_only=read_only))
+
+    for read_only, current, expected in ((False, False, 1), (False, True, 0), (True, False, 0)):
+        calls.clear()
+        quickstart.cache_path(demo).unlink(missing_ok=True)
+        if current:
+            quickstart.save(demo, quickstart.book_stamp(demo), engine_queues(demo, days=0))
+        monkeypatch.setattr(app_mod, "create_app", lambda *a, ro=read_only, **k: fake_app(ro))
+        assert app_mod.run(demo, on=DAY) == 0
+        assert len(calls) == expected and all(c == (demo, DAY) for c in calls)

@@ -383,6 +383,9 @@ def run(book_dir: Path | str, on: date | None = None, read_only: bool = False) -
                        f"create one with 'dun --book {book_dir} init' (empty) or 'dun --book {book_dir} demo'")
     app = create_app(book_dir, on=on or date.today(), read_only=read_only)
     app.run()
+    if (app.repo is not None and not getattr(app.repo, "read_only", True)
+            and not quickstart.is_current(book_dir, app.on)):
+        quickstart.spawn_prepare(book_dir, app.on)  # the last changes were not worked out yet
     if app.load_error:
         raise DunError(app.load_error)
     return 0

@@ -16,12 +16,19 @@ Today queue shows from this file while the book is read in the background; the q
 engine then works out replaces it (it is the same unless the book changed in between). Any
 other case (the book changed outside the app, the policy was edited, a week went by, the
 file is missing or damaged) is an ordinary start. The file is derived data: deleting it
-loses nothing. It is written only by a writable app (then no other process can commit
-between reading the book and stamping it).
+loses nothing.
+
+Who writes it: the app, once it has the agenda (only a writable window: a read-only one may
+hold an older book than the disk) and again after each change it makes; and ``dun prepare``,
+which the app starts in the background when it quits with its last changes not yet worked
+out, and which every command that changed the book starts too (only for books whose owner
+uses the app, i.e. that have this file). The stamp is always taken *before* the book is
+read, so a commit in between can only make the saved queues stale, never wrong.
 """
 from __future__ import annotations
 
 import hashlib
+import os
 import zlib
 from dataclasses import fields
 from datetime import date, timedelta
@@ -189,3 +196,72 @@ def work_out(agenda_for: Callable[[date], list[Action]], on: date, today: list[A
             return None
         queues[day] = list(agenda_for(day))
     return queues
+
+
+# -- keeping the queues current after the app or a command changed the book ------------------
+
+BACKGROUND_ENV = "DUN_NO_BACKGROUND"  # set (the tests do): never start the background refresh
+
+
+def is_current(book_dir: Path, on: date) -> bool:
+    """True if the saved queues hold ``on`` and still match the book and the policy."""
+    return load(book_dir, on) is not None
+
+
+def prepare(book_dir: Path, on: date, attempts: int = 3) -> bool:
+    """Work out and save the queues of ``on`` and the next days from the book on disk (what
+    ``dun prepare`` does). Read-only: it takes no write lock and changes nothing in the book.
+    If the book changes while this runs, it starts again (up to ``attempts`` times).
+    Returns True if the saved queues are current when it ends."""
+    import fcntl
+
+    from receivables.agenda import build_agenda
+    from receivables.ledger import index_book
+    from receivables.policy import load_policy
+    from store import open_book
+
+    book_dir = Path(book_dir)
+    (book_dir / CACHE_DIR).mkdir(exist_ok=True)
+    with open(book_dir / CACHE_DIR / "prepare.lock", "a+b") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # another one is at it (and starts again if the book moves on)
+        for _ in range(attempts):
+            stamp = book_stamp(book_dir)  # before reading: a later commit makes it stale, never wrong
+            if not stamp:
+                return False
+            if load(book_dir, on, stamp) is not None and load(book_dir, on + timedelta(days=DAYS_AHEAD), stamp):
+                return True
+            policy, _problems = load_policy(book_dir / "policy.toml")
+            if policy is None:
+                return False  # the app shows the policy's problems; there is no agenda to save
+            repo = open_book(book_dir, readonly=True, today=on)
+            try:
+                index = index_book(repo.book())
+            finally:
+                repo.close()
+            queues = work_out(lambda day: build_agenda(index, policy, day), on, None)
+            if queues is not None and book_stamp(book_dir) == stamp:
+                save(book_dir, stamp, queues)
+                return True
+        return False
+
+
+def spawn_prepare(book_dir: Path, on: date) -> bool:
+    """Start :func:`prepare` in a background process of its own (it outlives this one), so
+    the next start of the app is quick after a change; nothing waits for it."""
+    import subprocess
+    import sys
+
+    if os.environ.get(BACKGROUND_ENV):
+        return False
+    try:
+        subprocess.Popen(
+            [sys.executable, "-m", "cli.main", "--book", str(book_dir), "prepare", "--on", on.isoformat(), "--quiet"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True, close_fds=True, cwd=str(Path(book_dir)),
+        )
+    except OSError:
+        return False
+    return True
