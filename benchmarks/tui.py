@@ -14,6 +14,8 @@ prints, in-process with Textual's headless driver at 120x40:
 - the Invoices screen: time to filter and sort every invoice and show the first rows;
 - scrolling: time per page-down and per cursor move over the 100,000-row table, and the
   cost of drawing one full screen of rows;
+- after logging an outcome (on a copy of the book): until the app's state, and the saved
+  queues, are current again;
 - for comparison, Textual's stock DataTable holding the same rows (time to first idle;
   about 23 s on this machine for 100,000 rows), and the ratio.
 """
@@ -150,6 +152,48 @@ async def measure_datatable(rows: list[tuple[str, ...]]) -> float:
     return time.perf_counter() - t0
 
 
+async def measure_write(book: Path) -> dict:
+    """Log today's first two actions as done on a copy of ``book`` (the day's backup already
+    taken): how long until the app's state, and then the saved queues, are current again."""
+    import os
+    import shutil
+
+    from tui import quickstart
+    from tui.app import create_app
+
+    tmp = Path(tempfile.mkdtemp(prefix="dun-bench-write-"))
+    try:
+        work = tmp / "book"
+        (work / "backups").mkdir(parents=True)
+        os.link(book / "book.json", work / "book.json")  # replaced by rename, never written in place
+        os.link(book / "book.json", work / "backups" / f"book-{ON.isoformat()}.json")
+        for name in ("book.journal", "policy.toml"):
+            if (book / name).exists():
+                shutil.copy2(book / name, work / name)
+        (work / ".cache").mkdir()
+        shutil.copy2(quickstart.cache_path(book), quickstart.cache_path(work))
+        out: dict = {"state": [], "saved": []}
+        app = create_app(work, on=ON)
+        async with app.run_test(size=(120, 40)) as pilot:
+            while app.state is None or not app.state.complete:
+                await asyncio.sleep(0.01)
+            while not quickstart.is_current(work, ON):
+                await asyncio.sleep(0.05)
+            for _ in range(2):
+                before = app.state
+                t = time.perf_counter()
+                await pilot.press("s")
+                while app.state is before:
+                    await asyncio.sleep(0.01)
+                out["state"].append(time.perf_counter() - t)
+                while not (app.state.complete and quickstart.is_current(work, ON)):
+                    await asyncio.sleep(0.05)
+                out["saved"].append(time.perf_counter() - t)
+        return out
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def ms(x: float) -> str:
     return f"{x * 1000:.1f} ms"
 
@@ -196,6 +240,10 @@ def main() -> int:
           f" (includes the test driver's round trip)")
     print(f"cursor down: median {ms(statistics.median(dn))}, worst {ms(max(dn))}")
     print(f"drawing one full screen of rows: {ms(r['draw_screen'])}")
+    w = asyncio.run(measure_write(book))
+    print("after logging an outcome (s) on Today: the queue and panels current again in "
+          + ", ".join(f"{x:.2f} s" for x in w["state"]) + "; the next days' queues saved again in "
+          + ", ".join(f"{x:.2f} s" for x in w["saved"]))
     if not args.no_datatable:
         from tui.screens.invoices import invoice_cells
         from store import open_book

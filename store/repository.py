@@ -323,6 +323,31 @@ def _load(paths: BookPaths) -> tuple[Tables, int, int, bool, bool]:
     return tables, seq, journal.good_bytes, journal.torn_tail, migrated
 
 
+def _with_changes(book: Book, changes: list[tuple[str, dict, bool]]) -> Book:
+    """``book`` with committed documents applied, exactly as a fresh read would have it: each
+    record decoded from its stored document; a new one last in its table, an updated one in
+    its place (tables keep documents in the order they were first stored)."""
+    new: dict[str, Any] = {}
+    for table, doc, is_new in changes:
+        _, keyfield, _, from_doc = codec.TABLES[table]
+        rec = from_doc(doc)
+        key = getattr(rec, keyfield)
+        if table in ("clients", "invoices"):
+            if table not in new:
+                new[table] = dict(getattr(book, table))
+            new[table][key] = rec
+            continue
+        if table not in new:
+            new[table] = list(getattr(book, table))
+        items = new[table]
+        if is_new:
+            items.append(rec)
+        else:  # updates are rare (a plan cancelled, a dispute resolved): find it
+            at = next(i for i, r in enumerate(items) if getattr(r, keyfield) == key)
+            items[at] = rec
+    return replace(book, **{t: tuple(v) if isinstance(v, list) else v for t, v in new.items()})
+
+
 # -- TinyDB glue -----------------------------------------------------------------------------
 
 class BookStorage(Storage):
@@ -598,8 +623,10 @@ class Repository:
                 self._next_doc[table] = min(self._next_doc[table], pending[(table, key)])
             raise DunError(f"could not save ({e.strerror or e}); nothing was changed", str(self.paths.journal),
                            "check the disk has space and the folder is writable") from None
+        changes = []
         for _, table, doc_id, doc in ops:
             is_new = str(doc_id) not in self._table(table)
+            changes.append((table, doc, is_new))
             self.db.table(table).put(doc_id, doc)
             self._key_map(table)[doc[codec.TABLES[table][1]]] = doc_id
             idx = self._by_client.get(table)
@@ -608,7 +635,9 @@ class Repository:
             elif idx is not None:  # an update may move a document to another client
                 del self._by_client[table]
         self._seq = seq
-        self._book = None
+        if self._book is not None:  # the loaded book plus these records, not a whole new read
+            with gc_paused():
+                self._book = _with_changes(self._book, changes)
         self._clients = None
         self._scoped = {}
         self._journal_bytes += len(line)

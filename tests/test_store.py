@@ -317,3 +317,45 @@ def test_opening_a_missing_folder_is_one_clear_line(tmp_path):
         with pytest.raises(DunError, match="no book here"):
             open_book(tmp_path / "nowhere", readonly=readonly)
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_the_loaded_book_after_writes_is_exactly_a_fresh_read(tmp_path):
+    """After a commit the repository updates the book it has loaded instead of reading every
+    record again; whatever the kind of change, that must equal reading the book afresh."""
+    from dataclasses import replace as rep
+
+    from receivables.demo import generate
+    from receivables.ledger import derive, propose_allocation
+    from receivables.plans import split_installments
+
+    path = tmp_path / "book"
+    init_book(path, book=generate(clients=8, invoices=80, seed=5, today=TODAY))
+    with open_book(path, today=TODAY) as repo:
+        book = repo.book()
+        ledger = derive(book, TODAY)
+        cid = next(c for c in book.clients if ledger.open_invoices(c))
+        st = ledger.open_invoices(cid)[0]
+        cur = st.invoice.currency
+        assert repo.book() is book  # cached until a write
+
+        repo.update_client(rep(book.clients[cid], name="Renamed & Co", hold=True, hold_reason="test"))
+        repo.add_client(Client("zz-new", "New Client", cur, 30))
+        repo.add_invoice(Invoice("ZZ-1", "zz-new", TODAY, TODAY, cur, Decimal("120.00")))
+        repo.update_invoice(rep(repo.book().invoices["ZZ-1"], reference="PO 7"))
+        allocs, _ = propose_allocation(derive(repo.book(), TODAY), cid, cur, Decimal("10.00"), [st.invoice.number])
+        repo.record_payment(Payment("", TODAY, cid, Decimal("10.00"), cur, "bank", "ref", allocs))
+        repo.log_activity(Activity("", TODAY, cid, "phone", outcome="reached", body="**rang**"))
+        repo.add_promise(PromiseToPay("", cid, TODAY, Decimal("5.00"), cur, TODAY))
+        d = repo.open_dispute(Dispute("", st.invoice.number, cid, "wrong rate", TODAY))
+        repo.resolve_dispute(d.id, TODAY, "agreed")
+        plan = repo.add_plan(PaymentPlan("", "zz-new", TODAY, cur, ("ZZ-1",),
+                                         split_installments(Decimal("120.00"), cur, 3, TODAY, 30)))
+        repo.cancel_plan(plan.id, TODAY)
+        after = repo.book()
+        assert after is not book and after.clients[cid].name == "Renamed & Co"
+        # not read again: the records that did not change are the very same objects
+        assert after.activities[0] is book.activities[0] and after.payments[0] is book.payments[0]
+    with open_book(path, readonly=True, today=TODAY) as fresh:
+        assert fresh.book() == after
+        for name in ("clients", "invoices"):
+            assert list(getattr(fresh.book(), name)) == list(getattr(after, name))  # same order too
