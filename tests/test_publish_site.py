@@ -276,3 +276,46 @@ def test_the_page_number_overlay_is_kept_while_the_report_is_unchanged(tmp_path,
     assert len(first) == 1
     publish(book, policy, ON, site)  # nothing changed: report.pdf is linked, the overlay carried along
     assert overlays() == first
+
+
+def _site_files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*"))
+            if p.is_file() and p.name != site_mod.MANIFEST}
+
+
+@pytest.mark.parametrize("pdf", [True, False])
+def test_a_republish_after_one_payment_equals_a_full_build(tmp_path, policy, monkeypatch, pdf):
+    """What the incremental build reuses and what it renders again add up to exactly what a
+    full build of the new book makes: every file, byte for byte (PDFs included)."""
+    from receivables.demo import generate
+    from receivables.ledger import derive, propose_allocation
+
+    monkeypatch.setattr(site_mod, "REPORT_CHUNK", 4)  # several listing parts
+    monkeypatch.setattr(site_mod, "CSV_BLOCK", 50)  # several CSV blocks
+    on = date(2026, 11, 22)
+    book = generate(clients=12, invoices=300, seed=3, today=on)
+    ledger = derive(book, on)
+    payer = next(c for c in sorted(book.clients) if len(ledger.open_invoices(c)) >= 2)
+    st = ledger.open_invoices(payer)[1]
+    amount = min(st.outstanding, Decimal("100.00"))
+    allocs, _ = propose_allocation(ledger, payer, st.invoice.currency, amount, [st.invoice.number])
+    book2 = replace(book, payments=book.payments + (
+        Payment("PAY-TEST", on, payer, amount, st.invoice.currency, "bank", "test", allocs),))
+    inc, full = tmp_path / "inc", tmp_path / "full"
+    publish(book, policy, on, inc, pdf=pdf)
+    before = _site_files(inc)
+    r = publish(book2, policy, on, inc, pdf=pdf)
+    publish(book2, policy, on, full, pdf=pdf, incremental=False)
+    names = file_names(book.clients)
+    assert {x for x in r.rewritten if x.startswith("clients/")} == (
+        {f"clients/{names[payer]}.html"} | ({f"clients/{names[payer]}.pdf"} if pdf else set()))
+    a, b = _site_files(inc), _site_files(full)
+    assert sorted(a) == sorted(b)
+    for rel in a:
+        assert a[rel] == b[rel], rel
+    for rel in (f"clients/{names[payer]}.html", "data/report.json", "data/open-items.csv", "data/payments.csv",
+                "data/aged-receivables.csv", "report.html", *(("report.pdf",) if pdf else ())):
+        assert a[rel] != before[rel], rel  # the payment shows
+    assert "PAY-TEST" in (inc / "data" / "payments.csv").read_text("utf-8")
+    if pdf:
+        assert _pdf_pages(inc / "report.pdf") == _pdf_pages(full / "report.pdf")
