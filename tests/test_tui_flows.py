@@ -398,3 +398,45 @@ async def test_cursor_stays_on_the_client_after_a_write(demo):
             await settle(app, pilot)
         assert table.current.client.id == cid
         assert table.current.client.terms_days == 21
+
+
+@async_test
+async def test_payment_form_reaches_every_open_invoice_of_a_client_with_many(demo):
+    from datetime import timedelta
+
+    from receivables.model import Client, Invoice
+    from store import open_book
+    from tui.dialogs.payment import PAGE, _safe
+
+    with open_book(demo, today=DAY) as repo:
+        repo.add_client(Client("many-co", "Many Invoices Ltd", "GBP", 30))
+        repo.commit([Invoice(f"MANY-{k:03d}", "many-co", DAY - timedelta(days=90 - k), DAY - timedelta(days=60 - k),
+                             "GBP", Decimal("10.00")) for k in range(PAGE + 12)])
+    numbers = [f"MANY-{k:03d}" for k in range(PAGE + 12)]  # oldest due first
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("dollar_sign")
+        await settle(app, pilot)
+        form = app.screen
+        await type_into(pilot, app, "#in-client", "many-co")
+        await type_into(pilot, app, "#in-amount", "25.00")
+        await settle(app, pilot)
+        assert form.alloc == {numbers[0]: Decimal("10.00"), numbers[1]: Decimal("10.00"), numbers[2]: Decimal("5.00")}
+        last = numbers[-1]
+        assert not form.query(f"#al-{_safe(last)}")  # beyond the first lines...
+        form.query_one("#more-rows").focus()  # below the fold: reached with tab, pressed with enter
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert form.query_one(f"#al-{_safe(last)}")  # ...reachable on request
+        assert not form.query("#more-rows")
+        assert form.query_one(f"#al-{_safe(numbers[0])}").value == "10.00"  # the proposal is kept
+        await type_into(pilot, app, f"#al-{_safe(numbers[2])}", "")
+        await type_into(pilot, app, f"#al-{_safe(last)}", "5.00")
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is not form
+    pay = next(p for p in reopen(demo).payments if p.client == "many-co")
+    assert {a.invoice: a.amount for a in pay.allocations} == {
+        numbers[0]: Decimal("10.00"), numbers[1]: Decimal("10.00"), last: Decimal("5.00")}

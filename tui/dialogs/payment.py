@@ -21,6 +21,9 @@ from .base import Field, FormDialog, amount_parser, date_parser, message_of
 ZERO = Decimal(0)
 
 
+PAGE = 40  # allocation lines mounted at a time: a client with hundreds of open invoices stays quick
+
+
 class PaymentDialog(FormDialog):
     TITLE_TEXT = "Record a payment"
 
@@ -32,6 +35,7 @@ class PaymentDialog(FormDialog):
         self.alloc: dict[str, Decimal] = {}
         self.alloc_errors: dict[str, str] = {}
         self._rows_for: str | None = None
+        self._shown = PAGE  # open invoices with an allocation line (more on request)
 
     # -- fields --------------------------------------------------------------------
     def currency(self) -> str:
@@ -74,6 +78,7 @@ class PaymentDialog(FormDialog):
     def _build_rows(self, cid: str | None) -> None:
         box = self.query_one("#alloc-rows", Vertical)
         box.remove_children()
+        self._shown = PAGE
         self._rows_for = cid
         self.alloc = {}
         self.manual = False
@@ -84,23 +89,63 @@ class PaymentDialog(FormDialog):
         if not open_:
             box.mount(Static("No open invoices: the whole payment becomes client credit.", classes="dim"))
             return
-        rows = []
-        for s in open_[:40]:
-            n = s.invoice.number
-            rows.append(
-                Horizontal(
-                    Label(safe(n), classes="alloc-num", markup=False),
-                    Label(f"due {s.invoice.due.isoformat()}", classes="alloc-due"),
-                    Label(money(s.outstanding, s.invoice.currency), classes="alloc-owed"),
-                    Input("", id=f"al-{_safe(n)}", classes="alloc-input", placeholder="0", compact=True),
-                    Label("", id=f"after-{_safe(n)}", classes="alloc-after"),
-                    classes="alloc-row",
-                )
+        box.mount_all(self._lines(open_[:self._shown]))
+        self._more_button(box, open_)
+
+    def _lines(self, states: list) -> list:
+        return [
+            Horizontal(
+                Label(safe(s.invoice.number), classes="alloc-num", markup=False),
+                Label(f"due {s.invoice.due.isoformat()}", classes="alloc-due"),
+                Label(money(s.outstanding, s.invoice.currency), classes="alloc-owed"),
+                Input("", id=f"al-{_safe(s.invoice.number)}", classes="alloc-input", placeholder="0", compact=True),
+                Label("", id=f"after-{_safe(s.invoice.number)}", classes="alloc-after"),
+                classes="alloc-row",
             )
-        box.mount_all(rows)
-        if len(open_) > 40:
-            box.mount(Static(f"… {len(open_) - 40} more open invoices (allocate those from the CLI: dun pay)",
-                             classes="dim"))
+            for s in states
+        ]
+
+    def _more_button(self, box: Vertical, open_: list) -> None:
+        if len(open_) > self._shown:
+            left = len(open_) - self._shown
+            box.mount(Button(f"Show {min(left, PAGE)} more of {left} open invoices left", id="more-rows",
+                             compact=True))
+
+    @on(Button.Pressed, "#more-rows")
+    async def _more_rows(self, event: Button.Pressed) -> None:
+        """Add the next lines below the others; the allocation stays as it stands."""
+        cid = self._rows_for
+        if cid is None:
+            return
+        box = self.query_one("#alloc-rows", Vertical)
+        open_ = self._open_invoices(cid)
+        start = self._shown
+        self._shown += PAGE
+        await event.button.remove()
+        await box.mount_all(self._lines(open_[start:self._shown]))
+        self._more_button(box, open_)
+        self._fill_inputs()
+        first = self.query(f"#al-{_safe(open_[start].invoice.number)}")
+        if first:
+            first.first().focus()
+
+    def _fill_inputs(self) -> None:
+        cid = self._rows_for
+        if cid is None:
+            return
+        cur = self.currency()
+        for s in self._open_invoices(cid)[:self._shown]:
+            n = s.invoice.number
+            try:
+                inp = self.query_one(f"#al-{_safe(n)}", Input)
+            except Exception:
+                continue
+            text = plain(self.alloc[n], cur) if n in self.alloc else ""
+            if inp.value != text:
+                with inp.prevent(Input.Changed):
+                    inp.value = text
+            inp.set_class(n in self.alloc_errors, "-invalid")
+        self._summarise()
 
     def on_values(self, values: dict[str, Any]) -> None:
         cid = values.get("client")
@@ -124,21 +169,10 @@ class PaymentDialog(FormDialog):
             allocs = ()
         else:
             allocs, _rest = propose_allocation(self.app.state.ledger_for(cid), cid, cur, amount)
-        by = {a.invoice: a.amount for a in allocs}
-        for s in self._open_invoices(cid)[:40]:
-            n = s.invoice.number
-            try:
-                inp = self.query_one(f"#al-{_safe(n)}", Input)
-            except Exception:
-                continue
-            text = plain(by[n], cur) if n in by else ""
-            if inp.value != text:
-                with inp.prevent(Input.Changed):
-                    inp.value = text
-        self.alloc = by
+        self.alloc = {a.invoice: a.amount for a in allocs}
         self.alloc_errors = {}
         self.manual = False
-        self._summarise()
+        self._fill_inputs()
 
     @on(Input.Changed, ".alloc-input")
     def _alloc_changed(self, event: Input.Changed) -> None:
@@ -146,7 +180,7 @@ class PaymentDialog(FormDialog):
         self.manual = True
         cid = self.values.get("client")
         cur = self.currency()
-        by_id = {f"al-{_safe(s.invoice.number)}": s for s in self._open_invoices(cid)[:40]} if cid else {}
+        by_id = {f"al-{_safe(s.invoice.number)}": s for s in self._open_invoices(cid)[:self._shown]} if cid else {}
         s = by_id.get(event.input.id or "")
         if s is None:
             return
@@ -179,7 +213,7 @@ class PaymentDialog(FormDialog):
             summary.update("")
             return
         cur = self.currency()
-        for s in self._open_invoices(cid)[:40]:
+        for s in self._open_invoices(cid)[:self._shown]:
             n = s.invoice.number
             try:
                 after = self.query_one(f"#after-{_safe(n)}", Label)
