@@ -64,6 +64,10 @@ def test_drafts_for_every_action_over_several_weeks(policy):
             for number in action.invoices:
                 if action.kind != "credit_review":
                     assert number in d.text
+            # the invoice list is one line per invoice; paragraphs have one blank line between
+            items = [line for line in d.text.splitlines() if line.startswith("- Invoice ")]
+            assert all(line.count(" Invoice ") == 1 for line in items), d.text
+            assert "\n\n\n" not in d.text, (action.template, d.text)
             seen.add(action.template)
     assert {"reminder", "second_reminder", "final_notice"} <= seen
 
