@@ -522,7 +522,11 @@ def cmd_prepare(args) -> int:
     path = book_dir(args)
     if not (path / "book.json").is_file():
         raise DunError(f"there is no book in {path}", "--book", "create one with 'dun init' or 'dun demo'")
-    ok = quickstart.prepare(path, on_date(args))
+    try:
+        ok = quickstart.prepare(path, on_date(args))
+    except OSError as e:
+        raise DunError(f"could not save the queues ({e.strerror or e})", str(quickstart.cache_path(path)),
+                       "check the book folder is writable") from None
     if not args.quiet:
         if ok:
             print(f"saved the Today queues from {on_date(args).isoformat()} for {quickstart.DAYS_AHEAD} days ahead "

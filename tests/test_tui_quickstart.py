@@ -233,3 +233,15 @@ def test_quitting_the_app_with_changes_not_yet_worked_out_starts_the_background_
         monkeypatch.setattr(app_mod, "create_app", lambda *a, ro=read_only, **k: fake_app(ro))
         assert app_mod.run(demo, on=DAY) == 0
         assert len(calls) == expected and all(c == (demo, DAY) for c in calls)
+
+
+def test_dun_prepare_on_a_folder_it_cannot_write_is_one_line(demo, capsys, monkeypatch):
+    from cli.main import main
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(quickstart, "save", refuse)
+    assert main(["--book", str(demo), "prepare", "--on", DAY.isoformat()]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "could not save the queues (Permission denied)" in err and "writable" in err
