@@ -336,10 +336,14 @@ class TodayScreen(DunScreen):
         with draft.prevent(TextArea.Changed):
             draft.load_text(text)
         draft.read_only = self.state is None  # editable once the real draft is there
-        if a.channel in DRAFTED:
+        if a.kind == "dispute":  # an internal review: nothing goes to the client
+            label.update("Your review notes, not sent — e edits; s logs the review")
+        elif a.channel in DRAFTED:
             label.update(f"Message to send ({a.channel}) — e edits; s logs it as sent")
+        elif a.channel == "phone":
+            label.update("Call script (not logged) — c logs the call")
         else:
-            label.update("Script / notes (not logged) — c logs the call")
+            label.update("Notes (not logged) — s marks it done")
         self._refresh_context()
 
     @on(TextArea.Changed, "#draft")
