@@ -8,6 +8,7 @@ URL into a PDF.
 """
 from __future__ import annotations
 
+import copy
 import mimetypes
 import os
 from pathlib import Path
@@ -31,6 +32,15 @@ class AssetFetcher(URLFetcher):
         self.served: list[str] = []
         self.refused: list[str] = []
         self._cache: dict[str, bytes] = {}
+        self.extra: dict[str, tuple[bytes, str]] = {}
+
+    def with_extra(self, extra: dict[str, tuple[bytes, str]]) -> "AssetFetcher":
+        """This fetcher, also serving ``extra`` (exact URL -> (body, content type)) from memory:
+        documents we made ourselves, such as a report's SVG charts. Nothing is read from disk
+        for them, and every other URL goes through the same rules."""
+        other = copy.copy(self)
+        other.extra = extra
+        return other
 
     def resolve(self, url: str) -> Path:
         parts = urlsplit(url)
@@ -44,6 +54,10 @@ class AssetFetcher(URLFetcher):
         return path
 
     def fetch(self, url, headers=None):
+        got = self.extra.get(url)
+        if got is not None:
+            self.served.append(url)
+            return URLFetcherResponse(url, got[0], {"Content-Type": got[1]})
         try:
             path = self.resolve(url)
         except RefusedURL:

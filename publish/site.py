@@ -154,6 +154,69 @@ def _templates_hash() -> str:
     return h.hexdigest()
 
 
+def _per_client(book, policy, on, ledger, first_action, records, base_hash, clients) -> dict:
+    """Every statement's fingerprint and the open-items CSV (run in a side process).
+
+    A statement's own data (~0.1 ms) is its fingerprint, with the action whose message it
+    carries, the date, the policy and the templates (``base_hash``): whatever is not in it
+    cannot change the page."""
+    fps = {}
+    for cid in clients:
+        action = first_action.get(cid)
+        bare = statement_data(book, policy, cid, on, ledger=ledger, action=action, find_action=False,
+                              records=records.get(cid, ()))
+        fps[cid] = _h(base_hash, repr(bare), repr(action))
+    return {"fingerprints": fps, "open_items": _open_items_csv(book, ledger)}
+
+
+def _long_tables(book, on, show_internal: bool) -> list[tuple]:
+    """(name, header, text columns, rows, keys of rows, formatter) of the payments and
+    activities CSVs: long, append-mostly tables whose rows are formatted in blocks of
+    CSV_BLOCK, each cached under the keys of its rows, so a new payment formats one block
+    and copies the rest."""
+    pays = sorted((p for p in book.payments if p.date <= on), key=attrgetter("date", "id"))
+    acts = sorted((a for a in book.activities if a.date <= on), key=attrgetter("date", "id"))
+    return [
+        ("payments", PAYMENTS_HEADER, PAYMENTS_TEXT, pays,
+         lambda rows: [(p.id, p.date, p.client, str(p.amount), len(p.allocations)) for p in rows], _payment_rows),
+        ("activities", ACTIVITIES_HEADER, ACTIVITIES_TEXT, acts,
+         lambda rows: [(a.id, a.date, a.client, a.internal, len(a.body), show_internal) for a in rows],
+         lambda rows: _activity_rows(rows, show_internal)),
+    ]
+
+
+def _block_rel(name: str, fp: str) -> str:
+    return f"{CACHE}/csv/{name}-{fp}.csv"
+
+
+def _long_csvs(book, on, show_internal: bool, old_files: dict) -> list[tuple]:
+    """For each long CSV: (name, header, text columns, [(block rel, fingerprint)], {rel: bytes}
+    of the blocks the last build did not have). Run in a side process."""
+    out = []
+    for name, header, text, items, keys, fmt in _long_tables(book, on, show_internal):
+        blocks, fresh = [], {}
+        for i in range(0, len(items), CSV_BLOCK):
+            chunk = items[i:i + CSV_BLOCK]
+            fp = _h(name, orjson.dumps(keys(chunk)))
+            rel = _block_rel(name, fp)
+            if old_files.get(rel) != fp and rel not in fresh:
+                fresh[rel] = _csv_fast(header, fmt(chunk), text, with_header=False)
+            blocks.append((rel, fp))
+        out.append((name, header, text, blocks, fresh))
+    return out
+
+
+def _long_csv_block(book, policy, on, name: str, rel: str) -> bytes:
+    """One block again (the last build listed it but its file is gone)."""
+    for tname, header, text, items, keys, fmt in _long_tables(book, on, policy.publish.internal_notes):
+        if tname == name:
+            for i in range(0, len(items), CSV_BLOCK):
+                chunk = items[i:i + CSV_BLOCK]
+                if _block_rel(name, _h(name, orjson.dumps(keys(chunk)))) == rel:
+                    return _csv_fast(header, fmt(chunk), text, with_header=False)
+    raise DunError(f"no rows for {rel}", "publish")
+
+
 def _client_records(book) -> dict[str, list]:
     """The records a statement draws on (payments, adjustments, activities), by client."""
     by: dict[str, list] = defaultdict(list)
@@ -239,13 +302,63 @@ def _build(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_char
     from .pdf import PdfQueue
 
     pdf_jobs = PdfQueue(workers)
-    if want_pdf:
-        pdf_jobs.start(policy.publish.paper)  # the worker warms up while the ledger is derived
+    sides: list[_Side] = []
     try:
         with _quiet_gc():
-            _build_into(book, policy, on, out_dir, tmp, old_files, old_charts, progress, result, want_pdf, pdf_jobs)
+            # what needs only the book starts on the other core before anything else
+            long_csvs = _Side(sides, _long_csvs, book, on, policy.publish.internal_notes, old_files)
+            if want_pdf:
+                pdf_jobs.start(policy.publish.paper)  # the workers warm up while the ledger is derived
+            _build_into(book, policy, on, out_dir, tmp, old_files, old_charts, progress, result, want_pdf, pdf_jobs,
+                        sides, long_csvs)
     finally:
+        for side in sides:
+            side.close()
         pdf_jobs.close()
+
+
+_SHARED: dict[int, tuple] = {}  # work for a forked side process, read by it from the parent's memory
+
+
+def _run_shared(token: int):
+    fn, args = _SHARED[token]
+    return fn(*args)
+
+
+class _Side:
+    """``fn(*args)`` in a forked process, while this one goes on: the fork sees this process's
+    memory as it is now (the book, the ledger), so nothing is pickled but the result. Where
+    there is no ``fork`` (Windows) it runs here, when it is made."""
+
+    def __init__(self, sides: list, fn, *args) -> None:
+        from .pdf import done_future, fork_context
+
+        self.pool = None
+        sides.append(self)
+        ctx = fork_context()
+        if ctx is None:
+            self.future = done_future(fn, *args)
+            return
+        from concurrent.futures import ProcessPoolExecutor
+
+        token = id(self)
+        _SHARED[token] = (fn, args)
+        try:
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+            self.future = self.pool.submit(_run_shared, token)  # forks here
+        finally:
+            del _SHARED[token]
+
+    def result(self):
+        try:
+            return self.future.result()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
 
 def _quiet_gc():
@@ -257,7 +370,7 @@ def _quiet_gc():
 
 
 def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_charts: dict, progress: Progress,
-                result: PublishResult, want_pdf: bool, pdf_jobs) -> None:
+                result: PublishResult, want_pdf: bool, pdf_jobs, sides: list, long_csvs: _Side) -> None:
     env = environment()
     out = _Out(tmp)
     new_files: dict[str, str] = {}
@@ -269,14 +382,25 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
         clock[0] = now
 
     index: BookIndex = index_book(book)
+    phase("book index")
     agenda_mod = engine.agenda_module()
     # Only open invoices matter to statements, CSVs and drafts: the engine's open ledger
     # skips deriving the whole paid history.
     ledger = agenda_mod.open_ledger(index, policy, on) if hasattr(agenda_mod, "open_ledger") else derive(index, on)
+    phase("open ledger")
     agenda = engine.build_agenda(index, policy, on)
+    phase("agenda")
     policy_hash = _h(repr(policy))
     base_hash = _h(_templates_hash(), policy_hash, on.isoformat())
     clients = sorted(book.clients)
+    first_action: dict[str, object] = {}
+    for a in agenda:
+        if a.kind == "step" and a.channel != "phone" and a.client not in first_action:
+            first_action[a.client] = a
+    records = _client_records(book)
+    # the statements' fingerprints and the open items on the other core, while the report is made here
+    per_client = _Side(sides, _per_client, book, policy, on, ledger, first_action, records, base_hash, clients)
+    phase("side process")
     names = file_names(clients)
     total = len(clients) * (2 if want_pdf else 1) + 3
     done = 0
@@ -306,7 +430,6 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
         result.paths.append(Path(rel))
         return True
 
-    phase("ledger and agenda")
     # assets
     for p in sorted(ASSETS.rglob("*")):
         if p.is_file():
@@ -340,6 +463,7 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
         report_tpl = env.get_template("report.html")
         lines = listing_lines(view.clients, policy.defaults.locale)
         groups = [(c,) for c in view.currencies] or [()]  # one part per currency: a payment touches one
+        ctx["charts"] = chart_svgs.pdf
         part_html = [report_tpl.render(**ctx, for_pdf=True, prefix="", pdf_part="front", part_currencies=g,
                                        part_first=i == 0, part_last=i == len(groups) - 1)
                      for i, g in enumerate(groups)]
@@ -348,6 +472,7 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
                                                list_lines=[lines[0], *lines[1 + start:1 + start + REPORT_CHUNK]]))
         part_html.append(report_tpl.render(**ctx, for_pdf=True, prefix="", pdf_part="tail"))
         for html in part_html:
+            resources = {rel: doc for rel, doc in chart_svgs.files.items() if rel in html} or None
             fp = _h(base_hash, html, paper)  # base_hash covers print.css
             rel = f"{PARTS}/{fp}.pdf"
             report_parts.append(rel)
@@ -356,30 +481,25 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
             if old_files.get(rel) == fp and (out_dir / rel).is_file():
                 emit(rel, fp, lambda: None)
             else:
-                pdf_jobs.submit(rel, html, paper)
+                pdf_jobs.submit(rel, html, paper, resources)
                 pdf_fps[rel] = fp
 
     phase("report pages")
     # statements
-    first_action: dict[str, object] = {}
-    for a in agenda:
-        if a.kind == "step" and a.channel != "phone" and a.client not in first_action:
-            first_action[a.client] = a
-    records = _client_records(book)
-
+    got = per_client.result()
+    fps = got["fingerprints"]
+    phase("waiting for fingerprints")
     for cid in clients:
         action = first_action.get(cid)
-        # The statement's own data (cheap: ~0.1 ms) is its fingerprint, with the action whose
-        # message it carries: whatever is not in it cannot change the page.
-        bare = statement_data(book, policy, cid, on, ledger=ledger, action=action, find_action=False,
-                              records=records.get(cid, ()))
-        fp = _h(base_hash, repr(bare), repr(action))
+        fp = fps[cid]
         rel_html = f"clients/{names[cid]}.html"
         rel_pdf = f"clients/{names[cid]}.pdf"
         data_cache: dict = {}
 
-        def data_for(action=action, bare=bare, cache=data_cache):
+        def data_for(cid=cid, action=action, cache=data_cache):
             if "d" not in cache:
+                bare = statement_data(book, policy, cid, on, ledger=ledger, action=action, find_action=False,
+                                      records=records.get(cid, ()))
                 draft = draft_for_action(action, book, policy, on, ledger) if action is not None else None
                 cache["d"] = replace(bare, message=draft)
             return cache["d"]
@@ -402,30 +522,19 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
     # accountant's data (payments and activities are append-only: their keys say if they changed)
     data = _aged_csv(view, ledger)
     emit("data/aged-receivables.csv", _h(data), lambda: data)
-    items = _open_items_csv(book, ledger)
+    phase("aged csv")
+    items = got["open_items"]
     emit("data/open-items.csv", _h(items), lambda: items)
-    # Long, append-mostly tables: rows are formatted in blocks of CSV_BLOCK, each cached under
-    # the keys of its rows, so a new payment formats one block and copies the rest.
-
-    def blocked(name: str, header: list[str], text: set[str], items: list, keys, fmt) -> None:
-        rels = []
-        for i in range(0, len(items), CSV_BLOCK):
-            fp = _h(name, orjson.dumps(keys(items[i:i + CSV_BLOCK])))
-            rel = f"{CACHE}/csv/{name}-{fp}.csv"
+    phase("open items csv")
+    # Long, append-mostly tables, in blocks made by the side process (see _long_csvs).
+    for name, header, text, blocks, fresh in long_csvs.result():
+        for rel, fp in blocks:
             if rel not in out.seen:
-                emit(rel, fp, lambda i=i: _csv_fast(header, fmt(items[i:i + CSV_BLOCK]), text, with_header=False))
-            rels.append((rel, fp))
-        emit(f"data/{name}.csv", _h(name, *(fp for _, fp in rels)),
-             lambda: _csv_fast(header, [], text) + b"".join((out.root / rel).read_bytes() for rel, _ in rels))
-
-    pays = sorted((p for p in book.payments if p.date <= on), key=attrgetter("date", "id"))
-    blocked("payments", PAYMENTS_HEADER, PAYMENTS_TEXT, pays,
-            lambda rows: [(p.id, p.date, p.client, str(p.amount), len(p.allocations)) for p in rows], _payment_rows)
-    acts = sorted((a for a in book.activities if a.date <= on), key=attrgetter("date", "id"))
-    show_internal = policy.publish.internal_notes
-    blocked("activities", ACTIVITIES_HEADER, ACTIVITIES_TEXT, acts,
-            lambda rows: [(a.id, a.date, a.client, a.internal, len(a.body), show_internal) for a in rows],
-            lambda rows: _activity_rows(rows, show_internal))
+                emit(rel, fp, lambda rel=rel, name=name: fresh.get(rel) or _long_csv_block(book, policy, on, name, rel))
+        emit(f"data/{name}.csv", _h(name, *(fp for _, fp in blocks)),
+             lambda header=header, text=text, blocks=blocks:
+             _csv_fast(header, [], text) + b"".join((out.root / rel).read_bytes() for rel, _ in blocks))
+    phase("payments and activities csv")
     # the same document as `dun report --json` (receivables.report.report_to_json)
     rj = orjson.dumps(view.engine_json, option=orjson.OPT_INDENT_2)
     emit("data/report.json", _h(rj), lambda: rj)
@@ -442,8 +551,9 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
     phase("index")
     import gc
 
-    paused = not gc.isenabled()
-    gc.enable()  # WeasyPrint makes reference cycles: collect while rendering
+    paused = pdf_jobs.in_process and not gc.isenabled()
+    if paused:
+        gc.enable()  # WeasyPrint makes reference cycles: collect while rendering here
     try:
         _collect(pdf_jobs, out, result, new_files, pdf_fps, done, progress)
     finally:
@@ -523,6 +633,8 @@ class _Charts(dict):
         super().__init__()
         self.cache = cache
         self.used: dict[str, str] = {}
+        self.pdf: dict[str, Markup] = {}  # the same charts as <img> for the PDF (see publish.pdf.html_to_pdf)
+        self.files: dict[str, tuple[bytes, str]] = {}  # their SVG documents by URL (relative to the assets)
 
     def draw(self, name: str, fn, *args) -> None:
         key = _h(name, repr(args), _templates_hash())
@@ -531,6 +643,15 @@ class _Charts(dict):
             svg = str(fn(*args))
         self.used[key] = svg
         self[name] = Markup(svg)
+        # A standalone document: the size in user units comes from the viewBox; the page
+        # sizes it like the inline chart (full width, height from the aspect ratio).
+        doc = _VIEWBOX.sub(r'<svg\1 width="\2" height="\3" viewBox="0 0 \2 \3"', svg, count=1).encode("utf-8")
+        rel = f"charts/{_h(doc)}.svg"
+        self.files[rel] = (doc, "image/svg+xml")
+        self.pdf[name] = Markup(f'<img src="{rel}" alt="" style="width: 100%; height: auto">')
+
+
+_VIEWBOX = re.compile(r'<svg([^>]*?) viewBox="0 0 ([0-9.]+) ([0-9.]+)"')
 
 
 def _report_charts(view, cache: dict | None = None) -> tuple[dict, dict]:
