@@ -62,12 +62,15 @@ def html_to_pdf(html: str, paper: str = "A4", title: str | None = None,
     if resources:
         fetch = fetch.with_extra({BASE_URL + rel: v for rel, v in resources.items()})
     doc = HTML(string=html, base_url=BASE_URL, url_fetcher=fetch)
-    return doc.write_pdf(
+    pdf = doc.write_pdf(
         stylesheets=_stylesheets(paper),
         font_config=_font_config(),
         pdf_identifier=b"dun",
         **PDF_OPTIONS,
     )
+    if not _warm:
+        _warm.append(True)
+    return pdf
 
 
 def warm(paper: str = "A4") -> None:
@@ -79,7 +82,11 @@ def warm(paper: str = "A4") -> None:
     # (the parent may have paused the collector when it forked).
     gc.freeze()
     gc.enable()
-    html_to_pdf("<p>warm</p>", paper)
+    if not _warm:  # a fork of a process that has rendered a PDF is warm already
+        html_to_pdf("<p>warm</p>", paper)
+
+
+_warm: list[bool] = []  # set once this process has rendered a PDF (and so a fork of it is warm)
 
 
 def _job(item: tuple) -> tuple[str, bytes]:

@@ -334,6 +334,7 @@ class _Side:
         from .pdf import done_future, fork_context
 
         self.pool = None
+        self.work = (fn, args)
         sides.append(self)
         ctx = fork_context()
         if ctx is None:
@@ -341,17 +342,18 @@ class _Side:
             return
         from concurrent.futures import ProcessPoolExecutor
 
-        token = id(self)
-        _SHARED[token] = (fn, args)
-        try:
-            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
-            self.future = self.pool.submit(_run_shared, token)  # forks here
-        finally:
-            del _SHARED[token]
+        _SHARED[id(self)] = self.work
+        self.pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+        self.future = self.pool.submit(_run_shared, id(self))
 
     def result(self):
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             return self.future.result()
+        except BrokenProcessPool:  # the side process died (killed, out of memory): do it here
+            fn, args = self.work
+            return fn(*args)
         finally:
             self.close()
 
@@ -359,6 +361,7 @@ class _Side:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+        _SHARED.pop(id(self), None)
 
 
 def _quiet_gc():
@@ -448,41 +451,46 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
                company=policy.company, names=names, policy=policy, agenda=agenda,
                pdf_listings=pdf_listings)
     phase("charts")
+    report_parts: list[str] = []
+    if want_pdf:
+        # The report PDF renders in parts (front matter, the client listing in chunks, the
+        # rest), each cached under its content hash, then joined and numbered: one payment
+        # re-renders the front, the tail and the one or two listing chunks it touched. Each
+        # part goes to the workers as soon as it is made (the front first: it takes longest).
+        paper = policy.publish.paper
+        report_tpl = env.get_template("report.html")
+        pdf_ctx = {**ctx, "charts": chart_svgs.pdf}
+        groups = [(c,) for c in view.currencies] or [()]  # one part per currency: a payment touches one
+
+        def parts():
+            for i, g in enumerate(groups):
+                yield report_tpl.render(**pdf_ctx, for_pdf=True, prefix="", pdf_part="front", part_currencies=g,
+                                        part_first=i == 0, part_last=i == len(groups) - 1)
+            lines = listing_lines(view.clients, policy.defaults.locale)
+            for start in range(0, max(len(lines) - 1, 1), REPORT_CHUNK):
+                yield report_tpl.render(**pdf_ctx, for_pdf=True, prefix="", pdf_part="list",
+                                        list_lines=[lines[0], *lines[1 + start:1 + start + REPORT_CHUNK]])
+            yield report_tpl.render(**pdf_ctx, for_pdf=True, prefix="", pdf_part="tail")
+
+        for html in parts():
+            fp = _h(base_hash, html, paper)  # base_hash covers print.css
+            rel = f"{PARTS}/{fp}.pdf"
+            report_parts.append(rel)
+            if rel in out.seen or rel in pdf_fps:
+                continue
+            if old_files.get(rel) == fp and (out_dir / rel).is_file():
+                emit(rel, fp, lambda: None)
+            else:
+                resources = {r: doc for r, doc in chart_svgs.files.items() if r in html} or None
+                pdf_jobs.submit(rel, html, paper, resources)
+                pdf_fps[rel] = fp
+    phase("report PDF parts")
     report_html = env.get_template("report.html").render(**ctx, for_pdf=False, prefix="", pdf_part=None,
                                                           part_currencies=view.currencies, part_first=True,
                                                           part_last=True)
     emit("report.html", _h(report_html), lambda: report_html.encode("utf-8"))
     done += 1
     progress(done, total, "report")
-    report_parts: list[str] = []
-    if want_pdf:
-        # The report PDF renders in parts (front matter, the client listing in chunks, the
-        # rest), each cached under its content hash, then joined and numbered: one payment
-        # re-renders the front, the tail and the one or two listing chunks it touched.
-        paper = policy.publish.paper
-        report_tpl = env.get_template("report.html")
-        lines = listing_lines(view.clients, policy.defaults.locale)
-        groups = [(c,) for c in view.currencies] or [()]  # one part per currency: a payment touches one
-        ctx["charts"] = chart_svgs.pdf
-        part_html = [report_tpl.render(**ctx, for_pdf=True, prefix="", pdf_part="front", part_currencies=g,
-                                       part_first=i == 0, part_last=i == len(groups) - 1)
-                     for i, g in enumerate(groups)]
-        for start in range(0, max(len(lines) - 1, 1), REPORT_CHUNK):
-            part_html.append(report_tpl.render(**ctx, for_pdf=True, prefix="", pdf_part="list",
-                                               list_lines=[lines[0], *lines[1 + start:1 + start + REPORT_CHUNK]]))
-        part_html.append(report_tpl.render(**ctx, for_pdf=True, prefix="", pdf_part="tail"))
-        for html in part_html:
-            resources = {rel: doc for rel, doc in chart_svgs.files.items() if rel in html} or None
-            fp = _h(base_hash, html, paper)  # base_hash covers print.css
-            rel = f"{PARTS}/{fp}.pdf"
-            report_parts.append(rel)
-            if rel in out.seen:
-                continue
-            if old_files.get(rel) == fp and (out_dir / rel).is_file():
-                emit(rel, fp, lambda: None)
-            else:
-                pdf_jobs.submit(rel, html, paper, resources)
-                pdf_fps[rel] = fp
 
     phase("report pages")
     # statements

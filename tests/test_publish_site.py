@@ -319,3 +319,17 @@ def test_a_republish_after_one_payment_equals_a_full_build(tmp_path, policy, mon
     assert "PAY-TEST" in (inc / "data" / "payments.csv").read_text("utf-8")
     if pdf:
         assert _pdf_pages(inc / "report.pdf") == _pdf_pages(full / "report.pdf")
+
+
+def test_without_fork_the_side_work_runs_in_process_and_the_site_is_the_same(tmp_path, policy, monkeypatch):
+    """Where there is no ``fork`` (Windows), the statements' fingerprints and the long CSVs are
+    made in the building process instead of forked side processes: same files."""
+    import publish.pdf as pdf_mod
+
+    book = sample_book(ON)
+    publish(book, policy, ON, tmp_path / "forked", pdf=False)
+    monkeypatch.setattr(pdf_mod, "fork_context", lambda: None)
+    r = publish(book, policy, ON, tmp_path / "here", pdf=False)
+    assert r.written > 0 and not site_mod._SHARED
+    a, b = _site_files(tmp_path / "forked"), _site_files(tmp_path / "here")
+    assert sorted(a) == sorted(b) and all(a[rel] == b[rel] for rel in a)
