@@ -19,6 +19,13 @@ and the templates; other pages: their content) kept in ``.dun-manifest.json``; a
 whose fingerprint is unchanged is hard-linked from the previous site instead of being
 rendered again. The new site is assembled in a temporary folder next to the target and
 swapped in with two renames, so an interrupted build leaves the old site in place.
+
+Speed (a republish after one payment): the work that needs only the book (the long CSVs)
+starts in a forked side process at once, and so do the PDF workers; once the engine has
+derived the day, a second side process computes every statement's fingerprint and the open
+items while this process makes the report and sends its PDF parts to the workers. Forked
+processes read the book from memory, nothing is pickled but results; without ``fork`` the
+same work runs in this process.
 """
 from __future__ import annotations
 
@@ -311,6 +318,13 @@ def _build(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_char
                 pdf_jobs.start(policy.publish.paper)  # the workers warm up while the ledger is derived
             _build_into(book, policy, on, out_dir, tmp, old_files, old_charts, progress, result, want_pdf, pdf_jobs,
                         sides, long_csvs)
+            # Let go of the engine's state (millions of objects) while the collector is still
+            # paused: freed by reference counting, not walked by the collection that would
+            # follow re-enabling it.
+            for side in sides:
+                side.close()
+            sides.clear()
+            del long_csvs
     finally:
         for side in sides:
             side.close()
@@ -362,6 +376,7 @@ class _Side:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
         _SHARED.pop(id(self), None)
+        self.work = self.future = None
 
 
 def _quiet_gc():
@@ -582,6 +597,7 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
     (tmp / MANIFEST).write_bytes(orjson.dumps({"format": FORMAT, "on": on.isoformat(), "files": new_files,
                                                "charts": used_charts},
                                               option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2))
+    engine.release(index)  # ours and done with: freed now, not by a collection after the build
 
 
 def _join_report(out: _Out, out_dir: Path, old_files: dict, new_files: dict, parts: list[str], paper: str,

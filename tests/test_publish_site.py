@@ -333,3 +333,29 @@ def test_without_fork_the_side_work_runs_in_process_and_the_site_is_the_same(tmp
     assert r.written > 0 and not site_mod._SHARED
     a, b = _site_files(tmp_path / "forked"), _site_files(tmp_path / "here")
     assert sorted(a) == sorted(b) and all(a[rel] == b[rel] for rel in a)
+
+
+def test_releasing_the_index_cuts_the_engines_reference_cycles(policy):
+    """After a build the engine's state (which points back at the index and at itself) is cut
+    loose, so it is freed by reference counting instead of by a long garbage collection."""
+    import gc
+
+    from publish import engine
+    from receivables.ledger import index_book
+
+    index = index_book(sample_book(ON))
+    engine.agenda_module().open_ledger(index, policy, ON)
+    held = list(index.cache.values())
+    assert held and any(getattr(x, "day_cache", None) for x in held)
+    engine.release(index)
+    assert not index.cache
+    assert all(not getattr(x, "day_cache", {}) and not getattr(x, "extra", {}) for x in held)
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        gc.collect()
+        del held, index
+        assert gc.collect() == 0  # nothing was left in a cycle
+    finally:
+        if was:
+            gc.enable()
