@@ -58,6 +58,7 @@ def day(d: date | None, locale: str | None = DEFAULT_LOCALE, fmt: str = "medium"
     return format_date(d, format=fmt, locale=locale_of(locale))
 
 
+@lru_cache(maxsize=65536)
 def figure(value: Decimal | None, places: int = 1, locale: str | None = DEFAULT_LOCALE) -> str:
     """A day count or ratio to ``places`` decimals (half-up), e.g. DSO ``42.5``; ``–`` for none."""
     if value is None:

@@ -191,7 +191,9 @@ class PdfQueue:
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            # every result in: the workers may exit on their own; else stop them and wait
+            done = all(not isinstance(item, tuple) and item.done() for _, item in self.items)
+            self.pool.shutdown(wait=not done, cancel_futures=True)
         self.pool = None
 
 

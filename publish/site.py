@@ -369,11 +369,11 @@ class _Side:
             fn, args = self.work
             return fn(*args)
         finally:
-            self.close()
+            self.close(wait=False)  # its work is done: let it exit without waiting for it
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.shutdown(wait=wait, cancel_futures=True)
             self.pool = None
         _SHARED.pop(id(self), None)
         self.work = self.future = None
