@@ -184,15 +184,24 @@ class Risk:
 
 
 class _Engine:
+    """The engine's date-independent index of one book.
+
+    It holds the index's lookups it needs, never the :class:`BookIndex` itself, and nothing
+    that points back at it (the days built on it are kept in ``index.cache``, see :func:`day`):
+    with no reference cycle, a replaced book's index and engine are freed by reference
+    counting alone, even where the cyclic collector is paused or the heap frozen (the app)."""
+
     __slots__ = (
-        "index", "book", "final", "live_keys", "live_numbers", "step_acts", "client_acts",
+        "settlements", "credits", "open_disputes", "book", "final", "live_keys", "live_numbers", "step_acts", "client_acts",
         "pay_dates", "pay_cum", "history", "history_keys", "promise_cover", "promises", "plans",
-        "disputes", "day_cache", "extra", "pauses", "hist_pay", "hist_late", "client_act_dates", "rank",
+        "disputes", "extra", "pauses", "hist_pay", "hist_late", "client_act_dates", "rank",
         "lifts", "kept_on", "by_step",
     )
 
     def __init__(self, index: BookIndex) -> None:
-        self.index = index
+        self.settlements = index.settlements
+        self.credits = index.credits
+        self.open_disputes = index.open_disputes
         book = self.book = index.book
         invoices = book.invoices
         settlements = index.settlements
@@ -325,8 +334,7 @@ class _Engine:
         for d in book.disputes:
             disputes[d.client].append(d)
         self.disputes = dict(disputes)
-        self.day_cache: dict = {}
-        self.extra: dict = {}  # other modules' date-independent lookups (receivables.report)
+        self.extra: dict = {}  # date-independent data other code derives (never anything holding the engine)
 
     # -- queries -------------------------------------------------------------------------
 
@@ -402,9 +410,16 @@ def _in_date_order(records):
 
 def engine(book_or_index: Book | BookIndex | Ledger) -> _Engine:
     """The engine's date-independent index of a book, built once and kept with the index."""
+    return _engine_of(_as_index(book_or_index))
+
+
+def _as_index(book_or_index: Book | BookIndex | Ledger) -> BookIndex:
     if isinstance(book_or_index, Ledger):
-        book_or_index = book_or_index.index
-    index = book_or_index if isinstance(book_or_index, BookIndex) else _index_of(book_or_index)
+        return book_or_index.index
+    return book_or_index if isinstance(book_or_index, BookIndex) else _index_of(book_or_index)
+
+
+def _engine_of(index: BookIndex) -> _Engine:
     eng = index.cache.get("engine")
     if eng is None:
         with quiet_gc():
@@ -443,10 +458,9 @@ class _Day:
         self.eng = eng
         self.policy = policy
         self.on = on
-        index = eng.index
         invoices = eng.book.invoices
-        settlements = index.settlements
-        disputes = index.open_disputes
+        settlements = eng.settlements
+        disputes = eng.open_disputes
         states: dict[str, InvoiceState] = {}
         start = bisect_right(eng.live_keys, on)
         get_settlements = settlements.get
@@ -495,7 +509,7 @@ class _Day:
         self.totals = totals
         self.overdue = overdue
         credit: dict[tuple[str, str], Decimal] = {}
-        for cid, items in index.credits.items():
+        for cid, items in eng.credits.items():
             for d, cur, amt in items:
                 if d <= on:
                     credit[(cid, cur)] = credit.get((cid, cur), ZERO) + amt
@@ -545,7 +559,7 @@ class _Day:
         if (not open_ and client is not None and client.credit_check is None and cid not in eng.promises
                 and cid not in eng.plans and cid not in eng.disputes):
             # nothing open, nothing promised or planned: only the hold flag and any credit count
-            balance = -sum((amt for d, c, amt in eng.index.credits.get(cid, ()) if c == client.currency and d <= on),
+            balance = -sum((amt for d, c, amt in eng.credits.get(cid, ()) if c == client.currency and d <= on),
                            ZERO)
             limit = client.credit_limit
             return ClientStatus(cid, client.hold, (client.hold_reason or "on hold") if client.hold else "", {}, (),
@@ -887,24 +901,29 @@ def _avg(total: int, n: int) -> Decimal | None:
 
 
 def day(book_or_index: Book | BookIndex | Ledger, policy: Policy, on: date) -> _Day:
-    """The shared state of a book on a date (cached: the agenda and report of one date share it)."""
-    eng = engine(book_or_index)
-    last = eng.extra.get("last_day")
+    """The shared state of a book on a date (cached with the index: the agenda and report of
+    one date share it)."""
+    index = _as_index(book_or_index)
+    cache = index.cache
+    last = cache.get("last_day")
     if last is not None and last.on == on and last.policy is policy:
         return last  # the common case: many questions about one day (no policy hashing)
+    days = cache.get("days")
+    if days is None:
+        days = cache["days"] = {}
     try:
         key = (on, policy)  # equal policies share (the store reads a new Policy object each time)
-        got = eng.day_cache.get(key)
+        got = days.get(key)
     except TypeError:  # an unhashable policy-like object
         key = (on, id(policy))
-        got = eng.day_cache.get(key)
+        got = days.get(key)
         if got is not None and got.policy is not policy:
             got = None
     if got is None:
-        if len(eng.day_cache) > 8:
-            eng.day_cache.clear()
-        got = eng.day_cache[key] = _Day(eng, policy, on)
-    eng.extra["last_day"] = got
+        if len(days) > 8:
+            days.clear()
+        got = days[key] = _Day(_engine_of(index), policy, on)
+    cache["last_day"] = got
     return got
 
 
@@ -967,8 +986,8 @@ def open_ledger(book_or_index: Book | BookIndex | Ledger, policy: Policy, on: da
     """A :class:`~receivables.ledger.Ledger` as of ``on`` holding only the invoices open on
     that date (what every action covers): positions, open invoices and credits are exact,
     without deriving the whole paid history."""
-    dy = day(book_or_index, policy, on)
-    return Ledger(dy.eng.index, on, dict(dy.states))
+    index = _as_index(book_or_index)
+    return Ledger(index, on, dict(day(index, policy, on).states))
 
 
 def client_status(book_or_index: Book | BookIndex | Ledger, policy: Policy, client_id: str, on: date) -> ClientStatus:
@@ -1172,7 +1191,7 @@ def message_context(action: Action, ledger: Ledger | Book | BookIndex, policy: P
     dy = day(ledger, policy, on)
     eng = dy.eng
     client = eng.book.clients[action.client]
-    settlements = eng.index.settlements
+    settlements = eng.settlements
     rows = []
     tot_amount = tot_out = tot_int = tot_comp = ZERO
     for n in action.invoices:

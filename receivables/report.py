@@ -256,7 +256,7 @@ class _Series:
 
     def __init__(self, eng) -> None:
         book = eng.book
-        settlements = eng.index.settlements
+        settlements = eng.settlements
         sales: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
         ar: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
         cur_ar: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
@@ -334,7 +334,7 @@ def _ar(eng, ser: _Series, cur: str, on: date) -> Decimal:
         inv = eng.book.invoices[n]
         if inv.issued > on:
             continue
-        out = inv.amount - sum((s.amount for s in eng.index.settlements.get(n, ()) if s.date <= on), ZERO)
+        out = inv.amount - sum((s.amount for s in eng.settlements.get(n, ()) if s.date <= on), ZERO)
         if out > 0:
             total += out
     return total
@@ -352,7 +352,7 @@ def _current_ar(eng, ser: _Series, cur: str, on: date) -> Decimal:
         inv = eng.book.invoices[n]
         if inv.issued > on or inv.due < on:
             continue
-        out = inv.amount - sum((s.amount for s in eng.index.settlements.get(n, ()) if s.date <= on), ZERO)
+        out = inv.amount - sum((s.amount for s in eng.settlements.get(n, ()) if s.date <= on), ZERO)
         if out > 0:
             total += out
     return total
@@ -454,7 +454,7 @@ def _build_report(book_or_index, policy: Policy, on: date) -> Report:
         a[b] += st.outstanding
         counts[cur] += 1
     credit: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for cid, items in eng.index.credits.items():
+    for cid, items in eng.credits.items():
         for d, cur, amt in items:
             if d <= on:
                 credit[cur] += amt

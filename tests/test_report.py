@@ -180,3 +180,38 @@ def test_prompt_payer_with_a_long_overdue_invoice_is_flagged():
     assert c.avg_days_late == D("2.0") and c.worsening  # 40 > max(30, 2 x 2 + 14)
     invs[-1] = _inv("N1", date(2026, 2, 1), date(2026, 3, 3), "100.00")  # 28 days: not yet
     assert not build_report(book(invs, payments=tuple(pays)), POLICY, ON).clients[0].worsening
+
+
+def test_a_dropped_index_frees_the_engine_and_its_days_without_the_cycle_collector():
+    """The app freezes its heap and publishing pauses the collector, so what the engine keeps
+    with an index must be freed by reference counting alone: no reference cycles."""
+    import gc
+
+    from receivables.agenda import build_agenda, client_status, engine, open_ledger
+    from receivables.demo import generate
+    from receivables.ledger import index_book
+    from receivables.policy import read_policy
+    from tests.conftest import REPO
+
+    policy = read_policy(REPO / "policy.toml")
+    b = generate(clients=6, invoices=60, seed=2, today=ON, policy=policy)
+
+    def use_everything() -> None:
+        index = index_book(b)
+        for on in (ON, ON + timedelta(days=3)):
+            build_agenda(index, policy, on)
+            build_report(index, policy, on)
+            open_ledger(index, policy, on)
+            client_status(index, policy, next(iter(b.clients)), on)
+        assert index.cache["engine"] is engine(index) and index.cache["days"]
+
+    use_everything()  # first use: module-level caches (calendars, templates) are filled once
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        use_everything()
+        assert gc.collect() == 0  # nothing was left for the cycle collector
+    finally:
+        if was:
+            gc.enable()

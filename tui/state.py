@@ -100,8 +100,9 @@ def settle_heap() -> None:
 
     A 100,000-invoice book is millions of objects; without this, each full collection
     triggered by ordinary screen work walks all of them and the app stalls for seconds.
-    The records hold no reference cycles, so reference counting still frees an old book
-    when it is replaced."""
+    Neither the records nor what the engine keeps with an index hold reference cycles, so
+    reference counting still frees an old book and its index when a new state replaces them
+    (a test in tests/test_report.py keeps it so)."""
     gc.collect(0)
     gc.freeze()
 
