@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import Iterable
 
 from .model import Allocation, Book, Client, Invoice
@@ -69,13 +70,12 @@ def index_book(book: Book) -> BookIndex:
     disputes: dict[str, list] = defaultdict(list)
     for d in book.disputes:
         disputes[d.invoice].append(d)
+    by_date = attrgetter("date")
+    by_due = attrgetter("due", "issued", "number")
     return BookIndex(
         book=book,
-        settlements={k: tuple(sorted(v, key=lambda s: s.date)) for k, v in settlements.items()},
-        invoices_by_client={
-            c: tuple(i.number for i in sorted(v, key=lambda i: (i.due, i.issued, i.number)))
-            for c, v in by_client.items()
-        },
+        settlements={k: tuple(v) if len(v) == 1 else tuple(sorted(v, key=by_date)) for k, v in settlements.items()},
+        invoices_by_client={c: tuple(i.number for i in sorted(v, key=by_due)) for c, v in by_client.items()},
         credits={k: tuple(v) for k, v in credits.items()},
         open_disputes={k: tuple(v) for k, v in disputes.items()},
     )
