@@ -10,6 +10,8 @@ warms its caches once.
 from __future__ import annotations
 
 import os
+import sys
+from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator
@@ -149,6 +151,26 @@ def worker_context():
     return ctx
 
 
+@contextmanager
+def _stderr_with_fd():
+    """The fork server and multiprocessing's resource tracker start with this process's stderr;
+    inside the app it has no file descriptor (Textual captures it), so lend them /dev/null."""
+    try:
+        ok = sys.stderr is not None and sys.stderr.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        ok = False
+    if ok:
+        yield
+        return
+    saved = sys.stderr
+    with open(os.devnull, "w") as null:
+        sys.stderr = null
+        try:
+            yield
+        finally:
+            sys.stderr = saved
+
+
 def done_future(fn, *args) -> Future:
     """``fn(*args)`` run here and now, as a finished future."""
     fut: Future = Future()
@@ -176,14 +198,24 @@ class PdfQueue:
 
     def _pool(self, paper: str) -> ProcessPoolExecutor:
         if self.pool is None:
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=worker_context(), initializer=warm,
-                                            initargs=(paper,))
+            pool = None
+            try:
+                with _stderr_with_fd():
+                    pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=worker_context(),
+                                               initializer=warm, initargs=(paper,))
+                    pool.submit(int)  # starts the workers (and the fork server) now
+            except (OSError, ValueError):  # no fork server to be had: fork this process, slower but sure
+                if pool is not None:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=fork_context(), initializer=warm,
+                                           initargs=(paper,))
+            self.pool = pool
         return self.pool
 
     def start(self, paper: str) -> None:
         """Start (and warm) the workers now, so they are ready by the time PDFs are queued."""
         if self.workers > 1 and self.pool is None:
-            self._pool(paper).submit(int)  # the pool forks its workers on the first submission
+            self._pool(paper)
 
     def submit(self, key: str, html: str, paper: str, resources: dict | None = None) -> None:
         if self.workers > 1:

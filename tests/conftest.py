@@ -34,5 +34,14 @@ def repo(book_dir: Path):
     r.close()
 
 
+@pytest.fixture(autouse=True)
+def _queues_saved_at_once(monkeypatch):
+    """The app waits a few seconds before saving the next days' queues (tui.quickstart); the
+    tests, which wait for every worker, do not."""
+    import tui.app
+
+    monkeypatch.setattr(tui.app.DunApp, "QUEUE_SAVE_DELAY", 0.0)
+
+
 def D(text: str) -> Decimal:
     return Decimal(text)

@@ -55,6 +55,8 @@ class DunApp(App[int]):
         Binding("q", "quit", "Quit", id="app.quit", show=False),
     ]
 
+    QUEUE_SAVE_DELAY = 5.0  # seconds after the state is complete before the next days' queues are worked out
+
     def __init__(self, book_dir: Path, on: date | None = None, read_only: bool = False, repo: Any = None) -> None:
         super().__init__()
         self.book_dir = Path(book_dir)
@@ -164,6 +166,13 @@ class DunApp(App[int]):
         def still_wanted() -> bool:
             return not worker.is_cancelled and self.state is state and not self._reload_wanted
 
+        # Not while the owner is getting going (the work holds the interpreter for a second
+        # or two and would slow the screen they open next): a little later, if still current.
+        deadline = time.monotonic() + self.QUEUE_SAVE_DELAY
+        while time.monotonic() < deadline:
+            if not still_wanted():
+                return
+            time.sleep(0.1)
         agenda = engine.get("agenda")
         try:
             queues = quickstart.work_out(lambda day: agenda(state.index, state.policy, day), state.on,
