@@ -55,7 +55,7 @@ class DunApp(App[int]):
         Binding("q", "quit", "Quit", id="app.quit", show=False),
     ]
 
-    QUEUE_SAVE_DELAY = 5.0  # seconds after the state is complete before the next days' queues are worked out
+    QUEUE_SAVE_DELAY = 5.0  # seconds without a key press or click before the next days' queues are worked out
 
     def __init__(self, book_dir: Path, on: date | None = None, read_only: bool = False, repo: Any = None) -> None:
         super().__init__()
@@ -64,6 +64,7 @@ class DunApp(App[int]):
         self.want_read_only = read_only
         self.repo: Any = repo
         self.state: BookState | None = None
+        self._last_input = time.monotonic()  # the owner's last key press or click
         self.preview: list | None = None  # today's queue saved by the last session, until state is there
         self.lock_note = ""
         self.load_error = ""
@@ -166,21 +167,32 @@ class DunApp(App[int]):
         def still_wanted() -> bool:
             return not worker.is_cancelled and self.state is state and not self._reload_wanted
 
-        # Not while the owner is getting going (the work holds the interpreter for a second
-        # or two and would slow the screen they open next): a little later, if still current.
-        deadline = time.monotonic() + self.QUEUE_SAVE_DELAY
-        while time.monotonic() < deadline:
-            if not still_wanted():
-                return
-            time.sleep(0.1)
+        # Only in a quiet moment: the work holds the interpreter for a second or two and would
+        # make the screen the owner is using stutter. Begun and interrupted by a key press, it
+        # waits for the next quiet moment (and if none comes, 'dun prepare' does it on quitting).
+        def quiet() -> bool:
+            return time.monotonic() - self._last_input >= self.QUEUE_SAVE_DELAY
+
         agenda = engine.get("agenda")
-        try:
-            queues = quickstart.work_out(lambda day: agenda(state.index, state.policy, day), state.on,
-                                         state.agenda, still_wanted)
-            if queues is not None and still_wanted():
-                quickstart.save(self.book_dir, state.stamp, queues)
-        except (DunError, OSError):
-            pass  # only a slower next start: the saved queues are a convenience
+        while still_wanted():
+            if not quiet():
+                time.sleep(0.1)
+                continue
+            try:
+                queues = quickstart.work_out(lambda day: agenda(state.index, state.policy, day), state.on,
+                                             state.agenda, lambda: still_wanted() and quiet())
+                if queues is not None and still_wanted():
+                    quickstart.save(self.book_dir, state.stamp, queues)
+                    return
+            except (DunError, OSError):
+                return  # only a slower next start: the saved queues are a convenience
+
+    async def on_event(self, event) -> None:
+        from textual import events
+
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
 
     def _published(self, state: BookState) -> None:
         if self.state is state:
