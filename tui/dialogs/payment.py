@@ -129,17 +129,21 @@ class PaymentDialog(FormDialog):
         if first:
             first.first().focus()
 
+    def _shown_lines(self, cid: str, prefix: str, kind: type):
+        """(invoice state, widget) for each allocation line on screen: ``prefix`` "al" for the
+        amount typed, "after" for the balance it leaves."""
+        for s in self._open_invoices(cid)[:self._shown]:
+            found = self.query(f"#{prefix}-{_safe(s.invoice.number)}")
+            if found:
+                yield s, found.first(kind)
+
     def _fill_inputs(self) -> None:
         cid = self._rows_for
         if cid is None:
             return
         cur = self.currency()
-        for s in self._open_invoices(cid)[:self._shown]:
+        for s, inp in self._shown_lines(cid, "al", Input):
             n = s.invoice.number
-            try:
-                inp = self.query_one(f"#al-{_safe(n)}", Input)
-            except Exception:
-                continue
             text = plain(self.alloc[n], cur) if n in self.alloc else ""
             if inp.value != text:
                 with inp.prevent(Input.Changed):
@@ -213,12 +217,8 @@ class PaymentDialog(FormDialog):
             summary.update("")
             return
         cur = self.currency()
-        for s in self._open_invoices(cid)[:self._shown]:
+        for s, after in self._shown_lines(cid, "after", Label):
             n = s.invoice.number
-            try:
-                after = self.query_one(f"#after-{_safe(n)}", Label)
-            except Exception:
-                continue
             if n in self.alloc_errors:
                 after.update(self.alloc_errors[n])
                 after.add_class("error")
