@@ -636,8 +636,11 @@ class Repository:
                 del self._by_client[table]
         self._seq = seq
         if self._book is not None:  # the loaded book plus these records, not a whole new read
-            with gc_paused():
-                self._book = _with_changes(self._book, changes)
+            try:
+                with gc_paused():
+                    self._book = _with_changes(self._book, changes)
+            except Exception:  # the change is saved whatever happens here: read it afresh next time
+                self._book = None
         self._clients = None
         self._scoped = {}
         self._journal_bytes += len(line)
