@@ -40,9 +40,3 @@ def invoice_interest(ledger: Ledger, policy, number: str, on: date) -> tuple[Dec
 def build_agenda(book, policy, on: date) -> list:
     return list(_agenda.build_agenda(book, policy, on))
 
-
-def release(index) -> None:
-    """Let go now of what the engine derived and keeps with a book's index (``index.cache``),
-    rather than when the caller drops the index. It holds no reference cycle (see
-    ``receivables.agenda._Engine``), so reference counting frees it either way."""
-    index.cache.clear()

@@ -597,7 +597,6 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
     (tmp / MANIFEST).write_bytes(orjson.dumps({"format": FORMAT, "on": on.isoformat(), "files": new_files,
                                                "charts": used_charts},
                                               option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2))
-    engine.release(index)  # ours and done with: freed now, not by a collection after the build
 
 
 def _join_report(out: _Out, out_dir: Path, old_files: dict, new_files: dict, parts: list[str], paper: str,

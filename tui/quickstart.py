@@ -166,20 +166,24 @@ def save(book_dir: Path, stamp: str, queues: dict[date, Iterable[Action]]) -> Pa
 def load(book_dir: Path, on: date, stamp: str | None = None) -> list[Action] | None:
     """The saved queue for ``on`` if it is still exactly what the engine would say; else None.
     ``stamp``: the book's :func:`book_stamp` if the caller has just taken it."""
-    path = cache_path(book_dir)
     try:
-        raw = path.read_bytes()
-        stamp = stamp or book_stamp(book_dir)
+        rows = _saved_days(book_dir, stamp).get(on.isoformat())
+        return None if rows is None else [_action_from_row(r) for r in rows]
+    except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError):
+        return None  # damaged: an ordinary start
+
+
+def _saved_days(book_dir: Path, stamp: str | None = None) -> dict:
+    """The saved rows by ISO day, if the file is ours and its stamp still matches; else {}."""
+    try:
+        raw = cache_path(book_dir).read_bytes()
         doc = orjson.loads(raw)
-        if (doc.get("format") != FORMAT or doc.get("stamp") != stamp
-                or doc.get("fields") != list(_FIELDS)):
-            return None
-        rows = doc["days"].get(on.isoformat())
-        if rows is None:
-            return None
-        return [_action_from_row(r) for r in rows]
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, ArithmeticError):
-        return None  # missing or damaged: an ordinary start
+    except (OSError, ValueError):
+        return {}  # missing or damaged
+    if (not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("stamp") != (stamp or book_stamp(book_dir))
+            or doc.get("fields") != list(_FIELDS) or not isinstance(doc.get("days"), dict)):
+        return {}
+    return doc["days"]
 
 
 def work_out(agenda_for: Callable[[date], list[Action]], on: date, today: list[Action] | None,
@@ -231,7 +235,8 @@ def prepare(book_dir: Path, on: date, attempts: int = 3) -> bool:
             stamp = book_stamp(book_dir)  # before reading: a later commit makes it stale, never wrong
             if not stamp:
                 return False
-            if load(book_dir, on, stamp) is not None and load(book_dir, on + timedelta(days=DAYS_AHEAD), stamp):
+            saved = _saved_days(book_dir, stamp)
+            if on.isoformat() in saved and (on + timedelta(days=DAYS_AHEAD)).isoformat() in saved:
                 return True
             policy, _problems = load_policy(book_dir / "policy.toml")
             if policy is None:

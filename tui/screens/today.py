@@ -144,7 +144,6 @@ class TodayScreen(DunScreen):
             self._from_saved = False
             if state.agenda != self.queue:
                 at = self.current.id if self.current is not None else None
-                self._have_queue = False
                 self._set_queue(state.agenda)
                 ids = [a.id for a in self.queue]
                 if at in ids:
@@ -291,7 +290,7 @@ class TodayScreen(DunScreen):
             return "(The draft shows here as soon as the book is read.)"
         fn = engine.get("draft")
         text = ""
-        if state is not None and state.policy is not None:
+        if state.policy is not None:
             try:
                 d = fn(a, state.book, state.policy, self.on, ledger=state.ledger_for(a.client))
                 text = f"Subject: {d.subject}\n\n{d.text}" if d.subject else d.text
