@@ -65,8 +65,8 @@ from contextlib import contextmanager
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from itertools import islice
-from operator import attrgetter
+from itertools import compress, islice
+from operator import attrgetter, itemgetter
 from decimal import Decimal
 from typing import Iterable
 
@@ -79,6 +79,10 @@ from .policy import Policy, Step
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 _FOREVER = date.max
+_first = itemgetter(0)
+# date-independent data other modules keep in ``_Engine.extra``, and how each is carried over
+# to the engine of a changed book: name -> fn(old data, old engine, new engine, changed part, delta)
+EXTRA_UPDATES: dict = {}
 _ONE = timedelta(days=1)
 INSTALLMENT_REMINDER_DAYS = 3
 KINDS = ("step", "promise", "installment", "dispute", "credit_review")
@@ -336,6 +340,74 @@ class _Engine:
         self.disputes = dict(disputes)
         self.extra: dict = {}  # date-independent data other code derives (never anything holding the engine)
 
+    @classmethod
+    def updated(cls, index: BookIndex, delta) -> "_Engine":
+        """The engine of ``index``, made from the engine of an earlier state of the book
+        (``delta``, see :func:`receivables.ledger.index_book`): the changed clients' part is
+        built by this same class over their records alone and put in place of their old part.
+        Everything here is per client or per invoice except the settled-order and step lists,
+        which are merged; the result equals a full build (tests/test_incremental.py)."""
+        old: _Engine = delta.base_engine
+        part = cls(delta.after_index)
+        changed = delta.clients
+        before = delta.before
+        old_numbers = set(before.invoices)
+        eng = cls.__new__(cls)
+        eng.settlements = index.settlements
+        eng.credits = index.credits
+        eng.open_disputes = index.open_disputes
+        eng.book = index.book
+
+        def spliced(name: str, drop) -> dict:
+            out = dict(getattr(old, name))
+            for k in drop:
+                out.pop(k, None)
+            out.update(getattr(part, name))
+            return out
+
+        for name in ("final", "rank", "step_acts"):
+            setattr(eng, name, spliced(name, old_numbers))
+        for name in ("client_acts", "client_act_dates", "pauses", "lifts", "history", "history_keys", "hist_pay",
+                     "hist_late", "promises", "plans", "disputes"):
+            setattr(eng, name, spliced(name, changed))
+        for name in ("pay_dates", "pay_cum"):
+            setattr(eng, name, spliced(name, [k for k in old.pay_dates if k[0] in changed]))
+        old_promises = [pr.id for pr in before.promises]
+        eng.promise_cover = spliced("promise_cover", old_promises)
+        eng.kept_on = spliced("kept_on", old_promises)
+
+        # settled order: the others' in their order, the changed clients' merged in by date
+        keys, numbers = old.live_keys, old.live_numbers
+        if old_numbers:
+            keep = [n not in old_numbers for n in numbers]
+            keys, numbers = list(compress(keys, keep)), list(compress(numbers, keep))
+        else:
+            keys, numbers = list(keys), list(numbers)
+        for k, n in zip(part.live_keys, part.live_numbers):
+            i = bisect_right(keys, k)
+            keys.insert(i, k)
+            numbers.insert(i, n)
+        eng.live_keys, eng.live_numbers = keys, numbers
+
+        # done steps by step, in date order
+        by_step = dict(old.by_step)
+        steps = {a.step for a in before.activities if a.step} | set(part.by_step)
+        for step in steps:
+            entries = [e for e in by_step.get(step, ()) if e[1] not in changed]
+            for e in part.by_step.get(step, ()):
+                entries.insert(bisect_right(entries, e[0], key=_first), e)
+            if entries:
+                by_step[step] = entries
+            else:
+                by_step.pop(step, None)
+        eng.by_step = by_step
+        eng.extra = {}
+        for name, update in EXTRA_UPDATES.items():
+            got = old.extra.get(name)
+            if got is not None:
+                eng.extra[name] = update(got, old, eng, part, delta)
+        return eng
+
     # -- queries -------------------------------------------------------------------------
 
     def paid_between(self, client: str, currency: str, start: date, end: date) -> Decimal:
@@ -423,7 +495,8 @@ def _engine_of(index: BookIndex) -> _Engine:
     eng = index.cache.get("engine")
     if eng is None:
         with quiet_gc():
-            eng = index.cache["engine"] = _Engine(index)
+            delta = index.cache.pop("delta", None)  # the earlier engine is let go of here
+            eng = index.cache["engine"] = _Engine(index) if delta is None else _Engine.updated(index, delta)
     return eng
 
 

@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from . import agenda as _agenda
 from .agenda import Risk, _in_date_order, day, quiet_gc
 from .ledger import BookIndex, Ledger
 from .model import Book
@@ -252,51 +253,90 @@ class _Series:
     interval sum: an invoice counts +amount on [issued, due], and a settlement made before
     the due date -amount on [its date, due]. Invoices ever settled below zero (which
     ``dun check`` reports) are kept apart and summed one by one, clamped at zero.
+
+    The daily changes are kept, so the series of a changed book is this one minus what the
+    changed clients' invoices added before, plus what they add now (:meth:`updated`).
     """
 
     def __init__(self, eng) -> None:
-        book = eng.book
-        settlements = eng.settlements
-        sales: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-        ar: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-        cur_ar: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-        irregular: dict[str, list[str]] = defaultdict(list)
+        self.daily: dict[str, tuple[dict, dict, dict, dict]] = {}  # code -> sales, AR, current AR, issues
+        self.irregular: dict[str, list[str]] = {}
+        self._add(eng.book.invoices, eng.settlements, False)
+        self._activities(eng.book)
+        self._finish()
+
+    def updated(self, eng, part, delta) -> "_Series":
+        """The series of ``eng`` from this one, the series of the earlier state."""
+        new = _Series.__new__(_Series)
+        new.daily = {c: tuple(dict(d) for d in v) for c, v in self.daily.items()}
+        gone = set(delta.before.invoices)
+        new.irregular = {c: [n for n in v if n not in gone] for c, v in self.irregular.items()}
+        was = delta.base_engine.settlements
+        old_settlements = {n: was[n] for n in gone if n in was}
+        new._add(delta.before.invoices, old_settlements, True)
+        new._add(delta.after.invoices, part.settlements, False)
+        if eng.book.activities is delta.base_engine.book.activities:
+            new.act_dates, new.act_channels = self.act_dates, self.act_channels
+        else:
+            new._activities(eng.book)
+        new._finish()
+        return new
+
+    def _add(self, invoices, settlements, remove: bool) -> None:
+        daily = self.daily
+        irregular = self.irregular
         one = timedelta(days=1)
-        for n, inv in book.invoices.items():
+        zero = ZERO
+        count = -1 if remove else 1
+        for n, inv in invoices.items():
             cur = inv.currency
-            amount = inv.amount
+            v = daily.get(cur)
+            if v is None:
+                v = daily[cur] = ({}, {}, {}, {})
+            sales, a, c, issues = v
+            amount = -inv.amount if remove else inv.amount
             issued = inv.issued
-            sales[cur][issued] += amount
+            sales[issued] = sales.get(issued, zero) + amount
+            issues[issued] = issues.get(issued, 0) + count
             ss = settlements.get(n, ())
             if ss:
-                running = amount
+                running = inv.amount
                 for x in ss:
                     running -= x.amount
                     if running < 0:
                         break
                 if running < 0:
-                    irregular[cur].append(n)
+                    if not remove:
+                        irregular.setdefault(cur, []).append(n)
                     continue
-            a = ar[cur]
-            a[issued] += amount
-            c = cur_ar[cur]
             after_due = inv.due + one
-            c[issued] += amount
-            c[after_due] -= amount
+            a[issued] = a.get(issued, zero) + amount
+            c[issued] = c.get(issued, zero) + amount
+            c[after_due] = c.get(after_due, zero) - amount
             for x in ss:
                 when = x.date if x.date > issued else issued
-                a[when] -= x.amount
+                xa = -x.amount if remove else x.amount
+                a[when] = a.get(when, zero) - xa
                 if when < after_due:
-                    c[when] -= x.amount
-                    c[after_due] += x.amount
-        self.sales = {c: _prefix(v) for c, v in sales.items()}
-        self.ar = {c: _prefix(v) for c, v in ar.items()}
-        self.current = {c: _prefix(v) for c, v in cur_ar.items()}
-        self.first_issue = {c: min(v) for c, v in sales.items()}
-        self.irregular = dict(irregular)
+                    c[when] = c.get(when, zero) - xa
+                    c[after_due] = c.get(after_due, zero) + xa
+
+    def _activities(self, book) -> None:
         acts = _in_date_order(book.activities)
         self.act_dates = [a.date for a in acts]
         self.act_channels = [a.channel for a in acts]
+
+    def _finish(self) -> None:
+        self.sales, self.ar, self.current, self.first_issue = {}, {}, {}, {}
+        for cur, (sales, a, c, issues) in self.daily.items():
+            issued = [d for d, k in issues.items() if k]
+            if not issued:  # the currency's last invoices are gone
+                continue
+            self.sales[cur] = _prefix(sales)
+            self.ar[cur] = _prefix(a)
+            self.current[cur] = _prefix(c)
+            self.first_issue[cur] = min(issued)
+        self.irregular = {c: v for c, v in self.irregular.items() if v}
 
 
 def _prefix(daily: dict[date, Decimal]) -> tuple[list[date], list[Decimal]]:
@@ -314,6 +354,21 @@ def _upto(series: tuple[list[date], list[Decimal]] | None, d: date) -> Decimal:
     days, cum = series
     i = bisect_right(days, d)
     return cum[i - 1] if i else ZERO
+
+
+def _updated_series(ser: _Series, old, eng, part, delta) -> _Series:
+    return ser.updated(eng, part, delta)
+
+
+_agenda.EXTRA_UPDATES["series"] = _updated_series
+
+
+def prepare(book_or_index) -> None:
+    """Work out the report's date-independent series now (about 0.3 s on a 100,000-invoice
+    book), e.g. while the app is idle: the report of any date then takes about 0.1 s, and the
+    series are carried over, updated, to the engine of the book after a change."""
+    with quiet_gc():
+        _series(_agenda.engine(book_or_index))
 
 
 def _series(eng) -> _Series:
