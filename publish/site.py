@@ -259,8 +259,13 @@ def publish(
     *,
     pdf: bool = True,
     workers: int | None = None,
+    index: BookIndex | None = None,
 ) -> PublishResult:
-    """Build the site for ``on`` into ``out_dir`` (see the module docstring)."""
+    """Build the site for ``on`` into ``out_dir`` (see the module docstring).
+
+    ``index`` is the caller's index of this book or of an earlier state of it (the app's,
+    before its last change): the engine is then updated for the clients that changed
+    instead of being built again (see :func:`receivables.ledger.index_book`)."""
     if on is None:
         raise DunError("publishing needs a date", "publish", "pass --on or today's date")
     if out_dir is None:
@@ -295,7 +300,7 @@ def publish(
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-build-", dir=out_dir.parent))
     result = PublishResult(out_dir=out_dir)
     try:
-        _build(book, policy, on, out_dir, tmp, old_files, old_charts, progress, result, pdf, workers)
+        _build(book, policy, on, out_dir, tmp, old_files, old_charts, progress, result, pdf, workers, index)
         _swap(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -305,7 +310,7 @@ def publish(
 
 
 def _build(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_charts: dict, progress: Progress,
-           result: PublishResult, want_pdf: bool, workers: int | None) -> None:
+           result: PublishResult, want_pdf: bool, workers: int | None, base: BookIndex | None = None) -> None:
     from .pdf import PdfQueue
 
     pdf_jobs = PdfQueue(workers)
@@ -317,7 +322,7 @@ def _build(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_char
             if want_pdf:
                 pdf_jobs.start(policy.publish.paper)  # the workers warm up while the ledger is derived
             _build_into(book, policy, on, out_dir, tmp, old_files, old_charts, progress, result, want_pdf, pdf_jobs,
-                        sides, long_csvs)
+                        sides, long_csvs, base)
             # Let go of the engine's state (millions of objects) while the collector is still
             # paused: freed by reference counting, not walked by the collection that would
             # follow re-enabling it.
@@ -388,7 +393,8 @@ def _quiet_gc():
 
 
 def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_charts: dict, progress: Progress,
-                result: PublishResult, want_pdf: bool, pdf_jobs, sides: list, long_csvs: _Side) -> None:
+                result: PublishResult, want_pdf: bool, pdf_jobs, sides: list, long_csvs: _Side,
+                base: BookIndex | None = None) -> None:
     env = environment()
     out = _Out(tmp)
     new_files: dict[str, str] = {}
@@ -399,7 +405,7 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
         result.phases[name] = result.phases.get(name, 0.0) + now - clock[0]
         clock[0] = now
 
-    index: BookIndex = index_book(book)
+    index: BookIndex = index_book(book, base=base)
     phase("book index")
     agenda_mod = engine.agenda_module()
     # Only open invoices matter to statements, CSVs and drafts: the engine's open ledger

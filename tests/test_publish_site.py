@@ -283,10 +283,16 @@ def _site_files(site: Path) -> dict[str, bytes]:
             if p.is_file() and p.name != site_mod.MANIFEST}
 
 
-@pytest.mark.parametrize("pdf", [True, False])
-def test_a_republish_after_one_payment_equals_a_full_build(tmp_path, policy, monkeypatch, pdf):
+@pytest.mark.parametrize("pdf,from_app", [(True, False), (False, False), (False, True)])
+def test_a_republish_after_one_payment_equals_a_full_build(tmp_path, policy, monkeypatch, pdf, from_app):
     """What the incremental build reuses and what it renders again add up to exactly what a
-    full build of the new book makes: every file, byte for byte (PDFs included)."""
+    full build of the new book makes: every file, byte for byte (PDFs included). From the app,
+    which passes its index of the book before the payment, the engine is updated for the payer
+    instead of being built again: same files."""
+    from receivables import agenda as agenda_mod
+    from receivables.ledger import index_book, ready_for_updates
+    from receivables.report import prepare
+
     from receivables.demo import generate
     from receivables.ledger import derive, propose_allocation
 
@@ -304,7 +310,18 @@ def test_a_republish_after_one_payment_equals_a_full_build(tmp_path, policy, mon
     inc, full = tmp_path / "inc", tmp_path / "full"
     publish(book, policy, on, inc, pdf=pdf)
     before = _site_files(inc)
-    r = publish(book2, policy, on, inc, pdf=pdf)
+    base = None
+    updates = []
+    if from_app:  # what the app holds before the payment (tui.state)
+        base = index_book(book)
+        agenda_mod.build_agenda(base, policy, on)
+        ready_for_updates(base)
+        prepare(base)
+        real = agenda_mod._Engine.updated.__func__
+        monkeypatch.setattr(agenda_mod._Engine, "updated",
+                            classmethod(lambda cls, index, delta: updates.append(delta.clients) or real(cls, index, delta)))
+    r = publish(book2, policy, on, inc, pdf=pdf, index=base)
+    assert updates == ([frozenset({payer})] if from_app else [])
     publish(book2, policy, on, full, pdf=pdf, incremental=False)
     names = file_names(book.clients)
     assert {x for x in r.rewritten if x.startswith("clients/")} == (

@@ -23,7 +23,7 @@ from receivables.errors import DunError
 from . import engine, quickstart
 from .commands import DunCommands
 from .keymap import load_keymap
-from .state import BookState, build_state, complete_state
+from .state import BookState, build_state, complete_state, prepare_updates
 
 NAV = ("today", "clients", "invoices", "reports", "policy")
 
@@ -155,6 +155,7 @@ class DunApp(App[int]):
             return
         if not worker.is_cancelled:
             self.call_from_thread(self._published, state)
+            prepare_updates(state)
             self._save_queues(state, worker)
 
     def _save_queues(self, state: BookState, worker) -> None:
@@ -279,7 +280,9 @@ class DunApp(App[int]):
                 self._reload_wanted = False
             try:
                 stamp = quickstart.book_stamp(self.book_dir)  # our own commits are on disk by now
-                state = build_state(self.repo, self.book_dir, self.on)
+                base = self.state.index if self.state is not None else None  # only the changed clients are redone
+                state = build_state(self.repo, self.book_dir, self.on, base=base)
+                del base
                 state.stamp = stamp
             except DunError as e:
                 self.call_from_thread(self.notify, str(e), severity="error", markup=False)

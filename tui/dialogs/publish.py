@@ -49,7 +49,9 @@ class PublishDialog(ModalScreen[None]):
 
         try:
             state = app.state
-            result = publish(app.repo, state.policy if state else None, app.on, progress=progress, pdf=self.pdf)
+            # the app's index: the engine is updated for what changed since, not built again
+            result = publish(app.repo, state.policy if state else None, app.on, progress=progress, pdf=self.pdf,
+                             index=state.index if state else None)
         except DunError as e:
             app.call_from_thread(self._finish, f"Not published: {e}", True)
             return
