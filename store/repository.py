@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import re
+import threading
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -243,8 +244,8 @@ class Tables:
         table = self.parsed.get(name)
         if table is None:
             table = self._parse(name) if name in self.segments else {}
+            self.parsed[name] = table  # first: a peek from another thread finds it either way
             self.segments.pop(name, None)
-            self.parsed[name] = table
         return table
 
     def peek(self, name: str) -> dict:
@@ -386,6 +387,8 @@ class Repository:
     def __init__(self, paths: BookPaths, readonly: bool, command: str = "dun", today: date | None = None) -> None:
         self.paths = paths
         self.read_only = readonly
+        # writes come from one thread (the app's) but prepare_writes may run in another
+        self._mutex = threading.RLock()
         self._lock: WriteLock | None = None
         self._journal: Journal | None = None
         self._backup_due: date | None = None
@@ -571,17 +574,34 @@ class Repository:
 
     def _new_id(self, table: str) -> str:
         prefix = ID_PREFIX[table]
+        with self._mutex:
+            n = self._next_free(table)
+            while f"{prefix}{n:06d}" in self._key_map(table):
+                n += 1
+            self._next_id[table] = n + 1
+        return f"{prefix}{n:06d}"
+
+    def _next_free(self, table: str) -> int:
         n = self._next_id.get(table)
         if n is None:
+            prefix = ID_PREFIX[table]
             n = 0
             for key in self._key_map(table):
                 if key.startswith(prefix) and key[len(prefix):].isdigit():
                     n = max(n, int(key[len(prefix):]))
-            n += 1
-        while f"{prefix}{n:06d}" in self._key_map(table):
-            n += 1
-        self._next_id[table] = n + 1
-        return f"{prefix}{n:06d}"
+            n = self._next_id[table] = n + 1
+        return n
+
+    def prepare_writes(self, tables: Iterable[str] = ("activities", "payments")) -> None:
+        """Make ready now what the first write to each table needs (its documents parsed, its
+        keys and next id; about 1 s for the activities of a 100,000-invoice book), e.g. while
+        the app is idle, so the first change does not wait for it. Changes nothing; a write
+        from another thread meanwhile waits for the table at hand."""
+        for table in tables:
+            with self._mutex:
+                if self.read_only or self._journal is None:  # read-only, or closed meanwhile
+                    return
+                self._next_free(table)
 
     # writing
     def _writable(self) -> None:
@@ -597,6 +617,10 @@ class Repository:
 
     def _put(self, records: list[Any]) -> None:
         """Commit records in one journal entry: all or nothing, durable before it returns."""
+        with self._mutex:
+            self._put_now(records)
+
+    def _put_now(self, records: list[Any]) -> None:
         self._writable()
         if self._backup_due is not None:
             self._daily_backup(self._backup_due)
@@ -885,13 +909,14 @@ class Repository:
     # checkpoints and backups
     def checkpoint(self) -> None:
         """Rewrite book.json with everything committed, then start an empty journal."""
-        self._writable()
-        self._tables.get("meta")["1"] = {"schema": SCHEMA, "seq": self._seq}
-        atomic_write(self.paths.book, self._tables.dump())
-        self._journal.reset()
-        self._journal_bytes = 0
-        self._journal_entries = 0
-        self._stamp = self._file_stamp()
+        with self._mutex:
+            self._writable()
+            self._tables.get("meta")["1"] = {"schema": SCHEMA, "seq": self._seq}
+            atomic_write(self.paths.book, self._tables.dump())
+            self._journal.reset()
+            self._journal_bytes = 0
+            self._journal_entries = 0
+            self._stamp = self._file_stamp()
 
     def _after_external_write(self) -> None:
         self._reset_caches()
@@ -919,6 +944,10 @@ class Repository:
             old.unlink(missing_ok=True)
 
     def close(self) -> None:
+        with self._mutex:
+            self._close()
+
+    def _close(self) -> None:
         if self._journal is not None:
             try:
                 if self._journal_bytes > CHECKPOINT_BYTES or self._journal_entries > CHECKPOINT_ENTRIES:

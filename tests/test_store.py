@@ -359,3 +359,32 @@ def test_the_loaded_book_after_writes_is_exactly_a_fresh_read(tmp_path):
         assert fresh.book() == after
         for name in ("clients", "invoices"):
             assert list(getattr(fresh.book(), name)) == list(getattr(after, name))  # same order too
+
+
+def test_writes_prepared_in_another_thread_lose_nothing(book_dir):
+    """The app makes the first write's work (parsing a table, its keys and next id) in a
+    worker while the owner may be writing: every record lands once, with its own id."""
+    import threading
+
+    with open_book(book_dir, today=TODAY) as repo:
+        add_acme(repo)
+        for k in range(30):
+            repo.log_activity(Activity("", TODAY, "acme", "email", outcome="sent", body=f"before {k}"))
+    with open_book(book_dir, today=TODAY) as repo:
+        assert not repo._keys  # nothing parsed for writing yet
+        written = []
+        worker = threading.Thread(target=lambda: [repo.prepare_writes() for _ in range(20)])
+        worker.start()
+        for k in range(40):
+            written.append(repo.log_activity(Activity("", TODAY, "acme", "phone", outcome="reached", body=f"w{k}")))
+        worker.join()
+        repo.prepare_writes()  # again: changes nothing
+        assert repo.log_activity(Activity("", TODAY, "acme", "email", outcome="sent")).id == "ACT-000071"
+    with open_book(book_dir, readonly=True) as repo:
+        acts = repo.book().activities
+        assert len(acts) == 71 and len({a.id for a in acts}) == 71
+        assert [a.id for a in written] == [f"ACT-{n:06d}" for n in range(31, 71)]
+        assert [a.body for a in acts[30:70]] == [f"w{k}" for k in range(40)]
+    with open_book(book_dir, readonly=True) as repo:
+        repo.prepare_writes()  # a read-only book: nothing to prepare, nothing written
+        assert not repo._keys

@@ -156,7 +156,26 @@ class DunApp(App[int]):
         if not worker.is_cancelled:
             self.call_from_thread(self._published, state)
             prepare_updates(state)
+            self._prepare_writes(state, worker)
             self._save_queues(state, worker)
+
+    def _prepare_writes(self, state: BookState, worker) -> None:
+        """Once per session, in a quiet moment: what the store's first write needs (about 1 s
+        on a 100,000-invoice book, which the first logged outcome would otherwise wait for)."""
+        repo = self.repo
+        if repo is None or getattr(repo, "read_only", True) or not hasattr(repo, "prepare_writes") \
+                or getattr(self, "_writes_prepared", False):
+            return
+        while not worker.is_cancelled and self.state is state:
+            if time.monotonic() - self._last_input < self.QUEUE_SAVE_DELAY:
+                time.sleep(0.1)
+                continue
+            try:
+                repo.prepare_writes()
+            except DunError:
+                pass  # the first write will say what is wrong
+            self._writes_prepared = True
+            return
 
     def _save_queues(self, state: BookState, worker) -> None:
         """Work out and save the next days' queues (see :mod:`tui.quickstart`), unless the
