@@ -20,7 +20,9 @@ whose fingerprint is unchanged is hard-linked from the previous site instead of 
 rendered again. The new site is assembled in a temporary folder next to the target and
 swapped in with two renames, so an interrupted build leaves the old site in place.
 
-Speed (a republish after one payment): the work that needs only the book (the long CSVs)
+Speed (a republish after one payment): given the app's index of the book as it was before
+the payment, the engine is updated for the payer instead of being derived again (see
+:func:`receivables.ledger.index_book`). The work that needs only the book (the long CSVs)
 starts in a forked side process at once, and so do the PDF workers; once the engine has
 derived the day, a second side process computes every statement's fingerprint and the open
 items while this process makes the report and sends its PDF parts to the workers. Forked
