@@ -191,12 +191,17 @@ class PdfQueue:
     With one worker (or ``workers=1``) everything renders in this process at :meth:`results`.
     """
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, keep: bool = False) -> None:
         self.workers = workers or os.cpu_count() or 1
+        self.keep = keep  # a long-lived caller (the app): the warm workers stay for its next build
         self.pool: ProcessPoolExecutor | None = None
         self.items: list = []
 
     def _pool(self, paper: str) -> ProcessPoolExecutor:
+        if self.pool is None and self.keep:
+            kept = _KEPT.get((paper, self.workers))
+            if kept is not None and not getattr(kept, "_broken", False):
+                self.pool = kept
         if self.pool is None:
             pool = None
             try:
@@ -210,6 +215,11 @@ class PdfQueue:
                 pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=fork_context(), initializer=warm,
                                            initargs=(paper,))
             self.pool = pool
+            if self.keep:
+                old = _KEPT.pop((paper, self.workers), None)
+                if old is not None:
+                    old.shutdown(wait=False, cancel_futures=True)
+                _KEPT[(paper, self.workers)] = pool
         return self.pool
 
     def start(self, paper: str) -> None:
@@ -241,8 +251,23 @@ class PdfQueue:
         if self.pool is not None:
             # every result in: the workers may exit on their own; else stop them and wait
             done = all(not isinstance(item, tuple) and item.done() for _, item in self.items)
-            self.pool.shutdown(wait=not done, cancel_futures=True)
+            if self.keep and not getattr(self.pool, "_broken", False):
+                for _, item in self.items:  # an abandoned build: its queued PDFs are not wanted
+                    if not isinstance(item, tuple):
+                        item.cancel()
+            else:
+                self.pool.shutdown(wait=not done, cancel_futures=True)
         self.pool = None
+
+
+_KEPT: dict[tuple[str, int], ProcessPoolExecutor] = {}  # (paper, workers) -> warm pool kept for the next build
+
+
+def release_workers() -> None:
+    """Stop the workers kept for the next build (see ``PdfQueue(keep=True)``)."""
+    while _KEPT:
+        _, pool = _KEPT.popitem()
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def page_numbers_pdf(pages: int, paper: str = "A4", title: str = "") -> bytes:

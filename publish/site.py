@@ -262,12 +262,15 @@ def publish(
     pdf: bool = True,
     workers: int | None = None,
     index: BookIndex | None = None,
+    keep_workers: bool = False,
 ) -> PublishResult:
     """Build the site for ``on`` into ``out_dir`` (see the module docstring).
 
     ``index`` is the caller's index of this book or of an earlier state of it (the app's,
     before its last change): the engine is then updated for the clients that changed
-    instead of being built again (see :func:`receivables.ledger.index_book`)."""
+    instead of being built again (see :func:`receivables.ledger.index_book`).
+    ``keep_workers`` (a long-lived caller, the app) keeps the warm PDF workers for the next
+    build (:func:`publish.pdf.release_workers` stops them)."""
     if on is None:
         raise DunError("publishing needs a date", "publish", "pass --on or today's date")
     if out_dir is None:
@@ -302,7 +305,8 @@ def publish(
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-build-", dir=out_dir.parent))
     result = PublishResult(out_dir=out_dir)
     try:
-        _build(book, policy, on, out_dir, tmp, old_files, old_charts, progress, result, pdf, workers, index)
+        _build(book, policy, on, out_dir, tmp, old_files, old_charts, progress, result, pdf, workers, index,
+               keep_workers)
         _swap(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -312,10 +316,11 @@ def publish(
 
 
 def _build(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_charts: dict, progress: Progress,
-           result: PublishResult, want_pdf: bool, workers: int | None, base: BookIndex | None = None) -> None:
+           result: PublishResult, want_pdf: bool, workers: int | None, base: BookIndex | None = None,
+           keep_workers: bool = False) -> None:
     from .pdf import PdfQueue
 
-    pdf_jobs = PdfQueue(workers)
+    pdf_jobs = PdfQueue(workers, keep=keep_workers)
     sides: list[_Side] = []
     try:
         with _quiet_gc():

@@ -592,7 +592,7 @@ class Repository:
             n = self._next_id[table] = n + 1
         return n
 
-    def prepare_writes(self, tables: Iterable[str] = ("activities", "payments")) -> None:
+    def prepare_writes(self, tables: Iterable[str] = ("activities",)) -> None:
         """Make ready now what the first write to each table needs (its documents parsed, its
         keys and next id; about 1 s for the activities of a 100,000-invoice book), e.g. while
         the app is idle, so the first change does not wait for it. Changes nothing; a write

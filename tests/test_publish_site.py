@@ -373,3 +373,33 @@ def test_the_engines_state_is_freed_without_the_cycle_collector(policy):
     finally:
         if was:
             gc.enable()
+
+
+def test_kept_pdf_workers_serve_the_next_build_until_released():
+    """The app keeps its warm PDF workers between publishes (``keep_workers``); a one-off
+    build (the CLI) stops its own."""
+    from publish import pdf as pdf_mod
+
+    first = pdf_mod.PdfQueue(2, keep=True)
+    first.start("A4")
+    pool = first.pool
+    first.submit("a", "<p>one</p>", "A4")
+    assert [(k, d[:5]) for k, d in first.results()] == [("a", b"%PDF-")]
+    first.close()
+    again = pdf_mod.PdfQueue(2, keep=True)
+    again.start("A4")
+    assert again.pool is pool
+    again.submit("b", "<p>two</p>", "A4")
+    assert [k for k, _ in again.results()] == ["b"]
+    again.close()
+    one_off = pdf_mod.PdfQueue(2)
+    one_off.start("A4")
+    assert one_off.pool is not pool
+    one_off.close()
+    workers = list(pool._processes.values())
+    assert workers and all(w.is_alive() for w in workers)
+    pdf_mod.release_workers()
+    assert not pdf_mod._KEPT
+    for w in workers:
+        w.join(timeout=10)
+    assert not any(w.is_alive() for w in workers)

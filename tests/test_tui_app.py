@@ -215,6 +215,9 @@ async def test_publish_runs_in_a_worker_with_progress(tmp_path):
         dialog = app.screen
         assert type(dialog).__name__ == "PublishDialog"
         dialog.pdf = False
+        await pilot.press("P")  # one publish at a time
+        await settle(app, pilot)
+        assert app.screen is dialog and sum(type(s).__name__ == "PublishDialog" for s in app.screen_stack) == 1
         for _ in range(600):
             await settle(app, pilot)
             if dialog.done:

@@ -6,6 +6,7 @@ write lock the book is reopened read-only, the header says so and writes are ref
 """
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from datetime import date
@@ -161,20 +162,26 @@ class DunApp(App[int]):
 
     def _prepare_writes(self, state: BookState, worker) -> None:
         """Once per session, in a quiet moment: what the store's first write needs (about 1 s
-        on a 100,000-invoice book, which the first logged outcome would otherwise wait for)."""
+        on a 100,000-invoice book, which the first logged outcome would otherwise wait for),
+        and what the first publish needs (the chart library and the PDF joiner, 2–3 s)."""
         repo = self.repo
-        if repo is None or getattr(repo, "read_only", True) or not hasattr(repo, "prepare_writes") \
-                or getattr(self, "_writes_prepared", False):
+        if getattr(self, "_writes_prepared", False):
             return
         while not worker.is_cancelled and self.state is state:
             if time.monotonic() - self._last_input < self.QUEUE_SAVE_DELAY:
                 time.sleep(0.1)
                 continue
             try:
-                repo.prepare_writes()
+                if repo is not None and not getattr(repo, "read_only", True) and hasattr(repo, "prepare_writes"):
+                    repo.prepare_writes()
             except DunError:
                 pass  # the first write will say what is wrong
             self._writes_prepared = True
+            if worker.is_cancelled or time.monotonic() - self._last_input < self.QUEUE_SAVE_DELAY:
+                return  # the owner is back: the first publish imports these itself
+            from publish.warm import warm_up
+
+            warm_up()
             return
 
     def _save_queues(self, state: BookState, worker) -> None:
@@ -379,8 +386,8 @@ class DunApp(App[int]):
     def action_publish(self) -> None:
         from .dialogs.publish import PublishDialog
 
-        if self.state is not None:
-            self.push_screen(PublishDialog())
+        if self.state is not None and not any(isinstance(s, PublishDialog) for s in self.screen_stack):
+            self.push_screen(PublishDialog())  # (one publish at a time: P in its dialog does nothing)
 
     def action_add_client(self) -> None:
         from .dialogs.client_form import ClientForm
@@ -413,6 +420,9 @@ class DunApp(App[int]):
                 self.repo.close()
             except Exception:
                 pass
+        pdf = sys.modules.get("publish.pdf")  # only if this session published
+        if pdf is not None:
+            pdf.release_workers()  # the warm PDF workers kept for the next publish
 
 
 def create_app(book_dir: Path | str, on: date | None = None, read_only: bool = False, repo: Any = None) -> DunApp:

@@ -2,6 +2,8 @@
 progress bar; the screen never freezes and the result is shown at the end."""
 from __future__ import annotations
 
+import time
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -43,15 +45,23 @@ class PublishDialog(ModalScreen[None]):
         app = self.app
         worker = get_current_worker()
 
+        last = [0.0]
+
         def progress(done: int, total: int, label: str) -> None:
-            if not worker.is_cancelled:
-                app.call_from_thread(self._progress, done, total, label)
+            # at most ten updates a second: each one waits for the screen (a build reports
+            # every file, 4,000 of them on a 2,000-client book, which cost seconds)
+            now = time.monotonic()
+            if worker.is_cancelled or (done < total and now - last[0] < 0.1):
+                return
+            last[0] = now
+            app.call_from_thread(self._progress, done, total, label)
 
         try:
             state = app.state
             # the app's index: the engine is updated for what changed since, not built again
+            # (and the PDF workers stay warm for the next publish, until the app quits)
             result = publish(app.repo, state.policy if state else None, app.on, progress=progress, pdf=self.pdf,
-                             index=state.index if state else None)
+                             index=state.index if state else None, keep_workers=True)
         except DunError as e:
             app.call_from_thread(self._finish, f"Not published: {e}", True)
             return
