@@ -47,6 +47,9 @@ class BookIndex:
     open_disputes: dict[str, tuple]  # invoice -> disputes (all, in order)
     # Derived, date-independent lookups other modules build lazily and keep with the index
     # (receivables.agenda keeps its engine index here). Never part of equality.
+    # cache["per_client"]: name -> (key, {client id: value}), what other modules work out per
+    # client (publish: statement fingerprints); an index updated after a change keeps the
+    # values of the clients the change did not touch.
     cache: dict = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -278,6 +281,10 @@ def _updated_index(base: BookIndex, book: Book) -> BookIndex | None:
         open_disputes=spliced(base.open_disputes, part.open_disputes, old_numbers),
     )
     index.cache["owners"] = {"activities": acts, "promises": promises}
+    carried = base.cache.get("per_client")
+    if carried:
+        index.cache["per_client"] = {name: (key, {c: v for c, v in values.items() if c not in changed})
+                                     for name, (key, values) in carried.items()}
     engine = base.cache.get("engine")
     if engine is not None:
         index.cache["delta"] = Delta(frozenset(changed), before, after, part, engine)

@@ -283,7 +283,7 @@ def _site_files(site: Path) -> dict[str, bytes]:
             if p.is_file() and p.name != site_mod.MANIFEST}
 
 
-@pytest.mark.parametrize("pdf,from_app", [(True, False), (False, False), (False, True)])
+@pytest.mark.parametrize("pdf,from_app", [(True, False), (False, False), (False, True), (False, "published before")])
 def test_a_republish_after_one_payment_equals_a_full_build(tmp_path, policy, monkeypatch, pdf, from_app):
     """What the incremental build reuses and what it renders again add up to exactly what a
     full build of the new book makes: every file, byte for byte (PDFs included). From the app,
@@ -308,20 +308,25 @@ def test_a_republish_after_one_payment_equals_a_full_build(tmp_path, policy, mon
     book2 = replace(book, payments=book.payments + (
         Payment("PAY-TEST", on, payer, amount, st.invoice.currency, "bank", "test", allocs),))
     inc, full = tmp_path / "inc", tmp_path / "full"
-    publish(book, policy, on, inc, pdf=pdf)
-    before = _site_files(inc)
     base = None
-    updates = []
+    updates, fingerprinted = [], []
     if from_app:  # what the app holds before the payment (tui.state)
         base = index_book(book)
         agenda_mod.build_agenda(base, policy, on)
         ready_for_updates(base)
         prepare(base)
+    publish(book, policy, on, inc, pdf=pdf, index=base if from_app == "published before" else None)
+    before = _site_files(inc)
+    if from_app:
         real = agenda_mod._Engine.updated.__func__
         monkeypatch.setattr(agenda_mod._Engine, "updated",
                             classmethod(lambda cls, index, delta: updates.append(delta.clients) or real(cls, index, delta)))
+        real_fps = site_mod._per_client
+        monkeypatch.setattr(site_mod, "_per_client", lambda *a: fingerprinted.append(list(a[-1])) or real_fps(*a))
     r = publish(book2, policy, on, inc, pdf=pdf, index=base)
     assert updates == ([frozenset({payer})] if from_app else [])
+    if from_app == "published before":  # the statements' fingerprints of the others were kept
+        assert fingerprinted == [[payer]]
     publish(book2, policy, on, full, pdf=pdf, incremental=False)
     names = file_names(book.clients)
     assert {x for x in r.rewritten if x.startswith("clients/")} == (

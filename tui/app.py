@@ -66,6 +66,7 @@ class DunApp(App[int]):
         self.repo: Any = repo
         self.state: BookState | None = None
         self._last_input = time.monotonic()  # the owner's last key press or click
+        self.publishing = False  # set by the publish dialog while it builds
         self.preview: list | None = None  # today's queue saved by the last session, until state is there
         self.lock_note = ""
         self.load_error = ""
@@ -168,7 +169,7 @@ class DunApp(App[int]):
         if getattr(self, "_writes_prepared", False):
             return
         while not worker.is_cancelled and self.state is state:
-            if time.monotonic() - self._last_input < self.QUEUE_SAVE_DELAY:
+            if not self._quiet_moment():
                 time.sleep(0.1)
                 continue
             try:
@@ -177,12 +178,17 @@ class DunApp(App[int]):
             except DunError:
                 pass  # the first write will say what is wrong
             self._writes_prepared = True
-            if worker.is_cancelled or time.monotonic() - self._last_input < self.QUEUE_SAVE_DELAY:
+            if worker.is_cancelled or not self._quiet_moment():
                 return  # the owner is back: the first publish imports these itself
             from publish.warm import warm_up
 
-            warm_up()
+            warm_up(state.policy.publish.paper if state.policy is not None else "A4")
             return
+
+    def _quiet_moment(self) -> bool:
+        """A quiet moment for background work: no key press or click for a few seconds, and no
+        publish running (which wants both cores)."""
+        return not self.publishing and time.monotonic() - self._last_input >= self.QUEUE_SAVE_DELAY
 
     def _save_queues(self, state: BookState, worker) -> None:
         """Work out and save the next days' queues (see :mod:`tui.quickstart`), unless the
@@ -198,7 +204,7 @@ class DunApp(App[int]):
         # make the screen the owner is using stutter. Begun and interrupted by a key press, it
         # waits for the next quiet moment (and if none comes, 'dun prepare' does it on quitting).
         def quiet() -> bool:
-            return time.monotonic() - self._last_input >= self.QUEUE_SAVE_DELAY
+            return self._quiet_moment()
 
         agenda = engine.get("agenda")
         while still_wanted():

@@ -48,14 +48,15 @@ class PublishDialog(ModalScreen[None]):
         last = [0.0]
 
         def progress(done: int, total: int, label: str) -> None:
-            # at most ten updates a second: each one waits for the screen (a build reports
+            # at most four updates a second: each one waits for the screen (a build reports
             # every file, 4,000 of them on a 2,000-client book, which cost seconds)
             now = time.monotonic()
-            if worker.is_cancelled or (done < total and now - last[0] < 0.1):
+            if worker.is_cancelled or (done < total and now - last[0] < 0.25):
                 return
             last[0] = now
             app.call_from_thread(self._progress, done, total, label)
 
+        app.publishing = True  # background work (the next days' queues) waits meanwhile
         try:
             state = app.state
             # the app's index: the engine is updated for what changed since, not built again
@@ -68,6 +69,8 @@ class PublishDialog(ModalScreen[None]):
         except Exception as e:  # show it, keep the app alive
             app.call_from_thread(self._finish, f"Not published: {type(e).__name__}: {e}", True)
             return
+        finally:
+            app.publishing = False
         lines = [f"Done in {result.seconds:.1f} s: {result.written} file(s) written, {result.skipped} unchanged.",
                  f"Open {result.out_dir / 'index.html'} in a browser."]
         lines += [f"warning: {w}" for w in result.warnings[:5]]
