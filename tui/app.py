@@ -182,7 +182,7 @@ class DunApp(App[int]):
                 return  # the owner is back: the first publish imports these itself
             from publish.warm import warm_up
 
-            warm_up(state.policy.publish.paper if state.policy is not None else "A4")
+            warm_up()
             return
 
     def _quiet_moment(self) -> bool:
