@@ -134,7 +134,7 @@ def main() -> int:
                 work = tmp / f"republish-{i}"
                 shutil.copytree(tmp / "site", work, copy_function=os.link)
                 base = None
-                if with_index:  # the app's state before the payment (tui.state.complete_state)
+                if with_index:  # the app's state before the payment (tui.state: build_state, prepare_updates)
                     base = index_book(book)
                     agenda_mod.build_agenda(base, policy, ON)
                     prepare(base)

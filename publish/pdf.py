@@ -216,9 +216,7 @@ class PdfQueue:
                                            initargs=(paper,))
             self.pool = pool
             if self.keep:
-                old = _KEPT.pop((paper, self.workers), None)
-                if old is not None:
-                    old.shutdown(wait=False, cancel_futures=True)
+                release_workers()  # one kept pool at a time (the paper may have changed)
                 _KEPT[(paper, self.workers)] = pool
         return self.pool
 

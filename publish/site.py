@@ -25,7 +25,9 @@ the payment, the engine is updated for the payer instead of being derived again 
 :func:`receivables.ledger.index_book`). The work that needs only the book (the long CSVs)
 starts in a forked side process at once, and so do the PDF workers; once the engine has
 derived the day, a second side process computes every statement's fingerprint and the open
-items while this process makes the report and sends its PDF parts to the workers. Forked
+items while this process makes the report and sends its PDF parts to the workers (the app's
+index keeps the fingerprints of the clients a change did not touch, and the few others are
+worked out here). Forked
 processes read the book from memory, nothing is pickled but results; without ``fork`` the
 same work runs in this process.
 """

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import gc
 import re
-import threading
 import shutil
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime

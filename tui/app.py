@@ -158,15 +158,15 @@ class DunApp(App[int]):
         if not worker.is_cancelled:
             self.call_from_thread(self._published, state)
             prepare_updates(state)
-            self._prepare_writes(state, worker)
+            self._prepare_session(state, worker)
             self._save_queues(state, worker)
 
-    def _prepare_writes(self, state: BookState, worker) -> None:
+    def _prepare_session(self, state: BookState, worker) -> None:
         """Once per session, in a quiet moment: what the store's first write needs (about 1 s
         on a 100,000-invoice book, which the first logged outcome would otherwise wait for),
         and what the first publish needs (the chart library and the PDF joiner, 2–3 s)."""
         repo = self.repo
-        if getattr(self, "_writes_prepared", False):
+        if getattr(self, "_session_prepared", False):
             return
         while not worker.is_cancelled and self.state is state:
             if not self._quiet_moment():
@@ -177,7 +177,7 @@ class DunApp(App[int]):
                     repo.prepare_writes()
             except DunError:
                 pass  # the first write will say what is wrong
-            self._writes_prepared = True
+            self._session_prepared = True
             if worker.is_cancelled or not self._quiet_moment():
                 return  # the owner is back: the first publish imports these itself
             from publish.warm import warm_up
