@@ -71,7 +71,7 @@ from decimal import Decimal
 from typing import Iterable
 
 from .calendar import calendar_for
-from .ledger import DISPUTED, OPEN, BookIndex, InvoiceState, Ledger, index_book, invoice_state
+from .ledger import DISPUTED, OPEN, BookIndex, InvoiceState, Ledger, index_book, invoice_state, splice
 from .model import Activity, Book, PaymentPlan, PromiseToPay
 from .money import to_text
 from .policy import Policy, Step
@@ -81,7 +81,7 @@ HUNDRED = Decimal(100)
 _FOREVER = date.max
 _first = itemgetter(0)
 # date-independent data other modules keep in ``_Engine.extra``, and how each is carried over
-# to the engine of a changed book: name -> fn(old data, old engine, new engine, changed part, delta)
+# to the engine of a changed book: name -> fn(old data, new engine, changed part, delta)
 EXTRA_UPDATES: dict = {}
 _ONE = timedelta(days=1)
 INSTALLMENT_REMINDER_DAYS = 3
@@ -359,11 +359,7 @@ class _Engine:
         eng.book = index.book
 
         def spliced(name: str, drop) -> dict:
-            out = dict(getattr(old, name))
-            for k in drop:
-                out.pop(k, None)
-            out.update(getattr(part, name))
-            return out
+            return splice(getattr(old, name), getattr(part, name), drop)
 
         for name in ("final", "rank", "step_acts"):
             setattr(eng, name, spliced(name, old_numbers))
@@ -405,7 +401,7 @@ class _Engine:
         for name, update in EXTRA_UPDATES.items():
             got = old.extra.get(name)
             if got is not None:
-                eng.extra[name] = update(got, old, eng, part, delta)
+                eng.extra[name] = update(got, eng, part, delta)
         return eng
 
     # -- queries -------------------------------------------------------------------------

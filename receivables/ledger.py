@@ -240,6 +240,16 @@ def _owners(index: BookIndex) -> dict | None:
     return cache["owners"]
 
 
+def splice(old: dict, new: dict, drop: Iterable) -> dict:
+    """``old`` without the keys in ``drop``, then with ``new``: a changed clients' part put in
+    place of their old part."""
+    out = dict(old)
+    for k in drop:
+        out.pop(k, None)
+    out.update(new)
+    return out
+
+
 def _updated_index(base: BookIndex, book: Book) -> BookIndex | None:
     limit = max(8, len(book.clients) // 50)
     changed = changed_clients(base.book, book, limit)
@@ -266,19 +276,12 @@ def _updated_index(base: BookIndex, book: Book) -> BookIndex | None:
     part = _full_index(after)
     old_numbers = [n for c in changed for n in base.invoices_by_client.get(c, ())]
 
-    def spliced(old: dict, new: dict, drop) -> dict:
-        out = dict(old)
-        for k in drop:
-            out.pop(k, None)
-        out.update(new)
-        return out
-
     index = BookIndex(
         book=book,
-        settlements=spliced(base.settlements, part.settlements, old_numbers),
-        invoices_by_client=spliced(base.invoices_by_client, part.invoices_by_client, changed),
-        credits=spliced(base.credits, part.credits, changed),
-        open_disputes=spliced(base.open_disputes, part.open_disputes, old_numbers),
+        settlements=splice(base.settlements, part.settlements, old_numbers),
+        invoices_by_client=splice(base.invoices_by_client, part.invoices_by_client, changed),
+        credits=splice(base.credits, part.credits, changed),
+        open_disputes=splice(base.open_disputes, part.open_disputes, old_numbers),
     )
     index.cache["owners"] = {"activities": acts, "promises": promises}
     carried = base.cache.get("per_client")

@@ -356,11 +356,7 @@ def _upto(series: tuple[list[date], list[Decimal]] | None, d: date) -> Decimal:
     return cum[i - 1] if i else ZERO
 
 
-def _updated_series(ser: _Series, old, eng, part, delta) -> _Series:
-    return ser.updated(eng, part, delta)
-
-
-_agenda.EXTRA_UPDATES["series"] = _updated_series
+_agenda.EXTRA_UPDATES["series"] = _Series.updated
 
 
 def prepare(book_or_index) -> None:

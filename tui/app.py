@@ -203,17 +203,14 @@ class DunApp(App[int]):
         # Only in a quiet moment: the work holds the interpreter for a second or two and would
         # make the screen the owner is using stutter. Begun and interrupted by a key press, it
         # waits for the next quiet moment (and if none comes, 'dun prepare' does it on quitting).
-        def quiet() -> bool:
-            return self._quiet_moment()
-
         agenda = engine.get("agenda")
         while still_wanted():
-            if not quiet():
+            if not self._quiet_moment():
                 time.sleep(0.1)
                 continue
             try:
                 queues = quickstart.work_out(lambda day: agenda(state.index, state.policy, day), state.on,
-                                             state.agenda, lambda: still_wanted() and quiet())
+                                             state.agenda, lambda: still_wanted() and self._quiet_moment())
                 if queues is not None and still_wanted():
                     quickstart.save(self.book_dir, state.stamp, queues)
                     return
