@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import lru_cache
@@ -194,36 +195,82 @@ class PdfQueue:
     def __init__(self, workers: int | None = None, keep: bool = False) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.keep = keep  # a long-lived caller (the app): the warm workers stay for its next build
-        self.pool: ProcessPoolExecutor | None = None
+        self._own_pool: ProcessPoolExecutor | None = None
+        self._starter: threading.Thread | None = None
+        self._start_error: BaseException | None = None
         self.items: list = []
 
+    @property
+    def pool(self) -> ProcessPoolExecutor | None:
+        """The workers (once :meth:`start` has them running)."""
+        starter = self._starter
+        if starter is not None and starter is not threading.current_thread():
+            starter.join()
+            self._starter = None
+        return self._own_pool
+
+    @pool.setter
+    def pool(self, value: ProcessPoolExecutor | None) -> None:
+        self._own_pool = value
+
     def _pool(self, paper: str) -> ProcessPoolExecutor:
+        if self.pool is None and self._start_error is not None:
+            error, self._start_error = self._start_error, None
+            raise error
         if self.pool is None and self.keep:
-            kept = _KEPT.get((paper, self.workers))
-            if kept is not None and not getattr(kept, "_broken", False):
+            # one kept pool at a time (the paper may have changed); two builders asking at once
+            # (the app readying its first publish, and a publish) share the one started first
+            with _KEPT_LOCK:
+                kept = _KEPT.get((paper, self.workers))
+                if kept is None or getattr(kept, "_broken", False):
+                    release_workers()
+                    kept = _KEPT[(paper, self.workers)] = self._new_pool(paper)
                 self.pool = kept
         if self.pool is None:
-            pool = None
-            try:
-                with _stderr_with_fd():
-                    pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=worker_context(),
-                                               initializer=warm, initargs=(paper,))
-                    pool.submit(int)  # starts the workers (and the fork server) now
-            except (OSError, ValueError):  # no fork server to be had: fork this process, slower but sure
-                if pool is not None:
-                    pool.shutdown(wait=False, cancel_futures=True)
-                pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=fork_context(), initializer=warm,
-                                           initargs=(paper,))
-            self.pool = pool
-            if self.keep:
-                release_workers()  # one kept pool at a time (the paper may have changed)
-                _KEPT[(paper, self.workers)] = pool
+            self.pool = self._new_pool(paper)
         return self.pool
 
+    def _new_pool(self, paper: str) -> ProcessPoolExecutor:
+        pool = None
+        try:
+            with _stderr_with_fd():
+                pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=worker_context(),
+                                           initializer=warm, initargs=(paper,))
+                pool.submit(int)  # starts the workers (and the fork server) now
+        except (OSError, ValueError):  # no fork server to be had: fork this process, slower but sure
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+            pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=fork_context(), initializer=warm,
+                                       initargs=(paper,))
+        return pool
+
     def start(self, paper: str) -> None:
-        """Start (and warm) the workers now, so they are ready by the time PDFs are queued."""
-        if self.workers > 1 and self.pool is None:
-            self._pool(paper)
+        """Start (and warm) the workers now, so they are ready by the time PDFs are queued.
+
+        A fresh fork server answers only once it has imported WeasyPrint (~0.8 s): that wait
+        happens on a thread of its own, while the caller goes on; the first :meth:`submit`
+        (or :attr:`pool`) waits for it."""
+        if self.workers <= 1 or self.pool is not None:
+            return
+        if self.keep:
+            kept = _KEPT.get((paper, self.workers))
+            if kept is not None and not getattr(kept, "_broken", False):
+                self._pool(paper)
+                return
+        # what the thread would import, imported here: a fork made meanwhile (a side process)
+        # must not inherit a module lock that thread holds
+        import concurrent.futures.process  # noqa: F401
+        import multiprocessing.forkserver  # noqa: F401
+        import multiprocessing.resource_tracker  # noqa: F401
+
+        def run() -> None:
+            try:
+                self._pool(paper)
+            except BaseException as exc:  # handed to the first submit
+                self._start_error = exc
+
+        self._starter = threading.Thread(target=run, name="dun-pdf-workers", daemon=True)
+        self._starter.start()
 
     def submit(self, key: str, html: str, paper: str, resources: dict | None = None) -> None:
         if self.workers > 1:
@@ -261,11 +308,15 @@ class PdfQueue:
 _KEPT: dict[tuple[str, int], ProcessPoolExecutor] = {}  # (paper, workers) -> warm pool kept for the next build
 
 
+_KEPT_LOCK = threading.RLock()
+
+
 def release_workers() -> None:
     """Stop the workers kept for the next build (see ``PdfQueue(keep=True)``)."""
-    while _KEPT:
-        _, pool = _KEPT.popitem()
-        pool.shutdown(wait=False, cancel_futures=True)
+    with _KEPT_LOCK:
+        while _KEPT:
+            _, pool = _KEPT.popitem()
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def page_numbers_pdf(pages: int, paper: str = "A4", title: str = "") -> bytes:

@@ -166,18 +166,75 @@ def _templates_hash() -> str:
 
 
 def _per_client(book, policy, on, ledger, first_action, records, base_hash, clients) -> dict:
-    """Every statement's fingerprint and the open-items CSV (run in a side process).
+    """For each of ``clients``: its statement's fingerprint and its rows of the open-items
+    CSV (run in a side process when there are many).
 
     A statement's own data (~0.1 ms) is its fingerprint, with the action whose message it
     carries, the date, the policy and the templates (``base_hash``): whatever is not in it
-    cannot change the page."""
+    cannot change the page. The open items depend on the client's records and the date only,
+    so both are kept with the index for the clients a change did not touch."""
     fps = {}
     for cid in clients:
         action = first_action.get(cid)
         bare = statement_data(book, policy, cid, on, ledger=ledger, action=action, find_action=False,
                               records=records.get(cid, ()))
         fps[cid] = _h(base_hash, repr(bare), repr(action))
-    return {"fingerprints": fps, "open_items": _open_items_csv(book, ledger)}
+    return {"fingerprints": fps, "open_items": {cid: _open_item_rows(ledger, cid) for cid in clients}}
+
+
+@dataclass
+class _StatementPlan:
+    """Which statements' fingerprints (and open-items rows) are to be worked out: those not
+    kept with the index for this date, policy and templates (``base_hash``) and the client's
+    current action. They are kept in ``index.cache["per_client"]["statements"]``, which
+    :func:`receivables.ledger.index_book` carries to the next index for the clients a change
+    did not touch."""
+    base_hash: str
+    clients: list[str]
+    first_action: dict
+    action_keys: dict[str, str]
+    records: dict[str, list]
+    kept: dict[str, tuple]
+    todo: list[str]
+
+    @classmethod
+    def make(cls, book, policy, on: date, index: BookIndex, agenda) -> "_StatementPlan":
+        base_hash = _h(_templates_hash(), _h(repr(policy)), on.isoformat())
+        clients = sorted(book.clients)
+        first_action: dict[str, object] = {}
+        for a in agenda:
+            if a.kind == "step" and a.channel != "phone" and a.client not in first_action:
+                first_action[a.client] = a
+        action_keys = {cid: repr(first_action.get(cid)) for cid in clients}
+        carried = index.cache.get("per_client", {}).get("statements")
+        known = carried[1] if carried is not None and carried[0] == base_hash else {}
+        kept = {cid: known[cid] for cid in clients if cid in known and known[cid][0] == action_keys[cid]}
+        return cls(base_hash, clients, first_action, action_keys, _client_records(book), kept,
+                   [cid for cid in clients if cid not in kept])
+
+    def keep(self, index: BookIndex, got: dict) -> tuple[dict[str, str], dict[str, bytes]]:
+        """Every client's fingerprint and open-items rows, the kept and the ``got`` (from
+        :func:`_per_client`), kept with ``index`` for the next build."""
+        fps = {cid: v[1] for cid, v in self.kept.items()} | got["fingerprints"]
+        rows = {cid: v[2] for cid, v in self.kept.items()} | got["open_items"]
+        index.cache.setdefault("per_client", {})["statements"] = (
+            self.base_hash, {cid: (self.action_keys[cid], fps[cid], rows[cid]) for cid in self.clients})
+        return fps, rows
+
+
+def prepare_statements(book, policy, on: date, index: BookIndex) -> int:
+    """Work out the statements' fingerprints and open items ahead of a build, kept with
+    ``index`` (the app does this in a quiet moment when the book has a site, so its first
+    publish after a change works out only the changed clients'). Returns how many were
+    worked out."""
+    with _quiet_gc():
+        agenda_mod = engine.agenda_module()
+        ledger = agenda_mod.open_ledger(index, policy, on) if hasattr(agenda_mod, "open_ledger") else derive(index, on)
+        plan = _StatementPlan.make(book, policy, on, index, engine.build_agenda(index, policy, on))
+        if plan.todo:
+            plan.keep(index, _per_client(book, policy, on, ledger, plan.first_action, plan.records, plan.base_hash,
+                                         plan.todo))
+        return len(plan.todo)
 
 
 def _long_tables(book, on, show_internal: bool) -> list[tuple]:
@@ -424,24 +481,13 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
     phase("open ledger")
     agenda = engine.build_agenda(index, policy, on)
     phase("agenda")
-    policy_hash = _h(repr(policy))
-    base_hash = _h(_templates_hash(), policy_hash, on.isoformat())
-    clients = sorted(book.clients)
-    first_action: dict[str, object] = {}
-    for a in agenda:
-        if a.kind == "step" and a.channel != "phone" and a.client not in first_action:
-            first_action[a.client] = a
-    records = _client_records(book)
+    plan = _StatementPlan.make(book, policy, on, index, agenda)
+    base_hash, clients, first_action, records = plan.base_hash, plan.clients, plan.first_action, plan.records
     # The statements' fingerprints: those of clients untouched since the last build from this
     # index (the app's) are kept with it; the rest, and the open items, on the other core while
     # the report is made here (in this process when only a few are wanted).
-    action_keys = {cid: repr(first_action.get(cid)) for cid in clients}
-    carried = index.cache.get("per_client", {}).get("statements")
-    known = carried[1] if carried is not None and carried[0] == base_hash else {}
-    kept_fps = {cid: known[cid][1] for cid in clients if cid in known and known[cid][0] == action_keys[cid]}
-    todo = [cid for cid in clients if cid not in kept_fps]
-    per_client = _Side(sides, _per_client, book, policy, on, ledger, first_action, records, base_hash, todo,
-                       here=len(todo) <= FEW_STATEMENTS)
+    per_client = _Side(sides, _per_client, book, policy, on, ledger, first_action, records, base_hash, plan.todo,
+                       here=len(plan.todo) <= FEW_STATEMENTS)
     phase("side process")
     names = file_names(clients)
     total = len(clients) * (2 if want_pdf else 1) + 3
@@ -534,9 +580,7 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
     phase("report pages")
     # statements
     got = per_client.result()
-    fps = {**kept_fps, **got["fingerprints"]}
-    index.cache.setdefault("per_client", {})["statements"] = (
-        base_hash, {cid: (action_keys[cid], fps[cid]) for cid in clients})
+    fps, item_rows = plan.keep(index, got)
     phase("waiting for fingerprints")
     for cid in clients:
         action = first_action.get(cid)
@@ -572,7 +616,7 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
     data = _aged_csv(view, ledger)
     emit("data/aged-receivables.csv", _h(data), lambda: data)
     phase("aged csv")
-    items = got["open_items"]
+    items = _csv_fast(OPEN_ITEMS_HEADER, [], OPEN_ITEMS_TEXT) + b"".join(item_rows[cid] for cid in clients)
     emit("data/open-items.csv", _h(items), lambda: items)
     phase("open items csv")
     # Long, append-mostly tables, in blocks made by the side process (see _long_csvs).
@@ -763,16 +807,20 @@ def _aged_csv(view, ledger) -> bytes:
     return _csv_fast(header, rows, {"client", "name"})
 
 
-def _open_items_csv(book, ledger) -> bytes:
+OPEN_ITEMS_HEADER = ["client", "invoice", "issued", "due", "currency", "amount", "outstanding", "days_overdue",
+                     "status", "reference"]
+OPEN_ITEMS_TEXT = {"client", "invoice", "reference"}
+
+
+def _open_item_rows(ledger, cid: str) -> bytes:
+    """One client's lines of the open-items CSV (no header)."""
     rows = []
-    for cid in sorted(book.clients):
-        for st in ledger.open_invoices(cid):
-            inv = st.invoice
-            rows.append([cid, inv.number, inv.issued.isoformat(), inv.due.isoformat(), inv.currency,
-                         to_text(inv.amount, inv.currency), to_text(st.outstanding, inv.currency),
-                         str(st.days_overdue), st.status, inv.reference])
-    return _csv_fast(["client", "invoice", "issued", "due", "currency", "amount", "outstanding", "days_overdue",
-                      "status", "reference"], rows, {"client", "invoice", "reference"})
+    for st in ledger.open_invoices(cid):
+        inv = st.invoice
+        rows.append([cid, inv.number, inv.issued.isoformat(), inv.due.isoformat(), inv.currency,
+                     to_text(inv.amount, inv.currency), to_text(st.outstanding, inv.currency),
+                     str(st.days_overdue), st.status, inv.reference])
+    return _csv_fast(OPEN_ITEMS_HEADER, rows, OPEN_ITEMS_TEXT, with_header=False)
 
 
 def _stored(amount: Decimal, currency: str, _places: dict = {}) -> str:

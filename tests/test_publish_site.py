@@ -283,7 +283,8 @@ def _site_files(site: Path) -> dict[str, bytes]:
             if p.is_file() and p.name != site_mod.MANIFEST}
 
 
-@pytest.mark.parametrize("pdf,from_app", [(True, False), (False, False), (False, True), (False, "published before")])
+@pytest.mark.parametrize("pdf,from_app", [(True, False), (False, False), (False, True), (False, "published before"),
+                                          (False, "prepared")])
 def test_a_republish_after_one_payment_equals_a_full_build(tmp_path, policy, monkeypatch, pdf, from_app):
     """What the incremental build reuses and what it renders again add up to exactly what a
     full build of the new book makes: every file, byte for byte (PDFs included). From the app,
@@ -315,6 +316,9 @@ def test_a_republish_after_one_payment_equals_a_full_build(tmp_path, policy, mon
         agenda_mod.build_agenda(base, policy, on)
         ready_for_updates(base)
         prepare(base)
+    if from_app == "prepared":  # the app's quiet moment worked the statements out ahead (tui.app)
+        assert site_mod.prepare_statements(book, policy, on, base) == len(book.clients)
+        assert site_mod.prepare_statements(book, policy, on, base) == 0
     publish(book, policy, on, inc, pdf=pdf, index=base if from_app == "published before" else None)
     before = _site_files(inc)
     if from_app:
@@ -325,7 +329,7 @@ def test_a_republish_after_one_payment_equals_a_full_build(tmp_path, policy, mon
         monkeypatch.setattr(site_mod, "_per_client", lambda *a: fingerprinted.append(list(a[-1])) or real_fps(*a))
     r = publish(book2, policy, on, inc, pdf=pdf, index=base)
     assert updates == ([frozenset({payer})] if from_app else [])
-    if from_app == "published before":  # the statements' fingerprints of the others were kept
+    if from_app in ("published before", "prepared"):  # the statements' fingerprints of the others were kept
         assert fingerprinted == [[payer]]
     publish(book2, policy, on, full, pdf=pdf, incremental=False)
     names = file_names(book.clients)
@@ -408,3 +412,23 @@ def test_kept_pdf_workers_serve_the_next_build_until_released():
     for w in workers:
         w.join(timeout=10)
     assert not any(w.is_alive() for w in workers)
+
+
+def test_two_builders_starting_kept_workers_at_once_share_one_pool():
+    """The app may ready its first publish (publish.warm) while the owner starts one: the
+    workers start once, on a thread, and both use them; neither stops the other's."""
+    from publish import pdf as pdf_mod
+
+    a, b = pdf_mod.PdfQueue(2, keep=True), pdf_mod.PdfQueue(2, keep=True)
+    try:
+        a.start("A4")
+        b.start("A4")  # while a's workers are still starting
+        pool = a.pool
+        assert pool is b.pool is pdf_mod._KEPT[("A4", 2)]
+        b.submit("x", "<p>x</p>", "A4")
+        assert [(k, d[:5]) for k, d in b.results()] == [("x", b"%PDF-")]
+        a.close()
+        b.close()
+        assert list(pdf_mod._KEPT.values()) == [pool] and not pool._shutdown_thread
+    finally:
+        pdf_mod.release_workers()

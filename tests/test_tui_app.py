@@ -226,3 +226,35 @@ async def test_publish_runs_in_a_worker_with_progress(tmp_path):
         assert "Done in" in text, text
         assert dialog.query_one("#publish-bar").progress > 0
     assert (book / "site" / "index.html").is_file()
+
+
+@async_test
+async def test_a_book_with_a_site_is_readied_for_its_next_publish(tmp_path):
+    """The owner publishes (the book has a site): in its first quiet moment the app starts the
+    PDF workers and works out every statement's fingerprint (publish.warm), so the first
+    publish after a change renders only what changed; the workers stop when the app quits.
+    A book without a site gets neither."""
+    from publish import pdf as pdf_mod
+    from publish.site import publish
+    from receivables.policy import read_policy
+    from store import open_book
+
+    book = make_book(tmp_path / "book", clients=4, invoices=30)
+    app = create_app(book, on=DAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(app, pilot)
+        assert app._session_prepared
+        assert "statements" not in app.state.index.cache.get("per_client", {}) and not pdf_mod._KEPT
+    repo = open_book(book, today=DAY)
+    try:
+        publish(repo, read_policy(book / "policy.toml"), DAY, pdf=False)
+    finally:
+        repo.close()
+    app = create_app(book, on=DAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(app, pilot)
+        assert app._session_prepared
+        kept = app.state.index.cache["per_client"]["statements"][1]
+        assert sorted(kept) == sorted(app.state.book.clients)
+        assert list(pdf_mod._KEPT) == [(app.state.policy.publish.paper, pdf_mod.PdfQueue().workers)]
+    assert not pdf_mod._KEPT

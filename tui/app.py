@@ -164,7 +164,8 @@ class DunApp(App[int]):
     def _prepare_session(self, state: BookState, worker) -> None:
         """Once per session, in a quiet moment: what the store's first write needs (about 1 s
         on a 100,000-invoice book, which the first logged outcome would otherwise wait for),
-        and what the first publish needs (the chart library and the PDF joiner, 2–3 s)."""
+        and what the first publish needs (the chart library and the PDF joiner, 2–3 s; for a
+        book that has a site, the PDF workers and the statements' fingerprints too)."""
         repo = self.repo
         if getattr(self, "_session_prepared", False):
             return
@@ -180,9 +181,13 @@ class DunApp(App[int]):
             self._session_prepared = True
             if worker.is_cancelled or not self._quiet_moment():
                 return  # the owner is back: the first publish imports these itself
-            from publish.warm import warm_up
+            from publish.warm import has_site, ready_to_publish, warm_up
 
             warm_up()
+            site = getattr(getattr(repo, "paths", None), "site", None)
+            if (site is not None and state.policy is not None and has_site(site) and not worker.is_cancelled
+                    and self._quiet_moment()):
+                ready_to_publish(state.book, state.policy, state.on, state.index)
             return
 
     def _quiet_moment(self) -> bool:
