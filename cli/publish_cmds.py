@@ -8,7 +8,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from cli.main import book_dir, iso_date, on_date
+from cli.main import add_on, book_dir, on_date
 
 
 def register(sub, common) -> None:
@@ -16,7 +16,7 @@ def register(sub, common) -> None:
                        description="Build the static site: index, management report (HTML+PDF), a statement per "
                                    "client (HTML+PDF), CSV and JSON for the accountant. Only what changed is "
                                    "rebuilt; the folder is swapped in whole.")
-    p.add_argument("--on", type=iso_date, metavar="DATE", help="the as-of date (default: today)")
+    add_on(p, "the as-of date (default: today)")
     p.add_argument("--out", metavar="DIR", help="output folder (default: BOOK/site)")
     p.add_argument("--full", action="store_true", help="rebuild everything, ignoring the last build")
     p.add_argument("--no-pdf", action="store_true", help="HTML, CSV and JSON only (faster)")
@@ -28,7 +28,7 @@ def register(sub, common) -> None:
                                    "attached) and a letter PDF for clients without an e-mail address or for "
                                    "letter steps, into BOOK/outbox. --send sends the e-mails over SMTP and "
                                    "logs each one as an activity.")
-    m.add_argument("--on", type=iso_date, metavar="DATE", help="the date to act on (default: today)")
+    add_on(m)
     m.add_argument("--send", action="store_true", help="send the e-mails through the SMTP server in policy.toml")
     m.add_argument("--json", action="store_true", help="print the result as JSON")
     m.set_defaults(handler=cmd_mail)

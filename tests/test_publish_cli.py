@@ -30,6 +30,22 @@ def test_publish_then_republish(book, capsys):
     assert out["written"] == 0 and out["skipped"] > 10
 
 
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_the_date_may_come_before_or_after_the_command(book, capsys, where):
+    """`dun --on D publish` and `dun publish --on D` both publish as of D (and mail drafts for D)."""
+    on = ["--on", "2026-11-20"]
+    args = [*on, "publish", "--book", str(book), "--no-pdf"] if where == "before" else \
+        ["publish", "--book", str(book), "--no-pdf", *on]
+    assert main(args) == 0
+    assert "as of 2026-11-20" in capsys.readouterr().err
+    assert "20 November 2026" in (book / "site" / "index.html").read_text("utf-8")
+    args = [*on, "mail", "--book", str(book), "--json"] if where == "before" else \
+        ["mail", "--book", str(book), "--json", *on]
+    assert main(args) == 0
+    drafts = json.loads(capsys.readouterr().out)
+    assert drafts["emails"] or drafts["letters"]  # the sample book has actions due on the 20th
+
+
 def test_publish_to_another_folder(book, tmp_path, capsys):
     assert main(["publish", "--book", str(book), "--on", "2026-11-20", "--no-pdf", "--out", str(tmp_path / "x")]) == 0
     assert (tmp_path / "x" / "report.html").is_file()
