@@ -199,7 +199,9 @@ class _StatementPlan:
 
     @classmethod
     def make(cls, book, policy, on: date, index: BookIndex, agenda) -> "_StatementPlan":
-        base_hash = _h(_templates_hash(), _h(repr(policy)), on.isoformat())
+        # the policy's rules, not where its file lies (a book moved or named by another path
+        # keeps its site)
+        base_hash = _h(_templates_hash(), _h(repr(replace(policy, source=""))), on.isoformat())
         clients = sorted(book.clients)
         first_action: dict[str, object] = {}
         for a in agenda:

@@ -46,6 +46,18 @@ def test_the_date_may_come_before_or_after_the_command(book, capsys, where):
     assert drafts["emails"] or drafts["letters"]  # the sample book has actions due on the 20th
 
 
+def test_a_moved_book_keeps_its_site(book, tmp_path, capsys):
+    """Where the book's folder lies is not part of any page: a copy elsewhere republishes
+    nothing."""
+    import shutil
+
+    assert main(["publish", "--book", str(book), "--on", "2026-11-20", "--no-pdf"]) == 0
+    moved = shutil.copytree(book, tmp_path / "elsewhere" / "book")
+    capsys.readouterr()
+    assert main(["publish", "--book", str(moved), "--on", "2026-11-20", "--no-pdf", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["written"] == 0
+
+
 def test_publish_to_another_folder(book, tmp_path, capsys):
     assert main(["publish", "--book", str(book), "--on", "2026-11-20", "--no-pdf", "--out", str(tmp_path / "x")]) == 0
     assert (tmp_path / "x" / "report.html").is_file()
