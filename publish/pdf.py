@@ -172,6 +172,23 @@ def _stderr_with_fd():
             sys.stderr = saved
 
 
+@contextmanager
+def _safe_path():
+    """The fork server is a fresh ``python -c``, whose ``sys.path`` would begin with the current
+    folder: a ``publish.py`` or ``publish/`` there (wherever the owner runs ``dun publish``)
+    would stand in for this package and every worker would die. PYTHONSAFEPATH (Python 3.11)
+    leaves the current folder out."""
+    old = os.environ.get("PYTHONSAFEPATH")
+    os.environ["PYTHONSAFEPATH"] = "1"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONSAFEPATH", None)
+        else:
+            os.environ["PYTHONSAFEPATH"] = old
+
+
 def done_future(fn, *args) -> Future:
     """``fn(*args)`` run here and now, as a finished future."""
     fut: Future = Future()
@@ -233,7 +250,7 @@ class PdfQueue:
     def _new_pool(self, paper: str) -> ProcessPoolExecutor:
         pool = None
         try:
-            with _stderr_with_fd():
+            with _stderr_with_fd(), _safe_path():
                 pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=worker_context(),
                                            initializer=warm, initargs=(paper,))
                 pool.submit(int)  # starts the workers (and the fork server) now

@@ -414,6 +414,32 @@ def test_kept_pdf_workers_serve_the_next_build_until_released():
     assert not any(w.is_alive() for w in workers)
 
 
+def test_pdf_workers_ignore_a_publish_module_in_the_current_folder(tmp_path):
+    """The owner may run ``dun publish`` in a folder that has a ``publish.py`` (or a
+    ``publish/`` folder) of their own: the PDF workers still load this package."""
+    import subprocess
+    import sys
+
+    here = tmp_path / "cwd"
+    here.mkdir()
+    (here / "publish.py").write_text("raise SystemExit('the wrong publish')\n")
+    script = tmp_path / "bin" / "render.py"
+    script.parent.mkdir()
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from publish.pdf import PdfQueue\n"
+        "if __name__ == '__main__':\n"
+        "    q = PdfQueue(2)\n"
+        "    q.start('A4')\n"
+        "    q.submit('a', '<p>x</p>', 'A4')\n"
+        "    print([(k, d[:5]) for k, d in q.results()])\n"
+        "    q.close()\n")
+    out = subprocess.run([sys.executable, str(script)], cwd=here, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[('a', b'%PDF-')]"
+
+
 def test_two_builders_starting_kept_workers_at_once_share_one_pool():
     """The app may ready its first publish (publish.warm) while the owner starts one: the
     workers start once, on a thread, and both use them; neither stops the other's."""
