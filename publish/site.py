@@ -23,13 +23,13 @@ swapped in with two renames, so an interrupted build leaves the old site in plac
 Speed (a republish after one payment): given the app's index of the book as it was before
 the payment, the engine is updated for the payer instead of being derived again (see
 :func:`receivables.ledger.index_book`). The work that needs only the book (the long CSVs)
-starts in a forked side process at once, and so do the PDF workers; once the engine has
-derived the day, a second side process computes every statement's fingerprint and the open
-items while this process makes the report and sends its PDF parts to the workers (the app's
-index keeps the fingerprints of the clients a change did not touch, and the few others are
-worked out here). Forked
-processes read the book from memory, nothing is pickled but results; without ``fork`` the
-same work runs in this process.
+starts in a forked side process at once, and the PDF workers start on a thread; once the
+engine has derived the day, a second side process computes every statement's fingerprint
+and open items while this process makes the report and sends its PDF parts to the workers.
+The app's index keeps the fingerprints and open items of the clients a change did not touch
+(the app works them all out ahead in a quiet moment, :func:`prepare_statements`), and the
+few others are worked out here. Forked processes read the book from memory, nothing is
+pickled but results; without ``fork`` the same work runs in this process.
 """
 from __future__ import annotations
 
