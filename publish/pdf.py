@@ -323,8 +323,6 @@ class PdfQueue:
 
 
 _KEPT: dict[tuple[str, int], ProcessPoolExecutor] = {}  # (paper, workers) -> warm pool kept for the next build
-
-
 _KEPT_LOCK = threading.RLock()
 
 
