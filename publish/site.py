@@ -528,8 +528,54 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
             emit(rel, _h(data), lambda data=data: data)
 
     pdf_fps: dict[str, str] = {}
+    item_rows: dict[str, bytes] = {}
+
+    def statements() -> None:
+        nonlocal done
+        got = per_client.result()
+        fps, rows = plan.keep(index, got)
+        item_rows.update(rows)
+        phase("waiting for fingerprints")
+        for cid in clients:
+            action = first_action.get(cid)
+            fp = fps[cid]
+            rel_html = f"clients/{names[cid]}.html"
+            rel_pdf = f"clients/{names[cid]}.pdf"
+            data_cache: dict = {}
+
+            def data_for(cid=cid, action=action, cache=data_cache):
+                if "d" not in cache:
+                    bare = statement_data(book, policy, cid, on, ledger=ledger, action=action, find_action=False,
+                                          records=records.get(cid, ()))
+                    draft = draft_for_action(action, book, policy, on, ledger) if action is not None else None
+                    cache["d"] = replace(bare, message=draft)
+                return cache["d"]
+
+            pdf_name = f"{names[cid]}.pdf" if want_pdf else None
+            emit(rel_html, fp, lambda: render_statement_html(data_for(), asset_prefix="../assets/", nav_prefix="../",
+                                                             pdf_name=pdf_name).encode("utf-8"))
+            done += 1
+            progress(done, total, f"statement {cid}")
+            if want_pdf:
+                target_old = out_dir / rel_pdf
+                if old_files.get(rel_pdf) == fp and target_old.is_file():
+                    emit(rel_pdf, fp, lambda: None)
+                    done += 1
+                    progress(done, total, f"statement {cid} (pdf unchanged)")
+                else:
+                    pdf_jobs.submit(rel_pdf, render_statement_html(data_for(), for_pdf=True), policy.publish.paper)
+                    pdf_fps[rel_pdf] = fp
+
+        phase("statements")
+
+    # The statements first when their fingerprints are here already (a republish from the
+    # app: a few changed clients, worked out in this process), so their PDFs reach the workers
+    # ahead of the report's parts; else the report first (its PDF parts are the longest) while
+    # the side process works the fingerprints out.
+    early = per_client.future.done()
+    if early:
+        statements()
     # report
-    # (first: its PDF renders in a worker while the statements are built)
     view = build_view(index, policy, on, ledger=ledger, agenda_count=len(agenda))
     phase("report figures")
     chart_cache: dict = old_charts if isinstance(old_charts, dict) else {}
@@ -580,40 +626,8 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
     progress(done, total, "report")
 
     phase("report pages")
-    # statements
-    got = per_client.result()
-    fps, item_rows = plan.keep(index, got)
-    phase("waiting for fingerprints")
-    for cid in clients:
-        action = first_action.get(cid)
-        fp = fps[cid]
-        rel_html = f"clients/{names[cid]}.html"
-        rel_pdf = f"clients/{names[cid]}.pdf"
-        data_cache: dict = {}
-
-        def data_for(cid=cid, action=action, cache=data_cache):
-            if "d" not in cache:
-                bare = statement_data(book, policy, cid, on, ledger=ledger, action=action, find_action=False,
-                                      records=records.get(cid, ()))
-                draft = draft_for_action(action, book, policy, on, ledger) if action is not None else None
-                cache["d"] = replace(bare, message=draft)
-            return cache["d"]
-
-        emit(rel_html, fp, lambda: render_statement_html(data_for(), asset_prefix="../assets/", nav_prefix="../",
-                                                      pdf_name=f"{names[cid]}.pdf" if want_pdf else None).encode("utf-8"))
-        done += 1
-        progress(done, total, f"statement {cid}")
-        if want_pdf:
-            target_old = out_dir / rel_pdf
-            if old_files.get(rel_pdf) == fp and target_old.is_file():
-                emit(rel_pdf, fp, lambda: None)
-                done += 1
-                progress(done, total, f"statement {cid} (pdf unchanged)")
-            else:
-                pdf_jobs.submit(rel_pdf, render_statement_html(data_for(), for_pdf=True), policy.publish.paper)
-                pdf_fps[rel_pdf] = fp
-
-    phase("statements")
+    if not early:
+        statements()
     # accountant's data (payments and activities are append-only: their keys say if they changed)
     data = _aged_csv(view, ledger)
     emit("data/aged-receivables.csv", _h(data), lambda: data)
