@@ -8,6 +8,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, ProgressBar, Static
 from textual.worker import get_current_worker
@@ -19,6 +20,13 @@ from ..fmt import safe
 
 class PublishDialog(ModalScreen[None]):
     BINDINGS = [Binding("escape", "close", "Close", id="publish.close")]
+
+    class Progress(Message):
+        """How far the build is (posted from the worker: it never waits for the screen)."""
+
+        def __init__(self, done: int, total: int, label: str) -> None:
+            super().__init__()
+            self.done, self.total, self.label = done, total, label
 
     def __init__(self, pdf: bool = True) -> None:
         super().__init__()
@@ -48,13 +56,13 @@ class PublishDialog(ModalScreen[None]):
         last = [0.0]
 
         def progress(done: int, total: int, label: str) -> None:
-            # at most four updates a second: each one waits for the screen (a build reports
-            # every file, 4,000 of them on a 2,000-client book, which cost seconds)
+            # at most four updates a second (a build reports every file, 4,000 of them on a
+            # 2,000-client book), posted, not waited for: the build does not wait for the screen
             now = time.monotonic()
             if worker.is_cancelled or (done < total and now - last[0] < 0.25):
                 return
             last[0] = now
-            app.call_from_thread(self._progress, done, total, label)
+            self.post_message(self.Progress(done, total, label))
 
         app.publishing = True  # background work (the next days' queues) waits meanwhile
         try:
@@ -76,10 +84,12 @@ class PublishDialog(ModalScreen[None]):
         lines += [f"warning: {w}" for w in result.warnings[:5]]
         app.call_from_thread(self._finish, "\n".join(lines), False)
 
-    def _progress(self, done: int, total: int, label: str) -> None:
+    def on_publish_dialog_progress(self, message: Progress) -> None:
+        if self.done:
+            return  # a late one, after the result
         bar = self.query_one("#publish-bar", ProgressBar)
-        bar.update(total=max(total, 1), progress=done)
-        self.query_one("#publish-label", Static).update(safe(label))
+        bar.update(total=max(message.total, 1), progress=message.done)
+        self.query_one("#publish-label", Static).update(safe(message.label))
 
     def _finish(self, text: str, failed: bool) -> None:
         self.done = True
