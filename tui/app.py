@@ -183,11 +183,14 @@ class DunApp(App[int]):
                 return  # the owner is back: the first publish imports these itself
             from publish.warm import has_site, ready_to_publish, warm_up
 
-            warm_up()
-            site = getattr(getattr(repo, "paths", None), "site", None)
-            if (site is not None and state.policy is not None and has_site(site) and not worker.is_cancelled
-                    and self._quiet_moment()):
-                ready_to_publish(state.book, state.policy, state.on, state.index)
+            try:
+                warm_up()
+                site = getattr(getattr(repo, "paths", None), "site", None)
+                if (site is not None and state.policy is not None and has_site(site) and not worker.is_cancelled
+                        and self._quiet_moment()):
+                    ready_to_publish(state.book, state.policy, state.on, state.index)
+            except Exception:  # only a slower first publish, which will say what is wrong itself
+                pass
             return
 
     def _quiet_moment(self) -> bool:
