@@ -347,6 +347,41 @@ def test_a_republish_after_one_payment_equals_a_full_build(tmp_path, policy, mon
         assert _pdf_pages(inc / "report.pdf") == _pdf_pages(full / "report.pdf")
 
 
+def test_a_payment_renders_again_only_its_own_currencys_part_of_the_report_pdf(tmp_path, policy, monkeypatch):
+    """The report PDF is cached in parts, one per currency at the front: a payment in one
+    currency renders that currency's part again (and its client's listing chunk), not the
+    first part, whose currency did not change."""
+    from publish import pdf as pdf_mod
+    from receivables.demo import generate
+    from receivables.ledger import derive, propose_allocation
+
+    from publish import engine
+
+    on = date(2026, 11, 22)
+    book = generate(clients=12, invoices=300, seed=3, today=on)
+    ledger = derive(book, on)
+    currencies = sorted({c.currency for c in book.clients.values()})
+    assert len(currencies) > 1
+    agenda = engine.build_agenda(book, policy, on)
+    # a client whose currency's part is not the first, paying off an invoice an action is about
+    a = next(a for a in agenda if a.kind == "step" and a.currency != currencies[0])
+    payer = a.client
+    st = next(s for s in ledger.open_invoices(payer) if s.number == a.invoices[0])
+    allocs, _ = propose_allocation(ledger, payer, st.invoice.currency, st.outstanding, [st.invoice.number])
+    book2 = replace(book, payments=book.payments + (
+        Payment("PAY-TEST", on, payer, st.outstanding, st.invoice.currency, "bank", "test", allocs),))
+    assert len(engine.build_agenda(book2, policy, on)) != len(agenda)  # the day's action count changes
+    publish(book, policy, on, tmp_path / "site")
+    submitted = []
+    real = pdf_mod.PdfQueue.submit
+    monkeypatch.setattr(pdf_mod.PdfQueue, "submit", lambda self, key, html, *a: submitted.append(
+        (key, html)) or real(self, key, html, *a))
+    publish(book2, policy, on, tmp_path / "site")
+    fronts = [html for key, html in submitted if key.startswith(site_mod.PARTS) and "<h3>Aging</h3>" in html]
+    assert len(fronts) == 1 and f"<h2>{st.invoice.currency}: " in fronts[0]
+    assert f"clients/{file_names(book.clients)[payer]}.pdf" in [key for key, _ in submitted]
+
+
 def test_without_fork_the_side_work_runs_in_process_and_the_site_is_the_same(tmp_path, policy, monkeypatch):
     """Where there is no ``fork`` (Windows), the statements' fingerprints and the long CSVs are
     made in the building process instead of forked side processes: same files."""
