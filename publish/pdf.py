@@ -226,9 +226,9 @@ class PdfQueue:
             self._starter = None
         return self._own_pool
 
-    @pool.setter
-    def pool(self, value: ProcessPoolExecutor | None) -> None:
-        self._own_pool = value
+    def _kept(self, paper: str) -> ProcessPoolExecutor | None:
+        kept = _KEPT.get((paper, self.workers))
+        return kept if kept is not None and not getattr(kept, "_broken", False) else None
 
     def _pool(self, paper: str) -> ProcessPoolExecutor:
         if self.pool is None and self._start_error is not None:
@@ -238,14 +238,14 @@ class PdfQueue:
             # one kept pool at a time (the paper may have changed); two builders asking at once
             # (the app readying its first publish, and a publish) share the one started first
             with _KEPT_LOCK:
-                kept = _KEPT.get((paper, self.workers))
-                if kept is None or getattr(kept, "_broken", False):
+                kept = self._kept(paper)
+                if kept is None:
                     release_workers()
                     kept = _KEPT[(paper, self.workers)] = self._new_pool(paper)
-                self.pool = kept
+                self._own_pool = kept
         if self.pool is None:
-            self.pool = self._new_pool(paper)
-        return self.pool
+            self._own_pool = self._new_pool(paper)
+        return self._own_pool
 
     def _new_pool(self, paper: str) -> ProcessPoolExecutor:
         pool = None
@@ -269,11 +269,9 @@ class PdfQueue:
         (or :attr:`pool`) waits for it."""
         if self.workers <= 1 or self.pool is not None:
             return
-        if self.keep:
-            kept = _KEPT.get((paper, self.workers))
-            if kept is not None and not getattr(kept, "_broken", False):
-                self._pool(paper)
-                return
+        if self.keep and self._kept(paper) is not None:
+            self._pool(paper)
+            return
         # what the thread would import, imported here: a fork made meanwhile (a side process)
         # must not inherit a module lock that thread holds
         import concurrent.futures.process  # noqa: F401
@@ -319,7 +317,7 @@ class PdfQueue:
                         item.cancel()
             else:
                 self.pool.shutdown(wait=not done, cancel_futures=True)
-        self.pool = None
+        self._own_pool = None
 
 
 _KEPT: dict[tuple[str, int], ProcessPoolExecutor] = {}  # (paper, workers) -> warm pool kept for the next build

@@ -224,14 +224,20 @@ class _StatementPlan:
         return fps, rows
 
 
+def _open_ledger(index: BookIndex, policy, on: date):
+    """Only open invoices matter to statements, CSVs and drafts: the engine's open ledger
+    skips deriving the whole paid history."""
+    agenda_mod = engine.agenda_module()
+    return agenda_mod.open_ledger(index, policy, on) if hasattr(agenda_mod, "open_ledger") else derive(index, on)
+
+
 def prepare_statements(book, policy, on: date, index: BookIndex) -> int:
     """Work out the statements' fingerprints and open items ahead of a build, kept with
     ``index`` (the app does this in a quiet moment when the book has a site, so its first
     publish after a change works out only the changed clients'). Returns how many were
     worked out."""
     with _quiet_gc():
-        agenda_mod = engine.agenda_module()
-        ledger = agenda_mod.open_ledger(index, policy, on) if hasattr(agenda_mod, "open_ledger") else derive(index, on)
+        ledger = _open_ledger(index, policy, on)
         plan = _StatementPlan.make(book, policy, on, index, engine.build_agenda(index, policy, on))
         if plan.todo:
             plan.keep(index, _per_client(book, policy, on, ledger, plan.first_action, plan.records, plan.base_hash,
@@ -476,10 +482,7 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
 
     index: BookIndex = index_book(book, base=base)
     phase("book index")
-    agenda_mod = engine.agenda_module()
-    # Only open invoices matter to statements, CSVs and drafts: the engine's open ledger
-    # skips deriving the whole paid history.
-    ledger = agenda_mod.open_ledger(index, policy, on) if hasattr(agenda_mod, "open_ledger") else derive(index, on)
+    ledger = _open_ledger(index, policy, on)
     phase("open ledger")
     agenda = engine.build_agenda(index, policy, on)
     phase("agenda")

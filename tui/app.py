@@ -67,6 +67,7 @@ class DunApp(App[int]):
         self.state: BookState | None = None
         self._last_input = time.monotonic()  # the owner's last key press or click
         self.publishing = False  # set by the publish dialog while it builds
+        self._session_prepared = False  # what the first write and publish need, readied once
         self.preview: list | None = None  # today's queue saved by the last session, until state is there
         self.lock_note = ""
         self.load_error = ""
@@ -167,36 +168,40 @@ class DunApp(App[int]):
         and what the first publish needs (the chart library and the PDF joiner, 2–3 s; for a
         book that has a site, the PDF workers and the statements' fingerprints too)."""
         repo = self.repo
-        if getattr(self, "_session_prepared", False):
+        if self._session_prepared or not self._wait_for_quiet(
+                lambda: not worker.is_cancelled and self.state is state):
             return
-        while not worker.is_cancelled and self.state is state:
-            if not self._quiet_moment():
-                time.sleep(0.1)
-                continue
-            try:
-                if repo is not None and not getattr(repo, "read_only", True) and hasattr(repo, "prepare_writes"):
-                    repo.prepare_writes()
-            except DunError:
-                pass  # the first write will say what is wrong
-            self._session_prepared = True
-            if worker.is_cancelled or not self._quiet_moment():
-                return  # the owner is back: the first publish imports these itself
-            from publish.warm import has_site, ready_to_publish, warm_up
+        try:
+            if repo is not None and not getattr(repo, "read_only", True) and hasattr(repo, "prepare_writes"):
+                repo.prepare_writes()
+        except DunError:
+            pass  # the first write will say what is wrong
+        self._session_prepared = True
+        if worker.is_cancelled or not self._quiet_moment():
+            return  # the owner is back: the first publish imports these itself
+        from publish.warm import has_site, ready_to_publish, warm_up
 
-            try:
-                warm_up()
-                site = getattr(getattr(repo, "paths", None), "site", None)
-                if (site is not None and state.policy is not None and has_site(site) and not worker.is_cancelled
-                        and self._quiet_moment()):
-                    ready_to_publish(state.book, state.policy, state.on, state.index)
-            except Exception:  # only a slower first publish, which will say what is wrong itself
-                pass
-            return
+        try:
+            warm_up()
+            site = getattr(getattr(repo, "paths", None), "site", None)
+            if (site is not None and state.policy is not None and has_site(site) and not worker.is_cancelled
+                    and self._quiet_moment()):
+                ready_to_publish(state.book, state.policy, state.on, state.index)
+        except Exception:  # only a slower first publish, which will say what is wrong itself
+            pass
 
     def _quiet_moment(self) -> bool:
         """A quiet moment for background work: no key press or click for a few seconds, and no
         publish running (which wants both cores)."""
         return not self.publishing and time.monotonic() - self._last_input >= self.QUEUE_SAVE_DELAY
+
+    def _wait_for_quiet(self, wanted) -> bool:
+        """Wait (in a worker thread) for a quiet moment while ``wanted()``; True once there."""
+        while wanted():
+            if self._quiet_moment():
+                return True
+            time.sleep(0.1)
+        return False
 
     def _save_queues(self, state: BookState, worker) -> None:
         """Work out and save the next days' queues (see :mod:`tui.quickstart`), unless the
@@ -212,10 +217,7 @@ class DunApp(App[int]):
         # make the screen the owner is using stutter. Begun and interrupted by a key press, it
         # waits for the next quiet moment (and if none comes, 'dun prepare' does it on quitting).
         agenda = engine.get("agenda")
-        while still_wanted():
-            if not self._quiet_moment():
-                time.sleep(0.1)
-                continue
+        while self._wait_for_quiet(still_wanted):
             try:
                 queues = quickstart.work_out(lambda day: agenda(state.index, state.policy, day), state.on,
                                              state.agenda, lambda: still_wanted() and self._quiet_moment())
