@@ -419,7 +419,11 @@ def _prev_month_start(d: date) -> date:
 
 
 def countback(ser: _Series, cur: str, on: date, ar: Decimal) -> Decimal | None:
-    first = ser.first_issue.get(cur)
+    return _countback(lambda start, end: _sales(ser, cur, start, end), ser.first_issue.get(cur), on, ar)
+
+
+def _countback(sales, first: date | None, on: date, ar: Decimal) -> Decimal | None:
+    """``sales(start, end)``: credit sales from a month's first day to ``end`` in that month."""
     if first is None:
         return None
     if ar <= 0:
@@ -429,7 +433,7 @@ def countback(ser: _Series, cur: str, on: date, ar: Decimal) -> Decimal | None:
     start = _month_start(on)
     while True:
         n = (end - start).days + 1
-        s = _sales(ser, cur, start, end)
+        s = sales(start, end)
         if s > 0 and ar < s:
             days += ar / s * n
             break
@@ -442,6 +446,11 @@ def countback(ser: _Series, cur: str, on: date, ar: Decimal) -> Decimal | None:
     return _tenth(days)
 
 
+def _cei_start(on: date) -> date:
+    """The first day of the three calendar months ending with ``on``'s month."""
+    return _prev_month_start(_prev_month_start(on))
+
+
 def figures_at(eng, ser: _Series, cur: str, on: date, ar: Decimal | None = None,
                current: Decimal | None = None) -> Figures:
     """DSO, best possible DSO, ADD, countback DSO and CEI for one currency on one date."""
@@ -449,19 +458,25 @@ def figures_at(eng, ser: _Series, cur: str, on: date, ar: Decimal | None = None,
         ar = _ar(eng, ser, cur, on)
     if current is None:
         current = _current_ar(eng, ser, cur, on)
-    sales90 = _sales(ser, cur, on - timedelta(days=89), on)
+    start = _cei_start(on)
+    return _figures(on, ar, current, _sales(ser, cur, on - timedelta(days=89), on),
+                    _ar(eng, ser, cur, start - timedelta(days=1)), _sales(ser, cur, start, on),
+                    countback(ser, cur, on, ar))
+
+
+def _figures(on: date, ar: Decimal, current: Decimal, sales90: Decimal, begin: Decimal, sales: Decimal,
+             dso_countback: Decimal | None) -> Figures:
+    """The figures from their sums: AR and current AR on the date, credit sales of the 90
+    days ending on it, AR at the start of the CEI period and credit sales since."""
     if sales90 > 0:
         dso = _tenth(ar / sales90 * 90)
         best = _tenth(current / sales90 * 90)
         add = dso - best
     else:
         dso = best = add = None
-    start = _prev_month_start(_prev_month_start(on))
-    begin = _ar(eng, ser, cur, start - timedelta(days=1))
-    sales = _sales(ser, cur, start, on)
     den = begin + sales - current
     cei = _tenth((begin + sales - ar) / den * HUNDRED) if den > 0 else None
-    return Figures(on, ar, current, sales90, dso, best, add, countback(ser, cur, on, ar), cei)
+    return Figures(on, ar, current, sales90, dso, best, add, dso_countback, cei)
 
 
 def month_ends(on: date, count: int = 12) -> list[date]:
@@ -484,6 +499,11 @@ def build_report(book_or_index: Book | BookIndex | Ledger, policy: Policy, on: d
         return _build_report(book_or_index, policy, on)
 
 
+def _bucket_index(d: int) -> int:
+    """The index in BUCKETS of ``d`` days overdue (as bucket_of)."""
+    return 0 if d <= 0 else 1 if d <= 30 else 2 if d <= 60 else 3 if d <= 90 else 4 if d <= 120 else 5
+
+
 def _build_report(book_or_index, policy: Policy, on: date) -> Report:
     dy = day(book_or_index, policy, on)
     eng = dy.eng
@@ -492,17 +512,14 @@ def _build_report(book_or_index, policy: Policy, on: date) -> Report:
     states = dy.states
 
     # aging
-    aging: dict[str, dict[str, Decimal]] = {}
+    aging: dict[str, list[Decimal]] = {}
     counts: Counter = Counter()
     for st in states.values():
         cur = st.invoice.currency
         a = aging.get(cur)
         if a is None:
-            a = aging[cur] = {b: ZERO for b in BUCKETS}
-        d = st.days_overdue
-        b = "current" if d <= 0 else "1-30" if d <= 30 else "31-60" if d <= 60 else "61-90" if d <= 90 \
-            else "91-120" if d <= 120 else "120+"  # as bucket_of
-        a[b] += st.outstanding
+            a = aging[cur] = [ZERO] * len(BUCKETS)
+        a[_bucket_index(st.days_overdue)] += st.outstanding
         counts[cur] += 1
     credit: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for cid, items in eng.credits.items():
@@ -513,41 +530,41 @@ def _build_report(book_or_index, policy: Policy, on: date) -> Report:
     currencies: dict[str, CurrencyFigures] = {}
     trend: dict[str, tuple[Figures, ...]] = {}
     for cur in currencies_seen:
-        a = aging.get(cur) or {b: ZERO for b in BUCKETS}
-        total = sum(a.values(), ZERO)
-        f = figures_at(eng, ser, cur, on, total, a["current"])
-        currencies[cur] = CurrencyFigures(
-            cur, {b: a[b] for b in BUCKETS}, total, total - a["current"], credit.get(cur, ZERO), f.sales_90d,
-            f.dso, f.best_possible_dso, f.add, f.dso_countback, f.cei, counts[cur],
-        )
+        a = aging.get(cur) or [ZERO] * len(BUCKETS)
+        f = figures_at(eng, ser, cur, on, sum(a, ZERO), a[0])
+        currencies[cur] = _currency_figures(cur, a, credit.get(cur, ZERO), f, counts[cur])
         points = [figures_at(eng, ser, cur, m) for m in month_ends(on)[:-1]]
         points.append(f)
         trend[cur] = tuple(points)
 
-    # clients
     clients: list[ClientFigures] = []
-    totals = dy.totals
-    credits = dy.credit
-    zero_t = (ZERO, ZERO, 0, 0)
-    for cid, client in book.clients.items():
-        curs = dy.client_currencies(cid)
-        if client.currency not in curs:
-            curs.append(client.currency)
-        st = dy.status(cid)
-        b = dy.behaviour(cid)
-        r: Risk = dy.risk(cid)
-        for cur in sorted(curs):
-            amt, over, count, oldest = totals.get((cid, cur), zero_t)
-            own = cur == client.currency
-            clients.append(ClientFigures(
-                cid, client.name, cur, amt - credits.get((cid, cur), ZERO), amt, over, count, oldest,
-                b.avg_days_to_pay, b.avg_days_late, b.worsening, b.promises_kept_rate, r.score, r.reasons,
-                st.hold, st.hold_reason, st.over_credit_limit if own else False,
-                client.credit_limit if own else None,
-                sum(1 for n in st.handed_over if states[n].invoice.currency == cur) if st.handed_over else 0,
-                sum(1 for d in st.disputes if d.invoice in states and states[d.invoice].invoice.currency == cur)
-                if st.disputes else 0,
-            ))
+    for cid in book.clients:
+        clients.extend(_client_rows(dy, cid))
+    lists = [_client_lists(dy, cid) for cid in sorted(book.clients)]
+    promises = [0, 0, 0, 0]
+    for plist in eng.promises.values():
+        _count_promises(dy, plist, promises)
+
+    start = on - timedelta(days=ACTIVITY_DAYS - 1)
+    lo, hi = bisect_left(ser.act_dates, start), bisect_right(ser.act_dates, on)
+    activity = Counter(ser.act_channels[lo:hi])
+
+    acc = _ForecastSums(on, currencies_seen)
+    book_late = _book_late(dy.behaviour(c).avg_days_late for c in dy.by_client)
+    for cid, open_ in dy.by_client.items():
+        _client_forecast(dy, cid, open_, acc, book_late)
+    return _assemble(on, currencies, trend, clients, acc, lists, promises, activity)
+
+
+def _currency_figures(cur: str, a: list[Decimal], credit: Decimal, f: Figures, count: int) -> CurrencyFigures:
+    total = f.total
+    return CurrencyFigures(cur, dict(zip(BUCKETS, a)), total, total - a[0], credit, f.sales_90d, f.dso,
+                           f.best_possible_dso, f.add, f.dso_countback, f.cei, count)
+
+
+def _assemble(on: date, currencies: dict, trend: dict, clients: list, acc: "_ForecastSums", lists: list,
+              promises: list[int], activity: Counter) -> Report:
+    """The report from its sums and its per-client pieces (``lists`` in client order)."""
     clients.sort(key=lambda c: (c.currency, -c.balance, c.client))
     top: dict[str, list[ClientFigures]] = {}
     for c in clients:
@@ -555,121 +572,389 @@ def _build_report(book_or_index, policy: Policy, on: date) -> Report:
             lst = top.setdefault(c.currency, [])
             if len(lst) < TOP:
                 lst.append(c)
-
-    forecast = _forecast(dy, currencies_seen)
-
-    # lists
     escalations, holds, disputes, plans = [], [], [], []
-    for cid in sorted(book.clients):
-        st = dy.status(cid)
-        name = book.clients[cid].name
-        for n, to in sorted(st.handed_over.items()):
-            s = states[n]
-            escalations.append(Escalation(cid, name, n, to, s.outstanding, s.invoice.currency))
-        if st.hold:
-            holds.append(Hold(cid, name, st.hold_reason))
-        for d in st.disputes:
-            s = states.get(d.invoice)
-            if s is not None:
-                disputes.append(DisputeLine(d.id, cid, name, d.invoice, d.reason, d.opened, s.outstanding,
-                                            s.invoice.currency))
-        if st.plan is not None:
-            pl = st.plan.plan
-            k = st.plan.next_index
-            plans.append(PlanLine(pl.id, cid, name, pl.currency, pl.total, st.plan.paid, len(pl.installments),
-                                  pl.installments[k].due if k is not None else None,
-                                  pl.installments[k].amount if k is not None else None))
-
-    made = kept = broken = open_n = 0
-    year_ago = on - timedelta(days=365)
-    for plist in eng.promises.values():
-        for p in plist:
-            if p.made > on or p.made <= year_ago:
-                continue
-            made += 1
-            ps = dy.promise_status(p)
-            if ps.state == "kept":
-                kept += 1
-            elif ps.state == "open":
-                open_n += 1
-            elif ps.state in ("broken", "followed-up"):
-                broken += 1  # (a promise replaced by a later one counts as neither)
-
-    start = on - timedelta(days=ACTIVITY_DAYS - 1)
-    lo, hi = bisect_left(ser.act_dates, start), bisect_right(ser.act_dates, on)
-    activity = dict(sorted(Counter(ser.act_channels[lo:hi]).items()))
-
-    return Report(on, currencies, clients, forecast, trend, top, escalations, holds, disputes, plans,
-                  PromiseFigures(made, kept, broken, open_n), activity, start)
+    for esc, hold, disp, plan in lists:
+        escalations.extend(esc)
+        if hold is not None:
+            holds.append(hold)
+        disputes.extend(disp)
+        if plan is not None:
+            plans.append(plan)
+    made, kept, broken, open_n = promises
+    return Report(on, currencies, clients, acc.forecast(), trend, top, escalations, holds, disputes, plans,
+                  PromiseFigures(made, kept, broken, open_n), dict(sorted(activity.items())),
+                  on - timedelta(days=ACTIVITY_DAYS - 1))
 
 
-def _forecast(dy, currencies: list[str]) -> dict[str, Forecast]:
+def _client_rows(dy, cid: str) -> list[ClientFigures]:
+    """The client's positions, one per currency (its own currency always)."""
+    client = dy.eng.book.clients[cid]
+    states = dy.states
+    totals = dy.totals
+    credits = dy.credit
+    zero_t = (ZERO, ZERO, 0, 0)
+    curs = dy.client_currencies(cid)
+    if client.currency not in curs:
+        curs.append(client.currency)
+    st = dy.status(cid)
+    b = dy.behaviour(cid)
+    r: Risk = dy.risk(cid)
+    out = []
+    for cur in sorted(curs):
+        amt, over, count, oldest = totals.get((cid, cur), zero_t)
+        own = cur == client.currency
+        out.append(ClientFigures(
+            cid, client.name, cur, amt - credits.get((cid, cur), ZERO), amt, over, count, oldest,
+            b.avg_days_to_pay, b.avg_days_late, b.worsening, b.promises_kept_rate, r.score, r.reasons,
+            st.hold, st.hold_reason, st.over_credit_limit if own else False,
+            client.credit_limit if own else None,
+            sum(1 for n in st.handed_over if states[n].invoice.currency == cur) if st.handed_over else 0,
+            sum(1 for d in st.disputes if d.invoice in states and states[d.invoice].invoice.currency == cur)
+            if st.disputes else 0,
+        ))
+    return out
+
+
+def _client_lists(dy, cid: str) -> tuple[tuple, Hold | None, tuple, PlanLine | None]:
+    """The client's escalations, hold, disputes and plan."""
+    st = dy.status(cid)
+    states = dy.states
+    name = dy.eng.book.clients[cid].name
+    escalations = []
+    for n, to in sorted(st.handed_over.items()):
+        s = states[n]
+        escalations.append(Escalation(cid, name, n, to, s.outstanding, s.invoice.currency))
+    hold = Hold(cid, name, st.hold_reason) if st.hold else None
+    disputes = []
+    for d in st.disputes:
+        s = states.get(d.invoice)
+        if s is not None:
+            disputes.append(DisputeLine(d.id, cid, name, d.invoice, d.reason, d.opened, s.outstanding,
+                                        s.invoice.currency))
+    plan = None
+    if st.plan is not None:
+        pl = st.plan.plan
+        k = st.plan.next_index
+        plan = PlanLine(pl.id, cid, name, pl.currency, pl.total, st.plan.paid, len(pl.installments),
+                        pl.installments[k].due if k is not None else None,
+                        pl.installments[k].amount if k is not None else None)
+    return tuple(escalations), hold, tuple(disputes), plan
+
+
+def _count_promises(dy, plist, counts: list[int]) -> None:
+    """Add to [made, kept, broken, open] the promises of ``plist`` made in the 365 days."""
     on = dy.on
-    today = on.toordinal()
-    weeks: dict[str, list[Decimal]] = {c: [ZERO] * WEEKS for c in currencies}
-    later: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    doubtful: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    year_ago = on - timedelta(days=365)
+    for p in plist:
+        if p.made > on or p.made <= year_ago:
+            continue
+        counts[0] += 1
+        ps = dy.promise_status(p)
+        if ps.state == "kept":
+            counts[1] += 1
+        elif ps.state == "open":
+            counts[3] += 1
+        elif ps.state in ("broken", "followed-up"):
+            counts[2] += 1  # (a promise replaced by a later one counts as neither)
 
-    def put(cur: str, when: date, amount: Decimal) -> None:
-        w = weeks.setdefault(cur, [ZERO] * WEEKS)
+
+# ---------------------------------------------------------------------------------------
+# the forecast
+
+
+class _ForecastSums:
+    """Expected receipts by currency: 13 weekly sums from the date, later, doubtful."""
+
+    def __init__(self, on: date, currencies: list[str]) -> None:
+        self.on = on
+        self.today = on.toordinal()
+        self.weeks: dict[str, list[Decimal]] = {c: [ZERO] * WEEKS for c in currencies}
+        self.later: dict[str, Decimal] = {}
+        self.doubtful: dict[str, Decimal] = {}
+
+    def put(self, cur: str, when: date, amount: Decimal) -> None:
+        """``amount`` expected on ``when`` (in week 1 if that is not after the date)."""
+        on = self.on
         k = (when - on).days // 7 if when > on else 0
+        self._add(cur, k, amount)
+
+    def expect(self, cur: str, due: int, late: int, amount: Decimal) -> None:
+        """An open invoice due on the day ``due`` (an ordinal), paid ``late`` days after."""
+        ahead = due + late - self.today  # days from the date to the expected day
+        if ahead < -DOUBTFUL_DAYS:
+            self.doubtful[cur] = self.doubtful.get(cur, ZERO) + amount
+            return
+        self._add(cur, ahead // 7 if ahead > 0 else 0, amount)
+
+    def _add(self, cur: str, k: int, amount: Decimal) -> None:
         if k < WEEKS:
+            w = self.weeks.get(cur)
+            if w is None:
+                w = self.weeks[cur] = [ZERO] * WEEKS
             w[k] += amount
         else:
-            later[cur] += amount
+            self.later[cur] = self.later.get(cur, ZERO) + amount
 
-    # the book's average lateness, for clients without history
-    lates = [dy.behaviour(c).avg_days_late for c in dy.by_client]
-    known = [x for x in lates if x is not None]
-    book_late = int(_tenth(sum(known, ZERO) / len(known)).to_integral_value(ROUND_HALF_UP)) if known else 0
-
-    for cid, open_ in dy.by_client.items():
-        st = dy.status(cid)
-        skip = set(st.handed_over)
-        for ps in st.promises:
-            if ps.state == "open":
-                skip.update(ps.invoices)
-                owed = sum((dy.states[n].outstanding for n in ps.invoices if n in dy.states), ZERO)
-                left = min(owed, max(ZERO, ps.promise.amount - ps.paid))
-                if left > 0:
-                    put(ps.promise.currency, max(ps.promise.by, on), left)
-        if st.plan is not None:
-            pl = st.plan.plan
-            skip.update(pl.invoices)
-            paid = st.plan.paid
-            cum = ZERO
-            for inst in pl.installments:
-                prev = cum
-                cum += inst.amount
-                unmet = cum - max(paid, prev)
-                if unmet > 0:
-                    put(pl.currency, max(inst.due, on), min(unmet, inst.amount))
-        b = dy.behaviour(cid)
-        late = int(b.avg_days_late.to_integral_value(ROUND_HALF_UP)) if b.avg_days_late is not None else book_late
-        for s in open_:
-            if s.disputed or (skip and s.invoice.number in skip):
-                continue
-            inv = s.invoice
-            ahead = (inv.due.toordinal() + late) - today  # days from the date to the expected day
-            if ahead < -DOUBTFUL_DAYS:
-                doubtful[inv.currency] += s.outstanding
-                continue
-            k = ahead // 7 if ahead > 0 else 0
-            if k < WEEKS:
-                w = weeks.get(inv.currency)
-                if w is None:
-                    w = weeks[inv.currency] = [ZERO] * WEEKS
-                w[k] += s.outstanding
+    def merge(self, other: "_ForecastSums") -> None:
+        for cur, w in other.weeks.items():
+            mine = self.weeks.get(cur)
+            if mine is None:
+                self.weeks[cur] = list(w)
             else:
-                later[inv.currency] += s.outstanding
-    out = {}
-    for cur, w in weeks.items():
-        out[cur] = Forecast(
-            cur,
-            tuple(ForecastWeek(on + timedelta(days=7 * k), on + timedelta(days=7 * k + 6), w[k]) for k in range(WEEKS)),
-            later.get(cur, ZERO), doubtful.get(cur, ZERO),
-        )
-    return out
+                for k, x in enumerate(w):
+                    mine[k] += x
+        for cur, x in other.later.items():
+            self.later[cur] = self.later.get(cur, ZERO) + x
+        for cur, x in other.doubtful.items():
+            self.doubtful[cur] = self.doubtful.get(cur, ZERO) + x
+
+    def forecast(self) -> dict[str, Forecast]:
+        on = self.on
+        out = {}
+        for cur in sorted(self.weeks):
+            w = self.weeks[cur]
+            out[cur] = Forecast(
+                cur,
+                tuple(ForecastWeek(on + timedelta(days=7 * k), on + timedelta(days=7 * k + 6), w[k])
+                      for k in range(WEEKS)),
+                self.later.get(cur, ZERO), self.doubtful.get(cur, ZERO),
+            )
+        return out
+
+
+def _book_late(lates) -> int:
+    """The book's average days late (for clients without history): of the clients with
+    open invoices and a history, to whole days."""
+    known = [x for x in lates if x is not None]
+    return int(_tenth(sum(known, ZERO) / len(known)).to_integral_value(ROUND_HALF_UP)) if known else 0
+
+
+def _client_forecast(dy, cid: str, open_, acc: _ForecastSums, book_late: int | None,
+                     floating: list | None = None) -> None:
+    """The client's expected receipts into ``acc``. Without a history of its own, its
+    invoices are expected at the book's average lateness: with ``book_late`` None they are
+    put in ``floating`` as (currency, due day, outstanding) instead, to expect later."""
+    on = dy.on
+    st = dy.status(cid)
+    skip = set(st.handed_over)
+    for ps in st.promises:
+        if ps.state == "open":
+            skip.update(ps.invoices)
+            owed = sum((dy.states[n].outstanding for n in ps.invoices if n in dy.states), ZERO)
+            left = min(owed, max(ZERO, ps.promise.amount - ps.paid))
+            if left > 0:
+                acc.put(ps.promise.currency, max(ps.promise.by, on), left)
+    if st.plan is not None:
+        pl = st.plan.plan
+        skip.update(pl.invoices)
+        paid = st.plan.paid
+        cum = ZERO
+        for inst in pl.installments:
+            prev = cum
+            cum += inst.amount
+            unmet = cum - max(paid, prev)
+            if unmet > 0:
+                acc.put(pl.currency, max(inst.due, on), min(unmet, inst.amount))
+    b = dy.behaviour(cid)
+    late = int(b.avg_days_late.to_integral_value(ROUND_HALF_UP)) if b.avg_days_late is not None else book_late
+    for s in open_:
+        if s.disputed or (skip and s.invoice.number in skip):
+            continue
+        inv = s.invoice
+        if late is None:
+            floating.append((inv.currency, inv.due.toordinal(), s.outstanding))
+        else:
+            acc.expect(inv.currency, inv.due.toordinal(), late, s.outstanding)
+
+
+# ---------------------------------------------------------------------------------------
+# the report as a sum of per-client parts
+#
+# Every figure of the report is a sum over clients, or a list of per-client pieces, or
+# worked out from such sums (DSO and friends from AR and sales at a few dates). A client's
+# part holds its share, worked out from its own records only; the report of a book is
+# its parts merged (:func:`report_from_parts`), exactly as :func:`build_report` makes it.
+# So a report can be made again after a change by working out only the changed clients'
+# parts (publishing keeps the parts with the site, see publish.fast).
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyPart:
+    """One client's share of one currency's figures."""
+
+    aging: tuple[Decimal, ...]  # outstanding by BUCKETS
+    count: int  # open invoices
+    credit: Decimal
+    # at each of month_ends(on): AR, current AR, credit sales of the 90 days, AR at the start
+    # of the CEI period, credit sales since
+    points: tuple[tuple[Decimal, Decimal, Decimal, Decimal, Decimal], ...]
+    months: dict  # first day of a month -> credit sales (the date's month: counted to the date)
+    first_issue: date | None  # None: no invoice in this currency
+
+
+@dataclass(frozen=True, slots=True)
+class ClientPart:
+    client: str
+    currencies: dict  # code -> CurrencyPart
+    rows: tuple  # ClientFigures
+    lists: tuple  # escalations, hold, disputes, plan (see _client_lists)
+    promises: tuple[int, int, int, int]  # made, kept, broken, open
+    activity: dict  # channel -> count over ACTIVITY_DAYS days ending on the date
+    activity_year: dict  # channel -> count over the 365 days ending on the date
+    open: bool  # has open invoices (its own lateness counts toward the book's average)
+    late: Decimal | None  # average days late, from its history
+    forecast: _ForecastSums
+    floating: tuple  # (currency, due day, outstanding): expected at the book's average lateness
+
+
+def client_parts(book_or_index: Book | BookIndex | Ledger, policy: Policy, on: date,
+                 clients=None) -> dict[str, ClientPart]:
+    """The parts of ``clients`` (every client when None): what each adds to the report of ``on``."""
+    with quiet_gc():
+        dy = day(book_or_index, policy, on)
+        eng = dy.eng
+        book = eng.book
+        wanted = list(book.clients) if clients is None else [c for c in clients if c in book.clients]
+        keep = set(wanted)
+        invoices: dict[str, dict] = defaultdict(dict)
+        for n, inv in book.invoices.items():
+            if inv.client in keep:
+                invoices[inv.client][n] = inv
+        acts: dict[str, list] = defaultdict(list)
+        for a in book.activities:
+            if a.client in keep:
+                acts[a.client].append(a)
+        dates = month_ends(on)
+        return {cid: _client_part(dy, cid, invoices.get(cid, {}), acts.get(cid, ()), dates) for cid in wanted}
+
+
+def _client_part(dy, cid: str, invoices: dict, activities, dates: list[date]) -> ClientPart:
+    eng, on = dy.eng, dy.on
+    ser = _Series.__new__(_Series)
+    ser.daily, ser.irregular = {}, {}
+    ser._add(invoices, eng.settlements, False)
+    ser.act_dates = ser.act_channels = ()
+    ser._finish()
+    open_ = dy.by_client.get(cid, ())
+    aging: dict[str, list[Decimal]] = {}
+    counts: Counter = Counter()
+    for st in open_:
+        cur = st.invoice.currency
+        a = aging.get(cur)
+        if a is None:
+            a = aging[cur] = [ZERO] * len(BUCKETS)
+        a[_bucket_index(st.days_overdue)] += st.outstanding
+        counts[cur] += 1
+    credit: dict[str, Decimal] = {}
+    for d, cur, amt in eng.credits.get(cid, ()):
+        if d <= on:
+            credit[cur] = credit.get(cur, ZERO) + amt
+    one = timedelta(days=1)
+    this_month = _month_start(on)
+    currencies = {}
+    for cur in sorted(set(aging) | set(ser.sales) | set(credit)):
+        points = []
+        for d in dates:
+            start = _cei_start(d)
+            points.append((_ar(eng, ser, cur, d), _current_ar(eng, ser, cur, d),
+                           _sales(ser, cur, d - timedelta(days=89), d), _ar(eng, ser, cur, start - one),
+                           _sales(ser, cur, start, d)))
+        months: dict[date, Decimal] = {}
+        daily = ser.daily.get(cur)
+        if daily is not None:
+            for d, amount in daily[0].items():
+                if d <= on:
+                    m = d.replace(day=1) if d < this_month else this_month
+                    months[m] = months.get(m, ZERO) + amount
+        currencies[cur] = CurrencyPart(tuple(aging.get(cur) or [ZERO] * len(BUCKETS)), counts[cur],
+                                       credit.get(cur, ZERO), tuple(points), months, ser.first_issue.get(cur))
+    promises = [0, 0, 0, 0]
+    _count_promises(dy, eng.promises.get(cid, ()), promises)
+    start = on - timedelta(days=ACTIVITY_DAYS - 1)
+    month, year = Counter(), Counter()
+    for a in activities:
+        if a.date <= on:
+            if (on - a.date).days < 365:
+                year[a.channel] += 1
+            if a.date >= start:
+                month[a.channel] += 1
+    acc = _ForecastSums(on, [])
+    floating: list = []
+    is_open = cid in dy.by_client
+    if is_open:
+        _client_forecast(dy, cid, open_, acc, None, floating)
+    return ClientPart(cid, currencies, tuple(_client_rows(dy, cid)), _client_lists(dy, cid), tuple(promises),
+                      dict(month), dict(year), is_open, dy.behaviour(cid).avg_days_late, acc, tuple(floating))
+
+
+def report_from_parts(parts, on: date) -> Report:
+    """The report of ``on`` from every client's part (a mapping of client id to part), as
+    :func:`build_report` makes it from the whole book."""
+    aging: dict[str, list[Decimal]] = {}
+    counts: Counter = Counter()
+    credit: dict[str, Decimal] = {}
+    points: dict[str, list[list[Decimal]]] = {}
+    months: dict[str, dict[date, Decimal]] = {}
+    first: dict[str, date] = {}
+    clients: list[ClientFigures] = []
+    promises = [0, 0, 0, 0]
+    activity: Counter = Counter()
+    dates = month_ends(on)
+    for p in parts.values():
+        for cur, cp in p.currencies.items():
+            if cp.count:
+                a = aging.get(cur)
+                if a is None:
+                    aging[cur] = list(cp.aging)
+                else:
+                    for k, x in enumerate(cp.aging):
+                        a[k] += x
+                counts[cur] += cp.count
+            credit[cur] = credit.get(cur, ZERO) + cp.credit
+            pts = points.get(cur)
+            if pts is None:
+                points[cur] = [list(x) for x in cp.points]
+            else:
+                for mine, x in zip(pts, cp.points):
+                    for k, v in enumerate(x):
+                        mine[k] += v
+            if cp.first_issue is not None:
+                ms = months.setdefault(cur, {})
+                for m, x in cp.months.items():
+                    ms[m] = ms.get(m, ZERO) + x
+                if cur not in first or cp.first_issue < first[cur]:
+                    first[cur] = cp.first_issue
+        clients.extend(p.rows)
+        for k in range(4):
+            promises[k] += p.promises[k]
+        activity.update(p.activity)
+    currencies_seen = sorted(set(aging) | set(first) | {c for c, v in credit.items() if v})
+    currencies: dict[str, CurrencyFigures] = {}
+    trend: dict[str, tuple[Figures, ...]] = {}
+    for cur in currencies_seen:
+        a = aging.get(cur) or [ZERO] * len(BUCKETS)
+        ms = months.get(cur, {})
+
+        def sales(start: date, end: date, ms=ms) -> Decimal:
+            return ms.get(start, ZERO)
+
+        pts = points.get(cur) or [[ZERO] * 5 for _ in dates]
+        figs = []
+        for d, (ar, current, sales90, begin, since) in zip(dates, pts):
+            if d == on:
+                ar, current = sum(a, ZERO), a[0]
+            figs.append(_figures(d, ar, current, sales90, begin, since, _countback(sales, first.get(cur), d, ar)))
+        currencies[cur] = _currency_figures(cur, a, credit.get(cur, ZERO), figs[-1], counts[cur])
+        trend[cur] = tuple(figs)
+    acc = _ForecastSums(on, currencies_seen)
+    for p in parts.values():
+        acc.merge(p.forecast)
+    book_late = _book_late(p.late for p in parts.values() if p.open)
+    for p in parts.values():
+        for cur, due, amount in p.floating:
+            acc.expect(cur, due, book_late, amount)
+    lists = [parts[cid].lists for cid in sorted(parts)]
+    return _assemble(on, currencies, trend, clients, acc, lists, promises, activity)
 
 
 # ---------------------------------------------------------------------------------------
