@@ -16,7 +16,7 @@ import fcntl
 import os
 import socket
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -83,10 +83,12 @@ class JournalRead:
     entries: list[dict]
     good_bytes: int  # length of the intact prefix
     torn_tail: bool
+    crcs: list[int] = field(default_factory=list)  # each entry's checksum
 
 
 def read_journal(data: bytes, source: str) -> JournalRead:
     entries: list[dict] = []
+    crcs: list[int] = []
     pos = 0
     n = len(data)
     line_no = 0
@@ -94,26 +96,29 @@ def read_journal(data: bytes, source: str) -> JournalRead:
         end = data.find(b"\n", pos)
         line_no += 1
         if end == -1:  # no newline: a torn append
-            return JournalRead(entries, pos, True)
+            return JournalRead(entries, pos, True, crcs)
         line = data[pos:end]
         ok = False
+        crc = -1
         if len(line) > 9 and line[8:9] == b" ":
             body = line[9:]
             try:
-                ok = int(line[:8], 16) == zlib.crc32(body)
+                crc = int(line[:8], 16)
+                ok = crc == zlib.crc32(body)
             except ValueError:
                 ok = False
         if not ok:
             if end + 1 >= n:  # the last line is damaged: a torn append
-                return JournalRead(entries, pos, True)
+                return JournalRead(entries, pos, True, crcs)
             raise DunError(
                 f"the journal is damaged at line {line_no}",
                 source,
                 "restore a backup with 'dun restore'; the damaged file is left as it is",
             )
         entries.append(orjson.loads(body))
+        crcs.append(crc)
         pos = end + 1
-    return JournalRead(entries, pos, False)
+    return JournalRead(entries, pos, False, crcs)
 
 
 class Journal:

@@ -10,9 +10,12 @@ its own whole-state writes, if anything makes one, are full atomic checkpoints.
 from __future__ import annotations
 
 import gc
+import hashlib
+import os
 import re
 import shutil
 import threading
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -217,6 +220,7 @@ class Tables:
         self.parsed = parsed
         self.segments = segments
         self.source = source
+        self.changes: Changes | None = None
 
     @classmethod
     def from_bytes(cls, raw: bytes, source: str) -> "Tables":
@@ -271,13 +275,78 @@ class Tables:
                           for name in self.names()})
 
 
-def _apply_ops(tables: Tables, ops: list) -> None:
+def _owner(table: str, doc: dict | None) -> str | None:
+    """The client a document belongs to ("*": a document of no one client, e.g. the meta)."""
+    if doc is None:
+        return None
+    if table == "clients":
+        return doc.get("id", "*")
+    return doc.get("client", "*")
+
+
+def _apply_ops(tables: Tables, ops: list) -> set[str]:
+    """Apply a journal entry's operations; the clients whose documents they touched (both the
+    one a document belonged to and the one it belongs to now)."""
+    touched: set[str] = set()
     for op in ops:
         if op[0] == "put":
             _, table, doc_id, doc = op
-            tables.get(table)[str(doc_id)] = doc
+            docs = tables.get(table)
+            touched.add(_owner(table, doc))
+            touched.add(_owner(table, docs.get(str(doc_id))))
+            docs[str(doc_id)] = doc
         else:  # pragma: no cover - future op kinds are refused, not skipped
             raise DunError(f"unknown journal operation {op[0]!r}", "book.journal", "upgrade dun")
+    touched.discard(None)
+    return touched
+
+
+class Changes:
+    """Which clients each committed change touched, since book.json was read: what a derived
+    copy of the book (the published site) needs to know to redo only the changed clients.
+
+    A state of the book is named by a *mark*: book.json's identity (inode, size, mtime) and
+    sequence number, then a chain of the changes' checksums since. A mark made by another
+    reading of another book.json (a checkpoint or a restored backup since) is not known here,
+    so nothing is assumed about it."""
+
+    def __init__(self, stamp: tuple, seq: int) -> None:
+        self.base = hashlib.sha1(repr(stamp).encode()).hexdigest()[:16]
+        self.base_seq = seq
+        self.entries: list[tuple[int, str, frozenset[str]]] = []  # seq, chain, clients
+
+    def add(self, seq: int, crc: int, clients: set[str]) -> None:
+        prev = self.entries[-1][1] if self.entries else self.base
+        chain = hashlib.sha1(f"{prev}:{seq}:{crc:08x}".encode()).hexdigest()[:16]
+        self.entries.append((seq, chain, frozenset(clients)))
+
+    def mark(self) -> str:
+        seq, chain = (self.entries[-1][0], self.entries[-1][1]) if self.entries else (self.base_seq, self.base)
+        return f"{self.base}:{seq}:{chain}"
+
+    def clients_since(self, mark: str) -> set[str] | None:
+        """The clients touched by the changes after ``mark``; None if ``mark`` is not a state
+        of this reading of the book, or a change touched something of no one client."""
+        try:
+            base, seq_text, chain = mark.split(":")
+            seq = int(seq_text)
+        except (AttributeError, ValueError):
+            return None
+        if base != self.base:
+            return None
+        if seq == self.base_seq:
+            if chain != self.base:
+                return None
+            after = self.entries
+        else:
+            k = seq - self.base_seq - 1
+            if not 0 <= k < len(self.entries) or self.entries[k][:2] != (seq, chain):
+                return None
+            after = self.entries[k + 1:]
+        out: set[str] = set()
+        for _, _, clients in after:
+            out |= clients
+        return None if "*" in out else out
 
 
 def _load(paths: BookPaths) -> tuple[Tables, int, int, bool, bool]:
@@ -289,14 +358,14 @@ def _load(paths: BookPaths) -> tuple[Tables, int, int, bool, bool]:
     try:
         with open(paths.journal, "rb") as jf:
             try:
-                raw = paths.book.read_bytes()
+                raw, stamp = _read_stamped(paths.book)
             except FileNotFoundError:
                 raise DunError("book.json is missing", str(paths.root),
                                "restore a backup with 'dun restore', or 'dun init' a new book") from None
             jraw = jf.read()
     except FileNotFoundError:
         try:
-            raw = paths.book.read_bytes()
+            raw, stamp = _read_stamped(paths.book)
         except FileNotFoundError:
             raise DunError("no book here (book.json is missing)", str(paths.root),
                            "create one with 'dun init' or 'dun demo'") from None
@@ -311,17 +380,33 @@ def _load(paths: BookPaths) -> tuple[Tables, int, int, bool, bool]:
         data, migrated = migrate(tables.materialize(), source)
         tables = Tables(data, {}, source)
     seq = int(tables.get("meta")["1"].get("seq", 0))
+    changes = tables.changes = Changes(stamp, seq)
     journal = read_journal(jraw, str(paths.journal))
-    for entry in journal.entries:
+    for entry, crc in zip(journal.entries, journal.crcs):
         n = entry["seq"]
         if n <= seq:
             continue
         if n != seq + 1:
             raise DunError(f"the journal skips from change {seq} to {n}", str(paths.journal),
                            "restore a backup with 'dun restore'")
-        _apply_ops(tables, entry["ops"])
+        changes.add(n, crc, _apply_ops(tables, entry["ops"]))
         seq = n
     return tables, seq, journal.good_bytes, journal.torn_tail, migrated
+
+
+def _read_stamped(path: Path) -> tuple[bytes, tuple]:
+    """The file's bytes and the identity of the file read (inode, size, mtime)."""
+    with open(path, "rb") as f:
+        st = os.fstat(f.fileno())
+        return f.read(), (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _followed_up(book: Book, number: str) -> bool:
+    """Whether an activity, promise, plan or dispute of the book refers to invoice ``number``."""
+    return (any(number in a.invoices for a in book.activities)
+            or any(number in p.invoices for p in book.promises)
+            or any(number in p.invoices for p in book.plans)
+            or any(d.invoice == number for d in book.disputes))
 
 
 def _with_changes(book: Book, changes: list[tuple[str, dict, bool]]) -> Book:
@@ -467,6 +552,18 @@ class Repository:
         """The number of the last committed change."""
         return self._seq
 
+    def change_mark(self) -> str | None:
+        """A name for the book's committed state, for :meth:`clients_changed_since`."""
+        changes = self._tables.changes
+        return changes.mark() if changes is not None else None
+
+    def clients_changed_since(self, mark: str) -> set[str] | None:
+        """The clients whose records changed since the state named ``mark`` (from
+        :meth:`change_mark`, in this or an earlier process); None when that cannot be told
+        (the state is not one of this book's journal since book.json was last rewritten)."""
+        changes = self._tables.changes
+        return changes.clients_since(mark) if changes is not None else None
+
     # reading
     def policy(self) -> Policy:
         return read_policy(self.paths.policy)
@@ -533,6 +630,21 @@ class Repository:
                 disputes=tuple(map(codec.dispute_from_doc, docs("disputes"))),
                 partial=client_id is not None,
             )
+        except DunError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise DunError(f"holds a record that cannot be read ({type(e).__name__}: {e})",
+                           str(self.paths.book), "run 'dun check', or restore a backup with 'dun restore'") from None
+
+    def records(self, table: str) -> tuple:
+        """Every record of one table, in stored order (the loaded book's when it is loaded)."""
+        if self._book is not None:
+            got = getattr(self._book, table)
+            return tuple(got.values()) if isinstance(got, dict) else got
+        from_doc = codec.TABLES[table][3]
+        try:
+            with gc_paused():
+                return tuple(map(from_doc, self._tables.peek(table).values()))
         except DunError:
             raise
         except (KeyError, TypeError, ValueError, AttributeError) as e:
@@ -648,7 +760,10 @@ class Repository:
             raise DunError(f"could not save ({e.strerror or e}); nothing was changed", str(self.paths.journal),
                            "check the disk has space and the folder is writable") from None
         changes = []
+        touched: set[str] = set()
         for _, table, doc_id, doc in ops:
+            touched.add(_owner(table, doc))
+            touched.add(_owner(table, self._table(table).get(str(doc_id))))
             is_new = str(doc_id) not in self._table(table)
             changes.append((table, doc, is_new))
             self.db.table(table).put(doc_id, doc)
@@ -659,6 +774,9 @@ class Repository:
             elif idx is not None:  # an update may move a document to another client
                 del self._by_client[table]
         self._seq = seq
+        touched.discard(None)
+        if self._tables.changes is not None:
+            self._tables.changes.add(seq, zlib.crc32(line[9:-1]), touched)
         if self._book is not None:  # the loaded book plus these records, not a whole new read
             try:
                 with gc_paused():
@@ -727,6 +845,12 @@ class Repository:
         if inv.client != old.client and settled:
             problems.append(Problem("cannot move an invoice with payments or credits to another client",
                                     f"invoice {inv.number!r}", "credit it and raise a new invoice instead"))
+        elif inv.client != old.client and _followed_up(scope, inv.number):
+            # the follow-ups stay with their client: every client's records must refer only
+            # to its own invoices (the engine, and a republish, work client by client)
+            problems.append(Problem("cannot move an invoice with follow-ups, promises, plans or disputes to "
+                                    "another client", f"invoice {inv.number!r}",
+                                    "credit it and raise a new invoice instead"))
         if inv.currency != old.currency and settled:
             problems.append(Problem("cannot change the currency of an invoice with payments or credits",
                                     f"invoice {inv.number!r}"))

@@ -388,3 +388,33 @@ def test_writes_prepared_in_another_thread_lose_nothing(book_dir):
     with open_book(book_dir, readonly=True) as repo:
         repo.prepare_writes()  # a read-only book: nothing to prepare, nothing written
         assert not repo._keys
+
+
+def test_the_book_tells_which_clients_changed_since_a_mark(book_dir):
+    """What a republish from the kept state relies on (publish.fast): the clients each
+    change touched, named by a mark that only this book.json and its journal know."""
+    from receivables.model import Activity, Client
+    from store import open_book
+
+    with open_book(book_dir, today=date(2026, 11, 22)) as repo:
+        for cid in ("a", "b", "c"):
+            repo.add_client(Client(cid, cid.upper(), "GBP", 30))
+        mark = repo.change_mark()
+        assert repo.clients_changed_since(mark) == set()
+        repo.log_activity(Activity("", date(2026, 11, 22), "b", "phone"))
+        assert repo.clients_changed_since(mark) == {"b"}
+        later = repo.change_mark()
+    with open_book(book_dir, readonly=True) as fresh:  # another process, reading the journal
+        assert fresh.change_mark() == later
+        assert fresh.clients_changed_since(mark) == {"b"}
+        assert fresh.clients_changed_since(later) == set()
+        assert fresh.clients_changed_since("not-a-mark") is None
+        assert fresh.clients_changed_since(mark[:-4] + "0000") is None
+    with open_book(book_dir, today=date(2026, 11, 22)) as repo:
+        repo.set_hold("c", True, "x")
+        repo.checkpoint()  # book.json rewritten: earlier marks are not known to a new reading
+        assert repo.clients_changed_since(mark) == {"b", "c"}  # (this reading still knows them)
+    with open_book(book_dir, readonly=True) as fresh:
+        assert fresh.clients_changed_since(mark) is None
+        assert fresh.clients_changed_since(later) is None
+        assert fresh.clients_changed_since(fresh.change_mark()) == set()
