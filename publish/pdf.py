@@ -17,7 +17,6 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator
 
-from .fetcher import AssetFetcher
 from .paths import ASSETS
 
 PAPERS = {"A4": "A4", "Letter": "letter"}
@@ -36,7 +35,11 @@ def _font_config():
 
 
 @lru_cache(maxsize=1)
-def fetcher() -> AssetFetcher:
+def fetcher():
+    """Our URL fetcher (publish.fetcher). Imported here, not at the top: the building process
+    renders no PDF itself when the workers do, and WeasyPrint takes ~0.8 s to import."""
+    from .fetcher import AssetFetcher
+
     return AssetFetcher()
 
 
