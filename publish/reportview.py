@@ -107,10 +107,21 @@ def build_view(book_or_index, policy, on: date, *, trend: bool = True, ledger: L
                agenda_count: int | None = None) -> ReportView:
     """The report for ``on``, from the engine's :func:`receivables.report.build_report`."""
     index: BookIndex = book_or_index if isinstance(book_or_index, BookIndex) else index_book(book_or_index)
-    book = index.book
     rep = engine.build_report(index, policy, on)
-    rep_json = engine.report_to_json(rep)
+    c365: Counter = Counter()
+    for a in index.book.activities:
+        if a.date <= on and (on - a.date).days < 365:
+            c365[a.channel] += 1
+    if agenda_count is None:
+        agenda_count = len(engine.build_agenda(index, policy, on))
+    return view_of(rep, c365, agenda_count, trend=trend)
 
+
+def view_of(rep, channels_365: Counter, agenda_count: int, *, trend: bool = True) -> ReportView:
+    """The view of the engine's report ``rep``, with the activity counts of the 365 days and
+    the day's action count (both from the book, not in the engine's report)."""
+    on = rep.on
+    rep_json = engine.report_to_json(rep)
     currencies = []
     for cur in sorted(rep.currencies):
         f = rep.currencies[cur]
@@ -130,14 +141,7 @@ def build_view(book_or_index, policy, on: date, *, trend: bool = True, ledger: L
             forecast_doubtful=fc.doubtful if fc else ZERO,
             credit=f.credit,
         ))
-
-    c365: Counter = Counter()
-    for a in book.activities:
-        if a.date <= on and (on - a.date).days < 365:
-            c365[a.channel] += 1
     pf = rep.promises
-    if agenda_count is None:
-        agenda_count = len(engine.build_agenda(index, policy, on))
     return ReportView(
         on=on,
         currencies=tuple(currencies),
@@ -157,7 +161,7 @@ def build_view(book_or_index, policy, on: date, *, trend: bool = True, ledger: L
         promises_open=pf.open,
         promises_kept_rate=pf.kept_rate,
         channels_30=tuple(sorted(rep.activity.items(), key=lambda kv: (-kv[1], kv[0]))),
-        channels_365=tuple(sorted(c365.items(), key=lambda kv: (-kv[1], kv[0]))),
+        channels_365=tuple(sorted(channels_365.items(), key=lambda kv: (-kv[1], kv[0]))),
         agenda_count=agenda_count,
         engine_json=rep_json,
     )

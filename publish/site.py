@@ -30,17 +30,24 @@ The app's index keeps the fingerprints and open items of the clients a change di
 (the app works them all out ahead in a quiet moment, :func:`prepare_statements`), and the
 few others are worked out here. Forked processes read the book from memory, nothing is
 pickled but results; without ``fork`` the same work runs in this process.
+
+A build from a book on disk also keeps, in ``BOOK/.cache``, every client's entry (its
+statement's fingerprint, open items and share of the report): the next build in a new
+process (``dun publish``) reads only the clients changed since and merges the rest
+(:mod:`publish.fast`). Both kinds of build render through :func:`_build_into`; what they
+differ in is where the data comes from (:class:`_Whole`, ``publish.fast._Fast``).
 """
 from __future__ import annotations
 
 import hashlib
 import io
 import os
+import pickle
 import re
 import shutil
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -165,7 +172,7 @@ def _templates_hash() -> str:
     return h.hexdigest()
 
 
-def _per_client(book, policy, on, ledger, first_action, records, base_hash, clients) -> dict:
+def _per_client(book, policy, on, ledger, first_action, records, base_hash, clients, index=None) -> dict:
     """For each of ``clients``: its statement's fingerprint and its rows of the open-items
     CSV (run in a side process when there are many).
 
@@ -179,7 +186,27 @@ def _per_client(book, policy, on, ledger, first_action, records, base_hash, clie
         bare = statement_data(book, policy, cid, on, ledger=ledger, action=action, find_action=False,
                               records=records.get(cid, ()))
         fps[cid] = _h(base_hash, repr(bare), repr(action))
-    return {"fingerprints": fps, "open_items": {cid: _open_item_rows(ledger, cid) for cid in clients}}
+    return {"fingerprints": fps, "open_items": {cid: _open_item_rows(ledger, cid) for cid in clients},
+            "parts": client_blobs(index if index is not None else book, policy, on, ledger, clients)}
+
+
+def client_blobs(book_or_index, policy, on: date, ledger, clients) -> dict[str, bytes]:
+    """Each client's share of the report and its aged-receivables buckets, pickled: kept with
+    the site so a later build in a new process merges them instead of reading every client
+    (see publish.fast)."""
+    parts = engine.report_module().client_parts(book_or_index, policy, on, clients)
+    out = {}
+    for cid, part in parts.items():
+        aged = {r.currency: _aged_buckets(ledger, cid, r.currency) for r in part.rows}
+        out[cid] = pickle.dumps((part, aged), protocol=pickle.HIGHEST_PROTOCOL)
+    return out
+
+
+def base_hash_of(policy, on: date) -> str:
+    """What every page of a build depends on besides its data: the templates, the policy's
+    rules (not where its file lies: a book moved or named by another path keeps its site)
+    and the date."""
+    return _h(_templates_hash(), _h(repr(replace(policy, source=""))), on.isoformat())
 
 
 @dataclass
@@ -199,9 +226,7 @@ class _StatementPlan:
 
     @classmethod
     def make(cls, book, policy, on: date, index: BookIndex, agenda) -> "_StatementPlan":
-        # the policy's rules, not where its file lies (a book moved or named by another path
-        # keeps its site)
-        base_hash = _h(_templates_hash(), _h(repr(replace(policy, source=""))), on.isoformat())
+        base_hash = base_hash_of(policy, on)
         clients = sorted(book.clients)
         first_action: dict[str, object] = {}
         for a in agenda:
@@ -214,14 +239,16 @@ class _StatementPlan:
         return cls(base_hash, clients, first_action, action_keys, _client_records(book), kept,
                    [cid for cid in clients if cid not in kept])
 
-    def keep(self, index: BookIndex, got: dict) -> tuple[dict[str, str], dict[str, bytes]]:
-        """Every client's fingerprint and open-items rows, the kept and the ``got`` (from
-        :func:`_per_client`), kept with ``index`` for the next build."""
-        fps = {cid: v[1] for cid, v in self.kept.items()} | got["fingerprints"]
-        rows = {cid: v[2] for cid, v in self.kept.items()} | got["open_items"]
-        index.cache.setdefault("per_client", {})["statements"] = (
-            self.base_hash, {cid: (self.action_keys[cid], fps[cid], rows[cid]) for cid in self.clients})
-        return fps, rows
+    def keep(self, index: BookIndex, got: dict) -> dict[str, tuple]:
+        """Every client's (action key, fingerprint, open-items rows, pickled report part), the
+        kept and the ``got`` (from :func:`_per_client`), kept with ``index`` for the next build."""
+        fps, rows, parts = got["fingerprints"], got["open_items"], got["parts"]
+        entries = dict(self.kept)
+        for cid in fps:
+            entries[cid] = (self.action_keys[cid], fps[cid], rows[cid], parts[cid])
+        entries = {cid: entries[cid] for cid in self.clients}
+        index.cache.setdefault("per_client", {})["statements"] = (self.base_hash, entries)
+        return entries
 
 
 def _open_ledger(index: BookIndex, policy, on: date):
@@ -241,7 +268,7 @@ def prepare_statements(book, policy, on: date, index: BookIndex) -> int:
         plan = _StatementPlan.make(book, policy, on, index, engine.build_agenda(index, policy, on))
         if plan.todo:
             plan.keep(index, _per_client(book, policy, on, ledger, plan.first_action, plan.records, plan.base_hash,
-                                         plan.todo))
+                                         plan.todo, index))
         return len(plan.todo)
 
 
@@ -346,7 +373,11 @@ def publish(
             raise DunError("publishing needs an output folder", "publish", "pass --out DIR")
         out_dir = Path(getattr(paths, "root", paths)) / "site"
     t0 = time.perf_counter()
-    book, policy = _resolve(repo_or_book, policy)
+    repo = repo_or_book if hasattr(repo_or_book, "change_mark") else None
+    if repo is not None and policy is None:
+        policy = repo.policy()
+    if policy is None:
+        raise DunError("publishing needs the book's policy", "publish")
     check_templates(policy)
     progress = progress or _progress_noop
     out_dir = Path(out_dir).expanduser().resolve()
@@ -359,9 +390,11 @@ def publish(
         raise DunError(f"{out_dir} is not empty and was not made by 'dun publish'; refusing to replace it",
                        "--out", "choose a new or empty folder")
     old_manifest: dict = {}
+    manifest_raw = b""
     if incremental and (out_dir / MANIFEST).is_file():
         try:
-            old_manifest = orjson.loads((out_dir / MANIFEST).read_bytes())
+            manifest_raw = (out_dir / MANIFEST).read_bytes()
+            old_manifest = orjson.loads(manifest_raw)
             if old_manifest.get("format") != FORMAT:
                 old_manifest = {}
         except orjson.JSONDecodeError:
@@ -369,22 +402,34 @@ def publish(
     old_files: dict = old_manifest.get("files", {})
     old_charts: dict = old_manifest.get("charts", {})
 
+    from . import fast
+
+    mark = repo.change_mark() if repo is not None else None  # before the book is read (see fast.save)
+    source = None
+    if repo is not None and index is None and old_files:
+        # a republish in a new process: the kept state of the last build, and only the clients
+        # changed since read from the book (None: build from the whole book)
+        source = fast.source(repo, policy, on, out_dir, manifest_raw, old_files)
+    if source is None:
+        book, policy = _resolve(repo_or_book, policy)
+        source = _Whole(book, policy, on, index, old_files)
+
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-build-", dir=out_dir.parent))
     result = PublishResult(out_dir=out_dir)
     try:
-        _build(book, policy, on, out_dir, tmp, old_files, old_charts, progress, result, pdf, workers, index,
-               keep_workers)
+        _build(source, policy, on, out_dir, tmp, old_files, old_charts, progress, result, pdf, workers, keep_workers)
         _swap(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if repo is not None and mark is not None:
+        fast.save(repo, out_dir, mark, source)
     result.seconds = time.perf_counter() - t0
     return result
 
 
-def _build(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_charts: dict, progress: Progress,
-           result: PublishResult, want_pdf: bool, workers: int | None, base: BookIndex | None = None,
-           keep_workers: bool = False) -> None:
+def _build(source, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_charts: dict, progress: Progress,
+           result: PublishResult, want_pdf: bool, workers: int | None, keep_workers: bool = False) -> None:
     from .pdf import PdfQueue
 
     pdf_jobs = PdfQueue(workers, keep=keep_workers)
@@ -392,22 +437,84 @@ def _build(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_char
     try:
         with _quiet_gc():
             # what needs only the book starts on the other core before anything else
-            long_csvs = _Side(sides, _long_csvs, book, on, policy.publish.internal_notes, old_files)
+            source.start(sides)
             if want_pdf:
                 pdf_jobs.start(policy.publish.paper)  # the workers warm up while the ledger is derived
-            _build_into(book, policy, on, out_dir, tmp, old_files, old_charts, progress, result, want_pdf, pdf_jobs,
-                        sides, long_csvs, base)
+            _build_into(source, policy, on, out_dir, tmp, old_files, old_charts, progress, result, want_pdf, pdf_jobs,
+                        sides)
             # Let go of the engine's state (millions of objects) while the collector is still
             # paused: freed by reference counting, not walked by the collection that would
             # follow re-enabling it.
             for side in sides:
                 side.close()
             sides.clear()
-            del long_csvs
+            source.release()
     finally:
         for side in sides:
             side.close()
         pdf_jobs.close()
+
+
+class _Whole:
+    """What the site shows, derived from the whole book (a first build, a build in a new
+    process without a kept state, the app's republish with its index of the book)."""
+
+    early = False
+
+    def __init__(self, book, policy, on: date, base: BookIndex | None, old_files: dict) -> None:
+        self.book, self.policy, self.on, self.base, self.old_files = book, policy, on, base, old_files
+        self.entries: dict[str, tuple] = {}
+
+    def start(self, sides: list) -> None:
+        self.sides = sides
+        self._long = _Side(sides, _long_csvs, self.book, self.on, self.policy.publish.internal_notes, self.old_files)
+
+    def derive(self, phase: Callable[[str], None]) -> None:
+        book, policy, on = self.book, self.policy, self.on
+        index = self.index = index_book(book, base=self.base)
+        phase("book index")
+        ledger = self.ledger = _open_ledger(index, policy, on)
+        phase("open ledger")
+        agenda = engine.build_agenda(index, policy, on)
+        phase("agenda")
+        self.agenda_count = len(agenda)
+        self.actions = Counter(a.client for a in agenda)
+        plan = self.plan = _StatementPlan.make(book, policy, on, index, agenda)
+        self.base_hash, self.clients = plan.base_hash, plan.clients
+        # The statements' fingerprints: those of clients untouched since the last build from this
+        # index (the app's) are kept with it; the rest, and the open items, on the other core while
+        # the report is made here (in this process when only a few are wanted).
+        self.per_client = _Side(self.sides, _per_client, book, policy, on, ledger, plan.first_action, plan.records,
+                                plan.base_hash, plan.todo, index, here=len(plan.todo) <= FEW_STATEMENTS)
+        self.early = self.per_client.future.done()
+        phase("side process")
+
+    def fingerprints(self) -> dict[str, tuple]:
+        """Every client's (action key, fingerprint, open-items rows, pickled report part)."""
+        self.entries = self.plan.keep(self.index, self.per_client.result())
+        return self.entries
+
+    def statement(self, cid: str):
+        action = self.plan.first_action.get(cid)
+        bare = statement_data(self.book, self.policy, cid, self.on, ledger=self.ledger, action=action,
+                              find_action=False, records=self.plan.records.get(cid, ()))
+        draft = draft_for_action(action, self.book, self.policy, self.on, self.ledger) if action is not None else None
+        return replace(bare, message=draft)
+
+    def view(self):
+        return build_view(self.index, self.policy, self.on, ledger=self.ledger, agenda_count=self.agenda_count)
+
+    def aged_csv(self, view) -> bytes:
+        return _aged_csv(view, lambda cid, cur: _aged_buckets(self.ledger, cid, cur))
+
+    def long_csvs(self) -> list[tuple]:
+        return self._long.result()
+
+    def long_block(self, name: str, rel: str) -> bytes:
+        return _long_csv_block(self.book, self.policy, self.on, name, rel)
+
+    def release(self) -> None:
+        self.index = self.ledger = self.plan = self.per_client = self._long = self.base = None
 
 
 FEW_STATEMENTS = 40  # fingerprints to work out in this process rather than fork for them (~0.2 ms each)
@@ -467,9 +574,8 @@ def _quiet_gc():
     return mod.quiet_gc() if hasattr(mod, "quiet_gc") else contextlib.nullcontext()
 
 
-def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_charts: dict, progress: Progress,
-                result: PublishResult, want_pdf: bool, pdf_jobs, sides: list, long_csvs: _Side,
-                base: BookIndex | None = None) -> None:
+def _build_into(src, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_charts: dict, progress: Progress,
+                result: PublishResult, want_pdf: bool, pdf_jobs, sides: list) -> None:
     env = environment()
     out = _Out(tmp)
     new_files: dict[str, str] = {}
@@ -480,20 +586,8 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
         result.phases[name] = result.phases.get(name, 0.0) + now - clock[0]
         clock[0] = now
 
-    index: BookIndex = index_book(book, base=base)
-    phase("book index")
-    ledger = _open_ledger(index, policy, on)
-    phase("open ledger")
-    agenda = engine.build_agenda(index, policy, on)
-    phase("agenda")
-    plan = _StatementPlan.make(book, policy, on, index, agenda)
-    base_hash, clients, first_action, records = plan.base_hash, plan.clients, plan.first_action, plan.records
-    # The statements' fingerprints: those of clients untouched since the last build from this
-    # index (the app's) are kept with it; the rest, and the open items, on the other core while
-    # the report is made here (in this process when only a few are wanted).
-    per_client = _Side(sides, _per_client, book, policy, on, ledger, first_action, records, base_hash, plan.todo,
-                       here=len(plan.todo) <= FEW_STATEMENTS)
-    phase("side process")
+    src.derive(phase)
+    base_hash, clients = src.base_hash, src.clients
     names = file_names(clients)
     total = len(clients) * (2 if want_pdf else 1) + 3
     done = 0
@@ -535,23 +629,18 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
 
     def statements() -> None:
         nonlocal done
-        got = per_client.result()
-        fps, rows = plan.keep(index, got)
-        item_rows.update(rows)
+        entries = src.fingerprints()
+        item_rows.update((cid, e[2]) for cid, e in entries.items())
         phase("waiting for fingerprints")
         for cid in clients:
-            action = first_action.get(cid)
-            fp = fps[cid]
+            fp = entries[cid][1]
             rel_html = f"clients/{names[cid]}.html"
             rel_pdf = f"clients/{names[cid]}.pdf"
             data_cache: dict = {}
 
-            def data_for(cid=cid, action=action, cache=data_cache):
+            def data_for(cid=cid, cache=data_cache):
                 if "d" not in cache:
-                    bare = statement_data(book, policy, cid, on, ledger=ledger, action=action, find_action=False,
-                                          records=records.get(cid, ()))
-                    draft = draft_for_action(action, book, policy, on, ledger) if action is not None else None
-                    cache["d"] = replace(bare, message=draft)
+                    cache["d"] = src.statement(cid)
                 return cache["d"]
 
             pdf_name = f"{names[cid]}.pdf" if want_pdf else None
@@ -575,17 +664,16 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
     # app: a few changed clients, worked out in this process), so their PDFs reach the workers
     # ahead of the report's parts; else the report first (its PDF parts are the longest) while
     # the side process works the fingerprints out.
-    early = per_client.future.done()
+    early = src.early
     if early:
         statements()
     # report
-    view = build_view(index, policy, on, ledger=ledger, agenda_count=len(agenda))
+    view = src.view()
     phase("report figures")
     chart_cache: dict = old_charts if isinstance(old_charts, dict) else {}
     chart_svgs, used_charts = _report_charts(view, chart_cache)
     ctx = dict(v=view, charts=chart_svgs, kpi_names=KPI_NAMES, kpi_labels=KPI_LABELS, locale=policy.defaults.locale,
-               company=policy.company, names=names, policy=policy, agenda=agenda,
-               pdf_listings=pdf_listings)
+               company=policy.company, names=names, policy=policy, pdf_listings=pdf_listings)
     phase("charts")
     report_parts: list[str] = []
     if want_pdf:
@@ -632,17 +720,17 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
     if not early:
         statements()
     # accountant's data (payments and activities are append-only: their keys say if they changed)
-    data = _aged_csv(view, ledger)
+    data = src.aged_csv(view)
     emit("data/aged-receivables.csv", _h(data), lambda: data)
     phase("aged csv")
     items = _csv_fast(OPEN_ITEMS_HEADER, [], OPEN_ITEMS_TEXT) + b"".join(item_rows[cid] for cid in clients)
     emit("data/open-items.csv", _h(items), lambda: items)
     phase("open items csv")
     # Long, append-mostly tables, in blocks made by the side process (see _long_csvs).
-    for name, header, text, blocks, fresh in long_csvs.result():
+    for name, header, text, blocks, fresh in src.long_csvs():
         for rel, fp in blocks:
             if rel not in out.seen:
-                emit(rel, fp, lambda rel=rel, name=name: fresh.get(rel) or _long_csv_block(book, policy, on, name, rel))
+                emit(rel, fp, lambda rel=rel, name=name: fresh.get(rel) or src.long_block(name, rel))
         emit(f"data/{name}.csv", _h(name, *(fp for _, fp in blocks)),
              lambda header=header, text=text, blocks=blocks:
              _csv_fast(header, [], text) + b"".join((out.root / rel).read_bytes() for rel, _ in blocks))
@@ -656,7 +744,7 @@ def _build_into(book, policy, on, out_dir: Path, tmp: Path, old_files: dict, old
     phase("csv and json")
     index_html = env.get_template("index.html").render(
         v=view, company=policy.company, locale=policy.defaults.locale, on=on, clients=clients, names=names,
-        book=book, pdf=want_pdf, agenda_count=len(agenda), ledger=ledger,
+        pdf=want_pdf, agenda_count=view.agenda_count,
     )
     emit("index.html", _h(index_html), lambda: index_html.encode("utf-8"))
 
@@ -812,15 +900,22 @@ def _csv_fast(header: list[str], rows: Iterable[list], text: set[str], with_head
 _DANGER_FIRST = frozenset("=+-@\t\r")
 
 
-def _aged_csv(view, ledger) -> bytes:
+def _aged_buckets(ledger, cid: str, cur: str) -> tuple[Decimal, ...]:
+    """The client's outstanding in one currency by aging bucket (in BUCKETS order)."""
     from .engine import BUCKETS, bucket_of
+
+    buckets = {b: Decimal(0) for b in BUCKETS}
+    for st in ledger.open_invoices(cid, cur):
+        buckets[bucket_of(st.days_overdue)] += st.outstanding
+    return tuple(buckets.values())
+
+
+def _aged_csv(view, buckets_of: Callable[[str, str], tuple]) -> bytes:
+    from .engine import BUCKETS
 
     rows = []
     for r in view.clients:
-        buckets = {b: Decimal(0) for b in BUCKETS}
-        for st in ledger.open_invoices(r.id, r.currency):
-            buckets[bucket_of(st.days_overdue)] += st.outstanding
-        rows.append([r.id, r.name, r.currency, *(to_text(buckets[b], r.currency) for b in BUCKETS),
+        rows.append([r.id, r.name, r.currency, *(to_text(x, r.currency) for x in buckets_of(r.id, r.currency)),
                      to_text(r.balance, r.currency), to_text(r.overdue, r.currency), str(r.oldest_days)])
     header = ["client", "name", "currency", *BUCKETS, "balance", "overdue", "oldest_days_overdue"]
     return _csv_fast(header, rows, {"client", "name"})

@@ -326,7 +326,7 @@ def test_a_republish_after_one_payment_equals_a_full_build(tmp_path, policy, mon
         monkeypatch.setattr(agenda_mod._Engine, "updated",
                             classmethod(lambda cls, index, delta: updates.append(delta.clients) or real(cls, index, delta)))
         real_fps = site_mod._per_client
-        monkeypatch.setattr(site_mod, "_per_client", lambda *a: fingerprinted.append(list(a[-1])) or real_fps(*a))
+        monkeypatch.setattr(site_mod, "_per_client", lambda *a: fingerprinted.append(list(a[7])) or real_fps(*a))
     r = publish(book2, policy, on, inc, pdf=pdf, index=base)
     assert updates == ([frozenset({payer})] if from_app else [])
     if from_app in ("published before", "prepared"):  # the statements' fingerprints of the others were kept

@@ -1,0 +1,222 @@
+"""A republish in a new process (``dun pay`` then ``dun publish``) without reading the whole book.
+
+Every build made from a book (not a bare :class:`Book`) leaves, in ``BOOK/.cache``, the
+state it was made from: for every client its statement's fingerprint and action, its
+open-items rows, its share of the report (:func:`receivables.report.client_parts`) and its
+aged-receivables buckets, with the *mark* of the book's committed state it read
+(:meth:`store.Repository.change_mark`) and a hash of the site's manifest. The next build
+asks the book which clients changed since that mark (the journal says), reads only those
+clients' records, works their entries out as a whole build would, merges the report from
+every client's part (:func:`receivables.report.report_from_parts`), and renders the site
+as usual: unchanged statements are linked from the old site, the report is rendered again.
+The payments and activities CSVs still need every payment and activity: a side process
+reads those two tables while this one works.
+
+Whenever the state cannot be trusted the build reads the whole book instead: no state, a
+state of another dun (its code), another date, policy or set of templates, a site changed
+since (its manifest), a book rewritten since (a checkpoint, a restored backup: the mark is
+unknown), a change that touched something of no one client, or many changed clients.
+
+The state is a pickle: it lives in the book's own folder (as trusted as ``book.json``),
+never in the output folder, which may be shared.
+"""
+from __future__ import annotations
+
+import hashlib
+import pickle
+from collections import Counter
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from receivables.errors import DunError
+from receivables.ledger import index_book
+from receivables.model import Book
+
+from . import engine
+from .reportview import view_of
+from .site import (
+    MANIFEST,
+    _aged_csv,
+    _long_csvs,
+    _open_ledger,
+    _per_client,
+    _Side,
+    _StatementPlan,
+    base_hash_of,
+)
+
+STATE_FORMAT = "dun-site-state-1"
+MAX_CHANGED = 200  # more changed clients than this: reading the whole book is as quick
+
+
+@lru_cache(maxsize=1)
+def _code_hash() -> str:
+    """The code that makes the state: a state made by another version is not used."""
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parent.parent
+    for pkg in ("receivables", "publish"):
+        for p in sorted((root / pkg).glob("*.py")):
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def state_path(repo, out_dir: Path) -> Path:
+    key = hashlib.sha256(str(out_dir).encode()).hexdigest()[:16]
+    return Path(repo.paths.root) / ".cache" / f"site-{key}.pickle"
+
+
+def _manifest_hash(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def save(repo, out_dir: Path, mark: str, source) -> None:
+    """Keep the state the build of ``source`` was made from (see the module docstring).
+    Written after the site is swapped in: a crash between the two leaves a state whose
+    manifest hash no longer matches, so it is not used."""
+    from store.files import atomic_write
+
+    entries = getattr(source, "entries", None)
+    path = state_path(repo, out_dir)
+    try:
+        if not entries or len(entries) != len(source.clients):
+            path.unlink(missing_ok=True)
+            return
+        state = {
+            "format": STATE_FORMAT, "code": _code_hash(), "base_hash": source.base_hash, "mark": mark,
+            "manifest": _manifest_hash((out_dir / MANIFEST).read_bytes()), "entries": entries,
+            "actions": dict(source.actions),
+        }
+        path.parent.mkdir(exist_ok=True)
+        atomic_write(path, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError:
+        # the site is published; only the next build's head start is lost
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _load(repo, policy, on: date, out_dir: Path, manifest_raw: bytes) -> tuple[dict, set[str]] | None:
+    path = state_path(repo, out_dir)
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    try:
+        state = pickle.loads(raw)
+    except Exception:  # a damaged or foreign file: build from the whole book
+        return None
+    if not isinstance(state, dict) or state.get("format") != STATE_FORMAT or state.get("code") != _code_hash():
+        return None
+    if state.get("base_hash") != base_hash_of(policy, on) or state.get("manifest") != _manifest_hash(manifest_raw):
+        return None
+    changed = repo.clients_changed_since(state["mark"])
+    if changed is None or len(changed) > MAX_CHANGED:
+        return None
+    return state, changed
+
+
+def source(repo, policy, on: date, out_dir: Path, manifest_raw: bytes, old_files: dict):
+    """The site's data from the kept state and the changed clients' records, or None."""
+    got = _load(repo, policy, on, out_dir, manifest_raw)
+    if got is None:
+        return None
+    state, changed = got
+    try:
+        return _Fast(repo, policy, on, state, changed, old_files)
+    except DunError:
+        raise
+    except Exception:  # pragma: no cover - anything unexpected: the whole book is always right
+        return None
+
+
+class _Fast:
+    """What the site shows: the kept entries, with the changed clients' worked out again."""
+
+    early = True  # every fingerprint is known before the report is made
+
+    def __init__(self, repo, policy, on: date, state: dict, changed: set[str], old_files: dict) -> None:
+        self.repo, self.policy, self.on, self.old_files = repo, policy, on, old_files
+        self.base_hash = state["base_hash"]
+        entries = dict(state["entries"])
+        actions = dict(state["actions"])
+        self.own: dict[str, tuple] = {}
+        for cid in sorted(changed):
+            book = repo.client_book(cid)
+            if cid not in book.clients:  # pragma: no cover - clients are never deleted
+                entries.pop(cid, None)
+                actions.pop(cid, None)
+                continue
+            index = index_book(book)
+            ledger = _open_ledger(index, policy, on)
+            agenda = engine.build_agenda(index, policy, on)
+            plan = _StatementPlan.make(book, policy, on, index, agenda)
+            got = _per_client(book, policy, on, ledger, plan.first_action, plan.records, plan.base_hash, [cid], index)
+            entries[cid] = (plan.action_keys[cid], got["fingerprints"][cid], got["open_items"][cid], got["parts"][cid])
+            actions[cid] = len(agenda)
+            self.own[cid] = (book, ledger, plan)
+        self.clients = sorted(entries)
+        self.entries = {cid: entries[cid] for cid in self.clients}
+        self.actions = actions
+        self.changed = set(self.own)
+
+    def start(self, sides: list) -> None:
+        self._long = _Side(sides, _repo_long_csvs, self.repo, self.on, self.policy.publish.internal_notes,
+                           self.old_files)
+
+    def derive(self, phase) -> None:
+        self._parts = {cid: pickle.loads(e[3]) for cid, e in self.entries.items()}
+        phase("kept state")
+
+    def fingerprints(self) -> dict[str, tuple]:
+        return self.entries
+
+    def statement(self, cid: str):
+        from dataclasses import replace
+
+        from .messages import draft_for_action
+        from .statements import statement_data
+
+        book, ledger, plan = self.own[cid]
+        action = plan.first_action.get(cid)
+        bare = statement_data(book, self.policy, cid, self.on, ledger=ledger, action=action, find_action=False,
+                              records=plan.records.get(cid, ()))
+        draft = draft_for_action(action, book, self.policy, self.on, ledger) if action is not None else None
+        return replace(bare, message=draft)
+
+    def view(self):
+        parts = {cid: p[0] for cid, p in self._parts.items()}
+        rep = engine.report_module().report_from_parts(parts, self.on)
+        year: Counter = Counter()
+        for p in parts.values():
+            year.update(p.activity_year)
+        return view_of(rep, year, sum(self.actions.values()))
+
+    def aged_csv(self, view) -> bytes:
+        return _aged_csv(view, lambda cid, cur: self._parts[cid][1][cur])
+
+    def long_csvs(self) -> list[tuple]:
+        return self._long.result()
+
+    def long_block(self, name: str, rel: str) -> bytes:
+        from .site import _long_csv_block
+
+        return _long_csv_block(_long_book(self.repo), self.policy, self.on, name, rel)
+
+    def release(self) -> None:
+        self._parts = self.own = self._long = None
+
+
+def _long_book(repo) -> Book:
+    return Book(payments=repo.records("payments"), activities=repo.records("activities"), partial=True)
+
+
+def _repo_long_csvs(repo, on: date, show_internal: bool, old_files: dict) -> list[tuple]:
+    """The payments and activities CSVs' blocks (see site._long_csvs), from the book's tables:
+    run in a side process, which reads them from this process's memory."""
+    return _long_csvs(_long_book(repo), on, show_internal, old_files)
+
+
+__all__ = ["save", "source", "state_path", "STATE_FORMAT"]
