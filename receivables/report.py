@@ -504,6 +504,20 @@ def _bucket_index(d: int) -> int:
     return 0 if d <= 0 else 1 if d <= 30 else 2 if d <= 60 else 3 if d <= 90 else 4 if d <= 120 else 5
 
 
+def _aging(states) -> tuple[dict[str, list[Decimal]], Counter]:
+    """Outstanding by currency and bucket (in BUCKETS order), and open invoices by currency."""
+    aging: dict[str, list[Decimal]] = {}
+    counts: Counter = Counter()
+    for st in states:
+        cur = st.invoice.currency
+        a = aging.get(cur)
+        if a is None:
+            a = aging[cur] = [ZERO] * len(BUCKETS)
+        a[_bucket_index(st.days_overdue)] += st.outstanding
+        counts[cur] += 1
+    return aging, counts
+
+
 def _build_report(book_or_index, policy: Policy, on: date) -> Report:
     dy = day(book_or_index, policy, on)
     eng = dy.eng
@@ -512,15 +526,7 @@ def _build_report(book_or_index, policy: Policy, on: date) -> Report:
     states = dy.states
 
     # aging
-    aging: dict[str, list[Decimal]] = {}
-    counts: Counter = Counter()
-    for st in states.values():
-        cur = st.invoice.currency
-        a = aging.get(cur)
-        if a is None:
-            a = aging[cur] = [ZERO] * len(BUCKETS)
-        a[_bucket_index(st.days_overdue)] += st.outstanding
-        counts[cur] += 1
+    aging, counts = _aging(states.values())
     credit: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for cid, items in eng.credits.items():
         for d, cur, amt in items:
@@ -836,15 +842,7 @@ def _client_part(dy, cid: str, invoices: dict, activities, dates: list[date]) ->
     ser.act_dates = ser.act_channels = ()
     ser._finish()
     open_ = dy.by_client.get(cid, ())
-    aging: dict[str, list[Decimal]] = {}
-    counts: Counter = Counter()
-    for st in open_:
-        cur = st.invoice.currency
-        a = aging.get(cur)
-        if a is None:
-            a = aging[cur] = [ZERO] * len(BUCKETS)
-        a[_bucket_index(st.days_overdue)] += st.outstanding
-        counts[cur] += 1
+    aging, counts = _aging(open_)
     credit: dict[str, Decimal] = {}
     for d, cur, amt in eng.credits.get(cid, ()):
         if d <= on:
