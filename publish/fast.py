@@ -42,6 +42,8 @@ from .site import (
     _open_ledger,
     _per_client,
     _Side,
+    _long_csv_block,
+    _statement,
     _StatementPlan,
     base_hash_of,
 )
@@ -77,7 +79,7 @@ def save(repo, out_dir: Path, mark: str, source) -> None:
     manifest hash no longer matches, so it is not used."""
     from store.files import atomic_write
 
-    entries = getattr(source, "entries", None)
+    entries = source.entries
     path = state_path(repo, out_dir)
     try:
         if not entries or len(entries) != len(source.clients):
@@ -160,7 +162,6 @@ class _Fast:
         self.clients = sorted(entries)
         self.entries = {cid: entries[cid] for cid in self.clients}
         self.actions = actions
-        self.changed = set(self.own)
 
     def start(self, sides: list) -> None:
         self._long = _Side(sides, _repo_long_csvs, self.repo, self.on, self.policy.publish.internal_notes,
@@ -174,17 +175,8 @@ class _Fast:
         return self.entries
 
     def statement(self, cid: str):
-        from dataclasses import replace
-
-        from .messages import draft_for_action
-        from .statements import statement_data
-
         book, ledger, plan = self.own[cid]
-        action = plan.first_action.get(cid)
-        bare = statement_data(book, self.policy, cid, self.on, ledger=ledger, action=action, find_action=False,
-                              records=plan.records.get(cid, ()))
-        draft = draft_for_action(action, book, self.policy, self.on, ledger) if action is not None else None
-        return replace(bare, message=draft)
+        return _statement(book, self.policy, self.on, ledger, plan, cid)
 
     def view(self):
         parts = {cid: p[0] for cid, p in self._parts.items()}
@@ -201,8 +193,6 @@ class _Fast:
         return self._long.result()
 
     def long_block(self, name: str, rel: str) -> bytes:
-        from .site import _long_csv_block
-
         return _long_csv_block(_long_book(self.repo), self.policy, self.on, name, rel)
 
     def release(self) -> None:

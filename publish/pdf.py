@@ -29,8 +29,13 @@ PDF_OPTIONS = {"full_fonts": True, "hinting": False, "optimize_images": False, "
 
 @lru_cache(maxsize=1)
 def _font_config():
+    import atexit
+
     from weasyprint.text.fonts import FontConfiguration
 
+    # Dropped at exit, before the interpreter tears WeasyPrint's modules down: its __del__
+    # removes a temporary folder with a function that teardown may already have cleared.
+    atexit.register(_font_config.cache_clear)
     return FontConfiguration()
 
 

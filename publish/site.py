@@ -172,7 +172,7 @@ def _templates_hash() -> str:
     return h.hexdigest()
 
 
-def _per_client(book, policy, on, ledger, first_action, records, base_hash, clients, index=None) -> dict:
+def _per_client(book, policy, on, ledger, first_action, records, base_hash, clients, index) -> dict:
     """For each of ``clients``: its statement's fingerprint and its rows of the open-items
     CSV (run in a side process when there are many).
 
@@ -187,7 +187,7 @@ def _per_client(book, policy, on, ledger, first_action, records, base_hash, clie
                               records=records.get(cid, ()))
         fps[cid] = _h(base_hash, repr(bare), repr(action))
     return {"fingerprints": fps, "open_items": {cid: _open_item_rows(ledger, cid) for cid in clients},
-            "parts": client_blobs(index if index is not None else book, policy, on, ledger, clients)}
+            "parts": client_blobs(index, policy, on, ledger, clients)}
 
 
 def client_blobs(book_or_index, policy, on: date, ledger, clients) -> dict[str, bytes]:
@@ -249,6 +249,15 @@ class _StatementPlan:
         entries = {cid: entries[cid] for cid in self.clients}
         index.cache.setdefault("per_client", {})["statements"] = (self.base_hash, entries)
         return entries
+
+
+def _statement(book, policy, on: date, ledger, plan: _StatementPlan, cid: str):
+    """A client's statement with the message of its current action, as published."""
+    action = plan.first_action.get(cid)
+    bare = statement_data(book, policy, cid, on, ledger=ledger, action=action, find_action=False,
+                          records=plan.records.get(cid, ()))
+    draft = draft_for_action(action, book, policy, on, ledger) if action is not None else None
+    return replace(bare, message=draft)
 
 
 def _open_ledger(index: BookIndex, policy, on: date):
@@ -495,11 +504,7 @@ class _Whole:
         return self.entries
 
     def statement(self, cid: str):
-        action = self.plan.first_action.get(cid)
-        bare = statement_data(self.book, self.policy, cid, self.on, ledger=self.ledger, action=action,
-                              find_action=False, records=self.plan.records.get(cid, ()))
-        draft = draft_for_action(action, self.book, self.policy, self.on, self.ledger) if action is not None else None
-        return replace(bare, message=draft)
+        return _statement(self.book, self.policy, self.on, self.ledger, self.plan, cid)
 
     def view(self):
         return build_view(self.index, self.policy, self.on, ledger=self.ledger, agenda_count=self.agenda_count)

@@ -205,6 +205,20 @@ class Book:
     disputes: tuple[Dispute, ...] = ()
     partial: bool = False
 
+    def only(self, client_id: str) -> "Book":
+        """The records of ``client_id`` alone (``partial``)."""
+        return Book(
+            clients={k: c for k, c in self.clients.items() if k == client_id},
+            invoices={k: i for k, i in self.invoices.items() if i.client == client_id},
+            payments=tuple(x for x in self.payments if x.client == client_id),
+            adjustments=tuple(x for x in self.adjustments if x.client == client_id),
+            activities=tuple(x for x in self.activities if x.client == client_id),
+            promises=tuple(x for x in self.promises if x.client == client_id),
+            plans=tuple(x for x in self.plans if x.client == client_id),
+            disputes=tuple(x for x in self.disputes if x.client == client_id),
+            partial=True,
+        )
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "clients", _frozen(self.clients))
         object.__setattr__(self, "invoices", _frozen(self.invoices))

@@ -265,6 +265,16 @@ class _Series:
         self._activities(eng.book)
         self._finish()
 
+    @classmethod
+    def of_invoices(cls, invoices, settlements) -> "_Series":
+        """The series of these invoices alone (one client's), without the activities."""
+        ser = cls.__new__(cls)
+        ser.daily, ser.irregular = {}, {}
+        ser._add(invoices, settlements, False)
+        ser.act_dates = ser.act_channels = ()
+        ser._finish()
+        return ser
+
     def updated(self, eng, part, delta) -> "_Series":
         """The series of ``eng`` from this one, the series of the earlier state."""
         new = _Series.__new__(_Series)
@@ -836,11 +846,7 @@ def client_parts(book_or_index: Book | BookIndex | Ledger, policy: Policy, on: d
 
 def _client_part(dy, cid: str, invoices: dict, activities, dates: list[date]) -> ClientPart:
     eng, on = dy.eng, dy.on
-    ser = _Series.__new__(_Series)
-    ser.daily, ser.irregular = {}, {}
-    ser._add(invoices, eng.settlements, False)
-    ser.act_dates = ser.act_channels = ()
-    ser._finish()
+    ser = _Series.of_invoices(invoices, eng.settlements)
     open_ = dy.by_client.get(cid, ())
     aging, counts = _aging(open_)
     credit: dict[str, Decimal] = {}

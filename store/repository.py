@@ -584,18 +584,7 @@ class Repository:
     def client_book(self, client_id: str) -> Book:
         """Only ``client_id``'s records (fast on a large book); ``partial`` is true."""
         if self._book is not None:
-            b = self._book
-            return Book(
-                clients={k: c for k, c in b.clients.items() if k == client_id},
-                invoices={k: i for k, i in b.invoices.items() if i.client == client_id},
-                payments=tuple(x for x in b.payments if x.client == client_id),
-                adjustments=tuple(x for x in b.adjustments if x.client == client_id),
-                activities=tuple(x for x in b.activities if x.client == client_id),
-                promises=tuple(x for x in b.promises if x.client == client_id),
-                plans=tuple(x for x in b.plans if x.client == client_id),
-                disputes=tuple(x for x in b.disputes if x.client == client_id),
-                partial=True,
-            )
+            return self._book.only(client_id)
         scoped = self._scoped.get(client_id)
         if scoped is None:
             with gc_paused():
@@ -616,7 +605,7 @@ class Repository:
             key = "id" if name == "clients" else "client"
             return [d for d in self._tables.peek(name).values() if d.get(key) == client_id]
 
-        try:
+        with self._readable():
             clients = {d["id"]: codec.client_from_doc(d) for d in docs("clients")}
             invoices = {d["number"]: codec.invoice_from_doc(d) for d in docs("invoices")}
             return Book(
@@ -630,6 +619,12 @@ class Repository:
                 disputes=tuple(map(codec.dispute_from_doc, docs("disputes"))),
                 partial=client_id is not None,
             )
+
+    @contextmanager
+    def _readable(self):
+        """A stored document that cannot be decoded: one line naming the file, no traceback."""
+        try:
+            yield
         except DunError:
             raise
         except (KeyError, TypeError, ValueError, AttributeError) as e:
@@ -642,14 +637,8 @@ class Repository:
             got = getattr(self._book, table)
             return tuple(got.values()) if isinstance(got, dict) else got
         from_doc = codec.TABLES[table][3]
-        try:
-            with gc_paused():
-                return tuple(map(from_doc, self._tables.peek(table).values()))
-        except DunError:
-            raise
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
-            raise DunError(f"holds a record that cannot be read ({type(e).__name__}: {e})",
-                           str(self.paths.book), "run 'dun check', or restore a backup with 'dun restore'") from None
+        with self._readable(), gc_paused():
+            return tuple(map(from_doc, self._tables.peek(table).values()))
 
     def _client_index(self, name: str) -> dict[str, list[str]]:
         """doc ids of each client's documents in one table, built on first use."""

@@ -219,19 +219,6 @@ def test_a_dropped_index_frees_the_engine_and_its_days_without_the_cycle_collect
 
 # -- the report as a sum of per-client parts (what a republish from the kept state merges) --------
 
-def _client_only(book, cid):
-    from receivables.model import Book
-
-    return Book(clients={cid: book.clients[cid]},
-                invoices={n: i for n, i in book.invoices.items() if i.client == cid},
-                payments=tuple(x for x in book.payments if x.client == cid),
-                adjustments=tuple(x for x in book.adjustments if x.client == cid),
-                activities=tuple(x for x in book.activities if x.client == cid),
-                promises=tuple(x for x in book.promises if x.client == cid),
-                plans=tuple(x for x in book.plans if x.client == cid),
-                disputes=tuple(x for x in book.disputes if x.client == cid), partial=True)
-
-
 def test_the_report_merged_from_client_parts_is_the_report_of_the_whole_book():
     """Every figure, list and the forecast (whose clients without history are expected at the
     book's average lateness, known only once every part is in) come out exactly as the whole
@@ -250,7 +237,7 @@ def test_the_report_merged_from_client_parts_is_the_report_of_the_whole_book():
             assert report_from_parts(parts, on) == whole
             floating = floating or any(p.floating for p in parts.values())
             for cid in b.clients:
-                own = client_parts(_client_only(b, cid), POLICY, on)[cid]
+                own = client_parts(b.only(cid), POLICY, on)[cid]
                 assert vars(own.forecast) == vars(parts[cid].forecast), cid
                 assert [getattr(own, f) for f in own.__slots__ if f != "forecast"] == \
                     [getattr(parts[cid], f) for f in own.__slots__ if f != "forecast"], cid
