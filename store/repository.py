@@ -42,7 +42,7 @@ from receivables.model import (
 )
 from receivables.policy import Policy, load_policy, read_policy
 
-from . import codec
+from . import clientdocs, codec
 from .files import (
     BookLocked,
     Journal,
@@ -179,47 +179,55 @@ def parse_book_bytes(raw: bytes, source: str) -> dict:
 #   ,"clients":{...}
 #   ...
 #   }
-def dump_book(tables: dict[str, dict | bytes]) -> bytes:
+def dump_book(tables: dict[str, dict | bytes | memoryview]) -> bytes:
     names = ["meta", *(n for n in tables if n != "meta")]
     parts = []
     for i, name in enumerate(names):
         body = tables[name]
-        if not isinstance(body, bytes):
+        if not isinstance(body, (bytes, memoryview)):
             body = orjson.dumps(body)
         parts.append((b"{" if i == 0 else b",") + orjson.dumps(name) + b":" + body + b"\n")
     parts.append(b"}\n")
     return b"".join(parts)
 
 
-def split_book(raw: bytes) -> dict[str, bytes] | None:
-    """The per-table JSON segments of a file in our layout, or None (then parse it whole)."""
+def split_book(raw: bytes) -> dict[str, memoryview] | None:
+    """The per-table JSON segments of a file in our layout (views into ``raw``, not copies:
+    81 MB copied twice cost ~0.1 s), or None (then parse it whole)."""
     if not raw.startswith(b'{"meta":'):
         return None
-    lines = raw.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    if len(lines) < 2 or lines[-1] != b"}":
-        return None
-    out: dict[str, bytes] = {}
-    for i, line in enumerate(lines[:-1]):
-        if line[:2] != (b'{"' if i == 0 else b',"'):
+    view = memoryview(raw)
+    out: dict[str, memoryview] = {}
+    pos, n = 0, len(raw)
+    while pos < n:
+        end = raw.find(b"\n", pos)
+        end = n if end == -1 else end
+        if end - pos == 1 and raw[pos:end] == b"}":  # the closing line, and nothing after it
+            return out if out and end + 1 >= n else None
+        if raw[pos:pos + 2] != (b',"' if out else b'{"'):
             return None
-        end = line.find(b'":', 2)
-        name = line[2:end].decode("ascii", "replace") if end > 2 else ""
-        body = line[end + 2:]
-        if not name.isidentifier() or name in out or body[:1] != b"{" or body[-1:] != b"}":
+        name_end = raw.find(b'":', pos + 2, end)
+        if name_end == -1:
             return None
-        out[name] = body
-    return out
+        name = raw[pos + 2:name_end].decode("ascii", "replace")
+        body = name_end + 2
+        if not name.isidentifier() or name in out or raw[body:body + 1] != b"{" or raw[end - 1:end] != b"}":
+            return None
+        out[name] = view[body:end]
+        pos = end + 1
+    return None
 
 
 class Tables:
-    """The book's tables: parsed documents, or JSON segments parsed on first use."""
+    """The book's tables: parsed documents, or JSON segments parsed on first use. The
+    journal's changes to a table not parsed yet wait in ``pending`` until it is (a reader that
+    wants one client's records need not parse the tables a payment touched)."""
 
-    def __init__(self, parsed: dict[str, dict], segments: dict[str, bytes], source: str) -> None:
+    def __init__(self, parsed: dict[str, dict], segments: dict[str, bytes | memoryview], source: str) -> None:
         self.parsed = parsed
         self.segments = segments
         self.source = source
+        self.pending: dict[str, list[tuple[str, dict]]] = {}
         self.changes: Changes | None = None
 
     @classmethod
@@ -243,26 +251,42 @@ class Tables:
                            "restore a backup with 'dun restore'")
         return value
 
+    def _build(self, name: str) -> dict:
+        table = self._parse(name) if name in self.segments else {}
+        for doc_id, doc in self.pending.get(name, ()):
+            table[doc_id] = doc
+        return table
+
     def get(self, name: str) -> dict:
         """The table's documents, parsed once and kept (for writes and repeated reads)."""
         table = self.parsed.get(name)
         if table is None:
-            table = self._parse(name) if name in self.segments else {}
+            table = self._build(name)
             self.parsed[name] = table  # first: a peek from another thread finds it either way
             self.segments.pop(name, None)
+            self.pending.pop(name, None)
         return table
 
     def peek(self, name: str) -> dict:
         """The table's documents without keeping them parsed (one-off reads of big tables)."""
         if name in self.parsed:
             return self.parsed[name]
-        return self._parse(name) if name in self.segments else {}
+        return self._build(name)
+
+    def put(self, name: str, doc_id: str, doc: dict) -> None:
+        """A journal entry's document: into the table if it is parsed, else kept for when it is."""
+        table = self.parsed.get(name)
+        if table is not None:
+            table[doc_id] = doc
+        else:
+            self.pending.setdefault(name, []).append((doc_id, doc))
 
     def names(self) -> list[str]:
-        return [*self.parsed, *(n for n in self.segments if n not in self.parsed)]
+        names = [*self.parsed, *(n for n in self.segments if n not in self.parsed)]
+        return names + [n for n in self.pending if n not in names]
 
     def materialize(self) -> dict[str, dict]:
-        for name in list(self.segments):
+        for name in self.names():
             self.get(name)
         return self.parsed
 
@@ -271,6 +295,8 @@ class Tables:
             self._parse(name)
 
     def dump(self) -> bytes:
+        for name in list(self.pending):
+            self.get(name)
         return dump_book({name: self.parsed[name] if name in self.parsed else self.segments[name]
                           for name in self.names()})
 
@@ -286,17 +312,24 @@ def _owner(table: str, doc: dict | None) -> str | None:
 
 def _apply_ops(tables: Tables, ops: list) -> set[str]:
     """Apply a journal entry's operations; the clients whose documents they touched (both the
-    one a document belonged to and the one it belongs to now)."""
+    one a document belonged to and the one it belongs to now).
+
+    An operation is ``["put", table, doc_id, doc, was]``: ``was`` is the owner of the document
+    it replaces (None: a new document), so the table need not be read to know it. Entries
+    written before ``was`` was kept (four items) read the table for it."""
     touched: set[str] = set()
     for op in ops:
-        if op[0] == "put":
-            _, table, doc_id, doc = op
-            docs = tables.get(table)
-            touched.add(_owner(table, doc))
-            touched.add(_owner(table, docs.get(str(doc_id))))
-            docs[str(doc_id)] = doc
-        else:  # pragma: no cover - future op kinds are refused, not skipped
+        if op[0] != "put":  # pragma: no cover - future op kinds are refused, not skipped
             raise DunError(f"unknown journal operation {op[0]!r}", "book.journal", "upgrade dun")
+        table, doc_id, doc = op[1], str(op[2]), op[3]
+        touched.add(_owner(table, doc))
+        if len(op) > 4:
+            touched.add(op[4])
+            tables.put(table, doc_id, doc)
+        else:
+            docs = tables.get(table)
+            touched.add(_owner(table, docs.get(doc_id)))
+            docs[doc_id] = doc
     touched.discard(None)
     return touched
 
@@ -313,20 +346,19 @@ class Changes:
     def __init__(self, stamp: tuple, seq: int) -> None:
         self.base = hashlib.sha1(repr(stamp).encode()).hexdigest()[:16]
         self.base_seq = seq
-        self.entries: list[tuple[int, str, frozenset[str]]] = []  # seq, chain, clients
+        self.entries: list[tuple[int, str, frozenset[str], list]] = []  # seq, chain, clients, ops
 
-    def add(self, seq: int, crc: int, clients: set[str]) -> None:
+    def add(self, seq: int, crc: int, clients: set[str], ops: list) -> None:
         prev = self.entries[-1][1] if self.entries else self.base
         chain = hashlib.sha1(f"{prev}:{seq}:{crc:08x}".encode()).hexdigest()[:16]
-        self.entries.append((seq, chain, frozenset(clients)))
+        self.entries.append((seq, chain, frozenset(clients), ops))
 
     def mark(self) -> str:
         seq, chain = (self.entries[-1][0], self.entries[-1][1]) if self.entries else (self.base_seq, self.base)
         return f"{self.base}:{seq}:{chain}"
 
-    def clients_since(self, mark: str) -> set[str] | None:
-        """The clients touched by the changes after ``mark``; None if ``mark`` is not a state
-        of this reading of the book, or a change touched something of no one client."""
+    def _after(self, mark: str) -> list | None:
+        """The changes after ``mark``, or None if it is not a state of this reading."""
         try:
             base, seq_text, chain = mark.split(":")
             seq = int(seq_text)
@@ -335,18 +367,27 @@ class Changes:
         if base != self.base:
             return None
         if seq == self.base_seq:
-            if chain != self.base:
-                return None
-            after = self.entries
-        else:
-            k = seq - self.base_seq - 1
-            if not 0 <= k < len(self.entries) or self.entries[k][:2] != (seq, chain):
-                return None
-            after = self.entries[k + 1:]
+            return self.entries if chain == self.base else None
+        k = seq - self.base_seq - 1
+        if not 0 <= k < len(self.entries) or self.entries[k][:2] != (seq, chain):
+            return None
+        return self.entries[k + 1:]
+
+    def clients_since(self, mark: str) -> set[str] | None:
+        """The clients touched by the changes after ``mark``; None if ``mark`` is not a state
+        of this reading of the book, or a change touched something of no one client."""
+        after = self._after(mark)
+        if after is None:
+            return None
         out: set[str] = set()
-        for _, _, clients in after:
-            out |= clients
+        for entry in after:
+            out |= entry[2]
         return None if "*" in out else out
+
+    def ops_since(self, mark: str) -> list | None:
+        """The journal operations after ``mark`` in order, or None (see :meth:`clients_since`)."""
+        after = self._after(mark)
+        return None if after is None else [op for entry in after for op in entry[3]]
 
 
 def _load(paths: BookPaths) -> tuple[Tables, int, int, bool, bool]:
@@ -389,7 +430,7 @@ def _load(paths: BookPaths) -> tuple[Tables, int, int, bool, bool]:
         if n != seq + 1:
             raise DunError(f"the journal skips from change {seq} to {n}", str(paths.journal),
                            "restore a backup with 'dun restore'")
-        changes.add(n, crc, _apply_ops(tables, entry["ops"]))
+        changes.add(n, crc, _apply_ops(tables, entry["ops"]), entry["ops"])
         seq = n
     return tables, seq, journal.good_bytes, journal.torn_tail, migrated
 
@@ -588,8 +629,59 @@ class Repository:
         scoped = self._scoped.get(client_id)
         if scoped is None:
             with gc_paused():
-                scoped = self._scoped[client_id] = self._build_book(client_id)
+                kept = self._kept_client_docs(client_id)
+                if kept is not None:
+                    scoped = self._book_of(lambda name: kept.get(name, ()), partial=True)
+                else:
+                    scoped = self._build_book(client_id)
+                self._scoped[client_id] = scoped
         return scoped
+
+    def _kept_client_docs(self, client_id: str) -> dict[str, list[dict]] | None:
+        """The client's documents from the copy kept grouped by client (store.clientdocs) and
+        the journal since, or None when there is no copy this reading can bring up to date."""
+        changes = self._tables.changes
+        if changes is None:
+            return None
+        got = clientdocs.read(clientdocs.path_of(self.paths.root), client_id)
+        if got is None:
+            return None
+        mark, docs = got
+        ops = changes.ops_since(mark)
+        if ops is None:
+            return None
+        with self._readable():
+            return clientdocs.apply(client_id, docs, ops, _owner)
+
+    def save_client_docs(self) -> bool:
+        """Keep every client's documents grouped by client (store.clientdocs) for later readings'
+        :meth:`client_book`, unless a copy this reading can bring up to date is kept already.
+        Parses every table (about 1 s on a 100,000-invoice book): for a side process of a
+        reader that reads the whole book anyway. True if a usable copy is kept."""
+        changes = self._tables.changes
+        if changes is None:
+            return False
+        path = clientdocs.path_of(self.paths.root)
+        kept = clientdocs.read_mark(path)
+        if kept is not None and changes.ops_since(kept) is not None:
+            return True
+        mark = changes.mark()
+        with gc_paused():
+            by = clientdocs.group({name: self._tables.peek(name) for name in self._tables.names() if name != "meta"},
+                                  _owner)
+            if by is None:
+                return False
+            try:
+                clientdocs.write(path, mark, by)
+            except OSError:  # a cache: the next reading reads the tables instead
+                return False
+        return True
+
+    def client_docs_usable(self) -> bool:
+        """Whether the kept copy of every client's documents serves this reading."""
+        changes = self._tables.changes
+        kept = clientdocs.read_mark(clientdocs.path_of(self.paths.root))
+        return changes is not None and kept is not None and changes.ops_since(kept) is not None
 
     def _build_book(self, client_id: str | None) -> Book:
         indexed = self._scoped_reads > 1  # repeated one-client reads: index the tables once
@@ -605,6 +697,10 @@ class Repository:
             key = "id" if name == "clients" else "client"
             return [d for d in self._tables.peek(name).values() if d.get(key) == client_id]
 
+        return self._book_of(docs, partial=client_id is not None)
+
+    def _book_of(self, docs, partial: bool) -> Book:
+        """A Book of the documents ``docs(table)`` gives."""
         with self._readable():
             clients = {d["id"]: codec.client_from_doc(d) for d in docs("clients")}
             invoices = {d["number"]: codec.invoice_from_doc(d) for d in docs("invoices")}
@@ -617,7 +713,7 @@ class Repository:
                 promises=tuple(map(codec.promise_from_doc, docs("promises"))),
                 plans=tuple(map(codec.plan_from_doc, docs("plans"))),
                 disputes=tuple(map(codec.dispute_from_doc, docs("disputes"))),
-                partial=client_id is not None,
+                partial=partial,
             )
 
     @contextmanager
@@ -631,14 +727,11 @@ class Repository:
             raise DunError(f"holds a record that cannot be read ({type(e).__name__}: {e})",
                            str(self.paths.book), "run 'dun check', or restore a backup with 'dun restore'") from None
 
-    def records(self, table: str) -> tuple:
-        """Every record of one table, in stored order (the loaded book's when it is loaded)."""
-        if self._book is not None:
-            got = getattr(self._book, table)
-            return tuple(got.values()) if isinstance(got, dict) else got
-        from_doc = codec.TABLES[table][3]
-        with self._readable(), gc_paused():
-            return tuple(map(from_doc, self._tables.peek(table).values()))
+    def documents(self, table: str) -> list[dict]:
+        """One table's stored documents, in stored order, undecoded (not to be changed): for a
+        reader that needs a few fields of every record, or decodes only some."""
+        with self._readable():
+            return list(self._tables.peek(table).values())
 
     def _client_index(self, name: str) -> dict[str, list[str]]:
         """doc ids of each client's documents in one table, built on first use."""
@@ -738,7 +831,7 @@ class Repository:
                 doc_id = self._next_doc[table]
                 self._next_doc[table] = doc_id + 1
                 pending[(table, key)] = doc_id
-            ops.append(["put", table, doc_id, to_doc(rec)])
+            ops.append(["put", table, doc_id, to_doc(rec), _owner(table, self._table(table).get(str(doc_id)))])
         seq = self._seq + 1
         line = encode_entry(seq, ops)
         try:
@@ -750,9 +843,9 @@ class Repository:
                            "check the disk has space and the folder is writable") from None
         changes = []
         touched: set[str] = set()
-        for _, table, doc_id, doc in ops:
+        for _, table, doc_id, doc, was in ops:
             touched.add(_owner(table, doc))
-            touched.add(_owner(table, self._table(table).get(str(doc_id))))
+            touched.add(was)
             is_new = str(doc_id) not in self._table(table)
             changes.append((table, doc, is_new))
             self.db.table(table).put(doc_id, doc)
@@ -765,7 +858,7 @@ class Repository:
         self._seq = seq
         touched.discard(None)
         if self._tables.changes is not None:
-            self._tables.changes.add(seq, zlib.crc32(line[9:-1]), touched)
+            self._tables.changes.add(seq, zlib.crc32(line[9:-1]), touched, ops)
         if self._book is not None:  # the loaded book plus these records, not a whole new read
             try:
                 with gc_paused():

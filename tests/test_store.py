@@ -418,3 +418,72 @@ def test_the_book_tells_which_clients_changed_since_a_mark(book_dir):
         assert fresh.clients_changed_since(mark) is None
         assert fresh.clients_changed_since(later) is None
         assert fresh.clients_changed_since(fresh.change_mark()) == set()
+
+
+def test_one_client_is_read_from_the_kept_copy_and_the_journal_without_parsing_the_tables(tmp_path):
+    """What a republish in a new process relies on (store.clientdocs): opening the book parses
+    no table the journal touched (each operation says whose document it replaced), and one
+    client's records come from the copy kept grouped by client plus the journal since: exactly
+    what a whole read gives that client, in the same order, whatever changed (a new client, a
+    payment, an invoice moved to another client). Old journal entries and a damaged or
+    outdated copy still read right."""
+    from dataclasses import replace as rep
+
+    from receivables.demo import generate
+    from store import clientdocs
+    from store.files import encode_entry, read_journal
+
+    path = tmp_path / "book"
+    init_book(path, book=generate(clients=8, invoices=80, seed=5, today=TODAY))
+    with open_book(path, readonly=True) as reader:
+        assert reader.save_client_docs() and reader.client_docs_usable()
+        start = reader.change_mark()
+    copy = clientdocs.path_of(path)
+    kept = copy.read_bytes()
+    with open_book(path, today=TODAY) as repo:
+        book = repo.book()
+        a, b = sorted(book.clients)[:2]
+        cur = book.clients[a].currency
+        repo.add_client(Client("zz-new", "New & Co", cur, 30))
+        repo.add_invoice(Invoice("ZZ-1", a, TODAY, TODAY, cur, Decimal("50.00")))
+        repo.update_invoice(rep(repo.book().invoices["ZZ-1"], client=b))  # moved: a loses it, b gains it
+        repo.add_invoice(Invoice("ZZ-2", "zz-new", TODAY, TODAY, cur, Decimal("70.00")))
+        repo.record_payment(Payment("", TODAY, "zz-new", Decimal("20.00"), cur, "bank", "r1",
+                                    (Allocation("ZZ-2", Decimal("20.00")),)))
+        repo.log_activity(Activity("", TODAY, a, "phone", outcome="reached", body="rang"))
+        repo.set_hold(b, True, "check")
+
+    def check(expect_copy: bool, changed: bool = True, lazy: bool = True) -> None:
+        with open_book(path, readonly=True) as whole:
+            full = whole.book()
+        with open_book(path, readonly=True) as fresh:
+            assert (set(fresh._tables.parsed) == {"meta"}) is lazy  # the journal's documents wait, unparsed
+            assert fresh.clients_changed_since(start) == ({a, b, "zz-new"} if changed else set())
+            assert fresh.client_docs_usable() is expect_copy
+            for cid in [*full.clients, "no-such-client"]:
+                one = fresh.client_book(cid)
+                assert one == full.only(cid), cid
+                for name in ("invoices", "payments", "activities"):
+                    got = getattr(one, name)
+                    assert list(got) == list(getattr(full.only(cid), name))  # same order
+            if expect_copy and lazy:
+                assert set(fresh._tables.parsed) == {"meta"}  # read from the copy, not the tables
+        assert "ZZ-1" in full.only(b).invoices and "ZZ-1" not in full.only(a).invoices
+
+    check(True)
+    copy.write_bytes(kept[: len(kept) // 2])  # damaged: the tables are read instead
+    check(False)
+    copy.write_bytes(kept)
+    # a journal written before operations said whose document they replaced
+    journal = path / "book.journal"
+    entries = read_journal(journal.read_bytes(), "j").entries
+    journal.write_bytes(b"".join(encode_entry(e["seq"], [op[:4] for op in e["ops"]]) for e in entries))
+    check(True, lazy=False)
+    with open_book(path, today=TODAY) as repo:  # the pending documents reach the rewritten book.json
+        repo.checkpoint()
+    with open_book(path, readonly=True) as reader:
+        start = reader.change_mark()
+    check(False, changed=False)  # book.json rewritten: the copy's mark is not known to a new reading
+    with open_book(path, readonly=True) as reader:
+        assert reader.save_client_docs() and reader.client_docs_usable()
+    check(True, changed=False)
