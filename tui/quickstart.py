@@ -263,7 +263,7 @@ def spawn_prepare(book_dir: Path, on: date) -> bool:
         return False
     try:
         subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "--book", str(book_dir), "prepare", "--on", on.isoformat(), "--quiet"],
+            [sys.executable, "-m", "cli.main", "--book", str(book_dir), "prepare", "--on", on.isoformat(), "--background"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True, close_fds=True, cwd=str(Path(book_dir)),
         )
