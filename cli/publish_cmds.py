@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from cli.main import add_on, book_dir, on_date
+from receivables.errors import DunError
 
 
 def register(sub, common) -> None:
@@ -62,22 +63,44 @@ class ProgressBar:
             self.stream.flush()
 
 
+def _start_pdf_workers(folder: Path) -> bool:
+    """Start the PDF workers before the book is read (see publish.pdf.start_workers), if the
+    policy reads; else the build reports what is wrong, in its turn."""
+    from publish.pdf import start_workers
+    from receivables.policy import read_policy
+
+    if not (folder / "book.json").is_file():
+        return False
+    try:
+        paper = read_policy(folder / "policy.toml").publish.paper
+    except (DunError, OSError):
+        return False
+    start_workers(paper)
+    return True
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
+    from publish.pdf import release_workers
     from publish.site import publish
     from store import open_book
 
-    repo = open_book(book_dir(args), readonly=True, command="dun publish")
+    early = not args.no_pdf and _start_pdf_workers(book_dir(args))
     try:
-        on = on_date(args)
-        out = Path(args.out).expanduser() if args.out else repo.paths.site
-        bar = ProgressBar()
+        repo = open_book(book_dir(args), readonly=True, command="dun publish")
         try:
-            result = publish(repo, repo.policy(), on, out, progress=bar, incremental=not args.full,
-                             pdf=not args.no_pdf)
+            on = on_date(args)
+            out = Path(args.out).expanduser() if args.out else repo.paths.site
+            bar = ProgressBar()
+            try:
+                result = publish(repo, repo.policy(), on, out, progress=bar, incremental=not args.full,
+                                 pdf=not args.no_pdf, keep_workers=early)
+            finally:
+                bar.finish()
         finally:
-            bar.finish()
+            repo.close()
     finally:
-        repo.close()
+        if early:
+            release_workers(wait=True)
     if args.json:
         print(json.dumps({"out": str(result.out_dir), "written": result.written, "skipped": result.skipped,
                           "seconds": round(result.seconds, 3), "rewritten": result.rewritten}, indent=2))

@@ -26,6 +26,19 @@ WARN = "#b3261e"
 PALETTE = ["#2e7d32", "#9acd32", "#f2c200", "#f28c28", "#d9480f", "#a4001d"]
 
 
+def setup() -> None:
+    """Import and set up matplotlib now (the PDF workers' fork server does, see publish.preload)."""
+    _setup()
+
+
+def draw(name: str, args: tuple) -> str:
+    """Chart ``name`` (one of this module's chart functions) of ``args``, as SVG text: what a
+    PDF worker is sent to draw a chart."""
+    if name not in CHARTS:
+        raise ValueError(f"no chart {name!r}")
+    return str(globals()[name](*args))
+
+
 @lru_cache(maxsize=1)
 def _setup():
     import matplotlib
@@ -173,3 +186,6 @@ def weekly_chart(weeks: Sequence[str], values: Sequence[Decimal], currency: str,
 def channel_chart(counts: Sequence[tuple[str, int]], title: str = "Follow-ups by channel") -> Markup:
     labels = [c for c, _ in counts]
     return hbar_chart(labels, [Decimal(n) for _, n in counts], "follow-ups", title)
+
+
+CHARTS = ("aging_chart", "trend_chart", "hbar_chart", "weekly_chart", "channel_chart")

@@ -9,8 +9,11 @@ asks the book which clients changed since that mark (the journal says), reads on
 clients' records, works their entries out as a whole build would, merges the report from
 every client's part (:func:`receivables.report.report_from_parts`), and renders the site
 as usual: unchanged statements are linked from the old site, the report is rendered again.
-The payments and activities CSVs still need every payment and activity: a side process
-reads those two tables while this one works.
+A changed client's records come from the copy of every client's documents the whole-book
+build kept (:mod:`store.clientdocs`) and the journal since, so no table of the book is
+parsed for them. The payments and activities CSVs still need every payment and activity:
+a side process parses those two tables and keys their blocks from the stored documents,
+decoding only the rows of a new block.
 
 Whenever the state cannot be trusted the build reads the whole book instead: no state, a
 state of another dun (its code), another date, policy or set of templates, a site changed
@@ -31,7 +34,6 @@ from pathlib import Path
 
 from receivables.errors import DunError
 from receivables.ledger import index_book
-from receivables.model import Book
 
 from . import engine
 from .reportview import view_of
@@ -39,6 +41,7 @@ from .site import (
     MANIFEST,
     _aged_csv,
     _long_csvs,
+    _long_tables_of_docs,
     _open_ledger,
     _per_client,
     _Side,
@@ -193,20 +196,20 @@ class _Fast:
         return self._long.result()
 
     def long_block(self, name: str, rel: str) -> bytes:
-        return _long_csv_block(_long_book(self.repo), self.policy, self.on, name, rel)
+        return _long_csv_block(_repo_long_tables(self.repo, self.on, self.policy.publish.internal_notes), name, rel)
 
     def release(self) -> None:
         self._parts = self.own = self._long = None
 
 
-def _long_book(repo) -> Book:
-    return Book(payments=repo.records("payments"), activities=repo.records("activities"), partial=True)
+def _repo_long_tables(repo, on: date, show_internal: bool) -> list[tuple]:
+    return _long_tables_of_docs(repo.documents("payments"), repo.documents("activities"), on, show_internal)
 
 
 def _repo_long_csvs(repo, on: date, show_internal: bool, old_files: dict) -> list[tuple]:
-    """The payments and activities CSVs' blocks (see site._long_csvs), from the book's tables:
-    run in a side process, which reads them from this process's memory."""
-    return _long_csvs(_long_book(repo), on, show_internal, old_files)
+    """The payments and activities CSVs' blocks (see site._long_csvs), from the book's stored
+    documents: run in a side process, which reads them from this process's memory."""
+    return _long_csvs(_repo_long_tables(repo, on, show_internal), old_files)
 
 
 __all__ = ["save", "source", "state_path", "STATE_FORMAT"]

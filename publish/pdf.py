@@ -156,7 +156,7 @@ def worker_context():
         ctx = multiprocessing.get_context("forkserver")
     except ValueError:
         return None
-    ctx.set_forkserver_preload(["publish.pdf", "weasyprint"])
+    ctx.set_forkserver_preload(["publish.pdf", "publish.preload"])
     return ctx
 
 
@@ -197,6 +197,22 @@ def _safe_path():
             os.environ["PYTHONSAFEPATH"] = old
 
 
+def _settle(placeholder: Future, done: Future) -> None:
+    """Hand a worker's answer to the future given out while the workers were starting (unless
+    an abandoned build cancelled that one)."""
+    from concurrent.futures import InvalidStateError
+
+    try:
+        if done.cancelled():
+            placeholder.cancel()
+        elif done.exception() is not None:
+            placeholder.set_exception(done.exception())
+        else:
+            placeholder.set_result(done.result())
+    except InvalidStateError:
+        pass
+
+
 def done_future(fn, *args) -> Future:
     """``fn(*args)`` run here and now, as a finished future."""
     fut: Future = Future()
@@ -213,7 +229,9 @@ class PdfQueue:
 
     :meth:`start` starts and warms every worker at once (from a fork server, see
     :func:`worker_context`), before the caller's own long first step (deriving the ledger):
-    warming then costs nothing, and when the PDFs come both cores render them.
+    warming then costs nothing, and when the PDFs come both cores render them. Work handed
+    over before the workers are up waits in a backlog the starting thread sends on, so the
+    caller never waits for them before it needs a result.
     With one worker (or ``workers=1``) everything renders in this process at :meth:`results`.
     """
 
@@ -223,6 +241,9 @@ class PdfQueue:
         self._own_pool: ProcessPoolExecutor | None = None
         self._starter: threading.Thread | None = None
         self._start_error: BaseException | None = None
+        self._paper: str | None = None  # the paper the workers were started for
+        self._backlog: list[tuple[Future, Callable, tuple]] | None = None  # while the workers start
+        self._backlog_lock = threading.Lock()
         self.items: list = []
 
     @property
@@ -277,6 +298,7 @@ class PdfQueue:
         (or :attr:`pool`) waits for it."""
         if self.workers <= 1 or self.pool is not None:
             return
+        self._paper = paper
         if self.keep and self._kept(paper) is not None:
             self._pool(paper)
             return
@@ -287,17 +309,46 @@ class PdfQueue:
         import multiprocessing.resource_tracker  # noqa: F401
 
         def run() -> None:
+            pool, error = None, None
             try:
-                self._pool(paper)
+                pool = self._pool(paper)
             except BaseException as exc:  # handed to the first submit
-                self._start_error = exc
+                self._start_error = error = exc
+            with self._backlog_lock:
+                waiting, self._backlog = self._backlog or [], None
+            for placeholder, fn, args in waiting:
+                if pool is None:
+                    placeholder.set_exception(error)
+                    continue
+                try:
+                    pool.submit(fn, *args).add_done_callback(lambda done, p=placeholder: _settle(p, done))
+                except BaseException as exc:  # a broken pool: whoever waits for the result hears it
+                    placeholder.set_exception(exc)
 
+        self._backlog = []
         self._starter = threading.Thread(target=run, name="dun-pdf-workers", daemon=True)
         self._starter.start()
 
+    def _send(self, fn, *args) -> Future:
+        """``fn(*args)`` on the workers; into the backlog while they are starting."""
+        with self._backlog_lock:
+            if self._backlog is not None:
+                placeholder: Future = Future()
+                self._backlog.append((placeholder, fn, args))
+                return placeholder
+        return self._pool(self._paper or "A4").submit(fn, *args)
+
+    def call(self, fn, *args) -> Future | None:
+        """``fn(*args)`` on a worker (started by :meth:`start`), or None when there are none."""
+        if self.workers <= 1 or self._paper is None:
+            return None
+        return self._send(fn, *args)
+
     def submit(self, key: str, html: str, paper: str, resources: dict | None = None) -> None:
         if self.workers > 1:
-            self.items.append((key, self._pool(paper).submit(_job, (key, html, paper, resources))))
+            if self._paper is None:
+                self._paper = paper
+            self.items.append((key, self._send(_job, (key, html, paper, resources))))
         else:
             self.items.append((key, (key, html, paper, resources)))
 
@@ -317,14 +368,12 @@ class PdfQueue:
 
     def close(self) -> None:
         if self.pool is not None:
-            # every result in: the workers may exit on their own; else stop them and wait
-            done = all(not isinstance(item, tuple) and item.done() for _, item in self.items)
             if self.keep and not getattr(self.pool, "_broken", False):
                 for _, item in self.items:  # an abandoned build: its queued PDFs are not wanted
                     if not isinstance(item, tuple):
                         item.cancel()
-            else:
-                self.pool.shutdown(wait=not done, cancel_futures=True)
+            else:  # stopped and joined (idle workers exit at once; see release_workers)
+                self.pool.shutdown(wait=True, cancel_futures=True)
         self._own_pool = None
 
 
@@ -332,12 +381,22 @@ _KEPT: dict[tuple[str, int], ProcessPoolExecutor] = {}  # (paper, workers) -> wa
 _KEPT_LOCK = threading.RLock()
 
 
-def release_workers() -> None:
-    """Stop the workers kept for the next build (see ``PdfQueue(keep=True)``)."""
+def start_workers(paper: str) -> None:
+    """Start the workers for the next build now and keep them (a command about to open a large
+    book before it publishes: their fork server imports WeasyPrint and matplotlib meanwhile).
+    The build takes them over with ``publish(..., keep_workers=True)``; stop them with
+    :func:`release_workers`."""
+    PdfQueue(keep=True).start(paper)
+
+
+def release_workers(wait: bool = False) -> None:
+    """Stop the workers kept for the next build (see ``PdfQueue(keep=True)``); ``wait``: and
+    join them (a process about to exit: an executor thread still running at exit can race the
+    exit's own wake-up call and print "Bad file descriptor")."""
     with _KEPT_LOCK:
         while _KEPT:
             _, pool = _KEPT.popitem()
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=wait, cancel_futures=True)
 
 
 def page_numbers_pdf(pages: int, paper: str = "A4", title: str = "") -> bytes:

@@ -45,6 +45,7 @@ import os
 import pickle
 import re
 import shutil
+import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -52,7 +53,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -62,7 +63,7 @@ from markupsafe import Markup
 from receivables.csvsafe import neutralise
 from receivables.errors import DunError
 from receivables.ledger import BookIndex, derive, index_book
-from receivables.money import to_text
+from receivables.money import amount_from_store, to_text
 
 from . import charts, engine
 from .env import environment
@@ -127,14 +128,15 @@ class _Out:
         self.root_s = str(self.root)
         self.dirs: set[str] = set()
 
-    def path(self, rel: str) -> Path:
+    def path(self, rel: str) -> str:
+        """The path to write ``rel`` at (a string: pathlib costs ~0.1 ms a file, which adds
+        up over 4,000 outputs)."""
         parts = rel.split("/")
         if (not rel or rel.startswith("/") or "\\" in rel or "\x00" in rel
                 or any(part in ("", ".", "..") for part in parts)):
             raise DunError(f"refusing to write {rel!r}: outside the output folder", "publish")
         # The build folder is new and ours (no symlinks in it), so a clean relative path
-        # stays inside; normpath double-checks without a filesystem round trip (on strings:
-        # pathlib costs ~0.1 ms a file, which adds up over 4,000 outputs).
+        # stays inside; normpath double-checks without a filesystem round trip.
         p = os.path.normpath(os.path.join(self.root_s, rel))
         if not p.startswith(self.root_s + os.sep):
             raise DunError(f"refusing to write {rel!r}: outside the output folder", "publish")
@@ -146,7 +148,11 @@ class _Out:
         if parent not in self.dirs:
             os.makedirs(parent, exist_ok=True)
             self.dirs.add(parent)
-        return Path(p)
+        return p
+
+    def forget(self, rel: str) -> None:
+        """``rel`` was not written after all (its old copy is gone): it may be written later."""
+        self.seen.pop(rel.casefold(), None)
 
 
 def _h(*parts: bytes | str) -> str:
@@ -297,15 +303,39 @@ def _long_tables(book, on, show_internal: bool) -> list[tuple]:
     ]
 
 
+def _long_tables_of_docs(payments: Iterable[dict], activities: Iterable[dict], on: date,
+                         show_internal: bool) -> list[tuple]:
+    """:func:`_long_tables` from the stored documents (a republish that did not read the
+    whole book): the same rows, order and keys (dates sort and serialise as their ISO text),
+    and only the rows of a block not built before are decoded."""
+    from store import codec
+
+    day = on.isoformat()
+    by = itemgetter("date", "id")
+    pays = sorted((d for d in payments if d["date"] <= day), key=by)
+    acts = sorted((d for d in activities if d["date"] <= day), key=by)
+    return [
+        ("payments", PAYMENTS_HEADER, PAYMENTS_TEXT, pays,
+         lambda docs: [(d["id"], d["date"], d["client"], str(amount_from_store(d["amount"], d["currency"])),
+                        len(d.get("allocations", ()))) for d in docs],
+         lambda docs: _payment_rows(map(codec.payment_from_doc, docs))),
+        ("activities", ACTIVITIES_HEADER, ACTIVITIES_TEXT, acts,
+         lambda docs: [(d["id"], d["date"], d["client"], d.get("internal", True), len(d.get("body", "")),
+                        show_internal) for d in docs],
+         lambda docs: _activity_rows(map(codec.activity_from_doc, docs), show_internal)),
+    ]
+
+
 def _block_rel(name: str, fp: str) -> str:
     return f"{CACHE}/csv/{name}-{fp}.csv"
 
 
-def _long_csvs(book, on, show_internal: bool, old_files: dict) -> list[tuple]:
-    """For each long CSV: (name, header, text columns, [(block rel, fingerprint)], {rel: bytes}
-    of the blocks the last build did not have). Run in a side process."""
+def _long_csvs(tables: list[tuple], old_files: dict) -> list[tuple]:
+    """For each long CSV of ``tables`` (from :func:`_long_tables`): (name, header, text
+    columns, [(block rel, fingerprint)], {rel: bytes} of the blocks the last build did not
+    have). Run in a side process."""
     out = []
-    for name, header, text, items, keys, fmt in _long_tables(book, on, show_internal):
+    for name, header, text, items, keys, fmt in tables:
         blocks, fresh = [], {}
         for i in range(0, len(items), CSV_BLOCK):
             chunk = items[i:i + CSV_BLOCK]
@@ -318,9 +348,13 @@ def _long_csvs(book, on, show_internal: bool, old_files: dict) -> list[tuple]:
     return out
 
 
-def _long_csv_block(book, policy, on, name: str, rel: str) -> bytes:
+def _whole_long_csvs(book, on: date, show_internal: bool, old_files: dict) -> list[tuple]:
+    return _long_csvs(_long_tables(book, on, show_internal), old_files)
+
+
+def _long_csv_block(tables: list[tuple], name: str, rel: str) -> bytes:
     """One block again (the last build listed it but its file is gone)."""
-    for tname, header, text, items, keys, fmt in _long_tables(book, on, policy.publish.internal_notes):
+    for tname, header, text, items, keys, fmt in tables:
         if tname == name:
             for i in range(0, len(items), CSV_BLOCK):
                 chunk = items[i:i + CSV_BLOCK]
@@ -398,6 +432,21 @@ def publish(
         # The build replaces the folder whole: never do that to a folder dun did not make.
         raise DunError(f"{out_dir} is not empty and was not made by 'dun publish'; refusing to replace it",
                        "--out", "choose a new or empty folder")
+    from .pdf import PdfQueue
+
+    # The PDF workers start first: their fork server imports WeasyPrint and matplotlib on the
+    # other core while this one reads the book (~1.3 s).
+    pdf_jobs = PdfQueue(workers, keep=keep_workers)
+    if pdf:
+        pdf_jobs.start(policy.publish.paper)
+    try:
+        return _publish(repo_or_book, repo, policy, on, out_dir, progress, incremental, pdf, index, pdf_jobs, t0)
+    finally:
+        pdf_jobs.close()
+
+
+def _publish(repo_or_book, repo, policy, on: date, out_dir: Path, progress: Progress, incremental: bool, pdf: bool,
+             index: BookIndex | None, pdf_jobs, t0: float) -> PublishResult:
     old_manifest: dict = {}
     manifest_raw = b""
     if incremental and (out_dir / MANIFEST).is_file():
@@ -422,11 +471,15 @@ def publish(
     if source is None:
         book, policy = _resolve(repo_or_book, policy)
         source = _Whole(book, policy, on, index, old_files)
+        if repo is not None and index is None and not repo.client_docs_usable():
+            # a new process that reads the whole book anyway (not the app, which has it and
+            # must not wait for this): the next one reads its changed clients from the copy
+            source.keep_docs = repo
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-build-", dir=out_dir.parent))
     result = PublishResult(out_dir=out_dir)
     try:
-        _build(source, policy, on, out_dir, tmp, old_files, old_charts, progress, result, pdf, workers, keep_workers)
+        _build(source, policy, on, out_dir, tmp, old_files, old_charts, progress, result, pdf, pdf_jobs)
         _swap(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -438,17 +491,12 @@ def publish(
 
 
 def _build(source, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_charts: dict, progress: Progress,
-           result: PublishResult, want_pdf: bool, workers: int | None, keep_workers: bool = False) -> None:
-    from .pdf import PdfQueue
-
-    pdf_jobs = PdfQueue(workers, keep=keep_workers)
+           result: PublishResult, want_pdf: bool, pdf_jobs) -> None:
     sides: list[_Side] = []
     try:
         with _quiet_gc():
             # what needs only the book starts on the other core before anything else
             source.start(sides)
-            if want_pdf:
-                pdf_jobs.start(policy.publish.paper)  # the workers warm up while the ledger is derived
             _build_into(source, policy, on, out_dir, tmp, old_files, old_charts, progress, result, want_pdf, pdf_jobs,
                         sides)
             # Let go of the engine's state (millions of objects) while the collector is still
@@ -461,7 +509,6 @@ def _build(source, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_ch
     finally:
         for side in sides:
             side.close()
-        pdf_jobs.close()
 
 
 class _Whole:
@@ -469,6 +516,7 @@ class _Whole:
     process without a kept state, the app's republish with its index of the book)."""
 
     early = False
+    keep_docs = None  # a repository whose clients' documents to keep grouped (store.clientdocs)
 
     def __init__(self, book, policy, on: date, base: BookIndex | None, old_files: dict) -> None:
         self.book, self.policy, self.on, self.base, self.old_files = book, policy, on, base, old_files
@@ -476,7 +524,10 @@ class _Whole:
 
     def start(self, sides: list) -> None:
         self.sides = sides
-        self._long = _Side(sides, _long_csvs, self.book, self.on, self.policy.publish.internal_notes, self.old_files)
+        self._long = _Side(sides, _whole_long_csvs, self.book, self.on, self.policy.publish.internal_notes,
+                           self.old_files)
+        if self.keep_docs is not None:
+            _Side(sides, self.keep_docs.save_client_docs)
 
     def derive(self, phase: Callable[[str], None]) -> None:
         book, policy, on = self.book, self.policy, self.on
@@ -516,7 +567,7 @@ class _Whole:
         return self._long.result()
 
     def long_block(self, name: str, rel: str) -> bytes:
-        return _long_csv_block(self.book, self.policy, self.on, name, rel)
+        return _long_csv_block(_long_tables(self.book, self.on, self.policy.publish.internal_notes), name, rel)
 
     def release(self) -> None:
         self.index = self.ledger = self.plan = self.per_client = self._long = self.base = None
@@ -564,9 +615,12 @@ class _Side:
             self.close(wait=False)  # its work is done: let it exit without waiting for it
 
     def close(self, wait: bool = True) -> None:
+        """Stop the side process; ``wait``: and join it (and its executor's thread: one left
+        running at interpreter exit can race the exit's own wake-up call, "Bad file descriptor")."""
         if self.pool is not None:
             self.pool.shutdown(wait=wait, cancel_futures=True)
-            self.pool = None
+            if wait:
+                self.pool = None
         _SHARED.pop(id(self), None)
         self.work = self.future = None
 
@@ -599,23 +653,29 @@ def _build_into(src, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_
 
     out_dir_s = str(out_dir)
 
+    def keep(rel: str, fingerprint: str) -> bool:
+        """Link ``rel`` from the last build if its fingerprint matches; True if it did."""
+        if old_files.get(rel) != fingerprint:
+            return False
+        target = out.path(rel)
+        try:
+            _link(os.path.join(out_dir_s, rel), target)
+        except FileNotFoundError:
+            out.forget(rel)  # gone from the old site: render it again
+            return False
+        result.skipped += 1
+        new_files[rel] = fingerprint
+        result.paths.append(Path(rel))
+        return True
+
     def emit(rel: str, fingerprint: str, make: Callable[[], bytes | None]) -> bool:
         """Write ``rel`` unless its fingerprint matches the last build's; True if rendered."""
-        target = out.path(rel)
-        if old_files.get(rel) == fingerprint:
-            try:
-                _link(os.path.join(out_dir_s, rel), target)
-            except FileNotFoundError:
-                pass  # gone from the old site: render it again
-            else:
-                result.skipped += 1
-                new_files[rel] = fingerprint
-                result.paths.append(Path(rel))
-                return False
+        if keep(rel, fingerprint):
+            return False
         data = make()
         if data is None:
             return False
-        target.write_bytes(data)
+        _write(out.path(rel), data)
         result.written += 1
         result.rewritten.append(rel)
         new_files[rel] = fingerprint
@@ -654,9 +714,7 @@ def _build_into(src, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_
             done += 1
             progress(done, total, f"statement {cid}")
             if want_pdf:
-                target_old = out_dir / rel_pdf
-                if old_files.get(rel_pdf) == fp and target_old.is_file():
-                    emit(rel_pdf, fp, lambda: None)
+                if keep(rel_pdf, fp):
                     done += 1
                     progress(done, total, f"statement {cid} (pdf unchanged)")
                 else:
@@ -665,97 +723,127 @@ def _build_into(src, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_
 
         phase("statements")
 
-    # The statements first when their fingerprints are here already (a republish from the
-    # app: a few changed clients, worked out in this process), so their PDFs reach the workers
-    # ahead of the report's parts; else the report first (its PDF parts are the longest) while
-    # the side process works the fingerprints out.
+    # The statements right after the report's figures when their fingerprints are here already
+    # (a republish: a few changed clients, worked out in this process), so their PDFs reach the
+    # workers ahead of the report's parts; else the report first (its PDF parts are the
+    # longest) while the side process works the fingerprints out.
     early = src.early
-    if early:
-        statements()
-    # report
     view = src.view()
     phase("report figures")
     chart_cache: dict = old_charts if isinstance(old_charts, dict) else {}
-    chart_svgs, used_charts = _report_charts(view, chart_cache)
-    ctx = dict(v=view, charts=chart_svgs, kpi_names=KPI_NAMES, kpi_labels=KPI_LABELS, locale=policy.defaults.locale,
-               company=policy.company, names=names, policy=policy, pdf_listings=pdf_listings)
-    phase("charts")
+    # Charts are drawn by the PDF workers (matplotlib is imported there) unless this process
+    # has it already (the app); meanwhile the statements, the data and the index are made.
+    call = pdf_jobs.call if want_pdf and "matplotlib" not in sys.modules else None
+    chart_svgs = _report_charts(view, chart_cache, call)
     report_parts: list[str] = []
-    if want_pdf:
-        # The report PDF renders in parts (front matter, the client listing in chunks, the
-        # rest), each cached under its content hash, then joined and numbered: one payment
-        # re-renders the front, the tail and the one or two listing chunks it touched. Each
-        # part goes to the workers as soon as it is made (the front first: it takes longest).
+
+    def report() -> None:
+        nonlocal done
         paper = policy.publish.paper
         report_tpl = env.get_template("report.html")
-        pdf_ctx = {**ctx, "charts": chart_svgs.pdf}
-        groups = [(c,) for c in view.currencies] or [()]  # one part per currency: a payment touches one
+        base = dict(v=view, kpi_names=KPI_NAMES, kpi_labels=KPI_LABELS, locale=policy.defaults.locale,
+                    company=policy.company, names=names, policy=policy, pdf_listings=pdf_listings)
 
-        def parts():
-            for i, g in enumerate(groups):
-                yield report_tpl.render(**pdf_ctx, for_pdf=True, prefix="", pdf_part="front", part_currencies=g,
-                                        part_first=i == 0, part_last=i == len(groups) - 1)
-            lines = listing_lines(view.clients, policy.defaults.locale)
-            for start in range(0, max(len(lines) - 1, 1), REPORT_CHUNK):
-                yield report_tpl.render(**pdf_ctx, for_pdf=True, prefix="", pdf_part="list",
-                                        list_lines=[lines[0], *lines[1 + start:1 + start + REPORT_CHUNK]])
-            yield report_tpl.render(**pdf_ctx, for_pdf=True, prefix="", pdf_part="tail")
-
-        for html in parts():
+        def part(html: str, resources: dict | None = None) -> str:
+            """One part of the report PDF, to the workers unless the last build has it."""
             fp = _h(base_hash, html, paper)  # base_hash covers print.css
             rel = f"{PARTS}/{fp}.pdf"
-            report_parts.append(rel)
             if rel in out.seen or rel in pdf_fps:
-                continue
+                return rel
             if old_files.get(rel) == fp and (out_dir / rel).is_file():
                 emit(rel, fp, lambda: None)
             else:
-                resources = {r: doc for r, doc in chart_svgs.files.items() if r in html} or None
                 pdf_jobs.submit(rel, html, paper, resources)
                 pdf_fps[rel] = fp
-    phase("report PDF parts")
-    report_html = env.get_template("report.html").render(**ctx, for_pdf=False, prefix="", pdf_part=None,
-                                                          part_currencies=view.currencies, part_first=True,
-                                                          part_last=True)
-    emit("report.html", _h(report_html), lambda: report_html.encode("utf-8"))
-    done += 1
-    progress(done, total, "report")
+            return rel
 
-    phase("report pages")
-    if not early:
+        # The report PDF renders in parts (front matter, the client listing in chunks, the
+        # rest), each cached under its content hash, then joined and numbered: one payment
+        # re-renders the front, the tail and the one or two listing chunks it touched. The
+        # listing has no charts: its parts go to the workers before the charts are in.
+        listing: list[str] = []
+        if want_pdf:
+            lines = listing_lines(view.clients, policy.defaults.locale)
+            for start in range(0, max(len(lines) - 1, 1), REPORT_CHUNK):
+                listing.append(part(report_tpl.render(**base, for_pdf=True, prefix="", pdf_part="list",
+                                                      list_lines=[lines[0], *lines[1 + start:1 + start + REPORT_CHUNK]])))
+        chart_svgs.wait()
+        phase("charts")
+        if want_pdf:
+            pdf_ctx = {**base, "charts": chart_svgs.pdf}
+            groups = [(c,) for c in view.currencies] or [()]  # one part per currency: a payment touches one
+
+            def with_charts(html: str) -> str:
+                return part(html, {r: doc for r, doc in chart_svgs.files.items() if r in html} or None)
+
+            fronts = [with_charts(report_tpl.render(**pdf_ctx, for_pdf=True, prefix="", pdf_part="front",
+                                                    part_currencies=g, part_first=i == 0,
+                                                    part_last=i == len(groups) - 1))
+                      for i, g in enumerate(groups)]
+            tail = with_charts(report_tpl.render(**pdf_ctx, for_pdf=True, prefix="", pdf_part="tail"))
+            report_parts.extend([*fronts, *listing, tail])
+        phase("report PDF parts")
+        report_html = report_tpl.render(**base, charts=chart_svgs, for_pdf=False, prefix="", pdf_part=None,
+                                        part_currencies=view.currencies, part_first=True, part_last=True)
+        emit("report.html", _h(report_html), lambda: report_html.encode("utf-8"))
+        done += 1
+        progress(done, total, "report")
+
+        phase("report pages")
+
+    def data_and_index() -> None:
+        nonlocal done
+        # accountant's data (payments and activities are append-only: their keys say if they changed)
+        data = src.aged_csv(view)
+        emit("data/aged-receivables.csv", _h(data), lambda: data)
+        phase("aged csv")
+        items = _csv_fast(OPEN_ITEMS_HEADER, [], OPEN_ITEMS_TEXT) + b"".join(item_rows[cid] for cid in clients)
+        emit("data/open-items.csv", _h(items), lambda: items)
+        phase("open items csv")
+        # the same document as `dun report --json` (receivables.report.report_to_json)
+        rj = orjson.dumps(view.engine_json, option=orjson.OPT_INDENT_2)
+        emit("data/report.json", _h(rj), lambda: rj)
+        done += 1
+        progress(done, total, "data")
+
+        phase("csv and json")
+        index_html = env.get_template("index.html").render(
+            v=view, company=policy.company, locale=policy.defaults.locale, on=on, clients=clients, names=names,
+            pdf=want_pdf, agenda_count=view.agenda_count,
+        )
+        emit("index.html", _h(index_html), lambda: index_html.encode("utf-8"))
+
+        phase("index")
+
+    def long_csvs() -> None:
+        # Long, append-mostly tables, in blocks made by the side process (see _long_csvs).
+        for name, header, text, blocks, fresh in src.long_csvs():
+            for rel, fp in blocks:
+                if rel not in out.seen:
+                    emit(rel, fp, lambda rel=rel, name=name: fresh.get(rel) or src.long_block(name, rel))
+            emit(f"data/{name}.csv", _h(name, *(fp for _, fp in blocks)),
+                 lambda header=header, text=text, blocks=blocks:
+                 _csv_fast(header, [], text) + b"".join((out.root / rel).read_bytes() for rel, _ in blocks))
+        phase("payments and activities csv")
+
+    if early:  # what needs neither the charts nor the side process first
         statements()
-    # accountant's data (payments and activities are append-only: their keys say if they changed)
-    data = src.aged_csv(view)
-    emit("data/aged-receivables.csv", _h(data), lambda: data)
-    phase("aged csv")
-    items = _csv_fast(OPEN_ITEMS_HEADER, [], OPEN_ITEMS_TEXT) + b"".join(item_rows[cid] for cid in clients)
-    emit("data/open-items.csv", _h(items), lambda: items)
-    phase("open items csv")
-    # Long, append-mostly tables, in blocks made by the side process (see _long_csvs).
-    for name, header, text, blocks, fresh in src.long_csvs():
-        for rel, fp in blocks:
-            if rel not in out.seen:
-                emit(rel, fp, lambda rel=rel, name=name: fresh.get(rel) or src.long_block(name, rel))
-        emit(f"data/{name}.csv", _h(name, *(fp for _, fp in blocks)),
-             lambda header=header, text=text, blocks=blocks:
-             _csv_fast(header, [], text) + b"".join((out.root / rel).read_bytes() for rel, _ in blocks))
-    phase("payments and activities csv")
-    # the same document as `dun report --json` (receivables.report.report_to_json)
-    rj = orjson.dumps(view.engine_json, option=orjson.OPT_INDENT_2)
-    emit("data/report.json", _h(rj), lambda: rj)
-    done += 1
-    progress(done, total, "data")
-
-    phase("csv and json")
-    index_html = env.get_template("index.html").render(
-        v=view, company=policy.company, locale=policy.defaults.locale, on=on, clients=clients, names=names,
-        pdf=want_pdf, agenda_count=view.agenda_count,
-    )
-    emit("index.html", _h(index_html), lambda: index_html.encode("utf-8"))
-
-    phase("index")
+        data_and_index()
+        report()
+        long_csvs()
+    else:
+        report()
+        statements()
+        data_and_index()
+        long_csvs()
+    used_charts = chart_svgs.used
     import gc
 
+    if report_parts and not pdf_jobs.in_process and "pypdf" not in sys.modules:
+        # the join below needs pypdf (~0.15 s to import): imported while this thread waits
+        import threading
+
+        threading.Thread(target=__import__, args=("pypdf",), name="dun-import-pypdf", daemon=True).start()
     paused = pdf_jobs.in_process and not gc.isenabled()
     if paused:
         gc.enable()  # WeasyPrint makes reference cycles: collect while rendering here
@@ -805,11 +893,11 @@ def _join_report(out: _Out, out_dir: Path, old_files: dict, new_files: dict, par
             if old_files.get(nrel) == nfp and (out_dir / nrel).is_file():
                 _link(out_dir / nrel, npath)
             else:
-                npath.write_bytes(page_numbers_pdf(pages, paper, "Management report"))
+                _write(npath, page_numbers_pdf(pages, paper, "Management report"))
             new_files[nrel] = nfp
-            return npath.read_bytes()
+            return Path(npath).read_bytes()
 
-        target.write_bytes(join_numbered([(out.root / p).read_bytes() for p in parts], numbers))
+        _write(target, join_numbered([(out.root / p).read_bytes() for p in parts], numbers))
         result.written += 1
         result.rewritten.append(rel)
     new_files[rel] = fp
@@ -820,8 +908,7 @@ def _collect(pdf_jobs, out, result, new_files, pdf_fps, done, progress) -> None:
     total = done + len(pdf_jobs)
     if len(pdf_jobs):
         for rel, data in pdf_jobs.results():
-            target = out.path(rel)
-            target.write_bytes(data)
+            _write(out.path(rel), data)
             result.written += 1
             result.rewritten.append(rel)
             result.paths.append(Path(rel))
@@ -832,20 +919,41 @@ def _collect(pdf_jobs, out, result, new_files, pdf_fps, done, progress) -> None:
 
 
 class _Charts(dict):
-    """Charts by name, drawn only when their data changed since the last build."""
+    """Charts by name, drawn only when their data changed since the last build; by the PDF
+    workers when ``call`` hands work to them (see :meth:`wait`)."""
 
-    def __init__(self, cache: dict) -> None:
+    def __init__(self, cache: dict, call: Callable | None = None) -> None:
         super().__init__()
         self.cache = cache
+        self.call = call
         self.used: dict[str, str] = {}
         self.pdf: dict[str, Markup] = {}  # the same charts as <img> for the PDF (see publish.pdf.html_to_pdf)
         self.files: dict[str, tuple[bytes, str]] = {}  # their SVG documents by URL (relative to the assets)
+        self._drawn: list[tuple] = []  # (name, key, SVG text or a worker's future, fn, args), in order
 
     def draw(self, name: str, fn, *args) -> None:
         key = _h(name, repr(args), _templates_hash())
         svg = self.cache.get(key)
         if svg is None:
-            svg = str(fn(*args))
+            future = self.call(charts.draw, fn.__name__, args) if self.call is not None else None
+            svg = future if future is not None else str(fn(*args))
+        self._drawn.append((name, key, svg, fn, args))
+
+    def wait(self) -> "_Charts":
+        """Every chart drawn (the workers' answers collected), in the order asked for."""
+        from concurrent.futures import Future
+
+        for name, key, svg, fn, args in self._drawn:
+            if isinstance(svg, Future):
+                try:
+                    svg = svg.result()
+                except Exception:  # the workers are gone (killed): draw it here
+                    svg = str(fn(*args))
+            self._put(name, key, svg)
+        self._drawn = []
+        return self
+
+    def _put(self, name: str, key: str, svg: str) -> None:
         self.used[key] = svg
         self[name] = Markup(svg)
         # A standalone document: the size in user units comes from the viewBox; the page
@@ -859,8 +967,9 @@ class _Charts(dict):
 _VIEWBOX = re.compile(r'<svg([^>]*?) viewBox="0 0 ([0-9.]+) ([0-9.]+)"')
 
 
-def _report_charts(view, cache: dict | None = None) -> tuple[dict, dict]:
-    out = _Charts(cache or {})
+def _report_charts(view, cache: dict | None = None, call: Callable | None = None) -> _Charts:
+    """The report's charts, asked for (collect them with :meth:`_Charts.wait`)."""
+    out = _Charts(cache or {}, call)
     for c in view.currencies:
         cur = c.currency
         out.draw(f"aging-{cur}", charts.aging_chart, c.aging, cur)
@@ -879,7 +988,7 @@ def _report_charts(view, cache: dict | None = None) -> tuple[dict, dict]:
                      tuple(a for _, a in c.forecast), cur, f"Expected receipts in {cur}, next 13 weeks")
     if view.channels_365:
         out.draw("channels", charts.channel_chart, view.channels_365, "Follow-ups by channel, last 12 months")
-    return out, out.used
+    return out
 
 
 def _csv_fast(header: list[str], rows: Iterable[list], text: set[str], with_header: bool = True) -> bytes:
@@ -995,7 +1104,12 @@ def _activities_csv(book, policy, on: date) -> bytes:
     return _csv_fast(ACTIVITIES_HEADER, _activity_rows(acts, policy.publish.internal_notes), ACTIVITIES_TEXT)
 
 
-def _link(src: Path, dst: Path) -> None:
+def _write(path: str, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def _link(src: str, dst: str) -> None:
     try:
         os.link(src, dst)
     except OSError:

@@ -270,3 +270,44 @@ def test_a_state_kept_for_one_output_folder_is_not_used_for_another(tmp_path, de
     for out in ("one", "two"):
         assert "kept state" in _publish(book_dir, tmp_path / out, pdf=False).phases
     assert _files(tmp_path / "one") == _files(tmp_path / "two")
+
+
+def test_the_long_csvs_from_stored_documents_equal_those_from_records(tmp_path, demo_book):
+    """A republish from the kept state makes the payments and activities CSVs from the stored
+    documents (decoding only new blocks): the same blocks, names and bytes as from records."""
+    book_dir = init_book(tmp_path / "book", book=demo_book).root
+    with open_book(book_dir, readonly=True) as repo:
+        book = repo.book()
+        docs = repo.documents("payments"), repo.documents("activities")
+    for on in (ON, ON - timedelta(days=40)):
+        for show in (True, False):
+            from_records = site_mod._long_csvs(site_mod._long_tables(book, on, show), {})
+            from_docs = site_mod._long_csvs(site_mod._long_tables_of_docs(*docs, on, show), {})
+            assert from_docs == from_records
+            assert sum(len(blocks) for _, _, _, blocks, _ in from_docs) >= 2
+    assert book.payments and book.activities
+
+
+def test_charts_drawn_by_the_pdf_workers_equal_those_drawn_here(demo_book, policy):
+    """A build in a new process has its charts drawn by the PDF workers (matplotlib is
+    imported there, not in the building process): the same SVG as drawn here."""
+    from publish.pdf import PdfQueue
+    from publish.reportview import build_view
+    from receivables.ledger import index_book
+
+    view = build_view(index_book(demo_book), policy, ON)
+    here = site_mod._report_charts(view).wait()
+    queue = PdfQueue(2)
+    queue.start(policy.publish.paper)
+    asked = []
+    try:
+        def call(fn, *args):
+            asked.append(args[0])
+            return queue.call(fn, *args)
+
+        there = site_mod._report_charts(view, None, call).wait()
+    finally:
+        queue.close()
+    assert asked and len(asked) == len(here)  # every chart went to the workers
+    assert list(there) == list(here) and dict(there) == dict(here)
+    assert there.files == here.files and there.used == here.used
