@@ -27,8 +27,9 @@ PALETTE = ["#2e7d32", "#9acd32", "#f2c200", "#f28c28", "#d9480f", "#a4001d"]
 
 
 def setup() -> None:
-    """Import and set up matplotlib now (the PDF workers' fork server does, see publish.preload)."""
-    _setup()
+    """Import and set up matplotlib now, and draw one small chart (its fonts loaded): the app
+    in a quiet moment (publish.warm), the PDF workers' fork server (publish.preload)."""
+    aging_chart([("current", Decimal("1.00")), ("1-30", Decimal("2.00"))], "GBP")
 
 
 def draw(name: str, args: tuple) -> str:

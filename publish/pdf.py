@@ -336,7 +336,7 @@ class PdfQueue:
                 placeholder: Future = Future()
                 self._backlog.append((placeholder, fn, args))
                 return placeholder
-        return self._pool(self._paper or "A4").submit(fn, *args)
+        return self._pool(self._paper).submit(fn, *args)
 
     def call(self, fn, *args) -> Future | None:
         """``fn(*args)`` on a worker (started by :meth:`start`), or None when there are none."""

@@ -748,13 +748,10 @@ def _build_into(src, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_
             """One part of the report PDF, to the workers unless the last build has it."""
             fp = _h(base_hash, html, paper)  # base_hash covers print.css
             rel = f"{PARTS}/{fp}.pdf"
-            if rel in out.seen or rel in pdf_fps:
+            if rel in out.seen or rel in pdf_fps or keep(rel, fp):
                 return rel
-            if old_files.get(rel) == fp and (out_dir / rel).is_file():
-                emit(rel, fp, lambda: None)
-            else:
-                pdf_jobs.submit(rel, html, paper, resources)
-                pdf_fps[rel] = fp
+            pdf_jobs.submit(rel, html, paper, resources)
+            pdf_fps[rel] = fp
             return rel
 
         # The report PDF renders in parts (front matter, the client listing in chunks, the

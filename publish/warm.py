@@ -11,14 +11,13 @@ publishes would be waste. Nothing here writes.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 
 def warm_up() -> None:
     from . import charts
 
-    charts.aging_chart([("current", Decimal("1.00")), ("1-30", Decimal("2.00"))], "GBP")
+    charts.setup()
     import pypdf  # noqa: F401  (joins the report PDF's parts)
 
 

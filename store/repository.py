@@ -661,10 +661,9 @@ class Repository:
         changes = self._tables.changes
         if changes is None:
             return False
-        path = clientdocs.path_of(self.paths.root)
-        kept = clientdocs.read_mark(path)
-        if kept is not None and changes.ops_since(kept) is not None:
+        if self.client_docs_usable():
             return True
+        path = clientdocs.path_of(self.paths.root)
         mark = changes.mark()
         with gc_paused():
             by = clientdocs.group({name: self._tables.peek(name) for name in self._tables.names() if name != "meta"},
