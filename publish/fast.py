@@ -11,9 +11,11 @@ every client's part (:func:`receivables.report.report_from_parts`), and renders 
 as usual: unchanged statements are linked from the old site, the report is rendered again.
 A changed client's records come from the copy of every client's documents the whole-book
 build kept (:mod:`store.clientdocs`) and the journal since, so no table of the book is
-parsed for them. The payments and activities CSVs still need every payment and activity:
-a side process parses those two tables and keys their blocks from the stored documents,
-decoding only the rows of a new block.
+parsed for them. The payments and activities CSVs are brought up to date from the last
+build's rows (kept in the state) and the documents the journal put since
+(:func:`publish.csvdata.update`); when they cannot be, a side process parses those two
+tables and keys their blocks from the stored documents, decoding only the rows of a new
+block.
 
 Whenever the state cannot be trusted the build reads the whole book instead: no state, a
 state of another dun (its code), another date, policy or set of templates, a site changed
@@ -35,23 +37,21 @@ from pathlib import Path
 from receivables.errors import DunError
 from receivables.ledger import index_book
 
-from . import engine
+from . import csvdata, engine
 from .reportview import view_of
 from .site import (
     MANIFEST,
     _aged_csv,
-    _long_csvs,
-    _long_tables_of_docs,
     _open_ledger,
     _per_client,
     _Side,
-    _long_csv_block,
     _statement,
     _StatementPlan,
+    _templates_hash,
     base_hash_of,
 )
 
-STATE_FORMAT = "dun-site-state-1"
+STATE_FORMAT = "dun-site-state-2"
 MAX_CHANGED = 200  # more changed clients than this: reading the whole book is as quick
 
 
@@ -91,7 +91,7 @@ def save(repo, out_dir: Path, mark: str, source) -> None:
         state = {
             "format": STATE_FORMAT, "code": _code_hash(), "base_hash": source.base_hash, "mark": mark,
             "manifest": _manifest_hash((out_dir / MANIFEST).read_bytes()), "entries": entries,
-            "actions": dict(source.actions),
+            "actions": dict(source.actions), "long": source.long_rows,
         }
         path.parent.mkdir(exist_ok=True)
         atomic_write(path, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
@@ -130,7 +130,7 @@ def source(repo, policy, on: date, out_dir: Path, manifest_raw: bytes, old_files
         return None
     state, changed = got
     try:
-        return _Fast(repo, policy, on, state, changed, old_files)
+        return _Fast(repo, policy, on, state, changed, old_files, str(out_dir))
     except DunError:
         raise
     except Exception:  # pragma: no cover - anything unexpected: the whole book is always right
@@ -142,9 +142,13 @@ class _Fast:
 
     early = True  # every fingerprint is known before the report is made
 
-    def __init__(self, repo, policy, on: date, state: dict, changed: set[str], old_files: dict) -> None:
-        self.repo, self.policy, self.on, self.old_files = repo, policy, on, old_files
+    long_rows = None  # set by the build
+
+    def __init__(self, repo, policy, on: date, state: dict, changed: set[str], old_files: dict,
+                 out_dir: str) -> None:
+        self.repo, self.policy, self.on, self.old_files, self.out_dir = repo, policy, on, old_files, out_dir
         self.base_hash = state["base_hash"]
+        self.mark, self.kept_rows = state["mark"], state.get("long")
         entries = dict(state["entries"])
         actions = dict(state["actions"])
         self.own: dict[str, tuple] = {}
@@ -167,8 +171,10 @@ class _Fast:
         self.actions = actions
 
     def start(self, sides: list) -> None:
-        self._long = _Side(sides, _repo_long_csvs, self.repo, self.on, self.policy.publish.internal_notes,
-                           self.old_files)
+        self._long = None
+        if self.kept_rows is None:  # no rows to update: a side process reads the two tables
+            self._long = _Side(sides, _repo_long_csvs, self.repo, self.on, self.policy.publish.internal_notes,
+                               self.old_files, _templates_hash())
 
     def derive(self, phase) -> None:
         self._parts = {cid: pickle.loads(e[3]) for cid, e in self.entries.items()}
@@ -192,24 +198,47 @@ class _Fast:
     def aged_csv(self, view) -> bytes:
         return _aged_csv(view, lambda cid, cur: self._parts[cid][1][cur])
 
-    def long_csvs(self) -> list[tuple]:
+    def long_csvs(self) -> list[csvdata.LongCsv]:
+        if self._long is None:
+            try:
+                return self._updated_long_csvs()
+            except csvdata.Stale:  # read the two tables after all
+                return _repo_long_csvs(self.repo, self.on, self.policy.publish.internal_notes, self.old_files,
+                                       _templates_hash())
         return self._long.result()
 
+    def _updated_long_csvs(self) -> list[csvdata.LongCsv]:
+        """The long CSVs from the last build's rows and the documents the journal put since."""
+        puts = self.repo.puts_since(self.mark, csvdata.LONG_TABLES)
+        if puts is None or set(self.kept_rows) != set(csvdata.LONG_TABLES):  # pragma: no cover - checked in _load
+            raise csvdata.Stale("no journal since the last build")
+        show, tag = self.policy.publish.internal_notes, _templates_hash()
+        out = []
+        for name in csvdata.LONG_TABLES:
+            docs = [doc for table, doc in puts if table == name]
+            try:
+                out.append(csvdata.update(name, self.kept_rows[name], docs, self.on, show, self.old_files,
+                                          self.out_dir, tag))
+            except (KeyError, TypeError, ValueError, AttributeError) as e:  # an odd document: read the tables
+                raise csvdata.Stale(str(e)) from None
+        return out
+
     def long_block(self, name: str, rel: str) -> bytes:
-        return _long_csv_block(_repo_long_tables(self.repo, self.on, self.policy.publish.internal_notes), name, rel)
+        return csvdata.block(_repo_long_tables(self.repo, self.on, self.policy.publish.internal_notes), name, rel,
+                             _templates_hash())
 
     def release(self) -> None:
         self._parts = self.own = self._long = None
 
 
-def _repo_long_tables(repo, on: date, show_internal: bool) -> list[tuple]:
-    return _long_tables_of_docs(repo.documents("payments"), repo.documents("activities"), on, show_internal)
+def _repo_long_tables(repo, on: date, show_internal: bool) -> list[csvdata.Table]:
+    return csvdata.tables_of_docs(repo.documents("payments"), repo.documents("activities"), on, show_internal)
 
 
-def _repo_long_csvs(repo, on: date, show_internal: bool, old_files: dict) -> list[tuple]:
-    """The payments and activities CSVs' blocks (see site._long_csvs), from the book's stored
+def _repo_long_csvs(repo, on: date, show_internal: bool, old_files: dict, tag: str) -> list[csvdata.LongCsv]:
+    """The payments and activities CSVs' blocks (see publish.csvdata), from the book's stored
     documents: run in a side process, which reads them from this process's memory."""
-    return _long_csvs(_repo_long_tables(repo, on, show_internal), old_files)
+    return csvdata.build(_repo_long_tables(repo, on, show_internal), old_files, tag)
 
 
 __all__ = ["save", "source", "state_path", "STATE_FORMAT"]

@@ -40,7 +40,6 @@ differ in is where the data comes from (:class:`_Whole`, ``publish.fast._Fast``)
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import pickle
 import re
@@ -53,29 +52,26 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Callable, Iterable
 
 import orjson
 from markupsafe import Markup
 
-from receivables.csvsafe import neutralise
 from receivables.errors import DunError
 from receivables.ledger import BookIndex, derive, index_book
-from receivables.money import amount_from_store, to_text
+from receivables.money import to_text
 
-from . import charts, engine
+from . import charts, csvdata, engine
+from .csvdata import csv_fast as _csv_fast
 from .env import environment
 from .messages import check_templates, draft_for_action
-from .paths import ASSETS, TEMPLATES
+from .paths import ASSETS, CACHE, TEMPLATES
 from .reportview import KPI_LABELS, KPI_NAMES, build_view, listing_lines, pdf_listings
 from .statements import render_statement_html, statement_data
 
 MANIFEST = ".dun-manifest.json"
-CACHE = ".dun-cache"  # cached pieces of outputs, carried from build to build; not outputs themselves
 PARTS = CACHE + "/report"  # the report PDF's cached parts (see _join_report)
-CSV_BLOCK = 2000  # rows per cached block of the payments and activities CSVs
 REPORT_CHUNK = 140  # clients per cached part of the report PDF's listing (two pages)
 FORMAT = "dun-site-1"
 Progress = Callable[[int, int, str], None]
@@ -173,7 +169,7 @@ def _templates_hash() -> str:
             h.update(p.read_bytes())
     src = Path(__file__).resolve().parent
     for name in ("statements.py", "messages.py", "formatting.py", "markdown.py", "site.py", "charts.py",
-                 "reportview.py"):
+                 "reportview.py", "csvdata.py"):
         h.update((src / name).read_bytes())
     return h.hexdigest()
 
@@ -287,80 +283,8 @@ def prepare_statements(book, policy, on: date, index: BookIndex) -> int:
         return len(plan.todo)
 
 
-def _long_tables(book, on, show_internal: bool) -> list[tuple]:
-    """(name, header, text columns, rows, keys of rows, formatter) of the payments and
-    activities CSVs: long, append-mostly tables whose rows are formatted in blocks of
-    CSV_BLOCK, each cached under the keys of its rows, so a new payment formats one block
-    and copies the rest."""
-    pays = sorted((p for p in book.payments if p.date <= on), key=attrgetter("date", "id"))
-    acts = sorted((a for a in book.activities if a.date <= on), key=attrgetter("date", "id"))
-    return [
-        ("payments", PAYMENTS_HEADER, PAYMENTS_TEXT, pays,
-         lambda rows: [(p.id, p.date, p.client, str(p.amount), len(p.allocations)) for p in rows], _payment_rows),
-        ("activities", ACTIVITIES_HEADER, ACTIVITIES_TEXT, acts,
-         lambda rows: [(a.id, a.date, a.client, a.internal, len(a.body), show_internal) for a in rows],
-         lambda rows: _activity_rows(rows, show_internal)),
-    ]
-
-
-def _long_tables_of_docs(payments: Iterable[dict], activities: Iterable[dict], on: date,
-                         show_internal: bool) -> list[tuple]:
-    """:func:`_long_tables` from the stored documents (a republish that did not read the
-    whole book): the same rows, order and keys (dates sort and serialise as their ISO text),
-    and only the rows of a block not built before are decoded."""
-    from store import codec
-
-    day = on.isoformat()
-    by = itemgetter("date", "id")
-    pays = sorted((d for d in payments if d["date"] <= day), key=by)
-    acts = sorted((d for d in activities if d["date"] <= day), key=by)
-    return [
-        ("payments", PAYMENTS_HEADER, PAYMENTS_TEXT, pays,
-         lambda docs: [(d["id"], d["date"], d["client"], str(amount_from_store(d["amount"], d["currency"])),
-                        len(d.get("allocations", ()))) for d in docs],
-         lambda docs: _payment_rows(map(codec.payment_from_doc, docs))),
-        ("activities", ACTIVITIES_HEADER, ACTIVITIES_TEXT, acts,
-         lambda docs: [(d["id"], d["date"], d["client"], d.get("internal", True), len(d.get("body", "")),
-                        show_internal) for d in docs],
-         lambda docs: _activity_rows(map(codec.activity_from_doc, docs), show_internal)),
-    ]
-
-
-def _block_rel(name: str, fp: str) -> str:
-    return f"{CACHE}/csv/{name}-{fp}.csv"
-
-
-def _long_csvs(tables: list[tuple], old_files: dict) -> list[tuple]:
-    """For each long CSV of ``tables`` (from :func:`_long_tables`): (name, header, text
-    columns, [(block rel, fingerprint)], {rel: bytes} of the blocks the last build did not
-    have). Run in a side process."""
-    out = []
-    for name, header, text, items, keys, fmt in tables:
-        blocks, fresh = [], {}
-        for i in range(0, len(items), CSV_BLOCK):
-            chunk = items[i:i + CSV_BLOCK]
-            fp = _h(name, orjson.dumps(keys(chunk)))
-            rel = _block_rel(name, fp)
-            if old_files.get(rel) != fp and rel not in fresh:
-                fresh[rel] = _csv_fast(header, fmt(chunk), text, with_header=False)
-            blocks.append((rel, fp))
-        out.append((name, header, text, blocks, fresh))
-    return out
-
-
-def _whole_long_csvs(book, on: date, show_internal: bool, old_files: dict) -> list[tuple]:
-    return _long_csvs(_long_tables(book, on, show_internal), old_files)
-
-
-def _long_csv_block(tables: list[tuple], name: str, rel: str) -> bytes:
-    """One block again (the last build listed it but its file is gone)."""
-    for tname, header, text, items, keys, fmt in tables:
-        if tname == name:
-            for i in range(0, len(items), CSV_BLOCK):
-                chunk = items[i:i + CSV_BLOCK]
-                if _block_rel(name, _h(name, orjson.dumps(keys(chunk)))) == rel:
-                    return _csv_fast(header, fmt(chunk), text, with_header=False)
-    raise DunError(f"no rows for {rel}", "publish")
+def _whole_long_csvs(book, on: date, show_internal: bool, old_files: dict, tag: str) -> list[csvdata.LongCsv]:
+    return csvdata.build(csvdata.tables_of_records(book, on, show_internal), old_files, tag)
 
 
 def _client_records(book) -> dict[str, list]:
@@ -517,6 +441,7 @@ class _Whole:
 
     early = False
     keep_docs = None  # a repository whose clients' documents to keep grouped (store.clientdocs)
+    long_rows = None  # the long CSVs' rows, for the next build's csvdata.update (set by the build)
 
     def __init__(self, book, policy, on: date, base: BookIndex | None, old_files: dict) -> None:
         self.book, self.policy, self.on, self.base, self.old_files = book, policy, on, base, old_files
@@ -525,7 +450,7 @@ class _Whole:
     def start(self, sides: list) -> None:
         self.sides = sides
         self._long = _Side(sides, _whole_long_csvs, self.book, self.on, self.policy.publish.internal_notes,
-                           self.old_files)
+                           self.old_files, _templates_hash())
         if self.keep_docs is not None:
             _Side(sides, self.keep_docs.save_client_docs)
 
@@ -563,11 +488,12 @@ class _Whole:
     def aged_csv(self, view) -> bytes:
         return _aged_csv(view, lambda cid, cur: _aged_buckets(self.ledger, cid, cur))
 
-    def long_csvs(self) -> list[tuple]:
+    def long_csvs(self) -> list[csvdata.LongCsv]:
         return self._long.result()
 
     def long_block(self, name: str, rel: str) -> bytes:
-        return _long_csv_block(_long_tables(self.book, self.on, self.policy.publish.internal_notes), name, rel)
+        return csvdata.block(csvdata.tables_of_records(self.book, self.on, self.policy.publish.internal_notes), name,
+                             rel, _templates_hash())
 
     def release(self) -> None:
         self.index = self.ledger = self.plan = self.per_client = self._long = self.base = None
@@ -813,8 +739,10 @@ def _build_into(src, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_
         phase("index")
 
     def long_csvs() -> None:
-        # Long, append-mostly tables, in blocks made by the side process (see _long_csvs).
-        for name, header, text, blocks, fresh in src.long_csvs():
+        # Long, append-mostly tables, in cached blocks (see publish.csvdata).
+        longs = src.long_csvs()
+        src.long_rows = {c.name: c.rows for c in longs} if all(c.rows is not None for c in longs) else None
+        for name, header, text, blocks, fresh, _ in longs:
             for rel, fp in blocks:
                 if rel not in out.seen:
                     emit(rel, fp, lambda rel=rel, name=name: fresh.get(rel) or src.long_block(name, rel))
@@ -988,29 +916,6 @@ def _report_charts(view, cache: dict | None = None, call: Callable | None = None
     return out
 
 
-def _csv_fast(header: list[str], rows: Iterable[list], text: set[str], with_header: bool = True) -> bytes:
-    """CSV with the same neutralising as :func:`receivables.csvsafe.write_rows`, applied to the
-    columns that hold untrusted text (``text``); the other columns hold our own numbers,
-    dates and codes. (write_rows checks every cell and costs ~5x more on 100,000 rows.)"""
-    import csv
-
-    idx = [i for i, h in enumerate(header) if h in text]
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    if with_header:
-        w.writerow(header)
-    for row in rows:
-        for i in idx:
-            v = row[i]
-            if v and v[0] in _DANGER_FIRST:
-                row[i] = neutralise(v)
-        w.writerow(row)
-    return buf.getvalue().encode("utf-8")
-
-
-_DANGER_FIRST = frozenset("=+-@\t\r")
-
-
 def _aged_buckets(ledger, cid: str, cur: str) -> tuple[Decimal, ...]:
     """The client's outstanding in one currency by aging bucket (in BUCKETS order)."""
     from .engine import BUCKETS, bucket_of
@@ -1046,59 +951,6 @@ def _open_item_rows(ledger, cid: str) -> bytes:
                      to_text(inv.amount, inv.currency), to_text(st.outstanding, inv.currency),
                      str(st.days_overdue), st.status, inv.reference])
     return _csv_fast(OPEN_ITEMS_HEADER, rows, OPEN_ITEMS_TEXT, with_header=False)
-
-
-def _stored(amount: Decimal, currency: str, _places: dict = {}) -> str:
-    """A stored amount as text: it already has the currency's decimals (the store quantizes
-    on the way in), so only an odd one goes through :func:`to_text`."""
-    places = _places.get(currency)
-    if places is None:
-        from receivables.money import minor_units
-
-        places = _places[currency] = minor_units(currency)
-    text = str(amount)
-    dot = text.find(".")
-    if "E" not in text and (len(text) - dot - 1 == places if dot >= 0 else places == 0):
-        return text
-    return to_text(amount, currency)
-
-
-PAYMENTS_HEADER = ["date", "id", "client", "currency", "amount", "unallocated", "method", "reference", "allocations"]
-PAYMENTS_TEXT = {"id", "client", "method", "reference", "allocations"}
-ACTIVITIES_HEADER = ["date", "id", "client", "channel", "direction", "step", "invoices", "outcome", "internal", "body"]
-ACTIVITIES_TEXT = {"id", "client", "step", "invoices", "outcome", "body", "channel", "direction"}
-
-
-def _payment_rows(payments) -> list[list]:
-    rows = []
-    for p in payments:
-        cur = p.currency
-        alloc = "; ".join([f"{a.invoice}={_stored(a.amount, cur)}" for a in p.allocations])
-        rows.append([p.date.isoformat(), p.id, p.client, cur, _stored(p.amount, cur),
-                     to_text(p.unallocated, cur) if len(p.allocations) != 1 or p.allocations[0].amount != p.amount
-                     else _stored(p.amount - p.amount, cur), p.method, p.reference, alloc])
-    return rows
-
-
-def _payments_csv(book, on: date) -> bytes:
-    """Payments up to ``on``, by date (the build writes the same bytes in cached blocks)."""
-    pays = sorted((p for p in book.payments if p.date <= on), key=attrgetter("date", "id"))
-    return _csv_fast(PAYMENTS_HEADER, _payment_rows(pays), PAYMENTS_TEXT)
-
-
-def _activity_rows(activities, show_internal: bool) -> list[list]:
-    rows = []
-    for a in activities:
-        body = a.body if (show_internal or not a.internal) else ""
-        rows.append([a.date.isoformat(), a.id, a.client, a.channel, a.direction, a.step or "",
-                     " ".join(a.invoices), a.outcome, "yes" if a.internal else "no", body])
-    return rows
-
-
-def _activities_csv(book, policy, on: date) -> bytes:
-    """Activities up to ``on``, by date (the build writes the same bytes in cached blocks)."""
-    acts = sorted((a for a in book.activities if a.date <= on), key=attrgetter("date", "id"))
-    return _csv_fast(ACTIVITIES_HEADER, _activity_rows(acts, policy.publish.internal_notes), ACTIVITIES_TEXT)
 
 
 def _write(path: str, data: bytes) -> None:

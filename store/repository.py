@@ -605,6 +605,17 @@ class Repository:
         changes = self._tables.changes
         return changes.clients_since(mark) if changes is not None else None
 
+    def puts_since(self, mark: str, tables: Iterable[str]) -> list[tuple[str, dict]] | None:
+        """(table, document) of every document of ``tables`` the changes since ``mark`` put, in
+        order (new ones and new versions of old ones), or None as for :meth:`clients_changed_since`.
+        The documents are the journal's: not to be changed."""
+        changes = self._tables.changes
+        ops = changes.ops_since(mark) if changes is not None else None
+        if ops is None:
+            return None
+        wanted = set(tables)
+        return [(op[1], op[3]) for op in ops if op[1] in wanted]
+
     # reading
     def policy(self) -> Policy:
         return read_policy(self.paths.policy)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from publish import fast
+from publish import csvdata, fast
 from publish import site as site_mod
 from publish.site import publish
 from receivables import demo
@@ -281,10 +281,10 @@ def test_the_long_csvs_from_stored_documents_equal_those_from_records(tmp_path, 
         docs = repo.documents("payments"), repo.documents("activities")
     for on in (ON, ON - timedelta(days=40)):
         for show in (True, False):
-            from_records = site_mod._long_csvs(site_mod._long_tables(book, on, show), {})
-            from_docs = site_mod._long_csvs(site_mod._long_tables_of_docs(*docs, on, show), {})
+            from_records = csvdata.build(csvdata.tables_of_records(book, on, show), {}, "tag")
+            from_docs = csvdata.build(csvdata.tables_of_docs(*docs, on, show), {}, "tag")
             assert from_docs == from_records
-            assert sum(len(blocks) for _, _, _, blocks, _ in from_docs) >= 2
+            assert sum(len(c.blocks) for c in from_docs) >= 2
     assert book.payments and book.activities
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from publish import csvdata
 from publish import site as site_mod
 from publish.reportview import build_view, listing_lines, view_to_json
 from publish.sample import sample_book
@@ -246,18 +247,18 @@ def test_the_report_pdf_is_joined_from_cached_parts_and_numbered_across_them(tmp
 
 
 def test_long_csvs_built_from_cached_blocks_are_byte_identical(tmp_path, policy, monkeypatch):
-    monkeypatch.setattr(site_mod, "CSV_BLOCK", 1)  # several blocks on the small book
+    monkeypatch.setattr(csvdata, "CSV_BLOCK", 1)  # several blocks on the small book
     book = sample_book(ON)
     site = tmp_path / "site"
     publish(book, policy, ON, site, pdf=False)
-    assert (site / "data" / "payments.csv").read_bytes() == site_mod._payments_csv(book, ON)
-    assert (site / "data" / "activities.csv").read_bytes() == site_mod._activities_csv(book, policy, ON)
+    assert (site / "data" / "payments.csv").read_bytes() == csvdata.payments_csv(book, ON)
+    assert (site / "data" / "activities.csv").read_bytes() == csvdata.activities_csv(book, ON, policy.publish.internal_notes)
     blocks = {p.name for p in (site / site_mod.CACHE / "csv").iterdir() if p.name.startswith("payments-")}
     assert len(blocks) >= 2
     book2 = with_payment(book, "ACME", "INV-1003", "100.00", ON)
     r = publish(book2, policy, ON, site, pdf=False)
     assert "data/payments.csv" in r.rewritten and "data/activities.csv" not in r.rewritten
-    assert (site / "data" / "payments.csv").read_bytes() == site_mod._payments_csv(book2, ON)
+    assert (site / "data" / "payments.csv").read_bytes() == csvdata.payments_csv(book2, ON)
     after = {p.name for p in (site / site_mod.CACHE / "csv").iterdir() if p.name.startswith("payments-")}
     assert blocks & after and len(after - blocks) == 1  # only the last block was formatted again
     assert b"PAY-NEW-INV-1003" in (site / "data" / "payments.csv").read_bytes()
@@ -298,7 +299,7 @@ def test_a_republish_after_one_payment_equals_a_full_build(tmp_path, policy, mon
     from receivables.ledger import derive, propose_allocation
 
     monkeypatch.setattr(site_mod, "REPORT_CHUNK", 4)  # several listing parts
-    monkeypatch.setattr(site_mod, "CSV_BLOCK", 50)  # several CSV blocks
+    monkeypatch.setattr(csvdata, "CSV_BLOCK", 50)  # several CSV blocks
     on = date(2026, 11, 22)
     book = generate(clients=12, invoices=300, seed=3, today=on)
     ledger = derive(book, on)
