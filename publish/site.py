@@ -854,28 +854,37 @@ class _Charts(dict):
         self.used: dict[str, str] = {}
         self.pdf: dict[str, Markup] = {}  # the same charts as <img> for the PDF (see publish.pdf.html_to_pdf)
         self.files: dict[str, tuple[bytes, str]] = {}  # their SVG documents by URL (relative to the assets)
-        self._drawn: list[tuple] = []  # (name, key, SVG text or a worker's future, fn, args), in order
+        self._drawn: list[tuple] = []  # (name, key, SVG text or None: to be drawn, fn, args), in order
+        self._sent = None  # the workers' answer for the charts to be drawn (see send)
 
     def draw(self, name: str, fn, *args) -> None:
         key = _h(name, repr(args), _templates_hash())
         svg = self.cache.get(key)
-        if svg is None:
-            future = self.call(charts.draw, fn.__name__, args) if self.call is not None else None
-            svg = future if future is not None else str(fn(*args))
+        if svg is None and self.call is None:
+            svg = str(fn(*args))
         self._drawn.append((name, key, svg, fn, args))
+
+    def send(self) -> "_Charts":
+        """Hand the charts to be drawn to one worker, in one call (see charts.draw_all)."""
+        todo = [(fn.__name__, args) for _, _, svg, fn, args in self._drawn if svg is None]
+        if todo:
+            self._sent = self.call(charts.draw_all, todo)
+        return self
 
     def wait(self) -> "_Charts":
         """Every chart drawn (the workers' answers collected), in the order asked for."""
-        from concurrent.futures import Future
-
+        drawn: list = []
+        if self._sent is not None:
+            try:
+                drawn = self._sent.result()
+            except Exception:  # the workers are gone (killed): drawn here
+                drawn = []
+        answers = iter(drawn)
         for name, key, svg, fn, args in self._drawn:
-            if isinstance(svg, Future):
-                try:
-                    svg = svg.result()
-                except Exception:  # the workers are gone (killed): draw it here
-                    svg = str(fn(*args))
+            if svg is None:
+                svg = next(answers, None) or str(fn(*args))
             self._put(name, key, svg)
-        self._drawn = []
+        self._drawn, self._sent = [], None
         return self
 
     def _put(self, name: str, key: str, svg: str) -> None:
@@ -913,7 +922,7 @@ def _report_charts(view, cache: dict | None = None, call: Callable | None = None
                      tuple(a for _, a in c.forecast), cur, f"Expected receipts in {cur}, next 13 weeks")
     if view.channels_365:
         out.draw("channels", charts.channel_chart, view.channels_365, "Follow-ups by channel, last 12 months")
-    return out
+    return out.send() if call is not None else out
 
 
 def _aged_buckets(ledger, cid: str, cur: str) -> tuple[Decimal, ...]:

@@ -290,7 +290,9 @@ def test_the_long_csvs_from_stored_documents_equal_those_from_records(tmp_path, 
 
 def test_charts_drawn_by_the_pdf_workers_equal_those_drawn_here(demo_book, policy):
     """A build in a new process has its charts drawn by the PDF workers (matplotlib is
-    imported there, not in the building process): the same SVG as drawn here."""
+    imported there, not in the building process), all by one worker in one call: the same
+    SVG as drawn here."""
+    from publish import charts
     from publish.pdf import PdfQueue
     from publish.reportview import build_view
     from receivables.ledger import index_book
@@ -308,6 +310,8 @@ def test_charts_drawn_by_the_pdf_workers_equal_those_drawn_here(demo_book, polic
         there = site_mod._report_charts(view, None, call).wait()
     finally:
         queue.close()
-    assert asked and len(asked) == len(here)  # every chart went to the workers
+    assert len(asked) == 1 and len(asked[0]) == len(here)  # every chart, to the workers in one call
+    assert {name for name, _ in asked[0]} <= set(charts.CHARTS)
     assert list(there) == list(here) and dict(there) == dict(here)
     assert there.files == here.files and there.used == here.used
+
