@@ -345,12 +345,18 @@ class PdfQueue:
         return self._send(fn, *args)
 
     def submit(self, key: str, html: str, paper: str, resources: dict | None = None) -> None:
+        job = (key, html, paper, resources)
         if self.workers > 1:
+            from concurrent.futures.process import BrokenProcessPool
+
             if self._paper is None:
                 self._paper = paper
-            self.items.append((key, self._send(_job, (key, html, paper, resources))))
-        else:
-            self.items.append((key, (key, html, paper, resources)))
+            try:
+                self.items.append((key, self._send(_job, job), job))
+                return
+            except BrokenProcessPool:  # a worker died (killed, out of memory): rendered here
+                pass
+        self.items.append((key, None, job))
 
     def __len__(self) -> int:
         return len(self.items)
@@ -360,18 +366,23 @@ class PdfQueue:
         return self.workers <= 1
 
     def results(self) -> Iterator[tuple[str, bytes]]:
-        for key, item in self.items:
-            if isinstance(item, tuple):
-                yield _job(item)
-            else:
-                yield item.result()
+        from concurrent.futures.process import BrokenProcessPool
+
+        for key, future, job in self.items:
+            if future is None:
+                yield _job(job)
+                continue
+            try:
+                yield future.result()
+            except BrokenProcessPool:  # a worker died while rendering: rendered here
+                yield _job(job)
 
     def close(self) -> None:
         if self.pool is not None:
             if self.keep and not getattr(self.pool, "_broken", False):
-                for _, item in self.items:  # an abandoned build: its queued PDFs are not wanted
-                    if not isinstance(item, tuple):
-                        item.cancel()
+                for _, future, _ in self.items:  # an abandoned build: its queued PDFs are not wanted
+                    if future is not None:
+                        future.cancel()
             else:  # stopped and joined (idle workers exit at once; see release_workers)
                 self.pool.shutdown(wait=True, cancel_futures=True)
         self._own_pool = None

@@ -452,6 +452,27 @@ def test_kept_pdf_workers_serve_the_next_build_until_released():
     assert not any(w.is_alive() for w in workers)
 
 
+def test_pdfs_are_rendered_here_when_a_worker_dies():
+    """A PDF worker killed (out of memory, by hand) breaks the pool: what it had and what is
+    handed over after render in the building process, and the build goes on."""
+    from publish import pdf as pdf_mod
+
+    queue = pdf_mod.PdfQueue(2)
+    queue.start("A4")
+    try:
+        pool = queue.pool
+        queue.submit("a", "<p>one</p>", "A4")
+        for worker in list(pool._processes.values()):
+            worker.kill()
+            worker.join(timeout=10)
+        queue.submit("b", "<p>two</p>", "A4")
+        got = dict(queue.results())
+    finally:
+        queue.close()
+    assert sorted(got) == ["a", "b"] and all(d[:5] == b"%PDF-" for d in got.values())
+    assert getattr(pool, "_broken", False)
+
+
 def test_pdf_workers_ignore_a_publish_module_in_the_current_folder(tmp_path):
     """The owner may run ``dun publish`` in a folder that has a ``publish.py`` (or a
     ``publish/`` folder) of their own: the PDF workers still load this package."""
