@@ -147,5 +147,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def run() -> None:
+    """The ``dun`` command: :func:`main`, then exit. The objects a command loaded are frozen
+    first, so the interpreter's last collection does not walk them all (~0.1 s after a
+    publish of a large book); the system takes the memory back at exit either way."""
+    code = main()
+    import gc
+
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -81,11 +81,12 @@ def _start_pdf_workers(folder: Path) -> bool:
 
 def cmd_publish(args: argparse.Namespace) -> int:
     from publish.pdf import release_workers
-    from publish.site import publish
-    from store import open_book
 
-    early = not args.no_pdf and _start_pdf_workers(book_dir(args))
+    early = not args.no_pdf and _start_pdf_workers(book_dir(args))  # first: before ~0.2 s of imports
     try:
+        from publish.site import publish
+        from store import open_book
+
         repo = open_book(book_dir(args), readonly=True, command="dun publish")
         try:
             on = on_date(args)
