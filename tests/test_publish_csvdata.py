@@ -120,6 +120,19 @@ def test_an_update_that_needs_a_block_which_is_gone_is_stale(tmp_path, book, mon
         csvdata.update("payments", pays.rows, [doc], ON, True, old_files, str(tmp_path), TAG)
 
 
+def test_row_digests_cut_from_one_dump_equal_those_of_each_row_alone():
+    """The digests of many rows come from one JSON dump cut at the rows' edges: text that looks
+    like an edge, line breaks and empty lists inside a row do not move the cuts."""
+    keys = [("PAY-1", "2026-01-01", "c", [("INV-1", "1.00"), ("INV-2", "2.00")]),
+            ("PAY-2", "2026-01-01", 'x\n  ],\n  [\ny "]"', []),
+            ("PAY-3", "2026-01-02", "", [["\n  ]\n]"]]),
+            ("ACT-1", "2026-01-02", True, 0, ("a", "b"))]
+    alone = [csvdata._digests([k]) for k in keys]
+    assert csvdata._digests(keys) == b"".join(alone)
+    assert len(set(alone)) == len(keys) and all(len(d) == csvdata.DIGEST for d in alone)
+    assert csvdata._digests([keys[0]]) != csvdata._digests([(*keys[0][:3], [("INV-1", "1.00")])])
+
+
 def test_rows_split_back_as_written():
     rows = [["2026-01-01", "A", 'said "hi"\nthen left', ""], ["2026-01-02", "B", "plain", "x\r\ny"],
             ["2026-01-03", "C", '"', "\n"]]
