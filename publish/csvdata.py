@@ -220,7 +220,8 @@ class Rows(NamedTuple):
     keys: bytes
     digests: bytes
 
-    def __len__(self) -> int:
+    @property
+    def count(self) -> int:
         return len(self.digests) // DIGEST
 
 
@@ -337,8 +338,8 @@ def update(name: str, rows: Rows, docs: list[dict], on, show_internal: bool, old
     if not docs:
         return LongCsv(name, header, text, _blocks_of(name, tag, rows.digests), {}, rows)
     day = on.isoformat()
-    orig = rows.keys.split(b"\n") if len(rows) else []
-    if len(orig) != len(rows):
+    orig = rows.keys.split(b"\n") if rows.count else []
+    if len(orig) != rows.count:
         raise Stale("rows and digests disagree")
     keys = list(orig)
     digests = bytearray(rows.digests)

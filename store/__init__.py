@@ -24,6 +24,11 @@ Public API (see :mod:`store.repository`)::
     repo.book() -> Book                     # every record, immutable; cached until the next write
     repo.client_book(client_id) -> Book     # just one client's records (fast; Book.partial is True)
     repo.refresh() -> bool                  # re-read if another process committed since
+    # for derived copies of the book (the published site, publish.fast): what changed since a state
+    repo.change_mark() -> str               # names the committed state now
+    repo.clients_changed_since(mark)        # -> set of client ids, or None if it cannot be told
+    repo.puts_since(mark, tables)           # -> [(table, stored document)] put since, or None
+    repo.documents(table) -> list[dict]     # one table's stored documents, undecoded
     # writes: each validates (receivables.validate), then commits atomically and durably,
     # or raises DunError and changes nothing; ids left "" are assigned ("PAY-000123").
     repo.add_client(c) / repo.update_client(c) / repo.set_hold(client_id, hold, reason="")
