@@ -1,4 +1,4 @@
-"""A republish in a new process (``dun pay`` then ``dun publish``) without reading the whole book.
+"""A republish (``dun pay`` then ``dun publish``, or ``P`` in the app) without deriving the whole book.
 
 Every build made from a book (not a bare :class:`Book`) leaves, in ``BOOK/.cache``, the
 state it was made from: for every client its statement's fingerprint and action, its
@@ -22,6 +22,12 @@ state of another dun (its code), another date, policy or set of templates, a sit
 since (its manifest), a book rewritten since (a checkpoint, a restored backup: the mark is
 unknown), a change that touched something of no one client, or many changed clients.
 
+The app uses the state too (its repository has the book in memory, so reading a changed
+client is taking that client's records from it): merging the kept entries is quicker than
+updating its index and working out every statement's fingerprint. When the state cannot be
+used, a build from the whole book still brings the long CSVs up to date from the rows the
+state kept (:func:`kept_rows`), if those can be trusted.
+
 The state is a pickle: it lives in the book's own folder (as trusted as ``book.json``),
 never in the output folder, which may be shared.
 """
@@ -33,6 +39,7 @@ from collections import Counter
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from receivables.errors import DunError
 from receivables.ledger import index_book
@@ -103,7 +110,9 @@ def save(repo, out_dir: Path, mark: str, source) -> None:
             pass
 
 
-def _load(repo, policy, on: date, out_dir: Path, manifest_raw: bytes) -> tuple[dict, set[str]] | None:
+def _state(repo, policy, on: date, out_dir: Path, manifest_raw: bytes) -> dict | None:
+    """The kept state, if it was made by this code, for this date, policy and templates, and
+    from the site as it is (its manifest)."""
     path = state_path(repo, out_dir)
     try:
         raw = path.read_bytes()
@@ -117,10 +126,57 @@ def _load(repo, policy, on: date, out_dir: Path, manifest_raw: bytes) -> tuple[d
         return None
     if state.get("base_hash") != base_hash_of(policy, on) or state.get("manifest") != _manifest_hash(manifest_raw):
         return None
+    return state
+
+
+def _load(repo, policy, on: date, out_dir: Path, manifest_raw: bytes) -> tuple[dict, set[str]] | None:
+    state = _state(repo, policy, on, out_dir, manifest_raw)
+    if state is None:
+        return None
     changed = repo.clients_changed_since(state["mark"])
     if changed is None or len(changed) > MAX_CHANGED:
         return None
     return state, changed
+
+
+class KeptRows(NamedTuple):
+    """The last build's long-CSV rows and the book's mark they were read at."""
+    repo: object
+    mark: str
+    rows: dict
+    out_dir: str
+
+
+def kept_rows(repo, policy, on: date, out_dir: Path, manifest_raw: bytes) -> KeptRows | None:
+    """For a build from the whole book (the app's, with its index): the long CSVs' rows of the
+    last build, to bring up to date from the journal instead of digesting every row again."""
+    state = _state(repo, policy, on, out_dir, manifest_raw)
+    if state is None or not state.get("long"):
+        return None
+    return KeptRows(repo, state["mark"], state["long"], str(out_dir))
+
+
+MAX_PUTS = 20_000  # more documents put since the last build: digesting every row is as quick
+
+
+def updated_long_csvs(kept: KeptRows, policy, on: date, old_files: dict) -> list[csvdata.LongCsv]:
+    """The long CSVs from the last build's rows and the documents the journal put since
+    (:func:`publish.csvdata.update`); raises :class:`publish.csvdata.Stale` when they cannot be."""
+    puts = kept.repo.puts_since(kept.mark, csvdata.LONG_TABLES)
+    # never so: the state's mark was known, and a state keeps the rows of both tables or none
+    if puts is None or set(kept.rows) != set(csvdata.LONG_TABLES):
+        raise csvdata.Stale("no journal since the last build")
+    if len(puts) > MAX_PUTS:
+        raise csvdata.Stale("many documents put since the last build")
+    show, tag = policy.publish.internal_notes, _templates_hash()
+    out = []
+    for name in csvdata.LONG_TABLES:
+        docs = [doc for table, doc in puts if table == name]
+        try:
+            out.append(csvdata.update(name, kept.rows[name], docs, on, show, old_files, kept.out_dir, tag))
+        except (KeyError, TypeError, ValueError, AttributeError) as e:  # an odd document: read the tables
+            raise csvdata.Stale(str(e)) from None
+    return out
 
 
 def source(repo, policy, on: date, out_dir: Path, manifest_raw: bytes, old_files: dict):
@@ -148,7 +204,8 @@ class _Fast:
                  out_dir: str) -> None:
         self.repo, self.policy, self.on, self.old_files, self.out_dir = repo, policy, on, old_files, out_dir
         self.base_hash = state["base_hash"]
-        self.mark, self.kept_rows = state["mark"], state.get("long")
+        long = state.get("long")
+        self.kept = KeptRows(repo, state["mark"], long, out_dir) if long else None
         entries = dict(state["entries"])
         actions = dict(state["actions"])
         self.own: dict[str, tuple] = {}
@@ -172,7 +229,7 @@ class _Fast:
 
     def start(self, sides: list) -> None:
         self._long = None
-        if self.kept_rows is None:  # no rows to update: a side process reads the two tables
+        if self.kept is None:  # no rows to update: a side process reads the two tables
             self._long = _Side(sides, _repo_long_csvs, self.repo, self.on, self.policy.publish.internal_notes,
                                self.old_files, _templates_hash())
 
@@ -201,28 +258,11 @@ class _Fast:
     def long_csvs(self) -> list[csvdata.LongCsv]:
         if self._long is None:
             try:
-                return self._updated_long_csvs()
+                return updated_long_csvs(self.kept, self.policy, self.on, self.old_files)
             except csvdata.Stale:  # read the two tables after all
                 return _repo_long_csvs(self.repo, self.on, self.policy.publish.internal_notes, self.old_files,
                                        _templates_hash())
         return self._long.result()
-
-    def _updated_long_csvs(self) -> list[csvdata.LongCsv]:
-        """The long CSVs from the last build's rows and the documents the journal put since."""
-        puts = self.repo.puts_since(self.mark, csvdata.LONG_TABLES)
-        # never so: _load knew the mark, and a state keeps the rows of both tables or none
-        if puts is None or set(self.kept_rows) != set(csvdata.LONG_TABLES):
-            raise csvdata.Stale("no journal since the last build")
-        show, tag = self.policy.publish.internal_notes, _templates_hash()
-        out = []
-        for name in csvdata.LONG_TABLES:
-            docs = [doc for table, doc in puts if table == name]
-            try:
-                out.append(csvdata.update(name, self.kept_rows[name], docs, self.on, show, self.old_files,
-                                          self.out_dir, tag))
-            except (KeyError, TypeError, ValueError, AttributeError) as e:  # an odd document: read the tables
-                raise csvdata.Stale(str(e)) from None
-        return out
 
     def long_block(self, name: str, rel: str) -> bytes:
         return csvdata.block(_repo_long_tables(self.repo, self.on, self.policy.publish.internal_notes), name, rel,
@@ -242,4 +282,4 @@ def _repo_long_csvs(repo, on: date, show_internal: bool, old_files: dict, tag: s
     return csvdata.build(_repo_long_tables(repo, on, show_internal), old_files, tag)
 
 
-__all__ = ["save", "source", "state_path", "STATE_FORMAT"]
+__all__ = ["save", "source", "kept_rows", "updated_long_csvs", "state_path", "STATE_FORMAT"]

@@ -32,9 +32,10 @@ few others are worked out here. Forked processes read the book from memory, noth
 pickled but results; without ``fork`` the same work runs in this process.
 
 A build from a book on disk also keeps, in ``BOOK/.cache``, every client's entry (its
-statement's fingerprint, open items and share of the report): the next build in a new
-process (``dun publish``) reads only the clients changed since and merges the rest
-(:mod:`publish.fast`). Both kinds of build render through :func:`_build_into`; what they
+statement's fingerprint, open items and share of the report): the next build, in a new
+process (``dun publish``) or in the app, reads only the clients changed since and merges the
+rest (:mod:`publish.fast`); the index path above is for when that state cannot be used (and
+then the long CSVs are still brought up to date from the rows it kept, when they can be). Both kinds of build render through :func:`_build_into`; what they
 differ in is where the data comes from (:class:`_Whole`, ``publish.fast._Fast``).
 """
 from __future__ import annotations
@@ -388,13 +389,17 @@ def _publish(repo_or_book, repo, policy, on: date, out_dir: Path, progress: Prog
 
     mark = repo.change_mark() if repo is not None else None  # before the book is read (see fast.save)
     source = None
-    if repo is not None and index is None and old_files:
-        # a republish in a new process: the kept state of the last build, and only the clients
-        # changed since read from the book (None: build from the whole book)
+    if repo is not None and old_files:
+        # the kept state of the last build, and only the clients changed since read from the
+        # book (None: build from the whole book, with the caller's index if it has one)
         source = fast.source(repo, policy, on, out_dir, manifest_raw, old_files)
     if source is None:
         book, policy = _resolve(repo_or_book, policy)
         source = _Whole(book, policy, on, index, old_files)
+        if repo is not None and old_files:
+            # the last build's long-CSV rows, brought up to date from the journal (the app's
+            # republish), instead of every row digested again on the other core
+            source.kept = fast.kept_rows(repo, policy, on, out_dir, manifest_raw)
         if repo is not None and index is None and not repo.client_docs_usable():
             # a new process that reads the whole book anyway (not the app, which has it and
             # must not wait for this): the next one reads its changed clients from the copy
@@ -436,11 +441,12 @@ def _build(source, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_ch
 
 
 class _Whole:
-    """What the site shows, derived from the whole book (a first build, a build in a new
-    process without a kept state, the app's republish with its index of the book)."""
+    """What the site shows, derived from the whole book (a first build, or a build without a
+    usable kept state: in a new process, or in the app with its index of the book)."""
 
     early = False
     keep_docs = None  # a repository whose clients' documents to keep grouped (store.clientdocs)
+    kept = None  # the last build's long-CSV rows (publish.fast.KeptRows), to update from the journal
     long_rows = None  # the long CSVs' rows, for the next build's csvdata.update (set by the build)
 
     def __init__(self, book, policy, on: date, base: BookIndex | None, old_files: dict) -> None:
@@ -449,8 +455,10 @@ class _Whole:
 
     def start(self, sides: list) -> None:
         self.sides = sides
-        self._long = _Side(sides, _whole_long_csvs, self.book, self.on, self.policy.publish.internal_notes,
-                           self.old_files, _templates_hash())
+        self._long = None
+        if self.kept is None:
+            self._long = _Side(sides, _whole_long_csvs, self.book, self.on, self.policy.publish.internal_notes,
+                               self.old_files, _templates_hash())
         if self.keep_docs is not None:
             _Side(sides, self.keep_docs.save_client_docs)
 
@@ -489,6 +497,14 @@ class _Whole:
         return _aged_csv(view, lambda cid, cur: _aged_buckets(self.ledger, cid, cur))
 
     def long_csvs(self) -> list[csvdata.LongCsv]:
+        if self._long is None:
+            from . import fast
+
+            try:
+                return fast.updated_long_csvs(self.kept, self.policy, self.on, self.old_files)
+            except csvdata.Stale:  # digest every row after all
+                return _whole_long_csvs(self.book, self.on, self.policy.publish.internal_notes, self.old_files,
+                                        _templates_hash())
         return self._long.result()
 
     def long_block(self, name: str, rel: str) -> bytes:

@@ -199,3 +199,42 @@ def test_a_republish_whose_old_block_is_gone_reads_the_tables(tmp_path, book, mo
     assert "kept state" in r.phases and "payments" in parsed
     _republish(book_dir, full, incremental=False)
     assert _files(site) == _files(full)
+
+
+def test_a_whole_book_republish_updates_the_kept_rows_instead_of_digesting_every_row(tmp_path, book, monkeypatch):
+    """When the app republishes from the whole book (it holds the index; the kept state's
+    clients are not used, here because too many changed) with its repository, the long CSVs
+    come from the last build's kept rows and the journal, not from every row digested again;
+    when those rows cannot be brought up to date, every row is digested here."""
+    from publish import fast
+    from receivables.ledger import index_book
+
+    monkeypatch.setattr(csvdata, "CSV_BLOCK", 9)
+    monkeypatch.setattr(fast, "MAX_CHANGED", 0)
+    book_dir = init_book(tmp_path / "book", book=book).root
+    site, full = tmp_path / "site", tmp_path / "full"
+    _republish(book_dir, site)
+    digested = []
+    real = site_mod._whole_long_csvs
+
+    def spy(*args):
+        digested.append(True)
+        return real(*args)
+
+    monkeypatch.setattr(site_mod, "_whole_long_csvs", spy)
+    with open_book(book_dir) as repo:  # the app: one repository, its index of the book before the change
+        index = index_book(repo.book())
+        cid = sorted(repo.clients())[2]
+        repo.record_payment(Payment("", ON - timedelta(days=40), cid, Decimal("6.00"), repo.clients()[cid].currency,
+                                    reference="+from the app"))
+        r = publish(repo, None, ON, site, pdf=False, index=index)
+        assert "kept state" not in r.phases and not digested
+        assert "data/payments.csv" in r.rewritten
+        for p in (site / site_mod.CACHE / "csv").glob("activities-*"):
+            p.unlink()  # the kept rows' blocks are gone: digested here after all
+        repo.log_activity(Activity("", ON, cid, "email", body="-sent", outcome="sent", internal=False))
+        index = index_book(repo.book())
+        publish(repo, None, ON, site, pdf=False, index=index)
+        assert digested
+    _republish(book_dir, full, incremental=False)
+    assert _files(site) == _files(full)

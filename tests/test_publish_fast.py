@@ -164,6 +164,29 @@ def test_a_republish_from_the_kept_state_equals_a_build_from_the_whole_book(tmp_
     assert "kept state" in again.phases and again.written == 0
 
 
+@pytest.mark.parametrize("change", ["payment", "moved invoice"])
+def test_the_apps_republish_starts_from_the_kept_state_too(tmp_path, demo_book, change):
+    """The app holds its repository (the book read, writable) and its index of the book before
+    the change: with a kept state it reads only the changed clients too, and the site equals a
+    build from the whole book."""
+    from receivables.ledger import index_book
+
+    book_dir = init_book(tmp_path / "book", book=demo_book).root
+    site, full = tmp_path / "site", tmp_path / "full"
+    with open_book(book_dir) as repo:
+        publish(repo, None, ON, site, pdf=False)
+        index = index_book(repo.book())
+        touched = CHANGES[change](repo)
+        r = publish(repo, None, ON, site, pdf=False, index=index)
+        assert "kept state" in r.phases
+        names = site_mod.file_names(sorted(repo.clients()))
+        assert {x for x in r.rewritten if x.startswith("clients/")} == {f"clients/{names[c]}.html" for c in touched}
+        again = publish(repo, None, ON, site, pdf=False, index=index_book(repo.book()))
+        assert "kept state" in again.phases and again.written == 0
+    _publish(book_dir, full, pdf=False, incremental=False)
+    assert _files(site) == _files(full)
+
+
 def _kept_mark(book_dir: Path, site: Path) -> str:
     import pickle
 
