@@ -34,9 +34,10 @@ pickled but results; without ``fork`` the same work runs in this process.
 A build from a book on disk also keeps, in ``BOOK/.cache``, every client's entry (its
 statement's fingerprint, open items and share of the report): the next build, in a new
 process (``dun publish``) or in the app, reads only the clients changed since and merges the
-rest (:mod:`publish.fast`); the index path above is for when that state cannot be used (and
-then the long CSVs are still brought up to date from the rows it kept, when they can be). Both kinds of build render through :func:`_build_into`; what they
-differ in is where the data comes from (:class:`_Whole`, ``publish.fast._Fast``).
+rest (:mod:`publish.fast`); the index path above is for when that state cannot be used
+(then the long CSVs are still brought up to date from the rows it kept, when they can be).
+Both kinds of build render through :func:`_build_into`; what they differ in is where the
+data comes from (:class:`_Whole`, ``publish.fast._Fast``).
 """
 from __future__ import annotations
 
@@ -397,8 +398,8 @@ def _publish(repo_or_book, repo, policy, on: date, out_dir: Path, progress: Prog
         book, policy = _resolve(repo_or_book, policy)
         source = _Whole(book, policy, on, index, old_files)
         if repo is not None and old_files:
-            # the last build's long-CSV rows, brought up to date from the journal (the app's
-            # republish), instead of every row digested again on the other core
+            # the kept state's clients could not be used, its long-CSV rows may be: brought up
+            # to date from the journal instead of every row digested again on the other core
             source.kept = fast.kept_rows(repo, policy, on, out_dir, manifest_raw)
         if repo is not None and index is None and not repo.client_docs_usable():
             # a new process that reads the whole book anyway (not the app, which has it and
