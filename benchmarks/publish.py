@@ -3,9 +3,10 @@
 Targets (issue 6): a one-page statement PDF <= 120 ms median; after one payment, republishing
 a 2,000-client book <= 3 s (measured from the app, which publishes through its repository
 from the state its last publish kept, and with ``dun pay`` then ``dun publish`` in new
-processes; a bare book without that state or an engine is shown for comparison); a full HTML-only build of 2,000 clients <= 30 s. The stock
-WeasyPrint figure (system DejaVu Sans, per-PDF font subsetting, stylesheet parsed each
-time) is measured in the same run for the ratio.
+processes; a bare book without that state or an engine is shown for comparison); a full
+HTML-only build of 2,000 clients <= 30 s. The stock WeasyPrint figure (system DejaVu Sans,
+per-PDF font subsetting, stylesheet parsed each time) is measured in the same run for the
+ratio.
 """
 from __future__ import annotations
 
@@ -114,10 +115,10 @@ def main() -> int:
         # The machine may be shared: republish three times and report the median. Three ways:
         # - from the app: its repository (the book written through the store), and its index
         #   and engine of the book as it was before the payment (made here, untimed, afresh for
-        #   each run); the payment is recorded, and the timed republish updates the engine for
-        #   the one client that paid, then builds into the app's site, which the last publish
-        #   (the previous run's) left with its kept state (publish.fast) — as the owner does:
-        #   pay, publish, pay, publish;
+        #   each run); the payment is recorded, and the timed republish builds into the app's
+        #   site from the state the last publish (the previous run's) kept (publish.fast): the
+        #   payer worked out again, every other client's entry kept — as the owner does: pay,
+        #   publish, pay, publish (the index serves only when that state cannot be used);
         # - without it (a bare book in memory, the engine built whole, no kept state), each run
         #   from a hard-linked copy of the site as it was before the payment.
         import multiprocessing

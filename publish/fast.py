@@ -110,9 +110,10 @@ def save(repo, out_dir: Path, mark: str, source) -> None:
             pass
 
 
-def _state(repo, policy, on: date, out_dir: Path, manifest_raw: bytes) -> dict | None:
+def read_state(repo, policy, on: date, out_dir: Path, manifest_raw: bytes) -> dict | None:
     """The kept state, if it was made by this code, for this date, policy and templates, and
-    from the site as it is (its manifest)."""
+    from the site as it is (its manifest); None otherwise. Read once per build: both
+    :func:`source` and :func:`kept_rows` start from it."""
     path = state_path(repo, out_dir)
     try:
         raw = path.read_bytes()
@@ -129,49 +130,35 @@ def _state(repo, policy, on: date, out_dir: Path, manifest_raw: bytes) -> dict |
     return state
 
 
-def _load(repo, policy, on: date, out_dir: Path, manifest_raw: bytes) -> tuple[dict, set[str]] | None:
-    state = _state(repo, policy, on, out_dir, manifest_raw)
-    if state is None:
-        return None
-    changed = repo.clients_changed_since(state["mark"])
-    if changed is None or len(changed) > MAX_CHANGED:
-        return None
-    return state, changed
-
-
 class KeptRows(NamedTuple):
-    """The last build's long-CSV rows and the book's mark they were read at."""
-    repo: object
-    mark: str
+    """The last build's long-CSV rows and the documents of those tables the journal put since."""
     rows: dict
+    puts: list
     out_dir: str
-
-
-def kept_rows(repo, policy, on: date, out_dir: Path, manifest_raw: bytes) -> KeptRows | None:
-    """For a build from the whole book (the app's, with its index): the long CSVs' rows of the
-    last build, to bring up to date from the journal instead of digesting every row again."""
-    state = _state(repo, policy, on, out_dir, manifest_raw)
-    if state is None or not state.get("long"):
-        return None
-    return KeptRows(repo, state["mark"], state["long"], str(out_dir))
 
 
 MAX_PUTS = 20_000  # more documents put since the last build: digesting every row is as quick
 
 
+def kept_rows(repo, state: dict | None, out_dir: Path | str) -> KeptRows | None:
+    """The last build's long-CSV rows, if they can be brought up to date from the journal
+    (:func:`updated_long_csvs`) instead of every row digested again; decided before the build
+    starts, so that when they cannot, the rows are digested on the other core."""
+    if state is None or not state.get("long") or set(state["long"]) != set(csvdata.LONG_TABLES):
+        return None
+    puts = repo.puts_since(state["mark"], csvdata.LONG_TABLES)
+    if puts is None or len(puts) > MAX_PUTS:
+        return None
+    return KeptRows(state["long"], puts, str(out_dir))
+
+
 def updated_long_csvs(kept: KeptRows, policy, on: date, old_files: dict) -> list[csvdata.LongCsv]:
     """The long CSVs from the last build's rows and the documents the journal put since
     (:func:`publish.csvdata.update`); raises :class:`publish.csvdata.Stale` when they cannot be."""
-    puts = kept.repo.puts_since(kept.mark, csvdata.LONG_TABLES)
-    # never so: the state's mark was known, and a state keeps the rows of both tables or none
-    if puts is None or set(kept.rows) != set(csvdata.LONG_TABLES):
-        raise csvdata.Stale("no journal since the last build")
-    if len(puts) > MAX_PUTS:
-        raise csvdata.Stale("many documents put since the last build")
     show, tag = policy.publish.internal_notes, _templates_hash()
     out = []
     for name in csvdata.LONG_TABLES:
-        docs = [doc for table, doc in puts if table == name]
+        docs = [doc for table, doc in kept.puts if table == name]
         try:
             out.append(csvdata.update(name, kept.rows[name], docs, on, show, old_files, kept.out_dir, tag))
         except (KeyError, TypeError, ValueError, AttributeError) as e:  # an odd document: read the tables
@@ -179,12 +166,14 @@ def updated_long_csvs(kept: KeptRows, policy, on: date, old_files: dict) -> list
     return out
 
 
-def source(repo, policy, on: date, out_dir: Path, manifest_raw: bytes, old_files: dict):
-    """The site's data from the kept state and the changed clients' records, or None."""
-    got = _load(repo, policy, on, out_dir, manifest_raw)
-    if got is None:
+def source(repo, policy, on: date, state: dict | None, old_files: dict, out_dir: Path):
+    """The site's data from the kept ``state`` (:func:`read_state`) and the changed clients'
+    records, or None (no state, the mark unknown, many clients changed)."""
+    if state is None:
         return None
-    state, changed = got
+    changed = repo.clients_changed_since(state["mark"])
+    if changed is None or len(changed) > MAX_CHANGED:
+        return None
     try:
         return _Fast(repo, policy, on, state, changed, old_files, str(out_dir))
     except DunError:
@@ -204,8 +193,7 @@ class _Fast:
                  out_dir: str) -> None:
         self.repo, self.policy, self.on, self.old_files, self.out_dir = repo, policy, on, old_files, out_dir
         self.base_hash = state["base_hash"]
-        long = state.get("long")
-        self.kept = KeptRows(repo, state["mark"], long, out_dir) if long else None
+        self.kept = kept_rows(repo, state, out_dir)
         entries = dict(state["entries"])
         actions = dict(state["actions"])
         self.own: dict[str, tuple] = {}
@@ -282,4 +270,4 @@ def _repo_long_csvs(repo, on: date, show_internal: bool, old_files: dict, tag: s
     return csvdata.build(_repo_long_tables(repo, on, show_internal), old_files, tag)
 
 
-__all__ = ["save", "source", "kept_rows", "updated_long_csvs", "state_path", "STATE_FORMAT"]
+__all__ = ["save", "read_state", "source", "kept_rows", "updated_long_csvs", "state_path", "STATE_FORMAT"]

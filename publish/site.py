@@ -389,18 +389,16 @@ def _publish(repo_or_book, repo, policy, on: date, out_dir: Path, progress: Prog
     from . import fast
 
     mark = repo.change_mark() if repo is not None else None  # before the book is read (see fast.save)
-    source = None
-    if repo is not None and old_files:
-        # the kept state of the last build, and only the clients changed since read from the
-        # book (None: build from the whole book, with the caller's index if it has one)
-        source = fast.source(repo, policy, on, out_dir, manifest_raw, old_files)
+    state = fast.read_state(repo, policy, on, out_dir, manifest_raw) if repo is not None and old_files else None
+    # the kept state of the last build, and only the clients changed since read from the book
+    # (None: build from the whole book, with the caller's index if it has one)
+    source = fast.source(repo, policy, on, state, old_files, out_dir)
     if source is None:
         book, policy = _resolve(repo_or_book, policy)
         source = _Whole(book, policy, on, index, old_files)
-        if repo is not None and old_files:
-            # the kept state's clients could not be used, its long-CSV rows may be: brought up
-            # to date from the journal instead of every row digested again on the other core
-            source.kept = fast.kept_rows(repo, policy, on, out_dir, manifest_raw)
+        # the kept state's clients could not be used, its long-CSV rows may be: brought up to
+        # date from the journal instead of every row digested again on the other core
+        source.kept = fast.kept_rows(repo, state, out_dir)
         if repo is not None and index is None and not repo.client_docs_usable():
             # a new process that reads the whole book anyway (not the app, which has it and
             # must not wait for this): the next one reads its changed clients from the copy
