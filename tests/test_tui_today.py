@@ -52,7 +52,7 @@ async def test_walk_through_a_whole_demo_day_logs_every_action(demo):
             elif what == "call":
                 await pilot.press("c")
                 await settle(app, pilot)
-                await pilot.press("a")  # no answer
+                await pilot.press("enter", "a")  # past the (empty) note, then: no answer
             elif what == "snooze":
                 await pilot.press("z")
                 await settle(app, pilot)

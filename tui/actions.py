@@ -12,6 +12,7 @@ from typing import Any, Iterable, Sequence
 
 from receivables.errors import DunError
 from receivables.model import (
+    CHANNELS,
     Activity,
     Adjustment,
     Allocation,
@@ -114,15 +115,18 @@ def log_skip(repo: Any, action: Any, on: date, body: str = "") -> Activity:
 
 
 def log_promise(repo: Any, action: Any, on: date, amount: Decimal, currency: str, by: date,
-                invoices: Iterable[str] | None = None, body: str = "") -> list[Any]:
-    """A promise to pay, and the activity that records it, in one commit."""
+                invoices: Iterable[str] | None = None, body: str = "", channel: str = "phone") -> list[Any]:
+    """A promise to pay, and the activity that records it, in one commit. The activity is
+    the client's word coming in, over the channel it came by (not the action's)."""
     _writable(repo)
     if by < on:
         raise DunError("a promise is for today or later", "by", f"pick a date from {on.isoformat()}")
     invs = tuple(invoices if invoices is not None else (getattr(action, "invoices", ()) or ()))
     promise = PromiseToPay(id="", client=action.client, made=on, amount=amount, currency=currency, by=by, invoices=invs)
     text = body or f"Promised {amount} {currency} by {by.isoformat()}."
-    act = _activity_for(action, on, outcome="promised", body=text)
+    if channel not in CHANNELS:
+        raise DunError(f"unknown channel {channel!r}", "channel", ", ".join(CHANNELS))
+    act = _activity_for(action, on, outcome="promised", body=text, channel=channel, direction="in")
     return _commit_many(repo, [promise, act])
 
 
@@ -134,9 +138,13 @@ def log_dispute(repo: Any, action: Any, on: date, invoice: str, reason: str) -> 
 
 
 def log_payment_outcome(repo: Any, action: Any, on: date, payment: Payment) -> list[Any]:
-    """Payment received while working an action: the payment and the activity together."""
+    """Payment received while working an action: the payment and the activity together.
+    The money came in through the bank, not over the action's channel; and a payment from
+    another client is that client's, so it marks none of this action's steps done."""
     _writable(repo)
-    act = _activity_for(action, on, outcome="paid",
+    if payment.client != action.client:
+        return [repo.record_payment(payment)]
+    act = _activity_for(action, on, outcome="paid", channel="other",
                         body=f"Payment received: {payment.amount} {payment.currency}"
                         + (f" (ref {payment.reference})" if payment.reference else ""),
                         direction="in")

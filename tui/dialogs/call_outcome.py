@@ -1,4 +1,10 @@
-"""How did the call go? One key: reached, no answer, voicemail, wrong number."""
+"""How did the call go? A note (typed first, the field has the focus), then one outcome.
+
+Typing goes into the note; ``enter`` (or ``tab``) leaves it for the outcome buttons, where
+one key picks: ``r`` reached, ``a`` no answer, ``v`` voicemail, ``w`` wrong number
+(``ctrl+r`` logs "reached" from the note too). One dialog logs one outcome: once
+an outcome is saved, further keys do nothing (the dialog is on its way out).
+"""
 from __future__ import annotations
 
 from datetime import date
@@ -31,12 +37,14 @@ class CallOutcomeDialog(ModalScreen[Any]):
         super().__init__()
         self.action = action
         self.on_date = on_date
+        self.result: Any = None  # the activity logged; set once, then the dialog only closes
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="dialog"):
             who = getattr(self.action, "client_name", "") or self.action.client
             yield Static(safe(f"Call — {who}"), classes="dialog-title", markup=False)
-            yield Label("Press a key — or type a note first, then tab to a button.", classes="field-label")
+            yield Label("Type a note (optional), press enter, then one key: r reached · a no answer · "
+                        "v voicemail · w wrong number.", classes="field-label")
             yield Input(placeholder="what was said", id="call-note", compact=True)
             with Horizontal(classes="dialog-buttons outcome-buttons"):
                 for outcome in actions.CALL_OUTCOME_LABELS:
@@ -44,6 +52,11 @@ class CallOutcomeDialog(ModalScreen[Any]):
             yield Static("", id="form-error", classes="form-error", markup=False)
 
     def on_mount(self) -> None:
+        self.query_one("#call-note", Input).focus()
+
+    @on(Input.Submitted, "#call-note")
+    def _note_done(self, event: Input.Submitted) -> None:
+        event.stop()
         self.query_one("#out-reached", Button).focus()
 
     def on_key(self, event) -> None:
@@ -52,6 +65,7 @@ class CallOutcomeDialog(ModalScreen[Any]):
         for outcome, key in KEYS.items():
             if event.key == key:
                 event.stop()
+                event.prevent_default()
                 self.action_pick(outcome)
 
     @on(Button.Pressed)
@@ -60,14 +74,18 @@ class CallOutcomeDialog(ModalScreen[Any]):
             self.action_pick(event.button.id[4:])
 
     def action_pick(self, outcome: str) -> None:
+        if self.result is not None or not self.is_active:
+            return  # one outcome per dialog: a key typed after the first does nothing
         note = self.query_one("#call-note", Input).value
         try:
             result = actions.log_call(self.app.repo, self.action, self.on_date, outcome, note)
         except DunError as e:
             self.query_one("#form-error", Static).update("Not saved: " + message_of(e))
             return
+        self.result = result
         self.app.reload()
         self.dismiss(result)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if self.result is None and self.is_active:
+            self.dismiss(None)

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
 from receivables.errors import DunError
-from receivables.ledger import propose_allocation
+from receivables.allocate import suggest_allocation
 from receivables.money import parse_amount
 
 from .. import actions
@@ -75,22 +75,26 @@ class PaymentDialog(FormDialog):
     def _open_invoices(self, cid: str) -> list:
         return self.app.state.ledger_for(cid).open_invoices(cid, self.currency())
 
-    def _build_rows(self, cid: str | None) -> None:
+    async def _build_rows(self, cid: str | None) -> None:
+        """The allocation lines for ``cid``, then the proposal filled into them: the lines are
+        mounted (awaited) first, so the amounts land in the new lines, not the old ones."""
         box = self.query_one("#alloc-rows", Vertical)
-        box.remove_children()
         self._shown = PAGE
         self._rows_for = cid
         self.alloc = {}
         self.manual = False
+        await box.remove_children()
         if cid is None:
-            box.mount(Static("Pick a client to see their open invoices.", classes="dim"))
-            return
-        open_ = self._open_invoices(cid)
-        if not open_:
-            box.mount(Static("No open invoices: the whole payment becomes client credit.", classes="dim"))
-            return
-        box.mount_all(self._lines(open_[:self._shown]))
-        self._more_button(box, open_)
+            await box.mount(Static("Pick a client to see their open invoices.", classes="dim"))
+        else:
+            open_ = self._open_invoices(cid)
+            if not open_:
+                await box.mount(Static("No open invoices: the whole payment becomes client credit.", classes="dim"))
+            else:
+                await box.mount_all(self._lines(open_[:self._shown]))
+                self._more_button(box, open_)
+        if self._rows_for == cid:  # (not overtaken by a later change of client)
+            self._propose()
 
     def _lines(self, states: list) -> list:
         return [
@@ -154,8 +158,9 @@ class PaymentDialog(FormDialog):
     def on_values(self, values: dict[str, Any]) -> None:
         cid = values.get("client")
         if cid != self._rows_for:
-            self._build_rows(cid)
-            self.call_after_refresh(self._propose)
+            self._rows_for = cid
+            self.alloc = {}
+            self.run_worker(self._build_rows(cid), group="alloc-rows", exclusive=True)
             return
         if not self.manual:
             self._propose()
@@ -172,7 +177,7 @@ class PaymentDialog(FormDialog):
         if amount is None:
             allocs = ()
         else:
-            allocs, _rest = propose_allocation(self.app.state.ledger_for(cid), cid, cur, amount)
+            allocs, _rest = suggest_allocation(self.app.state.ledger_for(cid), cid, cur, amount)
         self.alloc = {a.invoice: a.amount for a in allocs}
         self.alloc_errors = {}
         self.manual = False
@@ -253,7 +258,7 @@ class PaymentDialog(FormDialog):
         cur = self.currency()
         allocations = [(n, a) for n, a in self.alloc.items() if a]
         payment = actions.make_payment(v["client"], v["date"], v["amount"], cur, allocations, v.get("reference") or "")
-        if self.action is not None:
+        if self.action is not None:  # (a payment from another client leaves the action open)
             return actions.log_payment_outcome(self.app.repo, self.action, self.app.on, payment)
         actions._writable(self.app.repo)
         return self.app.repo.record_payment(payment)

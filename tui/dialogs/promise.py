@@ -5,6 +5,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from receivables.errors import DunError
+from receivables.model import CHANNELS
+
 from .. import actions
 from ..fmt import plain
 from .base import Field, FormDialog, amount_parser, date_parser
@@ -27,9 +30,18 @@ class PromiseDialog(FormDialog):
                   amount_parser(self.currency)),
             Field("by", "Promised by", (self.on_date + timedelta(days=7)).isoformat(),
                   date_parser(not_before=self.on_date)),
+            Field("channel", "Promised over", "phone", _channel, help="phone, email, letter, meeting…"),
             Field("note", "Note", "", None, required=False, placeholder="what they said"),
         ]
 
     def save(self, v: dict[str, Any]) -> Any:
         return actions.log_promise(self.app.repo, self.action, self.on_date, v["amount"], self.currency, v["by"],
-                                   body=v.get("note") or "")
+                                   body=v.get("note") or "", channel=v["channel"])
+
+
+def _channel(text: str) -> str:
+    """How the client made the promise: one of the activity channels."""
+    t = text.strip().lower()
+    if t not in CHANNELS:
+        raise DunError(f"{text.strip()!r} is not a channel", "channel", "one of " + ", ".join(CHANNELS))
+    return t

@@ -446,7 +446,20 @@ class TodayScreen(DunScreen):
             return
         from ..dialogs.payment import PaymentDialog
 
-        self._dialog(PaymentDialog(a.client, action=a), "paid")
+        pos = self.pos
+
+        def after(result: Any) -> None:
+            if result is None:
+                return
+            logged = [r for r in result if getattr(r, "outcome", "") == "paid"]
+            if logged and self.pos == pos:
+                self._advance("paid")
+            elif not logged:  # another client's payment: this action stays to do
+                payer = result[0].client if result else "?"
+                self.notify(safe(f"Payment recorded for {payer}; this action for {a.client} is still to do."),
+                            markup=False, timeout=6)
+
+        self.app.push_screen(PaymentDialog(a.client, action=a), after)
 
     def action_snooze(self) -> None:
         a = self._ready()

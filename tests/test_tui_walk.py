@@ -1,0 +1,132 @@
+"""Issue 18: the walk-through does the day's work, to the right client (Pilot tests that press
+the keys an owner presses, and check the store: which client, which step, how many activities)."""
+from __future__ import annotations
+
+import pytest
+
+from tui.app import create_app
+from tui.screens.today import TodayScreen
+
+from .tui_support import DAY, async_test, loaded, make_book, reopen, settle, text_of
+
+
+@pytest.fixture
+def demo(tmp_path):
+    return make_book(tmp_path / "book", seed=1)  # a day with e-mail and letter steps
+
+
+def todays(path):
+    return [x for x in reopen(path).activities if x.date == DAY]
+
+
+def step_key(action):
+    return action.step if action.kind == "step" else action.key
+
+
+@async_test
+async def test_call_note_typed_straight_away_then_one_outcome(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        action = screen.current
+        await pilot.press("c")
+        await settle(app, pilot)
+        # type straight away, as the dialog invites: the letters go into the note
+        await pilot.press(*"asked for a copy", "enter")
+        await pilot.press("a", "r", "v")  # one outcome; the keys after it do nothing
+        await settle(app, pilot)
+        assert isinstance(app.screen, TodayScreen)
+    acts = todays(demo)
+    assert len(acts) == 1
+    assert acts[0].client == action.client and acts[0].step == step_key(action)
+    assert acts[0].outcome == "no_answer" and acts[0].body == "asked for a copy"
+    assert acts[0].channel == "phone"
+
+
+@async_test
+async def test_payment_for_another_client_marks_nothing_done(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        a = screen.current
+        other = next(c for c in sorted(app.state.book.clients) if c != a.client
+                     and app.state.book.clients[c].currency == app.state.book.clients[a.client].currency)
+        await pilot.press("dollar_sign")
+        await settle(app, pilot)
+        dialog = app.screen
+        dialog.query_one("#in-client").value = other
+        dialog.query_one("#in-amount").value = "10.00"
+        dialog.query_one("#in-reference").value = "walk-18"
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TodayScreen)
+        assert screen.done == {}
+        assert screen.current is a  # A's action is still the one in front
+    book = reopen(demo)
+    pays = [p for p in book.payments if p.reference == "walk-18"]
+    assert [p.client for p in pays] == [other]
+    assert [x for x in book.activities if x.date == DAY and x.client == a.client] == []
+
+
+@async_test
+async def test_payment_and_promise_are_logged_with_their_own_channel(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        email = next(i for i, a in enumerate(screen.queue) if a.channel == "email" and a.amount > 0)
+        screen.query_one("#queue").move_to(email)
+        await settle(app, pilot)
+        first = screen.current
+        await pilot.press("dollar_sign")
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert email in screen.done
+        nxt = next(i for i, a in enumerate(screen.queue) if a.channel != "phone" and i not in screen.done
+                   and a.client != first.client and a.amount > 0)
+        screen.query_one("#queue").move_to(nxt)
+        await settle(app, pilot)
+        second = screen.current
+        await pilot.press("p")
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TodayScreen), [text_of(w) for w in app.screen.query(".form-error, .field-error")]
+    acts = {x.client: x for x in todays(demo)}
+    assert acts[first.client].outcome == "paid" and acts[first.client].channel == "other"
+    assert acts[first.client].direction == "in"
+    assert acts[second.client].outcome == "promised" and acts[second.client].channel == "phone"
+    assert acts[second.client].direction == "in"
+
+
+@async_test
+async def test_payment_dialog_lines_follow_a_change_of_client_and_an_exact_amount(demo):
+    from tui.dialogs.payment import _safe
+    from tui.fmt import plain
+
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        a = app.screen.current
+        state = app.state
+        other = next(c for c in sorted(state.book.clients) if c != a.client
+                     and len(state.ledger_for(c).open_invoices(c, state.book.clients[c].currency)) >= 3)
+        cur = state.book.clients[other].currency
+        open_ = state.ledger_for(other).open_invoices(other, cur)
+        target = open_[-1]  # not the oldest: an exact amount still goes to it
+        assert all(s.outstanding != target.outstanding for s in open_[:-1])
+        await pilot.press("dollar_sign")
+        await settle(app, pilot)
+        dialog = app.screen
+        dialog.query_one("#in-client").value = other
+        await settle(app, pilot)
+        dialog.query_one("#in-amount").value = plain(target.outstanding, cur)
+        await settle(app, pilot)
+        lines = {s.invoice.number: dialog.query_one(f"#al-{_safe(s.invoice.number)}").value for s in open_[:40]}
+        assert lines[target.invoice.number] == plain(target.outstanding, cur)
+        assert [n for n, v in lines.items() if v] == [target.invoice.number]
+        assert dialog.alloc == {target.invoice.number: target.outstanding}
