@@ -112,39 +112,63 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_mail(args: argparse.Namespace) -> int:
-    from publish.mail import prepare_outbox, send_outbox
+    """Draft the day's e-mails into the outbox; with --send, send everything queued there
+    (today's drafts and the messages approved in the app), each exactly once."""
+    from publish.mail import prepare_outbox
+    from publish.outbox import logged_ids, queued_files, reconcile, send_files
     from store import open_book
 
     repo = open_book(book_dir(args), readonly=not args.send, command="dun mail")
+    report = None
     try:
         on = on_date(args)
         policy = repo.policy()
         result = prepare_outbox(repo, policy, on, repo.paths.outbox, now=datetime.now(timezone.utc))
-        sent = []
         if args.send:
-            sent = send_outbox(result.emails, policy, on, repo=repo)
+            reconcile(repo.paths.outbox, repo.book(), repo.log_activity)
+            bar = ProgressBar()
+            report = send_files(queued_files(repo.paths.outbox), policy, log=repo.log_activity,
+                                logged=logged_ids(repo.book()),
+                                progress=lambda n, total, q, status: bar(n, total, f"{status} {q.client}"))
+            bar.finish()
     finally:
         repo.close()
+    sent_names = {q.path.name for q in report.sent} if report else set()
+    failed = {q.path.name: why for q, why in report.failed} if report else {}
     if args.json:
         print(json.dumps({
             "outbox": str(result.outbox),
             "emails": [{"client": i.client, "action": i.action, "to": i.to, "subject": i.subject,
-                        "file": str(i.path), "sent": i in sent} for i in result.emails],
+                        "file": str(i.path), "sent": i.path.name in sent_names} for i in result.emails],
             "letters": [{"client": i.client, "action": i.action, "subject": i.subject, "file": str(i.path),
                          "reason": i.reason} for i in result.letters],
+            "sent": [{"client": q.client, "step": q.step, "to": q.to, "subject": q.subject,
+                      "message_id": q.message_id, "file": str(q.path)} for q in (report.sent if report else [])],
+            "failed": [{"client": q.client, "step": q.step, "file": str(q.path), "reason": why}
+                       for q, why in (report.failed if report else [])],
             "notices": result.notices,
         }, indent=2, ensure_ascii=False))
-        return 0
+        return 1 if failed else 0
     out = sys.stdout
-    if not result.emails and not result.letters:
+    if not result.emails and not result.letters and not (report and (report.sent or report.failed)):
         print(f"nothing to send on {on.isoformat()}", file=out)
     for i in result.emails:
-        state = "sent" if i in sent else "ready"
-        print(f"{state:5}  {i.client:<12} {i.to}  {i.subject}", file=out)
+        if i.path.name not in sent_names and i.path.name not in failed:
+            print(f"ready  {i.client:<12} {i.to}  {i.subject}", file=out)
+    if report is not None:
+        for q in report.sent:
+            print(f"sent   {q.client:<12} {q.to}  {q.subject}", file=out)
+        for q, why in report.failed:
+            print(f"dun: not sent: {q.client} {q.path.name}: {why}", file=sys.stderr)
+        if report.stopped and not report.failed:
+            print(f"dun: {report.stopped}", file=sys.stderr)
     for i in result.letters:
         print(f"letter {i.client:<12} {i.path.name}  ({i.reason})", file=out)
     for n in result.notices:
         print(f"note: {n}", file=out)
     if result.emails and not args.send:
         print(f"{len(result.emails)} e-mail(s) in {result.outbox}; review them, then run 'dun mail --send'", file=out)
-    return 0
+    elif report is not None:
+        left = len(queued_files(result.outbox))
+        print(f"{len(report.sent)} sent" + (f", {left} still queued in {result.outbox}" if left else ""), file=out)
+    return 1 if failed else 0

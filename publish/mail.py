@@ -12,11 +12,8 @@ as an activity carrying its step, and its file moves to ``outbox/sent/``.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
-import smtplib
-import ssl
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from email import policy as email_policy
@@ -33,11 +30,36 @@ from receivables.ledger import derive, index_book
 from . import engine
 from .env import environment
 from .messages import Draft, check_templates, draft_for_action, html_document
+from .plaintext import to_plain
 from .site import safe_name
 from .statements import render_statement_html, statement_data
 
 MAIL_KINDS = ("step", "installment", "promise")
 HEADER_NAME = "X-Dun-Action"
+# private headers saying what a queued message carries out (removed before it is sent)
+H_CLIENT = "X-Dun-Client"
+H_STEP = "X-Dun-Step"
+H_INVOICES = "X-Dun-Invoices"
+H_ON = "X-Dun-On"
+PRIVATE = (HEADER_NAME, H_CLIENT, H_STEP, H_INVOICES, H_ON)
+
+
+def activity_step(action) -> str:
+    """What an activity names to carry the action out (as tui.actions does): the step id of a
+    ladder step, the action's key otherwise."""
+    if getattr(action, "kind", "step") == "step":
+        return action.step or ""
+    return getattr(action, "key", "") or action.step or ""
+
+
+def tag(msg: EmailMessage, action, on: date) -> EmailMessage:
+    """The private headers of a queued message: its client, step, invoices and day."""
+    msg[H_CLIENT] = action.client
+    msg[H_STEP] = activity_step(action)
+    if action.invoices:
+        msg[H_INVOICES] = " ".join(action.invoices)
+    msg[H_ON] = on.isoformat()
+    return msg
 
 
 @dataclass
@@ -89,7 +111,7 @@ def build_email(draft: Draft, *, sender: str, reply_to: str, to_name: str, to_ad
     msg["Date"] = format_datetime(when)
     msg["Message-ID"] = make_msgid(domain=_domain(sender))
     msg[HEADER_NAME] = _one_line(action_key)
-    msg.set_content(draft.text)
+    msg.set_content(to_plain(draft.text))  # real plain text; the HTML part from the same Markdown
     msg.add_alternative(html_document(draft, policy), subtype="html")
     if attachment is not None:
         msg.add_attachment(attachment, maintype="application", subtype="pdf", filename=attachment_name)
@@ -141,6 +163,9 @@ def prepare_outbox(repo_or_book, policy, on: date, outbox: Path, *, now: datetim
                               attachment_name=f"Statement-{safe_name(client.id)}-{on.isoformat()}.pdf",
                               when=when, action_key=key)
             path = outbox / f"{stem}.eml"
+            if (outbox / "sent" / path.name).is_file():
+                continue  # sent already today (the app or an earlier run): never twice
+            tag(msg, action, on)
             _write_atomic(path, msg.as_bytes())
             result.emails.append(OutboxItem(client.id, client.name, key, "email", path, msg["Subject"], msg["To"]))
         else:
@@ -187,63 +212,27 @@ def read_eml(path: Path) -> EmailMessage:
 
 def send_outbox(items: list[OutboxItem], policy, on: date, *, repo=None, book=None,
                 password: str | None = None) -> list[OutboxItem]:
-    """Send ``items`` (e-mails from :func:`prepare_outbox`) over SMTP; log each sent one as an
-    activity with its step (through ``repo``) and move its file to ``outbox/sent/``."""
-    from receivables.agenda import build_agenda
+    """Send ``items`` (e-mails from :func:`prepare_outbox`) over SMTP, each logged as a "sent"
+    activity with its step (through ``repo``) once the server accepted it, its file moved
+    to ``outbox/sent/`` (see :mod:`publish.outbox`). The first failure is raised as one
+    line once the messages before it are logged; the rest stay in the outbox."""
+    from .outbox import logged_ids, send_files
 
-    m = policy.mail
-    if not items:
+    emails = [i for i in items if i.kind == "email"]
+    if not emails:
         return []
-    if password is None:
-        password = smtp_password(policy)
-    if m.smtp_user and not password:
-        raise DunError(f"no SMTP password for {m.smtp_user}", "mail",
-                       f"set the environment variable {m.password_env} or store it in the keyring "
-                       f"(keyring set {m.keyring_service or 'dun'} {m.smtp_user})")
     book = book if book is not None else (repo.book() if repo is not None else None)
-    actions = {}
-    if book is not None:
-        for a in build_agenda(book, policy, on):
-            actions[(a.client, a.key or a.step or a.kind)] = a
-    sent: list[OutboxItem] = []
-    try:
-        smtp = smtplib.SMTP(m.smtp_host, m.smtp_port, timeout=30)
-    except OSError as e:
-        raise DunError(f"cannot reach the mail server {m.smtp_host}:{m.smtp_port}: {e}", "mail",
-                       "check smtp_host and smtp_port in policy.toml") from None
-    try:
-        smtp.ehlo()
-        if m.starttls:
-            smtp.starttls(context=ssl.create_default_context())
-            smtp.ehlo()
-        if m.smtp_user:
-            smtp.login(m.smtp_user, password or "")
-        for item in items:
-            if item.kind != "email":
-                continue
-            msg = read_eml(item.path)
-            smtp.send_message(msg)
-            sent.append(item)
-            action = actions.get((item.client, item.action))
-            if repo is not None and action is not None:
-                from receivables.agenda import activity_for
-
-                act = activity_for(action, on, channel="email", outcome="sent",
-                                   body=f"E-mailed: {item.subject}")
-                repo.log_activity(dataclasses.replace(act, internal=False))
-            done = item.path.parent / "sent"
-            done.mkdir(exist_ok=True)
-            os.replace(item.path, done / item.path.name)
-            item.path = done / item.path.name
-    except smtplib.SMTPAuthenticationError:
-        raise DunError("the mail server refused the user name or password", "mail",
-                       f"check smtp_user and {m.password_env}") from None
-    except smtplib.SMTPException as e:
-        raise DunError(f"sending failed after {len(sent)} message(s): {e}", "mail",
-                       "the rest stay in the outbox; run 'dun mail --send' again") from None
-    finally:
-        try:
-            smtp.quit()
-        except Exception:
-            pass
+    log = (lambda act: repo.log_activity(act)) if repo is not None else None
+    report = send_files([i.path for i in emails], policy, log=log,
+                        logged=logged_ids(book) if book is not None else set(), password=password)
+    by_path = {i.path.name: i for i in emails}
+    sent = []
+    for q in report.sent:
+        item = by_path[q.path.name]
+        item.path = q.path
+        sent.append(item)
+    if report.failed:
+        q, why = report.failed[0]
+        raise DunError(f"{why} ({len(sent)} sent, {len(emails) - len(sent)} still in the outbox)", "mail",
+                       "the rest stay in the outbox; run 'dun mail --send' again")
     return sent

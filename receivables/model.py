@@ -137,6 +137,7 @@ class Activity:
     corrects: str | None = None  # id of the activity this one corrects
     snooze_until: date | None = None  # with outcome "snoozed": hide the action until then
     internal: bool = True  # internal notes are published only if the policy says so
+    message_id: str = ""  # an e-mail sent or queued: its Message-ID header, as the server got it
 
 
 @dataclass(frozen=True, slots=True)

@@ -197,6 +197,8 @@ def activity_to_doc(a: Activity) -> dict[str, Any]:
         doc["snooze_until"] = a.snooze_until.isoformat()
     if not a.internal:
         doc["internal"] = False
+    if a.message_id:
+        doc["message_id"] = a.message_id
     return doc
 
 
@@ -207,6 +209,7 @@ def activity_from_doc(doc: dict[str, Any]) -> Activity:
         invoices=tuple(doc.get("invoices", ())), outcome=doc.get("outcome", ""),
         body=doc.get("body", ""), corrects=doc.get("corrects"),
         snooze_until=_dn(doc.get("snooze_until")), internal=doc.get("internal", True),
+        message_id=doc.get("message_id", ""),
     )
 
 

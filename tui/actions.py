@@ -88,11 +88,12 @@ def _activity_for(action: Any, on: date, *, outcome: str, body: str = "", channe
 
 # -- outcomes of an agenda action ---------------------------------------------------------
 
-def log_done(repo: Any, action: Any, on: date, body: str = "") -> Activity:
-    """The step was carried out (message sent, letter posted, review done)."""
+def log_done(repo: Any, action: Any, on: date, body: str = "", channel: str | None = None) -> Activity:
+    """The step was carried out (letter made, text sent, review done). ``channel``: the one it
+    really went by, when not the action's (a letter for a client without an e-mail address)."""
     _writable(repo)
-    outcome = "sent" if action.channel in ("email", "letter", "sms") else "done"
-    return repo.log_activity(_activity_for(action, on, outcome=outcome, body=body))
+    outcome = "sent" if (channel or action.channel) in ("email", "letter", "sms") else "done"
+    return repo.log_activity(_activity_for(action, on, outcome=outcome, body=body, channel=channel))
 
 
 def log_call(repo: Any, action: Any, on: date, outcome: str, body: str = "") -> Activity:

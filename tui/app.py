@@ -22,8 +22,10 @@ from textual.worker import get_current_worker
 from receivables.errors import DunError
 
 from . import engine, quickstart
+from .fmt import safe
 from .commands import DunCommands
 from .keymap import load_keymap
+from .sending import Sender, SendStatus, finish_on_quit, log_status
 from .state import BookState, build_state, complete_state, prepare_updates
 
 NAV = ("today", "clients", "invoices", "reports", "policy")
@@ -72,6 +74,8 @@ class DunApp(App[int]):
         self.lock_note = ""
         self.load_error = ""
         self.state_changed: Signal[BookState] = Signal(self, "state-changed")
+        self.sender = Sender(self)  # approved messages go out from here (tui.sending)
+        self.send_changed: Signal[SendStatus] = Signal(self, "send-changed")
         self.keymap_problems: list = []
         self.keymap_path: Path | None = None
         self._installed: set[str] = set()
@@ -427,7 +431,23 @@ class DunApp(App[int]):
             return False
         return True
 
+    def on_send_status(self, event: SendStatus) -> None:
+        """A job of the sender moved on: log a final status in the store, say it, refresh."""
+        if event.status in ("sent", "queued", "letter", "failed"):
+            try:
+                line = log_status(self, event)
+            except DunError as e:
+                line = f"Not logged: {e}"
+                event.status = "failed"
+            severity = {"sent": "information", "letter": "information"}.get(event.status, "warning")
+            self.notify(safe(line), title="Sending" if severity != "warning" else "Not sent",
+                        severity=severity, markup=False, timeout=6 if severity == "information" else 12)
+            if event.status != "failed":
+                self.reload()
+        self.send_changed.publish(event)
+
     def on_unmount(self) -> None:
+        finish_on_quit(self)  # what the sender accepted is logged, the rest stays queued
         if self.repo is not None and hasattr(self.repo, "close"):
             try:
                 self.repo.close()

@@ -19,7 +19,7 @@ from textual.widgets import ContentSwitcher, Footer, Header, Label, Static, Text
 
 from receivables.errors import DunError
 
-from .. import actions, engine
+from .. import actions, engine, progress
 from ..fmt import clean, long_day, money, safe
 from ..state import BookState
 from ..widgets.context import ClientContext
@@ -60,6 +60,8 @@ class TodayScreen(DunScreen):
         Binding("dollar_sign", "paid", "Payment in", id="outcome.paid", key_display="$"),
         Binding("z", "snooze", "Snooze", id="outcome.snooze"),
         Binding("x", "skip", "Skip", id="outcome.skip"),
+        Binding("space", "mark", "Select", id="today.mark", show=False),
+        Binding("S", "bulk", "Send e-mails", id="today.bulk", key_display="S"),
         Binding("e", "edit", "Edit draft", id="today.edit", show=False),
         Binding("right_square_bracket", "step(1)", "Next", id="today.next", show=False, key_display="]"),
         Binding("left_square_bracket", "step(-1)", "Previous", id="today.prev", show=False, key_display="["),
@@ -78,6 +80,8 @@ class TodayScreen(DunScreen):
         self._have_queue = False
         self._from_saved = False  # the queue shown came from the last session (tui.quickstart)
         self.view = "queue"
+        self.marked: set[int] = set()  # actions selected for a bulk send (space)
+        self.jobs: dict[int, int] = {}  # sender job id -> queue position
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -115,13 +119,15 @@ class TodayScreen(DunScreen):
     # -- data ----------------------------------------------------------------------
     def _cells(self, row: tuple[int, Any]) -> list[str]:
         i, a = row
-        mark = "✓" if i in self.done else ("!" if getattr(a, "escalate", None) or a.kind == "promise" else "·")
+        mark = "✓" if i in self.done else "●" if i in self.marked else (
+            "!" if getattr(a, "escalate", None) or a.kind == "promise" else "·")
         name = getattr(a, "client_name", "") or a.client
         late = getattr(a, "days_overdue", 0)
         return [mark, name, action_title(a), money(a.amount, a.currency), f"{late}d" if late else ""]
 
     def on_mount(self) -> None:
         super().on_mount()
+        self.dun.send_changed.subscribe(self, self._send_changed)
         if self.state is None and self.dun.preview is not None:
             self._set_queue(self.dun.preview)
             self._from_saved = True
@@ -179,8 +185,8 @@ class TodayScreen(DunScreen):
             self._show_summary()
 
     def _refresh_head(self) -> None:
-        total = len(self.queue)
-        done = len(self.done)
+        counts = progress.day_counts(self.queue, self.done, self.state.book if self.state else None, self.on)
+        total, done = counts.total, counts.done
         head = Text()
         head.append(f"Today · {long_day(self.on)}", style="bold")
         if self._have_queue:
@@ -190,12 +196,15 @@ class TodayScreen(DunScreen):
                 head.append(f"   {done} of {total} done  ")
                 head.append("█" * filled, style="green")
                 head.append("░" * (width - filled), style="dim")
+                if counts.snoozed or counts.skipped:
+                    head.append(f"  {counts.snoozed} snoozed · {counts.skipped} skipped", style="dim")
                 if self.view == "walk" and self.current is not None:
                     head.append(f"   action {self.pos + 1} of {total}", style="dim")
             else:
                 head.append("   nothing due today", style="dim")
         if self.state is None:  # the saved queue is on screen (tui.quickstart)
             head.append("   reading the book: details in a moment…", style="dim italic")
+        head.append_text(progress.outbox_line(self.dun))
         self.query_one("#today-head", Static).update(head)
 
     @property
@@ -212,6 +221,8 @@ class TodayScreen(DunScreen):
             return self.view != "queue" and self._have_queue
         if action in ("sent", "called", "promise", "dispute", "paid", "snooze", "skip"):
             return self.view in ("queue", "walk") and self.current is not None
+        if action == "bulk":
+            return self.view in ("queue", "walk") and bool(self.queue)
         return True
 
     def current_client_id(self) -> str | None:
@@ -337,6 +348,10 @@ class TodayScreen(DunScreen):
         draft.read_only = self.state is None  # editable once the real draft is there
         if a.kind == "dispute":  # an internal review: nothing goes to the client
             label.update("Your review notes, not sent — e edits; s logs the review")
+        elif a.channel == "email":
+            label.update("E-mail to send, statement attached — e edits; s sends it; space+S sends several")
+        elif a.channel == "letter":
+            label.update("Letter — e edits; s makes the PDF to print and logs it")
         elif a.channel in DRAFTED:
             label.update(f"Message to send ({a.channel}) — e edits; s logs it as sent")
         elif a.channel == "phone":
@@ -384,8 +399,20 @@ class TodayScreen(DunScreen):
         self._refresh_head()
 
     def action_sent(self) -> None:
+        """Approve the action: an e-mail or a letter goes to the sender (it writes the message to
+        the outbox and sends it, in the background: the keys come back at once); anything
+        else is logged as done here."""
         a = self._ready()
         if a is None:
+            return
+        if self._sendable(a):
+            job = self._job(self.pos)
+            if job is None:
+                return
+            self.jobs[job.id] = self.pos
+            self.marked.discard(self.pos)
+            self.dun.sender.submit([job])
+            self._advance("making the letter…" if a.channel == "letter" else "sending…")
             return
         body = self.drafts.get(self.pos, "") if a.channel in DRAFTED else ""
         if a.channel in DRAFTED and self.pos not in self.drafts:
@@ -394,6 +421,89 @@ class TodayScreen(DunScreen):
             body = ""
         if write(self.app, actions.log_done, a, self.on, body) is not None:
             self._advance("sent" if a.channel in DRAFTED else "done")
+
+    @staticmethod
+    def _sendable(a: Any) -> bool:
+        """An action whose approval makes a message for the client (not an internal review)."""
+        return a.channel in ("email", "letter") and a.kind != "dispute"
+
+    def _job(self, i: int) -> Any | None:
+        """The sender's job for queue position ``i``: the draft as it stands (edited or not)."""
+        from publish.outbox import split_draft
+
+        from ..sending import Job
+
+        text = self.drafts.get(i) if i in self.drafts else self._draft(i)
+        if text.startswith("("):  # no draft could be made: say why rather than send nothing
+            self.notify(safe(f"Nothing to send: {text.strip('()')}"), severity="error", markup=False)
+            return None
+        subject, body = split_draft(text)
+        if not subject:
+            self.notify("The draft needs its first line 'Subject: …' (e edits it).", severity="error", timeout=6)
+            return None
+        return Job(self.queue[i], self.on, subject, body)
+
+    def _send_changed(self, event: Any) -> None:
+        """The sender moved a job on: the action's mark says how it went."""
+        pos = self.jobs.get(event.job.id)
+        if pos is None:
+            self._refresh_head()
+            return
+        label = {"sending": "sending…", "sent": "sent", "queued": "queued", "letter": "letter to print"}.get(
+            event.status)
+        if event.status == "failed":  # nothing was made or logged: the action is still to do
+            self.done.pop(pos, None)
+            self.jobs.pop(event.job.id, None)
+        elif label and pos in self.done:
+            self.done[pos] = label
+        if event.status in ("sent", "queued", "letter"):
+            self.jobs.pop(event.job.id, None)
+        self.query_one("#queue", VirtualTable).refresh_rows()
+        if self.view == "walk" and pos == self.pos:
+            self._show_action()
+        self._refresh_head()
+
+    def action_mark(self) -> None:
+        """Select (or unselect) the highlighted e-mail action for a bulk send."""
+        a = self.current
+        if a is None or self.view != "queue":
+            return
+        if not self._sendable(a) or a.channel != "email":
+            self.notify("Only e-mail actions are sent in bulk.", timeout=3)
+            return
+        if self.pos in self.done:
+            return
+        self.marked ^= {self.pos}
+        self.query_one("#queue", VirtualTable).refresh_rows()
+        self.action_step(1)
+
+    def action_bulk(self) -> None:
+        """Send the selected e-mail actions (or all of today's not yet done) after a preview."""
+        if self._ready() is None:
+            return
+        picked = sorted(self.marked) or [i for i, a in enumerate(self.queue)
+                                          if a.channel == "email" and self._sendable(a) and i not in self.done]
+        picked = [i for i in picked if i not in self.done]
+        if not picked:
+            self.notify("No e-mail actions left to send today.", timeout=4)
+            return
+        jobs = []
+        for i in picked:
+            job = self._job(i)
+            if job is None:
+                return
+            jobs.append((i, job))
+        from ..dialogs.bulk_send import BulkSendDialog
+
+        def confirmed() -> None:  # before the dialog hands the jobs to the sender
+            for i, job in jobs:
+                self.jobs[job.id] = i
+                self.done[i] = "sending…"
+            self.marked.clear()
+            self.query_one("#queue", VirtualTable).refresh_rows()
+            self._refresh_head()
+
+        self.app.push_screen(BulkSendDialog([job for _, job in jobs], confirmed))
 
     def action_called(self) -> None:
         a = self._ready()
@@ -506,6 +616,7 @@ class TodayScreen(DunScreen):
             t.append("Promised: " + ", ".join(money(v, k) for k, v in by.items()) + f" ({len(proms)})\n")
         if not acts and not pays:
             t.append("Nothing logged yet today.\n", style="dim")
+        t.append_text(self._outbox_summary())
         table = Table(box=None, padding=(0, 1), header_style="dim", expand=True)
         table.add_column("Client", ratio=2, no_wrap=True)
         table.add_column("Step", ratio=1, no_wrap=True)
@@ -521,6 +632,25 @@ class TodayScreen(DunScreen):
         hint = Text("\nescape: back to the queue · 2: clients · 3: invoices", style="dim")
         self.query_one("#summary", Static).update(clean(Group(t, table, hint) if acts else Group(t, hint)))
 
+    def _outbox_summary(self) -> Text:
+        """Letters made today to print, and the e-mails still waiting in the outbox."""
+        from publish.outbox import letters_to_print, queued_files
+
+        t = Text()
+        outbox = getattr(getattr(self.dun.repo, "paths", None), "outbox", None)
+        if outbox is None:
+            return t
+        letters = letters_to_print(outbox, self.on)
+        if letters:
+            t.append(f"Letters to print and post ({len(letters)}):\n", style="bold")
+            for p in letters[:20]:
+                t.append(f"  {p}\n")
+        queued = queued_files(outbox)
+        if queued:
+            t.append(f"E-mails waiting in the outbox: {len(queued)} — 'dun mail --send' sends them\n",
+                     style="yellow")
+        return t
+
     def commands(self):
         return [
             ("Today: walk through the actions", "One action at a time with the client beside it (enter)", self.action_walk),
@@ -532,6 +662,8 @@ class TodayScreen(DunScreen):
             ("Outcome: payment received…", "Open the payment form ($)", self.action_paid),
             ("Outcome: snooze…", "Hide the action until a date (z)", self.action_snooze),
             ("Outcome: skip", "Skip it for today (x)", self.action_skip),
+            ("Today: send e-mails in bulk…", "The selected e-mail actions, or all of today's, after a preview (S)",
+             self.action_bulk),
             ("Today: edit the drafted message", "Change the text before logging it (e)", self.action_edit),
             ("Today: summary of the day", "What was done today (u)", self.action_summary),
             ("Today: open the client", "The client's detail screen (i)", self.action_open_client),

@@ -1,0 +1,382 @@
+"""The outbox: approved e-mails waiting in ``BOOK/outbox/``, sent over SMTP exactly once.
+
+An approved message is written as ``outbox/DAY_CLIENT_ACTION.eml`` (one name per action
+and day, so approving or retrying again rewrites the same file, never a second message).
+Private ``X-Dun-*`` headers say which client, step and invoices it carries out; they are
+removed from what goes to the server. Sending a file:
+
+1. the server accepts the message (``sendmail`` returns without refusing the recipient);
+2. the file moves to ``outbox/sent/`` at once (an atomic rename);
+3. the "sent" activity is logged with the exact subject, body and Message-ID.
+
+A file already in ``outbox/sent/``, or whose Message-ID an activity already carries, is
+never sent again; a file in ``sent/`` that no activity names yet (the app was closed
+between 2 and 3) is logged by :func:`reconcile`. A refused recipient leaves that message
+queued and the others go on; a server that cannot be reached, a timeout or a wrong
+password stops the run, and everything not accepted stays queued, each with one line
+saying why.
+"""
+from __future__ import annotations
+
+import os
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from email.message import EmailMessage
+from email import policy as email_policy
+from email.utils import getaddresses
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from receivables.errors import DunError
+from receivables.model import Activity
+
+from .mail import (H_CLIENT, H_INVOICES, H_ON, H_STEP, HEADER_NAME, PRIVATE, _file_stem, _write_atomic, build_email,
+                   read_eml, smtp_password, tag)
+from .markdown import render
+from .messages import Draft
+
+TIMEOUT = 30  # seconds for the connection and each SMTP reply
+
+
+class SendFailed(DunError):
+    """One message was not accepted. ``fatal``: the server is not usable (down, timeout,
+    password), so the messages after it are not tried either."""
+
+    def __init__(self, message: str, where: str = "mail", hint: str = "", *, fatal: bool = False) -> None:
+        super().__init__(message, where, hint)
+        self.fatal = fatal
+
+
+@dataclass
+class Queued:
+    """One message in the outbox, as its file says."""
+
+    path: Path
+    client: str
+    step: str
+    invoices: tuple[str, ...]
+    on: date
+    subject: str
+    text: str  # the body exactly as the client reads it (the plain-text part)
+    to: str
+    message_id: str
+
+    @property
+    def body(self) -> str:
+        """What the activity keeps: the subject line, a blank line, the body."""
+        return f"Subject: {self.subject}\n\n{self.text}"
+
+
+@dataclass
+class SendReport:
+    sent: list[Queued] = field(default_factory=list)
+    failed: list[tuple[Queued, str]] = field(default_factory=list)  # still queued, and why
+    skipped: list[Queued] = field(default_factory=list)  # already sent before: not sent again
+    stopped: str = ""  # why the run stopped early (the rest stays queued), if it did
+
+
+def smtp_problem(policy) -> str:
+    """Why messages cannot be sent from here ("" when ``[mail]`` names a server and a sender)."""
+    m = policy.mail
+    if not m.sender:
+        return "no sender address in policy.toml [mail] from"
+    if not m.smtp_host:
+        return "no SMTP server in policy.toml [mail] smtp_host: messages wait in the outbox"
+    return ""
+
+
+def eml_path(outbox: Path, on: date, client: str, key: str) -> Path:
+    return Path(outbox) / f"{_file_stem(on, client, key)}.eml"
+
+
+def already_sent(path: Path) -> bool:
+    return (path.parent / "sent" / path.name).is_file()
+
+
+def compose(book, policy, action: Any, on: date, subject: str, text: str, *, ledger=None,
+            now: datetime | None = None, attachment: bytes | None = None) -> EmailMessage:
+    """The e-mail for ``action`` as approved: ``subject`` and ``text`` (Markdown, as edited)
+    make the plain-text and HTML parts; the client's statement PDF is attached."""
+    from .pdf import html_to_pdf
+    from .site import safe_name
+    from .statements import render_statement_html, statement_data
+
+    client = book.clients[action.client]
+    if not client.email:
+        raise DunError(f"{client.id} has no e-mail address", f"client {client.id}",
+                       "add one to the client (c in the client's screen), or send a letter")
+    if not policy.mail.sender:
+        raise DunError("no sender address", "policy.toml: mail.from", 'set from = "Name <you@example.com>"')
+    if attachment is None:
+        data = statement_data(book, policy, client.id, on, ledger=ledger, action=action, find_action=False)
+        attachment = html_to_pdf(render_statement_html(data, for_pdf=True), policy.publish.paper)
+    draft = Draft(subject=" ".join(subject.split()), text=text, html=str(render(text)))
+    contact = next((c for c in client.contacts if c.email == client.email), None)
+    key = getattr(action, "key", "") or action.step or action.kind
+    msg = build_email(draft, sender=policy.mail.sender, reply_to=policy.mail.reply_to,
+                      to_name=contact.name if contact and contact.name else client.name, to_addr=client.email,
+                      policy=policy, attachment=attachment,
+                      attachment_name=f"Statement-{safe_name(client.id)}-{on.isoformat()}.pdf",
+                      when=now or datetime.now(timezone.utc), action_key=key)
+    return tag(msg, action, on)
+
+
+def write_queued(outbox: Path, msg: EmailMessage) -> Path:
+    """Put an approved message in the outbox (replacing an unsent one for the same action and
+    day). Refused if that action's message of that day was sent already."""
+    on = date.fromisoformat(str(msg[H_ON]))
+    path = eml_path(outbox, on, str(msg[H_CLIENT]), str(msg[HEADER_NAME]))
+    if already_sent(path):
+        raise DunError(f"the message for {msg[H_CLIENT]} ({msg[HEADER_NAME]}) was sent already on {on}",
+                       str(path.parent / "sent" / path.name), "it is not sent twice")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path, msg.as_bytes(policy=email_policy.SMTP))
+    return path
+
+
+def read_queued(path: Path) -> Queued:
+    msg = read_eml(path)
+    body = msg.get_body(("plain",))
+    text = body.get_content().replace("\r\n", "\n") if body is not None else ""
+    try:
+        on = date.fromisoformat(str(msg[H_ON] or ""))
+    except ValueError:
+        on = date.fromisoformat(path.name[:10])
+    return Queued(path=path, client=str(msg[H_CLIENT] or ""), step=str(msg[H_STEP] or msg[HEADER_NAME] or ""),
+                  invoices=tuple(str(msg[H_INVOICES] or "").split()), on=on, subject=str(msg["Subject"] or ""),
+                  text=text, to=str(msg["To"] or ""), message_id=str(msg["Message-ID"] or ""))
+
+
+def activity_of(q: Queued, outcome: str) -> Activity:
+    """The activity that records ``q`` "sent" (or "queued"): the exact subject and body the
+    client gets, and the message's Message-ID."""
+    return Activity(id="", date=q.on, client=q.client, channel="email", direction="out", step=q.step or None,
+                    invoices=q.invoices, outcome=outcome, body=q.body, internal=False, message_id=q.message_id)
+
+
+def logged_ids(book) -> set[str]:
+    return {a.message_id for a in book.activities if a.message_id and a.outcome == "sent"}
+
+
+def queued_files(outbox: Path) -> list[Path]:
+    outbox = Path(outbox)
+    return sorted(outbox.glob("*.eml")) if outbox.is_dir() else []
+
+
+class Connection:
+    """One SMTP session, opened on first use; every error becomes a :class:`SendFailed`."""
+
+    def __init__(self, policy, password: str | None = None) -> None:
+        self.policy = policy
+        self.password = password
+        self.smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> "Connection":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def open(self) -> None:
+        m = self.policy.mail
+        problem = smtp_problem(self.policy)
+        if problem:
+            raise SendFailed(problem, "policy.toml [mail]", "messages wait in BOOK/outbox/", fatal=True)
+        password = self.password if self.password is not None else smtp_password(self.policy)
+        if m.smtp_user and not password:
+            raise SendFailed(f"no SMTP password for {m.smtp_user}", "mail",
+                             f"set {m.password_env} or store it in the keyring "
+                             f"(keyring set {m.keyring_service or 'dun'} {m.smtp_user})", fatal=True)
+        where = f"{m.smtp_host}:{m.smtp_port}"
+        try:
+            smtp = smtplib.SMTP(m.smtp_host, m.smtp_port, timeout=TIMEOUT)
+        except (OSError, smtplib.SMTPException) as e:
+            raise SendFailed(f"cannot reach the mail server {where}: {_why(e)}", "mail",
+                             "check smtp_host and smtp_port in policy.toml, or try again later", fatal=True) from None
+        try:
+            smtp.ehlo()
+            if m.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            if m.smtp_user:
+                smtp.login(m.smtp_user, password or "")
+        except smtplib.SMTPAuthenticationError:
+            _quit(smtp)
+            raise SendFailed(f"the mail server {where} refused the user name or password", "mail",
+                             f"check smtp_user and the password ({m.password_env} or the keyring)",
+                             fatal=True) from None
+        except (OSError, smtplib.SMTPException) as e:
+            _quit(smtp)
+            raise SendFailed(f"the mail server {where} did not let us in: {_why(e)}", "mail",
+                             "check starttls and the port in policy.toml", fatal=True) from None
+        self.smtp = smtp
+
+    def send(self, path: Path) -> None:
+        """Send one queued file; returns once the server accepted it (else SendFailed)."""
+        if self.smtp is None:
+            self.open()
+        msg = read_eml(path)
+        for h in PRIVATE:
+            del msg[h]
+        sender = getaddresses([str(msg["From"])])[0][1]
+        rcpts = [a for _, a in getaddresses([str(v) for k in ("To", "Cc", "Bcc") for v in msg.get_all(k, [])]) if a]
+        del msg["Bcc"]
+        try:
+            refused = self.smtp.sendmail(sender, rcpts, msg.as_bytes(policy=email_policy.SMTP))
+        except smtplib.SMTPRecipientsRefused as e:
+            who = ", ".join(f"{a} ({c} {_text(t)})" for a, (c, t) in e.recipients.items())
+            raise SendFailed(f"the mail server refused {who}", str(path.name),
+                             "check the client's e-mail address; the message stays queued") from None
+        except smtplib.SMTPDataError as e:
+            raise SendFailed(f"the mail server refused the message: {e.smtp_code} {_text(e.smtp_error)}",
+                             str(path.name), "the message stays queued") from None
+        except smtplib.SMTPSenderRefused as e:
+            raise SendFailed(f"the mail server refused the sender {e.sender}: {e.smtp_code} {_text(e.smtp_error)}",
+                             "policy.toml [mail] from", "check the sender address", fatal=True) from None
+        except (OSError, smtplib.SMTPException) as e:
+            self.close()
+            raise SendFailed(f"the mail server stopped answering: {_why(e)}", "mail",
+                             "the message stays queued; try again later", fatal=True) from None
+        if refused:  # accepted for some recipients: it went out, the refusals are reported
+            pass
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            _quit(self.smtp)
+            self.smtp = None
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except Exception:
+        try:
+            smtp.close()
+        except Exception:
+            pass
+
+
+def _text(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _why(e: BaseException) -> str:
+    if isinstance(e, (socket.timeout, TimeoutError)):
+        return f"no answer within {TIMEOUT} s"
+    if isinstance(e, OSError) and e.strerror:
+        return e.strerror
+    if isinstance(e, smtplib.SMTPResponseException):
+        return f"{e.smtp_code} {_text(e.smtp_error)}"
+    return str(e) or type(e).__name__
+
+
+def mark_sent(path: Path) -> Path:
+    """The server accepted ``path``: move it to ``sent/`` at once (what makes it never go twice)."""
+    done = path.parent / "sent"
+    done.mkdir(exist_ok=True)
+    target = done / path.name
+    os.replace(path, target)
+    return target
+
+
+def send_files(paths: Iterable[Path], policy, *, log: Callable[[Activity], Any] | None = None,
+               logged: set[str] | None = None, password: str | None = None,
+               progress: Callable[[int, int, Queued, str], None] | None = None,
+               stop: Callable[[], bool] | None = None) -> SendReport:
+    """Send queued files in order (see the module docstring). ``log`` records each sent one
+    (an activity); ``logged`` the Message-IDs already recorded (never sent again);
+    ``progress(done, total, item, status)``; ``stop()`` true ends the run between messages."""
+    paths = list(paths)
+    logged = set(logged or ())
+    report = SendReport()
+    with Connection(policy, password) as conn:
+        for n, path in enumerate(paths):
+            if stop is not None and stop():
+                report.stopped = "stopped: the rest stays queued"
+                break
+            q = read_queued(path)
+            if already_sent(path) or (q.message_id and q.message_id in logged):
+                if not already_sent(path):
+                    mark_sent(path)
+                else:
+                    path.unlink(missing_ok=True)  # a stale copy of a message that went already
+                report.skipped.append(q)
+                continue
+            if progress is not None:
+                progress(n, len(paths), q, "sending")
+            try:
+                conn.send(path)
+            except SendFailed as e:
+                report.failed.append((q, str(e)))
+                if progress is not None:
+                    progress(n + 1, len(paths), q, "failed")
+                if e.fatal:
+                    report.stopped = str(e)
+                    break
+                continue
+            q.path = mark_sent(path)
+            if log is not None:
+                log(activity_of(q, "sent"))
+            logged.add(q.message_id)
+            report.sent.append(q)
+            if progress is not None:
+                progress(n + 1, len(paths), q, "sent")
+    return report
+
+
+def reconcile(outbox: Path, book, log: Callable[[Activity], Any]) -> list[Queued]:
+    """Log the messages in ``outbox/sent/`` the server accepted but no activity records yet
+    (the app or the command was stopped between the send and the log)."""
+    folder = Path(outbox) / "sent"
+    if not folder.is_dir():
+        return []
+    have = logged_ids(book)
+    out = []
+    for path in sorted(folder.glob("*.eml")):
+        try:
+            q = read_queued(path)
+        except (OSError, ValueError):
+            continue
+        if q.message_id and q.message_id not in have and q.client in book.clients:
+            log(activity_of(q, "sent"))
+            have.add(q.message_id)
+            out.append(q)
+    return out
+
+
+def write_letter(book, policy, action: Any, on: date, subject: str, text: str, outbox: Path, *,
+                 ledger=None) -> Path:
+    """The letter for ``action`` as approved (the letter, then the statement) as a PDF in the
+    outbox, to print and post: ``outbox/DAY_CLIENT_ACTION.pdf``."""
+    from markupsafe import Markup
+
+    from .env import environment
+    from .pdf import html_to_pdf
+    from .statements import statement_data
+
+    draft = Draft(subject=" ".join(subject.split()), text=text, html=str(render(text)))
+    data = statement_data(book, policy, action.client, on, ledger=ledger, action=action, find_action=False)
+    html = environment().get_template("letter.html").render(s=data, draft=draft, body=Markup(draft.html),
+                                                             L=data.locale)
+    key = getattr(action, "key", "") or action.step or action.kind
+    path = Path(outbox) / f"{_file_stem(on, action.client, key)}.pdf"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path, html_to_pdf(html, policy.publish.paper))
+    return path
+
+
+def letters_to_print(outbox: Path, on: date) -> list[Path]:
+    """The letters made for ``on`` (still in the outbox: print and post them)."""
+    outbox = Path(outbox)
+    return sorted(outbox.glob(f"{on.isoformat()}_*.pdf")) if outbox.is_dir() else []
+
+
+def split_draft(text: str) -> tuple[str, str]:
+    """A draft as the app shows it ("Subject: ..." line, blank line, body) -> (subject, body)."""
+    first, sep, rest = text.lstrip("\n").partition("\n")
+    if first.lower().startswith("subject:"):
+        return first[len("subject:"):].strip(), rest.lstrip("\n")
+    return "", text
