@@ -82,6 +82,7 @@ class Sender:
         self.idle.set()
         self.open_jobs: dict[int, Job] = {}  # approved, not yet logged (main thread)
         self.last_failure = ""
+        self._worker: Any = None
 
     # -- the app's side (main thread) -------------------------------------------------
     def submit(self, jobs: list[Job]) -> None:
@@ -111,9 +112,17 @@ class Sender:
     def _post(self, *args: Any, **kwargs: Any) -> None:
         self.app.post_message(SendStatus(*args, **kwargs))
 
+    def _stopped(self) -> bool:
+        """Quitting: the app cancels its workers first, then unmounts (which calls stop())."""
+        worker = self._worker
+        return self.stopping.is_set() or (worker is not None and worker.is_cancelled)
+
     def _work(self) -> None:
+        from textual.worker import get_current_worker
+
+        self._worker = get_current_worker()
         try:
-            while not self.stopping.is_set():
+            while not self._stopped():
                 with self.lock:
                     if not self.batches:
                         self.running = False
@@ -135,7 +144,7 @@ class Sender:
         policy = state.policy
         to_send: list[Job] = []
         for n, job in enumerate(jobs):
-            if self.stopping.is_set():
+            if self._stopped():
                 return  # not written: these actions are still to do
             self._post(job, "writing", done=n, total=total)
             try:
@@ -159,7 +168,7 @@ class Sender:
         with Connection(policy) as conn:
             for job in to_send:
                 q = read_queued(job.path)
-                if stopped or self.stopping.is_set():
+                if stopped or self._stopped():
                     self._post(job, "queued", stopped or "the app was closed before it was sent",
                                done=total, total=total, queued=q)
                     continue
@@ -238,8 +247,10 @@ def finish_on_quit(app: Any) -> None:
     try:
         reconcile(repo.paths.outbox, repo.book(), repo.log_activity)
         for job in list(sender.open_jobs.values()):
-            if job.path is not None and job.path.suffix == ".eml" and job.path.is_file() and not already_sent(job.path):
-                repo.log_activity(activity_of(read_queued(job.path), "queued"))
+            path = job.path
+            if (path is not None and path.suffix == ".eml" and path.parent == repo.paths.outbox and path.is_file()
+                    and not already_sent(path)):
+                repo.log_activity(activity_of(read_queued(path), "queued"))
         sender.open_jobs.clear()
     except (DunError, OSError):
         pass  # 'dun mail --send' logs what is left the next time
