@@ -32,12 +32,16 @@ async def test_clients_search_sort_and_open_detail(demo):
         screen = app.screen
         table = screen.query_one("#clients")
         assert table.row_count == len(app.state.book.clients)
-        overdue = [r.overdue for r in table.rows]
+        home = app.state.policy.defaults.currency
+        overdue = [r.overdue for r in table.rows if r.currency == home]
         assert overdue == sorted(overdue, reverse=True)  # default: most overdue first
         await pilot.press("o")  # next sort: balance
         await settle(app, pilot)
         assert screen.sort == "balance"
-        assert [r.balance for r in table.rows] == sorted((r.balance for r in table.rows), reverse=True)
+        rows = list(table.rows)  # by currency (never comparing £ with €), highest first within each
+        assert [(r.currency, r.balance) for r in rows] == sorted(
+            ((r.currency, r.balance) for r in rows),
+            key=lambda cb: (cb[0] != app.state.policy.defaults.currency, cb[0], -cb[1]))
         target = app.state.book.clients[sorted(app.state.book.clients)[3]]
         await pilot.press("slash")
         await pilot.press(*target.name[:6])

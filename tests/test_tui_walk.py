@@ -130,3 +130,32 @@ async def test_payment_dialog_lines_follow_a_change_of_client_and_an_exact_amoun
         assert lines[target.invoice.number] == plain(target.outstanding, cur)
         assert [n for n, v in lines.items() if v] == [target.invoice.number]
         assert dialog.alloc == {target.invoice.number: target.outstanding}
+
+
+@async_test
+async def test_progress_survives_a_restart_and_pauses_are_not_done(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        total = len(screen.queue)
+        plain = [i for i, a in enumerate(screen.queue) if a.channel not in ("email", "letter", "phone")]
+        screen.query_one("#queue").move_to(plain[0])
+        await settle(app, pilot)
+        await pilot.press("s")  # done
+        await settle(app, pilot)
+        await pilot.press("x")  # skipped
+        await settle(app, pilot)
+        await pilot.press("z")
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")  # snoozed
+        await settle(app, pilot)
+        head = text_of(screen.query_one("#today-head"))
+        assert f"1 of {total} done" in head and "1 snoozed · 1 skipped" in head
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        assert len(screen.queue) == total - 3  # the three left the agenda
+        head = text_of(screen.query_one("#today-head"))
+        assert f"1 of {total} done" in head and "1 snoozed · 1 skipped" in head

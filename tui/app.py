@@ -44,18 +44,18 @@ class DunApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = [
+        Binding("question_mark", "help", "Help", id="app.help", key_display="?"),
+        Binding("q", "quit", "Quit", id="app.quit"),
         Binding("1", "go('today')", "Today", id="nav.today"),
         Binding("2", "go('clients')", "Clients", id="nav.clients"),
         Binding("3", "go('invoices')", "Invoices", id="nav.invoices"),
         Binding("4", "go('reports')", "Reports", id="nav.reports"),
         Binding("5", "go('policy')", "Policy", id="nav.policy"),
-        Binding("question_mark", "help", "Help", id="app.help", key_display="?"),
         Binding("ctrl+t", "toggle_theme", "Theme", id="app.theme", show=False),
         Binding("ctrl+r", "reload", "Reload", id="app.reload", show=False),
         Binding("n", "note", "Note", id="app.note", show=False),
         Binding("dollar_sign", "payment", "Payment", id="app.payment", show=False, key_display="$"),
         Binding("P", "publish", "Publish", id="app.publish", show=False),
-        Binding("q", "quit", "Quit", id="app.quit", show=False),
     ]
 
     QUEUE_SAVE_DELAY = 5.0  # seconds without a key press or click before the next days' queues are worked out

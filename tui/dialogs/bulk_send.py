@@ -24,6 +24,8 @@ class BulkSendDialog(ModalScreen[bool]):
     BINDINGS = [
         Binding("escape", "close", "Close", id="bulk.close"),
         Binding("y", "send", "Send them all", id="bulk.send"),
+        Binding("question_mark", "app.help", "Help", id="bulk.help", key_display="?"),
+        Binding("q", "app.quit", "Quit", id="bulk.quit"),
         Binding("right_square_bracket", "move(1)", "Next", show=False),
         Binding("left_square_bracket", "move(-1)", "Previous", show=False),
     ]

@@ -70,6 +70,38 @@ class InvoiceForm(FormDialog):
         if self.invoice is not None:
             self.query_one("#in-number").disabled = True
 
+    def _terms(self) -> int:
+        state = self.app.state
+        cid = self.values.get("client")
+        if cid in state.book.clients:
+            return state.book.clients[cid].terms_days
+        return state.policy.defaults.terms_days if state.policy is not None else 30
+
+    def on_values(self, values: dict[str, Any]) -> None:
+        """A new invoice is due the client's terms after it is issued: while the due date is the
+        one proposed (not typed), it follows the issue date and the client; the currency
+        follows the client the same way."""
+        if self.invoice is not None:
+            return
+        issued = values.get("issued")
+        if issued is None:
+            return
+        due = (issued + timedelta(days=self._terms())).isoformat()
+        inp = self.query_one("#in-due")
+        if inp.value in (getattr(self, "_auto_due", None), "") or not hasattr(self, "_auto_due"):
+            self._auto_due = due
+            if inp.value != due:
+                self.set_field("due", due)
+        cid = values.get("client")
+        state = self.app.state
+        if cid in state.book.clients:
+            cur = state.book.clients[cid].currency
+            cinp = self.query_one("#in-currency")
+            if cinp.value in (getattr(self, "_auto_cur", None), "") or not hasattr(self, "_auto_cur"):
+                self._auto_cur = cur
+                if cinp.value != cur:
+                    self.set_field("currency", cur)
+
     def save(self, v: dict[str, Any]) -> Any:
         if v["due"] < v["issued"]:
             raise DunError("due before issued", "due")

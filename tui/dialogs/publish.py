@@ -19,7 +19,13 @@ from ..fmt import safe
 
 
 class PublishDialog(ModalScreen[None]):
-    BINDINGS = [Binding("escape", "close", "Close", id="publish.close")]
+    # a modal screen hides the app's keys: help and quit are passed on (the build, once
+    # started, finishes in the background either way; the site is swapped in whole)
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="publish.close"),
+        Binding("question_mark", "app.help", "Help", id="publish.help", key_display="?"),
+        Binding("q", "app.quit", "Quit", id="publish.quit"),
+    ]
 
     class Progress(Message):
         """How far the build is (posted from the worker: it never waits for the screen)."""

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Markdown, Static, TabbedContent, TabPane
+from textual.widgets import Header, Markdown, Static, TabbedContent, TabPane
 
 from receivables.ledger import InvoiceState
 
@@ -19,6 +19,7 @@ from ..state import BookState
 from ..widgets.context import client_status, interest_for
 from ..widgets.timeline import timeline_markdown
 from ..widgets.vtable import Column, VirtualTable
+from ..widgets.footer import DunFooter
 from .base import DunScreen
 from .clients import toggle_hold
 from .invoices import INVOICE_COLUMNS_SHORT, invoice_cells_short, invoice_commands, InvoiceActions
@@ -63,7 +64,7 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
             with TabPane("Credit", id="tab-credit"):
                 with VerticalScroll():
                     yield Static("", id="client-credit", markup=False)
-        yield Footer()
+        yield DunFooter()
 
     def _payment_cells(self, p: Any) -> list[str]:
         alloc = ", ".join(a.invoice for a in p.allocations[:4]) + (" …" if len(p.allocations) > 4 else "")

@@ -7,12 +7,13 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from .. import actions
 from ..fmt import money
 from ..state import BookState, ClientRow
 from ..widgets.vtable import Column, VirtualTable
+from ..widgets.footer import DunFooter
 from .base import TableScreen, write
 
 SORTS = {
@@ -25,6 +26,27 @@ SORTS = {
     "hold": (lambda r: (r.hold, r.overdue), True),
 }
 CYCLE = ("overdue", "balance", "oldest", "risk", "hold", "name")
+MONEY_SORTS = ("balance", "overdue")
+
+
+def by_currency(key, home: str, reverse: bool):
+    """A money sort key that groups the rows by currency first: the home currency, then the
+    others by code (whichever way the amounts run), the amounts sorted within each."""
+    def group(r: ClientRow):
+        rank = (r.currency != home, r.currency)
+        return rank if not reverse else (not rank[0], _Desc(rank[1]))
+
+    return lambda r: (group(r), key(r))
+
+
+class _Desc(str):
+    """A string that sorts the other way round (so a reversed sort keeps codes A to Z)."""
+
+    def __lt__(self, other: str) -> bool:
+        return str.__gt__(self, other)
+
+    def __gt__(self, other: str) -> bool:
+        return str.__lt__(self, other)
 
 
 def client_cells(r: ClientRow) -> list[str]:
@@ -80,7 +102,7 @@ class ClientsScreen(TableScreen):
             id="clients",
         )
         yield Static("", id="clients-status", classes="status-line", markup=False)
-        yield Footer()
+        yield DunFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -108,6 +130,9 @@ class ClientsScreen(TableScreen):
         if q:
             rows = [r for r in rows if q in r.client.name.casefold() or q in r.client.id.casefold()]
         key, _ = SORTS[self.sort]
+        if self.sort in MONEY_SORTS:  # amounts in different currencies are not compared
+            home = state.policy.defaults.currency if state.policy is not None else ""
+            key = by_currency(key, home, self.reverse)
         rows = sorted(rows, key=key, reverse=self.reverse)
         table.sort_key, table.sort_reverse = self.sort, self.reverse
         table.set_rows(rows, keep=(lambda r: r.client.id == keep_id) if keep_id else None)

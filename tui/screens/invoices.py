@@ -11,13 +11,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 
 from receivables.ledger import InvoiceState
 
 from ..fmt import day, money
 from ..state import BookState
 from ..widgets.vtable import Column, VirtualTable
+from ..widgets.footer import DunFooter
 from .base import TableScreen
 
 STATUS_FILTERS = [
@@ -206,7 +207,7 @@ class InvoicesScreen(InvoiceActions, TableScreen):
         yield VirtualTable(INVOICE_COLUMNS, invoice_cells, id="invoices", muted=lambda s: s.outstanding <= 0,
                            empty="No invoices match these filters.")
         yield Static("", id="invoices-status", classes="status-line", markup=False)
-        yield Footer()
+        yield DunFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

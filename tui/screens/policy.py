@@ -6,10 +6,11 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from ..fmt import clean
 from ..state import BookState, policy_path
+from ..widgets.footer import DunFooter
 from .base import DunScreen
 
 
@@ -18,7 +19,7 @@ class PolicyScreen(DunScreen):
         yield Header()
         with VerticalScroll(id="policy-body"):
             yield Static("", id="policy", markup=False)
-        yield Footer()
+        yield DunFooter()
 
     def show(self, state: BookState) -> None:
         self.query_one("#policy", Static).update(clean(render_policy(state)))

@@ -11,11 +11,12 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from .. import engine
 from ..fmt import clean, money
 from ..state import BookState
+from ..widgets.footer import DunFooter
 from .base import DunScreen
 
 from ..widgets.charts import BUCKET_ORDER, bar, sparkline
@@ -135,7 +136,7 @@ class ReportsScreen(DunScreen):
         yield Header()
         with VerticalScroll(id="reports-body"):
             yield Static("", id="report", markup=False)
-        yield Footer()
+        yield DunFooter()
 
     def show(self, state: BookState) -> None:
         widget = self.query_one("#report", Static)

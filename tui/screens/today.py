@@ -15,7 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import ContentSwitcher, Footer, Header, Label, Static, TextArea
+from textual.widgets import ContentSwitcher, Header, Label, Static, TextArea
 
 from receivables.errors import DunError
 
@@ -23,6 +23,7 @@ from .. import actions, engine, progress
 from ..fmt import clean, long_day, money, safe
 from ..state import BookState
 from ..widgets.context import ClientContext
+from ..widgets.footer import DunFooter
 from ..widgets.vtable import Column, VirtualTable
 from .base import DunScreen, write
 
@@ -50,25 +51,29 @@ def action_title(a: Any) -> str:
 
 
 class TodayScreen(DunScreen):
+    # Short descriptions: at 80 columns the footer holds the outcome keys, e, ? and q.
     BINDINGS = [
-        Binding("enter", "walk", "Walk through", id="today.walk"),
-        Binding("escape", "list", "Back to queue", id="today.list"),
-        Binding("s", "sent", "Sent/done", id="outcome.sent"),
-        Binding("c", "called", "Called", id="outcome.called"),
+        Binding("enter", "walk", "Walk", id="today.walk", tooltip="Walk through the actions one by one"),
+        Binding("escape", "list", "Queue", id="today.list", tooltip="Back to the queue"),
+        Binding("s", "sent", "Sent", id="outcome.sent", tooltip="Send it (e-mail), make it (letter), or mark it done"),
+        Binding("c", "called", "Call", id="outcome.called"),
         Binding("p", "promise", "Promise", id="outcome.promise"),
         Binding("d", "dispute", "Dispute", id="outcome.dispute"),
-        Binding("dollar_sign", "paid", "Payment in", id="outcome.paid", key_display="$"),
+        Binding("dollar_sign", "paid", "Paid", id="outcome.paid", key_display="$"),
         Binding("z", "snooze", "Snooze", id="outcome.snooze"),
         Binding("x", "skip", "Skip", id="outcome.skip"),
+        Binding("e", "edit", "Edit", id="today.edit"),
         Binding("space", "mark", "Select", id="today.mark", show=False),
-        Binding("S", "bulk", "Send e-mails", id="today.bulk", key_display="S"),
-        Binding("e", "edit", "Edit draft", id="today.edit", show=False),
+        Binding("S", "bulk", "Send all", id="today.bulk", key_display="S"),
         Binding("right_square_bracket", "step(1)", "Next", id="today.next", show=False, key_display="]"),
         Binding("left_square_bracket", "step(-1)", "Previous", id="today.prev", show=False, key_display="["),
         Binding("u", "summary", "Summary", id="today.summary", show=False),
         Binding("n", "app.note", "Add a note", id="today.note", show=False),
         Binding("i", "open_client", "Open the client", id="today.client", show=False),
     ]
+
+    # left out of the footer below 110 columns (they work all the same; ? lists them)
+    narrow_hidden = frozenset({"walk", "list", "bulk"})
 
     def __init__(self) -> None:
         super().__init__()
@@ -114,7 +119,7 @@ class TodayScreen(DunScreen):
                 yield Static("", id="summary", markup=False)
             with VerticalScroll(id="placeholder-view"):
                 yield Static("", id="placeholder", markup=False)
-        yield Footer()
+        yield DunFooter()
 
     # -- data ----------------------------------------------------------------------
     def _cells(self, row: tuple[int, Any]) -> list[str]:
@@ -260,6 +265,7 @@ class TodayScreen(DunScreen):
     def action_list(self) -> None:
         if self.view == "walk" and self.query_one("#draft", TextArea).has_focus:
             self.set_focus(None)
+            self._stop_editing()
             return
         if self._have_queue:
             self._switch("queue")
@@ -278,9 +284,29 @@ class TodayScreen(DunScreen):
         self._refresh_head()
 
     def action_edit(self) -> None:
+        """Edit the draft: the label says so, and the cursor starts at the body (after the
+        "Subject:" line and the blank line), where a change is usually made."""
         if self.view != "walk":
             self.action_walk()
-        self.query_one("#draft", TextArea).focus()
+        draft = self.query_one("#draft", TextArea)
+        if draft.read_only:
+            return
+        if draft.cursor_location == (0, 0) and draft.text.startswith("Subject:"):
+            lines = draft.text.split("\n")
+            row = next((i for i in range(1, len(lines)) if lines[i].strip()), 0)
+            draft.move_cursor((row, 0))
+        draft.focus()
+        draft.add_class("editing")
+        self.query_one("#draft-label", Label).update(
+            "EDITING the message — type your changes; escape when done (s then sends it as edited)")
+
+    def _stop_editing(self) -> None:
+        draft = self.query_one("#draft", TextArea)
+        if draft.has_class("editing"):
+            draft.remove_class("editing")
+            a = self.current
+            if a is not None:
+                self.query_one("#draft-label", Label).update(self._draft_label(a))
 
     def action_summary(self) -> None:
         self._switch("summary")
@@ -346,19 +372,23 @@ class TodayScreen(DunScreen):
         with draft.prevent(TextArea.Changed):
             draft.load_text(text)
         draft.read_only = self.state is None  # editable once the real draft is there
-        if a.kind == "dispute":  # an internal review: nothing goes to the client
-            label.update("Your review notes, not sent — e edits; s logs the review")
-        elif a.channel == "email":
-            label.update("E-mail to send, statement attached — e edits; s sends it; space+S sends several")
-        elif a.channel == "letter":
-            label.update("Letter — e edits; s makes the PDF to print and logs it")
-        elif a.channel in DRAFTED:
-            label.update(f"Message to send ({a.channel}) — e edits; s logs it as sent")
-        elif a.channel == "phone":
-            label.update("Call script (not logged) — c logs the call")
-        else:
-            label.update("Notes (not logged) — s marks it done")
+        draft.remove_class("editing")
+        label.update(self._draft_label(a))
         self._refresh_context()
+
+    @staticmethod
+    def _draft_label(a: Any) -> str:
+        if a.kind == "dispute":  # an internal review: nothing goes to the client
+            return "Your review notes, not sent — e edits; s logs the review"
+        if a.channel == "email":
+            return "E-mail to send, statement attached — e edits; s sends it"
+        if a.channel == "letter":
+            return "Letter — e edits; s makes the PDF to print and logs it"
+        if a.channel in DRAFTED:
+            return f"Message to send ({a.channel}) — e edits; s logs it as sent"
+        if a.channel == "phone":
+            return "Call script (not logged) — c logs the call"
+        return "Notes (not logged) — s marks it done"
 
     @on(TextArea.Changed, "#draft")
     def _draft_changed(self, event: TextArea.Changed) -> None:

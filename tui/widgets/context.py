@@ -141,9 +141,19 @@ def client_context(state: BookState, client_id: str, *, invoices_limit: int = 8,
                 line.append(f" · {a.outcome}", style="italic")
             first = a.body.strip().splitlines()[0] if a.body.strip() else ""
             if first:
-                line.append(f" — {first[:80]}", style="dim")
+                line.append(f" — {shorten(first, 80)}", style="dim")
             out.append(line)
     return Group(*out)
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters: cut at a word, with an ellipsis if cut."""
+    if len(text) <= width:
+        return text
+    cut = text[:width - 1]
+    if " " in cut[width // 2:]:
+        cut = cut[:cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-—") + "…"
 
 
 class ClientContext(Static):
