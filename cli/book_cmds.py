@@ -176,11 +176,19 @@ def _warn(text: str) -> None:
     print(f"dun: warning: {text}", file=sys.stderr)
 
 
+def _no_invoice(number: str, book, client: str) -> DunError:
+    from cli.hints import unknown_invoice
+
+    return unknown_invoice(number, [n for n, i in book.invoices.items() if i.client == client], "--invoice", client)
+
+
 def _client_of(repo, cid: str):
     book = repo.client_book(cid)
     client = book.clients.get(cid)
     if client is None:
-        raise DunError(f"unknown client {cid!r}", "CLIENT", "see 'dun client list' for the ids")
+        from cli.hints import unknown_client
+
+        raise unknown_client(repo, cid)
     return book, client
 
 
@@ -300,7 +308,7 @@ def cmd_pay(args) -> int:
         for n in named:
             inv = book.invoices.get(n)
             if inv is None:
-                raise DunError(f"no invoice {n!r} for client {client.id!r}", "--invoice", "check the number with 'dun client show'")
+                raise _no_invoice(n, book, client.id)
             if inv.currency != currency:
                 raise DunError(f"invoice {n} is in {inv.currency}, the payment in {currency}", "--invoice",
                                "use --currency to match")
@@ -336,7 +344,7 @@ def cmd_note(args) -> int:
         invoices = list(dict.fromkeys(n.strip() for n in args.invoice))
         for n in invoices:
             if n not in book.invoices:
-                raise DunError(f"no invoice {n!r} for client {client.id!r}", "--invoice", "check the number with 'dun client show'")
+                raise _no_invoice(n, book, client.id)
         channel = args.channel
         step = args.step.strip() if args.step else None
         if step:
@@ -448,7 +456,9 @@ def cmd_client_show(args) -> int:
     with _open(args, readonly=True, command="dun client show") as repo:
         book = repo.client_book(args.id)
         if args.id not in book.clients:
-            raise DunError(f"unknown client {args.id!r}", "ID", "see 'dun client list' for the ids")
+            from cli.hints import unknown_client
+
+            raise unknown_client(repo, args.id, "ID")
         view = client_view(book, repo.policy(), args.id, on)
     if args.json:
         _dump(view)

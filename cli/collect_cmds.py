@@ -115,11 +115,19 @@ def _dump(obj) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
 
 
+def _no_invoice(number: str, book, client: str) -> DunError:
+    from cli.hints import unknown_invoice
+
+    return unknown_invoice(number, [n for n, i in book.invoices.items() if i.client == client], "--invoice", client)
+
+
 def _client_of(repo, cid: str):
     book = repo.client_book(cid)
     client = book.clients.get(cid)
     if client is None:
-        raise DunError(f"unknown client {cid!r}", "CLIENT", "see 'dun client list' for the ids")
+        from cli.hints import unknown_client
+
+        raise unknown_client(repo, cid)
     return book, client
 
 
@@ -312,8 +320,7 @@ def cmd_promise(args) -> int:
         for n in wanted:
             st = ledger.invoices.get(n)
             if st is None:
-                raise DunError(f"no invoice {n!r} for client {client.id!r}", "--invoice",
-                               "check the number with 'dun client show'")
+                raise _no_invoice(n, book, client.id)
             if st.outstanding <= 0:
                 raise DunError(f"invoice {n} is already settled", "--invoice", "promise only for what is owed")
         currencies = {ledger.invoices[n].invoice.currency for n in wanted}
@@ -346,7 +353,9 @@ def cmd_dispute(args) -> int:
     with _open(args, readonly=False, command="dun dispute") as repo:
         inv = repo.get_invoice(number)
         if inv is None:
-            raise DunError(f"unknown invoice {number!r}", "INVOICE", "check the number with 'dun client show'")
+            from cli.hints import all_invoice_numbers, unknown_invoice
+
+            raise unknown_invoice(number, all_invoice_numbers(repo), "INVOICE")
         if args.resolve:
             book = repo.client_book(inv.client)
             open_ = [d for d in book.disputes if d.invoice == number and d.resolved is None]

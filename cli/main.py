@@ -50,7 +50,27 @@ def iso_date(text: str) -> date:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 1 (argparse's default is 2 + usage)
-        raise DunError(message, self.prog.removeprefix("dun").strip(), f"see '{self.prog} --help'")
+        """One line naming this (sub)command's own help, with a did-you-mean for a mistyped
+        command or option."""
+        import re
+
+        from cli.hints import did_you_mean
+
+        hint = f"see '{self.prog} --help'"
+        choice = re.match(r"argument (\S+): invalid choice: '(.*?)' \(choose from (.*)\)$", message)
+        if choice:
+            typed, known = choice.group(2), re.findall(r"'([^']*)'", choice.group(3))
+            arg = choice.group(1)
+            message = f"unknown command {typed!r}" if arg == "COMMAND" else f"invalid choice {typed!r} for {arg}"
+            close = did_you_mean(typed, known)
+            hint = f"{close} {hint}" if close else f"one of {', '.join(known)}; {hint}"
+        extra = re.match(r"unrecognized arguments: (.*)$", message)
+        if extra:
+            options = [o for a in self._actions for o in a.option_strings]
+            close = did_you_mean(extra.group(1).split()[0].split("=")[0], options)
+            if close:
+                hint = f"{close} {hint}"
+        raise DunError(message, self.prog.removeprefix("dun").strip(), hint)
 
 
 BOOK_HELP = "the book folder (default: $DUN_BOOK, else your user data folder)"
@@ -85,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--book", metavar="DIR", help=BOOK_HELP)
     parser.add_argument("--on", type=iso_date, metavar="DATE", help="the date to act on (default: today)")
     parser.add_argument("--read-only", action="store_true", help="open the app without writing")
+    parser.add_argument("--version", action="version", version=f"dun {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         try:
@@ -95,6 +116,35 @@ def build_parser() -> argparse.ArgumentParser:
             continue
         module.register(sub, common)
     return parser
+
+
+def version() -> str:
+    """The installed version, else the one in pyproject.toml next to this package."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("dun")
+    except metadata.PackageNotFoundError:
+        import tomllib
+
+        try:
+            with open(Path(__file__).resolve().parent.parent / "pyproject.toml", "rb") as f:
+                return tomllib.load(f)["project"]["version"]
+        except (OSError, KeyError, tomllib.TOMLDecodeError):
+            return "unknown"
+
+
+def parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """Parse ``argv``; an unknown option is reported by the (sub)command it was given to."""
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        target = parser
+        for token in argv:
+            subs = [a for a in target._actions if isinstance(a, argparse._SubParsersAction)]
+            if subs and token in subs[0].choices:
+                target = subs[0].choices[token]
+        target.error(f"unrecognized arguments: {' '.join(extras)}")
+    return args
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -124,16 +174,33 @@ def _refresh_saved_queues(args: argparse.Namespace) -> None:
     quickstart.spawn_prepare(book_dir(args), date.today())
 
 
+def run_handler(handler, args: argparse.Namespace) -> int:
+    """Run the command; if the book is locked, a mistake in the arguments is said first."""
+    try:
+        return handler(args)
+    except DunError as e:
+        from store import BookLocked
+
+        if not isinstance(e, BookLocked):
+            raise
+        from cli.hints import argument_error_behind_lock
+
+        problem = argument_error_behind_lock(handler, args)
+        if problem is not None:
+            raise problem from None
+        raise
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        args = parse(parser, argv)
         handler = getattr(args, "handler", None)
         if handler is None:
             return int(run_app(args) or 0)
         before = _saved_queues_stamp(args)
-        code = handler(args)
+        code = run_handler(handler, args)
         if before is not None and _saved_queues_stamp(args) != before:
             _refresh_saved_queues(args)
         return int(code or 0)
