@@ -45,6 +45,8 @@ async def test_walk_through_a_whole_demo_day_logs_every_action(demo):
             paused = sum(1 for _, w in used if w in ("x", "snooze"))  # handled, but not done
             assert f"{n - paused} of {len(agenda)} done" in head
             what = next(rich) if a.invoices and a.amount > 0 else next(plain)
+            if what == "call" and a.channel != "phone":  # (a call does not do an e-mail or letter step)
+                what = "x"
             used.append((screen.pos, what))
             if what == "s":
                 await pilot.press("s")

@@ -159,3 +159,52 @@ async def test_progress_survives_a_restart_and_pauses_are_not_done(demo):
         assert len(screen.queue) == total - 3  # the three left the agenda
         head = text_of(screen.query_one("#today-head"))
         assert f"1 of {total} done" in head and "1 snoozed · 1 skipped" in head
+
+
+@async_test
+async def test_a_call_on_an_email_step_leaves_the_email_to_send(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        i = next(i for i, a in enumerate(screen.queue) if a.channel == "email" and a.kind == "step")
+        screen.query_one("#queue").move_to(i)
+        await settle(app, pilot)
+        a = screen.current
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press("enter", "r")
+        await settle(app, pilot)
+        assert i not in screen.done and screen.current is a
+    acts = todays(demo)
+    assert len(acts) == 1 and acts[0].client == a.client and acts[0].outcome == "reached"
+    assert acts[0].step is None  # the e-mail step is not marked done by the call
+    from receivables.agenda import build_agenda
+    from receivables.policy import read_policy
+
+    again = build_agenda(reopen(demo), read_policy(demo / "policy.toml"), DAY)
+    assert any(b.client == a.client and b.step == a.step for b in again)
+
+
+@async_test
+async def test_a_letter_step_makes_the_letter_to_print(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        i = next(i for i, a in enumerate(screen.queue) if a.channel == "letter")
+        screen.query_one("#queue").move_to(i)
+        await settle(app, pilot)
+        a = screen.current
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert screen.done[i] == "letter to print"
+        await pilot.press("u")
+        await settle(app, pilot)
+        summary = text_of(screen.query_one("#summary"))
+        assert "Letters to print and post (1)" in summary
+    letters = list((demo / "outbox").glob("*.pdf"))
+    assert len(letters) == 1 and a.client in letters[0].name and letters[0].read_bytes()[:5] == b"%PDF-"
+    acts = todays(demo)
+    assert len(acts) == 1 and acts[0].channel == "letter" and acts[0].outcome == "sent"
+    assert acts[0].step == step_key(a) and acts[0].client == a.client

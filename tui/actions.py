@@ -100,7 +100,10 @@ def log_call(repo: Any, action: Any, on: date, outcome: str, body: str = "") -> 
     _writable(repo)
     if outcome not in CALL_OUTCOME_LABELS:
         raise DunError(f"unknown call outcome {outcome!r}", "call", "reached, no_answer, voicemail or wrong_number")
-    return repo.log_activity(_activity_for(action, on, outcome=outcome, body=body, channel="phone"))
+    act = _activity_for(action, on, outcome=outcome, body=body, channel="phone")
+    if action.channel != "phone":  # a call made while an e-mail or letter is due does not do that step
+        act = replace(act, step=None)
+    return repo.log_activity(act)
 
 
 def log_snooze(repo: Any, action: Any, on: date, until: date, body: str = "") -> Activity:

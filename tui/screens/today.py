@@ -544,7 +544,12 @@ class TodayScreen(DunScreen):
         pos = self.pos
 
         def after(result: Any) -> None:
-            if result is not None and self.pos == pos:
+            if result is None:
+                return
+            if a.channel != "phone":  # the call is on the client's record; the step is still to do
+                self.notify(f"Call logged. The {a.channel} of this step is still to do.", timeout=5)
+                self._refresh_head()
+            elif self.pos == pos:
                 self._advance(f"called: {actions.CALL_OUTCOME_LABELS.get(result.outcome, result.outcome).lower()}")
 
         self.app.push_screen(CallOutcomeDialog(a, self.on), after)
