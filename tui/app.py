@@ -439,9 +439,11 @@ class DunApp(App[int]):
             except DunError as e:
                 line = f"Not logged: {e}"
                 event.status = "failed"
-            severity = {"sent": "information", "letter": "information"}.get(event.status, "warning")
-            self.notify(safe(line), title="Sending" if severity != "warning" else "Not sent",
-                        severity=severity, markup=False, timeout=6 if severity == "information" else 12)
+            failed = event.status == "failed" or (event.status == "queued" and self.sender.last_failure == event.reason)
+            severity = "warning" if failed else "information"
+            if not event.job.quiet or event.status == "failed":
+                self.notify(safe(line), title="Not sent" if failed else "Sending",
+                            severity=severity, markup=False, timeout=6 if severity == "information" else 12)
             if event.status != "failed":
                 self.reload()
         self.send_changed.publish(event)

@@ -29,15 +29,28 @@ def action_key(a: Any) -> tuple[str, str]:
     return a.client, step or ""
 
 
+_cache: dict[str, Any] = {}
+
+
+def _logged(book: Any, on: date) -> dict[tuple[str, str], str]:
+    """(client, step) -> "done", "snoozed" or "skipped", from the activities of ``on`` (kept
+    for the book object and its number of activities: a 100,000-invoice book has 170,000)."""
+    key = (id(book), len(book.activities), on)
+    if _cache.get("key") == key:
+        return _cache["value"]
+    logged: dict[tuple[str, str], str] = {}
+    corrected = {a.corrects for a in book.activities if a.corrects}
+    for a in book.activities:
+        if a.date != on or not a.step or a.outcome in NOT_AN_OUTCOME or a.id in corrected:
+            continue
+        logged[(a.client, a.step)] = a.outcome if a.outcome in PAUSED else "done"  # the latest counts
+    _cache.update(key=key, value=logged, book=book)
+    return logged
+
+
 def day_counts(queue: list[Any], session: dict[int, str], book: Any, on: date) -> DayCounts:
     """``session``: queue position -> the label this session gave it (before the book has it)."""
-    logged: dict[tuple[str, str], str] = {}
-    if book is not None:
-        corrected = {a.corrects for a in book.activities if a.corrects}
-        for a in book.activities:
-            if a.date != on or not a.step or a.outcome in NOT_AN_OUTCOME or a.id in corrected:
-                continue
-            logged[(a.client, a.step)] = a.outcome if a.outcome in PAUSED else "done"  # the latest counts
+    logged = _logged(book, on) if book is not None else {}
     keys = [action_key(a) for a in queue]
     state: dict[tuple[str, str], str] = {}
     for i, k in enumerate(keys):

@@ -41,6 +41,7 @@ class Job:
     id: int = field(default_factory=lambda: next(_ids))
     path: Path | None = None  # the file in the outbox, once written
     message_id: str = ""
+    quiet: bool = False  # part of a bulk send: its dialog shows how it went (no notification each)
 
     @property
     def letter(self) -> bool:
@@ -220,8 +221,11 @@ def log_status(app: Any, event: SendStatus) -> str:
             app.repo.log_activity(activity_of(q, "sent"))
         line = f"Sent to {who} ({q.to})"
     elif event.status == "queued":
+        from publish.outbox import smtp_problem
+
         app.repo.log_activity(activity_of(event.queued, "queued"))
-        sender.last_failure = event.reason
+        if app.state is None or app.state.policy is None or not smtp_problem(app.state.policy):
+            sender.last_failure = event.reason  # (no server set up is not a failure)
         line = f"Queued for {who}: {event.reason}"
     elif event.status == "letter":
         actions.log_done(app.repo, job.action, job.on, f"Subject: {job.subject}\n\n{job.text}".strip(),

@@ -17,6 +17,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
+from publish.plaintext import to_plain
+
 from ..fmt import safe
 
 
@@ -73,7 +75,7 @@ class BulkSendDialog(ModalScreen[bool]):
         to = client.email if client is not None else ""
         status, reason = self.results.get(job.id, ("", ""))
         text = f"To: {to or '(no e-mail address: a letter is made instead)'}\nSubject: {job.subject}\n"
-        text += "Attached: the client's statement (PDF)\n\n" + job.text
+        text += "Attached: the client's statement (PDF)\n\n" + to_plain(job.text)  # as the client reads it
         if status:
             text = f"[{status}{': ' + reason if reason else ''}]\n\n" + text
         self.query_one("#bulk-preview", Static).update(safe(text, lines=True))

@@ -43,8 +43,8 @@ class CallOutcomeDialog(ModalScreen[Any]):
         with Vertical(classes="dialog", id="dialog"):
             who = getattr(self.action, "client_name", "") or self.action.client
             yield Static(safe(f"Call — {who}"), classes="dialog-title", markup=False)
-            yield Label("Type a note (optional), press enter, then one key: r reached · a no answer · "
-                        "v voicemail · w wrong number.", classes="field-label")
+            yield Label("Type a note if you like, then enter.\nThen one key: r reached · a no answer · "
+                        "v voicemail · w wrong number", classes="field-label call-help")
             yield Input(placeholder="what was said", id="call-note", compact=True)
             with Horizontal(classes="dialog-buttons outcome-buttons"):
                 for outcome in actions.CALL_OUTCOME_LABELS:

@@ -527,6 +527,7 @@ class TodayScreen(DunScreen):
 
         def confirmed() -> None:  # before the dialog hands the jobs to the sender
             for i, job in jobs:
+                job.quiet = True  # the dialog reports each one
                 self.jobs[job.id] = i
                 self.done[i] = "sending…"
             self.marked.clear()
