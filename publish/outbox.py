@@ -97,9 +97,11 @@ def already_sent(path: Path) -> bool:
 
 
 def compose(book, policy, action: Any, on: date, subject: str, text: str, *, ledger=None,
-            now: datetime | None = None, attachment: bytes | None = None) -> EmailMessage:
+            now: datetime | None = None, attachment: bytes | None = None,
+            pdf: Callable[[str, str], bytes] | None = None) -> EmailMessage:
     """The e-mail for ``action`` as approved: ``subject`` and ``text`` (Markdown, as edited)
-    make the plain-text and HTML parts; the client's statement PDF is attached."""
+    make the plain-text and HTML parts; the client's statement PDF is attached (rendered by
+    ``pdf(html, paper)``, by default in this process)."""
     from .pdf import html_to_pdf
     from .site import safe_name
     from .statements import render_statement_html, statement_data
@@ -112,7 +114,7 @@ def compose(book, policy, action: Any, on: date, subject: str, text: str, *, led
         raise DunError("no sender address", "policy.toml: mail.from", 'set from = "Name <you@example.com>"')
     if attachment is None:
         data = statement_data(book, policy, client.id, on, ledger=ledger, action=action, find_action=False)
-        attachment = html_to_pdf(render_statement_html(data, for_pdf=True), policy.publish.paper)
+        attachment = (pdf or html_to_pdf)(render_statement_html(data, for_pdf=True), policy.publish.paper)
     draft = Draft(subject=" ".join(subject.split()), text=text, html=str(render(text)))
     contact = next((c for c in client.contacts if c.email == client.email), None)
     key = getattr(action, "key", "") or action.step or action.kind
@@ -348,7 +350,7 @@ def reconcile(outbox: Path, book, log: Callable[[Activity], Any]) -> list[Queued
 
 
 def write_letter(book, policy, action: Any, on: date, subject: str, text: str, outbox: Path, *,
-                 ledger=None) -> Path:
+                 ledger=None, pdf: Callable[[str, str], bytes] | None = None) -> Path:
     """The letter for ``action`` as approved (the letter, then the statement) as a PDF in the
     outbox, to print and post: ``outbox/DAY_CLIENT_ACTION.pdf``."""
     from markupsafe import Markup
@@ -364,7 +366,7 @@ def write_letter(book, policy, action: Any, on: date, subject: str, text: str, o
     key = getattr(action, "key", "") or action.step or action.kind
     path = Path(outbox) / f"{_file_stem(on, action.client, key)}.pdf"
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(path, html_to_pdf(html, policy.publish.paper))
+    _write_atomic(path, (pdf or html_to_pdf)(html, policy.publish.paper))
     return path
 
 

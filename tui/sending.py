@@ -84,6 +84,7 @@ class Sender:
         self.open_jobs: dict[int, Job] = {}  # approved, not yet logged (main thread)
         self.last_failure = ""
         self._worker: Any = None
+        self._pool: Any = None  # the PDF worker process (see _pdf)
 
     # -- the app's side (main thread) -------------------------------------------------
     def submit(self, jobs: list[Job]) -> None:
@@ -186,6 +187,35 @@ class Sender:
                 q.path = job.path = mark_sent(job.path)
                 self._post(job, "sent", done=jobs.index(job) + 1, total=total, queued=q)
 
+    def _pdf(self, html: str, paper: str) -> bytes:
+        """A PDF rendered in a worker process (started on first use from the PDF fork server,
+        kept for the session): WeasyPrint is pure Python work that, in a thread of the app,
+        would hold the interpreter and make the keys wait."""
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        from publish.pdf import _safe_path, _stderr_with_fd, html_to_pdf, warm, worker_context
+
+        if self._pool is None:
+            try:
+                with _stderr_with_fd(), _safe_path():  # (as publish.pdf starts its own workers)
+                    self._pool = ProcessPoolExecutor(max_workers=1, mp_context=worker_context(), initializer=warm,
+                                                     initargs=(paper,))
+                    self._pool.submit(int)
+            except (OSError, ValueError):  # no fork server here: render in this thread
+                self._pool = None
+                return html_to_pdf(html, paper)
+        try:
+            return self._pool.submit(html_to_pdf, html, paper).result()
+        except BrokenProcessPool:  # the worker died (out of memory...): this one in the thread
+            self._pool = None
+            return html_to_pdf(html, paper)
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
     def _make(self, job: Job, state: Any, outbox: Path) -> str:
         """Write the job's file into the outbox: "email", or "letter" (a letter step, or a
         client without an e-mail address)."""
@@ -198,9 +228,10 @@ class Sender:
         if client is None:
             raise DunError(f"no client {a.client!r}", "send")
         if job.letter or not client.email:
-            job.path = write_letter(book, state.policy, a, job.on, job.subject, job.text, outbox, ledger=ledger)
+            job.path = write_letter(book, state.policy, a, job.on, job.subject, job.text, outbox, ledger=ledger,
+                                    pdf=self._pdf)
             return "letter"
-        msg = compose(book, state.policy, a, job.on, job.subject, job.text, ledger=ledger)
+        msg = compose(book, state.policy, a, job.on, job.subject, job.text, ledger=ledger, pdf=self._pdf)
         job.message_id = str(msg["Message-ID"])
         job.path = write_queued(outbox, msg)
         return "email"
@@ -248,6 +279,7 @@ def finish_on_quit(app: Any) -> None:
     if sender is None or repo is None or getattr(repo, "read_only", True):
         return
     sender.stop(TIMEOUT + 5)
+    sender.close()
     try:
         reconcile(repo.paths.outbox, repo.book(), repo.log_activity)
         for job in list(sender.open_jobs.values()):

@@ -127,7 +127,7 @@ def client_context(state: BookState, client_id: str, *, invoices_limit: int = 8,
         if nxt:
             line += f"; next {money(nxt.amount, p.currency)} on {day(nxt.due)}"
         out.append(Text(line, style="cyan"))
-    acts = [a for a in book.activities if a.client == client_id]
+    acts = activities_of(book, client_id)
     if acts:
         out.append(Text(""))
         out.append(Text("Last activity", style="dim"))
@@ -144,6 +144,21 @@ def client_context(state: BookState, client_id: str, *, invoices_limit: int = 8,
                 line.append(f" — {shorten(first, 80)}", style="dim")
             out.append(line)
     return Group(*out)
+
+
+_by_client: dict[str, Any] = {}
+
+
+def activities_of(book: Any, client_id: str) -> list:
+    """A client's activities in book order: grouped once per book (a 100,000-invoice book has
+    170,000 activities, and the walk-through shows a client at every key)."""
+    key = (id(book), len(book.activities))
+    if _by_client.get("key") != key:
+        groups: dict[str, list] = {}
+        for a in book.activities:
+            groups.setdefault(a.client, []).append(a)
+        _by_client.update(key=key, groups=groups, book=book)
+    return _by_client["groups"].get(client_id, [])
 
 
 def shorten(text: str, width: int) -> str:
