@@ -25,6 +25,7 @@ import ssl
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from email import policy as email_policy
 from email.utils import getaddresses
 from pathlib import Path
@@ -37,6 +38,7 @@ from .mail import (H_CLIENT, H_INVOICES, H_ON, H_STEP, HEADER_NAME, PRIVATE, _fi
                    read_eml, smtp_password, tag)
 from .markdown import render
 from .messages import Draft
+from .plaintext import to_plain
 
 TIMEOUT = 30  # seconds for the connection and each SMTP reply
 
@@ -139,6 +141,15 @@ def write_queued(outbox: Path, msg: EmailMessage) -> Path:
     return path
 
 
+def queued_of(msg: EmailMessage, path: Path, text: str) -> Queued:
+    """The :class:`Queued` for a message just composed (``text``: its Markdown), without
+    reading the file back."""
+    return Queued(path=path, client=str(msg[H_CLIENT]), step=str(msg[H_STEP] or ""),
+                  invoices=tuple(str(msg[H_INVOICES] or "").split()), on=date.fromisoformat(str(msg[H_ON])),
+                  subject=str(msg["Subject"]), text=to_plain(text), to=str(msg["To"]),
+                  message_id=str(msg["Message-ID"]))
+
+
 def read_queued(path: Path) -> Queued:
     msg = read_eml(path)
     body = msg.get_body(("plain",))
@@ -217,17 +228,21 @@ class Connection:
         self.smtp = smtp
 
     def send(self, path: Path) -> None:
-        """Send one queued file; returns once the server accepted it (else SendFailed)."""
+        """Send one queued file; returns once the server accepted it (else SendFailed). The
+        file's bytes go as they are, less the private headers (and any Bcc): the message is
+        not parsed and generated again (a statement PDF makes it a megabyte or more)."""
         if self.smtp is None:
             self.open()
-        msg = read_eml(path)
-        for h in PRIVATE:
-            del msg[h]
+        raw = path.read_bytes()
+        if b"\r\n\r\n" not in raw:  # not written by dun (LF line ends): made canonical first
+            raw = read_eml(path).as_bytes(policy=email_policy.SMTP)
+        head, sep, body = raw.partition(b"\r\n\r\n")
+        msg = BytesHeaderParser(policy=email_policy.default).parsebytes(head + sep)
         sender = getaddresses([str(msg["From"])])[0][1]
         rcpts = [a for _, a in getaddresses([str(v) for k in ("To", "Cc", "Bcc") for v in msg.get_all(k, [])]) if a]
-        del msg["Bcc"]
+        data = _without_headers(head, PRIVATE + ("Bcc",)) + sep + body
         try:
-            refused = self.smtp.sendmail(sender, rcpts, msg.as_bytes(policy=email_policy.SMTP))
+            refused = self.smtp.sendmail(sender, rcpts, data)
         except smtplib.SMTPRecipientsRefused as e:
             who = ", ".join(f"{a} ({c} {_text(t)})" for a, (c, t) in e.recipients.items())
             raise SendFailed(f"the mail server refused {who}", str(path.name),
@@ -249,6 +264,22 @@ class Connection:
         if self.smtp is not None:
             _quit(self.smtp)
             self.smtp = None
+
+
+def _without_headers(head: bytes, names: tuple[str, ...]) -> bytes:
+    """A header block (CRLF lines) less the named fields, continuation lines included."""
+    drop = {n.lower().encode() for n in names}
+    out: list[bytes] = []
+    skipping = False
+    for line in head.split(b"\r\n"):
+        if line[:1] in (b" ", b"\t"):
+            if not skipping:
+                out.append(line)
+            continue
+        skipping = line.split(b":", 1)[0].strip().lower() in drop
+        if not skipping:
+            out.append(line)
+    return b"\r\n".join(out)
 
 
 def _quit(smtp: smtplib.SMTP) -> None:

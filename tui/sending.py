@@ -42,6 +42,7 @@ class Job:
     path: Path | None = None  # the file in the outbox, once written
     message_id: str = ""
     quiet: bool = False  # part of a bulk send: its dialog shows how it went (no notification each)
+    queued: Any = None  # publish.outbox.Queued, once written
 
     @property
     def letter(self) -> bool:
@@ -97,9 +98,14 @@ class Sender:
             start = not self.running
             self.running = True
         if start:
-            self.idle.clear()
-            self.app.run_worker(self._work, thread=True, group="send", description="send the approved messages",
-                                exit_on_error=False)
+            # once the screen has caught up with the key (the next action drawn): the worker's
+            # first steps (the statement's data and HTML) are Python work that would compete with it
+            self.app.call_after_refresh(self._start)
+
+    def _start(self) -> None:
+        self.idle.clear()
+        self.app.run_worker(self._work, thread=True, group="send", description="send the approved messages",
+                            exit_on_error=False)
 
     @property
     def busy(self) -> bool:
@@ -137,7 +143,7 @@ class Sender:
             self.idle.set()
 
     def _batch(self, jobs: list[Job]) -> None:
-        from publish.outbox import Connection, SendFailed, read_queued, smtp_problem
+        from publish.outbox import Connection, SendFailed, smtp_problem
 
         state = self.app.state
         repo = self.app.repo
@@ -164,12 +170,12 @@ class Sender:
         problem = smtp_problem(policy)
         if problem:
             for job in to_send:
-                self._post(job, "queued", problem, done=total, total=total, queued=read_queued(job.path))
+                self._post(job, "queued", problem, done=total, total=total, queued=job.queued)
             return
         stopped = ""
         with Connection(policy) as conn:
             for job in to_send:
-                q = read_queued(job.path)
+                q = job.queued
                 if stopped or self._stopped():
                     self._post(job, "queued", stopped or "the app was closed before it was sent",
                                done=total, total=total, queued=q)
@@ -219,7 +225,7 @@ class Sender:
     def _make(self, job: Job, state: Any, outbox: Path) -> str:
         """Write the job's file into the outbox: "email", or "letter" (a letter step, or a
         client without an e-mail address)."""
-        from publish.outbox import compose, write_letter, write_queued
+        from publish.outbox import compose, queued_of, write_letter, write_queued
 
         a = job.action
         book = state.book
@@ -234,6 +240,7 @@ class Sender:
         msg = compose(book, state.policy, a, job.on, job.subject, job.text, ledger=ledger, pdf=self._pdf)
         job.message_id = str(msg["Message-ID"])
         job.path = write_queued(outbox, msg)
+        job.queued = queued_of(msg, job.path, job.text)
         return "email"
 
 
