@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from .dates import FIRST_DATE, LAST_DATE
+from .errors import DunError
 from .model import (
     Activity,
     Adjustment,
@@ -265,6 +267,10 @@ def generate(clients: int = 40, invoices: int = 600, seed: int = 1, today: date 
         raise ValueError("generate() needs today= (the demo is built as of that date)")
     if clients < 1 or invoices < 0:
         raise ValueError("clients must be at least 1 and invoices not negative")
+    earliest, latest = FIRST_DATE + timedelta(days=3 * 365), LAST_DATE - timedelta(days=365)
+    if not earliest <= today <= latest:  # its history and its terms stay inside the book's window
+        raise DunError(f"a demo book cannot be made as of {today.isoformat()}", "--on",
+                       f"use a date from {earliest.isoformat()} to {latest.isoformat()}")
     rng = random.Random(seed)
     steps = policy.steps if policy is not None and policy.steps else DEFAULT_STEPS
     ladder = policy.ladder if policy is not None else LadderSettings()

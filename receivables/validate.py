@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable, Mapping
 
+from .dates import WINDOW_TEXT, window_problem
 from .errors import Problem
 from .ledger import derive, index_book
 from .model import (
@@ -53,6 +54,15 @@ def _amount(where: str, value: Decimal, currency: str, positive: bool = True) ->
     return []
 
 
+def _dates(where: str, **dates: date | None) -> list[Problem]:
+    """A problem for each given date outside the book's window (receivables.dates)."""
+    out = []
+    for name, d in dates.items():
+        if d is not None and window_problem(d) is not None:
+            out.append(_p(f"{where} {name.replace('_', ' ')}", window_problem(d), f"use a date from {WINDOW_TEXT}"))
+    return out
+
+
 def check_client(c: Client) -> list[Problem]:
     where = f"client {c.id!r}"
     out: list[Problem] = []
@@ -68,6 +78,8 @@ def check_client(c: Client) -> list[Problem]:
         out += _amount(f"{where} credit limit", c.credit_limit, c.currency, positive=False)
         if c.credit_limit < 0:
             out.append(_p(f"{where} credit limit", "must not be negative"))
+    if c.credit_check is not None:
+        out += _dates(where, credit_check=c.credit_check.date)
     return out
 
 
@@ -88,6 +100,9 @@ def check_invoice(inv: Invoice, clients: Mapping[str, Client]) -> list[Problem]:
             total = sum((ln.amount for ln in inv.lines), ZERO) + inv.tax
             if total != inv.amount:
                 out.append(_p(where, f"the lines and tax add up to {total}, not the amount {inv.amount}"))
+    window = _dates(where, issued=inv.issued, due=inv.due)
+    if window:
+        return out + window
     if inv.due < inv.issued:
         out.append(_p(where, f"due date {inv.due} is before the issue date {inv.issued}", "check both dates"))
     return out
@@ -100,7 +115,7 @@ def check_payment(p: Payment, book: Book) -> list[Problem]:
     client = book.clients.get(p.client)
     if client is None:
         return [_p(where, f"unknown client {p.client!r}", "check the client id")]
-    out += _currency(where, p.currency)
+    out += _currency(where, p.currency) + _dates(where, date=p.date)
     if out:
         return out
     out += _amount(f"{where} amount", p.amount, p.currency)
@@ -137,7 +152,7 @@ def check_adjustment(a: Adjustment, book: Book) -> list[Problem]:
         out.append(_p(where, f"unknown kind {a.kind!r}", f"use one of {', '.join(ADJUSTMENT_KINDS)}"))
     if a.client not in book.clients:
         out.append(_p(where, f"unknown client {a.client!r}"))
-    out += _currency(where, a.currency)
+    out += _currency(where, a.currency) + _dates(where, date=a.date)
     if out:
         return out
     out += _amount(f"{where} amount", a.amount, a.currency, positive=a.kind != "adjustment")
@@ -165,6 +180,7 @@ def check_activity(a: Activity, book: Book) -> list[Problem]:
         out.append(_p(where, f"unknown channel {a.channel!r}", f"use one of {', '.join(CHANNELS)}"))
     if a.direction not in DIRECTIONS:
         out.append(_p(where, f"unknown direction {a.direction!r}", "use out or in"))
+    out += _dates(where, date=a.date, snooze_until=a.snooze_until)
     for n in a.invoices:
         inv = book.invoices.get(n)
         if inv is None or inv.client != a.client:
@@ -181,6 +197,9 @@ def check_promise(p: PromiseToPay, book: Book) -> list[Problem]:
     if out:
         return out
     out += _amount(f"{where} amount", p.amount, p.currency)
+    window = _dates(where, made=p.made, by=p.by)
+    if window:
+        return out + window
     if p.by < p.made:
         out.append(_p(where, f"the promised date {p.by} is before the day it was made {p.made}"))
     for n in p.invoices:
@@ -206,6 +225,9 @@ def check_plan(p: PaymentPlan, book: Book) -> list[Problem]:
             out.append(_p(where, f"no invoice {n!r} for client {p.client!r}"))
     for i in p.installments:
         out += _amount(f"{where} installment {i.due}", i.amount, p.currency)
+    out += _dates(where, created=p.created, cancelled=p.cancelled)
+    for k, i in enumerate(p.installments, 1):
+        out += _dates(where, **{f"installment {k} due": i.due})
     return out
 
 
@@ -219,6 +241,9 @@ def check_dispute(d: Dispute, book: Book) -> list[Problem]:
         out.append(_p(where, f"the invoice belongs to {inv.client!r}, not {d.client!r}"))
     if not d.reason.strip():
         out.append(_p(where, "needs a reason", "say what the client disputes"))
+    window = _dates(where, opened=d.opened, resolved=d.resolved)
+    if window:
+        return out + window
     if d.resolved is not None and d.resolved < d.opened:
         out.append(_p(where, "is resolved before it was opened"))
     return out
@@ -266,10 +291,14 @@ def check_book(book: Book, duplicate_keys: Iterable[Problem] = ()) -> list[Probl
         if settled > inv.amount:
             out.append(_p(f"invoice {number}", f"settled {settled} but only {inv.amount} was invoiced",
                           "some payments or credits are allocated twice"))
+    for p in book.payments:
+        out += _dates(f"payment {p.id}", date=p.date)
     for a in book.adjustments:
         if a.client not in book.clients or (a.invoice and a.invoice not in book.invoices):
             out.append(_p(f"adjustment {a.id}", "refers to an unknown client or invoice"))
+        out += _dates(f"adjustment {a.id}", date=a.date)
     for a in book.activities:
+        out += _dates(f"activity {a.id}", date=a.date, snooze_until=a.snooze_until)
         if a.client not in book.clients:
             out.append(_p(f"activity {a.id}", f"unknown client {a.client!r}"))
         for n in a.invoices:

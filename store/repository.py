@@ -1118,8 +1118,9 @@ class Repository:
                 problems.append(Problem(f"unknown table {name!r}", self.paths.book.name))
         try:
             book = self.book()
-        except DunError as e:
-            return problems + [e.problem]
+        except DunError as e:  # name every document that cannot be read
+            bad = [p for name in codec.TABLES for p in codec.undecodable(name, self._tables.peek(name), self.paths.book.name)]
+            return problems + (bad or [e.problem])
         return problems + v.check_book(book)
 
     # checkpoints and backups
