@@ -277,8 +277,10 @@ def cmd_export(args) -> int:
                 Path(tmp).unlink(missing_ok=True)
                 raise
             print(f"wrote {n} {args.kind} to {out}", file=sys.stderr)
-        else:
-            write_rows(sys.stdout, header, rows, numeric)
+        else:  # CSV is data: byte for byte into a pipe or file, control characters shown on a terminal
+            from cli.terminal import raw
+
+            write_rows(sys.stdout if sys.stdout.isatty() else raw(sys.stdout), header, rows, numeric)
     return 0
 
 

@@ -125,6 +125,15 @@ def _refresh_saved_queues(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; everything it prints goes through cli.terminal.clean (no control
+    character from the book reaches the terminal raw)."""
+    from cli.terminal import guarded
+
+    with guarded():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         parser = build_parser()

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from cli.main import add_on, book_dir, on_date
+from cli.terminal import clean
 from receivables.errors import DunError
 
 
@@ -39,7 +40,9 @@ class ProgressBar:
     """A simple bar on stderr when it is a terminal; nothing until the final line otherwise."""
 
     def __init__(self, stream=None, width: int = 30) -> None:
-        self.stream = stream or sys.stderr
+        from cli.terminal import raw
+
+        self.stream = stream or raw(sys.stderr)  # its own carriage returns; the label is cleaned below
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.width = width
         self.last = 0.0
@@ -54,7 +57,7 @@ class ProgressBar:
         frac = 0 if total <= 0 else min(1.0, done / total)
         filled = int(frac * self.width)
         bar = "█" * filled + "·" * (self.width - filled)
-        self.stream.write(f"\r{bar} {done}/{total} {label[:40]:<40}")
+        self.stream.write(f"\r{bar} {done}/{total} {clean(label)[:40]:<40}")
         self.stream.flush()
 
     def finish(self) -> None:
