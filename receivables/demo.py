@@ -647,12 +647,16 @@ def _settle(rng: random.Random, by_client: dict[str, list[_Inv]], profiles: dict
                 d = _weekday(inv.issued + timedelta(days=rng.randint(3, 20)))
                 if inv.pay is not None and d >= inv.pay:
                     d = max(inv.issued, inv.pay - DAY)
-                out.adjust(inv, d, "credit_note", _pct(inv.amount, rng.choice((5, 10, 20, 50))),
-                           rng.choice(("Returned goods", "Pricing error", "Goodwill: late delivery")))
+                credit = min(_pct(inv.amount, rng.choice((5, 10, 20, 50))), inv.outstanding(date.max))
+                reason = rng.choice(("Returned goods", "Pricing error", "Goodwill: late delivery"))
+                if credit > 0:
+                    out.adjust(inv, d, "credit_note", credit, reason)
             # a bad debt: very late and long past the agency step
             if inv.pay is None and not inv.special and p.kind == "late" and (today - inv.due).days > 240 and rng.random() < 0.5:
                 d = _weekday(inv.due + timedelta(days=rng.randint(200, 230)))
-                out.adjust(inv, d, "write_off", inv.outstanding(d), "Bad debt: the agency could not recover it")
+                left = min(inv.outstanding(d), inv.outstanding(date.max))
+                if left > 0:
+                    out.adjust(inv, d, "write_off", left, "Bad debt: the agency could not recover it")
                 inv.settled = d
                 continue
             # a partial payment first
@@ -660,15 +664,19 @@ def _settle(rng: random.Random, by_client: dict[str, list[_Inv]], profiles: dict
                 first = _weekday(inv.due + timedelta(days=rng.randint(0, 20)))
                 last = inv.pay or today
                 if first < last and first <= today and (p.stop is None or first < p.stop):
-                    part = _pct(inv.outstanding(first), rng.choice((25, 30, 40, 50, 60)))
-                    out.pay([(inv, part)], first, cid, inv.currency, reference=f"Part payment {inv.number}")
+                    # of what is owed then, and never more than is left after every credit
+                    # (a credit note dated after this payment counts too: no invoice is settled twice)
+                    owed = min(inv.outstanding(first), inv.outstanding(date.max))
+                    part = _pct(owed, rng.choice((25, 30, 40, 50, 60)))
+                    if part > 0:
+                        out.pay([(inv, part)], first, cid, inv.currency, reference=f"Part payment {inv.number}")
             if inv.pay is None:
                 continue
             rest = inv.outstanding(date.max)  # every credit, whatever its date
             if rest <= 0:
                 inv.settled = inv.pay
                 continue
-            if inv.currency != "GBP" and rng.random() < 0.06:  # the bank took its charges
+            if inv.currency != "GBP" and rng.random() < 0.06 and rest > _money(450):  # the bank took its charges
                 fee = _money(rng.randint(150, 450))
                 out.pay([(inv, rest - fee)], inv.pay, cid, inv.currency, reference=inv.number)
                 wo = _weekday(inv.pay + timedelta(days=rng.randint(1, 4)))
