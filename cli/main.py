@@ -154,6 +154,15 @@ def _main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as e:  # a file of the book that cannot be used: a folder, unreadable, ...
+        print(f"dun: {os_error_line(e)}", file=sys.stderr)
+        return 1
+
+
+def os_error_line(e: OSError) -> str:
+    """One line for a file the system refused: which file, the system's reason, what to do."""
+    where = f"{e.filename}: " if e.filename else ""
+    return f"{where}{e.strerror or e}; check that it is a file (not a folder) you may read and write"
 
 
 def run() -> None:

@@ -434,6 +434,10 @@ def load_policy(path: Path | str) -> tuple[Policy | None, list[Problem]]:
             doc = tomllib.load(f, parse_float=Decimal)
     except FileNotFoundError:
         return None, [Problem("file not found", source, "run 'dun init' to create a book with the default policy")]
+    except IsADirectoryError:
+        return None, [Problem("is a folder, not a file", source, "put the policy file there (see 'dun init')")]
+    except OSError as e:
+        return None, [Problem(f"cannot be read ({e.strerror or e})", source, "check the file's permissions")]
     except UnicodeDecodeError:
         return None, [Problem("is not UTF-8 text", source, "save the file as UTF-8")]
     except tomllib.TOMLDecodeError as e:
