@@ -135,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    args = None
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -157,6 +158,30 @@ def _main(argv: list[str] | None = None) -> int:
     except OSError as e:  # a file of the book that cannot be used: a folder, unreadable, ...
         print(f"dun: {os_error_line(e)}", file=sys.stderr)
         return 1
+    except Exception:
+        line = book_problem(args)
+        if line is None:  # not the book's fault: a bug, whose traceback stands
+            raise
+        print(f"dun: {line}", file=sys.stderr)
+        return 1
+
+
+def book_problem(args: argparse.Namespace | None) -> str | None:
+    """A command failed unexpectedly: if `dun check` finds the book broken (a hand-edited
+    book the engine cannot work with), its first problem as one line; else None."""
+    if args is None or getattr(args, "handler", None) is None:
+        return None
+    try:
+        from store import open_book
+
+        with open_book(book_dir(args), readonly=True, command="dun check", today=on_date(args)) as repo:
+            problems = list(repo.check()) + repo.policy_problems()[1]
+    except Exception:  # the book cannot even be checked: leave the first error as it was
+        return None
+    if not problems:
+        return None
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"{problems[0].line()}{more}; run 'dun check' to see every problem"
 
 
 def os_error_line(e: OSError) -> str:

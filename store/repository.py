@@ -1106,8 +1106,10 @@ class Repository:
             seen: dict[str, int] = {}
             for doc_id, doc in self._tables.peek(name).items():
                 key = doc.get(keyfield) if isinstance(doc, dict) else None
-                if key is None:
-                    problems.append(Problem(f"document {doc_id} has no {keyfield}", f"{self.paths.book.name}: {name}"))
+                if not isinstance(key, str):
+                    problems.append(Problem(f"document {doc_id} has no {keyfield}" if key is None else
+                                            f"document {doc_id}: {keyfield} must be text, not {key!r:.40}",
+                                            f"{self.paths.book.name}: {name}"))
                     continue
                 if key in seen:
                     problems.append(Problem(f"{keyfield} {key!r} appears twice (documents {seen[key]} and {doc_id})",

@@ -33,13 +33,18 @@ def one_line_refusal(code: int, out: str, err: str) -> str:
     return lines[0]
 
 
-def folder_hash(path: Path) -> str:
-    """Every file and folder under ``path`` (names, modes, bytes) as one digest."""
+def folder_hash(path: Path, skip: tuple[str, ...] = ()) -> str:
+    """Every file and folder under ``path`` (names, modes, bytes) as one digest; the top-level
+    folders named in ``skip`` left out."""
     h = hashlib.sha256()
-    for root, dirs, files in sorted(os.walk(path)):
-        dirs.sort()
+    walked = []
+    for root, dirs, files in os.walk(path):
+        if root == str(path):
+            dirs[:] = [d for d in dirs if d not in skip]
+        walked.append((root, sorted(files)))
+    for root, files in sorted(walked):
         h.update(b"D" + os.path.relpath(root, path).encode(errors="surrogateescape"))
-        for name in sorted(files):
+        for name in files:
             p = Path(root) / name
             h.update(b"F" + name.encode(errors="surrogateescape") + oct(p.stat().st_mode).encode())
             h.update(hashlib.sha256(p.read_bytes()).digest())
