@@ -63,6 +63,13 @@ def add_on(p: argparse.ArgumentParser, help: str = "the date to act on, YYYY-MM-
     p.add_argument("--on", type=iso_date, metavar="DATE", default=argparse.SUPPRESS, help=help)
 
 
+def path_arg(text: str) -> str:
+    """An argparse type for a file or folder: any path the system takes (no NUL character)."""
+    if "\x00" in text:
+        raise argparse.ArgumentTypeError("a path cannot hold a NUL character")
+    return text
+
+
 def whole_number(text: str) -> int:
     """An argparse type: a plain whole number (ASCII digits, at most 7 of them)."""
     if not text.isascii() or not text.isdigit() or len(text) > 7:
@@ -77,12 +84,12 @@ def add_json(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     # the options every sub-command shares, with SUPPRESS defaults (see add_on)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--book", metavar="DIR", default=argparse.SUPPRESS, help=BOOK_HELP)
+    common.add_argument("--book", metavar="DIR", type=path_arg, default=argparse.SUPPRESS, help=BOOK_HELP)
     parser = _Parser(
         prog="dun",
         description="Credit control for a small B2B firm. With no command, opens the terminal app.",
     )
-    parser.add_argument("--book", metavar="DIR", help=BOOK_HELP)
+    parser.add_argument("--book", metavar="DIR", type=path_arg, help=BOOK_HELP)
     parser.add_argument("--on", type=iso_date, metavar="DATE", help="the date to act on (default: today)")
     parser.add_argument("--read-only", action="store_true", help="open the app without writing")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -156,7 +163,9 @@ def _main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except OSError as e:  # a file of the book that cannot be used: a folder, unreadable, ...
-        print(f"dun: {os_error_line(e)}", file=sys.stderr)
+        from receivables.errors import shorten
+
+        print(f"dun: {shorten(os_error_line(e))}", file=sys.stderr)
         return 1
     except Exception:
         line = book_problem(args)

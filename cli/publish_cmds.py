@@ -8,7 +8,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from cli.main import add_on, book_dir, on_date
+from cli.main import add_on, book_dir, on_date, path_arg
 from cli.terminal import clean
 from receivables.errors import DunError
 
@@ -19,7 +19,7 @@ def register(sub, common) -> None:
                                    "client (HTML+PDF), CSV and JSON for the accountant. Only what changed is "
                                    "rebuilt; the folder is swapped in whole.")
     add_on(p, "the as-of date (default: today)")
-    p.add_argument("--out", metavar="DIR", help="output folder (default: BOOK/site)")
+    p.add_argument("--out", metavar="DIR", type=path_arg, help="output folder (default: BOOK/site)")
     p.add_argument("--full", action="store_true", help="rebuild everything, ignoring the last build")
     p.add_argument("--no-pdf", action="store_true", help="HTML, CSV and JSON only (faster)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
