@@ -47,9 +47,11 @@ def render_inline(text: str) -> Markup:
 
 # -- data into Markdown -------------------------------------------------------------------------
 
-# ASCII punctuation that can start Markdown syntax anywhere in a line (emphasis, code, links,
-# images, autolinks, entities, escapes); ')' and '(' matter only after a ']', escaped here.
-_INLINE = re.compile(r"([\\`*_\[\]<>&])")
+# What can start Markdown syntax anywhere in a line: escapes, code, emphasis, links and
+# images ('(' and ')' matter only after a ']', escaped here), an autolink ('<' before a
+# letter: raw HTML is off anyway) and an entity ('&' before a name or '#' and a ';'). A plain
+# '&' or '<' (Smith & Sons, a < b) is left as it is, so the draft the owner reads stays clean.
+_INLINE = re.compile(r"([\\`*_\[\]]|<(?=[A-Za-z/!?])|&(?=#?\w+;))")
 # what starts a block only at the beginning of a line: headings, quotes, lists, rules, fences
 _LINE_START = re.compile(r"^([ \t]*)(>|~{3,}|(?:#{1,6}|[+\-]|=+|-+|\d{1,9}[.)])(?=[ \t]|$))")
 _BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
