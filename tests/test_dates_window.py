@@ -130,3 +130,25 @@ def test_check_flags_a_stored_date_outside_the_window_and_nothing_overflows(book
         line = one_line_refusal(*run(capsys, *argv, "--on", ON, "--book", book))
         assert "outside the dates dun accepts" in line
     assert folder_hash(book) == before
+
+
+@pytest.mark.parametrize("text", ["9999-12-31", "0001-01-01"])
+def test_the_apps_date_fields_use_the_same_window(text):
+    from tui.dialogs.base import date_parser
+
+    with pytest.raises(DunError, match="outside the dates dun accepts"):
+        date_parser()(text)
+
+
+def test_the_store_refuses_a_record_dated_outside_the_window(book):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from receivables.model import Invoice
+    from store import open_book
+
+    with open_book(book, today=date(2026, 11, 22)) as repo:
+        with pytest.raises(DunError, match="outside the dates dun accepts"):
+            repo.add_invoice(Invoice(number="INV-FAR", client="acme-supplies", issued=date(2100, 12, 1),
+                                     due=date(2100, 12, 1) + timedelta(days=60), currency="GBP",
+                                     amount=Decimal("10.00")))
