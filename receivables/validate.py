@@ -90,6 +90,10 @@ def check_invoice(inv: Invoice, clients: Mapping[str, Client]) -> list[Problem]:
                 out.append(_p(where, f"the lines and tax add up to {total}, not the amount {inv.amount}"))
     if inv.due < inv.issued:
         out.append(_p(where, f"due date {inv.due} is before the issue date {inv.issued}", "check both dates"))
+    if inv.kind or inv.charges:
+        from .claims import check_charge_document
+
+        out += check_charge_document(inv)
     return out
 
 
