@@ -563,8 +563,12 @@ def cmd_prepare(args) -> int:
 def cmd_check(args) -> int:
     with _open(args, readonly=True, command="dun check") as repo:
         problems = list(repo.check())
-        _, policy_problems = repo.policy_problems()
+        policy, policy_problems = repo.policy_problems()
         problems += policy_problems
+        if policy is not None and not problems:  # interest a rate table cannot give, as of --on
+            from receivables.interest import interest_problem_list
+
+            problems += interest_problem_list(repo.book(), policy, _today(args))
     if getattr(args, "json", False):
         _dump([{"where": p.where, "message": p.message, "hint": p.hint} for p in problems])
     else:

@@ -357,14 +357,18 @@ def interest_totals(results: dict[str, InterestResult] | Iterable[InterestResult
     return out
 
 
-def interest_problems(ledger: Ledger, policy: Policy) -> list[tuple[str, str, str]]:
-    """(client, invoice, reason) for every invoice whose interest or compensation cannot be
-    computed as of the ledger's date (``dun check`` lists them)."""
-    out = []
-    if policy.interest.regime == "none":
+def interest_problem_list(book: Book, policy: Policy, on: date) -> list:
+    """A :class:`~receivables.errors.Problem` for every invoice whose interest cannot be
+    computed as of ``on`` (a day outside the rate table; ``dun check`` lists them)."""
+    from .errors import Problem
+    from .ledger import derive
+
+    out: list[Problem] = []
+    if policy.interest.regime not in STATUTORY:
         return out
-    for client_id in ledger.book.clients:
+    ledger = derive(book, on)
+    for client_id in book.clients:
         for number, r in client_interest(ledger, policy, client_id).items():
-            if r.problem:
-                out.append((client_id, number, r.problem))
+            if r.error:
+                out.append(Problem(r.error, f"invoice {number} ({client_id})"))
     return out

@@ -244,6 +244,9 @@ def check_book(book: Book, duplicate_keys: Iterable[Problem] = ()) -> list[Probl
     for (kind, rid), n in ids.items():
         if n > 1:
             out.append(_p(f"{kind} {rid}", f"appears {n} times"))
+    from .claims import check_claims
+
+    out += check_claims(book)  # charge documents: no day of interest or compensation claimed twice
     index = index_book(book)
     # allocations: referenced invoice exists, same client and currency, never over-settled
     for p in book.payments:
