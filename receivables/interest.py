@@ -347,6 +347,22 @@ def client_interest(ledger: Ledger, policy: Policy, client_id: str) -> dict[str,
     return out
 
 
+def interest_of(index, policy: Policy, numbers: Iterable[str], on: date) -> dict[str, InterestResult]:
+    """Interest and compensation on the invoices ``numbers`` as of ``on`` (an agenda action's
+    invoices), from a :class:`~receivables.ledger.BookIndex`; unknown numbers are left out."""
+    from .ledger import invoice_state
+
+    claims = claims_index(index.book)
+    out: dict[str, InterestResult] = {}
+    for n in numbers:
+        inv = index.book.invoices.get(n)
+        if inv is None or inv.issued > on:
+            continue
+        s = index.settlements.get(n, ())
+        out[n] = invoice_interest(invoice_state(inv, s, on, False), s, policy.interest, on, claims.get(n))
+    return out
+
+
 def interest_totals(results: dict[str, InterestResult] | Iterable[InterestResult]) -> dict[str, tuple[Decimal, Decimal]]:
     """Totals by currency: ``{currency: (interest, compensation)}``."""
     items = results.values() if isinstance(results, dict) else results

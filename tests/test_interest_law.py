@@ -307,3 +307,31 @@ def test_a_step_fee_is_posted_when_the_step_is_done_and_only_once(tmp_path, caps
         # the fee document is an invoice on the ladder and in the report like any other
         st = derive(r.book(), date(2025, 8, 1)).invoices[docs[0].number]
         assert st.outstanding == D("15.00") and st.days_overdue == 16  # due 16 Jul: 14 days after 2 Jul
+
+
+# -- statements and messages show the rate, the period and the basis ----------------------
+
+def test_statement_and_message_show_rate_period_and_basis(shipped):
+    from publish.messages import draft_for_action
+    from publish.statements import render_statement_html, statement_data
+    from receivables.agenda import build_agenda
+
+    policy = replace(shipped, interest=replace(shipped.interest, charge=True))
+    book = Book(clients={"acme": Client("acme", "Acme Ltd", "GBP", 30)},
+                invoices={"INV-1": Invoice("INV-1", "acme", date(2025, 5, 31), date(2025, 6, 30), "GBP", D("10000.00")),
+                          "OLD-1": Invoice("OLD-1", "acme", date(2017, 12, 1), date(2017, 12, 31), "GBP", D("500.00"))})
+    on = date(2025, 7, 30)
+    s = statement_data(book, policy, "acme", on, find_action=False)
+    items = {it.number: it for it in s.sections[0].items}
+    assert items["INV-1"].interest == D("100.68") and items["INV-1"].compensation == D("100.00")
+    assert items["INV-1"].interest_detail == "12.25% on £10,000.00, 1 Jul 2025 – 30 Jul 2025 (30 days)"
+    assert items["OLD-1"].interest == 0 and "interest not computed" in items["OLD-1"].interest_detail
+    assert "[[interest.rates.boe]]" in items["OLD-1"].interest_detail
+    html = render_statement_html(s)
+    assert "12.25% on £10,000.00" in html and "Late Payment of Commercial Debts (Interest) Act 1998" in html
+    drafts = {a.invoices: draft_for_action(a, book, policy, on).text for a in build_agenda(book, policy, on)}
+    text = drafts[("INV-1",)]
+    assert "interest £100.68 (12.25% on £10,000.00, 1 Jul 2025 – 30 Jul 2025 (30 days)), compensation £100.00" in text
+    assert "Late Payment of Commercial Debts (Interest) Act 1998" in text
+    # the owner's to-do (extend the rate table) never goes into a message to the client
+    assert "policy.toml" not in drafts[("OLD-1",)] and "compensation £40.00" in drafts[("OLD-1",)]
