@@ -54,48 +54,34 @@ def document_json(doc) -> dict:
 
 
 def render(doc, posted: bool) -> str:
-    from receivables.claims import describe
-    from receivables.money import to_text
+    from receivables.claims import document_lines
 
     from cli.collect_cmds import _one_line
 
-    cur = doc.currency
-    head = (f"posted {doc.number}" if posted else "would post a charge document") + \
-        f" to {doc.client} on {doc.issued.isoformat()}: {to_text(doc.amount, cur)} {cur}, due {doc.due.isoformat()}"
-    out = [head]
-    for c in doc.charges:
-        out.append(f"  {to_text(c.amount, cur):>12} {cur}  {_one_line(describe(c, cur), 200)}")
-    if doc.note:
-        out.append(f"  {_one_line(doc.note, 400)}")
-    return "\n".join(out)
+    return "\n".join(_one_line(line, 400) if k == 0 else "  " + _one_line(line, 400)
+                     for k, line in enumerate(document_lines(doc, posted)))
 
 
 def cmd_claim(args) -> int:
-    from receivables.claims import plan_claim
-    from receivables.ledger import derive
     from store import open_book
+    from store.charges import claim
 
     from cli.main import book_dir, on_date
 
     on = on_date(args)
     with open_book(Path(book_dir(args)), readonly=args.dry_run, command="dun claim", today=on) as repo:
-        policy = repo.policy()
-        book = repo.client_book(args.client)
-        if args.client not in book.clients:
-            raise DunError(f"unknown client {args.client!r}", "CLIENT", "see 'dun client list' for the ids")
-        invoices = [n.strip() for n in args.invoice]
-        plan = plan_claim(derive(book, on), policy, args.client, on, invoices)
-        docs = list(plan.documents) if args.dry_run else repo.post_charges(list(plan.documents))
+        plan = claim(repo, args.client, on, [n.strip() for n in args.invoice], dry_run=args.dry_run)
+    docs = plan.documents
     if args.json:
         import json
 
         sys.stdout.write(json.dumps({"posted": not args.dry_run, "documents": [document_json(d) for d in docs],
                                      "notes": list(plan.notes)}, ensure_ascii=False, indent=2) + "\n")
         return 0
+    from cli.collect_cmds import _one_line
+
     for d in docs:
         print(render(d, not args.dry_run))
     for n in plan.notes:
-        from cli.collect_cmds import _one_line
-
         print(f"note: {_one_line(n, 300)}", file=sys.stderr)
     return 0

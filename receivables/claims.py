@@ -55,6 +55,19 @@ def describe(c: Charge, currency: str) -> str:
     return f"Interest on invoice {c.invoice} " + "; ".join(parts)
 
 
+def document_lines(doc: Invoice, posted: bool) -> list[str]:
+    """A charge document as text lines (``dun claim``, the app's preview): a heading, one
+    line per charge, the legal basis. Untrusted text is the caller's to neutralise."""
+    cur = doc.currency
+    head = (f"posted {doc.number}" if posted else "would post a charge document") + \
+        f" to {doc.client} on {doc.issued.isoformat()}: {to_text(doc.amount, cur)} {cur}, due {doc.due.isoformat()}"
+    out = [head]
+    out += [f"  {to_text(c.amount, cur):>12} {cur}  {describe(c, cur)}" for c in doc.charges]
+    if doc.note:
+        out.append("  " + " ".join(doc.note.split()))
+    return out
+
+
 def _pct(rate: Decimal) -> str:
     return f"{rate.normalize():f}%" if rate == rate.to_integral() else f"{rate:f}%"
 

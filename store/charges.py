@@ -62,3 +62,20 @@ def with_fee(repo: Any, activity: Activity) -> list[Any]:
     doc = numbered(repo, [doc], policy.interest.claim_prefix)[0]
     repo._refuse(problems(repo, [doc]))
     return [activity, doc]
+
+
+def claim(repo: Any, client_id: str, on, invoices=(), dry_run: bool = False):
+    """Claim the interest and compensation ``client_id`` owes as of ``on`` (``dun claim`` and
+    the app's claim dialog): the :class:`~receivables.claims.ClaimPlan`, its documents as
+    posted (numbered) unless ``dry_run``."""
+    from receivables.errors import DunError
+    from receivables.ledger import derive
+
+    policy = repo.policy()
+    book = repo.client_book(client_id)
+    if client_id not in book.clients:
+        raise DunError(f"unknown client {client_id!r}", "CLIENT", "see 'dun client list' for the ids")
+    plan = claims.plan_claim(derive(book, on), policy, client_id, on, invoices)
+    if dry_run:
+        return plan
+    return replace(plan, documents=tuple(repo.post_charges(list(plan.documents))))
