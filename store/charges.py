@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from receivables import claims
+from receivables.errors import DunError
 from receivables.model import Activity, Book, Invoice
 
 
@@ -52,9 +53,14 @@ def post(repo: Any, docs: list[Invoice], policy) -> list[Invoice]:
 def with_fee(repo: Any, activity: Activity) -> list[Any]:
     """The records logging ``activity`` saves: itself, and the fee document of its step if the
     step has a ``fee`` not yet posted on those invoices."""
+    if not activity.step or activity.outcome in claims.NO_FEE:
+        return [activity]
     try:
         policy = repo.policy()
-    except Exception:  # a broken policy never stops a follow-up being logged
+    except DunError:  # a broken policy never stops a follow-up being logged
+        return [activity]
+    step = policy.step(activity.step)
+    if step is None or step.fee is None:
         return [activity]
     doc = claims.fee_document(repo.client_book(activity.client), policy, activity)
     if doc is None:
