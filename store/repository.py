@@ -972,8 +972,12 @@ class Repository:
         a = self._with_id(a)
         self._refuse(v.check_activity(a, self._client_scope(a.client)))
         with self._mutex:  # a step with a fee posts its charge document in the same commit
-            self._put_now(charges.with_fee(self, a))
+            records = charges.with_fee(self, a)
+            self._put_now(records)
+            self.posted_charges = records[1:]  # what the caller may tell the user
         return a
+
+    posted_charges: list = []  # the fee documents the last log_activity posted
 
     def post_charges(self, docs: list[Invoice]) -> list[Invoice]:
         """Save charge documents (``dun claim``), numbered in the policy's series."""

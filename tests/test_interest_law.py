@@ -285,7 +285,8 @@ def test_a_step_fee_is_posted_when_the_step_is_done_and_only_once(tmp_path, caps
     text = pol.read_text()
     pol.write_text(text.replace('template = "reminder"\n', 'template = "reminder"\nfee = "15.00"\n', 1))
     argv = ["note", "acme", "Reminder sent", "--book", str(path), "--on", "2025-07-02", "--step", "reminder"]
-    assert main(argv) == 0, capsys.readouterr().err
+    assert main(argv) == 0
+    assert "posted CHG-000001: reminder fee 15.00 GBP, due 2025-07-16" in capsys.readouterr().out
     with open_book(path, readonly=True) as r:
         docs = [i for i in r.book().invoices.values() if i.kind == "charge"]
     assert len(docs) == 1
