@@ -54,12 +54,10 @@ def document_json(doc) -> dict:
 
 
 def render(doc, posted: bool) -> str:
+    """The document as text; names and notes from the book never drive the terminal."""
     from receivables.claims import document_lines
 
-    from cli.collect_cmds import _one_line
-
-    return "\n".join(_one_line(line, 400) if k == 0 else "  " + _one_line(line, 400)
-                     for k, line in enumerate(document_lines(doc, posted)))
+    return "\n".join("".join(ch if ch.isprintable() else "?" for ch in line) for line in document_lines(doc, posted))
 
 
 def cmd_claim(args) -> int:

@@ -177,7 +177,8 @@ def statement_data(
                 amount=inv.amount, settled=inv.amount - st.outstanding, outstanding=st.outstanding,
                 days_overdue=st.days_overdue, status=st.status, disputed=st.disputed,
                 interest=interest, compensation=compensation, interest_detail=detail,
-                details=tuple(ln.description for ln in inv.lines) if inv.kind == "charge" else (),
+                details=tuple(f"{ln.description}: {formatting.money(ln.amount, inv.currency, _locale(client, policy))}"
+                              for ln in inv.lines) if inv.kind == "charge" else (),
             ))
         movements = []
         for p in payments:

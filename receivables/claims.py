@@ -153,8 +153,8 @@ def plan_claim(ledger: Ledger, policy: Policy, client_id: str, on: date,
             lines.append(Charge("compensation", r.compensation, inv.number))
     docs = tuple(charge_document(client_id, on, cur, lines, policy) for cur, lines in sorted(by_currency.items()) if lines)
     if not docs:
-        what = ", ".join(named) if named else f"{client_id}'s invoices"
-        raise DunError(f"nothing to claim on {what} as of {on}", "dun claim",
+        what = ", ".join(named) if named else "its invoices"
+        raise DunError(f"nothing to claim on {what} as of {on}", f"client {client_id}",
                        "interest and compensation already claimed, or no invoice is late")
     return ClaimPlan(docs, tuple(notes))
 

@@ -336,3 +336,26 @@ def test_statement_and_message_show_rate_period_and_basis(shipped):
     assert "Late Payment of Commercial Debts (Interest) Act 1998" in text
     # the owner's to-do (extend the rate table) never goes into a message to the client
     assert "policy.toml" not in drafts[("OLD-1",)] and "compensation £40.00" in drafts[("OLD-1",)]
+
+
+def test_a_posted_claim_shows_on_the_statement_as_an_open_item_with_its_lines(shipped):
+    from publish.statements import render_statement_html, statement_data
+    from receivables.claims import plan_claim
+
+    policy = replace(shipped, interest=replace(shipped.interest, charge=True))
+    inv = Invoice("INV-1", "acme", date(2025, 5, 31), date(2025, 6, 30), "GBP", D("10000.00"))
+    book = Book(clients={"acme": Client("acme", "Acme Ltd", "GBP", 30)}, invoices={"INV-1": inv})
+    [doc] = plan_claim(derive(book, date(2025, 7, 30)), policy, "acme", date(2025, 7, 30)).documents
+    doc = replace(doc, number="CHG-000001")
+    book = replace(book, invoices={"INV-1": inv, doc.number: doc})
+    s = statement_data(book, policy, "acme", date(2025, 8, 9), find_action=False)
+    items = {it.number: it for it in s.sections[0].items}
+    assert items["CHG-000001"].outstanding == D("200.68") and items["CHG-000001"].interest == 0
+    assert items["CHG-000001"].details == (
+        "Interest on invoice INV-1 2025-07-01–2025-07-30: 30 days on 10000.00 GBP at 12.25%: £100.68",
+        "Fixed-sum compensation on invoice INV-1: £100.00")
+    # INV-1 now accrues only from the day after the claimed period: 10 days, no second compensation
+    assert items["INV-1"].interest == D("33.56") and items["INV-1"].compensation == 0
+    assert "31 Jul 2025 – 9 Aug 2025 (10 days)" in items["INV-1"].interest_detail
+    assert s.sections[0].total_due == D("10000.00") + D("200.68") + D("33.56")
+    assert "Fixed-sum compensation on invoice INV-1: £100.00" in render_statement_html(s)
