@@ -37,8 +37,11 @@ from receivables.model import (
     Dispute,
     Invoice,
     Payment,
+    PayerAlias,
     PaymentPlan,
     PromiseToPay,
+    Receipt,
+    SyncMark,
 )
 from receivables.policy import Policy, load_policy, read_policy
 
@@ -302,8 +305,9 @@ class Tables:
 
 
 def _owner(table: str, doc: dict | None) -> str | None:
-    """The client a document belongs to ("*": a document of no one client, e.g. the meta)."""
-    if doc is None:
+    """The client a document belongs to ("*": a document of no one client, e.g. the meta; None
+    for the book-level tables, whose documents touch no client's derived state)."""
+    if doc is None or table in codec.BOOK_LEVEL:
         return None
     if table == "clients":
         return doc.get("id", "*")
@@ -677,7 +681,8 @@ class Repository:
         path = clientdocs.path_of(self.paths.root)
         mark = changes.mark()
         with gc_paused():
-            by = clientdocs.group({name: self._tables.peek(name) for name in self._tables.names() if name != "meta"},
+            by = clientdocs.group({name: self._tables.peek(name) for name in self._tables.names()
+                                   if name != "meta" and name not in codec.BOOK_LEVEL},
                                   _owner)
             if by is None:
                 return False
@@ -723,6 +728,9 @@ class Repository:
                 promises=tuple(map(codec.promise_from_doc, docs("promises"))),
                 plans=tuple(map(codec.plan_from_doc, docs("plans"))),
                 disputes=tuple(map(codec.dispute_from_doc, docs("disputes"))),
+                receipts=() if partial else tuple(map(codec.receipt_from_doc, docs("receipts"))),
+                aliases=tuple(map(codec.alias_from_doc, docs("aliases"))),
+                syncs=() if partial else tuple(map(codec.sync_from_doc, docs("syncs"))),
                 partial=partial,
             )
 
@@ -1029,20 +1037,31 @@ class Repository:
         self._put([d])
         return d
 
-    def commit(self, records: Iterable[Any]) -> list[Any]:
+    def commit(self, records: Iterable[Any], updates: Iterable[Any] = ()) -> list[Any]:
         """Store many new records in one all-or-nothing commit (imports). Each is checked
-        against the book plus the records before it in the batch."""
+        against the book plus the records before it in the batch. ``updates`` (stored first)
+        replace records already in the book: invoices (same client), disputes, plans, bank
+        receipts, payer aliases and sync marks (the last two are added if new)."""
         self._writable()
         records = [self._with_id(r) for r in records]
-        if not records:
+        updates = list(updates)
+        if not records and not updates:
             return []
         clients = dict(self.clients())
-        involved = {getattr(r, "client", None) or getattr(r, "id") for r in records}
+        involved = {getattr(r, "client", None) or getattr(r, "id") for r in (*updates, *records)
+                    if not isinstance(r, (Receipt, SyncMark))}
         scopes = self._scopes(involved)
         problems: list[Problem] = []
+        for n, rec in enumerate(updates, start=1):
+            problems += [Problem(e.message, f"update {n}: {e.where}", e.hint) for e in self._check_update(rec, clients, scopes)]
+        self._refuse(problems)
         seen_numbers: set[str] = set()
         for n, rec in enumerate(records, start=1):
-            if isinstance(rec, Client):
+            if isinstance(rec, (Receipt, SyncMark)):
+                errs = [] if not self._exists(rec) else [Problem(f"{rec.id} is already in the book", "record")]
+            elif isinstance(rec, PayerAlias):
+                errs = [] if rec.client in clients else [Problem(f"unknown client {rec.client!r}", "payer alias")]
+            elif isinstance(rec, Client):
                 errs = v.check_client(rec)
                 if rec.id in clients:
                     errs.append(Problem(f"a client with id {rec.id!r} already exists", "client"))
@@ -1068,8 +1087,32 @@ class Repository:
             if problems:
                 break
         self._refuse(problems)
-        self._put(records)
+        self._put([*updates, *records])
         return records
+
+    def _exists(self, rec: Any) -> bool:
+        table = codec.TABLE_OF[type(rec)]
+        return getattr(rec, codec.TABLES[table][1]) in self._key_map(table)
+
+    def _check_update(self, rec: Any, clients: dict, scopes: dict[str, Book]) -> list[Problem]:
+        """Problems of ``rec`` replacing the record with its key; the scopes see the new one."""
+        if isinstance(rec, (SyncMark, Receipt)):
+            return []
+        if isinstance(rec, PayerAlias):
+            return [] if rec.client in clients else [Problem(f"unknown client {rec.client!r}", "payer alias")]
+        if not isinstance(rec, (Invoice, Dispute, PaymentPlan)) or not self._exists(rec):
+            return [Problem(f"{type(rec).__name__} {getattr(rec, 'id', getattr(rec, 'number', ''))} is not in the book",
+                            "update")]
+        scope = scopes.get(rec.client) or Book()
+        if isinstance(rec, Invoice):
+            old = scope.invoices.get(rec.number)
+            if old is None or old.client != rec.client or old.currency != rec.currency:
+                return [Problem("cannot move an invoice to another client or currency", f"invoice {rec.number!r}")]
+            scopes[rec.client] = replace(scope, invoices={**scope.invoices, rec.number: rec})
+            return v.check_invoice(rec, clients)
+        field = "disputes" if isinstance(rec, Dispute) else "plans"
+        scopes[rec.client] = replace(scope, **{field: tuple(rec if x.id == rec.id else x for x in getattr(scope, field))})
+        return []
 
     def _scopes(self, client_ids: set[str]) -> dict[str, Book]:
         """Partial books for several clients in one pass over the tables."""
