@@ -66,6 +66,7 @@ class TodayScreen(DunScreen):
         Binding("u", "summary", "Summary", id="today.summary", show=False),
         Binding("n", "app.note", "Add a note", id="today.note", show=False),
         Binding("i", "open_client", "Open the client", id="today.client", show=False),
+        Binding("b", "receipts", "Bank receipts", id="today.receipts"),  # tui.screens.receipts
     ]
 
     def __init__(self) -> None:
@@ -196,6 +197,10 @@ class TodayScreen(DunScreen):
                 head.append("   nothing due today", style="dim")
         if self.state is None:  # the saved queue is on screen (tui.quickstart)
             head.append("   reading the book: details in a moment…", style="dim italic")
+        from .receipts import sync_line  # "Sync first": Xero or the bank behind, receipts unmatched (b)
+
+        if sync := sync_line(self.state):
+            head.append(f"\n{sync}  (b: bank receipts)", style="bold yellow")
         self.query_one("#today-head", Static).update(head)
 
     @property
@@ -270,6 +275,11 @@ class TodayScreen(DunScreen):
         if self.view != "walk":
             self.action_walk()
         self.query_one("#draft", TextArea).focus()
+
+    def action_receipts(self) -> None:
+        from .receipts import ReceiptsScreen
+
+        self.app.push_screen(ReceiptsScreen())
 
     def action_summary(self) -> None:
         self._switch("summary")
