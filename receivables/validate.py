@@ -283,4 +283,21 @@ def check_book(book: Book, duplicate_keys: Iterable[Problem] = ()) -> list[Probl
         out += [Problem(x.message, f"plan {p.id}: {x.where}", x.hint) for x in check_plan(p, book)]
     for d in book.disputes:
         out += check_dispute(d, book)
+    out += _check_sync_records(book)
+    return out
+
+
+def _check_sync_records(book: Book) -> list[Problem]:
+    """Bank receipts name a payment that exists, payer aliases a client that exists."""
+    out: list[Problem] = []
+    if book.partial:
+        return out
+    payments = {p.id for p in book.payments}
+    for r in book.receipts:
+        if r.payment and r.payment not in payments:
+            out.append(_p(f"receipt {r.id}", f"became payment {r.payment!r}, which is not in the book"))
+        out += _currency(f"receipt {r.id}", r.currency)
+    for a in book.aliases:
+        if a.client not in book.clients:
+            out.append(_p(f"payer alias {a.name!r}", f"unknown client {a.client!r}"))
     return out
