@@ -42,11 +42,11 @@ def run_sync_import(args, path: Path, data: bytes) -> int:
     today = _today(args)
     with _open(args, readonly=args.dry_run, command=f"dun import {args.kind}") as repo:
         policy = repo.policy()
-        book = repo.book()
         if args.kind == "xero":
             from receivables.xero import import_xero
 
-            result = import_xero(data, book, policy.defaults, source=path.name, today=today, paid_on=args.paid_on)
+            result = import_xero(data, repo.book(), policy.defaults, source=path.name, today=today,
+                                 paid_on=args.paid_on)
         else:
             if args.paid_on is not None:
                 raise DunError("--paid-on is for Xero exports", "dun import bank",
@@ -54,7 +54,7 @@ def run_sync_import(args, path: Path, data: bytes) -> int:
             from receivables.bank import read_statement
             from receivables.matching import import_bank
 
-            result = import_bank(read_statement(data, path.name, policy.bank), book, today)
+            result = import_bank(read_statement(data, path.name, policy.bank), RepoSource(repo), today)
         if not args.dry_run and (result.records or result.updates):
             repo.commit(result.records, result.updates)
     for w in getattr(result, "warnings", ()):
@@ -70,6 +70,36 @@ def run_sync_import(args, path: Path, data: bytes) -> int:
     lines[0] += "  (dry run: nothing written)" if args.dry_run else ""
     print("\n".join(_safe(line) for line in lines))
     return 0
+
+
+class RepoSource:
+    """What bank matching reads, straight from the store's documents: the clients, the payer
+    aliases, the receipts' ids and the invoice numbers, then the records of only the clients
+    the evidence points to (a statement of thousands of lines into a large book need not
+    decode the whole book)."""
+
+    full = False
+
+    def __init__(self, repo) -> None:
+        from store import codec
+
+        self.repo, self.codec = repo, codec
+        self.clients = repo.clients()
+        self.aliases = [codec.alias_from_doc(d) for d in repo.documents("aliases")]
+        self._receipts = {d["id"]: d for d in repo.documents("receipts")}
+
+    def receipt(self, rid: str):
+        doc = self._receipts.get(rid)
+        return None if doc is None else self.codec.receipt_from_doc(doc)
+
+    def sync(self, kind: str):
+        return next((self.codec.sync_from_doc(d) for d in self.repo.documents("syncs") if d.get("id") == kind), None)
+
+    def invoice_keys(self):
+        return ((d["number"], d["client"], d["currency"]) for d in self.repo.documents("invoices"))
+
+    def client_book(self, cid: str):
+        return self.repo.client_book(cid)
 
 
 def cmd_receipts(args) -> int:

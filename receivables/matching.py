@@ -73,40 +73,93 @@ class Candidate:
         return f"{self.client} ({', '.join(self.why)})" + (f" -> {', '.join(self.invoices)}" if self.invoices else "")
 
 
-class OpenItems:
-    """What each client owes, invoice by invoice, kept up to date as payments are added."""
+class BookSource:
+    """What matching reads, from a whole :class:`Book` in memory (the app, ``dun receipts``)."""
+
+    full = True  # amount evidence for every client (suggestions)
 
     def __init__(self, book: Book) -> None:
         self.book = book
-        owed: dict[str, Decimal] = {n: inv.amount for n, inv in book.invoices.items()}
-        for p in book.payments:
-            for a in p.allocations:
-                if a.invoice in owed:
-                    owed[a.invoice] -= a.amount
-        for a in book.adjustments:
-            if a.invoice in owed:
-                owed[a.invoice] -= a.amount
-        disputed = {d.invoice for d in book.disputes if d.resolved is None}
-        self.owed = owed
-        self.by_client: dict[str, list[Invoice]] = defaultdict(list)
-        for inv in sorted(book.invoices.values(), key=lambda i: (i.number in disputed, i.due, i.issued, i.number)):
-            if owed[inv.number] > 0:
-                self.by_client[inv.client].append(inv)
-        self.by_key: dict[str, list[Invoice]] = defaultdict(list)
-        for inv in book.invoices.values():
-            k = _key(inv.number)
-            if len(k) >= 3:
-                self.by_key[k].append(inv)
+        self.clients = book.clients
+        self.aliases = book.aliases
+        self._receipts: dict[str, Receipt] | None = None
+
+    def receipt(self, rid: str) -> Receipt | None:
+        if self._receipts is None:
+            self._receipts = {r.id: r for r in self.book.receipts}
+        return self._receipts.get(rid)
+
+    def sync(self, kind: str) -> SyncMark | None:
+        return next((s for s in self.book.syncs if s.id == kind), None)
+
+    def invoice_keys(self):
+        return ((i.number, i.client, i.currency) for i in self.book.invoices.values())
+
+    def client_book(self, cid: str) -> Book:  # pragma: no cover - the full source indexes the book at once
+        return self.book.only(cid)
+
+
+class OpenItems:
+    """What each client owes, invoice by invoice, kept up to date as payments are added.
+
+    From a :class:`BookSource` everything is worked out at once; from another source (the
+    store's documents, for an import into a large book) a client's invoices are read the
+    first time evidence points at the client, and amount evidence is looked for only there."""
+
+    def __init__(self, source) -> None:
+        if isinstance(source, Book):
+            source = BookSource(source)
+        self.source = source
+        self.clients = source.clients
+        self.owed: dict[str, Decimal] = {}
+        self.invoices: dict[str, Invoice] = {}
+        self.by_client: dict[str, list[Invoice]] = {}
         self.by_amount: dict[tuple[str, Decimal], set[str]] = defaultdict(set)  # (currency, amount) -> clients
         self.balance: dict[str, Decimal] = {}
-        for cid in self.by_client:
-            self._index_client(cid)
+        self.by_key: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+        for number, client, currency in source.invoice_keys():
+            k = _key(number)
+            if len(k) >= 3:
+                self.by_key[k].append((number, client, currency))
         self.names: dict[str, set[str]] = defaultdict(set)
-        for c in book.clients.values():
+        for c in self.clients.values():
             f = fold(c.name)
             if f:
                 self.names[f].add(c.id)
-        self.aliases = {a.id: a.client for a in book.aliases}
+        self.aliases = {a.id: a.client for a in source.aliases}
+        if source.full:
+            self._load_all(source.book)
+
+    def _load_all(self, book: Book) -> None:
+        groups: dict[str, list[Invoice]] = {cid: [] for cid in self.clients}
+        for inv in book.invoices.values():
+            groups.setdefault(inv.client, []).append(inv)
+        self._settle(groups, book.payments, book.adjustments, book.disputes)
+
+    def _load(self, cid: str) -> None:
+        if cid in self.by_client:
+            return
+        scope = self.source.client_book(cid)
+        self._settle({cid: list(scope.invoices.values())}, scope.payments, scope.adjustments, scope.disputes)
+
+    def _settle(self, groups: dict[str, list[Invoice]], payments, adjustments, disputes) -> None:
+        owed = self.owed
+        for invs in groups.values():
+            for inv in invs:
+                owed[inv.number] = inv.amount
+                self.invoices[inv.number] = inv
+        for p in payments:
+            for a in p.allocations:
+                if a.invoice in owed:
+                    owed[a.invoice] -= a.amount
+        for a in adjustments:
+            if a.invoice in owed:
+                owed[a.invoice] -= a.amount
+        disputed = {d.invoice for d in disputes if d.resolved is None}
+        for cid, invs in groups.items():
+            invs.sort(key=lambda i: (i.number in disputed, i.due, i.issued, i.number))
+            self.by_client[cid] = [i for i in invs if owed[i.number] > 0]
+            self._index_client(cid)
 
     def _index_client(self, cid: str) -> None:
         invs = [i for i in self.by_client.get(cid, ()) if self.owed[i.number] > 0]
@@ -119,11 +172,13 @@ class OpenItems:
             self.by_amount[(invs[0].currency, total)].add(cid)
 
     def open_of(self, cid: str, currency: str) -> list[Invoice]:
+        self._load(cid)
         return [i for i in self.by_client.get(cid, ()) if i.currency == currency and self.owed[i.number] > 0]
 
     def allocate(self, cid: str, currency: str, amount: Decimal, named: tuple[str, ...] = ()) -> tuple[Allocation, ...]:
         """To the named invoices in order, else the oldest due first (undisputed before disputed)."""
-        targets = [self.book.invoices[n] for n in named] if named else self.open_of(cid, currency)
+        self._load(cid)
+        targets = [self.invoices[n] for n in named if n in self.invoices] if named else self.open_of(cid, currency)
         rest, out = amount, []
         for inv in targets:
             left = self.owed[inv.number]
@@ -139,9 +194,9 @@ class OpenItems:
     def paid(self, cid: str, allocations) -> None:
         for a in allocations:
             old = self.owed[a.invoice]
-            self.by_amount[(self.book.invoices[a.invoice].currency, old)].discard(cid)
+            self.by_amount[(self.invoices[a.invoice].currency, old)].discard(cid)
             self.owed[a.invoice] = old - a.amount
-        cur = self.book.invoices[allocations[0].invoice].currency if allocations else None
+        cur = self.invoices[allocations[0].invoice].currency if allocations else None
         if cur is not None:
             self.by_amount[(cur, self.balance.get(cid, ZERO))].discard(cid)
             self._index_client(cid)
@@ -162,18 +217,23 @@ class OpenItems:
         """client -> its open invoices named in ``text``, in the order named."""
         out: dict[str, list[str]] = defaultdict(list)
         for tok in _TOKEN.findall(text):
-            for inv in self.by_key.get(_key(tok), ()):
-                if inv.currency == currency and self.owed[inv.number] > 0 and inv.number not in out[inv.client]:
-                    out[inv.client].append(inv.number)
+            for number, cid, cur in self.by_key.get(_key(tok), ()):
+                if cur != currency or number in out[cid]:
+                    continue
+                self._load(cid)
+                if self.owed.get(number, ZERO) > 0:
+                    out[cid].append(number)
         return {k: v for k, v in out.items() if v}
 
     def candidates(self, payer: str, text: str, amount: Decimal, currency: str) -> list[Candidate]:
         refs = self.referenced(f"{text} {payer}", currency)
         named = self.payer_clients(payer)
+        for cid in named:
+            self._load(cid)
         by_amount = self.by_amount.get((currency, amount), set())
-        clients = self.book.clients
+        clients = self.clients
         out = []
-        for cid in set(refs) | named | by_amount:
+        for cid in set(refs) | named | (by_amount if self.source.full else set()):
             c = clients.get(cid)
             if c is None or c.currency != currency:
                 continue
@@ -183,7 +243,7 @@ class OpenItems:
                 why.append("reference " + ", ".join(invs))
             if cid in named:
                 points += 2
-                why.append("payer name" if fold(payer) in self.names and cid in self.names[fold(payer)] else "known payer")
+                why.append("payer name" if cid in self.names.get(fold(payer), ()) else "known payer")
             if cid in by_amount:
                 points += 1
                 one = [i.number for i in self.open_of(cid, currency) if self.owed[i.number] == amount]
@@ -225,22 +285,26 @@ class BankImport:
         out += [f"  unmatched: {x}" for x in self.unmatched]
         out += [f"  skipped: {x}" for x in self.skipped]
         if self.unmatched:
-            out.append("  match the unmatched ones in the app (Today: u), or with 'dun receipts'")
+            out.append("  match the unmatched ones in the app (Today: b), or with 'dun receipts'")
         return out
 
     def summary(self) -> str:
         return "\n".join(self.lines())
 
 
-def import_bank(st: Statement, book: Book, today: date) -> BankImport:
+def import_bank(st: Statement, book, today: date) -> BankImport:
+    """``book``: a :class:`Book`, or a source of the same shape as :class:`BookSource`. An
+    amount alone never decides, so the import looks for amount evidence only at the clients
+    a reference or the payer's name points to; the candidates of what stays unmatched are
+    ranked in full by :func:`suggest`."""
+    source = BookSource(book) if isinstance(book, Book) else book
     out = BankImport(st.source, st.format, skipped=list(st.skipped))
     credits = [t for t in st.txns if t.amount > 0]
     out.outgoing = sum(1 for t in st.txns if t.amount < 0)
     if st.txns and not credits:
         raise DunError(f"holds only outgoing transactions ({len(st.txns)})", st.source,
                        "dun imports money received: export the statement of the account clients pay into")
-    billed = {c.currency for c in book.clients.values()}
-    stored = {r.id: r for r in book.receipts}
+    billed = {c.currency for c in source.clients.values()}
     seen: dict[str, Txn] = {}
     new: list[tuple[Txn, Receipt]] = []
     for t in st.txns:
@@ -255,7 +319,7 @@ def import_bank(st: Statement, book: Book, today: date) -> BankImport:
         seen[rid] = t
         if t.amount <= 0:
             continue
-        old = stored.get(rid)
+        old = source.receipt(rid)
         if old is not None:
             if (old.amount, old.date, old.currency) != (t.amount, t.date, t.currency):
                 raise DunError(f"has the id {t.bank_id or t.key!r} of a receipt imported from {old.source or 'an earlier file'} "
@@ -268,23 +332,24 @@ def import_bank(st: Statement, book: Book, today: date) -> BankImport:
                            f"({', '.join(sorted(billed)) or 'none yet'})", t.where,
                            "import the statement of the account in your clients' currency")
         new.append((t, Receipt(rid, t.date, t.amount, t.currency, t.payer, t.text, st.source, t.bank_id)))
-    items = OpenItems(book) if new else None
+    items = OpenItems(source) if new else None
     for t, r in new:
         cands = items.candidates(r.payer, r.text, r.amount, r.currency)
         best = decide(cands)
         if best is None:
             out.records.append(r)
-            hint = f"; best: {cands[0].describe()}" + (" (and others as likely)" if len(cands) > 1 and
-                                                        cands[1].points == cands[0].points else "") if cands else ""
+            hint = ""
+            if cands:
+                tie = len(cands) > 1 and cands[1].points == cands[0].points
+                hint = f"; best: {cands[0].describe()}" + (" (and others as likely)" if tie else "")
             out.unmatched.append(f"{r.date} {r.amount} {r.currency} from {r.payer or '?'} {r.text!r}{hint}")
             continue
-        pay = _payment(items, r, best.client, best.invoices if best.why[0].startswith("reference") or
-                       best.invoices else ())
+        pay = _payment(items, r, best.client, best.invoices)
         out.records += [pay, _linked(r, pay)]
         out.matched.append(f"{r.date} {r.amount} {r.currency} from {r.payer or '?'} -> {best.client}"
                            f" {', '.join(a.invoice for a in pay.allocations) or '(credit)'} ({', '.join(best.why)})")
     mark = SyncMark("bank", today, st.source, st.as_of)
-    old_mark = next((s for s in book.syncs if s.id == "bank"), None)
+    old_mark = source.sync("bank")
     if old_mark != mark:
         (out.updates if old_mark else out.records).append(mark)
     return out
@@ -305,7 +370,7 @@ def _payment(items: OpenItems, r: Receipt, cid: str, invoices: tuple[str, ...]) 
 
 def suggest(book: Book, receipt: Receipt, items: OpenItems | None = None, limit: int = 5) -> list[Candidate]:
     """The best candidates for an unmatched receipt, best first."""
-    items = items or OpenItems(book)
+    items = items or OpenItems(BookSource(book))
     return items.candidates(receipt.payer, receipt.text, receipt.amount, receipt.currency)[:limit]
 
 
@@ -325,7 +390,7 @@ def accept(book: Book, receipt: Receipt, client: str, invoices: tuple[str, ...] 
         inv = book.invoices.get(n)
         if inv is None or inv.client != client:
             raise DunError(f"no invoice {n!r} for {client}", f"receipt {receipt.id}", "check the invoice number")
-    items = items or OpenItems(book)
+    items = items or OpenItems(BookSource(book))
     pay = _payment(items, receipt, client, tuple(invoices))
     updates: list = [_linked(receipt, pay)]
     key = fold(receipt.payer)
@@ -338,5 +403,5 @@ def unmatched(book: Book) -> list[Receipt]:
     return [r for r in book.receipts if not r.payment and not r.ignored]
 
 
-__all__ = ["BankImport", "Candidate", "OpenItems", "accept", "decide", "fold", "import_bank", "suggest", "unmatched",
+__all__ = ["BankImport", "BookSource", "Candidate", "OpenItems", "accept", "decide", "fold", "import_bank", "suggest", "unmatched",
            "receipt_id", "payment_id"]

@@ -188,6 +188,20 @@ def test_cli_import_json_receipts_list_match_and_the_sync_first_line(path, capsy
                                               "ago); 1 bank receipt unmatched.")
 
 
+def test_the_command_reads_only_the_clients_the_evidence_names_and_matches_them_all(path, tmp_path):
+    text = (DATA / "statement-2026-03-20.ofx").read_text()
+    text = text.replace("INV0201 THANK YOU", "INV-0209").replace("<NAME>J SMITH\n<MEMO>PAYMENT", "<NAME>OSPREY\n<MEMO>INV-0211")
+    text = text.replace("<TRNAMT>360.00", "<TRNAMT>500.00").replace("<TRNAMT>1440.00", "<TRNAMT>360.00")
+    (tmp_path / "s.ofx").write_text(text)
+    assert main(["import", "bank", str(tmp_path / "s.ofx"), "--book", str(path), "--on", "2026-03-20"]) == 0
+    from store import open_book
+
+    with open_book(path, readonly=True) as repo:
+        pays = sorted((p.client, p.allocations[0].invoice, p.amount) for p in repo.book().payments
+                      if p.method == "bank transfer")
+    assert pays == [("kestrel-logistics", "INV-0209", D("360.00")), ("osprey-print", "INV-0211", D("500.00"))]
+
+
 def test_sync_state_counts_business_days():
     from receivables.model import SyncMark
     from receivables.syncstate import sync_state
