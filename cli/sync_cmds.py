@@ -73,12 +73,9 @@ def run_sync_import(args, path: Path, data: bytes) -> int:
 
 
 class RepoSource:
-    """What bank matching reads, straight from the store's documents: the clients, the payer
-    aliases, the receipts' ids and the invoice numbers, then the records of only the clients
-    the evidence points to (a statement of thousands of lines into a large book need not
-    decode the whole book)."""
-
-    full = False
+    """What bank matching reads, straight from the store's documents (see
+    :class:`receivables.matching.BookSource`): a statement of thousands of lines into a large
+    book need not decode the whole book."""
 
     def __init__(self, repo) -> None:
         from store import codec
@@ -95,11 +92,10 @@ class RepoSource:
     def sync(self, kind: str):
         return next((self.codec.sync_from_doc(d) for d in self.repo.documents("syncs") if d.get("id") == kind), None)
 
-    def invoice_keys(self):
-        return ((d["number"], d["client"], d["currency"]) for d in self.repo.documents("invoices"))
+    def open_invoices(self):
+        from store.openitems import open_invoices
 
-    def client_book(self, cid: str):
-        return self.repo.client_book(cid)
+        return open_invoices(self.repo)
 
 
 def cmd_receipts(args) -> int:
@@ -153,4 +149,6 @@ def cmd_receipts(args) -> int:
 
 def _safe(text: str) -> str:
     """Bank text printed to a terminal: control characters shown, never sent raw."""
+    if text.isprintable():
+        return text
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)

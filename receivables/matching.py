@@ -24,6 +24,7 @@ What a payment does not need for its invoices stays as client credit.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left
 import re
 import unicodedata
 from collections import defaultdict
@@ -49,8 +50,12 @@ def fold(name: str) -> str:
     return " ".join(words)
 
 
+_NOT_KEY = re.compile(r"[^A-Za-z0-9]")
+
+
 def _key(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]", "", text).upper()
+    t = text.replace("-", "").upper()
+    return t if t.isalnum() and t.isascii() else _NOT_KEY.sub("", t)
 
 
 def receipt_id(txn: Txn) -> str:
@@ -74,9 +79,8 @@ class Candidate:
 
 
 class BookSource:
-    """What matching reads, from a whole :class:`Book` in memory (the app, ``dun receipts``)."""
-
-    full = True  # amount evidence for every client (suggestions)
+    """What matching reads, from a whole :class:`Book` in memory (the app, ``dun receipts``).
+    The store offers the same from its documents (``cli.sync_cmds.RepoSource``)."""
 
     def __init__(self, book: Book) -> None:
         self.book = book
@@ -92,74 +96,54 @@ class BookSource:
     def sync(self, kind: str) -> SyncMark | None:
         return next((s for s in self.book.syncs if s.id == kind), None)
 
-    def invoice_keys(self):
-        return ((i.number, i.client, i.currency) for i in self.book.invoices.values())
-
-    def client_book(self, cid: str) -> Book:  # pragma: no cover - the full source indexes the book at once
-        return self.book.only(cid)
+    def open_invoices(self) -> list[tuple[Invoice, Decimal, bool]]:
+        """(invoice, what it still owes, under an open dispute) for every invoice owing more than 0."""
+        book = self.book
+        owed: dict[str, Decimal] = {n: inv.amount for n, inv in book.invoices.items()}
+        for p in book.payments:
+            for a in p.allocations:
+                if a.invoice in owed:
+                    owed[a.invoice] -= a.amount
+        for a in book.adjustments:
+            if a.invoice in owed:
+                owed[a.invoice] -= a.amount
+        disputed = {d.invoice for d in book.disputes if d.resolved is None}
+        return [(inv, owed[n], n in disputed) for n, inv in book.invoices.items() if owed[n] > 0]
 
 
 class OpenItems:
-    """What each client owes, invoice by invoice, kept up to date as payments are added.
-
-    From a :class:`BookSource` everything is worked out at once; from another source (the
-    store's documents, for an import into a large book) a client's invoices are read the
-    first time evidence points at the client, and amount evidence is looked for only there."""
+    """What each client owes, invoice by invoice, kept up to date as payments are added."""
 
     def __init__(self, source) -> None:
         if isinstance(source, Book):
             source = BookSource(source)
-        self.source = source
         self.clients = source.clients
         self.owed: dict[str, Decimal] = {}
         self.invoices: dict[str, Invoice] = {}
-        self.by_client: dict[str, list[Invoice]] = {}
+        self.by_client: dict[str, list[Invoice]] = defaultdict(list)
         self.by_amount: dict[tuple[str, Decimal], set[str]] = defaultdict(set)  # (currency, amount) -> clients
         self.balance: dict[str, Decimal] = {}
-        self.by_key: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
-        for number, client, currency in source.invoice_keys():
-            k = _key(number)
+        self.by_key: dict[str, list[Invoice]] = defaultdict(list)
+        disputed = set()
+        for inv, owed, in_dispute in source.open_invoices():
+            self.owed[inv.number] = owed
+            self.invoices[inv.number] = inv
+            self.by_client[inv.client].append(inv)
+            if in_dispute:
+                disputed.add(inv.number)
+            k = _key(inv.number)
             if len(k) >= 3:
-                self.by_key[k].append((number, client, currency))
+                self.by_key[k].append(inv)
+        for cid, invs in self.by_client.items():
+            invs.sort(key=lambda i: (i.number in disputed, i.due, i.issued, i.number))
+            self._index_client(cid)
         self.names: dict[str, set[str]] = defaultdict(set)
         for c in self.clients.values():
             f = fold(c.name)
             if f:
                 self.names[f].add(c.id)
         self.aliases = {a.id: a.client for a in source.aliases}
-        if source.full:
-            self._load_all(source.book)
-
-    def _load_all(self, book: Book) -> None:
-        groups: dict[str, list[Invoice]] = {cid: [] for cid in self.clients}
-        for inv in book.invoices.values():
-            groups.setdefault(inv.client, []).append(inv)
-        self._settle(groups, book.payments, book.adjustments, book.disputes)
-
-    def _load(self, cid: str) -> None:
-        if cid in self.by_client:
-            return
-        scope = self.source.client_book(cid)
-        self._settle({cid: list(scope.invoices.values())}, scope.payments, scope.adjustments, scope.disputes)
-
-    def _settle(self, groups: dict[str, list[Invoice]], payments, adjustments, disputes) -> None:
-        owed = self.owed
-        for invs in groups.values():
-            for inv in invs:
-                owed[inv.number] = inv.amount
-                self.invoices[inv.number] = inv
-        for p in payments:
-            for a in p.allocations:
-                if a.invoice in owed:
-                    owed[a.invoice] -= a.amount
-        for a in adjustments:
-            if a.invoice in owed:
-                owed[a.invoice] -= a.amount
-        disputed = {d.invoice for d in disputes if d.resolved is None}
-        for cid, invs in groups.items():
-            invs.sort(key=lambda i: (i.number in disputed, i.due, i.issued, i.number))
-            self.by_client[cid] = [i for i in invs if owed[i.number] > 0]
-            self._index_client(cid)
+        self.sorted_names = sorted(self.names)
 
     def _index_client(self, cid: str) -> None:
         invs = [i for i in self.by_client.get(cid, ()) if self.owed[i.number] > 0]
@@ -172,12 +156,10 @@ class OpenItems:
             self.by_amount[(invs[0].currency, total)].add(cid)
 
     def open_of(self, cid: str, currency: str) -> list[Invoice]:
-        self._load(cid)
         return [i for i in self.by_client.get(cid, ()) if i.currency == currency and self.owed[i.number] > 0]
 
     def allocate(self, cid: str, currency: str, amount: Decimal, named: tuple[str, ...] = ()) -> tuple[Allocation, ...]:
         """To the named invoices in order, else the oldest due first (undisputed before disputed)."""
-        self._load(cid)
         targets = [self.invoices[n] for n in named if n in self.invoices] if named else self.open_of(cid, currency)
         rest, out = amount, []
         for inv in targets:
@@ -209,31 +191,29 @@ class OpenItems:
         out = set(self.names.get(f, ()))
         if f in self.aliases:
             out.add(self.aliases[f])
-        if not out and len(f) >= 8:  # a name the bank cut short
-            out = {cid for name, ids in self.names.items() if name.startswith(f) for cid in ids}
+        if not out and len(f) >= 8:  # a name the bank cut short: the names that begin with it
+            at = bisect_left(self.sorted_names, f)
+            while at < len(self.sorted_names) and self.sorted_names[at].startswith(f):
+                out |= self.names[self.sorted_names[at]]
+                at += 1
         return out
 
     def referenced(self, text: str, currency: str) -> dict[str, list[str]]:
         """client -> its open invoices named in ``text``, in the order named."""
         out: dict[str, list[str]] = defaultdict(list)
         for tok in _TOKEN.findall(text):
-            for number, cid, cur in self.by_key.get(_key(tok), ()):
-                if cur != currency or number in out[cid]:
-                    continue
-                self._load(cid)
-                if self.owed.get(number, ZERO) > 0:
-                    out[cid].append(number)
+            for inv in self.by_key.get(_key(tok), ()):
+                if inv.currency == currency and self.owed[inv.number] > 0 and inv.number not in out[inv.client]:
+                    out[inv.client].append(inv.number)
         return {k: v for k, v in out.items() if v}
 
     def candidates(self, payer: str, text: str, amount: Decimal, currency: str) -> list[Candidate]:
         refs = self.referenced(f"{text} {payer}", currency)
         named = self.payer_clients(payer)
-        for cid in named:
-            self._load(cid)
         by_amount = self.by_amount.get((currency, amount), set())
         clients = self.clients
         out = []
-        for cid in set(refs) | named | (by_amount if self.source.full else set()):
+        for cid in set(refs) | named | by_amount:
             c = clients.get(cid)
             if c is None or c.currency != currency:
                 continue
@@ -293,10 +273,7 @@ class BankImport:
 
 
 def import_bank(st: Statement, book, today: date) -> BankImport:
-    """``book``: a :class:`Book`, or a source of the same shape as :class:`BookSource`. An
-    amount alone never decides, so the import looks for amount evidence only at the clients
-    a reference or the payer's name points to; the candidates of what stays unmatched are
-    ranked in full by :func:`suggest`."""
+    """``book``: a :class:`Book`, or a source of the same shape as :class:`BookSource`."""
     source = BookSource(book) if isinstance(book, Book) else book
     out = BankImport(st.source, st.format, skipped=list(st.skipped))
     credits = [t for t in st.txns if t.amount > 0]

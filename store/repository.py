@@ -745,11 +745,12 @@ class Repository:
             raise DunError(f"holds a record that cannot be read ({type(e).__name__}: {e})",
                            str(self.paths.book), "run 'dun check', or restore a backup with 'dun restore'") from None
 
-    def documents(self, table: str) -> list[dict]:
+    def documents(self, table: str, keep: bool = False) -> list[dict]:
         """One table's stored documents, in stored order, undecoded (not to be changed): for a
-        reader that needs a few fields of every record, or decodes only some."""
+        reader that needs a few fields of every record, or decodes only some. ``keep``: the
+        table stays parsed (a write to it follows)."""
         with self._readable():
-            return list(self._tables.peek(table).values())
+            return list((self._tables.get if keep else self._tables.peek)(table).values())
 
     def _client_index(self, name: str) -> dict[str, list[str]]:
         """doc ids of each client's documents in one table, built on first use."""
@@ -1050,7 +1051,20 @@ class Repository:
         clients = dict(self.clients())
         involved = {getattr(r, "client", None) or getattr(r, "id") for r in (*updates, *records)
                     if not isinstance(r, (Receipt, SyncMark))}
-        scopes = self._scopes(involved)
+        kinds = {type(r) for r in (*updates, *records)}
+        if kinds <= {Payment, Receipt, SyncMark, PayerAlias}:  # a bank statement's matches: checked in one pass
+            from .batchcheck import check_payments
+
+            problems = [Problem(e.message, f"update {n}: {e.where}", e.hint) for n, rec in enumerate(updates, start=1)
+                        for e in self._check_update(rec, clients, {})]
+            problems += [Problem(f"{r.id} is already in the book", f"record {n}") for n, r in enumerate(records, start=1)
+                         if isinstance(r, (Receipt, SyncMark, Payment)) and self._exists(r)]
+            problems += [Problem(f"unknown client {r.client!r}", f"record {n}: payer alias")
+                         for n, r in enumerate(records, start=1) if isinstance(r, PayerAlias) and r.client not in clients]
+            self._refuse(problems or check_payments(self, [r for r in records if isinstance(r, Payment)], clients))
+            self._put([*updates, *records])
+            return records
+        scopes = self._scopes(involved, [codec.TABLE_OF[k] for k in (Activity, PromiseToPay, PaymentPlan) if k in kinds])
         problems: list[Problem] = []
         for n, rec in enumerate(updates, start=1):
             problems += [Problem(e.message, f"update {n}: {e.where}", e.hint) for e in self._check_update(rec, clients, scopes)]
@@ -1114,13 +1128,15 @@ class Repository:
         scopes[rec.client] = replace(scope, **{field: tuple(rec if x.id == rec.id else x for x in getattr(scope, field))})
         return []
 
-    def _scopes(self, client_ids: set[str]) -> dict[str, Book]:
-        """Partial books for several clients in one pass over the tables."""
+    def _scopes(self, client_ids: set[str], also: Iterable[str] = ("activities", "promises", "plans")) -> dict[str, Book]:
+        """Partial books for several clients in one pass over the tables: their invoices,
+        payments, adjustments and disputes, and of the tables ``also`` names (the ones the
+        records to check need: a batch of payments is not checked against the activities)."""
         wanted = {c for c in client_ids if c}
         if not wanted:
             return {}
         grouped: dict[str, dict[str, list]] = {c: {} for c in wanted}
-        for name in ("invoices", "payments", "adjustments", "activities", "promises", "plans", "disputes"):
+        for name in ("invoices", "payments", "adjustments", "disputes", *also):
             for d in self._table(name).values():
                 c = d.get("client")
                 if c in grouped:
