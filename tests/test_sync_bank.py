@@ -229,3 +229,23 @@ def test_bank_policy_problems_are_named():
     assert problems[0].where.endswith("bank.layout") and "unknown layout 'lloyds'" in problems[0].message
     _, problems = parse_policy({"bank": {"date": "Date", "amount": "Amount", "decimal": ";", "delimiter": ";"}})
     assert any(p.where.endswith("bank.decimal") for p in problems)
+
+
+def test_a_batch_of_payments_is_checked_in_order_with_the_same_rules(path):
+    from receivables.model import Allocation, Payment
+    from store import open_book
+
+    def pay(n: int, amount: str, invoice: str = "INV-0209") -> Payment:
+        return Payment(f"PAY-B{n}", date(2026, 3, 20), "kestrel-logistics", D(amount), "GBP", "bank transfer", "",
+                       (Allocation(invoice, D(amount)),))
+
+    before = files(path)
+    with open_book(path, today=date(2026, 3, 20)) as repo:
+        # 200 + 200 on an invoice owing 360: the second is refused, and so the whole batch
+        with pytest.raises(DunError) as e:
+            repo.commit([pay(1, "200.00"), pay(2, "200.00")])
+        assert "record 2" in str(e.value) and "200.00 is more than the 160.00 still owed" in str(e.value)
+        with pytest.raises(DunError) as e:
+            repo.commit([pay(3, "10.00", "INV-0211")])  # Osprey's invoice
+        assert "no invoice 'INV-0211' for client 'kestrel-logistics'" in str(e.value)
+    assert files(path) == before

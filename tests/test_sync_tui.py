@@ -84,3 +84,30 @@ async def test_accepting_a_suggestion_pays_the_invoice_and_teaches_the_payer(tmp
     pay = next(p for p in book.payments if p.reference.startswith("J SMITH THANKS"))
     assert pay.client == "harbour-sons-cafe"
     assert [(a.invoice, a.amount) for a in pay.allocations] == [("INV-0213", Decimal("95.00"))]
+
+
+@async_test
+async def test_pick_the_client_and_invoice_for_a_receipt(tmp_path):
+    path = _book(tmp_path)
+    app = create_app(path, on=ON)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("b")
+        await settle(app, pilot)
+        await pilot.press("down")  # KESTREL LOGISTICS 100.00: a name, no amount that fits
+        await settle(app, pilot)
+        assert "Kestrel Logistics Ltd  2 pt · payer name" in text_of(app.screen.query_one("#suggestions"))
+        await pilot.press("m")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert dialog.query_one("#in-client").value == "kestrel-logistics"
+        dialog.query_one("#in-invoices").focus()
+        await pilot.press(*"INV-0210")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await settle(app, pilot)
+        assert [r.payer for r in app.screen.query_one("#receipts").rows] == ["J SMITH"]
+    book = reopen(path)
+    pay = next(p for p in book.payments if p.method == "bank transfer" and p.client == "kestrel-logistics")
+    assert (pay.amount, [(a.invoice, a.amount) for a in pay.allocations]) == (Decimal("100.00"), [("INV-0210", Decimal("100.00"))])
+    assert not book.aliases  # the payer's name is the client's already: nothing to remember

@@ -61,7 +61,7 @@ class ReceiptsScreen(DunScreen):
                 [
                     Column("date", "Date", 10),
                     Column("amount", "Amount", 12, right=True),
-                    Column("payer", "Payer", 10, flex=True),
+                    Column("payer", "Payer", 22),
                     Column("text", "Reference", 12, flex=True),
                 ],
                 self._cells,
@@ -118,8 +118,7 @@ class ReceiptsScreen(DunScreen):
                 name = self.state.book.clients[c.client].name
                 out.append(f"{n}. {safe(name)}", style="bold" if n == 1 else "")
                 out.append(f"  {c.points} pt · {safe(', '.join(c.why))}\n", style="dim")
-                if c.invoices:
-                    out.append(f"   -> {', '.join(c.invoices)}\n")
+                out.append(f"   -> {', '.join(c.invoices) if c.invoices else 'the oldest due first'}\n")
             if len(cands) > 1 and cands[0].points == cands[1].points:
                 out.append("\nThe first two are as likely: check before accepting.", style="yellow")
         self.query_one("#suggestions", Static).update(out)
