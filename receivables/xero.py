@@ -40,33 +40,16 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from .dates import parse_date, parse_dmy
 from .errors import DunError
-from .imports import (
-    _EMAIL_RE,
-    _XERO_HEAD,
-    XERO_OPTIONAL,
-    XERO_REQUIRED,
-    ZERO,
-    _currency,
-    _quantity,
-    _Rows,
-    _slug,
-    read_table,
-)
-from .model import Adjustment, Allocation, Book, Client, Contact, Invoice, InvoiceLine, Payment, SyncMark
-from .money import parse_amount, quantum
+from .imports import XERO_OPTIONAL, XERO_REQUIRED, ZERO, _Rows, _slug, read_table
+from .model import Adjustment, Allocation, Book, Client, Contact, Invoice, Payment, SyncMark
 from .policy import Defaults
+from .xerodocs import XeroDoc, export_date, parse_doc
 
 XERO_METHOD = "xero"
 NOT_CHASED = {"DRAFT": "a draft", "SUBMITTED": "awaiting approval", "VOIDED": "voided", "DELETED": "deleted"}
-_STATUS_NAMES = {"AWAITING_APPROVAL": "SUBMITTED", "AWAITING_PAYMENT": "AUTHORISED", "VOID": "VOIDED",
-                 "APPROVED": "AUTHORISED"}
-_CREDIT_TYPES = {"ACCRECCREDIT", "CREDIT NOTE", "SALES CREDIT NOTE", "CREDIT"}
-_BILL_TYPES = {"ACCPAY", "ACCPAYCREDIT", "BILL", "PURCHASES BILL"}
-_FILE_DATE = re.compile(r"(?<![0-9])(20[0-9]{2})-?([01][0-9])-?([0-3][0-9])(?![0-9])")
 VOID_REASON = "Voided in Xero"
 CN_REASON = "Xero credit note"
 
@@ -107,31 +90,6 @@ class XeroSync:
         return "\n".join(self.lines())
 
 
-@dataclass(slots=True)
-class _Doc:
-    row: int
-    number: str
-    credit: bool
-    status: str
-    name: str
-    currency: str
-    issued: date
-    due: date
-    total: Decimal
-    tax: Decimal
-    paid: Decimal
-    owed: Decimal
-    lines: tuple
-    reference: str
-    email: str
-    address: str
-    fully_paid_on: date | None
-
-    @property
-    def credited(self) -> Decimal:
-        return self.total - self.paid - self.owed
-
-
 class _Settled:
     """What the book has settled on each invoice, and the Xero credit notes it holds."""
 
@@ -165,29 +123,6 @@ def _cn_of(reason: str) -> str:
     return reason[len(CN_REASON) + 1:].split(" ", 1)[0]
 
 
-def export_date(table_rows, source: str) -> date | None:
-    """The date the export was made, if the file carries one."""
-    for _, r in table_rows:
-        text = r.get("ExportDate", "").strip()
-        if text:
-            try:
-                return parse_dmy(text, "ExportDate")
-            except DunError:
-                return parse_date(text, f"{source} (ExportDate)")
-    m = _FILE_DATE.search(source)
-    if m:
-        try:
-            return date(*(int(g) for g in m.groups()))
-        except ValueError:
-            return None
-    return None
-
-
-def _status(text: str) -> str:
-    s = text.strip().upper().replace(" ", "_")
-    return _STATUS_NAMES.get(s, s)
-
-
 def import_xero(data: bytes | str, book: Book, defaults: Defaults | None = None, source: str = "xero.csv",
                 today: date | None = None, paid_on: date | None = None) -> XeroSync:
     defaults = defaults or Defaults()
@@ -213,9 +148,9 @@ def import_xero(data: bytes | str, book: Book, defaults: Defaults | None = None,
         groups.setdefault(number, []).append((n, r))
     rows.check()
 
-    docs: list[_Doc] = []
+    docs: list[XeroDoc] = []
     for number, items in groups.items():
-        d = _parse_doc(rows, number, items, cols, defaults)
+        d = parse_doc(rows, number, items, cols, defaults)
         if d is not None:
             docs.append(d)
     rows.check()
@@ -239,146 +174,6 @@ def import_xero(data: bytes | str, book: Book, defaults: Defaults | None = None,
     return out
 
 
-def _parse_doc(rows: _Rows, number: str, items, cols: set[str], defaults: Defaults) -> _Doc | None:
-    n0, head = items[0]
-    for n, r in items[1:]:  # every row of a document must agree on its document-level columns
-        for col in (*_XERO_HEAD, "TaxTotal", "Status", "Type"):
-            if col in cols and r[col].strip() != head[col].strip():
-                rows.add(n, f"{col} {r[col]!r} differs from row {n0} ({head[col]!r}) of invoice {number!r}",
-                         "all rows of one invoice must agree", col)
-                return None
-    kind = head.get("Type", "").strip().upper()
-    if kind in _BILL_TYPES:
-        rows.add(n0, f"{number} is a bill ({head['Type'].strip()}), not a sales invoice",
-                 "export Sales > Invoices from Xero", "Type")
-        return None
-    name = head["ContactName"].strip()
-    if not name:
-        rows.add(n0, "the contact name is empty", "every invoice needs its ContactName", "ContactName")
-        return None
-    currency = rows.run(n0, _currency, head.get("Currency", ""), "Currency", defaults.currency)
-    issued = rows.run(n0, parse_dmy, head["InvoiceDate"], "InvoiceDate")
-    due = rows.run(n0, parse_dmy, head["DueDate"], "DueDate") if head["DueDate"].strip() else issued
-    if currency is None or issued is None or due is None:
-        return None
-    if due < issued:
-        rows.add(n0, f"due date {due} is before the invoice date {issued}", "check both dates", "DueDate")
-        return None
-    total = rows.run(n0, parse_amount, head["Total"], currency, "Total", allow_zero=True)
-    paid = rows.run(n0, parse_amount, head["InvoiceAmountPaid"], currency, "InvoiceAmountPaid", allow_zero=True)
-    owed = rows.run(n0, parse_amount, head["InvoiceAmountDue"], currency, "InvoiceAmountDue", allow_zero=True)
-    if total is None or paid is None or owed is None:
-        return None
-    if paid + owed > total:
-        rows.add(n0, f"paid {paid} plus due {owed} is more than the total {total}",
-                 "check InvoiceAmountPaid and InvoiceAmountDue", "Total")
-        return None
-    fully = None
-    if head.get("FullyPaidOnDate", "").strip():
-        fully = rows.run(n0, parse_dmy, head["FullyPaidOnDate"], "FullyPaidOnDate")
-        if fully is None:
-            return None
-    lines, tax = _lines_and_tax(rows, n0, items, currency, cols, total)
-    if lines is None:
-        return None
-    address = "\n".join(head.get(c, "").strip() for c in
-                        ("POAddressLine1", "POAddressLine2", "POAddressLine3", "POAddressLine4",
-                         "POCity", "PORegion", "POPostalCode", "POCountry") if head.get(c, "").strip())
-    email = head.get("EmailAddress", "").strip()
-    if email and not _EMAIL_RE.fullmatch(email):
-        rows.add(n0, f"{email!r} is not an e-mail address", "fix it in Xero or leave it empty", "EmailAddress")
-        return None
-    return _Doc(n0, number, kind in _CREDIT_TYPES, _status(head.get("Status", "")), name, currency, issued, due,
-                total, tax, paid, owed, tuple(lines), head.get("Reference", ""), email, address, fully)
-
-
-def _lines_and_tax(rows: _Rows, n0: int, items, currency: str, cols: set[str], total: Decimal):
-    """(lines stored net of tax, the tax), or (None, None) with the problem added."""
-    before = len(rows.problems)
-    lines: list[InvoiceLine] = []
-    line_tax: list[Decimal | None] = []
-    for n, r in items:
-        line = _xero_line(rows, n, r, currency, cols)
-        if line is None:
-            continue
-        lines.append(line)
-        t = r.get("TaxAmount", "").strip() if "TaxAmount" in cols else ""
-        line_tax.append(rows.run(n, parse_amount, t, currency, "TaxAmount", allow_negative=True, allow_zero=True)
-                        if t else None)
-    if len(rows.problems) > before:
-        return None, None
-    gross = sum((ln.amount for ln in lines), ZERO)
-    if "TaxTotal" in cols and items[0][1]["TaxTotal"].strip():
-        tax = rows.run(n0, parse_amount, items[0][1]["TaxTotal"], currency, "TaxTotal", allow_negative=True,
-                       allow_zero=True)
-        if tax is None:
-            return None, None
-    elif line_tax and all(t is not None for t in line_tax):
-        tax = sum(line_tax, ZERO)
-    else:
-        tax = total - gross
-    mode = items[0][1].get("LineAmountTypes", "").strip().upper() if "LineAmountTypes" in cols else ""
-    if not mode:
-        mode = "EXCLUSIVE" if gross + tax == total else "INCLUSIVE" if gross == total else ""
-    if mode == "INCLUSIVE" and gross == total:
-        lines = _net_of_tax(lines, line_tax, tax, currency)
-    elif mode in ("EXCLUSIVE", "NOTAX") and gross + tax == total:
-        pass
-    else:
-        rows.add(n0, f"the lines ({gross}) and the tax ({tax}) do not make the Total {total}",
-                 "check LineAmount, TaxTotal and Total in Xero, and export again", "Total")
-        return None, None
-    return lines, tax
-
-
-def _net_of_tax(lines: list[InvoiceLine], line_tax: list, tax: Decimal, currency: str) -> list[InvoiceLine]:
-    """Tax-inclusive lines made net: each less its own TaxAmount if the export gives them all
-    (and they add up to the tax), else the tax spread in proportion, the rounding on the last line."""
-    if not tax or not lines:
-        return lines
-    if all(t is not None for t in line_tax) and sum(line_tax, ZERO) == tax:
-        cuts = list(line_tax)
-    else:
-        gross = sum((ln.amount for ln in lines), ZERO)
-        cuts = [(ln.amount * tax / gross).quantize(quantum(currency), rounding=ROUND_HALF_UP) if gross else ZERO
-                for ln in lines]
-        cuts[-1] += tax - sum(cuts, ZERO)
-    out = []
-    for ln, cut in zip(lines, cuts):
-        net = ln.amount - cut
-        unit = (net / ln.quantity).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP) if ln.quantity else ln.unit_amount
-        out.append(replace(ln, amount=net, unit_amount=unit))
-    return out
-
-
-def _xero_line(rows: _Rows, n: int, r: dict[str, str], currency: str, cols: set[str]) -> InvoiceLine | None:
-    desc = r["Description"]
-    q_text, u_text = r["Quantity"].strip(), r["UnitAmount"].strip()
-    la_text = r.get("LineAmount", "").strip() if "LineAmount" in cols else ""
-    if not q_text and not u_text and not la_text:
-        if desc.strip():  # a text-only line
-            return InvoiceLine(desc, ZERO, ZERO, ZERO)
-        return None
-    qty = rows.run(n, _quantity, q_text or "1", "Quantity")
-    unit = rows.run(n, _quantity, u_text or "0", "UnitAmount")
-    if qty is None or unit is None:
-        return None
-    if la_text:
-        amount = rows.run(n, parse_amount, la_text, currency, "LineAmount", allow_negative=True, allow_zero=True)
-        if amount is None:
-            return None
-    else:
-        amount = qty * unit
-        disc = r.get("Discount", "").strip() if "Discount" in cols else ""
-        if disc:
-            rate = rows.run(n, _quantity, disc, "Discount")
-            if rate is None:
-                return None
-            amount = amount * (100 - rate) / 100
-        amount = amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
-    return InvoiceLine(desc, qty, unit, amount)
-
-
 class _Sync:
     """The decisions for each document, against the book plus what this file added before it."""
 
@@ -394,7 +189,7 @@ class _Sync:
         self.invoices: dict[str, Invoice] = dict()  # invoices of this file as they will be
 
     # -- helpers
-    def client_for(self, d: _Doc, create: bool) -> Client | None:
+    def client_for(self, d: XeroDoc, create: bool) -> Client | None:
         key = d.name.casefold()
         matches = self.by_name.get(key, [])
         if len(matches) > 1:
@@ -415,7 +210,7 @@ class _Sync:
         self.out.records.append(c)
         return c
 
-    def when(self, d: _Doc) -> date:
+    def when(self, d: XeroDoc) -> date:
         on = d.fully_paid_on if d.fully_paid_on and d.owed == 0 else self.out.paid_on
         return max(on, d.issued)
 
@@ -423,7 +218,7 @@ class _Sync:
         return f"Xero import {self.source}"
 
     # -- credit notes
-    def credit_note(self, d: _Doc) -> None:
+    def credit_note(self, d: XeroDoc) -> None:
         skip = self.out.skipped
         if d.status in NOT_CHASED:
             already = self.settled.cn_total.get(d.number, ZERO)
@@ -479,7 +274,7 @@ class _Sync:
                     self.out.credited.append(f"{client}: {left} {c.currency} credit from credit note {number}")
 
     # -- invoices
-    def invoice(self, d: _Doc) -> None:
+    def invoice(self, d: XeroDoc) -> None:
         old = self.book.invoices.get(d.number)
         if d.status in NOT_CHASED:
             self.not_chased(d, old)
@@ -489,7 +284,7 @@ class _Sync:
         else:
             self.known_invoice(d, old)
 
-    def not_chased(self, d: _Doc, old: Invoice | None) -> None:
+    def not_chased(self, d: XeroDoc, old: Invoice | None) -> None:
         what = NOT_CHASED[d.status]
         if old is None:
             self.out.skipped.append(f"{d.number} is {what} in Xero: not imported")
@@ -512,7 +307,7 @@ class _Sync:
                 self.out.updates.append(replace(p, cancelled=max(self.today, p.created)))
         self.out.voided.append(f"{d.number}: {owed} {old.currency} still owed written back ({what} in Xero)")
 
-    def new_invoice(self, d: _Doc) -> None:
+    def new_invoice(self, d: XeroDoc) -> None:
         client = self.client_for(d, create=True)
         if client is None:
             return
@@ -530,13 +325,13 @@ class _Sync:
         if d.paid > 0:
             self.pay(inv, d, d.paid)
 
-    def pay(self, inv: Invoice, d: _Doc, amount: Decimal) -> None:
+    def pay(self, inv: Invoice, d: XeroDoc, amount: Decimal) -> None:
         on = self.when(d)
         self.out.records.append(Payment("", on, inv.client, amount, inv.currency, XERO_METHOD,
                                         f"{inv.number} paid in Xero ({self.ref()})", (Allocation(inv.number, amount),)))
         self.out.paid.append(f"{inv.number}: {amount} {inv.currency} on {on}")
 
-    def known_invoice(self, d: _Doc, old: Invoice) -> None:
+    def known_invoice(self, d: XeroDoc, old: Invoice) -> None:
         client = self.client_for(d, create=False)
         if client is None or client.id != old.client:
             self.out.skipped.append(f"{d.number} belongs to {d.name!r} in Xero but to {old.client} in the book: "
