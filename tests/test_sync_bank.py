@@ -249,3 +249,31 @@ def test_a_batch_of_payments_is_checked_in_order_with_the_same_rules(path):
             repo.commit([pay(3, "10.00", "INV-0211")])  # Osprey's invoice
         assert "no invoice 'INV-0211' for client 'kestrel-logistics'" in str(e.value)
     assert files(path) == before
+
+
+def test_csv_layouts_starling_and_a_declared_comma_decimal(tmp_path):
+    from dataclasses import replace
+
+    starling = ("Date,Counter Party,Reference,Type,Amount (GBP),Balance (GBP),Spending Category,Notes\n"
+                "21/03/2026,OSPREY PRINT,INV-0211,FASTER PAYMENT,500.00,18750.55,INCOME,\n"
+                "24/03/2026,MILL LANE ESTATES,RENT APRIL,STANDING ORDER,-1200.00,17550.55,BILLS,\n")
+    st = read_statement(starling.encode(), "starling.csv", LAYOUTS["starling"])
+    assert [(t.date, t.amount, t.payer, t.text) for t in st.txns] == [
+        (date(2026, 3, 21), D("500.00"), "OSPREY PRINT", "INV-0211 FASTER PAYMENT"),
+        (date(2026, 3, 24), D("-1200.00"), "MILL LANE ESTATES", "RENT APRIL STANDING ORDER")]
+    german = BankCsv(date="Buchungstag", amount="Betrag", description="Buchungstext", reference="Verwendungszweck",
+                     payer="Beguenstigter/Zahlungspflichtiger", date_format="%d.%m.%Y", decimal=",", delimiter=";",
+                     currency="EUR")
+    text = ("Buchungstag;Buchungstext;Verwendungszweck;Beguenstigter/Zahlungspflichtiger;Betrag\n"
+            "12.03.2026;GUTSCHRIFT;RE INV-0203;Müller Präzision GmbH;1.000,00\n")
+    with pytest.raises(DunError) as e:  # a thousands separator is not a plain amount
+        read_statement(text.encode(), "de.csv", german)
+    assert "de.csv row 2 (Betrag)" in str(e.value)
+    st = read_statement(text.replace("1.000,00", "1000,00").encode(), "de.csv", german)
+    assert [(t.amount, t.currency, t.date) for t in st.txns] == [(D("1000.00"), "EUR", date(2026, 3, 12))]
+    with pytest.raises(DunError) as e:
+        read_statement(text.replace("1.000,00", "1000.00").encode(), "de.csv", german)
+    assert "uses '.' as the decimal separator but the mapping says ','" in str(e.value)
+    with pytest.raises(DunError) as e:
+        read_statement(text.replace("12.03.2026", "2026-03-12").encode(), "de.csv", replace(german, decimal=","))
+    assert "is not a date in the form '%d.%m.%Y'" in str(e.value)
