@@ -112,7 +112,8 @@ class BookSource:
 
 
 class OpenItems:
-    """What each client owes, invoice by invoice, kept up to date as payments are added."""
+    """What each client owes, invoice by invoice, kept up to date as payments are added
+    (each payment updates only the invoices it pays: thousands of receipts in a large book)."""
 
     def __init__(self, source) -> None:
         if isinstance(source, Book):
@@ -120,23 +121,29 @@ class OpenItems:
         self.clients = source.clients
         self.owed: dict[str, Decimal] = {}
         self.invoices: dict[str, Invoice] = {}
-        self.by_client: dict[str, list[Invoice]] = defaultdict(list)
-        self.by_amount: dict[tuple[str, Decimal], set[str]] = defaultdict(set)  # (currency, amount) -> clients
-        self.balance: dict[str, Decimal] = {}
+        self.by_client: dict[tuple[str, str], list[Invoice]] = defaultdict(list)  # (client, currency): oldest due first
+        self.amount_invs: dict[tuple[str, str, Decimal], list[str]] = defaultdict(list)  # (client, cur, owed) -> numbers
+        self.amount_clients: dict[tuple[str, Decimal], dict[str, int]] = defaultdict(dict)  # (cur, owed) -> {client: n}
+        self.balance: dict[tuple[str, str], Decimal] = defaultdict(Decimal)  # (client, currency) -> what it owes
+        self.balance_clients: dict[tuple[str, Decimal], set[str]] = defaultdict(set)  # (cur, balance) -> clients
         self.by_key: dict[str, list[Invoice]] = defaultdict(list)
         disputed = set()
         for inv, owed, in_dispute in source.open_invoices():
             self.owed[inv.number] = owed
             self.invoices[inv.number] = inv
-            self.by_client[inv.client].append(inv)
+            self.by_client[(inv.client, inv.currency)].append(inv)
+            self.balance[(inv.client, inv.currency)] += owed
             if in_dispute:
                 disputed.add(inv.number)
             k = _key(inv.number)
             if len(k) >= 3:
                 self.by_key[k].append(inv)
-        for cid, invs in self.by_client.items():
+        for invs in self.by_client.values():
             invs.sort(key=lambda i: (i.number in disputed, i.due, i.issued, i.number))
-            self._index_client(cid)
+            for inv in invs:
+                self._add(inv, self.owed[inv.number])
+        for (cid, cur), total in self.balance.items():
+            self.balance_clients[(cur, total)].add(cid)
         self.names: dict[str, set[str]] = defaultdict(set)
         for c in self.clients.values():
             f = fold(c.name)
@@ -145,18 +152,20 @@ class OpenItems:
         self.aliases = {a.id: a.client for a in source.aliases}
         self.sorted_names = sorted(self.names)
 
-    def _index_client(self, cid: str) -> None:
-        invs = [i for i in self.by_client.get(cid, ()) if self.owed[i.number] > 0]
-        self.by_client[cid] = invs
-        total = sum((self.owed[i.number] for i in invs), ZERO)
-        self.balance[cid] = total
-        for i in invs:
-            self.by_amount[(i.currency, self.owed[i.number])].add(cid)
-        if total:
-            self.by_amount[(invs[0].currency, total)].add(cid)
+    def _add(self, inv: Invoice, owed: Decimal) -> None:
+        self.amount_invs[(inv.client, inv.currency, owed)].append(inv.number)
+        counts = self.amount_clients[(inv.currency, owed)]
+        counts[inv.client] = counts.get(inv.client, 0) + 1
+
+    def _drop(self, inv: Invoice, owed: Decimal) -> None:
+        self.amount_invs[(inv.client, inv.currency, owed)].remove(inv.number)
+        counts = self.amount_clients[(inv.currency, owed)]
+        counts[inv.client] -= 1
+        if not counts[inv.client]:
+            del counts[inv.client]
 
     def open_of(self, cid: str, currency: str) -> list[Invoice]:
-        return [i for i in self.by_client.get(cid, ()) if i.currency == currency and self.owed[i.number] > 0]
+        return list(self.by_client.get((cid, currency), ()))
 
     def allocate(self, cid: str, currency: str, amount: Decimal, named: tuple[str, ...] = ()) -> tuple[Allocation, ...]:
         """To the named invoices in order, else the oldest due first (undisputed before disputed)."""
@@ -175,13 +184,28 @@ class OpenItems:
 
     def paid(self, cid: str, allocations) -> None:
         for a in allocations:
+            inv = self.invoices[a.invoice]
             old = self.owed[a.invoice]
-            self.by_amount[(self.invoices[a.invoice].currency, old)].discard(cid)
-            self.owed[a.invoice] = old - a.amount
-        cur = self.invoices[allocations[0].invoice].currency if allocations else None
-        if cur is not None:
-            self.by_amount[(cur, self.balance.get(cid, ZERO))].discard(cid)
-            self._index_client(cid)
+            self._drop(inv, old)
+            self.owed[a.invoice] = new = old - a.amount
+            if new > 0:
+                self._add(inv, new)
+            else:  # paid: off the client's list (found by identity: the oldest due, usually first)
+                lst = self.by_client[(inv.client, inv.currency)]
+                del lst[next(i for i, x in enumerate(lst) if x is inv)]
+            key = (inv.client, inv.currency)
+            self.balance_clients[(inv.currency, self.balance[key])].discard(inv.client)
+            self.balance[key] -= a.amount
+            if self.balance[key] > 0:
+                self.balance_clients[(inv.currency, self.balance[key])].add(inv.client)
+
+    def amount_of(self, cid: str, currency: str, amount: Decimal) -> str | None:
+        """Whether ``amount`` is what one open invoice of the client owes (its number, the
+        oldest due), or ``""`` when it is the client's whole balance; None if neither."""
+        numbers = self.amount_invs.get((cid, currency, amount))
+        if numbers:
+            return numbers[0]
+        return "" if cid in self.balance_clients.get((currency, amount), ()) else None
 
     # -- evidence
     def payer_clients(self, payer: str) -> set[str]:
@@ -210,7 +234,7 @@ class OpenItems:
     def candidates(self, payer: str, text: str, amount: Decimal, currency: str) -> list[Candidate]:
         refs = self.referenced(f"{text} {payer}", currency)
         named = self.payer_clients(payer)
-        by_amount = self.by_amount.get((currency, amount), set())
+        by_amount = {*self.amount_clients.get((currency, amount), ()), *self.balance_clients.get((currency, amount), ())}
         clients = self.clients
         out = []
         for cid in set(refs) | named | by_amount:
@@ -224,12 +248,12 @@ class OpenItems:
             if cid in named:
                 points += 2
                 why.append("payer name" if cid in self.names.get(fold(payer), ()) else "known payer")
-            if cid in by_amount:
+            one = self.amount_of(cid, currency, amount) if cid in by_amount else None
+            if one is not None:
                 points += 1
-                one = [i.number for i in self.open_of(cid, currency) if self.owed[i.number] == amount]
-                why.append("amount of " + one[0] if one else "amount of the balance")
+                why.append("amount of " + one if one else "amount of the balance")
                 if not invs and one:
-                    invs = (one[0],)
+                    invs = (one,)
             out.append(Candidate(cid, points, tuple(why), invs))
         out.sort(key=lambda c: (-c.points, c.client))
         return out

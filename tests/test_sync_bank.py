@@ -277,3 +277,32 @@ def test_csv_layouts_starling_and_a_declared_comma_decimal(tmp_path):
     with pytest.raises(DunError) as e:
         read_statement(text.replace("12.03.2026", "2026-03-12").encode(), "de.csv", replace(german, decimal=","))
     assert "is not a date in the form '%d.%m.%Y'" in str(e.value)
+
+
+def test_open_items_kept_up_to_date_equal_those_worked_out_afresh(path):
+    from receivables.imports import apply
+    from receivables.matching import OpenItems
+    from receivables.model import Allocation, Payment
+    from store import open_book
+
+    with open_book(path, readonly=True) as repo:
+        book = repo.book()
+    items = OpenItems(book)
+    pays = []
+    for n, (cid, inv, amount) in enumerate([("harbour-sons-cafe", "INV-0207", "360.00"),
+                                            ("kestrel-logistics", "INV-0209", "100.00"),
+                                            ("kestrel-logistics", "INV-0209", "260.00"),
+                                            ("osprey-print", "INV-0212", "0.01")]):
+        alloc = (Allocation(inv, D(amount)),)
+        items.paid(cid, alloc)
+        pays.append(Payment(f"PAY-B{n}", date(2026, 3, 20), cid, D(amount), "GBP", allocations=alloc))
+    fresh = OpenItems(apply(book, pays))
+
+    def state(x):
+        return ({k: v for k, v in x.owed.items() if v > 0}, {k: v for k, v in x.by_client.items() if v},
+                {k: v for k, v in x.amount_invs.items() if v}, {k: v for k, v in x.amount_clients.items() if v},
+                {k: v for k, v in x.balance.items() if v}, {k: v for k, v in x.balance_clients.items() if v})
+
+    assert state(items) == state(fresh)
+    assert items.amount_of("kestrel-logistics", "GBP", D("250.00")) == "INV-0210"
+    assert items.amount_of("osprey-print", "GBP", D("179.99")) == "INV-0212"
