@@ -65,7 +65,8 @@ class ReceiptsScreen(DunScreen):
                     Column("text", "Reference", 12, flex=True),
                 ],
                 self._cells,
-                empty="No unmatched receipts: every bank receipt is matched.",
+                empty="No unmatched receipts. Bank statements come in with: dun import bank FILE "
+                      "(OFX, camt.053 or CSV).",
                 id="receipts",
             )
             with VerticalScroll(id="receipt-context", classes="context"):

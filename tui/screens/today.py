@@ -66,7 +66,7 @@ class TodayScreen(DunScreen):
         Binding("u", "summary", "Summary", id="today.summary", show=False),
         Binding("n", "app.note", "Add a note", id="today.note", show=False),
         Binding("i", "open_client", "Open the client", id="today.client", show=False),
-        Binding("b", "receipts", "Bank receipts", id="today.receipts"),  # tui.screens.receipts
+        Binding("b", "receipts", "Bank receipts", id="today.receipts", show=False),  # tui.screens.receipts
     ]
 
     def __init__(self) -> None:
