@@ -183,6 +183,9 @@ def test_cli_import_json_receipts_list_match_and_the_sync_first_line(path, capsy
     assert main(["receipts", "match", kestrel["id"], "kestrel-logistics", "--invoice", "INV-0210", "--book", str(path),
                  "--on", "2026-03-25"]) == 0
     assert "-> INV-0210 100.00" in capsys.readouterr().out
+    assert main(["agenda", "--book", str(path), "--on", "2026-03-25", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) and err.startswith("dun: Sync first: the last bank import was 2026-03-20")
     assert main(["agenda", "--book", str(path), "--on", "2026-03-24"]) == 0  # Tuesday: the bank is in step
     assert capsys.readouterr().out.startswith("Sync first: the last Xero import was 2026-03-17 (5 business days "
                                               "ago); 1 bank receipt unmatched.")
