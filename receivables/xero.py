@@ -185,8 +185,8 @@ class _Sync:
             self.by_name[c.name.strip().casefold()].append(c)
         self.new_clients: dict[str, Client] = {}
         self.taken = set(book.clients)
-        self.pending_cn: dict[str, list[list]] = defaultdict(list)  # client -> [[number, left, ref, date]]
-        self.invoices: dict[str, Invoice] = dict()  # invoices of this file as they will be
+        # client -> [[credit note, credit still to record, client credit recorded before, reference, date]]
+        self.pending_cn: dict[str, list[list]] = defaultdict(list)
 
     # -- helpers
     def client_for(self, d: XeroDoc, create: bool) -> Client | None:
@@ -308,13 +308,13 @@ class _Sync:
         self.out.voided.append(f"{d.number}: {owed} {old.currency} still owed written back ({what} in Xero)")
 
     def new_invoice(self, d: XeroDoc) -> None:
+        if not d.total:
+            self.out.skipped.append(f"{d.number} has a zero total in Xero: not imported")
+            return
         client = self.client_for(d, create=True)
         if client is None:
             return
         inv = Invoice(d.number, client.id, d.issued, d.due, d.currency, d.total, d.tax, d.lines, d.reference)
-        if not d.total:
-            self.out.skipped.append(f"{d.number} has a zero total in Xero: not imported")
-            return
         self.out.records.append(inv)
         self.out.added.append(f"{d.number} for {client.id}: {d.total} {d.currency}, due {d.due}")
         rest = self.take_credit(client.id, inv, d.credited, d.issued)
