@@ -73,6 +73,11 @@ class ReceiptsScreen(DunScreen):
                 yield Static("", id="suggestions", markup=False)
         yield Footer()
 
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.state is None:  # the app opened on the saved queue and is still reading the book
+            self.query_one("#receipts-head", Static).update(Text("Unmatched receipts · reading the book…", style="dim"))
+
     def _cells(self, r) -> list[str]:
         return [r.date.isoformat(), money(r.amount, r.currency), safe(r.payer) or "?", safe(r.text)]
 
