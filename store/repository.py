@@ -45,7 +45,7 @@ from receivables.model import (
 )
 from receivables.policy import Policy, load_policy, read_policy
 
-from . import clientdocs, codec
+from . import batchcheck, clientdocs, codec
 from .files import (
     BookLocked,
     Journal,
@@ -1052,29 +1052,18 @@ class Repository:
         involved = {getattr(r, "client", None) or getattr(r, "id") for r in (*updates, *records)
                     if not isinstance(r, (Receipt, SyncMark))}
         kinds = {type(r) for r in (*updates, *records)}
-        if kinds <= {Payment, Receipt, SyncMark, PayerAlias}:  # a bank statement's matches: checked in one pass
-            from .batchcheck import check_payments
-
-            problems = [Problem(e.message, f"update {n}: {e.where}", e.hint) for n, rec in enumerate(updates, start=1)
-                        for e in self._check_update(rec, clients, {})]
-            problems += [Problem(f"{r.id} is already in the book", f"record {n}") for n, r in enumerate(records, start=1)
-                         if isinstance(r, (Receipt, SyncMark, Payment)) and self._exists(r)]
-            problems += [Problem(f"unknown client {r.client!r}", f"record {n}: payer alias")
-                         for n, r in enumerate(records, start=1) if isinstance(r, PayerAlias) and r.client not in clients]
-            self._refuse(problems or check_payments(self, [r for r in records if isinstance(r, Payment)], clients))
+        if kinds <= {Payment, Receipt, SyncMark, PayerAlias}:  # a bank statement's matches: one pass
+            self._refuse(batchcheck.check_statement(self, records, updates, clients))
             self._put([*updates, *records])
             return records
         scopes = self._scopes(involved, [codec.TABLE_OF[k] for k in (Activity, PromiseToPay, PaymentPlan) if k in kinds])
+        self._refuse([Problem(e.message, f"update {n}: {e.where}", e.hint) for n, rec in enumerate(updates, start=1)
+                      for e in batchcheck.check_update(self, rec, clients, scopes)])
         problems: list[Problem] = []
-        for n, rec in enumerate(updates, start=1):
-            problems += [Problem(e.message, f"update {n}: {e.where}", e.hint) for e in self._check_update(rec, clients, scopes)]
-        self._refuse(problems)
         seen_numbers: set[str] = set()
         for n, rec in enumerate(records, start=1):
-            if isinstance(rec, (Receipt, SyncMark)):
-                errs = [] if not self._exists(rec) else [Problem(f"{rec.id} is already in the book", "record")]
-            elif isinstance(rec, PayerAlias):
-                errs = [] if rec.client in clients else [Problem(f"unknown client {rec.client!r}", "payer alias")]
+            if isinstance(rec, (Receipt, SyncMark, PayerAlias)):
+                errs = batchcheck.check_new(self, rec, clients)
             elif isinstance(rec, Client):
                 errs = v.check_client(rec)
                 if rec.id in clients:
@@ -1103,30 +1092,6 @@ class Repository:
         self._refuse(problems)
         self._put([*updates, *records])
         return records
-
-    def _exists(self, rec: Any) -> bool:
-        table = codec.TABLE_OF[type(rec)]
-        return getattr(rec, codec.TABLES[table][1]) in self._key_map(table)
-
-    def _check_update(self, rec: Any, clients: dict, scopes: dict[str, Book]) -> list[Problem]:
-        """Problems of ``rec`` replacing the record with its key; the scopes see the new one."""
-        if isinstance(rec, (SyncMark, Receipt)):
-            return []
-        if isinstance(rec, PayerAlias):
-            return [] if rec.client in clients else [Problem(f"unknown client {rec.client!r}", "payer alias")]
-        if not isinstance(rec, (Invoice, Dispute, PaymentPlan)) or not self._exists(rec):
-            return [Problem(f"{type(rec).__name__} {getattr(rec, 'id', getattr(rec, 'number', ''))} is not in the book",
-                            "update")]
-        scope = scopes.get(rec.client) or Book()
-        if isinstance(rec, Invoice):
-            old = scope.invoices.get(rec.number)
-            if old is None or old.client != rec.client or old.currency != rec.currency:
-                return [Problem("cannot move an invoice to another client or currency", f"invoice {rec.number!r}")]
-            scopes[rec.client] = replace(scope, invoices={**scope.invoices, rec.number: rec})
-            return v.check_invoice(rec, clients)
-        field = "disputes" if isinstance(rec, Dispute) else "plans"
-        scopes[rec.client] = replace(scope, **{field: tuple(rec if x.id == rec.id else x for x in getattr(scope, field))})
-        return []
 
     def _scopes(self, client_ids: set[str], also: Iterable[str] = ("activities", "promises", "plans")) -> dict[str, Book]:
         """Partial books for several clients in one pass over the tables: their invoices,

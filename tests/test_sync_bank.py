@@ -309,3 +309,12 @@ def test_open_items_kept_up_to_date_equal_those_worked_out_afresh(path):
     assert state(items) == state(fresh)
     assert items.amount_of("kestrel-logistics", "GBP", D("250.00")) == "INV-0210"
     assert items.amount_of("osprey-print", "GBP", D("179.99")) == "INV-0212"
+
+
+def test_a_receipt_must_name_a_payment_that_is_there(path):
+    from receivables.model import Receipt
+    from store import open_book
+
+    with open_book(path, today=date(2026, 3, 20)) as repo, pytest.raises(DunError) as e:
+        repo.commit([Receipt("RCP-x", date(2026, 3, 20), D("5.00"), "GBP", payment="PAY-Bnope")])
+    assert "names payment 'PAY-Bnope', which is not in the book" in str(e.value)
