@@ -19,20 +19,25 @@ def open_invoices(repo) -> list[tuple[Invoice, Decimal, bool]]:
     """(invoice, what it still owes, under an open dispute) for every invoice owing more than 0."""
     keep = not getattr(repo, "read_only", True)  # parsed once: the commit that follows reads them too
     invoices = repo.documents("invoices", keep=keep)
-    owed: dict[str, Decimal] = {d["number"]: Decimal(d["amount"]) for d in invoices}
+    D = Decimal
+    settled: dict[str, Decimal] = {}
+    get = settled.get
     for d in repo.documents("payments", keep=keep):
-        for a in d.get("allocations", ()):
+        for a in d.get("allocations") or ():
             n = a["invoice"]
-            if n in owed:
-                owed[n] -= Decimal(a["amount"])
+            s = get(n)
+            settled[n] = D(a["amount"]) if s is None else s + D(a["amount"])
     for d in repo.documents("adjustments"):
         n = d.get("invoice")
-        if n in owed:
-            owed[n] -= Decimal(d["amount"])
+        if n:
+            s = get(n)
+            settled[n] = D(d["amount"]) if s is None else s + D(d["amount"])
     disputed = {d["invoice"] for d in repo.documents("disputes") if not d.get("resolved")}
     out = []
     for d in invoices:
-        left = owed[d["number"]]
+        amount = D(d["amount"])
+        s = get(d["number"])
+        left = amount if s is None else amount - s
         if left > 0:
             cur = d["currency"]
             inv = Invoice(d["number"], d["client"], date.fromisoformat(d["issued"]), date.fromisoformat(d["due"]), cur,
