@@ -11,6 +11,7 @@ batch's payments are checked in order.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -77,15 +78,22 @@ def check_statement(repo, records: list, updates: list, clients) -> list[Problem
 
 def check_payments(repo, payments: list[Payment], clients) -> list[Problem]:
     wanted = {a.invoice for p in payments for a in p.allocations}
-    invoices = {n: inv for n in wanted if (inv := repo.get_invoice(n)) is not None}
+    keys, table = repo._key_map("invoices"), repo._table("invoices")
+    invoices = {}
+    for n in wanted:
+        doc_id = keys.get(n)
+        if doc_id is not None:  # what the rules read: client, currency, amount (not the lines)
+            d = table[str(doc_id)]
+            invoices[n] = Invoice(n, d["client"], date.fromisoformat(d["issued"]), date.fromisoformat(d["due"]),
+                                  d["currency"], amount_from_store(d["amount"], d["currency"]))
     owed: dict[str, Decimal] = {n: inv.amount for n, inv in invoices.items()}
     for d in repo.documents("payments"):
-        for a in d.get("allocations", ()):
+        for a in d.get("allocations") or ():
             if a["invoice"] in owed:
-                owed[a["invoice"]] -= amount_from_store(a["amount"], d["currency"])
+                owed[a["invoice"]] -= Decimal(a["amount"])
     for d in repo.documents("adjustments"):
         if d.get("invoice") in owed:
-            owed[d["invoice"]] -= amount_from_store(d["amount"], d["currency"])
+            owed[d["invoice"]] -= Decimal(d["amount"])
     problems: list[Problem] = []
     for n, p in enumerate(payments, start=1):
         errs = check_payment_against(p, clients, invoices, owed)
