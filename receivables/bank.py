@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from .dates import check_window
 from .errors import DunError
 from .imports import decode
 from .money import MINOR_UNITS, parse_amount
@@ -130,7 +131,7 @@ def _ofx_date(text: str, where: str) -> date:
     if not re.fullmatch(r"[0-9]{8}(?:[0-9]{4,6}(?:\.[0-9]{1,3})?)?(?:\[[^\]]*\])?", text):
         raise DunError(f"{text!r} is not an OFX date (YYYYMMDD...)", where)
     try:
-        return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+        return check_window(date(int(text[:4]), int(text[4:6]), int(text[6:8])), where)
     except ValueError:
         raise DunError(f"{text!r} is not a real date", where) from None
 
@@ -312,14 +313,14 @@ def _known_currency(code: str, where: str) -> None:
 
 def _iso(text: str, where: str) -> date:
     try:
-        return date.fromisoformat(text[:10])
+        return check_window(date.fromisoformat(text[:10]), where)
     except ValueError:
         raise DunError(f"{text!r} is not a date (YYYY-MM-DD)", where) from None
 
 
 def _strpdate(text: str, fmt: str, where: str) -> date:
     try:
-        return datetime.strptime(text, fmt).date()
+        return check_window(datetime.strptime(text, fmt).date(), where)
     except ValueError:
         raise DunError(f"{text!r} is not a date in the form {fmt!r}", where,
                        "fix date_format in policy.toml [bank] (e.g. \"%d/%m/%Y\")") from None

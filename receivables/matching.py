@@ -332,7 +332,8 @@ def import_bank(st: Statement, book, today: date) -> BankImport:
             raise DunError(f"is in {t.currency}, the currency of no client in the book "
                            f"({', '.join(sorted(billed)) or 'none yet'})", t.where,
                            "import the statement of the account in your clients' currency")
-        new.append((t, Receipt(rid, t.date, t.amount, t.currency, t.payer, t.text, st.source, t.bank_id)))
+        new.append((t, Receipt(rid, t.date, t.amount, t.currency, _text(t.payer), _text(t.text), _text(st.source),
+                               _text(t.bank_id))))
     items = OpenItems(source) if new else None
     for t, r in new:
         cands = items.candidates(r.payer, r.text, r.amount, r.currency)
@@ -354,6 +355,12 @@ def import_bank(st: Statement, book, today: date) -> BankImport:
     if old_mark != mark:
         (out.updates if old_mark else out.records).append(mark)
     return out
+
+
+def _text(text: str) -> str:
+    """Bank text as stored: verbatim but for NUL characters, and its first 500 characters
+    (the longest text a record field holds; a remittance rarely comes near)."""
+    return text.replace("\x00", "?")[:500]
 
 
 def _linked(r: Receipt, p: Payment) -> Receipt:

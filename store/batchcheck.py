@@ -16,9 +16,11 @@ from decimal import Decimal
 from typing import Any
 
 from receivables import validate as v
+from receivables.dates import window_problem
 from receivables.errors import Problem
 from receivables.model import Book, Dispute, Invoice, PayerAlias, Payment, PaymentPlan, Receipt, SyncMark
 from receivables.money import amount_from_store
+from receivables.shapes import shape_problems
 from receivables.validate import check_payment_against
 
 from . import codec
@@ -29,20 +31,33 @@ def exists(repo, rec: Any) -> bool:
     return getattr(rec, codec.TABLES[table][1]) in repo._key_map(table)
 
 
-def check_new(repo, rec: Any, clients) -> list[Problem]:
-    """A new receipt, sync mark or payer alias."""
+def _sync_record(rec: Any, clients) -> list[Problem]:
+    """A receipt, sync mark or payer alias: its fields' shapes and dates."""
+    where = f"{type(rec).__name__} {rec.id}"
+    out = shape_problems(rec, where)
+    if out:
+        return out
     if isinstance(rec, PayerAlias):
         return [] if rec.client in clients else [Problem(f"unknown client {rec.client!r}", "payer alias")]
-    return [Problem(f"{rec.id} is already in the book", "record")] if exists(repo, rec) else []
+    dates = [rec.date] + ([rec.as_of] if isinstance(rec, SyncMark) and rec.as_of else [])
+    return [Problem(p, where) for d in dates if (p := window_problem(d))]
+
+
+def check_new(repo, rec: Any, clients) -> list[Problem]:
+    """A new receipt, sync mark or payer alias."""
+    out = _sync_record(rec, clients)
+    if not out and not isinstance(rec, PayerAlias) and exists(repo, rec):
+        out.append(Problem(f"{rec.id} is already in the book", "record"))
+    return out
 
 
 def check_update(repo, rec: Any, clients, scopes: dict[str, Book]) -> list[Problem]:
     """Problems of ``rec`` replacing the record with its key (a sync mark or payer alias may be
     new); the scopes see the new record."""
-    if isinstance(rec, SyncMark):
+    if isinstance(rec, (SyncMark, PayerAlias, Receipt)) and (out := _sync_record(rec, clients)):
+        return out
+    if isinstance(rec, (SyncMark, PayerAlias)):
         return []
-    if isinstance(rec, PayerAlias):
-        return [] if rec.client in clients else [Problem(f"unknown client {rec.client!r}", "payer alias")]
     if not isinstance(rec, (Invoice, Dispute, PaymentPlan, Receipt)) or not exists(repo, rec):
         return [Problem(f"{type(rec).__name__} {getattr(rec, 'id', getattr(rec, 'number', ''))} is not in the book",
                         "update")]

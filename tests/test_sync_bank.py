@@ -318,3 +318,20 @@ def test_a_receipt_must_name_a_payment_that_is_there(path):
     with open_book(path, today=date(2026, 3, 20)) as repo, pytest.raises(DunError) as e:
         repo.commit([Receipt("RCP-x", date(2026, 3, 20), D("5.00"), "GBP", payment="PAY-Bnope")])
     assert "names payment 'PAY-Bnope', which is not in the book" in str(e.value)
+
+
+def test_a_date_outside_the_window_is_refused_and_long_text_is_cut(path, tmp_path):
+    text = (DATA / "statement-2026-03-20.ofx").read_text()
+    (tmp_path / "old.ofx").write_text(text.replace("<DTPOSTED>20260318", "<DTPOSTED>18990318", 1))
+    with pytest.raises(DunError) as e:
+        read_statement((tmp_path / "old.ofx").read_bytes(), "old.ofx", POLICY.bank)
+    assert "old.ofx transaction 2 (FITID 26031800007) DTPOSTED" in str(e.value) and "outside the dates" in str(e.value)
+    (tmp_path / "long.ofx").write_text(text.replace("<MEMO>PAYMENT", "<MEMO>REMITTANCE " + "X" * 2000))
+    from store import open_book
+
+    with open_book(path, today=date(2026, 3, 20)) as repo:
+        r = import_bank(read_statement((tmp_path / "long.ofx").read_bytes(), "long.ofx", POLICY.bank), repo.book(),
+                        date(2026, 3, 20))
+        repo.commit(r.records, r.updates)
+        smith = next(x for x in repo.book().receipts if x.payer == "J SMITH")
+    assert len(smith.text) == 500 and smith.text.startswith("REMITTANCE XXX")
