@@ -59,6 +59,38 @@ def atomic_write(path: Path, data: bytes) -> None:
     fsync_dir(folder)
 
 
+def create_new(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a new file named ``path``, or ``stem-2.json``, ``stem-3.json``... if that
+    name is taken: never over an existing file (a backup or safety copy is never overwritten).
+    The bytes are written and fsynced under a temp name first, then linked to the free name
+    (``link`` fails on an existing name, as ``O_EXCL`` does): a crash leaves the whole file or
+    none. Returns the path written."""
+    folder = path.parent
+    tmp = folder / f".{path.name}{TMP_MARK}{os.getpid()}-{os.urandom(4).hex()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        n = 1
+        while True:
+            target = path if n == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
+            try:
+                os.link(tmp, target)
+                break
+            except FileExistsError:
+                n += 1
+    finally:
+        tmp.unlink(missing_ok=True)
+    fsync_dir(folder)
+    return target
+
+
 def clean_temp_files(folder: Path) -> list[Path]:
     """Remove temp files a killed writer left behind (call only while holding the lock)."""
     removed = []

@@ -13,7 +13,6 @@ import gc
 import hashlib
 import os
 import re
-import shutil
 import threading
 import zlib
 from contextlib import contextmanager
@@ -49,6 +48,7 @@ from .files import (
     WriteLock,
     atomic_write,
     clean_temp_files,
+    create_new,
     encode_entry,
     read_journal,
 )
@@ -1139,10 +1139,9 @@ class Repository:
         self.checkpoint()
 
     def _backup_file(self, name: str) -> Path:
+        """Copy book.json into the backups as ``name`` (or a free variant of it: never over a file)."""
         self.paths.backups.mkdir(exist_ok=True)
-        target = self.paths.backups / name
-        atomic_write(target, self.paths.book.read_bytes())
-        return target
+        return create_new(self.paths.backups / name, self.paths.book.read_bytes())
 
     def _daily_backup(self, today: date) -> None:
         name = f"book-{today.isoformat()}.json"
@@ -1249,12 +1248,12 @@ def restore_backup(path: Path | str, name: str, today: date | None = None) -> Pa
             tables.validate_all()
             paths.backups.mkdir(exist_ok=True)
             tables.get("meta")["1"] = {"schema": SCHEMA, "seq": seq}
-            atomic_write(safety, tables.dump())
+            safety = create_new(safety, tables.dump())  # two restores in one second: two copies
         except DunError:
             # the current book is unreadable: keep its bytes as they are
             if paths.book.exists():
                 paths.backups.mkdir(exist_ok=True)
-                shutil.copyfile(paths.book, safety)
+                safety = create_new(safety, paths.book.read_bytes())
         # the restore is a change of its own: the restored snapshot takes the next change
         # number, so journal entries written before it can never be replayed on top of it and
         # anything derived from the book as it was (the app's saved queues) no longer matches
