@@ -1,4 +1,4 @@
-"""The site folder as a whole: a fresh build folder beside it, the swap.
+"""The site folder as a whole: one publish at a time, a fresh build folder beside it, the swap.
 
 A build is made in a new folder beside the site (``.SITE-build-XXXX``) and swapped in whole:
 the old site is renamed aside (``.SITE-old-XXXX``), the build renamed into place, the old one
@@ -8,18 +8,107 @@ Only folders dun made are ever renamed or removed: each carries dun's marker fil
 (:data:`MARKER`, written into the build folder as it is made, so the site and its old copy carry
 it too). A folder of the owner's that happens to have such a name is left alone.
 
-A build folder or old copy with the marker left beside the site is a leftover of a publish
+Publishes to one site take a lock (``.SITE.dun-publish-lock`` beside it, there only while a
+publish runs): a second one waits for the first (at most :data:`LOCK_WAIT` seconds), else says
+who holds it. Holding it, a build folder or old copy with the marker is a leftover of a publish
 that was killed, and is removed.
 """
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
 import re
 import shutil
+import socket
+import stat
+import time
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
+from typing import Callable, Iterator
+
+import orjson
+
+from receivables.errors import DunError
 
 MARKER = ".dun-publish"
 MARKER_TEXT = b"Made by 'dun publish', which may replace or remove this folder.\n"
+LOCK_WAIT = 60.0  # seconds a publish waits for another one to the same site
+_POLL = 0.1
+
+
+def lock_path(out_dir: Path) -> Path:
+    return out_dir.with_name(f".{out_dir.name}.dun-publish-lock")
+
+
+def _holder(fd: int) -> str:
+    try:
+        info = orjson.loads(os.pread(fd, 4096, 0))
+        return f"'{info['command']}' (pid {info['pid']} on {info['host']}, since {info['since']})"
+    except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
+        return "another dun"
+
+
+def _open_lock(path: Path) -> int:
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as e:
+        raise DunError(f"cannot lock the site folder for publishing ({e.strerror or e})", str(path),
+                       "check the folder is writable, or publish with --out elsewhere") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # pragma: no cover - O_NOFOLLOW refuses links
+        os.close(fd)
+        raise DunError("is not dun's lock file", str(path), "move it away, then publish again")
+    return fd
+
+
+@contextmanager
+def site_lock(out_dir: Path, command: str = "dun publish",
+              waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the lock of ``out_dir`` for one publish (see the module docstring).
+
+    The lock file is removed by its holder, still holding it; a waiter that then gets the lock
+    of the removed file tries again, so two publishes never both hold it."""
+    path = lock_path(out_dir)
+    deadline = time.monotonic() + LOCK_WAIT
+    told = False
+    while True:
+        fd = _open_lock(path)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                os.close(fd)
+                raise
+            holder = _holder(fd)
+            os.close(fd)
+            if time.monotonic() >= deadline:
+                raise DunError(f"is being published by {holder}", str(out_dir),
+                               "wait for that to finish, then publish again") from None
+            if waiting is not None and not told:
+                waiting(f"waiting for {holder}")
+                told = True
+            time.sleep(_POLL)
+            continue
+        try:
+            same = os.stat(path, follow_symlinks=False).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)  # the holder removed this one as we got it: take the new one
+    try:
+        info = orjson.dumps({"pid": os.getpid(), "host": socket.gethostname(), "command": command,
+                             "since": datetime.now().isoformat(timespec="seconds")})
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, info, 0)
+        yield
+    finally:
+        try:
+            path.unlink()
+        except OSError:
+            pass
+        os.close(fd)  # releases the lock
 
 
 def _is_ours(folder: Path) -> bool:
@@ -44,7 +133,7 @@ def _siblings(out_dir: Path, kind: str) -> list[Path]:
 
 def recover(out_dir: Path) -> None:
     """Finish or undo a swap that was cut between its two renames, and remove the build
-    folders of killed publishes."""
+    folders of killed publishes. Call only while holding :func:`site_lock`."""
     old = sorted(_siblings(out_dir, "old"), key=lambda p: p.stat().st_mtime_ns)
     if old and not out_dir.exists():
         os.replace(old.pop(), out_dir)  # the site as it was before the cut swap
@@ -64,7 +153,7 @@ def new_build(out_dir: Path) -> Path:
     while True:
         tmp = _free_name(out_dir, "build")
         try:
-            os.mkdir(tmp, 0o777)  # the umask applies, as for any new folder
+            os.mkdir(tmp, 0o700)
             break
         except FileExistsError:
             continue

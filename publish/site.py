@@ -352,13 +352,14 @@ def publish(
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     if out_dir.exists() and not out_dir.is_dir():
         raise DunError(f"{out_dir} exists and is not a folder", "--out")
-    _recover(out_dir)
-    if out_dir.is_dir() and not (out_dir / MANIFEST).is_file() and any(out_dir.iterdir()):
-        # The build replaces the folder whole: never do that to a folder dun did not make.
-        raise DunError(f"{out_dir} is not empty and was not made by 'dun publish'; refusing to replace it",
-                       "--out", "choose a new or empty folder")
-    return _publish_locked(repo_or_book, repo, policy, on, out_dir, progress, incremental, pdf, workers, index,
-                           keep_workers, t0)
+    with outdir.site_lock(out_dir, waiting=lambda text: progress(0, 0, text)):  # one publish at a time
+        _recover(out_dir)
+        if out_dir.is_dir() and not (out_dir / MANIFEST).is_file() and any(out_dir.iterdir()):
+            # The build replaces the folder whole: never do that to a folder dun did not make.
+            raise DunError(f"{out_dir} is not empty and was not made by 'dun publish'; refusing to replace it",
+                           "--out", "choose a new or empty folder")
+        return _publish_locked(repo_or_book, repo, policy, on, out_dir, progress, incremental, pdf, workers, index,
+                               keep_workers, t0)
 
 
 def _publish_locked(repo_or_book, repo, policy, on: date, out_dir: Path, progress: Progress, incremental: bool,

@@ -49,3 +49,66 @@ def test_the_leftovers_of_a_killed_publish_are_removed(tmp_path, policy, book):
     (left / "index.html").write_text("half")
     publish(book, policy, ON, tmp_path / "site", pdf=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+class _Paused:
+    """A progress callback that holds its publish at the first step of the build, until let go."""
+
+    def __init__(self) -> None:
+        self.building = threading.Event()
+        self.go = threading.Event()
+        self.waiting: list[str] = []
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        if total == 0 and label.startswith("waiting"):
+            self.waiting.append(label)
+            return
+        if not self.building.is_set():
+            self.building.set()
+            assert self.go.wait(60)
+
+
+def _in_thread(fn, *args, **kw):
+    box: dict = {}
+
+    def run():
+        try:
+            box["result"] = fn(*args, **kw)
+        except BaseException as e:  # handed to the test
+            box["error"] = e
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t, box
+
+
+def test_a_second_publish_to_the_same_site_waits_or_says_who_holds_it(tmp_path, policy, book, monkeypatch):
+    site = tmp_path / "site"
+    publish(book, policy, ON, site, pdf=False)
+    first = _Paused()
+    t, box = _in_thread(publish, book, policy, ON, site, progress=first, pdf=False, incremental=False)
+    try:
+        assert first.building.wait(60)
+        builds = [p for p in tmp_path.iterdir() if p.name.startswith(".site-build-")]
+        assert len(builds) == 1
+        # no waiting allowed: one clear line naming the holder; the first one's build untouched
+        monkeypatch.setattr(outdir, "LOCK_WAIT", 0.0)
+        with pytest.raises(DunError, match=r"is being published by 'dun publish' \(pid \d+"):
+            publish(book, policy, ON, site, pdf=False)
+        assert builds[0].is_dir()
+        # allowed to wait: it waits, and publishes once the first is done
+        monkeypatch.setattr(outdir, "LOCK_WAIT", 120.0)
+        second = _Paused()
+        second.building.set()  # not to be held
+        t2, box2 = _in_thread(publish, book, policy, ON, site, progress=second, pdf=False, incremental=False)
+        while not second.waiting and t2.is_alive():
+            t2.join(0.05)
+        assert second.waiting and "pid" in second.waiting[0]
+    finally:
+        first.go.set()
+        t.join(120)
+    t2.join(120)
+    assert "error" not in box, box.get("error")
+    assert "error" not in box2, box2.get("error")
+    assert (site / "index.html").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
