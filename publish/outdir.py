@@ -149,15 +149,20 @@ def _free_name(out_dir: Path, kind: str) -> Path:
 
 
 def new_build(out_dir: Path) -> Path:
-    """A new, empty build folder beside ``out_dir``, carrying dun's marker."""
+    """A new, empty build folder beside ``out_dir``, carrying dun's marker, with the mode of the
+    folder it will replace, so a site that is shared stays shared. A new site gets the default
+    mode under the umask (0755 under the usual 022), and so does a site an older dun made (it
+    has no marker): those were left 0700 by mistake."""
     while True:
         tmp = _free_name(out_dir, "build")
         try:
-            os.mkdir(tmp, 0o700)
+            os.mkdir(tmp, 0o777)  # the umask applies, as for any new folder
             break
         except FileExistsError:
             continue
     try:
+        if out_dir.is_dir() and (_is_ours(out_dir) or not any(out_dir.iterdir())):
+            os.chmod(tmp, stat.S_IMODE(os.stat(out_dir).st_mode))
         with open(tmp / MARKER, "wb") as f:
             f.write(MARKER_TEXT)
     except BaseException:

@@ -51,6 +51,27 @@ def test_the_leftovers_of_a_killed_publish_are_removed(tmp_path, policy, book):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
+def test_a_new_site_gets_the_usual_mode_and_a_site_keeps_its_own(tmp_path, policy, book):
+    old = os.umask(0o022)
+    try:
+        publish(book, policy, ON, tmp_path / "site", pdf=False)
+        assert stat.S_IMODE((tmp_path / "site").stat().st_mode) == 0o755
+        os.chmod(tmp_path / "site", 0o750)
+        publish(book, policy, ON, tmp_path / "site", pdf=False, incremental=False)
+        assert stat.S_IMODE((tmp_path / "site").stat().st_mode) == 0o750
+        (tmp_path / "shared").mkdir(mode=0o775)
+        os.chmod(tmp_path / "shared", 0o775)  # an empty folder the owner made for the site
+        publish(book, policy, ON, tmp_path / "shared", pdf=False)
+        assert stat.S_IMODE((tmp_path / "shared").stat().st_mode) == 0o775
+        # a site an older dun left 0700 (no marker in it) gets the usual mode back
+        (tmp_path / "site" / outdir.MARKER).unlink()
+        os.chmod(tmp_path / "site", 0o700)
+        publish(book, policy, ON, tmp_path / "site", pdf=False)
+        assert stat.S_IMODE((tmp_path / "site").stat().st_mode) == 0o755
+    finally:
+        os.umask(old)
+
+
 class _Paused:
     """A progress callback that holds its publish at the first step of the build, until let go."""
 
