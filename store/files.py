@@ -171,7 +171,8 @@ class Journal:
         fsync_dir(self.path.parent)
 
     def append(self, line: bytes) -> None:
-        assert self.fd is not None, "journal not open for writing"
+        if self.fd is None:
+            raise OSError(errno.EBADF, "the journal is not open for writing")
         start = os.lseek(self.fd, 0, os.SEEK_END)
         try:
             view = memoryview(line)
@@ -189,10 +190,12 @@ class Journal:
 
     def reset(self) -> None:
         """Start an empty journal (after a checkpoint): a new file swapped in atomically,
-        so a reader holding the old one still sees every entry it held."""
-        if self.fd is not None:
-            os.close(self.fd)
+        so a reader holding the old one still sees every entry it held. If that fails (a full
+        disk) the old journal stays open: its entries are in book.json now, and are skipped."""
         atomic_write(self.path, b"")
+        old, self.fd = self.fd, None  # never append to the old file once the new one is in place
+        if old is not None:
+            os.close(old)
         self.fd = os.open(self.path, os.O_WRONLY)
 
     def close(self) -> None:
@@ -231,8 +234,11 @@ class WriteLock:
             "pid": os.getpid(), "host": socket.gethostname(), "command": command,
             "since": datetime.now().isoformat(timespec="seconds"),
         })
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, info, 0)
+        try:  # who holds it, for the message above: not worth failing for (a full disk)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, info, 0)
+        except OSError:
+            pass
         self.fd = fd
 
     def holder(self) -> str:

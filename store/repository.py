@@ -13,6 +13,7 @@ import gc
 import hashlib
 import os
 import re
+import sys
 import threading
 import zlib
 from contextlib import contextmanager
@@ -81,6 +82,14 @@ def gc_paused():
 
 class ReadOnlyBook(DunError):
     """A write was attempted on a book opened read-only."""
+
+
+def warn_on_stderr(text: str) -> None:
+    print(f"dun: warning: {text}", file=sys.stderr)
+
+
+def _no_room(e: OSError) -> str:
+    return e.strerror or str(e)
 
 
 @dataclass(frozen=True)
@@ -518,6 +527,11 @@ class Repository:
         self._lock: WriteLock | None = None
         self._journal: Journal | None = None
         self._backup_due: date | None = None
+        # what went wrong after a change was saved (a checkpoint or the day's backup that could
+        # not be written: retried later); told through ``warn`` at close if a change was saved
+        self.warn = warn_on_stderr
+        self._warnings: list[str] = []
+        self._saved = False
         if not paths.book.is_file():
             _load(paths)  # raises the one-line reason: no folder, no book.json
         if not readonly:
@@ -548,9 +562,14 @@ class Repository:
             self._journal_bytes = good
             self._journal_entries = 0
             if migrated:
-                self._backup_file(f"book-{(today or date.today()).isoformat()}-before-schema-{SCHEMA}.json")
+                try:
+                    self._backup_file(f"book-{(today or date.today()).isoformat()}-before-schema-{SCHEMA}.json")
+                except OSError as e:
+                    raise DunError(f"could not keep a copy of the book before upgrading it ({_no_room(e)}); "
+                                   "nothing was changed", str(self.paths.backups),
+                                   "check the disk has space and the folder is writable") from None
             if migrated or good > CHECKPOINT_BYTES:
-                self.checkpoint()
+                self._checkpoint_or_note()
             # the day's backup is taken just before the day's first change (opening for
             # writing stays quick; a day without changes needs no new backup)
             self._backup_due = today or date.today()
@@ -826,8 +845,7 @@ class Repository:
 
     def _put_now(self, records: list[Any]) -> None:
         self._writable()
-        if self._backup_due is not None:
-            self._daily_backup(self._backup_due)
+        if self._backup_due is not None and self._daily_backup(self._backup_due):
             self._backup_due = None
         ops = []
         pending: dict[tuple[str, str], int] = {}
@@ -880,6 +898,7 @@ class Repository:
         self._journal_bytes += len(line)
         self._journal_entries += 1
         self._stamp = self._file_stamp()
+        self._saved = True
 
     def _with_id(self, rec: Any) -> Any:
         table = codec.TABLE_OF[type(rec)]
@@ -1134,6 +1153,22 @@ class Repository:
             self._journal_entries = 0
             self._stamp = self._file_stamp()
 
+    def _checkpoint_or_note(self) -> bool:
+        """A checkpoint that may fail (a full disk): every change stays saved in the journal, and
+        the checkpoint is tried again later (at the next opening for writing, or close)."""
+        try:
+            self.checkpoint()
+            return True
+        except OSError as e:
+            self._note(f"could not rewrite {self.paths.book.name} ({_no_room(e)}); every change is saved in "
+                       f"{self.paths.journal.name} and the rewrite will be tried again at the next change "
+                       f"(free some space in {self.paths.root})")
+            return False
+
+    def _note(self, text: str) -> None:
+        if text not in self._warnings:
+            self._warnings.append(text)
+
     def _after_external_write(self) -> None:
         self._reset_caches()
         self.checkpoint()
@@ -1143,20 +1178,28 @@ class Repository:
         self.paths.backups.mkdir(exist_ok=True)
         return create_new(self.paths.backups / name, self.paths.book.read_bytes())
 
-    def _daily_backup(self, today: date) -> None:
+    def _daily_backup(self, today: date) -> bool:
+        """Take the day's backup before the day's first change; False if it could not be written
+        (a full disk: the change goes ahead, the backup is tried again at the next change)."""
         name = f"book-{today.isoformat()}.json"
         if (self.paths.backups / name).exists():
-            return
+            return True
         self._tables.validate_all()  # never rotate a damaged book into the backups
-        if self._journal_bytes:
-            self.checkpoint()
-        self._backup_file(name)
+        if self._journal_bytes and not self._checkpoint_or_note():
+            return False  # a copy of book.json now would miss the journal's changes
+        try:
+            self._backup_file(name)
+        except OSError as e:
+            self._note(f"could not take the day's backup {name} ({_no_room(e)}); it will be tried again at the "
+                       f"next change (free some space in {self.paths.root})")
+            return False
         policy, _ = load_policy(self.paths.policy)
         keep = policy.backup.keep if policy else 14
         daily = sorted(p for p in self.paths.backups.glob("book-*.json")
                        if re.fullmatch(r"book-\d{4}-\d{2}-\d{2}\.json", p.name))
         for old in daily[:-keep]:
             old.unlink(missing_ok=True)
+        return True
 
     def close(self) -> None:
         with self._mutex:
@@ -1166,13 +1209,17 @@ class Repository:
         if self._journal is not None:
             try:
                 if self._journal_bytes > CHECKPOINT_BYTES or self._journal_entries > CHECKPOINT_ENTRIES:
-                    self.checkpoint()
+                    self._checkpoint_or_note()
             finally:
                 self._journal.close()
                 self._journal = None
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+        if self._saved:  # what could not be done after a saved change (else: nothing to tell)
+            for text in self._warnings:
+                self.warn(text)
+        self._warnings = []
 
     def __enter__(self) -> "Repository":
         return self
