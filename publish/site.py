@@ -548,7 +548,9 @@ class _Side:
         from concurrent.futures import ProcessPoolExecutor
 
         _SHARED[id(self)] = self.work
-        self.pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+        from .lifeline import exit_with_parent
+
+        self.pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=exit_with_parent)
         self.future = self.pool.submit(_run_shared, id(self))
 
     def result(self):
