@@ -42,12 +42,14 @@ def lock_path(out_dir: Path) -> Path:
     return out_dir.with_name(f".{out_dir.name}.dun-publish-lock")
 
 
-def _holder(fd: int) -> str:
+def _holder(fd: int) -> tuple[str, str]:
+    """Who holds the lock: in full, and short (for a progress line)."""
     try:
         info = orjson.loads(os.pread(fd, 4096, 0))
-        return f"'{info['command']}' (pid {info['pid']} on {info['host']}, since {info['since']})"
+        return (f"'{info['command']}' (pid {info['pid']} on {info['host']}, since {info['since']})",
+                f"'{info['command']}' pid {info['pid']}")
     except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
-        return "another dun"
+        return "another dun", "another dun"
 
 
 def _open_lock(path: Path) -> int:
@@ -80,13 +82,13 @@ def site_lock(out_dir: Path, command: str = "dun publish",
             if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                 os.close(fd)
                 raise
-            holder = _holder(fd)
+            holder, short = _holder(fd)
             os.close(fd)
             if time.monotonic() >= deadline:
                 raise DunError(f"is being published by {holder}", str(out_dir),
                                "wait for that to finish, then publish again") from None
             if waiting is not None and not told:
-                waiting(f"waiting for {holder}")
+                waiting(f"waiting for {short}")
                 told = True
             time.sleep(_POLL)
             continue
