@@ -27,6 +27,15 @@ from receivables.errors import DunError
 TMP_MARK = ".tmp-"
 
 
+def user_cache_dir() -> Path:
+    """The user's own cache folder for dun (``$XDG_CACHE_HOME/dun`` on Linux). Derived files
+    that are not plain data live here, never in a book or site folder: a folder someone
+    else prepared can hold any file, and nothing read from it may run."""
+    from platformdirs import user_cache_dir as _dir
+
+    return Path(_dir("dun", appauthor=False))
+
+
 def fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:

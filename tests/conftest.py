@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -14,6 +15,8 @@ TODAY = date(2026, 11, 22)
 # No test starts a background 'dun prepare' behind the suite's back (tui.quickstart); the
 # one test of that path clears this for itself.
 os.environ["DUN_NO_BACKGROUND"] = "1"
+# The user's cache folder (store.files.user_cache_dir) is the suite's own, never the real one.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="dun-test-cache-")
 
 
 @pytest.fixture

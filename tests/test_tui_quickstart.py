@@ -245,3 +245,20 @@ def test_dun_prepare_on_a_folder_it_cannot_write_is_one_line(demo, capsys, monke
     assert main(["--book", str(demo), "prepare", "--on", DAY.isoformat()]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "could not save the queues (Permission denied)" in err and "writable" in err
+
+
+def test_the_background_refresh_never_runs_code_from_the_book_folder(demo, monkeypatch, tmp_path):
+    """A received book folder can hold a ``cli`` package (or a ``.pth`` file): the background
+    ``dun prepare`` must import dun's own ``cli.main``, never the book's."""
+    marker = tmp_path / "ran"
+    planted = f"open({str(marker)!r}, 'w').write('planted code ran')\n"
+    (demo / "cli").mkdir()
+    (demo / "cli" / "__init__.py").write_text(planted)
+    (demo / "cli" / "main.py").write_text(planted)
+    (demo / "evil.pth").write_text(f"import os; {planted}")
+    monkeypatch.delenv(quickstart.BACKGROUND_ENV)
+    proc = quickstart.spawn_prepare(demo, DAY)
+    assert proc is not None
+    assert proc.wait(timeout=120) == 0  # dun's own prepare ran to the end
+    assert not marker.exists()
+    assert quickstart.load(demo, DAY) is not None

@@ -253,20 +253,25 @@ def prepare(book_dir: Path, on: date, attempts: int = 3) -> bool:
         return False
 
 
-def spawn_prepare(book_dir: Path, on: date) -> bool:
+def spawn_prepare(book_dir: Path, on: date):
     """Start :func:`prepare` in a background process of its own (it outlives this one), so
-    the next start of the app is quick after a change; nothing waits for it."""
+    the next start of the app is quick after a change; nothing waits for it. Returns the
+    process, or None if none was started."""
     import subprocess
     import sys
+    import tempfile
 
     if os.environ.get(BACKGROUND_ENV):
-        return False
+        return None
+    # Nothing in the book folder may run: a received book can hold a ``cli/`` package or a
+    # ``.pth`` file. ``-P`` keeps the working directory off the import path, and the process
+    # runs from a neutral folder, so ``cli.main`` is always dun's own.
     try:
-        subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "--book", str(book_dir), "prepare", "--on", on.isoformat(), "--background"],
+        return subprocess.Popen(
+            [sys.executable, "-P", "-m", "cli.main", "--book", str(Path(book_dir).resolve()), "prepare",
+             "--on", on.isoformat(), "--background"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, close_fds=True, cwd=str(Path(book_dir)),
+            start_new_session=True, close_fds=True, cwd=tempfile.gettempdir(),
         )
     except OSError:
-        return False
-    return True
+        return None
