@@ -18,7 +18,7 @@ import threading
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -54,8 +54,7 @@ from .files import (
     read_journal,
 )
 
-__all__ = ["BookLocked", "BookPaths", "ReadOnlyBook", "Repository", "init_book", "open_book",
-           "list_backups", "restore_backup", "SCHEMA"]
+__all__ = ["BookLocked", "BookPaths", "ReadOnlyBook", "Repository", "init_book", "open_book", "SCHEMA"]
 
 SCHEMA = 1
 DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "policy.toml"
@@ -1265,48 +1264,3 @@ def init_book(path: Path | str, policy_source: Path | None = None, book: Book | 
 def open_book(path: Path | str, readonly: bool = False, command: str = "dun", today: date | None = None) -> Repository:
     """Open a book. A writer takes the lock; ``BookLocked`` names the holder if taken."""
     return Repository(BookPaths(Path(path).expanduser()), readonly, command, today)
-
-
-def list_backups(path: Path | str) -> list[Path]:
-    folder = BookPaths(Path(path).expanduser()).backups
-    if not folder.is_dir():
-        return []
-    return sorted(folder.glob("book-*.json"), reverse=True)
-
-
-def restore_backup(path: Path | str, name: str, today: date | None = None) -> Path:
-    """Bring back a backup. The current book is saved as a backup first, so this is undoable.
-    Returns the path of that safety copy."""
-    paths = BookPaths(Path(path).expanduser())
-    source = paths.backups / Path(name).name
-    if not source.is_file():
-        raise DunError(f"no backup named {name!r}", str(paths.backups), "list them with 'dun restore'")
-    candidate = parse_book_bytes(source.read_bytes(), str(source))
-    candidate, _ = migrate(candidate, str(source))
-    lock = WriteLock(paths.lock)
-    lock.acquire("dun restore")
-    try:
-        clean_temp_files(paths.root)
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        safety = paths.backups / f"book-{(today or date.today()).isoformat()}-before-restore-{stamp}.json"
-        seq = 0
-        try:
-            tables, seq, *_ = _load(paths)
-            tables.validate_all()
-            paths.backups.mkdir(exist_ok=True)
-            tables.get("meta")["1"] = {"schema": SCHEMA, "seq": seq}
-            safety = create_new(safety, tables.dump())  # two restores in one second: two copies
-        except DunError:
-            # the current book is unreadable: keep its bytes as they are
-            if paths.book.exists():
-                paths.backups.mkdir(exist_ok=True)
-                safety = create_new(safety, paths.book.read_bytes())
-        # the restore is a change of its own: the restored snapshot takes the next change
-        # number, so journal entries written before it can never be replayed on top of it and
-        # anything derived from the book as it was (the app's saved queues) no longer matches
-        candidate["meta"]["1"]["seq"] = max(seq, int(candidate["meta"]["1"].get("seq", 0))) + 1
-        atomic_write(paths.book, dump_book(candidate))
-        atomic_write(paths.journal, b"")
-        return safety
-    finally:
-        lock.release()

@@ -26,9 +26,9 @@ class _FrozenClock(datetime):
 
 
 def test_two_restores_in_the_same_second_keep_both_safety_copies(book_dir, monkeypatch):
-    import store.repository
+    import store.backups
 
-    monkeypatch.setattr(store.repository, "datetime", _FrozenClock)
+    monkeypatch.setattr(store.backups, "datetime", _FrozenClock)
     with open_book(book_dir, today=date(2026, 11, 21)) as repo:
         repo.add_client(Client(id="a", name="A", currency="GBP", terms_days=30))
     with open_book(book_dir, today=TODAY) as repo:  # the day's backup holds "a" only
