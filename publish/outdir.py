@@ -46,9 +46,11 @@ def _holder(fd: int) -> tuple[str, str]:
     """Who holds the lock: in full, and short (for a progress line)."""
     try:
         info = orjson.loads(os.pread(fd, 4096, 0))
-        return (f"'{info['command']}' (pid {info['pid']} on {info['host']}, since {info['since']})",
-                f"'{info['command']}' pid {info['pid']}")
-    except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
+        command, pid, host, since = (info["command"], int(info["pid"]), info["host"], info["since"])
+        if not all(isinstance(t, str) and t.isprintable() and len(t) < 80 for t in (command, host, since)):
+            raise TypeError("not a holder note of ours")
+        return f"'{command}' (pid {pid} on {host}, since {since})", f"'{command}' pid {pid}"
+    except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
         return "another dun", "another dun"
 
 
@@ -102,8 +104,11 @@ def site_lock(out_dir: Path, command: str = "dun publish",
     try:
         info = orjson.dumps({"pid": os.getpid(), "host": socket.gethostname(), "command": command,
                              "since": datetime.now().isoformat(timespec="seconds")})
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, info, 0)
+        try:  # who holds it, for a second publish to tell: not worth failing for (a full disk)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, info, 0)
+        except OSError:
+            pass
         yield
     finally:
         try:
@@ -118,9 +123,15 @@ def _is_ours(folder: Path) -> bool:
     try:
         if folder.is_symlink() or not folder.is_dir():
             return False
-        return (folder / MARKER).read_bytes() == MARKER_TEXT
+        fd = os.open(folder / MARKER, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return False
+    try:  # a plain file holding exactly the marker text (not a link, a pipe or a device)
+        return stat.S_ISREG(os.fstat(fd).st_mode) and os.read(fd, len(MARKER_TEXT) + 1) == MARKER_TEXT
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def _siblings(out_dir: Path, kind: str) -> list[Path]:

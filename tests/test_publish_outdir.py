@@ -43,6 +43,18 @@ def test_folders_of_the_owner_named_like_build_or_old_folders_survive(tmp_path, 
         ["site", ".site-old", ".site-build-mine", ".site-old-photos", ".site-build-abc123"])
 
 
+def test_a_marker_that_is_not_a_plain_file_of_dun_s_text_does_not_count(tmp_path, policy, book):
+    (tmp_path / ".site-build-pipe").mkdir()
+    os.mkfifo(tmp_path / ".site-build-pipe" / outdir.MARKER)  # reading it would wait forever
+    (tmp_path / ".site-build-link").mkdir()
+    (tmp_path / "real-marker").write_bytes(outdir.MARKER_TEXT)
+    (tmp_path / ".site-build-link" / outdir.MARKER).symlink_to(tmp_path / "real-marker")
+    (tmp_path / ".site-old-text").mkdir()
+    (tmp_path / ".site-old-text" / outdir.MARKER).write_text("mine")
+    publish(book, policy, ON, tmp_path / "site", pdf=False)
+    assert {".site-build-pipe", ".site-build-link", ".site-old-text"} <= {p.name for p in tmp_path.iterdir()}
+
+
 def test_the_leftovers_of_a_killed_publish_are_removed(tmp_path, policy, book):
     publish(book, policy, ON, tmp_path / "site", pdf=False)
     left = outdir.new_build(tmp_path / "site")  # as a publish killed mid-build leaves it
