@@ -37,24 +37,33 @@ def restore_backup(path: Path | str, name: str, today: date | None = None) -> Pa
         clean_temp_files(paths.root)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         safety = paths.backups / f"book-{(today or date.today()).isoformat()}-before-restore-{stamp}.json"
-        seq = 0
+        seq, made = 0, None
         try:
-            tables, seq, *_ = _load(paths)
-            tables.validate_all()
-            paths.backups.mkdir(exist_ok=True)
-            tables.get("meta")["1"] = {"schema": SCHEMA, "seq": seq}
-            safety = create_new(safety, tables.dump())  # two restores in one second: two copies
-        except DunError:
-            # the current book is unreadable: keep its bytes as they are
-            if paths.book.exists():
+            try:
+                tables, seq, *_ = _load(paths)
+                tables.validate_all()
                 paths.backups.mkdir(exist_ok=True)
-                safety = create_new(safety, paths.book.read_bytes())
-        # the restore is a change of its own: the restored snapshot takes the next change
-        # number, so journal entries written before it can never be replayed on top of it and
-        # anything derived from the book as it was (the app's saved queues) no longer matches
-        candidate["meta"]["1"]["seq"] = max(seq, int(candidate["meta"]["1"].get("seq", 0))) + 1
-        atomic_write(paths.book, dump_book(candidate))
-        atomic_write(paths.journal, b"")
+                tables.get("meta")["1"] = {"schema": SCHEMA, "seq": seq}
+                safety = made = create_new(safety, tables.dump())  # two restores in one second: two copies
+            except DunError:
+                # the current book is unreadable: keep its bytes as they are
+                if paths.book.exists():
+                    paths.backups.mkdir(exist_ok=True)
+                    safety = made = create_new(safety, paths.book.read_bytes())
+            # the restore is a change of its own: the restored snapshot takes the next change
+            # number, so journal entries written before it can never be replayed on top of it and
+            # anything derived from the book as it was (the app's saved queues) no longer matches
+            candidate["meta"]["1"]["seq"] = max(seq, int(candidate["meta"]["1"].get("seq", 0))) + 1
+            atomic_write(paths.book, dump_book(candidate))
+        except OSError as e:  # a full disk: the book as it was, and no copy of it made for nothing
+            if made is not None:
+                made.unlink(missing_ok=True)
+            raise DunError(f"could not restore {source.name} ({e.strerror or e}); the book was not changed",
+                           str(paths.root), "check the disk has space and the folder is writable") from None
+        try:
+            atomic_write(paths.journal, b"")
+        except OSError:
+            pass  # its entries are numbered below the restored book's: they are never replayed
         return safety
     finally:
         lock.release()

@@ -189,3 +189,17 @@ def test_a_days_backup_with_no_room_does_not_stop_the_change_and_is_taken_later(
     assert (code, err) == (0, "")
     assert (owing / "backups" / f"book-{tomorrow.isoformat()}.json").is_file()
     assert _payments(owing, "R3") == 1
+
+
+def test_a_restore_with_no_room_is_one_line_and_changes_nothing(owing, capsys, monkeypatch):
+    backup = f"book-{TODAY.isoformat()}.json"
+    assert (owing / "backups" / backup).is_file()
+    before = _book_files(owing)
+    disk = _fill(monkeypatch, 4096)  # no room for a safety copy, nor for book.json
+    code, out, err = _cli(capsys, "restore", backup, "--book", owing, "--on", TODAY.isoformat())
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "could not restore" in err and "the book was not changed" in err
+    assert _book_files(owing) == before
+    disk.free = 10**9
+    code, out, err = _cli(capsys, "restore", backup, "--book", owing, "--on", TODAY.isoformat())
+    assert code == 0 and "restored" in out
