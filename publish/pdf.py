@@ -90,7 +90,7 @@ def warm(paper: str = "A4") -> None:
 
     from .lifeline import exit_with_parent
 
-    exit_with_parent()  # a killed publish leaves no worker (nor so fork server) behind
+    exit_with_parent()  # a killed publish leaves no worker (and so no fork server) behind
 
     # A forked worker inherits the parent's heap (a loaded book is millions of objects):
     # freeze it, so the collector never walks it again, then collect WeasyPrint's own cycles

@@ -203,3 +203,29 @@ def test_a_restore_with_no_room_is_one_line_and_changes_nothing(owing, capsys, m
     disk.free = 10**9
     code, out, err = _cli(capsys, "restore", backup, "--book", owing, "--on", TODAY.isoformat())
     assert code == 0 and "restored" in out
+
+
+def test_a_journal_that_cannot_be_started_afresh_stays_the_journal(book_dir, monkeypatch):
+    """The checkpoint wrote book.json but no room was left to start an empty journal: the old one
+    stays open for appending (its entries are in book.json, and are skipped when read)."""
+    import errno
+
+    import store.files
+
+    real = store.files.atomic_write
+
+    def no_room_for_the_journal(path, data):
+        if path.name == "book.journal":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, data)
+
+    with open_book(book_dir, today=TODAY) as repo:
+        repo.add_client(Client(id="a", name="A", currency="GBP", terms_days=30))
+        monkeypatch.setattr(store.files, "atomic_write", no_room_for_the_journal)
+        with pytest.raises(OSError):
+            repo.checkpoint()
+        repo.add_client(Client(id="b", name="B", currency="GBP", terms_days=30))  # saved all the same
+        monkeypatch.setattr(store.files, "atomic_write", real)
+    with open_book(book_dir, readonly=True) as ro:
+        assert sorted(ro.clients()) == ["a", "b"]
+        assert ro.check() == []
