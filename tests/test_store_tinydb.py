@@ -116,3 +116,15 @@ def test_dun_checkpoint_brings_book_json_up_to_date_for_a_tinydb_reader(book_dir
     assert "every saved change" in capsys.readouterr().err
     assert "called, will pay Friday" in notes()
     assert (book_dir / "book.journal").read_bytes() == b""
+
+
+def test_dun_checkpoint_has_help_and_refuses_a_missing_book_in_one_line(tmp_path, capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as e:
+        main(["checkpoint", "--help"])
+    assert e.value.code == 0 and "TinyDB" in capsys.readouterr().out
+    assert main(["checkpoint", "--book", str(tmp_path / "nowhere")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no book here" in err
+    assert not (tmp_path / "nowhere").exists()
