@@ -85,9 +85,10 @@ def test_a_new_site_gets_the_usual_mode_and_a_site_keeps_its_own(tmp_path, polic
 
 
 class _Paused:
-    """A progress callback that holds its publish at the first step of the build, until let go."""
+    """A progress callback that holds its publish once its build folder is made, until let go."""
 
-    def __init__(self) -> None:
+    def __init__(self, beside: Path | None = None) -> None:
+        self.beside = beside
         self.building = threading.Event()
         self.go = threading.Event()
         self.waiting: list[str] = []
@@ -96,9 +97,11 @@ class _Paused:
         if total == 0 and label.startswith("waiting"):
             self.waiting.append(label)
             return
-        if not self.building.is_set():
+        if self.building.is_set() or self.beside is None:
+            return
+        if any(p.name.startswith(".site-build-") for p in self.beside.iterdir()):
             self.building.set()
-            assert self.go.wait(60)
+            assert self.go.wait(120)
 
 
 def _in_thread(fn, *args, **kw):
@@ -118,10 +121,10 @@ def _in_thread(fn, *args, **kw):
 def test_a_second_publish_to_the_same_site_waits_or_says_who_holds_it(tmp_path, policy, book, monkeypatch):
     site = tmp_path / "site"
     publish(book, policy, ON, site, pdf=False)
-    first = _Paused()
+    first = _Paused(tmp_path)
     t, box = _in_thread(publish, book, policy, ON, site, progress=first, pdf=False, incremental=False)
     try:
-        assert first.building.wait(60)
+        assert first.building.wait(120)
         builds = [p for p in tmp_path.iterdir() if p.name.startswith(".site-build-")]
         assert len(builds) == 1
         # no waiting allowed: one clear line naming the holder; the first one's build untouched
@@ -131,8 +134,7 @@ def test_a_second_publish_to_the_same_site_waits_or_says_who_holds_it(tmp_path, 
         assert builds[0].is_dir()
         # allowed to wait: it waits, and publishes once the first is done
         monkeypatch.setattr(outdir, "LOCK_WAIT", 120.0)
-        second = _Paused()
-        second.building.set()  # not to be held
+        second = _Paused()  # not to be held
         t2, box2 = _in_thread(publish, book, policy, ON, site, progress=second, pdf=False, incremental=False)
         while not second.waiting and t2.is_alive():
             t2.join(0.05)
