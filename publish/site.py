@@ -41,6 +41,7 @@ data comes from (:class:`_Whole`, ``publish.fast._Fast``).
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import pickle
@@ -358,8 +359,14 @@ def publish(
             # The build replaces the folder whole: never do that to a folder dun did not make.
             raise DunError(f"{out_dir} is not empty and was not made by 'dun publish'; refusing to replace it",
                            "--out", "choose a new or empty folder")
-        return _publish_locked(repo_or_book, repo, policy, on, out_dir, progress, incremental, pdf, workers, index,
-                               keep_workers, t0)
+        try:
+            return _publish_locked(repo_or_book, repo, policy, on, out_dir, progress, incremental, pdf, workers,
+                                   index, keep_workers, t0)
+        except OSError as e:
+            if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            raise DunError(f"could not write the site ({e.strerror}); the site is as it was", str(out_dir),
+                           "free some disk space, then publish again") from None
 
 
 def _publish_locked(repo_or_book, repo, policy, on: date, out_dir: Path, progress: Progress, incremental: bool,

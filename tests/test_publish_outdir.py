@@ -147,3 +147,24 @@ def test_a_second_publish_to_the_same_site_waits_or_says_who_holds_it(tmp_path, 
     assert "error" not in box2, box2.get("error")
     assert (site / "index.html").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_full_disk_while_building_is_one_line_and_the_site_stays(tmp_path, policy, book, monkeypatch):
+    import errno
+
+    from publish import site as site_mod
+
+    publish(book, policy, ON, tmp_path / "site", pdf=False)
+    before = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in sorted(tmp_path.rglob("*")) if p.is_file()}
+    real = site_mod._write
+
+    def no_room(path, data):
+        if path.endswith(".csv"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, data)
+
+    monkeypatch.setattr(site_mod, "_write", no_room)
+    with pytest.raises(DunError, match=r"could not write the site \(No space left on device\); the site is as it was"):
+        publish(book, policy, ON, tmp_path / "site", pdf=False, incremental=False)
+    after = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in sorted(tmp_path.rglob("*")) if p.is_file()}
+    assert after == before
