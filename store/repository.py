@@ -1252,12 +1252,16 @@ def init_book(path: Path | str, policy_source: Path | None = None, book: Book | 
         if problems:
             first = problems[0]
             raise DunError(f"{first.message} ({len(problems)} problem(s) in all)", first.where, first.hint)
-    paths.root.mkdir(parents=True, exist_ok=True)
-    for sub in (paths.backups, paths.site, paths.outbox):
-        sub.mkdir(exist_ok=True)
-    if not paths.policy.exists():
-        atomic_write(paths.policy, Path(policy_source or DEFAULT_POLICY).read_bytes())
-    atomic_write(paths.book, dump_book(book_to_data(book or Book())))
+    try:
+        paths.root.mkdir(parents=True, exist_ok=True)
+        for sub in (paths.backups, paths.site, paths.outbox):
+            sub.mkdir(exist_ok=True)
+        if not paths.policy.exists():
+            atomic_write(paths.policy, Path(policy_source or DEFAULT_POLICY).read_bytes())
+        atomic_write(paths.book, dump_book(book_to_data(book or Book())))  # last: a book only once whole
+    except OSError as e:
+        raise DunError(f"could not create the book ({e.strerror or e})", str(paths.root),
+                       "check the disk has space and the folder is writable, then try again") from None
     return paths
 
 

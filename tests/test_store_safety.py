@@ -229,3 +229,16 @@ def test_a_journal_that_cannot_be_started_afresh_stays_the_journal(book_dir, mon
     with open_book(book_dir, readonly=True) as ro:
         assert sorted(ro.clients()) == ["a", "b"]
         assert ro.check() == []
+
+
+def test_a_new_book_with_no_room_is_one_line_and_can_be_made_once_there_is(tmp_path, capsys, monkeypatch):
+    disk = _fill(monkeypatch, 2048)
+    code, out, err = _cli(capsys, "demo", tmp_path / "new", "--clients", "3", "--invoices", "12",
+                          "--on", TODAY.isoformat())
+    assert code == 1 and err.count("\n") == 1 and "could not create the book (No space left on device)" in err
+    assert not (tmp_path / "new" / "book.json").exists()
+    disk.free = 10**9
+    code, out, err = _cli(capsys, "demo", tmp_path / "new", "--clients", "3", "--invoices", "12",
+                          "--on", TODAY.isoformat())
+    assert code == 0, err
+    assert _cli(capsys, "check", "--book", tmp_path / "new")[0] == 0
