@@ -253,6 +253,8 @@ class WriteLock:
     def holder(self) -> str:
         try:
             info = orjson.loads(self.path.read_bytes())
+            if not isinstance(info, dict):  # a hand-edited or damaged .lock: its holder is unknown
+                return "another process"
             return f"'{info.get('command', 'dun')}' (pid {info.get('pid')} on {info.get('host')}, since {info.get('since')})"
         except (OSError, orjson.JSONDecodeError):
             return "another process"
