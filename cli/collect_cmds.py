@@ -194,7 +194,12 @@ def cmd_agenda(args) -> int:
     with quiet_gc():  # a fresh index of a large book: no full collections while it is built
         index = index_book(book)
     actions = build_agenda(index, policy, on)
+    from receivables.syncstate import state_for
+
+    sync_line = state_for(book, policy, on).line()  # "Sync first": Xero or the bank not imported lately
     if args.json:
+        if sync_line:
+            print(f"dun: {sync_line}", file=sys.stderr)
         draft = _drafter()
         ledger = open_ledger(index, policy, on) if draft and actions else None
         out = []
@@ -209,6 +214,8 @@ def cmd_agenda(args) -> int:
         return 0
     import shutil
 
+    if sync_line:
+        print(sync_line + "\n")
     notes = {k: j["not_computed"] for k, a in enumerate(actions)
              if (j := _action_interest(index, policy, a, on)) and j["not_computed"]}
     print(render_agenda(actions, on, max(80, shutil.get_terminal_size((120, 24)).columns), notes))

@@ -71,6 +71,7 @@ class TodayScreen(DunScreen):
         Binding("n", "app.note", "Add a note", id="today.note", show=False),
         Binding("i", "open_client", "Open the client", id="today.client", show=False),
         Binding("C", "claim", "Claim interest", id="today.claim", show=False),
+        Binding("b", "receipts", "Bank receipts", id="today.receipts", show=False),  # tui.screens.receipts
     ]
 
     # left out of the footer below 110 columns (they work all the same; ? lists them)
@@ -211,6 +212,10 @@ class TodayScreen(DunScreen):
         if self.state is None:  # the saved queue is on screen (tui.quickstart)
             head.append("   reading the book: details in a moment…", style="dim italic")
         head.append_text(progress.outbox_line(self.dun))
+        from .receipts import sync_line  # "Sync first": Xero or the bank behind, receipts unmatched (b)
+
+        if sync := sync_line(self.state):
+            head.append(f"\n{sync}  (b: bank receipts)", style="bold yellow")
         self.query_one("#today-head", Static).update(head)
 
     @property
@@ -308,6 +313,11 @@ class TodayScreen(DunScreen):
             a = self.current
             if a is not None:
                 self.query_one("#draft-label", Label).update(self._draft_label(a))
+
+    def action_receipts(self) -> None:
+        from .receipts import ReceiptsScreen
+
+        self.app.push_screen(ReceiptsScreen())
 
     def action_summary(self) -> None:
         self._switch("summary")
