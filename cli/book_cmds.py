@@ -481,26 +481,21 @@ def cmd_client_show(args) -> int:
 
 
 def cmd_client_list(args) -> int:
-    from receivables.ledger import derive
+    import derived
     from receivables.money import to_text
-
-    from receivables.agenda import client_status, quiet_gc
-    from receivables.ledger import index_book
 
     on = _today(args)
     with _open(args, readonly=True, command="dun client list") as repo:
-        book = repo.book()
-        policy = repo.policy()
+        clients = repo.clients()
+        state = derived.current(repo, repo.policy(), on)
     rows = []
-    with quiet_gc():
-        index = index_book(book)
-        ledger = derive(index, on)
-        for c in sorted(book.clients.values(), key=lambda c: c.name.casefold()):
-            pos = ledger.position(c.id, c.currency)
-            status = client_status(index, policy, c.id, on)  # the flag or a done credit-hold step
-            rows.append({"id": c.id, "name": c.name, "currency": c.currency,
-                         "balance": to_text(pos.balance, c.currency), "overdue": to_text(pos.overdue, c.currency),
-                         "oldest_days_overdue": pos.oldest_days_overdue, "hold": status.hold})
+    for c in sorted(clients.values(), key=lambda c: c.name.casefold()):
+        day = state.days[c.id]
+        pos = next(r for r in day.part.rows if r.currency == c.currency)  # (its own currency is always there)
+        rows.append({"id": c.id, "name": c.name, "currency": c.currency,
+                     "balance": to_text(pos.balance, c.currency), "overdue": to_text(pos.overdue, c.currency),
+                     "oldest_days_overdue": pos.oldest_days_overdue,
+                     "hold": day.status.hold})  # the flag or a done credit-hold step
     if args.json:
         _dump(rows)
         return 0

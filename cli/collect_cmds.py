@@ -173,21 +173,23 @@ def _drafter():
 
 
 def cmd_agenda(args) -> int:
-    from receivables.agenda import build_agenda, open_ledger
-    from receivables.ledger import index_book
+    import derived
 
     on = _today(args)
     with _open(args, readonly=True, command="dun agenda") as repo:
         policy = repo.policy()
-        book = repo.book()
-    from receivables.agenda import quiet_gc
-
-    with quiet_gc():  # a fresh index of a large book: no full collections while it is built
-        index = index_book(book)
-    actions = build_agenda(index, policy, on)
+        state = derived.current(repo, policy, on)
+        actions = list(state.agenda)
+        draft = _drafter() if args.json and actions else None
+        book = repo.book() if draft is not None else None
     if args.json:
-        draft = _drafter()
-        ledger = open_ledger(index, policy, on) if draft and actions else None
+        ledger = None
+        if draft is not None:
+            from receivables.agenda import quiet_gc
+            from receivables.ledger import Ledger, index_book
+
+            with quiet_gc():  # a fresh index of a large book: no full collections while it is built
+                ledger = Ledger(index_book(book), on, {st.number: st for d in state.days.values() for st in d.open})
         out = []
         for a in actions:
             if draft is not None:
@@ -228,18 +230,12 @@ def render_agenda(actions, on: date, width: int = 100) -> str:
 # -- report -------------------------------------------------------------------------------------
 
 def cmd_report(args) -> int:
-    from receivables.ledger import index_book
-    from receivables.report import build_report, report_to_json
+    import derived
+    from receivables.report import report_to_json
 
     on = _today(args)
     with _open(args, readonly=True, command="dun report") as repo:
-        policy = repo.policy()
-        book = repo.book()
-    from receivables.agenda import quiet_gc
-
-    with quiet_gc():
-        index = index_book(book)
-    report = build_report(index, policy, on)
+        report = derived.current(repo, repo.policy(), on).report
     if args.json:
         _dump(report_to_json(report))
         return 0

@@ -1219,8 +1219,7 @@ class Repository:
 
 def book_to_data(book: Book, seq: int = 0) -> dict:
     """The stored document tree of a whole book (tables of documents keyed by doc id)."""
-    data: dict[str, Any] = {"meta": {"1": {"schema": SCHEMA, "seq": seq, "book_id": new_book_id(),
-                                           **Revisions.fresh().to_meta()}}}
+    data: dict[str, Any] = {"meta": {"1": {"schema": SCHEMA, "seq": seq}}}
     for name, (_, _, to_doc, _) in codec.TABLES.items():
         records = getattr(book, name)
         values = records.values() if hasattr(records, "values") else records
@@ -1246,7 +1245,9 @@ def init_book(path: Path | str, policy_source: Path | None = None, book: Book | 
         sub.mkdir(exist_ok=True)
     if not paths.policy.exists():
         atomic_write(paths.policy, Path(policy_source or DEFAULT_POLICY).read_bytes())
-    atomic_write(paths.book, dump_book(book_to_data(book or Book())))
+    data = book_to_data(book or Book())
+    data["meta"]["1"].update(book_id=new_book_id(), **Revisions.fresh().to_meta())
+    atomic_write(paths.book, dump_book(data))
     return paths
 
 

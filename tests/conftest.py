@@ -35,6 +35,13 @@ def repo(book_dir: Path):
 
 
 @pytest.fixture(autouse=True)
+def _own_cache_folder(tmp_path_factory, monkeypatch):
+    """Derived files go to a folder of the test's own (never the user's cache folder); the
+    CLI run in a subprocess inherits it."""
+    monkeypatch.setenv("DUN_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(autouse=True)
 def _queues_saved_at_once(monkeypatch):
     """The app waits a few seconds before saving the next days' queues (tui.quickstart); the
     tests, which wait for every worker, do not."""

@@ -24,7 +24,7 @@ from receivables.errors import DunError
 from . import engine, quickstart
 from .commands import DunCommands
 from .keymap import load_keymap
-from .state import BookState, build_state, complete_state, prepare_updates
+from .state import BookState, build_state, complete_state
 
 NAV = ("today", "clients", "invoices", "reports", "policy")
 
@@ -158,7 +158,6 @@ class DunApp(App[int]):
             return
         if not worker.is_cancelled:
             self.call_from_thread(self._published, state)
-            prepare_updates(state)
             self._prepare_session(state, worker)
             self._save_queues(state, worker)
 
@@ -186,7 +185,7 @@ class DunApp(App[int]):
             site = getattr(getattr(repo, "paths", None), "site", None)
             if (site is not None and state.policy is not None and has_site(site) and not worker.is_cancelled
                     and self._quiet_moment()):
-                ready_to_publish(state.book, state.policy, state.on, state.index)
+                ready_to_publish(state.book, state.policy, state.on, state.index, state.derived)
         except Exception:  # only a slower first publish, which will say what is wrong itself
             pass
 
@@ -319,9 +318,8 @@ class DunApp(App[int]):
                 self._reload_wanted = False
             try:
                 stamp = quickstart.book_stamp(self.book_dir)  # our own commits are on disk by now
-                base = self.state.index if self.state is not None else None  # only the changed clients are redone
-                state = build_state(self.repo, self.book_dir, self.on, base=base)
-                del base
+                # only the clients the change touched are worked out again (derived.current)
+                state = build_state(self.repo, self.book_dir, self.on, previous=self.state, save=False)
                 state.stamp = stamp
             except DunError as e:
                 self.call_from_thread(self.notify, str(e), severity="error", markup=False)
