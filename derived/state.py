@@ -135,6 +135,21 @@ def current(repo, policy: Policy, on: date, previous: Derived | None = None, *, 
     return state
 
 
+def kept(repo, policy: Policy, on: date) -> Derived | None:
+    """The book's day from the file alone, or None unless every client's entry in it is valid
+    (what the app shows before it has read the book)."""
+    key = key_of(repo.book_id, policy, on)
+    if key.book_id is None:
+        return None
+    revisions = repo.client_revisions()
+    got = read_file(key)
+    if not revisions or any(got.get(c, ("",))[0] != r for c, r in revisions.items()):
+        return None
+    days = {cid: got[cid][1] for cid in revisions}
+    with quiet_gc():
+        return Derived(key, dict(revisions), days, fold(days, on), frozenset())
+
+
 def derive_clients(repo, policy: Policy, on: date, clients: list[str], book: Book | None = None) -> dict[str, ClientDay]:
     """The days of ``clients``, each from its own records."""
     if book is None and len(clients) > FEW:

@@ -66,7 +66,6 @@ class BookState:
     clients: list[ClientRow] | None = None
     risks: dict[str, Any] = field(default_factory=dict)  # client id -> engine Risk
     timings: dict[str, float] = field(default_factory=dict)
-    stamp: str = ""  # the book on disk as it was read (tui.quickstart.book_stamp); "" if unknown
     _partial: dict[str, Ledger] = field(default_factory=dict)
     _rows: dict[str, ClientRow] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -143,13 +142,14 @@ def client_ledger(index: BookIndex, client_id: str, on: date) -> Ledger:
 
 
 def build_state(repo: Any, book_dir: Path, on: date, progress: Any = None, previous: "BookState | None" = None,
-                save: bool = True) -> BookState:
+                save: bool = True, kept: Any = None) -> BookState:
     """Stage 1: the book, its index and the agenda. Runs in a worker thread.
 
     ``previous`` is the state before a change: its clients' days count where their revision
     in the store is unchanged, so only the clients the change touched are worked out again
-    (:func:`derived.current`). ``save``: write the derived state's file now (a first load);
-    after a change the app writes it in a quiet moment instead."""
+    (:func:`derived.current`); ``kept`` is a derived state read already (the app's preview).
+    ``save``: write the derived state's file now (a first load); after a change the app
+    writes it in a quiet moment instead."""
     say = progress or (lambda message: None)
     t0 = time.perf_counter()
     say("Reading the book…")
@@ -167,7 +167,7 @@ def build_state(repo: Any, book_dir: Path, on: date, progress: Any = None, previ
     else:
         say(f"Working out what is due on {on.isoformat()}…")
         try:
-            state = derived.current(repo, policy, on, previous.derived if previous is not None else None, book=book,
+            state = derived.current(repo, policy, on, previous.derived if previous is not None else kept, book=book,
                                     save=save)
             agenda = list(state.agenda)
         except DunError as e:  # e.g. a calendar country the holidays package does not know
