@@ -11,7 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from cli.main import add_json, add_on, whole_number
+from cli.main import add_json, add_on, path_arg, whole_number
 from receivables.errors import DunError
 
 _CHANNELS = ("email", "phone", "letter", "sms", "meeting", "other")
@@ -24,7 +24,7 @@ def register(sub, common) -> None:
     p = sub.add_parser("init", parents=[common], formatter_class=F, help="create an empty book",
                        description="Create an empty book in DIR (default: --book, $DUN_BOOK or your user data folder)\n"
                                    "with a copy of the default policy.toml to edit.")
-    p.add_argument("dir", nargs="?", metavar="DIR", help="the folder for the new book")
+    p.add_argument("dir", nargs="?", metavar="DIR", type=path_arg, help="the folder for the new book")
     p.set_defaults(handler=cmd_init)
 
     p = sub.add_parser("demo", parents=[common], formatter_class=F, help="create a book filled with demo data",
@@ -32,7 +32,7 @@ def register(sub, common) -> None:
                                    "varied terms and behaviour, invoices over the last 18 months, payments,\n"
                                    "follow-ups, promises, disputes and a payment plan. The same --seed and --on\n"
                                    "always give the same book.")
-    p.add_argument("dir", nargs="?", metavar="DIR", help="the folder for the new book (default: the book)")
+    p.add_argument("dir", nargs="?", metavar="DIR", type=path_arg, help="the folder for the new book (default: the book)")
     p.add_argument("--clients", type=whole_number, default=40, metavar="N", help="number of clients (default 40)")
     p.add_argument("--invoices", type=whole_number, default=600, metavar="N", help="number of invoices (default 600)")
     p.add_argument("--seed", type=whole_number, default=1, metavar="S", help="random seed (default 1)")
@@ -53,7 +53,7 @@ def register(sub, common) -> None:
                                    "Dates are YYYY-MM-DD; files must be UTF-8.")
     p.add_argument("kind", choices=("clients", "invoices", "payments", "xero"), metavar="KIND",
                    help="clients, invoices, payments or xero")
-    p.add_argument("file", metavar="FILE", help="the CSV file")
+    p.add_argument("file", metavar="FILE", type=path_arg, help="the CSV file")
     p.add_argument("--dry-run", action="store_true", help="check the file and say what it would add; write nothing")
     add_json(p)
     p.set_defaults(handler=cmd_import)
@@ -111,7 +111,7 @@ def register(sub, common) -> None:
                                    "spreadsheet could run as formulas are prefixed with '.")
     p.add_argument("kind", choices=("clients", "invoices", "payments", "activities"), metavar="KIND",
                    help="clients, invoices, payments or activities")
-    p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument("--out", metavar="FILE", type=path_arg, help="write to FILE instead of stdout")
     p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser("check", parents=[common], formatter_class=F, help="validate the whole book",
@@ -273,8 +273,10 @@ def cmd_export(args) -> int:
                 Path(tmp).unlink(missing_ok=True)
                 raise
             print(f"wrote {n} {args.kind} to {out}", file=sys.stderr)
-        else:
-            write_rows(sys.stdout, header, rows, numeric)
+        else:  # CSV is data: byte for byte into a pipe or file, control characters shown on a terminal
+            from cli.terminal import raw
+
+            write_rows(sys.stdout if sys.stdout.isatty() else raw(sys.stdout), header, rows, numeric)
     return 0
 
 

@@ -63,6 +63,13 @@ def add_on(p: argparse.ArgumentParser, help: str = "the date to act on, YYYY-MM-
     p.add_argument("--on", type=iso_date, metavar="DATE", default=argparse.SUPPRESS, help=help)
 
 
+def path_arg(text: str) -> str:
+    """An argparse type for a file or folder: any path the system takes (no NUL character)."""
+    if "\x00" in text:
+        raise argparse.ArgumentTypeError("a path cannot hold a NUL character")
+    return text
+
+
 def whole_number(text: str) -> int:
     """An argparse type: a plain whole number (ASCII digits, at most 7 of them)."""
     if not text.isascii() or not text.isdigit() or len(text) > 7:
@@ -77,12 +84,12 @@ def add_json(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     # the options every sub-command shares, with SUPPRESS defaults (see add_on)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--book", metavar="DIR", default=argparse.SUPPRESS, help=BOOK_HELP)
+    common.add_argument("--book", metavar="DIR", type=path_arg, default=argparse.SUPPRESS, help=BOOK_HELP)
     parser = _Parser(
         prog="dun",
         description="Credit control for a small B2B firm. With no command, opens the terminal app.",
     )
-    parser.add_argument("--book", metavar="DIR", help=BOOK_HELP)
+    parser.add_argument("--book", metavar="DIR", type=path_arg, help=BOOK_HELP)
     parser.add_argument("--on", type=iso_date, metavar="DATE", help="the date to act on (default: today)")
     parser.add_argument("--read-only", action="store_true", help="open the app without writing")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -104,7 +111,17 @@ def run_app(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; everything it prints goes through cli.terminal.clean (no control
+    character from the book reaches the terminal raw)."""
+    from cli.terminal import guarded
+
+    with guarded():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    args = None
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -120,6 +137,41 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as e:  # a file of the book that cannot be used: a folder, unreadable, ...
+        from receivables.errors import shorten
+
+        print(f"dun: {shorten(os_error_line(e))}", file=sys.stderr)
+        return 1
+    except Exception:
+        line = book_problem(args)
+        if line is None:  # not the book's fault: a bug, whose traceback stands
+            raise
+        print(f"dun: {line}", file=sys.stderr)
+        return 1
+
+
+def book_problem(args: argparse.Namespace | None) -> str | None:
+    """A command failed unexpectedly: if `dun check` finds the book broken (a hand-edited
+    book the engine cannot work with), its first problem as one line; else None."""
+    if args is None or getattr(args, "handler", None) is None:
+        return None
+    try:
+        from store import open_book
+
+        with open_book(book_dir(args), readonly=True, command="dun check", today=on_date(args)) as repo:
+            problems = list(repo.check()) + repo.policy_problems()[1]
+    except Exception:  # the book cannot even be checked: leave the first error as it was
+        return None
+    if not problems:
+        return None
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"{problems[0].line()}{more}; run 'dun check' to see every problem"
+
+
+def os_error_line(e: OSError) -> str:
+    """One line for a file the system refused: which file, the system's reason, what to do."""
+    where = f"{e.filename}: " if e.filename else ""
+    return f"{where}{e.strerror or e}; check that it is a file (not a folder) you may read and write"
 
 
 def run() -> None:

@@ -8,7 +8,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from cli.main import add_on, book_dir, on_date
+from cli.main import add_on, book_dir, on_date, path_arg
+from cli.terminal import clean
 from receivables.errors import DunError
 
 
@@ -18,7 +19,7 @@ def register(sub, common) -> None:
                                    "client (HTML+PDF), CSV and JSON for the accountant. Only what changed is "
                                    "rebuilt; the folder is swapped in whole.")
     add_on(p, "the as-of date (default: today)")
-    p.add_argument("--out", metavar="DIR", help="output folder (default: BOOK/site)")
+    p.add_argument("--out", metavar="DIR", type=path_arg, help="output folder (default: BOOK/site)")
     p.add_argument("--full", action="store_true", help="rebuild everything, ignoring the last build")
     p.add_argument("--no-pdf", action="store_true", help="HTML, CSV and JSON only (faster)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -39,7 +40,9 @@ class ProgressBar:
     """A simple bar on stderr when it is a terminal; nothing until the final line otherwise."""
 
     def __init__(self, stream=None, width: int = 30) -> None:
-        self.stream = stream or sys.stderr
+        from cli.terminal import raw
+
+        self.stream = stream or raw(sys.stderr)  # its own carriage returns; the label is cleaned below
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.width = width
         self.last = 0.0
@@ -54,7 +57,7 @@ class ProgressBar:
         frac = 0 if total <= 0 else min(1.0, done / total)
         filled = int(frac * self.width)
         bar = "█" * filled + "·" * (self.width - filled)
-        self.stream.write(f"\r{bar} {done}/{total} {label[:40]:<40}")
+        self.stream.write(f"\r{bar} {done}/{total} {clean(label)[:40]:<40}")
         self.stream.flush()
 
     def finish(self) -> None:

@@ -52,12 +52,13 @@ def policy_digest(policy: Policy) -> str:
 
 
 def cache_root() -> Path:
+    """``DUN_CACHE_DIR``, else the user's cache folder for dun (:func:`store.files.user_cache_dir`)."""
     got = os.environ.get("DUN_CACHE_DIR")
     if got:
         return Path(got)
-    from platformdirs import user_cache_dir
+    from store.files import user_cache_dir
 
-    return Path(user_cache_dir("dun", appauthor=False))
+    return user_cache_dir()
 
 
 @dataclass(frozen=True, slots=True)

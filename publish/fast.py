@@ -28,8 +28,8 @@ updating its index and working out every statement's fingerprint. When the state
 used, a build from the whole book still brings the long CSVs up to date from the rows the
 state kept (:func:`kept_rows`), if those can be trusted.
 
-The state is a pickle: it lives in the book's own folder (as trusted as ``book.json``),
-never in the output folder, which may be shared.
+The state is a pickle, so it lives in the user's own cache folder (:func:`state_path`),
+never in the book or the output folder: either may have been prepared by someone else.
 """
 from __future__ import annotations
 
@@ -75,8 +75,14 @@ def _code_hash() -> str:
 
 
 def state_path(repo, out_dir: Path) -> Path:
-    key = hashlib.sha256(str(out_dir).encode()).hexdigest()[:16]
-    return Path(repo.paths.root) / ".cache" / f"site-{key}.pickle"
+    """In the user's cache folder, named for the book's and the site's folders: never in the
+    book or the site, which may come from someone else (a pickle read from there could run
+    code). A state is still checked against the book's mark and the site's manifest."""
+    from store.files import user_cache_dir
+
+    book = hashlib.sha256(str(Path(repo.paths.root).resolve()).encode()).hexdigest()[:16]
+    site = hashlib.sha256(str(Path(out_dir).resolve()).encode()).hexdigest()[:16]
+    return user_cache_dir() / "site-state" / f"{book}-{site}.pickle"
 
 
 def _manifest_hash(raw: bytes) -> str:
@@ -100,7 +106,7 @@ def save(repo, out_dir: Path, mark: str, source) -> None:
             "manifest": _manifest_hash((out_dir / MANIFEST).read_bytes()), "entries": entries,
             "actions": dict(source.actions), "long": source.long_rows,
         }
-        path.parent.mkdir(exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
     except OSError:
         # the site is published; only the next build's head start is lost

@@ -21,8 +21,8 @@ from receivables.errors import DunError
 from receivables.ledger import Ledger, derive
 
 from . import engine, formatting
-from .env import environment
-from .markdown import render
+from .env import environment, message_environment
+from .markdown import render, unescape_text
 from .paths import MESSAGES
 
 ZERO = Decimal(0)
@@ -175,7 +175,8 @@ def split_subject(source: str, name: str) -> tuple[str, str]:
 
 
 def render_message(name: str, ctx: dict, step_id: str | None = None) -> Draft:
-    env = environment()
+    """The template's text is Markdown; every value put in is text (message_environment)."""
+    env = message_environment()
     try:
         tpl = env.get_template(template_path(name))
     except TemplateNotFound:
@@ -186,7 +187,7 @@ def render_message(name: str, ctx: dict, step_id: str | None = None) -> Draft:
             "create it, or change the step's template in policy.toml",
         ) from None
     subject, text = split_subject(tpl.render(**ctx), name)
-    return Draft(subject=subject, text=text, html=str(render(text)), template=name)
+    return Draft(subject=unescape_text(subject), text=text, html=str(render(text)), template=name)
 
 
 def draft_for_action(action: Any, book, policy, on: date, ledger: Ledger | None = None) -> Draft:

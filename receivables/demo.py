@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from .dates import FIRST_DATE, LAST_DATE
+from .errors import DunError
 from .model import (
     Activity,
     Adjustment,
@@ -265,6 +267,10 @@ def generate(clients: int = 40, invoices: int = 600, seed: int = 1, today: date 
         raise ValueError("generate() needs today= (the demo is built as of that date)")
     if clients < 1 or invoices < 0:
         raise ValueError("clients must be at least 1 and invoices not negative")
+    earliest, latest = FIRST_DATE + timedelta(days=3 * 365), LAST_DATE - timedelta(days=365)
+    if not earliest <= today <= latest:  # its history and its terms stay inside the book's window
+        raise DunError(f"a demo book cannot be made as of {today.isoformat()}", "--on",
+                       f"use a date from {earliest.isoformat()} to {latest.isoformat()}")
     rng = random.Random(seed)
     steps = policy.steps if policy is not None and policy.steps else DEFAULT_STEPS
     ladder = policy.ladder if policy is not None else LadderSettings()
@@ -641,12 +647,16 @@ def _settle(rng: random.Random, by_client: dict[str, list[_Inv]], profiles: dict
                 d = _weekday(inv.issued + timedelta(days=rng.randint(3, 20)))
                 if inv.pay is not None and d >= inv.pay:
                     d = max(inv.issued, inv.pay - DAY)
-                out.adjust(inv, d, "credit_note", _pct(inv.amount, rng.choice((5, 10, 20, 50))),
-                           rng.choice(("Returned goods", "Pricing error", "Goodwill: late delivery")))
+                credit = min(_pct(inv.amount, rng.choice((5, 10, 20, 50))), inv.outstanding(date.max))
+                reason = rng.choice(("Returned goods", "Pricing error", "Goodwill: late delivery"))
+                if credit > 0:
+                    out.adjust(inv, d, "credit_note", credit, reason)
             # a bad debt: very late and long past the agency step
             if inv.pay is None and not inv.special and p.kind == "late" and (today - inv.due).days > 240 and rng.random() < 0.5:
                 d = _weekday(inv.due + timedelta(days=rng.randint(200, 230)))
-                out.adjust(inv, d, "write_off", inv.outstanding(d), "Bad debt: the agency could not recover it")
+                left = min(inv.outstanding(d), inv.outstanding(date.max))
+                if left > 0:
+                    out.adjust(inv, d, "write_off", left, "Bad debt: the agency could not recover it")
                 inv.settled = d
                 continue
             # a partial payment first
@@ -654,15 +664,19 @@ def _settle(rng: random.Random, by_client: dict[str, list[_Inv]], profiles: dict
                 first = _weekday(inv.due + timedelta(days=rng.randint(0, 20)))
                 last = inv.pay or today
                 if first < last and first <= today and (p.stop is None or first < p.stop):
-                    part = _pct(inv.outstanding(first), rng.choice((25, 30, 40, 50, 60)))
-                    out.pay([(inv, part)], first, cid, inv.currency, reference=f"Part payment {inv.number}")
+                    # of what is owed then, and never more than is left after every credit
+                    # (a credit note dated after this payment counts too: no invoice is settled twice)
+                    owed = min(inv.outstanding(first), inv.outstanding(date.max))
+                    part = _pct(owed, rng.choice((25, 30, 40, 50, 60)))
+                    if part > 0:
+                        out.pay([(inv, part)], first, cid, inv.currency, reference=f"Part payment {inv.number}")
             if inv.pay is None:
                 continue
             rest = inv.outstanding(date.max)  # every credit, whatever its date
             if rest <= 0:
                 inv.settled = inv.pay
                 continue
-            if inv.currency != "GBP" and rng.random() < 0.06:  # the bank took its charges
+            if inv.currency != "GBP" and rng.random() < 0.06 and rest > _money(450):  # the bank took its charges
                 fee = _money(rng.randint(150, 450))
                 out.pay([(inv, rest - fee)], inv.pay, cid, inv.currency, reference=inv.number)
                 wo = _weekday(inv.pay + timedelta(days=rng.randint(1, 4)))

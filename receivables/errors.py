@@ -1,7 +1,16 @@
 """Errors as data: every user mistake becomes one line saying what, where and how to fix."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_LONG_TOKEN = re.compile(r"\S{121,}")
+
+
+def shorten(text: str) -> str:
+    """``text`` with any run of more than 120 non-blank characters cut (a 10,000-character
+    value in a message stays one readable line)."""
+    return _LONG_TOKEN.sub(lambda m: f"{m.group()[:60]}…[{len(m.group()):,} characters]", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,7 +25,7 @@ class Problem:
         parts = [f"{self.where}: {self.message}" if self.where else self.message]
         if self.hint:
             parts.append(self.hint)
-        return "; ".join(parts)
+        return shorten("; ".join(parts))
 
 
 class DunError(Exception):

@@ -111,8 +111,11 @@ def parse_amount(
 
 
 def amount_from_store(text: str, currency: str) -> Decimal:
-    """Read an amount the store wrote (already validated); still refuses non-finite values."""
+    """Read an amount the store wrote (already validated); still refuses non-finite values, and
+    anything but a string (a JSON number in a hand-edited book would be a float)."""
     try:
+        if type(text) is not str:
+            raise TypeError
         value = Decimal(text)
         if value.is_finite():
             return value.quantize(_QUANTA[currency])

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Sequence
 
+from .dates import MAX_INTERVAL_DAYS, check_window
 from .errors import DunError
 from .ledger import BookIndex, derive
 from .model import Book, Installment, PaymentPlan
@@ -15,6 +16,7 @@ from .money import round_money, to_text
 from .policy import Policy
 
 ZERO = Decimal(0)
+MAX_INSTALLMENTS = 120  # ten years of monthly installments
 
 
 def split_installments(total: Decimal, currency: str, count: int, first: date, every: int) -> tuple[Installment, ...]:
@@ -22,8 +24,15 @@ def split_installments(total: Decimal, currency: str, count: int, first: date, e
     the last takes the remainder so they add up to ``total`` exactly."""
     if count < 1:
         raise DunError("a plan needs at least one installment", "installments", "e.g. 3 installments")
+    if count > MAX_INSTALLMENTS:
+        raise DunError(f"{count} installments are too many", "installments", f"use 1 to {MAX_INSTALLMENTS}")
     if every < 1:
         raise DunError("installments must be at least a day apart", "every", "e.g. every 30 days")
+    if every > MAX_INTERVAL_DAYS:
+        raise DunError(f"{every} days between installments is too long", "every",
+                       f"use 1 to {MAX_INTERVAL_DAYS} days")
+    check_window(first, "first installment")
+    check_window(first + timedelta(days=every * (count - 1)), "last installment")
     each = round_money(total / count, currency)
     items = [Installment(first + timedelta(days=every * k), each) for k in range(count - 1)]
     items.append(Installment(first + timedelta(days=every * (count - 1)), total - each * (count - 1)))

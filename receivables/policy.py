@@ -13,9 +13,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from .dates import window_problem
 from .errors import DunError, Problem
 from .model import CHANNELS
-from .money import MINOR_UNITS
+from .money import _AMOUNT_RE, MINOR_UNITS
 
 REGIMES = ("none", "uk-late-payment", "eu-late-payment", "contract")
 ESCALATIONS = ("agency", "legal")
@@ -136,6 +137,14 @@ class Policy:
 # validation
 
 
+# The generic bounds of a number in the policy; each key narrows them (see parse_policy).
+MAX_COUNT = 100_000
+MAX_NUMBER = Decimal(10) ** 15  # as for amounts: at most 15 digits before the point
+MAX_PLACES = 6
+DAYS = 3650  # ten years: the longest span of days any key of the ladder may name
+PERCENT = Decimal(100)
+
+
 class _Reader:
     """Collects problems while reading one table of the TOML document."""
 
@@ -164,38 +173,60 @@ class _Reader:
         ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
         if not ok:
             names = " or ".join(_KIND_NAMES.get(k, k.__name__) for k in kinds)
-            self.problem(f"{prefix}{key}", f"must be {names}, not {value!r}")
+            self.problem(f"{prefix}{key}", f"must be {names}, not {_short(value)}")
             return default
         return value
 
-    def count(self, tbl: dict, prefix: str, key: str, default: int, minimum: int = 0) -> int:
+    def bounded(self, key: str, value, low, high, default):
+        """``value`` if ``low <= value <= high``, else a problem naming the range and ``default``."""
+        if low <= value <= high:
+            return value
+        self.problem(key, f"must be from {low} to {high}, not {_short(value)}")
+        return default
+
+    def count(self, tbl: dict, prefix: str, key: str, default: int, minimum: int = 0,
+              maximum: int = MAX_COUNT) -> int:
         value = self.get(tbl, prefix, key, int, default)
-        if value < minimum:
-            self.problem(f"{prefix}{key}", f"must be at least {minimum}, not {value}")
+        if value is None:
             return default
-        return value
+        return self.bounded(f"{prefix}{key}", value, minimum, maximum, default)
 
-    def decimal(self, tbl: dict, prefix: str, key: str, default: Decimal | None) -> Decimal | None:
+    def decimal(self, tbl: dict, prefix: str, key: str, default: Decimal | None,
+                low: Decimal = -MAX_NUMBER, high: Decimal = MAX_NUMBER) -> Decimal | None:
+        """A number (TOML float or int, or a string of digits), finite, within ``low``..``high``
+        and with at most ``MAX_PLACES`` decimals, so no later sum or rounding fails on it."""
         if key not in tbl:
             return default
         value = tbl[key]
+        where = f"{prefix}{key}"
         if isinstance(value, bool):
-            self.problem(f"{prefix}{key}", f"must be a number, not {value!r}")
+            self.problem(where, f"must be a number, not {value!r}")
             return default
         if isinstance(value, int):
-            return Decimal(value)
-        if isinstance(value, Decimal):
+            value = Decimal(value)
+        elif isinstance(value, Decimal):
             if not value.is_finite():
-                self.problem(f"{prefix}{key}", "must be a finite number")
+                self.problem(where, "must be a finite number")
                 return default
-            return value
-        if isinstance(value, str):
-            from .money import _AMOUNT_RE
+        elif isinstance(value, str) and _AMOUNT_RE.fullmatch(value.strip()):
+            value = Decimal(value.strip())
+        else:
+            self.problem(where, f"must be a number like 8 or \"4.75\", not {_short(value)}")
+            return default
+        if not low <= value <= high:
+            self.problem(where, f"must be from {low} to {high}, not {_short(value)}")
+            return default
+        if value.as_tuple().exponent < -MAX_PLACES:
+            self.problem(where, f"has more than {MAX_PLACES} decimal places", f"round it, e.g. {value:.2f}")
+            return default
+        return value
 
-            if _AMOUNT_RE.fullmatch(value.strip()):
-                return Decimal(value.strip())
-        self.problem(f"{prefix}{key}", f"must be a number like 8 or \"4.75\", not {value!r}")
-        return default
+
+def _short(value: Any) -> str:
+    """A value for a message: repr, cut short (a 10,000-digit number stays readable)."""
+    text = repr(value) if not isinstance(value, Decimal) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
 
 
 _KIND_NAMES = {int: "a whole number", str: "text", bool: "true or false", date: "a date (YYYY-MM-DD)"}
@@ -219,7 +250,7 @@ def parse_policy(doc: dict, source: str = "policy.toml") -> tuple[Policy | None,
         r.problem("defaults.currency", f"unknown currency {currency!r}", "use an ISO 4217 code such as GBP")
         currency = "GBP"
     defaults = Defaults(
-        terms_days=r.count(d, "defaults.", "terms_days", 30),
+        terms_days=r.count(d, "defaults.", "terms_days", 30, 0, DAYS),
         currency=currency,
         locale=r.get(d, "defaults.", "locale", str, "en_GB"),
     )
@@ -233,21 +264,19 @@ def parse_policy(doc: dict, source: str = "policy.toml") -> tuple[Policy | None,
     lad = r.table(doc, "ladder", set(LadderSettings.__slots__))
     base = LadderSettings()
     ladder = LadderSettings(
-        min_gap_days=r.count(lad, "ladder.", "min_gap_days", base.min_gap_days),
-        tolerance=r.decimal(lad, "ladder.", "tolerance", base.tolerance),
-        promise_grace_days=r.count(lad, "ladder.", "promise_grace_days", base.promise_grace_days),
-        dispute_review_days=r.count(lad, "ladder.", "dispute_review_days", base.dispute_review_days, 1),
-        plan_grace_days=r.count(lad, "ladder.", "plan_grace_days", base.plan_grace_days),
-        credit_review_days=r.count(lad, "ladder.", "credit_review_days", base.credit_review_days, 1),
+        min_gap_days=r.count(lad, "ladder.", "min_gap_days", base.min_gap_days, 0, DAYS),
+        tolerance=r.decimal(lad, "ladder.", "tolerance", base.tolerance, Decimal(0)),
+        promise_grace_days=r.count(lad, "ladder.", "promise_grace_days", base.promise_grace_days, 0, DAYS),
+        dispute_review_days=r.count(lad, "ladder.", "dispute_review_days", base.dispute_review_days, 1, DAYS),
+        plan_grace_days=r.count(lad, "ladder.", "plan_grace_days", base.plan_grace_days, 0, DAYS),
+        credit_review_days=r.count(lad, "ladder.", "credit_review_days", base.credit_review_days, 1, DAYS),
     )
-    if ladder.tolerance is not None and ladder.tolerance < 0:
-        r.problem("ladder.tolerance", "must not be negative")
 
     steps = _read_steps(doc.get("steps", []), r)
     interest = _read_interest(r.table(doc, "interest", set(InterestPolicy.__slots__)), r)
 
     b = r.table(doc, "backup", {"keep"})
-    backup = BackupPolicy(keep=r.count(b, "backup.", "keep", 14, 1))
+    backup = BackupPolicy(keep=r.count(b, "backup.", "keep", 14, 1, 10_000))
 
     p = r.table(doc, "publish", {"paper", "internal_notes", "statement_activities"})
     paper = r.get(p, "publish.", "paper", str, "A4")
@@ -257,7 +286,7 @@ def parse_policy(doc: dict, source: str = "policy.toml") -> tuple[Policy | None,
     publish = PublishPolicy(
         paper=paper,
         internal_notes=r.get(p, "publish.", "internal_notes", bool, False),
-        statement_activities=r.count(p, "publish.", "statement_activities", 5),
+        statement_activities=r.count(p, "publish.", "statement_activities", 5, 0, 1000),
     )
 
     m = r.table(doc, "mail", {"from", "reply_to", "smtp_host", "smtp_port", "smtp_user", "starttls", "password_env", "keyring_service", "password"})
@@ -268,7 +297,7 @@ def parse_policy(doc: dict, source: str = "policy.toml") -> tuple[Policy | None,
         sender=r.get(m, "mail.", "from", str, company.email),
         reply_to=r.get(m, "mail.", "reply_to", str, company.email),
         smtp_host=r.get(m, "mail.", "smtp_host", str, "localhost"),
-        smtp_port=r.count(m, "mail.", "smtp_port", 587, 1),
+        smtp_port=r.count(m, "mail.", "smtp_port", 587, 1, 65535),
         smtp_user=r.get(m, "mail.", "smtp_user", str, ""),
         starttls=r.get(m, "mail.", "starttls", bool, True),
         password_env=r.get(m, "mail.", "password_env", str, "DUN_SMTP_PASSWORD"),
@@ -314,6 +343,8 @@ def _read_steps(raw: Any, r: _Reader) -> tuple[Step, ...]:
         after = r.get(s, pre, "after_due_days", int, None)
         if after is None and "after_due_days" not in s:
             r.problem(f"{pre}after_due_days", "missing", "days after the due date (negative: before)")
+        elif after is not None:
+            after = r.bounded(f"{pre}after_due_days", after, -365, DAYS, None)
         channel = r.get(s, pre, "channel", str, "email")
         if channel not in CHANNELS:
             r.problem(f"{pre}channel", f"must be one of {', '.join(CHANNELS)}, not {channel!r}")
@@ -325,7 +356,7 @@ def _read_steps(raw: Any, r: _Reader) -> tuple[Step, ...]:
         escalate = r.get(s, pre, "escalate", str, None)
         if escalate is not None and escalate not in ESCALATIONS:
             r.problem(f"{pre}escalate", f'must be "agency" or "legal", not {escalate!r}')
-        min_overdue = r.decimal(s, pre, "min_overdue", None)
+        min_overdue = r.decimal(s, pre, "min_overdue", None, Decimal(0))
         if after is None:
             continue
         if steps and after < steps[-1].after_due_days:
@@ -369,9 +400,14 @@ def _read_interest(t: dict, r: _Reader) -> InterestPolicy:
         if not isinstance(start, date) or hasattr(start, "hour"):
             r.problem(f"{where}from", "must be a date such as 2025-08-07 (no quotes)")
             continue
-        rate = r.decimal(rr, where, "rate", None)
-        if rate is None:
+        if window_problem(start) is not None:
+            r.problem(f"{where}from", window_problem(start))
+            continue
+        if "rate" not in rr:
             r.problem(f"{where}rate", "missing", 'e.g. rate = "4.00" (percent)')
+            continue
+        rate = r.decimal(rr, where, "rate", None, -PERCENT, PERCENT)
+        if rate is None:
             continue
         rates.append(ReferenceRate(start, rate))
     rates.sort(key=lambda x: x.start)
@@ -379,8 +415,8 @@ def _read_interest(t: dict, r: _Reader) -> InterestPolicy:
         r.problem("interest.reference_rates", f"the {regime} regime needs at least one reference rate")
     policy = InterestPolicy(
         regime=regime,
-        margin=r.decimal(t, "interest.", "margin", Decimal("8")),
-        annual_rate=r.decimal(t, "interest.", "annual_rate", Decimal("0")),
+        margin=r.decimal(t, "interest.", "margin", Decimal("8"), Decimal(0), PERCENT),
+        annual_rate=r.decimal(t, "interest.", "annual_rate", Decimal("0"), Decimal(0), PERCENT),
         charge=r.get(t, "interest.", "charge", bool, False),
         reference_rates=tuple(rates),
     )
@@ -398,6 +434,10 @@ def load_policy(path: Path | str) -> tuple[Policy | None, list[Problem]]:
             doc = tomllib.load(f, parse_float=Decimal)
     except FileNotFoundError:
         return None, [Problem("file not found", source, "run 'dun init' to create a book with the default policy")]
+    except IsADirectoryError:
+        return None, [Problem("is a folder, not a file", source, "put the policy file there (see 'dun init')")]
+    except OSError as e:
+        return None, [Problem(f"cannot be read ({e.strerror or e})", source, "check the file's permissions")]
     except UnicodeDecodeError:
         return None, [Problem("is not UTF-8 text", source, "save the file as UTF-8")]
     except tomllib.TOMLDecodeError as e:

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable, Mapping
 
+from .dates import WINDOW_TEXT, window_problem
 from .errors import Problem
 from .ledger import derive, index_book
 from .model import (
@@ -28,8 +29,10 @@ from .model import (
     PromiseToPay,
 )
 from .money import MINOR_UNITS, round_money
+from .shapes import shape_problems
 
 ZERO = Decimal(0)
+MAX_AMOUNT = Decimal(10) ** 15  # as receivables.money.parse_amount: at most 15 digits before the point
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
 
 
@@ -50,12 +53,25 @@ def _amount(where: str, value: Decimal, currency: str, positive: bool = True) ->
         return [_p(where, f"{value} has more decimals than {currency} allows")]
     if positive and value <= 0:
         return [_p(where, f"{value} must be greater than zero")]
+    if abs(value) >= MAX_AMOUNT:
+        return [_p(where, f"{value} is too large", "amounts are limited to 15 digits")]
     return []
+
+
+def _dates(where: str, **dates: date | None) -> list[Problem]:
+    """A problem for each given date outside the book's window (receivables.dates)."""
+    out = []
+    for name, d in dates.items():
+        if d is not None and window_problem(d) is not None:
+            out.append(_p(f"{where} {name.replace('_', ' ')}", window_problem(d), f"use a date from {WINDOW_TEXT}"))
+    return out
 
 
 def check_client(c: Client) -> list[Problem]:
     where = f"client {c.id!r}"
-    out: list[Problem] = []
+    out: list[Problem] = shape_problems(c, where)
+    if out:
+        return out
     if not _ID_RE.fullmatch(c.id or ""):
         out.append(_p(where, "the id must be 1-64 letters, digits, '.', '_' or '-' starting with a letter or digit",
                       "e.g. acme-ltd"))
@@ -68,12 +84,16 @@ def check_client(c: Client) -> list[Problem]:
         out += _amount(f"{where} credit limit", c.credit_limit, c.currency, positive=False)
         if c.credit_limit < 0:
             out.append(_p(f"{where} credit limit", "must not be negative"))
+    if c.credit_check is not None:
+        out += _dates(where, credit_check=c.credit_check.date)
     return out
 
 
 def check_invoice(inv: Invoice, clients: Mapping[str, Client]) -> list[Problem]:
     where = f"invoice {inv.number!r}"
-    out: list[Problem] = []
+    out: list[Problem] = shape_problems(inv, where)
+    if out:
+        return out
     if not inv.number.strip():
         out.append(_p("invoice", "the number is empty", "every invoice needs a number"))
     client = clients.get(inv.client)
@@ -84,10 +104,18 @@ def check_invoice(inv: Invoice, clients: Mapping[str, Client]) -> list[Problem]:
         out += _amount(f"{where} amount", inv.amount, inv.currency)
         if inv.tax:
             out += _amount(f"{where} tax", inv.tax, inv.currency, positive=False)
-        if inv.lines:
+        for k, ln in enumerate(inv.lines, 1):
+            for name, value in (("quantity", ln.quantity), ("unit amount", ln.unit_amount)):
+                if abs(value) >= MAX_AMOUNT or value.as_tuple().exponent < -6:
+                    out.append(_p(f"{where} line {k} {name}", f"{value:.6g} is out of range",
+                                  "at most 15 digits before the point and 6 after"))
+        if inv.lines and not out:
             total = sum((ln.amount for ln in inv.lines), ZERO) + inv.tax
             if total != inv.amount:
                 out.append(_p(where, f"the lines and tax add up to {total}, not the amount {inv.amount}"))
+    window = _dates(where, issued=inv.issued, due=inv.due)
+    if window:
+        return out + window
     if inv.due < inv.issued:
         out.append(_p(where, f"due date {inv.due} is before the issue date {inv.issued}", "check both dates"))
     return out
@@ -96,11 +124,13 @@ def check_invoice(inv: Invoice, clients: Mapping[str, Client]) -> list[Problem]:
 def check_payment(p: Payment, book: Book) -> list[Problem]:
     """``book`` must hold at least this client's records (a partial book is fine)."""
     where = f"payment {p.id or p.reference or ''}".strip()
-    out: list[Problem] = []
+    out: list[Problem] = shape_problems(p, where)
+    if out:
+        return out
     client = book.clients.get(p.client)
     if client is None:
         return [_p(where, f"unknown client {p.client!r}", "check the client id")]
-    out += _currency(where, p.currency)
+    out += _currency(where, p.currency) + _dates(where, date=p.date)
     if out:
         return out
     out += _amount(f"{where} amount", p.amount, p.currency)
@@ -131,13 +161,15 @@ def check_payment(p: Payment, book: Book) -> list[Problem]:
 
 
 def check_adjustment(a: Adjustment, book: Book) -> list[Problem]:
+    out: list[Problem] = shape_problems(a, f"adjustment {a.id!r}")
+    if out:
+        return out
     where = f"{a.kind.replace('_', ' ')} {a.id}".strip()
-    out: list[Problem] = []
     if a.kind not in ADJUSTMENT_KINDS:
         out.append(_p(where, f"unknown kind {a.kind!r}", f"use one of {', '.join(ADJUSTMENT_KINDS)}"))
     if a.client not in book.clients:
         out.append(_p(where, f"unknown client {a.client!r}"))
-    out += _currency(where, a.currency)
+    out += _currency(where, a.currency) + _dates(where, date=a.date)
     if out:
         return out
     out += _amount(f"{where} amount", a.amount, a.currency, positive=a.kind != "adjustment")
@@ -158,13 +190,16 @@ def check_adjustment(a: Adjustment, book: Book) -> list[Problem]:
 
 def check_activity(a: Activity, book: Book) -> list[Problem]:
     where = "activity"
-    out: list[Problem] = []
+    out: list[Problem] = shape_problems(a, where)
+    if out:
+        return out
     if a.client not in book.clients:
         out.append(_p(where, f"unknown client {a.client!r}", "check the client id"))
     if a.channel not in CHANNELS:
         out.append(_p(where, f"unknown channel {a.channel!r}", f"use one of {', '.join(CHANNELS)}"))
     if a.direction not in DIRECTIONS:
         out.append(_p(where, f"unknown direction {a.direction!r}", "use out or in"))
+    out += _dates(where, date=a.date, snooze_until=a.snooze_until)
     for n in a.invoices:
         inv = book.invoices.get(n)
         if inv is None or inv.client != a.client:
@@ -174,13 +209,18 @@ def check_activity(a: Activity, book: Book) -> list[Problem]:
 
 def check_promise(p: PromiseToPay, book: Book) -> list[Problem]:
     where = "promise"
-    out: list[Problem] = []
+    out: list[Problem] = shape_problems(p, where)
+    if out:
+        return out
     if p.client not in book.clients:
         return [_p(where, f"unknown client {p.client!r}")]
     out += _currency(where, p.currency)
     if out:
         return out
     out += _amount(f"{where} amount", p.amount, p.currency)
+    window = _dates(where, made=p.made, by=p.by)
+    if window:
+        return out + window
     if p.by < p.made:
         out.append(_p(where, f"the promised date {p.by} is before the day it was made {p.made}"))
     for n in p.invoices:
@@ -192,7 +232,9 @@ def check_promise(p: PromiseToPay, book: Book) -> list[Problem]:
 
 def check_plan(p: PaymentPlan, book: Book) -> list[Problem]:
     where = "payment plan"
-    out: list[Problem] = []
+    out: list[Problem] = shape_problems(p, where)
+    if out:
+        return out
     if p.client not in book.clients:
         return [_p(where, f"unknown client {p.client!r}")]
     out += _currency(where, p.currency)
@@ -206,11 +248,17 @@ def check_plan(p: PaymentPlan, book: Book) -> list[Problem]:
             out.append(_p(where, f"no invoice {n!r} for client {p.client!r}"))
     for i in p.installments:
         out += _amount(f"{where} installment {i.due}", i.amount, p.currency)
+    out += _dates(where, created=p.created, cancelled=p.cancelled)
+    for k, i in enumerate(p.installments, 1):
+        out += _dates(where, **{f"installment {k} due": i.due})
     return out
 
 
 def check_dispute(d: Dispute, book: Book) -> list[Problem]:
     where = f"dispute on {d.invoice!r}"
+    shape = shape_problems(d, where)
+    if shape:
+        return shape
     inv = book.invoices.get(d.invoice)
     if inv is None:
         return [_p(where, f"unknown invoice {d.invoice!r}", "check the invoice number")]
@@ -219,14 +267,26 @@ def check_dispute(d: Dispute, book: Book) -> list[Problem]:
         out.append(_p(where, f"the invoice belongs to {inv.client!r}, not {d.client!r}"))
     if not d.reason.strip():
         out.append(_p(where, "needs a reason", "say what the client disputes"))
+    window = _dates(where, opened=d.opened, resolved=d.resolved)
+    if window:
+        return out + window
     if d.resolved is not None and d.resolved < d.opened:
         out.append(_p(where, "is resolved before it was opened"))
     return out
 
 
 def check_book(book: Book, duplicate_keys: Iterable[Problem] = ()) -> list[Problem]:
-    """Validate the whole book: every record, references, allocations, sums, duplicates."""
+    """Validate the whole book: every record, references, allocations, sums, duplicates.
+    Records of the wrong shape (receivables.shapes) are named first and alone: the other
+    checks, like the engine, assume every field has its type."""
     out: list[Problem] = list(duplicate_keys)
+    shapes = [p for kind, records in (
+        ("client", book.clients.values()), ("invoice", book.invoices.values()), ("payment", book.payments),
+        ("adjustment", book.adjustments), ("activity", book.activities), ("promise", book.promises),
+        ("plan", book.plans), ("dispute", book.disputes))
+        for r in records for p in shape_problems(r, f"{kind} {getattr(r, 'id', None) or getattr(r, 'number', '')!r}")]
+    if shapes:
+        return out + shapes
     for c in book.clients.values():
         out += check_client(c)
     for inv in book.invoices.values():
@@ -266,10 +326,21 @@ def check_book(book: Book, duplicate_keys: Iterable[Problem] = ()) -> list[Probl
         if settled > inv.amount:
             out.append(_p(f"invoice {number}", f"settled {settled} but only {inv.amount} was invoiced",
                           "some payments or credits are allocated twice"))
+    for p in book.payments:
+        out += _dates(f"payment {p.id}", date=p.date)
+        if p.currency in MINOR_UNITS:
+            out += _amount(f"payment {p.id} amount", p.amount, p.currency)
     for a in book.adjustments:
         if a.client not in book.clients or (a.invoice and a.invoice not in book.invoices):
             out.append(_p(f"adjustment {a.id}", "refers to an unknown client or invoice"))
+        out += _dates(f"adjustment {a.id}", date=a.date)
+        if a.currency in MINOR_UNITS:
+            out += _amount(f"adjustment {a.id} amount", a.amount, a.currency, positive=a.kind != "adjustment")
     for a in book.activities:
+        out += _dates(f"activity {a.id}", date=a.date, snooze_until=a.snooze_until)
+        if a.channel not in CHANNELS or a.direction not in DIRECTIONS:
+            out.append(_p(f"activity {a.id}", f"unknown channel {a.channel!r} or direction {a.direction!r}",
+                          f"channels: {', '.join(CHANNELS)}; directions: out, in"))
         if a.client not in book.clients:
             out.append(_p(f"activity {a.id}", f"unknown client {a.client!r}"))
         for n in a.invoices:

@@ -26,13 +26,25 @@ from receivables.model import (
     PaymentPlan,
     PromiseToPay,
 )
+from receivables.dates import window_problem
+from receivables.errors import DunError, Problem
 from receivables.money import amount_from_store, to_text
 
-_d = functools.lru_cache(maxsize=8192)(date.fromisoformat)  # shared date objects: a large book repeats few dates
+
+
+@functools.lru_cache(maxsize=8192)  # shared date objects: a large book repeats few dates
+def _d(v: str) -> date:
+    """A stored date; one outside the book's window (a hand-edited book) is refused here, so
+    the engine never meets it (its arithmetic on such dates overflows)."""
+    d = date.fromisoformat(v)
+    problem = window_problem(d)
+    if problem is not None:
+        raise ValueError(problem)
+    return d
 
 
 def _dn(v: str | None) -> date | None:
-    return date.fromisoformat(v) if v else None
+    return _d(v) if v else None
 
 
 def _dec(v: str) -> Decimal:
@@ -280,3 +292,24 @@ TABLES: dict[str, tuple[type, str, Callable[[Any], dict], Callable[[dict], Any]]
     "disputes": (Dispute, "id", dispute_to_doc, dispute_from_doc),
 }
 TABLE_OF: dict[type, str] = {t[0]: name for name, t in TABLES.items()}
+
+
+def undecodable(table: str, docs: dict[str, Any], source: str) -> list[Problem]:
+    """A problem for each stored document of ``table`` that cannot be read as its record
+    (for ``dun check``: every bad document, each named, where a reader stops at the first)."""
+    _, key, _, from_doc = TABLES[table]
+    out = []
+    for doc_id, doc in docs.items():
+        try:
+            from_doc(doc)
+        except DunError as e:
+            message = e.problem.message
+        except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as e:
+            message = f"missing field {e}" if isinstance(e, KeyError) else str(e)
+        else:
+            continue
+        name = doc.get(key) if isinstance(doc, dict) else None
+        what = f"{table[:-1]} {name!r}" if isinstance(name, str) else f"document {doc_id}"
+        out.append(Problem(f"{what} cannot be read: {message}", f"{source}: {table}",
+                           "correct it by hand or restore a backup with 'dun restore'"))
+    return out

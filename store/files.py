@@ -27,6 +27,15 @@ from receivables.errors import DunError
 TMP_MARK = ".tmp-"
 
 
+def user_cache_dir() -> Path:
+    """The user's own cache folder for dun (``$XDG_CACHE_HOME/dun`` on Linux). Derived files
+    that are not plain data live here, never in a book or site folder: a folder someone
+    else prepared can hold any file, and nothing read from it may run."""
+    from platformdirs import user_cache_dir as _dir
+
+    return Path(_dir("dun", appauthor=False))
+
+
 def fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -206,6 +215,8 @@ class WriteLock:
     def holder(self) -> str:
         try:
             info = orjson.loads(self.path.read_bytes())
+            if not isinstance(info, dict):  # a hand-edited or damaged .lock: its holder is unknown
+                return "another process"
             return f"'{info.get('command', 'dun')}' (pid {info.get('pid')} on {info.get('host')}, since {info.get('since')})"
         except (OSError, orjson.JSONDecodeError):
             return "another process"

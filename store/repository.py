@@ -1137,8 +1137,10 @@ class Repository:
             seen: dict[str, int] = {}
             for doc_id, doc in self._tables.peek(name).items():
                 key = doc.get(keyfield) if isinstance(doc, dict) else None
-                if key is None:
-                    problems.append(Problem(f"document {doc_id} has no {keyfield}", f"{self.paths.book.name}: {name}"))
+                if not isinstance(key, str):
+                    problems.append(Problem(f"document {doc_id} has no {keyfield}" if key is None else
+                                            f"document {doc_id}: {keyfield} must be text, not {key!r:.40}",
+                                            f"{self.paths.book.name}: {name}"))
                     continue
                 if key in seen:
                     problems.append(Problem(f"{keyfield} {key!r} appears twice (documents {seen[key]} and {doc_id})",
@@ -1149,8 +1151,9 @@ class Repository:
                 problems.append(Problem(f"unknown table {name!r}", self.paths.book.name))
         try:
             book = self.book()
-        except DunError as e:
-            return problems + [e.problem]
+        except DunError as e:  # name every document that cannot be read
+            bad = [p for name in codec.TABLES for p in codec.undecodable(name, self._tables.peek(name), self.paths.book.name)]
+            return problems + (bad or [e.problem])
         return problems + v.check_book(book)
 
     # checkpoints and backups

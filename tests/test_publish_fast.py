@@ -338,3 +338,36 @@ def test_charts_drawn_by_the_pdf_workers_equal_those_drawn_here(demo_book, polic
     assert list(there) == list(here) and dict(there) == dict(here)
     assert there.files == here.files and there.used == here.used
 
+
+
+class _Planted:
+    """A pickle that runs code when it is loaded (writes the marker file)."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (Path.write_text, (Path(self.marker), "planted pickle ran"))
+
+
+def test_a_pickle_planted_in_the_book_or_the_site_folder_is_never_loaded(tmp_path, demo_book):
+    """A received book (or site) folder can hold any file: the kept state is never read from
+    there, so a planted pickle never runs, whatever its name."""
+    import hashlib
+    import pickle
+
+    book_dir = init_book(tmp_path / "book", book=demo_book).root
+    site, marker = tmp_path / "site", tmp_path / "ran"
+    _publish(book_dir, site, pdf=False)
+    payload = pickle.dumps({"format": "x", "boom": _Planted(marker)})
+    key = hashlib.sha256(str(site).encode()).hexdigest()[:16]
+    for folder in (book_dir / ".cache", site, site / site_mod.CACHE):
+        folder.mkdir(exist_ok=True)
+        for name in (f"site-{key}.pickle", "site.pickle", "state.pickle"):
+            (folder / name).write_bytes(payload)
+    with open_book(book_dir) as repo:
+        _pay(repo, sorted(repo.clients())[0])
+    _publish(book_dir, site, pdf=False)
+    assert not marker.exists()
+    state = fast.state_path(open_book(book_dir, readonly=True), site)
+    assert book_dir not in state.parents and site not in state.parents

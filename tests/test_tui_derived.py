@@ -128,10 +128,17 @@ async def test_a_hand_edited_book_is_an_ordinary_start(demo):
         assert derived.kept(repo, repo.policy(), DAY) is None
 
 
-def test_the_app_never_starts_the_cli(demo, monkeypatch):
-    """No subprocess runs from the app (a received book folder with a cli/ package in it must
-    never run): neither while it works nor when it quits with changes."""
+def test_the_app_never_starts_the_cli(demo, monkeypatch, tmp_path):
+    """No subprocess runs from the app (a received book folder with a cli/ package or a .pth
+    file in it must never run): neither while it works nor when it quits with changes."""
     import tui.app as app_mod
+
+    marker = tmp_path / "ran"
+    planted = f"open({str(marker)!r}, 'w').write('planted code ran')\n"
+    (demo / "cli").mkdir()
+    (demo / "cli" / "__init__.py").write_text(planted)
+    (demo / "cli" / "main.py").write_text(planted)
+    (demo / "evil.pth").write_text(f"import os; {planted}")
 
     started = []
     monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: started.append(a) or pytest.fail("a subprocess"))
@@ -152,7 +159,7 @@ def test_the_app_never_starts_the_cli(demo, monkeypatch):
 
     monkeypatch.setattr(app_mod, "create_app", lambda *a, **k: Quick(Path(a[0]), on=k.get("on")))
     app_mod.run(demo, on=DAY)
-    assert started == []
+    assert started == [] and not marker.exists()
     sources = "\n".join(p.read_text() for p in (ROOT / "tui").rglob("*.py"))
     assert "subprocess" not in sources and "cli.main" not in sources
 

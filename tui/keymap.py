@@ -30,6 +30,8 @@ def keymap_paths(book_dir: Path) -> list[Path]:
 def load_keymap(book_dir: Path) -> tuple[dict[str, str], list[Problem], Path | None]:
     """The first keymap file found: (binding id -> keys, problems, its path)."""
     for path in keymap_paths(book_dir):
+        if path.is_dir():
+            return {}, [Problem("is a folder, not a file", str(path), "remove it, or put a keymap.toml there")], path
         if not path.is_file():
             continue
         try:

@@ -77,7 +77,7 @@ class TodayScreen(DunScreen):
         self.drafts: dict[int, str] = {}
         self.subjects: dict[int, str] = {}
         self._have_queue = False
-        self._from_saved = False  # the queue shown came from the last session (tui.quickstart)
+        self._from_saved = False  # the queue shown came from the kept derived state (tui.app preview)
         self.view = "queue"
 
     def compose(self) -> ComposeResult:
@@ -235,7 +235,7 @@ class TodayScreen(DunScreen):
                     head.append(f"   action {self.pos + 1} of {total}", style="dim")
             else:
                 head.append("   nothing due today", style="dim")
-        if self.state is None:  # the saved queue is on screen (tui.quickstart)
+        if self.state is None:  # the kept derived state's queue is on screen (tui.app preview)
             head.append("   reading the book: details in a moment…", style="dim italic")
         self.query_one("#today-head", Static).update(head)
 

@@ -1,0 +1,151 @@
+"""Issue 16 item 12: a broken file of the book gives one line, never a traceback. Every file
+(policy.toml, book.json, book.journal, .lock, keymap.toml) truncated, garbage, NUL bytes,
+empty, of the wrong JSON/TOML types, a folder in its place, unreadable."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from .hostile_support import ON, checkpoint, folder_hash, make_book, one_line_refusal, run
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory):
+    """A small book whose journal holds one payment after the last checkpoint."""
+    class _Quiet:
+        def readouterr(self):
+            return "", ""
+
+    import contextlib
+    import io
+
+    path = tmp_path_factory.mktemp("pristine") / "book"
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        make_book(_Quiet(), path)
+        checkpoint(path)
+        from cli.main import main
+
+        assert main(["pay", "acme-supplies", "1.00", "--on", ON, "--book", str(path)]) == 0
+    assert (path / "book.journal").stat().st_size > 0
+    return path
+
+
+WRONG_TYPES = {
+    "book.json": b'{"meta": [], "clients": {"1": 5}}',
+    "book.journal": b'[1, 2, 3]\n{"not": "an entry"}\n',
+    "policy.toml": b'[ladder]\nmin_gap_days = "seven"\n[[steps]]\nid = 1\n',
+    ".lock": b'[1, 2, 3]',
+}
+
+
+def _break(path, how: str) -> None:
+    data = path.read_bytes() if path.is_file() else b""
+    if how == "empty":
+        path.write_bytes(b"")
+    elif how == "truncated":
+        path.write_bytes(data[: max(1, len(data) // 2)])
+    elif how == "garbage":
+        path.write_bytes(bytes((i * 37 + 11) % 256 for i in range(4000)))
+    elif how == "nul":
+        path.write_bytes(b"\x00" * 512)
+    elif how == "not utf-8":
+        path.write_bytes(data.replace(b"a", b"\xe9", 3) or b"\xff\xfe")
+    elif how == "wrong types":
+        path.write_bytes(WRONG_TYPES[path.name])
+    elif how == "folder":
+        path.unlink(missing_ok=True)
+        path.mkdir()
+    elif how == "unreadable":
+        path.chmod(0)
+    else:  # pragma: no cover
+        raise AssertionError(how)
+
+
+FILES = ["policy.toml", "book.json", "book.journal", ".lock"]
+HOWS = ["empty", "truncated", "garbage", "nul", "not utf-8", "wrong types", "folder",
+        pytest.param("unreadable", marks=pytest.mark.skipif(os.geteuid() == 0, reason="root reads everything"))]
+COMMANDS = [["client", "list"], ["agenda"], ["pay", "acme-supplies", "1.00"], ["check"], ["report"]]
+
+# What must be refused outright; anything else may also be read fine (a torn last journal
+# line is a write that was never acknowledged; .lock's content is only a note of its holder,
+# and only a writer opens it; a command that does not read the policy does not mind it).
+def must_refuse(name: str, how: str, command: str) -> bool:
+    if name == "book.json":
+        return True
+    if name == "book.journal":
+        return how in ("folder", "unreadable")
+    if name == "policy.toml":
+        return how in ("folder", "garbage", "nul", "wrong types", "unreadable") and command != "pay"
+    return how == "folder" and command == "pay"  # .lock
+
+
+@pytest.mark.parametrize("name", FILES)
+@pytest.mark.parametrize("how", HOWS)
+def test_a_broken_file_gives_one_line(pristine, tmp_path, capsys, name, how):
+    for argv in COMMANDS:
+        book = tmp_path / f"book-{argv[0]}"
+        shutil.copytree(pristine, book)
+        _break(book / name, how)
+        before = folder_hash(book)
+        code, out, err = run(capsys, *argv, "--on", ON, "--book", book)
+        assert "Traceback" not in err + out, err
+        if code != 0:
+            line = one_line_refusal(code, out, err) if argv[0] != "check" else err.strip().splitlines()[-1]
+            assert line.startswith("dun: ")
+            if argv[0] != "check":
+                assert folder_hash(book) == before, (name, how, argv)
+        if must_refuse(name, how, argv[0]):
+            assert code == 1, (name, how, argv, out, err)
+        (book / name).chmod(0o755 if (book / name).is_dir() else 0o644)
+
+
+def test_a_damaged_lock_file_of_a_held_book_names_no_holder_and_no_traceback(pristine, tmp_path, capsys):
+    from store.files import WriteLock
+
+    book = tmp_path / "book"
+    shutil.copytree(pristine, book)
+    lock = WriteLock(book / ".lock")
+    lock.acquire("dun test")
+    try:
+        (book / ".lock").write_bytes(WRONG_TYPES[".lock"])
+        line = one_line_refusal(*run(capsys, "pay", "acme-supplies", "1.00", "--on", ON, "--book", book))
+        assert "open for writing by another process" in line
+    finally:
+        lock.release()
+
+
+@pytest.mark.parametrize("how", ["empty", "garbage", "nul", "not utf-8", "wrong types", "folder", "bad keys"])
+def test_a_broken_keymap_is_reported_and_the_app_still_starts(pristine, tmp_path, how):
+    import asyncio
+
+    from tui.app import create_app
+    from tui.keymap import load_keymap
+
+    from .tui_support import DAY, settle
+
+    book = tmp_path / "book"
+    shutil.copytree(pristine, book)
+    path = book / "keymap.toml"
+    path.write_bytes(b'[keys]\n"nav.today" = "f1"\n')
+    if how == "wrong types":
+        path.write_bytes(b"keys = 5\n")
+    elif how == "bad keys":
+        path.write_bytes('[keys]\n"nav.today" = ",,ctrl+,\\u0000"\n"no.such.binding" = "x"\n"today.edit" = 5\n'
+                         .encode())
+    else:
+        _break(path, how)
+    keys, problems, where = load_keymap(book)
+    if how not in ("empty", "bad keys"):
+        assert problems and where == path
+    assert all("\n" not in p.line() for p in problems)
+
+    async def start() -> list[str]:
+        app = create_app(book, on=DAY)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(app, pilot)
+            return [p.line() for p in app.keymap_problems]
+
+    shown = asyncio.run(start())
+    assert shown == [p.line() for p in problems]
