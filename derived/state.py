@@ -108,7 +108,9 @@ def current(repo, policy: Policy, on: date, previous: Derived | None = None, *, 
     if previous is not None and previous.key == key:
         kept = {cid: (previous.revisions[cid], d) for cid, d in previous.days.items() if cid in previous.revisions}
     from_file = False
-    if key.book_id is not None and any(kept.get(c, ("",))[0] != r for c, r in revisions.items()):
+    # the file only when this process has no state of this key: the one it has is at least as
+    # new as the file (this process keeps it), and reading every client's entry costs seconds
+    if key.book_id is not None and not kept:
         got = read_file(key)
         if got:
             from_file = True

@@ -56,7 +56,6 @@ class BookState:
     book_dir: Path
     on: date
     book: Book
-    index: BookIndex
     policy: Policy | None
     policy_problems: list[Problem]
     agenda: list[Any] | None  # None: no agenda (see agenda_note)
@@ -66,12 +65,24 @@ class BookState:
     clients: list[ClientRow] | None = None
     risks: dict[str, Any] = field(default_factory=dict)  # client id -> engine Risk
     timings: dict[str, float] = field(default_factory=dict)
+    _index: BookIndex | None = None  # made when first asked for (the whole ledger, the Invoices screen)
     _partial: dict[str, Ledger] = field(default_factory=dict)
     _rows: dict[str, ClientRow] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __repr__(self) -> str:  # never the whole book (workers and logs repr their arguments)
         return f"<BookState {self.book_dir.name} on {self.on} {len(self.book.invoices)} invoices>"
+
+    @property
+    def index(self) -> BookIndex:
+        """The book's index, made on first use (in stage 2, off the screen's thread)."""
+        got = self._index
+        if got is None:
+            with self._lock:
+                if self._index is None:
+                    self._index = index_book(self.book)
+                got = self._index
+        return got
 
     @property
     def complete(self) -> bool:
@@ -83,8 +94,9 @@ class BookState:
             return self.ledger
         with self._lock:
             got = self._partial.get(client_id)
-            if got is None:
-                got = self._partial[client_id] = client_ledger(self.index, client_id, self.on)
+            if got is None:  # the client's own records: no need to index the whole book for one client
+                index = self._index if self._index is not None else index_book(self.book.only(client_id))
+                got = self._partial[client_id] = client_ledger(index, client_id, self.on)
             return got
 
     def client_day(self, client_id: str) -> Any:
@@ -155,8 +167,8 @@ def build_state(repo: Any, book_dir: Path, on: date, progress: Any = None, previ
     say("Reading the book…")
     book = repo.book()
     t1 = time.perf_counter()
-    say(f"Indexing {len(book.invoices):,} invoices of {len(book.clients):,} clients…")
-    index = previous.index if previous is not None and previous.index.book is book else index_book(book)
+    index = previous._index if previous is not None and previous._index is not None \
+        and previous._index.book is book else None  # (else made when first wanted)
     t2 = time.perf_counter()
     policy, problems = load_policy(policy_path(book_dir, repo))
     agenda = None
@@ -175,7 +187,7 @@ def build_state(repo: Any, book_dir: Path, on: date, progress: Any = None, previ
     t3 = time.perf_counter()
     settle_heap()
     return BookState(
-        book_dir=Path(book_dir), on=on, book=book, index=index, policy=policy, policy_problems=problems,
+        book_dir=Path(book_dir), on=on, book=book, _index=index, policy=policy, policy_problems=problems,
         agenda=agenda, agenda_note=note, derived=state, timings={"book": t1 - t0, "index": t2 - t1, "agenda": t3 - t2},
     )
 
