@@ -356,14 +356,19 @@ def cmd_note(args) -> int:
         a = repo.log_activity(Activity(id="", date=on, client=client.id, channel=channel or "other",
                                        direction=args.direction, step=step, invoices=tuple(invoices),
                                        outcome=outcome, body=text))
+        fees = list(getattr(repo, "posted_charges", ()))
+    from receivables.money import to_text
+
     if args.json:
         _dump({"id": a.id, "date": a.date.isoformat(), "client": a.client, "channel": a.channel,
                "direction": a.direction, "step": a.step, "invoices": list(a.invoices), "outcome": a.outcome,
-               "body": a.body})
+               "body": a.body, "charges": [d.number for d in fees]})
         return 0
     what = f"{a.step} " if a.step else ""
     on_what = f" ({', '.join(a.invoices)})" if a.invoices else ""
     print(f"logged {a.id}: {what}{a.channel} note for {a.client}{on_what} on {a.date.isoformat()}")
+    for doc in fees:  # the step's dunning fee, posted with it
+        print(f"posted {doc.number}: {what}fee {to_text(doc.amount, doc.currency)} {doc.currency}, due {doc.due.isoformat()}")
     return 0
 
 
@@ -531,8 +536,12 @@ def cmd_prepare(args) -> int:
 def cmd_check(args) -> int:
     with _open(args, readonly=True, command="dun check") as repo:
         problems = list(repo.check())
-        _, policy_problems = repo.policy_problems()
+        policy, policy_problems = repo.policy_problems()
         problems += policy_problems
+        if policy is not None and not problems:  # interest a rate table cannot give, as of --on
+            from receivables.interest import interest_problem_list
+
+            problems += interest_problem_list(repo.book(), policy, _today(args))
     if getattr(args, "json", False):
         _dump([{"where": p.where, "message": p.message, "hint": p.hint} for p in problems])
     else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from cli.main import add_json, add_on, whole_number
@@ -197,16 +198,34 @@ def cmd_agenda(args) -> int:
                 msg = {"subject": d.subject, "text": d.text}
             else:
                 msg = {"subject": a.title, "text": f"{a.title}: {a.reason}"}
-            out.append(action_json(a, msg))
+            out.append({**action_json(a, msg), "interest": _action_interest(index, policy, a, on)})
         _dump(out)
         return 0
     import shutil
 
-    print(render_agenda(actions, on, max(80, shutil.get_terminal_size((120, 24)).columns)))
+    notes = {k: j["not_computed"] for k, a in enumerate(actions)
+             if (j := _action_interest(index, policy, a, on)) and j["not_computed"]}
+    print(render_agenda(actions, on, max(80, shutil.get_terminal_size((120, 24)).columns), notes))
     return 0
 
 
-def render_agenda(actions, on: date, width: int = 100) -> str:
+def _action_interest(index, policy, a, on: date) -> dict | None:
+    """The interest and compensation on an action's invoices, or why they are not computed
+    (null without an interest regime)."""
+    from receivables.interest import interest_of
+    from receivables.money import to_text
+
+    if policy.interest.regime == "none" or not a.invoices:
+        return None
+    results = interest_of(index, policy, a.invoices, on).values()
+    problems = [r.problem for r in results if r.problem]
+    return {"interest": to_text(sum((r.interest for r in results), Decimal(0)), a.currency),
+            "compensation": to_text(sum((r.compensation for r in results), Decimal(0)), a.currency),
+            "currency": a.currency, "charged": policy.interest.charge,
+            "not_computed": problems[0] if problems else None}
+
+
+def render_agenda(actions, on: date, width: int = 100, notes: dict[int, str] | None = None) -> str:
     from receivables.money import to_text
 
     if not actions:
@@ -222,6 +241,8 @@ def render_agenda(actions, on: date, width: int = 100) -> str:
         room = max(10, width - 86)
         lines.append(f"{k:>3}{flag} {_one_line(a.client_name or a.client, 22):<22} {_one_line(title, 22):<22} "
                      f"{a.channel:<6} {owed:>14}  {a.since.isoformat():<10}  {_one_line(a.reason, room)}")
+        if notes and (k - 1) in notes:
+            lines.append(f"      {_one_line(notes[k - 1], 400)}")
     lines.append("")
     lines.append("! = escalation or broken promise.  Done: dun note CLIENT TEXT --step STEP")
     return "\n".join(lines)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from receivables.errors import DunError
 
-COMMAND_MODULES = ("cli.book_cmds", "cli.collect_cmds", "cli.publish_cmds")
+COMMAND_MODULES = ("cli.book_cmds", "cli.collect_cmds", "cli.publish_cmds", "cli.claim_cmds")
 
 
 def default_book_dir() -> Path:

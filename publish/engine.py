@@ -37,6 +37,11 @@ def invoice_interest(ledger: Ledger, policy, number: str, on: date) -> tuple[Dec
     return result.interest, result.compensation
 
 
+def interest_result(ledger: Ledger, policy, number: str, on: date):
+    """The whole :class:`~receivables.interest.InterestResult` (rate, period, why not computed)."""
+    return _interest.invoice_interest(ledger, policy, number, on)
+
+
 def build_agenda(book, policy, on: date) -> list:
     return list(_agenda.build_agenda(book, policy, on))
 

@@ -69,3 +69,17 @@ def figure(value: Decimal | None, places: int = 1, locale: str | None = DEFAULT_
     v = Decimal(value).quantize(q, rounding=ROUND_HALF_UP)
     return format_decimal(v, format="#,##0." + "0" * places if places else "#,##0",
                           locale=locale_of(locale), decimal_quantization=False)
+
+
+def interest_detail(result, locale: str | None = DEFAULT_LOCALE, reasons: bool = True) -> str:
+    """How an invoice's interest was worked out, for statements and messages: each period
+    with its days, the amount interest ran on and the rate (``12.25% on £10,000.00, 1 Jul
+    2025 – 30 Jul 2025 (30 days)``), or why interest or compensation was not computed."""
+    parts = []
+    for g in result.segments:
+        rate = format_decimal(g.rate, format="0.00##", locale=locale_of(locale))
+        parts.append(f"{rate}% on {money(g.basis, result.currency, locale)}, {day(g.start, locale)} – "
+                     f"{day(g.end, locale)} ({g.days} day{'s' if g.days != 1 else ''})")
+    if reasons:  # statements; a drafted message to the client leaves the owner's to-do out
+        parts += [x for x in (result.error, result.compensation_note) if x]
+    return "; ".join(parts)

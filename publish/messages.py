@@ -88,8 +88,10 @@ def message_context(action: Any, book, policy, on: date, ledger: Ledger | None =
         if st is None:
             continue
         interest = compensation = ZERO
+        detail = ""
         if charge:
-            interest, compensation = engine.invoice_interest(ledger, policy, number, on)
+            r = engine.interest_result(ledger, policy, number, on)
+            interest, compensation, detail = r.interest, r.compensation, formatting.interest_detail(r, locale, reasons=False)
         interest_total += interest
         compensation_total += compensation
         inv = st.invoice
@@ -97,6 +99,7 @@ def message_context(action: Any, book, policy, on: date, ledger: Ledger | None =
             "number": inv.number, "issued": inv.issued, "due": inv.due, "reference": inv.reference,
             "amount": inv.amount, "outstanding": st.outstanding, "days_overdue": st.days_overdue,
             "interest": interest, "compensation": compensation, "disputed": st.disputed,
+            "interest_detail": detail,
         })
     total = sum((i["outstanding"] for i in invoices), ZERO)
     pos = ledger.position(client.id, currency)
@@ -149,6 +152,7 @@ def message_context(action: Any, book, policy, on: date, ledger: Ledger | None =
         "interest_total": interest_total,
         "compensation_total": compensation_total,
         "total_with_charges": total + interest_total + compensation_total,
+        "interest_basis": policy.interest.basis if charge else "",
         "step": step,
         "step_title": (step.title if step else "") or getattr(action, "title", "") or "",
         "reason": getattr(action, "reason", "") or "",

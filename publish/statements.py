@@ -42,6 +42,8 @@ class OpenItem:
     disputed: bool
     interest: Decimal = ZERO
     compensation: Decimal = ZERO
+    interest_detail: str = ""  # the rate(s), the period and the amount it ran on; or why not computed
+    details: tuple[str, ...] = ()  # a charge document's lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,7 @@ class StatementData:
     step_title: str = ""
     activities: tuple[ActivityLine, ...] = ()
     hold: bool = False
+    interest_basis: str = ""  # the policy's legal-basis sentence
 
     @property
     def address_lines(self) -> list[str]:
@@ -162,8 +165,10 @@ def statement_data(
         for st in ledger.open_invoices(client_id, currency):
             inv = st.invoice
             interest = compensation = ZERO
+            detail = ""
             if charge and st.days_overdue > 0:
-                interest, compensation = engine.invoice_interest(ledger, policy, inv.number, on)
+                r = engine.interest_result(ledger, policy, inv.number, on)
+                interest, compensation, detail = r.interest, r.compensation, formatting.interest_detail(r, _locale(client, policy))
             interest_total += interest
             compensation_total += compensation
             aging[engine.bucket_of(st.days_overdue)] += st.outstanding
@@ -171,7 +176,9 @@ def statement_data(
                 number=inv.number, issued=inv.issued, due=inv.due, reference=inv.reference,
                 amount=inv.amount, settled=inv.amount - st.outstanding, outstanding=st.outstanding,
                 days_overdue=st.days_overdue, status=st.status, disputed=st.disputed,
-                interest=interest, compensation=compensation,
+                interest=interest, compensation=compensation, interest_detail=detail,
+                details=tuple(f"{ln.description}: {formatting.money(ln.amount, inv.currency, _locale(client, policy))}"
+                              for ln in inv.lines) if inv.kind == "charge" else (),
             ))
         movements = []
         for p in payments:
@@ -210,7 +217,7 @@ def statement_data(
         company=policy.company, client=client, on=on, period_start=period_start,
         locale=_locale(client, policy), paper=policy.publish.paper, sections=tuple(sections),
         charge_interest=charge, message=draft, step_title=step_title, activities=activities,
-        hold=client.hold,
+        hold=client.hold, interest_basis=policy.interest.basis if charge else "",
     )
 
 

@@ -136,24 +136,26 @@ def message_context(action: Action, ledger: Ledger | Book | BookIndex, policy: P
     """What a message template needs about ``action`` (Decimal and date values; publishing
     formats them): client, invoices (number, issued, due, amount, outstanding,
     days_overdue, interest, compensation), totals, currency, step, promise / plan / dispute."""
-    from .interest import invoice_interest
+    from .interest import claims_index, invoice_interest
 
     dy = derivation(ledger, policy, on).state(action.client)
     eng = dy.eng
     client = eng.book.clients[action.client]
     settlements = eng.settlements
+    claims = claims_index(eng.book)  # interest already claimed on a charge document does not run again
     rows = []
     tot_amount = tot_out = tot_int = tot_comp = ZERO
     for n in action.invoices:
         st = dy.states.get(n)
         if st is None:
             continue
-        r = invoice_interest(st, settlements.get(n, ()), policy.interest, on)
+        r = invoice_interest(st, settlements.get(n, ()), policy.interest, on, claims.get(n))
         inv = st.invoice
         rows.append({
             "number": n, "issued": inv.issued, "due": inv.due, "reference": inv.reference,
             "amount": inv.amount, "outstanding": st.outstanding, "days_overdue": st.days_overdue,
             "interest": r.interest, "compensation": r.compensation, "rate": r.rate,
+            "interest_from": r.start, "interest_to": r.end, "interest_note": r.problem,
         })
         tot_amount += inv.amount
         tot_out += st.outstanding

@@ -68,6 +68,37 @@ class InvoiceLine:
     amount: Decimal  # quantity x unit_amount, rounded half-up
 
 
+CHARGE_KINDS = ("interest", "compensation", "fee")
+
+
+@dataclass(frozen=True, slots=True)
+class InterestSegment:
+    """Days ``start``..``end`` (both included) on which interest ran on ``basis`` at ``rate``."""
+
+    start: date
+    end: date
+    basis: Decimal  # the amount outstanding on those days
+    rate: Decimal  # percent a year, margin included
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """One line of a charge document: interest or compensation on one invoice, or a fee."""
+
+    kind: str  # one of CHARGE_KINDS
+    amount: Decimal
+    invoice: str = ""  # the invoice charged for (a fee: the first invoice the step covered)
+    start: date | None = None  # interest: the claimed period, both days included
+    end: date | None = None
+    segments: tuple[InterestSegment, ...] = ()  # interest: how it was worked out
+    step: str = ""  # fee: the ladder step; compensation and interest: ""
+    invoices: tuple[str, ...] = ()  # fee: every invoice the step covered
+
+
 @dataclass(frozen=True, slots=True)
 class Invoice:
     number: str
@@ -79,6 +110,11 @@ class Invoice:
     tax: Decimal = Decimal(0)
     lines: tuple[InvoiceLine, ...] = ()
     reference: str = ""
+    # A charge document (kind "charge": late-payment interest, compensation or dunning fees,
+    # see receivables.claims) is an invoice with ``charges`` and the legal basis in ``note``.
+    kind: str = ""  # "" (an invoice) or "charge"
+    charges: tuple[Charge, ...] = ()
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)

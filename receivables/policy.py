@@ -69,6 +69,7 @@ class Step:
     required: bool = False
     escalate: str | None = None  # "agency" | "legal"
     title: str = ""  # a short label for screens; defaults to the id
+    fee: Decimal | None = None  # a flat dunning fee posted as a charge when the step is done
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,13 +78,46 @@ class ReferenceRate:
     rate: Decimal  # percent
 
 
+# The reference-rate table each regime reads (``[[interest.rates.NAME]]``) unless
+# ``[interest] reference`` names another one.
+REGIME_TABLE = {"uk-late-payment": "boe", "eu-late-payment": "ecb"}
+# The currency whose fixed compensation the law sets: UK Act s.5A (GBP), Directive art. 6 (EUR).
+REGIME_CURRENCY = {"uk-late-payment": "GBP", "eu-late-payment": "EUR"}
+TABLE_LABEL = {"boe": "Bank of England Bank Rate", "ecb": "ECB main refinancing rate",
+               "basiszins": "Basiszinssatz (BGB \u00a7247)"}
+DEFAULT_LEGAL_BASIS = {
+    "uk-late-payment": "Statutory interest and fixed compensation are claimed under the Late Payment of "
+                       "Commercial Debts (Interest) Act 1998 (interest at 8% over the Bank of England base "
+                       "rate, SI 2002/1675; fixed sums under s.5A).",
+    "eu-late-payment": "Interest for late payment and the fixed sum of EUR 40 are claimed under Directive "
+                       "2011/7/EU on combating late payment in commercial transactions (arts. 3 and 6).",
+    "contract": "Interest is claimed at the rate agreed in our terms of business.",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class InterestPolicy:
     regime: str = "none"
     margin: Decimal = Decimal("8")
     annual_rate: Decimal = Decimal("0")
     charge: bool = False
-    reference_rates: tuple[ReferenceRate, ...] = ()
+    reference_rates: tuple[ReferenceRate, ...] = ()  # the table the regime reads, sorted by start
+    reference: str = ""  # that table's name ("boe", "ecb", ...); "" without a statutory regime
+    tables: tuple[tuple[str, tuple[ReferenceRate, ...]], ...] = ()  # every [[interest.rates.NAME]]
+    compensation: tuple[tuple[str, Decimal], ...] = ()  # explicit fixed sums for other currencies
+    legal_basis: str = ""  # the sentence a claim quotes
+    claim_prefix: str = "CHG-"  # the number series of charge documents
+    claim_terms_days: int = 14  # a charge document is due this many days after it is posted
+
+    def table(self, name: str) -> tuple[ReferenceRate, ...]:
+        return next((rates for n, rates in self.tables if n == name), ())
+
+    def fixed_sum(self, currency: str) -> Decimal | None:
+        return next((amt for c, amt in self.compensation if c == currency), None)
+
+    @property
+    def basis(self) -> str:
+        return self.legal_basis or DEFAULT_LEGAL_BASIS.get(self.regime, "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,7 +307,7 @@ def parse_policy(doc: dict, source: str = "policy.toml") -> tuple[Policy | None,
     )
 
     steps = _read_steps(doc.get("steps", []), r)
-    interest = _read_interest(r.table(doc, "interest", set(InterestPolicy.__slots__)), r)
+    interest = _read_interest(r.table(doc, "interest", _INTEREST_KEYS), r)
 
     b = r.table(doc, "backup", {"keep"})
     backup = BackupPolicy(keep=r.count(b, "backup.", "keep", 14, 1, 10_000))
@@ -312,7 +346,8 @@ def parse_policy(doc: dict, source: str = "policy.toml") -> tuple[Policy | None,
     )
 
 
-_STEP_KEYS = {"id", "after_due_days", "channel", "template", "min_overdue", "credit_hold", "required", "escalate", "title"}
+_STEP_KEYS = {"id", "after_due_days", "channel", "template", "min_overdue", "credit_hold", "required", "escalate", "title",
+              "fee"}
 
 
 def _read_steps(raw: Any, r: _Reader) -> tuple[Step, ...]:
@@ -357,6 +392,9 @@ def _read_steps(raw: Any, r: _Reader) -> tuple[Step, ...]:
         if escalate is not None and escalate not in ESCALATIONS:
             r.problem(f"{pre}escalate", f'must be "agency" or "legal", not {escalate!r}')
         min_overdue = r.decimal(s, pre, "min_overdue", None, Decimal(0))
+        fee = r.decimal(s, pre, "fee", None, Decimal(0))
+        if fee is not None and fee <= 0:
+            r.problem(f"{pre}fee", f"must be more than 0, not {fee}", "leave it out for no fee")
         if after is None:
             continue
         if steps and after < steps[-1].after_due_days:
@@ -373,9 +411,46 @@ def _read_steps(raw: Any, r: _Reader) -> tuple[Step, ...]:
                 required=r.get(s, pre, "required", bool, False),
                 escalate=escalate,
                 title=r.get(s, pre, "title", str, "") or sid,
+                fee=fee,
             )
         )
     return tuple(steps)
+
+
+_INTEREST_KEYS = {"regime", "margin", "annual_rate", "charge", "reference", "rates", "reference_rates",
+                  "compensation", "legal_basis", "claim_prefix", "claim_terms_days"}
+
+
+def _read_rate_list(raw: Any, where: str, r: _Reader) -> tuple[ReferenceRate, ...]:
+    if not isinstance(raw, list):
+        r.problem(where, "must be an array of tables", f"write each rate as [[{where}]]")
+        return ()
+    rates: list[ReferenceRate] = []
+    for n, rr in enumerate(raw, start=1):
+        at = f"{where}[{n}]."
+        if not isinstance(rr, dict):
+            r.problem(at[:-1], "must be a table")
+            continue
+        for k in rr:
+            if k not in ("from", "rate"):
+                r.problem(f"{at}{k}", "unknown key", "known keys: from, rate")
+        start = rr.get("from")
+        if not isinstance(start, date) or hasattr(start, "hour"):
+            r.problem(f"{at}from", "must be a date such as 2025-08-07 (no quotes)")
+            continue
+        if window_problem(start) is not None:
+            r.problem(f"{at}from", window_problem(start))
+            continue
+        if "rate" not in rr:
+            r.problem(f"{at}rate", "missing", 'e.g. rate = "4.00" (percent)')
+            continue
+        rate = r.decimal(rr, at, "rate", None, -PERCENT, PERCENT)
+        if rate is None:
+            continue
+        if any(x.start == start for x in rates):
+            r.problem(f"{at}from", f"{start} is listed twice", "keep one rate per date")
+        rates.append(ReferenceRate(start, rate))
+    return tuple(sorted(rates, key=lambda x: x.start))
 
 
 def _read_interest(t: dict, r: _Reader) -> InterestPolicy:
@@ -383,42 +458,63 @@ def _read_interest(t: dict, r: _Reader) -> InterestPolicy:
     if regime not in REGIMES:
         r.problem("interest.regime", f"must be one of {', '.join(REGIMES)}, not {regime!r}")
         regime = "none"
-    rates: list[ReferenceRate] = []
-    raw = t.get("reference_rates", [])
-    if not isinstance(raw, list):
-        r.problem("interest.reference_rates", "must be an array of tables", "write [[interest.reference_rates]]")
-        raw = []
-    for n, rr in enumerate(raw, start=1):
-        where = f"interest.reference_rates[{n}]."
-        if not isinstance(rr, dict):
-            r.problem(where[:-1], "must be a table")
+    tables: dict[str, tuple[ReferenceRate, ...]] = {}
+    raw_tables = t.get("rates", {})
+    if not isinstance(raw_tables, dict):
+        r.problem("interest.rates", "must hold one array per reference rate", "write [[interest.rates.boe]]")
+        raw_tables = {}
+    for name, raw in raw_tables.items():
+        if not name or not all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in name):
+            r.problem(f"interest.rates.{name}", "a table name may hold only letters, digits, - and _")
             continue
-        for k in rr:
-            if k not in ("from", "rate"):
-                r.problem(f"{where}{k}", "unknown key", "known keys: from, rate")
-        start = rr.get("from")
-        if not isinstance(start, date) or hasattr(start, "hour"):
-            r.problem(f"{where}from", "must be a date such as 2025-08-07 (no quotes)")
-            continue
-        if window_problem(start) is not None:
-            r.problem(f"{where}from", window_problem(start))
-            continue
-        if "rate" not in rr:
-            r.problem(f"{where}rate", "missing", 'e.g. rate = "4.00" (percent)')
-            continue
-        rate = r.decimal(rr, where, "rate", None, -PERCENT, PERCENT)
-        if rate is None:
-            continue
-        rates.append(ReferenceRate(start, rate))
-    rates.sort(key=lambda x: x.start)
-    if regime in ("uk-late-payment", "eu-late-payment") and not rates:
-        r.problem("interest.reference_rates", f"the {regime} regime needs at least one reference rate")
+        tables[name] = _read_rate_list(raw, f"interest.rates.{name}", r)
+    if "reference_rates" in t:
+        # the single table of older policies was the Bank of England's: read it as that one
+        if "boe" in tables:
+            r.problem("interest.reference_rates", "is the older name of [[interest.rates.boe]], which is also given",
+                      "move any rate it has that the new table lacks, then delete it")
+        else:
+            tables["boe"] = _read_rate_list(t["reference_rates"], "interest.reference_rates", r)
+    reference = r.get(t, "interest.", "reference", str, REGIME_TABLE.get(regime, ""))
+    if regime in REGIME_TABLE:
+        if reference not in tables or not tables[reference]:
+            hint = f"add the {TABLE_LABEL.get(reference, reference)} history as [[interest.rates.{reference}]] " \
+                   "(see the policy.toml that comes with dun)"
+            if reference == "ecb" and "reference_rates" in t:
+                hint = "[[interest.reference_rates]] is read as the Bank of England table; " + hint
+            r.problem(f"interest.rates.{reference}", f"the {regime} regime reads [[interest.rates.{reference}]], "
+                      "which is missing or empty", hint)
+    comp: dict[str, Decimal] = {}
+    raw_comp = t.get("compensation", {})
+    if not isinstance(raw_comp, dict):
+        r.problem("interest.compensation", "must be a table of fixed sums by currency", 'write USD = "45.00"')
+        raw_comp = {}
+    for cur in raw_comp:
+        amt = r.decimal(raw_comp, "interest.compensation.", cur, None, Decimal(0))
+        if cur not in MINOR_UNITS:
+            r.problem(f"interest.compensation.{cur}", f"unknown currency {cur!r}", "use an ISO 4217 code such as USD")
+        elif cur == REGIME_CURRENCY.get(regime):
+            r.problem(f"interest.compensation.{cur}", f"the law fixes the {cur} sums of the {regime} regime",
+                      "list only other currencies here")
+        elif amt is not None and amt < 0:
+            r.problem(f"interest.compensation.{cur}", "must not be negative")
+        elif amt is not None:
+            comp[cur] = amt
+    prefix = r.get(t, "interest.", "claim_prefix", str, "CHG-")
+    if not prefix or not all(ch.isascii() and (ch.isalnum() or ch in "-_/") for ch in prefix):
+        r.problem("interest.claim_prefix", f"{prefix!r} may hold only letters, digits, -, _ and /", 'e.g. "CHG-"')
     policy = InterestPolicy(
         regime=regime,
         margin=r.decimal(t, "interest.", "margin", Decimal("8"), Decimal(0), PERCENT),
         annual_rate=r.decimal(t, "interest.", "annual_rate", Decimal("0"), Decimal(0), PERCENT),
         charge=r.get(t, "interest.", "charge", bool, False),
-        reference_rates=tuple(rates),
+        reference_rates=tables.get(reference, ()) if regime in REGIME_TABLE else (),
+        reference=reference if regime in REGIME_TABLE else "",
+        tables=tuple(sorted(tables.items())),
+        compensation=tuple(sorted(comp.items())),
+        legal_basis=r.get(t, "interest.", "legal_basis", str, ""),
+        claim_prefix=prefix,
+        claim_terms_days=r.count(t, "interest.", "claim_terms_days", 14, 0, DAYS),
     )
     if regime == "contract" and "annual_rate" not in t:
         r.problem("interest.annual_rate", 'the contract regime needs annual_rate (percent), e.g. annual_rate = "6"')

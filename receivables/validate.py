@@ -118,6 +118,10 @@ def check_invoice(inv: Invoice, clients: Mapping[str, Client]) -> list[Problem]:
         return out + window
     if inv.due < inv.issued:
         out.append(_p(where, f"due date {inv.due} is before the issue date {inv.issued}", "check both dates"))
+    if inv.kind or inv.charges:
+        from .claims import check_charge_document
+
+        out += check_charge_document(inv)
     return out
 
 
@@ -300,6 +304,9 @@ def check_book(book: Book, duplicate_keys: Iterable[Problem] = ()) -> list[Probl
     for (kind, rid), n in ids.items():
         if n > 1:
             out.append(_p(f"{kind} {rid}", f"appears {n} times"))
+    from .claims import check_claims
+
+    out += check_claims(book)  # charge documents: no day of interest or compensation claimed twice
     index = index_book(book)
     # allocations: referenced invoice exists, same client and currency, never over-settled
     for p in book.payments:

@@ -20,6 +20,8 @@ from receivables.model import (
     CreditCheck,
     Dispute,
     Installment,
+    Charge,
+    InterestSegment,
     Invoice,
     InvoiceLine,
     Payment,
@@ -118,7 +120,41 @@ def invoice_to_doc(i: Invoice) -> dict[str, Any]:
         ]
     if i.reference:
         doc["reference"] = i.reference
+    if i.kind:
+        doc["kind"] = i.kind
+    if i.charges:
+        doc["charges"] = [_charge_doc(c, cur) for c in i.charges]
+    if i.note:
+        doc["note"] = i.note
     return doc
+
+
+def _charge_doc(c: Charge, cur: str) -> dict[str, Any]:
+    doc: dict[str, Any] = {"kind": c.kind, "amount": to_text(c.amount, cur)}
+    if c.invoice:
+        doc["invoice"] = c.invoice
+    if c.start is not None:
+        doc["start"] = c.start.isoformat()
+    if c.end is not None:
+        doc["end"] = c.end.isoformat()
+    if c.segments:
+        doc["segments"] = [{"start": g.start.isoformat(), "end": g.end.isoformat(),
+                            "basis": to_text(g.basis, cur), "rate": format(g.rate, "f")} for g in c.segments]
+    if c.step:
+        doc["step"] = c.step
+    if c.invoices:
+        doc["invoices"] = list(c.invoices)
+    return doc
+
+
+def _charge_from(doc: dict[str, Any], cur: str) -> Charge:
+    return Charge(
+        kind=doc["kind"], amount=amount_from_store(doc["amount"], cur), invoice=doc.get("invoice", ""),
+        start=_dn(doc.get("start")), end=_dn(doc.get("end")),
+        segments=tuple(InterestSegment(_d(g["start"]), _d(g["end"]), amount_from_store(g["basis"], cur), _dec(g["rate"]))
+                       for g in doc.get("segments", ())),
+        step=doc.get("step", ""), invoices=tuple(doc.get("invoices", ())),
+    )
 
 
 def invoice_from_doc(doc: dict[str, Any]) -> Invoice:
@@ -136,6 +172,9 @@ def invoice_from_doc(doc: dict[str, Any]) -> Invoice:
             for ln in doc.get("lines", ())
         ),
         reference=doc.get("reference", ""),
+        kind=doc.get("kind", ""),
+        charges=tuple(_charge_from(c, cur) for c in doc.get("charges", ())),
+        note=doc.get("note", ""),
     )
 
 

@@ -42,7 +42,7 @@ from receivables.model import (
 )
 from receivables.policy import Policy, load_policy, read_policy
 
-from . import clientdocs, codec
+from . import charges, clientdocs, codec
 from .revisions import Revisions, digest_of_parts, new_book_id
 from .files import (
     BookLocked,
@@ -1002,8 +1002,17 @@ class Repository:
         self._writable()
         a = self._with_id(a)
         self._refuse(v.check_activity(a, self._client_scope(a.client)))
-        self._put([a])
+        with self._mutex:  # a step with a fee posts its charge document in the same commit
+            records = charges.with_fee(self, a)
+            self._put_now(records)
+            self.posted_charges = records[1:]  # what the caller may tell the user
         return a
+
+    posted_charges: list = []  # the fee documents the last log_activity posted
+
+    def post_charges(self, docs: list[Invoice]) -> list[Invoice]:
+        """Save charge documents (``dun claim``), numbered in the policy's series."""
+        return charges.post(self, docs, self.policy())
 
     def add_promise(self, p: PromiseToPay) -> PromiseToPay:
         self._writable()

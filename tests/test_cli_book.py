@@ -224,8 +224,9 @@ def test_client_show_json_shape_and_interest(book, capsys):
     first = inv["INV-1001"]
     assert {"number", "amount", "outstanding", "due", "days_overdue", "status", "interest", "compensation"} <= set(first)
     assert first["days_overdue"] == 83 and first["status"] == "open"
-    # uk-late-payment in the default policy: 8% over the 30 June 2026 base rate (4.00%) = 12%
-    assert Decimal(first["interest"]) == (Decimal("1200.00") * 12 / 100 * 83 / 365).quantize(Decimal("0.01"))
+    # uk-late-payment in the default policy: 8% over the base rate in force on 30 June 2026
+    # (3.75% since 18 December 2025) = 11.75%
+    assert Decimal(first["interest"]) == (Decimal("1200.00") * Decimal("11.75") / 100 * 83 / 365).quantize(Decimal("0.01"))
     assert first["compensation"] == "70.00"
     total_i = sum(Decimal(i["interest"]) for i in v["invoices"])
     assert Decimal(v["interest"]) == total_i

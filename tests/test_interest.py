@@ -4,7 +4,7 @@ from decimal import Decimal as D
 import pytest
 
 from receivables.interest import (
-    annual_rate, client_interest, compensation, interest_totals, invoice_interest, reference_date,
+    RateMissing, annual_rate, client_interest, compensation, interest_totals, invoice_interest, reference_date,
 )
 from receivables.ledger import derive, index_book
 from receivables.model import Allocation, Book, Client, Invoice, Payment
@@ -21,11 +21,11 @@ UK = InterestPolicy(regime="uk-late-payment", margin=D(8), reference_rates=RATES
 EU = InterestPolicy(regime="eu-late-payment", margin=D(8), reference_rates=RATES)
 
 
-def _book(amount="1000.00", due=date(2026, 3, 15), payments=()):
-    c = Client("C1", "Client", "GBP", 30)
-    inv = Invoice("I1", "C1", date(2026, 2, 13), due, "GBP", D(amount))
+def _book(amount="1000.00", due=date(2026, 3, 15), payments=(), currency="GBP"):
+    c = Client("C1", "Client", currency, 30)
+    inv = Invoice("I1", "C1", date(2026, 2, 13), due, currency, D(amount))
     pays = tuple(
-        Payment(f"P{k}", d, "C1", D(a), "GBP", allocations=(Allocation("I1", D(a)),))
+        Payment(f"P{k}", d, "C1", D(a), currency, allocations=(Allocation("I1", D(a)),))
         for k, (d, a) in enumerate(payments)
     )
     return Book(clients={"C1": c}, invoices={"I1": inv}, payments=pays)
@@ -37,13 +37,17 @@ def _interest(book, asof, ip=UK):
     return invoice_interest(st, idx.settlements.get("I1", ()), ip, asof)
 
 
-def test_rate_is_fixed_by_the_half_year_the_debt_fell_due():
+def test_rate_is_fixed_by_the_half_year_interest_starts():
     assert reference_date(date(2026, 3, 15)) == date(2025, 12, 31)
     assert reference_date(date(2025, 7, 10)) == date(2025, 6, 30)
-    assert annual_rate(date(2026, 3, 15), UK) == D("12.00")  # 4.00 in force on 31 Dec 2025
+    assert annual_rate(date(2026, 3, 15), UK) == D("12.00")  # 4.00 in force on 31 Dec 2025 (this table)
     assert annual_rate(date(2025, 7, 10), UK) == D("12.25")  # 4.25 in force on 30 Jun 2025
-    assert annual_rate(date(2025, 6, 30), UK) == D("12.75")  # 4.75 in force on 31 Dec 2024
-    assert annual_rate(date(2024, 1, 10), UK) == D("13.00")  # before the table: the earliest rate
+    # due 30 June: interest starts 1 July, so the rate in force on that 30 June (SI 2002/1675 art. 4)
+    assert reference_date(date(2025, 6, 30)) == date(2025, 6, 30)
+    assert annual_rate(date(2025, 6, 30), UK) == D("12.25")
+    assert annual_rate(date(2025, 6, 29), UK) == D("12.75")  # 4.75 in force on 31 Dec 2024
+    with pytest.raises(RateMissing):  # before the table: refused, never the earliest rate
+        annual_rate(date(2024, 1, 10), UK)
     assert annual_rate(date(2026, 3, 15), InterestPolicy(regime="contract", annual_rate=D("6"))) == D("6")
     assert annual_rate(date(2026, 3, 15), InterestPolicy()) == D(0)
 
@@ -106,7 +110,7 @@ def test_compensation_bands(amount, uk):
     assert compensation(D(amount), "none") == D(0)
     r = _interest(_book(amount=amount), date(2026, 3, 20))
     assert r.compensation == D(uk)
-    assert _interest(_book(amount=amount), date(2026, 3, 20), EU).compensation == D(40)
+    assert _interest(_book(amount=amount, currency="EUR"), date(2026, 3, 20), EU).compensation == D(40)
 
 
 def test_regime_none_gives_zeros_and_contract_has_no_compensation():

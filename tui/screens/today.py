@@ -67,6 +67,7 @@ class TodayScreen(DunScreen):
         Binding("u", "summary", "Summary", id="today.summary", show=False),
         Binding("n", "app.note", "Add a note", id="today.note", show=False),
         Binding("i", "open_client", "Open the client", id="today.client", show=False),
+        Binding("C", "claim", "Claim interest", id="today.claim", show=False),
     ]
 
     def __init__(self) -> None:
@@ -496,6 +497,12 @@ class TodayScreen(DunScreen):
         from ..dialogs.snooze import SnoozeDialog
 
         self._dialog(SnoozeDialog(a, self.on), "snoozed")
+
+    def action_claim(self) -> None:  # post interest and compensation owed (tui/dialogs/claim.py)
+        if (a := self._ready()) is not None:
+            from ..dialogs.claim import ClaimDialog
+
+            self.app.push_screen(ClaimDialog(a.client, self.on, a.client_name))
 
     def action_skip(self) -> None:
         a = self._ready()

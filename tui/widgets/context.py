@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from .. import engine
-from ..fmt import clean, day, money
+from ..fmt import clean, day, money, safe
 from ..state import BookState
 
 ZERO = Decimal(0)
@@ -74,11 +74,18 @@ def client_context(state: BookState, client_id: str, *, invoices_limit: int = 8,
             use = pos.balance * 100 / client.credit_limit
             style = "bold red" if pos.balance > client.credit_limit else "dim"
             out.append(Text(f"Credit limit {money(client.credit_limit, pos.currency)} · used {use:.0f}%", style=style))
-    for cur, (interest, comp) in sorted((interest_for(state, client_id) or {}).items()):
+    results = {}
+    if state.policy is not None and state.policy.interest.regime != "none":
+        results = engine.get("interest")(state.ledger_for(client_id), state.policy, client_id)
+    for cur, (interest, comp) in sorted(engine.get("interest_totals")(results).items()):
         if interest or comp:
             charged = "" if state.policy and state.policy.interest.charge else " (not charged)"
             out.append(Text(f"Late-payment interest {money(interest, cur)} + compensation {money(comp, cur)}{charged}",
                             style="yellow"))
+    for n, r in results.items():  # not computed (a rate table that does not reach, another currency)
+        if r.problem:
+            out.append(Text(safe(f"{n}: {r.problem}"), style="red"))
+            break
     row = state.client_row(client_id)
     if row is not None and row.risk is not None:
         risk = Text(f"Risk {row.risk}", style="bold")

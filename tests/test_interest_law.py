@@ -1,0 +1,361 @@
+"""Interest and charges checked against the law's own texts and worked examples, with the
+rate tables shipped in policy.toml (receivables/interest.py quotes the articles)."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+
+from receivables.errors import DunError
+from receivables.interest import client_interest, invoice_interest
+from receivables.ledger import derive, index_book
+from receivables.model import Allocation, Book, Client, Invoice, Payment
+from receivables.policy import InterestPolicy, Policy, ReferenceRate, load_policy, parse_policy
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Policy:
+    policy, problems = load_policy(REPO / "policy.toml")
+    assert problems == []
+    return policy
+
+
+def _uk(shipped):
+    return shipped.interest
+
+
+def _eu(shipped):
+    return replace(shipped.interest, regime="eu-late-payment", reference="ecb",
+                   reference_rates=shipped.interest.table("ecb"))
+
+
+def _book(amount, due, currency="GBP", payments=(), issued=None):
+    c = Client("C1", "Client", currency, 30)
+    inv = Invoice("I1", "C1", issued or due, due, currency, D(amount))
+    pays = tuple(Payment(f"P{k}", d, "C1", D(a), currency, allocations=(Allocation("I1", D(a)),))
+                 for k, (d, a) in enumerate(payments))
+    return Book(clients={"C1": c}, invoices={"I1": inv}, payments=pays)
+
+
+def _interest(book, asof, ip):
+    idx = index_book(book)
+    st = derive(idx, asof).invoices["I1"]
+    return invoice_interest(st, idx.settlements.get("I1", ()), ip, asof)
+
+
+# -- the UK rule: SI 2002/1675 art. 4 ------------------------------------------------------
+
+def test_govuk_worked_example_rounded_once_at_the_end():
+    """gov.uk: £1,000 owed, base rate 0.5%: 8.5% a year = £85; "after 50 days" — gov.uk
+    rounds the daily figure first (23p x 50 = £11.50); dun rounds once, at the end, half-up to
+    the penny: 1000 x 8.5% x 50 / 365 = 11.6438... = £11.64 (the exact figure, no per-day error)."""
+    ip = InterestPolicy(regime="uk-late-payment", margin=D(8), reference="boe",
+                        reference_rates=(ReferenceRate(date(2009, 3, 5), D("0.50")),))
+    r = _interest(_book("1000.00", date(2016, 1, 31)), date(2016, 3, 21), ip)  # 50 days after the due date
+    assert r.days == 50 and r.rate == D("8.50")
+    assert r.interest == D("11.64")
+    # the daily figure gov.uk shows: 85 / 365 = 0.2329 -> 23p
+    assert (D(85) / 365).quantize(D("0.01")) == D("0.23")
+
+
+def test_debt_due_30_june_takes_the_rate_of_that_30_june(shipped):
+    # due 30 Jun 2025: interest starts 1 Jul 2025; Bank Rate in force on 30 Jun 2025 was 4.25%
+    r = _interest(_book("10000.00", date(2025, 6, 30)), date(2025, 7, 30), _uk(shipped))
+    assert (r.days, r.rate, r.interest) == (30, D("12.25"), D("100.68"))  # keyed on the due date it was £104.79
+    assert r.compensation == D("100.00")  # s.5A: £10,000 or more
+    assert (r.start, r.end) == (date(2025, 7, 1), date(2025, 7, 30))
+
+
+def test_debt_due_31_december_takes_the_rate_of_that_31_december(shipped):
+    # due 31 Dec 2025: interest starts 1 Jan 2026; Bank Rate on 31 Dec 2025 was 3.75% (cut 18 Dec 2025)
+    r = _interest(_book("10000.00", date(2025, 12, 31)), date(2026, 1, 30), _uk(shipped))
+    assert (r.days, r.rate, r.interest) == (30, D("11.75"), D("96.58"))  # 10000 x 11.75% x 30/365 = 96.575
+
+
+def test_shipped_bank_rate_table_gives_the_half_year_reference_rates(shipped):
+    from receivables.interest import annual_rate
+
+    ip = _uk(shipped)
+    # interest starting in: H1 2020 (31 Dec 2019: 0.75), H2 2020 and 2021 (0.10), H1 2022 (0.25), H2 2022 (1.25)
+    expect = {date(2020, 3, 1): "8.75", date(2020, 8, 1): "8.10", date(2021, 3, 1): "8.10",
+              date(2021, 9, 1): "8.10", date(2022, 3, 1): "8.25", date(2022, 9, 1): "9.25",
+              date(2026, 3, 1): "11.75"}
+    for due, rate in expect.items():
+        assert annual_rate(due, ip) == D(rate), due
+
+
+def test_a_day_before_the_table_is_refused_naming_the_table(shipped):
+    r = _interest(_book("1000.00", date(2018, 3, 1)), date(2018, 4, 1), _uk(shipped))
+    assert r.interest == 0 and r.segments == ()
+    assert "[[interest.rates.boe]]" in r.error and "2017-12-31" in r.error and "extend" in r.error
+    assert "\n" not in r.error
+    assert r.compensation == D("70.00")  # the fixed sum needs no rate
+
+
+# -- the EU rule: half-year by half-year ---------------------------------------------------
+
+def test_eu_rate_moves_half_year_by_half_year(shipped):
+    """€10,000 due 15 Mar 2023, as of 15 Sep 2023, ECB MRO + 8: 16 Mar-30 Jun (107 days) at
+    2.50 + 8 (rate in force 1 Jan 2023) and 1 Jul-15 Sep (77 days) at 4.00 + 8 (1 Jul 2023):
+    10000 x (10.5% x 107 + 12% x 77) / 365 = 560.958... = €560.96 (frozen at the due date: €529.32)."""
+    r = _interest(_book("10000.00", date(2023, 3, 15), "EUR"), date(2023, 9, 15), _eu(shipped))
+    assert r.interest == D("560.96")
+    assert [(g.start, g.end, g.days, g.rate) for g in r.segments] == [
+        (date(2023, 3, 16), date(2023, 6, 30), 107, D("10.50")),
+        (date(2023, 7, 1), date(2023, 9, 15), 77, D("12.00"))]
+    assert r.compensation == D("40.00")  # art. 6: EUR 40
+
+
+def test_basiszinssatz_table_gives_the_german_figure(shipped):
+    """The same debt on the Basiszinssatz (BGB §247: 1.62 from 1 Jan 2023, 3.12 from 1 Jul 2023)
+    + 8 gives €516.60, not €560.96: the Basiszinssatz is 3.62 moved by the ECB rate's changes
+    since 2002, so it sits 0.88 points below the ECB rate."""
+    ip = replace(_eu(shipped), reference="basiszins", reference_rates=shipped.interest.table("basiszins"))
+    r = _interest(_book("10000.00", date(2023, 3, 15), "EUR"), date(2023, 9, 15), ip)
+    assert [g.rate for g in r.segments] == [D("9.62"), D("11.12")]
+    assert r.interest == D("516.60")  # 10000 x (9.62% x 107 + 11.12% x 77) / 365 = 516.597
+
+
+def test_eu_debt_over_two_half_years_with_a_part_payment_between(shipped):
+    # €5,000 due 15 Nov 2023; €2,000 paid 10 Jan 2024; as of 20 Feb 2024.
+    # 16 Nov-31 Dec 2023: 46 days on 5000 at 4.00 + 8 (ECB rate in force on 1 Jul 2023)
+    # 1 Jan-10 Jan 2024: 10 days on 5000 at 4.50 + 8 (1 Jan 2024) — the payment day still on 5000
+    # 11 Jan-20 Feb 2024: 41 days on 3000 at 12.50
+    book = _book("5000.00", date(2023, 11, 15), "EUR", payments=[(date(2024, 1, 10), "2000.00")])
+    r = _interest(book, date(2024, 2, 20), _eu(shipped))
+    assert [(g.start, g.end, g.basis, g.rate) for g in r.segments] == [
+        (date(2023, 11, 16), date(2023, 12, 31), D("5000.00"), D("12.00")),
+        (date(2024, 1, 1), date(2024, 1, 10), D("5000.00"), D("12.50")),
+        (date(2024, 1, 11), date(2024, 2, 20), D("3000.00"), D("12.50"))]
+    # (5000 x 46 x 12 + 5000 x 10 x 12.5 + 3000 x 41 x 12.5) / 36500 = 134.863...
+    assert r.interest == D("134.86")
+    # frozen at the due date's half-year (12%) it would be 5000 x 56 + 3000 x 41 at 12% = 132.49
+    assert r.interest != ((D(5000 * 56) + D(3000 * 41)) * 12 / 36500).quantize(D("0.01"))
+    # over 30 Jun 2024 the rate moves to 4.25 + 8 = 12.25 for the second half-year
+    r = _interest(book, date(2024, 7, 10), _eu(shipped))
+    assert r.segments[-1].start == date(2024, 7, 1) and r.segments[-1].rate == D("12.25")
+    assert r.segments[-2].end == date(2024, 6, 30) and r.segments[-2].rate == D("12.50")
+    # 5000 x 46 x 12 + 5000 x 10 x 12.5 + 3000 x 172 x 12.5 + 3000 x 10 x 12.25, / 36500 = 279.5205...
+    assert r.interest == D("279.52")
+
+
+# -- compensation only in the regime's currency --------------------------------------------
+
+def test_compensation_refused_for_another_currency_unless_the_policy_names_it(shipped):
+    book = _book("3500.00", date(2026, 1, 31), "EUR")
+    r = _interest(book, date(2026, 3, 1), _uk(shipped))  # UK regime, euro invoice
+    assert r.compensation == 0
+    assert "compensation not computed" in r.compensation_note and "GBP" in r.compensation_note
+    assert "[interest.compensation]" in r.compensation_note
+    assert r.interest > 0  # interest itself is still due
+    ip = replace(_uk(shipped), compensation=(("EUR", D("45.00")),))
+    assert _interest(book, date(2026, 3, 1), ip).compensation == D("45.00")
+
+
+def test_policy_refuses_an_explicit_sum_in_the_regime_currency():
+    doc = {"interest": {"regime": "uk-late-payment", "rates": {"boe": [{"from": date(2020, 1, 1), "rate": "1"}]},
+                        "compensation": {"GBP": "50.00"}}}
+    policy, problems = parse_policy(doc)
+    assert policy is None and "interest.compensation.GBP" in problems[0].where
+
+
+# -- tables in the policy ------------------------------------------------------------------
+
+def test_each_regime_reads_its_own_table_and_old_policies_still_load():
+    boe = [{"from": date(2020, 1, 1), "rate": "1.00"}]
+    ecb = [{"from": date(2020, 1, 1), "rate": "0.00"}]
+    p, _ = parse_policy({"interest": {"regime": "eu-late-payment", "rates": {"boe": boe, "ecb": ecb}}})
+    assert p.interest.reference == "ecb" and p.interest.reference_rates[0].rate == D("0.00")
+    # the single table of older policies is the Bank of England's
+    p, probs = parse_policy({"interest": {"regime": "uk-late-payment", "reference_rates": boe}})
+    assert probs == [] and p.interest.reference == "boe" and p.interest.reference_rates[0].rate == D("1.00")
+    p, probs = parse_policy({"interest": {"regime": "eu-late-payment", "reference_rates": boe}})
+    assert p is None and probs[0].where.endswith("interest.rates.ecb")
+    assert "Bank of England" in probs[0].hint
+
+
+# -- claims --------------------------------------------------------------------------------
+
+def _claim_book(shipped, tmp_path):
+    from store import init_book, open_book
+
+    path = tmp_path / "book"
+    init_book(path)
+    repo = open_book(path, today=date(2025, 8, 1))
+    repo.add_client(Client("acme", "Acme Ltd", "GBP", 30))
+    repo.add_invoice(Invoice("INV-1", "acme", date(2025, 5, 31), date(2025, 6, 30), "GBP", D("10000.00")))
+    return path, repo
+
+
+def test_a_claim_is_posted_once_and_interest_stops_on_the_claimed_period(shipped, tmp_path):
+    from receivables.claims import plan_claim
+
+    path, repo = _claim_book(shipped, tmp_path)
+    policy = repo.policy()
+    on = date(2025, 7, 30)
+    plan = plan_claim(derive(repo.client_book("acme"), on), policy, "acme", on)
+    [doc] = repo.post_charges(list(plan.documents))
+    assert doc.number == "CHG-000001" and doc.kind == "charge" and doc.currency == "GBP"
+    interest, comp = doc.charges
+    assert (interest.kind, interest.invoice, interest.amount) == ("interest", "INV-1", D("100.68"))
+    assert (interest.start, interest.end, interest.segments[0].rate) == (date(2025, 7, 1), on, D("12.25"))
+    assert (comp.kind, comp.amount) == ("compensation", D("100.00"))
+    assert doc.amount == D("200.68") and doc.due == date(2025, 8, 13)
+    assert "Late Payment of Commercial Debts" in doc.note
+    # the same period again: nothing to claim, nothing posted
+    with pytest.raises(DunError, match="nothing to claim"):
+        plan_claim(derive(repo.client_book("acme"), on), policy, "acme", on)
+    # a stale plan for the same period is refused by the store
+    with pytest.raises(DunError, match="already claim"):
+        repo.post_charges(list(plan.documents))
+    # ten days later: only the ten new days, no second compensation
+    later = date(2025, 8, 9)
+    book = repo.client_book("acme")
+    assert client_interest(derive(book, later), policy, "acme")["INV-1"].days == 10
+    [doc2] = plan_claim(derive(book, later), policy, "acme", later).documents
+    assert [(c.kind, c.start, c.end) for c in doc2.charges] == [("interest", date(2025, 7, 31), later)]
+    assert doc2.charges[0].amount == D("33.56")  # 10000 x 12.25% x 10 / 365 = 33.56
+    # the charge document is an invoice like any other: it is owed, and carries no interest itself
+    st = derive(book, date(2025, 9, 30)).invoices["CHG-000001"]
+    assert st.outstanding == D("200.68") and st.days_overdue > 0
+    assert "CHG-000001" not in client_interest(derive(book, date(2025, 9, 30)), policy, "acme")
+    repo.close()
+    from store import open_book
+
+    with open_book(path, readonly=True) as again:  # saved and read back
+        assert again.get_invoice("CHG-000001").charges == doc.charges
+        assert again.check() == []
+
+
+def test_dun_claim_cli_dry_run_json_then_post(shipped, tmp_path, capsys):
+    from cli.main import main
+
+    path, repo = _claim_book(shipped, tmp_path)
+    repo.close()
+    argv = ["claim", "acme", "--book", str(path), "--on", "2025-07-30"]
+    assert main(argv + ["--dry-run", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["posted"] is False and out["documents"][0]["number"] is None
+    line = out["documents"][0]["lines"][0]
+    assert line == {"kind": "interest", "invoice": "INV-1", "amount": "100.68", "start": "2025-07-01",
+                    "end": "2025-07-30", "days": 30,
+                    "segments": [{"start": "2025-07-01", "end": "2025-07-30", "days": 30, "basis": "10000.00",
+                                  "rate": "12.25"}]}
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "posted CHG-000001" in text and "200.68 GBP" in text and "at 12.25%" in text
+    assert main(argv) == 1
+    assert "nothing to claim" in capsys.readouterr().err
+    assert main(["claim", "acme", "--book", str(path), "--invoice", "NOPE"]) == 1
+    assert "no invoice 'NOPE'" in capsys.readouterr().err
+
+
+def test_dun_check_and_claim_refuse_a_day_before_the_table(tmp_path, capsys):
+    from cli.main import main
+    from store import init_book, open_book
+
+    path = tmp_path / "book"
+    init_book(path)
+    with open_book(path, today=date(2018, 6, 1)) as repo:
+        repo.add_client(Client("old", "Old Ltd", "GBP", 30))
+        repo.add_invoice(Invoice("OLD-1", "old", date(2018, 1, 1), date(2018, 1, 31), "GBP", D("500.00")))
+    assert main(["--on", "2018-06-01", "check", "--book", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "invoice OLD-1 (old): interest not computed" in out and "[[interest.rates.boe]]" in out
+    assert main(["claim", "old", "--book", str(path), "--on", "2018-06-01"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "[[interest.rates.boe]]" in err
+
+
+# -- fees ----------------------------------------------------------------------------------
+
+def test_a_step_fee_is_posted_when_the_step_is_done_and_only_once(tmp_path, capsys):
+    from cli.main import main
+    from store import open_book
+
+    path, repo = _claim_book(None, tmp_path)
+    repo.close()
+    pol = path / "policy.toml"
+    text = pol.read_text()
+    pol.write_text(text.replace('template = "reminder"\n', 'template = "reminder"\nfee = "15.00"\n', 1))
+    argv = ["note", "acme", "Reminder sent", "--book", str(path), "--on", "2025-07-02", "--step", "reminder"]
+    assert main(argv) == 0
+    assert "posted CHG-000001: reminder fee 15.00 GBP, due 2025-07-16" in capsys.readouterr().out
+    with open_book(path, readonly=True) as r:
+        docs = [i for i in r.book().invoices.values() if i.kind == "charge"]
+    assert len(docs) == 1
+    [fee] = docs[0].charges
+    assert (fee.kind, fee.step, fee.amount, fee.invoices) == ("fee", "reminder", D("15.00"), ("INV-1",))
+    assert docs[0].amount == D("15.00") and docs[0].issued == date(2025, 7, 2)
+    # logging the same step again on the same invoice posts no second fee
+    assert main(argv + ["--invoice", "INV-1"]) == 0
+    with open_book(path, readonly=True) as r:
+        assert sum(1 for i in r.book().invoices.values() if i.kind == "charge") == 1
+    # a skipped step posts none
+    assert main(["note", "acme", "skip", "--book", str(path), "--on", "2025-07-12", "--step", "call",
+                 "--outcome", "skipped"]) == 0
+    pol.write_text(pol.read_text().replace('template = "call"\n', 'template = "call"\nfee = "20.00"\n', 1))
+    assert main(["note", "acme", "skip", "--book", str(path), "--on", "2025-07-12", "--step", "call",
+                 "--outcome", "skipped", "--invoice", "INV-1"]) == 0
+    with open_book(path, readonly=True) as r:
+        assert sum(1 for i in r.book().invoices.values() if i.kind == "charge") == 1
+        # the fee document is an invoice on the ladder and in the report like any other
+        st = derive(r.book(), date(2025, 8, 1)).invoices[docs[0].number]
+        assert st.outstanding == D("15.00") and st.days_overdue == 16  # due 16 Jul: 14 days after 2 Jul
+
+
+# -- statements and messages show the rate, the period and the basis ----------------------
+
+def test_statement_and_message_show_rate_period_and_basis(shipped):
+    from publish.messages import draft_for_action
+    from publish.statements import render_statement_html, statement_data
+    from receivables.agenda import build_agenda
+
+    policy = replace(shipped, interest=replace(shipped.interest, charge=True))
+    book = Book(clients={"acme": Client("acme", "Acme Ltd", "GBP", 30)},
+                invoices={"INV-1": Invoice("INV-1", "acme", date(2025, 5, 31), date(2025, 6, 30), "GBP", D("10000.00")),
+                          "OLD-1": Invoice("OLD-1", "acme", date(2017, 12, 1), date(2017, 12, 31), "GBP", D("500.00"))})
+    on = date(2025, 7, 30)
+    s = statement_data(book, policy, "acme", on, find_action=False)
+    items = {it.number: it for it in s.sections[0].items}
+    assert items["INV-1"].interest == D("100.68") and items["INV-1"].compensation == D("100.00")
+    assert items["INV-1"].interest_detail == "12.25% on £10,000.00, 1 Jul 2025 – 30 Jul 2025 (30 days)"
+    assert items["OLD-1"].interest == 0 and "interest not computed" in items["OLD-1"].interest_detail
+    assert "[[interest.rates.boe]]" in items["OLD-1"].interest_detail
+    html = render_statement_html(s)
+    assert "12.25% on £10,000.00" in html and "Late Payment of Commercial Debts (Interest) Act 1998" in html
+    drafts = {a.invoices: draft_for_action(a, book, policy, on).text for a in build_agenda(book, policy, on)}
+    text = drafts[("INV-1",)]
+    assert "interest £100.68 (12.25% on £10,000.00, 1 Jul 2025 – 30 Jul 2025 (30 days)), compensation £100.00" in text
+    assert "Late Payment of Commercial Debts (Interest) Act 1998" in text
+    # the owner's to-do (extend the rate table) never goes into a message to the client
+    assert "policy.toml" not in drafts[("OLD-1",)] and "compensation £40.00" in drafts[("OLD-1",)]
+
+
+def test_a_posted_claim_shows_on_the_statement_as_an_open_item_with_its_lines(shipped):
+    from publish.statements import render_statement_html, statement_data
+    from receivables.claims import plan_claim
+
+    policy = replace(shipped, interest=replace(shipped.interest, charge=True))
+    inv = Invoice("INV-1", "acme", date(2025, 5, 31), date(2025, 6, 30), "GBP", D("10000.00"))
+    book = Book(clients={"acme": Client("acme", "Acme Ltd", "GBP", 30)}, invoices={"INV-1": inv})
+    [doc] = plan_claim(derive(book, date(2025, 7, 30)), policy, "acme", date(2025, 7, 30)).documents
+    doc = replace(doc, number="CHG-000001")
+    book = replace(book, invoices={"INV-1": inv, doc.number: doc})
+    s = statement_data(book, policy, "acme", date(2025, 8, 9), find_action=False)
+    items = {it.number: it for it in s.sections[0].items}
+    assert items["CHG-000001"].outstanding == D("200.68") and items["CHG-000001"].interest == 0
+    assert items["CHG-000001"].details == (
+        "Interest on invoice INV-1 2025-07-01–2025-07-30: 30 days on 10000.00 GBP at 12.25%: £100.68",
+        "Fixed-sum compensation on invoice INV-1: £100.00")
+    # INV-1 now accrues only from the day after the claimed period: 10 days, no second compensation
+    assert items["INV-1"].interest == D("33.56") and items["INV-1"].compensation == 0
+    assert "31 Jul 2025 – 9 Aug 2025 (10 days)" in items["INV-1"].interest_detail
+    assert s.sections[0].total_due == D("10000.00") + D("200.68") + D("33.56")
+    assert "Fixed-sum compensation on invoice INV-1: £100.00" in render_statement_html(s)
