@@ -182,15 +182,18 @@ def cmd_agenda(args) -> int:
         state = derived.current(repo, policy, on)
         actions = list(state.agenda)
         draft = _drafter() if args.json and actions else None
-        book = repo.book() if draft is not None else None
-    if args.json:
-        ledger = None
-        if draft is not None:
-            from receivables.agenda import quiet_gc
-            from receivables.ledger import Ledger, index_book
+        # the drafts and the interest on each action's invoices are worked out from the records
+        wanted = actions and (draft is not None or policy.interest.regime != "none")
+        book = repo.book() if wanted else None
+    index = ledger = None
+    if book is not None:
+        from receivables.agenda import quiet_gc
+        from receivables.ledger import Ledger, index_book
 
-            with quiet_gc():  # a fresh index of a large book: no full collections while it is built
-                ledger = Ledger(index_book(book), on, {st.number: st for d in state.days.values() for st in d.open})
+        with quiet_gc():  # a fresh index of a large book: no full collections while it is built
+            index = index_book(book)
+        ledger = Ledger(index, on, {st.number: st for d in state.days.values() for st in d.open})
+    if args.json:
         out = []
         for a in actions:
             if draft is not None:
