@@ -11,7 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from cli.main import add_json, add_on, path_arg, whole_number
+from cli.main import add_json, add_on, iso_date, path_arg, whole_number
 from receivables.errors import DunError
 
 _CHANNELS = ("email", "phone", "letter", "sms", "meeting", "other")
@@ -40,7 +40,7 @@ def register(sub, common) -> None:
     add_on(p)
     p.set_defaults(handler=cmd_demo)
 
-    p = sub.add_parser("import", parents=[common], formatter_class=F, help="import clients, invoices, payments or a Xero export",
+    p = sub.add_parser("import", parents=[common], formatter_class=F, help="import clients, invoices, payments, a Xero export or a bank statement",
                        description="Import a CSV file, all or nothing: a bad row rejects the whole file (with its\n"
                                    "row number); rows already in the book are skipped, so importing the same file\n"
                                    "twice changes nothing.\n\n"
@@ -49,11 +49,20 @@ def register(sub, common) -> None:
                                    "            (empty due: issued + the client's terms)\n"
                                    "  payments  date,client,amount,currency,reference,invoice\n"
                                    "            (empty invoice: oldest due first; the rest stays as credit)\n"
-                                   "  xero      Xero's sales-invoice export (DD/MM/YYYY, one row per line)\n\n"
+                                   "  xero      Xero's sales-invoice export, as a sync: new invoices added,\n"
+                                   "            payments, credit notes, voids and changed totals or due dates\n"
+                                   "            brought in step (payments dated --paid-on, else the export's\n"
+                                   "            date, else today)\n"
+                                   "  bank      a bank statement: OFX/QFX, camt.053 or CSV (policy.toml [bank]);\n"
+                                   "            money in is matched to clients and invoices, the rest waits in\n"
+                                   "            Unmatched receipts (the app, or 'dun receipts')\n\n"
                                    "Dates are YYYY-MM-DD; files must be UTF-8.")
-    p.add_argument("kind", choices=("clients", "invoices", "payments", "xero"), metavar="KIND",
-                   help="clients, invoices, payments or xero")
-    p.add_argument("file", metavar="FILE", type=path_arg, help="the CSV file")
+    p.add_argument("kind", choices=("clients", "invoices", "payments", "xero", "bank"), metavar="KIND",
+                   help="clients, invoices, payments, xero or bank")
+    p.add_argument("file", metavar="FILE", type=path_arg, help="the CSV, OFX or XML file")
+    p.add_argument("--paid-on", type=iso_date, metavar="DATE", default=None,
+                   help="xero: the date of the payments the export shows (default: the export's date, else today)")
+    add_on(p)
     p.add_argument("--dry-run", action="store_true", help="check the file and say what it would add; write nothing")
     add_json(p)
     p.set_defaults(handler=cmd_import)
@@ -230,6 +239,10 @@ def cmd_import(args) -> int:
         raise DunError("is a folder, not a file", str(path), "name the CSV file") from None
     except OSError as e:
         raise DunError(f"cannot be read: {e.strerror}", str(path)) from None
+    if args.kind in ("xero", "bank"):
+        from cli.sync_cmds import run_sync_import
+
+        return run_sync_import(args, path, data)
     with _open(args, readonly=args.dry_run, command=f"dun import {args.kind}") as repo:
         policy = repo.policy()
         result = import_file(args.kind, data, repo.book(), policy.defaults, source=path.name)

@@ -175,25 +175,26 @@ def _drafter():
 
 def cmd_agenda(args) -> int:
     import derived
+    from receivables.agenda import quiet_gc
+    from receivables.ledger import Ledger, index_book
+    from receivables.syncstate import state_for
 
     on = _today(args)
     with _open(args, readonly=True, command="dun agenda") as repo:
         policy = repo.policy()
-        state = derived.current(repo, policy, on)
+        state = derived.current(repo, policy, on)  # every client's day, kept or worked out
         actions = list(state.agenda)
-        draft = _drafter() if args.json and actions else None
-        # the drafts and the interest on each action's invoices are worked out from the records
-        wanted = actions and (draft is not None or policy.interest.regime != "none")
-        book = repo.book() if wanted else None
-    index = ledger = None
-    if book is not None:
-        from receivables.agenda import quiet_gc
-        from receivables.ledger import Ledger, index_book
-
-        with quiet_gc():  # a fresh index of a large book: no full collections while it is built
-            index = index_book(book)
-        ledger = Ledger(index, on, {st.number: st for d in state.days.values() for st in d.open})
+        book = repo.book()  # the sync line, the drafts and the interest read the records
+    with quiet_gc():  # a fresh index of a large book: no full collections while it is built
+        index = index_book(book)
+    sync_line = state_for(book, policy, on).line()  # "Sync first": Xero or the bank not imported lately
     if args.json:
+        if sync_line:
+            print(f"dun: {sync_line}", file=sys.stderr)
+        draft = _drafter() if actions else None
+        ledger = None
+        if draft is not None:  # the open invoices every action covers (as receivables.agenda.open_ledger)
+            ledger = Ledger(index, on, {st.number: st for d in state.days.values() for st in d.open})
         out = []
         for a in actions:
             if draft is not None:
@@ -206,6 +207,8 @@ def cmd_agenda(args) -> int:
         return 0
     import shutil
 
+    if sync_line:
+        print(sync_line + "\n")
     notes = {k: j["not_computed"] for k, a in enumerate(actions)
              if (j := _action_interest(index, policy, a, on)) and j["not_computed"]}
     print(render_agenda(actions, on, max(80, shutil.get_terminal_size((120, 24)).columns), notes))

@@ -3,7 +3,8 @@
 Command modules register their sub-commands through ``register(subparsers)``:
 ``cli.book_cmds`` (init, demo, import, export, pay, note, client, check, restore),
 ``cli.collect_cmds`` (agenda, report, promise, dispute, plan),
-``cli.publish_cmds`` (publish, mail). ``dun`` with no command opens the terminal app.
+``cli.publish_cmds`` (publish, mail), ``cli.claim_cmds`` (claim), ``cli.store_cmds`` (checkpoint).
+``dun`` with no command opens the terminal app.
 Imports are kept lazy so a quick command does not pay for Textual, Jinja or WeasyPrint.
 """
 from __future__ import annotations
@@ -17,7 +18,8 @@ from pathlib import Path
 
 from receivables.errors import DunError
 
-COMMAND_MODULES = ("cli.book_cmds", "cli.collect_cmds", "cli.publish_cmds", "cli.claim_cmds")
+COMMAND_MODULES = ("cli.book_cmds", "cli.collect_cmds", "cli.publish_cmds", "cli.claim_cmds", "cli.sync_cmds",
+                   "cli.store_cmds")
 
 
 def default_book_dir() -> Path:

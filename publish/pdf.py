@@ -85,8 +85,12 @@ def html_to_pdf(html: str, paper: str = "A4", title: str | None = None,
 
 
 def warm(paper: str = "A4") -> None:
-    """Load fonts and parse the stylesheet once (pool initializer)."""
+    """Load fonts and parse the stylesheet once (pool initializer); end with the parent."""
     import gc
+
+    from .lifeline import exit_with_parent
+
+    exit_with_parent()  # a killed publish leaves no worker (and so no fork server) behind
 
     # A forked worker inherits the parent's heap (a loaded book is millions of objects):
     # freeze it, so the collector never walks it again, then collect WeasyPrint's own cycles

@@ -41,13 +41,13 @@ data comes from (:class:`_Whole`, ``publish.fast._Fast``).
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import pickle
 import re
 import shutil
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
@@ -64,7 +64,7 @@ from receivables.errors import DunError
 from receivables.ledger import BookIndex, derive, index_book
 from receivables.money import to_text
 
-from . import charts, csvdata, engine
+from . import charts, csvdata, engine, outdir
 from .csvdata import csv_fast as _csv_fast
 from .env import environment
 from .messages import check_templates, draft_for_action
@@ -377,11 +377,25 @@ def publish(
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     if out_dir.exists() and not out_dir.is_dir():
         raise DunError(f"{out_dir} exists and is not a folder", "--out")
-    _recover(out_dir)
-    if out_dir.is_dir() and not (out_dir / MANIFEST).is_file() and any(out_dir.iterdir()):
-        # The build replaces the folder whole: never do that to a folder dun did not make.
-        raise DunError(f"{out_dir} is not empty and was not made by 'dun publish'; refusing to replace it",
-                       "--out", "choose a new or empty folder")
+    with outdir.site_lock(out_dir, waiting=lambda text: progress(0, 0, text)):  # one publish at a time
+        _recover(out_dir)
+        if out_dir.is_dir() and not (out_dir / MANIFEST).is_file() and any(out_dir.iterdir()):
+            # The build replaces the folder whole: never do that to a folder dun did not make.
+            raise DunError(f"{out_dir} is not empty and was not made by 'dun publish'; refusing to replace it",
+                           "--out", "choose a new or empty folder")
+        try:
+            return _publish_locked(repo_or_book, repo, policy, on, out_dir, progress, incremental, pdf, workers,
+                                   index, keep_workers, t0)
+        except OSError as e:
+            if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            raise DunError(f"could not write the site ({e.strerror}); the site is as it was", str(out_dir),
+                           "free some disk space, then publish again") from None
+
+
+def _publish_locked(repo_or_book, repo, policy, on: date, out_dir: Path, progress: Progress, incremental: bool,
+                    pdf: bool, workers: int | None, index: BookIndex | None, keep_workers: bool,
+                    t0: float) -> PublishResult:
     from .pdf import PdfQueue
 
     # The PDF workers start first: their fork server imports WeasyPrint and matplotlib on the
@@ -430,7 +444,7 @@ def _publish(repo_or_book, repo, policy, on: date, out_dir: Path, progress: Prog
             # must not wait for this): the next one reads its changed clients from the copy
             source.keep_docs = repo
 
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-build-", dir=out_dir.parent))
+    tmp = outdir.new_build(out_dir)
     result = PublishResult(out_dir=out_dir)
     try:
         _build(source, policy, on, out_dir, tmp, old_files, old_charts, progress, result, pdf, pdf_jobs)
@@ -585,7 +599,9 @@ class _Side:
         from concurrent.futures import ProcessPoolExecutor
 
         _SHARED[id(self)] = self.work
-        self.pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+        from .lifeline import exit_with_parent
+
+        self.pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=exit_with_parent)
         self.future = self.pool.submit(_run_shared, id(self))
 
     def result(self):
@@ -1033,36 +1049,5 @@ def _link(src: str, dst: str) -> None:
         shutil.copy2(src, dst)
 
 
-def _recover(out_dir: Path) -> None:
-    """Finish or undo a swap that was interrupted between its two renames."""
-    old = out_dir.with_name(f".{out_dir.name}-old")
-    if old.exists():
-        if not out_dir.exists():
-            os.replace(old, out_dir)
-        else:
-            shutil.rmtree(old, ignore_errors=True)
-    for stale in out_dir.parent.glob(f".{out_dir.name}-build-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-
-
-def _swap(tmp: Path, out_dir: Path) -> None:
-    old = out_dir.with_name(f".{out_dir.name}-old")
-    if out_dir.exists():
-        os.replace(out_dir, old)
-    os.replace(tmp, out_dir)
-    _fsync_dir(out_dir.parent)
-    if old.exists():
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+_recover = outdir.recover
+_swap = outdir.swap

@@ -40,18 +40,7 @@ allocates to the client's oldest due invoices first (undisputed before disputed,
 on or before the payment date) over the book *and the earlier rows of the same file*.
 Whatever is left is kept as client credit, with a warning.
 
-Xero (Sales > Invoices > Export): one row per line item, so several rows make one invoice
-with lines. Required columns (a leading ``*`` is ignored): ContactName, InvoiceNumber,
-InvoiceDate, DueDate, Total, InvoiceAmountPaid, InvoiceAmountDue, Description, Quantity,
-UnitAmount. Used when present: EmailAddress, Reference, Currency (default: the policy's),
-LineAmount, Discount, Status (DRAFT / DELETED / VOIDED invoices are skipped), Type (credit
-notes are skipped), POAddressLine1-4, POCity, PORegion, POPostalCode, POCountry. A
-missing client is created from ContactName (id slug, terms from the first invoice's due
-date). The tax of an invoice is its Total less its lines. ``InvoiceAmountPaid`` becomes a
-payment dated on the invoice date (Xero's export carries no payment date), and any part
-of the Total neither paid nor due a credit note, so the outstanding amount equals
-``InvoiceAmountDue``. An invoice already in the book is skipped with its payment: from
-then on, ``dun`` is the record.
+Xero exports are a sync of their own: see :mod:`receivables.xero`.
 """
 from __future__ import annotations
 
@@ -61,14 +50,15 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Iterable, Sequence
 
-from .dates import parse_date, parse_dmy
+from .dates import parse_date
 from .errors import DunError, Problem
 from .ledger import derive, propose_allocation
-from .model import Adjustment, Allocation, Book, Client, Contact, Invoice, InvoiceLine, Payment
-from .money import MINOR_UNITS, check_currency, parse_amount, quantum
+from .model import (Activity, Adjustment, Book, Client, Contact, Dispute, Invoice, PayerAlias, Payment, PaymentPlan,
+                    PromiseToPay, Receipt, SyncMark)
+from .money import MINOR_UNITS, check_currency, parse_amount
 from .policy import Defaults
 
 CLIENT_COLUMNS = ("id", "name", "email", "phone", "terms_days", "credit_limit", "currency")
@@ -77,10 +67,11 @@ PAYMENT_COLUMNS = ("date", "client", "amount", "currency", "reference", "invoice
 XERO_REQUIRED = ("ContactName", "InvoiceNumber", "InvoiceDate", "DueDate", "Total", "InvoiceAmountPaid",
                  "InvoiceAmountDue", "Description", "Quantity", "UnitAmount")
 XERO_OPTIONAL = ("EmailAddress", "Reference", "Currency", "LineAmount", "Discount", "Status", "Type",
-                 "POAddressLine1", "POAddressLine2", "POAddressLine3", "POAddressLine4", "POCity",
+                 "TaxTotal", "TaxAmount", "LineAmountTypes", "FullyPaidOnDate", "ExportDate", "POAddressLine1", "POAddressLine2", "POAddressLine3", "POAddressLine4", "POCity",
                  "PORegion", "POPostalCode", "POCountry")
 KINDS = ("clients", "invoices", "payments", "xero")
-XERO_METHOD = "xero"
+_LISTS = {Payment: "payments", Adjustment: "adjustments", Activity: "activities", PromiseToPay: "promises",
+          PaymentPlan: "plans", Dispute: "disputes", Receipt: "receipts", PayerAlias: "aliases", SyncMark: "syncs"}
 
 ZERO = Decimal(0)
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
@@ -491,167 +482,16 @@ def import_payments(data: bytes | str, book: Book, defaults: Defaults | None = N
     return ImportResult("payments", source, tuple(new), skipped, tuple(warnings))
 
 
-# -- Xero ----------------------------------------------------------------------------------------------
+# -- Xero (the sync itself lives in receivables.xero) -------------------------------------------------
 
 _XERO_HEAD = ("ContactName", "InvoiceDate", "DueDate", "Total", "InvoiceAmountPaid", "InvoiceAmountDue",
               "Currency", "Reference", "EmailAddress")
-_SKIP_STATUS = {"DRAFT", "DELETED", "VOIDED", "SUBMITTED"}
 
 
-def import_xero(data: bytes | str, book: Book, defaults: Defaults | None = None,
-                source: str = "xero.csv") -> ImportResult:
-    defaults = defaults or Defaults()
-    table = read_table(data, source, XERO_REQUIRED, XERO_OPTIONAL, extra_ok=True, star=True)
-    rows = _Rows(source)
-    cols = set(table.header)
-    groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
-    for n, r in table.rows:
-        number = r["InvoiceNumber"].strip()
-        if not number:
-            rows.add(n, "the invoice number is empty", "every row needs its InvoiceNumber", "InvoiceNumber")
-            continue
-        groups.setdefault(number, []).append((n, r))
-    rows.check()
+def import_xero(data: bytes | str, book: Book, defaults: Defaults | None = None, source: str = "xero.csv", **kw):
+    from .xero import import_xero as sync
 
-    by_name: dict[str, list[Client]] = defaultdict(list)
-    for c in book.clients.values():
-        by_name[c.name.strip().casefold()].append(c)
-    new_clients: dict[str, Client] = {}  # casefolded name -> client
-    taken = set(book.clients)
-    invoices: list[Invoice] = []
-    extras: list = []  # payments and credit notes
-    skipped = 0
-    skipped_rows: list[str] = []
-
-    for number, items in groups.items():
-        n0, head = items[0]
-        # every row of an invoice must agree on the invoice-level columns
-        bad = False
-        for n, r in items[1:]:
-            for col in _XERO_HEAD:
-                if col in cols and r[col].strip() != head[col].strip():
-                    rows.add(n, f"{col} {r[col]!r} differs from row {n0} ({head[col]!r}) of invoice {number!r}",
-                             "all rows of one invoice must agree", col)
-                    bad = True
-                    break
-        if bad:
-            continue
-        status = head.get("Status", "").strip().upper()
-        kind = head.get("Type", "").strip().lower()
-        if status in _SKIP_STATUS:
-            skipped_rows.append(f"{source} row {n0}: invoice {number} is {status.lower()} in Xero: not imported")
-            continue
-        if "credit" in kind or kind == "accreccredit":
-            skipped_rows.append(f"{source} row {n0}: {number} is a credit note: not imported")
-            continue
-        name = head["ContactName"]
-        if not name.strip():
-            rows.add(n0, "the contact name is empty", "every invoice needs its ContactName", "ContactName")
-            continue
-        currency = rows.run(n0, _currency, head.get("Currency", ""), "Currency", defaults.currency)
-        issued = rows.run(n0, parse_dmy, head["InvoiceDate"], "InvoiceDate")
-        due = rows.run(n0, parse_dmy, head["DueDate"], "DueDate")
-        if currency is None or issued is None or due is None:
-            continue
-        if due < issued:
-            rows.add(n0, f"due date {due} is before the invoice date {issued}", "check both dates", "DueDate")
-            continue
-        total = rows.run(n0, parse_amount, head["Total"], currency, "Total")
-        paid = rows.run(n0, parse_amount, head["InvoiceAmountPaid"], currency, "InvoiceAmountPaid", allow_zero=True)
-        owed = rows.run(n0, parse_amount, head["InvoiceAmountDue"], currency, "InvoiceAmountDue", allow_zero=True)
-        if total is None or paid is None or owed is None:
-            continue
-        credited = total - paid - owed
-        if credited < 0:
-            rows.add(n0, f"paid {paid} plus due {owed} is more than the total {total}",
-                     "check InvoiceAmountPaid and InvoiceAmountDue", "Total")
-            continue
-        lines = []
-        before = len(rows.problems)
-        for n, r in items:
-            line = _xero_line(rows, n, r, currency, cols)
-            if line is not None:
-                lines.append(line)
-        if len(rows.problems) > before:
-            continue
-        net = sum((ln.amount for ln in lines), ZERO)
-        tax = total - net
-        if tax < 0:
-            rows.add(n0, f"the lines add up to {net}, more than the total {total}", "check the line amounts", "Total")
-            continue
-
-        # the client: an existing one by name, else one made from ContactName
-        key = name.strip().casefold()
-        matches = by_name.get(key, [])
-        if len(matches) > 1:
-            rows.add(n0, f"{len(matches)} clients are called {name.strip()!r}: {', '.join(c.id for c in matches)}",
-                     "rename one of them in the book", "ContactName")
-            continue
-        if matches:
-            client = matches[0]
-        elif key in new_clients:
-            client = new_clients[key]
-        else:
-            cid = _slug(name, taken)
-            taken.add(cid)
-            email = head.get("EmailAddress", "").strip()
-            if email and not _EMAIL_RE.fullmatch(email):
-                rows.add(n0, f"{email!r} is not an e-mail address", "fix it in Xero or leave it empty", "EmailAddress")
-                continue
-            address = "\n".join(head.get(c, "").strip() for c in
-                                ("POAddressLine1", "POAddressLine2", "POAddressLine3", "POAddressLine4",
-                                 "POCity", "PORegion", "POPostalCode", "POCountry") if head.get(c, "").strip())
-            client = Client(id=cid, name=name.strip(), currency=currency, terms_days=min((due - issued).days, 3650),
-                            contacts=(Contact(email=email),) if email else (), address=address)
-            new_clients[key] = client
-
-        inv = Invoice(number=number, client=client.id, issued=issued, due=due, currency=currency, amount=total,
-                      tax=tax, lines=tuple(lines), reference=head.get("Reference", ""))
-        state = _against_book(rows, n0, f"invoice {number!r}", book.invoices.get(number), inv, _invoice_diff,
-                              "invoice numbers are unique: check the number")
-        if state != "new":
-            skipped += 1 if state == "same" else 0
-            continue
-        invoices.append(inv)
-        if credited > 0:
-            extras.append(Adjustment(id="", kind="credit_note", date=issued, client=client.id, amount=credited,
-                                     currency=currency, invoice=number, reason="Credited in Xero before the import"))
-        if paid > 0:
-            extras.append(Payment(id="", date=issued, client=client.id, amount=paid, currency=currency,
-                                  method=XERO_METHOD, reference=f"Paid in Xero before the import ({number})",
-                                  allocations=(Allocation(number, paid),)))
-    rows.check()
-    used = {i.client for i in invoices}
-    clients = [c for c in new_clients.values() if c.id in used]
-    return ImportResult("xero", source, (*clients, *invoices, *extras), skipped, (), tuple(skipped_rows))
-
-
-def _xero_line(rows: _Rows, n: int, r: dict[str, str], currency: str, cols: set[str]) -> InvoiceLine | None:
-    desc = r["Description"]
-    q_text, u_text = r["Quantity"].strip(), r["UnitAmount"].strip()
-    la_text = r.get("LineAmount", "").strip() if "LineAmount" in cols else ""
-    if not q_text and not u_text and not la_text:
-        if desc.strip():  # a text-only line
-            return InvoiceLine(desc, ZERO, ZERO, ZERO)
-        return None
-    qty = rows.run(n, _quantity, q_text or "1", "Quantity")
-    unit = rows.run(n, _quantity, u_text or "0", "UnitAmount")
-    if qty is None or unit is None:
-        return None
-    if la_text:
-        amount = rows.run(n, parse_amount, la_text, currency, "LineAmount", allow_negative=True, allow_zero=True)
-        if amount is None:
-            return None
-    else:
-        amount = qty * unit
-        disc = r.get("Discount", "").strip() if "Discount" in cols else ""
-        if disc:
-            rate = rows.run(n, _quantity, disc, "Discount")
-            if rate is None:
-                return None
-            amount = amount * (100 - rate) / 100
-        amount = amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
-    return InvoiceLine(desc, qty, unit, amount)
+    return sync(data, book, defaults, source, **kw)
 
 
 # -- one entry point --------------------------------------------------------------------------------------
@@ -665,14 +505,14 @@ def import_file(kind: str, data: bytes | str, book: Book, defaults: Defaults | N
     return fn(data, book, defaults, source or f"{kind}.csv")
 
 
-def apply(book: Book, records: Iterable) -> Book:
-    """The book with ``records`` added (empty ids numbered after the existing ones): for
-    tests and previews; the store does the same when it commits."""
+def apply(book: Book, records: Iterable, updates: Iterable = ()) -> Book:
+    """The book with ``updates`` replacing the records with their keys, then ``records`` added
+    (empty ids numbered after the existing ones): for tests and previews; the store does the
+    same when it commits."""
     clients = dict(book.clients)
     invoices = dict(book.invoices)
-    payments = list(book.payments)
-    adjustments = list(book.adjustments)
-    ids = {p.id for p in payments} | {a.id for a in adjustments}
+    lists = {name: list(getattr(book, name)) for name in _LISTS.values()}
+    ids = {r.id for name in ("payments", "adjustments") for r in lists[name]}
 
     def fresh(prefix: str, n: int) -> str:
         while f"{prefix}-{n:06d}" in ids:
@@ -680,16 +520,28 @@ def apply(book: Book, records: Iterable) -> Book:
         ids.add(f"{prefix}-{n:06d}")
         return f"{prefix}-{n:06d}"
 
+    for r in updates:
+        if isinstance(r, Invoice):
+            invoices[r.number] = r
+            continue
+        items = lists[_LISTS[type(r)]]
+        at = next((i for i, x in enumerate(items) if x.id == r.id), None)
+        if at is None:
+            items.append(r)
+        else:
+            items[at] = r
     for r in records:
         if isinstance(r, Client):
             clients[r.id] = r
         elif isinstance(r, Invoice):
             invoices[r.number] = r
         elif isinstance(r, Payment):
-            payments.append(r if r.id else replace(r, id=fresh("PAY", len(payments) + 1)))
+            lists["payments"].append(r if r.id else replace(r, id=fresh("PAY", len(lists["payments"]) + 1)))
         elif isinstance(r, Adjustment):
-            adjustments.append(r if r.id else replace(r, id=fresh("ADJ", len(adjustments) + 1)))
-    return replace(book, clients=clients, invoices=invoices, payments=tuple(payments), adjustments=tuple(adjustments))
+            lists["adjustments"].append(r if r.id else replace(r, id=fresh("ADJ", len(lists["adjustments"]) + 1)))
+        else:
+            lists[_LISTS[type(r)]].append(r)
+    return replace(book, clients=clients, invoices=invoices, **{k: tuple(v) for k, v in lists.items()})
 
 
 __all__ = [

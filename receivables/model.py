@@ -208,6 +208,42 @@ class PaymentPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class Receipt:
+    """A bank transaction crediting the owner's account, imported from a statement (book-level:
+    it belongs to no client until it becomes a payment)."""
+
+    id: str  # "RCP-" + a digest of the bank's own id (FITID, AcctSvcrRef) or of date, amount and text
+    date: date
+    amount: Decimal
+    currency: str
+    payer: str = ""
+    text: str = ""  # reference, remittance information, memo
+    source: str = ""  # the statement file it came from
+    bank_id: str = ""  # FITID / AcctSvcrRef as the bank wrote it; empty for CSV
+    payment: str = ""  # the payment it became; empty while unmatched
+    ignored: bool = False  # the owner said it is not a client's payment
+
+
+@dataclass(frozen=True, slots=True)
+class PayerAlias:
+    """A payer name on bank statements that means this client (taught by accepting a match)."""
+
+    id: str  # the name folded (see receivables.matching.fold)
+    client: str
+    name: str  # as the bank wrote it
+
+
+@dataclass(frozen=True, slots=True)
+class SyncMark:
+    """When the last import of a kind ("xero", "bank") ran, and the date its file was as of."""
+
+    id: str
+    date: date
+    source: str = ""
+    as_of: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Dispute:
     id: str
     invoice: str
@@ -239,6 +275,9 @@ class Book:
     promises: tuple[PromiseToPay, ...] = ()
     plans: tuple[PaymentPlan, ...] = ()
     disputes: tuple[Dispute, ...] = ()
+    receipts: tuple[Receipt, ...] = ()  # book-level: not in a partial (one-client) book
+    aliases: tuple[PayerAlias, ...] = ()
+    syncs: tuple[SyncMark, ...] = ()
     partial: bool = False
 
     def only(self, client_id: str) -> "Book":
@@ -252,6 +291,7 @@ class Book:
             promises=tuple(x for x in self.promises if x.client == client_id),
             plans=tuple(x for x in self.plans if x.client == client_id),
             disputes=tuple(x for x in self.disputes if x.client == client_id),
+            aliases=tuple(x for x in self.aliases if x.client == client_id),
             partial=True,
         )
 

@@ -17,6 +17,7 @@ from .dates import window_problem
 from .errors import DunError, Problem
 from .model import CHANNELS
 from .money import _AMOUNT_RE, MINOR_UNITS
+from .syncpolicy import BankCsv, SyncPolicy, read_bank, read_sync
 
 REGIMES = ("none", "uk-late-payment", "eu-late-payment", "contract")
 ESCALATIONS = ("agency", "legal")
@@ -156,6 +157,8 @@ class Policy:
     publish: PublishPolicy = field(default_factory=PublishPolicy)
     mail: MailPolicy = field(default_factory=MailPolicy)
     source: str = ""
+    bank: BankCsv = field(default_factory=BankCsv)  # [bank]: receivables.syncpolicy
+    sync: SyncPolicy = field(default_factory=SyncPolicy)
 
     def step(self, step_id: str) -> Step | None:
         return next((s for s in self.steps if s.id == step_id), None)
@@ -270,7 +273,7 @@ def parse_policy(doc: dict, source: str = "policy.toml") -> tuple[Policy | None,
     """Validate a parsed TOML document. Returns the policy (None if it has problems)."""
     problems: list[Problem] = []
     r = _Reader(source, problems)
-    top = {"company", "defaults", "calendar", "ladder", "steps", "interest", "backup", "publish", "mail"}
+    top = {"company", "defaults", "calendar", "ladder", "steps", "interest", "backup", "publish", "mail", "bank", "sync"}
     for k in doc:
         if k not in top:
             r.problem(k, "unknown table or key", f"known: {', '.join(sorted(top))}")
@@ -338,10 +341,11 @@ def parse_policy(doc: dict, source: str = "policy.toml") -> tuple[Policy | None,
         keyring_service=r.get(m, "mail.", "keyring_service", str, "dun"),
     )
 
+    bank, sync = read_bank(r, doc, defaults.currency), read_sync(r, doc)
     if problems:
         return None, problems
     return (
-        Policy(company, defaults, calendar, ladder, steps, interest, backup, publish, mail, source),
+        Policy(company, defaults, calendar, ladder, steps, interest, backup, publish, mail, source, bank=bank, sync=sync),
         [],
     )
 

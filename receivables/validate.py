@@ -127,11 +127,22 @@ def check_invoice(inv: Invoice, clients: Mapping[str, Client]) -> list[Problem]:
 
 def check_payment(p: Payment, book: Book) -> list[Problem]:
     """``book`` must hold at least this client's records (a partial book is fine)."""
+    if shape_problems(p, "payment") or p.client not in book.clients:  # refused before any ledger is derived
+        return check_payment_against(p, book.clients, book.invoices, {})
+    ledger = derive(book, date.max)  # everything recorded, whatever its date
+    owed = {a.invoice: s.outstanding for a in p.allocations if (s := ledger.invoices.get(a.invoice)) is not None}
+    return check_payment_against(p, book.clients, book.invoices, owed)
+
+
+def check_payment_against(p: Payment, clients: Mapping[str, Client], invoices: Mapping[str, Invoice],
+                          owed: Mapping[str, Decimal]) -> list[Problem]:
+    """The payment rules, given what each invoice it is allocated to still owes (``owed``;
+    an invoice missing from it is not checked for over-allocation)."""
     where = f"payment {p.id or p.reference or ''}".strip()
     out: list[Problem] = shape_problems(p, where)
     if out:
         return out
-    client = book.clients.get(p.client)
+    client = clients.get(p.client)
     if client is None:
         return [_p(where, f"unknown client {p.client!r}", "check the client id")]
     out += _currency(where, p.currency) + _dates(where, date=p.date)
@@ -139,10 +150,9 @@ def check_payment(p: Payment, book: Book) -> list[Problem]:
         return out
     out += _amount(f"{where} amount", p.amount, p.currency)
     allocated = ZERO
-    ledger = derive(book, date.max)  # everything recorded, whatever its date
     seen: set[str] = set()
     for a in p.allocations:
-        inv = book.invoices.get(a.invoice)
+        inv = invoices.get(a.invoice)
         w = f"{where} allocation to {a.invoice!r}"
         if inv is None or inv.client != p.client:
             out.append(_p(w, f"no invoice {a.invoice!r} for client {p.client!r}", "check the invoice number"))
@@ -154,9 +164,9 @@ def check_payment(p: Payment, book: Book) -> list[Problem]:
             out.append(_p(w, "the invoice is allocated twice"))
         seen.add(a.invoice)
         out += _amount(w, a.amount, p.currency)
-        state = ledger.invoices.get(a.invoice)
-        if state is not None and a.amount > state.outstanding:
-            out.append(_p(w, f"{a.amount} is more than the {state.outstanding} still owed",
+        left = owed.get(a.invoice)
+        if left is not None and a.amount > left:
+            out.append(_p(w, f"{a.amount} is more than the {left} still owed",
                           "allocate less; the rest stays as client credit"))
         allocated += a.amount
     if allocated > p.amount:
@@ -361,4 +371,23 @@ def check_book(book: Book, duplicate_keys: Iterable[Problem] = ()) -> list[Probl
         out += [Problem(x.message, f"plan {p.id}: {x.where}", x.hint) for x in check_plan(p, book)]
     for d in book.disputes:
         out += check_dispute(d, book)
+    out += _check_sync_records(book)
+    return out
+
+
+def _check_sync_records(book: Book) -> list[Problem]:
+    """Bank receipts name a payment that exists, payer aliases a client that exists."""
+    out: list[Problem] = []
+    if book.partial:
+        return out
+    payments = {p.id for p in book.payments}
+    for x in (*book.receipts, *book.aliases, *book.syncs):
+        out += shape_problems(x, f"{type(x).__name__} {x.id}")
+    for r in book.receipts:
+        if r.payment and r.payment not in payments:
+            out.append(_p(f"receipt {r.id}", f"became payment {r.payment!r}, which is not in the book"))
+        out += _currency(f"receipt {r.id}", r.currency)
+    for a in book.aliases:
+        if a.client not in book.clients:
+            out.append(_p(f"payer alias {a.name!r}", f"unknown client {a.client!r}"))
     return out

@@ -45,13 +45,12 @@ Public API (see :mod:`store.repository`)::
     repo.close()
     list_backups(path) / restore_backup(path, name)
 """
+from .backups import list_backups, restore_backup  # noqa: F401
 from .repository import (  # noqa: F401  (the package's public API)
     BookLocked,
     BookPaths,
     ReadOnlyBook,
     Repository,
     init_book,
-    list_backups,
     open_book,
-    restore_backup,
 )

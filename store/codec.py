@@ -26,7 +26,10 @@ from receivables.model import (
     InvoiceLine,
     Payment,
     PaymentPlan,
+    PayerAlias,
     PromiseToPay,
+    Receipt,
+    SyncMark,
 )
 from receivables.dates import window_problem
 from receivables.errors import DunError, Problem
@@ -319,6 +322,47 @@ def dispute_from_doc(doc: dict[str, Any]) -> Dispute:
     )
 
 
+# -- bank receipts, payer aliases, sync marks ------------------------------------------------
+
+def receipt_to_doc(r: Receipt) -> dict[str, Any]:
+    doc: dict[str, Any] = {"id": r.id, "date": r.date.isoformat(), "amount": to_text(r.amount, r.currency),
+                           "currency": r.currency}
+    for k in ("payer", "text", "source", "bank_id", "payment"):
+        if getattr(r, k):
+            doc[k] = getattr(r, k)
+    if r.ignored:
+        doc["ignored"] = True
+    return doc
+
+
+def receipt_from_doc(doc: dict[str, Any]) -> Receipt:
+    cur = doc["currency"]
+    return Receipt(id=doc["id"], date=_d(doc["date"]), amount=amount_from_store(doc["amount"], cur), currency=cur,
+                   payer=doc.get("payer", ""), text=doc.get("text", ""), source=doc.get("source", ""),
+                   bank_id=doc.get("bank_id", ""), payment=doc.get("payment", ""), ignored=bool(doc.get("ignored")))
+
+
+def alias_to_doc(a: PayerAlias) -> dict[str, Any]:
+    return {"id": a.id, "client": a.client, "name": a.name}
+
+
+def alias_from_doc(doc: dict[str, Any]) -> PayerAlias:
+    return PayerAlias(id=doc["id"], client=doc["client"], name=doc.get("name", ""))
+
+
+def sync_to_doc(s: SyncMark) -> dict[str, Any]:
+    doc: dict[str, Any] = {"id": s.id, "date": s.date.isoformat()}
+    if s.source:
+        doc["source"] = s.source
+    if s.as_of:
+        doc["as_of"] = s.as_of.isoformat()
+    return doc
+
+
+def sync_from_doc(doc: dict[str, Any]) -> SyncMark:
+    return SyncMark(id=doc["id"], date=_d(doc["date"]), source=doc.get("source", ""), as_of=_dn(doc.get("as_of")))
+
+
 # table name -> (record type, key field, to_doc, from_doc)
 TABLES: dict[str, tuple[type, str, Callable[[Any], dict], Callable[[dict], Any]]] = {
     "clients": (Client, "id", client_to_doc, client_from_doc),
@@ -329,7 +373,12 @@ TABLES: dict[str, tuple[type, str, Callable[[Any], dict], Callable[[dict], Any]]
     "promises": (PromiseToPay, "id", promise_to_doc, promise_from_doc),
     "plans": (PaymentPlan, "id", plan_to_doc, plan_from_doc),
     "disputes": (Dispute, "id", dispute_to_doc, dispute_from_doc),
+    "receipts": (Receipt, "id", receipt_to_doc, receipt_from_doc),
+    "aliases": (PayerAlias, "id", alias_to_doc, alias_from_doc),
+    "syncs": (SyncMark, "id", sync_to_doc, sync_from_doc),
 }
+# tables of the whole book, not of one client: their changes touch no client's derived state
+BOOK_LEVEL = frozenset({"receipts", "syncs"})
 TABLE_OF: dict[type, str] = {t[0]: name for name, t in TABLES.items()}
 
 

@@ -68,6 +68,38 @@ def atomic_write(path: Path, data: bytes) -> None:
     fsync_dir(folder)
 
 
+def create_new(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a new file named ``path``, or ``stem-2.json``, ``stem-3.json``... if that
+    name is taken: never over an existing file (a backup or safety copy is never overwritten).
+    The bytes are written and fsynced under a temp name first, then linked to the free name
+    (``link`` fails on an existing name, as ``O_EXCL`` does): a crash leaves the whole file or
+    none. Returns the path written."""
+    folder = path.parent
+    tmp = folder / f".{path.name}{TMP_MARK}{os.getpid()}-{os.urandom(4).hex()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        n = 1
+        while True:
+            target = path if n == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
+            try:
+                os.link(tmp, target)
+                break
+            except FileExistsError:
+                n += 1
+    finally:
+        tmp.unlink(missing_ok=True)
+    fsync_dir(folder)
+    return target
+
+
 def clean_temp_files(folder: Path) -> list[Path]:
     """Remove temp files a killed writer left behind (call only while holding the lock)."""
     removed = []
@@ -148,7 +180,8 @@ class Journal:
         fsync_dir(self.path.parent)
 
     def append(self, line: bytes) -> None:
-        assert self.fd is not None, "journal not open for writing"
+        if self.fd is None:
+            raise OSError(errno.EBADF, "the journal is not open for writing")
         start = os.lseek(self.fd, 0, os.SEEK_END)
         try:
             view = memoryview(line)
@@ -166,10 +199,12 @@ class Journal:
 
     def reset(self) -> None:
         """Start an empty journal (after a checkpoint): a new file swapped in atomically,
-        so a reader holding the old one still sees every entry it held."""
-        if self.fd is not None:
-            os.close(self.fd)
+        so a reader holding the old one still sees every entry it held. If that fails (a full
+        disk) the old journal stays open: its entries are in book.json now, and are skipped."""
         atomic_write(self.path, b"")
+        old, self.fd = self.fd, None  # never append to the old file once the new one is in place
+        if old is not None:
+            os.close(old)
         self.fd = os.open(self.path, os.O_WRONLY)
 
     def close(self) -> None:
@@ -208,8 +243,11 @@ class WriteLock:
             "pid": os.getpid(), "host": socket.gethostname(), "command": command,
             "since": datetime.now().isoformat(timespec="seconds"),
         })
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, info, 0)
+        try:  # who holds it, for the message above: not worth failing for (a full disk)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, info, 0)
+        except OSError:
+            pass
         self.fd = fd
 
     def holder(self) -> str:

@@ -13,12 +13,12 @@ import gc
 import hashlib
 import os
 import re
-import shutil
+import sys
 import threading
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -37,12 +37,15 @@ from receivables.model import (
     Dispute,
     Invoice,
     Payment,
+    PayerAlias,
     PaymentPlan,
     PromiseToPay,
+    Receipt,
+    SyncMark,
 )
 from receivables.policy import Policy, load_policy, read_policy
 
-from . import charges, clientdocs, codec
+from . import batchcheck, charges, clientdocs, codec
 from .revisions import Revisions, digest_of_parts, new_book_id
 from .files import (
     BookLocked,
@@ -50,12 +53,12 @@ from .files import (
     WriteLock,
     atomic_write,
     clean_temp_files,
+    create_new,
     encode_entry,
     read_journal,
 )
 
-__all__ = ["BookLocked", "BookPaths", "ReadOnlyBook", "Repository", "init_book", "open_book",
-           "list_backups", "restore_backup", "SCHEMA"]
+__all__ = ["BookLocked", "BookPaths", "ReadOnlyBook", "Repository", "init_book", "open_book", "SCHEMA"]
 
 SCHEMA = 1
 DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "policy.toml"
@@ -82,6 +85,14 @@ def gc_paused():
 
 class ReadOnlyBook(DunError):
     """A write was attempted on a book opened read-only."""
+
+
+def warn_on_stderr(text: str) -> None:
+    print(f"dun: warning: {text}", file=sys.stderr)
+
+
+def _no_room(e: OSError) -> str:
+    return e.strerror or str(e)
 
 
 @dataclass(frozen=True)
@@ -310,8 +321,9 @@ class Tables:
 
 
 def _owner(table: str, doc: dict | None) -> str | None:
-    """The client a document belongs to ("*": a document of no one client, e.g. the meta)."""
-    if doc is None:
+    """The client a document belongs to ("*": a document of no one client, e.g. the meta; None
+    for the book-level tables, whose documents touch no client's derived state)."""
+    if doc is None or table in codec.BOOK_LEVEL:
         return None
     if table == "clients":
         return doc.get("id", "*")
@@ -530,6 +542,11 @@ class Repository:
         self._lock: WriteLock | None = None
         self._journal: Journal | None = None
         self._backup_due: date | None = None
+        # what went wrong after a change was saved (a checkpoint or the day's backup that could
+        # not be written: retried later); told through ``warn`` at close if a change was saved
+        self.warn = warn_on_stderr
+        self._warnings: list[str] = []
+        self._saved = False
         if not paths.book.is_file():
             _load(paths)  # raises the one-line reason: no folder, no book.json
         if not readonly:
@@ -560,9 +577,14 @@ class Repository:
             self._journal_bytes = good
             self._journal_entries = 0
             if migrated:
-                self._backup_file(f"book-{(today or date.today()).isoformat()}-before-schema-{SCHEMA}.json")
+                try:
+                    self._backup_file(f"book-{(today or date.today()).isoformat()}-before-schema-{SCHEMA}.json")
+                except OSError as e:
+                    raise DunError(f"could not keep a copy of the book before upgrading it ({_no_room(e)}); "
+                                   "nothing was changed", str(self.paths.backups),
+                                   "check the disk has space and the folder is writable") from None
             if migrated or good > CHECKPOINT_BYTES:
-                self.checkpoint()
+                self._checkpoint_or_note()
             # the day's backup is taken just before the day's first change (opening for
             # writing stays quick; a day without changes needs no new backup)
             self._backup_due = today or date.today()
@@ -703,7 +725,8 @@ class Repository:
         path = clientdocs.path_of(self.paths.root)
         mark = changes.mark()
         with gc_paused():
-            by = clientdocs.group({name: self._tables.peek(name) for name in self._tables.names() if name != "meta"},
+            by = clientdocs.group({name: self._tables.peek(name) for name in self._tables.names()
+                                   if name != "meta" and name not in codec.BOOK_LEVEL},
                                   _owner)
             if by is None:
                 return False
@@ -749,6 +772,9 @@ class Repository:
                 promises=tuple(map(codec.promise_from_doc, docs("promises"))),
                 plans=tuple(map(codec.plan_from_doc, docs("plans"))),
                 disputes=tuple(map(codec.dispute_from_doc, docs("disputes"))),
+                receipts=() if partial else tuple(map(codec.receipt_from_doc, docs("receipts"))),
+                aliases=tuple(map(codec.alias_from_doc, docs("aliases"))),
+                syncs=() if partial else tuple(map(codec.sync_from_doc, docs("syncs"))),
                 partial=partial,
             )
 
@@ -763,11 +789,12 @@ class Repository:
             raise DunError(f"holds a record that cannot be read ({type(e).__name__}: {e})",
                            str(self.paths.book), "run 'dun check', or restore a backup with 'dun restore'") from None
 
-    def documents(self, table: str) -> list[dict]:
+    def documents(self, table: str, keep: bool = False) -> list[dict]:
         """One table's stored documents, in stored order, undecoded (not to be changed): for a
-        reader that needs a few fields of every record, or decodes only some."""
+        reader that needs a few fields of every record, or decodes only some. ``keep``: the
+        table stays parsed (a write to it follows)."""
         with self._readable():
-            return list(self._tables.peek(table).values())
+            return list((self._tables.get if keep else self._tables.peek)(table).values())
 
     def _client_index(self, name: str) -> dict[str, list[str]]:
         """doc ids of each client's documents in one table, built on first use."""
@@ -854,9 +881,8 @@ class Repository:
         self._writable()
         if self.book_id is None:  # a book made before books had ids: it gets one now, kept at once
             self._tables.get("meta")["1"]["book_id"] = new_book_id()
-            self.checkpoint()
-        if self._backup_due is not None:
-            self._daily_backup(self._backup_due)
+            self._checkpoint_or_note()  # (a full disk: the id is kept at the next checkpoint)
+        if self._backup_due is not None and self._daily_backup(self._backup_due):
             self._backup_due = None
         ops = []
         pending: dict[tuple[str, str], int] = {}
@@ -911,6 +937,7 @@ class Repository:
         self._journal_bytes += len(line)
         self._journal_entries += 1
         self._stamp = self._file_stamp()
+        self._saved = True
 
     def _with_id(self, rec: Any) -> Any:
         table = codec.TABLE_OF[type(rec)]
@@ -1069,20 +1096,33 @@ class Repository:
         self._put([d])
         return d
 
-    def commit(self, records: Iterable[Any]) -> list[Any]:
+    def commit(self, records: Iterable[Any], updates: Iterable[Any] = ()) -> list[Any]:
         """Store many new records in one all-or-nothing commit (imports). Each is checked
-        against the book plus the records before it in the batch."""
+        against the book plus the records before it in the batch. ``updates`` (stored first)
+        replace records already in the book: invoices (same client), disputes, plans, bank
+        receipts, payer aliases and sync marks (the last two are added if new)."""
         self._writable()
         records = [self._with_id(r) for r in records]
-        if not records:
+        updates = list(updates)
+        if not records and not updates:
             return []
         clients = dict(self.clients())
-        involved = {getattr(r, "client", None) or getattr(r, "id") for r in records}
-        scopes = self._scopes(involved)
+        involved = {getattr(r, "client", None) or getattr(r, "id") for r in (*updates, *records)
+                    if not isinstance(r, (Receipt, SyncMark))}
+        kinds = {type(r) for r in (*updates, *records)}
+        if kinds <= {Payment, Receipt, SyncMark, PayerAlias}:  # a bank statement's matches: one pass
+            self._refuse(batchcheck.check_statement(self, records, updates, clients))
+            self._put([*updates, *records])
+            return records
+        scopes = self._scopes(involved, [codec.TABLE_OF[k] for k in (Activity, PromiseToPay, PaymentPlan) if k in kinds])
+        self._refuse([Problem(e.message, f"update {n}: {e.where}", e.hint) for n, rec in enumerate(updates, start=1)
+                      for e in batchcheck.check_update(self, rec, clients, scopes)])
         problems: list[Problem] = []
         seen_numbers: set[str] = set()
         for n, rec in enumerate(records, start=1):
-            if isinstance(rec, Client):
+            if isinstance(rec, (Receipt, SyncMark, PayerAlias)):
+                errs = batchcheck.check_new(self, rec, clients)
+            elif isinstance(rec, Client):
                 errs = v.check_client(rec)
                 if rec.id in clients:
                     errs.append(Problem(f"a client with id {rec.id!r} already exists", "client"))
@@ -1108,16 +1148,18 @@ class Repository:
             if problems:
                 break
         self._refuse(problems)
-        self._put(records)
+        self._put([*updates, *records])
         return records
 
-    def _scopes(self, client_ids: set[str]) -> dict[str, Book]:
-        """Partial books for several clients in one pass over the tables."""
+    def _scopes(self, client_ids: set[str], also: Iterable[str] = ("activities", "promises", "plans")) -> dict[str, Book]:
+        """Partial books for several clients in one pass over the tables: their invoices,
+        payments, adjustments and disputes, and of the tables ``also`` names (the ones the
+        records to check need: a batch of payments is not checked against the activities)."""
         wanted = {c for c in client_ids if c}
         if not wanted:
             return {}
         grouped: dict[str, dict[str, list]] = {c: {} for c in wanted}
-        for name in ("invoices", "payments", "adjustments", "activities", "promises", "plans", "disputes"):
+        for name in ("invoices", "payments", "adjustments", "disputes", *also):
             for d in self._table(name).values():
                 c = d.get("client")
                 if c in grouped:
@@ -1179,30 +1221,53 @@ class Repository:
             self._journal_entries = 0
             self._stamp = self._file_stamp()
 
+    def _checkpoint_or_note(self) -> bool:
+        """A checkpoint that may fail (a full disk): every change stays saved in the journal, and
+        the checkpoint is tried again later (at the next opening for writing, or close)."""
+        try:
+            self.checkpoint()
+            return True
+        except OSError as e:
+            self._note(f"could not rewrite {self.paths.book.name} ({_no_room(e)}); every change is saved in "
+                       f"{self.paths.journal.name} and the rewrite will be tried again at the next change "
+                       f"(free some space in {self.paths.root})")
+            return False
+
+    def _note(self, text: str) -> None:
+        if text not in self._warnings:
+            self._warnings.append(text)
+
     def _after_external_write(self) -> None:
         self._reset_caches()
         self.checkpoint()
 
     def _backup_file(self, name: str) -> Path:
+        """Copy book.json into the backups as ``name`` (or a free variant of it: never over a file)."""
         self.paths.backups.mkdir(exist_ok=True)
-        target = self.paths.backups / name
-        atomic_write(target, self.paths.book.read_bytes())
-        return target
+        return create_new(self.paths.backups / name, self.paths.book.read_bytes())
 
-    def _daily_backup(self, today: date) -> None:
+    def _daily_backup(self, today: date) -> bool:
+        """Take the day's backup before the day's first change; False if it could not be written
+        (a full disk: the change goes ahead, the backup is tried again at the next change)."""
         name = f"book-{today.isoformat()}.json"
         if (self.paths.backups / name).exists():
-            return
+            return True
         self._tables.validate_all()  # never rotate a damaged book into the backups
-        if self._journal_bytes:
-            self.checkpoint()
-        self._backup_file(name)
+        if self._journal_bytes and not self._checkpoint_or_note():
+            return False  # a copy of book.json now would miss the journal's changes
+        try:
+            self._backup_file(name)
+        except OSError as e:
+            self._note(f"could not take the day's backup {name} ({_no_room(e)}); it will be tried again at the "
+                       f"next change (free some space in {self.paths.root})")
+            return False
         policy, _ = load_policy(self.paths.policy)
         keep = policy.backup.keep if policy else 14
         daily = sorted(p for p in self.paths.backups.glob("book-*.json")
                        if re.fullmatch(r"book-\d{4}-\d{2}-\d{2}\.json", p.name))
         for old in daily[:-keep]:
             old.unlink(missing_ok=True)
+        return True
 
     def close(self) -> None:
         with self._mutex:
@@ -1212,13 +1277,17 @@ class Repository:
         if self._journal is not None:
             try:
                 if self._journal_bytes > CHECKPOINT_BYTES or self._journal_entries > CHECKPOINT_ENTRIES:
-                    self.checkpoint()
+                    self._checkpoint_or_note()
             finally:
                 self._journal.close()
                 self._journal = None
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+        if self._saved:  # what could not be done after a saved change (else: nothing to tell)
+            for text in self._warnings:
+                self.warn(text)
+        self._warnings = []
 
     def __enter__(self) -> "Repository":
         return self
@@ -1252,63 +1321,21 @@ def init_book(path: Path | str, policy_source: Path | None = None, book: Book | 
         if problems:
             first = problems[0]
             raise DunError(f"{first.message} ({len(problems)} problem(s) in all)", first.where, first.hint)
-    paths.root.mkdir(parents=True, exist_ok=True)
-    for sub in (paths.backups, paths.site, paths.outbox):
-        sub.mkdir(exist_ok=True)
-    if not paths.policy.exists():
-        atomic_write(paths.policy, Path(policy_source or DEFAULT_POLICY).read_bytes())
-    data = book_to_data(book or Book())
-    data["meta"]["1"].update(book_id=new_book_id(), **Revisions.fresh().to_meta())
-    atomic_write(paths.book, dump_book(data))
+    try:
+        paths.root.mkdir(parents=True, exist_ok=True)
+        for sub in (paths.backups, paths.site, paths.outbox):
+            sub.mkdir(exist_ok=True)
+        if not paths.policy.exists():
+            atomic_write(paths.policy, Path(policy_source or DEFAULT_POLICY).read_bytes())
+        data = book_to_data(book or Book())
+        data["meta"]["1"].update(book_id=new_book_id(), **Revisions.fresh().to_meta())
+        atomic_write(paths.book, dump_book(data))  # last: a book only once whole
+    except OSError as e:
+        raise DunError(f"could not create the book ({e.strerror or e})", str(paths.root),
+                       "check the disk has space and the folder is writable, then try again") from None
     return paths
 
 
 def open_book(path: Path | str, readonly: bool = False, command: str = "dun", today: date | None = None) -> Repository:
     """Open a book. A writer takes the lock; ``BookLocked`` names the holder if taken."""
     return Repository(BookPaths(Path(path).expanduser()), readonly, command, today)
-
-
-def list_backups(path: Path | str) -> list[Path]:
-    folder = BookPaths(Path(path).expanduser()).backups
-    if not folder.is_dir():
-        return []
-    return sorted(folder.glob("book-*.json"), reverse=True)
-
-
-def restore_backup(path: Path | str, name: str, today: date | None = None) -> Path:
-    """Bring back a backup. The current book is saved as a backup first, so this is undoable.
-    Returns the path of that safety copy."""
-    paths = BookPaths(Path(path).expanduser())
-    source = paths.backups / Path(name).name
-    if not source.is_file():
-        raise DunError(f"no backup named {name!r}", str(paths.backups), "list them with 'dun restore'")
-    candidate = parse_book_bytes(source.read_bytes(), str(source))
-    candidate, _ = migrate(candidate, str(source))
-    lock = WriteLock(paths.lock)
-    lock.acquire("dun restore")
-    try:
-        clean_temp_files(paths.root)
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        safety = paths.backups / f"book-{(today or date.today()).isoformat()}-before-restore-{stamp}.json"
-        seq = 0
-        try:
-            tables, seq, *_ = _load(paths)
-            tables.validate_all()
-            paths.backups.mkdir(exist_ok=True)
-            tables.get("meta")["1"] = {**tables.get("meta")["1"], "schema": SCHEMA, "seq": seq,
-                                       **tables.revisions.to_meta()}
-            atomic_write(safety, tables.dump())
-        except DunError:
-            # the current book is unreadable: keep its bytes as they are
-            if paths.book.exists():
-                paths.backups.mkdir(exist_ok=True)
-                shutil.copyfile(paths.book, safety)
-        # the restore is a change of its own: the restored snapshot takes the next change
-        # number, so journal entries written before it can never be replayed on top of it and
-        # anything derived from the book as it was (the app's saved queues) no longer matches
-        candidate["meta"]["1"]["seq"] = max(seq, int(candidate["meta"]["1"].get("seq", 0))) + 1
-        atomic_write(paths.book, dump_book(candidate))
-        atomic_write(paths.journal, b"")
-        return safety
-    finally:
-        lock.release()

@@ -164,11 +164,13 @@ def test_import_is_idempotent(book, capsys):
 
 
 def test_xero_import_through_the_store(book, capsys):
-    code, out, err = run(capsys, "import", "xero", DATA / "xero_invoices.csv", "--book", book, "--json")
+    code, out, err = run(capsys, "import", "xero", DATA / "xero_invoices.csv", "--book", book, "--json",
+                         "--on", "2026-11-20")
     assert code == 0, err
     got = json.loads(out)
-    assert got["added"] == {"clients": 2, "invoices": 3, "payments": 2}
-    assert got["not_imported"] and "INV-0104" in got["not_imported"][0]
+    assert [a.split(" ")[0] for a in got["added"]] == ["INV-0101", "INV-0102", "INV-0103"]
+    assert len(got["paid"]) == 2
+    assert got["skipped"] and "INV-0104" in got["skipped"][0]
     view = show(capsys, book, "harbour-sons-cafe")
     assert view["name"] == "Harbour & Sons Café Ltd"
     inv = {i["number"]: i for i in view["invoices"]}
@@ -176,8 +178,8 @@ def test_xero_import_through_the_store(book, capsys):
     assert inv["INV-0101"]["status"] == "part-paid"
     assert inv["INV-0103"]["status"] == "paid"
     before = files(book)
-    code, out, _ = run(capsys, "import", "xero", DATA / "xero_invoices.csv", "--book", book)
-    assert code == 0 and "added nothing new; 3 already in the book" in out
+    code, out, _ = run(capsys, "import", "xero", DATA / "xero_invoices.csv", "--book", book, "--on", "2026-11-20")
+    assert code == 0 and "0 added, 0 updated, 0 paid, 0 voided, 0 credited, 1 skipped, 3 unchanged" in out
     assert files(book) == before
     from store import open_book
 

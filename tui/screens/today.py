@@ -68,6 +68,7 @@ class TodayScreen(DunScreen):
         Binding("n", "app.note", "Add a note", id="today.note", show=False),
         Binding("i", "open_client", "Open the client", id="today.client", show=False),
         Binding("C", "claim", "Claim interest", id="today.claim", show=False),
+        Binding("b", "receipts", "Bank receipts", id="today.receipts", show=False),  # tui.screens.receipts
     ]
 
     def __init__(self) -> None:
@@ -238,6 +239,10 @@ class TodayScreen(DunScreen):
                 head.append("   nothing due today", style="dim")
         if self.state is None:  # the kept derived state's queue is on screen (tui.app preview)
             head.append("   reading the book: details in a moment…", style="dim italic")
+        from .receipts import sync_line  # "Sync first": Xero or the bank behind, receipts unmatched (b)
+
+        if sync := sync_line(self.state):
+            head.append(f"\n{sync}  (b: bank receipts)", style="bold yellow")
         self.query_one("#today-head", Static).update(head)
 
     @property
@@ -312,6 +317,11 @@ class TodayScreen(DunScreen):
         if self.view != "walk":
             self.action_walk()
         self.query_one("#draft", TextArea).focus()
+
+    def action_receipts(self) -> None:
+        from .receipts import ReceiptsScreen
+
+        self.app.push_screen(ReceiptsScreen())
 
     def action_summary(self) -> None:
         self._switch("summary")

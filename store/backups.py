@@ -1,0 +1,70 @@
+"""Backups: listing them, and bringing one back (``dun restore``).
+
+The day's backup and the copy before a schema upgrade are taken by the repository as it writes
+(:meth:`store.repository.Repository._daily_backup`); every backup and safety copy is written
+under a free name (:func:`store.files.create_new`), never over another.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from receivables.errors import DunError
+
+from .files import WriteLock, atomic_write, clean_temp_files, create_new
+from .repository import SCHEMA, BookPaths, _load, dump_book, migrate, parse_book_bytes
+
+
+def list_backups(path: Path | str) -> list[Path]:
+    folder = BookPaths(Path(path).expanduser()).backups
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob("book-*.json"), reverse=True)
+
+
+def restore_backup(path: Path | str, name: str, today: date | None = None) -> Path:
+    """Bring back a backup. The current book is saved as a backup first, so this is undoable.
+    Returns the path of that safety copy."""
+    paths = BookPaths(Path(path).expanduser())
+    source = paths.backups / Path(name).name
+    if not source.is_file():
+        raise DunError(f"no backup named {name!r}", str(paths.backups), "list them with 'dun restore'")
+    candidate = parse_book_bytes(source.read_bytes(), str(source))
+    candidate, _ = migrate(candidate, str(source))
+    lock = WriteLock(paths.lock)
+    lock.acquire("dun restore")
+    try:
+        clean_temp_files(paths.root)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        safety = paths.backups / f"book-{(today or date.today()).isoformat()}-before-restore-{stamp}.json"
+        seq, made = 0, None
+        try:
+            try:
+                tables, seq, *_ = _load(paths)
+                tables.validate_all()
+                paths.backups.mkdir(exist_ok=True)
+                tables.get("meta")["1"] = {**tables.get("meta")["1"], "schema": SCHEMA, "seq": seq,
+                                           **tables.revisions.to_meta()}
+                safety = made = create_new(safety, tables.dump())  # two restores in one second: two copies
+            except DunError:
+                # the current book is unreadable: keep its bytes as they are
+                if paths.book.exists():
+                    paths.backups.mkdir(exist_ok=True)
+                    safety = made = create_new(safety, paths.book.read_bytes())
+            # the restore is a change of its own: the restored snapshot takes the next change
+            # number, so journal entries written before it can never be replayed on top of it and
+            # anything derived from the book as it was (the app's saved queues) no longer matches
+            candidate["meta"]["1"]["seq"] = max(seq, int(candidate["meta"]["1"].get("seq", 0))) + 1
+            atomic_write(paths.book, dump_book(candidate))
+        except OSError as e:  # a full disk: the book as it was, and no copy of it made for nothing
+            if made is not None:
+                made.unlink(missing_ok=True)
+            raise DunError(f"could not restore {source.name} ({e.strerror or e}); the book was not changed",
+                           str(paths.root), "check the disk has space and the folder is writable") from None
+        try:
+            atomic_write(paths.journal, b"")
+        except OSError:
+            pass  # its entries are numbered below the restored book's: they are never replayed
+        return safety
+    finally:
+        lock.release()

@@ -1,0 +1,244 @@
+"""The book on disk when things go wrong: backups and safety copies are never overwritten,
+a full disk never turns a saved change into a reported failure (issue 16, items 2 and 3)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import orjson
+import pytest
+
+from receivables.model import Client
+from store import list_backups, open_book, restore_backup
+
+from .conftest import TODAY
+
+
+def _client_ids(raw: bytes) -> set[str]:
+    return {d["id"] for d in orjson.loads(raw).get("clients", {}).values()}
+
+
+class _FrozenClock(datetime):
+    """Every call in the same second, as two restores run back to back by a script are."""
+
+    @classmethod
+    def now(cls, tz=None):
+        return cls(2026, 11, 22, 9, 30, 0)
+
+
+def test_two_restores_in_the_same_second_keep_both_safety_copies(book_dir, monkeypatch):
+    import store.backups
+
+    monkeypatch.setattr(store.backups, "datetime", _FrozenClock)
+    with open_book(book_dir, today=date(2026, 11, 21)) as repo:
+        repo.add_client(Client(id="a", name="A", currency="GBP", terms_days=30))
+    with open_book(book_dir, today=TODAY) as repo:  # the day's backup holds "a" only
+        repo.add_client(Client(id="b", name="B", currency="GBP", terms_days=30))
+    first = restore_backup(book_dir, f"book-{TODAY.isoformat()}.json", today=TODAY)
+    with open_book(book_dir, today=TODAY) as repo:
+        repo.add_client(Client(id="c", name="C", currency="GBP", terms_days=30))
+    second = restore_backup(book_dir, f"book-{TODAY.isoformat()}.json", today=TODAY)
+    assert first != second
+    assert _client_ids(first.read_bytes()) == {"a", "b"}  # not overwritten by the second restore
+    assert _client_ids(second.read_bytes()) == {"a", "c"}
+    assert {first, second} <= set(list_backups(book_dir))
+
+
+def test_a_backup_is_never_overwritten_by_a_new_one_of_the_same_name(book_dir):
+    """A schema migration keeps the book as it was; a file of that name already there stays."""
+    name = f"book-{TODAY.isoformat()}-before-schema-1.json"
+    (book_dir / "backups" / name).write_bytes(b"kept by the owner")
+    plain = {"clients": {"1": {"id": "old", "name": "Old Co", "currency": "GBP", "terms_days": 30}}}
+    (book_dir / "book.json").write_bytes(orjson.dumps(plain))
+    with open_book(book_dir, today=TODAY):
+        pass
+    assert (book_dir / "backups" / name).read_bytes() == b"kept by the owner"
+    kept = [p for p in list_backups(book_dir) if "before-schema" in p.name and p.name != name]
+    assert len(kept) == 1 and _client_ids(kept[0].read_bytes()) == {"old"}
+
+
+# -- a full disk (issue 16 item 2) ------------------------------------------------------------------
+# The store writes through store.files' os.write; this stands in for a disk with ``free`` bytes
+# left: a write that does not fit is cut short, as the kernel does, and the next one to that file
+# fails with ENOSPC. (A file that fails is removed, or cut back, so the room stays ``free``.) Tried
+# for real on a small tmpfs too; this needs no mount rights.
+
+class _Disk:
+    def __init__(self, free: int) -> None:
+        import os
+
+        self._os = os
+        self.free = free
+        self.full: set[int] = set()
+
+    def __getattr__(self, name):
+        return getattr(self._os, name)
+
+    def write(self, fd, data):
+        import errno
+
+        if fd in self.full or self.free <= 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        if len(data) <= self.free:
+            return self._os.write(fd, data)
+        self.full.add(fd)
+        return self._os.write(fd, bytes(data[:self.free]))
+
+    def close(self, fd):
+        self.full.discard(fd)
+        return self._os.close(fd)
+
+
+def _fill(monkeypatch, free: int) -> _Disk:
+    import store.files
+
+    disk = _Disk(free)
+    monkeypatch.setattr(store.files, "os", disk)
+    return disk
+
+
+def _cli(capsys, *argv) -> tuple[int, str, str]:
+    from cli.main import main
+
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _book_files(book) -> dict[str, bytes]:
+    return {p.relative_to(book).as_posix(): p.read_bytes() for p in sorted(book.rglob("*"))
+            if p.is_file() and p.name != ".lock"}
+
+
+@pytest.fixture
+def owing(book_dir, capsys):
+    """A book with a client owing an invoice, the day's backup taken, and a checkpoint due at the
+    close of every writer (as when the journal is near its checkpoint size)."""
+    code, _, err = _cli(capsys, "demo", book_dir.parent / "demo", "--clients", "3", "--invoices", "12",
+                        "--on", TODAY.isoformat())
+    assert code == 0, err
+    book = book_dir.parent / "demo"
+    with open_book(book, today=TODAY) as repo:  # the day's backup, before the disk fills
+        repo.log_activity(__import__("receivables.model", fromlist=["Activity"]).Activity(
+            "", TODAY, sorted(repo.clients())[0], "other", body="first of the day"))
+    return book
+
+
+def _payments(book, reference: str) -> int:
+    with open_book(book, readonly=True) as ro:
+        return sum(p.reference == reference for p in ro.book().payments)
+
+
+def test_a_saved_payment_is_reported_saved_when_the_checkpoint_has_no_room(owing, capsys, monkeypatch):
+    import store.repository
+
+    monkeypatch.setattr(store.repository, "CHECKPOINT_BYTES", 100)  # every writer checkpoints
+    with open_book(owing, readonly=True) as ro:
+        client = sorted(ro.clients())[0]
+    disk = _fill(monkeypatch, 4096)  # room for a journal line, not for book.json
+    code, out, err = _cli(capsys, "pay", client, "10", "--reference", "R1", "--book", owing,
+                          "--on", TODAY.isoformat())
+    assert code == 0, err
+    assert out.startswith("recorded PAY-")
+    disk_lines = [ln for ln in err.splitlines() if "No space left" in ln]
+    assert disk_lines == [ln for ln in err.splitlines() if "book" in ln]  # one line about the disk
+    assert len(disk_lines) == 1 and disk_lines[0].startswith("dun: warning: could not rewrite book.json")
+    assert "Traceback" not in err
+    assert _payments(owing, "R1") == 1
+    # still full: the next change is saved too (the checkpoint at opening fails quietly first)
+    code, out, err = _cli(capsys, "note", client, "called them", "--book", owing, "--on", TODAY.isoformat())
+    assert code == 0 and out.startswith("logged ") and "Traceback" not in err
+    # space freed: the next writer checkpoints, and everything is in book.json
+    disk.free = 10**9
+    code, out, err = _cli(capsys, "note", client, "again", "--book", owing, "--on", TODAY.isoformat())
+    assert (code, err) == (0, "")
+    assert (owing / "book.journal").read_bytes() == b""
+    assert _payments(owing, "R1") == 1
+    assert _cli(capsys, "check", "--book", owing)[0] == 0
+
+
+def test_a_change_with_no_room_for_its_journal_line_is_one_line_and_changes_nothing(owing, capsys, monkeypatch):
+    with open_book(owing, readonly=True) as ro:
+        client = sorted(ro.clients())[0]
+    before = _book_files(owing)
+    disk = _fill(monkeypatch, 40)  # part of the line fits: it must not stay behind
+    code, out, err = _cli(capsys, "pay", client, "10", "--reference", "R2", "--book", owing,
+                          "--on", TODAY.isoformat())
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "could not save (No space left on device); nothing was changed" in err
+    assert _book_files(owing) == before
+    disk.free = 10**9
+    code, out, err = _cli(capsys, "pay", client, "10", "--reference", "R2", "--book", owing,
+                          "--on", TODAY.isoformat())
+    assert code == 0, err
+    assert _payments(owing, "R2") == 1
+    assert _cli(capsys, "check", "--book", owing)[0] == 0
+
+
+def test_a_days_backup_with_no_room_does_not_stop_the_change_and_is_taken_later(owing, capsys, monkeypatch):
+    with open_book(owing, readonly=True) as ro:
+        client = sorted(ro.clients())[0]
+    tomorrow = date.fromordinal(TODAY.toordinal() + 1)
+    disk = _fill(monkeypatch, 4096)  # a journal line fits; a copy of the book does not
+    code, out, err = _cli(capsys, "pay", client, "10", "--reference", "R3", "--book", owing,
+                          "--on", tomorrow.isoformat())
+    assert code == 0 and out.startswith("recorded PAY-")
+    assert "dun: warning: could not " in err and "Traceback" not in err
+    assert not (owing / "backups" / f"book-{tomorrow.isoformat()}.json").exists()
+    disk.free = 10**9
+    code, out, err = _cli(capsys, "note", client, "next", "--book", owing, "--on", tomorrow.isoformat())
+    assert (code, err) == (0, "")
+    assert (owing / "backups" / f"book-{tomorrow.isoformat()}.json").is_file()
+    assert _payments(owing, "R3") == 1
+
+
+def test_a_restore_with_no_room_is_one_line_and_changes_nothing(owing, capsys, monkeypatch):
+    backup = f"book-{TODAY.isoformat()}.json"
+    assert (owing / "backups" / backup).is_file()
+    before = _book_files(owing)
+    disk = _fill(monkeypatch, 4096)  # no room for a safety copy, nor for book.json
+    code, out, err = _cli(capsys, "restore", backup, "--book", owing, "--on", TODAY.isoformat())
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "could not restore" in err and "the book was not changed" in err
+    assert _book_files(owing) == before
+    disk.free = 10**9
+    code, out, err = _cli(capsys, "restore", backup, "--book", owing, "--on", TODAY.isoformat())
+    assert code == 0 and "restored" in out
+
+
+def test_a_journal_that_cannot_be_started_afresh_stays_the_journal(book_dir, monkeypatch):
+    """The checkpoint wrote book.json but no room was left to start an empty journal: the old one
+    stays open for appending (its entries are in book.json, and are skipped when read)."""
+    import errno
+
+    import store.files
+
+    real = store.files.atomic_write
+
+    def no_room_for_the_journal(path, data):
+        if path.name == "book.journal":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, data)
+
+    with open_book(book_dir, today=TODAY) as repo:
+        repo.add_client(Client(id="a", name="A", currency="GBP", terms_days=30))
+        monkeypatch.setattr(store.files, "atomic_write", no_room_for_the_journal)
+        with pytest.raises(OSError):
+            repo.checkpoint()
+        repo.add_client(Client(id="b", name="B", currency="GBP", terms_days=30))  # saved all the same
+        monkeypatch.setattr(store.files, "atomic_write", real)
+    with open_book(book_dir, readonly=True) as ro:
+        assert sorted(ro.clients()) == ["a", "b"]
+        assert ro.check() == []
+
+
+def test_a_new_book_with_no_room_is_one_line_and_can_be_made_once_there_is(tmp_path, capsys, monkeypatch):
+    disk = _fill(monkeypatch, 2048)
+    code, out, err = _cli(capsys, "demo", tmp_path / "new", "--clients", "3", "--invoices", "12",
+                          "--on", TODAY.isoformat())
+    assert code == 1 and err.count("\n") == 1 and "could not create the book (No space left on device)" in err
+    assert not (tmp_path / "new" / "book.json").exists()
+    disk.free = 10**9
+    code, out, err = _cli(capsys, "demo", tmp_path / "new", "--clients", "3", "--invoices", "12",
+                          "--on", TODAY.isoformat())
+    assert code == 0, err
+    assert _cli(capsys, "check", "--book", tmp_path / "new")[0] == 0
