@@ -385,7 +385,7 @@ def publish(
                            "--out", "choose a new or empty folder")
         try:
             return _publish_locked(repo_or_book, repo, policy, on, out_dir, progress, incremental, pdf, workers,
-                                   index, keep_workers, t0)
+                                   index, keep_workers, t0, derived)
         except OSError as e:
             if e.errno not in (errno.ENOSPC, errno.EDQUOT):
                 raise
@@ -395,7 +395,7 @@ def publish(
 
 def _publish_locked(repo_or_book, repo, policy, on: date, out_dir: Path, progress: Progress, incremental: bool,
                     pdf: bool, workers: int | None, index: BookIndex | None, keep_workers: bool,
-                    t0: float) -> PublishResult:
+                    t0: float, derived=None) -> PublishResult:
     from .pdf import PdfQueue
 
     # The PDF workers start first: their fork server imports WeasyPrint and matplotlib on the
