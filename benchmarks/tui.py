@@ -5,17 +5,17 @@
 Without --book, a demo book of the given size is generated in a temporary folder. It
 prints, in-process with Textual's headless driver at 120x40:
 
-- a cold start (the saved queues removed first): from creating the app to its first drawn
-  screen (the loading screen says what is being read), then to the Today queue (book read
-  by the store, indexed, agenda built), to the whole ledger behind Clients/Invoices, and to
-  the next days' queues saved for the next start (tui.quickstart);
-- the usual start, with those queues: to the Today queue on screen, and to the book read
-  behind it (client panel, drafts, outcomes), checking the engine's queue is the same;
+- a cold start (no derived state kept): from creating the app to its first drawn screen
+  (the loading screen says what is being read), then to the Today queue (book read by the
+  store, indexed, every client's day worked out), to the whole ledger behind
+  Clients/Invoices, and to the derived state kept for the next start (derived/);
+- the usual start, with it: to the Today queue on screen, and to the book read behind it
+  (client panel, drafts, outcomes), checking the queue is the same;
 - the Invoices screen: time to filter and sort every invoice and show the first rows;
 - scrolling: time per page-down and per cursor move over the 100,000-row table, and the
   cost of drawing one full screen of rows;
-- after logging an outcome (on a copy of the book): until the app's state, and the saved
-  queues, are current again;
+- after logging an outcome (on a copy of the book): until the app's state, and the kept
+  derived state, are current again;
 - for comparison, Textual's stock DataTable holding the same rows (time to first idle;
   about 23 s on this machine for 100,000 rows), and the ratio.
 """
@@ -49,14 +49,16 @@ def make_book(path: Path, clients: int, invoices: int) -> None:
 
 
 async def measure_app(book: Path, cold: bool) -> dict:
-    """Open the app on ``book``; ``cold``: without the queues a last session saved (they are
-    removed first, and this run waits until it has saved them for the next one)."""
-    from tui import quickstart
+    """Open the app on ``book``; ``cold``: without any kept derived state (removed first; this
+    run waits until the app has kept it for the next one)."""
+    import os
+    import shutil
+
     from tui.app import create_app
     from tui.screens.today import TodayScreen
 
     if cold:
-        quickstart.cache_path(book).unlink(missing_ok=True)
+        shutil.rmtree(os.environ["DUN_CACHE_DIR"], ignore_errors=True)
     out: dict = {}
     t0 = time.perf_counter()
     app = create_app(book, on=ON)
@@ -82,8 +84,7 @@ async def measure_app(book: Path, cold: bool) -> dict:
         out["complete"] = time.perf_counter() - t0
         out["stages"] = dict(app.state.timings)
         if cold:
-            path = quickstart.cache_path(book)
-            while not path.exists():
+            while app._saved_derived is not app.state.derived:
                 await asyncio.sleep(0.05)
             out["saved"] = time.perf_counter() - t0
             return out
@@ -154,11 +155,10 @@ async def measure_datatable(rows: list[tuple[str, ...]]) -> float:
 
 async def measure_write(book: Path) -> dict:
     """Log today's first two actions as done on a copy of ``book`` (the day's backup already
-    taken): how long until the app's state, and then the saved queues, are current again."""
+    taken): how long until the app's state, and then the kept derived state, are current again."""
     import os
     import shutil
 
-    from tui import quickstart
     from tui.app import create_app
 
     tmp = Path(tempfile.mkdtemp(prefix="dun-bench-write-"))
@@ -170,14 +170,12 @@ async def measure_write(book: Path) -> dict:
         for name in ("book.journal", "policy.toml"):
             if (book / name).exists():
                 shutil.copy2(book / name, work / name)
-        (work / ".cache").mkdir()
-        shutil.copy2(quickstart.cache_path(book), quickstart.cache_path(work))
         out: dict = {"state": [], "saved": []}
         app = create_app(work, on=ON)
         async with app.run_test(size=(120, 40)) as pilot:
             while app.state is None or not app.state.complete:
                 await asyncio.sleep(0.01)
-            while not quickstart.is_current(work, ON):
+            while app._saved_derived is not app.state.derived:
                 await asyncio.sleep(0.05)
             for _ in range(2):
                 before = app.state
@@ -186,7 +184,7 @@ async def measure_write(book: Path) -> dict:
                 while app.state is before:
                     await asyncio.sleep(0.01)
                 out["state"].append(time.perf_counter() - t)
-                while not (app.state.complete and quickstart.is_current(work, ON)):
+                while not (app.state.complete and app._saved_derived is app.state.derived):
                     await asyncio.sleep(0.05)
                 out["saved"].append(time.perf_counter() - t)
         return out
@@ -205,6 +203,9 @@ def main() -> int:
     ap.add_argument("--invoices", type=int, default=100_000)
     ap.add_argument("--no-datatable", action="store_true", help="skip the stock DataTable comparison")
     args = ap.parse_args()
+    import os
+
+    os.environ.setdefault("DUN_CACHE_DIR", tempfile.mkdtemp(prefix="dun-bench-cache-"))  # never the user's
     tmp = None
     book = args.book
     if book is None or not (book / "book.json").exists():

@@ -7,7 +7,6 @@ and the interest rules (no Textual, Jinja, Babel, holidays or matplotlib).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -131,16 +130,13 @@ def register(sub, common) -> None:
     p.set_defaults(handler=cmd_check)
 
     p = sub.add_parser("prepare", parents=[common], formatter_class=F,
-                       help="work out the next days' Today queues so the app opens at once",
-                       description="Work out the Today queues of DATE and the next 7 days and save them in\n"
-                                   "BOOK/.cache/queues.json, so the app opens on a large book at once. Reads the\n"
-                                   "book without locking it and changes nothing in it. The app and every command\n"
-                                   "that changes the book start this in the background by themselves.")
-    add_on(p, help="the first day to work out, YYYY-MM-DD (default: today)")
+                       help="work out the day's derived state so the app and the reports open at once",
+                       description="Work out every client's day for DATE and keep it in your cache folder\n"
+                                   "(DUN_CACHE_DIR, else the platform's user cache folder), so the app, 'dun agenda'\n"
+                                   "and 'dun report' start from it. Reads the book without locking it and changes\n"
+                                   "nothing in it; anything stale in the kept state is simply worked out again.")
+    add_on(p, help="the day to work out, YYYY-MM-DD (default: today)")
     p.add_argument("--quiet", action="store_true", help="print nothing")
-    p.add_argument("--background", action="store_true",
-                   help="print nothing and yield the processor to the owner's own commands (how the app and the "
-                        "commands that change the book start it)")
     p.set_defaults(handler=cmd_prepare)
 
     p = sub.add_parser("restore", parents=[common], formatter_class=F, help="list or restore backups",
@@ -511,26 +507,21 @@ def cmd_client_show(args) -> int:
 
 
 def cmd_client_list(args) -> int:
-    from receivables.ledger import derive
+    import derived
     from receivables.money import to_text
-
-    from receivables.agenda import client_status, quiet_gc
-    from receivables.ledger import index_book
 
     on = _today(args)
     with _open(args, readonly=True, command="dun client list") as repo:
-        book = repo.book()
-        policy = repo.policy()
+        clients = repo.clients()
+        state = derived.current(repo, repo.policy(), on)
     rows = []
-    with quiet_gc():
-        index = index_book(book)
-        ledger = derive(index, on)
-        for c in sorted(book.clients.values(), key=lambda c: c.name.casefold()):
-            pos = ledger.position(c.id, c.currency)
-            status = client_status(index, policy, c.id, on)  # the flag or a done credit-hold step
-            rows.append({"id": c.id, "name": c.name, "currency": c.currency,
-                         "balance": to_text(pos.balance, c.currency), "overdue": to_text(pos.overdue, c.currency),
-                         "oldest_days_overdue": pos.oldest_days_overdue, "hold": status.hold})
+    for c in sorted(clients.values(), key=lambda c: c.name.casefold()):
+        day = state.days[c.id]
+        pos = next(r for r in day.part.rows if r.currency == c.currency)  # (its own currency is always there)
+        rows.append({"id": c.id, "name": c.name, "currency": c.currency,
+                     "balance": to_text(pos.balance, c.currency), "overdue": to_text(pos.overdue, c.currency),
+                     "oldest_days_overdue": pos.oldest_days_overdue,
+                     "hold": day.status.hold})  # the flag or a done credit-hold step
     if args.json:
         _dump(rows)
         return 0
@@ -548,46 +539,21 @@ def cmd_client_list(args) -> int:
 
 # -- check, restore ------------------------------------------------------------------------------------
 
-def _yield_processor() -> None:
-    """Run only when the processor is otherwise idle (Linux's SCHED_IDLE), else at the lowest
-    priority the system gives."""
-    try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        return
-    except (AttributeError, OSError):
-        pass
-    try:
-        os.nice(19)
-    except (AttributeError, OSError):
-        pass
-
-
 def cmd_prepare(args) -> int:
-    from tui import quickstart
+    import derived
+    from derived.state import path_of
 
-    from cli.main import book_dir, on_date
-
-    path = book_dir(args)
-    if not (path / "book.json").is_file():
-        raise DunError(f"there is no book in {path}", "--book", "create one with 'dun init' or 'dun demo'")
-    if args.background:
-        # Work for the app's next start: it must not slow the command the owner runs next
-        # (a 'dun publish' straight after 'dun pay' ran ~2 s slower sharing the processor).
-        args.quiet = True
-        _yield_processor()
-    try:
-        ok = quickstart.prepare(path, on_date(args))
-    except OSError as e:
-        raise DunError(f"could not save the queues ({e.strerror or e})", str(quickstart.cache_path(path)),
-                       "check the book folder is writable") from None
+    on = _today(args)
+    with _open(args, readonly=True, command="dun prepare") as repo:
+        state = derived.current(repo, repo.policy(), on)
     if not args.quiet:
-        if ok:
-            print(f"saved the Today queues from {on_date(args).isoformat()} for {quickstart.DAYS_AHEAD} days ahead "
-                  f"in {quickstart.cache_path(path)}")
+        if state.key.book_id is None:
+            print("dun: this book has no id yet (made by an older dun): its derived state is kept once it is next "
+                  "changed", file=sys.stderr)
         else:
-            print("dun: the queues were not saved (the policy has problems, the book kept changing, or another "
-                  "'dun prepare' is running)", file=sys.stderr)
-    return 0 if ok else 1
+            print(f"worked out {len(state.worked_out)} of {len(state.days)} clients for {on.isoformat()}; "
+                  f"kept in {path_of(state.key)}")
+    return 0
 
 
 def cmd_check(args) -> int:

@@ -182,26 +182,27 @@ def _drafter():
 
 
 def cmd_agenda(args) -> int:
-    from receivables.agenda import build_agenda, open_ledger
-    from receivables.ledger import index_book
+    import derived
+    from receivables.agenda import quiet_gc
+    from receivables.ledger import Ledger, index_book
+    from receivables.syncstate import state_for
 
     on = _today(args)
     with _open(args, readonly=True, command="dun agenda") as repo:
         policy = repo.policy()
-        book = repo.book()
-    from receivables.agenda import quiet_gc
-
+        state = derived.current(repo, policy, on)  # every client's day, kept or worked out
+        actions = list(state.agenda)
+        book = repo.book()  # the sync line, the drafts and the interest read the records
     with quiet_gc():  # a fresh index of a large book: no full collections while it is built
         index = index_book(book)
-    actions = build_agenda(index, policy, on)
-    from receivables.syncstate import state_for
-
     sync_line = state_for(book, policy, on).line()  # "Sync first": Xero or the bank not imported lately
     if args.json:
         if sync_line:
             print(f"dun: {sync_line}", file=sys.stderr)
-        draft = _drafter()
-        ledger = open_ledger(index, policy, on) if draft and actions else None
+        draft = _drafter() if actions else None
+        ledger = None
+        if draft is not None:  # the open invoices every action covers (as receivables.agenda.open_ledger)
+            ledger = Ledger(index, on, {st.number: st for d in state.days.values() for st in d.open})
         out = []
         for a in actions:
             if draft is not None:
@@ -264,18 +265,12 @@ def render_agenda(actions, on: date, width: int = 100, notes: dict[int, str] | N
 # -- report -------------------------------------------------------------------------------------
 
 def cmd_report(args) -> int:
-    from receivables.ledger import index_book
-    from receivables.report import build_report, report_to_json
+    import derived
+    from receivables.report import report_to_json
 
     on = _today(args)
     with _open(args, readonly=True, command="dun report") as repo:
-        policy = repo.policy()
-        book = repo.book()
-    from receivables.agenda import quiet_gc
-
-    with quiet_gc():
-        index = index_book(book)
-    report = build_report(index, policy, on)
+        report = derived.current(repo, repo.policy(), on).report
     if args.json:
         _dump(report_to_json(report))
         return 0

@@ -162,27 +162,6 @@ def run_app(args: argparse.Namespace) -> int:
     return run(book_dir(args), on=getattr(args, "on", None), read_only=getattr(args, "read_only", False))
 
 
-def _saved_queues_stamp(args: argparse.Namespace) -> str | None:
-    """The book's stamp if the app saved queues for it (tui.quickstart); else None."""
-    if getattr(args, "command", None) == "prepare":
-        return None
-    try:
-        from tui import quickstart
-
-        path = book_dir(args)
-        return quickstart.book_stamp(path) if quickstart.cache_path(path).is_file() else None
-    except (DunError, OSError):
-        return None
-
-
-def _refresh_saved_queues(args: argparse.Namespace) -> None:
-    """This command changed a book the app is used on: work its queues out again in the
-    background, so the app still opens at once (they are for the real today, as the app's)."""
-    from tui import quickstart
-
-    quickstart.spawn_prepare(book_dir(args), date.today())
-
-
 def run_handler(handler, args: argparse.Namespace) -> int:
     """Run the command; if the book is locked, a mistake in the arguments is said first."""
     try:
@@ -218,11 +197,7 @@ def _main(argv: list[str] | None = None) -> int:
         handler = getattr(args, "handler", None)
         if handler is None:
             return int(run_app(args) or 0)
-        before = _saved_queues_stamp(args)
-        code = run_handler(handler, args)
-        if before is not None and _saved_queues_stamp(args) != before:
-            _refresh_saved_queues(args)
-        return int(code or 0)
+        return int(run_handler(handler, args) or 0)
     except DunError as e:
         print(f"dun: {e}", file=sys.stderr)
         return 1

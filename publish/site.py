@@ -213,13 +213,17 @@ def base_hash_of(policy, on: date) -> str:
     return _h(_templates_hash(), _h(repr(replace(policy, source=""))), on.isoformat())
 
 
+# The last build's (or prepare_statements') per-client entries, per book: (owner, base_hash,
+# {client: (revision, entry)}). The owner is the derived state's key (derived.Derived: an entry
+# counts while the client's revision is unchanged) or, for a bare book, its index itself.
+_KEPT_STATEMENTS: dict = {}
+
+
 @dataclass
 class _StatementPlan:
     """Which statements' fingerprints (and open-items rows) are to be worked out: those not
-    kept with the index for this date, policy and templates (``base_hash``) and the client's
-    current action. They are kept in ``index.cache["per_client"]["statements"]``, which
-    :func:`receivables.ledger.index_book` carries to the next index for the clients a change
-    did not touch."""
+    kept (:data:`_KEPT_STATEMENTS`) for this date, policy and templates (``base_hash``), the
+    client's current action and its revision in the caller's derived state."""
     base_hash: str
     clients: list[str]
     first_action: dict
@@ -227,9 +231,10 @@ class _StatementPlan:
     records: dict[str, list]
     kept: dict[str, tuple]
     todo: list[str]
+    derived: object = None  # the caller's derived.Derived of this book, if it has one
 
     @classmethod
-    def make(cls, book, policy, on: date, index: BookIndex, agenda) -> "_StatementPlan":
+    def make(cls, book, policy, on: date, index: BookIndex, agenda, derived=None) -> "_StatementPlan":
         base_hash = base_hash_of(policy, on)
         clients = sorted(book.clients)
         first_action: dict[str, object] = {}
@@ -237,11 +242,18 @@ class _StatementPlan:
             if a.kind == "step" and a.channel != "phone" and a.client not in first_action:
                 first_action[a.client] = a
         action_keys = {cid: repr(first_action.get(cid)) for cid in clients}
-        carried = index.cache.get("per_client", {}).get("statements")
-        known = carried[1] if carried is not None and carried[0] == base_hash else {}
+        known: dict = {}
+        carried = _KEPT_STATEMENTS.get(derived.key.book_id if derived is not None else None)
+        if carried is not None and carried[1] == base_hash:
+            owner, _, entries = carried
+            if derived is not None and owner == ("derived", derived.key):
+                revisions = derived.revisions
+                known = {cid: e for cid, (rev, e) in entries.items() if revisions.get(cid) == rev}
+            elif owner is index:
+                known = {cid: e for cid, (_, e) in entries.items()}
         kept = {cid: known[cid] for cid in clients if cid in known and known[cid][0] == action_keys[cid]}
         return cls(base_hash, clients, first_action, action_keys, _client_records(book), kept,
-                   [cid for cid in clients if cid not in kept])
+                   [cid for cid in clients if cid not in kept], derived)
 
     def keep(self, index: BookIndex, got: dict) -> dict[str, tuple]:
         """Every client's (action key, fingerprint, open-items rows, pickled report part), the
@@ -251,7 +263,14 @@ class _StatementPlan:
         for cid in fps:
             entries[cid] = (self.action_keys[cid], fps[cid], rows[cid], parts[cid])
         entries = {cid: entries[cid] for cid in self.clients}
-        index.cache.setdefault("per_client", {})["statements"] = (self.base_hash, entries)
+        d = self.derived
+        if d is not None and set(d.revisions) == set(entries):
+            _KEPT_STATEMENTS[d.key.book_id] = (("derived", d.key), self.base_hash,
+                                               {cid: (d.revisions[cid], e) for cid, e in entries.items()})
+        else:
+            _KEPT_STATEMENTS[None] = (index, self.base_hash, {cid: (None, e) for cid, e in entries.items()})
+        while len(_KEPT_STATEMENTS) > 2:  # the app's book and a bare one at most
+            del _KEPT_STATEMENTS[next(iter(_KEPT_STATEMENTS))]
         return entries
 
 
@@ -271,14 +290,18 @@ def _open_ledger(index: BookIndex, policy, on: date):
     return agenda_mod.open_ledger(index, policy, on) if hasattr(agenda_mod, "open_ledger") else derive(index, on)
 
 
-def prepare_statements(book, policy, on: date, index: BookIndex) -> int:
+def prepare_statements(book, policy, on: date, index: BookIndex, derived=None) -> int:
     """Work out the statements' fingerprints and open items ahead of a build, kept with
     ``index`` (the app does this in a quiet moment when the book has a site, so its first
     publish after a change works out only the changed clients'). Returns how many were
     worked out."""
     with _quiet_gc():
+        if derived is not None and derived.key.on == on:  # the caller's days of this very book
+            from receivables.engine import adopt
+
+            adopt(book, policy, on, derived.book_day, index)
         ledger = _open_ledger(index, policy, on)
-        plan = _StatementPlan.make(book, policy, on, index, engine.build_agenda(index, policy, on))
+        plan = _StatementPlan.make(book, policy, on, index, engine.build_agenda(index, policy, on), derived)
         if plan.todo:
             plan.keep(index, _per_client(book, policy, on, ledger, plan.first_action, plan.records, plan.base_hash,
                                          plan.todo, index))
@@ -326,6 +349,7 @@ def publish(
     workers: int | None = None,
     index: BookIndex | None = None,
     keep_workers: bool = False,
+    derived=None,
 ) -> PublishResult:
     """Build the site for ``on`` into ``out_dir`` (see the module docstring).
 
@@ -361,7 +385,7 @@ def publish(
                            "--out", "choose a new or empty folder")
         try:
             return _publish_locked(repo_or_book, repo, policy, on, out_dir, progress, incremental, pdf, workers,
-                                   index, keep_workers, t0)
+                                   index, keep_workers, t0, derived)
         except OSError as e:
             if e.errno not in (errno.ENOSPC, errno.EDQUOT):
                 raise
@@ -371,7 +395,7 @@ def publish(
 
 def _publish_locked(repo_or_book, repo, policy, on: date, out_dir: Path, progress: Progress, incremental: bool,
                     pdf: bool, workers: int | None, index: BookIndex | None, keep_workers: bool,
-                    t0: float) -> PublishResult:
+                    t0: float, derived=None) -> PublishResult:
     from .pdf import PdfQueue
 
     # The PDF workers start first: their fork server imports WeasyPrint and matplotlib on the
@@ -380,13 +404,14 @@ def _publish_locked(repo_or_book, repo, policy, on: date, out_dir: Path, progres
     if pdf:
         pdf_jobs.start(policy.publish.paper)
     try:
-        return _publish(repo_or_book, repo, policy, on, out_dir, progress, incremental, pdf, index, pdf_jobs, t0)
+        return _publish(repo_or_book, repo, policy, on, out_dir, progress, incremental, pdf, index, pdf_jobs, t0,
+                        derived)
     finally:
         pdf_jobs.close()
 
 
 def _publish(repo_or_book, repo, policy, on: date, out_dir: Path, progress: Progress, incremental: bool, pdf: bool,
-             index: BookIndex | None, pdf_jobs, t0: float) -> PublishResult:
+             index: BookIndex | None, pdf_jobs, t0: float, derived=None) -> PublishResult:
     old_manifest: dict = {}
     manifest_raw = b""
     if incremental and (out_dir / MANIFEST).is_file():
@@ -409,7 +434,8 @@ def _publish(repo_or_book, repo, policy, on: date, out_dir: Path, progress: Prog
     source = fast.source(repo, policy, on, state, old_files, out_dir)
     if source is None:
         book, policy = _resolve(repo_or_book, policy)
-        source = _Whole(book, policy, on, index, old_files)
+        derived = _adopt_derived(repo, book, policy, on, index, derived)
+        source = _Whole(book, policy, on, index, old_files, derived)
         # the kept state's clients could not be used, its long-CSV rows may be: brought up to
         # date from the journal instead of every row digested again on the other core
         source.kept = fast.kept_rows(repo, state, out_dir)
@@ -430,6 +456,22 @@ def _publish(repo_or_book, repo, policy, on: date, out_dir: Path, progress: Prog
         fast.save(repo, out_dir, mark, source)
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _adopt_derived(repo, book, policy, on: date, index, derived):
+    """Every client's day read through the derived layer (the caller's, if it is current: its
+    revisions are the store's now; else read or worked out here), made the one the engine's
+    functions answer from for this build. None for a bare book (no store to check against)."""
+    if repo is None:
+        return None
+    import derived as derived_layer
+    from receivables.engine import adopt
+
+    if derived is None or derived.key != derived_layer.key_of(repo.book_id, policy, on) \
+            or derived.revisions != repo.client_revisions():
+        derived = derived_layer.current(repo, policy, on, derived, book=book)
+    adopt(book, policy, on, derived.book_day, index if index is not None and index.book is book else None)
+    return derived
 
 
 def _build(source, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_charts: dict, progress: Progress,
@@ -462,8 +504,10 @@ class _Whole:
     kept = None  # the last build's long-CSV rows (publish.fast.KeptRows), to update from the journal
     long_rows = None  # the long CSVs' rows, for the next build's csvdata.update (set by the build)
 
-    def __init__(self, book, policy, on: date, base: BookIndex | None, old_files: dict) -> None:
+    def __init__(self, book, policy, on: date, base: BookIndex | None, old_files: dict, derived=None) -> None:
         self.book, self.policy, self.on, self.base, self.old_files = book, policy, on, base, old_files
+        self.derived = derived if derived is not None and getattr(derived, "key", None) is not None \
+            and derived.key.on == on else None
         self.entries: dict[str, tuple] = {}
 
     def start(self, sides: list) -> None:
@@ -477,7 +521,7 @@ class _Whole:
 
     def derive(self, phase: Callable[[str], None]) -> None:
         book, policy, on = self.book, self.policy, self.on
-        index = self.index = index_book(book, base=self.base)
+        index = self.index = self.base if self.base is not None and self.base.book is book else index_book(book)
         phase("book index")
         ledger = self.ledger = _open_ledger(index, policy, on)
         phase("open ledger")
@@ -485,7 +529,7 @@ class _Whole:
         phase("agenda")
         self.agenda_count = len(agenda)
         self.actions = Counter(a.client for a in agenda)
-        plan = self.plan = _StatementPlan.make(book, policy, on, index, agenda)
+        plan = self.plan = _StatementPlan.make(book, policy, on, index, agenda, self.derived)
         self.base_hash, self.clients = plan.base_hash, plan.clients
         # The statements' fingerprints: those of clients untouched since the last build from this
         # index (the app's) are kept with it; the rest, and the open items, on the other core while
@@ -525,7 +569,7 @@ class _Whole:
                              rel, _templates_hash())
 
     def release(self) -> None:
-        self.index = self.ledger = self.plan = self.per_client = self._long = self.base = None
+        self.index = self.ledger = self.plan = self.per_client = self._long = self.base = self.derived = None
 
 
 FEW_STATEMENTS = 40  # fingerprints to work out in this process rather than fork for them (~0.2 ms each)

@@ -28,7 +28,7 @@ def has_site(out_dir: Path) -> bool:
     return (Path(out_dir) / MANIFEST).is_file()
 
 
-def ready_to_publish(book, policy, on: date, index) -> int:
+def ready_to_publish(book, policy, on: date, index, derived=None) -> int:
     """Start the kept PDF workers and work out the statements' fingerprints for ``index``
     (see :func:`publish.site.prepare_statements`); returns how many were worked out."""
     from .pdf import PdfQueue
@@ -37,6 +37,6 @@ def ready_to_publish(book, policy, on: date, index) -> int:
     workers = PdfQueue(keep=True)
     workers.start(policy.publish.paper)  # on a thread of its own, while the fingerprints are made here
     try:
-        return prepare_statements(book, policy, on, index)
+        return prepare_statements(book, policy, on, index, derived)
     finally:
         workers.close()  # kept: the next build's PdfQueue(keep=True) takes them over

@@ -14,8 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from itertools import compress
-from operator import attrgetter, eq, is_
+from operator import attrgetter
 from typing import Iterable
 
 from .model import Allocation, Book, Client, Invoice
@@ -45,32 +44,10 @@ class BookIndex:
     invoices_by_client: dict[str, tuple[str, ...]]  # numbers, oldest due first
     credits: dict[str, tuple[tuple[date, str, Decimal], ...]]  # client -> (date, currency, amount)
     open_disputes: dict[str, tuple]  # invoice -> disputes (all, in order)
-    # Derived, date-independent lookups other modules build lazily and keep with the index
-    # (receivables.agenda keeps its engine index here). Never part of equality.
-    # cache["per_client"]: name -> (key, {client id: value}), what other modules work out per
-    # client (publish: statement fingerprints); an index updated after a change keeps the
-    # values of the clients the change did not touch.
-    cache: dict = field(default_factory=dict, compare=False, repr=False)
 
 
-def index_book(book: Book, base: BookIndex | None = None) -> BookIndex:
-    """The date-independent lookups over ``book``.
-
-    ``base`` may be the index of an earlier state of the same book (what the app holds
-    before a change is saved). When the change is confined to a few clients, only their
-    records are indexed again and the rest is taken from ``base``; the engine built on the
-    result is updated the same way (see :mod:`receivables.agenda`). Either way the result
-    equals a full index of ``book`` (tests/test_incremental.py compares them)."""
-    if base is not None:
-        if base.book is book:
-            return base
-        got = _updated_index(base, book)
-        if got is not None:
-            return got
-    return _full_index(book)
-
-
-def _full_index(book: Book) -> BookIndex:
+def index_book(book: Book) -> BookIndex:
+    """The date-independent lookups over ``book``."""
     settlements: dict[str, list[Settlement]] = defaultdict(list)
     credits: dict[str, list[tuple[date, str, Decimal]]] = defaultdict(list)
     for p in book.payments:
@@ -100,198 +77,6 @@ def _full_index(book: Book) -> BookIndex:
         credits={k: tuple(v) for k, v in credits.items()},
         open_disputes={k: tuple(v) for k, v in disputes.items()},
     )
-
-
-# ---------------------------------------------------------------------------------------
-# updating an index after a change confined to a few clients
-
-RECORDS = ("payments", "adjustments", "activities", "promises", "plans", "disputes")  # tuples of records with .client
-
-
-@dataclass(frozen=True, slots=True)
-class Delta:
-    """How an index was made from an earlier one (kept in ``BookIndex.cache["delta"]`` until
-    the engine has used it): the clients whose records changed, their records before and
-    after (each a :class:`Book` holding only those clients), and the earlier index's engine."""
-
-    clients: frozenset[str]
-    before: Book
-    after: Book
-    after_index: "BookIndex"
-    base_engine: object
-
-
-def changed_clients(old: Book, new: Book, limit: int) -> set[str] | None:
-    """The clients whose records differ between two states of a book (compared by identity:
-    a store hands out the unchanged records of the earlier state), or None when more than
-    ``limit`` changed or the change is not per client."""
-    if old.partial != new.partial:
-        return None
-    out: set[str] = set()
-    if not _same_mapping(old.clients, new.clients):
-        o, n = old.clients, new.clients
-        out.update(cid for cid, c in n.items() if o.get(cid) is not c)
-        out.update(cid for cid in o if cid not in n)
-        if len(out) > limit:
-            return None
-    if not _same_mapping(old.invoices, new.invoices):
-        o, n = old.invoices, new.invoices
-        added = 0
-        for number, inv in n.items():
-            was = o.get(number)
-            if was is not inv:
-                out.add(inv.client)
-                if was is None:
-                    added += 1
-                else:
-                    out.add(was.client)
-        if len(o) > len(n) - added:  # some were removed
-            out.update(inv.client for number, inv in o.items() if number not in n)
-        if len(out) > limit:
-            return None
-    for name in RECORDS:
-        a, b = getattr(old, name), getattr(new, name)
-        if a is b:
-            continue
-        k = min(len(a), len(b))
-        if not all(map(is_, a, b)):  # (map stops at the shorter)
-            for x, y in zip(a, b):
-                if x is not y:
-                    out.add(x.client)
-                    out.add(y.client)
-                    if len(out) > limit:
-                        return None
-        out.update(x.client for x in a[k:])
-        out.update(x.client for x in b[k:])
-        if len(out) > limit:
-            return None
-    return out
-
-
-def _same_mapping(a, b) -> bool:
-    return a is b or (len(a) == len(b) and all(map(is_, a.values(), b.values())) and all(map(eq, a, b)))
-
-
-def client_slice(book: Book, clients: set[str] | frozenset[str]) -> Book:
-    """The part of ``book`` that belongs to ``clients``, records in book order."""
-    mine = clients.__contains__
-    client_of = attrgetter("client")
-
-    def keep(records):  # (the loop runs in C: a few ms for 100,000 records)
-        return tuple(compress(records, map(mine, map(client_of, records))))
-
-    invoices = book.invoices
-    return Book(
-        clients={c: v for c, v in book.clients.items() if c in clients},
-        invoices=dict(compress(invoices.items(), map(mine, map(client_of, invoices.values())))),
-        **{name: keep(getattr(book, name)) for name in RECORDS},
-        partial=book.partial,
-    )
-
-
-def ownership(book: Book) -> dict | None:
-    """Who owns each referenced id, or None when a record refers to another client's invoice
-    or activity, to an unknown invoice, or ids repeat: a book that ``dun check`` would fault,
-    whose index is never updated per client (a full index is always right)."""
-    invoices = book.invoices
-    for p in book.payments:
-        for a in p.allocations:
-            inv = invoices.get(a.invoice)
-            if inv is None or inv.client != p.client:
-                return None
-    for adj in book.adjustments:
-        if adj.invoice:
-            inv = invoices.get(adj.invoice)
-            if inv is None or inv.client != adj.client:
-                return None
-    for d in book.disputes:
-        inv = invoices.get(d.invoice)
-        if inv is None or inv.client != d.client:
-            return None
-    acts: dict[str, str] = {}
-    for a in book.activities:
-        acts[a.id] = a.client
-        for n in a.invoices:
-            inv = invoices.get(n)
-            if inv is None or inv.client != a.client:
-                return None
-    if len(acts) != len(book.activities):  # an id repeats
-        return None
-    for a in book.activities:
-        if a.corrects and acts.get(a.corrects) != a.client:
-            return None
-    promises = {p.id: p.client for p in book.promises}
-    if len(promises) != len(book.promises):
-        return None
-    return {"activities": acts, "promises": promises}
-
-
-def ready_for_updates(index: BookIndex) -> bool:
-    """Do now the one check an update from ``index`` needs (who owns each id, about 0.2 s on a
-    100,000-invoice book), so the first change after loading does not wait for it. True when
-    the book can be updated per client."""
-    return _owners(index) is not None
-
-
-def _owners(index: BookIndex) -> dict | None:
-    cache = index.cache
-    if "owners" not in cache:
-        cache["owners"] = ownership(index.book)
-    return cache["owners"]
-
-
-def splice(old: dict, new: dict, drop: Iterable) -> dict:
-    """``old`` without the keys in ``drop``, then with ``new``: a changed clients' part put in
-    place of their old part."""
-    out = dict(old)
-    for k in drop:
-        out.pop(k, None)
-    out.update(new)
-    return out
-
-
-def _updated_index(base: BookIndex, book: Book) -> BookIndex | None:
-    limit = max(8, len(book.clients) // 50)
-    changed = changed_clients(base.book, book, limit)
-    if changed is None:
-        return None
-    owners = _owners(base)
-    if owners is None:
-        return None
-    after = client_slice(book, changed)
-    mine = ownership(after)
-    if mine is None:
-        return None
-    before = client_slice(base.book, changed)
-    # ids of the changed clients' records must not be another client's
-    acts, promises = dict(owners["activities"]), dict(owners["promises"])
-    for a in before.activities:
-        del acts[a.id]
-    for p in before.promises:
-        del promises[p.id]
-    for ids, new in ((acts, mine["activities"]), (promises, mine["promises"])):
-        if not ids.keys().isdisjoint(new):
-            return None
-        ids.update(new)
-    part = _full_index(after)
-    old_numbers = [n for c in changed for n in base.invoices_by_client.get(c, ())]
-
-    index = BookIndex(
-        book=book,
-        settlements=splice(base.settlements, part.settlements, old_numbers),
-        invoices_by_client=splice(base.invoices_by_client, part.invoices_by_client, changed),
-        credits=splice(base.credits, part.credits, changed),
-        open_disputes=splice(base.open_disputes, part.open_disputes, old_numbers),
-    )
-    index.cache["owners"] = {"activities": acts, "promises": promises}
-    carried = base.cache.get("per_client")
-    if carried:
-        index.cache["per_client"] = {name: (key, {c: v for c, v in values.items() if c not in changed})
-                                     for name, (key, values) in carried.items()}
-    engine = base.cache.get("engine")
-    if engine is not None:
-        index.cache["delta"] = Delta(frozenset(changed), before, after, part, engine)
-    return index
 
 
 @dataclass(frozen=True, slots=True)

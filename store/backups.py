@@ -43,7 +43,8 @@ def restore_backup(path: Path | str, name: str, today: date | None = None) -> Pa
                 tables, seq, *_ = _load(paths)
                 tables.validate_all()
                 paths.backups.mkdir(exist_ok=True)
-                tables.get("meta")["1"] = {"schema": SCHEMA, "seq": seq}
+                tables.get("meta")["1"] = {**tables.get("meta")["1"], "schema": SCHEMA, "seq": seq,
+                                           **tables.revisions.to_meta()}
                 safety = made = create_new(safety, tables.dump())  # two restores in one second: two copies
             except DunError:
                 # the current book is unreadable: keep its bytes as they are

@@ -46,6 +46,7 @@ from receivables.model import (
 from receivables.policy import Policy, load_policy, read_policy
 
 from . import batchcheck, charges, clientdocs, codec
+from .revisions import Revisions, digest_of_parts, new_book_id
 from .files import (
     BookLocked,
     Journal,
@@ -134,7 +135,7 @@ def _migrate_0_to_1(data: dict) -> dict:
     written by stock TinyDB). Schema 1 adds ``meta`` with the schema number and journal seq."""
     data = dict(data)
     data.pop("_default", None)
-    data["meta"] = {"1": {"schema": 1, "seq": 0}}
+    data["meta"] = {"1": {"schema": 1, "seq": 0, "book_id": new_book_id()}}
     return data
 
 
@@ -191,15 +192,21 @@ def parse_book_bytes(raw: bytes, source: str) -> dict:
 #   ...
 #   }
 def dump_book(tables: dict[str, dict | bytes | memoryview]) -> bytes:
-    names = ["meta", *(n for n in tables if n != "meta")]
+    """The file's bytes; the meta records the digest of the lines after it (store.revisions)."""
     parts = []
-    for i, name in enumerate(names):
-        body = tables[name]
-        if not isinstance(body, (bytes, memoryview)):
-            body = orjson.dumps(body)
-        parts.append((b"{" if i == 0 else b",") + orjson.dumps(name) + b":" + body + b"\n")
+    for name in tables:
+        if name != "meta":
+            body = tables[name]
+            if not isinstance(body, (bytes, memoryview)):
+                body = orjson.dumps(body)
+            parts.append(b"," + orjson.dumps(name) + b":" + body + b"\n")
     parts.append(b"}\n")
-    return b"".join(parts)
+    meta = tables.get("meta", {})
+    if isinstance(meta, (bytes, memoryview)):
+        meta = orjson.loads(meta)
+    meta = dict(meta)
+    meta["1"] = {**meta.get("1", {}), "digest": digest_of_parts(parts)}
+    return b"".join([b'{"meta":' + orjson.dumps(meta) + b"\n", *parts])
 
 
 def split_book(raw: bytes) -> dict[str, memoryview] | None:
@@ -240,6 +247,7 @@ class Tables:
         self.source = source
         self.pending: dict[str, list[tuple[str, dict]]] = {}
         self.changes: Changes | None = None
+        self.revisions: Revisions = Revisions.fresh()
 
     @classmethod
     def from_bytes(cls, raw: bytes, source: str) -> "Tables":
@@ -426,13 +434,15 @@ def _load(paths: BookPaths) -> tuple[Tables, int, int, bool, bool]:
     if not raw:
         parse_book_bytes(raw, source)  # raises: an empty file is never an empty book
     tables = Tables.from_bytes(raw, source)
-    del raw
     meta = tables.get("meta")
     migrated = False
     if _schema_of({"meta": meta}) != SCHEMA:
         data, migrated = migrate(tables.materialize(), source)
         tables = Tables(data, {}, source)
-    seq = int(tables.get("meta")["1"].get("seq", 0))
+    meta = tables.get("meta")["1"]
+    seq = int(meta.get("seq", 0))
+    revisions = tables.revisions = Revisions(meta, raw)
+    del raw
     changes = tables.changes = Changes(stamp, seq)
     journal = read_journal(jraw, str(paths.journal))
     for entry, crc in zip(journal.entries, journal.crcs):
@@ -442,7 +452,9 @@ def _load(paths: BookPaths) -> tuple[Tables, int, int, bool, bool]:
         if n != seq + 1:
             raise DunError(f"the journal skips from change {seq} to {n}", str(paths.journal),
                            "restore a backup with 'dun restore'")
-        changes.add(n, crc, _apply_ops(tables, entry["ops"]), entry["ops"])
+        touched = _apply_ops(tables, entry["ops"])
+        changes.add(n, crc, touched, entry["ops"])
+        revisions.record(n, crc, touched)
         seq = n
     return tables, seq, journal.good_bytes, journal.torn_tail, migrated
 
@@ -503,7 +515,7 @@ class BookStorage(Storage):
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         # A whole-state write through TinyDB's own API: make it durable as a checkpoint.
-        self.repo._tables = Tables(data, {}, str(self.repo.paths.book))
+        self.repo._tables = Tables(data, {}, str(self.repo.paths.book))  # (fresh revisions: all changed)
         self.repo._after_external_write()
 
 
@@ -614,6 +626,20 @@ class Repository:
     def version(self) -> int:
         """The number of the last committed change."""
         return self._seq
+
+    @property
+    def book_id(self) -> str | None:
+        """The id made with the book (an older book gets one at its first write)."""
+        got = self._tables.get("meta")["1"].get("book_id")
+        return got if isinstance(got, str) and got else None
+
+    def client_revisions(self) -> dict[str, str]:
+        """Every client's revision (store.revisions): equal revisions, equal records."""
+        revs = self._tables.revisions
+        return {cid: revs.of(cid) for cid in self.clients()}
+
+    def revision_of(self, client_id: str) -> str:
+        return self._tables.revisions.of(client_id)
 
     def change_mark(self) -> str | None:
         """A name for the book's committed state, for :meth:`clients_changed_since`."""
@@ -853,6 +879,9 @@ class Repository:
 
     def _put_now(self, records: list[Any]) -> None:
         self._writable()
+        if self.book_id is None:  # a book made before books had ids: it gets one now, kept at once
+            self._tables.get("meta")["1"]["book_id"] = new_book_id()
+            self._checkpoint_or_note()  # (a full disk: the id is kept at the next checkpoint)
         if self._backup_due is not None and self._daily_backup(self._backup_due):
             self._backup_due = None
         ops = []
@@ -893,8 +922,10 @@ class Repository:
                 del self._by_client[table]
         self._seq = seq
         touched.discard(None)
+        crc = zlib.crc32(line[9:-1])
+        self._tables.revisions.record(seq, crc, touched)
         if self._tables.changes is not None:
-            self._tables.changes.add(seq, zlib.crc32(line[9:-1]), touched, ops)
+            self._tables.changes.add(seq, crc, touched, ops)
         if self._book is not None:  # the loaded book plus these records, not a whole new read
             try:
                 with gc_paused():
@@ -1181,7 +1212,9 @@ class Repository:
         """Rewrite book.json with everything committed, then start an empty journal."""
         with self._mutex:
             self._writable()
-            self._tables.get("meta")["1"] = {"schema": SCHEMA, "seq": self._seq}
+            meta = self._tables.get("meta")["1"]
+            self._tables.get("meta")["1"] = {**meta, "schema": SCHEMA, "seq": self._seq,
+                                             **self._tables.revisions.to_meta()}
             atomic_write(self.paths.book, self._tables.dump())
             self._journal.reset()
             self._journal_bytes = 0
@@ -1294,7 +1327,9 @@ def init_book(path: Path | str, policy_source: Path | None = None, book: Book | 
             sub.mkdir(exist_ok=True)
         if not paths.policy.exists():
             atomic_write(paths.policy, Path(policy_source or DEFAULT_POLICY).read_bytes())
-        atomic_write(paths.book, dump_book(book_to_data(book or Book())))  # last: a book only once whole
+        data = book_to_data(book or Book())
+        data["meta"]["1"].update(book_id=new_book_id(), **Revisions.fresh().to_meta())
+        atomic_write(paths.book, dump_book(data))  # last: a book only once whole
     except OSError as e:
         raise DunError(f"could not create the book ({e.strerror or e})", str(paths.root),
                        "check the disk has space and the folder is writable, then try again") from None

@@ -12,9 +12,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 22)
 
-# No test starts a background 'dun prepare' behind the suite's back (tui.quickstart); the
-# one test of that path clears this for itself.
-os.environ["DUN_NO_BACKGROUND"] = "1"
+os.environ["DUN_NO_BACKGROUND"] = "1"  # (for any background work: none runs behind the suite's back)
 # The user's cache folder (store.files.user_cache_dir) is the suite's own, never the real one.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="dun-test-cache-")
 
@@ -38,9 +36,17 @@ def repo(book_dir: Path):
 
 
 @pytest.fixture(autouse=True)
+def _own_cache_folder(tmp_path_factory, monkeypatch):
+    """Derived files go to a folder of the test's own (never the user's cache folder); the
+    CLI run in a subprocess inherits it."""
+    monkeypatch.setenv("DUN_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(autouse=True)
 def _queues_saved_at_once(monkeypatch):
-    """The app waits a few seconds before saving the next days' queues (tui.quickstart); the
-    tests, which wait for every worker, do not."""
+    """The app waits for a quiet moment (a few seconds without a key press) before its
+    background work, e.g. keeping the derived state; the tests, which wait for every worker,
+    do not."""
     import tui.app
 
     monkeypatch.setattr(tui.app.DunApp, "QUEUE_SAVE_DELAY", 0.0)

@@ -289,14 +289,16 @@ def _site_files(site: Path) -> dict[str, bytes]:
 def test_a_republish_after_one_payment_equals_a_full_build(tmp_path, policy, monkeypatch, pdf, from_app):
     """What the incremental build reuses and what it renders again add up to exactly what a
     full build of the new book makes: every file, byte for byte (PDFs included). From the app,
-    which passes its index of the book before the payment, the engine is updated for the payer
-    instead of being built again: same files."""
-    from receivables import agenda as agenda_mod
-    from receivables.ledger import index_book, ready_for_updates
-    from receivables.report import prepare
-
+    which passes its derived state (every client's day, checked against the store), only the
+    payer is worked out again and, once the statements were worked out ahead or published,
+    only the payer's statement is fingerprinted again: same files."""
+    import derived
     from receivables.demo import generate
-    from receivables.ledger import derive, propose_allocation
+    from derived import state as derived_state
+    from receivables.engine import book as engine_book
+    from receivables.engine import client as engine_client
+    from receivables.ledger import derive, index_book, propose_allocation
+    from store import init_book, open_book
 
     monkeypatch.setattr(site_mod, "REPORT_CHUNK", 4)  # several listing parts
     monkeypatch.setattr(csvdata, "CSV_BLOCK", 50)  # several CSV blocks
@@ -307,31 +309,46 @@ def test_a_republish_after_one_payment_equals_a_full_build(tmp_path, policy, mon
     st = ledger.open_invoices(payer)[1]
     amount = min(st.outstanding, Decimal("100.00"))
     allocs, _ = propose_allocation(ledger, payer, st.invoice.currency, amount, [st.invoice.number])
-    book2 = replace(book, payments=book.payments + (
-        Payment("PAY-TEST", on, payer, amount, st.invoice.currency, "bank", "test", allocs),))
+    payment = Payment("PAY-TEST", on, payer, amount, st.invoice.currency, "bank", "test", allocs)
+    book2 = replace(book, payments=book.payments + (payment,))
     inc, full = tmp_path / "inc", tmp_path / "full"
-    base = None
-    updates, fingerprinted = [], []
-    if from_app:  # what the app holds before the payment (tui.state)
-        base = index_book(book)
-        agenda_mod.build_agenda(base, policy, on)
-        ready_for_updates(base)
-        prepare(base)
+    fingerprinted, worked_out = [], []
+    repo = None
+    if from_app:  # the app's book, and its derived state before the payment (tui.state)
+        init_book(tmp_path / "book", book=book)
+        repo = open_book(tmp_path / "book", today=on)
+        book = repo.book()
+        state = derived.current(repo, policy, on, book=book)
     if from_app == "prepared":  # the app's quiet moment worked the statements out ahead (tui.app)
-        assert site_mod.prepare_statements(book, policy, on, base) == len(book.clients)
-        assert site_mod.prepare_statements(book, policy, on, base) == 0
-    publish(book, policy, on, inc, pdf=pdf, index=base if from_app == "published before" else None)
+        index = index_book(book)
+        assert site_mod.prepare_statements(book, policy, on, index, state) == len(book.clients)
+        assert site_mod.prepare_statements(book, policy, on, index, state) == 0
+    if from_app == "published before":
+        publish(repo, policy, on, inc, pdf=pdf, derived=state)
+    else:
+        publish(book, policy, on, inc, pdf=pdf)
     before = _site_files(inc)
     if from_app:
-        real = agenda_mod._Engine.updated.__func__
-        monkeypatch.setattr(agenda_mod._Engine, "updated",
-                            classmethod(lambda cls, index, delta: updates.append(delta.clients) or real(cls, index, delta)))
+        repo.record_payment(payment)
+        state = derived.current(repo, policy, on, state)  # the app's reload after the payment
+        assert state.worked_out == {payer}
+        book2 = repo.book()
         real_fps = site_mod._per_client
         monkeypatch.setattr(site_mod, "_per_client", lambda *a: fingerprinted.append(list(a[7])) or real_fps(*a))
-    r = publish(book2, policy, on, inc, pdf=pdf, index=base)
-    assert updates == ([frozenset({payer})] if from_app else [])
-    if from_app in ("published before", "prepared"):  # the statements' fingerprints of the others were kept
+        real_derive = engine_client.derive_client
+        for mod in (engine_book, derived_state):
+            monkeypatch.setattr(mod, "derive_client", lambda *a: worked_out.append(a) or real_derive(*a))
+        r = publish(repo, policy, on, inc, pdf=pdf, derived=state)
+        repo.close()
+        # every client's day came from the app's derived state (the last build's kept state, when
+        # it serves, works the payer out from its own records)
+        assert {a[-1] for a in worked_out} <= ({payer} if from_app == "published before" else set())
+    else:
+        r = publish(book2, policy, on, inc, pdf=pdf)
+    if from_app == "prepared":  # the statements' fingerprints of the others were kept
         assert fingerprinted == [[payer]]
+    if from_app == "published before":  # (or the kept state of the last build served)
+        assert fingerprinted in ([], [[payer]])
     publish(book2, policy, on, full, pdf=pdf, incremental=False)
     names = file_names(book.clients)
     assert {x for x in r.rewritten if x.startswith("clients/")} == (
@@ -400,9 +417,9 @@ def test_without_fork_the_side_work_runs_in_process_and_the_site_is_the_same(tmp
 
 
 def test_the_engines_state_is_freed_without_the_cycle_collector(policy):
-    """What the engine keeps with a book's index (the engine, its days) holds no reference
-    cycle, so dropping the index (as a build does when it ends) frees it by reference
-    counting, not by a long collection (receivables.agenda)."""
+    """What the engine works out for a book (every client's day) holds no reference cycle, so
+    dropping it (as a build does when it ends) frees it by reference counting, not by a long
+    collection (receivables.engine)."""
     import gc
 
     from publish import engine
@@ -410,7 +427,6 @@ def test_the_engines_state_is_freed_without_the_cycle_collector(policy):
 
     index = index_book(sample_book(ON))
     engine.agenda_module().open_ledger(index, policy, ON)
-    assert index.cache.get("engine") is not None and index.cache.get("days")
     was = gc.isenabled()
     gc.disable()
     try:

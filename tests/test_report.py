@@ -5,6 +5,7 @@ import json
 from datetime import date, timedelta
 from decimal import Decimal as D
 
+from receivables.agenda import build_agenda
 from receivables.report import BUCKETS, build_report, month_ends, report_to_json
 from tests.test_agenda import POLICY, act, book, client, pay
 from receivables.model import Invoice, PromiseToPay
@@ -187,7 +188,7 @@ def test_a_dropped_index_frees_the_engine_and_its_days_without_the_cycle_collect
     with an index must be freed by reference counting alone: no reference cycles."""
     import gc
 
-    from receivables.agenda import build_agenda, client_status, engine, open_ledger
+    from receivables.agenda import build_agenda, client_status, open_ledger
     from receivables.demo import generate
     from receivables.ledger import index_book
     from receivables.policy import read_policy
@@ -203,7 +204,6 @@ def test_a_dropped_index_frees_the_engine_and_its_days_without_the_cycle_collect
             build_report(index, policy, on)
             open_ledger(index, policy, on)
             client_status(index, policy, next(iter(b.clients)), on)
-        assert index.cache["engine"] is engine(index) and index.cache["days"]
 
     use_everything()  # first use: module-level caches (calendars, templates) are filled once
     gc.collect()
@@ -217,14 +217,15 @@ def test_a_dropped_index_frees_the_engine_and_its_days_without_the_cycle_collect
             gc.enable()
 
 
-# -- the report as a sum of per-client parts (what a republish from the kept state merges) --------
+# -- the report as the fold of every client's day -------------------------------------------------
 
-def test_the_report_merged_from_client_parts_is_the_report_of_the_whole_book():
-    """Every figure, list and the forecast (whose clients without history are expected at the
-    book's average lateness, known only once every part is in) come out exactly as the whole
-    book's; and a client's part worked out from its own records alone is the part it has in
-    the whole book."""
+def test_a_clients_day_from_its_own_records_is_its_day_in_the_whole_book():
+    """What the book says about a client (status, risk, actions, share of the report) is worked
+    out from that client's records alone: the same from a book of that client only. The
+    report is the fold of the parts, and the forecast of clients without a history uses the
+    book's average lateness, known only once every part is in."""
     from receivables import demo
+    from receivables.engine import derive_client, fold
     from receivables.report import client_parts, report_from_parts
 
     today = date(2026, 11, 23)
@@ -236,9 +237,8 @@ def test_the_report_merged_from_client_parts_is_the_report_of_the_whole_book():
             whole = build_report(b, POLICY, on)
             assert report_from_parts(parts, on) == whole
             floating = floating or any(p.floating for p in parts.values())
-            for cid in b.clients:
-                own = client_parts(b.only(cid), POLICY, on)[cid]
-                assert vars(own.forecast) == vars(parts[cid].forecast), cid
-                assert [getattr(own, f) for f in own.__slots__ if f != "forecast"] == \
-                    [getattr(parts[cid], f) for f in own.__slots__ if f != "forecast"], cid
+            days = {cid: derive_client(b.only(cid), POLICY, on) for cid in b.clients}
+            assert {cid: d.part for cid, d in days.items()} == parts
+            assert fold(days, on).report == whole
+            assert list(fold(days, on).agenda) == build_agenda(b, POLICY, on)
     assert floating  # some client without a history had open invoices: the book's average was used

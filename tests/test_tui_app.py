@@ -235,6 +235,7 @@ async def test_a_book_with_a_site_is_readied_for_its_next_publish(tmp_path):
     publish after a change renders only what changed; the workers stop when the app quits.
     A book without a site gets neither."""
     from publish import pdf as pdf_mod
+    from publish import site as site_mod
     from publish.site import publish
     from receivables.policy import read_policy
     from store import open_book
@@ -244,7 +245,7 @@ async def test_a_book_with_a_site_is_readied_for_its_next_publish(tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded(app, pilot)
         assert app._session_prepared
-        assert "statements" not in app.state.index.cache.get("per_client", {}) and not pdf_mod._KEPT
+        assert app.state.derived.key.book_id not in site_mod._KEPT_STATEMENTS and not pdf_mod._KEPT
     repo = open_book(book, today=DAY)
     try:
         publish(repo, read_policy(book / "policy.toml"), DAY, pdf=False)
@@ -254,7 +255,8 @@ async def test_a_book_with_a_site_is_readied_for_its_next_publish(tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded(app, pilot)
         assert app._session_prepared
-        kept = app.state.index.cache["per_client"]["statements"][1]
+        owner, _, kept = site_mod._KEPT_STATEMENTS[app.state.derived.key.book_id]
+        assert owner == ("derived", app.state.derived.key)
         assert sorted(kept) == sorted(app.state.book.clients)
         workers = pdf_mod.PdfQueue().workers  # one core: the PDFs render in the building process
         assert list(pdf_mod._KEPT) == ([(app.state.policy.publish.paper, workers)] if workers > 1 else [])

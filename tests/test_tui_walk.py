@@ -64,7 +64,7 @@ async def test_payment_for_another_client_marks_nothing_done(demo):
         await settle(app, pilot)
         assert isinstance(app.screen, TodayScreen)
         assert screen.done == {}
-        assert screen.current is a  # A's action is still the one in front
+        assert screen.current == a  # A's action is still the one in front
     book = reopen(demo)
     pays = [p for p in book.payments if p.reference == "walk-18"]
     assert [p.client for p in pays] == [other]
@@ -175,7 +175,7 @@ async def test_a_call_on_an_email_step_leaves_the_email_to_send(demo):
         await settle(app, pilot)
         await pilot.press("enter", "r")
         await settle(app, pilot)
-        assert i not in screen.done and screen.current is a
+        assert i not in screen.done and screen.current == a
     acts = todays(demo)
     assert len(acts) == 1 and acts[0].client == a.client and acts[0].outcome == "reached"
     assert acts[0].step is None  # the e-mail step is not marked done by the call

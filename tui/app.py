@@ -3,6 +3,8 @@
 ``create_app`` builds it (the CLI and the tests use it); ``run`` runs it. The book is
 opened in a worker thread while a loading screen shows; if another process holds the
 write lock the book is reopened read-only, the header says so and writes are refused.
+When the derived state kept for today is valid for every client (:mod:`derived`), the
+Today queue shows from it at once while the book itself is read behind it.
 """
 from __future__ import annotations
 
@@ -21,12 +23,13 @@ from textual.worker import get_current_worker
 
 from receivables.errors import DunError
 
-from . import engine, quickstart
-from .fmt import safe
+import derived
+
 from .commands import DunCommands
+from .fmt import safe
 from .keymap import load_keymap
 from .sending import Sender, SendStatus, finish_on_quit, log_status
-from .state import BookState, build_state, complete_state, prepare_updates
+from .state import BookState, build_state, complete_state
 
 NAV = ("today", "clients", "invoices", "reports", "policy")
 
@@ -58,7 +61,7 @@ class DunApp(App[int]):
         Binding("P", "publish", "Publish", id="app.publish", show=False),
     ]
 
-    QUEUE_SAVE_DELAY = 5.0  # seconds without a key press or click before the next days' queues are worked out
+    QUEUE_SAVE_DELAY = 5.0  # seconds without a key press or click: a quiet moment for background work
 
     def __init__(self, book_dir: Path, on: date | None = None, read_only: bool = False, repo: Any = None) -> None:
         super().__init__()
@@ -70,7 +73,8 @@ class DunApp(App[int]):
         self._last_input = time.monotonic()  # the owner's last key press or click
         self.publishing = False  # set by the publish dialog while it builds
         self._session_prepared = False  # what the first write and publish need, readied once
-        self.preview: list | None = None  # today's queue saved by the last session, until state is there
+        self._saved_derived: Any = None  # the derived state last written to its file
+        self.preview: list | None = None  # today's queue from the kept derived state, until state is there
         self.lock_note = ""
         self.load_error = ""
         self.state_changed: Signal[BookState] = Signal(self, "state-changed")
@@ -96,16 +100,8 @@ class DunApp(App[int]):
         self._update_subtitle()
         from .screens.loading import LoadingScreen
 
-        # the disk as it is before the store reads it (a later commit only makes the stamp
-        # stale, never wrong), and the queue the last session saved for today if it still holds
-        stamp = quickstart.book_stamp(self.book_dir) if self.repo is None else ""
-        queue = quickstart.load(self.book_dir, self.on, stamp) if stamp else None
-        if queue is not None:
-            self.preview = queue
-            self.go("today")
-        else:
-            self.push_screen(LoadingScreen())
-        self.open_book(stamp)
+        self.push_screen(LoadingScreen())
+        self.open_book()
 
     def _update_subtitle(self) -> None:
         parts = [self.book_dir.name or str(self.book_dir), f"on {self.on.isoformat()}"]
@@ -114,7 +110,7 @@ class DunApp(App[int]):
         self.sub_title = " · ".join(parts)
 
     @work(thread=True, exclusive=True, group="load", description="open the book")
-    def open_book(self, stamp: str = "") -> None:
+    def open_book(self) -> None:
         import store
 
         worker = get_current_worker()
@@ -133,9 +129,9 @@ class DunApp(App[int]):
                     self.lock_note = str(e)
                 self.repo = repo
             opened = time.perf_counter() - t0
-            state = build_state(self.repo, self.book_dir, self.on, progress=self._stage)
+            kept = self._preview(self.repo)
+            state = build_state(self.repo, self.book_dir, self.on, progress=self._stage, kept=kept)
             state.timings["open"] = opened
-            state.stamp = stamp
         except DunError as e:
             self.call_from_thread(self._failed, str(e))
             return
@@ -145,6 +141,27 @@ class DunApp(App[int]):
         if worker.is_cancelled:
             return
         self.call_from_thread(self._loaded, state, True)
+
+    def _preview(self, repo) -> Any:
+        """Today's queue from the derived state kept for today, shown before the book is read
+        when every client's entry in it is still valid; the derived state, or None."""
+        try:
+            got = derived.kept(repo, repo.policy(), self.on)
+        except (DunError, OSError):
+            return None
+        if got is not None:
+            self.call_from_thread(self._show_preview, list(got.agenda))
+        return got
+
+    def _show_preview(self, queue: list) -> None:
+        from .screens.loading import LoadingScreen
+
+        if self.state is not None:
+            return
+        self.preview = queue
+        if isinstance(self.screen, LoadingScreen):
+            self.pop_screen()
+            self.go("today")
 
     def _start_completion(self, state: BookState) -> None:
         """Stage 2 starts once the first screen is drawn, so it does not compete with it."""
@@ -162,9 +179,8 @@ class DunApp(App[int]):
             return
         if not worker.is_cancelled:
             self.call_from_thread(self._published, state)
-            prepare_updates(state)
             self._prepare_session(state, worker)
-            self._save_queues(state, worker)
+            self._save_derived(state, worker)
 
     def _prepare_session(self, state: BookState, worker) -> None:
         """Once per session, in a quiet moment: what the store's first write needs (about 1 s
@@ -190,7 +206,7 @@ class DunApp(App[int]):
             site = getattr(getattr(repo, "paths", None), "site", None)
             if (site is not None and state.policy is not None and has_site(site) and not worker.is_cancelled
                     and self._quiet_moment()):
-                ready_to_publish(state.book, state.policy, state.on, state.index)
+                ready_to_publish(state.book, state.policy, state.on, state.index, state.derived)
         except Exception:  # only a slower first publish, which will say what is wrong itself
             pass
 
@@ -207,29 +223,18 @@ class DunApp(App[int]):
             time.sleep(0.1)
         return False
 
-    def _save_queues(self, state: BookState, worker) -> None:
-        """Work out and save the next days' queues (see :mod:`tui.quickstart`), unless the
-        book changed meanwhile or this window may not write."""
-        if (not state.stamp or state.agenda is None or state.policy is None or self.repo is None
-                or getattr(self.repo, "read_only", True)):
+    def _save_derived(self, state: BookState, worker) -> None:
+        """Keep the derived state's file up to date (:mod:`derived`) in a quiet moment, so the
+        next start shows Today at once; the last one is kept when the app quits."""
+        if state.derived is None or not self._wait_for_quiet(lambda: not worker.is_cancelled and self.state is state):
             return
+        self.save_derived(state)
 
-        def still_wanted() -> bool:
-            return not worker.is_cancelled and self.state is state and not self._reload_wanted
-
-        # Only in a quiet moment: the work holds the interpreter for a second or two and would
-        # make the screen the owner is using stutter. Begun and interrupted by a key press, it
-        # waits for the next quiet moment (and if none comes, 'dun prepare' does it on quitting).
-        agenda = engine.get("agenda")
-        while self._wait_for_quiet(still_wanted):
-            try:
-                queues = quickstart.work_out(lambda day: agenda(state.index, state.policy, day), state.on,
-                                             state.agenda, lambda: still_wanted() and self._quiet_moment())
-                if queues is not None and still_wanted():
-                    quickstart.save(self.book_dir, state.stamp, queues)
-                    return
-            except (DunError, OSError):
-                return  # only a slower next start: the saved queues are a convenience
+    def save_derived(self, state: BookState | None) -> None:
+        d = getattr(state, "derived", None)
+        if d is not None and d is not self._saved_derived:
+            derived.write_file(d)
+            self._saved_derived = d
 
     async def on_event(self, event) -> None:
         from textual import events
@@ -322,11 +327,8 @@ class DunApp(App[int]):
                     return
                 self._reload_wanted = False
             try:
-                stamp = quickstart.book_stamp(self.book_dir)  # our own commits are on disk by now
-                base = self.state.index if self.state is not None else None  # only the changed clients are redone
-                state = build_state(self.repo, self.book_dir, self.on, base=base)
-                del base
-                state.stamp = stamp
+                # only the clients the change touched are worked out again (derived.current)
+                state = build_state(self.repo, self.book_dir, self.on, previous=self.state, save=False)
             except DunError as e:
                 self.call_from_thread(self.notify, str(e), severity="error", markup=False)
                 continue
@@ -471,9 +473,7 @@ def run(book_dir: Path | str, on: date | None = None, read_only: bool = False) -
                        f"create one with 'dun --book {book_dir} init' (empty) or 'dun --book {book_dir} demo'")
     app = create_app(book_dir, on=on or date.today(), read_only=read_only)
     app.run()
-    if (app.repo is not None and not getattr(app.repo, "read_only", True)
-            and not quickstart.is_current(book_dir, app.on)):
-        quickstart.spawn_prepare(book_dir, app.on)  # the last changes were not worked out yet
+    app.save_derived(app.state)  # the last changes' clients, for the next start
     if app.load_error:
         raise DunError(app.load_error)
     return 0

@@ -9,7 +9,7 @@ from typing import Any, Callable
 from publish.messages import draft_for_action
 from receivables.agenda import build_agenda, client_risk, client_status
 from receivables.interest import client_interest, interest_totals
-from receivables.report import build_report, prepare
+from receivables.report import build_report
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "agenda": build_agenda,
@@ -17,7 +17,6 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "risk": client_risk,
     "interest_totals": interest_totals,
     "report": build_report,
-    "prepare_report": prepare,
     "interest": client_interest,
     "draft": draft_for_action,
 }

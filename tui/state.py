@@ -1,8 +1,9 @@
 """What the screens show, derived from the loaded book (in worker threads).
 
 This module holds no rule: balances and statuses come from ``receivables.ledger``, the
-agenda and figures from the engine. It only gathers them into rows that tables can sort
-and filter.
+agenda, statuses, risks and figures from every client's day read through the derived layer
+(:mod:`derived`: after a change only the clients it touched are worked out again, and the
+book's day is folded anew). It only gathers them into rows that tables can sort and filter.
 
 Loading is split in two so a 100,000-invoice book shows its first screen fast:
 
@@ -23,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from receivables.errors import DunError, Problem
-from receivables.ledger import BookIndex, Ledger, derive, index_book, invoice_state, is_disputed, ready_for_updates
+from receivables.ledger import BookIndex, Ledger, derive, index_book, invoice_state, is_disputed
 from receivables.model import Book, Client
 from receivables.policy import Policy, load_policy
 
-from . import engine
+import derived
 
 ZERO = Decimal(0)
 
@@ -55,22 +56,33 @@ class BookState:
     book_dir: Path
     on: date
     book: Book
-    index: BookIndex
     policy: Policy | None
     policy_problems: list[Problem]
     agenda: list[Any] | None  # None: no agenda (see agenda_note)
     agenda_note: str = ""
+    derived: Any = None  # the derived.Derived this state's agenda, statuses and report come from
     ledger: Ledger | None = None  # the whole ledger, once complete_state has run
     clients: list[ClientRow] | None = None
     risks: dict[str, Any] = field(default_factory=dict)  # client id -> engine Risk
     timings: dict[str, float] = field(default_factory=dict)
-    stamp: str = ""  # the book on disk as it was read (tui.quickstart.book_stamp); "" if unknown
+    _index: BookIndex | None = None  # made when first asked for (the whole ledger, the Invoices screen)
     _partial: dict[str, Ledger] = field(default_factory=dict)
     _rows: dict[str, ClientRow] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __repr__(self) -> str:  # never the whole book (workers and logs repr their arguments)
         return f"<BookState {self.book_dir.name} on {self.on} {len(self.book.invoices)} invoices>"
+
+    @property
+    def index(self) -> BookIndex:
+        """The book's index, made on first use (in stage 2, off the screen's thread)."""
+        got = self._index
+        if got is None:
+            with self._lock:
+                if self._index is None:
+                    self._index = index_book(self.book)
+                got = self._index
+        return got
 
     @property
     def complete(self) -> bool:
@@ -82,9 +94,22 @@ class BookState:
             return self.ledger
         with self._lock:
             got = self._partial.get(client_id)
-            if got is None:
-                got = self._partial[client_id] = client_ledger(self.index, client_id, self.on)
+            if got is None:  # the client's own records: no need to index the whole book for one client
+                index = self._index if self._index is not None else index_book(self.book.only(client_id))
+                got = self._partial[client_id] = client_ledger(index, client_id, self.on)
             return got
+
+    def client_day(self, client_id: str) -> Any:
+        """The client's day (receivables.engine.ClientDay), or None without an agenda."""
+        return self.derived.days.get(client_id) if self.derived is not None else None
+
+    def status(self, client_id: str) -> Any:
+        day = self.client_day(client_id)
+        return day.status if day is not None else None
+
+    @property
+    def report(self) -> Any:
+        return self.derived.report if self.derived is not None else None
 
     def client_row(self, client_id: str) -> ClientRow | None:
         if self.clients is not None:
@@ -92,7 +117,9 @@ class BookState:
         client = self.book.clients.get(client_id)
         if client is None:
             return None
-        return make_row(self.ledger_for(client_id), client, self.risks.get(client_id))
+        day = self.client_day(client_id)
+        return make_row(self.ledger_for(client_id), client, day.risk if day is not None else None,
+                        day.status.hold if day is not None else None)
 
 
 def settle_heap() -> None:
@@ -126,35 +153,42 @@ def client_ledger(index: BookIndex, client_id: str, on: date) -> Ledger:
     return Ledger(index, on, states)
 
 
-def build_state(repo: Any, book_dir: Path, on: date, progress: Any = None, base: BookIndex | None = None) -> BookState:
+def build_state(repo: Any, book_dir: Path, on: date, progress: Any = None, previous: "BookState | None" = None,
+                save: bool = True, kept: Any = None) -> BookState:
     """Stage 1: the book, its index and the agenda. Runs in a worker thread.
 
-    ``base`` is the index of the state before a change: the clients the change touched are
-    indexed again and the rest is kept (see :func:`receivables.ledger.index_book`)."""
+    ``previous`` is the state before a change: its clients' days count where their revision
+    in the store is unchanged, so only the clients the change touched are worked out again
+    (:func:`derived.current`); ``kept`` is a derived state read already (the app's preview).
+    ``save``: write the derived state's file now (a first load); after a change the app
+    writes it in a quiet moment instead."""
     say = progress or (lambda message: None)
     t0 = time.perf_counter()
     say("Reading the book…")
     book = repo.book()
     t1 = time.perf_counter()
-    say(f"Indexing {len(book.invoices):,} invoices of {len(book.clients):,} clients…")
-    index = index_book(book, base=base)
+    index = previous._index if previous is not None and previous._index is not None \
+        and previous._index.book is book else None  # (else made when first wanted)
     t2 = time.perf_counter()
     policy, problems = load_policy(policy_path(book_dir, repo))
     agenda = None
     note = ""
+    state = None
     if policy is None:
         note = "The policy has problems, so there is no agenda: see the Policy screen (5)."
     else:
         say(f"Working out what is due on {on.isoformat()}…")
         try:
-            agenda = list(engine.get("agenda")(index, policy, on))
+            state = derived.current(repo, policy, on, previous.derived if previous is not None else kept, book=book,
+                                    save=save)
+            agenda = list(state.agenda)
         except DunError as e:  # e.g. a calendar country the holidays package does not know
             note = f"The agenda could not be built: {e}"
     t3 = time.perf_counter()
     settle_heap()
     return BookState(
-        book_dir=Path(book_dir), on=on, book=book, index=index, policy=policy, policy_problems=problems,
-        agenda=agenda, agenda_note=note, timings={"book": t1 - t0, "index": t2 - t1, "agenda": t3 - t2},
+        book_dir=Path(book_dir), on=on, book=book, _index=index, policy=policy, policy_problems=problems,
+        agenda=agenda, agenda_note=note, derived=state, timings={"book": t1 - t0, "index": t2 - t1, "agenda": t3 - t2},
     )
 
 
@@ -165,12 +199,10 @@ def complete_state(state: BookState) -> BookState:
     t1 = time.perf_counter()
     risks: dict[str, Any] = {}
     holds: dict[str, bool] = {}
-    risk_fn = engine.get("risk")
-    status_fn = engine.get("client_status")
-    if state.policy is not None and state.agenda is not None:
-        for cid in state.book.clients:
-            risks[cid] = risk_fn(state.index, state.policy, cid, state.on)
-            holds[cid] = bool(status_fn(state.index, state.policy, cid, state.on).hold)
+    if state.derived is not None and state.agenda is not None:
+        for cid, day in state.derived.days.items():
+            risks[cid] = day.risk
+            holds[cid] = bool(day.status.hold)
     rows = [make_row(ledger, c, risks.get(cid), holds.get(cid)) for cid, c in state.book.clients.items()]
     t2 = time.perf_counter()
     settle_heap()
@@ -180,16 +212,6 @@ def complete_state(state: BookState) -> BookState:
     state.clients = rows
     state.timings.update({"ledger": t1 - t0, "rows": t2 - t1})
     return state
-
-
-def prepare_updates(state: BookState) -> None:
-    """Once the state is complete and shown (worker thread): the one check that lets the next
-    change update the index, the engine and the report's series for the clients it touched
-    instead of making them again, and the series themselves (the Reports screen and a publish
-    need them). About 0.5 s on a 100,000-invoice book, paid once: later states inherit both."""
-    ready_for_updates(state.index)
-    if state.policy is not None and state.agenda is not None:
-        engine.get("prepare_report")(state.index)
 
 
 def make_row(ledger: Ledger, client: Client, risk: Any = None, hold: bool | None = None) -> ClientRow:

@@ -76,7 +76,8 @@ class PublishDialog(ModalScreen[None]):
             # the app's index: the engine is updated for what changed since, not built again
             # (and the PDF workers stay warm for the next publish, until the app quits)
             result = publish(app.repo, state.policy if state else None, app.on, progress=progress, pdf=self.pdf,
-                             index=state.index if state else None, keep_workers=True)
+                             index=state.index if state else None, keep_workers=True,
+                             derived=state.derived if state else None)
         except DunError as e:
             app.call_from_thread(self._finish, f"Not published: {e}", True)
             return

@@ -152,7 +152,7 @@ class ReportsScreen(DunScreen):
     @work(thread=True, exclusive=True, group="report", description="build the report")
     def _build(self, fn, state: BookState) -> None:
         try:
-            report = fn(state.index, state.policy, state.on)
+            report = state.report if state.report is not None else fn(state.index, state.policy, state.on)
         except Exception as e:
             self.app.call_from_thread(self._show_error, f"The report could not be built: {e}")
             return

@@ -1,7 +1,8 @@
 """Today: the day's agenda as a queue, walked through one action at a time.
 
-The queue is the agenda computed when the book was opened (the engine decides what is due
-and in what order). Each one-key outcome writes its activity through ``tui.actions`` and
+The queue is the day's agenda (the engine decides what is due and in what order), kept live:
+after any change (an outcome, a payment, a new invoice, a note, an import) the app's state
+is worked out again for the clients it touched and the queue follows it (:meth:`_follow`). Each one-key outcome writes its activity through ``tui.actions`` and
 moves to the next action; what was done today is summarised at the end, from the book.
 """
 from __future__ import annotations
@@ -85,7 +86,7 @@ class TodayScreen(DunScreen):
         self.drafts: dict[int, str] = {}
         self.subjects: dict[int, str] = {}
         self._have_queue = False
-        self._from_saved = False  # the queue shown came from the last session (tui.quickstart)
+        self._from_saved = False  # the queue shown came from the kept derived state (tui.app preview)
         self.view = "queue"
         self.marked: set[int] = set()  # actions selected for a bulk send (space)
         self.jobs: dict[int, int] = {}  # sender job id -> queue position
@@ -165,6 +166,8 @@ class TodayScreen(DunScreen):
             self.drafts.clear()
         if not self._have_queue and state.agenda is not None:
             self._set_queue(state.agenda)
+        elif self._have_queue and state.agenda is not None:
+            self._follow(state.agenda)
         if not self._have_queue:
             self.query_one("#placeholder", Static).update(
                 Text.assemble(("Today's agenda is not available.\n\n", "bold"), state.agenda_note or "",
@@ -181,6 +184,44 @@ class TodayScreen(DunScreen):
             self._show_action()
         if self.view == "summary":
             self._show_summary()
+
+    def _follow(self, agenda: list[Any]) -> None:
+        """The queue brought up to date with the state's agenda, in place: what was done here
+        stays (ticked); an action still due takes its new figures; one no longer due (paid,
+        promised, snoozed elsewhere) leaves; a newly due one (a new invoice, say) joins at the
+        end. The cursor stays on the same action when it is still there."""
+        fresh = {a.id: a for a in agenda}
+        at = self.current.id if self.current is not None else None
+        queue, done, drafts, subjects = [], {}, {}, {}
+        for i, a in enumerate(self.queue):
+            if i in self.done:
+                a2 = a
+            elif a.id in fresh:
+                a2 = fresh[a.id]
+            else:
+                continue
+            k = len(queue)
+            queue.append(a2)
+            if i in self.done:
+                done[k] = self.done[i]
+            if i in self.drafts and a2 is a:
+                drafts[k] = self.drafts[i]
+            if i in self.subjects and a2 is a:
+                subjects[k] = self.subjects[i]
+        seen = {a.id for a in queue}
+        queue.extend(a for a in agenda if a.id not in seen)
+        if [a.id for a in queue] == [a.id for a in self.queue] and all(x is y for x, y in zip(queue, self.queue)):
+            return
+        self.queue, self.done, self.drafts, self.subjects = queue, done, drafts, subjects
+        ids = [a.id for a in queue]
+        if at in ids:
+            self.pos = ids.index(at)
+        else:
+            self.pos = next((k for k in range(len(queue)) if k not in done), 0)
+        table = self.query_one("#queue", VirtualTable)
+        table.set_rows([(i, a) for i, a in enumerate(self.queue)])
+        if self.queue:
+            table.move_to(self.pos)
 
     def _switch(self, view: str) -> None:
         self.view = view
@@ -209,7 +250,7 @@ class TodayScreen(DunScreen):
                     head.append(f"   action {self.pos + 1} of {total}", style="dim")
             else:
                 head.append("   nothing due today", style="dim")
-        if self.state is None:  # the saved queue is on screen (tui.quickstart)
+        if self.state is None:  # the kept derived state's queue is on screen (tui.app preview)
             head.append("   reading the book: details in a moment…", style="dim italic")
         head.append_text(progress.outbox_line(self.dun))
         from .receipts import sync_line  # "Sync first": Xero or the bank behind, receipts unmatched (b)

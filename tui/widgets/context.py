@@ -25,9 +25,8 @@ def interest_for(state: BookState, client_id: str) -> dict[str, tuple[Decimal, D
 
 
 def client_status(state: BookState, client_id: str) -> Any:
-    if state.policy is None:
-        return None
-    return engine.get("client_status")(state.index, state.policy, client_id, state.on)
+    """The client's status on the state's date (None without a policy or an agenda)."""
+    return state.status(client_id)
 
 
 def client_context(state: BookState, client_id: str, *, invoices_limit: int = 8, activities: int = 4,

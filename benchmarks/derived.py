@@ -1,0 +1,111 @@
+"""The derived state on the 100,000-invoice demo book (issue 17's figures).
+
+    python benchmarks/derived.py
+
+- the app's state after one change (a payment): the touched client worked out again and
+  the book's day folded (``tui.state.build_state`` with the state before it), target 0.2 s;
+- ``dun agenda --json`` and ``dun report --json`` in a new process, first run of the day
+  (no derived file) and second run (from the file), against ``orjson.loads`` of book.json
+  (targets: second run <= 1.5x, first run <= 3x);
+- the app's cold start, as the state the Today screen needs (``build_state``): without any
+  derived file (target <= 3 s) and with one (target <= 1 s).
+
+Each figure is one measurement (the machine is shared); the derived files go to a temporary
+cache folder (``DUN_CACHE_DIR``), never the user's.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from common import ON, REPO, big_book, copy_book
+
+
+def main() -> int:
+    cache = Path(tempfile.mkdtemp(prefix="dun-bench-cache-"))
+    os.environ["DUN_CACHE_DIR"] = str(cache)
+    os.environ["DUN_NO_BACKGROUND"] = "1"
+    try:
+        return run(cache)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+def run(cache: Path) -> int:
+    import orjson
+
+    src = big_book()
+    book_dir = copy_book(src, "derived-bench")
+    raw = (book_dir / "book.json").read_bytes()
+    t = time.perf_counter()
+    orjson.loads(raw)
+    loads = time.perf_counter() - t
+    del raw
+    print(f"orjson.loads of book.json ({(book_dir / 'book.json').stat().st_size / 1e6:.0f} MB): {loads:.2f} s")
+
+    env = {**os.environ, "PYTHONPATH": str(REPO), "DUN_BOOK": str(book_dir)}
+    for cmd, name in ((["agenda", "--json"], "dun agenda --json"), (["report", "--json"], "dun report --json")):
+        shutil.rmtree(cache, ignore_errors=True)
+        times = []
+        for _ in range(2):
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "cli.main", "--on", ON.isoformat(), *cmd], cwd=REPO, env=env,
+                           check=True, stdout=subprocess.DEVNULL)
+            times.append(time.perf_counter() - t)
+        first, second = times
+        print(f"{name}, new process: first run of the day {first:.2f} s ({first / loads:.1f}x loads, target <= 3x: "
+              f"{'met' if first <= 3 * loads else 'NOT MET'}); second run {second:.2f} s ({second / loads:.1f}x loads, "
+              f"target <= 1.5x: {'met' if second <= 1.5 * loads else 'NOT MET'})")
+
+    from receivables.ledger import derive, propose_allocation
+    from receivables.model import Payment
+    from store import open_book
+    from tui.state import build_state
+
+    for label, keep in (("without derived files", False), ("with derived files", True)):
+        if not keep:
+            shutil.rmtree(cache, ignore_errors=True)
+        with open_book(book_dir, readonly=True) as repo:
+            t = time.perf_counter()
+            state = build_state(repo, book_dir, ON)
+            took = time.perf_counter() - t
+        target = 1.0 if keep else 3.0
+        print(f"app cold start {label} (the Today state: book, index, agenda): {took:.2f} s "
+              f"(target <= {target:.0f} s: {'met' if took <= target else 'NOT MET'}; worked out "
+              f"{len(state.derived.worked_out)} of {len(state.derived.days)} clients)")
+        del state
+
+    with open_book(book_dir, today=ON) as repo:
+        state = build_state(repo, book_dir, ON)
+        ledger = derive(state.book, ON)
+        payer = next(c for c in sorted(state.book.clients) if ledger.open_invoices(c))
+        st = ledger.open_invoices(payer)[0]
+        amount = min(st.outstanding, Decimal("10.00"))
+        allocs, _ = propose_allocation(ledger, payer, st.invoice.currency, amount, [st.invoice.number])
+        del ledger
+        repo.prepare_writes()
+        times = []
+        for i in range(3):
+            repo.record_payment(Payment("", ON, payer, amount, st.invoice.currency, "bank", f"bench {i}", allocs))
+            t = time.perf_counter()
+            state = build_state(repo, book_dir, ON, previous=state, save=False)
+            times.append(time.perf_counter() - t)
+            assert state.derived.worked_out == {payer}, state.derived.worked_out
+            allocs = ()
+            amount = Decimal("1.00")
+        best = min(times)
+        print(f"app state current after one payment (payer worked out, book's day folded): {best:.2f} s "
+              f"(target <= 0.2 s: {'met' if best <= 0.2 else 'NOT MET'}; runs {', '.join(f'{x:.2f}' for x in times)} s)")
+        print("  last run: " + ", ".join(f"{k} {v:.2f} s" for k, v in state.timings.items()))
+    shutil.rmtree(book_dir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,18 @@
+"""The collections engine: one client's day from its records, the book's day as their fold.
+
+- :func:`derive_client` (``client.py``): a client's records, the policy and a date give its
+  :class:`ClientDay` (open invoices, status, behaviour, risk, actions due, share of the
+  report). Built on ``index.py`` (the client's date-independent lookups), ``day.py`` (its
+  state on the date), ``judgement.py`` (behaviour and risk), ``ladder.py`` (the actions) and
+  ``figures.py`` (AR, sales, DSO and friends).
+- :func:`fold` (``book.py``): every client's day gives the :class:`BookDay` (the agenda,
+  most urgent first, and the report).
+
+Every answer about a book is made this one way; ``receivables.agenda`` and
+``receivables.report`` keep their functions as thin wrappers over it.
+"""
+from .book import BookDay, Derivation, adopt, derivation, fold, group_by_client
+from .client import ClientDay, ClientPart, derive_client
+
+__all__ = ["BookDay", "ClientDay", "ClientPart", "Derivation", "adopt", "derivation", "derive_client", "fold",
+           "group_by_client"]

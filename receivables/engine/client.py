@@ -1,0 +1,267 @@
+"""A client's day: everything the faces show about one client on one date, worked out from
+that client's records alone (:func:`derive_client`). The book's day is the fold of every
+client's (:mod:`receivables.engine.book`)."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from ..ledger import InvoiceState, index_book
+from ..model import Book
+from ..policy import Policy
+from .day import Day
+from .figures import (ForecastSums, Series, ar_on, cei_start, current_ar_on, month_ends, month_start,
+                      sales_between)
+from .index import ClientIndex
+from .ladder import client_actions
+from .records import (ACTIVITY_DAYS, BUCKETS, ZERO, Action, Behaviour, ClientFigures, ClientStatus, DisputeLine,
+                      Escalation, Hold, PlanLine, Risk, bucket_index)
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyPart:
+    """One client's share of one currency's figures."""
+
+    aging: tuple[Decimal, ...]  # outstanding by BUCKETS
+    count: int  # open invoices
+    credit: Decimal
+    # at each of month_ends(on): AR, current AR, credit sales of the 90 days, AR at the start
+    # of the CEI period, credit sales since
+    points: tuple[tuple[Decimal, Decimal, Decimal, Decimal, Decimal], ...]
+    months: dict  # first day of a month -> credit sales (the date's month: counted to the date)
+    first_issue: date | None  # None: no invoice in this currency
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastPart:
+    """A client's expected receipts: by currency, 13 weekly sums, later, doubtful."""
+
+    weeks: dict  # code -> tuple of 13 Decimals
+    later: dict  # code -> Decimal
+    doubtful: dict  # code -> Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ClientPart:
+    """The client's share of the report of its date."""
+
+    client: str
+    currencies: dict  # code -> CurrencyPart
+    rows: tuple  # ClientFigures, one per currency
+    lists: tuple  # escalations, hold (or None), disputes, plan (or None)
+    promises: tuple[int, int, int, int]  # made, kept, broken, open (made in the 365 days)
+    activity: dict  # channel -> count over ACTIVITY_DAYS days ending on the date
+    activity_year: dict  # channel -> count over the 365 days ending on the date
+    open: bool  # has open invoices (its own lateness counts toward the book's average)
+    late: Decimal | None  # average days late, from its history
+    forecast: ForecastPart
+    floating: tuple  # (currency, due day, outstanding): expected at the book's average lateness
+
+
+@dataclass(frozen=True, slots=True)
+class ClientDay:
+    """One client on one date (plain frozen data: what the derived layer keeps)."""
+
+    client: str
+    on: date
+    open: tuple[InvoiceState, ...]  # invoices open on the date, oldest due first
+    status: ClientStatus
+    behaviour: Behaviour
+    risk: Risk
+    actions: tuple[Action, ...]  # due on the date, most urgent first
+    part: ClientPart
+
+
+def client_day_state(records: Book, policy: Policy, on: date) -> Day:
+    """The working state behind a client's day (for what is asked of one client only, e.g.
+    a message's context); ``records`` hold that client alone."""
+    return Day(ClientIndex(index_book(records)), policy, on)
+
+
+def derive_client(records: Book, policy: Policy, on: date, client_id: str | None = None) -> ClientDay:
+    """The day of the one client ``records`` hold (a :class:`Book` of that client's records;
+    ``client_id`` names it when the records hold no client record)."""
+    if client_id is None:
+        if len(records.clients) != 1:
+            raise ValueError("derive_client needs the records of exactly one client")
+        client_id = next(iter(records.clients))
+    cid = client_id
+    dy = client_day_state(records, policy, on)
+    return ClientDay(cid, on, tuple(dy.by_client.get(cid, ())), dy.status(cid), dy.behaviour(cid), dy.risk(cid),
+                     tuple(client_actions(dy, cid)), _client_part(dy, cid))
+
+
+def _aging(states) -> tuple[dict[str, list[Decimal]], Counter]:
+    """Outstanding by currency and bucket (in BUCKETS order), and open invoices by currency."""
+    aging: dict[str, list[Decimal]] = {}
+    counts: Counter = Counter()
+    for st in states:
+        cur = st.invoice.currency
+        a = aging.get(cur)
+        if a is None:
+            a = aging[cur] = [ZERO] * len(BUCKETS)
+        a[bucket_index(st.days_overdue)] += st.outstanding
+        counts[cur] += 1
+    return aging, counts
+
+
+def _client_part(dy: Day, cid: str) -> ClientPart:
+    eng, on = dy.eng, dy.on
+    ser = Series(eng.book.invoices, eng.settlements)
+    open_ = dy.by_client.get(cid, ())
+    aging, counts = _aging(open_)
+    credit: dict[str, Decimal] = {}
+    for d, cur, amt in eng.credits.get(cid, ()):
+        if d <= on:
+            credit[cur] = credit.get(cur, ZERO) + amt
+    one = timedelta(days=1)
+    this_month = month_start(on)
+    dates = month_ends(on)
+    currencies = {}
+    for cur in sorted(set(aging) | set(ser.sales) | set(credit)):
+        points = []
+        for d in dates:
+            start = cei_start(d)
+            points.append((ar_on(eng, ser, cur, d), current_ar_on(eng, ser, cur, d),
+                           sales_between(ser, cur, d - timedelta(days=89), d), ar_on(eng, ser, cur, start - one),
+                           sales_between(ser, cur, start, d)))
+        months: dict[date, Decimal] = {}
+        daily = ser.daily.get(cur)
+        if daily is not None:
+            for d, amount in daily[0].items():
+                if d <= on:
+                    m = d.replace(day=1) if d < this_month else this_month
+                    months[m] = months.get(m, ZERO) + amount
+        currencies[cur] = CurrencyPart(tuple(aging.get(cur) or [ZERO] * len(BUCKETS)), counts[cur],
+                                       credit.get(cur, ZERO), tuple(points), months, ser.first_issue.get(cur))
+    promises = [0, 0, 0, 0]
+    _count_promises(dy, eng.promises.get(cid, ()), promises)
+    start = on - timedelta(days=ACTIVITY_DAYS - 1)
+    month: Counter = Counter()
+    year: Counter = Counter()
+    for a in eng.book.activities:
+        if a.date <= on:
+            if (on - a.date).days < 365:
+                year[a.channel] += 1
+            if a.date >= start:
+                month[a.channel] += 1
+    acc = ForecastSums(on, [])
+    floating: list = []
+    is_open = cid in dy.by_client
+    if is_open:
+        _client_forecast(dy, cid, open_, acc, None, floating)
+    forecast = ForecastPart({c: tuple(w) for c, w in acc.weeks.items()}, dict(acc.later), dict(acc.doubtful))
+    return ClientPart(cid, currencies, tuple(_client_rows(dy, cid)), _client_lists(dy, cid), tuple(promises),
+                      dict(month), dict(year), is_open, dy.behaviour(cid).avg_days_late, forecast, tuple(floating))
+
+
+def _client_rows(dy, cid: str) -> list[ClientFigures]:
+    """The client's positions, one per currency (its own currency always)."""
+    client = dy.eng.book.clients[cid]
+    states = dy.states
+    totals = dy.totals
+    credits = dy.credit
+    zero_t = (ZERO, ZERO, 0, 0)
+    curs = dy.client_currencies(cid)
+    if client.currency not in curs:
+        curs.append(client.currency)
+    st = dy.status(cid)
+    b = dy.behaviour(cid)
+    r: Risk = dy.risk(cid)
+    out = []
+    for cur in sorted(curs):
+        amt, over, count, oldest = totals.get((cid, cur), zero_t)
+        own = cur == client.currency
+        out.append(ClientFigures(
+            cid, client.name, cur, amt - credits.get((cid, cur), ZERO), amt, over, count, oldest,
+            b.avg_days_to_pay, b.avg_days_late, b.worsening, b.promises_kept_rate, r.score, r.reasons,
+            st.hold, st.hold_reason, st.over_credit_limit if own else False,
+            client.credit_limit if own else None,
+            sum(1 for n in st.handed_over if states[n].invoice.currency == cur) if st.handed_over else 0,
+            sum(1 for d in st.disputes if d.invoice in states and states[d.invoice].invoice.currency == cur)
+            if st.disputes else 0,
+        ))
+    return out
+
+
+def _client_lists(dy, cid: str) -> tuple[tuple, Hold | None, tuple, PlanLine | None]:
+    """The client's escalations, hold, disputes and plan."""
+    st = dy.status(cid)
+    states = dy.states
+    name = dy.eng.book.clients[cid].name
+    escalations = []
+    for n, to in sorted(st.handed_over.items()):
+        s = states[n]
+        escalations.append(Escalation(cid, name, n, to, s.outstanding, s.invoice.currency))
+    hold = Hold(cid, name, st.hold_reason) if st.hold else None
+    disputes = []
+    for d in st.disputes:
+        s = states.get(d.invoice)
+        if s is not None:
+            disputes.append(DisputeLine(d.id, cid, name, d.invoice, d.reason, d.opened, s.outstanding,
+                                        s.invoice.currency))
+    plan = None
+    if st.plan is not None:
+        pl = st.plan.plan
+        k = st.plan.next_index
+        plan = PlanLine(pl.id, cid, name, pl.currency, pl.total, st.plan.paid, len(pl.installments),
+                        pl.installments[k].due if k is not None else None,
+                        pl.installments[k].amount if k is not None else None)
+    return tuple(escalations), hold, tuple(disputes), plan
+
+
+def _count_promises(dy, plist, counts: list[int]) -> None:
+    """Add to [made, kept, broken, open] the promises of ``plist`` made in the 365 days."""
+    on = dy.on
+    year_ago = on - timedelta(days=365)
+    for p in plist:
+        if p.made > on or p.made <= year_ago:
+            continue
+        counts[0] += 1
+        ps = dy.promise_status(p)
+        if ps.state == "kept":
+            counts[1] += 1
+        elif ps.state == "open":
+            counts[3] += 1
+        elif ps.state in ("broken", "followed-up"):
+            counts[2] += 1  # (a promise replaced by a later one counts as neither)
+
+
+def _client_forecast(dy, cid: str, open_, acc: ForecastSums, book_late: int | None,
+                     floating: list | None = None) -> None:
+    """The client's expected receipts into ``acc``. Without a history of its own, its
+    invoices are expected at the book's average lateness: with ``book_late`` None they are
+    put in ``floating`` as (currency, due day, outstanding) instead, to expect later."""
+    on = dy.on
+    st = dy.status(cid)
+    skip = set(st.handed_over)
+    for ps in st.promises:
+        if ps.state == "open":
+            skip.update(ps.invoices)
+            owed = sum((dy.states[n].outstanding for n in ps.invoices if n in dy.states), ZERO)
+            left = min(owed, max(ZERO, ps.promise.amount - ps.paid))
+            if left > 0:
+                acc.put(ps.promise.currency, max(ps.promise.by, on), left)
+    if st.plan is not None:
+        pl = st.plan.plan
+        skip.update(pl.invoices)
+        paid = st.plan.paid
+        cum = ZERO
+        for inst in pl.installments:
+            prev = cum
+            cum += inst.amount
+            unmet = cum - max(paid, prev)
+            if unmet > 0:
+                acc.put(pl.currency, max(inst.due, on), min(unmet, inst.amount))
+    b = dy.behaviour(cid)
+    late = int(b.avg_days_late.to_integral_value(ROUND_HALF_UP)) if b.avg_days_late is not None else book_late
+    for s in open_:
+        if s.disputed or (skip and s.invoice.number in skip):
+            continue
+        inv = s.invoice
+        if late is None:
+            floating.append((inv.currency, inv.due.toordinal(), s.outstanding))
+        else:
+            acc.expect(inv.currency, inv.due.toordinal(), late, s.outstanding)

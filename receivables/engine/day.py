@@ -1,0 +1,351 @@
+"""One client's state on one date: its open invoices, status, promises and plans, and the
+ladder's facts about each invoice (the rules are in :mod:`receivables.agenda`)."""
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import islice
+from typing import Iterable
+
+from ..ledger import DISPUTED, OPEN, InvoiceState, invoice_state
+from ..model import PaymentPlan, PromiseToPay
+from ..policy import Policy, Step
+from .index import ClientIndex
+from .judgement import Judgement
+from .records import NOT_DONE, ZERO, Behaviour, ClientStatus, PlanStatus, PromiseStatus, Risk
+
+_ONE = timedelta(days=1)
+
+
+class Day(Judgement):
+    """One client's state on one date, worked out from its :class:`ClientIndex`: what its
+    agenda, its statement and its share of the report are read from."""
+
+    __slots__ = (
+        "eng", "policy", "on", "states", "by_client", "overdue", "statuses", "steps_by_id", "totals", "credit",
+        "_behaviour", "_risk", "_ladder", "_step_idx", "_gap", "_promises", "_special", "_curs",
+    )
+
+    def __init__(self, eng: ClientIndex, policy: Policy, on: date) -> None:
+        self.eng = eng
+        self.policy = policy
+        self.on = on
+        invoices = eng.book.invoices
+        settlements = eng.settlements
+        disputes = eng.open_disputes
+        states: dict[str, InvoiceState] = {}
+        start = bisect_right(eng.live_keys, on)
+        get_settlements = settlements.get
+        for n in islice(eng.live_numbers, start, None):
+            inv = invoices[n]
+            if inv.issued > on:
+                continue
+            disputed = False
+            if n in disputes:
+                for d in disputes[n]:
+                    if d.opened <= on and (d.resolved is None or d.resolved > on):
+                        disputed = True
+                        break
+            ss = get_settlements(n)
+            if (not ss or ss[0].date > on) and inv.amount > 0:  # nothing settled yet: the common case
+                states[n] = InvoiceState(inv, ZERO, ZERO, ZERO, inv.amount,
+                                         DISPUTED if disputed else OPEN,
+                                         (on - inv.due).days if on > inv.due else 0, None, None, disputed)
+                continue
+            st = invoice_state(inv, ss, on, disputed)
+            if st.outstanding > 0:
+                states[n] = st
+        self.states = states
+        by_client: dict[str, list[InvoiceState]] = defaultdict(list)
+        for n in sorted(states, key=eng.rank.__getitem__):  # oldest due first
+            st = states[n]
+            by_client[st.invoice.client].append(st)
+        self.by_client = by_client
+        # per (client, currency): [open amount, overdue amount, open invoices, oldest days overdue]
+        totals: dict[tuple[str, str], list] = {}
+        overdue: dict[tuple[str, str], Decimal] = {}
+        for st in states.values():
+            inv = st.invoice
+            key = (inv.client, inv.currency)
+            t = totals.get(key)
+            if t is None:
+                t = totals[key] = [ZERO, ZERO, 0, 0]
+            t[0] += st.outstanding
+            t[2] += 1
+            if st.days_overdue > 0:
+                t[1] += st.outstanding
+                if st.days_overdue > t[3]:
+                    t[3] = st.days_overdue
+        for key, t in totals.items():
+            overdue[key] = t[1]
+        self.totals = totals
+        self.overdue = overdue
+        credit: dict[tuple[str, str], Decimal] = {}
+        for cid, items in eng.credits.items():
+            for d, cur, amt in items:
+                if d <= on:
+                    credit[(cid, cur)] = credit.get((cid, cur), ZERO) + amt
+        self.credit = credit
+        self.steps_by_id = {s.id: s for s in policy.steps}
+        self._step_idx = {s.id: i for i, s in enumerate(policy.steps)}
+        self._ladder = [(s, timedelta(days=s.after_due_days), s.min_overdue, s.required) for s in policy.steps]
+        self._gap = timedelta(days=policy.ladder.min_gap_days)
+        self.statuses: dict[str, ClientStatus] = {}
+        self._behaviour: dict[str, Behaviour] = {}
+        self._risk: dict[str, Risk] = {}
+        self._promises: dict[str, PromiseStatus] = {}
+        self._special = None
+        self._curs: dict[str, list[str]] = {}
+
+    # -- per-invoice ladder facts -------------------------------------------------------
+
+    def done_steps(self, number: str) -> list[tuple[date, str, str]]:
+        acts = self.eng.step_acts.get(number)
+        if not acts:
+            return []
+        on = self.on
+        if acts[-1][0] <= on:
+            return acts
+        return [a for a in acts if a[0] <= on]
+
+    def handed_over(self, number: str) -> str | None:
+        for d, sid, _ in self.done_steps(number):
+            s = self.steps_by_id.get(sid)
+            if s is not None and s.escalate:
+                return s.escalate
+        return None
+
+    # -- per-client status ---------------------------------------------------------------
+
+    def status(self, client_id: str) -> ClientStatus:
+        got = self.statuses.get(client_id)
+        if got is None:
+            got = self.statuses[client_id] = self._status(client_id)
+        return got
+
+    def _status(self, cid: str) -> ClientStatus:
+        eng, on, policy = self.eng, self.on, self.policy
+        client = eng.book.clients.get(cid)
+        open_ = self.by_client.get(cid, ())
+        if (not open_ and client is not None and client.credit_check is None and cid not in eng.promises
+                and cid not in eng.plans and cid not in eng.disputes):
+            # nothing open, nothing promised or planned: only the hold flag and any credit count
+            balance = -sum((amt for d, c, amt in eng.credits.get(cid, ()) if c == client.currency and d <= on),
+                           ZERO)
+            limit = client.credit_limit
+            return ClientStatus(cid, client.hold, (client.hold_reason or "on hold") if client.hold else "", {}, (),
+                                None, (), limit is not None and balance > limit, limit, balance, None)
+        lad = policy.ladder
+        # hand-overs and holds from done steps
+        handed: dict[str, str] = {}
+        hold_since: tuple[date, Step] | None = None
+        states = self.states
+        for d, sid, n in self._special_acts().get(cid, ()):  # escalations and holds done, by date
+            if d > on:
+                break
+            if n not in states:
+                continue
+            s = self.steps_by_id[sid]
+            if s.escalate and n not in handed:
+                handed[n] = s.escalate
+            if s.credit_hold and (hold_since is None or d > hold_since[0]):
+                hold_since = (d, s)
+        hold = bool(client and client.hold)
+        reason = (client.hold_reason or "on hold") if hold else ""
+        if not hold and hold_since is not None:
+            lifted = any(hold_since[0] <= d <= on for d in eng.lifts.get(cid, ()))
+            if not lifted:
+                hold = True
+                reason = f"{hold_since[1].title or hold_since[1].id} done on {hold_since[0].isoformat()}"
+        grace = timedelta(days=lad.promise_grace_days)
+        kept_on = eng.kept_on
+        promises = []
+        for p in eng.promises.get(cid, ()):
+            if p.made > on:
+                continue
+            k = kept_on.get(p.id)
+            if k is not None and k <= on and k <= p.by + grace:
+                continue  # kept
+            ps = self.promise_status(p)
+            if ps.state in ("open", "broken"):
+                promises.append(ps)
+        promises = tuple(promises)
+        plan = None
+        for pl in eng.plans.get(cid, ()):
+            ps = self.plan_status(pl)
+            if ps is not None and ps.state == "active":
+                plan = ps
+        disputes = tuple(
+            d for d in eng.disputes.get(cid, ())
+            if d.opened <= on and (d.resolved is None or d.resolved > on)
+        )
+        balance = ZERO
+        limit = client.credit_limit if client else None
+        if client is not None:
+            key = (cid, client.currency)
+            t = self.totals.get(key)
+            balance = (t[0] if t else ZERO) - self.credit.get(key, ZERO)
+        over = limit is not None and balance > limit
+        review = None
+        if client is not None and client.credit_check is not None:
+            due = client.credit_check.date + timedelta(days=lad.credit_review_days)
+            if due <= on and not self._logged(cid, "credit_review", due, (), strict=True):
+                review = due
+        return ClientStatus(cid, hold, reason, handed, promises, plan, disputes, over, limit, balance, review)
+
+    def _special_acts(self) -> dict[str, list[tuple[date, str, str]]]:
+        """Per client, (date, step, invoice) of every done step that escalates or holds."""
+        if self._special is not None:
+            return self._special
+        per: dict[str, list[tuple[date, str, str]]] = defaultdict(list)
+        for s in self.policy.steps:
+            if s.escalate or s.credit_hold:
+                for d, client, nums in self.eng.by_step.get(s.id, ()):
+                    for n in nums:
+                        per[client].append((d, s.id, n))
+        for v in per.values():
+            v.sort()
+        self._special = dict(per)
+        return self._special
+
+    def _logged(self, cid: str, key: str, since: date, invoices: Iterable[str], strict: bool = False) -> bool:
+        """Has an activity done the non-step action ``key`` (due since ``since``)? ``strict``:
+        only an activity naming the key counts."""
+        acts = self.eng.client_acts.get(cid)
+        if not acts:
+            return False
+        dates = self.eng.client_act_dates[cid]
+        on = self.on
+        nums = None
+        for k in range(bisect_left(dates, since), len(acts)):
+            a = acts[k]
+            if a.date > on:
+                break
+            if a.outcome in NOT_DONE:
+                continue
+            if a.step == key:
+                return True
+            if a.step is None and not strict:
+                if not a.invoices:
+                    return True
+                if nums is None:
+                    nums = set(invoices)
+                if not nums or nums.intersection(a.invoices):
+                    return True
+        return False
+
+    def promise_status(self, p: PromiseToPay) -> PromiseStatus:
+        got = self._promises.get(p.id)
+        if got is None or got.promise is not p:
+            got = self._promises[p.id] = self._promise_status(p)
+        return got
+
+    def _promise_status(self, p: PromiseToPay) -> PromiseStatus:
+        eng, on = self.eng, self.on
+        deadline = p.by + timedelta(days=self.policy.ladder.promise_grace_days)
+        cover = eng.promise_cover.get(p.id, p.invoices)
+        kept_on = eng.kept_on[p.id] if p.id in eng.kept_on else eng.first_reaching(p.client, p.currency, p.made, p.amount)
+        if kept_on is not None and kept_on <= min(on, deadline):
+            paid = eng.paid_between(p.client, p.currency, p.made, min(on, deadline))
+            return PromiseStatus(p, cover, paid, "kept", deadline, kept_on)
+        paid = eng.paid_between(p.client, p.currency, p.made, min(on, deadline))
+        # a later promise on any of the same invoices replaces this one
+        later = False
+        mine = set(cover)
+        for q in reversed(eng.promises.get(p.client, ())):
+            if q is p:
+                break
+            if q.made <= on and q.made >= p.made and mine.intersection(eng.promise_cover.get(q.id, q.invoices)):
+                later = True
+                break
+        if later:
+            return PromiseStatus(p, cover, paid, "superseded", deadline)
+        if on <= deadline:
+            return PromiseStatus(p, cover, paid, "open", deadline)
+        since = deadline + _ONE
+        if self._logged(p.client, f"promise:{p.id}", since, cover):
+            return PromiseStatus(p, cover, paid, "followed-up", deadline)
+        return PromiseStatus(p, cover, paid, "broken", deadline)
+
+    def plan_status(self, pl: PaymentPlan) -> PlanStatus | None:
+        eng, on = self.eng, self.on
+        if pl.created > on:
+            return None
+        paid = eng.paid_between(pl.client, pl.currency, pl.created, on)
+        if pl.cancelled is not None and pl.cancelled <= on:
+            return PlanStatus(pl, paid, "cancelled", None)
+        grace = timedelta(days=self.policy.ladder.plan_grace_days)
+        cum = ZERO
+        nxt = None
+        for k, inst in enumerate(pl.installments):
+            cum += inst.amount
+            limit = inst.due + grace
+            if limit < on and eng.paid_between(pl.client, pl.currency, pl.created, limit) < cum:
+                return PlanStatus(pl, paid, "broken", k, limit + _ONE)
+            if nxt is None and paid < cum:
+                nxt = k
+        if nxt is None:
+            return PlanStatus(pl, paid, "completed", None)
+        return PlanStatus(pl, paid, "active", nxt)
+
+    def client_currencies(self, cid: str) -> list[str]:
+        """The currencies of the client's open invoices, in order of first appearance."""
+        got = self._curs.get(cid)
+        if got is None:
+            got = []
+            for st in self.by_client.get(cid, ()):
+                c = st.invoice.currency
+                if c not in got:
+                    got.append(c)
+            self._curs[cid] = got
+        return list(got)
+
+    # -- the ladder ----------------------------------------------------------------------
+
+    def off_ladder_invoices(self, cid: str) -> set[str]:
+        st = self.status(cid)
+        out = set(st.handed_over)
+        for ps in st.promises:
+            out.update(ps.invoices)
+        if st.plan is not None:
+            out.update(st.plan.plan.invoices)
+        return out
+
+    def due_step(self, st: InvoiceState, overdue_total: Decimal, cal) -> tuple[Step, date] | None:
+        """The due step of an invoice on the ladder, with the date it became due."""
+        done = self.done_steps(st.number)
+        last_idx = -1
+        floor = None
+        if done:
+            idx = self._step_idx
+            last = None
+            for d, sid, _ in done:  # in date order
+                i = idx.get(sid, -1)
+                if i < 0:
+                    continue  # not a step of this ladder
+                last = d
+                if i > last_idx:
+                    last_idx = i
+            if last is not None:
+                floor = last + self._gap
+        due = st.invoice.due
+        on = self.on
+        found = None
+        ladder = self._ladder
+        nbd = cal.next_business_day
+        for i in range(last_idx + 1, len(ladder)):
+            s, after, min_overdue, required = ladder[i]
+            if min_overdue is not None and min_overdue > overdue_total:
+                continue
+            when = due + after
+            if floor is not None and floor > when:
+                when = floor
+            when = nbd(when)
+            if when > on:
+                break
+            found = (s, when)
+            if required:
+                break
+        return found

@@ -1,0 +1,216 @@
+"""One client's date-independent index: what the engine looks up about it on any day.
+
+Built from the client's records alone (a :class:`~receivables.model.Book` holding one
+client, see :func:`receivables.engine.book.group_by_client`); nothing in it refers to any
+other client, so a client's index never needs to be updated in place: a change to the
+client means a new index of its records.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from ..ledger import BookIndex
+from ..model import Activity, PaymentPlan, PromiseToPay
+from .records import HOLD_LIFTED, NOT_DONE, ZERO, in_date_order
+
+_FOREVER = date.max
+
+
+class ClientIndex:
+    """The lookups of :class:`receivables.ledger.BookIndex` plus the engine's own, over one
+    client's records (it holds no reference back to anything that holds it)."""
+
+    __slots__ = (
+        "settlements", "credits", "open_disputes", "book", "final", "live_keys", "live_numbers", "step_acts",
+        "client_acts", "pay_dates", "pay_cum", "history", "history_keys", "promise_cover", "promises", "plans",
+        "disputes", "pauses", "hist_pay", "hist_late", "client_act_dates", "rank", "lifts", "kept_on", "by_step",
+    )
+
+    def __init__(self, index: BookIndex) -> None:
+        self.settlements = index.settlements
+        self.credits = index.credits
+        self.open_disputes = index.open_disputes
+        book = self.book = index.book
+        invoices = book.invoices
+        settlements = index.settlements
+        # when each invoice was settled for good (None: still owes something after its last settlement)
+        final: dict[str, date | None] = dict.fromkeys(invoices)
+        for number, ss in settlements.items():
+            inv = invoices.get(number)
+            if inv is None:
+                continue
+            if len(ss) == 1:  # the common case: paid in one go
+                s = ss[0]
+                if s.amount >= inv.amount:
+                    final[number] = s.date if s.date > inv.issued else inv.issued
+                continue
+            running = inv.amount
+            when = None
+            for s in ss:
+                running -= s.amount
+                if running <= 0:
+                    if when is None:
+                        when = s.date if s.date > inv.issued else inv.issued
+                else:
+                    when = None
+            final[number] = when if running <= 0 else None
+        self.final = final
+        # position of each invoice among its client's, oldest due first
+        self.rank = {n: k for nums in index.invoices_by_client.values() for k, n in enumerate(nums)}
+        settled = [n for n, w in final.items() if w is not None]
+        settled.sort(key=final.__getitem__)
+        self.live_keys = [final[n] for n in settled]
+        self.live_numbers = settled + [n for n, w in final.items() if w is None]
+        self.live_keys += [_FOREVER] * (len(self.live_numbers) - len(settled))
+
+        # payments by (client, currency), in date order: dates and running totals
+        payments = in_date_order(book.payments)
+        self.pay_dates: dict[tuple[str, str], list[date]] = defaultdict(list)
+        self.pay_cum: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
+        runs: dict[tuple[str, str], Decimal] = {}
+        for p in payments:
+            k = (p.client, p.currency)
+            run = runs.get(k, ZERO) + p.amount
+            runs[k] = run
+            self.pay_dates[k].append(p.date)
+            self.pay_cum[k].append(run)
+        self.pay_dates = dict(self.pay_dates)
+        self.pay_cum = dict(self.pay_cum)
+
+        # activities, in date order (so every list below is in date order too)
+        activities = in_date_order(book.activities)
+        corrected = {a.corrects for a in activities if a.corrects}
+        client_acts: dict[str, list[Activity]] = defaultdict(list)
+        pauses: dict[str, list[Activity]] = defaultdict(list)  # snoozes and skips
+        lifts: dict[str, list[date]] = defaultdict(list)  # holds lifted
+        by_step: dict[str, list[tuple[date, str, tuple]]] = defaultdict(list)  # step -> (date, client, invoices)
+        step_acts: dict[str, list[tuple[date, str, str]]] = defaultdict(list)
+        by_client_invoices = index.invoices_by_client
+        for a in activities:
+            if corrected and a.id in corrected:
+                continue
+            client_acts[a.client].append(a)
+            if a.outcome == HOLD_LIFTED:
+                lifts[a.client].append(a.date)
+            if a.outcome in NOT_DONE:
+                pauses[a.client].append(a)
+                continue
+            nums = a.invoices
+            step = a.step
+            if not nums and step:
+                nums = tuple(
+                    n for n in by_client_invoices.get(a.client, ())
+                    if invoices[n].issued <= a.date and (final[n] is None or final[n] > a.date)
+                )
+            if step and ":" not in step:  # "promise:P1" and the like are not ladder steps
+                entry = (a.date, step, a.id)
+                for n in nums:
+                    step_acts[n].append(entry)
+                by_step[step].append((a.date, a.client, nums))
+        self.pauses = dict(pauses)
+        self.lifts = dict(lifts)
+        self.by_step = dict(by_step)
+        self.client_acts = dict(client_acts)
+        self.client_act_dates = {c: [a.date for a in v] for c, v in client_acts.items()}
+        self.step_acts = dict(step_acts)
+
+        # payment history: invoices settled for good, by client, in settlement order
+        hist: dict[str, list[tuple[date, date, date]]] = defaultdict(list)
+        for number, when in final.items():
+            if when is not None:
+                inv = invoices[number]
+                hist[inv.client].append((when, inv.issued, inv.due))
+        for v in hist.values():
+            v.sort()
+        self.history = dict(hist)
+        self.history_keys = {c: [h[0].toordinal() for h in v] for c, v in hist.items()}  # ints: fast bisect
+        # running totals of days to pay and days late, in settlement order
+        self.hist_pay: dict[str, list[int]] = {}
+        self.hist_late: dict[str, list[int]] = {}
+        for c, v in hist.items():
+            pay, late, rp, rl = [0], [0], 0, 0
+            for settled, issued, due in v:
+                rp += (settled - issued).days
+                rl += max(0, (settled - due).days)
+                pay.append(rp)
+                late.append(rl)
+            self.hist_pay[c] = pay
+            self.hist_late[c] = late
+
+        # promises, plans, disputes by client
+        proms: dict[str, list[PromiseToPay]] = defaultdict(list)
+        cover: dict[str, tuple[str, ...]] = {}
+        for p in book.promises:
+            proms[p.client].append(p)
+            if p.invoices:
+                cover[p.id] = tuple(p.invoices)
+            else:
+                cover[p.id] = tuple(
+                    n for n in by_client_invoices.get(p.client, ())
+                    if invoices[n].currency == p.currency and invoices[n].issued <= p.made
+                    and (final[n] is None or final[n] > p.made)
+                )
+        self.promises = dict(proms)
+        self.promise_cover = cover
+        # the day each promise was kept (payments since it was made reached its amount), if ever
+        self.kept_on = {p.id: self.first_reaching(p.client, p.currency, p.made, p.amount) for p in book.promises}
+        plans: dict[str, list[PaymentPlan]] = defaultdict(list)
+        for pl in book.plans:
+            plans[pl.client].append(pl)
+        self.plans = dict(plans)
+        disputes: dict[str, list] = defaultdict(list)
+        for d in book.disputes:
+            disputes[d.client].append(d)
+        self.disputes = dict(disputes)
+
+    # -- queries -------------------------------------------------------------------------
+
+    def paid_between(self, client: str, currency: str, start: date, end: date) -> Decimal:
+        """The client's payments in ``currency`` dated start..end (inclusive)."""
+        if end < start:
+            return ZERO
+        key = (client, currency)
+        dates = self.pay_dates.get(key)
+        if not dates:
+            return ZERO
+        cum = self.pay_cum[key]
+        hi = bisect_right(dates, end)
+        lo = bisect_left(dates, start)
+        if hi <= lo:
+            return ZERO
+        return cum[hi - 1] - (cum[lo - 1] if lo else ZERO)
+
+    def last_touch(self, client: str, number: str, start: date, on: date) -> date:
+        """The date of the last counting activity on invoice ``number`` from ``start`` to ``on``
+        (``start`` if none). A step activity without invoices covers the client's open ones."""
+        acts = self.client_acts.get(client)
+        last = start
+        if not acts:
+            return last
+        dates = self.client_act_dates[client]
+        for k in range(bisect_left(dates, start), len(acts)):
+            a = acts[k]
+            if a.date > on:
+                break
+            if a.outcome in NOT_DONE:
+                continue
+            if number in a.invoices or (not a.invoices and a.step):
+                last = a.date
+        return last
+
+    def first_reaching(self, client: str, currency: str, start: date, amount: Decimal) -> date | None:
+        """The first date on which payments from ``start`` reach ``amount``."""
+        key = (client, currency)
+        dates = self.pay_dates.get(key)
+        if not dates:
+            return None
+        cum = self.pay_cum[key]
+        lo = bisect_left(dates, start)
+        base = cum[lo - 1] if lo else ZERO
+        for i in range(lo, len(dates)):
+            if cum[i] - base >= amount:
+                return dates[i]
+        return None

@@ -1,0 +1,190 @@
+"""The actions due for one client on one date (the rules are in :mod:`receivables.agenda`)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from ..calendar import calendar_for
+from ..money import to_text
+from .day import Day
+from .records import HUNDRED, INSTALLMENT_REMINDER_DAYS, KINDS, ZERO, Action
+
+_ONE = timedelta(days=1)
+
+
+def sort_key(a: Action):
+    """Most urgent first (see "Order" in :mod:`receivables.agenda`)."""
+    tier, weighted, days = a.priority
+    return (-tier, -weighted, -days, a.client, a.currency, KINDS.index(a.kind), a.since, a.key)
+
+
+def client_actions(dy: Day, cid: str) -> list[Action]:
+    """The client's actions due on the day, most urgent first."""
+    out = _client_actions(dy, cid)
+    out.sort(key=sort_key)
+    return out
+
+
+def _hidden(dy: Day, cid: str) -> list[tuple[str | None, date | None]]:
+    """Snoozes and skips in force: (step or key or None for all, until)."""
+    out = []
+    on = dy.on
+    for a in dy.eng.pauses.get(cid, ()):
+        if a.date > on:
+            break
+        if a.outcome == "snoozed" and a.snooze_until is not None and a.snooze_until > on:
+            out.append(a.step)
+        elif a.outcome == "skipped" and a.date == on:
+            out.append(a.step)
+    return out
+
+
+def _client_actions(dy: Day, cid: str) -> list[Action]:
+    eng, policy, on = dy.eng, dy.policy, dy.on
+    client = eng.book.clients.get(cid)
+    if client is None:
+        return []
+    status = dy.status(cid)
+    open_ = dy.by_client.get(cid, ())
+    states = dy.states
+    out: list[Action] = []
+    name = client.name
+
+    def total(nums) -> tuple[Decimal, Decimal, int]:
+        amt = over = ZERO
+        days = 0
+        for n in nums:
+            st = states.get(n)
+            if st is None:
+                continue
+            amt += st.outstanding
+            if st.days_overdue > 0:
+                over += st.outstanding
+                days = max(days, st.days_overdue)
+        return amt, over, days
+
+    # ladder
+    if open_ and policy.steps:
+        tol = policy.ladder.tolerance
+        off = dy.off_ladder_invoices(cid)
+        cal = calendar_for(policy)
+        groups: dict[tuple[str, str], list] = {}
+        for st in open_:
+            if st.disputed or st.outstanding < tol or st.number in off:
+                continue
+            cur = st.invoice.currency
+            got = dy.due_step(st, dy.overdue.get((cid, cur), ZERO), cal)
+            if got is None:
+                continue
+            s, when = got
+            g = groups.get((cur, s.id))
+            if g is None:
+                groups[(cur, s.id)] = [s, when, [st.number]]
+            else:
+                g[2].append(st.number)
+                if when < g[1]:
+                    g[1] = when
+        for (cur, sid), (s, when, nums) in groups.items():
+            amt, over, days = total(nums)
+            if s.escalate:
+                reason = f"{len(nums)} invoice{'s' if len(nums) > 1 else ''} {days} days overdue: hand over to {'the agency' if s.escalate == 'agency' else 'legal'}"
+            elif days:
+                reason = f"{len(nums)} invoice{'s' if len(nums) > 1 else ''} up to {days} days overdue"
+            else:
+                first_due = min(states[n].invoice.due for n in nums)
+                reason = f"{len(nums)} invoice{'s' if len(nums) > 1 else ''} due {first_due.isoformat()}"
+            out.append(_action(dy, cid, name, "step", s.id, s.channel, nums, amt, over, days, cur, s.template,
+                               s.title or s.id, reason, when, None, s.escalate, s.credit_hold, f"{s.id}",
+                               tier=2 if s.escalate else 1))
+
+    # broken promises
+    for ps in status.promises:
+        if ps.state != "broken":
+            continue
+        nums = tuple(n for n in ps.invoices if n in states)
+        if not nums:
+            continue
+        p = ps.promise
+        amt, over, days = total(nums)
+        reason = (f"promised {to_text(p.amount, p.currency)} {p.currency} by {p.by.isoformat()}; "
+                  f"{to_text(ps.paid, p.currency)} paid since {p.made.isoformat()}")
+        out.append(_action(dy, cid, name, "promise", None, "phone", nums, amt, over, days, p.currency,
+                           "broken_promise", "Broken promise", reason, ps.deadline + _ONE, p.id, None, False,
+                           f"promise:{p.id}", tier=2))
+
+    # the active plan's next installment
+    if status.plan is not None and status.plan.next_index is not None:
+        ps = status.plan
+        pl = ps.plan
+        k = ps.next_index
+        inst = pl.installments[k]
+        cum = sum((i.amount for i in pl.installments[: k + 1]), ZERO)
+        short = cum - ps.paid
+        nums = tuple(n for n in pl.invoices if n in states)
+        if nums:
+            amt, over, days = total(nums)
+            cur = pl.currency
+            label = (f"installment {k + 1} of {len(pl.installments)} ({to_text(inst.amount, cur)} {cur}) "
+                     f"due {inst.due.isoformat()}")
+            if on > inst.due:
+                key = f"installment:{pl.id}:{k + 1}"
+                since = inst.due + _ONE
+                if not dy._logged(cid, key, since, nums):
+                    out.append(_action(dy, cid, name, "installment", None, "phone", nums, amt, over, days,
+                                       pl.currency, "installment_missed", "Missed installment",
+                                       f"{label}; {to_text(short, cur)} {cur} still to pay", since, pl.id, None, False,
+                                       key, tier=1, weight=short))
+            elif on >= inst.due - timedelta(days=INSTALLMENT_REMINDER_DAYS):
+                key = f"installment-reminder:{pl.id}:{k + 1}"
+                since = inst.due - timedelta(days=INSTALLMENT_REMINDER_DAYS)
+                if not dy._logged(cid, key, since, nums):
+                    out.append(_action(dy, cid, name, "installment", None, "email", nums, amt, ZERO, 0,
+                                       pl.currency, "installment_reminder", "Installment reminder",
+                                       label, since, pl.id, None, False, key, tier=1))
+
+    # disputes that need a review
+    review = timedelta(days=policy.ladder.dispute_review_days)
+    for d in status.disputes:
+        if d.invoice not in states:
+            continue
+        last = eng.last_touch(cid, d.invoice, d.opened, on)
+        since = last + review
+        if since > on:
+            continue
+        amt, over, days = total((d.invoice,))
+        cur = states[d.invoice].invoice.currency
+        out.append(_action(dy, cid, name, "dispute", None, "email", (d.invoice,), amt, over, days, cur,
+                           "dispute_review", "Review dispute",
+                           f"disputed since {d.opened.isoformat()} with no follow-up for {(on - last).days} days: {_one_line(d.reason)}",
+                           since, d.id, None, False, f"dispute:{d.id}", tier=1))
+
+    # credit review
+    if status.credit_review_due is not None:
+        cc = client.credit_check
+        out.append(_action(dy, cid, name, "credit_review", None, "other", (), ZERO, ZERO, 0, client.currency,
+                           "credit_review", "Credit review",
+                           f"credit check of {cc.date.isoformat()} ({cc.source or 'no source'}, rating {cc.rating or '-'}) is over {policy.ladder.credit_review_days} days old",
+                           status.credit_review_due, None, None, False, "credit_review", tier=0))
+
+    hidden = _hidden(dy, cid)
+    if hidden:
+        out = [a for a in out if not any(h is None or h == a.key or h == a.step for h in hidden)]
+    return out
+
+
+def _one_line(text: str, width: int = 80) -> str:
+    line = " ".join((text or "").split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def _action(dy: Day, cid, name, kind, step, channel, nums, amt, over, days, cur, template, title, reason,
+            since, ref, escalate, credit_hold, key, tier: int, weight: Decimal | None = None) -> Action:
+    risk = dy.risk(cid).score
+    base = over if weight is None else weight
+    weighted = (base * (HUNDRED + risk) / HUNDRED).quantize(Decimal("0.01"))
+    return Action(
+        client=cid, kind=kind, step=step, channel=channel, invoices=tuple(nums), amount=amt, currency=cur,
+        template=template, title=title, reason=reason, since=since, ref=ref, escalate=escalate,
+        credit_hold=credit_hold, priority=(tier, weighted, days), client_name=name, overdue=over,
+        days_overdue=days, risk=risk, key=key,
+    )

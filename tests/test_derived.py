@@ -1,0 +1,236 @@
+"""The derived state (derived/): what is read through it equals a derivation from scratch.
+
+An entry is reused only when its key (book id, policy, code version, date) matches and its
+revision equals the client's revision in the store; anything else is derived again. These
+tests change a real book on disk in every way the owner can (pay, note, promise, dispute,
+plan, import, restore, policy edit, a new day, a hand-copied or hand-edited book.json) and
+compare the state read through the layer, in memory and from its file, with a fresh
+derivation of the book as it is.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal as D
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import derived
+from derived import state as derived_state
+from receivables.demo import generate
+from receivables.engine import derive_client, fold, group_by_client
+from receivables.ledger import derive, propose_allocation
+from receivables.model import Activity, Dispute, Installment, Invoice, Payment, PaymentPlan, PromiseToPay
+from receivables.policy import read_policy
+from store import init_book, open_book, restore_backup
+from tests.conftest import REPO
+
+ON = date(2026, 11, 22)
+POLICY = read_policy(REPO / "policy.toml")
+
+
+def make(path, clients=8, invoices=120, seed=5):
+    init_book(path, book=generate(clients=clients, invoices=invoices, seed=seed, today=ON, policy=POLICY))
+    return path
+
+
+def scratch(path, on):
+    """The book's day derived from scratch from a fresh read of the book."""
+    with open_book(path, readonly=True) as repo:
+        book, policy = repo.book(), repo.policy()
+    return fold({cid: derive_client(g, policy, on, cid) for cid, g in group_by_client(book).items()}, on)
+
+
+def through(path, on, previous=None):
+    with open_book(path, readonly=True) as repo:
+        return derived.current(repo, repo.policy(), on, previous)
+
+
+def assert_current(path, on, previous=None):
+    got = through(path, on, previous)
+    want = scratch(path, on)
+    assert got.days == dict(want.clients)
+    assert got.book_day == want
+    return got
+
+
+def open_invoice(path, on):
+    with open_book(path, readonly=True) as repo:
+        book = repo.book()
+    ledger = derive(book, on)
+    for cid in sorted(book.clients):
+        found = ledger.open_invoices(cid)
+        if found:
+            return cid, found[0], ledger
+    raise AssertionError("no open invoice")
+
+
+def test_cached_equals_uncached_and_a_second_reading_derives_nothing(tmp_path):
+    book = make(tmp_path / "b")
+    first = assert_current(book, ON)
+    assert first.worked_out == set(first.days)  # a first reading works every client out
+    files = list(derived.cache_root().rglob("day-*.json"))
+    assert len(files) == 1 and files[0].parent.name == first.key.book_id
+    assert not any(p.suffix in (".pickle", ".pkl") for p in book.rglob("*"))
+    again = assert_current(book, ON)  # a new process: from the file
+    assert again.worked_out == frozenset()
+    assert assert_current(book, ON, again).worked_out == frozenset()  # in memory
+
+
+def test_after_a_change_only_the_touched_client_is_worked_out_again(tmp_path):
+    book = make(tmp_path / "b")
+    before = assert_current(book, ON)
+    cid, st_, ledger = open_invoice(book, ON)
+    allocs, _ = propose_allocation(ledger, cid, st_.invoice.currency, st_.outstanding, [st_.number])
+    with open_book(book, today=ON) as repo:
+        repo.record_payment(Payment("", ON, cid, st_.outstanding, st_.invoice.currency, "bank", "t", allocs))
+    after = assert_current(book, ON, before)
+    assert after.worked_out == {cid}
+    assert after.days[cid] != before.days[cid]
+    assert all(after.days[c] is before.days[c] for c in after.days if c != cid)
+    assert assert_current(book, ON).worked_out == frozenset()  # the file was brought up to date
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not json", "crafted", "other book", "wrong revision"])
+def test_a_damaged_or_foreign_file_counts_as_empty(tmp_path, damage):
+    book = make(tmp_path / "b", clients=5, invoices=60)
+    first = through(book, ON)
+    path = derived_state.path_of(first.key)
+    raw = path.read_bytes()
+    data = orjson.loads(raw)
+    cid = sorted(data["clients"])[0]
+    if damage == "truncated":
+        path.write_bytes(raw[: len(raw) // 2])
+    elif damage == "not json":
+        path.write_bytes(b"\x80\x04\x95 pickle-like bytes")
+    elif damage == "crafted":  # a record type that is not ours, and a balance no one owes
+        data["clients"][cid][1] = {"@": "os.system", "f": ["echo pwned"]}
+        path.write_bytes(orjson.dumps(data))
+    elif damage == "other book":
+        data["book"] = "someone-else"
+        path.write_bytes(orjson.dumps(data))
+    else:
+        data["clients"][cid][0] = "1-00000000"
+        path.write_bytes(orjson.dumps(data))
+    got = assert_current(book, ON)
+    if damage in ("crafted", "wrong revision"):
+        assert got.worked_out == {cid}
+    else:
+        assert got.worked_out == set(got.days)
+
+
+def test_a_new_day_an_edited_policy_and_a_hand_edited_book_are_worked_out_again(tmp_path):
+    book = make(tmp_path / "b", clients=5, invoices=60)
+    first = assert_current(book, ON)
+    assert assert_current(book, ON + timedelta(days=1), first).worked_out == set(first.days)
+    policy_file = book / "policy.toml"
+    policy_file.write_text(policy_file.read_text().replace("promise_grace_days = 3", "promise_grace_days = 9"))
+    assert assert_current(book, ON, first).worked_out == set(first.days)
+    again = through(book, ON)
+    with open_book(book, today=ON) as repo:
+        repo.checkpoint()
+    raw = (book / "book.json").read_bytes()
+    edited = re.sub(rb'"amount":"(\d+)\.', lambda m: b'"amount":"' + str(int(m.group(1)) + 7).encode() + b".", raw,
+                    count=1)
+    assert edited != raw
+    (book / "book.json").write_bytes(edited)
+    assert assert_current(book, ON, again).worked_out == set(again.days)
+
+
+def test_a_restored_backup_reads_as_the_book_it_restores(tmp_path):
+    book = make(tmp_path / "b", clients=5, invoices=60)
+    first = assert_current(book, ON)
+    cid = sorted(first.days)[0]
+    with open_book(book, today=ON) as repo:  # the day's first change takes the day's backup
+        repo.log_activity(Activity("", ON, cid, "phone", body="called"))
+    assert assert_current(book, ON).worked_out == {cid}
+    restore_backup(book, f"book-{ON.isoformat()}.json", today=ON)
+    assert_current(book, ON)
+
+
+# -- random sequences of changes -----------------------------------------------------------------
+
+OPS = st.sampled_from(["pay", "note", "promise", "dispute", "plan", "import", "policy", "day", "snapshot",
+                       "copy back", "new process"])
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                   HealthCheck.too_slow])
+@given(ops=st.lists(st.tuples(OPS, st.integers(0, 7)), min_size=1, max_size=8))
+def test_any_sequence_of_changes_reads_as_a_derivation_from_scratch(tmp_path_factory, ops):
+    book = make(tmp_path_factory.mktemp("prop") / "b", clients=6, invoices=70, seed=9)
+    on = ON
+    state = through(book, on)
+    snapshot = None
+    for op, k in ops:
+        with open_book(book, readonly=True) as ro:
+            clients = sorted(ro.clients())
+        cid = clients[k % len(clients)]
+        ledger = None
+        if op in ("pay", "promise", "dispute", "plan"):
+            with open_book(book, readonly=True) as ro:
+                ledger = derive(ro.book(), on)
+        open_ = ledger.open_invoices(cid) if ledger is not None else []
+        with open_book(book, today=on) as repo:
+            if op == "pay" and open_:
+                s = open_[0]
+                amount = min(s.outstanding, D("75.00"))
+                allocs, _ = propose_allocation(ledger, cid, s.invoice.currency, amount, [s.number])
+                repo.record_payment(Payment("", on, cid, amount, s.invoice.currency, "bank", "p", allocs))
+            elif op == "note":
+                repo.log_activity(Activity("", on, cid, "phone", body=f"note {k}"))
+            elif op == "promise" and open_:
+                repo.add_promise(PromiseToPay("", cid, on, D("50.00"), open_[0].invoice.currency,
+                                              on + timedelta(days=k + 1), (open_[0].number,)))
+            elif op == "dispute" and open_ and not open_[-1].disputed:
+                repo.open_dispute(Dispute("", open_[-1].number, cid, "wrong goods", on))
+            elif op == "plan" and open_:
+                s = open_[0]
+                half = (s.outstanding / 2).quantize(D("0.01"))
+                try:
+                    repo.add_plan(PaymentPlan("", cid, on, s.invoice.currency, (s.number,), (
+                        Installment(on + timedelta(days=14), half),
+                        Installment(on + timedelta(days=28), s.outstanding - half))))
+                except Exception:  # a plan the book refuses (one is active already): nothing changed
+                    pass
+            elif op == "import":
+                client = repo.clients()[cid]
+                repo.commit([Invoice(f"IMP-{len(ops)}-{k}-{on.toordinal()}-{snapshot is None}", cid,
+                                     on - timedelta(days=40 + k), on - timedelta(days=10), client.currency,
+                                     D("321.00"))])
+            elif op == "snapshot":
+                repo.checkpoint()
+                snapshot = (book / "book.json").read_bytes()
+        if op == "policy":
+            p = book / "policy.toml"
+            p.write_text(re.sub(r"min_gap_days = \d+", f"min_gap_days = {k + 2}", p.read_text()))
+        elif op == "day":
+            on = on + timedelta(days=k - 3)
+        elif op == "copy back" and snapshot is not None:
+            (book / "book.json").write_bytes(snapshot)
+            (book / "book.journal").write_bytes(b"")
+        state = assert_current(book, on, None if op == "new process" else state)
+
+
+def test_a_copied_book_folder_keeps_its_own_cache_entries_apart(tmp_path):
+    """Two copies of one book share an id; a change made in each to the same client gives two
+    revisions, so neither reads the other's entry."""
+    book = make(tmp_path / "a", clients=4, invoices=40)
+    assert_current(book, ON)
+    other = tmp_path / "b"
+    shutil.copytree(book, other)
+    (other / ".lock").unlink(missing_ok=True)
+    cid = sorted(through(book, ON).days)[0]
+    with open_book(book, today=ON) as repo:
+        repo.set_hold(cid, True, "disputed contract")
+    assert_current(book, ON)
+    with open_book(other, today=ON) as repo:
+        repo.log_activity(Activity("", ON, cid, "phone", body="left a voicemail"))
+    got = assert_current(other, ON)
+    assert got.worked_out == {cid} and not got.days[cid].status.hold
+    assert replace(got.key, on=ON) == got.key

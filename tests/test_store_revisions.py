@@ -1,0 +1,140 @@
+"""The book's id and the per-client revisions derived state is checked against."""
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from decimal import Decimal
+
+import orjson
+
+from receivables.model import Activity, Client, Invoice, Payment
+from store import open_book
+
+from .conftest import TODAY
+
+
+def client(cid: str) -> Client:
+    return Client(id=cid, name=cid.title(), currency="GBP", terms_days=30)
+
+
+def setup_two(repo) -> None:
+    repo.add_client(client("acme"))
+    repo.add_client(client("brook"))
+    repo.add_invoice(Invoice("A-1", "acme", date(2026, 9, 1), date(2026, 10, 1), "GBP", Decimal("100.00")))
+    repo.add_invoice(Invoice("B-1", "brook", date(2026, 9, 1), date(2026, 10, 1), "GBP", Decimal("50.00")))
+
+
+def note(repo, cid: str, body: str = "called") -> None:
+    repo.log_activity(Activity("", date(2026, 10, 5), cid, "phone", body=body))
+
+
+def revisions(book_dir) -> dict[str, str]:
+    with open_book(book_dir, readonly=True) as ro:
+        return ro.client_revisions()
+
+
+def test_a_new_book_has_an_id_that_stays(book_dir):
+    with open_book(book_dir, readonly=True) as ro:
+        first = ro.book_id
+    assert first and len(first) >= 16
+    with open_book(book_dir, today=TODAY) as repo:
+        setup_two(repo)
+        repo.checkpoint()
+        assert repo.book_id == first
+    assert revisions(book_dir) and open_book(book_dir, readonly=True).book_id == first
+
+
+def test_a_change_moves_only_its_clients_revision_through_checkpoints_and_reopening(book_dir):
+    with open_book(book_dir, today=TODAY) as repo:
+        setup_two(repo)
+        before = repo.client_revisions()
+        note(repo, "acme")
+        after = repo.client_revisions()
+        assert after["acme"] != before["acme"] and after["brook"] == before["brook"]
+        assert repo.revision_of("acme") == after["acme"]
+    assert revisions(book_dir) == after  # from the journal
+    with open_book(book_dir, today=TODAY) as repo:
+        repo.checkpoint()
+    assert revisions(book_dir) == after  # from book.json's meta
+    with open_book(book_dir, today=TODAY) as repo:
+        repo.record_payment(Payment("", date(2026, 10, 6), "brook", Decimal("50.00"), "GBP", "bank", "x", ()))
+        again = repo.client_revisions()
+    assert again["acme"] == after["acme"] and again["brook"] != after["brook"]
+    assert revisions(book_dir) == again
+
+
+def test_an_older_book_without_an_id_reads_and_gets_one_at_its_first_write(book_dir):
+    with open_book(book_dir, today=TODAY) as repo:
+        setup_two(repo)
+        repo.checkpoint()
+    path = book_dir / "book.json"
+    data = orjson.loads(path.read_bytes())
+    data["meta"]["1"] = {"schema": 1, "seq": data["meta"]["1"]["seq"]}  # as older dun wrote it
+    path.write_bytes(orjson.dumps(data))
+    with open_book(book_dir, readonly=True) as ro:
+        assert ro.book_id is None
+        old = ro.client_revisions()
+        assert set(old) == {"acme", "brook"}
+    assert revisions(book_dir) == old  # the same file, the same revisions
+    with open_book(book_dir, today=TODAY) as repo:
+        note(repo, "acme")
+        made = repo.book_id
+        assert made
+        now = repo.client_revisions()
+    assert now["brook"] == old["brook"] and now["acme"] != old["acme"]
+    with open_book(book_dir, readonly=True) as ro:
+        assert ro.book_id == made and ro.client_revisions() == now
+
+
+def test_a_hand_edited_book_json_is_not_mistaken_for_the_unchanged_one(book_dir):
+    with open_book(book_dir, today=TODAY) as repo:
+        setup_two(repo)
+        repo.checkpoint()
+    before = revisions(book_dir)
+    path = book_dir / "book.json"
+    raw = path.read_bytes()
+    assert b'"50.00"' in raw
+    path.write_bytes(raw.replace(b'"50.00"', b'"55.00"'))  # the meta line is left as it was
+    edited = revisions(book_dir)
+    assert all(edited[c] != before[c] for c in before)
+    assert revisions(book_dir) == edited  # one reading of one file: stable
+
+
+def test_a_book_json_rewritten_by_another_program_is_not_mistaken_either(book_dir):
+    with open_book(book_dir, today=TODAY) as repo:
+        setup_two(repo)
+        repo.checkpoint()
+    before = revisions(book_dir)
+    path = book_dir / "book.json"
+    path.write_bytes(orjson.dumps(orjson.loads(path.read_bytes()), option=orjson.OPT_INDENT_2))
+    assert all(revisions(book_dir)[c] != before[c] for c in before)
+
+
+def test_a_hand_copied_older_book_json_has_the_older_revisions(book_dir, tmp_path):
+    with open_book(book_dir, today=TODAY) as repo:
+        setup_two(repo)
+        repo.checkpoint()
+    old_bytes = (book_dir / "book.json").read_bytes()
+    old = revisions(book_dir)
+    with open_book(book_dir, today=TODAY) as repo:
+        note(repo, "acme")
+        repo.checkpoint()
+    new = revisions(book_dir)
+    assert new["acme"] != old["acme"]
+    (book_dir / "book.json").write_bytes(old_bytes)  # copied back by hand
+    assert revisions(book_dir) == old
+
+
+def test_two_copies_of_a_book_that_went_separate_ways_never_share_a_revision(book_dir, tmp_path):
+    with open_book(book_dir, today=TODAY) as repo:
+        setup_two(repo)
+    other = tmp_path / "copy"
+    shutil.copytree(book_dir, other)
+    (other / ".lock").unlink(missing_ok=True)
+    with open_book(book_dir, today=TODAY) as repo:
+        note(repo, "acme", "spoke to Ann")
+    with open_book(other, today=TODAY) as repo:
+        note(repo, "acme", "left a voicemail")
+    a, b = revisions(book_dir), revisions(other)
+    assert open_book(other, readonly=True).book_id == open_book(book_dir, readonly=True).book_id
+    assert a["acme"] != b["acme"] and a["brook"] == b["brook"]

@@ -1,0 +1,177 @@
+"""The app and the derived state: a live Today queue, an at-once start, no CLI behind its back."""
+from __future__ import annotations
+
+import subprocess
+import threading
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import derived
+from receivables.ledger import propose_allocation
+from receivables.model import Invoice, Payment
+from tui.app import create_app
+from tui.screens.today import TodayScreen
+
+from .tui_support import DAY, async_test, loaded, make_book, settle, text_of
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def demo(tmp_path):
+    return make_book(tmp_path / "book")
+
+
+async def changed(app, pilot, write) -> None:
+    """A change made through the app's repository, then the app's own reload (tui.actions)."""
+    write(app.repo)
+    app.reload()
+    for _ in range(50):
+        await settle(app, pilot)
+        if not app._reloading:
+            break
+    await settle(app, pilot)
+
+
+@async_test
+async def test_the_today_queue_the_panel_and_the_count_follow_a_payment_and_a_new_invoice(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, TodayScreen)
+        first = app.state
+        a = next(x for x in screen.queue if x.kind == "step" and x.invoices)
+        total = len(screen.queue)
+        screen.query_one("#queue").move_to(screen.queue.index(a))
+        await settle(app, pilot)
+        assert f"0 of {total} done" in text_of(screen.query_one("#today-head"))
+
+        def pay(repo):  # everything the action covers, paid in full
+            ledger = app.state.ledger_for(a.client)
+            allocs, _ = propose_allocation(ledger, a.client, a.currency, a.amount, list(a.invoices))
+            repo.record_payment(Payment("", DAY, a.client, a.amount, a.currency, "bank", "in full", allocs))
+
+        await changed(app, pilot, pay)
+        assert app.state is not first and app.state.derived.worked_out == {a.client}
+        assert a.id not in [x.id for x in app.state.agenda] and a.id not in [x.id for x in screen.queue]
+        assert len(screen.queue) < total
+        assert f"0 of {len(screen.queue)} done" in text_of(screen.query_one("#today-head"))
+        status = app.state.status(a.client)
+        assert not any(n in status.handed_over for n in a.invoices)
+
+        quiet = next(c for c in sorted(app.state.book.clients) if not any(x.client == c for x in screen.queue))
+        currency = app.state.book.clients[quiet].currency
+
+        def invoice(repo):  # long overdue: the ladder's steps are due at once
+            repo.add_invoice(Invoice("INV-LIVE-1", quiet, DAY - timedelta(days=90), DAY - timedelta(days=60),
+                                     currency, Decimal("4321.00")))
+
+        await changed(app, pilot, invoice)
+        assert app.state.derived.worked_out == {quiet}
+        new = [x for x in screen.queue if x.client == quiet]
+        assert new and "INV-LIVE-1" in new[0].invoices
+        screen.query_one("#queue").move_to(screen.queue.index(new[0]))
+        await settle(app, pilot)
+        assert "INV-LIVE-1" in text_of(screen.query_one("#ctx-queue"))  # the client panel shows it
+
+
+@async_test
+async def test_the_next_start_shows_today_from_the_kept_state_before_the_book_is_read(demo, monkeypatch):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        queue = [a.id for a in app.state.agenda]
+        app.save_derived(app.state)
+
+    import tui.app as app_mod
+
+    release = threading.Event()
+    real_build = app_mod.build_state
+
+    def slow_build(*args, **kwargs):
+        release.wait(10)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(app_mod, "build_state", slow_build)
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(100):
+            await pilot.pause()
+            if isinstance(app.screen, TodayScreen) and app.screen.queue:
+                break
+        screen = app.screen
+        assert isinstance(screen, TodayScreen) and app.state is None
+        assert [a.id for a in screen.queue] == queue
+        assert "reading the book" in text_of(screen.query_one("#today-head"))
+        release.set()
+        await loaded(app, pilot)
+        assert app.state.derived.worked_out == frozenset()  # every client's day came from the kept state
+
+
+@async_test
+async def test_a_hand_edited_book_is_an_ordinary_start(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        app.save_derived(app.state)
+    from store import open_book
+
+    with open_book(demo, today=DAY) as repo:
+        repo.checkpoint()
+    raw = (demo / "book.json").read_bytes()
+    (demo / "book.json").write_bytes(raw.replace(b'"terms_days":30', b'"terms_days":31', 1))
+    with open_book(demo, readonly=True) as repo:
+        assert derived.kept(repo, repo.policy(), DAY) is None
+
+
+def test_the_app_never_starts_the_cli(demo, monkeypatch, tmp_path):
+    """No subprocess runs from the app (a received book folder with a cli/ package or a .pth
+    file in it must never run): neither while it works nor when it quits with changes."""
+    import tui.app as app_mod
+
+    marker = tmp_path / "ran"
+    planted = f"open({str(marker)!r}, 'w').write('planted code ran')\n"
+    (demo / "cli").mkdir()
+    (demo / "cli" / "__init__.py").write_text(planted)
+    (demo / "cli" / "main.py").write_text(planted)
+    (demo / "evil.pth").write_text(f"import os; {planted}")
+
+    started = []
+    monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: started.append(a) or pytest.fail("a subprocess"))
+
+    class Quick(app_mod.DunApp):
+        async def on_mount(self) -> None:
+            super().on_mount()
+            self.set_timer(0.1, self._write_then_quit)
+
+        def _write_then_quit(self) -> None:
+            if self.state is None:
+                self.set_timer(0.1, self._write_then_quit)
+                return
+            from receivables.model import Activity
+
+            self.repo.log_activity(Activity("", DAY, next(iter(self.state.book.clients)), "phone", body="x"))
+            self.exit(0)
+
+    monkeypatch.setattr(app_mod, "create_app", lambda *a, **k: Quick(Path(a[0]), on=k.get("on")))
+    app_mod.run(demo, on=DAY)
+    assert started == [] and not marker.exists()
+    sources = "\n".join(p.read_text() for p in (ROOT / "tui").rglob("*.py"))
+    assert "subprocess" not in sources and "cli.main" not in sources
+
+
+def test_dun_prepare_keeps_the_days_state_and_changes_nothing_in_the_book(demo, capsys):
+    from cli.main import main
+
+    before = {p.name: p.read_bytes() for p in demo.iterdir() if p.is_file() and p.name != ".lock"}
+    assert main(["--book", str(demo), "--on", DAY.isoformat(), "prepare"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("worked out 20 of 20 clients")
+    assert main(["--book", str(demo), "--on", DAY.isoformat(), "prepare"]) == 0
+    assert capsys.readouterr().out.startswith("worked out 0 of 20 clients")
+    after = {p.name: p.read_bytes() for p in demo.iterdir() if p.is_file() and p.name != ".lock"}
+    assert after == before and not (demo / ".cache").exists()
