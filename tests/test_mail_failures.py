@@ -1,0 +1,92 @@
+"""Issue 18, bad input: a wrong password and a server that never answers. Each is one line,
+nothing is logged as sent, nothing is sent, and the messages stay queued in the outbox."""
+from __future__ import annotations
+
+import re
+import socket
+import threading
+
+from .test_tui_send import Mailbox, free_port, point_policy_at
+from .tui_support import DAY, make_book, reopen
+
+
+def _queued_book(tmp_path, capsys):
+    from cli.main import main
+
+    book = make_book(tmp_path / "book", seed=1)
+    assert main(["--book", str(book), "--on", DAY.isoformat(), "mail"]) == 0
+    capsys.readouterr()
+    queued = sorted(p.name for p in (book / "outbox").glob("*.eml"))
+    assert queued
+    return book, queued
+
+
+def _nothing_sent(book, queued):
+    assert sorted(p.name for p in (book / "outbox").glob("*.eml")) == queued
+    assert not [a for a in reopen(book).activities if a.date == DAY and a.outcome == "sent"]
+
+
+def test_a_wrong_password_is_one_line_and_everything_stays_queued(tmp_path, capsys, monkeypatch):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    from cli.main import main
+
+    book, queued = _queued_book(tmp_path, capsys)
+    port = free_port()
+    point_policy_at(book, port)
+    policy = book / "policy.toml"
+    policy.write_text(re.sub(r'(?m)^smtp_user = .*$', 'smtp_user = "owner"', policy.read_text(encoding="utf-8")),
+                      encoding="utf-8")
+    assert 'smtp_user = "owner"' in policy.read_text(encoding="utf-8")
+    monkeypatch.setenv("DUN_SMTP_PASSWORD", "not-the-password")
+    mailbox = Mailbox()
+    server = Controller(mailbox, hostname="127.0.0.1", port=port, auth_require_tls=False,
+                        authenticator=lambda *args: AuthResult(success=False, handled=False))
+    server.start()
+    try:
+        assert main(["--book", str(book), "--on", DAY.isoformat(), "mail", "--send"]) == 1
+    finally:
+        server.stop()
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "password" in err.lower() or "authentication" in err.lower(), err
+    assert mailbox.messages == []
+    _nothing_sent(book, queued)
+
+
+def test_a_server_that_never_answers_times_out_in_one_line(tmp_path, capsys, monkeypatch):
+    import publish.outbox as outbox
+    from cli.main import main
+
+    book, queued = _queued_book(tmp_path, capsys)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))  # loopback only
+    silent.listen(8)
+    accepted = []
+    stop = threading.Event()
+
+    def hold():  # accept, then say nothing: no greeting ever comes
+        silent.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(silent.accept()[0])
+            except OSError:
+                continue
+
+    t = threading.Thread(target=hold, daemon=True)
+    t.start()
+    point_policy_at(book, silent.getsockname()[1])
+    monkeypatch.setattr(outbox, "TIMEOUT", 1)
+    try:
+        assert main(["--book", str(book), "--on", DAY.isoformat(), "mail", "--send"]) == 1
+    finally:
+        stop.set()
+        t.join()
+        for c in accepted:
+            c.close()
+        silent.close()
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "time" in err.lower(), err
+    _nothing_sent(book, queued)
