@@ -45,6 +45,28 @@ async def test_call_note_typed_straight_away_then_one_outcome(demo):
 
 
 @async_test
+async def test_call_note_then_enter_and_outcome_typed_in_one_burst(demo):
+    """Keys typed faster than the app draws (a burst, as tmux or a quick typist sends them):
+    the enter after the note leaves the note before the next key arrives, so 'r' is the
+    outcome, not a letter of the note."""
+    from textual import events
+
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        action = app.screen.current
+        await pilot.press("c")
+        await settle(app, pilot)
+        for key, char in [*((c, c) for c in "spoke"), ("enter", "\r"), ("r", "r")]:
+            app.post_message(events.Key(key, char))  # all queued before any is handled
+        await settle(app, pilot)
+        assert isinstance(app.screen, TodayScreen)
+    acts = todays(demo)
+    assert len(acts) == 1 and acts[0].client == action.client
+    assert acts[0].outcome == "reached" and acts[0].body == "spoke"
+
+
+@async_test
 async def test_payment_for_another_client_marks_nothing_done(demo):
     app = create_app(demo, on=DAY)
     async with app.run_test(size=(120, 40)) as pilot:

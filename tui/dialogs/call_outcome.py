@@ -31,6 +31,9 @@ class CallOutcomeDialog(ModalScreen[Any]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="call.cancel"),
         Binding("ctrl+r", "pick('reached')", "Reached", id="call.reached", priority=True),
+        # enter is handled before the focused widget sees it, and at once: keys typed in a
+        # burst ("note", enter, "r") find the note already left when the "r" arrives
+        Binding("enter", "enter", "Next", id="call.enter", show=False, priority=True),
     ]
 
     def __init__(self, action: Any, on_date: date) -> None:
@@ -54,10 +57,12 @@ class CallOutcomeDialog(ModalScreen[Any]):
     def on_mount(self) -> None:
         self.query_one("#call-note", Input).focus()
 
-    @on(Input.Submitted, "#call-note")
-    def _note_done(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.query_one("#out-reached", Button).focus()
+    def action_enter(self) -> None:
+        focused = self.focused
+        if isinstance(focused, Button):
+            focused.press()
+        else:  # set_focus, not focus(): that one only takes effect after keys already queued
+            self.set_focus(self.query_one("#out-reached", Button))
 
     def on_key(self, event) -> None:
         if isinstance(self.focused, Input):
