@@ -23,10 +23,6 @@ def agenda_module():
     return _agenda
 
 
-def interest_module():
-    return _interest
-
-
 def report_module():
     return _report
 

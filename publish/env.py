@@ -55,7 +55,3 @@ def message_environment() -> Environment:
     base = environment()
     env = base.overlay(finalize=escape_text)
     return env
-
-
-def render_template(name: str, **context) -> str:
-    return environment().get_template(name).render(**context)

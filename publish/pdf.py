@@ -15,7 +15,7 @@ import threading
 from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import lru_cache
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 from .paths import ASSETS
 
@@ -107,34 +107,6 @@ _warm: list[bool] = []  # set once this process has rendered a PDF (and so a for
 def _job(item: tuple) -> tuple[str, bytes]:
     key, html, paper, *resources = item
     return key, html_to_pdf(html, paper, resources=resources[0] if resources else None)
-
-
-def render_many(
-    jobs: Iterable[tuple[str, str, str]],
-    workers: int | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> Iterator[tuple[str, bytes]]:
-    """Render ``(key, html, paper)`` jobs; yields ``(key, pdf_bytes)`` as they finish.
-
-    Small batches render in this process (a pool costs ~0.3 s to start); larger ones on
-    every core.
-    """
-    jobs = list(jobs)
-    workers = workers or os.cpu_count() or 1
-    if len(jobs) < 8 or workers == 1:
-        for job in jobs:
-            out = _job(job)
-            if progress:
-                progress(job[0])
-            yield out
-        return
-    paper = jobs[0][2]
-    chunk = max(1, min(16, len(jobs) // (workers * 4)))
-    with ProcessPoolExecutor(max_workers=workers, initializer=warm, initargs=(paper,)) as pool:
-        for key, data in pool.map(_job, jobs, chunksize=chunk):
-            if progress:
-                progress(key)
-            yield key, data
 
 
 def fork_context():

@@ -66,7 +66,6 @@ ID_PREFIX = {"payments": "PAY-", "adjustments": "ADJ-", "activities": "ACT-", "p
              "plans": "PLN-", "disputes": "DSP-"}
 CHECKPOINT_BYTES = 4 * 1024 * 1024  # rewrite book.json once the journal grows past this
 CHECKPOINT_ENTRIES = 2000
-_BACKUP_RE = re.compile(r"book-(\d{4}-\d{2}-\d{2})(?:[-.].*)?\.json")
 
 
 @contextmanager

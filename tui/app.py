@@ -31,7 +31,6 @@ from .keymap import load_keymap
 from .sending import Sender, SendStatus, finish_on_quit, log_status
 from .state import BookState, build_state, complete_state
 
-NAV = ("today", "clients", "invoices", "reports", "policy")
 
 
 class DunApp(App[int]):
