@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from cli.main import add_json, add_on
-from receivables.errors import DunError
 
 
 def register(sub, common) -> None:

@@ -11,8 +11,8 @@ import argparse
 import sys
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
+from cli.common import client_of as _client_of, dump as _dump, no_invoice as _no_invoice, open_repo as _open, today as _today
 from cli.main import add_json, add_on, whole_number
 from receivables.errors import DunError
 
@@ -97,39 +97,14 @@ def register(sub, common) -> None:
 
 # -- helpers ------------------------------------------------------------------------------------
 
-def _today(args) -> date:
-    from cli.main import on_date
-
-    return on_date(args)
 
 
-def _open(args, readonly: bool, command: str):
-    from cli.main import book_dir
-    from store import open_book
-
-    return open_book(Path(book_dir(args)), readonly=readonly, command=command, today=_today(args))
 
 
-def _dump(obj) -> None:
-    import json
-
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
 
 
-def _no_invoice(number: str, book, client: str) -> DunError:
-    from cli.hints import unknown_invoice
-
-    return unknown_invoice(number, [n for n, i in book.invoices.items() if i.client == client], "--invoice", client)
 
 
-def _client_of(repo, cid: str):
-    book = repo.client_book(cid)
-    client = book.clients.get(cid)
-    if client is None:
-        from cli.hints import unknown_client
-
-        raise unknown_client(repo, cid)
-    return book, client
 
 
 def _one_line(text: str, width: int) -> str:

@@ -6,6 +6,7 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
+from cli.common import open_repo
 from cli.main import add_json, add_on
 from receivables.errors import DunError
 
@@ -31,9 +32,7 @@ def register(sub, common) -> None:
 
 
 def _open(args, readonly: bool, command: str):
-    from cli.book_cmds import _open as open_
-
-    return open_(args, readonly, command)
+    return open_repo(args, readonly, command)
 
 
 def run_sync_import(args, path: Path, data: bytes) -> int:

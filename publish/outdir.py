@@ -199,13 +199,10 @@ def swap(tmp: Path, out_dir: Path) -> None:
 
 
 def fsync_dir(path: Path) -> None:
+    """The store's folder fsync; a site that is already swapped in is not undone by its failure."""
+    from store.files import fsync_dir as _fsync
+
     try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
+        _fsync(path)
     except OSError:
         pass
-    finally:
-        os.close(fd)
