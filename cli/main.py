@@ -248,9 +248,9 @@ def run() -> None:
     first, so the interpreter's last collection does not walk them all (~0.1 s after a
     publish of a large book); the system takes the memory back at exit either way."""
     code = main()
-    import gc
+    from receivables.tuning import keep_for_life
 
-    gc.freeze()
+    keep_for_life()
     sys.exit(code)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from receivables.engine import BookDay, ClientDay, derive_client, fold, group_by_client
-from receivables.engine.records import quiet_gc
+from receivables.tuning import FEW_CLIENTS, quiet_gc
 from receivables.model import Book
 from receivables.policy import Policy
 
@@ -30,7 +30,6 @@ from . import codec
 
 FORMAT = 1  # of the files
 KEEP_FILES = 4  # per book: the days (and policies) last asked for
-FEW = 40  # clients to derive from their own records read one by one; more: group the whole book once
 _CODE: list[str] = []
 
 
@@ -155,10 +154,10 @@ def kept(repo, policy: Policy, on: date) -> Derived | None:
 
 def derive_clients(repo, policy: Policy, on: date, clients: list[str], book: Book | None = None) -> dict[str, ClientDay]:
     """The days of ``clients``, each from its own records."""
-    if book is None and len(clients) > FEW:
+    if book is None and len(clients) > FEW_CLIENTS:
         book = repo.book()
     if book is not None:
-        if len(clients) > FEW:
+        if len(clients) > FEW_CLIENTS:
             groups = group_by_client(book)
             return {cid: derive_client(groups[cid], policy, on, cid) for cid in clients}
         return {cid: derive_client(book.only(cid), policy, on, cid) for cid in clients}

@@ -29,6 +29,8 @@ from decimal import Decimal
 from operator import attrgetter, itemgetter
 from typing import Callable, Iterable, NamedTuple
 
+from receivables.tuning import CSV_BLOCK
+
 import orjson
 
 from receivables.csvsafe import neutralise
@@ -37,7 +39,6 @@ from receivables.money import amount_from_store, to_text
 
 from .paths import CACHE
 
-CSV_BLOCK = 2000  # rows per cached block of the payments and activities CSVs
 DIGEST = 8  # bytes of a row's digest
 
 PAYMENTS_HEADER = ["date", "id", "client", "currency", "amount", "unallocated", "method", "reference", "allocations"]

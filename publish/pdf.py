@@ -86,17 +86,13 @@ def html_to_pdf(html: str, paper: str = "A4", title: str | None = None,
 
 def warm(paper: str = "A4") -> None:
     """Load fonts and parse the stylesheet once (pool initializer); end with the parent."""
-    import gc
+    from receivables.tuning import settle_forked_heap
 
     from .lifeline import exit_with_parent
 
     exit_with_parent()  # a killed publish leaves no worker (and so no fork server) behind
 
-    # A forked worker inherits the parent's heap (a loaded book is millions of objects):
-    # freeze it, so the collector never walks it again, then collect WeasyPrint's own cycles
-    # (the parent may have paused the collector when it forked).
-    gc.freeze()
-    gc.enable()
+    settle_forked_heap()  # the parent's book out of the collector's sight; WeasyPrint's cycles collected
     if not _warm:  # a fork of a process that has rendered a PDF is warm already
         html_to_pdf("<p>warm</p>", paper)
 

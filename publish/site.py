@@ -63,6 +63,7 @@ from markupsafe import Markup
 from receivables.errors import DunError
 from receivables.ledger import BookIndex, derive, index_book
 from receivables.money import to_text
+from receivables.tuning import FEW_STATEMENTS, REPORT_CHUNK, collecting
 
 from . import charts, csvdata, engine, outdir
 from .csvdata import csv_fast as _csv_fast
@@ -74,7 +75,6 @@ from .statements import render_statement_html, statement_data
 
 MANIFEST = ".dun-manifest.json"
 PARTS = CACHE + "/report"  # the report PDF's cached parts (see _join_report)
-REPORT_CHUNK = 140  # clients per cached part of the report PDF's listing (two pages)
 FORMAT = "dun-site-1"
 Progress = Callable[[int, int, str], None]
 
@@ -572,7 +572,6 @@ class _Whole:
         self.index = self.ledger = self.plan = self.per_client = self._long = self.base = self.derived = None
 
 
-FEW_STATEMENTS = 40  # fingerprints to work out in this process rather than fork for them (~0.2 ms each)
 _SHARED: dict[int, tuple] = {}  # work for a forked side process, read by it from the parent's memory
 
 
@@ -837,21 +836,16 @@ def _build_into(src, policy, on, out_dir: Path, tmp: Path, old_files: dict, old_
         data_and_index()
         long_csvs()
     used_charts = chart_svgs.used
-    import gc
-
     if report_parts and not pdf_jobs.in_process and "pypdf" not in sys.modules:
-        # the join below needs pypdf (~0.15 s to import): imported while this thread waits
+        # the join below needs pypdf: imported while this thread waits
         import threading
 
         threading.Thread(target=__import__, args=("pypdf",), name="dun-import-pypdf", daemon=True).start()
-    paused = pdf_jobs.in_process and not gc.isenabled()
-    if paused:
-        gc.enable()  # WeasyPrint makes reference cycles: collect while rendering here
-    try:
+    if pdf_jobs.in_process:  # WeasyPrint makes reference cycles: collect while rendering here
+        with collecting():
+            _collect(pdf_jobs, out, result, new_files, pdf_fps, done, progress)
+    else:
         _collect(pdf_jobs, out, result, new_files, pdf_fps, done, progress)
-    finally:
-        if paused:
-            gc.disable()
     phase("waiting for PDFs")
     if report_parts:
         _join_report(out, out_dir, old_files, new_files, report_parts, policy.publish.paper, result)

@@ -44,6 +44,7 @@ from receivables.model import (
     SyncMark,
 )
 from receivables.policy import Policy, load_policy, read_policy
+from receivables.tuning import CHECKPOINT_BYTES, CHECKPOINT_ENTRIES, keep_for_life, quiet_gc
 
 from . import batchcheck, charges, clientdocs, codec
 from .revisions import Revisions, digest_of_parts, new_book_id
@@ -64,22 +65,6 @@ SCHEMA = 1
 DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "policy.toml"
 ID_PREFIX = {"payments": "PAY-", "adjustments": "ADJ-", "activities": "ACT-", "promises": "PRM-",
              "plans": "PLN-", "disputes": "DSP-"}
-CHECKPOINT_BYTES = 4 * 1024 * 1024  # rewrite book.json once the journal grows past this
-CHECKPOINT_ENTRIES = 2000
-
-
-@contextmanager
-def gc_paused():
-    """Build many small objects without the cyclic GC rescanning them over and over
-    (loading a 100k-invoice book takes a third of the time). Records hold no cycles;
-    reference counting still frees them."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class ReadOnlyBook(DunError):
@@ -562,7 +547,7 @@ class Repository:
     def _open(self, today: date | None) -> None:
         if not self.read_only:
             clean_temp_files(self.paths.root)
-        with gc_paused():
+        with quiet_gc():
             tables, seq, good, torn, migrated = _load(self.paths)
         self._tables = tables
         self._seq = seq
@@ -614,7 +599,7 @@ class Repository:
             return False
         if not self.read_only:
             return False  # we are the only writer
-        with gc_paused():
+        with quiet_gc():
             tables, seq, *_ = _load(self.paths)
         self._tables, self._seq = tables, seq
         self._stamp = self._file_stamp()
@@ -675,9 +660,9 @@ class Repository:
 
     def book(self) -> Book:
         if self._book is None:
-            with gc_paused():
+            with quiet_gc():
                 self._book = self._build_book(None)
-            gc.freeze()  # long-lived: keep later collections from scanning every record
+            keep_for_life()  # long-lived
         return self._book
 
     def client_book(self, client_id: str) -> Book:
@@ -686,7 +671,7 @@ class Repository:
             return self._book.only(client_id)
         scoped = self._scoped.get(client_id)
         if scoped is None:
-            with gc_paused():
+            with quiet_gc():
                 kept = self._kept_client_docs(client_id)
                 if kept is not None:
                     scoped = self._book_of(lambda name: kept.get(name, ()), partial=True)
@@ -723,7 +708,7 @@ class Repository:
             return True
         path = clientdocs.path_of(self.paths.root)
         mark = changes.mark()
-        with gc_paused():
+        with quiet_gc():
             by = clientdocs.group({name: self._tables.peek(name) for name in self._tables.names()
                                    if name != "meta" and name not in codec.BOOK_LEVEL},
                                   _owner)
@@ -927,7 +912,7 @@ class Repository:
             self._tables.changes.add(seq, crc, touched, ops)
         if self._book is not None:  # the loaded book plus these records, not a whole new read
             try:
-                with gc_paused():
+                with quiet_gc():
                     self._book = _with_changes(self._book, changes)
             except Exception:  # the change is saved whatever happens here: read it afresh next time
                 self._book = None

@@ -14,7 +14,6 @@ Loading is split in two so a 100,000-invoice book shows its first screen fast:
 """
 from __future__ import annotations
 
-import gc
 import threading
 import time
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from receivables.errors import DunError, Problem
 from receivables.ledger import BookIndex, Ledger, derive, index_book, invoice_state, is_disputed
 from receivables.model import Book, Client
 from receivables.policy import Policy, load_policy
+from receivables.tuning import keep_for_life
 
 import derived
 
@@ -130,8 +130,7 @@ def settle_heap() -> None:
     Neither the records nor what the engine keeps with an index hold reference cycles, so
     reference counting still frees an old book and its index when a new state replaces them
     (a test in tests/test_report.py keeps it so)."""
-    gc.collect(0)
-    gc.freeze()
+    keep_for_life(collect_young=True)
 
 
 def policy_path(book_dir: Path, repo: Any = None) -> Path:

@@ -1,14 +1,13 @@
 """The engine's records: what a client's or the book's day is made of (plain frozen data)."""
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from operator import attrgetter
 
 from ..model import PaymentPlan, PromiseToPay
+from ..tuning import quiet_gc  # noqa: F401  (re-exported: the engine's callers use it)
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -35,20 +34,6 @@ def bucket_index(d: int) -> int:
 
 def tenth(x: Decimal) -> Decimal:
     return x.quantize(TENTH, rounding=ROUND_HALF_UP)
-
-
-@contextmanager
-def quiet_gc():
-    """Pause the cyclic garbage collector while the engine allocates: a loaded book holds
-    millions of objects, and a full collection in the middle of a computation costs more
-    than the computation. The engine makes no reference cycles, so nothing is held longer."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def in_date_order(records):

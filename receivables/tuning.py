@@ -1,0 +1,79 @@
+"""How dun uses the machine: the garbage-collector policy and every speed threshold, in one place.
+
+None of these change an answer, only how fast it comes: a "cached equals uncached" test
+covers each path they choose between. The figures that justify them are in
+``benchmarks/README.md`` (never in comments here: they would go stale).
+
+**Garbage collection.** A loaded book is millions of small objects that hold no reference
+cycles (records, and what the engine keeps about them): reference counting frees them. The
+cyclic collector would only walk them over and over, so:
+
+- :func:`quiet_gc` pauses it while many objects are built at once (loading, deriving);
+- :func:`keep_for_life` moves what is loaded now out of its sight for good (a book the app
+  or a command keeps until it exits; a forked worker's inherited heap);
+- :func:`collecting` turns it back on for work that does make cycles (WeasyPrint), and
+  :func:`settle_forked_heap` does both in a forked PDF worker.
+"""
+from __future__ import annotations
+
+import gc
+from contextlib import contextmanager
+
+# -- thresholds ------------------------------------------------------------------------------
+# derived/: up to this many clients are derived from their own records read one at a time;
+# more, and the whole book is read once and grouped by client
+FEW_CLIENTS = 40
+# publish/: fingerprints of up to this many statements are worked out in the publishing
+# process; more are shared out to the PDF workers
+FEW_STATEMENTS = 40
+# publish/: clients per cached part of the report PDF's listing (two pages)
+REPORT_CHUNK = 140
+# publish/: rows per cached block of the long CSVs (payments, activities)
+CSV_BLOCK = 2000
+# store/: book.json is rewritten (a checkpoint) once the journal holds this many bytes or entries
+CHECKPOINT_BYTES = 4 * 1024 * 1024
+CHECKPOINT_ENTRIES = 2000
+
+
+# -- garbage collection ------------------------------------------------------------------------
+
+@contextmanager
+def quiet_gc():
+    """Pause the cyclic garbage collector while many objects are built (nothing is held longer:
+    the records make no cycles)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+@contextmanager
+def collecting():
+    """The collector on for the block (work that makes reference cycles), as it was after."""
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        yield
+    finally:
+        if not was:
+            gc.disable()
+
+
+def keep_for_life(collect_young: bool = False) -> None:
+    """Everything alive now is kept until exit (or freed by reference counting): later
+    collections no longer walk it. ``collect_young`` first collects the youngest generation
+    (the garbage of the work just done)."""
+    if collect_young:
+        gc.collect(0)
+    gc.freeze()
+
+
+def settle_forked_heap() -> None:
+    """In a forked worker: the heap inherited from the parent (a loaded book) is kept for
+    life, and the collector is on for the worker's own work (the parent may have paused it
+    when it forked; WeasyPrint makes cycles)."""
+    gc.freeze()
+    gc.enable()
