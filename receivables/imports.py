@@ -322,7 +322,7 @@ def import_clients(data: bytes | str, book: Book, defaults: Defaults | None = No
 
 
 def _slug(name: str, taken: set[str]) -> str:
-    from .demo import slugify  # the one slug rule of the app
+    from .slugs import slugify  # the one slug rule of the app
 
     return slugify(name, taken)
 
