@@ -46,10 +46,7 @@ def run_sync_import(args, path: Path, data: bytes) -> int:
 
             result = import_xero(data, repo.book(), policy.defaults, source=path.name, today=today,
                                  paid_on=args.paid_on)
-        else:
-            if args.paid_on is not None:
-                raise DunError("--paid-on is for Xero exports", "dun import bank",
-                               "a bank receipt is dated by the bank")
+        else:  # (--paid-on with a bank statement is refused before: cli.checks)
             from receivables.bank import read_statement
             from receivables.matching import import_bank
 
