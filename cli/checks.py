@@ -8,15 +8,16 @@ amount have the client's currency's decimals) is checked by the command once the
 open.
 
 :func:`check_arguments` runs the check of the command given (``CHECKS``), from
-``cli.main`` before the command's handler. Each check is ``check(args) -> None`` and
-raises the one-line :class:`DunError`. Dates (``--on``, ``--by``, ``--first``,
+``cli.main`` before the command's handler. Each check is ``check(args, on) -> None`` (``on``:
+the date the command acts on) and raises the one-line :class:`DunError`. Dates (``--on``, ``--by``, ``--first``,
 ``--paid-on``) are already parsed and inside the book's window (argparse types); choices
 and whole numbers too. ``dun import`` reads its file, and ``dun restore`` finds its
 backup, before either opens the book.
 """
 from __future__ import annotations
 
-from typing import Callable
+from datetime import date
+from typing import Any, Callable
 
 from receivables.errors import DunError
 from receivables.shapes import LONG_TEXT, MAX_TEXT
@@ -88,7 +89,7 @@ def currency(value: str | None) -> str | None:
 
 # -- each writing command -----------------------------------------------------------------------------
 
-def check_pay(args) -> None:
+def check_pay(args, on: date) -> None:
     client_id(args.client)
     amount(args.amount, "AMOUNT", currency(args.currency))
     numbers(args.invoice)
@@ -96,7 +97,7 @@ def check_pay(args) -> None:
     text(args.method, "--method", "method")
 
 
-def check_note(args) -> None:
+def check_note(args, on: date) -> None:
     client_id(args.client)
     text(args.text, "TEXT", "note", LONG_TEXT["body"], required=("the note is empty", "write what happened"))
     numbers(args.invoice)
@@ -105,18 +106,15 @@ def check_note(args) -> None:
     text(args.outcome, "--outcome", "outcome")
 
 
-def check_promise(args) -> None:
-    from cli.main import on_date
-
+def check_promise(args, on: date) -> None:
     client_id(args.client)
     amount(args.amount)
-    on = on_date(args)
     if args.by < on:
         raise DunError(f"{args.by.isoformat()} is before {on.isoformat()}", "--by", "a promise is for a future date")
     numbers(args.invoice)
 
 
-def check_dispute(args) -> None:
+def check_dispute(args, on: date) -> None:
     number(args.invoice, "INVOICE")
     if args.resolve:
         text(args.reason, "--reason", "resolution", LONG_TEXT["resolution"])
@@ -129,24 +127,23 @@ PLAN_FLAGS = {"installments": "--installments", "every": "--every", "first insta
               "last installment": "--first", "invoices": "--invoice"}
 
 
-def check_plan(args) -> None:
-    from cli.main import on_date
+def check_plan(args, on: date) -> None:
     from receivables.plans import check_terms
 
     client_id(args.client)
     numbers(args.invoice)
     try:
-        check_terms(args.installments, args.every, args.first, on_date(args))
+        check_terms(args.installments, args.every, args.first, on)
     except DunError as e:  # name the flag to change
         raise DunError(e.problem.message, PLAN_FLAGS.get(e.problem.where, e.problem.where), e.problem.hint) from None
 
 
-def check_claim(args) -> None:
+def check_claim(args, on: date) -> None:
     client_id(args.client)
     numbers(args.invoice)
 
 
-def check_receipts(args) -> None:
+def check_receipts(args, on: date) -> None:
     if args.action == "list":
         return
     if not args.receipt:
@@ -159,12 +156,12 @@ def check_receipts(args) -> None:
         numbers(args.invoice)
 
 
-def check_import(args) -> None:
+def check_import(args, on: date) -> None:
     if args.kind == "bank" and args.paid_on is not None:
         raise DunError("--paid-on is for Xero exports", "dun import bank", "a bank receipt is dated by the bank")
 
 
-CHECKS: dict[str, Callable[[object], None]] = {
+CHECKS: dict[str, Callable[[Any, date], None]] = {
     "pay": check_pay,
     "note": check_note,
     "promise": check_promise,
@@ -176,8 +173,9 @@ CHECKS: dict[str, Callable[[object], None]] = {
 }
 
 
-def check_arguments(args) -> None:
-    """Run the check of the command in ``args`` (nothing for a command without one)."""
+def check_arguments(args, on: date) -> None:
+    """Run the check of the command in ``args``, acting on ``on`` (nothing for a command
+    without one)."""
     check = CHECKS.get(getattr(args, "command", None) or "")
     if check is not None:
-        check(args)
+        check(args, on)

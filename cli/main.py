@@ -183,7 +183,7 @@ def _main(argv: list[str] | None = None) -> int:
             return int(run_app(args) or 0)
         from cli.checks import check_arguments
 
-        check_arguments(args)  # what was typed, before the book is opened (a lock does not hide it)
+        check_arguments(args, on_date(args))  # what was typed, before the book is opened (a lock does not hide it)
         return int(handler(args) or 0)
     except DunError as e:
         print(f"dun: {e}", file=sys.stderr)

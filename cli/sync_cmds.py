@@ -6,7 +6,7 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from cli.common import open_repo
+from cli.common import dump as _dump, open_repo, today as _today, warn as _warn
 from cli.main import add_json, add_on
 from receivables.errors import DunError
 
@@ -36,8 +36,6 @@ def _open(args, readonly: bool, command: str):
 
 
 def run_sync_import(args, path: Path, data: bytes) -> int:
-    from cli.book_cmds import _dump, _today, _warn
-
     today = _today(args)
     with _open(args, readonly=args.dry_run, command=f"dun import {args.kind}") as repo:
         policy = repo.policy()
@@ -95,7 +93,6 @@ class RepoSource:
 
 
 def cmd_receipts(args) -> int:
-    from cli.book_cmds import _dump
     from receivables.matching import OpenItems, accept, suggest, unmatched
     from receivables.money import to_text
 
