@@ -232,8 +232,9 @@ def os_error_line(e: OSError) -> str:
 
 def run() -> None:
     """The ``dun`` command: :func:`main`, then exit. The objects a command loaded are frozen
-    first, so the interpreter's last collection does not walk them all (~0.1 s after a
-    publish of a large book); the system takes the memory back at exit either way."""
+    first, so the interpreter's last collection does not walk them all (what that saves after
+    a publish of a large book: benchmarks/README.md); the system takes the memory back at exit
+    either way."""
     code = main()
     from receivables.tuning import keep_for_life
 
