@@ -40,14 +40,14 @@ def client_id(value: str, where: str = "CLIENT") -> None:
                        "see 'dun client list' for the ids")
 
 
-def number(value: str, where: str, what: str = "invoice number") -> None:
-    """An invoice or receipt number as typed: not empty, no control character, not over-long."""
+def number(value: str, where: str, what: str = "invoice number",
+           hint: str = "check the number with 'dun client show'") -> None:
+    """An invoice number or receipt id as typed: not empty, no control character, not over-long."""
     if not value.strip():
-        raise DunError(f"the {what} is empty", where, f"give the {what}")
+        raise DunError(f"the {what} is empty", where, hint)
     text(value, where, what)
     if any(ord(ch) < 32 for ch in value):
-        raise DunError(f"the {what} {value!r} holds a line break or control character", where,
-                       f"check the {what} with 'dun client show'")
+        raise DunError(f"the {what} {value!r} holds a line break or control character", where, hint)
 
 
 def numbers(values: list[str], where: str = "--invoice") -> None:
@@ -82,9 +82,10 @@ def amount(value: str, where: str = "AMOUNT", currency: str | None = None) -> No
 
 
 def currency(value: str | None) -> str | None:
+    """--currency as typed: None when not given (or empty: the client's currency)."""
     from receivables.money import check_currency
 
-    return None if value is None else check_currency(value.strip(), "--currency")
+    return check_currency(value.strip(), "--currency") if value else None
 
 
 # -- each writing command -----------------------------------------------------------------------------
@@ -148,7 +149,7 @@ def check_receipts(args, on: date) -> None:
         return
     if not args.receipt:
         raise DunError(f"name the receipt to {args.action}", "dun receipts", "list them with 'dun receipts'")
-    number(args.receipt, "RECEIPT", "receipt id")
+    number(args.receipt, "RECEIPT", "receipt id", "list them with 'dun receipts'")
     if args.action == "match":
         if not args.client:
             raise DunError("name the client", "dun receipts match", "dun receipts match RCP-... CLIENT [--invoice N]")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from cli.common import client_of as _client_of, dump as _dump, no_invoice as _no_invoice, open_repo as _open, today as _today, warn as _warn
+from cli.common import client_of as _client_of, dump as _dump, no_invoice as _no_invoice
+from cli.common import open_repo as _open, today as _today, warn as _warn
 from cli.main import add_json, add_on
 from receivables.errors import DunError
 

@@ -48,7 +48,8 @@ def test_client_show_agrees_with_the_list_the_agenda_and_the_report(book, capsys
         if figures is None:  # (the report lists the clients with figures in a currency)
             continue
         compared += 1
-        assert (figures["balance"], figures["overdue"], figures["hold"]) == (view["balance"], view["overdue"], view["hold"])
+        assert (figures["balance"], figures["overdue"], figures["hold"]) == \
+               (view["balance"], view["overdue"], view["hold"])
         assert figures["handed_over"] == len(view["handed_over"])
         open_ = [i for i in view["invoices"] if i["outstanding"] != "0.00"]
         assert sum(1 for i in open_ if i["currency"] == cur) == figures["open_invoices"]
