@@ -185,6 +185,8 @@ BEFORE_OPENING = {
     "receipts ACTION": ALL, "receipts match RECEIPT": {"nul", "long", "empty"},
     "receipts ignore RECEIPT": {"nul", "long", "empty"},
     "import KIND": ALL, "import xero --paid-on": ALL,
+    "import FILE": ALL, "import bank FILE": ALL, "import xero FILE": ALL,  # read before the book is opened
+    "restore BACKUP": ALL,  # found before the book is locked
 }
 LOCKED_CASES = [pytest.param(argv, name, id=f"{sid} <- {name}")
                 for sid, argv, refused in SLOTS if sid in BEFORE_OPENING
