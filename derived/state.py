@@ -37,6 +37,8 @@ from receivables.model import Book
 from receivables.policy import Policy
 from receivables.tuning import FEW_CLIENTS, quiet_gc
 
+from store.files import cache_root
+
 from . import codec
 
 FORMAT = 2  # of the files
@@ -59,16 +61,6 @@ def code_version() -> str:
 def policy_digest(policy: Policy) -> str:
     """The policy's rules (not where its file lies)."""
     return hashlib.sha256(repr(replace(policy, source="")).encode()).hexdigest()[:16]
-
-
-def cache_root() -> Path:
-    """``DUN_CACHE_DIR``, else the user's cache folder for dun (:func:`store.files.user_cache_dir`)."""
-    got = os.environ.get("DUN_CACHE_DIR")
-    if got:
-        return Path(got)
-    from store.files import user_cache_dir
-
-    return user_cache_dir()
 
 
 @dataclass(frozen=True, slots=True)
