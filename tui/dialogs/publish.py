@@ -16,6 +16,7 @@ from textual.worker import get_current_worker
 from receivables.errors import DunError
 
 from ..fmt import safe
+from ..messages import PublishDone
 
 
 class PublishDialog(ModalScreen[None]):
@@ -79,17 +80,17 @@ class PublishDialog(ModalScreen[None]):
                              index=state.index if state else None, keep_workers=True,
                              derived=state.derived if state else None)
         except DunError as e:
-            app.call_from_thread(self._finish, f"Not published: {e}", True)
+            self.post_message(PublishDone(f"Not published: {e}", True))
             return
         except Exception as e:  # show it, keep the app alive
-            app.call_from_thread(self._finish, f"Not published: {type(e).__name__}: {e}", True)
+            self.post_message(PublishDone(f"Not published: {type(e).__name__}: {e}", True))
             return
         finally:
             app.publishing = False
         lines = [f"Done in {result.seconds:.1f} s: {result.written} file(s) written, {result.skipped} unchanged.",
                  f"Open {result.out_dir / 'index.html'} in a browser."]
         lines += [f"warning: {w}" for w in result.warnings[:5]]
-        app.call_from_thread(self._finish, "\n".join(lines), False)
+        self.post_message(PublishDone("\n".join(lines), False))
 
     def on_publish_dialog_progress(self, message: Progress) -> None:
         if self.done:
@@ -98,7 +99,8 @@ class PublishDialog(ModalScreen[None]):
         bar.update(total=max(message.total, 1), progress=message.done)
         self.query_one("#publish-label", Static).update(safe(message.label))
 
-    def _finish(self, text: str, failed: bool) -> None:
+    def on_publish_done(self, message: PublishDone) -> None:
+        text, failed = message.text, message.failed
         self.done = True
         self.query_one("#publish-result", Static).update(safe(text, lines=True))
         self.query_one("#publish-result", Static).set_class(failed, "form-error")
