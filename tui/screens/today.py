@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import ContentSwitcher, Header, Label, Static, TextArea
 
+from derived.progress import Logged, logged
 from receivables.errors import DunError
 
 from .. import actions, engine, progress
@@ -90,6 +91,7 @@ class TodayScreen(DunScreen):
         self.view = "queue"
         self.marked: set[int] = set()  # actions selected for a bulk send (space)
         self.jobs: dict[int, int] = {}  # sender job id -> queue position
+        self._logged: Logged | None = None  # today's handled actions in the book, for the progress count
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -233,7 +235,10 @@ class TodayScreen(DunScreen):
             self._show_summary()
 
     def _refresh_head(self) -> None:
-        counts = progress.day_counts(self.queue, self.done, self.state.book if self.state else None, self.on)
+        state = self.state
+        if state is not None:  # what the book says was handled today (derived.progress: touched clients only)
+            self._logged = logged(state.book, self.on, state.derived, self._logged)
+        counts = progress.day_counts(self.queue, self.done, self._logged.steps if state is not None else {})
         total, done = counts.total, counts.done
         head = Text()
         head.append(f"Today · {long_day(self.on)}", style="bold")
