@@ -184,10 +184,10 @@ class DunApp(App[int]):
             self._save_derived(state, worker)
 
     def _prepare_session(self, state: BookState, worker) -> None:
-        """Once per session, in a quiet moment: what the store's first write needs (about 1 s
-        on a 100,000-invoice book, which the first logged outcome would otherwise wait for),
-        and what the first publish needs (the chart library and the PDF joiner, 2–3 s; for a
-        book that has a site, the PDF workers and the statements' fingerprints too)."""
+        """Once per session, in a quiet moment: what the store's first write needs (which the
+        first logged outcome would otherwise wait for), and what the first publish needs (the
+        chart library and the PDF joiner; for a book that has a site, the PDF workers and the
+        statements' fingerprints too). What each costs: benchmarks/README.md."""
         repo = self.repo
         if self._session_prepared or not self._wait_for_quiet(
                 lambda: not worker.is_cancelled and self.state is state):

@@ -28,6 +28,8 @@ class PublishDialog(ModalScreen[None]):
         Binding("q", "app.quit", "Quit", id="publish.quit"),
     ]
 
+    PROGRESS_EVERY = 0.25  # seconds: the bar moves at most this often
+
     class Progress(Message):
         """How far the build is (posted from the worker: it never waits for the screen)."""
 
@@ -63,10 +65,10 @@ class PublishDialog(ModalScreen[None]):
         last = [0.0]
 
         def progress(done: int, total: int, label: str) -> None:
-            # at most four updates a second (a build reports every file, 4,000 of them on a
-            # 2,000-client book), posted, not waited for: the build does not wait for the screen
+            # at most one update per PROGRESS_EVERY (a build reports every file, two per
+            # client), posted, not waited for: the build does not wait for the screen
             now = time.monotonic()
-            if worker.is_cancelled or (done < total and now - last[0] < 0.25):
+            if worker.is_cancelled or (done < total and now - last[0] < self.PROGRESS_EVERY):
                 return
             last[0] = now
             self.post_message(self.Progress(done, total, label))
