@@ -375,6 +375,18 @@ class DunApp(App[int]):
     def action_go(self, name: str) -> None:
         self.go(name)
 
+    def open_client(self, client_id: str) -> None:
+        """The client's detail screen over the one in front (any screen opens it through here)."""
+        from .screens.client_detail import ClientDetailScreen
+
+        self.push_screen(ClientDetailScreen(client_id))
+
+    def open_receipts(self) -> None:
+        """The unmatched bank receipts (from Today's "sync first" line, ``b``)."""
+        from .screens.receipts import ReceiptsScreen
+
+        self.push_screen(ReceiptsScreen())
+
     def action_help(self) -> None:
         from .screens.help import HelpScreen
 
