@@ -99,8 +99,8 @@ async def test_the_next_start_shows_today_from_the_kept_state_before_the_book_is
     monkeypatch.setattr(app_mod, "build_state", slow_build)
     app = create_app(demo, on=DAY)
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(100):
-            await pilot.pause()
+        for _ in range(600):  # up to 30 s on a busy machine; the build waits for release meanwhile
+            await pilot.pause(0.05)
             if isinstance(app.screen, TodayScreen) and app.screen.queue:
                 break
         screen = app.screen
