@@ -75,6 +75,7 @@ class DunApp(App[int]):
         self._session_prepared = False  # what the first write and publish need, readied once
         self._saved_derived: Any = None  # the derived state last written to its file
         self.preview: list | None = None  # today's queue from the kept derived state, until state is there
+        self.preview_source: Any = None  # (derived state, clients, policy) the preview's drafts come from
         self.lock_note = ""
         self.load_error = ""
         self.state_changed: Signal[BookState] = Signal(self, "state-changed")
@@ -147,11 +148,13 @@ class DunApp(App[int]):
         """Today's queue from the derived state kept for today, shown before the book is read
         when every client's entry in it is still valid; the derived state, or None."""
         try:
-            got = derived.kept(repo, repo.policy(), self.on)
+            policy = repo.policy()
+            got = derived.kept(repo, policy, self.on)
+            clients = repo.clients() if got is not None else None
         except (DunError, OSError):
             return None
         if got is not None:
-            self.post_message(PreviewReady(list(got.agenda)))
+            self.post_message(PreviewReady(list(got.agenda), got, clients, policy))
         return got
 
     def on_preview_ready(self, message: PreviewReady) -> None:
@@ -160,6 +163,7 @@ class DunApp(App[int]):
         if self.state is not None:
             return
         self.preview = message.queue
+        self.preview_source = (message.kept, message.clients, message.policy)
         if isinstance(self.screen, LoadingScreen):
             self.pop_screen()
             self.go("today")

@@ -6,6 +6,8 @@ method, in the order they were posted.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
@@ -23,11 +25,15 @@ class LoadStage(Message):
 
 
 class PreviewReady(Message):
-    """Today's queue from the derived state kept for today, before the book is read."""
+    """Today's queue from the derived state kept for today, before the book is read, with
+    what its drafts are made from (the derived state, the clients' records, the policy)."""
 
-    def __init__(self, queue: list) -> None:
+    def __init__(self, queue: list, kept: Any = None, clients: Any = None, policy: Any = None) -> None:
         super().__init__()
         self.queue = queue
+        self.kept = kept
+        self.clients = clients
+        self.policy = policy
 
 
 class BookLoaded(Message):

@@ -303,22 +303,38 @@ class TodayScreen(OutcomeKeys, DunScreen):
         if i in self.drafts:
             return self.drafts[i]
         a = self.queue[i]
-        state = self.state
-        if state is None:  # not kept: the real draft comes once the book is read
+        text = None
+        try:
+            text = self._draft_text(a)
+        except DunError as e:
+            text = f"(No draft: {e})"
+        except Exception as e:
+            text = f"(No draft: {type(e).__name__}: {e})"
+        if text is None:  # nothing to draft from yet: the real draft comes once the book is read
             return "(The draft shows here as soon as the book is read.)"
-        fn = engine.get("draft")
-        text = ""
-        if state.policy is not None:
-            try:
-                d = fn(a, state.book, state.policy, self.on, ledger=state.ledger_for(a.client))
-                text = f"Subject: {d.subject}\n\n{d.text}" if d.subject else d.text
-                text = safe(text, lines=True)  # a client's name cannot smuggle terminal codes
-            except DunError as e:
-                text = f"(No draft: {e})"
-            except Exception as e:
-                text = f"(No draft: {type(e).__name__}: {e})"
+        text = safe(text, lines=True)  # a client's name cannot smuggle terminal codes
         self.drafts[i] = text
         return text
+
+    def _draft_text(self, a: Any) -> str | None:
+        """The action's draft from the client's day (its message context is kept with it: the
+        preview drafts before the book is read), else from the book; None without either."""
+        state = self.state
+        if state is not None:
+            source = (state.derived, state.book.clients, state.policy)
+        else:
+            source = self.dun.preview_source
+        d = None
+        if source is not None and source[0] is not None and source[2] is not None:
+            kept, clients, policy = source
+            day = kept.days.get(a.client)
+            if day is not None and day.context_of(a) is not None and a.client in clients:
+                d = engine.get("draft_from_day")(a, day, clients[a.client], policy, self.on)
+        if d is None and state is not None and state.policy is not None:  # an action the day no longer has
+            d = engine.get("draft")(a, state.book, state.policy, self.on, ledger=state.ledger_for(a.client))
+        if d is None:
+            return None if state is None else ""
+        return f"Subject: {d.subject}\n\n{d.text}" if d.subject else d.text
 
     def _show_action(self) -> None:
         a = self.current
@@ -331,7 +347,7 @@ class TodayScreen(OutcomeKeys, DunScreen):
         text = self._draft(self.pos)
         with draft.prevent(TextArea.Changed):
             draft.load_text(text)
-        draft.read_only = self.state is None  # editable once the real draft is there
+        draft.read_only = self.state is None  # editable once outcomes can be logged (the book is read)
         draft.remove_class("editing")
         self.query_one("#draft-label", Label).update(draft_label(a))
         self._refresh_context()
