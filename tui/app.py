@@ -22,6 +22,7 @@ from textual.signal import Signal
 from textual.worker import get_current_worker
 
 from receivables.errors import DunError
+from receivables.tuning import PREVIEW_DRAW_WAIT
 
 import derived
 
@@ -76,6 +77,7 @@ class DunApp(App[int]):
         self._saved_derived: Any = None  # the derived state last written to its file
         self.preview: list | None = None  # today's queue from the kept derived state, until state is there
         self.preview_source: Any = None  # (derived state, clients, policy) the preview's drafts come from
+        self._preview_drawn = threading.Event()  # the preview is on screen: the book can be read
         self.lock_note = ""
         self.load_error = ""
         self.state_changed: Signal[BookState] = Signal(self, "state-changed")
@@ -132,6 +134,8 @@ class DunApp(App[int]):
                 self.repo = repo
             opened = time.perf_counter() - t0
             kept = self._preview(self.repo)
+            if kept is not None:  # the book is read once the preview is drawn, not competing with it
+                self._preview_drawn.wait(PREVIEW_DRAW_WAIT)
             state = build_state(self.repo, self.book_dir, self.on, progress=self._stage, kept=kept)
             state.timings["open"] = opened
         except DunError as e:
@@ -167,6 +171,7 @@ class DunApp(App[int]):
         if isinstance(self.screen, LoadingScreen):
             self.pop_screen()
             self.go("today")
+        self.call_after_refresh(self._preview_drawn.set)
 
     def _start_completion(self, state: BookState) -> None:
         """Stage 2 starts once the first screen is drawn, so it does not compete with it."""
