@@ -37,6 +37,8 @@ from receivables.model import Book
 from receivables.policy import Policy
 from receivables.tuning import FEW_CLIENTS, quiet_gc
 
+from store.files import cache_root
+
 from . import codec
 
 FORMAT = 2  # of the files
@@ -59,16 +61,6 @@ def code_version() -> str:
 def policy_digest(policy: Policy) -> str:
     """The policy's rules (not where its file lies)."""
     return hashlib.sha256(repr(replace(policy, source="")).encode()).hexdigest()[:16]
-
-
-def cache_root() -> Path:
-    """``DUN_CACHE_DIR``, else the user's cache folder for dun (:func:`store.files.user_cache_dir`)."""
-    got = os.environ.get("DUN_CACHE_DIR")
-    if got:
-        return Path(got)
-    from store.files import user_cache_dir
-
-    return user_cache_dir()
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,14 +146,19 @@ def key_of(book_id: str | None, policy: Policy, on: date) -> Key:
 
 
 def current(repo, policy: Policy, on: date, previous: Derived | None = None, *, save: bool = True,
-            book: Book | None = None) -> Derived:
+            book: Book | None = None, revisions: dict[str, str] | None = None) -> Derived:
     """The book's day on ``on`` through the derived state: ``previous`` (in memory) and the
     file kept for this key give the valid entries; the other clients are derived from their
     records (from ``book`` if given, the whole book when many, else one client at a time)
     and everything is folded (or the file's fold is taken, when it was made from exactly the
-    store's clients at their revisions). With ``save``, a changed state is written back."""
+    store's clients at their revisions). With ``save``, a changed state is written back.
+
+    A caller that passes ``book`` passes the ``revisions`` it read *before* it read the book:
+    a change landing in between then only makes a client count as changed once more (an
+    entry worked out from newer records under an older revision), never the reverse."""
     key = key_of(repo.book_id, policy, on)
-    revisions = repo.client_revisions()
+    if revisions is None:
+        revisions = repo.client_revisions()
     entries: dict[str, tuple[str, Any]] = {}
     if previous is not None and previous.key == key:
         entries = {cid: (previous.revisions[cid], previous.days.raw(cid))

@@ -18,7 +18,8 @@ class KeptClientDocs:
         changes = self._tables.changes
         if changes is None:
             return None
-        got = clientdocs.read(clientdocs.path_of(self.paths.root), client_id)
+        path = clientdocs.path_of(self.book_id)
+        got = clientdocs.read(path, client_id) if path is not None else None
         if got is None:
             return None
         mark, docs = got
@@ -38,7 +39,9 @@ class KeptClientDocs:
             return False
         if self.client_docs_usable():
             return True
-        path = clientdocs.path_of(self.paths.root)
+        path = clientdocs.path_of(self.book_id)
+        if path is None:
+            return False
         mark = changes.mark()
         with quiet_gc():
             by = clientdocs.group({name: self._tables.peek(name) for name in self._tables.names()
@@ -55,5 +58,6 @@ class KeptClientDocs:
     def client_docs_usable(self) -> bool:
         """Whether the kept copy of every client's documents serves this reading."""
         changes = self._tables.changes
-        kept = clientdocs.read_mark(clientdocs.path_of(self.paths.root))
+        path = clientdocs.path_of(self.book_id)
+        kept = clientdocs.read_mark(path) if path is not None else None
         return changes is not None and kept is not None and changes.ops_since(kept) is not None

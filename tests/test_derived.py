@@ -266,3 +266,26 @@ def test_a_copied_book_folder_keeps_its_own_cache_entries_apart(tmp_path):
     got = assert_current(other, ON)
     assert got.worked_out == {cid} and not got.days[cid].status.hold
     assert replace(got.key, on=ON) == got.key
+
+
+def test_drafts_from_the_kept_days_equal_drafts_from_the_book(tmp_path):
+    """dun agenda --json and the app's preview draft from the message contexts kept with each
+    client's day (read back from the file); the same drafts as from the whole book."""
+    from publish.messages import draft_for_action, draft_from_day
+
+    book = make(tmp_path / "b", clients=8, invoices=160, seed=3)
+    policy_file = book / "policy.toml"  # interest charged: the contexts carry interest and compensation
+    policy_file.write_text(policy_file.read_text().replace("charge = false", "charge = true"))
+    through(book, ON)
+    again = through(book, ON)
+    assert again.worked_out == frozenset() and again.agenda
+    with open_book(book, readonly=True) as repo:
+        whole, policy, clients = repo.book(), repo.policy(), repo.clients()
+    charged = 0
+    for k, a in enumerate(again.agenda):
+        day = again.days[a.client]
+        assert again.context_of(k) == day.context_of(a)
+        kept = draft_from_day(a, day, clients[a.client], policy, ON)
+        assert kept == draft_for_action(a, whole, policy, ON)
+        charged += "compensation" in kept.text.lower()
+    assert charged  # (the interest and compensation lines were drafted from the kept contexts)

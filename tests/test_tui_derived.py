@@ -107,9 +107,14 @@ async def test_the_next_start_shows_today_from_the_kept_state_before_the_book_is
         assert isinstance(screen, TodayScreen) and app.state is None
         assert [a.id for a in screen.queue] == queue
         assert "reading the book" in text_of(screen.query_one("#today-head"))
+        # the drafts are there before the book is read: made from the contexts kept with each day
+        early = [screen._draft(k) for k in range(len(screen.queue))]
+        assert all(not t.startswith("(") for t in early), early[:3]
         release.set()
         await loaded(app, pilot)
         assert app.state.derived.worked_out == frozenset()  # every client's day came from the kept state
+        screen.drafts.clear()
+        assert [screen._draft(k) for k in range(len(screen.queue))] == early  # the same drafts from the book
 
 
 @async_test
