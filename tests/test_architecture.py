@@ -21,13 +21,9 @@ from .conftest import REPO
 # one such group).
 KNOWN_EXCEPTIONS = [
     "publish/site.py",  # being split
-    "tui/screens/today.py",  # being split
+    "tui/app.py",  # 508 lines after the merge of the TUI work: the app's start path is being reworked
     "publish/fast.py <-> publish/site.py",  # fast takes site's private helpers; site imports fast
     "publish/mail.py <-> publish/outbox.py",  # outbox takes mail's helpers; mail imports outbox to send
-    # screens/base imports the app (DunApp), which imports every screen:
-    "tui/app.py <-> tui/screens/base.py <-> tui/screens/client_detail.py <-> tui/screens/clients.py"
-    " <-> tui/screens/invoices.py <-> tui/screens/policy.py <-> tui/screens/receipts.py"
-    " <-> tui/screens/reports.py <-> tui/screens/today.py",
 ]
 
 PACKAGES = ("receivables", "store", "publish", "tui", "cli", "derived")
@@ -51,10 +47,12 @@ def modules_of(root: Path, packages: tuple[str, ...]) -> dict[str, Path]:
 
 def _imported_names(tree: ast.AST, module: str, is_package: bool) -> set[str]:
     """The dotted names a module imports anywhere in its body (functions and classes included),
-    relative imports resolved; ``from X import y`` gives X.y (a submodule, or a name in X)."""
+    relative imports resolved; ``from X import y`` gives X.y (a submodule, or a name in X).
+    An import under ``if TYPE_CHECKING:`` never runs (it names a type for the checker): it is
+    left out."""
     names: set[str] = set()
     base = module.split(".") if is_package else module.split(".")[:-1]
-    for node in ast.walk(tree):
+    for node in _runtime_nodes(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -65,6 +63,23 @@ def _imported_names(tree: ast.AST, module: str, is_package: bool) -> set[str]:
                 origin = node.module or ""
             names.update(f"{origin}.{alias.name}" if origin else alias.name for alias in node.names)
     return names
+
+
+def _runtime_nodes(tree: ast.AST):
+    """Every node, as ``ast.walk``, except the bodies of ``if TYPE_CHECKING:`` blocks."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        yield node
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            todo.extend(node.orelse)
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or \
+        (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
 def import_graph(root: Path, packages: tuple[str, ...]) -> dict[str, set[str]]:
@@ -250,6 +265,13 @@ def test_the_checker_finds_no_cycle_where_there_is_none(tmp_path):
     assert graph["pkg.a"] == {"pkg.b"}  # "from pkg import b": the module b
     assert graph["pkg"] == {"pkg.a"}
     assert cycles(graph) == []
+    # an import for the type checker only never runs: no cycle; the same import at run time: one
+    (root / "pkg/c.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.a import x\n"
+                                   "else:\n    import json\n", encoding="utf-8")
+    assert cycles(import_graph(root, ("pkg", "other"))) == []
+    (root / "pkg/c.py").write_text("import typing\nif typing.TYPE_CHECKING:\n    pass\nelse:\n    from pkg.a import x\n",
+                                   encoding="utf-8")
+    assert cycles(import_graph(root, ("pkg", "other"))) == [["pkg.a", "pkg.b", "pkg.c", "pkg.a"]]
     # a name taken from the package whose __init__ imports the taker: a cycle
     (root / "pkg/c.py").write_text("def f():\n    from pkg import x\n", encoding="utf-8")
     assert cycles(import_graph(root, ("pkg", "other"))) == [["pkg", "pkg.a", "pkg.b", "pkg.c", "pkg"]]
