@@ -26,16 +26,17 @@ from receivables.tuning import PREVIEW_DRAW_WAIT
 
 import derived
 
+from .background import BackgroundWork
 from .commands import DunCommands
 from .fmt import safe
 from .keymap import load_keymap
 from .messages import BookLoaded, LoadFailed, LoadStage, PreviewReady, StateCompleted, WorkFailed
 from .sending import Sender, SendStatus, finish_on_quit, log_status
-from .state import BookState, build_state, complete_state
+from .state import BookState, build_state
 
 
 
-class DunApp(App[int]):
+class DunApp(BackgroundWork, App[int]):
     CSS_PATH = [
         "styles/app.tcss",
         "styles/tables.tcss",
@@ -172,79 +173,6 @@ class DunApp(App[int]):
             self.pop_screen()
             self.go("today")
         self.call_after_refresh(self._preview_drawn.set)
-
-    def _start_completion(self, state: BookState) -> None:
-        """Stage 2 starts once the first screen is drawn, so it does not compete with it."""
-        self._completion(state)
-
-    @work(thread=True, exclusive=True, group="complete", description="complete the state")
-    def _completion(self, state: BookState) -> None:
-        self._complete(state, get_current_worker())
-
-    def _complete(self, state: BookState, worker) -> None:
-        try:
-            complete_state(state)
-        except DunError as e:
-            self.post_message(WorkFailed(str(e)))
-            return
-        if not worker.is_cancelled:
-            self.post_message(StateCompleted(state))
-            self._prepare_session(state, worker)
-            self._save_derived(state, worker)
-
-    def _prepare_session(self, state: BookState, worker) -> None:
-        """Once per session, in a quiet moment: what the store's first write needs (which the
-        first logged outcome would otherwise wait for), and what the first publish needs (the
-        chart library and the PDF joiner; for a book that has a site, the PDF workers and the
-        statements' fingerprints too). What each costs: benchmarks/README.md."""
-        repo = self.repo
-        if self._session_prepared or not self._wait_for_quiet(
-                lambda: not worker.is_cancelled and self.state is state):
-            return
-        try:
-            if repo is not None and not getattr(repo, "read_only", True) and hasattr(repo, "prepare_writes"):
-                repo.prepare_writes()
-        except DunError:
-            pass  # the first write will say what is wrong
-        self._session_prepared = True
-        if worker.is_cancelled or not self._quiet_moment():
-            return  # the owner is back: the first publish imports these itself
-        from publish.warm import has_site, ready_to_publish, warm_up
-
-        try:
-            warm_up()
-            site = getattr(getattr(repo, "paths", None), "site", None)
-            if (site is not None and state.policy is not None and has_site(site) and not worker.is_cancelled
-                    and self._quiet_moment()):
-                ready_to_publish(state.book, state.policy, state.on, state.index, state.derived)
-        except Exception:  # only a slower first publish, which will say what is wrong itself
-            pass
-
-    def _quiet_moment(self) -> bool:
-        """A quiet moment for background work: no key press or click for a few seconds, and no
-        publish running (which wants both cores)."""
-        return not self.publishing and time.monotonic() - self._last_input >= self.QUEUE_SAVE_DELAY
-
-    def _wait_for_quiet(self, wanted) -> bool:
-        """Wait (in a worker thread) for a quiet moment while ``wanted()``; True once there."""
-        while wanted():
-            if self._quiet_moment():
-                return True
-            time.sleep(0.1)
-        return False
-
-    def _save_derived(self, state: BookState, worker) -> None:
-        """Keep the derived state's file up to date (:mod:`derived`) in a quiet moment, so the
-        next start shows Today at once; the last one is kept when the app quits."""
-        if state.derived is None or not self._wait_for_quiet(lambda: not worker.is_cancelled and self.state is state):
-            return
-        self.save_derived(state)
-
-    def save_derived(self, state: BookState | None) -> None:
-        d = getattr(state, "derived", None)
-        if d is not None and d is not self._saved_derived:
-            derived.write_file(d)
-            self._saved_derived = d
 
     async def on_event(self, event) -> None:
         from textual import events
