@@ -80,12 +80,15 @@ class Days(Mapping):
     happen to a file this layer wrote and checked, but a cache is never trusted) counts as
     absent: the client is derived again from its records (``derive_one``)."""
 
-    __slots__ = ("_got", "_derive_one", "_on")
+    __slots__ = ("_got", "_lines", "_derive_one", "_on")
 
-    def __init__(self, got: dict[str, Any], on: date, derive_one: Callable[[str], ClientDay] | None = None) -> None:
+    def __init__(self, got: dict[str, Any], on: date, derive_one: Callable[[str], ClientDay] | None = None,
+                 lines: dict[str, bytes] | None = None) -> None:
         self._got = got
         self._on = on
         self._derive_one = derive_one
+        # the file's line of each entry read from it (written back as it was, decoded or not)
+        self._lines = lines if lines is not None else {cid: v for cid, v in got.items() if isinstance(v, bytes)}
 
     def __getitem__(self, cid: str) -> ClientDay:
         value = self._got[cid]
@@ -95,6 +98,7 @@ class Days(Mapping):
                 if self._derive_one is None:
                     raise KeyError(cid)
                 day = self._derive_one(cid)
+                self._lines.pop(cid, None)
             value = self._got[cid] = day
         return value
 
@@ -110,6 +114,10 @@ class Days(Mapping):
     def raw(self, cid: str) -> ClientDay | bytes:
         """The entry as held: the day, or its line from the file not decoded yet."""
         return self._got[cid]
+
+    def line(self, cid: str) -> bytes | None:
+        """The entry's line in the file it was read from (None: worked out in this process)."""
+        return self._lines.get(cid)
 
     def decoded(self) -> int:
         """How many entries are decoded (the others are still lines of the file)."""
@@ -160,9 +168,11 @@ def current(repo, policy: Policy, on: date, previous: Derived | None = None, *, 
     if revisions is None:
         revisions = repo.client_revisions()
     entries: dict[str, tuple[str, Any]] = {}
+    lines: dict[str, bytes] = {}
     if previous is not None and previous.key == key:
         entries = {cid: (previous.revisions[cid], previous.days.raw(cid))
                    for cid in previous.days if cid in previous.revisions}
+        lines = {cid: line for cid in previous.days if (line := previous.days.line(cid)) is not None}
     from_file = False
     stored = None
     # the file only when this process has no state of this key: the one it has is at least as
@@ -192,7 +202,9 @@ def current(repo, policy: Policy, on: date, previous: Derived | None = None, *, 
     if same:
         days, book_day = previous.days, previous.book_day
     else:
-        days = Days(held, on, lambda cid: derive_clients(repo, policy, on, [cid])[cid])
+        kept_lines = {cid: line for cid, line in lines.items() if cid not in todo}
+        kept_lines.update((cid, v) for cid, v in held.items() if isinstance(v, bytes))
+        days = Days(held, on, lambda cid: derive_clients(repo, policy, on, [cid])[cid], kept_lines)
         if stored is not None and not todo:
             book_day = BookDay(on, days, *stored)
         else:
@@ -297,8 +309,8 @@ def write_file(state: Derived) -> bool:
     try:
         parts = [orjson.dumps(codec.encode((bd.agenda, bd.contexts, bd.report)))]
         for cid in days:
-            raw = days.raw(cid) if isinstance(days, Days) else days[cid]
-            parts.append(raw if isinstance(raw, bytes) else orjson.dumps(codec.encode(raw)))
+            line = days.line(cid)
+            parts.append(line if line is not None else orjson.dumps(codec.encode(days[cid])))
         rest = b"\n".join(parts)
         head = {"format": FORMAT, "book": key.book_id, "policy": key.policy, "code": key.code,
                 "on": key.on.isoformat(), "clients": [[cid, state.revisions[cid]] for cid in days],

@@ -289,3 +289,26 @@ def test_drafts_from_the_kept_days_equal_drafts_from_the_book(tmp_path):
         assert kept == draft_for_action(a, whole, policy, ON)
         charged += "compensation" in kept.text.lower()
     assert charged  # (the interest and compensation lines were drafted from the kept contexts)
+
+
+def test_after_a_change_the_other_clients_lines_are_written_back_as_they_were_read(tmp_path, monkeypatch):
+    """A new process that reads the file, folds (decoding every entry) and writes it back after
+    one client changed encodes that client's entry alone; the file equals one made from scratch."""
+    book = make(tmp_path / "b")
+    through(book, ON)
+    cid, st_, ledger = open_invoice(book, ON)
+    allocs, _ = propose_allocation(ledger, cid, st_.invoice.currency, st_.outstanding, [st_.number])
+    with open_book(book, today=ON) as repo:
+        repo.record_payment(Payment("", ON, cid, st_.outstanding, st_.invoice.currency, "bank", "t", allocs))
+    encoded = []
+    real = derived_state.codec.encode
+    with monkeypatch.context() as m:
+        m.setattr(derived_state.codec, "encode", lambda v: (encoded.append(type(v).__name__), real(v))[1])
+        after = through(book, ON)
+    assert after.worked_out == {cid} and after.days.decoded() == len(after.days)  # the fold decoded them all
+    assert encoded.count("ClientDay") == 1
+    path = derived_state.path_of(after.key)
+    incremental = path.read_bytes()
+    path.unlink()
+    through(book, ON)
+    assert path.read_bytes() == incremental
