@@ -25,11 +25,11 @@ from pathlib import Path
 from markupsafe import Markup
 
 from receivables.errors import DunError
+from receivables.engine import derivation
 from receivables.ledger import derive, index_book
 
-from . import engine
 from .env import environment
-from .messages import Draft, check_templates, draft_for_action, html_document
+from .messages import Draft, check_templates, draft_from_day, html_document
 from .plaintext import to_plain
 from .site import safe_name
 from .statements import render_statement_html, statement_data
@@ -127,9 +127,12 @@ def prepare_outbox(repo_or_book, policy, on: date, outbox: Path, *, now: datetim
     """Write the day's e-mails (.eml) and letters (.pdf) into ``outbox``."""
     from .pdf import html_to_pdf
 
-    if hasattr(repo_or_book, "book") and callable(repo_or_book.book):
-        book = repo_or_book.book()
-        policy = policy or repo_or_book.policy()
+    import derived
+
+    repo = repo_or_book if hasattr(repo_or_book, "book") and callable(repo_or_book.book) else None
+    if repo is not None:
+        book = repo.book()
+        policy = policy or repo.policy()
     else:
         book = repo_or_book
     check_templates(policy)
@@ -142,14 +145,17 @@ def prepare_outbox(repo_or_book, policy, on: date, outbox: Path, *, now: datetim
     ledger = derive(index, on)
     result = MailResult(outbox=outbox)
     env = environment()
-    for action in engine.build_agenda(index, policy, on):
+    # the day's actions and their messages through the derived state (a book alone: the engine's fold)
+    day = derived.current(repo, policy, on, book=book).book_day if repo is not None else \
+        derivation(index, policy, on).day()
+    for action in day.agenda:
         if action.kind not in MAIL_KINDS or action.channel not in ("email", "letter"):
             if action.channel == "email" and action.kind == "dispute":
                 result.notices.append(f"{action.client}: dispute review is for you, not the client — see the agenda")
             continue
         client = book.clients[action.client]
         key = action.key or action.step or action.kind
-        draft = draft_for_action(action, book, policy, on, ledger)
+        draft = draft_from_day(action, day.clients[action.client], client, policy, on)
         data = statement_data(book, policy, client.id, on, ledger=ledger, draft=None, action=action,
                               find_action=False)
         stem = _file_stem(on, client.id, key)
@@ -208,31 +214,3 @@ def smtp_password(policy) -> str | None:
 def read_eml(path: Path) -> EmailMessage:
     with open(path, "rb") as f:
         return BytesParser(policy=email_policy.default).parse(f)
-
-
-def send_outbox(items: list[OutboxItem], policy, on: date, *, repo=None, book=None,
-                password: str | None = None) -> list[OutboxItem]:
-    """Send ``items`` (e-mails from :func:`prepare_outbox`) over SMTP, each logged as a "sent"
-    activity with its step (through ``repo``) once the server accepted it, its file moved
-    to ``outbox/sent/`` (see :mod:`publish.outbox`). The first failure is raised as one
-    line once the messages before it are logged; the rest stay in the outbox."""
-    from .outbox import logged_ids, send_files
-
-    emails = [i for i in items if i.kind == "email"]
-    if not emails:
-        return []
-    book = book if book is not None else (repo.book() if repo is not None else None)
-    log = (lambda act: repo.log_activity(act)) if repo is not None else None
-    report = send_files([i.path for i in emails], policy, log=log,
-                        logged=logged_ids(book) if book is not None else set(), password=password)
-    by_path = {i.path.name: i for i in emails}
-    sent = []
-    for q in report.sent:
-        item = by_path[q.path.name]
-        item.path = q.path
-        sent.append(item)
-    if report.failed:
-        q, why = report.failed[0]
-        raise DunError(f"{why} ({len(sent)} sent, {len(emails) - len(sent)} still in the outbox)", "mail",
-                       "the rest stay in the outbox; run 'dun mail --send' again")
-    return sent

@@ -34,7 +34,7 @@ from typing import Any, Callable, Iterable
 from receivables.errors import DunError
 from receivables.model import Activity
 
-from .mail import (H_CLIENT, H_INVOICES, H_ON, H_STEP, HEADER_NAME, PRIVATE, _file_stem, _write_atomic, build_email,
+from .mail import (H_CLIENT, H_INVOICES, H_ON, H_STEP, HEADER_NAME, PRIVATE, OutboxItem, _file_stem, _write_atomic, build_email,
                    read_eml, smtp_password, tag)
 from .messages import Draft
 from .plaintext import to_plain
@@ -412,3 +412,29 @@ def split_draft(text: str) -> tuple[str, str]:
     if first.lower().startswith("subject:"):
         return first[len("subject:"):].strip(), rest.lstrip("\n")
     return "", text
+
+
+def send_outbox(items: list[OutboxItem], policy, on: date, *, repo=None, book=None,
+                password: str | None = None) -> list[OutboxItem]:
+    """Send ``items`` (e-mails from :func:`prepare_outbox`) over SMTP, each logged as a "sent"
+    activity with its step (through ``repo``) once the server accepted it, its file moved
+    to ``outbox/sent/`` (see :mod:`publish.outbox`). The first failure is raised as one
+    line once the messages before it are logged; the rest stay in the outbox."""
+    emails = [i for i in items if i.kind == "email"]
+    if not emails:
+        return []
+    book = book if book is not None else (repo.book() if repo is not None else None)
+    log = (lambda act: repo.log_activity(act)) if repo is not None else None
+    report = send_files([i.path for i in emails], policy, log=log,
+                        logged=logged_ids(book) if book is not None else set(), password=password)
+    by_path = {i.path.name: i for i in emails}
+    sent = []
+    for q in report.sent:
+        item = by_path[q.path.name]
+        item.path = q.path
+        sent.append(item)
+    if report.failed:
+        q, why = report.failed[0]
+        raise DunError(f"{why} ({len(sent)} sent, {len(emails) - len(sent)} still in the outbox)", "mail",
+                       "the rest stay in the outbox; run 'dun mail --send' again")
+    return sent

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from publish.mail import prepare_outbox, read_eml, send_outbox
+from publish.mail import prepare_outbox, read_eml
+from publish.outbox import send_outbox
 from publish.sample import sample_book
 from receivables.policy import read_policy
 
