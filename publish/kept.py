@@ -85,3 +85,43 @@ def write(book_id: str | None, key: str, kept: Kept) -> bool:
         return True
     except (OSError, TypeError):
         return False
+
+
+# -- the sites this user built ---------------------------------------------------------------
+# The digest of the manifest a build wrote, per output folder: the next build trusts that
+# site's manifest (what its files' bytes hash to) only if it is still that very manifest, so
+# a manifest edited to match an edited file vouches for nothing.
+
+def _site_record(out_dir: Path) -> Path:
+    from derived import cache_root
+
+    where = hashlib.sha256(str(Path(out_dir).resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    return cache_root() / "sites" / f"{where}.json"
+
+
+def remember_manifest(out_dir: Path, raw: bytes) -> None:
+    path = _site_record(out_dir)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(orjson.dumps({"format": FORMAT, "manifest": hashlib.sha256(raw).hexdigest()}))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # the next build reuses nothing of this site
+
+
+def forget_manifest(out_dir: Path) -> None:
+    try:
+        _site_record(out_dir).unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def manifest_vouched(out_dir: Path, raw: bytes) -> bool:
+    """Whether ``raw`` is the manifest this user's last build of ``out_dir`` wrote."""
+    try:
+        data = orjson.loads(_site_record(out_dir).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return False
+    return isinstance(data, dict) and data.get("format") == FORMAT and data.get("manifest") == hashlib.sha256(
+        raw).hexdigest()

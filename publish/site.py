@@ -37,7 +37,7 @@ from receivables.errors import DunError
 
 from . import outdir
 from .context import gather
-from .kept import Kept
+from .kept import Kept, forget_manifest, remember_manifest
 from .messages import check_templates
 from .names import file_names, safe_name
 from .paths import CACHE
@@ -107,8 +107,10 @@ def publish(
         raise DunError(f"{out_dir} exists and is not a folder", "--out")
     with outdir.site_lock(out_dir, waiting=lambda text: progress(0, 0, text)):  # one publish at a time
         outdir.recover(out_dir)
-        if out_dir.is_dir() and not (out_dir / MANIFEST).is_file() and any(out_dir.iterdir()):
-            # The build replaces the folder whole: never do that to a folder dun did not make.
+        if (out_dir.is_dir() and not (out_dir / MANIFEST).is_file() and not outdir.is_ours(out_dir)
+                and any(out_dir.iterdir())):
+            # The build replaces the folder whole: never do that to a folder dun did not make
+            # (its manifest, or the marker every build folder carries, says dun made it).
             raise DunError(f"{out_dir} is not empty and was not made by 'dun publish'; refusing to replace it",
                            "--out", "choose a new or empty folder")
         from .pdf import PdfQueue
@@ -148,9 +150,11 @@ def _publish(repo_or_book, policy, on: date, out_dir: Path, progress: Progress, 
     old = read_manifest(out_dir) if incremental else {}
     tmp = outdir.new_build(out_dir)
     try:
-        build(ctx, Writer(tmp, out_dir, old, result), pdf_jobs, progress, phase)
+        raw = build(ctx, Writer(tmp, out_dir, old, result), pdf_jobs, progress, phase)
+        forget_manifest(out_dir)  # between the swap and the record, no manifest is vouched for
         outdir.swap(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    remember_manifest(out_dir, raw)
     return result

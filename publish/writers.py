@@ -2,7 +2,9 @@
 
 Outputs only: a file of the last site is reused (hard-linked) only when its fingerprint in
 that site's manifest is the one this build would give it (the same inputs) **and** its bytes
-hash to what the manifest recorded for them; anything else is rendered again. Nothing read
+hash to what the manifest recorded for them, the manifest being the very one this user's
+last build of the folder wrote (its digest is kept in the user's cache); anything else is
+rendered again. Nothing read
 from the last site (its manifest or any file) is put into a page: pages, CSVs and JSON are
 made from the context every time (:mod:`publish.context`); only whole statement files, the
 report PDF's parts and the page-number overlay are reused.
@@ -23,6 +25,7 @@ from receivables.tuning import REPORT_CHUNK, collecting
 
 from .digests import FORMAT, content, h, templates_hash
 from .env import environment
+from .kept import manifest_vouched
 from .paths import ASSETS, CACHE
 from .reportview import KPI_LABELS, KPI_NAMES, listing_lines, pdf_listings
 from .sitecharts import report_charts
@@ -68,9 +71,13 @@ def _write(path: str, data: bytes) -> None:
 
 
 def read_manifest(out_dir: Path) -> dict[str, tuple[str, str]]:
-    """The last site's files: rel -> (fingerprint, content digest); empty if unusable."""
+    """The last site's files: rel -> (fingerprint, content digest); empty unless the manifest
+    is the one this user's last build of ``out_dir`` wrote (:func:`publish.kept.manifest_vouched`)."""
     try:
-        data = orjson.loads((out_dir / MANIFEST).read_bytes())
+        raw = (out_dir / MANIFEST).read_bytes()
+        if not manifest_vouched(out_dir, raw):
+            return {}
+        data = orjson.loads(raw)
     except (OSError, orjson.JSONDecodeError):
         return {}
     files = data.get("files") if isinstance(data, dict) and data.get("format") == FORMAT else None
@@ -142,14 +149,15 @@ class Writer:
             self.result.written += 1
             self.result.rewritten.append(rel)
 
-    def manifest(self, on) -> None:
-        (self.out.root / MANIFEST).write_bytes(orjson.dumps({"format": FORMAT, "on": on.isoformat(),
-                                                             "files": self.files},
-                                                            option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2))
+    def manifest(self, on) -> bytes:
+        raw = orjson.dumps({"format": FORMAT, "on": on.isoformat(), "files": self.files},
+                           option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2)
+        (self.out.root / MANIFEST).write_bytes(raw)
+        return raw
 
 
-def build(ctx, writer: Writer, pdf_jobs, progress: Progress, phase: Callable[[str], None]) -> None:
-    """Every output of the site of ``ctx`` (a :class:`publish.context.Context`)."""
+def build(ctx, writer: Writer, pdf_jobs, progress: Progress, phase: Callable[[str], None]) -> bytes:
+    """Every output of the site of ``ctx`` (a :class:`publish.context.Context`); the manifest's bytes."""
     policy, on, want_pdf = ctx.policy, ctx.on, ctx.want_pdf
     env = environment()
     total = len(ctx.clients) * (2 if want_pdf else 1) + 3
@@ -208,7 +216,7 @@ def build(ctx, writer: Writer, pdf_jobs, progress: Progress, phase: Callable[[st
         1 for rel in r.rewritten if rel.startswith(hidden))
     r.rewritten = [rel for rel in r.rewritten if not rel.startswith(hidden)]
     r.paths = [p for p in r.paths if not p.as_posix().startswith(hidden)]
-    writer.manifest(on)
+    return writer.manifest(on)
 
 
 def _statements(ctx, writer: Writer, pdf_jobs, pdf_fps: dict, step) -> None:
