@@ -353,29 +353,55 @@ class _Planted:
         return (Path.write_text, (Path(self.marker), "planted pickle ran"))
 
 
-def test_a_pickle_planted_in_the_book_or_the_site_folder_is_never_loaded(tmp_path, demo_book):
+def test_a_pickle_planted_in_the_book_or_the_site_folder_is_never_loaded(tmp_path, policy):
     """A received book (or site) folder can hold any file: nothing kept is read from there
-    (and nothing is ever unpickled), so a planted pickle never runs, whatever its name."""
+    (and nothing is ever unpickled), so a planted pickle never runs, whatever its name; nor
+    does a ``cli/`` package, a ``.pth`` file or a module named like one dun imports, when
+    ``dun publish`` (with its PDF workers) runs from inside the book or the site folder."""
     import hashlib
+    import os
     import pickle
+    import subprocess
+    import sys
 
-    book_dir = init_book(tmp_path / "book", book=demo_book).root
-    site, marker = tmp_path / "site", tmp_path / "ran"
+    import orjson
+
+    small = demo.generate(clients=4, invoices=24, seed=7, today=ON, policy=policy)  # its PDFs are few
+    book_dir = init_book(tmp_path / "book", book=small).root
+    site, marker = book_dir / "site", tmp_path / "ran"
     _publish(book_dir, site, pdf=False)
     payload = pickle.dumps({"format": "x", "boom": _Planted(marker)})
     key = hashlib.sha256(str(site).encode()).hexdigest()[:16]
-    for folder in (book_dir / ".cache", site, site / site_mod.CACHE):
+    planted = f"open({str(marker)!r}, 'w').write('planted code ran')\n"
+    for folder in (book_dir / ".cache", book_dir, site, site / site_mod.CACHE):
         folder.mkdir(exist_ok=True)
-        for name in (f"site-{key}.pickle", "site.pickle", "state.pickle"):
+        for name in (f"site-{key}.pickle", "site.pickle", "state.pickle", "client-docs.bin"):
             (folder / name).write_bytes(payload)
+        for pkg in ("cli", "publish", "jinja2"):
+            (folder / pkg).mkdir(exist_ok=True)
+            (folder / pkg / "__init__.py").write_text(planted)
+            (folder / pkg / "main.py").write_text(planted)
+        for name in ("weasyprint.py", "orjson.py", "sitecustomize.py", "usercustomize.py"):
+            (folder / name).write_text(planted)
+        (folder / "evil.pth").write_text(f"import os; {planted}")
     with open_book(book_dir) as repo:
         _pay(repo, sorted(repo.clients())[0])
     _publish(book_dir, site, pdf=False)
+    # `dun publish` as the installed command runs it (the script's folder first on the path,
+    # not the working folder), from inside the book and from inside the site
+    script = tmp_path / "bin" / "dun"
+    script.parent.mkdir()
+    script.write_text("import sys\nfrom cli.main import main\nif __name__ == '__main__':\n    sys.exit(main())\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for cwd in (book_dir, site):
+        with open_book(book_dir) as repo:
+            _pay(repo, sorted(repo.clients())[1])
+        got = subprocess.run([sys.executable, str(script), "--book", str(book_dir), "--on", ON.isoformat(), "publish"],
+                             cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+        assert got.returncode == 0, got.stderr
     assert not marker.exists()
     with open_book(book_dir, readonly=True) as repo:  # what is kept is plain JSON, in the user's cache
         kept = kept_mod.path_of(repo.book_id, "x").parent
     assert book_dir not in kept.parents and site not in kept.parents
-    import orjson
-
     for path in kept.iterdir():
         assert isinstance(orjson.loads(path.read_bytes()), dict), path
