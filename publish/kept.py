@@ -88,40 +88,36 @@ def write(book_id: str | None, key: str, kept: Kept) -> bool:
 
 
 # -- the sites this user built ---------------------------------------------------------------
-# The digest of the manifest a build wrote, per output folder: the next build trusts that
-# site's manifest (what its files' bytes hash to) only if it is still that very manifest, so
-# a manifest edited to match an edited file vouches for nothing.
+# The digests of the manifests this user's builds wrote: the next build trusts a site's manifest
+# (what its files' bytes hash to) only if it is one of those very manifests (wherever the site
+# folder now lies: a moved book keeps its site), so a manifest edited to match an edited file
+# vouches for nothing.
 
-def _site_record(out_dir: Path) -> Path:
+KEEP_SITES = 32
+
+
+def _site_record(raw: bytes) -> Path:
     from derived import cache_root
 
-    where = hashlib.sha256(str(Path(out_dir).resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:24]
-    return cache_root() / "sites" / f"{where}.json"
+    return cache_root() / "sites" / hashlib.sha256(raw).hexdigest()
 
 
-def remember_manifest(out_dir: Path, raw: bytes) -> None:
-    path = _site_record(out_dir)
+def remember_manifest(raw: bytes) -> None:
+    path = _site_record(raw)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(orjson.dumps({"format": FORMAT, "manifest": hashlib.sha256(raw).hexdigest()}))
-        os.replace(tmp, path)
+        path.write_bytes(b"")
+        os.utime(path)
+        others = sorted(path.parent.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in others[KEEP_SITES:]:
+            old.unlink(missing_ok=True)
     except OSError:
         pass  # the next build reuses nothing of this site
 
 
-def forget_manifest(out_dir: Path) -> None:
+def manifest_vouched(raw: bytes) -> bool:
+    """Whether ``raw`` is a manifest one of this user's builds wrote."""
     try:
-        _site_record(out_dir).unlink(missing_ok=True)
+        return _site_record(raw).is_file()
     except OSError:
-        pass
-
-
-def manifest_vouched(out_dir: Path, raw: bytes) -> bool:
-    """Whether ``raw`` is the manifest this user's last build of ``out_dir`` wrote."""
-    try:
-        data = orjson.loads(_site_record(out_dir).read_bytes())
-    except (OSError, orjson.JSONDecodeError):
         return False
-    return isinstance(data, dict) and data.get("format") == FORMAT and data.get("manifest") == hashlib.sha256(
-        raw).hexdigest()

@@ -37,7 +37,7 @@ from receivables.errors import DunError
 
 from . import outdir
 from .context import gather
-from .kept import Kept, forget_manifest, remember_manifest
+from .kept import Kept, remember_manifest
 from .messages import check_templates
 from .names import file_names, safe_name
 from .paths import CACHE
@@ -151,10 +151,9 @@ def _publish(repo_or_book, policy, on: date, out_dir: Path, progress: Progress, 
     tmp = outdir.new_build(out_dir)
     try:
         raw = build(ctx, Writer(tmp, out_dir, old, result), pdf_jobs, progress, phase)
-        forget_manifest(out_dir)  # between the swap and the record, no manifest is vouched for
         outdir.swap(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    remember_manifest(out_dir, raw)
+    remember_manifest(raw)
     return result

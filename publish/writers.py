@@ -2,9 +2,8 @@
 
 Outputs only: a file of the last site is reused (hard-linked) only when its fingerprint in
 that site's manifest is the one this build would give it (the same inputs) **and** its bytes
-hash to what the manifest recorded for them, the manifest being the very one this user's
-last build of the folder wrote (its digest is kept in the user's cache); anything else is
-rendered again. Nothing read
+hash to what the manifest recorded for them, the manifest being one this user's builds
+wrote (its digest is kept in the user's cache); anything else is rendered again. Nothing read
 from the last site (its manifest or any file) is put into a page: pages, CSVs and JSON are
 made from the context every time (:mod:`publish.context`); only whole statement files, the
 report PDF's parts and the page-number overlay are reused.
@@ -72,10 +71,10 @@ def _write(path: str, data: bytes) -> None:
 
 def read_manifest(out_dir: Path) -> dict[str, tuple[str, str]]:
     """The last site's files: rel -> (fingerprint, content digest); empty unless the manifest
-    is the one this user's last build of ``out_dir`` wrote (:func:`publish.kept.manifest_vouched`)."""
+    is one this user's builds wrote (:func:`publish.kept.manifest_vouched`)."""
     try:
         raw = (out_dir / MANIFEST).read_bytes()
-        if not manifest_vouched(out_dir, raw):
+        if not manifest_vouched(raw):
             return {}
         data = orjson.loads(raw)
     except (OSError, orjson.JSONDecodeError):
