@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,9 +33,20 @@ def key_digest(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:24]
 
 
+_BOOK_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _usable(book_id: str | None) -> bool:
+    """A book id is a folder name in the cache: only one that is plainly that (a book's meta
+    is the book's, and a received book may say anything) has kept data."""
+    return isinstance(book_id, str) and _BOOK_ID.fullmatch(book_id) is not None
+
+
 def path_of(book_id: str, key: str) -> Path:
     from derived import cache_root
 
+    if not _usable(book_id):
+        raise ValueError("not a book id")
     return cache_root() / book_id / f"publish-{key}.json"
 
 
@@ -45,7 +57,7 @@ def _rows_ok(rows) -> bool:
 
 def read(book_id: str | None, key: str, tables: tuple[str, ...]) -> Kept:
     """The kept data of ``key`` (see the module docstring); empty when there is none usable."""
-    if not book_id:
+    if not _usable(book_id):
         return Kept()
     try:
         data = orjson.loads(path_of(book_id, key).read_bytes())
@@ -68,7 +80,7 @@ def read(book_id: str | None, key: str, tables: tuple[str, ...]) -> Kept:
 
 def write(book_id: str | None, key: str, kept: Kept) -> bool:
     """Keep ``kept`` for the next build (atomically; a cache: failing only makes it slower)."""
-    if not book_id:
+    if not _usable(book_id):
         return False
     path = path_of(book_id, key)
     data = {"format": FORMAT, "book": book_id, "key": key,

@@ -101,11 +101,15 @@ class Writer:
         got = self.old.get(rel)
         if got is None or got[0] != fp:
             return False
-        try:
-            with open(os.path.join(self.old_dir, rel), "rb") as f:
-                return content(f.read()) == got[1]
+        try:  # a plain file (not a link to one elsewhere)
+            fd = os.open(os.path.join(self.old_dir, rel), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         except OSError:
             return False
+        with open(fd, "rb") as f:
+            try:
+                return content(f.read()) == got[1]
+            except OSError:
+                return False
 
     def _link(self, rel: str, fp: str) -> bool:
         target = self.out.path(rel)

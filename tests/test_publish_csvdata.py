@@ -144,3 +144,17 @@ def test_kept_rows_that_are_damaged_or_of_another_key_count_as_absent(tmp_path, 
         assert bool(formatted) == again, damage[:40]
         _republish(book_dir, full, incremental=False)
         assert _files(site) == _files(full)
+
+
+def test_a_book_id_that_is_not_a_plain_name_keeps_nothing(tmp_path, monkeypatch):
+    """The book id (from the book's own meta, which a received book may set to anything) names
+    a folder in the cache: one that is not a plain name keeps and reads nothing."""
+    from publish import kept
+
+    monkeypatch.setenv("DUN_CACHE_DIR", str(tmp_path / "cache" / "dun"))
+    data = kept.Kept({"c": ("1-0", {"payments": [], "activities": []})}, {})
+    for bad in ("../../escape", "/abs", "a/b", "", "..", "x" * 65):
+        assert not kept.write(bad, "key", data)
+        assert kept.read(bad, "key", csvdata.LONG_TABLES) == kept.Kept()
+    assert not (tmp_path / "escape").exists() and not (tmp_path / "cache" / "escape").exists()
+    assert kept.write("a1b2c3", "key", data) and kept.read("a1b2c3", "key", csvdata.LONG_TABLES) == data
