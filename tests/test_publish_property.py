@@ -13,6 +13,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from publish.digests import content
 from publish.site import MANIFEST, publish
 from receivables import demo
 from receivables.errors import DunError
@@ -103,14 +104,12 @@ def _damage(site: Path, target: str, how: str, k: int) -> None:
     path = pick[k % len(pick)]
     data = path.read_bytes()
     if target == "forged":  # a statement edited, and the manifest edited to vouch for it
-        import hashlib
-
         forged = data.replace(b"</h1>", b" PAY TO ACCOUNT 666</h1>", 1) + b"<!-- forged -->"
         path.unlink()
         path.write_bytes(forged)
         manifest = orjson.loads((site / MANIFEST).read_bytes())
         rel = path.relative_to(site).as_posix()
-        manifest["files"][rel][1] = hashlib.blake2b(forged, digest_size=16).hexdigest()
+        manifest["files"][rel][1] = content(forged)
         (site / MANIFEST).write_bytes(orjson.dumps(manifest, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2))
         return
     path.unlink()  # (a hard link to the last site's file: replaced, as an editor saving it would)
