@@ -7,8 +7,9 @@
 - ``dun agenda --json`` and ``dun report --json`` in a new process, first run of the day
   (no derived file) and second run (from the file), against ``orjson.loads`` of book.json
   (targets: second run <= 1.5x, first run <= 3x);
-- the app's cold start, as the state the Today screen needs (``build_state``): without any
-  derived file (target <= 3 s) and with one (target <= 1 s).
+- the app's start (headless, as the owner sees it): until Today shows the queue, without any
+  derived file (target <= 3 s) and with one (target <= 1 s), and until the book is read behind
+  it (from then on outcomes can be logged).
 
 Each figure is one measurement (the machine is shared); the derived files go to a temporary
 cache folder (``DUN_CACHE_DIR``), never the user's.
@@ -66,23 +67,21 @@ def run(cache: Path) -> int:
     from receivables.ledger import derive, propose_allocation
     from receivables.model import Payment
     from store import open_book
-    from tui.state import build_state
+    from tui.state import build_state, complete_state
+
+    import asyncio
 
     for label, keep in (("without derived files", False), ("with derived files", True)):
         if not keep:
             shutil.rmtree(cache, ignore_errors=True)
-        with open_book(book_dir, readonly=True) as repo:
-            t = time.perf_counter()
-            state = build_state(repo, book_dir, ON)
-            took = time.perf_counter() - t
+        shown, whole = asyncio.run(app_start(book_dir))
         target = 1.0 if keep else 3.0
-        print(f"app cold start {label} (the Today state: book, index, agenda): {took:.2f} s "
-              f"(target <= {target:.0f} s: {'met' if took <= target else 'NOT MET'}; worked out "
-              f"{len(state.derived.worked_out)} of {len(state.derived.days)} clients)")
-        del state
+        print(f"app start {label}: Today's queue on screen (drafts readable) {shown:.2f} s (target <= {target:.0f} s: "
+              f"{'met' if shown <= target else 'NOT MET'}); the book read behind it (outcomes can be logged) "
+              f"{whole:.2f} s")
 
     with open_book(book_dir, today=ON) as repo:
-        state = build_state(repo, book_dir, ON)
+        state = complete_state(build_state(repo, book_dir, ON))  # as the app has it before the first change
         ledger = derive(state.book, ON)
         payer = next(c for c in sorted(state.book.clients) if ledger.open_invoices(c))
         st = ledger.open_invoices(payer)[0]
@@ -105,6 +104,27 @@ def run(cache: Path) -> int:
         print("  last run: " + ", ".join(f"{k} {v:.2f} s" for k, v in state.timings.items()))
     shutil.rmtree(book_dir, ignore_errors=True)
     return 0
+
+
+async def app_start(book_dir: Path) -> tuple[float, float]:
+    """The app started headless on the book: (seconds until Today shows a queue, seconds until
+    the book is read and the whole state is there)."""
+    from tui.app import create_app
+    from tui.screens.today import TodayScreen
+
+    t = time.perf_counter()
+    app = create_app(book_dir, on=ON)
+    shown = None
+    async with app.run_test(size=(120, 40)) as pilot:
+        while True:
+            await pilot.pause(0.02)
+            now = time.perf_counter() - t
+            if shown is None and isinstance(app.screen, TodayScreen) and app.screen.queue:
+                shown = now
+            if app.state is not None and shown is not None:
+                return shown, now
+            if now > 120:
+                raise RuntimeError("the app did not start in two minutes")
 
 
 if __name__ == "__main__":

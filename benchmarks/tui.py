@@ -246,7 +246,7 @@ def main() -> int:
           + ", ".join(f"{x:.2f} s" for x in w["state"]) + "; the next days' queues saved again in "
           + ", ".join(f"{x:.2f} s" for x in w["saved"]))
     if not args.no_datatable:
-        from tui.screens.invoices import invoice_cells
+        from tui.widgets.invoice_rows import invoice_cells
         from store import open_book
         from receivables.ledger import derive
 

@@ -1,22 +1,20 @@
-"""Book commands: init, demo, import, export, pay, note, client show/list, check, restore.
+"""Book commands: init, demo, import, export, check, prepare, restore (and, from their own
+modules, pay and note: :mod:`cli.record_cmds`; client show/list: :mod:`cli.client_cmds`).
 
 Thin wiring: parse, open the book, call the domain and the store, print. Imports stay
-inside the handlers so ``dun client show X --json`` pays only for the store, the ledger
-and the interest rules (no Textual, Jinja, Babel, holidays or matplotlib).
+inside the handlers so a quick command pays for no Textual, Jinja, Babel or matplotlib.
 """
 from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 
-from cli.common import client_of as _client_of, dump as _dump, no_invoice as _no_invoice, open_repo as _open, today as _today
+from cli import client_cmds, record_cmds
+from cli.common import dump as _dump, open_repo as _open, today as _today, warn as _warn
 from cli.main import add_json, add_on, iso_date, path_arg, whole_number
 from receivables.errors import DunError
 
-_CHANNELS = ("email", "phone", "letter", "sms", "meeting", "other")
-_NON_STEP_PREFIXES = ("promise:", "dispute:", "installment:", "installment-reminder:")
 
 
 def register(sub, common) -> None:
@@ -68,52 +66,8 @@ def register(sub, common) -> None:
     add_json(p)
     p.set_defaults(handler=cmd_import)
 
-    p = sub.add_parser("pay", parents=[common], formatter_class=F, help="record a payment received",
-                       description="Record a payment from CLIENT. It goes to the named --invoice(s) in order, else\n"
-                                   "to the oldest due invoices first; anything over what is owed is kept as client\n"
-                                   "credit (with a warning).")
-    p.add_argument("client", metavar="CLIENT", help="the client id")
-    p.add_argument("amount", metavar="AMOUNT", help="e.g. 1250.00 (plain digits, '.' for decimals)")
-    p.add_argument("--invoice", action="append", default=[], metavar="N", help="an invoice to pay (repeatable)")
-    p.add_argument("--reference", default="", metavar="R", help="the bank reference")
-    p.add_argument("--method", default="", metavar="M", help="e.g. bank transfer, card, cheque")
-    p.add_argument("--currency", default=None, metavar="C", help="ISO code (default: the client's currency)")
-    add_on(p)
-    add_json(p)
-    p.set_defaults(handler=cmd_pay)
-
-    p = sub.add_parser("note", parents=[common], formatter_class=F, help="log a follow-up or note",
-                       description="Add an entry to the client's follow-up log (append-only). With --step and no\n"
-                                   "--invoice, it covers the invoices of that client's action for the step on\n"
-                                   "that date, marking the action done.")
-    p.add_argument("client", metavar="CLIENT", help="the client id")
-    p.add_argument("text", metavar="TEXT", help="the note (Markdown; stored verbatim)")
-    p.add_argument("--channel", choices=_CHANNELS, default=None, help="how (default: the step's channel, else other)")
-    p.add_argument("--invoice", action="append", default=[], metavar="N", help="an invoice concerned (repeatable)")
-    p.add_argument("--step", default=None, metavar="S", help="the policy step this carries out (e.g. reminder)")
-    p.add_argument("--outcome", default=None, metavar="O",
-                   help="e.g. sent, reached, no_answer, voicemail (default: done for a step)")
-    p.add_argument("--direction", choices=("out", "in"), default="out", help="out: we contacted them; in: they did")
-    add_on(p)
-    add_json(p)
-    p.set_defaults(handler=cmd_note)
-
-    p = sub.add_parser("client", parents=[common], formatter_class=F, help="show or list clients",
-                       description="Show one client's position, or list every client.")
-    csub = p.add_subparsers(dest="client_command", metavar="COMMAND", parser_class=sub._parser_class)
-    p.set_defaults(handler=_client_usage)
-    s = csub.add_parser("show", parents=[common], formatter_class=F, help="one client's position",
-                        description="One client's balance, hold, invoices (outstanding, days overdue, status) and\n"
-                                    "late-payment interest and compensation as of --on.")
-    s.add_argument("id", metavar="ID", help="the client id")
-    add_on(s)
-    add_json(s)
-    s.set_defaults(handler=cmd_client_show)
-    s = csub.add_parser("list", parents=[common], formatter_class=F, help="every client with balance and overdue",
-                        description="Every client: balance, overdue, oldest days overdue, hold.")
-    add_on(s)
-    add_json(s)
-    s.set_defaults(handler=cmd_client_list)
+    record_cmds.register(sub, common)  # pay, note
+    client_cmds.register(sub, common)  # client show, client list
 
     p = sub.add_parser("export", parents=[common], formatter_class=F, help="export records as CSV",
                        description="Write clients, invoices, payments or activities as CSV (stdout unless --out).\n"
@@ -148,30 +102,12 @@ def register(sub, common) -> None:
     p.set_defaults(handler=cmd_restore)
 
 
-def _client_usage(args) -> int:
-    raise DunError("which one: show ID or list?", "dun client", "see 'dun client --help'")
-
-
 # -- helpers ---------------------------------------------------------------------------------------
 
 def _book(args) -> Path:
     from cli.main import book_dir
 
     return book_dir(args)
-
-
-
-
-
-
-
-
-def _warn(text: str) -> None:
-    print(f"dun: warning: {text}", file=sys.stderr)
-
-
-
-
 
 
 # -- init, demo --------------------------------------------------------------------------------------
@@ -275,242 +211,6 @@ def cmd_export(args) -> int:
             from cli.terminal import raw
 
             write_rows(sys.stdout if sys.stdout.isatty() else raw(sys.stdout), header, rows, numeric)
-    return 0
-
-
-# -- pay, note ----------------------------------------------------------------------------------------------
-
-def cmd_pay(args) -> int:
-    from dataclasses import replace
-
-    from receivables.ledger import derive, propose_allocation
-    from receivables.model import Payment
-    from receivables.money import check_currency, parse_amount, to_text
-
-    on = _today(args)
-    with _open(args, readonly=False, command="dun pay") as repo:
-        book, client = _client_of(repo, args.client)
-        currency = check_currency(args.currency.strip(), "--currency") if args.currency else client.currency
-        amount = parse_amount(args.amount, currency, "AMOUNT")
-        named = list(dict.fromkeys(n.strip() for n in args.invoice))
-        for n in named:
-            inv = book.invoices.get(n)
-            if inv is None:
-                raise _no_invoice(n, book, client.id)
-            if inv.currency != currency:
-                raise DunError(f"invoice {n} is in {inv.currency}, the payment in {currency}", "--invoice",
-                               "use --currency to match")
-        if not named:  # only invoices issued by the payment date
-            book = replace(book, invoices={k: v for k, v in book.invoices.items() if v.issued <= on})
-        ledger = derive(book, date.max)
-        allocations, rest = propose_allocation(ledger, client.id, currency, amount, named or None)
-        p = repo.record_payment(Payment(id="", date=on, client=client.id, amount=amount, currency=currency,
-                                        method=args.method, reference=args.reference, allocations=allocations))
-    if rest > 0:
-        owed = "the named invoices owe" if named else f"{client.id} owes"
-        _warn(f"{to_text(rest, currency)} {currency} more than {owed} is kept as client credit")
-    if args.json:
-        _dump({"id": p.id, "date": p.date.isoformat(), "client": p.client, "amount": to_text(p.amount, currency),
-               "currency": currency, "reference": p.reference, "method": p.method,
-               "allocations": [{"invoice": a.invoice, "amount": to_text(a.amount, currency)} for a in p.allocations],
-               "credit": to_text(rest, currency)})
-        return 0
-    to = ", ".join(f"{a.invoice} {to_text(a.amount, currency)}" for a in p.allocations) or "client credit"
-    print(f"recorded {p.id}: {to_text(amount, currency)} {currency} from {client.id} on {on.isoformat()} -> {to}")
-    return 0
-
-
-def cmd_note(args) -> int:
-    from receivables.model import Activity
-
-    on = _today(args)
-    text = args.text
-    if not text.strip():
-        raise DunError("the note is empty", "TEXT", "write what happened")
-    with _open(args, readonly=False, command="dun note") as repo:
-        book, client = _client_of(repo, args.client)
-        invoices = list(dict.fromkeys(n.strip() for n in args.invoice))
-        for n in invoices:
-            if n not in book.invoices:
-                raise _no_invoice(n, book, client.id)
-        channel = args.channel
-        step = args.step.strip() if args.step else None
-        if step:
-            policy = repo.policy()
-            ladder = {s.id: s for s in policy.steps}
-            if step in ladder:
-                channel = channel or ladder[step].channel
-                if not invoices:
-                    from receivables.agenda import invoices_for_step
-
-                    invoices = list(invoices_for_step(book, policy, client.id, step, on))
-                    if not invoices:
-                        raise DunError(f"no {step!r} action is due for {client.id} on {on.isoformat()}",
-                                       "--step", "name the invoices with --invoice, or check 'dun agenda'")
-            elif not (step == "credit_review" or step.startswith(_NON_STEP_PREFIXES)):
-                raise DunError(f"unknown step {step!r}", "--step",
-                               f"the policy's steps are: {', '.join(ladder) or 'none'}")
-        outcome = args.outcome if args.outcome is not None else ("done" if step else "")
-        a = repo.log_activity(Activity(id="", date=on, client=client.id, channel=channel or "other",
-                                       direction=args.direction, step=step, invoices=tuple(invoices),
-                                       outcome=outcome, body=text))
-        fees = list(getattr(repo, "posted_charges", ()))
-    from receivables.money import to_text
-
-    if args.json:
-        _dump({"id": a.id, "date": a.date.isoformat(), "client": a.client, "channel": a.channel,
-               "direction": a.direction, "step": a.step, "invoices": list(a.invoices), "outcome": a.outcome,
-               "body": a.body, "charges": [d.number for d in fees]})
-        return 0
-    what = f"{a.step} " if a.step else ""
-    on_what = f" ({', '.join(a.invoices)})" if a.invoices else ""
-    print(f"logged {a.id}: {what}{a.channel} note for {a.client}{on_what} on {a.date.isoformat()}")
-    for doc in fees:  # the step's dunning fee, posted with it
-        print(f"posted {doc.number}: {what}fee {to_text(doc.amount, doc.currency)} {doc.currency}, due {doc.due.isoformat()}")
-    return 0
-
-
-# -- client show / list ------------------------------------------------------------------------------------
-
-def _interest(ledger, policy, client_id: str) -> dict:
-    try:
-        from receivables.interest import client_interest
-    except ImportError:  # the interest rules are optional for this view
-        return {}
-    return client_interest(ledger, policy, client_id)
-
-
-def client_view(book, policy, client_id: str, on: date) -> dict:
-    """The data of ``dun client show --json`` (money as strings)."""
-    from decimal import Decimal
-
-    from receivables.ledger import derive
-    from receivables.money import to_text
-
-    zero = Decimal(0)
-    client = book.clients[client_id]
-    ledger = derive(book, on)
-    interest = _interest(ledger, policy, client_id)
-    cur = client.currency
-    positions = {p.currency: p for p in ledger.positions(client_id)}
-    main = positions.get(cur) or ledger.position(client_id, cur)
-    invoices = []
-    tot_i: dict[str, object] = {}
-    tot_c: dict[str, object] = {}
-    for st in ledger.client_invoices(client_id):
-        inv = st.invoice
-        r = interest.get(inv.number)
-        ic = inv.currency
-        invoices.append({
-            "number": inv.number, "issued": inv.issued.isoformat(), "due": inv.due.isoformat(),
-            "currency": ic, "amount": to_text(inv.amount, ic), "outstanding": to_text(st.outstanding, ic),
-            "days_overdue": st.days_overdue, "status": st.status, "reference": inv.reference,
-            "interest": to_text(r.interest, ic) if r else to_text(zero, ic),
-            "compensation": to_text(r.compensation, ic) if r else to_text(zero, ic),
-        })
-        if r:
-            tot_i[ic] = tot_i.get(ic, zero) + r.interest
-            tot_c[ic] = tot_c.get(ic, zero) + r.compensation
-    hold, hold_reason, extra = client.hold, client.hold_reason, {}
-    try:
-        from receivables.agenda import client_status
-    except ImportError:  # the engine is optional for this view
-        client_status = None
-    if client_status is not None:
-        st = client_status(book, policy, client_id, on)
-        hold, hold_reason = st.hold, st.hold_reason
-        extra = {
-            "handed_over": dict(sorted(st.handed_over.items())),
-            "over_credit_limit": st.over_credit_limit,
-            "open_disputes": [d.invoice for d in st.disputes],
-            "promises": [{"id": ps.promise.id, "amount": to_text(ps.promise.amount, ps.promise.currency),
-                          "currency": ps.promise.currency, "by": ps.promise.by.isoformat(), "state": ps.state}
-                         for ps in st.promises],
-            "plan": None if st.plan is None else {"id": st.plan.plan.id, "state": st.plan.state,
-                                                  "paid": to_text(st.plan.paid, st.plan.plan.currency)},
-        }
-    return {
-        "id": client.id, "name": client.name, "currency": cur, "as_of": on.isoformat(),
-        "balance": to_text(main.balance, cur), "overdue": to_text(main.overdue, cur),
-        "credit": to_text(main.credit, cur), "oldest_days_overdue": main.oldest_days_overdue,
-        "balances": {c: to_text(p.balance, c) for c, p in sorted(positions.items())},
-        "hold": hold, "hold_reason": hold_reason,
-        "terms_days": client.terms_days,
-        "credit_limit": to_text(client.credit_limit, cur) if client.credit_limit is not None else None,
-        "email": client.email, "phone": client.phone,
-        "interest": to_text(tot_i.get(cur, zero), cur), "compensation": to_text(tot_c.get(cur, zero), cur),
-        "invoices": invoices,
-        **extra,
-    }
-
-
-def cmd_client_show(args) -> int:
-    on = _today(args)
-    with _open(args, readonly=True, command="dun client show") as repo:
-        book = repo.client_book(args.id)
-        if args.id not in book.clients:
-            from cli.hints import unknown_client
-
-            raise unknown_client(repo, args.id, "ID")
-        view = client_view(book, repo.policy(), args.id, on)
-    if args.json:
-        _dump(view)
-        return 0
-    cur = view["currency"]
-    print(f"{view['name']}  ({view['id']})")
-    hold = f"  ON HOLD: {view['hold_reason']}" if view["hold"] else ""
-    print(f"balance {view['balance']} {cur}, overdue {view['overdue']} {cur}, credit {view['credit']} {cur}{hold}")
-    for c, b in view["balances"].items():
-        if c != cur:
-            print(f"also {b} {c}")
-    if view["interest"] != "0.00" or view["compensation"] != "0.00":
-        print(f"late-payment interest {view['interest']} {cur}, compensation {view['compensation']} {cur}")
-    for number, to in view.get("handed_over", {}).items():
-        print(f"{number} handed over to {'the agency' if to == 'agency' else 'legal'}")
-    for pr in view.get("promises", ()):
-        print(f"promise {pr['id']}: {pr['amount']} {pr['currency']} by {pr['by']} ({pr['state']})")
-    if view.get("plan"):
-        print(f"payment plan {view['plan']['id']}: {view['plan']['state']}, {view['plan']['paid']} {cur} paid so far")
-    if view.get("over_credit_limit"):
-        print(f"over the credit limit of {view['credit_limit']} {cur}")
-    open_ = [i for i in view["invoices"] if i["outstanding"].strip("0.") != ""]
-    if open_:
-        print(f"{'invoice':<14}{'due':<12}{'amount':>12}{'outstanding':>13}{'days':>6}  status")
-        for i in open_:
-            print(f"{i['number']:<14}{i['due']:<12}{i['amount']:>12}{i['outstanding']:>13}{i['days_overdue']:>6}  {i['status']}")
-    else:
-        print("no open invoices")
-    return 0
-
-
-def cmd_client_list(args) -> int:
-    import derived
-    from receivables.money import to_text
-
-    on = _today(args)
-    with _open(args, readonly=True, command="dun client list") as repo:
-        clients = repo.clients()
-        state = derived.current(repo, repo.policy(), on)
-    rows = []
-    for c in sorted(clients.values(), key=lambda c: c.name.casefold()):
-        day = state.days[c.id]
-        pos = next(r for r in day.part.rows if r.currency == c.currency)  # (its own currency is always there)
-        rows.append({"id": c.id, "name": c.name, "currency": c.currency,
-                     "balance": to_text(pos.balance, c.currency), "overdue": to_text(pos.overdue, c.currency),
-                     "oldest_days_overdue": pos.oldest_days_overdue,
-                     "hold": day.status.hold})  # the flag or a done credit-hold step
-    if args.json:
-        _dump(rows)
-        return 0
-    if not rows:
-        print("no clients yet: 'dun import clients FILE' or 'dun demo'")
-        return 0
-    width = min(40, max(len(r["id"]) for r in rows))
-    print(f"{'client':<{width}}  {'balance':>14}  {'overdue':>14}  {'days':>5}  hold  name")
-    for r in rows:
-        name = " ".join(r["name"].split())  # a name with line breaks stays on one line here
-        print(f"{r['id']:<{width}}  {r['balance']:>10} {r['currency']}  {r['overdue']:>10} {r['currency']}  "
-              f"{r['oldest_days_overdue']:>5}  {'yes ' if r['hold'] else '    '}  {name}")
     return 0
 
 

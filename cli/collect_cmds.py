@@ -2,8 +2,8 @@
 
 Thin wiring over :mod:`receivables.agenda` and :mod:`receivables.report` (the rules) and
 the store (every write). The drafted message of each action comes from
-``publish.messages.draft_for_action`` (Jinja lives in publishing, not in the domain),
-imported only by ``dun agenda --json``.
+``publish.messages.draft_from_day`` (Jinja lives in publishing, not in the domain),
+imported only by ``dun agenda --json``; its facts are kept with each client's day (derived/).
 """
 from __future__ import annotations
 
@@ -146,46 +146,43 @@ def action_json(a, message: dict | None) -> dict:
 
 
 def _drafter():
-    """publish.messages.draft_for_action if publishing is installed, else None."""
+    """publish.messages.draft_from_day if publishing is installed, else None."""
     try:
-        from publish.messages import draft_for_action
+        from publish.messages import draft_from_day
     except ModuleNotFoundError as e:
         if e.name and e.name.split(".")[0] in ("publish", "jinja2", "markupsafe"):
             return None
         raise
-    return draft_for_action
+    return draft_from_day
 
 
 def cmd_agenda(args) -> int:
     import derived
-    from receivables.agenda import quiet_gc
-    from receivables.ledger import Ledger, index_book
-    from receivables.syncstate import state_for
+    from receivables.syncstate import state_of
+    from store.codec import receipt_from_doc, sync_from_doc
 
     on = _today(args)
     with _open(args, readonly=True, command="dun agenda") as repo:
         policy = repo.policy()
         state = derived.current(repo, policy, on)  # every client's day, kept or worked out
-        actions = list(state.agenda)
-        book = repo.book()  # the sync line, the drafts and the interest read the records
-    with quiet_gc():  # a fresh index of a large book: no full collections while it is built
-        index = index_book(book)
-    sync_line = state_for(book, policy, on).line()  # "Sync first": Xero or the bank not imported lately
+        clients = repo.clients() if args.json else {}
+        # "Sync first": Xero or the bank not imported lately (two small tables, not the book)
+        sync_line = state_of([sync_from_doc(d) for d in repo.documents("syncs")],
+                             [receipt_from_doc(d) for d in repo.documents("receipts")], policy, on).line()
+    actions = list(state.agenda)
     if args.json:
         if sync_line:
             print(f"dun: {sync_line}", file=sys.stderr)
         draft = _drafter() if actions else None
-        ledger = None
-        if draft is not None:  # the open invoices every action covers (as receivables.agenda.open_ledger)
-            ledger = Ledger(index, on, {st.number: st for d in state.days.values() for st in d.open})
         out = []
         for a in actions:
+            day = state.days[a.client]
             if draft is not None:
-                d = draft(a, book, policy, on, ledger)
+                d = draft(a, day, clients[a.client], policy, on)
                 msg = {"subject": d.subject, "text": d.text}
             else:
                 msg = {"subject": a.title, "text": f"{a.title}: {a.reason}"}
-            out.append({**action_json(a, msg), "interest": _action_interest(index, policy, a, on)})
+            out.append({**action_json(a, msg), "interest": _action_interest(day, policy, a)})
         _dump(out)
         return 0
     import shutil
@@ -193,20 +190,19 @@ def cmd_agenda(args) -> int:
     if sync_line:
         print(sync_line + "\n")
     notes = {k: j["not_computed"] for k, a in enumerate(actions)
-             if (j := _action_interest(index, policy, a, on)) and j["not_computed"]}
+             if (j := _action_interest(state.days[a.client], policy, a)) and j["not_computed"]}
     print(render_agenda(actions, on, max(80, shutil.get_terminal_size((120, 24)).columns), notes))
     return 0
 
 
-def _action_interest(index, policy, a, on: date) -> dict | None:
+def _action_interest(day, policy, a) -> dict | None:
     """The interest and compensation on an action's invoices, or why they are not computed
-    (null without an interest regime)."""
-    from receivables.interest import interest_of
+    (null without an interest regime), from the action's context kept with the client's day."""
     from receivables.money import to_text
 
     if policy.interest.regime == "none" or not a.invoices:
         return None
-    results = interest_of(index, policy, a.invoices, on).values()
+    results = [row["interest_result"] for row in day.context_of(a)["invoices"] if row["interest_result"] is not None]
     problems = [r.problem for r in results if r.problem]
     return {"interest": to_text(sum((r.interest for r in results), Decimal(0)), a.currency),
             "compensation": to_text(sum((r.compensation for r in results), Decimal(0)), a.currency),

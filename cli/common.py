@@ -27,6 +27,11 @@ def dump(obj) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
 
 
+def warn(text: str) -> None:
+    """A warning: one line on stderr (the command still succeeds)."""
+    print(f"dun: warning: {text}", file=sys.stderr)
+
+
 def no_invoice(number: str, book, client: str) -> DunError:
     from cli.hints import unknown_invoice
 

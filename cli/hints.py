@@ -1,18 +1,13 @@
-"""Helping a mistyped command line: "did you mean …?" and the argument's own error first.
+"""Helping a mistyped command line: "did you mean …?".
 
-* :func:`did_you_mean` — the closest known names (``difflib``) to what was typed, as the
-  hint of the one error line: for commands, client ids and invoice numbers.
-* :func:`argument_error_behind_lock` — a writing command finds the book locked (the app is
-  open): the command is run once more against a read-only view of the book, with every write
-  refused, so that a mistake in its arguments is reported rather than the lock (the lock
-  only matters once the arguments are right). Nothing is written and nothing printed.
+:func:`did_you_mean` gives the closest known names (``difflib``) to what was typed, as the
+hint of the one error line: for commands, client ids and invoice numbers. (A mistake in
+the arguments themselves is reported before the book is opened: :mod:`cli.checks`.)
 """
 from __future__ import annotations
 
-import contextlib
 import difflib
-import io
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from receivables.errors import DunError
 
@@ -48,62 +43,3 @@ def all_invoice_numbers(repo: Any) -> list[str]:
         return [d.get("number", "") for d in repo.documents("invoices")]
     except (DunError, OSError, AttributeError):
         return []
-
-
-# -- the argument's error before the lock's ----------------------------------------------------
-
-WRITES = ("add_", "update_", "record_", "log_", "set_", "open_dispute", "resolve_", "cancel_", "commit",
-          "import_", "save_", "restore", "checkpoint", "prepare_writes", "delete_", "remove_")
-
-
-class _WouldWrite(Exception):
-    """The command got as far as writing: its arguments are fine."""
-
-
-class _NoWrites:
-    """A read-only repository that stops the command at its first write."""
-
-    def __init__(self, repo: Any) -> None:
-        self._repo = repo
-        self.read_only = False  # the command must behave as if it could write
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith(WRITES):
-            def refuse(*args: Any, **kwargs: Any) -> Any:
-                raise _WouldWrite(name)
-            return refuse
-        return getattr(self._repo, name)
-
-    def __enter__(self) -> "_NoWrites":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self._repo.close()
-
-
-def argument_error_behind_lock(handler: Callable[[Any], Any], args: Any) -> DunError | None:
-    """The error the command's arguments cause, found without the lock; None when they are fine."""
-    import store
-
-    real = store.open_book
-
-    def open_read_only(path, *a: Any, **kw: Any) -> Any:
-        kw["readonly"] = True
-        kw.pop("command", None)
-        return _NoWrites(real(path, *a, **kw))
-
-    store.open_book = open_read_only
-    try:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            handler(args)
-    except _WouldWrite:
-        return None
-    except store.BookLocked:
-        return None
-    except DunError as e:
-        return e
-    except Exception:
-        return None
-    finally:
-        store.open_book = real
-    return None

@@ -1,4 +1,5 @@
-"""`dun` entry point: parse arguments, open the book, run one command, print one line on error.
+"""`dun` entry point: parse arguments, check them (:mod:`cli.checks`, before the book is
+opened), run one command, print one line on error.
 
 Command modules register their sub-commands through ``register(subparsers)``:
 ``cli.book_cmds`` (init, demo, import, export, pay, note, client, check, restore),
@@ -162,23 +163,6 @@ def run_app(args: argparse.Namespace) -> int:
     return run(book_dir(args), on=getattr(args, "on", None), read_only=getattr(args, "read_only", False))
 
 
-def run_handler(handler, args: argparse.Namespace) -> int:
-    """Run the command; if the book is locked, a mistake in the arguments is said first."""
-    try:
-        return handler(args)
-    except DunError as e:
-        from store import BookLocked
-
-        if not isinstance(e, BookLocked):
-            raise
-        from cli.hints import argument_error_behind_lock
-
-        problem = argument_error_behind_lock(handler, args)
-        if problem is not None:
-            raise problem from None
-        raise
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run one command; everything it prints goes through cli.terminal.clean (no control
     character from the book reaches the terminal raw)."""
@@ -197,7 +181,10 @@ def _main(argv: list[str] | None = None) -> int:
         handler = getattr(args, "handler", None)
         if handler is None:
             return int(run_app(args) or 0)
-        return int(run_handler(handler, args) or 0)
+        from cli.checks import check_arguments
+
+        check_arguments(args, on_date(args))  # what was typed, before the book is opened (a lock does not hide it)
+        return int(handler(args) or 0)
     except DunError as e:
         print(f"dun: {e}", file=sys.stderr)
         return 1
@@ -245,8 +232,9 @@ def os_error_line(e: OSError) -> str:
 
 def run() -> None:
     """The ``dun`` command: :func:`main`, then exit. The objects a command loaded are frozen
-    first, so the interpreter's last collection does not walk them all (~0.1 s after a
-    publish of a large book); the system takes the memory back at exit either way."""
+    first, so the interpreter's last collection does not walk them all (what that saves after
+    a publish of a large book: benchmarks/README.md); the system takes the memory back at exit
+    either way."""
     code = main()
     from receivables.tuning import keep_for_life
 

@@ -85,7 +85,7 @@ def _start_pdf_workers(folder: Path) -> bool:
 def cmd_publish(args: argparse.Namespace) -> int:
     from publish.pdf import release_workers
 
-    early = not args.no_pdf and _start_pdf_workers(book_dir(args))  # first: before ~0.2 s of imports
+    early = not args.no_pdf and _start_pdf_workers(book_dir(args))  # first: before the build's imports
     try:
         from publish.site import publish
         from store import open_book

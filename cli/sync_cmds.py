@@ -6,7 +6,7 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from cli.common import open_repo
+from cli.common import dump as _dump, open_repo, today as _today, warn as _warn
 from cli.main import add_json, add_on
 from receivables.errors import DunError
 
@@ -36,8 +36,6 @@ def _open(args, readonly: bool, command: str):
 
 
 def run_sync_import(args, path: Path, data: bytes) -> int:
-    from cli.book_cmds import _dump, _today, _warn
-
     today = _today(args)
     with _open(args, readonly=args.dry_run, command=f"dun import {args.kind}") as repo:
         policy = repo.policy()
@@ -46,10 +44,7 @@ def run_sync_import(args, path: Path, data: bytes) -> int:
 
             result = import_xero(data, repo.book(), policy.defaults, source=path.name, today=today,
                                  paid_on=args.paid_on)
-        else:
-            if args.paid_on is not None:
-                raise DunError("--paid-on is for Xero exports", "dun import bank",
-                               "a bank receipt is dated by the bank")
+        else:  # (--paid-on with a bank statement is refused before: cli.checks)
             from receivables.bank import read_statement
             from receivables.matching import import_bank
 
@@ -98,7 +93,6 @@ class RepoSource:
 
 
 def cmd_receipts(args) -> int:
-    from cli.book_cmds import _dump
     from receivables.matching import OpenItems, accept, suggest, unmatched
     from receivables.money import to_text
 

@@ -12,15 +12,16 @@ from __future__ import annotations
 from dataclasses import fields, is_dataclass
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from types import MappingProxyType
 
-from receivables import ledger, model
+from receivables import interest, ledger, model
 from receivables.engine import client, records
 
 __all__ = ["Undecodable", "decode", "encode", "TYPES"]
 
 TYPES: dict[str, type] = {}
-for _mod in (model, ledger, records, client):
+for _mod in (model, ledger, interest, records, client):
     for _name in dir(_mod):
         _obj = getattr(_mod, _name)
         if isinstance(_obj, type) and is_dataclass(_obj) and _obj.__module__ == _mod.__name__ and _name not in ("Book", "BookIndex", "Ledger"):
@@ -32,26 +33,58 @@ class Undecodable(ValueError):
     """The data is not what :func:`encode` makes."""
 
 
+def _enc_decimal(value):
+    return {"$d": str(value)}
+
+
+def _enc_date(value):
+    return {"$t": value.isoformat()}
+
+
+def _enc_seq(value):
+    return [_encode(v) for v in value]
+
+
+_RESERVED = ("@", "$d", "$t", "$m")
+
+
+def _enc_map(value):
+    for k in value:
+        if type(k) is not str:
+            return {"$m": [[_encode(k), _encode(v)] for k, v in value.items()]}
+    if "@" in value or "$d" in value or "$t" in value or "$m" in value:
+        return {"$m": [[k, _encode(v)] for k, v in value.items()]}
+    return {k: _encode(v) for k, v in value.items()}
+
+
+def _plain(value):
+    return value
+
+
+def _record(name: str, cls: type):
+    getters = [attrgetter(f) for f in _FIELDS[name]]
+
+    def enc(value):
+        return {"@": name, "f": [_encode(g(value)) for g in getters]}
+    return enc
+
+
+# one encoder per exact type (subclasses are not ours: bool is its own entry)
+_BY_TYPE = {type(None): _plain, bool: _plain, int: _plain, str: _plain, Decimal: _enc_decimal, date: _enc_date,
+            tuple: _enc_seq, list: _enc_seq, dict: _enc_map, MappingProxyType: _enc_map}
+_BY_TYPE.update({cls: _record(name, cls) for name, cls in TYPES.items()})
+
+
+def _encode(value):
+    enc = _BY_TYPE.get(type(value))
+    if enc is None:
+        raise TypeError(f"cannot keep a {type(value).__name__} as derived data")
+    return enc(value)
+
+
 def encode(value):
     """``value`` as JSON-ready data (see the module docstring)."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, Decimal):
-        return {"$d": str(value)}
-    if isinstance(value, date):
-        return {"$t": value.isoformat()}
-    if isinstance(value, (tuple, list)):
-        return [encode(v) for v in value]
-    if isinstance(value, (dict, MappingProxyType)):
-        if all(isinstance(k, str) for k in value):
-            if any(k in ("@", "$d", "$t", "$m") for k in value):
-                return {"$m": [[k, encode(v)] for k, v in value.items()]}
-            return {k: encode(v) for k, v in value.items()}
-        return {"$m": [[encode(k), encode(v)] for k, v in value.items()]}
-    name = type(value).__name__
-    if TYPES.get(name) is type(value):
-        return {"@": name, "f": [encode(getattr(value, f)) for f in _FIELDS[name]]}
-    raise TypeError(f"cannot keep a {name} as derived data")
+    return _encode(value)
 
 
 def decode(data):
@@ -64,20 +97,25 @@ def decode(data):
         raise Undecodable(str(e)) from None
 
 
+_SCALARS = (str, int, bool, type(None))
+_NAMES = {name: (cls, len(_FIELDS[name])) for name, cls in TYPES.items()}
+
+
 def _decode(data):
-    if data is None or isinstance(data, (bool, int, str)):
-        return data
-    if isinstance(data, list):
-        return tuple(_decode(v) for v in data)
-    if not isinstance(data, dict):
-        raise Undecodable(f"unexpected {type(data).__name__}")
+    t = type(data)
+    if t is list:
+        return tuple(map(_decode, data))
+    if t is not dict:
+        if t in _SCALARS:
+            return data
+        raise Undecodable(f"unexpected {t.__name__}")
     if "@" in data:
         name = data["@"]
-        cls = TYPES.get(name) if isinstance(name, str) else None
+        got = _NAMES.get(name) if type(name) is str else None
         values = data.get("f")
-        if cls is None or not isinstance(values, list) or len(values) != len(_FIELDS[name]):
+        if got is None or type(values) is not list or len(values) != got[1]:
             raise Undecodable(f"unknown record {name!r}")
-        return cls(*(_decode(v) for v in values))
+        return got[0](*map(_decode, values))
     if "$d" in data:
         got = Decimal(data["$d"])
         if not got.is_finite():

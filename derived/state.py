@@ -6,29 +6,42 @@ its **revision** equals the client's revision in the store (:mod:`store.revision
 Anything unreadable or mismatched counts as absent and is derived again; the book's day is
 then the fold of every client's (:func:`receivables.engine.fold`).
 
-Entries live in memory (a :class:`Derived` passed back in as ``previous``) and in one plain
-JSON file per key in the user's cache folder (``DUN_CACHE_DIR`` or platformdirs'
+Entries live in memory (a :class:`Derived` passed back in as ``previous``) and in one file
+per key in the user's cache folder (``DUN_CACHE_DIR`` or platformdirs'
 ``user_cache_dir("dun")``, then the book's id): never in the book's folder, never pickled.
+The file is plain JSON lines (:mod:`derived.codec`):
+
+1. the header: format, key, every client's id and revision (in the store's order), and a
+   checksum of the lines after it (any other bytes: the whole file counts as absent);
+2. the fold (the agenda with its message contexts, and the report), made from exactly the
+   entries below: used only when those are every client of the store, in its order, each
+   at its revision (else folded again);
+3. one line per client, in the header's order, decoded only when that client is asked for
+   (a command that needs the agenda or the report reads none of them).
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 import orjson
 
 from receivables.engine import BookDay, ClientDay, derive_client, fold, group_by_client
-from receivables.tuning import FEW_CLIENTS, quiet_gc
 from receivables.model import Book
 from receivables.policy import Policy
+from receivables.tuning import FEW_CLIENTS, quiet_gc
+
+from store.files import cache_root
 
 from . import codec
 
-FORMAT = 1  # of the files
+FORMAT = 2  # of the files
 KEEP_FILES = 4  # per book: the days (and policies) last asked for
 _CODE: list[str] = []
 
@@ -50,16 +63,6 @@ def policy_digest(policy: Policy) -> str:
     return hashlib.sha256(repr(replace(policy, source="")).encode()).hexdigest()[:16]
 
 
-def cache_root() -> Path:
-    """``DUN_CACHE_DIR``, else the user's cache folder for dun (:func:`store.files.user_cache_dir`)."""
-    got = os.environ.get("DUN_CACHE_DIR")
-    if got:
-        return Path(got)
-    from store.files import user_cache_dir
-
-    return user_cache_dir()
-
-
 @dataclass(frozen=True, slots=True)
 class Key:
     book_id: str | None
@@ -71,13 +74,55 @@ class Key:
         return f"day-{self.on.isoformat()}-{self.policy}-{self.code}.json"
 
 
+class Days(Mapping):
+    """Every client's day, by client id in the store's order. An entry read from the file stays
+    its line until that client is first asked for; a line that does not decode (it cannot
+    happen to a file this layer wrote and checked, but a cache is never trusted) counts as
+    absent: the client is derived again from its records (``derive_one``)."""
+
+    __slots__ = ("_got", "_derive_one", "_on")
+
+    def __init__(self, got: dict[str, Any], on: date, derive_one: Callable[[str], ClientDay] | None = None) -> None:
+        self._got = got
+        self._on = on
+        self._derive_one = derive_one
+
+    def __getitem__(self, cid: str) -> ClientDay:
+        value = self._got[cid]
+        if isinstance(value, bytes):
+            day = _decode_entry(value, cid, self._on)
+            if day is None:
+                if self._derive_one is None:
+                    raise KeyError(cid)
+                day = self._derive_one(cid)
+            value = self._got[cid] = day
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._got)
+
+    def __len__(self) -> int:
+        return len(self._got)
+
+    def __contains__(self, cid: object) -> bool:
+        return cid in self._got
+
+    def raw(self, cid: str) -> ClientDay | bytes:
+        """The entry as held: the day, or its line from the file not decoded yet."""
+        return self._got[cid]
+
+    def decoded(self) -> int:
+        """How many entries are decoded (the others are still lines of the file)."""
+        return sum(1 for v in self._got.values() if not isinstance(v, bytes))
+
+
 @dataclass(slots=True)
 class Derived:
     """The book's day as read through this layer, with what it was checked against."""
 
     key: Key
     revisions: dict[str, str]  # client id -> revision in the store
-    days: dict[str, ClientDay]
+    days: Days
     book_day: BookDay
     worked_out: frozenset[str] = frozenset()  # the clients derived afresh (the rest were valid entries)
     meta: dict[str, Any] = field(default_factory=dict)
@@ -90,47 +135,69 @@ class Derived:
     def report(self):
         return self.book_day.report
 
+    def context_of(self, position: int) -> dict | None:
+        """The message context of the agenda's action at ``position``."""
+        contexts = self.book_day.contexts
+        return contexts[position] if position < len(contexts) else None
+
 
 def key_of(book_id: str | None, policy: Policy, on: date) -> Key:
     return Key(book_id, policy_digest(policy), code_version(), on)
 
 
 def current(repo, policy: Policy, on: date, previous: Derived | None = None, *, save: bool = True,
-            book: Book | None = None) -> Derived:
+            book: Book | None = None, revisions: dict[str, str] | None = None) -> Derived:
     """The book's day on ``on`` through the derived state: ``previous`` (in memory) and the
     file kept for this key give the valid entries; the other clients are derived from their
     records (from ``book`` if given, the whole book when many, else one client at a time)
-    and everything is folded. With ``save``, a changed state is written back to the file."""
+    and everything is folded (or the file's fold is taken, when it was made from exactly the
+    store's clients at their revisions). With ``save``, a changed state is written back.
+
+    A caller that passes ``book`` passes the ``revisions`` it read *before* it read the book:
+    a change landing in between then only makes a client count as changed once more (an
+    entry worked out from newer records under an older revision), never the reverse."""
     key = key_of(repo.book_id, policy, on)
-    revisions = repo.client_revisions()
-    kept: dict[str, tuple[str, ClientDay]] = {}
+    if revisions is None:
+        revisions = repo.client_revisions()
+    entries: dict[str, tuple[str, Any]] = {}
     if previous is not None and previous.key == key:
-        kept = {cid: (previous.revisions[cid], d) for cid, d in previous.days.items() if cid in previous.revisions}
+        entries = {cid: (previous.revisions[cid], previous.days.raw(cid))
+                   for cid in previous.days if cid in previous.revisions}
     from_file = False
+    stored = None
     # the file only when this process has no state of this key: the one it has is at least as
-    # new as the file (this process keeps it), and reading every client's entry costs seconds
-    if key.book_id is not None and not kept:
+    # new as the file (this process keeps it)
+    if key.book_id is not None and not entries:
         got = read_file(key)
-        if got:
+        if got is not None:
             from_file = True
-            for cid, entry in got.items():
-                if cid not in kept or kept[cid][0] != revisions.get(cid):
-                    kept[cid] = entry
-    days: dict[str, ClientDay] = {}
+            order, stored, lines = got
+            entries = {cid: (rev, lines[cid]) for cid, rev in order if cid in lines}
+            if order != list(revisions.items()):
+                stored = None
+    held: dict[str, Any] = {}
     todo: list[str] = []
     for cid, rev in revisions.items():
-        entry = kept.get(cid)
-        if entry is not None and entry[0] == rev and entry[1].on == on and entry[1].client == cid:
-            days[cid] = entry[1]
+        entry = entries.get(cid)
+        if entry is not None and entry[0] == rev and (
+                isinstance(entry[1], bytes) or entry[1].on == on and entry[1].client == cid):
+            held[cid] = entry[1]
         else:
             todo.append(cid)
-            days[cid] = None  # type: ignore[assignment]  (keeps the store's order)
+            held[cid] = None  # (keeps the store's order)
     if todo:
         with quiet_gc():
-            for cid, d in derive_clients(repo, policy, on, todo, book).items():
-                days[cid] = d
-    same = previous is not None and previous.key == key and not todo and previous.days.keys() == days.keys()
-    book_day = previous.book_day if same else fold(days, on)
+            held.update(derive_clients(repo, policy, on, todo, book))
+    same = previous is not None and previous.key == key and not todo and list(previous.days) == list(held)
+    if same:
+        days, book_day = previous.days, previous.book_day
+    else:
+        days = Days(held, on, lambda cid: derive_clients(repo, policy, on, [cid])[cid])
+        if stored is not None and not todo:
+            book_day = BookDay(on, days, *stored)
+        else:
+            with quiet_gc():
+                book_day = fold(days, on)
     state = Derived(key, dict(revisions), days, book_day, frozenset(todo))
     if save and key.book_id is not None and (todo or not from_file and not same):
         write_file(state)
@@ -145,11 +212,19 @@ def kept(repo, policy: Policy, on: date) -> Derived | None:
         return None
     revisions = repo.client_revisions()
     got = read_file(key)
-    if not revisions or any(got.get(c, ("",))[0] != r for c, r in revisions.items()):
+    if got is None or not revisions:
         return None
-    days = {cid: got[cid][1] for cid in revisions}
-    with quiet_gc():
-        return Derived(key, dict(revisions), days, fold(days, on), frozenset())
+    order, stored, lines = got
+    if order != list(revisions.items()) or any(c not in lines for c in revisions):
+        return None
+    days = Days({cid: lines[cid] for cid in revisions}, on,
+                lambda cid: derive_clients(repo, policy, on, [cid])[cid])
+    if stored is not None:
+        book_day = BookDay(on, days, *stored)
+    else:
+        with quiet_gc():
+            book_day = fold(days, on)
+    return Derived(key, dict(revisions), days, book_day, frozenset())
 
 
 def derive_clients(repo, policy: Policy, on: date, clients: list[str], book: Book | None = None) -> dict[str, ClientDay]:
@@ -170,39 +245,67 @@ def path_of(key: Key) -> Path:
     return cache_root() / key.book_id / key.name()
 
 
-def read_file(key: Key) -> dict[str, tuple[str, ClientDay]]:
-    """The entries kept for ``key`` (client id -> (revision, day)); empty when there is no
-    file or it is unreadable or made for another key."""
+def _decode_entry(line: bytes, cid: str, on: date) -> ClientDay | None:
     try:
-        data = orjson.loads(path_of(key).read_bytes())
-        if (not isinstance(data, dict) or data.get("format") != FORMAT or data.get("book") != key.book_id
-                or data.get("policy") != key.policy or data.get("code") != key.code
-                or data.get("on") != key.on.isoformat() or not isinstance(data.get("clients"), dict)):
-            return {}
-    except (OSError, orjson.JSONDecodeError):
-        return {}
-    out = {}
-    for cid, entry in data["clients"].items():
-        try:  # an entry that is not what this layer writes is absent (the others still count)
-            rev, day = entry
-            day = codec.decode(day)
-        except (codec.Undecodable, TypeError, ValueError):
-            continue
-        if isinstance(rev, str) and isinstance(day, ClientDay) and day.client == cid and day.on == key.on:
-            out[cid] = (rev, day)
-    return out
+        day = codec.decode(orjson.loads(line))
+    except (codec.Undecodable, orjson.JSONDecodeError, TypeError, ValueError):
+        return None
+    return day if isinstance(day, ClientDay) and day.client == cid and day.on == on else None
+
+
+def read_file(key: Key) -> tuple[list[tuple[str, str]], tuple | None, dict[str, bytes]] | None:
+    """What is kept for ``key``: the clients and revisions it was made from (in order), the
+    fold (agenda, contexts, report; None if it does not decode) and each client's line (not
+    decoded); None when there is no file, or it is unreadable, damaged or made for another key."""
+    try:
+        raw = path_of(key).read_bytes()
+        nl = raw.find(b"\n")
+        head = orjson.loads(raw[:nl]) if nl > 0 else None
+        if (not isinstance(head, dict) or head.get("format") != FORMAT or head.get("book") != key.book_id
+                or head.get("policy") != key.policy or head.get("code") != key.code
+                or head.get("on") != key.on.isoformat() or not isinstance(head.get("clients"), list)):
+            return None
+        rest = memoryview(raw)[nl + 1:]
+        if head.get("crc") != zlib.crc32(rest) or head.get("size") != len(rest):
+            return None
+        order = [(c, r) for c, r in head["clients"]]
+        if not all(isinstance(c, str) and isinstance(r, str) for c, r in order):
+            return None
+        lines = bytes(rest).split(b"\n")
+        if len(lines) != len(order) + 1:
+            return None
+    except (OSError, orjson.JSONDecodeError, TypeError, ValueError):
+        return None
+    stored = None
+    try:
+        fold_data = codec.decode(orjson.loads(lines[0]))
+        agenda, contexts, report = fold_data
+        if isinstance(agenda, tuple) and isinstance(contexts, tuple) and len(contexts) == len(agenda):
+            stored = (agenda, report, contexts)
+    except (codec.Undecodable, orjson.JSONDecodeError, TypeError, ValueError):
+        stored = None
+    return order, stored, {cid: line for (cid, _), line in zip(order, lines[1:])}
 
 
 def write_file(state: Derived) -> bool:
-    """Keep ``state``'s entries in its key's file (atomically; a cache: failing is only slower)."""
+    """Keep ``state``'s entries and fold in its key's file (atomically; a cache: failing is only
+    slower). Entries still held as lines of the file are written back as they were read."""
     key = state.key
     path = path_of(key)
-    data = {"format": FORMAT, "book": key.book_id, "policy": key.policy, "code": key.code, "on": key.on.isoformat(),
-            "clients": {cid: [state.revisions[cid], codec.encode(d)] for cid, d in state.days.items()}}
+    days = state.days
+    bd = state.book_day
     try:
+        parts = [orjson.dumps(codec.encode((bd.agenda, bd.contexts, bd.report)))]
+        for cid in days:
+            raw = days.raw(cid) if isinstance(days, Days) else days[cid]
+            parts.append(raw if isinstance(raw, bytes) else orjson.dumps(codec.encode(raw)))
+        rest = b"\n".join(parts)
+        head = {"format": FORMAT, "book": key.book_id, "policy": key.policy, "code": key.code,
+                "on": key.on.isoformat(), "clients": [[cid, state.revisions[cid]] for cid in days],
+                "crc": zlib.crc32(rest), "size": len(rest)}
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(orjson.dumps(data))
+        tmp.write_bytes(orjson.dumps(head) + b"\n" + rest)
         os.replace(tmp, path)
         others = sorted((p for p in path.parent.glob("day-*.json") if p.name != path.name),
                         key=lambda p: p.stat().st_mtime, reverse=True)

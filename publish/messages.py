@@ -10,6 +10,7 @@ client's locale: templates write ``{{ m(total) }}`` and ``{{ d(inv.due) }}``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -18,7 +19,7 @@ from jinja2 import TemplateNotFound
 from markupsafe import Markup
 
 from receivables.errors import DunError
-from receivables.ledger import Ledger, derive
+from receivables.ledger import Ledger
 
 from . import engine, formatting
 from .env import environment, message_environment
@@ -41,8 +42,18 @@ KIND_TEMPLATES = {
 class Draft:
     subject: str
     text: str  # Markdown / plain text, what the owner reads and the mail's text part
-    html: str  # safe HTML fragment (the mail's HTML part, the statement's message)
     template: str = ""
+
+    @property
+    def html(self) -> str:
+        """The safe HTML fragment of :attr:`text` (the mail's HTML part, the statement's message),
+        made when asked for: a list of drafts (``dun agenda --json``) never needs it."""
+        return _html(self.text)
+
+
+@lru_cache(maxsize=256)
+def _html(text: str) -> str:
+    return str(render(text))
 
 
 def template_name(action: Any, policy=None) -> str:
@@ -75,58 +86,33 @@ def _locale(client, policy) -> str:
 
 
 def message_context(action: Any, book, policy, on: date, ledger: Ledger | None = None) -> dict:
-    """The values a message template sees (see the module docstring)."""
-    ledger = ledger if ledger is not None else derive(book, on)
-    client = book.clients[action.client]
+    """The values a message template sees (see the module docstring), for an action of ``book``."""
+    facts = engine.agenda_module().message_context(action, ledger if ledger is not None else book, policy, on)
+    return presented(action, facts, book.clients[action.client], policy, on)
+
+
+def presented(action: Any, facts: dict, client, policy, on: date) -> dict:
+    """A template's context from the domain's facts about ``action``
+    (:func:`receivables.engine.context.action_context`, kept with the client's day) and the
+    client's record: interest shown only when the policy charges it, money and dates
+    formatted for the client's locale, the company and who signs."""
     locale = _locale(client, policy)
-    currency = getattr(action, "currency", None) or client.currency
+    currency = facts["currency"]
     charge = bool(policy.interest.charge and policy.interest.regime != "none")
     invoices = []
     interest_total = compensation_total = ZERO
-    for number in getattr(action, "invoices", ()) or ():
-        st = ledger.invoices.get(number)
-        if st is None:
-            continue
-        interest = compensation = ZERO
-        detail = ""
-        if charge:
-            r = engine.interest_result(ledger, policy, number, on)
-            interest, compensation, detail = r.interest, r.compensation, formatting.interest_detail(r, locale, reasons=False)
+    for row in facts["invoices"]:
+        r = row["interest_result"] if charge else None
+        interest = r.interest if r is not None else ZERO
+        compensation = r.compensation if r is not None else ZERO
         interest_total += interest
         compensation_total += compensation
-        inv = st.invoice
-        invoices.append({
-            "number": inv.number, "issued": inv.issued, "due": inv.due, "reference": inv.reference,
-            "amount": inv.amount, "outstanding": st.outstanding, "days_overdue": st.days_overdue,
-            "interest": interest, "compensation": compensation, "disputed": st.disputed,
-            "interest_detail": detail,
-        })
-    total = sum((i["outstanding"] for i in invoices), ZERO)
-    pos = ledger.position(client.id, currency)
+        invoices.append({**{k: v for k, v in row.items() if k != "interest_result"},
+                         "interest": interest, "compensation": compensation,
+                         "interest_detail": formatting.interest_detail(r, locale, reasons=False) if r is not None else ""})
+    total = facts["total"]
     step = policy.step(action.step) if getattr(action, "step", None) else None
     contact = next((c for c in client.contacts if c.name), None)
-
-    promise = plan = dispute = None
-    nums = set(getattr(action, "invoices", ()) or ())
-    for p in reversed(book.promises):
-        if p.client == client.id and (not p.invoices or nums & set(p.invoices)) and p.made <= on:
-            promise = {"amount": p.amount, "by": p.by, "made": p.made, "currency": p.currency}
-            break
-    for pl in reversed(book.plans):
-        if pl.client == client.id and (nums & set(pl.invoices)) and pl.created <= on:
-            missed = [i for i in pl.installments if i.due < on]
-            upcoming = [i for i in pl.installments if i.due >= on]
-            plan = {
-                "installments": [{"due": i.due, "amount": i.amount} for i in pl.installments],
-                "next": {"due": upcoming[0].due, "amount": upcoming[0].amount} if upcoming else None,
-                "last_due": {"due": missed[-1].due, "amount": missed[-1].amount} if missed else None,
-                "total": pl.total, "count": len(pl.installments),
-            }
-            break
-    for dsp in reversed(book.disputes):
-        if dsp.client == client.id and dsp.invoice in nums and dsp.opened <= on:
-            dispute = {"invoice": dsp.invoice, "reason": dsp.reason, "opened": dsp.opened}
-            break
 
     def m(value, cur: str | None = None) -> str:
         return formatting.money(Decimal(value), cur or currency, locale)
@@ -136,7 +122,8 @@ def message_context(action: Any, book, policy, on: date, ledger: Ledger | None =
             value = date.fromisoformat(value)
         return formatting.day(value, locale, "medium")
 
-    ctx = {
+    ctx = dict(facts)
+    ctx.update({
         "client": client,
         "client_name": client.name,
         "contact_name": contact.name if contact else "",
@@ -144,10 +131,6 @@ def message_context(action: Any, book, policy, on: date, ledger: Ledger | None =
         "company": policy.company,
         "owner": policy.company.owner or policy.company.name,
         "invoices": invoices,
-        "currency": currency,
-        "total": total,
-        "balance": pos.balance,
-        "overdue_total": pos.overdue,
         "charge_interest": charge and (interest_total > 0 or compensation_total > 0),
         "interest_total": interest_total,
         "compensation_total": compensation_total,
@@ -155,18 +138,12 @@ def message_context(action: Any, book, policy, on: date, ledger: Ledger | None =
         "interest_basis": policy.interest.basis if charge else "",
         "step": step,
         "step_title": (step.title if step else "") or getattr(action, "title", "") or "",
-        "reason": getattr(action, "reason", "") or "",
-        "promise": promise,
-        "plan": plan,
-        "dispute": dispute,
         "on": on,
         "locale": locale,
         "m": m,
         "d": d,
         "hold": client.hold,
-    }
-    for k, v in engine.agenda_module().message_context(action, ledger, policy, on).items():
-        ctx.setdefault(k, v)  # the engine's extra detail (promise, plan, step title)
+    })
     return ctx
 
 
@@ -191,17 +168,31 @@ def render_message(name: str, ctx: dict, step_id: str | None = None) -> Draft:
             "create it, or change the step's template in policy.toml",
         ) from None
     subject, text = split_subject(tpl.render(**ctx), name)
-    return Draft(subject=unescape_text(subject), text=text, html=str(render(text)), template=name)
+    return Draft(subject=unescape_text(subject), text=text, template=name)
 
 
-def draft_for_action(action: Any, book, policy, on: date, ledger: Ledger | None = None) -> Draft:
-    """The drafted message for one agenda action."""
+def _template_or_refuse(action: Any, policy) -> str:
     name = template_name(action, policy)
     if not name:
         raise DunError(f"no message template for a {getattr(action, 'kind', '?')!r} action",
                        "site_templates/messages", "name one in the step's template")
-    ctx = message_context(action, book, policy, on, ledger)
-    return render_message(name, ctx, getattr(action, "step", None))
+    return name
+
+
+def draft_for_action(action: Any, book, policy, on: date, ledger: Ledger | None = None) -> Draft:
+    """The drafted message for one agenda action."""
+    name = _template_or_refuse(action, policy)
+    return render_message(name, message_context(action, book, policy, on, ledger), getattr(action, "step", None))
+
+
+def draft_from_day(action: Any, day, client, policy, on: date) -> Draft:
+    """The drafted message for one of ``day``'s actions (a client's day read through the derived
+    layer: its message contexts are kept with it), without the book."""
+    name = _template_or_refuse(action, policy)
+    facts = day.context_of(action)
+    if facts is None:
+        raise ValueError(f"{getattr(action, 'id', action)!r} is not one of the client's actions on {on}")
+    return render_message(name, presented(action, facts, client, policy, on), getattr(action, "step", None))
 
 
 def html_document(draft: Draft, policy) -> str:

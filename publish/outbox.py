@@ -36,7 +36,6 @@ from receivables.model import Activity
 
 from .mail import (H_CLIENT, H_INVOICES, H_ON, H_STEP, HEADER_NAME, PRIVATE, _file_stem, _write_atomic, build_email,
                    read_eml, smtp_password, tag)
-from .markdown import render
 from .messages import Draft
 from .plaintext import to_plain
 
@@ -117,7 +116,7 @@ def compose(book, policy, action: Any, on: date, subject: str, text: str, *, led
     if attachment is None:
         data = statement_data(book, policy, client.id, on, ledger=ledger, action=action, find_action=False)
         attachment = (pdf or html_to_pdf)(render_statement_html(data, for_pdf=True), policy.publish.paper)
-    draft = Draft(subject=" ".join(subject.split()), text=text, html=str(render(text)))
+    draft = Draft(subject=" ".join(subject.split()), text=text)
     contact = next((c for c in client.contacts if c.email == client.email), None)
     key = getattr(action, "key", "") or action.step or action.kind
     msg = build_email(draft, sender=policy.mail.sender, reply_to=policy.mail.reply_to,
@@ -390,7 +389,7 @@ def write_letter(book, policy, action: Any, on: date, subject: str, text: str, o
     from .pdf import html_to_pdf
     from .statements import statement_data
 
-    draft = Draft(subject=" ".join(subject.split()), text=text, html=str(render(text)))
+    draft = Draft(subject=" ".join(subject.split()), text=text)
     data = statement_data(book, policy, action.client, on, ledger=ledger, action=action, find_action=False)
     html = environment().get_template("letter.html").render(s=data, draft=draft, body=Markup(draft.html),
                                                              L=data.locale)

@@ -134,71 +134,10 @@ def activity_for(action: Action, on: date, *, channel: str | None = None, body: 
 
 def message_context(action: Action, ledger: Ledger | Book | BookIndex, policy: Policy, on: date) -> dict:
     """What a message template needs about ``action`` (Decimal and date values; publishing
-    formats them): client, invoices (number, issued, due, amount, outstanding,
-    days_overdue, interest, compensation), totals, currency, step, promise / plan / dispute."""
-    from .interest import claims_index, invoice_interest
+    formats them): :func:`receivables.engine.context.action_context`, as the client's day
+    keeps it (worked out for an action that is not one of the day's)."""
+    from .engine.context import action_context
 
-    dy = derivation(ledger, policy, on).state(action.client)
-    eng = dy.eng
-    client = eng.book.clients[action.client]
-    settlements = eng.settlements
-    claims = claims_index(eng.book)  # interest already claimed on a charge document does not run again
-    rows = []
-    tot_amount = tot_out = tot_int = tot_comp = ZERO
-    for n in action.invoices:
-        st = dy.states.get(n)
-        if st is None:
-            continue
-        r = invoice_interest(st, settlements.get(n, ()), policy.interest, on, claims.get(n))
-        inv = st.invoice
-        rows.append({
-            "number": n, "issued": inv.issued, "due": inv.due, "reference": inv.reference,
-            "amount": inv.amount, "outstanding": st.outstanding, "days_overdue": st.days_overdue,
-            "interest": r.interest, "compensation": r.compensation, "rate": r.rate,
-            "interest_from": r.start, "interest_to": r.end, "interest_note": r.problem,
-        })
-        tot_amount += inv.amount
-        tot_out += st.outstanding
-        tot_int += r.interest
-        tot_comp += r.compensation
-    step = dy.steps_by_id.get(action.step) if action.step else None
-    ctx = {
-        "client_id": client.id,
-        "client_name": client.name,
-        "currency": action.currency,
-        "invoices": rows,
-        "total_amount": tot_amount,
-        "total_outstanding": tot_out,
-        "total": tot_out,
-        "interest_total": tot_int,
-        "compensation_total": tot_comp,
-        "total_with_charges": tot_out + tot_int + tot_comp,
-        "step_title": (step.title if step else "") or action.title,
-        "action_title": action.title,
-        "reason": action.reason,
-        "days_overdue": action.days_overdue,
-        "hold": dy.status(client.id).hold,
-    }
-    if action.kind == "promise" and action.ref:
-        p = next((p for p in eng.promises.get(client.id, ()) if p.id == action.ref), None)
-        if p is not None:
-            ps = dy.promise_status(p)
-            ctx["promise"] = {"amount": p.amount, "by": p.by, "made": p.made, "currency": p.currency,
-                              "paid": ps.paid, "shortfall": max(ZERO, p.amount - ps.paid), "state": ps.state}
-    if action.kind == "installment" and action.ref:
-        pl = next((p for p in eng.plans.get(client.id, ()) if p.id == action.ref), None)
-        if pl is not None:
-            ps = dy.plan_status(pl)
-            k = ps.next_index if ps and ps.next_index is not None else 0
-            cum = sum((i.amount for i in pl.installments[: k + 1]), ZERO)
-            ctx["plan"] = {
-                "installments": [{"due": i.due, "amount": i.amount} for i in pl.installments],
-                "count": len(pl.installments), "total": pl.total, "paid": ps.paid if ps else ZERO,
-                "number": k + 1, "installment": {"due": pl.installments[k].due, "amount": pl.installments[k].amount},
-                "shortfall": max(ZERO, cum - (ps.paid if ps else ZERO)),
-            }
-    if action.kind == "dispute" and action.ref:
-        d = next((d for d in eng.disputes.get(client.id, ()) if d.id == action.ref), None)
-        if d is not None:
-            ctx["dispute"] = {"invoice": d.invoice, "reason": d.reason, "opened": d.opened}
-    return ctx
+    got = derivation(ledger, policy, on)
+    kept = got.client(action.client).context_of(action)
+    return kept if kept is not None else action_context(got.state(action.client), action, policy, on)

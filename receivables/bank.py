@@ -33,7 +33,7 @@ from decimal import Decimal
 
 from .dates import check_window
 from .errors import DunError
-from .imports import decode
+from .csvread import decode
 from .money import MINOR_UNITS, parse_amount
 from .syncpolicy import BankCsv
 

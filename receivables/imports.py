@@ -44,53 +44,28 @@ Xero exports are a sync of their own: see :mod:`receivables.xero`.
 """
 from __future__ import annotations
 
-import csv
-import io
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from decimal import Decimal
-from typing import Iterable, Sequence
+from typing import Iterable
 
+from .csvread import EMAIL_RE, ID_RE, ImportRejected, Rows, check_one_line, decode, parse_currency, parse_terms, read_table
 from .dates import parse_date
-from .errors import DunError, Problem
+from .errors import DunError
 from .ledger import derive, propose_allocation
 from .model import (Activity, Adjustment, Book, Client, Contact, Dispute, Invoice, PayerAlias, Payment, PaymentPlan,
                     PromiseToPay, Receipt, SyncMark)
-from .money import MINOR_UNITS, check_currency, parse_amount
+from .money import MINOR_UNITS, parse_amount
 from .policy import Defaults
+from .slugs import slugify
+from .xerodocs import XERO_OPTIONAL, XERO_REQUIRED
 
 CLIENT_COLUMNS = ("id", "name", "email", "phone", "terms_days", "credit_limit", "currency")
 INVOICE_COLUMNS = ("number", "client", "issued", "due", "amount", "currency", "reference")
 PAYMENT_COLUMNS = ("date", "client", "amount", "currency", "reference", "invoice")
-XERO_REQUIRED = ("ContactName", "InvoiceNumber", "InvoiceDate", "DueDate", "Total", "InvoiceAmountPaid",
-                 "InvoiceAmountDue", "Description", "Quantity", "UnitAmount")
-XERO_OPTIONAL = ("EmailAddress", "Reference", "Currency", "LineAmount", "Discount", "Status", "Type",
-                 "TaxTotal", "TaxAmount", "LineAmountTypes", "FullyPaidOnDate", "ExportDate", "POAddressLine1", "POAddressLine2", "POAddressLine3", "POAddressLine4", "POCity",
-                 "PORegion", "POPostalCode", "POCountry")
 KINDS = ("clients", "invoices", "payments", "xero")
 _LISTS = {Payment: "payments", Adjustment: "adjustments", Activity: "activities", PromiseToPay: "promises",
           PaymentPlan: "plans", Dispute: "disputes", Receipt: "receipts", PayerAlias: "aliases", SyncMark: "syncs"}
-
-ZERO = Decimal(0)
-_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
-_INT_RE = re.compile(r"[0-9]{1,4}", re.ASCII)
-_EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_QTY_RE = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,4})?", re.ASCII)
-
-
-class ImportRejected(DunError):
-    """The file was refused; ``problems`` lists every problem found (the message: the first)."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        first = problems[0]
-        more = len(problems) - 1
-        hint = first.hint
-        if more:
-            hint = (hint + "; " if hint else "") + f"{more} more problem{'s' if more > 1 else ''} in the file"
-        super().__init__(first.message, first.where, hint + ("; nothing was imported" if hint else "nothing was imported"))
-        self.problems = problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,138 +86,6 @@ class ImportResult:
         parts = [f"{n} {k}" for k, n in self.counts().items()]
         added = ", ".join(parts) if parts else "nothing new"
         return f"{self.source}: added {added}; {self.skipped} already in the book"
-
-
-# -- reading CSV ----------------------------------------------------------------------------------
-
-def decode(data: bytes | str, source: str) -> str:
-    """UTF-8 text (a byte-order mark is dropped) or one clear error."""
-    if isinstance(data, str):
-        return data[1:] if data.startswith("\ufeff") else data
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise DunError(f"is not UTF-8 text (byte {e.start + 1} is 0x{data[e.start]:02x})", source,
-                       "save it as 'CSV UTF-8' and import again") from None
-
-
-@dataclass(slots=True)
-class _Table:
-    source: str
-    header: list[str]
-    rows: list[tuple[int, dict[str, str]]]  # (row number, cells by column)
-
-
-def read_table(data: bytes | str, source: str, required: Sequence[str], optional: Sequence[str] = (), *,
-               extra_ok: bool = False, star: bool = False) -> _Table:
-    """Parse a CSV with a header row; check the columns; rows keep their spreadsheet row numbers."""
-    text = decode(data, source)
-    if "\x00" in text:
-        raise DunError("holds NUL bytes: it is not a text CSV file", source, "export it again as CSV")
-    if not text.strip():
-        raise DunError("is empty", source, f"the first line must name the columns: {','.join(required)}")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        records = list(reader)
-    except csv.Error as e:
-        raise DunError(f"is not valid CSV after row {reader.line_num}: {e}", source,
-                       "check the quotes on that row") from None
-    raw_header = records[0]
-    header = [h.strip() for h in raw_header]
-    if star:
-        header = [h[1:].strip() if h.startswith("*") else h for h in header]
-    known = {c.lower(): c for c in (*required, *optional)}  # header names are matched ignoring case
-    canon: list[str] = []
-    seen: set[str] = set()
-    unknown: list[str] = []
-    for h in header:
-        key = h.lower()
-        name = known.get(key, h)
-        if name in seen:
-            raise DunError(f"the column {name!r} appears twice", f"{source} row 1", "keep one of them")
-        seen.add(name)
-        if key not in known:
-            unknown.append(h)
-        canon.append(name)
-    missing = [c for c in required if c not in seen]
-    if missing:
-        raise DunError(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}", f"{source} row 1",
-                       f"the header must hold: {','.join(required)}")
-    if unknown and not extra_ok:
-        raise DunError(f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(repr(u) for u in unknown)}",
-                       f"{source} row 1", f"the columns are: {','.join((*required, *optional))}")
-    rows: list[tuple[int, dict[str, str]]] = []
-    width = len(canon)
-    for n, rec in enumerate(records[1:], start=2):
-        if not rec or all(not c.strip() for c in rec):
-            continue  # a blank line
-        if len(rec) != width:
-            raise DunError(f"has {len(rec)} fields but the header has {width}", f"{source} row {n}",
-                           "check for a stray comma or a missing quote")
-        rows.append((n, dict(zip(canon, (_unneutralise(c) for c in rec)))))
-    return _Table(source, canon, rows)
-
-
-_NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
-
-
-def _unneutralise(cell: str) -> str:
-    """Undo :mod:`receivables.csvsafe`: our exports prefix a formula-like cell with ``'``."""
-    return cell[1:] if cell.startswith(_NEUTRALISED) else cell
-
-
-# -- small parsers ---------------------------------------------------------------------------------------
-
-class _Rows:
-    """Collects problems with their row numbers; raises them all at the end."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.problems: list[Problem] = []
-
-    def where(self, n: int, col: str | None = None) -> str:
-        return f"{self.source} row {n}" + (f" ({col})" if col else "")
-
-    def add(self, n: int, message: str, hint: str = "", col: str | None = None) -> None:
-        self.problems.append(Problem(message, self.where(n, col), hint))
-
-    def run(self, n: int, fn, *args, **kw):
-        """Call a parser; a DunError becomes a problem on row ``n`` (returns None)."""
-        try:
-            return fn(*args, **kw)
-        except DunError as e:
-            self.problems.append(Problem(e.problem.message, self.where(n, e.problem.where or None), e.problem.hint))
-            return None
-
-    def check(self) -> None:
-        if self.problems:
-            raise ImportRejected(self.problems)
-
-
-def _terms(text: str, where: str) -> int:
-    t = text.strip()
-    if not _INT_RE.fullmatch(t) or int(t) > 3650:
-        raise DunError(f"{text!r} is not a number of days", where, "write whole days from 0 to 3650, e.g. 30")
-    return int(t)
-
-
-def _currency(text: str, where: str, default: str) -> str:
-    t = text.strip()
-    return check_currency(t, where) if t else default
-
-
-def _quantity(text: str, where: str) -> Decimal:
-    t = text.strip()
-    if not _QTY_RE.fullmatch(t):
-        raise DunError(f"{text!r} is not a number", where, "plain digits with at most 4 decimals, e.g. 2.5")
-    return Decimal(t)
-
-
-def _text_ok(value: str, where: str, what: str) -> str:
-    if any(ord(ch) < 32 for ch in value):
-        raise DunError(f"the {what} {value!r} holds a line break or control character", where, f"write the {what} on one line")
-    return value
-
 
 def _against_book(rows, n: int, what: str, old, record, diff, hint: str) -> str:
     """Is a row's record "new", the "same" as the one in the book (skipped: imports are
@@ -271,7 +114,7 @@ def import_clients(data: bytes | str, book: Book, defaults: Defaults | None = No
                    source: str = "clients.csv") -> ImportResult:
     defaults = defaults or Defaults()
     table = read_table(data, source, CLIENT_COLUMNS)
-    rows = _Rows(source)
+    rows = Rows(source)
     new: list[Client] = []
     first_row: dict[str, int] = {}
     skipped = 0
@@ -282,22 +125,22 @@ def import_clients(data: bytes | str, book: Book, defaults: Defaults | None = No
             continue
         cid = r["id"].strip()
         if not cid:  # from the name; the same name finds the same client again (idempotent)
-            base = _slug(name, set(first_row))
+            base = slugify(name, set(first_row))
             cid, k = base, 2
             while cid in book.clients and book.clients[cid].name != name:
                 cid, k = f"{base}-{k}", k + 1
-        elif not _ID_RE.fullmatch(cid):
+        elif not ID_RE.fullmatch(cid):
             rows.add(n, f"{cid!r} is not a client id", "use 1-64 letters, digits, '.', '_' or '-', e.g. acme-supplies", "id")
             continue
         email = r["email"].strip()
-        if email and not _EMAIL_RE.fullmatch(email):
+        if email and not EMAIL_RE.fullmatch(email):
             rows.add(n, f"{email!r} is not an e-mail address", "e.g. accounts@acme.example, or leave it empty", "email")
             continue
         phone = r["phone"].strip()
-        if rows.run(n, _text_ok, phone, "phone", "phone number") is None:
+        if rows.run(n, check_one_line, phone, "phone", "phone number") is None:
             continue
-        terms = rows.run(n, _terms, r["terms_days"], "terms_days") if r["terms_days"].strip() else defaults.terms_days
-        currency = rows.run(n, _currency, r["currency"], "currency", defaults.currency)
+        terms = rows.run(n, parse_terms, r["terms_days"], "terms_days") if r["terms_days"].strip() else defaults.terms_days
+        currency = rows.run(n, parse_currency, r["currency"], "currency", defaults.currency)
         if terms is None or currency is None:
             continue
         limit = None
@@ -320,13 +163,6 @@ def import_clients(data: bytes | str, book: Book, defaults: Defaults | None = No
     rows.check()
     return ImportResult("clients", source, tuple(new), skipped)
 
-
-def _slug(name: str, taken: set[str]) -> str:
-    from .demo import slugify  # the one slug rule of the app
-
-    return slugify(name, taken)
-
-
 # -- invoices --------------------------------------------------------------------------------------
 
 _INVOICE_FIELDS = ("client", "issued", "due", "currency", "amount", "tax", "lines", "reference")
@@ -339,7 +175,7 @@ def _invoice_diff(old: Invoice, new: Invoice) -> list[str]:
 def import_invoices(data: bytes | str, book: Book, defaults: Defaults | None = None,
                     source: str = "invoices.csv") -> ImportResult:
     table = read_table(data, source, INVOICE_COLUMNS)
-    rows = _Rows(source)
+    rows = Rows(source)
     new: list[Invoice] = []
     first_row: dict[str, int] = {}
     skipped = 0
@@ -348,7 +184,7 @@ def import_invoices(data: bytes | str, book: Book, defaults: Defaults | None = N
         if not number:
             rows.add(n, "the invoice number is empty", "every invoice needs its number", "number")
             continue
-        if rows.run(n, _text_ok, number, "number", "invoice number") is None:
+        if rows.run(n, check_one_line, number, "number", "invoice number") is None:
             continue
         cid = r["client"].strip()
         client = book.clients.get(cid)
@@ -356,7 +192,7 @@ def import_invoices(data: bytes | str, book: Book, defaults: Defaults | None = N
             rows.add(n, f"unknown client {cid!r}" if cid else "the client is empty",
                      "import the clients first, or check the client id", "client")
             continue
-        currency = rows.run(n, _currency, r["currency"], "currency", client.currency)
+        currency = rows.run(n, parse_currency, r["currency"], "currency", client.currency)
         issued = rows.run(n, parse_date, r["issued"], "issued")
         if currency is None or issued is None:
             continue
@@ -427,7 +263,7 @@ class _ClientScopes:
 def import_payments(data: bytes | str, book: Book, defaults: Defaults | None = None,
                     source: str = "payments.csv") -> ImportResult:
     table = read_table(data, source, PAYMENT_COLUMNS)
-    rows = _Rows(source)
+    rows = Rows(source)
     existing = Counter(payment_key(p) for p in book.payments)
     scopes = _ClientScopes(book)
     new: list[Payment] = []
@@ -440,7 +276,7 @@ def import_payments(data: bytes | str, book: Book, defaults: Defaults | None = N
             rows.add(n, f"unknown client {cid!r}" if cid else "the client is empty",
                      "import the clients first, or check the client id", "client")
             continue
-        currency = rows.run(n, _currency, r["currency"], "currency", client.currency)
+        currency = rows.run(n, parse_currency, r["currency"], "currency", client.currency)
         when = rows.run(n, parse_date, r["date"], "date")
         if currency is None or when is None:
             continue
@@ -484,9 +320,8 @@ def import_payments(data: bytes | str, book: Book, defaults: Defaults | None = N
 
 # -- Xero (the sync itself lives in receivables.xero) -------------------------------------------------
 
-_XERO_HEAD = ("ContactName", "InvoiceDate", "DueDate", "Total", "InvoiceAmountPaid", "InvoiceAmountDue",
-              "Currency", "Reference", "EmailAddress")
 
+# -- Xero (the sync itself lives in receivables.xero) -------------------------------------------------
 
 def import_xero(data: bytes | str, book: Book, defaults: Defaults | None = None, source: str = "xero.csv", **kw):
     from .xero import import_xero as sync

@@ -86,6 +86,27 @@ def parse_amount(
     """
     places = minor_units(currency)
     raw = text if isinstance(text, str) else str(text)
+    whole, frac = _amount_form(raw, where, allow_negative)
+    if frac is not None and len(frac) > places:
+        raise DunError(
+            f"{raw!r} has more decimals than {currency} allows ({places})",
+            where,
+            f"round it to {places} decimal place{'s' if places != 1 else ''}",
+        )
+    value = _amount_value(raw, whole, where, allow_zero)
+    return value.quantize(quantum(currency))
+
+
+def check_amount_text(text: str, where: str = "amount", *, allow_negative: bool = False,
+                      allow_zero: bool = False) -> None:
+    """What :func:`parse_amount` checks before the currency is known: the form, the sign, the
+    size and zero (the number of decimals is checked once the currency is known)."""
+    raw = text if isinstance(text, str) else str(text)
+    whole, _ = _amount_form(raw, where, allow_negative)
+    _amount_value(raw, whole, where, allow_zero)
+
+
+def _amount_form(raw: str, where: str, allow_negative: bool) -> tuple[str, str | None]:
     m = _AMOUNT_RE.fullmatch(raw.strip())
     if not m:
         raise DunError(
@@ -96,18 +117,16 @@ def parse_amount(
     sign, whole, frac = m.groups()
     if sign and not allow_negative:
         raise DunError(f"{raw!r} is negative", where, "amounts must be positive")
-    if frac is not None and len(frac) > places:
-        raise DunError(
-            f"{raw!r} has more decimals than {currency} allows ({places})",
-            where,
-            f"round it to {places} decimal place{'s' if places != 1 else ''}",
-        )
+    return whole, frac
+
+
+def _amount_value(raw: str, whole: str, where: str, allow_zero: bool) -> Decimal:
     if len(whole) > 15:
         raise DunError(f"{raw!r} is too large", where, "amounts are limited to 15 digits")
     value = Decimal(raw.strip())
     if value == 0 and not allow_zero:
         raise DunError(f"{raw!r} is zero", where, "enter an amount greater than zero")
-    return value.quantize(quantum(currency))
+    return value
 
 
 def amount_from_store(text: str, currency: str) -> Decimal:

@@ -19,9 +19,12 @@ ZERO = Decimal(0)
 MAX_INSTALLMENTS = 120  # ten years of monthly installments
 
 
-def split_installments(total: Decimal, currency: str, count: int, first: date, every: int) -> tuple[Installment, ...]:
-    """``count`` equal installments rounded half-up, ``every`` days apart from ``first``;
-    the last takes the remainder so they add up to ``total`` exactly."""
+def check_terms(count: int, every: int, first: date, on: date | None = None) -> None:
+    """The terms of a plan that need no book: ``count`` installments ``every`` days apart from
+    ``first`` (not before ``on``), all within the book's dates; else a DunError."""
+    if on is not None and first < on:
+        raise DunError(f"{first.isoformat()} is before {on.isoformat()}", "first installment",
+                       "the first installment is due today or later")
     if count < 1:
         raise DunError("a plan needs at least one installment", "installments", "e.g. 3 installments")
     if count > MAX_INSTALLMENTS:
@@ -33,6 +36,12 @@ def split_installments(total: Decimal, currency: str, count: int, first: date, e
                        f"use 1 to {MAX_INTERVAL_DAYS} days")
     check_window(first, "first installment")
     check_window(first + timedelta(days=every * (count - 1)), "last installment")
+
+
+def split_installments(total: Decimal, currency: str, count: int, first: date, every: int) -> tuple[Installment, ...]:
+    """``count`` equal installments rounded half-up, ``every`` days apart from ``first``;
+    the last takes the remainder so they add up to ``total`` exactly."""
+    check_terms(count, every, first)
     each = round_money(total / count, currency)
     items = [Installment(first + timedelta(days=every * k), each) for k in range(count - 1)]
     items.append(Installment(first + timedelta(days=every * (count - 1)), total - each * (count - 1)))
@@ -48,9 +57,7 @@ def draft_plan(book: Book | BookIndex, policy: Policy, client_id: str, invoices:
     saying why it cannot start."""
     from .agenda import client_status
 
-    if first < on:
-        raise DunError(f"{first.isoformat()} is before {on.isoformat()}", "first installment",
-                       "the first installment is due today or later")
+    check_terms(count, every, first, on)
     numbers = list(dict.fromkeys(n.strip() for n in invoices))
     if not numbers:
         raise DunError("a plan covers at least one invoice", "invoices", "name the invoices to spread")

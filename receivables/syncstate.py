@@ -65,10 +65,14 @@ def sync_state(syncs: Iterable[SyncMark], receipts: Iterable[Receipt], today: da
 
 
 def state_for(book, policy, today: date) -> SyncState:
+    return state_of(book.syncs, book.receipts, policy, today)
+
+
+def state_of(syncs: Iterable[SyncMark], receipts: Iterable[Receipt], policy, today: date) -> SyncState:
     from .calendar import calendar_for
 
-    return sync_state(book.syncs, book.receipts, today, policy.sync.warn_after_days,
+    return sync_state(syncs, receipts, today, policy.sync.warn_after_days,
                       calendar_for(policy).is_business_day)
 
 
-__all__ = ["SyncState", "sync_state", "state_for", "business_days_between"]
+__all__ = ["SyncState", "sync_state", "state_for", "state_of", "business_days_between"]

@@ -28,6 +28,9 @@ REPORT_CHUNK = 140
 # store/: book.json is rewritten (a checkpoint) once the journal holds this many bytes or entries
 CHECKPOINT_BYTES = 4 * 1024 * 1024
 CHECKPOINT_ENTRIES = 2000
+# tui/: at most this many seconds the app's reading of the book waits for the kept queue (the
+# preview) to be drawn first, so the two do not compete for the interpreter
+PREVIEW_DRAW_WAIT = 2.0
 
 
 # -- garbage collection ------------------------------------------------------------------------

@@ -42,11 +42,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
+from .csvread import Rows, read_table
 from .errors import DunError
-from .imports import XERO_OPTIONAL, XERO_REQUIRED, ZERO, _Rows, _slug, read_table
 from .model import Adjustment, Allocation, Book, Client, Contact, Invoice, Payment, SyncMark
+from .money import ZERO
 from .policy import Defaults
-from .xerodocs import XeroDoc, export_date, parse_doc
+from .slugs import slugify
+from .xerodocs import XERO_OPTIONAL, XERO_REQUIRED, XeroDoc, export_date, parse_doc
 
 XERO_METHOD = "xero"
 NOT_CHASED = {"DRAFT": "a draft", "SUBMITTED": "awaiting approval", "VOIDED": "voided", "DELETED": "deleted"}
@@ -128,7 +130,7 @@ def import_xero(data: bytes | str, book: Book, defaults: Defaults | None = None,
     defaults = defaults or Defaults()
     today = today or date.today()
     table = read_table(data, source, XERO_REQUIRED, XERO_OPTIONAL, extra_ok=True, star=True)
-    rows = _Rows(source)
+    rows = Rows(source)
     cols = set(table.header)
     out = XeroSync(source)
     as_of = rows.run(1, export_date, table.rows, source)
@@ -177,7 +179,7 @@ def import_xero(data: bytes | str, book: Book, defaults: Defaults | None = None,
 class _Sync:
     """The decisions for each document, against the book plus what this file added before it."""
 
-    def __init__(self, book: Book, out: XeroSync, rows: _Rows, source: str, today: date) -> None:
+    def __init__(self, book: Book, out: XeroSync, rows: Rows, source: str, today: date) -> None:
         self.book, self.out, self.rows, self.source, self.today = book, out, rows, source, today
         self.settled = _Settled(book)
         self.by_name: dict[str, list[Client]] = defaultdict(list)
@@ -202,7 +204,7 @@ class _Sync:
             return self.new_clients[key]
         if not create:
             return None
-        cid = _slug(d.name, self.taken)
+        cid = slugify(d.name, self.taken)
         self.taken.add(cid)
         c = Client(id=cid, name=d.name, currency=d.currency, terms_days=min((d.due - d.issued).days, 3650),
                    contacts=(Contact(email=d.email),) if d.email else (), address=d.address)

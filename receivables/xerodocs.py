@@ -9,12 +9,22 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from .csvread import EMAIL_RE, Rows, parse_currency, parse_quantity
 from .dates import parse_date, parse_dmy
 from .errors import DunError
-from .imports import _EMAIL_RE, _XERO_HEAD, ZERO, _currency, _quantity, _Rows
 from .model import InvoiceLine
-from .money import parse_amount, quantum
+from .money import ZERO, parse_amount, quantum
 from .policy import Defaults
+
+# The columns of the export: those it must have, those read when present.
+XERO_REQUIRED = ("ContactName", "InvoiceNumber", "InvoiceDate", "DueDate", "Total", "InvoiceAmountPaid",
+                 "InvoiceAmountDue", "Description", "Quantity", "UnitAmount")
+XERO_OPTIONAL = ("EmailAddress", "Reference", "Currency", "LineAmount", "Discount", "Status", "Type",
+                 "TaxTotal", "TaxAmount", "LineAmountTypes", "FullyPaidOnDate", "ExportDate", "POAddressLine1", "POAddressLine2", "POAddressLine3", "POAddressLine4", "POCity",
+                 "PORegion", "POPostalCode", "POCountry")
+# The columns whose cells must be the same on every row of one document.
+XERO_HEAD = ("ContactName", "InvoiceDate", "DueDate", "Total", "InvoiceAmountPaid", "InvoiceAmountDue",
+             "Currency", "Reference", "EmailAddress")
 
 _STATUS_NAMES = {"AWAITING_APPROVAL": "SUBMITTED", "AWAITING_PAYMENT": "AUTHORISED", "VOID": "VOIDED",
                  "APPROVED": "AUTHORISED"}
@@ -73,10 +83,10 @@ def _status(text: str) -> str:
     return _STATUS_NAMES.get(s, s)
 
 
-def parse_doc(rows: _Rows, number: str, items, cols: set[str], defaults: Defaults) -> XeroDoc | None:
+def parse_doc(rows: Rows, number: str, items, cols: set[str], defaults: Defaults) -> XeroDoc | None:
     n0, head = items[0]
     for n, r in items[1:]:  # every row of a document must agree on its document-level columns
-        for col in (*_XERO_HEAD, "TaxTotal", "Status", "Type"):
+        for col in (*XERO_HEAD, "TaxTotal", "Status", "Type"):
             if col in cols and r[col].strip() != head[col].strip():
                 rows.add(n, f"{col} {r[col]!r} differs from row {n0} ({head[col]!r}) of invoice {number!r}",
                          "all rows of one invoice must agree", col)
@@ -90,7 +100,7 @@ def parse_doc(rows: _Rows, number: str, items, cols: set[str], defaults: Default
     if not name:
         rows.add(n0, "the contact name is empty", "every invoice needs its ContactName", "ContactName")
         return None
-    currency = rows.run(n0, _currency, head.get("Currency", ""), "Currency", defaults.currency)
+    currency = rows.run(n0, parse_currency, head.get("Currency", ""), "Currency", defaults.currency)
     issued = rows.run(n0, parse_dmy, head["InvoiceDate"], "InvoiceDate")
     due = rows.run(n0, parse_dmy, head["DueDate"], "DueDate") if head["DueDate"].strip() else issued
     if currency is None or issued is None or due is None:
@@ -119,14 +129,14 @@ def parse_doc(rows: _Rows, number: str, items, cols: set[str], defaults: Default
                         ("POAddressLine1", "POAddressLine2", "POAddressLine3", "POAddressLine4",
                          "POCity", "PORegion", "POPostalCode", "POCountry") if head.get(c, "").strip())
     email = head.get("EmailAddress", "").strip()
-    if email and not _EMAIL_RE.fullmatch(email):
+    if email and not EMAIL_RE.fullmatch(email):
         rows.add(n0, f"{email!r} is not an e-mail address", "fix it in Xero or leave it empty", "EmailAddress")
         return None
     return XeroDoc(n0, number, kind in _CREDIT_TYPES, _status(head.get("Status", "")), name, currency, issued, due,
                 total, tax, paid, owed, tuple(lines), head.get("Reference", ""), email, address, fully)
 
 
-def _lines_and_tax(rows: _Rows, n0: int, items, currency: str, cols: set[str], total: Decimal):
+def _lines_and_tax(rows: Rows, n0: int, items, currency: str, cols: set[str], total: Decimal):
     """(lines stored net of tax, the tax), or (None, None) with the problem added."""
     before = len(rows.problems)
     lines: list[InvoiceLine] = []
@@ -185,7 +195,7 @@ def _net_of_tax(lines: list[InvoiceLine], line_tax: list, tax: Decimal, currency
     return out
 
 
-def _xero_line(rows: _Rows, n: int, r: dict[str, str], currency: str, cols: set[str]) -> InvoiceLine | None:
+def _xero_line(rows: Rows, n: int, r: dict[str, str], currency: str, cols: set[str]) -> InvoiceLine | None:
     desc = r["Description"]
     q_text, u_text = r["Quantity"].strip(), r["UnitAmount"].strip()
     la_text = r.get("LineAmount", "").strip() if "LineAmount" in cols else ""
@@ -193,8 +203,8 @@ def _xero_line(rows: _Rows, n: int, r: dict[str, str], currency: str, cols: set[
         if desc.strip():  # a text-only line
             return InvoiceLine(desc, ZERO, ZERO, ZERO)
         return None
-    qty = rows.run(n, _quantity, q_text or "1", "Quantity")
-    unit = rows.run(n, _quantity, u_text or "0", "UnitAmount")
+    qty = rows.run(n, parse_quantity, q_text or "1", "Quantity")
+    unit = rows.run(n, parse_quantity, u_text or "0", "UnitAmount")
     if qty is None or unit is None:
         return None
     if la_text:
@@ -205,7 +215,7 @@ def _xero_line(rows: _Rows, n: int, r: dict[str, str], currency: str, cols: set[
         amount = qty * unit
         disc = r.get("Discount", "").strip() if "Discount" in cols else ""
         if disc:
-            rate = rows.run(n, _quantity, disc, "Discount")
+            rate = rows.run(n, parse_quantity, disc, "Discount")
             if rate is None:
                 return None
             amount = amount * (100 - rate) / 100

@@ -10,8 +10,6 @@ A book is a folder::
       backups/        rotating daily backups (BOOK/backups/book-YYYY-MM-DD.json)
       site/           published output (dun publish)
       outbox/         e-mail ready to send (dun mail)
-      .cache/         derived data, safe to delete (client-docs.bin: store.clientdocs); the
-                      derived state (derived/) lives in the user's cache folder instead
 
 Public API (see :mod:`store.repository`)::
 

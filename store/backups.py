@@ -11,8 +11,9 @@ from pathlib import Path
 
 from receivables.errors import DunError
 
+from .bookfile import SCHEMA, BookPaths, dump_book, migrate, parse_book_bytes
 from .files import WriteLock, atomic_write, clean_temp_files, create_new
-from .repository import SCHEMA, BookPaths, _load, dump_book, migrate, parse_book_bytes
+from .loading import _load
 
 
 def list_backups(path: Path | str) -> list[Path]:

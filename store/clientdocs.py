@@ -4,8 +4,9 @@ parsing the book's big tables.
 ``book.json`` holds each kind of record in one table; reading one client's records means
 parsing every table (about 1 s on a 100,000-invoice book). A reader that has the whole book
 parsed anyway (a publish from the whole book) can keep a copy grouped by client in
-``BOOK/.cache/client-docs.bin``, named by the book's *mark* (see
-:meth:`store.Repository.change_mark`). A later reading that knows that mark takes a client's
+the user's cache folder (:func:`path_of`, by the book's id), named by the book's *mark* (see
+:meth:`store.Repository.change_mark`: book.json's identity on this machine and the chain of
+changes since). A later reading that knows that mark takes a client's
 documents from the copy and applies the journal's operations since: exactly the documents a
 whole read would give that client, in the same order (a table's document ids grow with every
 new document, which the copy checks when it is made).
@@ -26,8 +27,14 @@ import orjson
 FORMAT = "dun-client-docs-1"
 
 
-def path_of(root: Path) -> Path:
-    return Path(root) / ".cache" / "client-docs.bin"
+def path_of(book_id: str | None) -> Path | None:
+    """The copy of the book ``book_id`` in the user's cache folder (never in the book folder:
+    a folder someone else prepared could carry one); None for a book without an id."""
+    if not book_id:
+        return None
+    from .files import cache_root
+
+    return cache_root() / book_id / "client-docs.bin"
 
 
 def group(tables: dict[str, dict], owner) -> dict[str, dict[str, list]] | None:
@@ -59,7 +66,7 @@ def write(path: Path, mark: str, by: dict[str, dict[str, list]]) -> None:
         offset += len(blob)
         blobs.append(blob)
     header = orjson.dumps({"format": FORMAT, "mark": mark, "size": offset, "index": index}) + b"\n"
-    path.parent.mkdir(exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, header + b"".join(blobs))
 
 

@@ -36,6 +36,13 @@ def user_cache_dir() -> Path:
     return Path(_dir("dun", appauthor=False))
 
 
+def cache_root() -> Path:
+    """Where derived files live: ``DUN_CACHE_DIR`` if set, else :func:`user_cache_dir`; a
+    book's files in a folder named by its id."""
+    got = os.environ.get("DUN_CACHE_DIR")
+    return Path(got) if got else user_cache_dir()
+
+
 def fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:

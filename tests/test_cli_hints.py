@@ -55,19 +55,37 @@ def test_mistyped_client_and_invoice(capsys, book):
 
 
 def test_a_bad_argument_is_reported_before_the_lock(capsys, book):
+    """The arguments are checked before the book is opened: with the book held by the app, a
+    bad amount is still the amount's error (exit 1, one line, nothing written); right
+    arguments meet the lock; a client id the book must look up meets the lock too."""
     from store import open_book
+
+    from .hostile_support import folder_hash
 
     holder = open_book(book, command="dun (app)", today=DAY)  # the app has the book open
     try:
         cid = sorted(holder.clients())[0]
-        before = len(holder.book().activities)
-        code, _, err = run(capsys, "--book", str(book), "pay", cid + "x", "12.00")
-        assert code == 1 and "unknown client" in err and "did you mean" in err and "lock" not in err.lower()
-        code, _, err = run(capsys, "--book", str(book), "pay", cid, "12,00")
-        assert code == 1 and "AMOUNT" in err and "lock" not in err.lower()
-        code, _, err = run(capsys, "--book", str(book), "note", cid, "all good")  # right: then the lock
-        assert code == 1 and ("lock" in err.lower() or "open" in err.lower())
-        holder.refresh()
-        assert len(holder.book().activities) == before  # nothing was written
+        before = folder_hash(book)
+        for argv, words in (
+            (["pay", cid, "12,00"], ["AMOUNT", "'12,00' is not an amount"]),
+            (["pay", cid, "12.00", "--currency", "XYZ"], ["--currency", "unknown currency 'XYZ'"]),
+            (["note", cid, "  "], ["TEXT", "the note is empty"]),
+            (["promise", cid, "-5", "--by", "2026-12-24"], ["AMOUNT", "is negative"]),
+            (["dispute", "INV-1", "--reason", ""], ["--reason", "a dispute needs a reason"]),
+            (["plan", cid, "--invoice", "INV-1", "--installments", "0", "--every", "30", "--first", "2026-12-24"],
+             ["--installments", "at least one installment"]),
+            (["pay", "\u202eevil", "12.00"], ["CLIENT", "control character"]),
+        ):
+            code, out, err = run(capsys, "--book", str(book), "--on", DAY.isoformat(), *argv)
+            assert code == 1 and err.count("\n") == 1 and all(w in err for w in words), (argv, err)
+            assert "lock" not in err.lower() and "open for writing" not in err, err
+        for argv in (["note", cid, "all good"], ["pay", cid + "x", "12.00"]):  # right, or needing the book
+            code, _, err = run(capsys, "--book", str(book), "--on", DAY.isoformat(), *argv)
+            assert code == 1 and err.count("\n") == 1 and "open for writing by 'dun (app)'" in err, err
+        assert folder_hash(book) == before  # nothing was written
     finally:
         holder.close()
+    # once the app is closed, the unknown client gets its did-you-mean
+    code, _, err = run(capsys, "--book", str(book), "--on", DAY.isoformat(), "pay", cid + "x", "12.00")
+    assert code == 1 and "unknown client" in err and f"did you mean '{cid}'" in err
+

@@ -10,6 +10,7 @@ derivation of the book as it is.
 from __future__ import annotations
 
 import re
+import zlib
 import shutil
 from dataclasses import replace
 from datetime import date, timedelta
@@ -96,32 +97,63 @@ def test_after_a_change_only_the_touched_client_is_worked_out_again(tmp_path):
     assert assert_current(book, ON).worked_out == frozenset()  # the file was brought up to date
 
 
-@pytest.mark.parametrize("damage", ["truncated", "not json", "crafted", "other book", "wrong revision"])
+def _lines(path):
+    """The file's header (parsed) and its other lines (bytes)."""
+    head, *rest = path.read_bytes().split(b"\n")
+    return orjson.loads(head), rest
+
+
+def _rewrite(path, head, rest, fix_checksum=True):
+    body = b"\n".join(rest)
+    if fix_checksum:
+        head = {**head, "crc": zlib.crc32(body), "size": len(body)}
+    path.write_bytes(orjson.dumps(head) + b"\n" + body)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not json", "edited", "crafted entry", "crafted fold", "other book",
+                                    "wrong revision"])
 def test_a_damaged_or_foreign_file_counts_as_empty(tmp_path, damage):
     book = make(tmp_path / "b", clients=5, invoices=60)
     first = through(book, ON)
     path = derived_state.path_of(first.key)
     raw = path.read_bytes()
-    data = orjson.loads(raw)
-    cid = sorted(data["clients"])[0]
+    head, rest = _lines(path)
+    cid, _rev = head["clients"][0]
     if damage == "truncated":
         path.write_bytes(raw[: len(raw) // 2])
     elif damage == "not json":
         path.write_bytes(b"\x80\x04\x95 pickle-like bytes")
-    elif damage == "crafted":  # a record type that is not ours, and a balance no one owes
-        data["clients"][cid][1] = {"@": "os.system", "f": ["echo pwned"]}
-        path.write_bytes(orjson.dumps(data))
+    elif damage == "edited":  # a balance changed by hand: the checksum no longer matches
+        path.write_bytes(raw.replace(b'{"$d":"', b'{"$d":"9', 1))
+    elif damage == "crafted entry":  # a record type that is not ours, with a checksum that matches
+        rest[1] = orjson.dumps({"@": "os.system", "f": ["echo pwned"]})
+        _rewrite(path, head, rest)
+    elif damage == "crafted fold":
+        rest[0] = orjson.dumps({"@": "Report", "f": [1, 2]})
+        _rewrite(path, head, rest)
     elif damage == "other book":
-        data["book"] = "someone-else"
-        path.write_bytes(orjson.dumps(data))
+        _rewrite(path, {**head, "book": "someone-else"}, rest)
     else:
-        data["clients"][cid][0] = "1-00000000"
-        path.write_bytes(orjson.dumps(data))
+        head["clients"][0][1] = "1-00000000"
+        _rewrite(path, head, rest)
     got = assert_current(book, ON)
-    if damage in ("crafted", "wrong revision"):
+    if damage == "wrong revision":
         assert got.worked_out == {cid}
+    elif damage in ("crafted entry", "crafted fold"):
+        assert got.worked_out == frozenset()  # the entry (or the fold) is made again when asked for
     else:
         assert got.worked_out == set(got.days)
+
+
+def test_the_files_fold_is_used_only_for_exactly_its_clients_and_entries_stay_undecoded(tmp_path):
+    book = make(tmp_path / "b", clients=5, invoices=60)
+    first = through(book, ON)
+    again = through(book, ON)
+    assert again.worked_out == frozenset() and again.days.decoded() == 0  # agenda and report from the fold alone
+    assert again.agenda == first.agenda and again.report == first.report
+    assert again.book_day.contexts == first.book_day.contexts
+    cid = next(iter(again.days))
+    assert again.days[cid] == first.days[cid] and again.days.decoded() == 1
 
 
 def test_a_new_day_an_edited_policy_and_a_hand_edited_book_are_worked_out_again(tmp_path):
@@ -167,7 +199,7 @@ def test_any_sequence_of_changes_reads_as_a_derivation_from_scratch(tmp_path_fac
     on = ON
     state = through(book, on)
     snapshot = None
-    for op, k in ops:
+    for step, (op, k) in enumerate(ops):
         with open_book(book, readonly=True) as ro:
             clients = sorted(ro.clients())
         cid = clients[k % len(clients)]
@@ -200,7 +232,7 @@ def test_any_sequence_of_changes_reads_as_a_derivation_from_scratch(tmp_path_fac
                     pass
             elif op == "import":
                 client = repo.clients()[cid]
-                repo.commit([Invoice(f"IMP-{len(ops)}-{k}-{on.toordinal()}-{snapshot is None}", cid,
+                repo.commit([Invoice(f"IMP-{step}-{on.toordinal()}", cid,
                                      on - timedelta(days=40 + k), on - timedelta(days=10), client.currency,
                                      D("321.00"))])
             elif op == "snapshot":
@@ -234,3 +266,26 @@ def test_a_copied_book_folder_keeps_its_own_cache_entries_apart(tmp_path):
     got = assert_current(other, ON)
     assert got.worked_out == {cid} and not got.days[cid].status.hold
     assert replace(got.key, on=ON) == got.key
+
+
+def test_drafts_from_the_kept_days_equal_drafts_from_the_book(tmp_path):
+    """dun agenda --json and the app's preview draft from the message contexts kept with each
+    client's day (read back from the file); the same drafts as from the whole book."""
+    from publish.messages import draft_for_action, draft_from_day
+
+    book = make(tmp_path / "b", clients=8, invoices=160, seed=3)
+    policy_file = book / "policy.toml"  # interest charged: the contexts carry interest and compensation
+    policy_file.write_text(policy_file.read_text().replace("charge = false", "charge = true"))
+    through(book, ON)
+    again = through(book, ON)
+    assert again.worked_out == frozenset() and again.agenda
+    with open_book(book, readonly=True) as repo:
+        whole, policy, clients = repo.book(), repo.policy(), repo.clients()
+    charged = 0
+    for k, a in enumerate(again.agenda):
+        day = again.days[a.client]
+        assert again.context_of(k) == day.context_of(a)
+        kept = draft_from_day(a, day, clients[a.client], policy, ON)
+        assert kept == draft_for_action(a, whole, policy, ON)
+        charged += "compensation" in kept.text.lower()
+    assert charged  # (the interest and compensation lines were drafted from the kept contexts)

@@ -164,6 +164,51 @@ def test_hostile_value_is_refused_in_one_line_and_changes_nothing(book, tmp_path
     assert sorted(os.listdir(tmp_path)) == [], os.listdir(tmp_path)  # nothing made where it ran
 
 
+# -- the same mistakes with the book held by another writer ------------------------------------------
+
+# The slots whose hostile values are wrong whatever the book holds: each is reported before the
+# book is opened (cli.checks), so with the book locked by the app the line is the same as without.
+# (A client id or invoice number of the right shape is looked up in the book: that waits for it.)
+BEFORE_OPENING = {
+    "pay CLIENT": {"nul", "long", "rtl", "empty"},
+    "pay AMOUNT": ALL, "pay --currency": ALL, "pay --on": ALL, "pay --reference": ALL, "pay --method": ALL,
+    "pay --invoice": {"nul", "long", "empty"},
+    "note CLIENT": {"nul", "long", "rtl", "empty"},
+    "note TEXT": ALL, "note --channel": ALL, "note --direction": ALL, "note --outcome": ALL, "note --on": ALL,
+    "note --invoice": {"nul", "long", "empty"}, "note --step": {"nul", "long"},
+    "promise AMOUNT": ALL, "promise --by": ALL, "promise --invoice": {"nul", "long", "empty"},
+    "dispute INVOICE": {"nul", "long", "empty"}, "dispute --reason": ALL, "dispute --on": ALL,
+    "dispute --resolve": ALL,
+    "plan CLIENT": {"nul", "long", "rtl", "empty"}, "plan --invoice": {"nul", "long", "empty"},
+    "plan --installments": ALL, "plan --every": ALL, "plan --first": ALL,
+    "claim CLIENT": {"nul", "long", "rtl", "empty"}, "claim --invoice": {"nul", "long", "empty"}, "claim --on": ALL,
+    "receipts ACTION": ALL, "receipts match RECEIPT": {"nul", "long", "empty"},
+    "receipts ignore RECEIPT": {"nul", "long", "empty"},
+    "import KIND": ALL, "import xero --paid-on": ALL,
+    "import FILE": ALL, "import bank FILE": ALL, "import xero FILE": ALL,  # read before the book is opened
+    "restore BACKUP": ALL,  # found before the book is locked
+}
+LOCKED_CASES = [pytest.param(argv, name, id=f"{sid} <- {name}")
+                for sid, argv, refused in SLOTS if sid in BEFORE_OPENING
+                for name in sorted(refused & BEFORE_OPENING[sid])]
+
+
+@pytest.mark.parametrize("template,name", LOCKED_CASES)
+def test_a_bad_argument_is_refused_the_same_while_the_app_holds_the_book(book, tmp_path, capsys, template, name):
+    from store import open_book
+
+    argv = _argv(template, HOSTILE[name], book, tmp_path / "new-book")
+    free = one_line_refusal(*run(capsys, *argv))
+    before = folder_hash(book)
+    holder = open_book(book, command="dun (app)")
+    try:
+        locked = one_line_refusal(*run(capsys, *argv))
+    finally:
+        holder.close()
+    assert locked == free, (free, locked)
+    assert folder_hash(book) == before
+
+
 # -- imports: every column of every kind -----------------------------------------------------------
 
 TEMPLATES = {

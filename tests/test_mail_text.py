@@ -11,7 +11,6 @@ from email import policy as email_policy
 from pathlib import Path
 
 from publish.mail import build_email, prepare_outbox
-from publish.markdown import render
 from publish.messages import Draft
 from publish.plaintext import to_plain
 from publish.sample import sample_book
@@ -56,7 +55,7 @@ def test_long_subject_is_folded_and_decodes_to_the_original():
     policy = read_policy(ROOT / "policy.toml")
     subject = ("Zahlungserinnerung für Müller Präzisionstechnik: RE-000123, RE-000124, RE-000125, RE-000126, "
                "RE-000127, RE-000128 (12.345,67 €)")
-    draft = Draft(subject=subject, text="Hallo **Welt**\n", html=str(render("Hallo **Welt**\n")))
+    draft = Draft(subject=subject, text="Hallo **Welt**\n")
     msg = build_email(draft, sender=policy.mail.sender, reply_to="", to_name="Jörg Müller",
                       to_addr="joerg@example.de", policy=policy, attachment=None, attachment_name="",
                       when=datetime(2026, 11, 20, 9, tzinfo=timezone.utc), action_key="reminder")

@@ -99,17 +99,22 @@ async def test_the_next_start_shows_today_from_the_kept_state_before_the_book_is
     monkeypatch.setattr(app_mod, "build_state", slow_build)
     app = create_app(demo, on=DAY)
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(100):
-            await pilot.pause()
+        for _ in range(600):  # up to 30 s on a busy machine; the build waits for release meanwhile
+            await pilot.pause(0.05)
             if isinstance(app.screen, TodayScreen) and app.screen.queue:
                 break
         screen = app.screen
         assert isinstance(screen, TodayScreen) and app.state is None
         assert [a.id for a in screen.queue] == queue
         assert "reading the book" in text_of(screen.query_one("#today-head"))
+        # the drafts are there before the book is read: made from the contexts kept with each day
+        early = [screen._draft(k) for k in range(len(screen.queue))]
+        assert all(not t.startswith("(") for t in early), early[:3]
         release.set()
         await loaded(app, pilot)
         assert app.state.derived.worked_out == frozenset()  # every client's day came from the kept state
+        screen.drafts.clear()
+        assert [screen._draft(k) for k in range(len(screen.queue))] == early  # the same drafts from the book
 
 
 @async_test
@@ -175,3 +180,23 @@ def test_dun_prepare_keeps_the_days_state_and_changes_nothing_in_the_book(demo, 
     assert capsys.readouterr().out.startswith("worked out 0 of 20 clients")
     after = {p.name: p.read_bytes() for p in demo.iterdir() if p.is_file() and p.name != ".lock"}
     assert after == before and not (demo / ".cache").exists()
+
+
+@async_test
+async def test_the_apps_first_quiet_moment_keeps_each_clients_records_for_the_next_command(demo):
+    """In the app's first quiet moment the store keeps every client's records grouped by client
+    (in the user's cache folder, never the book's), so a command run after the app (dun pay)
+    reads its client without parsing the tables."""
+    from store import open_book
+
+    with open_book(demo, readonly=True) as repo:
+        assert not repo.client_docs_usable()
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        assert app._session_prepared
+    with open_book(demo, readonly=True) as repo:
+        assert repo.client_docs_usable()
+        cid = sorted(repo.clients())[0]
+        assert repo.client_book(cid) == repo.book().only(cid)
+    assert not (demo / ".cache").exists()

@@ -92,3 +92,23 @@ def test_installments_put_the_remainder_on_the_last():
     assert sum(i.amount for i in items) == Decimal("100.00")
     with pytest.raises(DunError):
         split_installments(Decimal("0.02"), "GBP", 5, date(2026, 12, 1), 7)
+
+
+def test_the_queue_follows_a_new_agenda_keeping_what_the_session_did():
+    from types import SimpleNamespace as A
+
+    from tui.widgets.queue import follow
+
+    a, b, c, d = (A(id=x, client=x, amount=Decimal(1)) for x in "abcd")
+    queue = [a, b, c]
+    done = {0: "sent"}
+    drafts = {1: "Subject: B\n\nedited", 2: "Subject: C"}
+    b2 = A(id="b", client="b", amount=Decimal(2))  # b's figures changed; c is no longer due; d is new
+    got = follow(queue, done, drafts, {}, [b2, d], at="c")
+    assert [x.id for x in got.queue] == ["a", "b", "d"] and got.queue[1] is b2
+    assert got.done == {0: "sent"}
+    assert got.drafts == {}  # b's draft was for its old figures, c left
+    assert got.pos == 1  # the cursor's action left: the first one not done
+    assert follow(queue, done, drafts, {}, [b, c], at="b") is None  # a (done) stays, nothing changed
+    kept = follow([a, b], {}, {1: "mine"}, {}, [b, a, d], at="b")
+    assert [x.id for x in kept.queue] == ["a", "b", "d"] and kept.drafts == {1: "mine"} and kept.pos == 1

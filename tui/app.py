@@ -22,18 +22,21 @@ from textual.signal import Signal
 from textual.worker import get_current_worker
 
 from receivables.errors import DunError
+from receivables.tuning import PREVIEW_DRAW_WAIT
 
 import derived
 
+from .background import BackgroundWork
 from .commands import DunCommands
 from .fmt import safe
 from .keymap import load_keymap
+from .messages import BookLoaded, LoadFailed, LoadStage, PreviewReady, StateCompleted, WorkFailed
 from .sending import Sender, SendStatus, finish_on_quit, log_status
-from .state import BookState, build_state, complete_state
+from .state import BookState, build_state
 
 
 
-class DunApp(App[int]):
+class DunApp(BackgroundWork, App[int]):
     CSS_PATH = [
         "styles/app.tcss",
         "styles/tables.tcss",
@@ -74,6 +77,8 @@ class DunApp(App[int]):
         self._session_prepared = False  # what the first write and publish need, readied once
         self._saved_derived: Any = None  # the derived state last written to its file
         self.preview: list | None = None  # today's queue from the kept derived state, until state is there
+        self.preview_source: Any = None  # (derived state, clients, policy) the preview's drafts come from
+        self._preview_drawn = threading.Event()  # the preview is on screen: the book can be read
         self.lock_note = ""
         self.load_error = ""
         self.state_changed: Signal[BookState] = Signal(self, "state-changed")
@@ -85,6 +90,7 @@ class DunApp(App[int]):
         self._reload_lock = threading.Lock()
         self._reload_wanted = False
         self._reloading = False
+        self._built: BookState | None = None  # the state the reload worker made last
         self.theme = "textual-dark"
 
     # -- start ---------------------------------------------------------------------
@@ -129,111 +135,44 @@ class DunApp(App[int]):
                 self.repo = repo
             opened = time.perf_counter() - t0
             kept = self._preview(self.repo)
+            if kept is not None:  # the book is read once the preview is drawn, not competing with it
+                self._preview_drawn.wait(PREVIEW_DRAW_WAIT)
             state = build_state(self.repo, self.book_dir, self.on, progress=self._stage, kept=kept)
             state.timings["open"] = opened
         except DunError as e:
-            self.call_from_thread(self._failed, str(e))
+            self.post_message(LoadFailed(str(e)))
             return
         except OSError as e:
-            self.call_from_thread(self._failed, f"{self.book_dir}: {e.strerror or e}")
+            self.post_message(LoadFailed(f"{self.book_dir}: {e.strerror or e}"))
             return
         if worker.is_cancelled:
             return
-        self.call_from_thread(self._loaded, state, True)
+        self.post_message(BookLoaded(state, first=True))
 
     def _preview(self, repo) -> Any:
         """Today's queue from the derived state kept for today, shown before the book is read
         when every client's entry in it is still valid; the derived state, or None."""
         try:
-            got = derived.kept(repo, repo.policy(), self.on)
+            policy = repo.policy()
+            got = derived.kept(repo, policy, self.on)
+            clients = repo.clients() if got is not None else None
         except (DunError, OSError):
             return None
         if got is not None:
-            self.call_from_thread(self._show_preview, list(got.agenda))
+            self.post_message(PreviewReady(list(got.agenda), got, clients, policy))
         return got
 
-    def _show_preview(self, queue: list) -> None:
+    def on_preview_ready(self, message: PreviewReady) -> None:
         from .screens.loading import LoadingScreen
 
         if self.state is not None:
             return
-        self.preview = queue
+        self.preview = message.queue
+        self.preview_source = (message.kept, message.clients, message.policy)
         if isinstance(self.screen, LoadingScreen):
             self.pop_screen()
             self.go("today")
-
-    def _start_completion(self, state: BookState) -> None:
-        """Stage 2 starts once the first screen is drawn, so it does not compete with it."""
-        self._completion(state)
-
-    @work(thread=True, exclusive=True, group="complete", description="complete the state")
-    def _completion(self, state: BookState) -> None:
-        self._complete(state, get_current_worker())
-
-    def _complete(self, state: BookState, worker) -> None:
-        try:
-            complete_state(state)
-        except DunError as e:
-            self.call_from_thread(self.notify, str(e), severity="error", markup=False)
-            return
-        if not worker.is_cancelled:
-            self.call_from_thread(self._published, state)
-            self._prepare_session(state, worker)
-            self._save_derived(state, worker)
-
-    def _prepare_session(self, state: BookState, worker) -> None:
-        """Once per session, in a quiet moment: what the store's first write needs (about 1 s
-        on a 100,000-invoice book, which the first logged outcome would otherwise wait for),
-        and what the first publish needs (the chart library and the PDF joiner, 2–3 s; for a
-        book that has a site, the PDF workers and the statements' fingerprints too)."""
-        repo = self.repo
-        if self._session_prepared or not self._wait_for_quiet(
-                lambda: not worker.is_cancelled and self.state is state):
-            return
-        try:
-            if repo is not None and not getattr(repo, "read_only", True) and hasattr(repo, "prepare_writes"):
-                repo.prepare_writes()
-        except DunError:
-            pass  # the first write will say what is wrong
-        self._session_prepared = True
-        if worker.is_cancelled or not self._quiet_moment():
-            return  # the owner is back: the first publish imports these itself
-        from publish.warm import has_site, ready_to_publish, warm_up
-
-        try:
-            warm_up()
-            site = getattr(getattr(repo, "paths", None), "site", None)
-            if (site is not None and state.policy is not None and has_site(site) and not worker.is_cancelled
-                    and self._quiet_moment()):
-                ready_to_publish(state.book, state.policy, state.on, state.index, state.derived)
-        except Exception:  # only a slower first publish, which will say what is wrong itself
-            pass
-
-    def _quiet_moment(self) -> bool:
-        """A quiet moment for background work: no key press or click for a few seconds, and no
-        publish running (which wants both cores)."""
-        return not self.publishing and time.monotonic() - self._last_input >= self.QUEUE_SAVE_DELAY
-
-    def _wait_for_quiet(self, wanted) -> bool:
-        """Wait (in a worker thread) for a quiet moment while ``wanted()``; True once there."""
-        while wanted():
-            if self._quiet_moment():
-                return True
-            time.sleep(0.1)
-        return False
-
-    def _save_derived(self, state: BookState, worker) -> None:
-        """Keep the derived state's file up to date (:mod:`derived`) in a quiet moment, so the
-        next start shows Today at once; the last one is kept when the app quits."""
-        if state.derived is None or not self._wait_for_quiet(lambda: not worker.is_cancelled and self.state is state):
-            return
-        self.save_derived(state)
-
-    def save_derived(self, state: BookState | None) -> None:
-        d = getattr(state, "derived", None)
-        if d is not None and d is not self._saved_derived:
-            derived.write_file(d)
-            self._saved_derived = d
+        self.call_after_refresh(self._preview_drawn.set)
 
     async def on_event(self, event) -> None:
         from textual import events
@@ -242,24 +181,25 @@ class DunApp(App[int]):
             self._last_input = time.monotonic()
         await super().on_event(event)
 
-    def _published(self, state: BookState) -> None:
-        if self.state is state:
-            self.state_changed.publish(state)
+    def on_state_completed(self, message: StateCompleted) -> None:
+        if self.state is message.state:
+            self.state_changed.publish(message.state)
+
+    def on_work_failed(self, message: WorkFailed) -> None:
+        self.notify(message.text, severity="error", markup=False)
 
     def _stage(self, message: str) -> None:
-        """Show what the loading worker is doing (called from the worker thread)."""
+        """Show what the loading worker is doing (from the worker thread or the app's own)."""
+        self.post_message(LoadStage(message))
+
+    def on_load_stage(self, message: LoadStage) -> None:
         from .screens.loading import LoadingScreen
 
-        def show() -> None:
-            if isinstance(self.screen, LoadingScreen):
-                self.screen.stage(message)
+        if isinstance(self.screen, LoadingScreen):
+            self.screen.stage(message.text)
 
-        try:
-            self.call_from_thread(show)
-        except RuntimeError:  # called on the app's own thread
-            show()
-
-    def _failed(self, message: str) -> None:
+    def on_load_failed(self, failed: LoadFailed) -> None:
+        message = failed.text
         self.load_error = message
         from .screens.loading import LoadingScreen
 
@@ -271,6 +211,9 @@ class DunApp(App[int]):
             screen = LoadingScreen()
             self.push_screen(screen)
             self.call_after_refresh(screen.fail, message, self.book_dir)
+
+    def on_book_loaded(self, message: BookLoaded) -> None:
+        self._loaded(message.state, message.first)
 
     def _loaded(self, state: BookState, first: bool = False) -> None:
         self.state = state
@@ -327,15 +270,18 @@ class DunApp(App[int]):
                 self._reload_wanted = False
             try:
                 # only the clients the change touched are worked out again (derived.current)
-                state = build_state(self.repo, self.book_dir, self.on, previous=self.state, save=False)
+                # (from the newest state: the one last built may not have reached the screen yet)
+                state = build_state(self.repo, self.book_dir, self.on, previous=self._built or self.state,
+                                    save=False)
             except DunError as e:
-                self.call_from_thread(self.notify, str(e), severity="error", markup=False)
+                self.post_message(WorkFailed(str(e)))
                 continue
             except Exception as e:  # never leave the flag set: later writes must still reload
-                self.call_from_thread(self.notify, f"Could not refresh: {e}", severity="error", markup=False)
+                self.post_message(WorkFailed(f"Could not refresh: {e}"))
                 continue
+            self._built = state
             if not self._reload_wanted:  # else another write landed meanwhile: derive again first
-                self.call_from_thread(self._loaded, state, False)
+                self.post_message(BookLoaded(state))
 
     # -- navigation ----------------------------------------------------------------
     def _make(self, name: str):
@@ -365,6 +311,18 @@ class DunApp(App[int]):
 
     def action_go(self, name: str) -> None:
         self.go(name)
+
+    def open_client(self, client_id: str) -> None:
+        """The client's detail screen over the one in front (any screen opens it through here)."""
+        from .screens.client_detail import ClientDetailScreen
+
+        self.push_screen(ClientDetailScreen(client_id))
+
+    def open_receipts(self) -> None:
+        """The unmatched bank receipts (from Today's "sync first" line, ``b``)."""
+        from .screens.receipts import ReceiptsScreen
+
+        self.push_screen(ReceiptsScreen())
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from publish.messages import draft_for_action
+from publish.messages import draft_for_action, draft_from_day
 from receivables.agenda import build_agenda, client_risk, client_status
 from receivables.interest import client_interest, interest_totals
 from receivables.report import build_report
@@ -19,6 +19,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "report": build_report,
     "interest": client_interest,
     "draft": draft_for_action,
+    "draft_from_day": draft_from_day,
 }
 
 

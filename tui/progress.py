@@ -1,19 +1,18 @@
-"""Today's progress, from the book (so it survives a restart), and the outbox line.
+"""Today's progress line and the outbox line: presentation only.
 
-An action counts as done once an activity of today carries it out (its client and step),
-whatever session logged it; snoozed and skipped ones are counted apart, never as done.
-Actions handled in an earlier session have left the agenda, so they are added to the total.
+What the book says was handled today comes from :mod:`derived.progress` (the rule is
+:mod:`receivables.daylog`'s); this module adds what this session did that the book does not
+have yet, and counts. Actions handled in an earlier session have left the agenda, so they
+are added to the total.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from typing import Any, Mapping
 
 from rich.text import Text
 
-PAUSED = ("snoozed", "skipped")
-NOT_AN_OUTCOME = ("note", "hold_lifted", "")
+from receivables.daylog import DONE, PAUSED, action_key
 
 
 @dataclass(frozen=True)
@@ -24,33 +23,9 @@ class DayCounts:
     skipped: int
 
 
-def action_key(a: Any) -> tuple[str, str]:
-    step = a.step if getattr(a, "kind", "step") == "step" else (getattr(a, "key", "") or a.step)
-    return a.client, step or ""
-
-
-_cache: dict[str, Any] = {}
-
-
-def _logged(book: Any, on: date) -> dict[tuple[str, str], str]:
-    """(client, step) -> "done", "snoozed" or "skipped", from the activities of ``on`` (kept
-    for the book object and its number of activities: a 100,000-invoice book has 170,000)."""
-    key = (id(book), len(book.activities), on)
-    if _cache.get("key") == key:
-        return _cache["value"]
-    logged: dict[tuple[str, str], str] = {}
-    corrected = {a.corrects for a in book.activities if a.corrects}
-    for a in book.activities:
-        if a.date != on or not a.step or a.outcome in NOT_AN_OUTCOME or a.id in corrected:
-            continue
-        logged[(a.client, a.step)] = a.outcome if a.outcome in PAUSED else "done"  # the latest counts
-    _cache.update(key=key, value=logged, book=book)
-    return logged
-
-
-def day_counts(queue: list[Any], session: dict[int, str], book: Any, on: date) -> DayCounts:
-    """``session``: queue position -> the label this session gave it (before the book has it)."""
-    logged = _logged(book, on) if book is not None else {}
+def day_counts(queue: list[Any], session: dict[int, str], logged: Mapping[tuple[str, str], str]) -> DayCounts:
+    """``session``: queue position -> the label this session gave it (before the book has it);
+    ``logged``: (client, step) -> what the book says of it today (``derived.progress.Logged.steps``)."""
     keys = [action_key(a) for a in queue]
     state: dict[tuple[str, str], str] = {}
     for i, k in enumerate(keys):
@@ -58,13 +33,13 @@ def day_counts(queue: list[Any], session: dict[int, str], book: Any, on: date) -
         if k in logged:
             state[k] = logged[k]
         elif label:
-            state[k] = label if label in PAUSED else "done"
+            state[k] = label if label in PAUSED else DONE
         else:
             state.setdefault(k, "")
     for k, v in logged.items():  # handled earlier today: no longer in the agenda
         state.setdefault(k, v)
     values = list(state.values())
-    return DayCounts(total=len(state), done=values.count("done"), snoozed=values.count("snoozed"),
+    return DayCounts(total=len(state), done=values.count(DONE), snoozed=values.count("snoozed"),
                      skipped=values.count("skipped"))
 
 

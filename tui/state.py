@@ -164,6 +164,7 @@ def build_state(repo: Any, book_dir: Path, on: date, progress: Any = None, previ
     say = progress or (lambda message: None)
     t0 = time.perf_counter()
     say("Reading the book…")
+    revisions = repo.client_revisions()  # before the book: see derived.current
     book = repo.book()
     t1 = time.perf_counter()
     index = previous._index if previous is not None and previous._index is not None \
@@ -179,7 +180,7 @@ def build_state(repo: Any, book_dir: Path, on: date, progress: Any = None, previ
         say(f"Working out what is due on {on.isoformat()}…")
         try:
             state = derived.current(repo, policy, on, previous.derived if previous is not None else kept, book=book,
-                                    save=save)
+                                    save=save, revisions=revisions)
             agenda = list(state.agenda)
         except DunError as e:  # e.g. a calendar country the holidays package does not know
             note = f"The agenda could not be built: {e}"

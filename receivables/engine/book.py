@@ -35,13 +35,15 @@ class BookDay:
     clients: Mapping[str, ClientDay]  # by client id
     agenda: tuple[Action, ...]  # most urgent first
     report: Report
+    contexts: tuple[dict | None, ...] = ()  # each agenda action's message context, in agenda order
 
 
 def fold(client_days: Mapping[str, ClientDay], on: date) -> BookDay:
     """The book's day from every client's day of ``on``."""
-    agenda = [a for d in client_days.values() for a in d.actions]
-    agenda.sort(key=sort_key)
-    return BookDay(on, client_days, tuple(agenda), report_of({c: d.part for c, d in client_days.items()}, on))
+    pairs = [(a, c) for d in client_days.values() for a, c in zip(d.actions, d.contexts or (None,) * len(d.actions))]
+    pairs.sort(key=lambda p: sort_key(p[0]))
+    return BookDay(on, client_days, tuple(a for a, _ in pairs), report_of({c: d.part for c, d in client_days.items()}, on),
+                   tuple(c for _, c in pairs))
 
 
 def group_by_client(book: Book) -> dict[str, Book]:
@@ -238,6 +240,8 @@ def _assemble(on: date, currencies: dict, trend: dict, clients: list, acc: Forec
         if plan is not None:
             plans.append(plan)
     made, kept, broken, open_n = promises
-    return Report(on, currencies, clients, acc.forecast(), trend, top, escalations, holds, disputes, plans,
+    # sequences as tuples: plain frozen data, equal to what the derived layer reads back
+    return Report(on, currencies, tuple(clients), acc.forecast(), trend, {c: tuple(x) for c, x in top.items()},
+                  tuple(escalations), tuple(holds), tuple(disputes), tuple(plans),
                   PromiseFigures(made, kept, broken, open_n), dict(sorted(activity.items())),
                   on - timedelta(days=ACTIVITY_DAYS - 1))

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from ..ledger import InvoiceState, index_book
 from ..model import Book
 from ..policy import Policy
+from .context import action_context
 from .day import Day
 from .figures import (ForecastSums, Series, ar_on, cei_start, current_ar_on, month_ends, month_start,
                       sales_between)
@@ -72,6 +73,14 @@ class ClientDay:
     risk: Risk
     actions: tuple[Action, ...]  # due on the date, most urgent first
     part: ClientPart
+    contexts: tuple[dict, ...] = ()  # each action's message context (receivables.engine.context)
+
+    def context_of(self, action: Action) -> dict | None:
+        """The message context of ``action`` if it is one of this day's actions."""
+        for a, ctx in zip(self.actions, self.contexts):
+            if a == action:
+                return ctx
+        return None
 
 
 def client_day_state(records: Book, policy: Policy, on: date) -> Day:
@@ -89,8 +98,9 @@ def derive_client(records: Book, policy: Policy, on: date, client_id: str | None
         client_id = next(iter(records.clients))
     cid = client_id
     dy = client_day_state(records, policy, on)
+    actions = tuple(client_actions(dy, cid))
     return ClientDay(cid, on, tuple(dy.by_client.get(cid, ())), dy.status(cid), dy.behaviour(cid), dy.risk(cid),
-                     tuple(client_actions(dy, cid)), _client_part(dy, cid))
+                     actions, _client_part(dy, cid), tuple(action_context(dy, a, policy, on) for a in actions))
 
 
 def _aging(states) -> tuple[dict[str, list[Decimal]], Counter]:

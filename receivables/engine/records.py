@@ -278,14 +278,14 @@ class PromiseFigures:
 class Report:
     on: date
     currencies: dict  # code -> CurrencyFigures
-    clients: list  # ClientFigures, largest balance first
+    clients: tuple  # ClientFigures, largest balance first
     forecast: dict  # code -> Forecast
     trend: dict  # code -> tuple[Figures, ...] (11 month-ends, then the date)
-    top_debtors: dict  # code -> list[ClientFigures]
-    escalations: list
-    holds: list
-    disputes: list
-    plans: list
+    top_debtors: dict  # code -> tuple[ClientFigures, ...]
+    escalations: tuple
+    holds: tuple
+    disputes: tuple
+    plans: tuple
     promises: PromiseFigures
     activity: dict  # channel -> count over ACTIVITY_DAYS days ending on the date
     activity_from: date

@@ -16,6 +16,7 @@ from textual.worker import get_current_worker
 from receivables.errors import DunError
 
 from ..fmt import safe
+from ..messages import PublishDone
 
 
 class PublishDialog(ModalScreen[None]):
@@ -26,6 +27,8 @@ class PublishDialog(ModalScreen[None]):
         Binding("question_mark", "app.help", "Help", id="publish.help", key_display="?"),
         Binding("q", "app.quit", "Quit", id="publish.quit"),
     ]
+
+    PROGRESS_EVERY = 0.25  # seconds: the bar moves at most this often
 
     class Progress(Message):
         """How far the build is (posted from the worker: it never waits for the screen)."""
@@ -62,10 +65,10 @@ class PublishDialog(ModalScreen[None]):
         last = [0.0]
 
         def progress(done: int, total: int, label: str) -> None:
-            # at most four updates a second (a build reports every file, 4,000 of them on a
-            # 2,000-client book), posted, not waited for: the build does not wait for the screen
+            # at most one update per PROGRESS_EVERY (a build reports every file, two per
+            # client), posted, not waited for: the build does not wait for the screen
             now = time.monotonic()
-            if worker.is_cancelled or (done < total and now - last[0] < 0.25):
+            if worker.is_cancelled or (done < total and now - last[0] < self.PROGRESS_EVERY):
                 return
             last[0] = now
             self.post_message(self.Progress(done, total, label))
@@ -79,17 +82,17 @@ class PublishDialog(ModalScreen[None]):
                              index=state.index if state else None, keep_workers=True,
                              derived=state.derived if state else None)
         except DunError as e:
-            app.call_from_thread(self._finish, f"Not published: {e}", True)
+            self.post_message(PublishDone(f"Not published: {e}", True))
             return
         except Exception as e:  # show it, keep the app alive
-            app.call_from_thread(self._finish, f"Not published: {type(e).__name__}: {e}", True)
+            self.post_message(PublishDone(f"Not published: {type(e).__name__}: {e}", True))
             return
         finally:
             app.publishing = False
         lines = [f"Done in {result.seconds:.1f} s: {result.written} file(s) written, {result.skipped} unchanged.",
                  f"Open {result.out_dir / 'index.html'} in a browser."]
         lines += [f"warning: {w}" for w in result.warnings[:5]]
-        app.call_from_thread(self._finish, "\n".join(lines), False)
+        self.post_message(PublishDone("\n".join(lines), False))
 
     def on_publish_dialog_progress(self, message: Progress) -> None:
         if self.done:
@@ -98,7 +101,8 @@ class PublishDialog(ModalScreen[None]):
         bar.update(total=max(message.total, 1), progress=message.done)
         self.query_one("#publish-label", Static).update(safe(message.label))
 
-    def _finish(self, text: str, failed: bool) -> None:
+    def on_publish_done(self, message: PublishDone) -> None:
+        text, failed = message.text, message.failed
         self.done = True
         self.query_one("#publish-result", Static).update(safe(text, lines=True))
         self.query_one("#publish-result", Static).set_class(failed, "form-error")

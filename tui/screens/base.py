@@ -1,4 +1,7 @@
-"""What every screen of the app shares: the loaded state, the repo, and safe writes."""
+"""What the screens share: the loaded state, the repo and safe writes; the table screen; and
+the pieces more than one screen offers (the invoice keys, putting a client on hold or lifting
+it, Today's "sync first" line). Screens never import each other: they reach another screen
+through the app (``app.go``, ``app.open_client``, ``app.open_receipts``)."""
 from __future__ import annotations
 
 from datetime import date
@@ -14,6 +17,8 @@ from ..fmt import safe
 from ..widgets.vtable import VirtualTable
 
 if TYPE_CHECKING:
+    from receivables.ledger import InvoiceState
+
     from ..app import DunApp
     from ..state import BookState
 
@@ -125,3 +130,101 @@ class TableScreen(DunScreen):
     def action_sort_reverse(self) -> None:
         self.reverse = not self.reverse
         self._apply()
+
+
+def sync_line(state: Any) -> str:
+    """Today's "sync first" line ("" when Xero and the bank are in step, or no state yet)."""
+    if state is None or state.policy is None:
+        return ""
+    from receivables.syncstate import state_for
+
+    return state_for(state.book, state.policy, state.on).line()
+
+
+def toggle_hold(screen: Any, client_id: str) -> None:
+    """Put the client on hold (a dialog asks why), or lift the hold once confirmed."""
+    from .. import actions
+
+    app = screen.app
+    if not app.check_writable():
+        return
+    client = app.state.book.clients[client_id]
+    from ..widgets.context import client_status
+
+    status = client_status(app.state, client_id)
+    held = client.hold or bool(status is not None and status.hold)
+    if held:
+        from ..dialogs.base import ConfirmDialog
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                # the activity lifts a hold a credit-hold step put on, and records the lift
+                write(app, actions.lift_hold, client_id, app.on, flag=client.hold, from_step=True,
+                      success=f"Hold lifted for {client.name}")
+
+        app.push_screen(ConfirmDialog(f"Lift the hold on {client.name}?", "Lift"), answer)
+    else:
+        from ..dialogs.hold import HoldDialog
+
+        app.push_screen(HoldDialog(client))
+
+
+class InvoiceActions:
+    """Dispute, write-off, plan and edit on the selected invoice (shared with client detail)."""
+
+    def selected_invoice(self) -> "InvoiceState | None":  # pragma: no cover - overridden
+        return None
+
+    def action_dispute(self) -> None:
+        s = self.selected_invoice()
+        if s is None or not self.app.check_writable():
+            return
+        open_disputes = [d for d in self.app.state.book.disputes if d.invoice == s.invoice.number and d.resolved is None]
+        if open_disputes:
+            from ..dialogs.resolve import ResolveDialog
+
+            self.app.push_screen(ResolveDialog(open_disputes[-1]))
+        else:
+            from ..dialogs.dispute import DisputeDialog
+
+            if s.outstanding <= 0:
+                self.app.notify(f"{s.invoice.number} is settled; nothing to dispute.", markup=False)
+                return
+            self.app.push_screen(DisputeDialog(s.invoice.client, [s.invoice.number], self.app.on))
+
+    def action_write_off(self) -> None:
+        s = self.selected_invoice()
+        if s is None or not self.app.check_writable():
+            return
+        if s.outstanding <= 0:
+            self.app.notify(f"{s.invoice.number} owes nothing.", markup=False)
+            return
+        from ..dialogs.writeoff import WriteOffDialog
+
+        self.app.push_screen(WriteOffDialog(s.invoice, s.outstanding, self.app.on))
+
+    def action_plan(self) -> None:
+        s = self.selected_invoice()
+        if s is None or not self.app.check_writable():
+            return
+        from ..dialogs.plan import PlanDialog
+
+        nums = [s.invoice.number] if s.outstanding > 0 and not s.disputed else None
+        self.app.push_screen(PlanDialog(s.invoice.client, nums))
+
+    def action_edit_invoice(self) -> None:
+        s = self.selected_invoice()
+        if s is None or not self.app.check_writable():
+            return
+        from ..dialogs.invoice_form import InvoiceForm
+
+        self.app.push_screen(InvoiceForm(s.invoice))
+
+
+def invoice_commands(screen: Any) -> list:
+    return [
+        ("Invoice: open or resolve a dispute", "On the selected invoice (d)", screen.action_dispute),
+        ("Invoice: write off", "What the selected invoice still owes (w)", screen.action_write_off),
+        ("Invoice: start a payment plan", "Installments over the client's invoices (p)", screen.action_plan),
+        ("Invoice: edit", "The selected invoice (E / e)", screen.action_edit_invoice),
+    ]

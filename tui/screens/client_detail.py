@@ -20,9 +20,8 @@ from ..widgets.context import client_status, interest_for
 from ..widgets.timeline import timeline_markdown
 from ..widgets.vtable import Column, VirtualTable
 from ..widgets.footer import DunFooter
-from .base import DunScreen
-from .clients import toggle_hold
-from .invoices import INVOICE_COLUMNS_SHORT, invoice_cells_short, invoice_commands, InvoiceActions
+from ..widgets.invoice_rows import INVOICE_COLUMNS_SHORT, invoice_cells_short
+from .base import DunScreen, InvoiceActions, invoice_commands, toggle_hold
 
 
 class ClientDetailScreen(InvoiceActions, DunScreen):

@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Header, Input, Static
 
-from .. import actions
 from ..fmt import money
 from ..state import BookState, ClientRow
 from ..widgets.vtable import Column, VirtualTable
 from ..widgets.footer import DunFooter
-from .base import TableScreen, write
+from .base import TableScreen, toggle_hold
 
 SORTS = {
     "id": (lambda r: r.client.id, False),
@@ -157,9 +155,7 @@ class ClientsScreen(TableScreen):
 
     @on(VirtualTable.Selected, "#clients")
     def _open(self, event: VirtualTable.Selected) -> None:
-        from .client_detail import ClientDetailScreen
-
-        self.app.push_screen(ClientDetailScreen(event.row.client.id))
+        self.dun.open_client(event.row.client.id)
 
     def current_client_id(self) -> str | None:
         r = self.query_one("#clients", VirtualTable).current
@@ -191,28 +187,3 @@ class ClientsScreen(TableScreen):
             ("Clients: edit the selected client", "(e)", self.action_edit),
             ("Clients: put on hold / lift the hold", "(h)", self.action_hold),
         ]
-
-
-def toggle_hold(screen: Any, client_id: str) -> None:
-    app = screen.app
-    if not app.check_writable():
-        return
-    client = app.state.book.clients[client_id]
-    from ..widgets.context import client_status
-
-    status = client_status(app.state, client_id)
-    held = client.hold or bool(status is not None and status.hold)
-    if held:
-        from ..dialogs.base import ConfirmDialog
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                # the activity lifts a hold a credit-hold step put on, and records the lift
-                write(app, actions.lift_hold, client_id, app.on, flag=client.hold, from_step=True,
-                      success=f"Hold lifted for {client.name}")
-
-        app.push_screen(ConfirmDialog(f"Lift the hold on {client.name}?", "Lift"), answer)
-    else:
-        from ..dialogs.hold import HoldDialog
-
-        app.push_screen(HoldDialog(client))

@@ -15,11 +15,12 @@ from textual.widgets import Header, Input, Select, Static
 
 from receivables.ledger import InvoiceState
 
-from ..fmt import day, money
+from ..fmt import money
 from ..state import BookState
-from ..widgets.vtable import Column, VirtualTable
+from ..widgets.invoice_rows import INVOICE_COLUMNS, invoice_cells
+from ..widgets.vtable import VirtualTable
 from ..widgets.footer import DunFooter
-from .base import TableScreen
+from .base import InvoiceActions, TableScreen, invoice_commands
 
 STATUS_FILTERS = [
     ("Open", "open"),
@@ -50,43 +51,6 @@ SORTS = {
 }
 CYCLE = ("late", "owed", "due", "amount", "client", "number")
 
-INVOICE_COLUMNS = [
-    Column("number", "Number", 11),
-    Column("client", "Client", 10, flex=True),
-    Column("due", "Due", 10),
-    Column("amount", "Amount", 11, right=True),
-    Column("owed", "Owed", 11, right=True),
-    Column("late", "Late", 5, right=True),
-    Column("status", "Status", 9),
-]
-INVOICE_COLUMNS_SHORT = [
-    Column("number", "Number", 12, flex=True),
-    Column("due", "Due", 10),
-    Column("amount", "Amount", 12, right=True),
-    Column("owed", "Owed", 12, right=True),
-    Column("late", "Late", 5, right=True),
-    Column("status", "Status", 11),
-]
-
-
-def invoice_cells(s: InvoiceState) -> list[str]:
-    inv = s.invoice
-    return [
-        inv.number,
-        inv.client,
-        day(inv.due),
-        money(inv.amount, inv.currency),
-        money(s.outstanding, inv.currency) if s.outstanding else "—",
-        f"{s.days_overdue}d" if s.days_overdue else "",
-        s.status,
-    ]
-
-
-def invoice_cells_short(s: InvoiceState) -> list[str]:
-    cells = invoice_cells(s)
-    return [cells[0]] + cells[2:]
-
-
 def matches(s: InvoiceState, status: str, bucket: str, query: str) -> bool:
     if status == "open" and s.outstanding <= 0:
         return False
@@ -108,67 +72,6 @@ def matches(s: InvoiceState, status: str, bucket: str, query: str) -> bool:
                 and query not in inv.reference.casefold():
             return False
     return True
-
-
-class InvoiceActions:
-    """Dispute, write-off, plan and edit on the selected invoice (shared with client detail)."""
-
-    def selected_invoice(self) -> InvoiceState | None:  # pragma: no cover - overridden
-        return None
-
-    def action_dispute(self) -> None:
-        s = self.selected_invoice()
-        if s is None or not self.app.check_writable():
-            return
-        open_disputes = [d for d in self.app.state.book.disputes if d.invoice == s.invoice.number and d.resolved is None]
-        if open_disputes:
-            from ..dialogs.resolve import ResolveDialog
-
-            self.app.push_screen(ResolveDialog(open_disputes[-1]))
-        else:
-            from ..dialogs.dispute import DisputeDialog
-
-            if s.outstanding <= 0:
-                self.app.notify(f"{s.invoice.number} is settled; nothing to dispute.", markup=False)
-                return
-            self.app.push_screen(DisputeDialog(s.invoice.client, [s.invoice.number], self.app.on))
-
-    def action_write_off(self) -> None:
-        s = self.selected_invoice()
-        if s is None or not self.app.check_writable():
-            return
-        if s.outstanding <= 0:
-            self.app.notify(f"{s.invoice.number} owes nothing.", markup=False)
-            return
-        from ..dialogs.writeoff import WriteOffDialog
-
-        self.app.push_screen(WriteOffDialog(s.invoice, s.outstanding, self.app.on))
-
-    def action_plan(self) -> None:
-        s = self.selected_invoice()
-        if s is None or not self.app.check_writable():
-            return
-        from ..dialogs.plan import PlanDialog
-
-        nums = [s.invoice.number] if s.outstanding > 0 and not s.disputed else None
-        self.app.push_screen(PlanDialog(s.invoice.client, nums))
-
-    def action_edit_invoice(self) -> None:
-        s = self.selected_invoice()
-        if s is None or not self.app.check_writable():
-            return
-        from ..dialogs.invoice_form import InvoiceForm
-
-        self.app.push_screen(InvoiceForm(s.invoice))
-
-
-def invoice_commands(screen: Any) -> list:
-    return [
-        ("Invoice: open or resolve a dispute", "On the selected invoice (d)", screen.action_dispute),
-        ("Invoice: write off", "What the selected invoice still owes (w)", screen.action_write_off),
-        ("Invoice: start a payment plan", "Installments over the client's invoices (p)", screen.action_plan),
-        ("Invoice: edit", "The selected invoice (E / e)", screen.action_edit_invoice),
-    ]
 
 
 class InvoicesScreen(InvoiceActions, TableScreen):
@@ -277,9 +180,7 @@ class InvoicesScreen(InvoiceActions, TableScreen):
 
     @on(VirtualTable.Selected, "#invoices")
     def _open(self, event: VirtualTable.Selected) -> None:
-        from .client_detail import ClientDetailScreen
-
-        self.app.push_screen(ClientDetailScreen(event.row.invoice.client))
+        self.dun.open_client(event.row.invoice.client)
 
     def action_cycle_status(self) -> None:
         values = [v for _, v in STATUS_FILTERS]

@@ -20,19 +20,11 @@ from textual.widgets import Footer, Header, Static
 
 from receivables.errors import DunError
 from receivables.matching import OpenItems, accept, suggest, unmatched
-from receivables.syncstate import state_for
 
 from ..dialogs.base import Field, FormDialog
 from ..fmt import money, safe
 from ..widgets.vtable import Column, VirtualTable
 from .base import DunScreen, write
-
-
-def sync_line(state: Any) -> str:
-    """Today's "sync first" line ("" when Xero and the bank are in step, or no state yet)."""
-    if state is None or state.policy is None:
-        return ""
-    return state_for(state.book, state.policy, state.on).line()
 
 
 def _commit(repo, records: list, updates: list) -> list:

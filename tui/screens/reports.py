@@ -15,6 +15,7 @@ from textual.widgets import Header, Static
 
 from .. import engine
 from ..fmt import clean, money
+from ..messages import ReportBuilt, ReportFailed
 from ..state import BookState
 from ..widgets.footer import DunFooter
 from .base import DunScreen
@@ -154,13 +155,14 @@ class ReportsScreen(DunScreen):
         try:
             report = state.report if state.report is not None else fn(state.index, state.policy, state.on)
         except Exception as e:
-            self.app.call_from_thread(self._show_error, f"The report could not be built: {e}")
+            self.post_message(ReportFailed(f"The report could not be built: {e}"))
             return
-        self.app.call_from_thread(self._show_report, report, state)
+        self.post_message(ReportBuilt(report, state))
 
-    def _show_error(self, message: str) -> None:
-        self.query_one("#report", Static).update(Text(message, style="bold red"))
+    def on_report_failed(self, message: ReportFailed) -> None:
+        self.query_one("#report", Static).update(Text(message.text, style="bold red"))
 
-    def _show_report(self, report, state: BookState) -> None:
+    def on_report_built(self, message: ReportBuilt) -> None:
+        report, state = message.report, message.state
         self.report = report
         self.query_one("#report", Static).update(clean(render_report(report, state, self.size.width or 80)))

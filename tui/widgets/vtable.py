@@ -1,9 +1,10 @@
 """A virtual table: renders only the visible rows (Line API), so 100,000 rows cost nothing.
 
-Textual's stock ``DataTable`` builds every row up front (about 23 s to first idle with
-100,000 rows). This widget keeps a plain list of row objects and a ``cells(row)`` function
-that turns one row into display strings, called only for rows on screen. Sorting and
-filtering are done by the caller, which hands over a new list (``set_rows``).
+Textual's stock ``DataTable`` builds every row up front, far too slow with 100,000 rows
+(benchmarks/README.md has the figures). This widget keeps a plain list of row objects and
+a ``cells(row)`` function that turns one row into display strings, called only for rows on
+screen. Sorting and filtering are done by the caller, which hands over a new list
+(``set_rows``).
 
 Cell text is drawn as plain segments: client names and notes are never read as markup.
 """

@@ -1,0 +1,139 @@
+"""Recording what happened: ``dun pay`` (a payment received) and ``dun note`` (a follow-up
+or note). Their arguments are checked before the book is opened (:mod:`cli.checks`); what
+needs the book (the client, its invoices, the policy's steps) once it is open."""
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+from cli.common import client_of as _client_of, dump as _dump, no_invoice as _no_invoice
+from cli.common import open_repo as _open, today as _today, warn as _warn
+from cli.main import add_json, add_on
+from receivables.errors import DunError
+
+_CHANNELS = ("email", "phone", "letter", "sms", "meeting", "other")
+_NON_STEP_PREFIXES = ("promise:", "dispute:", "installment:", "installment-reminder:")
+
+
+def register(sub, common) -> None:
+    F = argparse.RawDescriptionHelpFormatter
+
+    p = sub.add_parser("pay", parents=[common], formatter_class=F, help="record a payment received",
+                       description="Record a payment from CLIENT. It goes to the named --invoice(s) in order, else\n"
+                                   "to the oldest due invoices first; anything over what is owed is kept as client\n"
+                                   "credit (with a warning).")
+    p.add_argument("client", metavar="CLIENT", help="the client id")
+    p.add_argument("amount", metavar="AMOUNT", help="e.g. 1250.00 (plain digits, '.' for decimals)")
+    p.add_argument("--invoice", action="append", default=[], metavar="N", help="an invoice to pay (repeatable)")
+    p.add_argument("--reference", default="", metavar="R", help="the bank reference")
+    p.add_argument("--method", default="", metavar="M", help="e.g. bank transfer, card, cheque")
+    p.add_argument("--currency", default=None, metavar="C", help="ISO code (default: the client's currency)")
+    add_on(p)
+    add_json(p)
+    p.set_defaults(handler=cmd_pay)
+
+    p = sub.add_parser("note", parents=[common], formatter_class=F, help="log a follow-up or note",
+                       description="Add an entry to the client's follow-up log (append-only). With --step and no\n"
+                                   "--invoice, it covers the invoices of that client's action for the step on\n"
+                                   "that date, marking the action done.")
+    p.add_argument("client", metavar="CLIENT", help="the client id")
+    p.add_argument("text", metavar="TEXT", help="the note (Markdown; stored verbatim)")
+    p.add_argument("--channel", choices=_CHANNELS, default=None, help="how (default: the step's channel, else other)")
+    p.add_argument("--invoice", action="append", default=[], metavar="N", help="an invoice concerned (repeatable)")
+    p.add_argument("--step", default=None, metavar="S", help="the policy step this carries out (e.g. reminder)")
+    p.add_argument("--outcome", default=None, metavar="O",
+                   help="e.g. sent, reached, no_answer, voicemail (default: done for a step)")
+    p.add_argument("--direction", choices=("out", "in"), default="out", help="out: we contacted them; in: they did")
+    add_on(p)
+    add_json(p)
+    p.set_defaults(handler=cmd_note)
+
+
+def cmd_pay(args) -> int:
+    from dataclasses import replace
+
+    from receivables.ledger import derive, propose_allocation
+    from receivables.model import Payment
+    from receivables.money import check_currency, parse_amount, to_text
+
+    on = _today(args)
+    with _open(args, readonly=False, command="dun pay") as repo:
+        book, client = _client_of(repo, args.client)
+        currency = check_currency(args.currency.strip(), "--currency") if args.currency else client.currency
+        amount = parse_amount(args.amount, currency, "AMOUNT")
+        named = list(dict.fromkeys(n.strip() for n in args.invoice))
+        for n in named:
+            inv = book.invoices.get(n)
+            if inv is None:
+                raise _no_invoice(n, book, client.id)
+            if inv.currency != currency:
+                raise DunError(f"invoice {n} is in {inv.currency}, the payment in {currency}", "--invoice",
+                               "use --currency to match")
+        if not named:  # only invoices issued by the payment date
+            book = replace(book, invoices={k: v for k, v in book.invoices.items() if v.issued <= on})
+        ledger = derive(book, date.max)
+        allocations, rest = propose_allocation(ledger, client.id, currency, amount, named or None)
+        p = repo.record_payment(Payment(id="", date=on, client=client.id, amount=amount, currency=currency,
+                                        method=args.method, reference=args.reference, allocations=allocations))
+    if rest > 0:
+        owed = "the named invoices owe" if named else f"{client.id} owes"
+        _warn(f"{to_text(rest, currency)} {currency} more than {owed} is kept as client credit")
+    if args.json:
+        _dump({"id": p.id, "date": p.date.isoformat(), "client": p.client, "amount": to_text(p.amount, currency),
+               "currency": currency, "reference": p.reference, "method": p.method,
+               "allocations": [{"invoice": a.invoice, "amount": to_text(a.amount, currency)} for a in p.allocations],
+               "credit": to_text(rest, currency)})
+        return 0
+    to = ", ".join(f"{a.invoice} {to_text(a.amount, currency)}" for a in p.allocations) or "client credit"
+    print(f"recorded {p.id}: {to_text(amount, currency)} {currency} from {client.id} on {on.isoformat()} -> {to}")
+    return 0
+
+
+def cmd_note(args) -> int:
+    from receivables.model import Activity
+
+    on = _today(args)
+    text = args.text
+    if not text.strip():
+        raise DunError("the note is empty", "TEXT", "write what happened")
+    with _open(args, readonly=False, command="dun note") as repo:
+        book, client = _client_of(repo, args.client)
+        invoices = list(dict.fromkeys(n.strip() for n in args.invoice))
+        for n in invoices:
+            if n not in book.invoices:
+                raise _no_invoice(n, book, client.id)
+        channel = args.channel
+        step = args.step.strip() if args.step else None
+        if step:
+            policy = repo.policy()
+            ladder = {s.id: s for s in policy.steps}
+            if step in ladder:
+                channel = channel or ladder[step].channel
+                if not invoices:
+                    from receivables.agenda import invoices_for_step
+
+                    invoices = list(invoices_for_step(book, policy, client.id, step, on))
+                    if not invoices:
+                        raise DunError(f"no {step!r} action is due for {client.id} on {on.isoformat()}",
+                                       "--step", "name the invoices with --invoice, or check 'dun agenda'")
+            elif not (step == "credit_review" or step.startswith(_NON_STEP_PREFIXES)):
+                raise DunError(f"unknown step {step!r}", "--step",
+                               f"the policy's steps are: {', '.join(ladder) or 'none'}")
+        outcome = args.outcome if args.outcome is not None else ("done" if step else "")
+        a = repo.log_activity(Activity(id="", date=on, client=client.id, channel=channel or "other",
+                                       direction=args.direction, step=step, invoices=tuple(invoices),
+                                       outcome=outcome, body=text))
+        fees = list(getattr(repo, "posted_charges", ()))
+    from receivables.money import to_text
+
+    if args.json:
+        _dump({"id": a.id, "date": a.date.isoformat(), "client": a.client, "channel": a.channel,
+               "direction": a.direction, "step": a.step, "invoices": list(a.invoices), "outcome": a.outcome,
+               "body": a.body, "charges": [d.number for d in fees]})
+        return 0
+    what = f"{a.step} " if a.step else ""
+    on_what = f" ({', '.join(a.invoices)})" if a.invoices else ""
+    print(f"logged {a.id}: {what}{a.channel} note for {a.client}{on_what} on {a.date.isoformat()}")
+    for doc in fees:  # the step's dunning fee, posted with it
+        print(f"posted {doc.number}: {what}fee {to_text(doc.amount, doc.currency)} {doc.currency}, due {doc.due.isoformat()}")
+    return 0

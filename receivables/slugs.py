@@ -1,0 +1,36 @@
+"""The one rule that makes a client id from a name (the demo and the client import use it)."""
+from __future__ import annotations
+
+import unicodedata
+
+_LEGAL = {"ltd", "limited", "llp", "plc", "gmbh", "sarl", "sas", "ag", "bv", "b-v", "inc", "aps", "ab", "co",
+          "sp-z-o-o", "group", "the"}
+
+
+def slugify(name: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
+    """A client id from a name: ``"Acme Supplies Ltd"`` -> ``"acme-supplies"`` (unique in ``taken``).
+
+    Accents are folded to ASCII, legal suffixes dropped; a name with no Latin letters
+    becomes ``client``; a clash gets ``-2``, ``-3``, ...
+    """
+    folded = unicodedata.normalize("NFKD", name.replace("ł", "l").replace("Ł", "L").replace("ø", "o")
+                                   .replace("Ø", "O").replace("æ", "ae").replace("Æ", "Ae").replace("ß", "ss")
+                                   .replace("'", "").replace("\u2019", ""))
+    ascii_ = "".join(ch for ch in folded if ch.isascii()).lower().replace("&", " ")
+    words = "".join(ch if ch.isalnum() else " " for ch in ascii_).split()
+    # drop a trailing "sp z o o" and legal words at the end
+    text = "-".join(words)
+    for tail in ("-sp-z-o-o", "-b-v"):
+        if text.endswith(tail):
+            text = text[: -len(tail)]
+    parts = [p for p in text.split("-") if p]
+    while len(parts) > 1 and parts[-1] in _LEGAL:
+        parts.pop()
+    if len(parts) > 1 and parts[0] == "the":
+        parts.pop(0)
+    base = "-".join(parts)[:48].strip("-") or "client"
+    slug, n = base, 2
+    while slug in taken:
+        slug = f"{base}-{n}"
+        n += 1
+    return slug

@@ -1,0 +1,298 @@
+"""book.json on disk: the book folder's paths, the schema and its migrations, the file's
+layout (one table per line), the tables parsed on demand, and the record of which clients
+each committed change touched (:class:`Changes`)."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from receivables.errors import DunError
+
+from .revisions import Revisions, digest_of_parts, new_book_id
+
+SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class BookPaths:
+    root: Path
+
+    @property
+    def policy(self) -> Path:
+        return self.root / "policy.toml"
+
+    @property
+    def book(self) -> Path:
+        return self.root / "book.json"
+
+    @property
+    def journal(self) -> Path:
+        return self.root / "book.journal"
+
+    @property
+    def lock(self) -> Path:
+        return self.root / ".lock"
+
+    @property
+    def backups(self) -> Path:
+        return self.root / "backups"
+
+    @property
+    def site(self) -> Path:
+        return self.root / "site"
+
+    @property
+    def outbox(self) -> Path:
+        return self.root / "outbox"
+
+
+# -- schema migrations -----------------------------------------------------------------------
+
+def _migrate_0_to_1(data: dict) -> dict:
+    """Schema 0: a plain TinyDB file without our meta table (an early prototype, or a file
+    written by stock TinyDB). Schema 1 adds ``meta`` with the schema number and journal seq."""
+    data = dict(data)
+    data.pop("_default", None)
+    data["meta"] = {"1": {"schema": 1, "seq": 0, "book_id": new_book_id()}}
+    return data
+
+
+MIGRATIONS = {0: _migrate_0_to_1}
+
+
+def _schema_of(data: dict) -> int:
+    meta = data.get("meta", {}).get("1") if isinstance(data.get("meta"), dict) else None
+    if meta is None:
+        return 0
+    return int(meta.get("schema", 0))
+
+
+def migrate(data: dict, source: str) -> tuple[dict, bool]:
+    version = _schema_of(data)
+    if version > SCHEMA:
+        raise DunError(f"was written by a newer dun (schema {version}; this one reads up to {SCHEMA})",
+                       source, "upgrade dun before opening this book")
+    changed = False
+    while version < SCHEMA:
+        data = MIGRATIONS[version](data)
+        version = _schema_of(data)
+        changed = True
+    return data, changed
+
+
+# -- reading files ---------------------------------------------------------------------------
+
+def _bad_json(e: Exception, source: str) -> DunError:
+    return DunError(f"is not valid JSON ({e.args[0] if e.args else e}); it may be truncated or damaged",
+                    source, "restore a backup with 'dun restore' (the file is left as it is)")
+
+
+def parse_book_bytes(raw: bytes, source: str) -> dict:
+    """Parse book.json strictly: empty, truncated, trailing garbage or NaN are refused."""
+    if not raw:
+        raise DunError("is empty (0 bytes); refusing to treat it as an empty book", source,
+                       "restore a backup with 'dun restore' (the file is left as it is)")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as e:
+        raise _bad_json(e, source) from None
+    if not isinstance(data, dict) or any(not isinstance(t, dict) for t in data.values()):
+        raise DunError("is not a dun book (expected tables of documents)", source,
+                       "point --book at a folder made by 'dun init'")
+    return data
+
+
+# book.json as we write it: still one JSON object (a TinyDB document), laid out one table
+# per line so a reader can parse the tables one at a time, and convert and drop each,
+# instead of holding every document of a large book as Python objects at once.
+#   {"meta":{...}
+#   ,"clients":{...}
+#   ...
+#   }
+def dump_book(tables: dict[str, dict | bytes | memoryview]) -> bytes:
+    """The file's bytes; the meta records the digest of the lines after it (store.revisions)."""
+    parts = []
+    for name in tables:
+        if name != "meta":
+            body = tables[name]
+            if not isinstance(body, (bytes, memoryview)):
+                body = orjson.dumps(body)
+            parts.append(b"," + orjson.dumps(name) + b":" + body + b"\n")
+    parts.append(b"}\n")
+    meta = tables.get("meta", {})
+    if isinstance(meta, (bytes, memoryview)):
+        meta = orjson.loads(meta)
+    meta = dict(meta)
+    meta["1"] = {**meta.get("1", {}), "digest": digest_of_parts(parts)}
+    return b"".join([b'{"meta":' + orjson.dumps(meta) + b"\n", *parts])
+
+
+def split_book(raw: bytes) -> dict[str, memoryview] | None:
+    """The per-table JSON segments of a file in our layout (views into ``raw``, not copies),
+    or None (then parse it whole)."""
+    if not raw.startswith(b'{"meta":'):
+        return None
+    view = memoryview(raw)
+    out: dict[str, memoryview] = {}
+    pos, n = 0, len(raw)
+    while pos < n:
+        end = raw.find(b"\n", pos)
+        end = n if end == -1 else end
+        if end - pos == 1 and raw[pos:end] == b"}":  # the closing line, and nothing after it
+            return out if out and end + 1 >= n else None
+        if raw[pos:pos + 2] != (b',"' if out else b'{"'):
+            return None
+        name_end = raw.find(b'":', pos + 2, end)
+        if name_end == -1:
+            return None
+        name = raw[pos + 2:name_end].decode("ascii", "replace")
+        body = name_end + 2
+        if not name.isidentifier() or name in out or raw[body:body + 1] != b"{" or raw[end - 1:end] != b"}":
+            return None
+        out[name] = view[body:end]
+        pos = end + 1
+    return None
+
+
+class Changes:
+    """Which clients each committed change touched, since book.json was read: what a derived
+    copy of the book (the published site) needs to know to redo only the changed clients.
+
+    A state of the book is named by a *mark*: book.json's identity (inode, size, mtime) and
+    sequence number, then a chain of the changes' checksums since. A mark made by another
+    reading of another book.json (a checkpoint or a restored backup since) is not known here,
+    so nothing is assumed about it."""
+
+    def __init__(self, stamp: tuple, seq: int) -> None:
+        self.base = hashlib.sha1(repr(stamp).encode()).hexdigest()[:16]
+        self.base_seq = seq
+        self.entries: list[tuple[int, str, frozenset[str], list]] = []  # seq, chain, clients, ops
+
+    def add(self, seq: int, crc: int, clients: set[str], ops: list) -> None:
+        prev = self.entries[-1][1] if self.entries else self.base
+        chain = hashlib.sha1(f"{prev}:{seq}:{crc:08x}".encode()).hexdigest()[:16]
+        self.entries.append((seq, chain, frozenset(clients), ops))
+
+    def mark(self) -> str:
+        seq, chain = (self.entries[-1][0], self.entries[-1][1]) if self.entries else (self.base_seq, self.base)
+        return f"{self.base}:{seq}:{chain}"
+
+    def _after(self, mark: str) -> list | None:
+        """The changes after ``mark``, or None if it is not a state of this reading."""
+        try:
+            base, seq_text, chain = mark.split(":")
+            seq = int(seq_text)
+        except (AttributeError, ValueError):
+            return None
+        if base != self.base:
+            return None
+        if seq == self.base_seq:
+            return self.entries if chain == self.base else None
+        k = seq - self.base_seq - 1
+        if not 0 <= k < len(self.entries) or self.entries[k][:2] != (seq, chain):
+            return None
+        return self.entries[k + 1:]
+
+    def clients_since(self, mark: str) -> set[str] | None:
+        """The clients touched by the changes after ``mark``; None if ``mark`` is not a state
+        of this reading of the book, or a change touched something of no one client."""
+        after = self._after(mark)
+        if after is None:
+            return None
+        out: set[str] = set()
+        for entry in after:
+            out |= entry[2]
+        return None if "*" in out else out
+
+    def ops_since(self, mark: str) -> list | None:
+        """The journal operations after ``mark`` in order, or None (see :meth:`clients_since`)."""
+        after = self._after(mark)
+        return None if after is None else [op for entry in after for op in entry[3]]
+
+
+class Tables:
+    """The book's tables: parsed documents, or JSON segments parsed on first use. The
+    journal's changes to a table not parsed yet wait in ``pending`` until it is (a reader that
+    wants one client's records need not parse the tables a payment touched)."""
+
+    def __init__(self, parsed: dict[str, dict], segments: dict[str, bytes | memoryview], source: str) -> None:
+        self.parsed = parsed
+        self.segments = segments
+        self.source = source
+        self.pending: dict[str, list[tuple[str, dict]]] = {}
+        self.changes: Changes | None = None
+        self.revisions: Revisions = Revisions.fresh()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes, source: str) -> "Tables":
+        segments = split_book(raw) if raw else None
+        if segments is None:
+            return cls(parse_book_bytes(raw, source), {}, source)
+        tables = cls({}, segments, source)
+        tables.get("meta")
+        if b"NaN" in raw or b"Infinity" in raw:  # a cheap scan; a hit may be inside a string
+            tables.validate_all()
+        return tables
+
+    def _parse(self, name: str) -> dict:
+        try:
+            value = orjson.loads(self.segments[name])
+        except orjson.JSONDecodeError as e:
+            raise _bad_json(e, f"{self.source} ({name})") from None
+        if not isinstance(value, dict):
+            raise DunError(f"table {name!r} is not a table of documents", self.source,
+                           "restore a backup with 'dun restore'")
+        return value
+
+    def _build(self, name: str) -> dict:
+        table = self._parse(name) if name in self.segments else {}
+        for doc_id, doc in self.pending.get(name, ()):
+            table[doc_id] = doc
+        return table
+
+    def get(self, name: str) -> dict:
+        """The table's documents, parsed once and kept (for writes and repeated reads)."""
+        table = self.parsed.get(name)
+        if table is None:
+            table = self._build(name)
+            self.parsed[name] = table  # first: a peek from another thread finds it either way
+            self.segments.pop(name, None)
+            self.pending.pop(name, None)
+        return table
+
+    def peek(self, name: str) -> dict:
+        """The table's documents without keeping them parsed (one-off reads of big tables)."""
+        if name in self.parsed:
+            return self.parsed[name]
+        return self._build(name)
+
+    def put(self, name: str, doc_id: str, doc: dict) -> None:
+        """A journal entry's document: into the table if it is parsed, else kept for when it is."""
+        table = self.parsed.get(name)
+        if table is not None:
+            table[doc_id] = doc
+        else:
+            self.pending.setdefault(name, []).append((doc_id, doc))
+
+    def names(self) -> list[str]:
+        names = [*self.parsed, *(n for n in self.segments if n not in self.parsed)]
+        return names + [n for n in self.pending if n not in names]
+
+    def materialize(self) -> dict[str, dict]:
+        for name in self.names():
+            self.get(name)
+        return self.parsed
+
+    def validate_all(self) -> None:
+        for name in list(self.segments):
+            self._parse(name)
+
+    def dump(self) -> bytes:
+        for name in list(self.pending):
+            self.get(name)
+        return dump_book({name: self.parsed[name] if name in self.parsed else self.segments[name]
+                          for name in self.names()})
+

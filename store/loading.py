@@ -1,0 +1,140 @@
+"""Reading a book into memory: book.json plus the committed changes in book.journal
+(:func:`_load`), and TinyDB over the documents in memory (:class:`BookDB`)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Table
+
+from receivables.errors import DunError
+
+from . import codec
+from .bookfile import SCHEMA, BookPaths, Changes, Tables, _schema_of, migrate, parse_book_bytes
+from .files import read_journal
+from .revisions import Revisions
+
+
+def _owner(table: str, doc: dict | None) -> str | None:
+    """The client a document belongs to ("*": a document of no one client, e.g. the meta; None
+    for the book-level tables, whose documents touch no client's derived state)."""
+    if doc is None or table in codec.BOOK_LEVEL:
+        return None
+    if table == "clients":
+        return doc.get("id", "*")
+    return doc.get("client", "*")
+
+
+def _apply_ops(tables: Tables, ops: list) -> set[str]:
+    """Apply a journal entry's operations; the clients whose documents they touched (both the
+    one a document belonged to and the one it belongs to now).
+
+    An operation is ``["put", table, doc_id, doc, was]``: ``was`` is the owner of the document
+    it replaces (None: a new document), so the table need not be read to know it. Entries
+    written before ``was`` was kept (four items) read the table for it."""
+    touched: set[str] = set()
+    for op in ops:
+        if op[0] != "put":  # pragma: no cover - future op kinds are refused, not skipped
+            raise DunError(f"unknown journal operation {op[0]!r}", "book.journal", "upgrade dun")
+        table, doc_id, doc = op[1], str(op[2]), op[3]
+        touched.add(_owner(table, doc))
+        if len(op) > 4:
+            touched.add(op[4])
+            tables.put(table, doc_id, doc)
+        else:
+            docs = tables.get(table)
+            touched.add(_owner(table, docs.get(doc_id)))
+            docs[doc_id] = doc
+    touched.discard(None)
+    return touched
+
+
+def _load(paths: BookPaths) -> tuple[Tables, int, int, bool, bool]:
+    """(tables, seq, journal good bytes, torn tail, migrated). Opens the journal before the
+    snapshot so a concurrent checkpoint can never hide entries from us."""
+    if not paths.root.is_dir():
+        raise DunError("no book here", str(paths.root), "create one with 'dun init' or 'dun demo'")
+    jraw = b""
+    try:
+        with open(paths.journal, "rb") as jf:
+            try:
+                raw, stamp = _read_stamped(paths.book)
+            except FileNotFoundError:
+                raise DunError("book.json is missing", str(paths.root),
+                               "restore a backup with 'dun restore', or 'dun init' a new book") from None
+            jraw = jf.read()
+    except FileNotFoundError:
+        try:
+            raw, stamp = _read_stamped(paths.book)
+        except FileNotFoundError:
+            raise DunError("no book here (book.json is missing)", str(paths.root),
+                           "create one with 'dun init' or 'dun demo'") from None
+    source = str(paths.book)
+    if not raw:
+        parse_book_bytes(raw, source)  # raises: an empty file is never an empty book
+    tables = Tables.from_bytes(raw, source)
+    meta = tables.get("meta")
+    migrated = False
+    if _schema_of({"meta": meta}) != SCHEMA:
+        data, migrated = migrate(tables.materialize(), source)
+        tables = Tables(data, {}, source)
+    meta = tables.get("meta")["1"]
+    seq = int(meta.get("seq", 0))
+    revisions = tables.revisions = Revisions(meta, raw)
+    del raw
+    changes = tables.changes = Changes(stamp, seq)
+    journal = read_journal(jraw, str(paths.journal))
+    for entry, crc in zip(journal.entries, journal.crcs):
+        n = entry["seq"]
+        if n <= seq:
+            continue
+        if n != seq + 1:
+            raise DunError(f"the journal skips from change {seq} to {n}", str(paths.journal),
+                           "restore a backup with 'dun restore'")
+        touched = _apply_ops(tables, entry["ops"])
+        changes.add(n, crc, touched, entry["ops"])
+        revisions.record(n, crc, touched)
+        seq = n
+    return tables, seq, journal.good_bytes, journal.torn_tail, migrated
+
+
+def _read_stamped(path: Path) -> tuple[bytes, tuple]:
+    """The file's bytes and the identity of the file read (inode, size, mtime)."""
+    with open(path, "rb") as f:
+        st = os.fstat(f.fileno())
+        return f.read(), (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+# -- TinyDB glue -----------------------------------------------------------------------------
+
+class BookStorage(Storage):
+    """TinyDB storage over the repository's in-memory document tree."""
+
+    def __init__(self, repo: Any) -> None:  # the store.repository.Repository
+        self.repo = repo
+
+    def read(self) -> dict[str, dict[str, Any]]:
+        return self.repo._tables.materialize()
+
+    def table(self, name: str) -> dict[str, Any]:
+        return self.repo._tables.get(name)
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        # A whole-state write through TinyDB's own API: make it durable as a checkpoint.
+        self.repo._tables = Tables(data, {}, str(self.repo.paths.book))  # (fresh revisions: all changed)
+        self.repo._after_external_write()
+
+
+class BookTable(Table):
+    def put(self, doc_id: int, doc: dict) -> None:
+        """Store one document in O(1) (TinyDB's update path copies the whole table)."""
+        self._storage.table(self.name)[str(doc_id)] = doc
+        self.clear_cache()
+        self._next_id = None
+
+
+class BookDB(TinyDB):
+    table_class = BookTable

@@ -1,0 +1,228 @@
+"""Reading records from a :class:`store.repository.Repository`: the whole book or one
+client's records, decoded from the stored documents; what changed since a state; the whole
+book checked.
+
+:class:`Reads` is one part of the one ``Repository`` class (see store/repository.py, which
+opens the book and sets the state used here: ``paths``, ``_tables``, ``_seq`` and the
+caches made by ``_reset_caches``)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any, Iterable
+
+from receivables import validate as v
+from receivables.errors import DunError, Problem
+from receivables.model import Book, Client, Invoice
+from receivables.policy import Policy, load_policy, read_policy
+from receivables.tuning import keep_for_life, quiet_gc
+
+from . import codec
+
+
+def _with_changes(book: Book, changes: list[tuple[str, dict, bool]]) -> Book:
+    """``book`` with committed documents applied, exactly as a fresh read would have it: each
+    record decoded from its stored document; a new one last in its table, an updated one in
+    its place (tables keep documents in the order they were first stored)."""
+    new: dict[str, Any] = {}
+    for table, doc, is_new in changes:
+        _, keyfield, _, from_doc = codec.TABLES[table]
+        rec = from_doc(doc)
+        key = getattr(rec, keyfield)
+        if table in ("clients", "invoices"):
+            if table not in new:
+                new[table] = dict(getattr(book, table))
+            new[table][key] = rec
+            continue
+        if table not in new:
+            new[table] = list(getattr(book, table))
+        items = new[table]
+        if is_new:
+            items.append(rec)
+        else:  # updates are rare (a plan cancelled, a dispute resolved): find it
+            at = next(i for i, r in enumerate(items) if getattr(r, keyfield) == key)
+            items[at] = rec
+    return replace(book, **{t: tuple(v) if isinstance(v, list) else v for t, v in new.items()})
+
+
+
+class Reads:
+    """Reading the book (a part of :class:`store.repository.Repository`)."""
+
+    @property
+    def version(self) -> int:
+        """The number of the last committed change."""
+        return self._seq
+
+    @property
+    def book_id(self) -> str | None:
+        """The id made with the book (an older book gets one at its first write)."""
+        got = self._tables.get("meta")["1"].get("book_id")
+        return got if isinstance(got, str) and got else None
+
+    def client_revisions(self) -> dict[str, str]:
+        """Every client's revision (store.revisions): equal revisions, equal records."""
+        revs = self._tables.revisions
+        return {cid: revs.of(cid) for cid in self.clients()}
+
+    def revision_of(self, client_id: str) -> str:
+        return self._tables.revisions.of(client_id)
+
+    def change_mark(self) -> str | None:
+        """A name for the book's committed state, for :meth:`clients_changed_since`."""
+        changes = self._tables.changes
+        return changes.mark() if changes is not None else None
+
+    def clients_changed_since(self, mark: str) -> set[str] | None:
+        """The clients whose records changed since the state named ``mark`` (from
+        :meth:`change_mark`, in this or an earlier process); None when that cannot be told
+        (the state is not one of this book's journal since book.json was last rewritten)."""
+        changes = self._tables.changes
+        return changes.clients_since(mark) if changes is not None else None
+
+    def puts_since(self, mark: str, tables: Iterable[str]) -> list[tuple[str, dict]] | None:
+        """(table, document) of every document of ``tables`` the changes since ``mark`` put, in
+        order (new ones and new versions of old ones), or None as for :meth:`clients_changed_since`.
+        The documents are the journal's: not to be changed."""
+        changes = self._tables.changes
+        ops = changes.ops_since(mark) if changes is not None else None
+        if ops is None:
+            return None
+        wanted = set(tables)
+        return [(op[1], op[3]) for op in ops if op[1] in wanted]
+
+    # reading
+    def policy(self) -> Policy:
+        return read_policy(self.paths.policy)
+
+    def policy_problems(self) -> tuple[Policy | None, list[Problem]]:
+        return load_policy(self.paths.policy)
+
+    def _table(self, name: str) -> dict[str, dict]:
+        return self._tables.get(name)
+
+    def book(self) -> Book:
+        if self._book is None:
+            with quiet_gc():
+                self._book = self._build_book(None)
+            keep_for_life()  # long-lived
+        return self._book
+
+    def client_book(self, client_id: str) -> Book:
+        """Only ``client_id``'s records (fast on a large book); ``partial`` is true."""
+        if self._book is not None:
+            return self._book.only(client_id)
+        scoped = self._scoped.get(client_id)
+        if scoped is None:
+            with quiet_gc():
+                kept = self._kept_client_docs(client_id)
+                if kept is not None:
+                    scoped = self._book_of(lambda name: kept.get(name, ()), partial=True)
+                else:
+                    scoped = self._build_book(client_id)
+                self._scoped[client_id] = scoped
+        return scoped
+
+    def _build_book(self, client_id: str | None) -> Book:
+        indexed = self._scoped_reads > 1  # repeated one-client reads: index the tables once
+        if client_id is not None:
+            self._scoped_reads += 1
+
+        def docs(name: str) -> Iterable[dict]:
+            if client_id is None:
+                return self._tables.peek(name).values()
+            if indexed or name in self._by_client:
+                table = self._table(name)
+                return [table[i] for i in self._client_index(name).get(client_id, ())]
+            key = "id" if name == "clients" else "client"
+            return [d for d in self._tables.peek(name).values() if d.get(key) == client_id]
+
+        return self._book_of(docs, partial=client_id is not None)
+
+    def _book_of(self, docs, partial: bool) -> Book:
+        """A Book of the documents ``docs(table)`` gives."""
+        with self._readable():
+            clients = {d["id"]: codec.client_from_doc(d) for d in docs("clients")}
+            invoices = {d["number"]: codec.invoice_from_doc(d) for d in docs("invoices")}
+            return Book(
+                clients=clients,
+                invoices=invoices,
+                payments=tuple(map(codec.payment_from_doc, docs("payments"))),
+                adjustments=tuple(map(codec.adjustment_from_doc, docs("adjustments"))),
+                activities=tuple(map(codec.activity_from_doc, docs("activities"))),
+                promises=tuple(map(codec.promise_from_doc, docs("promises"))),
+                plans=tuple(map(codec.plan_from_doc, docs("plans"))),
+                disputes=tuple(map(codec.dispute_from_doc, docs("disputes"))),
+                receipts=() if partial else tuple(map(codec.receipt_from_doc, docs("receipts"))),
+                aliases=tuple(map(codec.alias_from_doc, docs("aliases"))),
+                syncs=() if partial else tuple(map(codec.sync_from_doc, docs("syncs"))),
+                partial=partial,
+            )
+
+    @contextmanager
+    def _readable(self):
+        """A stored document that cannot be decoded: one line naming the file, no traceback."""
+        try:
+            yield
+        except DunError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise DunError(f"holds a record that cannot be read ({type(e).__name__}: {e})",
+                           str(self.paths.book), "run 'dun check', or restore a backup with 'dun restore'") from None
+
+    def documents(self, table: str, keep: bool = False) -> list[dict]:
+        """One table's stored documents, in stored order, undecoded (not to be changed): for a
+        reader that needs a few fields of every record, or decodes only some. ``keep``: the
+        table stays parsed (a write to it follows)."""
+        with self._readable():
+            return list((self._tables.get if keep else self._tables.peek)(table).values())
+
+    def _client_index(self, name: str) -> dict[str, list[str]]:
+        """doc ids of each client's documents in one table, built on first use."""
+        idx = self._by_client.get(name)
+        if idx is None:
+            key = "id" if name == "clients" else "client"
+            idx = {}
+            for doc_id, d in self._table(name).items():
+                idx.setdefault(d.get(key), []).append(doc_id)
+            self._by_client[name] = idx
+        return idx
+
+    def clients(self) -> dict[str, Client]:
+        if self._clients is None:
+            self._clients = {d["id"]: codec.client_from_doc(d) for d in self._table("clients").values()}
+        return self._clients
+
+    def has_invoice(self, number: str) -> bool:
+        return number in self._key_map("invoices")
+
+    def get_invoice(self, number: str) -> Invoice | None:
+        doc_id = self._key_map("invoices").get(number)
+        return None if doc_id is None else codec.invoice_from_doc(self._table("invoices")[str(doc_id)])
+
+    # checking
+    def check(self) -> list[Problem]:
+        """Validate the whole book; changes nothing."""
+        problems: list[Problem] = []
+        for name, (_, keyfield, _, _) in codec.TABLES.items():
+            seen: dict[str, int] = {}
+            for doc_id, doc in self._tables.peek(name).items():
+                key = doc.get(keyfield) if isinstance(doc, dict) else None
+                if not isinstance(key, str):
+                    problems.append(Problem(f"document {doc_id} has no {keyfield}" if key is None else
+                                            f"document {doc_id}: {keyfield} must be text, not {key!r:.40}",
+                                            f"{self.paths.book.name}: {name}"))
+                    continue
+                if key in seen:
+                    problems.append(Problem(f"{keyfield} {key!r} appears twice (documents {seen[key]} and {doc_id})",
+                                            f"{self.paths.book.name}: {name}"))
+                seen[key] = doc_id
+        for name in self._tables.names():
+            if name not in codec.TABLES and name != "meta":
+                problems.append(Problem(f"unknown table {name!r}", self.paths.book.name))
+        try:
+            book = self.book()
+        except DunError as e:  # name every document that cannot be read
+            bad = [p for name in codec.TABLES for p in codec.undecodable(name, self._tables.peek(name), self.paths.book.name)]
+            return problems + (bad or [e.problem])
+        return problems + v.check_book(book)

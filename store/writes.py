@@ -1,0 +1,274 @@
+"""The write operations: each validates (receivables.validate), then commits through
+:meth:`store.commits.Commits._put`, or raises DunError and changes nothing.
+
+:class:`Writes` is one part of the one ``Repository`` class (see store/repository.py)."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any, Iterable
+
+from receivables import validate as v
+from receivables.errors import Problem
+from receivables.model import (
+    Activity,
+    Adjustment,
+    Book,
+    Client,
+    Dispute,
+    Invoice,
+    Payment,
+    PayerAlias,
+    PaymentPlan,
+    PromiseToPay,
+    Receipt,
+    SyncMark,
+)
+
+from . import batchcheck, charges, codec
+
+
+def _followed_up(book: Book, number: str) -> bool:
+    """Whether an activity, promise, plan or dispute of the book refers to invoice ``number``."""
+    return (any(number in a.invoices for a in book.activities)
+            or any(number in p.invoices for p in book.promises)
+            or any(number in p.invoices for p in book.plans)
+            or any(d.invoice == number for d in book.disputes))
+
+
+
+class Writes:
+    """Adding and changing records, one at a time or many in one commit (a part of
+    :class:`store.repository.Repository`)."""
+
+    def add_client(self, c: Client) -> Client:
+        self._writable()
+        problems = v.check_client(c)
+        if c.id in self._key_map("clients"):
+            problems.insert(0, Problem(f"a client with id {c.id!r} already exists", "client",
+                                       "choose another id, or edit the existing client"))
+        self._refuse(problems)
+        self._put([c])
+        return c
+
+    def update_client(self, c: Client) -> Client:
+        self._writable()
+        if c.id not in self._key_map("clients"):
+            self._refuse([Problem(f"unknown client {c.id!r}", "client", "check the client id")])
+        self._refuse(v.check_client(c))
+        self._put([c])
+        return c
+
+    def set_hold(self, client_id: str, hold: bool, reason: str = "") -> Client:
+        c = self.clients().get(client_id)
+        if c is None:
+            self._refuse([Problem(f"unknown client {client_id!r}", "client", "check the client id")])
+        return self.update_client(replace(c, hold=hold, hold_reason=reason if hold else ""))
+
+    def add_invoice(self, inv: Invoice) -> Invoice:
+        self._writable()
+        problems = v.check_invoice(inv, self.clients())
+        if self.has_invoice(inv.number):
+            problems.insert(0, Problem(f"invoice number {inv.number!r} is already in the book", "invoice",
+                                       "invoice numbers are unique; check the number"))
+        self._refuse(problems)
+        self._put([inv])
+        return inv
+
+    def update_invoice(self, inv: Invoice) -> Invoice:
+        self._writable()
+        old = self.get_invoice(inv.number)
+        if old is None:
+            self._refuse([Problem(f"unknown invoice {inv.number!r}", "invoice", "check the number")])
+        problems = v.check_invoice(inv, self.clients())
+        scope = self._client_scope(old.client)
+        settled = sum((a.amount for p in scope.payments for a in p.allocations if a.invoice == inv.number),
+                      start=inv.amount * 0)
+        settled += sum((a.amount for a in scope.adjustments if a.invoice == inv.number), start=inv.amount * 0)
+        if inv.client != old.client and settled:
+            problems.append(Problem("cannot move an invoice with payments or credits to another client",
+                                    f"invoice {inv.number!r}", "credit it and raise a new invoice instead"))
+        elif inv.client != old.client and _followed_up(scope, inv.number):
+            # the follow-ups stay with their client: every client's records must refer only
+            # to its own invoices (the engine, and a republish, work client by client)
+            problems.append(Problem("cannot move an invoice with follow-ups, promises, plans or disputes to "
+                                    "another client", f"invoice {inv.number!r}",
+                                    "credit it and raise a new invoice instead"))
+        if inv.currency != old.currency and settled:
+            problems.append(Problem("cannot change the currency of an invoice with payments or credits",
+                                    f"invoice {inv.number!r}"))
+        if inv.amount < settled:
+            problems.append(Problem(f"the new amount {inv.amount} is less than the {settled} already settled",
+                                    f"invoice {inv.number!r}"))
+        self._refuse(problems)
+        self._put([inv])
+        return inv
+
+    def record_payment(self, p: Payment) -> Payment:
+        self._writable()
+        p = self._with_id(p)
+        self._refuse(v.check_payment(p, self._client_scope(p.client)))
+        self._put([p])
+        return p
+
+    def add_adjustment(self, a: Adjustment) -> Adjustment:
+        self._writable()
+        a = self._with_id(a)
+        self._refuse(v.check_adjustment(a, self._client_scope(a.client)))
+        self._put([a])
+        return a
+
+    def log_activity(self, a: Activity) -> Activity:
+        self._writable()
+        a = self._with_id(a)
+        self._refuse(v.check_activity(a, self._client_scope(a.client)))
+        with self._mutex:  # a step with a fee posts its charge document in the same commit
+            records = charges.with_fee(self, a)
+            self._put_now(records)
+            self.posted_charges = records[1:]  # what the caller may tell the user
+        return a
+
+    posted_charges: list = []  # the fee documents the last log_activity posted
+
+    def post_charges(self, docs: list[Invoice]) -> list[Invoice]:
+        """Save charge documents (``dun claim``), numbered in the policy's series."""
+        return charges.post(self, docs, self.policy())
+
+    def add_promise(self, p: PromiseToPay) -> PromiseToPay:
+        self._writable()
+        p = self._with_id(p)
+        self._refuse(v.check_promise(p, self._client_scope(p.client)))
+        self._put([p])
+        return p
+
+    def add_plan(self, p: PaymentPlan) -> PaymentPlan:
+        self._writable()
+        p = self._with_id(p)
+        self._refuse(v.check_plan(p, self._client_scope(p.client)))
+        self._put([p])
+        return p
+
+    def cancel_plan(self, plan_id: str, on: date) -> PaymentPlan:
+        self._writable()
+        doc_id = self._key_map("plans").get(plan_id)
+        if doc_id is None:
+            self._refuse([Problem(f"unknown payment plan {plan_id!r}", "plan")])
+        plan = codec.plan_from_doc(self._table("plans")[str(doc_id)])
+        if plan.cancelled:
+            self._refuse([Problem(f"was already cancelled on {plan.cancelled}", f"plan {plan_id}")])
+        plan = replace(plan, cancelled=on)
+        self._put([plan])
+        return plan
+
+    def open_dispute(self, d: Dispute) -> Dispute:
+        self._writable()
+        inv = self.get_invoice(d.invoice)
+        if inv is not None and not d.client:
+            d = replace(d, client=inv.client)
+        d = self._with_id(d)
+        problems = v.check_dispute(d, self._client_scope(d.client)) if inv else [
+            Problem(f"unknown invoice {d.invoice!r}", "dispute", "check the invoice number")]
+        if inv is not None and any(x.invoice == d.invoice and x.resolved is None
+                                   for x in self._client_scope(d.client).disputes):
+            problems.append(Problem(f"invoice {d.invoice!r} already has an open dispute", "dispute",
+                                    "resolve it first (dun dispute INVOICE --resolve)"))
+        self._refuse(problems)
+        self._put([d])
+        return d
+
+    def resolve_dispute(self, dispute_id: str, on: date, resolution: str = "") -> Dispute:
+        self._writable()
+        doc_id = self._key_map("disputes").get(dispute_id)
+        if doc_id is None:
+            self._refuse([Problem(f"unknown dispute {dispute_id!r}", "dispute")])
+        d = codec.dispute_from_doc(self._table("disputes")[str(doc_id)])
+        if d.resolved is not None:
+            self._refuse([Problem(f"was already resolved on {d.resolved}", f"dispute {dispute_id}")])
+        d = replace(d, resolved=on, resolution=resolution)
+        self._refuse(v.check_dispute(d, self._client_scope(d.client)))
+        self._put([d])
+        return d
+
+    def commit(self, records: Iterable[Any], updates: Iterable[Any] = ()) -> list[Any]:
+        """Store many new records in one all-or-nothing commit (imports). Each is checked
+        against the book plus the records before it in the batch. ``updates`` (stored first)
+        replace records already in the book: invoices (same client), disputes, plans, bank
+        receipts, payer aliases and sync marks (the last two are added if new)."""
+        self._writable()
+        records = [self._with_id(r) for r in records]
+        updates = list(updates)
+        if not records and not updates:
+            return []
+        clients = dict(self.clients())
+        involved = {getattr(r, "client", None) or getattr(r, "id") for r in (*updates, *records)
+                    if not isinstance(r, (Receipt, SyncMark))}
+        kinds = {type(r) for r in (*updates, *records)}
+        if kinds <= {Payment, Receipt, SyncMark, PayerAlias}:  # a bank statement's matches: one pass
+            self._refuse(batchcheck.check_statement(self, records, updates, clients))
+            self._put([*updates, *records])
+            return records
+        scopes = self._scopes(involved, [codec.TABLE_OF[k] for k in (Activity, PromiseToPay, PaymentPlan) if k in kinds])
+        self._refuse([Problem(e.message, f"update {n}: {e.where}", e.hint) for n, rec in enumerate(updates, start=1)
+                      for e in batchcheck.check_update(self, rec, clients, scopes)])
+        problems: list[Problem] = []
+        seen_numbers: set[str] = set()
+        for n, rec in enumerate(records, start=1):
+            if isinstance(rec, (Receipt, SyncMark, PayerAlias)):
+                errs = batchcheck.check_new(self, rec, clients)
+            elif isinstance(rec, Client):
+                errs = v.check_client(rec)
+                if rec.id in clients:
+                    errs.append(Problem(f"a client with id {rec.id!r} already exists", "client"))
+                clients[rec.id] = rec
+                scope = scopes.get(rec.id) or Book()
+                scopes[rec.id] = replace(scope, clients={**scope.clients, rec.id: rec})
+            elif isinstance(rec, Invoice):
+                errs = v.check_invoice(rec, clients)
+                if self.has_invoice(rec.number) or rec.number in seen_numbers:
+                    errs.insert(0, Problem(f"invoice number {rec.number!r} is already in the book", "invoice"))
+                seen_numbers.add(rec.number)
+                scope = scopes.setdefault(rec.client, Book(clients={rec.client: clients[rec.client]} if rec.client in clients else {}))
+                scopes[rec.client] = replace(scope, invoices={**scope.invoices, rec.number: rec})
+            else:
+                checker = {Payment: v.check_payment, Adjustment: v.check_adjustment, Activity: v.check_activity,
+                           PromiseToPay: v.check_promise, PaymentPlan: v.check_plan, Dispute: v.check_dispute}[type(rec)]
+                scope = scopes.get(rec.client) or Book()
+                errs = checker(rec, scope)
+                field = {Payment: "payments", Adjustment: "adjustments", Activity: "activities",
+                         PromiseToPay: "promises", PaymentPlan: "plans", Dispute: "disputes"}[type(rec)]
+                scopes[rec.client] = replace(scope, **{field: getattr(scope, field) + (rec,)})
+            problems += [Problem(e.message, f"record {n}: {e.where}", e.hint) for e in errs]
+            if problems:
+                break
+        self._refuse(problems)
+        self._put([*updates, *records])
+        return records
+
+    def _scopes(self, client_ids: set[str], also: Iterable[str] = ("activities", "promises", "plans")) -> dict[str, Book]:
+        """Partial books for several clients in one pass over the tables: their invoices,
+        payments, adjustments and disputes, and of the tables ``also`` names (the ones the
+        records to check need: a batch of payments is not checked against the activities)."""
+        wanted = {c for c in client_ids if c}
+        if not wanted:
+            return {}
+        grouped: dict[str, dict[str, list]] = {c: {} for c in wanted}
+        for name in ("invoices", "payments", "adjustments", "disputes", *also):
+            for d in self._table(name).values():
+                c = d.get("client")
+                if c in grouped:
+                    grouped[c].setdefault(name, []).append(d)
+        clients = self.clients()
+        out = {}
+        for c, tables in grouped.items():
+            out[c] = Book(
+                clients={c: clients[c]} if c in clients else {},
+                invoices={d["number"]: codec.invoice_from_doc(d) for d in tables.get("invoices", ())},
+                payments=tuple(map(codec.payment_from_doc, tables.get("payments", ()))),
+                adjustments=tuple(map(codec.adjustment_from_doc, tables.get("adjustments", ()))),
+                activities=tuple(map(codec.activity_from_doc, tables.get("activities", ()))),
+                promises=tuple(map(codec.promise_from_doc, tables.get("promises", ()))),
+                plans=tuple(map(codec.plan_from_doc, tables.get("plans", ()))),
+                disputes=tuple(map(codec.dispute_from_doc, tables.get("disputes", ()))),
+                partial=True,
+            )
+        return out

@@ -1,0 +1,96 @@
+"""The app's background work once the book is read: the rest of the state (stage 2), and in
+a quiet moment (no key press for a while, no publish running) what the session's first write
+and first publish need, and the derived state's file for the next start."""
+from __future__ import annotations
+
+import time
+
+from textual import work
+from textual.worker import get_current_worker
+
+import derived
+from receivables.errors import DunError
+
+from .messages import StateCompleted, WorkFailed
+from .state import BookState, complete_state
+
+
+class BackgroundWork:
+    """A part of :class:`tui.app.DunApp` (it uses the app's repo, state, publishing flag and
+    last input time)."""
+
+    def _start_completion(self, state: BookState) -> None:
+        """Stage 2 starts once the first screen is drawn, so it does not compete with it."""
+        self._completion(state)
+
+    @work(thread=True, exclusive=True, group="complete", description="complete the state")
+    def _completion(self, state: BookState) -> None:
+        self._complete(state, get_current_worker())
+
+    def _complete(self, state: BookState, worker) -> None:
+        try:
+            complete_state(state)
+        except DunError as e:
+            self.post_message(WorkFailed(str(e)))
+            return
+        if not worker.is_cancelled:
+            self.post_message(StateCompleted(state))
+            self._prepare_session(state, worker)
+            self._save_derived(state, worker)
+
+    def _prepare_session(self, state: BookState, worker) -> None:
+        """Once per session, in a quiet moment: what the store's first write needs (which the
+        first logged outcome would otherwise wait for), and what the first publish needs (the
+        chart library and the PDF joiner; for a book that has a site, the PDF workers and the
+        statements' fingerprints too). What each costs: benchmarks/README.md."""
+        repo = self.repo
+        if self._session_prepared or not self._wait_for_quiet(
+                lambda: not worker.is_cancelled and self.state is state):
+            return
+        try:
+            if repo is not None and not getattr(repo, "read_only", True) and hasattr(repo, "prepare_writes"):
+                repo.prepare_writes()
+                # one client's records without parsing the tables, for the next command (dun pay)
+                repo.save_client_docs()
+        except DunError:
+            pass  # the first write will say what is wrong
+        self._session_prepared = True
+        if worker.is_cancelled or not self._quiet_moment():
+            return  # the owner is back: the first publish imports these itself
+        from publish.warm import has_site, ready_to_publish, warm_up
+
+        try:
+            warm_up()
+            site = getattr(getattr(repo, "paths", None), "site", None)
+            if (site is not None and state.policy is not None and has_site(site) and not worker.is_cancelled
+                    and self._quiet_moment()):
+                ready_to_publish(state.book, state.policy, state.on, state.index, state.derived)
+        except Exception:  # only a slower first publish, which will say what is wrong itself
+            pass
+
+    def _quiet_moment(self) -> bool:
+        """A quiet moment for background work: no key press or click for a few seconds, and no
+        publish running (which wants both cores)."""
+        return not self.publishing and time.monotonic() - self._last_input >= self.QUEUE_SAVE_DELAY
+
+    def _wait_for_quiet(self, wanted) -> bool:
+        """Wait (in a worker thread) for a quiet moment while ``wanted()``; True once there."""
+        while wanted():
+            if self._quiet_moment():
+                return True
+            time.sleep(0.1)
+        return False
+
+    def _save_derived(self, state: BookState, worker) -> None:
+        """Keep the derived state's file up to date (:mod:`derived`) in a quiet moment, so the
+        next start shows Today at once; the last one is kept when the app quits."""
+        if state.derived is None or not self._wait_for_quiet(lambda: not worker.is_cancelled and self.state is state):
+            return
+        self.save_derived(state)
+
+    def save_derived(self, state: BookState | None) -> None:
+        d = getattr(state, "derived", None)
+        if d is not None and d is not self._saved_derived:
+            derived.write_file(d)
+            self._saved_derived = d
+

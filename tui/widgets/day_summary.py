@@ -1,0 +1,76 @@
+"""The day's summary on Today (``u``): what this session handled, what the book logged
+today (activities, payments, promises), the letters to print and the e-mails still queued."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from receivables.daylog import totals_by_currency
+
+from ..fmt import clean, long_day, money
+from .queue import step_label
+
+SHOWN_ACTIVITIES = 200  # the day's last activities listed in the table
+SHOWN_LETTERS = 20
+
+
+def day_summary(state: Any, on: date, queued: int, handled: int, outbox: Path | None) -> Any:
+    """``queued``/``handled``: the session's queue length and how many of it were handled."""
+    acts = [x for x in state.book.activities if x.date == on]
+    pays = [p for p in state.book.payments if p.date == on]
+    proms = [p for p in state.book.promises if p.made == on]
+    t = Text()
+    t.append(f"Done today · {long_day(on)}\n\n", style="bold")
+    if queued:
+        left = queued - handled
+        t.append(f"{handled} of {queued} actions handled in this session")
+        t.append(f" · {left} left\n" if left else " · the queue is clear\n", style="dim" if left else "green")
+    counts = Counter(x.outcome or "note" for x in acts)
+    if counts:
+        t.append("Activities logged: " + ", ".join(f"{k} {v}" for k, v in counts.most_common()) + "\n")
+    if pays:
+        by = totals_by_currency(pays)
+        t.append("Payments recorded: " + ", ".join(money(v, k) for k, v in by.items()) + f" ({len(pays)})\n")
+    if proms:
+        by = totals_by_currency(proms)
+        t.append("Promised: " + ", ".join(money(v, k) for k, v in by.items()) + f" ({len(proms)})\n")
+    if not acts and not pays:
+        t.append("Nothing logged yet today.\n", style="dim")
+    t.append_text(outbox_summary(outbox, on))
+    table = Table(box=None, padding=(0, 1), header_style="dim", expand=True)
+    table.add_column("Client", ratio=2, no_wrap=True)
+    table.add_column("Step", ratio=1, no_wrap=True)
+    table.add_column("Channel", no_wrap=True)
+    table.add_column("Outcome", ratio=1, no_wrap=True)
+    names = state.book.clients
+    for x in acts[-SHOWN_ACTIVITIES:]:
+        c = names.get(x.client)
+        table.add_row(Text(c.name if c else x.client), Text(step_label(x.step, state.policy)), x.channel,
+                      Text((x.outcome or "").replace("_", " ")))
+    hint = Text("\nescape: back to the queue · 2: clients · 3: invoices", style="dim")
+    return clean(Group(t, table, hint) if acts else Group(t, hint))
+
+
+def outbox_summary(outbox: Path | None, on: date) -> Text:
+    """Letters made today to print, and the e-mails still waiting in the outbox."""
+    from publish.outbox import letters_to_print, queued_files
+
+    t = Text()
+    if outbox is None:
+        return t
+    letters = letters_to_print(outbox, on)
+    if letters:
+        t.append(f"Letters to print and post ({len(letters)}):\n", style="bold")
+        for p in letters[:SHOWN_LETTERS]:
+            t.append(f"  {p}\n")
+    queued = queued_files(outbox)
+    if queued:
+        t.append(f"E-mails waiting in the outbox: {len(queued)} — 'dun mail --send' sends them\n",
+                 style="yellow")
+    return t
