@@ -403,5 +403,7 @@ def test_a_pickle_planted_in_the_book_or_the_site_folder_is_never_loaded(tmp_pat
     with open_book(book_dir, readonly=True) as repo:  # what is kept is plain JSON, in the user's cache
         kept = kept_mod.path_of(repo.book_id, "x").parent
     assert book_dir not in kept.parents and site not in kept.parents
-    for path in kept.iterdir():
+    for path in kept.glob("publish-*.json"):
         assert isinstance(orjson.loads(path.read_bytes()), dict), path
+    for path in kept.parent.rglob("*"):  # nothing anywhere in the cache is a pickle
+        assert not path.is_file() or not path.read_bytes().startswith(b"\x80"), path
