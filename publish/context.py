@@ -24,7 +24,7 @@ from receivables.tuning import FEW_CLIENTS, quiet_gc
 
 from . import csvdata, engine, kept
 from .digests import FORMAT, h, templates_hash
-from .messages import draft_for_action
+from .messages import draft_from_day
 from .names import file_names
 from .reportview import view_of
 from .statements import statement_data
@@ -88,7 +88,8 @@ class Context:
         ledger = Ledger(index_book(rec), on, {st.number: st for st in day.open})
         with engine.keeping_last():
             bare = statement_data(rec, policy, cid, on, ledger=ledger, action=action, find_action=False)
-            draft = draft_for_action(action, rec, policy, on, ledger) if action is not None else None
+            # the message from the contexts kept with the client's day (no deriving again)
+            draft = draft_from_day(action, day, rec.clients[cid], policy, on) if action is not None else None
         return replace(bare, message=draft)
 
     # -- the data files ------------------------------------------------------------------------
