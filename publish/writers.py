@@ -311,11 +311,17 @@ def _join_report(writer: Writer, parts: list[str], paper: str) -> None:
     from .pdf import join_numbered, page_numbers_pdf
 
     fp = h("report.pdf", *parts)
-    if writer.keep("report.pdf", fp):
-        for rel, (nfp, _) in writer.old.items():  # keep the overlay for the next change
-            if rel.startswith(f"{PARTS}/pages-") and rel.casefold() not in writer.out.seen:
-                writer.keep(rel, nfp)
-        return
+    # report.pdf unchanged: reused with the overlay it was numbered with (kept for the next
+    # change), both intact; else joined again (and the overlay made again if need be)
+    overlays = [(rel, nfp) for rel, (nfp, _) in writer.old.items() if rel.startswith(f"{PARTS}/pages-")]
+    if writer._intact("report.pdf", fp) and all(writer._intact(rel, nfp) for rel, nfp in overlays):
+        for rel, nfp in [("report.pdf", fp), *overlays]:
+            if rel.casefold() not in writer.out.seen and not writer._link(rel, nfp):
+                break
+        else:
+            return
+        if "report.pdf" in writer.out.seen:  # linked, its overlay could not be: left as it is
+            return
 
     def numbers(pages: int) -> bytes:
         nfp = h(templates_hash(), "page numbers", str(pages), paper)

@@ -26,7 +26,7 @@ BOOK = demo.generate(clients=6, invoices=50, seed=5, today=ON)
 
 CHANGES = ("pay", "note", "promise", "dispute", "invoice", "policy", "date", "hand-copied")
 DAMAGE_TARGETS = ("statement", "statement-pdf", "payments.csv", "open-items.csv", "report.html", "report-part",
-                  "manifest", "forged")
+                  "page-numbers", "manifest", "forged")
 DAMAGES = ("delete", "truncate", "edit")
 
 
@@ -95,6 +95,7 @@ def _damage(site: Path, target: str, how: str, k: int) -> None:
         "open-items.csv": [site / "data" / "open-items.csv"],
         "report.html": [site / "report.html"],  # its inline charts
         "report-part": [p for p in files if p.parent.name == "report" and ".dun-cache" in p.parts],
+        "page-numbers": [p for p in files if p.name.startswith("pages-") and ".dun-cache" in p.parts],
         "manifest": [site / MANIFEST],
         "forged": [p for p in files if p.parent.name == "clients" and p.suffix == ".html"],
     }[target]
@@ -185,6 +186,7 @@ def test_every_kind_of_damage_is_made_good(tmp_path):
     manifest, and a statement edited with the manifest forged to match."""
     _run([("damage", 1, "statement-pdf", "delete", "and more"), ("damage", 2, "statement-pdf", "edit", "and more"),
           ("damage", 3, "statement-pdf", "truncate", "and more"), ("damage", 1, "report-part", "edit"),
+          ("damage", 0, "page-numbers", "delete"),
           ("damage", 2, "forged", "edit"), ("other build", 0), ("pay", 3)], pdf=True)
     _run([("damage", 1, target, how) for target in ("statement", "payments.csv", "manifest") for how in DAMAGES]
          + [("damage", 0, "open-items.csv", "edit"), ("damage", 0, "report.html", "edit"), ("damage", 3, "forged", "")],
