@@ -10,6 +10,7 @@ Layers (each only uses the ones above it):
 - :mod:`publish.messages` step messages drafted from ``site_templates/messages/*.md``;
 - :mod:`publish.statements` a client's statement of account (data, HTML, PDF);
 - :mod:`publish.charts` SVG charts (matplotlib's SVG backend, deterministic);
-- :mod:`publish.site` the whole site (index, report, statements, CSV, JSON), incremental;
+- :mod:`publish.site` the whole site (index, report, statements, CSV, JSON): :mod:`publish.context`
+  gathers (through :mod:`derived`), :mod:`publish.writers` render, reusing only verified files;
 - :mod:`publish.mail` .eml drafts in BOOK/outbox and sending them over SMTP.
 """

@@ -5,6 +5,7 @@ goes through here so a signature change in the engine is mended in one file.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
@@ -41,3 +42,16 @@ def interest_result(ledger: Ledger, policy, number: str, on: date):
 def build_agenda(book, policy, on: date) -> list:
     return list(_agenda.build_agenda(book, policy, on))
 
+
+
+@contextmanager
+def keeping_last():
+    """The engine's last derivation (the app's whole book, say) is still its last afterwards:
+    working out one client's statement does not make the next whole-book question start over."""
+    from receivables.engine import book as _book
+
+    last = _book._LAST[0]
+    try:
+        yield
+    finally:
+        _book._LAST[0] = last

@@ -31,7 +31,7 @@ from receivables.ledger import derive, index_book
 from .env import environment
 from .messages import Draft, check_templates, draft_from_day, html_document
 from .plaintext import to_plain
-from .site import safe_name
+from .names import safe_name
 from .statements import render_statement_html, statement_data
 
 MAIL_KINDS = ("step", "installment", "promise")

@@ -104,7 +104,7 @@ def compose(book, policy, action: Any, on: date, subject: str, text: str, *, led
     make the plain-text and HTML parts; the client's statement PDF is attached (rendered by
     ``pdf(html, paper)``, by default in this process)."""
     from .pdf import html_to_pdf
-    from .site import safe_name
+    from .names import safe_name
     from .statements import render_statement_html, statement_data
 
     client = book.clients[action.client]

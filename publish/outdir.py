@@ -118,7 +118,7 @@ def site_lock(out_dir: Path, command: str = "dun publish",
         os.close(fd)  # releases the lock
 
 
-def _is_ours(folder: Path) -> bool:
+def is_ours(folder: Path) -> bool:
     """Whether ``folder`` (not a link) carries dun's marker."""
     try:
         if folder.is_symlink() or not folder.is_dir():
@@ -141,7 +141,7 @@ def _siblings(out_dir: Path, kind: str) -> list[Path]:
         names = os.listdir(out_dir.parent)
     except OSError:
         return []
-    return [out_dir.parent / n for n in names if pattern.fullmatch(n) and _is_ours(out_dir.parent / n)]
+    return [out_dir.parent / n for n in names if pattern.fullmatch(n) and is_ours(out_dir.parent / n)]
 
 
 def recover(out_dir: Path) -> None:
@@ -174,7 +174,7 @@ def new_build(out_dir: Path) -> Path:
         except FileExistsError:
             continue
     try:
-        if out_dir.is_dir() and (_is_ours(out_dir) or not any(out_dir.iterdir())):
+        if out_dir.is_dir() and (is_ours(out_dir) or not any(out_dir.iterdir())):
             os.chmod(tmp, stat.S_IMODE(os.stat(out_dir).st_mode))
         with open(tmp / MARKER, "wb") as f:
             f.write(MARKER_TEXT)
@@ -188,7 +188,7 @@ def swap(tmp: Path, out_dir: Path) -> None:
     """Put the build ``tmp`` in place of ``out_dir`` (see the module docstring)."""
     old = None
     if out_dir.exists():
-        if not _is_ours(out_dir):  # a site of an older dun, or an empty folder: ours from now on
+        if not is_ours(out_dir):  # a site of an older dun, or an empty folder: ours from now on
             (out_dir / MARKER).write_bytes(MARKER_TEXT)
         old = _free_name(out_dir, "old")
         os.rename(out_dir, old)

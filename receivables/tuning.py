@@ -20,16 +20,11 @@ import gc
 from contextlib import contextmanager
 
 # -- thresholds ------------------------------------------------------------------------------
-# derived/: up to this many clients are derived from their own records read one at a time;
-# more, and the whole book is read once and grouped by client
+# derived/, publish/: up to this many clients are derived (or their pages made) from their own
+# records read one at a time; more, and the whole book is read once and grouped by client
 FEW_CLIENTS = 40
-# publish/: fingerprints of up to this many statements are worked out in the publishing
-# process; more are shared out to the PDF workers
-FEW_STATEMENTS = 40
 # publish/: clients per cached part of the report PDF's listing (two pages)
 REPORT_CHUNK = 140
-# publish/: rows per cached block of the long CSVs (payments, activities)
-CSV_BLOCK = 2000
 # store/: book.json is rewritten (a checkpoint) once the journal holds this many bytes or entries
 CHECKPOINT_BYTES = 4 * 1024 * 1024
 CHECKPOINT_ENTRIES = 2000

@@ -152,7 +152,7 @@ def test_a_second_publish_to_the_same_site_waits_or_says_who_holds_it(tmp_path, 
 def test_a_full_disk_while_building_is_one_line_and_the_site_stays(tmp_path, policy, book, monkeypatch):
     import errno
 
-    from publish import site as site_mod
+    from publish import writers as site_mod
 
     publish(book, policy, ON, tmp_path / "site", pdf=False)
     before = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in sorted(tmp_path.rglob("*")) if p.is_file()}

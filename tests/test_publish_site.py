@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from publish import csvdata
+from publish import context as context_mod
 from publish import site as site_mod
+from publish import writers as writers_mod
 from publish.reportview import build_view, listing_lines, view_to_json
 from publish.sample import sample_book
 from publish.site import _Out, file_names, publish, safe_name
@@ -99,7 +101,7 @@ def test_an_interrupted_build_leaves_the_old_site(tmp_path, policy, monkeypatch)
     def boom(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(site_mod, "_aged_csv", boom)
+    monkeypatch.setattr(context_mod.Context, "aged_csv", boom)
     with pytest.raises(KeyboardInterrupt):
         publish(book, policy, ON + timedelta(days=1), tmp_path / "site", pdf=False)
     assert (tmp_path / "site" / "index.html").read_bytes() == old_index
@@ -213,7 +215,7 @@ def _report_parts(site: Path) -> set[str]:
 
 
 def test_the_report_pdf_is_joined_from_cached_parts_and_numbered_across_them(tmp_path, policy, monkeypatch):
-    monkeypatch.setattr(site_mod, "REPORT_CHUNK", 2)  # several listing parts on the small book
+    monkeypatch.setattr(writers_mod, "REPORT_CHUNK", 2)  # several listing parts on the small book
     book = sample_book(ON)
     site = tmp_path / "site"
     publish(book, policy, ON, site)
@@ -246,21 +248,32 @@ def test_the_report_pdf_is_joined_from_cached_parts_and_numbered_across_them(tmp
     assert not (site / site_mod.PARTS).exists() or all((site / p).is_file() for p in after)
 
 
-def test_long_csvs_built_from_cached_blocks_are_byte_identical(tmp_path, policy, monkeypatch):
-    monkeypatch.setattr(csvdata, "CSV_BLOCK", 1)  # several blocks on the small book
+def test_long_csvs_are_one_pass_byte_for_byte_and_only_a_changed_clients_rows_are_formatted(tmp_path, policy,
+                                                                                            monkeypatch):
+    from store import init_book, open_book
+
     book = sample_book(ON)
+    init_book(tmp_path / "book", book=book)
     site = tmp_path / "site"
-    publish(book, policy, ON, site, pdf=False)
-    assert (site / "data" / "payments.csv").read_bytes() == csvdata.payments_csv(book, ON)
-    assert (site / "data" / "activities.csv").read_bytes() == csvdata.activities_csv(book, ON, policy.publish.internal_notes)
-    blocks = {p.name for p in (site / site_mod.CACHE / "csv").iterdir() if p.name.startswith("payments-")}
-    assert len(blocks) >= 2
+    formatted = []
+    real = csvdata.client_rows
+    monkeypatch.setattr(context_mod.csvdata, "client_rows", lambda rec, *a: formatted.append(
+        tuple(rec.clients)) or real(rec, *a))
+    with open_book(tmp_path / "book", today=ON) as repo:
+        publish(repo, policy, ON, site, pdf=False)
+        assert (site / "data" / "payments.csv").read_bytes() == csvdata.payments_csv(repo.book(), ON)
+        assert (site / "data" / "activities.csv").read_bytes() == csvdata.activities_csv(
+            repo.book(), ON, policy.publish.internal_notes)
+    assert len(formatted) == len(book.clients)
+    formatted.clear()
     book2 = with_payment(book, "ACME", "INV-1003", "100.00", ON)
-    r = publish(book2, policy, ON, site, pdf=False)
+    with open_book(tmp_path / "book", today=ON) as repo:
+        repo.record_payment(book2.payments[-1])
+    with open_book(tmp_path / "book", today=ON) as repo:
+        r = publish(repo, policy, ON, site, pdf=False)
+        assert (site / "data" / "payments.csv").read_bytes() == csvdata.payments_csv(repo.book(), ON)
+    assert formatted == [("ACME",)]  # the others' rows were kept with their revisions
     assert "data/payments.csv" in r.rewritten and "data/activities.csv" not in r.rewritten
-    assert (site / "data" / "payments.csv").read_bytes() == csvdata.payments_csv(book2, ON)
-    after = {p.name for p in (site / site_mod.CACHE / "csv").iterdir() if p.name.startswith("payments-")}
-    assert blocks & after and len(after - blocks) == 1  # only the last block was formatted again
     assert b"PAY-NEW-INV-1003" in (site / "data" / "payments.csv").read_bytes()
 
 
@@ -284,24 +297,21 @@ def _site_files(site: Path) -> dict[str, bytes]:
             if p.is_file() and p.name != site_mod.MANIFEST}
 
 
-@pytest.mark.parametrize("pdf,from_app", [(True, False), (False, False), (False, True), (False, "published before"),
-                                          (False, "prepared")])
+@pytest.mark.parametrize("pdf,from_app", [(True, False), (False, False), (False, True), (True, "published before")])
 def test_a_republish_after_one_payment_equals_a_full_build(tmp_path, policy, monkeypatch, pdf, from_app):
     """What the incremental build reuses and what it renders again add up to exactly what a
     full build of the new book makes: every file, byte for byte (PDFs included). From the app,
     which passes its derived state (every client's day, checked against the store), only the
-    payer is worked out again and, once the statements were worked out ahead or published,
-    only the payer's statement is fingerprinted again: same files."""
+    payer is worked out again, and only the payer's statement is made again."""
     import derived
     from receivables.demo import generate
     from derived import state as derived_state
     from receivables.engine import book as engine_book
     from receivables.engine import client as engine_client
-    from receivables.ledger import derive, index_book, propose_allocation
+    from receivables.ledger import derive, propose_allocation
     from store import init_book, open_book
 
-    monkeypatch.setattr(site_mod, "REPORT_CHUNK", 4)  # several listing parts
-    monkeypatch.setattr(csvdata, "CSV_BLOCK", 50)  # several CSV blocks
+    monkeypatch.setattr(writers_mod, "REPORT_CHUNK", 4)  # several listing parts
     on = date(2026, 11, 22)
     book = generate(clients=12, invoices=300, seed=3, today=on)
     ledger = derive(book, on)
@@ -312,44 +322,38 @@ def test_a_republish_after_one_payment_equals_a_full_build(tmp_path, policy, mon
     payment = Payment("PAY-TEST", on, payer, amount, st.invoice.currency, "bank", "test", allocs)
     book2 = replace(book, payments=book.payments + (payment,))
     inc, full = tmp_path / "inc", tmp_path / "full"
-    fingerprinted, worked_out = [], []
+    made, worked_out = [], []
     repo = None
     if from_app:  # the app's book, and its derived state before the payment (tui.state)
         init_book(tmp_path / "book", book=book)
         repo = open_book(tmp_path / "book", today=on)
         book = repo.book()
         state = derived.current(repo, policy, on, book=book)
-    if from_app == "prepared":  # the app's quiet moment worked the statements out ahead (tui.app)
-        index = index_book(book)
-        assert site_mod.prepare_statements(book, policy, on, index, state) == len(book.clients)
-        assert site_mod.prepare_statements(book, policy, on, index, state) == 0
     if from_app == "published before":
         publish(repo, policy, on, inc, pdf=pdf, derived=state)
     else:
         publish(book, policy, on, inc, pdf=pdf)
     before = _site_files(inc)
+    real_statement = context_mod.Context.statement
+    monkeypatch.setattr(context_mod.Context, "statement", lambda self, cid: made.append(cid) or real_statement(self, cid))
     if from_app:
         repo.record_payment(payment)
         state = derived.current(repo, policy, on, state)  # the app's reload after the payment
         assert state.worked_out == {payer}
         book2 = repo.book()
-        real_fps = site_mod._per_client
-        monkeypatch.setattr(site_mod, "_per_client", lambda *a: fingerprinted.append(list(a[7])) or real_fps(*a))
         real_derive = engine_client.derive_client
         for mod in (engine_book, derived_state):
             monkeypatch.setattr(mod, "derive_client", lambda *a: worked_out.append(a) or real_derive(*a))
         r = publish(repo, policy, on, inc, pdf=pdf, derived=state)
         repo.close()
-        # every client's day came from the app's derived state (the last build's kept state, when
-        # it serves, works the payer out from its own records)
-        assert {a[-1] for a in worked_out} <= ({payer} if from_app == "published before" else set())
+        assert not worked_out  # every client's day came from the app's derived state
     else:
         r = publish(book2, policy, on, inc, pdf=pdf)
-    if from_app == "prepared":  # the statements' fingerprints of the others were kept
-        assert fingerprinted == [[payer]]
-    if from_app == "published before":  # (or the kept state of the last build served)
-        assert fingerprinted in ([], [[payer]])
+    if from_app == "published before":  # the site was the repository's own: only the payer's statement
+        assert made == [payer]
+    made.clear()
     publish(book2, policy, on, full, pdf=pdf, incremental=False)
+    assert len(made) == len(book.clients)  # a full build reuses nothing
     names = file_names(book.clients)
     assert {x for x in r.rewritten if x.startswith("clients/")} == (
         {f"clients/{names[payer]}.html"} | ({f"clients/{names[payer]}.pdf"} if pdf else set()))
@@ -398,22 +402,6 @@ def test_a_payment_renders_again_only_its_own_currencys_part_of_the_report_pdf(t
     fronts = [html for key, html in submitted if key.startswith(site_mod.PARTS) and "<h3>Aging</h3>" in html]
     assert len(fronts) == 1 and f"<h2>{st.invoice.currency}: " in fronts[0]
     assert f"clients/{file_names(book.clients)[payer]}.pdf" in [key for key, _ in submitted]
-
-
-def test_without_fork_the_side_work_runs_in_process_and_the_site_is_the_same(tmp_path, policy, monkeypatch):
-    """Where there is no ``fork`` (Windows), the statements' fingerprints and the long CSVs are
-    made in the building process instead of forked side processes: same files."""
-    import publish.pdf as pdf_mod
-
-    book = sample_book(ON)
-    with monkeypatch.context() as m:  # the fingerprints too in a side process, and the report built first
-        m.setattr(site_mod, "FEW_STATEMENTS", 0)
-        publish(book, policy, ON, tmp_path / "forked")
-    monkeypatch.setattr(pdf_mod, "fork_context", lambda: None)
-    r = publish(book, policy, ON, tmp_path / "here")  # the statements first
-    assert r.written > 0 and not site_mod._SHARED
-    a, b = _site_files(tmp_path / "forked"), _site_files(tmp_path / "here")
-    assert sorted(a) == sorted(b) and all(a[rel] == b[rel] for rel in a)
 
 
 def test_the_engines_state_is_freed_without_the_cycle_collector(policy):

@@ -231,11 +231,9 @@ async def test_publish_runs_in_a_worker_with_progress(tmp_path):
 @async_test
 async def test_a_book_with_a_site_is_readied_for_its_next_publish(tmp_path):
     """The owner publishes (the book has a site): in its first quiet moment the app starts the
-    PDF workers and works out every statement's fingerprint (publish.warm), so the first
-    publish after a change renders only what changed; the workers stop when the app quits.
-    A book without a site gets neither."""
+    PDF workers (publish.warm), kept for its publishes; the workers stop when the app quits.
+    A book without a site gets none."""
     from publish import pdf as pdf_mod
-    from publish import site as site_mod
     from publish.site import publish
     from receivables.policy import read_policy
     from store import open_book
@@ -245,7 +243,7 @@ async def test_a_book_with_a_site_is_readied_for_its_next_publish(tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded(app, pilot)
         assert app._session_prepared
-        assert app.state.derived.key.book_id not in site_mod._KEPT_STATEMENTS and not pdf_mod._KEPT
+        assert not pdf_mod._KEPT
     repo = open_book(book, today=DAY)
     try:
         publish(repo, read_policy(book / "policy.toml"), DAY, pdf=False)
@@ -255,9 +253,6 @@ async def test_a_book_with_a_site_is_readied_for_its_next_publish(tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded(app, pilot)
         assert app._session_prepared
-        owner, _, kept = site_mod._KEPT_STATEMENTS[app.state.derived.key.book_id]
-        assert owner == ("derived", app.state.derived.key)
-        assert sorted(kept) == sorted(app.state.book.clients)
         workers = pdf_mod.PdfQueue().workers  # one core: the PDFs render in the building process
         assert list(pdf_mod._KEPT) == ([(app.state.policy.publish.paper, workers)] if workers > 1 else [])
     assert not pdf_mod._KEPT

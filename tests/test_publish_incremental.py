@@ -1,6 +1,6 @@
-"""A republish in a new process from the state the last build kept (publish.fast): the same
-site, byte for byte, as a build from the whole book; and the whole book whenever the state
-cannot be trusted."""
+"""A republish (a new process, or the app) after changes: the same site, byte for byte, as a
+full build, making again only the statements of the clients that changed; and whatever the
+last build left (its kept rows, its site) cannot be trusted is made again."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from publish import csvdata, fast
+from publish import context as context_mod
+from publish import kept as kept_mod
 from publish import site as site_mod
+from publish import sitecharts
 from publish.site import publish
 from receivables import demo
 from receivables.model import Activity, Allocation, Client, Payment
@@ -34,7 +36,7 @@ def demo_book(policy):
 
 def _files(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*"))
-            if p.is_file() and p.name != site_mod.MANIFEST and site_mod.CACHE not in p.parts}
+            if p.is_file() and p.name != site_mod.MANIFEST}
 
 
 def _publish(book_dir: Path, out: Path, on: date = ON, **kw):
@@ -137,61 +139,64 @@ CHANGES = {"payment": _pay, "public note": _note, "hold": _hold, "new client": _
            "moved invoice": _moved_invoice, "two payments": _two_payments}
 
 
+class _Made:
+    """The clients whose statements a build made (the rest were reused from the last site)."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.clients: list[str] = []
+        real = context_mod.Context.statement
+        monkeypatch.setattr(context_mod.Context, "statement", lambda ctx, cid: self.clients.append(cid) or real(ctx, cid))
+
+
 @pytest.mark.parametrize("change", list(CHANGES))
-def test_a_republish_from_the_kept_state_equals_a_build_from_the_whole_book(tmp_path, demo_book, change):
+def test_a_republish_equals_a_full_build_and_makes_only_the_changed_statements(tmp_path, demo_book, change,
+                                                                               monkeypatch):
     book_dir = init_book(tmp_path / "book", book=demo_book).root
     site, full = tmp_path / "site", tmp_path / "full"
-    first = _publish(book_dir, site, pdf=False)
-    assert "kept state" not in first.phases  # nothing kept yet: the whole book
-    assert fast.state_path(open_book(book_dir, readonly=True), site).is_file()
-
+    made = _Made(monkeypatch)
+    _publish(book_dir, site, pdf=False)
+    assert sorted(made.clients) == _client_ids(book_dir)
     with open_book(book_dir) as repo:
         touched = CHANGES[change](repo)
-    with open_book(book_dir, readonly=True) as repo:
-        assert repo.clients_changed_since(_kept_mark(book_dir, site)) == touched
-
+    made.clients.clear()
     r = _publish(book_dir, site, pdf=False)
-    assert "kept state" in r.phases  # the kept state, and only the changed clients read
+    assert set(made.clients) == touched
     _publish(book_dir, full, pdf=False, incremental=False)
     a, b = _files(site), _files(full)
     assert sorted(a) == sorted(b)
     for rel in a:
         assert a[rel] == b[rel], rel
-    names = site_mod.file_names(sorted(a_cid for a_cid in _client_ids(book_dir)))
+    names = site_mod.file_names(_client_ids(book_dir))
     assert {x for x in r.rewritten if x.startswith("clients/")} <= {f"clients/{names[c]}.html" for c in touched}
-
-    again = _publish(book_dir, site, pdf=False)  # and from the state this build kept
-    assert "kept state" in again.phases and again.written == 0
+    made.clients.clear()
+    again = _publish(book_dir, site, pdf=False)  # nothing changed: nothing made, nothing written
+    assert again.written == 0 and not made.clients
 
 
 @pytest.mark.parametrize("change", ["payment", "moved invoice"])
-def test_the_apps_republish_starts_from_the_kept_state_too(tmp_path, demo_book, change):
-    """The app holds its repository (the book read, writable) and its index of the book before
-    the change: with a kept state it reads only the changed clients too, and the site equals a
-    build from the whole book."""
-    from receivables.ledger import index_book
+def test_the_apps_republish_makes_only_the_changed_statements_too(tmp_path, demo_book, change, monkeypatch):
+    """The app holds its repository (the book read, writable) and its derived state: the same
+    site as a full build, the changed clients' statements made again."""
+    import derived
 
     book_dir = init_book(tmp_path / "book", book=demo_book).root
     site, full = tmp_path / "site", tmp_path / "full"
+    made = _Made(monkeypatch)
     with open_book(book_dir) as repo:
-        publish(repo, None, ON, site, pdf=False)
-        index = index_book(repo.book())
+        policy = repo.policy()
+        state = derived.current(repo, policy, ON)
+        publish(repo, None, ON, site, pdf=False, derived=state)
         touched = CHANGES[change](repo)
-        r = publish(repo, None, ON, site, pdf=False, index=index)
-        assert "kept state" in r.phases
+        state = derived.current(repo, policy, ON, state)
+        made.clients.clear()
+        r = publish(repo, None, ON, site, pdf=False, derived=state)
+        assert set(made.clients) == touched
         names = site_mod.file_names(sorted(repo.clients()))
         assert {x for x in r.rewritten if x.startswith("clients/")} == {f"clients/{names[c]}.html" for c in touched}
-        again = publish(repo, None, ON, site, pdf=False, index=index_book(repo.book()))
-        assert "kept state" in again.phases and again.written == 0
+        again = publish(repo, None, ON, site, pdf=False, derived=state)
+        assert again.written == 0
     _publish(book_dir, full, pdf=False, incremental=False)
     assert _files(site) == _files(full)
-
-
-def _kept_mark(book_dir: Path, site: Path) -> str:
-    import pickle
-
-    with open_book(book_dir, readonly=True) as repo:
-        return pickle.loads(fast.state_path(repo, site).read_bytes())["mark"]
 
 
 def _client_ids(book_dir: Path) -> list[str]:
@@ -199,14 +204,13 @@ def _client_ids(book_dir: Path) -> list[str]:
         return sorted(repo.clients())
 
 
-def test_the_kept_state_republish_renders_the_payers_pdf_like_a_full_build(tmp_path, demo_book):
+def test_a_republish_renders_the_payers_pdf_like_a_full_build(tmp_path, demo_book):
     book_dir = init_book(tmp_path / "book", book=demo_book).root
     site, full = tmp_path / "site", tmp_path / "full"
     _publish(book_dir, site, pdf=True)
     with open_book(book_dir) as repo:
         (payer,) = _pay(repo)
     r = _publish(book_dir, site, pdf=True)
-    assert "kept state" in r.phases
     name = site_mod.file_names(_client_ids(book_dir))[payer]
     assert f"clients/{name}.pdf" in r.rewritten and "report.pdf" in r.rewritten
     _publish(book_dir, full, pdf=True, incremental=False)
@@ -236,19 +240,35 @@ def _restored_and_changed_again(book_dir: Path, site: Path):
         _note(repo)
 
 
-def _foreign_code(book_dir: Path, site: Path):
-    import pickle
-
+def _kept_file(book_dir: Path) -> Path:
     with open_book(book_dir, readonly=True) as repo:
-        path = fast.state_path(repo, site)
-    state = pickle.loads(path.read_bytes())
-    path.write_bytes(pickle.dumps({**state, "code": "another dun"}))
+        (path,) = kept_mod.path_of(repo.book_id, "x").parent.glob("publish-*.json")
+    return path
 
 
-def _damaged_state(book_dir: Path, site: Path):
-    with open_book(book_dir, readonly=True) as repo:
-        path = fast.state_path(repo, site)
+def _foreign_key(book_dir: Path, site: Path):
+    import orjson
+
+    path = _kept_file(book_dir)
+    data = orjson.loads(path.read_bytes())
+    path.write_bytes(orjson.dumps({**data, "key": "another dun"}))
+
+
+def _damaged_kept(book_dir: Path, site: Path):
+    path = _kept_file(book_dir)
     path.write_bytes(path.read_bytes()[:100])
+
+
+def _edited_kept_rows(book_dir: Path, site: Path):
+    """Someone's hand in the user's cache: a client's rows edited, its revision an old one's."""
+    import orjson
+
+    path = _kept_file(book_dir)
+    data = orjson.loads(path.read_bytes())
+    cid = next(c for c, (_, rows) in sorted(data["clients"].items()) if rows["payments"])
+    data["clients"][cid][0] = "0-00000000"
+    data["clients"][cid][1]["payments"][0][1] = "2026-01-01,FAKE,x,GBP,99999.99,0.00,bank,,\n"
+    path.write_bytes(orjson.dumps(data))
 
 
 def _site_rebuilt_from_a_bare_book(book_dir: Path, site: Path):
@@ -260,14 +280,15 @@ def _site_rebuilt_from_a_bare_book(book_dir: Path, site: Path):
     publish(other, policy, ON, site, pdf=False, incremental=False)
 
 
-def _many_changed(book_dir: Path, site: Path, monkeypatch=None):
+def _many_changed(book_dir: Path, site: Path):
     with open_book(book_dir) as repo:
         _two_payments(repo)
 
 
-@pytest.mark.parametrize("case", [_policy_edited, _checkpointed, _restored_and_changed_again, _foreign_code,
-                                  _damaged_state, _site_rebuilt_from_a_bare_book, _many_changed, "another date"])
-def test_the_whole_book_is_read_when_the_kept_state_cannot_be_trusted(tmp_path, demo_book, monkeypatch, case):
+@pytest.mark.parametrize("case", [_policy_edited, _checkpointed, _restored_and_changed_again, _foreign_key,
+                                  _damaged_kept, _edited_kept_rows, _site_rebuilt_from_a_bare_book, _many_changed,
+                                  "another date"])
+def test_a_republish_after_anything_the_last_build_cannot_vouch_for_equals_a_full_build(tmp_path, demo_book, case):
     book_dir = init_book(tmp_path / "book", book=demo_book).root
     site, full = tmp_path / "site", tmp_path / "full"
     _publish(book_dir, site, pdf=False)
@@ -275,40 +296,22 @@ def test_the_whole_book_is_read_when_the_kept_state_cannot_be_trusted(tmp_path, 
     if case == "another date":
         on = ON + timedelta(days=1)
     else:
-        if case is _many_changed:
-            monkeypatch.setattr(fast, "MAX_CHANGED", 1)
         case(book_dir, site)
-    r = _publish(book_dir, site, on, pdf=False)
-    assert "kept state" not in r.phases
+    _publish(book_dir, site, on, pdf=False)
     _publish(book_dir, full, on, pdf=False, incremental=False)
     assert _files(site) == _files(full)
+    assert b"99999.99" not in (site / "data" / "payments.csv").read_bytes()
 
 
-def test_a_state_kept_for_one_output_folder_is_not_used_for_another(tmp_path, demo_book):
+def test_one_book_published_to_two_folders_gives_the_same_sites(tmp_path, demo_book):
     book_dir = init_book(tmp_path / "book", book=demo_book).root
     _publish(book_dir, tmp_path / "one", pdf=False)
     _publish(book_dir, tmp_path / "two", pdf=False)
     with open_book(book_dir) as repo:
         _pay(repo)
     for out in ("one", "two"):
-        assert "kept state" in _publish(book_dir, tmp_path / out, pdf=False).phases
+        _publish(book_dir, tmp_path / out, pdf=False)
     assert _files(tmp_path / "one") == _files(tmp_path / "two")
-
-
-def test_the_long_csvs_from_stored_documents_equal_those_from_records(tmp_path, demo_book):
-    """A republish from the kept state makes the payments and activities CSVs from the stored
-    documents (decoding only new blocks): the same blocks, names and bytes as from records."""
-    book_dir = init_book(tmp_path / "book", book=demo_book).root
-    with open_book(book_dir, readonly=True) as repo:
-        book = repo.book()
-        docs = repo.documents("payments"), repo.documents("activities")
-    for on in (ON, ON - timedelta(days=40)):
-        for show in (True, False):
-            from_records = csvdata.build(csvdata.tables_of_records(book, on, show), {}, "tag")
-            from_docs = csvdata.build(csvdata.tables_of_docs(*docs, on, show), {}, "tag")
-            assert from_docs == from_records
-            assert sum(len(c.blocks) for c in from_docs) >= 2
-    assert book.payments and book.activities
 
 
 def test_charts_drawn_by_the_pdf_workers_equal_those_drawn_here(demo_book, policy):
@@ -321,7 +324,7 @@ def test_charts_drawn_by_the_pdf_workers_equal_those_drawn_here(demo_book, polic
     from receivables.ledger import index_book
 
     view = build_view(index_book(demo_book), policy, ON)
-    here = site_mod._report_charts(view).wait()
+    here = sitecharts.report_charts(view).wait()
     queue = PdfQueue(2)
     queue.start(policy.publish.paper)
     asked = []
@@ -330,7 +333,7 @@ def test_charts_drawn_by_the_pdf_workers_equal_those_drawn_here(demo_book, polic
             asked.append(args[0])
             return queue.call(fn, *args)
 
-        there = site_mod._report_charts(view, None, call).wait()
+        there = sitecharts.report_charts(view, None, call).wait()
     finally:
         queue.close()
     assert len(asked) == 1 and len(asked[0]) == len(here)  # every chart, to the workers in one call
@@ -350,24 +353,57 @@ class _Planted:
         return (Path.write_text, (Path(self.marker), "planted pickle ran"))
 
 
-def test_a_pickle_planted_in_the_book_or_the_site_folder_is_never_loaded(tmp_path, demo_book):
-    """A received book (or site) folder can hold any file: the kept state is never read from
-    there, so a planted pickle never runs, whatever its name."""
+def test_a_pickle_planted_in_the_book_or_the_site_folder_is_never_loaded(tmp_path, policy):
+    """A received book (or site) folder can hold any file: nothing kept is read from there
+    (and nothing is ever unpickled), so a planted pickle never runs, whatever its name; nor
+    does a ``cli/`` package, a ``.pth`` file or a module named like one dun imports, when
+    ``dun publish`` (with its PDF workers) runs from inside the book or the site folder."""
     import hashlib
+    import os
     import pickle
+    import subprocess
+    import sys
 
-    book_dir = init_book(tmp_path / "book", book=demo_book).root
-    site, marker = tmp_path / "site", tmp_path / "ran"
+    import orjson
+
+    small = demo.generate(clients=4, invoices=24, seed=7, today=ON, policy=policy)  # its PDFs are few
+    book_dir = init_book(tmp_path / "book", book=small).root
+    site, marker = book_dir / "site", tmp_path / "ran"
     _publish(book_dir, site, pdf=False)
     payload = pickle.dumps({"format": "x", "boom": _Planted(marker)})
     key = hashlib.sha256(str(site).encode()).hexdigest()[:16]
-    for folder in (book_dir / ".cache", site, site / site_mod.CACHE):
+    planted = f"open({str(marker)!r}, 'w').write('planted code ran')\n"
+    for folder in (book_dir / ".cache", book_dir, site, site / site_mod.CACHE):
         folder.mkdir(exist_ok=True)
-        for name in (f"site-{key}.pickle", "site.pickle", "state.pickle"):
+        for name in (f"site-{key}.pickle", "site.pickle", "state.pickle", "client-docs.bin"):
             (folder / name).write_bytes(payload)
+        for pkg in ("cli", "publish", "jinja2"):
+            (folder / pkg).mkdir(exist_ok=True)
+            (folder / pkg / "__init__.py").write_text(planted)
+            (folder / pkg / "main.py").write_text(planted)
+        for name in ("weasyprint.py", "orjson.py", "sitecustomize.py", "usercustomize.py"):
+            (folder / name).write_text(planted)
+        (folder / "evil.pth").write_text(f"import os; {planted}")
     with open_book(book_dir) as repo:
         _pay(repo, sorted(repo.clients())[0])
     _publish(book_dir, site, pdf=False)
+    # `dun publish` as the installed command runs it (the script's folder first on the path,
+    # not the working folder), from inside the book and from inside the site
+    script = tmp_path / "bin" / "dun"
+    script.parent.mkdir()
+    script.write_text("import sys\nfrom cli.main import main\nif __name__ == '__main__':\n    sys.exit(main())\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for cwd in (book_dir, site):
+        with open_book(book_dir) as repo:
+            _pay(repo, sorted(repo.clients())[1])
+        got = subprocess.run([sys.executable, str(script), "--book", str(book_dir), "--on", ON.isoformat(), "publish"],
+                             cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+        assert got.returncode == 0, got.stderr
     assert not marker.exists()
-    state = fast.state_path(open_book(book_dir, readonly=True), site)
-    assert book_dir not in state.parents and site not in state.parents
+    with open_book(book_dir, readonly=True) as repo:  # what is kept is plain JSON, in the user's cache
+        kept = kept_mod.path_of(repo.book_id, "x").parent
+    assert book_dir not in kept.parents and site not in kept.parents
+    for path in kept.glob("publish-*.json"):
+        assert isinstance(orjson.loads(path.read_bytes()), dict), path
+    for path in kept.parent.rglob("*"):  # nothing anywhere in the cache is a pickle
+        assert not path.is_file() or not path.read_bytes().startswith(b"\x80"), path

@@ -1,0 +1,135 @@
+"""What a build keeps for the next one: plain data in the user's cache folder, checked.
+
+Per book (its id) and **key** (the policy's digest, the code version
+:func:`derived.code_version`, the publish templates' and code's digest, the date), one
+orjson file: for every client its revision in the store and its rows of the long CSVs
+(:func:`publish.csvdata.client_rows`), and the report's charts (SVG text) by the digest of
+what they are drawn from. An entry counts only while its client's revision is the store's;
+a file that is missing, unreadable, of another key or not in this shape counts as empty
+(that build formats every row and draws every chart again). Nothing is ever pickled, and
+nothing lives in the book's or the site's folder: those may come from someone else.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+FORMAT = "dun-publish-kept-1"
+KEEP_FILES = 3  # per book: the keys (days, policies) last published
+
+
+@dataclass
+class Kept:
+    rows: dict[str, tuple[str, dict]] = field(default_factory=dict)  # client -> (revision, {table: rows})
+    charts: dict[str, str] = field(default_factory=dict)  # the inputs' digest -> SVG
+
+
+def key_digest(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:24]
+
+
+_BOOK_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _usable(book_id: str | None) -> bool:
+    """A book id is a folder name in the cache: only one that is plainly that (a book's meta
+    is the book's, and a received book may say anything) has kept data."""
+    return isinstance(book_id, str) and _BOOK_ID.fullmatch(book_id) is not None
+
+
+def path_of(book_id: str, key: str) -> Path:
+    from derived import cache_root
+
+    if not _usable(book_id):
+        raise ValueError("not a book id")
+    return cache_root() / book_id / f"publish-{key}.json"
+
+
+def _rows_ok(rows) -> bool:
+    return type(rows) is list and all(type(r) is list and len(r) == 2 and type(r[0]) is str and type(r[1]) is str
+                                      for r in rows)
+
+
+def read(book_id: str | None, key: str, tables: tuple[str, ...]) -> Kept:
+    """The kept data of ``key`` (see the module docstring); empty when there is none usable."""
+    if not _usable(book_id):
+        return Kept()
+    try:
+        data = orjson.loads(path_of(book_id, key).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return Kept()
+    if (not isinstance(data, dict) or data.get("format") != FORMAT or data.get("book") != book_id
+            or data.get("key") != key):
+        return Kept()
+    out = Kept()
+    clients, charts = data.get("clients"), data.get("charts")
+    if isinstance(clients, dict):
+        for cid, entry in clients.items():
+            if (type(entry) is list and len(entry) == 2 and type(entry[0]) is str and type(entry[1]) is dict
+                    and set(entry[1]) == set(tables) and all(_rows_ok(entry[1][t]) for t in tables)):
+                out.rows[cid] = (entry[0], entry[1])
+    if isinstance(charts, dict):
+        out.charts = {k: v for k, v in charts.items() if type(v) is str}
+    return out
+
+
+def write(book_id: str | None, key: str, kept: Kept) -> bool:
+    """Keep ``kept`` for the next build (atomically; a cache: failing only makes it slower)."""
+    if not _usable(book_id):
+        return False
+    path = path_of(book_id, key)
+    data = {"format": FORMAT, "book": book_id, "key": key,
+            "clients": {cid: [rev, rows] for cid, (rev, rows) in kept.rows.items()}, "charts": kept.charts}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(orjson.dumps(data))
+        os.replace(tmp, path)
+        others = sorted((p for p in path.parent.glob("publish-*.json") if p.name != path.name),
+                        key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in others[KEEP_FILES - 1:]:
+            old.unlink(missing_ok=True)
+        return True
+    except (OSError, TypeError):
+        return False
+
+
+# -- the sites this user built ---------------------------------------------------------------
+# The digests of the manifests this user's builds wrote: the next build trusts a site's manifest
+# (what its files' bytes hash to) only if it is one of those very manifests (wherever the site
+# folder now lies: a moved book keeps its site), so a manifest edited to match an edited file
+# vouches for nothing.
+
+KEEP_SITES = 32
+
+
+def _site_record(raw: bytes) -> Path:
+    from derived import cache_root
+
+    return cache_root() / "sites" / hashlib.sha256(raw).hexdigest()
+
+
+def remember_manifest(raw: bytes) -> None:
+    path = _site_record(raw)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"")
+        os.utime(path)
+        others = sorted(path.parent.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in others[KEEP_SITES:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # the next build reuses nothing of this site
+
+
+def manifest_vouched(raw: bytes) -> bool:
+    """Whether ``raw`` is a manifest one of this user's builds wrote."""
+    try:
+        return _site_record(raw).is_file()
+    except OSError:
+        return False
