@@ -7,6 +7,8 @@ opens the book and sets the state used here: ``paths``, ``_tables``, ``_seq`` an
 caches made by ``_reset_caches``)."""
 from __future__ import annotations
 
+import re
+
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Iterable
@@ -46,6 +48,8 @@ def _with_changes(book: Book, changes: list[tuple[str, dict, bool]]) -> Book:
 
 
 
+_PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
 class Reads:
     """Reading the book (a part of :class:`store.repository.Repository`)."""
 
@@ -56,9 +60,11 @@ class Reads:
 
     @property
     def book_id(self) -> str | None:
-        """The id made with the book (an older book gets one at its first write)."""
+        """The id made with the book (an older book gets one at its first write). It names the
+        book's folder of derived files in the user's cache, so anything but a plain name (a
+        received book's meta may say ``../..``) counts as no id: nothing is kept for it."""
         got = self._tables.get("meta")["1"].get("book_id")
-        return got if isinstance(got, str) and got else None
+        return got if isinstance(got, str) and _PLAIN_ID.fullmatch(got) else None
 
     def client_revisions(self) -> dict[str, str]:
         """Every client's revision (store.revisions): equal revisions, equal records."""

@@ -138,3 +138,31 @@ def test_two_copies_of_a_book_that_went_separate_ways_never_share_a_revision(boo
     a, b = revisions(book_dir), revisions(other)
     assert open_book(other, readonly=True).book_id == open_book(book_dir, readonly=True).book_id
     assert a["acme"] != b["acme"] and a["brook"] == b["brook"]
+
+
+def test_a_book_id_that_is_not_a_plain_name_names_no_cache_folder(tmp_path, monkeypatch):
+    """A received book's meta may say anything: an id like '../../x' would put (and prune)
+    derived files outside the cache folder. It counts as no id; the first write gives a new one."""
+    import derived
+    from store import init_book
+
+    cache = tmp_path / "cache" / "dun"
+    monkeypatch.setenv("DUN_CACHE_DIR", str(cache))
+    path = tmp_path / "book"
+    init_book(path)
+    with open_book(path, today=TODAY) as repo:
+        setup_two(repo)
+        repo.checkpoint()
+    raw = (path / "book.json").read_bytes()
+    with open_book(path, readonly=True) as repo:
+        good = repo.book_id.encode()
+    for bad in ("../../escaped", "/tmp/abs", "a/b", "", "x" * 65):
+        (path / "book.json").write_bytes(raw.replace(b'"book_id":"' + good + b'"', b'"book_id":' + orjson.dumps(bad), 1))
+        with open_book(path, readonly=True) as repo:
+            assert repo.book_id is None
+            derived.current(repo, repo.policy(), TODAY)
+        assert not (tmp_path / "escaped").exists() and not (cache.parent / "escaped").exists()
+        assert not any(cache.rglob("*")) if cache.exists() else True
+    with open_book(path, today=TODAY) as repo:
+        note(repo, "acme")
+        assert repo.book_id and "/" not in repo.book_id and ".." not in repo.book_id

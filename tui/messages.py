@@ -6,8 +6,6 @@ method, in the order they were posted.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
