@@ -204,12 +204,8 @@ def current(repo, policy: Policy, on: date, previous: Derived | None = None, *, 
     else:
         kept_lines = {cid: line for cid, line in lines.items() if cid not in todo}
         kept_lines.update((cid, v) for cid, v in held.items() if isinstance(v, bytes))
-        days = Days(held, on, lambda cid: derive_clients(repo, policy, on, [cid])[cid], kept_lines)
-        if stored is not None and not todo:
-            book_day = BookDay(on, days, *stored)
-        else:
-            with quiet_gc():
-                book_day = fold(days, on)
+        days = Days(held, on, _deriver(repo, policy, on), kept_lines)
+        book_day = _book_day(days, on, stored if not todo else None)
     state = Derived(key, dict(revisions), days, book_day, frozenset(todo))
     if save and key.book_id is not None and (todo or not from_file and not same):
         write_file(state)
@@ -229,14 +225,22 @@ def kept(repo, policy: Policy, on: date) -> Derived | None:
     order, stored, lines = got
     if order != list(revisions.items()) or any(c not in lines for c in revisions):
         return None
-    days = Days({cid: lines[cid] for cid in revisions}, on,
-                lambda cid: derive_clients(repo, policy, on, [cid])[cid])
-    if stored is not None:
-        book_day = BookDay(on, days, *stored)
-    else:
-        with quiet_gc():
-            book_day = fold(days, on)
+    days = Days({cid: lines[cid] for cid in revisions}, on, _deriver(repo, policy, on))
+    book_day = _book_day(days, on, stored)
     return Derived(key, dict(revisions), days, book_day, frozenset())
+
+
+def _deriver(repo, policy: Policy, on: date) -> Callable[[str], ClientDay]:
+    """What derives one client again when its kept line does not decode."""
+    return lambda cid: derive_clients(repo, policy, on, [cid])[cid]
+
+
+def _book_day(days: Days, on: date, stored: tuple | None) -> BookDay:
+    """The file's fold when it is usable (``stored``), else every day folded."""
+    if stored is not None:
+        return BookDay(on, days, *stored)
+    with quiet_gc():
+        return fold(days, on)
 
 
 def derive_clients(repo, policy: Policy, on: date, clients: list[str], book: Book | None = None) -> dict[str, ClientDay]:
