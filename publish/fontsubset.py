@@ -1,9 +1,10 @@
 """Make the lean Latin font the statements and reports embed (run once; output committed).
 
-WeasyPrint spends most of a one-page PDF subsetting a big system font on every render.
 We ship a small subset of DejaVu Sans (Latin-1, Latin Extended-A, the euro, pound and
-typographic punctuation; no hinting, no layout tables) and embed it whole
-(``full_fonts=True``), so nothing is subset per PDF::
+typographic punctuation; no hinting, no layout tables) under a family name of our own, so a
+system font never stands in. Each PDF embeds only the glyphs it draws of it (subset by
+HarfBuzz); where WeasyPrint has no HarfBuzz subsetter, it is small enough to embed whole
+(see ``publish.pdf._options``)::
 
     python -m publish.fontsubset [/usr/share/fonts/truetype/dejavu]
 

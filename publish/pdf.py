@@ -1,9 +1,8 @@
 """HTML to PDF with WeasyPrint: cached fonts and stylesheets, our own fetcher, in parallel.
 
-Speed: the costly parts of a small PDF are font handling and stylesheet parsing. Each
-process keeps one ``FontConfiguration`` and the parsed print stylesheet per paper size,
-embeds the lean ``Dun Sans`` font whole (``full_fonts=True``: it is already a ~33 KB Latin
-subset, so nothing is subset per PDF) and never fetches anything but our assets.
+Speed: each process keeps one ``FontConfiguration`` and the parsed print stylesheet per
+paper size, embeds only the glyphs a PDF draws of the lean ``Dun Sans`` font (subset by
+HarfBuzz, see :func:`_options`) and never fetches anything but our assets.
 Several PDFs render in a ``ProcessPoolExecutor`` with one worker per core; each worker
 warms its caches once.
 """
@@ -24,7 +23,21 @@ BASE_URL = ASSETS.as_uri() + "/"
 PRINT_CSS = ASSETS / "print.css"
 
 # Deterministic output: no creation date and a fixed identifier unless asked.
-PDF_OPTIONS = {"full_fonts": True, "hinting": False, "optimize_images": False, "uncompressed_pdf": False}
+PDF_OPTIONS = {"hinting": False, "optimize_images": False, "uncompressed_pdf": False}
+
+
+@lru_cache(maxsize=1)
+def _options() -> dict:
+    """:data:`PDF_OPTIONS` and how the fonts go in. Where WeasyPrint subsets with HarfBuzz (C),
+    a PDF embeds only the glyphs it draws: embedding a font whole costs more (every glyph's
+    width and Unicode mapping read with fontTools and written, the whole font compressed), and
+    its widths are not rounded as the layout rounded them, so glyphs drift by fractions of a
+    point along a line. Without HarfBuzz, WeasyPrint would subset with fontTools (Python, slower
+    than embedding whole): the font goes in whole."""
+    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+
+    subsets_fast = harfbuzz_subset is not None and bool(harfbuzz.hb_version_atleast(4, 1, 0))
+    return {**PDF_OPTIONS, "full_fonts": not subsets_fast}
 
 
 @lru_cache(maxsize=1)
@@ -48,14 +61,25 @@ def fetcher():
     return AssetFetcher()
 
 
-@lru_cache(maxsize=4)
 def _stylesheets(paper: str):
+    """The print stylesheet and the page size, parsed once per process for each paper and each
+    version of print.css: the cache is keyed by the file's bytes, so an edited stylesheet is
+    parsed again (with the process's one font configuration, see :func:`stylesheets`)."""
+    return _parsed_stylesheets(PRINT_CSS.read_bytes(), PAPERS.get(paper, "A4"))
+
+
+@lru_cache(maxsize=4)
+def _parsed_stylesheets(css: bytes, size: str):
+    return stylesheets(css, size, _font_config(), fetcher())
+
+
+def stylesheets(css: bytes, size: str, font_config, fetch) -> list:
+    """``css`` (print.css's bytes) and an ``@page`` of ``size`` parsed, their ``@font-face``
+    fonts added to ``font_config`` and fetched by ``fetch``."""
     from weasyprint import CSS
 
-    size = PAPERS.get(paper, "A4")
-    fc = _font_config()
-    base = CSS(string=PRINT_CSS.read_text("utf-8"), base_url=BASE_URL, url_fetcher=fetcher(), font_config=fc)
-    page = CSS(string=f"@page {{ size: {size}; }}", base_url=BASE_URL, url_fetcher=fetcher(), font_config=fc)
+    base = CSS(string=css.decode("utf-8"), base_url=BASE_URL, url_fetcher=fetch, font_config=font_config)
+    page = CSS(string=f"@page {{ size: {size}; }}", base_url=BASE_URL, url_fetcher=fetch, font_config=font_config)
     return [base, page]
 
 
@@ -67,21 +91,24 @@ def html_to_pdf(html: str, paper: str = "A4", title: str | None = None,
     the HTML refers to, served from memory: the report's charts go in as ``<img>`` of an SVG,
     which WeasyPrint draws about twice as fast as the same SVG inline (inline, every element of
     the chart also goes through the HTML cascade)."""
-    from weasyprint import HTML
-
     fetch = fetcher()
     if resources:
         fetch = fetch.with_extra({BASE_URL + rel: v for rel, v in resources.items()})
-    doc = HTML(string=html, base_url=BASE_URL, url_fetcher=fetch)
-    pdf = doc.write_pdf(
-        stylesheets=_stylesheets(paper),
-        font_config=_font_config(),
-        pdf_identifier=b"dun",
-        **PDF_OPTIONS,
-    )
+    pdf = render(html, _stylesheets(paper), _font_config(), fetch)
     if not _warm:
         _warm.append(True)
     return pdf
+
+
+def render(html: str, sheets: list, font_config, fetch) -> bytes:
+    """``html`` to PDF bytes with the parsed ``sheets`` (see :func:`stylesheets`), the
+    ``font_config`` they were parsed with and the URL fetcher ``fetch``: the one way every
+    PDF is written, with the kept stylesheets and font configuration (:func:`html_to_pdf`)
+    or fresh ones."""
+    from weasyprint import HTML
+
+    doc = HTML(string=html, base_url=BASE_URL, url_fetcher=fetch)
+    return doc.write_pdf(stylesheets=sheets, font_config=font_config, pdf_identifier=b"dun", **_options())
 
 
 def warm(paper: str = "A4") -> None:
