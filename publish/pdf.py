@@ -1,8 +1,9 @@
 """HTML to PDF with WeasyPrint: cached fonts and stylesheets, our own fetcher, in parallel.
 
 Speed: each process keeps one ``FontConfiguration`` and the parsed print stylesheet per
-paper size, embeds only the glyphs a PDF draws of the lean ``Dun Sans`` font (subset by
-HarfBuzz, see :func:`_options`) and never fetches anything but our assets.
+paper size; how a PDF is written (only the glyphs it draws of the lean ``Dun Sans`` font
+embedded, a lean user-agent stylesheet) is ``publish.weasy``'s. Nothing but our assets is
+ever fetched.
 Several PDFs render in a ``ProcessPoolExecutor`` with one worker per core; each worker
 warms its caches once.
 """
@@ -17,27 +18,9 @@ from functools import lru_cache
 from typing import Callable, Iterator
 
 from .paths import ASSETS
+from .weasy import BASE_URL, PAPERS, Sheets, render, stylesheets
 
-PAPERS = {"A4": "A4", "Letter": "letter"}
-BASE_URL = ASSETS.as_uri() + "/"
 PRINT_CSS = ASSETS / "print.css"
-
-# Deterministic output: no creation date and a fixed identifier unless asked.
-PDF_OPTIONS = {"hinting": False, "optimize_images": False, "uncompressed_pdf": False}
-
-
-@lru_cache(maxsize=1)
-def _options() -> dict:
-    """:data:`PDF_OPTIONS` and how the fonts go in. Where WeasyPrint subsets with HarfBuzz (C),
-    a PDF embeds only the glyphs it draws: embedding a font whole costs more (every glyph's
-    width and Unicode mapping read with fontTools and written, the whole font compressed), and
-    its widths are not rounded as the layout rounded them, so glyphs drift by fractions of a
-    point along a line. Without HarfBuzz, WeasyPrint would subset with fontTools (Python, slower
-    than embedding whole): the font goes in whole."""
-    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
-
-    subsets_fast = harfbuzz_subset is not None and bool(harfbuzz.hb_version_atleast(4, 1, 0))
-    return {**PDF_OPTIONS, "full_fonts": not subsets_fast}
 
 
 @lru_cache(maxsize=1)
@@ -61,7 +44,7 @@ def fetcher():
     return AssetFetcher()
 
 
-def _stylesheets(paper: str):
+def _stylesheets(paper: str) -> Sheets:
     """The print stylesheet and the page size, parsed once per process for each paper and each
     version of print.css: the cache is keyed by the file's bytes, so an edited stylesheet is
     parsed again (with the process's one font configuration, see :func:`stylesheets`)."""
@@ -69,18 +52,8 @@ def _stylesheets(paper: str):
 
 
 @lru_cache(maxsize=4)
-def _parsed_stylesheets(css: bytes, size: str):
+def _parsed_stylesheets(css: bytes, size: str) -> Sheets:
     return stylesheets(css, size, _font_config(), fetcher())
-
-
-def stylesheets(css: bytes, size: str, font_config, fetch) -> list:
-    """``css`` (print.css's bytes) and an ``@page`` of ``size`` parsed, their ``@font-face``
-    fonts added to ``font_config`` and fetched by ``fetch``."""
-    from weasyprint import CSS
-
-    base = CSS(string=css.decode("utf-8"), base_url=BASE_URL, url_fetcher=fetch, font_config=font_config)
-    page = CSS(string=f"@page {{ size: {size}; }}", base_url=BASE_URL, url_fetcher=fetch, font_config=font_config)
-    return [base, page]
 
 
 def html_to_pdf(html: str, paper: str = "A4", title: str | None = None,
@@ -98,17 +71,6 @@ def html_to_pdf(html: str, paper: str = "A4", title: str | None = None,
     if not _warm:
         _warm.append(True)
     return pdf
-
-
-def render(html: str, sheets: list, font_config, fetch) -> bytes:
-    """``html`` to PDF bytes with the parsed ``sheets`` (see :func:`stylesheets`), the
-    ``font_config`` they were parsed with and the URL fetcher ``fetch``: the one way every
-    PDF is written, with the kept stylesheets and font configuration (:func:`html_to_pdf`)
-    or fresh ones."""
-    from weasyprint import HTML
-
-    doc = HTML(string=html, base_url=BASE_URL, url_fetcher=fetch)
-    return doc.write_pdf(stylesheets=sheets, font_config=font_config, pdf_identifier=b"dun", **_options())
 
 
 def warm(paper: str = "A4") -> None:

@@ -1,6 +1,7 @@
-"""publish.pdf: what each process keeps between PDFs (the parsed print stylesheet, the font
-configuration) gives the PDF fresh ones give, an edited stylesheet is parsed again, and a PDF
-embeds only the glyphs it draws."""
+"""publish.pdf and publish.weasy: what each process keeps between PDFs (the parsed print
+stylesheet, the font configuration) gives the PDF fresh ones give, an edited stylesheet is
+parsed again, a PDF embeds only the glyphs it draws, and the lean user-agent stylesheet
+changes no PDF dun makes (and steps aside for a document that needs what it leaves out)."""
 from __future__ import annotations
 
 import io
@@ -11,6 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from publish import pdf as pdfmod
+from publish import weasy
 from publish.sample import sample_book
 from publish.statements import render_statement_html, statement_data
 from receivables.policy import read_policy
@@ -87,3 +89,72 @@ def test_a_pdf_embeds_only_the_glyphs_it_draws(html):
         widths = [w for item in descendant["/W"] if isinstance(item, list) for w in item]
         assert widths and all(float(w) == int(w) for w in widths)
     assert faces == {"Dun-Sans", "Dun-Sans-Bold"}
+
+
+def test_the_lean_user_agent_stylesheet_changes_no_pdf_dun_makes(tmp_path, monkeypatch):
+    """Every PDF of a site (each statement, the report's parts and page numbers, its charts)
+    and a letter with a list: the same bytes with WeasyPrint's own user-agent stylesheet."""
+    from markupsafe import Markup
+
+    from publish.env import environment
+    from publish.messages import Draft
+    from publish.site import publish
+
+    made: list[tuple] = []
+
+    def recording(html, sheets, font_config, fetch, stock_ua=False):
+        data = weasy.render(html, sheets, font_config, fetch, stock_ua)
+        made.append((html, sheets, font_config, fetch, data))
+        return data
+
+    monkeypatch.setattr(pdfmod, "render", recording)
+    policy = read_policy(ROOT / "policy.toml")
+    book = sample_book(ON)
+    publish(book, policy, ON, tmp_path / "site", workers=1, incremental=False)
+    data = statement_data(book, policy, "ACME", ON)
+    draft = Draft(subject="Overdue", text="Dear customer,\n\n- INV-1001 is overdue\n- INV-1002 too\n\n1. pay\n2. call")
+    letter = environment().get_template("letter.html").render(s=data, draft=draft, body=Markup(draft.html),
+                                                              L=data.locale)
+    assert "<li>" in letter
+    pdfmod.html_to_pdf(letter)
+    assert len(made) >= 8 and any("<li>" in m[0] for m in made) and any("<img" in m[0] for m in made)
+    for html, sheets, font_config, fetch, data in made:
+        assert weasy.render(html, sheets, font_config, fetch, stock_ua=True) == data
+
+
+def test_pdfs_are_made_with_the_lean_user_agent_stylesheet(html, monkeypatch):
+    """No style is worked out for the footnote and note pseudo-elements of a statement's
+    elements, nor for the marker of any but a list item (WeasyPrint's own stylesheet gives every
+    element six such styles)."""
+    from weasyprint.css import StyleFor
+
+    assert "<li>" in html  # the statement's message has a list
+    pseudo: list[tuple[str, str]] = []
+    original = StyleFor.set_computed_styles
+
+    def counting(self, element, parent, root=None, pseudo_type=None, *args, **kwargs):
+        if pseudo_type and not pseudo_type.startswith("@"):  # (not a page's margin boxes)
+            pseudo.append((pseudo_type, getattr(element, "tag", "")))
+        return original(self, element, parent, root, pseudo_type, *args, **kwargs)
+
+    monkeypatch.setattr(StyleFor, "set_computed_styles", counting)
+    unused = {"footnote-call", "footnote-marker", "note-call", "note-marker", "note-callback"}
+    pdfmod.html_to_pdf(html)
+    assert ("marker", "li") in pseudo and ("before", "br") in pseudo
+    assert all(kind not in unused and (kind != "marker" or tag == "li") for kind, tag in pseudo)
+    pseudo.clear()
+    weasy.render(html, pdfmod._stylesheets("A4"), pdfmod._font_config(), pdfmod.fetcher(), stock_ua=True)
+    assert unused <= {kind for kind, _ in pseudo} and ("marker", "td") in pseudo
+
+
+@pytest.mark.parametrize("extra", ['<span style="float: footnote">see our terms</span>',
+                                   '<style>.x { float: footnote }</style><span class="x">see our terms</span>',
+                                   '<span style="display: list-item">a list item</span>'])
+def test_a_document_that_needs_what_the_lean_stylesheet_leaves_out_gets_weasyprints_own(extra):
+    html = f"<!doctype html><html><body><p>Total due{extra}</p></body></html>"
+    data = pdfmod.html_to_pdf(html)
+    assert data == weasy.render(html, pdfmod._stylesheets("A4"), pdfmod._font_config(), pdfmod.fetcher(),
+                                stock_ua=True)
+    if "footnote" in extra:
+        text = "\n".join(text_of(data)[0])
+        assert "Total due1" in text and "1. see our terms" in text  # the call and the marker
