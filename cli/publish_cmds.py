@@ -100,6 +100,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
                                  pdf=not args.no_pdf, keep_workers=early)
             finally:
                 bar.finish()
+            # the copy of every client's documents that lets the next command (a payment, the
+            # next publish) read one client without parsing the book's tables: kept in the user's
+            # cache once a publish has read the book whole anyway (a cache: failing is only slower)
+            repo.save_client_docs()
         finally:
             repo.close()
     finally:

@@ -16,12 +16,12 @@ from operator import attrgetter
 from types import MappingProxyType
 
 from receivables import interest, ledger, model
-from receivables.engine import client, records
+from receivables.engine import client, records, totals
 
 __all__ = ["Undecodable", "decode", "encode", "TYPES"]
 
 TYPES: dict[str, type] = {}
-for _mod in (model, ledger, interest, records, client):
+for _mod in (model, ledger, interest, records, client, totals):
     for _name in dir(_mod):
         _obj = getattr(_mod, _name)
         if isinstance(_obj, type) and is_dataclass(_obj) and _obj.__module__ == _mod.__name__ and _name not in ("Book", "BookIndex", "Ledger"):

@@ -4,7 +4,10 @@ An entry (one client's :class:`~receivables.engine.ClientDay`) is valid when its
 (the book's id, the policy's digest, the engine's code version and the date) matches and
 its **revision** equals the client's revision in the store (:mod:`store.revisions`).
 Anything unreadable or mismatched counts as absent and is derived again; the book's day is
-then the fold of every client's (:func:`receivables.engine.fold`).
+the fold of every client's (:func:`receivables.engine.fold`), or, when a day folded before
+is at hand (this process's last, or the file's), that day with the changed clients folded in
+again (:func:`receivables.engine.refold`: their old parts taken out of the report's sums,
+their new ones added, their actions replaced): the same day, reading only those clients.
 
 Entries live in memory (a :class:`Derived` passed back in as ``previous``) and in one file
 per key in the user's cache folder (``DUN_CACHE_DIR`` or platformdirs'
@@ -13,9 +16,9 @@ The file is plain JSON lines (:mod:`derived.codec`):
 
 1. the header: format, key, every client's id and revision (in the store's order), and a
    checksum of the lines after it (any other bytes: the whole file counts as absent);
-2. the fold (the agenda with its message contexts, and the report), made from exactly the
-   entries below: used only when those are every client of the store, in its order, each
-   at its revision (else folded again);
+2. the fold (the agenda with its message contexts, the report and its sums), made from
+   exactly the entries below: taken as it is when those are every client of the store, each
+   at its revision, else with the clients that differ folded in again;
 3. one line per client, in the header's order, decoded only when that client is asked for
    (a command that needs the agenda or the report reads none of them).
 """
@@ -32,7 +35,9 @@ from typing import Any, Callable, Iterator
 
 import orjson
 
-from receivables.engine import BookDay, ClientDay, derive_client, fold, group_by_client
+from receivables.engine import BookDay, ClientDay, derive_client, fold, group_by_client, refold
+from receivables.engine.records import Report
+from receivables.engine.totals import Totals
 from receivables.model import Book
 from receivables.policy import Policy
 from receivables.tuning import FEW_CLIENTS, quiet_gc
@@ -41,7 +46,7 @@ from store.files import cache_root
 
 from . import codec
 
-FORMAT = 2  # of the files
+FORMAT = 3  # of the files
 KEEP_FILES = 4  # per book: the days (and policies) last asked for
 _CODE: list[str] = []
 
@@ -169,12 +174,14 @@ def current(repo, policy: Policy, on: date, previous: Derived | None = None, *, 
         revisions = repo.client_revisions()
     entries: dict[str, tuple[str, Any]] = {}
     lines: dict[str, bytes] = {}
+    base: BookDay | None = None  # the day folded from exactly ``entries`` (what a change is folded into)
     if previous is not None and previous.key == key:
         entries = {cid: (previous.revisions[cid], previous.days.raw(cid))
                    for cid in previous.days if cid in previous.revisions}
         lines = {cid: line for cid in previous.days if (line := previous.days.line(cid)) is not None}
+        if len(entries) == len(previous.days):
+            base = previous.book_day
     from_file = False
-    stored = None
     # the file only when this process has no state of this key: the one it has is at least as
     # new as the file (this process keeps it)
     if key.book_id is not None and not entries:
@@ -183,8 +190,8 @@ def current(repo, policy: Policy, on: date, previous: Derived | None = None, *, 
             from_file = True
             order, stored, lines = got
             entries = {cid: (rev, lines[cid]) for cid, rev in order if cid in lines}
-            if order != list(revisions.items()):
-                stored = None
+            if stored is not None:
+                base = BookDay(on, {}, *stored)
     held: dict[str, Any] = {}
     todo: list[str] = []
     for cid, rev in revisions.items():
@@ -205,7 +212,8 @@ def current(repo, policy: Policy, on: date, previous: Derived | None = None, *, 
         kept_lines = {cid: line for cid, line in lines.items() if cid not in todo}
         kept_lines.update((cid, v) for cid, v in held.items() if isinstance(v, bytes))
         days = Days(held, on, _deriver(repo, policy, on), kept_lines)
-        book_day = _book_day(days, on, stored if not todo else None)
+        changed = [*todo, *(cid for cid in entries if cid not in revisions)]
+        book_day = _book_day(days, on, base, changed, {cid: entries[cid][1] for cid in changed if cid in entries})
     state = Derived(key, dict(revisions), days, book_day, frozenset(todo))
     if save and key.book_id is not None and (todo or not from_file and not same):
         write_file(state)
@@ -226,7 +234,7 @@ def kept(repo, policy: Policy, on: date) -> Derived | None:
     if order != list(revisions.items()) or any(c not in lines for c in revisions):
         return None
     days = Days({cid: lines[cid] for cid in revisions}, on, _deriver(repo, policy, on))
-    book_day = _book_day(days, on, stored)
+    book_day = _book_day(days, on, None if stored is None else BookDay(on, {}, *stored), [], {})
     return Derived(key, dict(revisions), days, book_day, frozenset())
 
 
@@ -235,10 +243,19 @@ def _deriver(repo, policy: Policy, on: date) -> Callable[[str], ClientDay]:
     return lambda cid: derive_clients(repo, policy, on, [cid])[cid]
 
 
-def _book_day(days: Days, on: date, stored: tuple | None) -> BookDay:
-    """The file's fold when it is usable (``stored``), else every day folded."""
-    if stored is not None:
-        return BookDay(on, days, *stored)
+def _book_day(days: Days, on: date, base: BookDay | None, changed: list[str], old: dict[str, Any]) -> BookDay:
+    """The book's day of ``days``: ``base`` (a day folded before, from the entries ``days``
+    holds but for the ``changed`` clients: new, gone or at another revision; ``old`` holds
+    their entries then, decoded or not) with those clients' days folded in again
+    (:func:`~receivables.engine.refold`); every day folded when there is no such base or an
+    old entry does not decode."""
+    if base is not None and base.totals is not None:
+        if not changed:
+            return replace(base, clients=days)
+        was = {cid: v if not isinstance(v, bytes) else _decode_entry(v, cid, on) for cid, v in old.items()}
+        if all(v is not None for v in was.values()):
+            with quiet_gc():
+                return refold(base, was, days, changed)
     with quiet_gc():
         return fold(days, on)
 
@@ -295,9 +312,10 @@ def read_file(key: Key) -> tuple[list[tuple[str, str]], tuple | None, dict[str, 
     stored = None
     try:
         fold_data = codec.decode(orjson.loads(lines[0]))
-        agenda, contexts, report = fold_data
-        if isinstance(agenda, tuple) and isinstance(contexts, tuple) and len(contexts) == len(agenda):
-            stored = (agenda, report, contexts)
+        agenda, contexts, report, totals = fold_data
+        if (isinstance(agenda, tuple) and isinstance(contexts, tuple) and len(contexts) == len(agenda)
+                and isinstance(report, Report) and isinstance(totals, Totals) and totals.on == key.on):
+            stored = (agenda, report, contexts, totals)
     except (codec.Undecodable, orjson.JSONDecodeError, TypeError, ValueError):
         stored = None
     return order, stored, {cid: line for (cid, _), line in zip(order, lines[1:])}
@@ -311,7 +329,7 @@ def write_file(state: Derived) -> bool:
     days = state.days
     bd = state.book_day
     try:
-        parts = [orjson.dumps(codec.encode((bd.agenda, bd.contexts, bd.report)))]
+        parts = [orjson.dumps(codec.encode((bd.agenda, bd.contexts, bd.report, bd.totals)))]
         for cid in days:
             line = days.line(cid)
             parts.append(line if line is not None else orjson.dumps(codec.encode(days[cid])))

@@ -6,13 +6,14 @@ store's per-client revisions); a bare :class:`~receivables.model.Book` (no store
 here the same way, client by client, and folded. What a page needs beyond that is read from
 the records of the clients it is about, and only when that page is to be made: a statement
 whose fingerprint (the client's revision and the build's key) names a verified file of the
-last site is not made at all. The long CSVs' rows of a client are kept per revision
-(:mod:`publish.kept`); a build formats only the rows of clients not kept. A full build is
+last site is not made at all. A client's rows of the CSVs (the long payments and activities CSVs, its open
+items, its aging) are kept per revision (:mod:`publish.kept`); a build formats only the rows
+of clients not kept, and decodes no other client's day. A full build is
 this same path with nothing kept.
 """
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -45,7 +46,7 @@ class Context:
     want_pdf: bool
     book_id: str | None
     revisions: dict[str, str]
-    days: dict[str, ClientDay]
+    days: Mapping[str, ClientDay]  # (the derived layer's: an entry is decoded when asked for)
     book_day: object  # receivables.engine.BookDay
     derived: object = None  # derived.Derived (a repository's)
     clients: list[str] = field(default_factory=list)
@@ -54,7 +55,7 @@ class Context:
     kept: kept.Kept = field(default_factory=kept.Kept)
     kept_key: str = ""
     records: dict = field(default_factory=dict)  # client -> its records (a Book of one client)
-    rows: dict = field(default_factory=dict)  # client -> {table: [[sort key, line], ...]}
+    rows: dict = field(default_factory=dict)  # client -> {table: (keys, lines)} (ROW_TABLES)
 
     # -- what the pages are named by -----------------------------------------------------------
     def statement_fp(self, cid: str, kind: str) -> str:
@@ -94,35 +95,26 @@ class Context:
 
     # -- the data files ------------------------------------------------------------------------
     def view(self):
-        year: Counter = Counter()
-        for d in self.days.values():
-            year.update(d.part.activity_year)
-        return view_of(self.book_day.report, year, len(self.book_day.agenda))
+        return view_of(self.book_day.report, self.book_day.totals.activity_year, len(self.book_day.agenda))
 
     def aged_csv(self, view) -> bytes:
         rows = []
-        zero = (Decimal(0),) * len(engine.BUCKETS)
         for r in view.clients:
-            part = self.days[r.id].part.currencies.get(r.currency)
-            rows.append([r.id, r.name, r.currency, *(to_text(x, r.currency) for x in (part.aging if part else zero)),
+            keys, lines = self.rows[r.id]["aging"]
+            cells = (lines[keys.index(r.currency)].split(" ") if r.currency in keys
+                     else [to_text(Decimal(0), r.currency)] * len(engine.BUCKETS))
+            rows.append([r.id, r.name, r.currency, *cells,
                          to_text(r.balance, r.currency), to_text(r.overdue, r.currency), str(r.oldest_days)])
         header = ["client", "name", "currency", *engine.BUCKETS, "balance", "overdue", "oldest_days_overdue"]
         return csvdata.csv_fast(header, rows, {"client", "name"})
 
     def open_items_csv(self) -> bytes:
-        rows = []
-        for cid in self.clients:
-            for st in self.days[cid].open:
-                if st.outstanding > 0:
-                    inv = st.invoice
-                    rows.append([cid, inv.number, inv.issued.isoformat(), inv.due.isoformat(), inv.currency,
-                                 to_text(inv.amount, inv.currency), to_text(st.outstanding, inv.currency),
-                                 str(st.days_overdue), st.status, inv.reference])
-        return csvdata.csv_fast(OPEN_ITEMS_HEADER, rows, OPEN_ITEMS_TEXT)
+        return (csvdata.csv_fast(OPEN_ITEMS_HEADER, [], OPEN_ITEMS_TEXT)
+                + "".join([line for cid in self.clients for line in self.rows[cid]["open-items"][1]]).encode("utf-8"))
 
-    def long_rows(self) -> None:
-        """Every client's rows of the long CSVs: kept ones while the client's revision is the
-        same, the others formatted from its records."""
+    def client_rows(self) -> None:
+        """Every client's rows of the CSVs (:data:`ROW_TABLES`): kept ones while the client's
+        revision is the same, the others formatted from its records and its day."""
         show = self.policy.publish.internal_notes
         todo = []
         for cid in self.clients:
@@ -133,7 +125,7 @@ class Context:
                 todo.append(cid)
         self.load(todo)
         for cid in todo:
-            self.rows[cid] = csvdata.client_rows(self.records[cid], self.on, show)
+            self.rows[cid] = {**csvdata.client_rows(self.records[cid], self.on, show), **day_rows(self.days[cid])}
 
     def long_csv(self, name: str) -> bytes:
         return csvdata.joined(name, (self.rows[cid][name] for cid in self.clients))
@@ -147,6 +139,26 @@ class Context:
         kept.write(self.book_id, self.kept_key, data)
 
 
+ROW_TABLES = (*csvdata.LONG_TABLES, "open-items", "aging")
+
+
+def day_rows(day: ClientDay) -> dict[str, tuple[list[str], list[str]]]:
+    """A client's rows of the open-items CSV (keyed by invoice) and its aging cells (keyed by
+    currency: the bucket amounts, space-separated), from its day."""
+    rows, numbers = [], []
+    for st in day.open:
+        if st.outstanding > 0:
+            inv = st.invoice
+            numbers.append(inv.number)
+            rows.append([day.client, inv.number, inv.issued.isoformat(), inv.due.isoformat(), inv.currency,
+                         to_text(inv.amount, inv.currency), to_text(st.outstanding, inv.currency),
+                         str(st.days_overdue), st.status, inv.reference])
+    currencies = list(day.part.currencies)
+    return {"open-items": (numbers, csvdata.format_lines(OPEN_ITEMS_HEADER, rows, OPEN_ITEMS_TEXT)),
+            "aging": (currencies, [" ".join(to_text(x, cur) for x in day.part.currencies[cur].aging)
+                                   for cur in currencies])}
+
+
 def gather(repo_or_book, policy, on: date, want_pdf: bool, previous=None) -> Context:
     """The context of a build of ``repo_or_book`` (a repository, or a bare book) on ``on``.
     ``previous``: the caller's :class:`derived.Derived` of this book, if it has one."""
@@ -158,7 +170,7 @@ def gather(repo_or_book, policy, on: date, want_pdf: bool, previous=None) -> Con
             import derived as derived_layer
 
             d = derived_layer.current(repo, policy, on, previous)
-            ctx = Context(repo, None, policy, on, want_pdf, repo.book_id, dict(d.revisions), dict(d.days),
+            ctx = Context(repo, None, policy, on, want_pdf, repo.book_id, dict(d.revisions), d.days,
                           d.book_day, d)
         else:
             book = repo_or_book
@@ -173,5 +185,5 @@ def gather(repo_or_book, policy, on: date, want_pdf: bool, previous=None) -> Con
     ctx.base = h(FORMAT, templates_hash(), policy_digest(policy), code_version(), on.isoformat(), ctx.book_id or "")
     ctx.kept_key = kept.key_digest(FORMAT, ctx.book_id or "", policy_digest(policy), code_version(),
                                    templates_hash(), on.isoformat())
-    ctx.kept = kept.read(ctx.book_id, ctx.kept_key, csvdata.LONG_TABLES)
+    ctx.kept = kept.read(ctx.book_id, ctx.kept_key, ROW_TABLES)
     return ctx

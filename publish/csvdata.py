@@ -3,7 +3,7 @@ CSVs made from every client's rows.
 
 The payments and activities tables are long (hundreds of thousands of rows on a big book).
 Each client's rows are formatted from that client's records alone (:func:`client_rows`:
-each row's sort key ``DATE ID`` and its CSV line), so a build keeps them per client revision
+the rows' sort keys ``DATE ID`` and their CSV lines), so a build keeps them per client revision
 (:mod:`publish.kept`) and formats only the rows of the clients that changed; a CSV is its
 header and every client's rows in (date, id) order (:func:`joined`): byte for byte what one
 pass over every row writes (:func:`payments_csv`, :func:`activities_csv`).
@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import Iterable
 
 from receivables.csvsafe import neutralise
@@ -116,25 +116,30 @@ def format_lines(header: list[str], rows: list[list], text: set[str]) -> list[st
     return out
 
 
-def client_rows(records, on, show_internal: bool) -> dict[str, list[list[str]]]:
-    """One client's rows of the long CSVs up to ``on``: for each table, ``[sort key, line]``
-    per row, by (date, id). ``records``: the client's :class:`~receivables.model.Book`."""
+def client_rows(records, on, show_internal: bool) -> dict[str, tuple[list[str], list[str]]]:
+    """One client's rows of the long CSVs up to ``on``: for each table, the rows' sort keys
+    (``DATE ID``) and their CSV lines, by (date, id). ``records``: the client's
+    :class:`~receivables.model.Book`."""
     pays = sorted((p for p in records.payments if p.date <= on), key=attrgetter("date", "id"))
     acts = sorted((a for a in records.activities if a.date <= on), key=attrgetter("date", "id"))
     return {
-        "payments": _keyed(pays, format_lines(PAYMENTS_HEADER, payment_rows(pays), PAYMENTS_TEXT)),
-        "activities": _keyed(acts, format_lines(ACTIVITIES_HEADER, activity_rows(acts, show_internal),
-                                                ACTIVITIES_TEXT)),
+        "payments": (_keys(pays), format_lines(PAYMENTS_HEADER, payment_rows(pays), PAYMENTS_TEXT)),
+        "activities": (_keys(acts), format_lines(ACTIVITIES_HEADER, activity_rows(acts, show_internal),
+                                                 ACTIVITIES_TEXT)),
     }
 
 
-def _keyed(items, lines: list[str]) -> list[list[str]]:
-    return [[f"{x.date.isoformat()} {x.id}", line] for x, line in zip(items, lines)]
+def _keys(items) -> list[str]:
+    return [f"{x.date.isoformat()} {x.id}" for x in items]
 
 
-def joined(name: str, per_client: Iterable[list[list[str]]]) -> bytes:
-    """The long CSV ``name``: its header and every client's rows, by (date, id)."""
+def joined(name: str, per_client: Iterable[tuple[list[str], list[str]]]) -> bytes:
+    """The long CSV ``name``: its header and every client's rows (keys and lines), by (date, id)."""
     header, text = HEADERS[name]
-    rows = [r for rows in per_client for r in rows]
-    rows.sort(key=itemgetter(0))
-    return csv_fast(header, [], text) + "".join([r[1] for r in rows]).encode("utf-8")
+    keys: list[str] = []
+    lines: list[str] = []
+    for k, ln in per_client:
+        keys.extend(k)
+        lines.extend(ln)
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    return csv_fast(header, [], text) + "".join(map(lines.__getitem__, order)).encode("utf-8")

@@ -3,8 +3,10 @@
 Per book (its id) and **key** (the policy's digest, the code version
 :func:`derived.code_version`, the publish templates' and code's digest, the date), one
 orjson file: for every client its revision in the store and its rows of the long CSVs
-(:func:`publish.csvdata.client_rows`), and the report's charts (SVG text) by the digest of
-what they are drawn from. An entry counts only while its client's revision is the store's;
+(:func:`publish.csvdata.client_rows`; per table the row count, the rows' sort keys and their
+lines, each joined by NUL: a few long strings parse much faster than many short ones, and a
+client with a NUL in any row is not kept), and the report's charts (SVG text) by the digest
+of what they are drawn from. An entry counts only while its client's revision is the store's;
 a file that is missing, unreadable, of another key or not in this shape counts as empty
 (that build formats every row and draws every chart again). Nothing is ever pickled, and
 nothing lives in the book's or the site's folder: those may come from someone else.
@@ -19,13 +21,14 @@ from pathlib import Path
 
 import orjson
 
-FORMAT = "dun-publish-kept-1"
+FORMAT = "dun-publish-kept-2"
+SEP = "\0"  # between the keys, and between the lines, of one client's rows of one table
 KEEP_FILES = 3  # per book: the keys (days, policies) last published
 
 
 @dataclass
 class Kept:
-    rows: dict[str, tuple[str, dict]] = field(default_factory=dict)  # client -> (revision, {table: rows})
+    rows: dict[str, tuple[str, dict]] = field(default_factory=dict)  # client -> (revision, {table: (keys, lines)})
     charts: dict[str, str] = field(default_factory=dict)  # the inputs' digest -> SVG
 
 
@@ -50,9 +53,29 @@ def path_of(book_id: str, key: str) -> Path:
     return cache_root() / book_id / f"publish-{key}.json"
 
 
-def _rows_ok(rows) -> bool:
-    return type(rows) is list and all(type(r) is list and len(r) == 2 and type(r[0]) is str and type(r[1]) is str
-                                      for r in rows)
+def _rows_of(entry) -> tuple[list[str], list[str]] | None:
+    """One table's rows (keys, lines) from ``[count, keys, lines]`` (None when it is not that)."""
+    if type(entry) is not list or len(entry) != 3:
+        return None
+    n, keys, lines = entry
+    if type(n) is not int or type(keys) is not str or type(lines) is not str or n < 0:
+        return None
+    if n == 0:
+        return ([], []) if not keys and not lines else None
+    ks, ls = keys.split(SEP), lines.split(SEP)
+    if len(ks) != n or len(ls) != n:
+        return None
+    return ks, ls
+
+
+def _joined(rows: tuple[list[str], list[str]]) -> list | None:
+    """``rows`` as ``[count, keys, lines]`` (None when a key or a line holds the separator)."""
+    ks, ls = rows
+    n = len(ks)
+    keys, lines = SEP.join(ks), SEP.join(ls)
+    if len(ls) != n or n and (keys.count(SEP) != n - 1 or lines.count(SEP) != n - 1) or not n and (keys or lines):
+        return None
+    return [n, keys, lines]
 
 
 def read(book_id: str | None, key: str, tables: tuple[str, ...]) -> Kept:
@@ -71,8 +94,10 @@ def read(book_id: str | None, key: str, tables: tuple[str, ...]) -> Kept:
     if isinstance(clients, dict):
         for cid, entry in clients.items():
             if (type(entry) is list and len(entry) == 2 and type(entry[0]) is str and type(entry[1]) is dict
-                    and set(entry[1]) == set(tables) and all(_rows_ok(entry[1][t]) for t in tables)):
-                out.rows[cid] = (entry[0], entry[1])
+                    and set(entry[1]) == set(tables)):
+                rows = {t: _rows_of(entry[1][t]) for t in tables}
+                if all(r is not None for r in rows.values()):
+                    out.rows[cid] = (entry[0], rows)
     if isinstance(charts, dict):
         out.charts = {k: v for k, v in charts.items() if type(v) is str}
     return out
@@ -83,8 +108,12 @@ def write(book_id: str | None, key: str, kept: Kept) -> bool:
     if not _usable(book_id):
         return False
     path = path_of(book_id, key)
-    data = {"format": FORMAT, "book": book_id, "key": key,
-            "clients": {cid: [rev, rows] for cid, (rev, rows) in kept.rows.items()}, "charts": kept.charts}
+    clients = {}
+    for cid, (rev, rows) in kept.rows.items():
+        joined = {t: _joined(r) for t, r in rows.items()}
+        if all(j is not None for j in joined.values()):
+            clients[cid] = [rev, joined]
+    data = {"format": FORMAT, "book": book_id, "key": key, "clients": clients, "charts": kept.charts}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

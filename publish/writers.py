@@ -183,11 +183,11 @@ def build(ctx, writer: Writer, pdf_jobs, progress: Progress, phase: Callable[[st
     phase("statements")
     report_parts = _report(ctx, writer, env, view, charts, pdf_jobs, pdf_fps, step)
     phase("report")
+    ctx.client_rows()
     writer.write("data/aged-receivables.csv", None, ctx.aged_csv(view))
     writer.write("data/open-items.csv", None, ctx.open_items_csv())
     # the same document as `dun report --json` (receivables.report.report_to_json)
     writer.write("data/report.json", None, orjson.dumps(view.engine_json, option=orjson.OPT_INDENT_2))
-    ctx.long_rows()
     for name in ("payments", "activities"):
         writer.write(f"data/{name}.csv", None, ctx.long_csv(name))
     step("data")

@@ -136,7 +136,7 @@ def test_kept_rows_that_are_damaged_or_of_another_key_count_as_absent(tmp_path, 
         folder = kept.path_of(repo.book_id, "x").parent
     (path,) = folder.glob("publish-*.json")
     raw = path.read_bytes()
-    for damage, again in ((raw[: len(raw) // 2], True), (raw.replace(b'"payments":[[', b'"payments":[[7,', 1), True),
+    for damage, again in ((raw[: len(raw) // 2], True), (raw.replace(b'"payments":[', b'"payments":[7,', 1), True),
                           (raw.replace(b'"clients":{', b'"clients":{"zz":[1,2],', 1), False)):
         path.write_bytes(damage)
         _, formatted = _republish(book_dir, site)
@@ -152,9 +152,31 @@ def test_a_book_id_that_is_not_a_plain_name_keeps_nothing(tmp_path, monkeypatch)
     from publish import kept
 
     monkeypatch.setenv("DUN_CACHE_DIR", str(tmp_path / "cache" / "dun"))
-    data = kept.Kept({"c": ("1-0", {"payments": [], "activities": []})}, {})
+    data = kept.Kept({"c": ("1-0", {"payments": ([], []), "activities": ([], [])})}, {})
     for bad in ("../../escape", "/abs", "a/b", "", "..", "x" * 65):
         assert not kept.write(bad, "key", data)
         assert kept.read(bad, "key", csvdata.LONG_TABLES) == kept.Kept()
     assert not (tmp_path / "escape").exists() and not (tmp_path / "cache" / "escape").exists()
     assert kept.write("a1b2c3", "key", data) and kept.read("a1b2c3", "key", csvdata.LONG_TABLES) == data
+
+
+def test_kept_rows_read_back_as_written_and_a_row_with_a_nul_is_not_kept(tmp_path, monkeypatch):
+    """The kept rows (each table's keys and lines joined by NUL) read back equal to what was
+    kept, lines with quotes and line breaks included; a client whose row holds a NUL is not
+    kept (formatted again next time), and an entry whose count does not match is dropped."""
+    import orjson
+
+    from publish import kept
+
+    monkeypatch.setenv("DUN_CACHE_DIR", str(tmp_path / "cache"))
+    rows = {"payments": (["2026-01-02 P1", "2026-01-03 P2"], ['c,P1,"a ""quoted""\r\nline"\r\n', "c,P2\r\n"]),
+            "activities": ([], [])}
+    nul = {"payments": (["2026-01-02 P9"], ["c,P9,bad\0note\r\n"]), "activities": ([], [])}
+    data = kept.Kept({"c": ("1-0", rows), "n": ("2-0", nul), "d": ("3-0", rows)}, {"x": "<svg/>"})
+    assert kept.write("b1", "key", data)
+    path = kept.path_of("b1", "key")
+    raw = orjson.loads(path.read_bytes())
+    raw["clients"]["d"][1]["payments"][0] = 3  # two rows said to be three
+    path.write_bytes(orjson.dumps(raw))
+    got = kept.read("b1", "key", csvdata.LONG_TABLES)
+    assert got.rows == {"c": ("1-0", rows)} and got.charts == {"x": "<svg/>"}

@@ -265,9 +265,9 @@ def _edited_kept_rows(book_dir: Path, site: Path):
 
     path = _kept_file(book_dir)
     data = orjson.loads(path.read_bytes())
-    cid = next(c for c, (_, rows) in sorted(data["clients"].items()) if rows["payments"])
+    cid = next(c for c, (_, rows) in sorted(data["clients"].items()) if rows["payments"][0])
     data["clients"][cid][0] = "0-00000000"
-    data["clients"][cid][1]["payments"][0][1] = "2026-01-01,FAKE,x,GBP,99999.99,0.00,bank,,\n"
+    data["clients"][cid][1]["payments"] = [1, "2026-01-01 FAKE", "2026-01-01,FAKE,x,GBP,99999.99,0.00,bank,,\n"]
     path.write_bytes(orjson.dumps(data))
 
 

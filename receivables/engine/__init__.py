@@ -6,13 +6,15 @@
   state on the date), ``judgement.py`` (behaviour and risk), ``ladder.py`` (the actions) and
   ``figures.py`` (AR, sales, DSO and friends).
 - :func:`fold` (``book.py``): every client's day gives the :class:`BookDay` (the agenda,
-  most urgent first, and the report).
+  most urgent first, and the report, made from the sums of the clients' parts:
+  ``totals.py``); :func:`refold` makes the same day after a change from the day before it,
+  reading only the changed clients' days.
 
 Every answer about a book is made this one way; ``receivables.agenda`` and
 ``receivables.report`` keep their functions as thin wrappers over it.
 """
-from .book import BookDay, Derivation, adopt, derivation, fold, group_by_client
+from .book import BookDay, Derivation, adopt, derivation, fold, group_by_client, refold
 from .client import ClientDay, ClientPart, derive_client
 
 __all__ = ["BookDay", "ClientDay", "ClientPart", "Derivation", "adopt", "derivation", "derive_client", "fold",
-           "group_by_client"]
+           "group_by_client", "refold"]

@@ -7,22 +7,19 @@ functions that take a whole book are thin wrappers over it).
 """
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import Decimal
+from dataclasses import dataclass, field
+from datetime import date
 from operator import attrgetter
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from ..ledger import BookIndex, Ledger, index_book
 from ..model import Book
 from ..policy import Policy
 from .client import ClientDay, client_day_state, derive_client
 from .day import Day
-from .figures import ForecastSums, book_late, countback_from, figures, month_ends
 from .ladder import sort_key
-from .records import (ACTIVITY_DAYS, BUCKETS, TOP, ZERO, Action, ClientFigures, CurrencyFigures, Figures,
-                      PromiseFigures, Report, quiet_gc)
+from .records import Action, Report, quiet_gc
+from .totals import Totals, report_from, totals_of
 
 RECORDS = ("payments", "adjustments", "activities", "promises", "plans", "disputes")
 
@@ -36,14 +33,80 @@ class BookDay:
     agenda: tuple[Action, ...]  # most urgent first
     report: Report
     contexts: tuple[dict | None, ...] = ()  # each agenda action's message context, in agenda order
+    # the report's sums (what a change takes a client's old part from: :func:`refold`); they may
+    # hold zero sums a fresh fold has no entry for, so they are not part of the day's equality
+    totals: Totals | None = field(default=None, compare=False)
 
 
 def fold(client_days: Mapping[str, ClientDay], on: date) -> BookDay:
     """The book's day from every client's day of ``on``."""
-    pairs = [(a, c) for d in client_days.values() for a, c in zip(d.actions, d.contexts or (None,) * len(d.actions))]
-    pairs.sort(key=lambda p: sort_key(p[0]))
-    return BookDay(on, client_days, tuple(a for a, _ in pairs), report_of({c: d.part for c, d in client_days.items()}, on),
-                   tuple(c for _, c in pairs))
+    pairs = [p for d in client_days.values() for p in _pairs(d)]
+    pairs.sort(key=_pair_key)
+    parts = {c: d.part for c, d in client_days.items()}
+    totals = totals_of(parts.values(), on)
+    return BookDay(on, client_days, tuple(a for a, _ in pairs), _report(totals, parts), tuple(c for _, c in pairs),
+                   totals)
+
+
+def refold(base: BookDay, old: Mapping[str, ClientDay], client_days: Mapping[str, ClientDay],
+           changed: Iterable[str]) -> BookDay:
+    """The book's day after a change, from ``base`` (the day folded before it, with its totals):
+    ``changed`` are the clients whose day is not the one ``base`` was folded from (changed,
+    new or gone), ``old`` their days in ``base`` (a new client has none) and ``client_days``
+    every client's day now. Equal to ``fold(client_days, base.on)``; reads only the changed
+    clients' days."""
+    changed = set(changed)
+    if base.totals is None or any(cid not in old and cid not in client_days for cid in changed):
+        raise ValueError("not a day this change can be folded into")
+    on = base.on
+    new = {cid: client_days[cid] for cid in changed if cid in client_days}
+    pairs = [p for p in zip(base.agenda, base.contexts or (None,) * len(base.agenda)) if p[0].client not in changed]
+    for d in new.values():
+        pairs.extend(_pairs(d))
+    pairs.sort(key=_pair_key)
+    totals = base.totals.adjusted((old[cid].part for cid in changed if cid in old), (d.part for d in new.values()))
+    r = base.report
+    rows = [c for c in r.clients if c.client not in changed]
+    for d in new.values():
+        rows.extend(d.part.rows)
+    lists = _lists_by_client(r, changed)
+    lists.update((cid, d.part.lists) for cid, d in new.items())
+    report = report_from(totals, rows, [lists[cid] for cid in sorted(lists)])
+    return BookDay(on, client_days, tuple(a for a, _ in pairs), report, tuple(c for _, c in pairs), totals)
+
+
+def _pairs(d: ClientDay):
+    return zip(d.actions, d.contexts or (None,) * len(d.actions))
+
+
+def _pair_key(p):
+    return sort_key(p[0])
+
+
+def _lists_by_client(r: Report, leave_out: set[str]) -> dict[str, tuple]:
+    """Each client's (escalations, hold, disputes, plan) in ``r``, but those of ``leave_out``
+    (a client with none of them has no entry: it adds nothing)."""
+    got: dict[str, list] = {}
+
+    def of(cid: str) -> list:
+        entry = got.get(cid)
+        if entry is None:
+            entry = got[cid] = [[], None, [], None]
+        return entry
+
+    for e in r.escalations:
+        if e.client not in leave_out:
+            of(e.client)[0].append(e)
+    for x in r.holds:
+        if x.client not in leave_out:
+            of(x.client)[1] = x
+    for x in r.disputes:
+        if x.client not in leave_out:
+            of(x.client)[2].append(x)
+    for x in r.plans:
+        if x.client not in leave_out:
+            of(x.client)[3] = x
+    return {cid: (tuple(e), h, tuple(d), p) for cid, (e, h, d, p) in got.items()}
 
 
 def group_by_client(book: Book) -> dict[str, Book]:
@@ -148,100 +211,8 @@ def derivation(book_or_index: Book | BookIndex | Ledger, policy: Policy, on: dat
 def report_of(parts, on: date) -> Report:
     """The report of ``on`` from every client's part (a mapping of client id to
     :class:`~receivables.engine.client.ClientPart`)."""
-    aging: dict[str, list[Decimal]] = {}
-    counts: Counter = Counter()
-    credit: dict[str, Decimal] = {}
-    points: dict[str, list[list[Decimal]]] = {}
-    months: dict[str, dict[date, Decimal]] = {}
-    first: dict[str, date] = {}
-    clients: list[ClientFigures] = []
-    promises = [0, 0, 0, 0]
-    activity: Counter = Counter()
-    dates = month_ends(on)
-    for p in parts.values():
-        for cur, cp in p.currencies.items():
-            if cp.count:
-                a = aging.get(cur)
-                if a is None:
-                    aging[cur] = list(cp.aging)
-                else:
-                    for k, x in enumerate(cp.aging):
-                        a[k] += x
-                counts[cur] += cp.count
-            credit[cur] = credit.get(cur, ZERO) + cp.credit
-            pts = points.get(cur)
-            if pts is None:
-                points[cur] = [list(x) for x in cp.points]
-            else:
-                for mine, x in zip(pts, cp.points):
-                    for k, v in enumerate(x):
-                        mine[k] += v
-            if cp.first_issue is not None:
-                ms = months.setdefault(cur, {})
-                for m, x in cp.months.items():
-                    ms[m] = ms.get(m, ZERO) + x
-                if cur not in first or cp.first_issue < first[cur]:
-                    first[cur] = cp.first_issue
-        clients.extend(p.rows)
-        for k in range(4):
-            promises[k] += p.promises[k]
-        activity.update(p.activity)
-    currencies_seen = sorted(set(aging) | set(first) | {c for c, v in credit.items() if v})
-    currencies: dict[str, CurrencyFigures] = {}
-    trend: dict[str, tuple[Figures, ...]] = {}
-    for cur in currencies_seen:
-        a = aging.get(cur) or [ZERO] * len(BUCKETS)
-        ms = months.get(cur, {})
-
-        def sales(start: date, end: date, ms=ms) -> Decimal:
-            return ms.get(start, ZERO)
-
-        pts = points.get(cur) or [[ZERO] * 5 for _ in dates]
-        figs = []
-        for d, (ar, current, sales90, begin, since) in zip(dates, pts):
-            if d == on:
-                ar, current = sum(a, ZERO), a[0]
-            figs.append(figures(d, ar, current, sales90, begin, since, countback_from(sales, first.get(cur), d, ar)))
-        currencies[cur] = _currency_figures(cur, a, credit.get(cur, ZERO), figs[-1], counts[cur])
-        trend[cur] = tuple(figs)
-    acc = ForecastSums(on, currencies_seen)
-    for p in parts.values():
-        acc.merge(p.forecast)
-    late = book_late(p.late for p in parts.values() if p.open)
-    for p in parts.values():
-        for cur, due, amount in p.floating:
-            acc.expect(cur, due, late, amount)
-    lists = [parts[cid].lists for cid in sorted(parts)]
-    return _assemble(on, currencies, trend, clients, acc, lists, promises, activity)
+    return _report(totals_of(parts.values(), on), parts)
 
 
-def _currency_figures(cur: str, a: list[Decimal], credit: Decimal, f: Figures, count: int) -> CurrencyFigures:
-    total = f.total
-    return CurrencyFigures(cur, dict(zip(BUCKETS, a)), total, total - a[0], credit, f.sales_90d, f.dso,
-                           f.best_possible_dso, f.add, f.dso_countback, f.cei, count)
-
-
-def _assemble(on: date, currencies: dict, trend: dict, clients: list, acc: ForecastSums, lists: list,
-              promises: list[int], activity: Counter) -> Report:
-    """The report from its sums and its per-client pieces (``lists`` in client order)."""
-    clients.sort(key=lambda c: (c.currency, -c.balance, c.client))
-    top: dict[str, list[ClientFigures]] = {}
-    for c in clients:
-        if c.balance > 0:
-            lst = top.setdefault(c.currency, [])
-            if len(lst) < TOP:
-                lst.append(c)
-    escalations, holds, disputes, plans = [], [], [], []
-    for esc, hold, disp, plan in lists:
-        escalations.extend(esc)
-        if hold is not None:
-            holds.append(hold)
-        disputes.extend(disp)
-        if plan is not None:
-            plans.append(plan)
-    made, kept, broken, open_n = promises
-    # sequences as tuples: plain frozen data, equal to what the derived layer reads back
-    return Report(on, currencies, tuple(clients), acc.forecast(), trend, {c: tuple(x) for c, x in top.items()},
-                  tuple(escalations), tuple(holds), tuple(disputes), tuple(plans),
-                  PromiseFigures(made, kept, broken, open_n), dict(sorted(activity.items())),
-                  on - timedelta(days=ACTIVITY_DAYS - 1))
+def _report(totals: Totals, parts) -> Report:
+    return report_from(totals, (r for p in parts.values() for r in p.rows), [parts[cid].lists for cid in sorted(parts)])
