@@ -308,7 +308,7 @@ def record_maker(cls: type) -> Callable[..., Any]:
     A frozen class's ``__init__`` sets each field through ``object.__setattr__``. Here a twin
     class with the same slots sets them as plain attributes, then the object becomes a ``cls``
     (the two have one layout, so Python allows it). Only for classes whose ``__init__`` does
-    nothing else: no ``__post_init__``, no field left to a default factory."""
+    nothing else (no ``__post_init__``)."""
     names = tuple(f.name for f in fields(cls))
     params = getattr(cls, "__dataclass_params__", None)
     if (params is None or not params.frozen or getattr(cls, "__slots__", None) != names
