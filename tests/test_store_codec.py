@@ -4,6 +4,7 @@ their class's own constructor makes: same class, equality, hash, repr, still fro
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from datetime import date
 from decimal import Decimal
 
@@ -92,7 +93,7 @@ def test_a_record_made_in_bulk_is_the_record_its_class_makes(cls):
     plain = cls(*values)
     assert type(made) is cls
     assert made == plain and hash(made) == hash(plain) and repr(made) == repr(plain)
-    assert dataclasses.replace(made) == plain
+    assert dataclasses.replace(made) == plain and pickle.loads(pickle.dumps(made)) == plain
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.__setattr__(dataclasses.fields(cls)[0].name, None)
     with pytest.raises(TypeError):  # every field, as the class's constructor would want
