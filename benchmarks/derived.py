@@ -122,9 +122,11 @@ async def app_start(book_dir: Path) -> tuple[float, float]:
             if shown is None and isinstance(app.screen, TodayScreen) and app.screen.queue:
                 shown = now
             if app.state is not None and shown is not None:
-                return shown, now
+                break
             if now > 120:
                 raise RuntimeError("the app did not start in two minutes")
+    app.save_derived(app.state)  # as at quit (tui.app.run), when no quiet moment came first
+    return shown, now
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from types import MappingProxyType
 
 from receivables import interest, ledger, model
 from receivables.engine import client, records, totals
+from receivables.model import record_maker
 
 __all__ = ["Undecodable", "decode", "encode", "TYPES"]
 
@@ -41,8 +42,12 @@ def _enc_date(value):
     return {"$t": value.isoformat()}
 
 
+# values kept as they are (the commonest fields: ids, names, counts, flags): encoded in line
+_AS_IS = frozenset({str, int, bool, type(None)})
+
+
 def _enc_seq(value):
-    return [_encode(v) for v in value]
+    return [v if type(v) in _AS_IS else _encode(v) for v in value]
 
 
 _RESERVED = ("@", "$d", "$t", "$m")
@@ -54,7 +59,7 @@ def _enc_map(value):
             return {"$m": [[_encode(k), _encode(v)] for k, v in value.items()]}
     if "@" in value or "$d" in value or "$t" in value or "$m" in value:
         return {"$m": [[k, _encode(v)] for k, v in value.items()]}
-    return {k: _encode(v) for k, v in value.items()}
+    return {k: v if type(v) in _AS_IS else _encode(v) for k, v in value.items()}
 
 
 def _plain(value):
@@ -62,10 +67,11 @@ def _plain(value):
 
 
 def _record(name: str, cls: type):
-    getters = [attrgetter(f) for f in _FIELDS[name]]
+    names = _FIELDS[name]
+    get = attrgetter(*names) if len(names) > 1 else (lambda value: (getattr(value, names[0]),))
 
     def enc(value):
-        return {"@": name, "f": [_encode(g(value)) for g in getters]}
+        return {"@": name, "f": [v if type(v) in _AS_IS else _encode(v) for v in get(value)]}
     return enc
 
 
@@ -98,7 +104,8 @@ def decode(data):
 
 
 _SCALARS = (str, int, bool, type(None))
-_NAMES = {name: (cls, len(_FIELDS[name])) for name, cls in TYPES.items()}
+# each record decoded is built by record_maker (every field is in the data, in order)
+_NAMES = {name: (record_maker(cls), len(_FIELDS[name])) for name, cls in TYPES.items()}
 
 
 def _decode(data):

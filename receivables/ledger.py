@@ -17,7 +17,7 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Iterable
 
-from .model import Allocation, Book, Client, Invoice
+from .model import Allocation, Book, Client, Invoice, record_maker
 
 ZERO = Decimal(0)
 
@@ -46,20 +46,24 @@ class BookIndex:
     open_disputes: dict[str, tuple]  # invoice -> disputes (all, in order)
 
 
+_settlement = record_maker(Settlement)  # a book has as many as its allocations
+
+
 def index_book(book: Book) -> BookIndex:
     """The date-independent lookups over ``book``."""
+    settlement = _settlement
     settlements: dict[str, list[Settlement]] = defaultdict(list)
     credits: dict[str, list[tuple[date, str, Decimal]]] = defaultdict(list)
     for p in book.payments:
         allocated = ZERO
         for a in p.allocations:
-            settlements[a.invoice].append(Settlement(p.date, a.amount, "payment", p.id))
+            settlements[a.invoice].append(settlement(p.date, a.amount, "payment", p.id))
             allocated += a.amount
         if p.amount != allocated:
             credits[p.client].append((p.date, p.currency, p.amount - allocated))
     for adj in book.adjustments:
         if adj.invoice:
-            settlements[adj.invoice].append(Settlement(adj.date, adj.amount, adj.kind, adj.id))
+            settlements[adj.invoice].append(settlement(adj.date, adj.amount, adj.kind, adj.id))
         else:
             credits[adj.client].append((adj.date, adj.currency, adj.amount))
     by_client: dict[str, list[Invoice]] = defaultdict(list)

@@ -8,7 +8,8 @@ covers each path they choose between. The figures that justify them are in
 cycles (records, and what the engine keeps about them): reference counting frees them. The
 cyclic collector would only walk them over and over, so:
 
-- :func:`quiet_gc` pauses it while many objects are built at once (loading, deriving);
+- :func:`quiet_gc` pauses it while many objects are built at once (loading, deriving), and
+  with ``keep`` hides what was built from it before it runs again;
 - :func:`keep_for_life` moves what is loaded now out of its sight for good (a book the app
   or a command keeps until it exits; a forked worker's inherited heap);
 - :func:`collecting` turns it back on for work that does make cycles (WeasyPrint), and
@@ -36,13 +37,17 @@ PREVIEW_DRAW_WAIT = 2.0
 # -- garbage collection ------------------------------------------------------------------------
 
 @contextmanager
-def quiet_gc():
+def quiet_gc(keep: bool = False):
     """Pause the cyclic garbage collector while many objects are built (nothing is held longer:
-    the records make no cycles)."""
+    the records make no cycles). ``keep``: what the block built is kept for life (a loaded
+    book): it leaves the collector's sight before the collector runs again, whose first young
+    collection would otherwise walk every object the block made."""
     was = gc.isenabled()
     gc.disable()
     try:
         yield
+        if keep:
+            gc.freeze()
     finally:
         if was:
             gc.enable()

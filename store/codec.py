@@ -30,6 +30,7 @@ from receivables.model import (
     PromiseToPay,
     Receipt,
     SyncMark,
+    record_maker,
 )
 from receivables.dates import window_problem
 from receivables.errors import DunError, Problem
@@ -50,6 +51,21 @@ def _d(v: str) -> date:
 
 def _dn(v: str | None) -> date | None:
     return _d(v) if v else None
+
+
+_ABSENT = ()  # what doc.get gives for a list field the document does not have
+_ZERO = Decimal(0)
+
+# The records of a stored document, built through record_maker (every field given, in order):
+# a large book is hundreds of thousands of them.
+_client, _credit_check = record_maker(Client), record_maker(CreditCheck)
+_invoice, _line = record_maker(Invoice), record_maker(InvoiceLine)
+_charge, _segment = record_maker(Charge), record_maker(InterestSegment)
+_payment, _allocation = record_maker(Payment), record_maker(Allocation)
+_adjustment, _activity = record_maker(Adjustment), record_maker(Activity)
+_promise, _plan, _installment = record_maker(PromiseToPay), record_maker(PaymentPlan), record_maker(Installment)
+_dispute, _receipt = record_maker(Dispute), record_maker(Receipt)
+_alias, _sync = record_maker(PayerAlias), record_maker(SyncMark)
 
 
 def _dec(v: str) -> Decimal:
@@ -84,20 +100,15 @@ def client_to_doc(c: Client) -> dict[str, Any]:
 
 def client_from_doc(doc: dict[str, Any]) -> Client:
     cur = doc["currency"]
-    cc = doc.get("credit_check")
-    return Client(
-        id=doc["id"],
-        name=doc["name"],
-        currency=cur,
-        terms_days=int(doc["terms_days"]),
-        contacts=tuple(Contact(**x) for x in doc.get("contacts", ())),
-        address=doc.get("address", ""),
-        credit_limit=amount_from_store(doc["credit_limit"], cur) if doc.get("credit_limit") is not None else None,
-        credit_check=CreditCheck(_d(cc["date"]), cc.get("source", ""), cc.get("rating", "")) if cc else None,
-        locale=doc.get("locale", ""),
-        tags=tuple(doc.get("tags", ())),
-        hold=bool(doc.get("hold", False)),
-        hold_reason=doc.get("hold_reason", ""),
+    get = doc.get
+    cc = get("credit_check")
+    return _client(
+        doc["id"], doc["name"], cur, int(doc["terms_days"]),
+        tuple(Contact(**x) for x in get("contacts", ())),
+        get("address", ""),
+        amount_from_store(doc["credit_limit"], cur) if get("credit_limit") is not None else None,
+        _credit_check(_d(cc["date"]), cc.get("source", ""), cc.get("rating", "")) if cc else None,
+        get("locale", ""), tuple(get("tags", ())), bool(get("hold", False)), get("hold_reason", ""),
     )
 
 
@@ -151,33 +162,31 @@ def _charge_doc(c: Charge, cur: str) -> dict[str, Any]:
 
 
 def _charge_from(doc: dict[str, Any], cur: str) -> Charge:
-    return Charge(
-        kind=doc["kind"], amount=amount_from_store(doc["amount"], cur), invoice=doc.get("invoice", ""),
-        start=_dn(doc.get("start")), end=_dn(doc.get("end")),
-        segments=tuple(InterestSegment(_d(g["start"]), _d(g["end"]), amount_from_store(g["basis"], cur), _dec(g["rate"]))
-                       for g in doc.get("segments", ())),
-        step=doc.get("step", ""), invoices=tuple(doc.get("invoices", ())),
+    kind = doc["kind"]
+    get = doc.get
+    return _charge(
+        kind, amount_from_store(doc["amount"], cur), get("invoice", ""), _dn(get("start")), _dn(get("end")),
+        tuple(_segment(_d(g["start"]), _d(g["end"]), amount_from_store(g["basis"], cur), _dec(g["rate"]))
+              for g in get("segments", ())),
+        get("step", ""), tuple(get("invoices", ())),
     )
 
 
 def invoice_from_doc(doc: dict[str, Any]) -> Invoice:
     cur = doc["currency"]
-    return Invoice(
-        number=doc["number"],
-        client=doc["client"],
-        issued=_d(doc["issued"]),
-        due=_d(doc["due"]),
-        currency=cur,
-        amount=amount_from_store(doc["amount"], cur),
-        tax=amount_from_store(doc["tax"], cur) if "tax" in doc else Decimal(0),
-        lines=tuple(
-            InvoiceLine(ln["description"], _dec(ln["quantity"]), _dec(ln["unit_amount"]), amount_from_store(ln["amount"], cur))
-            for ln in doc.get("lines", ())
-        ),
-        reference=doc.get("reference", ""),
-        kind=doc.get("kind", ""),
-        charges=tuple(_charge_from(c, cur) for c in doc.get("charges", ())),
-        note=doc.get("note", ""),
+    get = doc.get
+    lines = get("lines", _ABSENT)
+    charges = get("charges", _ABSENT)
+    return _invoice(
+        doc["number"], doc["client"], _d(doc["issued"]), _d(doc["due"]), cur,
+        amount_from_store(doc["amount"], cur),
+        amount_from_store(doc["tax"], cur) if "tax" in doc else _ZERO,
+        () if lines is _ABSENT else tuple([
+            _line(ln["description"], _dec(ln["quantity"]), _dec(ln["unit_amount"]), amount_from_store(ln["amount"], cur))
+            for ln in lines]),
+        get("reference", ""), get("kind", ""),
+        () if charges is _ABSENT else tuple([_charge_from(c, cur) for c in charges]),
+        get("note", ""),
     )
 
 
@@ -200,11 +209,13 @@ def payment_to_doc(p: Payment) -> dict[str, Any]:
 
 def payment_from_doc(doc: dict[str, Any]) -> Payment:
     cur = doc["currency"]
-    return Payment(
-        id=doc["id"], date=_d(doc["date"]), client=doc["client"],
-        amount=amount_from_store(doc["amount"], cur), currency=cur,
-        method=doc.get("method", ""), reference=doc.get("reference", ""),
-        allocations=tuple(Allocation(a["invoice"], amount_from_store(a["amount"], cur)) for a in doc.get("allocations", ())),
+    get = doc.get
+    allocations = get("allocations", _ABSENT)
+    return _payment(
+        doc["id"], _d(doc["date"]), doc["client"], amount_from_store(doc["amount"], cur), cur,
+        get("method", ""), get("reference", ""),
+        () if allocations is _ABSENT else tuple([_allocation(a["invoice"], amount_from_store(a["amount"], cur))
+                                                 for a in allocations]),
     )
 
 
@@ -224,10 +235,9 @@ def adjustment_to_doc(a: Adjustment) -> dict[str, Any]:
 
 def adjustment_from_doc(doc: dict[str, Any]) -> Adjustment:
     cur = doc["currency"]
-    return Adjustment(
-        id=doc["id"], kind=doc["kind"], date=_d(doc["date"]), client=doc["client"],
-        amount=amount_from_store(doc["amount"], cur), currency=cur,
-        invoice=doc.get("invoice"), reason=doc.get("reason", ""),
+    return _adjustment(
+        doc["id"], doc["kind"], _d(doc["date"]), doc["client"], amount_from_store(doc["amount"], cur), cur,
+        doc.get("invoice"), doc.get("reason", ""),
     )
 
 
@@ -257,13 +267,12 @@ def activity_to_doc(a: Activity) -> dict[str, Any]:
 
 
 def activity_from_doc(doc: dict[str, Any]) -> Activity:
-    return Activity(
-        id=doc["id"], date=_d(doc["date"]), client=doc["client"], channel=doc["channel"],
-        direction=doc.get("direction", "out"), step=doc.get("step"),
-        invoices=tuple(doc.get("invoices", ())), outcome=doc.get("outcome", ""),
-        body=doc.get("body", ""), corrects=doc.get("corrects"),
-        snooze_until=_dn(doc.get("snooze_until")), internal=doc.get("internal", True),
-        message_id=doc.get("message_id", ""),
+    id_ = doc["id"]
+    get = doc.get
+    return _activity(
+        id_, _d(doc["date"]), doc["client"], doc["channel"], get("direction", "out"), get("step"),
+        tuple(get("invoices", ())), get("outcome", ""), get("body", ""), get("corrects"),
+        _dn(get("snooze_until")), get("internal", True), get("message_id", ""),
     )
 
 
@@ -281,10 +290,9 @@ def promise_to_doc(p: PromiseToPay) -> dict[str, Any]:
 
 def promise_from_doc(doc: dict[str, Any]) -> PromiseToPay:
     cur = doc["currency"]
-    return PromiseToPay(
-        id=doc["id"], client=doc["client"], made=_d(doc["made"]),
-        amount=amount_from_store(doc["amount"], cur), currency=cur, by=_d(doc["by"]),
-        invoices=tuple(doc.get("invoices", ())),
+    return _promise(
+        doc["id"], doc["client"], _d(doc["made"]), amount_from_store(doc["amount"], cur), cur, _d(doc["by"]),
+        tuple(doc.get("invoices", ())),
     )
 
 
@@ -301,11 +309,10 @@ def plan_to_doc(p: PaymentPlan) -> dict[str, Any]:
 
 def plan_from_doc(doc: dict[str, Any]) -> PaymentPlan:
     cur = doc["currency"]
-    return PaymentPlan(
-        id=doc["id"], client=doc["client"], created=_d(doc["created"]), currency=cur,
-        invoices=tuple(doc["invoices"]),
-        installments=tuple(Installment(_d(i["due"]), amount_from_store(i["amount"], cur)) for i in doc["installments"]),
-        cancelled=_dn(doc.get("cancelled")),
+    return _plan(
+        doc["id"], doc["client"], _d(doc["created"]), cur, tuple(doc["invoices"]),
+        tuple(_installment(_d(i["due"]), amount_from_store(i["amount"], cur)) for i in doc["installments"]),
+        _dn(doc.get("cancelled")),
     )
 
 
@@ -319,9 +326,9 @@ def dispute_to_doc(d: Dispute) -> dict[str, Any]:
 
 
 def dispute_from_doc(doc: dict[str, Any]) -> Dispute:
-    return Dispute(
-        id=doc["id"], invoice=doc["invoice"], client=doc["client"], reason=doc.get("reason", ""),
-        opened=_d(doc["opened"]), resolved=_dn(doc.get("resolved")), resolution=doc.get("resolution", ""),
+    return _dispute(
+        doc["id"], doc["invoice"], doc["client"], doc.get("reason", ""), _d(doc["opened"]),
+        _dn(doc.get("resolved")), doc.get("resolution", ""),
     )
 
 
@@ -340,9 +347,9 @@ def receipt_to_doc(r: Receipt) -> dict[str, Any]:
 
 def receipt_from_doc(doc: dict[str, Any]) -> Receipt:
     cur = doc["currency"]
-    return Receipt(id=doc["id"], date=_d(doc["date"]), amount=amount_from_store(doc["amount"], cur), currency=cur,
-                   payer=doc.get("payer", ""), text=doc.get("text", ""), source=doc.get("source", ""),
-                   bank_id=doc.get("bank_id", ""), payment=doc.get("payment", ""), ignored=bool(doc.get("ignored")))
+    return _receipt(doc["id"], _d(doc["date"]), amount_from_store(doc["amount"], cur), cur,
+                    doc.get("payer", ""), doc.get("text", ""), doc.get("source", ""),
+                    doc.get("bank_id", ""), doc.get("payment", ""), bool(doc.get("ignored")))
 
 
 def alias_to_doc(a: PayerAlias) -> dict[str, Any]:
@@ -350,7 +357,7 @@ def alias_to_doc(a: PayerAlias) -> dict[str, Any]:
 
 
 def alias_from_doc(doc: dict[str, Any]) -> PayerAlias:
-    return PayerAlias(id=doc["id"], client=doc["client"], name=doc.get("name", ""))
+    return _alias(doc["id"], doc["client"], doc.get("name", ""))
 
 
 def sync_to_doc(s: SyncMark) -> dict[str, Any]:
@@ -363,7 +370,7 @@ def sync_to_doc(s: SyncMark) -> dict[str, Any]:
 
 
 def sync_from_doc(doc: dict[str, Any]) -> SyncMark:
-    return SyncMark(id=doc["id"], date=_d(doc["date"]), source=doc.get("source", ""), as_of=_dn(doc.get("as_of")))
+    return _sync(doc["id"], _d(doc["date"]), doc.get("source", ""), _dn(doc.get("as_of")))
 
 
 # table name -> (record type, key field, to_doc, from_doc)

@@ -17,7 +17,7 @@ from receivables import validate as v
 from receivables.errors import DunError, Problem
 from receivables.model import Book, Client, Invoice
 from receivables.policy import Policy, load_policy, read_policy
-from receivables.tuning import keep_for_life, quiet_gc
+from receivables.tuning import quiet_gc
 
 from . import codec
 
@@ -109,9 +109,8 @@ class Reads:
 
     def book(self) -> Book:
         if self._book is None:
-            with quiet_gc():
+            with quiet_gc(keep=True):  # long-lived
                 self._book = self._build_book(None)
-            keep_for_life()  # long-lived
         return self._book
 
     def client_book(self, client_id: str) -> Book:

@@ -12,6 +12,7 @@ import pytest
 import derived
 from receivables.ledger import propose_allocation
 from receivables.model import Invoice, Payment
+from store import open_book
 from tui.app import create_app
 from tui.screens.today import TodayScreen
 
@@ -118,12 +119,34 @@ async def test_the_next_start_shows_today_from_the_kept_state_before_the_book_is
 
 
 @async_test
+async def test_a_first_start_shows_today_before_it_writes_the_derived_file(demo):
+    """The file is written in the first quiet moment or at quit (what the owner waits for at a
+    first start is Today, not the file for the next one)."""
+    app = create_app(demo, on=DAY)
+    seen = []
+    shown = app._loaded
+
+    def loaded_state(state, first=False):  # the first state reaches the screens
+        seen.append((first, derived.state.path_of(state.derived.key).exists()))
+        shown(state, first)
+
+    app._loaded = loaded_state
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        app.save_derived(app.state)  # (as the app does at quit, tui.app.run, if no quiet moment came)
+        assert derived.state.path_of(app.state.derived.key).exists()
+    assert seen[0] == (True, False)
+    with open_book(demo, readonly=True) as repo:
+        kept = derived.kept(repo, repo.policy(), DAY)
+    assert kept is not None and [a.id for a in kept.agenda] == [a.id for a in app.state.agenda]
+
+
+@async_test
 async def test_a_hand_edited_book_is_an_ordinary_start(demo):
     app = create_app(demo, on=DAY)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(app, pilot)
         app.save_derived(app.state)
-    from store import open_book
 
     with open_book(demo, today=DAY) as repo:
         repo.checkpoint()

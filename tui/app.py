@@ -137,7 +137,9 @@ class DunApp(BackgroundWork, App[int]):
             kept = self._preview(self.repo)
             if kept is not None:  # the book is read once the preview is drawn, not competing with it
                 self._preview_drawn.wait(PREVIEW_DRAW_WAIT)
-            state = build_state(self.repo, self.book_dir, self.on, progress=self._stage, kept=kept)
+            # the derived state's file is written in the first quiet moment (tui.background) or at
+            # quit, not before Today is shown
+            state = build_state(self.repo, self.book_dir, self.on, progress=self._stage, kept=kept, save=False)
             state.timings["open"] = opened
         except DunError as e:
             self.post_message(LoadFailed(str(e)))
