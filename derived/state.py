@@ -13,9 +13,11 @@ The file is plain JSON lines (:mod:`derived.codec`):
 
 1. the header: format, key, every client's id and revision (in the store's order), and a
    checksum of the lines after it (any other bytes: the whole file counts as absent);
-2. the fold (the agenda with its message contexts, and the report), made from exactly the
-   entries below: used only when those are every client of the store, in its order, each
-   at its revision (else folded again);
+2. the fold, made from exactly the entries below, in three lines: the agenda, each action's
+   message context (in the agenda's order), the report. Used only when those entries are
+   every client of the store, in its order, each at its revision (else folded again); each
+   line is decoded only when its part is asked for (the app's first screen needs the agenda
+   alone, ``dun report`` the report alone);
 3. one line per client, in the header's order, decoded only when that client is asked for
    (a command that needs the agenda or the report reads none of them).
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -33,6 +36,7 @@ from typing import Any, Callable, Iterator
 import orjson
 
 from receivables.engine import BookDay, ClientDay, derive_client, fold, group_by_client
+from receivables.engine.records import Action, Report
 from receivables.model import Book
 from receivables.policy import Policy
 from receivables.tuning import FEW_CLIENTS, quiet_gc
@@ -41,7 +45,7 @@ from store.files import cache_root
 
 from . import codec
 
-FORMAT = 2  # of the files
+FORMAT = 3  # of the files
 KEEP_FILES = 4  # per book: the days (and policies) last asked for
 _CODE: list[str] = []
 
@@ -124,6 +128,91 @@ class Days(Mapping):
         return sum(1 for v in self._got.values() if not isinstance(v, bytes))
 
 
+_UNREAD = object()  # a part of the fold still held as its line of the file
+
+
+class Fold:
+    """The book's day folded from every client's day: the agenda, each action's message
+    context (in the agenda's order) and the report. Read from the file, each part stays its
+    line until first asked for; a part that does not decode (it cannot happen to a file this
+    layer wrote and checked, but a cache is never trusted) makes the file's whole fold count
+    as absent: everything is folded again from the days (whose entries that do not decode are
+    derived again), the agenda included."""
+
+    __slots__ = ("on", "days", "_parts", "_lines", "_lock")
+
+    def __init__(self, on: date, days: Mapping[str, ClientDay], lines: tuple[bytes, bytes, bytes] | None = None) -> None:
+        self.on = on
+        self.days = days
+        self._lock = threading.RLock()
+        self._lines = lines
+        self._parts: list[Any] = [_UNREAD] * 3
+        if lines is None:
+            self._refold()
+
+    def _refold(self) -> None:
+        with quiet_gc():
+            bd = fold(self.days, self.on)
+        self._parts = [bd.agenda, bd.contexts, bd.report]
+        self._lines = None
+
+    def _part(self, i: int) -> Any:
+        got = self._parts[i]
+        if got is _UNREAD:
+            with self._lock:
+                got = self._parts[i]
+                if got is _UNREAD:
+                    got = _decode_part(i, self._lines[i]) if self._lines is not None else None
+                    if got is not None and i == 1 and len(got) != len(self.agenda):
+                        got = None
+                    if self._lines is None:  # (the agenda was folded again meanwhile)
+                        got = self._parts[i]
+                    elif got is None:
+                        self._refold()
+                        got = self._parts[i]
+                    else:
+                        self._parts[i] = got
+        return got
+
+    @property
+    def agenda(self) -> tuple[Action, ...]:
+        return self._part(0)
+
+    @property
+    def contexts(self) -> tuple[dict | None, ...]:
+        return self._part(1)
+
+    @property
+    def report(self) -> Report:
+        return self._part(2)
+
+    def lines(self) -> list[bytes]:
+        """The three lines to keep: as they were read, else encoded."""
+        lines = self._lines
+        if lines is not None:
+            return list(lines)
+        return [orjson.dumps(codec.encode(self._part(i))) for i in range(3)]
+
+    def decoded(self) -> int:
+        """How many of the three parts are decoded (or folded)."""
+        return sum(1 for v in self._parts if v is not _UNREAD)
+
+
+def _decode_part(i: int, line: bytes) -> Any:
+    """Part ``i`` of a fold (agenda, contexts, report) from its line, or None if it is not one."""
+    try:
+        got = codec.decode(orjson.loads(line))
+    except (codec.Undecodable, orjson.JSONDecodeError, TypeError, ValueError):
+        return None
+    if i == 0:
+        ok = type(got) is tuple and all(type(a) is Action for a in got)
+    elif i == 1:
+        ok = type(got) is tuple and all(c is None or type(c) is dict for c in got)
+    else:
+        ok = type(got) is Report
+    return got if ok else None
+
+
 @dataclass(slots=True)
 class Derived:
     """The book's day as read through this layer, with what it was checked against."""
@@ -131,21 +220,27 @@ class Derived:
     key: Key
     revisions: dict[str, str]  # client id -> revision in the store
     days: Days
-    book_day: BookDay
+    fold: Fold
     worked_out: frozenset[str] = frozenset()  # the clients derived afresh (the rest were valid entries)
     meta: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def book_day(self) -> BookDay:
+        """The whole book's day (every part of the fold decoded)."""
+        f = self.fold
+        return BookDay(f.on, self.days, f.agenda, f.report, f.contexts)
+
+    @property
     def agenda(self):
-        return self.book_day.agenda
+        return self.fold.agenda
 
     @property
     def report(self):
-        return self.book_day.report
+        return self.fold.report
 
     def context_of(self, position: int) -> dict | None:
         """The message context of the agenda's action at ``position``."""
-        contexts = self.book_day.contexts
+        contexts = self.fold.contexts
         return contexts[position] if position < len(contexts) else None
 
 
@@ -200,13 +295,13 @@ def current(repo, policy: Policy, on: date, previous: Derived | None = None, *, 
             held.update(derive_clients(repo, policy, on, todo, book))
     same = previous is not None and previous.key == key and not todo and list(previous.days) == list(held)
     if same:
-        days, book_day = previous.days, previous.book_day
+        days, folded = previous.days, previous.fold
     else:
         kept_lines = {cid: line for cid, line in lines.items() if cid not in todo}
         kept_lines.update((cid, v) for cid, v in held.items() if isinstance(v, bytes))
         days = Days(held, on, _deriver(repo, policy, on), kept_lines)
-        book_day = _book_day(days, on, stored if not todo else None)
-    state = Derived(key, dict(revisions), days, book_day, frozenset(todo))
+        folded = Fold(on, days, stored if not todo else None)
+    state = Derived(key, dict(revisions), days, folded, frozenset(todo))
     if save and key.book_id is not None and (todo or not from_file and not same):
         write_file(state)
     return state
@@ -226,21 +321,12 @@ def kept(repo, policy: Policy, on: date) -> Derived | None:
     if order != list(revisions.items()) or any(c not in lines for c in revisions):
         return None
     days = Days({cid: lines[cid] for cid in revisions}, on, _deriver(repo, policy, on))
-    book_day = _book_day(days, on, stored)
-    return Derived(key, dict(revisions), days, book_day, frozenset())
+    return Derived(key, dict(revisions), days, Fold(on, days, stored), frozenset())
 
 
 def _deriver(repo, policy: Policy, on: date) -> Callable[[str], ClientDay]:
     """What derives one client again when its kept line does not decode."""
     return lambda cid: derive_clients(repo, policy, on, [cid])[cid]
-
-
-def _book_day(days: Days, on: date, stored: tuple | None) -> BookDay:
-    """The file's fold when it is usable (``stored``), else every day folded."""
-    if stored is not None:
-        return BookDay(on, days, *stored)
-    with quiet_gc():
-        return fold(days, on)
 
 
 def derive_clients(repo, policy: Policy, on: date, clients: list[str], book: Book | None = None) -> dict[str, ClientDay]:
@@ -269,9 +355,9 @@ def _decode_entry(line: bytes, cid: str, on: date) -> ClientDay | None:
     return day if isinstance(day, ClientDay) and day.client == cid and day.on == on else None
 
 
-def read_file(key: Key) -> tuple[list[tuple[str, str]], tuple | None, dict[str, bytes]] | None:
+def read_file(key: Key) -> tuple[list[tuple[str, str]], tuple[bytes, bytes, bytes], dict[str, bytes]] | None:
     """What is kept for ``key``: the clients and revisions it was made from (in order), the
-    fold (agenda, contexts, report; None if it does not decode) and each client's line (not
+    fold's three lines (agenda, contexts, report; not decoded) and each client's line (not
     decoded); None when there is no file, or it is unreadable, damaged or made for another key."""
     try:
         raw = path_of(key).read_bytes()
@@ -287,20 +373,12 @@ def read_file(key: Key) -> tuple[list[tuple[str, str]], tuple | None, dict[str, 
         order = [(c, r) for c, r in head["clients"]]
         if not all(isinstance(c, str) and isinstance(r, str) for c, r in order):
             return None
-        lines = bytes(rest).split(b"\n")
-        if len(lines) != len(order) + 1:
+        lines = raw.split(b"\n")  # (the header first)
+        if len(lines) != len(order) + 4:
             return None
     except (OSError, orjson.JSONDecodeError, TypeError, ValueError):
         return None
-    stored = None
-    try:
-        fold_data = codec.decode(orjson.loads(lines[0]))
-        agenda, contexts, report = fold_data
-        if isinstance(agenda, tuple) and isinstance(contexts, tuple) and len(contexts) == len(agenda):
-            stored = (agenda, report, contexts)
-    except (codec.Undecodable, orjson.JSONDecodeError, TypeError, ValueError):
-        stored = None
-    return order, stored, {cid: line for (cid, _), line in zip(order, lines[1:])}
+    return order, (lines[1], lines[2], lines[3]), {cid: line for (cid, _), line in zip(order, lines[4:])}
 
 
 def write_file(state: Derived) -> bool:
@@ -309,9 +387,8 @@ def write_file(state: Derived) -> bool:
     key = state.key
     path = path_of(key)
     days = state.days
-    bd = state.book_day
     try:
-        parts = [orjson.dumps(codec.encode((bd.agenda, bd.contexts, bd.report)))]
+        parts = state.fold.lines()
         for cid in days:
             line = days.line(cid)
             parts.append(line if line is not None else orjson.dumps(codec.encode(days[cid])))
