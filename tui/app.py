@@ -26,6 +26,7 @@ from receivables.tuning import PREVIEW_DRAW_WAIT
 
 import derived
 
+from . import engine
 from .background import BackgroundWork
 from .commands import DunCommands
 from .fmt import safe
@@ -137,6 +138,7 @@ class DunApp(BackgroundWork, App[int]):
             kept = self._preview(self.repo)
             if kept is not None:  # the book is read once the preview is drawn, not competing with it
                 self._preview_drawn.wait(PREVIEW_DRAW_WAIT)
+                engine.ready()  # the drafts' modules, while the owner reads the queue
             state = build_state(self.repo, self.book_dir, self.on, progress=self._stage, kept=kept)
             state.timings["open"] = opened
         except DunError as e:
@@ -148,6 +150,7 @@ class DunApp(BackgroundWork, App[int]):
         if worker.is_cancelled:
             return
         self.post_message(BookLoaded(state, first=True))
+        engine.ready()  # (the first draft does not wait for them)
 
     def _preview(self, repo) -> Any:
         """Today's queue from the derived state kept for today, shown before the book is read
@@ -285,19 +288,28 @@ class DunApp(BackgroundWork, App[int]):
 
     # -- navigation ----------------------------------------------------------------
     def _make(self, name: str):
-        from .screens.clients import ClientsScreen
-        from .screens.invoices import InvoicesScreen
-        from .screens.policy import PolicyScreen
-        from .screens.reports import ReportsScreen
-        from .screens.today import TodayScreen
+        # each screen's module is imported when it is first opened (Today alone at the start)
+        if name == "today":
+            from .screens.today import TodayScreen
 
-        return {
-            "today": TodayScreen,
-            "clients": ClientsScreen,
-            "invoices": InvoicesScreen,
-            "reports": ReportsScreen,
-            "policy": PolicyScreen,
-        }[name]()
+            return TodayScreen()
+        if name == "clients":
+            from .screens.clients import ClientsScreen
+
+            return ClientsScreen()
+        if name == "invoices":
+            from .screens.invoices import InvoicesScreen
+
+            return InvoicesScreen()
+        if name == "reports":
+            from .screens.reports import ReportsScreen
+
+            return ReportsScreen()
+        if name == "policy":
+            from .screens.policy import PolicyScreen
+
+            return PolicyScreen()
+        raise KeyError(name)
 
     def go(self, name: str) -> None:
         if self.state is None and not (name == "today" and self.preview is not None):
