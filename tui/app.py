@@ -22,7 +22,7 @@ from textual.signal import Signal
 from textual.worker import get_current_worker
 
 from receivables.errors import DunError
-from receivables.tuning import PREVIEW_DRAW_WAIT
+from receivables.tuning import PREVIEW_DRAW_WAIT, PREVIEW_SETTLE
 
 import derived
 
@@ -80,6 +80,7 @@ class DunApp(BackgroundWork, App[int]):
         self.preview: list | None = None  # today's queue from the kept derived state, until state is there
         self.preview_source: Any = None  # (derived state, clients, policy) the preview's drafts come from
         self._preview_drawn = threading.Event()  # the preview is on screen: the book can be read
+        self.timings: dict[str, float] = {"created": time.perf_counter()}  # (for benchmarks/derived.py)
         self.lock_note = ""
         self.load_error = ""
         self.state_changed: Signal[BookState] = Signal(self, "state-changed")
@@ -138,6 +139,7 @@ class DunApp(BackgroundWork, App[int]):
             kept = self._preview(self.repo)
             if kept is not None:  # the book is read once the preview is drawn, not competing with it
                 self._preview_drawn.wait(PREVIEW_DRAW_WAIT)
+                time.sleep(PREVIEW_SETTLE)
                 engine.ready()  # the drafts' modules, while the owner reads the queue
             state = build_state(self.repo, self.book_dir, self.on, progress=self._stage, kept=kept)
             state.timings["open"] = opened
@@ -175,7 +177,11 @@ class DunApp(BackgroundWork, App[int]):
         if isinstance(self.screen, LoadingScreen):
             self.pop_screen()
             self.go("today")
-        self.call_after_refresh(self._preview_drawn.set)
+        self.call_after_refresh(self._drawn)
+
+    def _drawn(self) -> None:
+        self.timings["queue drawn"] = time.perf_counter() - self.timings["created"]
+        self._preview_drawn.set()
 
     async def on_event(self, event) -> None:
         from textual import events
