@@ -115,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--book", metavar="DIR", type=path_arg, help=BOOK_HELP)
     parser.add_argument("--on", type=iso_date, metavar="DATE", help="the date to act on (default: today)")
     parser.add_argument("--read-only", action="store_true", help="open the app without writing")
-    parser.add_argument("--version", action="version", version=f"dun {version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show program's version number and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         try:
@@ -126,6 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
             continue
         module.register(sub, common)
     return parser
+
+
+class _Version(argparse.Action):
+    """``--version``: the version is looked up only when asked for (importlib.metadata is slow
+    to import, and every start of the app parses its arguments)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"dun {version()}")
+        parser.exit()
 
 
 def version() -> str:

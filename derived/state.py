@@ -16,9 +16,11 @@ The file is plain JSON lines (:mod:`derived.codec`):
 
 1. the header: format, key, every client's id and revision (in the store's order), and a
    checksum of the lines after it (any other bytes: the whole file counts as absent);
-2. the fold (the agenda with its message contexts, the report and its sums), made from
-   exactly the entries below: taken as it is when those are every client of the store, each
-   at its revision, else with the clients that differ folded in again;
+2. the fold, made from exactly the entries below, in four lines: the agenda, each action's
+   message context (in the agenda's order), the report, the report's sums. Taken as it is
+   when those entries are every client of the store, each at its revision, each line decoded
+   only when its part is asked for (the app's first screen needs the agenda alone, ``dun
+   report`` the report alone); else the clients that differ are folded into it again;
 3. one line per client, in the header's order, decoded only when that client is asked for
    (a command that needs the agenda or the report reads none of them).
 """
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -36,7 +39,7 @@ from typing import Any, Callable, Iterator
 import orjson
 
 from receivables.engine import BookDay, ClientDay, derive_client, fold, group_by_client, refold
-from receivables.engine.records import Report
+from receivables.engine.records import Action, Report
 from receivables.engine.totals import Totals
 from receivables.model import Book
 from receivables.policy import Policy
@@ -46,7 +49,7 @@ from store.files import cache_root
 
 from . import codec
 
-FORMAT = 3  # of the files
+FORMAT = 4  # of the files
 KEEP_FILES = 4  # per book: the days (and policies) last asked for
 _CODE: list[str] = []
 
@@ -129,6 +132,107 @@ class Days(Mapping):
         return sum(1 for v in self._got.values() if not isinstance(v, bytes))
 
 
+_UNREAD = object()  # a part of the fold still held as its line of the file
+
+
+class Fold:
+    """The book's day folded from every client's day: the agenda, each action's message
+    context (in the agenda's order), the report and its sums. Read from the file, each part stays its
+    line until first asked for; a part that does not decode (it cannot happen to a file this
+    layer wrote and checked, but a cache is never trusted) makes the file's whole fold count
+    as absent: everything is folded again from the days (whose entries that do not decode are
+    derived again), the agenda included."""
+
+    __slots__ = ("on", "days", "_parts", "_lines", "_lock")
+
+    def __init__(self, on: date, days: Mapping[str, ClientDay], lines: tuple[bytes, ...] | None = None,
+                 folded: BookDay | None = None) -> None:
+        self.on = on
+        self.days = days
+        self._lock = threading.RLock()
+        self._lines = lines
+        self._parts: list[Any] = [_UNREAD] * 4
+        if folded is not None:
+            self._parts = [folded.agenda, folded.contexts, folded.report, folded.totals]
+            self._lines = None
+        elif lines is None:
+            self._refold()
+
+    def _refold(self) -> None:
+        with quiet_gc():
+            bd = fold(self.days, self.on)
+        self._parts = [bd.agenda, bd.contexts, bd.report, bd.totals]
+        self._lines = None
+
+    def whole(self) -> BookDay:
+        """Every part decoded, as a day (a part of the file's that does not decode makes the
+        whole fold made again from the days)."""
+        return BookDay(self.on, self.days, self.agenda, self.report, self.contexts, self.totals)
+
+    def _part(self, i: int) -> Any:
+        got = self._parts[i]
+        if got is _UNREAD:
+            with self._lock:
+                got = self._parts[i]
+                if got is _UNREAD:
+                    got = _decode_part(i, self._lines[i]) if self._lines is not None else None
+                    if got is not None and (i == 1 and len(got) != len(self.agenda)
+                                            or i == 3 and got.on != self.on):
+                        got = None
+                    if self._lines is None:  # (the agenda was folded again meanwhile)
+                        got = self._parts[i]
+                    elif got is None:
+                        self._refold()
+                        got = self._parts[i]
+                    else:
+                        self._parts[i] = got
+        return got
+
+    @property
+    def agenda(self) -> tuple[Action, ...]:
+        return self._part(0)
+
+    @property
+    def contexts(self) -> tuple[dict | None, ...]:
+        return self._part(1)
+
+    @property
+    def report(self) -> Report:
+        return self._part(2)
+
+    @property
+    def totals(self) -> Totals:
+        return self._part(3)
+
+    def lines(self) -> list[bytes]:
+        """The four lines to keep: as they were read, else encoded."""
+        lines = self._lines
+        if lines is not None:
+            return list(lines)
+        return [orjson.dumps(codec.encode(self._part(i))) for i in range(4)]
+
+    def decoded(self) -> int:
+        """How many of the four parts are decoded (or folded)."""
+        return sum(1 for v in self._parts if v is not _UNREAD)
+
+
+def _decode_part(i: int, line: bytes) -> Any:
+    """Part ``i`` of a fold (agenda, contexts, report, totals) from its line, or None if it is not one."""
+    try:
+        got = codec.decode(orjson.loads(line))
+    except (codec.Undecodable, orjson.JSONDecodeError, TypeError, ValueError):
+        return None
+    if i == 0:
+        ok = type(got) is tuple and all(type(a) is Action for a in got)
+    elif i == 1:
+        ok = type(got) is tuple and all(c is None or type(c) is dict for c in got)
+    elif i == 2:
+        ok = type(got) is Report
+    else:
+        ok = type(got) is Totals
+    return got if ok else None
+
+
 @dataclass(slots=True)
 class Derived:
     """The book's day as read through this layer, with what it was checked against."""
@@ -136,21 +240,27 @@ class Derived:
     key: Key
     revisions: dict[str, str]  # client id -> revision in the store
     days: Days
-    book_day: BookDay
+    fold: Fold
     worked_out: frozenset[str] = frozenset()  # the clients derived afresh (the rest were valid entries)
     meta: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def book_day(self) -> BookDay:
+        """The whole book's day (every part of the fold decoded)."""
+        f = self.fold
+        return BookDay(f.on, self.days, f.agenda, f.report, f.contexts, f.totals)
+
+    @property
     def agenda(self):
-        return self.book_day.agenda
+        return self.fold.agenda
 
     @property
     def report(self):
-        return self.book_day.report
+        return self.fold.report
 
     def context_of(self, position: int) -> dict | None:
         """The message context of the agenda's action at ``position``."""
-        contexts = self.book_day.contexts
+        contexts = self.fold.contexts
         return contexts[position] if position < len(contexts) else None
 
 
@@ -174,13 +284,13 @@ def current(repo, policy: Policy, on: date, previous: Derived | None = None, *, 
         revisions = repo.client_revisions()
     entries: dict[str, tuple[str, Any]] = {}
     lines: dict[str, bytes] = {}
-    base: BookDay | None = None  # the day folded from exactly ``entries`` (what a change is folded into)
+    base: Fold | tuple[bytes, ...] | None = None  # the fold made from exactly ``entries`` (or its lines)
     if previous is not None and previous.key == key:
         entries = {cid: (previous.revisions[cid], previous.days.raw(cid))
                    for cid in previous.days if cid in previous.revisions}
         lines = {cid: line for cid in previous.days if (line := previous.days.line(cid)) is not None}
         if len(entries) == len(previous.days):
-            base = previous.book_day
+            base = previous.fold
     from_file = False
     # the file only when this process has no state of this key: the one it has is at least as
     # new as the file (this process keeps it)
@@ -190,8 +300,7 @@ def current(repo, policy: Policy, on: date, previous: Derived | None = None, *, 
             from_file = True
             order, stored, lines = got
             entries = {cid: (rev, lines[cid]) for cid, rev in order if cid in lines}
-            if stored is not None:
-                base = BookDay(on, {}, *stored)
+            base = stored
     held: dict[str, Any] = {}
     todo: list[str] = []
     for cid, rev in revisions.items():
@@ -207,14 +316,14 @@ def current(repo, policy: Policy, on: date, previous: Derived | None = None, *, 
             held.update(derive_clients(repo, policy, on, todo, book))
     same = previous is not None and previous.key == key and not todo and list(previous.days) == list(held)
     if same:
-        days, book_day = previous.days, previous.book_day
+        days, folded = previous.days, previous.fold
     else:
         kept_lines = {cid: line for cid, line in lines.items() if cid not in todo}
         kept_lines.update((cid, v) for cid, v in held.items() if isinstance(v, bytes))
         days = Days(held, on, _deriver(repo, policy, on), kept_lines)
         changed = [*todo, *(cid for cid in entries if cid not in revisions)]
-        book_day = _book_day(days, on, base, changed, {cid: entries[cid][1] for cid in changed if cid in entries})
-    state = Derived(key, dict(revisions), days, book_day, frozenset(todo))
+        folded = _fold(days, on, base, changed, {cid: entries[cid][1] for cid in changed if cid in entries})
+    state = Derived(key, dict(revisions), days, folded, frozenset(todo))
     if save and key.book_id is not None and (todo or not from_file and not same):
         write_file(state)
     return state
@@ -234,30 +343,37 @@ def kept(repo, policy: Policy, on: date) -> Derived | None:
     if order != list(revisions.items()) or any(c not in lines for c in revisions):
         return None
     days = Days({cid: lines[cid] for cid in revisions}, on, _deriver(repo, policy, on))
-    book_day = _book_day(days, on, None if stored is None else BookDay(on, {}, *stored), [], {})
-    return Derived(key, dict(revisions), days, book_day, frozenset())
+    return Derived(key, dict(revisions), days, Fold(on, days, stored), frozenset())
+
+
+def _fold(days: Days, on: date, base: Fold | tuple[bytes, ...] | None, changed: list[str],
+          old: dict[str, Any]) -> Fold:
+    """The fold of ``days``: ``base`` (folded before, from the entries ``days`` holds but for
+    the ``changed`` clients: new, gone or at another revision; ``old`` holds their entries
+    then, decoded or not) as it is when nothing changed, else with those clients' days folded
+    in again (:func:`~receivables.engine.refold`); every day folded when there is no base or
+    an old entry does not decode."""
+    if base is None:
+        return Fold(on, days)
+    if not changed:  # the file's lines are decoded when asked for
+        return Fold(on, days, base) if isinstance(base, tuple) else Fold(on, days, folded=base.whole())
+    was = {cid: v if not isinstance(v, bytes) else _decode_entry(v, cid, on) for cid, v in old.items()}
+    if isinstance(base, tuple):
+        parts = [_decode_part(i, line) for i, line in enumerate(base)]
+        day = None
+        if all(p is not None for p in parts) and len(parts[1]) == len(parts[0]) and parts[3].on == on:
+            day = BookDay(on, {}, parts[0], parts[2], parts[1], parts[3])
+    else:
+        day = base.whole()
+    if day is None or day.totals is None or any(v is None for v in was.values()):
+        return Fold(on, days)
+    with quiet_gc():
+        return Fold(on, days, folded=refold(day, was, days, changed))
 
 
 def _deriver(repo, policy: Policy, on: date) -> Callable[[str], ClientDay]:
     """What derives one client again when its kept line does not decode."""
     return lambda cid: derive_clients(repo, policy, on, [cid])[cid]
-
-
-def _book_day(days: Days, on: date, base: BookDay | None, changed: list[str], old: dict[str, Any]) -> BookDay:
-    """The book's day of ``days``: ``base`` (a day folded before, from the entries ``days``
-    holds but for the ``changed`` clients: new, gone or at another revision; ``old`` holds
-    their entries then, decoded or not) with those clients' days folded in again
-    (:func:`~receivables.engine.refold`); every day folded when there is no such base or an
-    old entry does not decode."""
-    if base is not None and base.totals is not None:
-        if not changed:
-            return replace(base, clients=days)
-        was = {cid: v if not isinstance(v, bytes) else _decode_entry(v, cid, on) for cid, v in old.items()}
-        if all(v is not None for v in was.values()):
-            with quiet_gc():
-                return refold(base, was, days, changed)
-    with quiet_gc():
-        return fold(days, on)
 
 
 def derive_clients(repo, policy: Policy, on: date, clients: list[str], book: Book | None = None) -> dict[str, ClientDay]:
@@ -286,9 +402,9 @@ def _decode_entry(line: bytes, cid: str, on: date) -> ClientDay | None:
     return day if isinstance(day, ClientDay) and day.client == cid and day.on == on else None
 
 
-def read_file(key: Key) -> tuple[list[tuple[str, str]], tuple | None, dict[str, bytes]] | None:
+def read_file(key: Key) -> tuple[list[tuple[str, str]], tuple[bytes, ...], dict[str, bytes]] | None:
     """What is kept for ``key``: the clients and revisions it was made from (in order), the
-    fold (agenda, contexts, report; None if it does not decode) and each client's line (not
+    fold's four lines (agenda, contexts, report, totals; not decoded) and each client's line (not
     decoded); None when there is no file, or it is unreadable, damaged or made for another key."""
     try:
         raw = path_of(key).read_bytes()
@@ -304,21 +420,12 @@ def read_file(key: Key) -> tuple[list[tuple[str, str]], tuple | None, dict[str, 
         order = [(c, r) for c, r in head["clients"]]
         if not all(isinstance(c, str) and isinstance(r, str) for c, r in order):
             return None
-        lines = bytes(rest).split(b"\n")
-        if len(lines) != len(order) + 1:
+        lines = raw.split(b"\n")  # (the header first)
+        if len(lines) != len(order) + 5:
             return None
     except (OSError, orjson.JSONDecodeError, TypeError, ValueError):
         return None
-    stored = None
-    try:
-        fold_data = codec.decode(orjson.loads(lines[0]))
-        agenda, contexts, report, totals = fold_data
-        if (isinstance(agenda, tuple) and isinstance(contexts, tuple) and len(contexts) == len(agenda)
-                and isinstance(report, Report) and isinstance(totals, Totals) and totals.on == key.on):
-            stored = (agenda, report, contexts, totals)
-    except (codec.Undecodable, orjson.JSONDecodeError, TypeError, ValueError):
-        stored = None
-    return order, stored, {cid: line for (cid, _), line in zip(order, lines[1:])}
+    return order, tuple(lines[1:5]), {cid: line for (cid, _), line in zip(order, lines[5:])}
 
 
 def write_file(state: Derived) -> bool:
@@ -327,9 +434,8 @@ def write_file(state: Derived) -> bool:
     key = state.key
     path = path_of(key)
     days = state.days
-    bd = state.book_day
     try:
-        parts = [orjson.dumps(codec.encode((bd.agenda, bd.contexts, bd.report, bd.totals)))]
+        parts = state.fold.lines()
         for cid in days:
             line = days.line(cid)
             parts.append(line if line is not None else orjson.dumps(codec.encode(days[cid])))

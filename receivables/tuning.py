@@ -32,6 +32,10 @@ CHECKPOINT_ENTRIES = 2000
 # tui/: at most this many seconds the app's reading of the book waits for the kept queue (the
 # preview) to be drawn first, so the two do not compete for the interpreter
 PREVIEW_DRAW_WAIT = 2.0
+# tui/: then this many seconds more, so the drawn queue reaches the terminal (the driver's
+# writer thread) before reading the book holds the interpreter (the store parses each large
+# table in one call)
+PREVIEW_SETTLE = 0.1
 
 
 # -- garbage collection ------------------------------------------------------------------------

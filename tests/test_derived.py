@@ -110,8 +110,8 @@ def _rewrite(path, head, rest, fix_checksum=True):
     path.write_bytes(orjson.dumps(head) + b"\n" + body)
 
 
-@pytest.mark.parametrize("damage", ["truncated", "not json", "edited", "crafted entry", "crafted fold", "other book",
-                                    "wrong revision"])
+@pytest.mark.parametrize("damage", ["truncated", "not json", "edited", "crafted entry", "crafted agenda",
+                                    "crafted contexts", "crafted report", "other book", "wrong revision"])
 def test_a_damaged_or_foreign_file_counts_as_empty(tmp_path, damage):
     book = make(tmp_path / "b", clients=5, invoices=60)
     first = through(book, ON)
@@ -126,10 +126,16 @@ def test_a_damaged_or_foreign_file_counts_as_empty(tmp_path, damage):
     elif damage == "edited":  # a balance changed by hand: the checksum no longer matches
         path.write_bytes(raw.replace(b'{"$d":"', b'{"$d":"9', 1))
     elif damage == "crafted entry":  # a record type that is not ours, with a checksum that matches
-        rest[1] = orjson.dumps({"@": "os.system", "f": ["echo pwned"]})
+        rest[3] = orjson.dumps({"@": "os.system", "f": ["echo pwned"]})
         _rewrite(path, head, rest)
-    elif damage == "crafted fold":
-        rest[0] = orjson.dumps({"@": "Report", "f": [1, 2]})
+    elif damage == "crafted agenda":  # the fold's lines: agenda, contexts, report
+        rest[0] = orjson.dumps([{"@": "Report", "f": [1, 2]}])
+        _rewrite(path, head, rest)
+    elif damage == "crafted contexts":  # well-formed, one context short of the agenda
+        rest[1] = orjson.dumps(orjson.loads(rest[1])[1:])
+        _rewrite(path, head, rest)
+    elif damage == "crafted report":
+        rest[2] = orjson.dumps({"@": "Report", "f": [1, 2]})
         _rewrite(path, head, rest)
     elif damage == "other book":
         _rewrite(path, {**head, "book": "someone-else"}, rest)
@@ -139,7 +145,7 @@ def test_a_damaged_or_foreign_file_counts_as_empty(tmp_path, damage):
     got = assert_current(book, ON)
     if damage == "wrong revision":
         assert got.worked_out == {cid}
-    elif damage in ("crafted entry", "crafted fold"):
+    elif damage.startswith("crafted"):
         assert got.worked_out == frozenset()  # the entry (or the fold) is made again when asked for
     else:
         assert got.worked_out == set(got.days)
@@ -150,10 +156,32 @@ def test_the_files_fold_is_used_only_for_exactly_its_clients_and_entries_stay_un
     first = through(book, ON)
     again = through(book, ON)
     assert again.worked_out == frozenset() and again.days.decoded() == 0  # agenda and report from the fold alone
-    assert again.agenda == first.agenda and again.report == first.report
+    assert again.fold.decoded() == 0  # each part of the fold is decoded when asked for
+    assert again.agenda == first.agenda and again.fold.decoded() == 1
+    assert again.report == first.report and again.fold.decoded() == 2
     assert again.book_day.contexts == first.book_day.contexts
     cid = next(iter(again.days))
     assert again.days[cid] == first.days[cid] and again.days.decoded() == 1
+
+
+@pytest.mark.parametrize("part", [1, 2])
+def test_a_fold_part_that_does_not_decode_when_asked_for_is_folded_again(tmp_path, part):
+    """The app shows the agenda from the file with the contexts and the report still lines;
+    when one of them turns out not to decode, the whole fold is made again from the days (the
+    agenda too), equal to a derivation from scratch."""
+    book = make(tmp_path / "b", clients=6, invoices=80)
+    first = through(book, ON)
+    path = derived_state.path_of(first.key)
+    head, rest = _lines(path)
+    rest[part] = b'{"@":"Report","f":[1,2]}' if part == 2 else b'[{"$d":"NaN"}]'
+    _rewrite(path, head, rest)
+    with open_book(book, readonly=True) as repo:
+        got = derived.kept(repo, repo.policy(), ON)
+    assert got is not None and got.agenda == first.agenda and got.fold.decoded() == 1
+    assert (got.report if part == 2 else got.fold.contexts) is not None
+    assert got.fold.decoded() == 3 and got.days.decoded() == len(got.days)  # folded again from every day
+    want = scratch(book, ON)
+    assert got.book_day == want and got.worked_out == frozenset()
 
 
 def test_a_new_day_an_edited_policy_and_a_hand_edited_book_are_worked_out_again(tmp_path):

@@ -52,3 +52,21 @@ def test_screens_do_not_import_each_other():
 def test_workers_post_messages_instead_of_calling_into_the_ui():
     users = [str(p.relative_to(TUI)) for p in TUI.rglob("*.py") if "call_from_thread" in p.read_text()]
     assert users == []
+
+
+def test_the_first_screen_imports_no_message_templates_or_rendering():
+    """What the app needs until Today shows (its modules and Today's) leaves out the drafts'
+    Jinja2, Babel and Markdown, publishing and the other screens: they are imported when first
+    wanted (the drafts' behind the first screen, tui.engine.ready)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys, tui.app, tui.screens.loading, tui.screens.today; print(' '.join(sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('publish', 'jinja2', 'babel', 'markdown_it', 'weasyprint', 'matplotlib') "
+            "or m.startswith('tui.screens.') and m not in ('tui.screens.base', 'tui.screens.loading', "
+            "'tui.screens.today', 'tui.screens.outcomes'))))")
+    root = TUI.parent
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+                         capture_output=True, text=True, check=True).stdout
+    assert out.split() == []

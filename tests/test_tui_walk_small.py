@@ -155,3 +155,35 @@ def test_last_activity_is_cut_at_a_word_with_an_ellipsis():
     assert len(short) <= 80 and short.endswith("…")
     assert text.startswith(short[:-1]) and text[len(short) - 1] == " "
     assert shorten("short", 80) == "short"
+
+
+@async_test
+async def test_the_footer_is_made_again_only_when_its_keys_change(demo, monkeypatch):
+    """Textual's footer makes its keys again after every change of the screen's bindings
+    (each focus change, each view): ours waits for the next refresh and makes them again only
+    when what they show changed, and still follows the walk view's keys."""
+    from tui.widgets.footer import DunFooter
+
+    made = []
+    real = DunFooter.compose
+
+    def counting(self):
+        made.append(type(self.screen).__name__)
+        yield from real(self)
+
+    monkeypatch.setattr(DunFooter, "compose", counting)
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await loaded(app, pilot)
+        await settle(app, pilot)
+        assert made.count("TodayScreen") <= 2  # (the first, before the bindings are known; then once)
+        assert "esc" not in shown_keys(app)
+        before = len(made)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen.view == "walk"
+        assert "esc" in shown_keys(app)
+        assert len(made) == before + 1
+        await pilot.press("right_square_bracket")  # the next action: the same keys
+        await settle(app, pilot)
+        assert len(made) == before + 1

@@ -41,13 +41,16 @@ class DunScreen(Screen):
     def on_resize(self, event) -> None:
         from textual.widgets import Footer
 
-        from ..widgets.footer import COMPACT, NARROW  # (tui.widgets.footer: what fits)
+        from ..widgets.footer import COMPACT, NARROW, DunFooter  # (tui.widgets.footer: what fits)
 
         for footer in self.query(Footer):
             footer.compact = self.size.width < COMPACT
             # the palette key (ctrl+p) is in the help; on a narrow terminal its room goes to the keys
             footer.show_command_palette = self.size.width >= NARROW
-            footer.refresh(recompose=True)  # the keys that fit the new width
+            if isinstance(footer, DunFooter):
+                footer.refresh_keys()  # the keys that fit the new width (made again if they differ)
+            else:
+                footer.refresh(recompose=True)
         self.refresh()  # no character of the old, wider footer is left at the end of a line
 
     def on_mount(self) -> None:
