@@ -164,7 +164,7 @@ def test_the_files_fold_is_used_only_for_exactly_its_clients_and_entries_stay_un
     assert again.days[cid] == first.days[cid] and again.days.decoded() == 1
 
 
-@pytest.mark.parametrize("part", [1, 2])
+@pytest.mark.parametrize("part", [1, 2, 3])
 def test_a_fold_part_that_does_not_decode_when_asked_for_is_folded_again(tmp_path, part):
     """The app shows the agenda from the file with the contexts and the report still lines;
     when one of them turns out not to decode, the whole fold is made again from the days (the
@@ -173,13 +173,13 @@ def test_a_fold_part_that_does_not_decode_when_asked_for_is_folded_again(tmp_pat
     first = through(book, ON)
     path = derived_state.path_of(first.key)
     head, rest = _lines(path)
-    rest[part] = b'{"@":"Report","f":[1,2]}' if part == 2 else b'[{"$d":"NaN"}]'
+    rest[part] = {1: b'[{"$d":"NaN"}]', 2: b'{"@":"Report","f":[1,2]}', 3: b'{"@":"Totals","f":[1]}'}[part]
     _rewrite(path, head, rest)
     with open_book(book, readonly=True) as repo:
         got = derived.kept(repo, repo.policy(), ON)
     assert got is not None and got.agenda == first.agenda and got.fold.decoded() == 1
-    assert (got.report if part == 2 else got.fold.contexts) is not None
-    assert got.fold.decoded() == 3 and got.days.decoded() == len(got.days)  # folded again from every day
+    assert {1: got.fold.contexts, 2: got.report, 3: got.fold.totals}[part] is not None
+    assert got.fold.decoded() == 4 and got.days.decoded() == len(got.days)  # folded again from every day
     want = scratch(book, ON)
     assert got.book_day == want and got.worked_out == frozenset()
 
