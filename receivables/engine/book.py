@@ -33,8 +33,9 @@ class BookDay:
     agenda: tuple[Action, ...]  # most urgent first
     report: Report
     contexts: tuple[dict | None, ...] = ()  # each agenda action's message context, in agenda order
-    # the report's sums (what a change takes a client's old part from: :func:`refold`); they may
-    # hold zero sums a fresh fold has no entry for, so they are not part of the day's equality
+    # the report's sums (what a change takes a client's old part from: :func:`refold`); the
+    # day is its agenda and report, so they are left out of its equality (tests compare them
+    # on their own: tests/test_engine_refold.py)
     totals: Totals | None = field(default=None, compare=False)
 
 
