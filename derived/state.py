@@ -175,9 +175,8 @@ class Fold:
             with self._lock:
                 got = self._parts[i]
                 if got is _UNREAD:
-                    got = _decode_part(i, self._lines[i]) if self._lines is not None else None
-                    if got is not None and (i == 1 and len(got) != len(self.agenda)
-                                            or i == 3 and got.on != self.on):
+                    got = _decode_part(i, self._lines[i], self.on) if self._lines is not None else None
+                    if got is not None and i == 1 and len(got) != len(self.agenda):
                         got = None
                     if self._lines is None:  # (the agenda was folded again meanwhile)
                         got = self._parts[i]
@@ -216,7 +215,7 @@ class Fold:
         return sum(1 for v in self._parts if v is not _UNREAD)
 
 
-def _decode_part(i: int, line: bytes) -> Any:
+def _decode_part(i: int, line: bytes, on: date) -> Any:
     """Part ``i`` of a fold (agenda, contexts, report, totals) from its line, or None if it is not one."""
     try:
         got = codec.decode(orjson.loads(line))
@@ -229,8 +228,16 @@ def _decode_part(i: int, line: bytes) -> Any:
     elif i == 2:
         ok = type(got) is Report
     else:
-        ok = type(got) is Totals
+        ok = type(got) is Totals and got.on == on
     return got if ok else None
+
+
+def _fold_of_lines(lines: tuple[bytes, ...], on: date) -> BookDay | None:
+    """The file's fold decoded whole (without clients' days), or None if a part does not decode."""
+    parts = [_decode_part(i, line, on) for i, line in enumerate(lines)]
+    if any(p is None for p in parts) or len(parts[1]) != len(parts[0]):
+        return None
+    return BookDay(on, {}, parts[0], parts[2], parts[1], parts[3])
 
 
 @dataclass(slots=True)
@@ -247,8 +254,7 @@ class Derived:
     @property
     def book_day(self) -> BookDay:
         """The whole book's day (every part of the fold decoded)."""
-        f = self.fold
-        return BookDay(f.on, self.days, f.agenda, f.report, f.contexts, f.totals)
+        return self.fold.whole()
 
     @property
     def agenda(self):
@@ -358,13 +364,7 @@ def _fold(days: Days, on: date, base: Fold | tuple[bytes, ...] | None, changed: 
     if not changed:  # the file's lines are decoded when asked for
         return Fold(on, days, base) if isinstance(base, tuple) else Fold(on, days, folded=base.whole())
     was = {cid: v if not isinstance(v, bytes) else _decode_entry(v, cid, on) for cid, v in old.items()}
-    if isinstance(base, tuple):
-        parts = [_decode_part(i, line) for i, line in enumerate(base)]
-        day = None
-        if all(p is not None for p in parts) and len(parts[1]) == len(parts[0]) and parts[3].on == on:
-            day = BookDay(on, {}, parts[0], parts[2], parts[1], parts[3])
-    else:
-        day = base.whole()
+    day = _fold_of_lines(base, on) if isinstance(base, tuple) else base.whole()
     if day is None or day.totals is None or any(v is None for v in was.values()):
         return Fold(on, days)
     with quiet_gc():

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,13 +35,12 @@ def key_digest(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:24]
 
 
-_BOOK_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-
 def _usable(book_id: str | None) -> bool:
     """A book id is a folder name in the cache: only one that is plainly that (a book's meta
     is the book's, and a received book may say anything) has kept data."""
-    return isinstance(book_id, str) and _BOOK_ID.fullmatch(book_id) is not None
+    from store.files import is_book_id
+
+    return is_book_id(book_id)
 
 
 def path_of(book_id: str, key: str) -> Path:
@@ -73,7 +71,7 @@ def _joined(rows: tuple[list[str], list[str]]) -> list | None:
     ks, ls = rows
     n = len(ks)
     keys, lines = SEP.join(ks), SEP.join(ls)
-    if len(ls) != n or n and (keys.count(SEP) != n - 1 or lines.count(SEP) != n - 1) or not n and (keys or lines):
+    if len(ls) != n or n and (keys.count(SEP) != n - 1 or lines.count(SEP) != n - 1):
         return None
     return [n, keys, lines]
 

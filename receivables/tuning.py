@@ -51,7 +51,7 @@ def quiet_gc(keep: bool = False):
     try:
         yield
         if keep:
-            gc.freeze()
+            keep_for_life()
     finally:
         if was:
             gc.enable()

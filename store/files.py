@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import re
 import socket
 import zlib
 from dataclasses import dataclass, field
@@ -41,6 +42,15 @@ def cache_root() -> Path:
     book's files in a folder named by its id."""
     got = os.environ.get("DUN_CACHE_DIR")
     return Path(got) if got else user_cache_dir()
+
+
+_BOOK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+def is_book_id(value: object) -> bool:
+    """Whether ``value`` can be a book's id: a plain name, since it names the book's folder in
+    :func:`cache_root` (a received book's meta may say anything, ``../..`` included)."""
+    return isinstance(value, str) and _BOOK_ID.fullmatch(value) is not None
 
 
 def fsync_dir(folder: Path) -> None:

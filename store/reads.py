@@ -7,8 +7,6 @@ opens the book and sets the state used here: ``paths``, ``_tables``, ``_seq`` an
 caches made by ``_reset_caches``)."""
 from __future__ import annotations
 
-import re
-
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Iterable
@@ -20,6 +18,7 @@ from receivables.policy import Policy, load_policy, read_policy
 from receivables.tuning import quiet_gc
 
 from . import codec
+from .files import is_book_id
 
 
 def _with_changes(book: Book, changes: list[tuple[str, dict, bool]]) -> Book:
@@ -48,8 +47,6 @@ def _with_changes(book: Book, changes: list[tuple[str, dict, bool]]) -> Book:
 
 
 
-_PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
-
 class Reads:
     """Reading the book (a part of :class:`store.repository.Repository`)."""
 
@@ -64,7 +61,7 @@ class Reads:
         book's folder of derived files in the user's cache, so anything but a plain name (a
         received book's meta may say ``../..``) counts as no id: nothing is kept for it."""
         got = self._tables.get("meta")["1"].get("book_id")
-        return got if isinstance(got, str) and _PLAIN_ID.fullmatch(got) else None
+        return got if is_book_id(got) else None
 
     def client_revisions(self) -> dict[str, str]:
         """Every client's revision (store.revisions): equal revisions, equal records."""

@@ -88,25 +88,15 @@ def _lists_by_client(r: Report, leave_out: set[str]) -> dict[str, tuple]:
     """Each client's (escalations, hold, disputes, plan) in ``r``, but those of ``leave_out``
     (a client with none of them has no entry: it adds nothing)."""
     got: dict[str, list] = {}
-
-    def of(cid: str) -> list:
-        entry = got.get(cid)
-        if entry is None:
-            entry = got[cid] = [[], None, [], None]
-        return entry
-
-    for e in r.escalations:
-        if e.client not in leave_out:
-            of(e.client)[0].append(e)
-    for x in r.holds:
-        if x.client not in leave_out:
-            of(x.client)[1] = x
-    for x in r.disputes:
-        if x.client not in leave_out:
-            of(x.client)[2].append(x)
-    for x in r.plans:
-        if x.client not in leave_out:
-            of(x.client)[3] = x
+    # the lists (slots 0, 2) hold many items per client, holds and plans (1, 3) one
+    for slot, items in enumerate((r.escalations, r.holds, r.disputes, r.plans)):
+        for x in items:
+            if x.client not in leave_out:
+                entry = got.setdefault(x.client, [[], None, [], None])
+                if slot % 2:
+                    entry[slot] = x
+                else:
+                    entry[slot].append(x)
     return {cid: (tuple(e), h, tuple(d), p) for cid, (e, h, d, p) in got.items()}
 
 
