@@ -38,7 +38,8 @@ from typing import Any, Callable, Iterator
 
 import orjson
 
-from receivables.engine import BookDay, ClientDay, derive_client, fold, group_by_client, refold
+from receivables.engine import (BookDay, ClientDay, ClientDue, agenda_pairs, derive_client, finish_client, fold,
+                                group_by_client, refold, start_client)
 from receivables.engine.records import Action, Report
 from receivables.engine.totals import Totals
 from receivables.model import Book
@@ -270,17 +271,38 @@ class Derived:
         return contexts[position] if position < len(contexts) else None
 
 
+class Due:
+    """What is due from every client on a date, before the rest of their days is worked out
+    (:func:`current`'s ``early``): the agenda, and each client's actions with their message
+    contexts (``days``: client id -> :class:`~receivables.engine.ClientDue`), which is what a
+    queue and its drafts are made from."""
+
+    __slots__ = ("on", "days", "agenda", "contexts")
+
+    def __init__(self, on: date, days: dict[str, ClientDue]) -> None:
+        self.on = on
+        self.days = days
+        pairs = agenda_pairs(days.values())
+        self.agenda = tuple(a for a, _ in pairs)
+        self.contexts = tuple(c for _, c in pairs)
+
+
 def key_of(book_id: str | None, policy: Policy, on: date) -> Key:
     return Key(book_id, policy_digest(policy), code_version(), on)
 
 
 def current(repo, policy: Policy, on: date, previous: Derived | None = None, *, save: bool = True,
-            book: Book | None = None, revisions: dict[str, str] | None = None) -> Derived:
+            book: Book | None = None, revisions: dict[str, str] | None = None,
+            early: Callable[[Due], Any] | None = None) -> Derived:
     """The book's day on ``on`` through the derived state: ``previous`` (in memory) and the
     file kept for this key give the valid entries; the other clients are derived from their
     records (from ``book`` if given, the whole book when many, else one client at a time)
     and everything is folded (or the file's fold is taken, when it was made from exactly the
     store's clients at their revisions). With ``save``, a changed state is written back.
+
+    ``early``, when every client is to be worked out and they are many (a first start, a new
+    day), is called with what is due (:class:`Due`) as soon as that is known, before the
+    rest of every client's day (the share of the report) is worked out.
 
     A caller that passes ``book`` passes the ``revisions`` it read *before* it read the book:
     a change landing in between then only makes a client count as changed once more (an
@@ -319,7 +341,7 @@ def current(repo, policy: Policy, on: date, previous: Derived | None = None, *, 
             held[cid] = None  # (keeps the store's order)
     if todo:
         with quiet_gc():
-            held.update(derive_clients(repo, policy, on, todo, book))
+            held.update(derive_clients(repo, policy, on, todo, book, early if len(todo) == len(revisions) else None))
     same = previous is not None and previous.key == key and not todo and list(previous.days) == list(held)
     if same:
         days, folded = previous.days, previous.fold
@@ -376,14 +398,20 @@ def _deriver(repo, policy: Policy, on: date) -> Callable[[str], ClientDay]:
     return lambda cid: derive_clients(repo, policy, on, [cid])[cid]
 
 
-def derive_clients(repo, policy: Policy, on: date, clients: list[str], book: Book | None = None) -> dict[str, ClientDay]:
-    """The days of ``clients``, each from its own records."""
+def derive_clients(repo, policy: Policy, on: date, clients: list[str], book: Book | None = None,
+                   early: Callable[[Due], Any] | None = None) -> dict[str, ClientDay]:
+    """The days of ``clients``, each from its own records; with ``early`` (and many clients),
+    what is due from them first (see :func:`current`)."""
     if book is None and len(clients) > FEW_CLIENTS:
         book = repo.book()
     if book is not None:
         if len(clients) > FEW_CLIENTS:
             groups = group_by_client(book)
-            return {cid: derive_client(groups[cid], policy, on, cid) for cid in clients}
+            if early is None:
+                return {cid: derive_client(groups[cid], policy, on, cid) for cid in clients}
+            started = {cid: start_client(groups[cid], policy, on, cid) for cid in clients}
+            early(Due(on, {cid: due for cid, (_, due) in started.items()}))
+            return {cid: finish_client(*started.pop(cid)) for cid in clients}
         return {cid: derive_client(book.only(cid), policy, on, cid) for cid in clients}
     return {cid: derive_client(repo.client_book(cid), policy, on, cid) for cid in clients}
 

@@ -341,3 +341,38 @@ def test_after_a_change_the_other_clients_lines_are_written_back_as_they_were_re
     path.unlink()
     through(book, ON)
     assert path.read_bytes() == incremental
+
+
+def test_what_is_due_comes_first_and_equals_the_days_worked_out_after_it(tmp_path, monkeypatch):
+    """A first reading of many clients (the app's cold start, a new day) hands what is due to
+    ``early`` before the rest of every day is worked out: the same agenda, contexts and
+    drafts as the state it then returns (and as a derivation from scratch); a reading with
+    valid entries, or of few clients, does not call it."""
+    from publish.messages import draft_from_day
+
+    monkeypatch.setattr(derived_state, "FEW_CLIENTS", 3)
+    book = make(tmp_path / "b", clients=8, invoices=160, seed=3)
+    seen = []
+
+    def early(due):
+        seen.append(due)
+        # nothing of any client's report share is worked out yet
+        assert not hasattr(due.days[next(iter(due.days))], "part")
+
+    with open_book(book, readonly=True) as repo:
+        policy, clients = repo.policy(), repo.clients()
+        got = derived.current(repo, policy, ON, early=early)
+    want = scratch(book, ON)
+    assert len(seen) == 1 and got.book_day == want
+    due = seen[0]
+    assert due.agenda == want.agenda and due.contexts == want.contexts and due.agenda
+    for a in due.agenda:
+        assert due.days[a.client].actions == want.clients[a.client].actions
+        assert draft_from_day(a, due.days[a.client], clients[a.client], policy, ON) == \
+            draft_from_day(a, want.clients[a.client], clients[a.client], policy, ON)
+    with open_book(book, readonly=True) as repo:  # from the file: nothing to work out first
+        assert derived.current(repo, repo.policy(), ON, early=early).worked_out == frozenset()
+    monkeypatch.setattr(derived_state, "FEW_CLIENTS", 40)
+    with open_book(book, readonly=True) as repo:  # few clients: each derived on its own
+        derived.current(repo, repo.policy(), ON + timedelta(days=1), early=early)
+    assert len(seen) == 1

@@ -119,6 +119,40 @@ async def test_the_next_start_shows_today_from_the_kept_state_before_the_book_is
 
 
 @async_test
+async def test_a_first_start_shows_today_from_what_is_due_before_the_rest_of_the_day(demo, monkeypatch):
+    """With no derived file (a first start, a new day) the queue and its drafts are on screen
+    once what is due is known, while every client's share of the report is still worked out."""
+    import derived.state as derived_state
+
+    monkeypatch.setattr(derived_state, "FEW_CLIENTS", 2)
+    release = threading.Event()
+    finish = derived_state.finish_client
+
+    def slow_finish(*args):
+        release.wait(10)
+        return finish(*args)
+
+    monkeypatch.setattr(derived_state, "finish_client", slow_finish)
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(600):  # up to 30 s on a busy machine; the rest of the day waits meanwhile
+            await pilot.pause(0.05)
+            if isinstance(app.screen, TodayScreen) and app.screen.queue:
+                break
+        screen = app.screen
+        assert isinstance(screen, TodayScreen) and app.state is None
+        queue = [a.id for a in screen.queue]
+        early = [screen._draft(k) for k in range(len(screen.queue))]
+        assert queue and all(not t.startswith("(") for t in early), early[:3]
+        release.set()
+        await loaded(app, pilot)
+        assert [a.id for a in app.state.agenda] == queue
+        assert app.state.derived.worked_out == set(app.state.derived.days)
+        screen.drafts.clear()
+        assert [screen._draft(k) for k in range(len(screen.queue))] == early  # the same drafts from the book
+
+
+@async_test
 async def test_a_first_start_shows_today_before_it_writes_the_derived_file(demo):
     """The file is written in the first quiet moment or at quit (what the owner waits for at a
     first start is Today, not the file for the next one)."""

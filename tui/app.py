@@ -77,7 +77,7 @@ class DunApp(BackgroundWork, App[int]):
         self.publishing = False  # set by the publish dialog while it builds
         self._session_prepared = False  # what the first write and publish need, readied once
         self._saved_derived: Any = None  # the derived state last written to its file
-        self.preview: list | None = None  # today's queue from the kept derived state, until state is there
+        self.preview: list | None = None  # today's queue before the state is there (tui.messages.PreviewReady)
         self.preview_source: Any = None  # (derived state, clients, policy) the preview's drafts come from
         self._preview_drawn = threading.Event()  # the preview is on screen: the book can be read
         self.timings: dict[str, float] = {"created": time.perf_counter()}  # (for benchmarks/derived.py)
@@ -143,7 +143,8 @@ class DunApp(BackgroundWork, App[int]):
                 engine.ready()  # the drafts' modules, while the owner reads the queue
             # the derived state's file is written in the first quiet moment (tui.background) or at
             # quit, not before Today is shown
-            state = build_state(self.repo, self.book_dir, self.on, progress=self._stage, kept=kept, save=False)
+            state = build_state(self.repo, self.book_dir, self.on, progress=self._stage, kept=kept, save=False,
+                                early=self._early if kept is None else None)
             state.timings["open"] = opened
         except DunError as e:
             self.post_message(LoadFailed(str(e)))
@@ -168,6 +169,13 @@ class DunApp(BackgroundWork, App[int]):
         if got is not None:
             self.post_message(PreviewReady(list(got.agenda), got, clients, policy))
         return got
+
+    def _early(self, due: Any, clients: Any, policy: Any) -> None:
+        """Today's queue from what is due, when every client is worked out afresh (a first
+        start, a new day): shown, with its drafts, while the rest of the day (the report's
+        share) is worked out behind it. Worker thread."""
+        self.post_message(PreviewReady(list(due.agenda), due, clients, policy))
+        self._preview_drawn.wait(PREVIEW_DRAW_WAIT)  # drawn before the work goes on
 
     def on_preview_ready(self, message: PreviewReady) -> None:
         from .screens.loading import LoadingScreen

@@ -23,8 +23,10 @@ class LoadStage(Message):
 
 
 class PreviewReady(Message):
-    """Today's queue from the derived state kept for today, before the book is read, with
-    what its drafts are made from (the derived state, the clients' records, the policy)."""
+    """Today's queue before the state is there, with what its drafts are made from (``kept``:
+    anything whose ``days`` give each client's actions and their contexts; the clients'
+    records; the policy): from the derived state kept for today before the book is read, or
+    from what is due (:class:`derived.Due`) before the rest of the day is worked out."""
 
     def __init__(self, queue: list, kept: Any = None, clients: Any = None, policy: Any = None) -> None:
         super().__init__()

@@ -153,14 +153,16 @@ def client_ledger(index: BookIndex, client_id: str, on: date) -> Ledger:
 
 
 def build_state(repo: Any, book_dir: Path, on: date, progress: Any = None, previous: "BookState | None" = None,
-                save: bool = True, kept: Any = None) -> BookState:
+                save: bool = True, kept: Any = None, early: Any = None) -> BookState:
     """Stage 1: the book, its index and the agenda. Runs in a worker thread.
 
     ``previous`` is the state before a change: its clients' days count where their revision
     in the store is unchanged, so only the clients the change touched are worked out again
     (:func:`derived.current`); ``kept`` is a derived state read already (the app's preview).
     ``save``: write the derived state's file now (a first load); after a change the app
-    writes it in a quiet moment instead."""
+    writes it in a quiet moment instead. ``early(due, clients, policy)`` is given what is due
+    (:class:`derived.Due`) before the rest of the day when every client is worked out afresh
+    (a first start, a new day), with the book's clients and the policy its drafts need."""
     say = progress or (lambda message: None)
     t0 = time.perf_counter()
     say("Reading the book…")
@@ -180,7 +182,8 @@ def build_state(repo: Any, book_dir: Path, on: date, progress: Any = None, previ
         say(f"Working out what is due on {on.isoformat()}…")
         try:
             state = derived.current(repo, policy, on, previous.derived if previous is not None else kept, book=book,
-                                    save=save, revisions=revisions)
+                                    save=save, revisions=revisions,
+                                    early=(lambda due: early(due, book.clients, policy)) if early else None)
             agenda = list(state.agenda)
         except DunError as e:  # e.g. a calendar country the holidays package does not know
             note = f"The agenda could not be built: {e}"

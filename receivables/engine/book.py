@@ -15,7 +15,7 @@ from typing import Iterable, Mapping
 from ..ledger import BookIndex, Ledger, index_book
 from ..model import Book
 from ..policy import Policy
-from .client import ClientDay, client_day_state, derive_client
+from .client import ClientDay, ClientDue, client_day_state, derive_client
 from .day import Day
 from .ladder import sort_key
 from .records import Action, Report, quiet_gc
@@ -41,8 +41,7 @@ class BookDay:
 
 def fold(client_days: Mapping[str, ClientDay], on: date) -> BookDay:
     """The book's day from every client's day of ``on``."""
-    pairs = [p for d in client_days.values() for p in _pairs(d)]
-    pairs.sort(key=_pair_key)
+    pairs = agenda_pairs(client_days.values())
     parts = {c: d.part for c, d in client_days.items()}
     totals = totals_of(parts.values(), on)
     return BookDay(on, client_days, tuple(a for a, _ in pairs), _report(totals, parts), tuple(c for _, c in pairs),
@@ -76,7 +75,15 @@ def refold(base: BookDay, old: Mapping[str, ClientDay], client_days: Mapping[str
     return BookDay(on, client_days, tuple(a for a, _ in pairs), report, tuple(c for _, c in pairs), totals)
 
 
-def _pairs(d: ClientDay):
+def agenda_pairs(days: Iterable[ClientDay | ClientDue]) -> list[tuple[Action, dict | None]]:
+    """Every action of ``days`` with its message context, in the agenda's order (most urgent
+    first)."""
+    pairs = [p for d in days for p in _pairs(d)]
+    pairs.sort(key=_pair_key)
+    return pairs
+
+
+def _pairs(d: ClientDay | ClientDue):
     return zip(d.actions, d.contexts or (None,) * len(d.actions))
 
 

@@ -77,10 +77,28 @@ class ClientDay:
 
     def context_of(self, action: Action) -> dict | None:
         """The message context of ``action`` if it is one of this day's actions."""
-        for a, ctx in zip(self.actions, self.contexts):
-            if a == action:
-                return ctx
-        return None
+        return _context_of(self.actions, self.contexts, action)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientDue:
+    """What is due from one client on one date, each action with its message context: the
+    first part of its day (:func:`start_client`), all a day's queue needs."""
+
+    client: str
+    on: date
+    actions: tuple[Action, ...]  # most urgent first
+    contexts: tuple[dict, ...]
+
+    def context_of(self, action: Action) -> dict | None:
+        return _context_of(self.actions, self.contexts, action)
+
+
+def _context_of(actions, contexts, action) -> dict | None:
+    for a, ctx in zip(actions, contexts):
+        if a == action:
+            return ctx
+    return None
 
 
 def client_day_state(records: Book, policy: Policy, on: date) -> Day:
@@ -92,6 +110,12 @@ def client_day_state(records: Book, policy: Policy, on: date) -> Day:
 def derive_client(records: Book, policy: Policy, on: date, client_id: str | None = None) -> ClientDay:
     """The day of the one client ``records`` hold (a :class:`Book` of that client's records;
     ``client_id`` names it when the records hold no client record)."""
+    return finish_client(*start_client(records, policy, on, client_id))
+
+
+def start_client(records: Book, policy: Policy, on: date, client_id: str | None = None) -> tuple[Day, ClientDue]:
+    """The first part of :func:`derive_client`: the client's working state on the date and
+    what is due from it; :func:`finish_client` makes the rest of its day from them."""
     if client_id is None:
         if len(records.clients) != 1:
             raise ValueError("derive_client needs the records of exactly one client")
@@ -99,8 +123,14 @@ def derive_client(records: Book, policy: Policy, on: date, client_id: str | None
     cid = client_id
     dy = client_day_state(records, policy, on)
     actions = tuple(client_actions(dy, cid))
-    return ClientDay(cid, on, tuple(dy.by_client.get(cid, ())), dy.status(cid), dy.behaviour(cid), dy.risk(cid),
-                     actions, _client_part(dy, cid), tuple(action_context(dy, a, policy, on) for a in actions))
+    return dy, ClientDue(cid, on, actions, tuple(action_context(dy, a, policy, on) for a in actions))
+
+
+def finish_client(dy: Day, due: ClientDue) -> ClientDay:
+    """The client's day from what :func:`start_client` made of it."""
+    cid = due.client
+    return ClientDay(cid, due.on, tuple(dy.by_client.get(cid, ())), dy.status(cid), dy.behaviour(cid), dy.risk(cid),
+                     due.actions, _client_part(dy, cid), due.contexts)
 
 
 def _aging(states) -> tuple[dict[str, list[Decimal]], Counter]:
