@@ -148,7 +148,7 @@ def main() -> int:
                     work = app_dir / "site"
                     state = derived.current(repo, policy, ON, book=repo.book())
                     if app == "readied":  # its first quiet moment (tui.app, publish.warm): the PDF workers
-                        ready_to_publish(repo.book(), policy, ON, None, state)
+                        ready_to_publish(policy)
                     led = derive(repo.book(), ON)
                     due = led.open_invoices(payer)[0]
                     got, _ = propose_allocation(led, payer, due.invoice.currency, Decimal("10.00"),

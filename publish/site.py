@@ -74,7 +74,6 @@ def publish(
     *,
     pdf: bool = True,
     workers: int | None = None,
-    index=None,
     keep_workers: bool = False,
     derived=None,
 ) -> PublishResult:
@@ -82,10 +81,8 @@ def publish(
     ``out_dir`` (see the module docstring). ``incremental=False``: reuse nothing.
 
     ``derived``: the caller's :class:`derived.Derived` of this book (the app's), which the
-    derived layer brings up to date instead of reading its file; ``index`` is not used (the
-    derived state replaced it). ``keep_workers`` (a long-lived caller, the app) keeps the warm
+    derived layer brings up to date instead of reading its file. ``keep_workers`` (a long-lived caller, the app) keeps the warm
     PDF workers for the next build (:func:`publish.pdf.release_workers` stops them)."""
-    del index
     if on is None:
         raise DunError("publishing needs a date", "publish", "pass --on or today's date")
     repo = repo_or_book if hasattr(repo_or_book, "client_revisions") else None

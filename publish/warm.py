@@ -8,7 +8,6 @@ in every session of an owner who never publishes would be waste. Nothing here wr
 """
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 
@@ -26,9 +25,9 @@ def has_site(out_dir: Path) -> bool:
     return (Path(out_dir) / MANIFEST).is_file()
 
 
-def ready_to_publish(book, policy, on: date, index=None, derived=None) -> None:
-    """Start the kept PDF workers (the next build's ``PdfQueue(keep=True)`` takes them over).
-    The other arguments are the app's state; a build needs nothing worked out ahead (its
+def ready_to_publish(policy) -> None:
+    """Start the kept PDF workers for the policy's paper (the next build's
+    ``PdfQueue(keep=True)`` takes them over); a build needs nothing else worked out ahead (its
     statements are named by the clients' revisions)."""
     from .pdf import PdfQueue
 

@@ -64,7 +64,7 @@ class BackgroundWork:
             site = getattr(getattr(repo, "paths", None), "site", None)
             if (site is not None and state.policy is not None and has_site(site) and not worker.is_cancelled
                     and self._quiet_moment()):
-                ready_to_publish(state.book, state.policy, state.on, state.index, state.derived)
+                ready_to_publish(state.policy)
         except Exception:  # only a slower first publish, which will say what is wrong itself
             pass
 

@@ -76,11 +76,10 @@ class PublishDialog(ModalScreen[None]):
         app.publishing = True  # background work (the next days' queues) waits meanwhile
         try:
             state = app.state
-            # the app's index: the engine is updated for what changed since, not built again
-            # (and the PDF workers stay warm for the next publish, until the app quits)
+            # the app's derived state: only what changed since is worked out again (and the
+            # PDF workers stay warm for the next publish, until the app quits)
             result = publish(app.repo, state.policy if state else None, app.on, progress=progress, pdf=self.pdf,
-                             index=state.index if state else None, keep_workers=True,
-                             derived=state.derived if state else None)
+                             keep_workers=True, derived=state.derived if state else None)
         except DunError as e:
             self.post_message(PublishDone(f"Not published: {e}", True))
             return
