@@ -36,6 +36,9 @@ PREVIEW_DRAW_WAIT = 2.0
 # writer thread) before reading the book holds the interpreter (the store parses each large
 # table in one call)
 PREVIEW_SETTLE = 0.1
+# tui/: the loading screen shows the seconds it has waited, redrawn this often (an animation
+# redrawn many times a second takes the interpreter from the worker reading the book)
+LOADING_TICK = 1.0
 
 
 # -- garbage collection ------------------------------------------------------------------------
