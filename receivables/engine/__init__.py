@@ -3,9 +3,9 @@
 - :func:`derive_client` (``client.py``): a client's records, the policy and a date give its
   :class:`ClientDay` (open invoices, status, behaviour, risk, actions due, share of the
   report), in two steps (:func:`start_client`: what is due, all a day's queue needs;
-  :func:`finish_client`: the rest). Built on ``index.py`` (the client's date-independent lookups), ``day.py`` (its
-  state on the date), ``judgement.py`` (behaviour and risk), ``ladder.py`` (the actions) and
-  ``figures.py`` (AR, sales, DSO and friends).
+  :func:`finish_client`: the rest). Built on ``index.py`` (the client's date-independent
+  lookups), ``day.py`` (its state on the date), ``judgement.py`` (behaviour and risk),
+  ``ladder.py`` (the actions) and ``figures.py`` (AR, sales, DSO and friends).
 - :func:`fold` (``book.py``): every client's day gives the :class:`BookDay` (the agenda,
   most urgent first, and the report, made from the sums of the clients' parts:
   ``totals.py``); :func:`refold` makes the same day after a change from the day before it,
