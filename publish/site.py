@@ -81,8 +81,9 @@ def publish(
     ``out_dir`` (see the module docstring). ``incremental=False``: reuse nothing.
 
     ``derived``: the caller's :class:`derived.Derived` of this book (the app's), which the
-    derived layer brings up to date instead of reading its file. ``keep_workers`` (a long-lived caller, the app) keeps the warm
-    PDF workers for the next build (:func:`publish.pdf.release_workers` stops them)."""
+    derived layer brings up to date instead of reading its file. ``keep_workers`` (a
+    long-lived caller, the app) keeps the warm PDF workers for the next build
+    (:func:`publish.pdf.release_workers` stops them)."""
     if on is None:
         raise DunError("publishing needs a date", "publish", "pass --on or today's date")
     repo = repo_or_book if hasattr(repo_or_book, "client_revisions") else None

@@ -78,7 +78,7 @@ class DunApp(BackgroundWork, App[int]):
         self._session_prepared = False  # what the first write and publish need, readied once
         self._saved_derived: Any = None  # the derived state last written to its file
         self.preview: list | None = None  # today's queue before the state is there (tui.messages.PreviewReady)
-        self.preview_source: Any = None  # (derived state, clients, policy) the preview's drafts come from
+        self.preview_source: Any = None  # (kept days, clients, policy) the preview's drafts come from
         self._preview_drawn = threading.Event()  # the preview is on screen: the book can be read
         self.timings: dict[str, float] = {"created": time.perf_counter()}  # (for benchmarks/derived.py)
         self.lock_note = ""
