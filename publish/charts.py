@@ -102,6 +102,17 @@ def _attr(s: str) -> str:
     return s.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# C0 and C1 control characters (a client's name may hold any): XML admits none of them, so
+# the chart shows the replacement character where each was
+_CONTROL = {c: "\ufffd" for c in (*range(0, 32), *range(127, 160))}
+
+
+def _label(text: str) -> str:
+    """A label from the book, as the chart shows it: control characters replaced, shortened."""
+    text = text.translate(_CONTROL)
+    return text if len(text) <= 38 else text[:37] + "…"
+
+
 def _plain(text: str) -> str:
     """A label that matplotlib must not read as mathtext."""
     return text.replace("$", r"\$")
@@ -164,7 +175,7 @@ def hbar_chart(labels: Sequence[str], values: Sequence[Decimal], unit: str, titl
     bottom = 0.42 / height
     ax = fig.add_axes((0.34, bottom, 0.62, 1 - bottom - 0.06))
     ys = list(range(n))[::-1]
-    short = [label if len(label) <= 38 else label[:37] + "…" for label in labels]
+    short = [_label(label) for label in labels]
     ax.barh(ys[: len(values)], _f(values), color=ACCENT, height=0.6)
     ax.set_yticks(ys[: len(short)], short)
     ax.set_xlabel(unit)

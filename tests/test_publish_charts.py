@@ -29,6 +29,21 @@ def test_hostile_labels_are_escaped_and_not_mathtext():
     assert "$x^2$ Ltd &amp; Co" in svg
 
 
+def test_control_characters_in_labels_become_replacement_characters():
+    """A client name with a NUL, an escape or a C1 control: the chart is still well-formed XML
+    (XML admits none of them) and shows U+FFFD where each was."""
+    import warnings
+    import xml.etree.ElementTree as ET
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (matplotlib on the glyph no font has)
+        svg = str(charts.hbar_chart(("Nul\x00name", "Esc\x1b[31mred", "C1\x85Ltd"), (Decimal(5), Decimal(3), Decimal(1)),
+                                    "GBP", "Top debtors"))
+    assert not any(ord(c) < 32 and c not in "\t\n\r" or 127 <= ord(c) < 160 for c in svg)
+    ET.fromstring(svg)
+    assert "Nul\ufffdname" in svg and "Esc\ufffd[31mred" in svg and "C1\ufffdLtd" in svg
+
+
 def test_trend_with_missing_points():
     svg = str(charts.trend_chart(("Jan 26", "Feb 26", "Mar 26"), {"DSO": (None, Decimal("40.5"), Decimal("38.0"))},
                                  "days", "DSO"))
