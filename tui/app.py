@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from datetime import date
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,12 @@ from .messages import BookLoaded, LoadFailed, LoadStage, PreviewReady, StateComp
 from .sending import Sender, SendStatus, finish_on_quit, log_status
 from .state import BookState, build_state
 
+
+
+# mode name -> (module in tui/screens, screen class)
+_SCREENS = {"today": ("today", "TodayScreen"), "clients": ("clients", "ClientsScreen"),
+            "invoices": ("invoices", "InvoicesScreen"), "reports": ("reports", "ReportsScreen"),
+            "policy": ("policy", "PolicyScreen")}
 
 
 class DunApp(BackgroundWork, App[int]):
@@ -305,27 +312,8 @@ class DunApp(BackgroundWork, App[int]):
     # -- navigation ----------------------------------------------------------------
     def _make(self, name: str):
         # each screen's module is imported when it is first opened (Today alone at the start)
-        if name == "today":
-            from .screens.today import TodayScreen
-
-            return TodayScreen()
-        if name == "clients":
-            from .screens.clients import ClientsScreen
-
-            return ClientsScreen()
-        if name == "invoices":
-            from .screens.invoices import InvoicesScreen
-
-            return InvoicesScreen()
-        if name == "reports":
-            from .screens.reports import ReportsScreen
-
-            return ReportsScreen()
-        if name == "policy":
-            from .screens.policy import PolicyScreen
-
-            return PolicyScreen()
-        raise KeyError(name)
+        module, cls = _SCREENS[name]
+        return getattr(import_module(f".screens.{module}", __package__), cls)()
 
     def go(self, name: str) -> None:
         if self.state is None and not (name == "today" and self.preview is not None):
