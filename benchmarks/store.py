@@ -4,6 +4,8 @@
    JSONStorage doing one update on the same data.
 2. `dun client show X --json` end to end vs `python -c "import orjson; orjson.loads(...)"`.
 3. Peak memory (max RSS) of the commands that load the whole book.
+4. Reading every record of the book (parse and decode), with the decoded stored amounts kept
+   (receivables.money) and without (each in a new process, alternating, median of 3).
 """
 from __future__ import annotations
 
@@ -78,6 +80,32 @@ def peak_mb(cmd: list[str]) -> int:
     return int(kb) // 1024
 
 
+_READ_ALL = """
+import sys, time, resource
+sys.path.insert(0, {repo!r})
+from receivables import money
+if {off}:
+    money.STORED_AMOUNTS_KEPT = 0
+from store import open_book
+repo = open_book({book!r}, readonly=True)
+t = time.perf_counter()
+repo.book()
+print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def read_all(book: Path) -> dict[bool, tuple[float, int]]:
+    """Seconds to read every record, and peak MB, with (True) and without the kept amounts."""
+    got: dict[bool, list] = {True: [], False: []}
+    for _ in range(3):
+        for kept in (True, False):
+            out = subprocess.run([sys.executable, "-c", _READ_ALL.format(repo=str(REPO), off=not kept,
+                                                                          book=str(book))],
+                                 check=True, capture_output=True, text=True).stdout.split()
+            got[kept].append((float(out[0]), int(out[1])))
+    return {k: (sorted(s for s, _ in v)[1], max(m for _, m in v)) for k, v in got.items()}
+
+
 def main() -> None:
     book = big_book()
     size = (book / "book.json").stat().st_size / 1e6
@@ -115,6 +143,12 @@ def main() -> None:
     for name, mb in peaks.items():
         target = name.startswith("dun")
         line(f"peak memory: {name}", f"{mb} MB", "target <= 600 MB" if target else "", (mb <= 600) if target else None)
+
+    reads = read_all(book)
+    (kept, kept_mb), (fresh, fresh_mb) = reads[True], reads[False]
+    line("read every record, stored amounts kept once decoded (median of 3)", f"{kept:.2f} s, {kept_mb} MB")
+    line("the same, every amount decoded afresh", f"{fresh:.2f} s, {fresh_mb} MB")
+    line("ratio kept / afresh", f"{kept / fresh:.2f}x", "kept must be faster", kept < fresh)
 
 
 if __name__ == "__main__":
