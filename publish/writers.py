@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
@@ -131,14 +130,10 @@ class Writer:
         return self._intact(rel, fp) and self._link(rel, fp)
 
     def keep_many(self, wanted: list[tuple[str, str]]) -> set[str]:
-        """:meth:`keep` for many files, their bytes hashed on two threads; the rels kept."""
-        wanted = [(rel, fp) for rel, fp in wanted if self.old.get(rel, ("",))[0] == fp]
-        if len(wanted) > 8:
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                ok = list(pool.map(lambda w: self._intact(*w), wanted, chunksize=64))
-        else:
-            ok = [self._intact(*w) for w in wanted]
-        return {rel for (rel, fp), good in zip(wanted, ok) if good and self._link(rel, fp)}
+        """:meth:`keep` for many files; the rels kept. (In this one thread: hashing a few
+        thousand small files on two threads was slower, each file's read and hash too short
+        to make up for handing the interpreter back and forth; benchmarks/README.md.)"""
+        return {rel for rel, fp in wanted if self.old.get(rel, ("",))[0] == fp and self.keep(rel, fp)}
 
     def write(self, rel: str, fp: str | None, data: bytes) -> None:
         """Write ``rel`` (``fp``: its fingerprint; None: named by its content)."""
