@@ -17,7 +17,9 @@ The file is plain JSON lines (:mod:`derived.codec`):
 1. the header: format, key, every client's id and revision (in the store's order), and a
    checksum of the lines after it (any other bytes: the whole file counts as absent);
 2. the fold, made from exactly the entries below, in four lines: the agenda, each action's
-   message context (in the agenda's order), the report, the report's sums. Taken as it is
+   message context (in the agenda's order; each context a JSON text of its own, so that
+   folding a changed client in again moves the others' contexts without decoding them),
+   the report, the report's sums. Taken as it is
    when those entries are every client of the store, each at its revision, each line decoded
    only when its part is asked for (the app's first screen needs the agenda alone, ``dun
    report`` the report alone); else the clients that differ are folded into it again;
@@ -28,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -38,10 +39,8 @@ from typing import Any, Callable, Iterator
 
 import orjson
 
-from receivables.engine import (BookDay, ClientDay, ClientDue, agenda_pairs, derive_client, finish_client, fold,
+from receivables.engine import (BookDay, ClientDay, ClientDue, agenda_pairs, derive_client, finish_client,
                                 group_by_client, refold, start_client)
-from receivables.engine.records import Action, Report
-from receivables.engine.totals import Totals
 from receivables.model import Book
 from receivables.policy import Policy
 from receivables.tuning import FEW_CLIENTS, quiet_gc
@@ -49,8 +48,9 @@ from receivables.tuning import FEW_CLIENTS, quiet_gc
 from store.files import cache_root
 
 from . import codec
+from .fold import Fold, _fold_of_lines
 
-FORMAT = 4  # of the files
+FORMAT = 5  # of the files
 KEEP_FILES = 4  # per book: the days (and policies) last asked for
 _CODE: list[str] = []
 
@@ -131,114 +131,6 @@ class Days(Mapping):
     def decoded(self) -> int:
         """How many entries are decoded (the others are still lines of the file)."""
         return sum(1 for v in self._got.values() if not isinstance(v, bytes))
-
-
-_UNREAD = object()  # a part of the fold still held as its line of the file
-
-
-class Fold:
-    """The book's day folded from every client's day: the agenda, each action's message
-    context (in the agenda's order), the report and its sums. Read from the file, each part stays its
-    line until first asked for; a part that does not decode (it cannot happen to a file this
-    layer wrote and checked, but a cache is never trusted) makes the file's whole fold count
-    as absent: everything is folded again from the days (whose entries that do not decode are
-    derived again), the agenda included."""
-
-    __slots__ = ("on", "days", "_parts", "_lines", "_lock")
-
-    def __init__(self, on: date, days: Mapping[str, ClientDay], lines: tuple[bytes, ...] | None = None,
-                 folded: BookDay | None = None) -> None:
-        self.on = on
-        self.days = days
-        self._lock = threading.RLock()
-        self._lines = lines
-        self._parts: list[Any] = [_UNREAD] * 4
-        if folded is not None:
-            self._parts = [folded.agenda, folded.contexts, folded.report, folded.totals]
-            self._lines = None
-        elif lines is None:
-            self._refold()
-
-    def _refold(self) -> None:
-        with quiet_gc():
-            bd = fold(self.days, self.on)
-        self._parts = [bd.agenda, bd.contexts, bd.report, bd.totals]
-        self._lines = None
-
-    def whole(self) -> BookDay:
-        """Every part decoded, as a day (a part of the file's that does not decode makes the
-        whole fold made again from the days)."""
-        return BookDay(self.on, self.days, self.agenda, self.report, self.contexts, self.totals)
-
-    def _part(self, i: int) -> Any:
-        got = self._parts[i]
-        if got is _UNREAD:
-            with self._lock:
-                got = self._parts[i]
-                if got is _UNREAD:
-                    got = _decode_part(i, self._lines[i], self.on) if self._lines is not None else None
-                    if got is not None and i == 1 and len(got) != len(self.agenda):
-                        got = None
-                    if self._lines is None:  # (the agenda was folded again meanwhile)
-                        got = self._parts[i]
-                    elif got is None:
-                        self._refold()
-                        got = self._parts[i]
-                    else:
-                        self._parts[i] = got
-        return got
-
-    @property
-    def agenda(self) -> tuple[Action, ...]:
-        return self._part(0)
-
-    @property
-    def contexts(self) -> tuple[dict | None, ...]:
-        return self._part(1)
-
-    @property
-    def report(self) -> Report:
-        return self._part(2)
-
-    @property
-    def totals(self) -> Totals:
-        return self._part(3)
-
-    def lines(self) -> list[bytes]:
-        """The four lines to keep: as they were read, else encoded."""
-        lines = self._lines
-        if lines is not None:
-            return list(lines)
-        return [orjson.dumps(codec.encode(self._part(i))) for i in range(4)]
-
-    def decoded(self) -> int:
-        """How many of the four parts are decoded (or folded)."""
-        return sum(1 for v in self._parts if v is not _UNREAD)
-
-
-def _decode_part(i: int, line: bytes, on: date) -> Any:
-    """Part ``i`` of a fold (agenda, contexts, report, totals) from its line, or None if it is not one."""
-    try:
-        got = codec.decode(orjson.loads(line))
-    except (codec.Undecodable, orjson.JSONDecodeError, TypeError, ValueError):
-        return None
-    if i == 0:
-        ok = type(got) is tuple and all(type(a) is Action for a in got)
-    elif i == 1:
-        ok = type(got) is tuple and all(c is None or type(c) is dict for c in got)
-    elif i == 2:
-        ok = type(got) is Report
-    else:
-        ok = type(got) is Totals and got.on == on
-    return got if ok else None
-
-
-def _fold_of_lines(lines: tuple[bytes, ...], on: date) -> BookDay | None:
-    """The file's fold decoded whole (without clients' days), or None if a part does not decode."""
-    parts = [_decode_part(i, line, on) for i, line in enumerate(lines)]
-    if any(p is None for p in parts) or len(parts[1]) != len(parts[0]):
-        return None
-    return BookDay(on, {}, parts[0], parts[2], parts[1], parts[3])
 
 
 @dataclass(slots=True)
@@ -386,7 +278,13 @@ def _fold(days: Days, on: date, base: Fold | tuple[bytes, ...] | None, changed: 
     if not changed:  # the file's lines are decoded when asked for
         return Fold(on, days, base) if isinstance(base, tuple) else Fold(on, days, folded=base.whole())
     was = {cid: v if not isinstance(v, bytes) else _decode_entry(v, cid, on) for cid, v in old.items()}
-    day = _fold_of_lines(base, on) if isinstance(base, tuple) else base.whole()
+    if isinstance(base, tuple):
+        day = _fold_of_lines(base, on)
+    else:  # (its contexts as they are held: see Fold.context_texts)
+        agenda, report, totals = base.agenda, base.report, base.totals
+        texts = base.context_texts()
+        day = None if texts is None or len(texts) != len(agenda) else BookDay(on, base.days, agenda, report, texts,
+                                                                             totals)
     if day is None or day.totals is None or any(v is None for v in was.values()):
         return Fold(on, days)
     with quiet_gc():

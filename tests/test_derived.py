@@ -343,6 +343,54 @@ def test_after_a_change_the_other_clients_lines_are_written_back_as_they_were_re
     assert path.read_bytes() == incremental
 
 
+def _pay_one(book):
+    cid, st_, ledger = open_invoice(book, ON)
+    allocs, _ = propose_allocation(ledger, cid, st_.invoice.currency, st_.outstanding, [st_.number])
+    with open_book(book, today=ON) as repo:
+        repo.record_payment(Payment("", ON, cid, st_.outstanding, st_.invoice.currency, "bank", "t", allocs))
+    return cid
+
+
+def test_after_a_change_the_other_clients_contexts_move_without_being_decoded(tmp_path, monkeypatch):
+    """Folding a changed client into the file's fold keeps every other action's message
+    context as its JSON text (decoded only when asked for); the contexts then equal a
+    derivation from scratch, and so does the file written back."""
+    book = make(tmp_path / "b")
+    through(book, ON)
+    cid = _pay_one(book)
+    decoded = []
+    real = derived_state.codec.decode
+    with monkeypatch.context() as m:
+        m.setattr(derived_state.codec, "decode", lambda v: (decoded.append(v), real(v))[1])
+        after = through(book, ON)
+    texts = after.fold.context_texts()
+    others = [c for a, c in zip(after.agenda, texts) if a.client != cid]
+    assert others and all(c is None or type(c) is str for c in others)
+    assert not any(isinstance(v, dict) and "invoices" in v for v in decoded)  # no context was decoded
+    want = scratch(book, ON)
+    assert after.book_day == want  # (every context decoded now)
+    path = derived_state.path_of(after.key)
+    incremental = path.read_bytes()
+    path.unlink()
+    through(book, ON)
+    assert path.read_bytes() == incremental
+
+
+def test_a_context_text_that_does_not_decode_after_a_change_makes_the_fold_again(tmp_path):
+    book = make(tmp_path / "b", clients=6, invoices=80)
+    first = through(book, ON)
+    path = derived_state.path_of(first.key)
+    head, rest = _lines(path)
+    texts = orjson.loads(rest[1])
+    k = next(i for i, t in enumerate(texts) if t is not None)
+    texts[k] = '{"$d":"NaN"}'  # a context that is not one, in a file whose checksum matches
+    rest[1] = orjson.dumps(texts)
+    _rewrite(path, head, rest)
+    _pay_one(book)
+    got = through(book, ON)
+    assert got.book_day == scratch(book, ON)
+
+
 def test_what_is_due_comes_first_and_equals_the_days_worked_out_after_it(tmp_path, monkeypatch):
     """A first reading of many clients (the app's cold start, a new day) hands what is due to
     ``early`` before the rest of every day is worked out: the same agenda, contexts and
