@@ -47,7 +47,7 @@ class Context:
     book_id: str | None
     revisions: dict[str, str]
     days: Mapping[str, ClientDay]  # (the derived layer's: an entry is decoded when asked for)
-    book_day: object  # receivables.engine.BookDay
+    book_day: object  # its agenda, report and totals: a receivables.engine.BookDay, or derived's Fold
     derived: object = None  # derived.Derived (a repository's)
     clients: list[str] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
@@ -170,8 +170,9 @@ def gather(repo_or_book, policy, on: date, want_pdf: bool, previous=None) -> Con
             import derived as derived_layer
 
             d = derived_layer.current(repo, policy, on, previous)
+            # (the fold, not d.book_day: a build needs no action's message context decoded)
             ctx = Context(repo, None, policy, on, want_pdf, repo.book_id, dict(d.revisions), d.days,
-                          d.book_day, d)
+                          d.fold, d)
         else:
             book = repo_or_book
             groups = group_by_client(book)

@@ -386,52 +386,29 @@ def page_numbers_pdf(pages: int, paper: str = "A4", title: str = "") -> bytes:
 def join_numbered(parts: list[bytes], numbers: Callable[[int], bytes]) -> bytes:
     """Join PDF ``parts`` in order and stamp each page with the matching page of
     ``numbers(total_pages)`` (see :func:`page_numbers_pdf`), so a document rendered in
-    separately cached parts is numbered "Page X of Y" across all of them."""
+    separately cached parts is numbered "Page X of Y" across all of them. Each stamp is drawn
+    over its page as a form XObject (qpdf, through pikepdf): the page's own content stream is
+    left as it is. The same parts give the same bytes (the file's /ID is made from them)."""
     import io
 
-    from pypdf import PdfReader, PdfWriter
+    import pikepdf
 
-    writer = PdfWriter()
-    for data in parts:
-        writer.append(PdfReader(io.BytesIO(data)))
-    overlay = PdfReader(io.BytesIO(numbers(len(writer.pages))))
-    for i, (page, stamp) in enumerate(zip(writer.pages, overlay.pages), 1):
-        _stamp(writer, page, stamp, f"/DunPage{i}")
-    writer.add_metadata({"/Producer": "dun"})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def _stamp(writer, page, stamp, name: str) -> None:
-    """Draw ``stamp`` (a page of another PDF) over ``page`` as a form XObject: the page's own
-    content stream is left as it is (pypdf's merge_page would decode and re-write it). ``name`` is
-    unique per page: WeasyPrint's pages share one resource dictionary."""
-    from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, NameObject,
-                               NumberObject)
-
-    form = DecodedStreamObject()
-    form.set_data(stamp.get_contents().get_data())
-    form.update({
-        NameObject("/Type"): NameObject("/XObject"),
-        NameObject("/Subtype"): NameObject("/Form"),
-        NameObject("/BBox"): ArrayObject([NumberObject(0), NumberObject(0), *stamp.mediabox[2:]]),
-        NameObject("/Resources"): stamp["/Resources"].clone(writer),
-    })
-    form = form.flate_encode()
-    ref = writer._add_object(form)
-    res = page["/Resources"].get_object() if "/Resources" in page else DictionaryObject()
-    xobjects = res.get("/XObject")
-    xobjects = xobjects.get_object() if xobjects is not None else DictionaryObject()
-    xobjects[NameObject(name)] = ref
-    res[NameObject("/XObject")] = xobjects
-    page[NameObject("/Resources")] = res
-    draw = DecodedStreamObject()
-    draw.set_data(f"q {name} Do Q".encode())
-    contents = page["/Contents"]
-    items = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
-    pre = DecodedStreamObject()
-    pre.set_data(b"q")
-    post = DecodedStreamObject()
-    post.set_data(b"Q " + draw.get_data())
-    page[NameObject("/Contents")] = ArrayObject([writer._add_object(pre), *items, writer._add_object(post)])
+    out = pikepdf.Pdf.new()
+    sources = [pikepdf.Pdf.open(io.BytesIO(data)) for data in parts]  # open until saved
+    for src in sources:
+        out.pages.extend(src.pages)
+    overlay = pikepdf.Pdf.open(io.BytesIO(numbers(len(out.pages))))
+    for i, (page, stamp) in enumerate(zip(out.pages, overlay.pages), 1):
+        # named by the page (pikepdf's add_overlay names it at random: a build would not give
+        # the same bytes twice); unique per page, as WeasyPrint's pages share one resource
+        # dictionary
+        name = pikepdf.Name(f"/DunPage{i}")
+        form = stamp.as_form_xobject()
+        page.add_resource(form, pikepdf.Name.XObject, name=name)
+        draw = page.calc_form_xobject_placement(form, name, pikepdf.Rectangle(page.trimbox))
+        page.contents_add(b"q\n", prepend=True)
+        page.contents_add(b"Q\n" + draw, prepend=False)
+    out.docinfo["/Producer"] = "dun"
+    buf = io.BytesIO()
+    out.save(buf, deterministic_id=True)
+    return buf.getvalue()

@@ -1,7 +1,7 @@
 """Ready a long-lived process (the app) for its first build, in a quiet moment.
 
 A session's first build imports matplotlib and loads its fonts for the charts, and imports
-pypdf to join the report PDF (:func:`warm_up`). For a book that already has a site (its owner
+pikepdf to join the report PDF (:func:`warm_up`). For a book that already has a site (its owner
 publishes), :func:`ready_to_publish` also starts the PDF workers, kept for the builds to come
 (``publish(..., keep_workers=True)``). A book without a site gets neither: two processes held
 in every session of an owner who never publishes would be waste. Nothing here writes.
@@ -15,7 +15,7 @@ def warm_up() -> None:
     from . import charts
 
     charts.setup()
-    import pypdf  # noqa: F401  (joins the report PDF's parts)
+    import pikepdf  # noqa: F401  (joins the report PDF's parts)
 
 
 def has_site(out_dir: Path) -> bool:

@@ -192,10 +192,6 @@ def build(ctx, writer: Writer, pdf_jobs, progress: Progress, phase: Callable[[st
         pdf=want_pdf, agenda_count=view.agenda_count)
     writer.write("index.html", None, index_html.encode("utf-8"))
     phase("index")
-    if report_parts and not pdf_jobs.in_process and "pypdf" not in sys.modules:
-        import threading  # the join below needs pypdf: imported while this thread waits
-
-        threading.Thread(target=__import__, args=("pypdf",), name="dun-import-pypdf", daemon=True).start()
     if pdf_jobs.in_process:  # WeasyPrint makes reference cycles: collect while rendering here
         with collecting():
             _collect(writer, pdf_jobs, pdf_fps, step)
