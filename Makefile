@@ -4,6 +4,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
+# dun's own modules compiled to bytecode, as an installed package has them: each command
+# starts without compiling them again, even where PYTHONDONTWRITEBYTECODE is set
+COMPILE := $(PY) -m compileall -q receivables store derived publish tui cli > /dev/null
+
 .PHONY: run test install bench clean
 
 $(STAMP): pyproject.toml
@@ -18,6 +22,7 @@ install: $(STAMP)
 # Opens the app on your book (DUN_BOOK, else the platform's user data folder);
 # the first time, that book is filled with demo data so there is something to see.
 run: $(STAMP)
+	$(COMPILE)
 	$(VENV)/bin/dun demo --if-missing
 	$(VENV)/bin/dun
 
@@ -25,6 +30,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
+	$(COMPILE)
 	$(PY) benchmarks/run.py
 
 clean:
