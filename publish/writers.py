@@ -176,28 +176,22 @@ def build(ctx, writer: Writer, pdf_jobs, progress: Progress, phase: Callable[[st
     pdf_fps: dict[str, str] = {}
     _statements(ctx, writer, pdf_jobs, pdf_fps, step)
     phase("statements")
-
-    def data_and_index() -> None:
-        """The data files and index.html: made while the charts are drawn (the report waits
-        for them), as neither needs a chart."""
-        phase("report")
-        ctx.client_rows()
-        writer.write("data/aged-receivables.csv", None, ctx.aged_csv(view))
-        writer.write("data/open-items.csv", None, ctx.open_items_csv())
-        # the same document as `dun report --json` (receivables.report.report_to_json)
-        writer.write("data/report.json", None, orjson.dumps(view.engine_json, option=orjson.OPT_INDENT_2))
-        for name in ("payments", "activities"):
-            writer.write(f"data/{name}.csv", None, ctx.long_csv(name))
-        step("data")
-        phase("data")
-        index_html = env.get_template("index.html").render(
-            v=view, company=policy.company, locale=policy.defaults.locale, on=on, clients=ctx.clients,
-            names=ctx.names, pdf=want_pdf, agenda_count=view.agenda_count)
-        writer.write("index.html", None, index_html.encode("utf-8"))
-        phase("index")
-
-    report_parts = _report(ctx, writer, env, view, charts, pdf_jobs, pdf_fps, step, data_and_index)
+    report_parts = _report(ctx, writer, env, view, charts, pdf_jobs, pdf_fps, step)
     phase("report")
+    ctx.client_rows()
+    writer.write("data/aged-receivables.csv", None, ctx.aged_csv(view))
+    writer.write("data/open-items.csv", None, ctx.open_items_csv())
+    # the same document as `dun report --json` (receivables.report.report_to_json)
+    writer.write("data/report.json", None, orjson.dumps(view.engine_json, option=orjson.OPT_INDENT_2))
+    for name in ("payments", "activities"):
+        writer.write(f"data/{name}.csv", None, ctx.long_csv(name))
+    step("data")
+    phase("data")
+    index_html = env.get_template("index.html").render(
+        v=view, company=policy.company, locale=policy.defaults.locale, on=on, clients=ctx.clients, names=ctx.names,
+        pdf=want_pdf, agenda_count=view.agenda_count)
+    writer.write("index.html", None, index_html.encode("utf-8"))
+    phase("index")
     if pdf_jobs.in_process:  # WeasyPrint makes reference cycles: collect while rendering here
         with collecting():
             _collect(writer, pdf_jobs, pdf_fps, step)
@@ -248,8 +242,7 @@ def _statements(ctx, writer: Writer, pdf_jobs, pdf_fps: dict, step) -> None:
             pdf_fps[rel] = ctx.statement_fp(cid, "pdf")
 
 
-def _report(ctx, writer: Writer, env, view, charts, pdf_jobs, pdf_fps: dict, step,
-            meanwhile: Callable[[], None]) -> list[str]:
+def _report(ctx, writer: Writer, env, view, charts, pdf_jobs, pdf_fps: dict, step) -> list[str]:
     """report.html, and report.pdf's parts (their names, in order; to the workers unless the
     last site has them intact). The PDF renders in parts (front matter per currency, the client
     listing in chunks, the rest), each named by its content, then joined and numbered: one
@@ -276,7 +269,6 @@ def _report(ctx, writer: Writer, env, view, charts, pdf_jobs, pdf_fps: dict, ste
         for start in range(0, max(len(lines) - 1, 1), REPORT_CHUNK):
             listing.append(part(tpl.render(**base, for_pdf=True, prefix="", pdf_part="list",
                                            list_lines=[lines[0], *lines[1 + start:1 + start + REPORT_CHUNK]])))
-    meanwhile()  # (while the charts are drawn)
     charts.wait()
     if ctx.want_pdf:
         ctx_pdf = {**base, "charts": charts.pdf}
