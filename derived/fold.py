@@ -42,8 +42,8 @@ class Fold:
         self._lock = threading.RLock()
         self._lines = lines
         self._parts: list[Any] = [_UNREAD] * 4
-        # the contexts as held when a fold folded in again kept others' contexts undecoded:
-        # each None, a context, or its JSON text (see _context_texts)
+        # the contexts when a changed client was folded in and the others' contexts were
+        # kept undecoded: each None, a context, or its JSON text (see context_texts)
         self._texts: tuple | None = None
         if folded is not None:
             self._parts = [folded.agenda, folded.contexts, folded.report, folded.totals]
@@ -114,8 +114,9 @@ class Fold:
         return got
 
     def context_texts(self) -> tuple | None:
-        """The contexts as :meth:`_fold` folds them in again: each None, or the JSON text of a
-        context not decoded yet, or a context (None when the file's line is not such a list)."""
+        """The contexts as they are held, for folding changed clients in again
+        (:func:`derived.state.current`): each None, the JSON text of a context not decoded yet,
+        or a context; None when the file's line is not such a list."""
         if self._texts is not None:
             return self._texts
         if self._parts[1] is not _UNREAD:
@@ -176,7 +177,7 @@ def _decode_part(i: int, line: bytes, on: date) -> Any:
     return got if ok else None
 
 
-def _fold_of_lines(lines: tuple[bytes, ...], on: date) -> BookDay | None:
+def fold_of_lines(lines: tuple[bytes, ...], on: date) -> BookDay | None:
     """The file's fold (without clients' days) to fold changed clients into: every part decoded
     but the contexts, which stay JSON texts (see :class:`Fold`); None if a part does not decode."""
     parts = [_decode_part(i, line, on) if i != 1 else _context_texts(line) for i, line in enumerate(lines)]

@@ -48,7 +48,7 @@ from receivables.tuning import FEW_CLIENTS, quiet_gc
 from store.files import cache_root
 
 from . import codec
-from .fold import Fold, _fold_of_lines
+from .fold import Fold, fold_of_lines
 
 FORMAT = 5  # of the files
 KEEP_FILES = 4  # per book: the days (and policies) last asked for
@@ -279,7 +279,7 @@ def _fold(days: Days, on: date, base: Fold | tuple[bytes, ...] | None, changed: 
         return Fold(on, days, base) if isinstance(base, tuple) else Fold(on, days, folded=base.whole())
     was = {cid: v if not isinstance(v, bytes) else _decode_entry(v, cid, on) for cid, v in old.items()}
     if isinstance(base, tuple):
-        day = _fold_of_lines(base, on)
+        day = fold_of_lines(base, on)
     else:  # (its contexts as they are held: see Fold.context_texts)
         agenda, report, totals = base.agenda, base.report, base.totals
         texts = base.context_texts()
