@@ -444,3 +444,38 @@ async def test_payment_form_reaches_every_open_invoice_of_a_client_with_many(dem
     pay = next(p for p in reopen(demo).payments if p.client == "many-co")
     assert {a.invoice: a.amount for a in pay.allocations} == {
         numbers[0]: Decimal("10.00"), numbers[1]: Decimal("10.00"), last: Decimal("5.00")}
+
+
+@async_test
+async def test_a_long_form_keeps_save_and_its_error_line_on_screen(demo):
+    """A client with many open invoices fills the payment form with allocation lines: the
+    lines scroll, and the Save button and the line saying why nothing was saved stay inside
+    the dialog, on screen, in a large and in a small terminal."""
+    from datetime import timedelta
+
+    from receivables.model import Client, Invoice
+    from store import open_book
+    from tui.dialogs.payment import PAGE
+
+    with open_book(demo, today=DAY) as repo:
+        repo.add_client(Client("many-co", "Many Invoices Ltd", "GBP", 30))
+        repo.commit([Invoice(f"MANY-{k:03d}", "many-co", DAY - timedelta(days=90 - k), DAY - timedelta(days=60 - k),
+                             "GBP", Decimal("10.00")) for k in range(PAGE + 12)])
+    for size in ((120, 40), (80, 24)):
+        app = create_app(demo, on=DAY)
+        async with app.run_test(size=size) as pilot:
+            await loaded(app, pilot)
+            await pilot.press("dollar_sign")
+            await settle(app, pilot)
+            form = app.screen
+            await type_into(pilot, app, "#in-client", "many-co")
+            await type_into(pilot, app, "#in-amount", "abc")
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+            assert app.screen is form
+            dialog = form.query_one("#dialog").region
+            for selector in ("#save", "#cancel", "#form-error"):
+                r = form.query_one(selector).region
+                assert r.height >= 1 and dialog.contains_region(r), (size, selector, r, dialog)
+                assert r.bottom <= size[1], (size, selector, r)
+            assert "nothing was saved" in str(form.query_one("#form-error").render())
