@@ -166,7 +166,9 @@ def cmd_mail(args: argparse.Namespace) -> int:
         for q in report.sent:
             print(f"sent   {q.client:<12} {q.to}  {q.subject}", file=out)
         for q, why in report.failed:
-            print(f"dun: not sent: {q.client} {q.path.name}: {why}", file=sys.stderr)
+            # (a refusal of the message names its file already; a stopped server does not)
+            named = why if why.startswith(q.path.name) else f"{q.path.name}: {why}"
+            print(f"dun: not sent: {q.client} {named}", file=sys.stderr)
         if report.stopped and not report.failed:
             print(f"dun: {report.stopped}", file=sys.stderr)
     for i in result.letters:

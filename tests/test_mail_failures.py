@@ -90,3 +90,39 @@ def test_a_server_that_never_answers_times_out_in_one_line(tmp_path, capsys, mon
     assert err.count("\n") == 1 and "Traceback" not in err
     assert "time" in err.lower(), err
     _nothing_sent(book, queued)
+
+
+def test_a_refused_message_is_one_line_naming_its_file_once_and_the_others_go(tmp_path, capsys):
+    """A server that refuses one message's data (with an escape sequence in its reply): that
+    message is named once on one line, without the server's control characters, and stays
+    queued; the others are sent."""
+    from aiosmtpd.controller import Controller
+
+    from cli.main import main
+
+    book, queued = _queued_book(tmp_path, capsys)
+    port = free_port()
+    point_policy_at(book, port)
+
+    class Refusing(Mailbox):
+        async def handle_DATA(self, server, session, envelope):
+            if not self.refuse:  # the first message
+                self.refuse.add("done")
+                return "554 5.7.1 \x1b[2Jrefused by policy"
+            return await super().handle_DATA(server, session, envelope)
+
+    mailbox = Refusing()
+    server = Controller(mailbox, hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        assert main(["--book", str(book), "--on", DAY.isoformat(), "mail", "--send"]) == 1
+    finally:
+        server.stop()
+    err = capsys.readouterr().err
+    left = [p.name for p in (book / "outbox").glob("*.eml")]
+    assert len(left) == 1 and left[0] in queued
+    lines = err.splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert lines[0].count(left[0]) == 1, lines[0]
+    assert "refused" in lines[0] and "\x1b" not in err
+    assert len(mailbox.messages) == len(queued) - 1
