@@ -119,6 +119,48 @@ async def test_the_next_start_shows_today_from_the_kept_state_before_the_book_is
 
 
 @async_test
+async def test_the_kept_queue_counts_what_is_left_to_do_as_the_book_will(demo, monkeypatch):
+    """Before the book is read, what was handled today is not known: the head says how many
+    actions are left to do (not "0 of n done", which jumped to "1 of n + 1" a moment later),
+    the same number the head gives once the book is read."""
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("x")  # skipped: handled, not done
+        await settle(app, pilot)
+        await pilot.press("s")  # sent / done
+        await settle(app, pilot)
+        app.save_derived(app.state)
+
+    import tui.app as app_mod
+
+    release = threading.Event()
+    real_build = app_mod.build_state
+
+    def slow_build(*args, **kwargs):
+        release.wait(10)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(app_mod, "build_state", slow_build)
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(600):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, TodayScreen) and app.screen.queue:
+                break
+        screen = app.screen
+        assert isinstance(screen, TodayScreen) and app.state is None
+        before = text_of(screen.query_one("#today-head"))
+        left = len(screen.queue)
+        assert f"{left} to do" in before and " done" not in before, before
+        release.set()
+        await loaded(app, pilot)
+        after = text_of(screen.query_one("#today-head"))
+        # one done and one skipped earlier today: the same number left to do
+        assert f"1 of {left + 2} done" in after and "1 skipped" in after, after
+
+
+@async_test
 async def test_a_first_start_shows_today_from_what_is_due_before_the_rest_of_the_day(demo, monkeypatch):
     """With no derived file (a first start, a new day) the queue and its drafts are on screen
     once what is due is known, while every client's share of the report is still worked out."""

@@ -153,7 +153,11 @@ def today_head(on: date, counts: Any, have_queue: bool, walking_at: int | None, 
     head.append(f"Today · {long_day(on)}", style="bold")
     if have_queue:
         total, done = counts.total, counts.done
-        if total:
+        if total and reading:
+            # what the book says was handled today is not read yet: "0 of n done" would jump to
+            # "k of n + k done" a moment later; what is left to do is the same either way
+            head.append(f"   {total - done} to do", style="bold")
+        elif total:
             filled = round(BAR_WIDTH * done / total)
             head.append(f"   {done} of {total} done  ")
             head.append("█" * filled, style="green")
