@@ -70,6 +70,31 @@ async def test_missing_book_says_how_to_start(tmp_path):
 
 
 @async_test
+async def test_a_book_that_cannot_be_read_points_to_check_and_restore_not_init(demo):
+    """A damaged record is not a missing book: the owner is sent to 'dun check' and to the
+    backups, never told to 'init' or 'demo' over the book."""
+    import orjson
+
+    path = demo / "book.json"
+    data = orjson.loads(path.read_bytes())
+    first = next(iter(data["invoices"]))
+    data["invoices"][first]["amount"] = "1e400"
+    path.write_bytes(orjson.dumps(data))
+    for journal in demo.glob("book.journal*"):
+        journal.unlink()
+    app = create_app(demo, on=DAY)
+    async with app.run_test() as pilot:
+        for _ in range(40):
+            await settle(app, pilot)
+            if app.load_error:
+                break
+        assert "1e400" in app.load_error
+        text = text_of(app.screen.query_one("#loading-text"))
+        assert "could not be opened" in text and " check" in text and " restore" in text
+        assert " init" not in text and " demo" not in text
+
+
+@async_test
 async def test_keymap_file_moves_a_key(demo):
     (demo / "keymap.toml").write_text('[keys]\n"outcome.skip" = "k"\n', encoding="utf-8")
     app = create_app(demo, on=DAY)

@@ -6,6 +6,7 @@ interpreter from the worker reading the book (the cold start's figure in
 benchmarks/README.md)."""
 from __future__ import annotations
 
+import shlex
 import time
 from pathlib import Path
 
@@ -51,9 +52,18 @@ class LoadingScreen(Screen):
         t = Text()
         t.append("The book could not be opened\n\n", style="bold red")
         t.append(message + "\n\n")
-        t.append("To start: ", style="dim")
-        t.append(f"dun --book {book_dir} init", style="bold")
-        t.append("  (an empty book)  or  ", style="dim")
-        t.append(f"dun --book {book_dir} demo", style="bold")
-        t.append("  (demo data).\nPress q to quit.", style="dim")
+        book = shlex.quote(str(book_dir))
+        if (book_dir / "book.json").exists():  # a book that cannot be read: never "start again" over it
+            t.append("Every problem, where it is: ", style="dim")
+            t.append(f"dun --book {book} check", style="bold")
+            t.append("\nBack to a backup: ", style="dim")
+            t.append(f"dun --book {book} restore", style="bold")
+            t.append("  (lists them; the book is left as it is until you pick one)", style="dim")
+        else:
+            t.append("To start: ", style="dim")
+            t.append(f"dun --book {book} init", style="bold")
+            t.append("  (an empty book)  or  ", style="dim")
+            t.append(f"dun --book {book} demo", style="bold")
+            t.append("  (demo data).", style="dim")
+        t.append("\nPress q to quit.", style="dim")
         self.query_one("#loading-text", Static).update(t)
