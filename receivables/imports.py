@@ -165,7 +165,10 @@ def import_clients(data: bytes | str, book: Book, defaults: Defaults | None = No
 
 # -- invoices --------------------------------------------------------------------------------------
 
-_INVOICE_FIELDS = ("client", "issued", "due", "currency", "amount", "tax", "lines", "reference")
+# what a row of the file says about an invoice: a row is compared with the book on these only
+# (the file has no tax or lines, so an invoice entered with them, in the app or from Xero, and
+# exported, imports back as the same invoice)
+_INVOICE_FIELDS = ("client", "issued", "due", "currency", "amount", "reference")
 
 
 def _invoice_diff(old: Invoice, new: Invoice) -> list[str]:

@@ -2,6 +2,9 @@
 allocation (oldest due first, earlier rows of the same file), Xero multi-line invoices."""
 from __future__ import annotations
 
+import csv
+import io
+
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -113,6 +116,30 @@ def test_invoice_import_is_idempotent():
     b = base_book()
     again = import_invoices(data("invoices.csv"), b)
     assert again.records == () and again.skipped == 5
+
+
+def test_an_exported_invoice_with_tax_and_lines_imports_back_as_the_same_invoice():
+    """The file has no tax or lines: an invoice entered with them (in the app, from Xero) and
+    exported is the same invoice when its row comes back; a row that differs in what the file
+    does say is still refused."""
+    from dataclasses import replace
+
+    from receivables.exports import export_rows
+    from receivables.model import InvoiceLine
+
+    b = base_book()
+    inv = b.invoices["INV-2001"]
+    taxed = replace(inv, tax=D("400.00"), lines=(InvoiceLine("Design work", D("1"), D("2000.00"), D("2000.00")),))
+    b = replace(b, invoices={**b.invoices, inv.number: taxed})
+    columns, rows, _ = export_rows(b, "invoices")
+    out = io.StringIO()
+    csv.writer(out).writerows([columns, *rows])
+    text = out.getvalue().encode()
+    again = import_invoices(text, b)
+    assert again.records == () and again.skipped == len(b.invoices)
+    with pytest.raises(ImportRejected) as e:
+        import_invoices(text.replace(b"2400.00", b"2400.01"), b)
+    assert "INV-2001" in str(e.value) and "amount" in str(e.value)
 
 
 def test_same_number_different_content_names_the_row_and_field():
