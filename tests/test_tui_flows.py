@@ -479,3 +479,59 @@ async def test_a_long_form_keeps_save_and_its_error_line_on_screen(demo):
                 assert r.height >= 1 and dialog.contains_region(r), (size, selector, r, dialog)
                 assert r.bottom <= size[1], (size, selector, r)
             assert "nothing was saved" in str(form.query_one("#form-error").render())
+
+
+def burst(app, *parts: str) -> None:
+    """Keys typed faster than the app handles them (tmux, a quick typist): every key queued
+    before the first is handled. ``parts``: text typed as it is, or "enter"."""
+    from textual import events
+
+    for part in parts:
+        if part == "enter":
+            app.post_message(events.Key("enter", "\r"))
+        else:
+            for c in part:
+                app.post_message(events.Key(c if c.isalnum() else {"-": "minus", ".": "full_stop"}.get(c, c), c))
+
+
+@async_test
+async def test_a_new_invoice_typed_in_one_burst_lands_field_by_field(demo):
+    """Enter in a field moves to the next one at once: the keys typed after it go there, not
+    onto the end of the field before (they did when enter's move came after them)."""
+    cid = "larch-analytics" if "larch-analytics" in reopen(demo).clients else sorted(reopen(demo).clients)[0]
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        form = app.screen
+        burst(app, "INV-BURST-1", "enter", cid, "enter", "enter", "enter", "enter", "1234.50", "enter", "PO-77",
+              "enter")
+        await settle(app, pilot)
+        assert app.screen is not form, [w.value for w in form.query(".field-input")]
+    inv = reopen(demo).invoices["INV-BURST-1"]
+    assert inv.client == cid and inv.amount == Decimal("1234.50") and inv.reference == "PO-77"
+
+
+@async_test
+async def test_a_note_opened_on_a_client_starts_in_the_note_and_enter_makes_a_new_line(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        cid = app.screen.current_client_id()
+        await pilot.press("n")
+        await settle(app, pilot)
+        form = app.screen
+        assert form.query_one("#in-client").value == cid
+        burst(app, "Spoke to Ann", "enter", "pays Friday")
+        await settle(app, pilot)
+        assert form.query_one("#note-body").text == "Spoke to Ann\npays Friday"
+        assert form.query_one("#in-client").value == cid
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+    notes = [a for a in reopen(demo).activities if a.date == DAY and a.outcome == "note"]
+    assert [(n.client, n.body) for n in notes] == [(cid, "Spoke to Ann\npays Friday")]

@@ -13,10 +13,12 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static
 
 from receivables.dates import parse_date
@@ -87,6 +89,10 @@ class FormDialog(ModalScreen[Any]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
         Binding("ctrl+s", "save", "Save", id="form.save", priority=True),
+        # enter in a field moves to the next one (saves on the last), handled before the field
+        # sees the key and at once: a burst of typing ("INV-9", enter, "acme", enter...) finds
+        # the next field focused when its keys arrive (a Submitted message came after them)
+        Binding("enter", "next_field", "Next field", id="form.next", show=False, priority=True),
     ]
 
     def __init__(self) -> None:
@@ -135,13 +141,22 @@ class FormDialog(ModalScreen[Any]):
                 yield Button("Cancel (esc)", id="cancel", compact=True)
 
     def on_mount(self) -> None:
+        # (Textual calls every class's on_mount, the subclass's first: a subclass sets up its own
+        # there without calling this one, and says where typing starts in first_focus)
         for f in self._fields:
             self._check(f, self.query_one(f"#in-{f.name}", Input).value, show=bool(f.value))
         self._after_change()
-        # start where typing is needed: the first empty required field, else the first one
-        target = next((f for f in self._fields if f.required and not f.value), self._fields[0] if self._fields else None)
+        target = self.first_focus()
         if target is not None:
-            self.query_one(f"#in-{target.name}", Input).focus()
+            target.focus()
+
+    def first_focus(self) -> Widget | None:
+        """Where typing starts: the first empty required field, else the first field that can
+        be typed in."""
+        inputs = {f.name: self.query_one(f"#in-{f.name}", Input) for f in self._fields}
+        enabled = [f for f in self._fields if not inputs[f.name].disabled]
+        target = next((f for f in enabled if f.required and not f.value), enabled[0] if enabled else None)
+        return inputs[target.name] if target is not None else None
 
     # validation ----------------------------------------------------------------------
     def _check(self, f: Field, text: str, show: bool = True) -> str | None:
@@ -192,14 +207,19 @@ class FormDialog(ModalScreen[Any]):
                 pass
         self.on_values(self.values)
 
+    def action_next_field(self) -> None:
+        """Enter in a field but the last: the next field. In the last, enter reaches the field
+        itself, after the keys typed before it (its Submitted message saves); elsewhere (a
+        button, an allocation line, a text area) enter does what it does there."""
+        focused = self.focused
+        inputs = list(self.query(".field-input").results(Input))
+        if focused not in inputs or focused is inputs[-1]:
+            raise SkipAction()
+        self.set_focus(inputs[inputs.index(focused) + 1])
+
     @on(Input.Submitted, ".field-input")
     def _submitted(self, event: Input.Submitted) -> None:
-        # enter moves to the next field; on the last one it saves
-        inputs = list(self.query(".field-input").results(Input))
-        if event.input in inputs and inputs.index(event.input) < len(inputs) - 1:
-            self.focus_next()
-        else:
-            self.action_save()
+        self.action_save()  # (the last field: see action_next_field)
 
     @on(Button.Pressed, "#save")
     def _save_pressed(self) -> None:

@@ -63,11 +63,9 @@ class ClientForm(FormDialog):
         ]
         return fields
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:  # (before FormDialog's: see there)
         if self.client is not None:
             self.query_one("#in-id").disabled = True
-            self.query_one("#in-name").focus()
 
     def cross_check(self, v: dict[str, Any]) -> dict[str, str]:
         if (v.get("check_source") or v.get("check_rating")) and v.get("check_date") is None:

@@ -65,8 +65,7 @@ class InvoiceForm(FormDialog):
             Field("reference", "Reference / PO", i.reference if i else "", None, required=False),
         ]
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:  # (before FormDialog's: see there)
         if self.invoice is not None:
             self.query_one("#in-number").disabled = True
 

@@ -65,10 +65,9 @@ class NoteDialog(FormDialog):
                 yield Label("Preview", classes="field-label")
                 yield Markdown(self.body or "*Nothing yet.*", id="note-preview", open_links=False)
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        if self.client:
-            self.query_one("#note-body", TextArea).focus()
+    def first_focus(self):
+        """The note itself when the client is known (opened on a client or an action)."""
+        return self.query_one("#note-body", TextArea) if self.client else super().first_focus()
 
     @on(TextArea.Changed, "#note-body")
     def _body_changed(self, event: TextArea.Changed) -> None:
