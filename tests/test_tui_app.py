@@ -281,3 +281,30 @@ async def test_a_book_with_a_site_is_readied_for_its_next_publish(tmp_path):
         workers = pdf_mod.PdfQueue().workers  # one core: the PDFs render in the building process
         assert list(pdf_mod._KEPT) == ([(app.state.policy.publish.paper, workers)] if workers > 1 else [])
     assert not pdf_mod._KEPT
+
+
+@async_test
+async def test_each_screen_shows_a_new_state_once(demo):
+    """A screen follows the state through one subscription: a change redraws it once (Textual
+    runs every class's on_mount, so a subclass that also called the base's subscribed twice
+    and redrew every screen twice after each change)."""
+    shown: list[str] = []
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screens = []
+        for key in ("2", "3", "1"):
+            await pilot.press(key)
+            await settle(app, pilot)
+            screens.append(app.screen)
+        for screen in screens:
+            real = screen.show
+
+            def counted(state, real=real, name=type(screen).__name__):
+                shown.append(name)
+                return real(state)
+
+            screen.show = counted
+        app.state_changed.publish(app.state)
+        await settle(app, pilot)
+    assert sorted(shown) == sorted(type(s).__name__ for s in screens), shown

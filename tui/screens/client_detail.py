@@ -71,8 +71,7 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
             alloc += f" (credit {money(p.unallocated, p.currency)})"
         return [day(p.date), p.id, money(p.amount, p.currency), p.reference, alloc]
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:  # (DunScreen's runs too, after this one: Textual calls each class's)
         self.query_one("#client-invoices", VirtualTable).focus()
 
     def show(self, state: BookState) -> None:

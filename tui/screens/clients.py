@@ -102,8 +102,7 @@ class ClientsScreen(TableScreen):
         yield Static("", id="clients-status", classes="status-line", markup=False)
         yield DunFooter()
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:  # (DunScreen's runs too, after this one: Textual calls each class's)
         self.query_one("#clients", VirtualTable).focus()
 
     def show(self, state: BookState) -> None:

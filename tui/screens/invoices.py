@@ -112,8 +112,7 @@ class InvoicesScreen(InvoiceActions, TableScreen):
         yield Static("", id="invoices-status", classes="status-line", markup=False)
         yield DunFooter()
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:  # (DunScreen's runs too, after this one: Textual calls each class's)
         self.query_one("#invoices", VirtualTable).focus()
 
     def show(self, state: BookState) -> None:

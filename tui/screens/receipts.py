@@ -65,8 +65,7 @@ class ReceiptsScreen(DunScreen):
                 yield Static("", id="suggestions", markup=False)
         yield Footer()
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:  # (DunScreen's runs too, after this one: Textual calls each class's)
         if self.state is None:  # the app opened on the saved queue and is still reading the book
             self.query_one("#receipts-head", Static).update(Text("Unmatched receipts · reading the book…", style="dim"))
 

@@ -107,8 +107,7 @@ class TodayScreen(OutcomeKeys, DunScreen):
         i, a = row
         return queue_cells(a, i in self.done, i in self.marked)
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:  # (DunScreen's runs too, after this one: Textual calls each class's)
         self.dun.send_changed.subscribe(self, self._send_changed)
         if self.state is None and self.dun.preview is not None:
             self._set_queue(self.dun.preview)
