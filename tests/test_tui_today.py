@@ -183,3 +183,25 @@ async def test_promise_needs_a_valid_amount_and_keeps_the_input(demo):
     book = reopen(demo)
     p = [p for p in book.promises if p.made == DAY]
     assert len(p) == 1 and p[0].amount == Decimal("12.50")
+
+
+@async_test
+async def test_a_row_shows_whether_it_was_done_skipped_or_snoozed(demo):
+    """The head counts done, snoozed and skipped apart; so do the rows' marks."""
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        first = [a.id for a in screen.queue[:3]]
+        await pilot.press("x")  # skip
+        await settle(app, pilot)
+        await pilot.press("z")  # snooze, a week by default
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("s")  # done (sent, made, or marked done)
+        await settle(app, pilot)
+        marks = {a.id: screen._cells((i, a))[0] for i, a in enumerate(screen.queue)}
+        assert [marks[i] for i in first] == ["–", "z", "✓"], marks
+        head = text_of(screen.query_one("#today-head"))
+        assert "1 of " in head and "1 snoozed · 1 skipped" in head, head

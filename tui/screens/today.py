@@ -105,7 +105,7 @@ class TodayScreen(OutcomeKeys, DunScreen):
     # -- data ----------------------------------------------------------------------
     def _cells(self, row: tuple[int, Any]) -> list[str]:
         i, a = row
-        return queue_cells(a, i in self.done, i in self.marked)
+        return queue_cells(a, self.done.get(i), i in self.marked)
 
     def on_mount(self) -> None:  # (DunScreen's runs too, after this one: Textual calls each class's)
         self.dun.send_changed.subscribe(self, self._send_changed)

@@ -47,9 +47,13 @@ def queue_columns() -> list[Column]:
     ]
 
 
-def queue_cells(a: Any, done: bool, marked: bool) -> list[str]:
-    """One row of the queue: ✓ handled, ● selected for a bulk send, ! urgent, · to do."""
-    mark = "✓" if done else "●" if marked else (
+PAUSE_MARKS = {"skipped": "–", "snoozed": "z"}  # handled, not done (the head counts them apart)
+
+
+def queue_cells(a: Any, label: str | None, marked: bool) -> list[str]:
+    """One row of the queue: ✓ done, – skipped, z snoozed (``label``: what the session logged
+    for it), ● selected for a bulk send, ! urgent, · to do."""
+    mark = PAUSE_MARKS.get(label, "✓") if label else "●" if marked else (
         "!" if getattr(a, "escalate", None) or a.kind == "promise" else "·")
     name = getattr(a, "client_name", "") or a.client
     late = getattr(a, "days_overdue", 0)
