@@ -36,8 +36,9 @@ class SyncState:
                 text += f"; {self.unmatched} bank receipt{'s' if self.unmatched != 1 else ''} unmatched"
             return text + "."
         if self.unmatched:
-            return (f"{self.unmatched} bank receipt{'s are' if self.unmatched != 1 else ' is'} unmatched: "
-                    "match them before chasing.")
+            many = self.unmatched != 1
+            return (f"{self.unmatched} bank receipt{'s are' if many else ' is'} unmatched: "
+                    f"match {'them' if many else 'it'} before chasing.")
         return ""
 
 

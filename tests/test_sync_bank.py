@@ -217,7 +217,9 @@ def test_sync_state_counts_business_days():
     from receivables.model import Receipt
 
     waiting = [Receipt("RCP-1", fri, D("5.00"), "GBP"), Receipt("RCP-2", fri, D("5.00"), "GBP", payment="PAY-1")]
-    assert sync_state([], waiting, fri, 2, weekday).line() == "1 bank receipt is unmatched: match them before chasing."
+    assert sync_state([], waiting, fri, 2, weekday).line() == "1 bank receipt is unmatched: match it before chasing."
+    waiting.append(Receipt("RCP-3", fri, D("7.00"), "GBP"))
+    assert sync_state([], waiting, fri, 2, weekday).line() == "2 bank receipts are unmatched: match them before chasing."
 
 
 def test_payer_names_are_compared_loosely():
