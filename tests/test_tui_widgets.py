@@ -69,6 +69,20 @@ async def test_virtual_table_drops_optional_columns_when_narrow_and_sanitises():
         assert "\x1b" not in first and "a?[2Jb" in first
 
 
+@async_test
+async def test_an_empty_tables_message_wraps_to_its_width():
+    app = TableApp([], [])
+    async with app.run_test(size=(30, 12)) as pilot:
+        await pilot.pause()
+        table = app.query_one(VirtualTable)
+        table.empty = "No unmatched receipts. Bank statements come in with: dun import bank FILE."
+        table.refresh()
+        await pilot.pause()
+        shown = " ".join(line_text(table, y).strip() for y in range(2, table.size.height))
+        assert " ".join(shown.split()) == table.empty
+        assert all(len(line_text(table, y)) <= table.size.width for y in range(table.size.height))
+
+
 def test_bars_and_sparklines_use_exact_decimals():
     assert bar(Decimal("50"), Decimal("100"), 10) == "█" * 5
     assert bar(Decimal("0.01"), Decimal("100"), 10) == "█"  # something owed shows

@@ -10,6 +10,7 @@ Cell text is drawn as plain segments: client names and notes are never read as m
 """
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -208,10 +209,11 @@ class VirtualTable(ScrollView, can_focus=True):
             strip = Strip(self._line(labels, widths, style))
             return strip.crop_extend(scroll_x, scroll_x + width, style)
         index = int(self.scroll_offset.y) + y - 1
-        if not self._rows:
-            if y == 2:
+        if not self._rows:  # the empty state's text, wrapped to the table's width
+            lines = textwrap.wrap(self.empty, max(10, width - 4)) or [""]
+            if 2 <= y < 2 + len(lines):
                 style = base + self.get_component_rich_style("vtable--muted")
-                return Strip([Segment(("  " + self.empty)[:width].ljust(width), style)])
+                return Strip([Segment(("  " + lines[y - 2])[:width].ljust(width), style)])
             return Strip.blank(width, base)
         if index >= len(self._rows):
             return Strip.blank(width, base)
