@@ -15,6 +15,10 @@ TODAY = date(2026, 11, 22)
 os.environ["DUN_NO_BACKGROUND"] = "1"  # (for any background work: none runs behind the suite's back)
 # The user's cache folder (store.files.user_cache_dir) is the suite's own, never the real one.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="dun-test-cache-")
+# Never the owner's config folder (their keymap.toml); a fixed path that does not exist (the help
+# screen names it, and its snapshots must not change from run to run). Tests of a keymap set
+# XDG_CONFIG_HOME to a folder of their own (config_home below).
+os.environ["XDG_CONFIG_HOME"] = "/nonexistent/dun-test-config"
 
 
 @pytest.fixture
@@ -33,6 +37,15 @@ def repo(book_dir: Path):
     r = open_book(book_dir, today=TODAY)
     yield r
     r.close()
+
+
+@pytest.fixture
+def config_home(tmp_path, monkeypatch) -> Path:
+    """The user config folder of this test: where dun reads keymap.toml (``config_home / "dun"``)."""
+    path = tmp_path / "config"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(path))
+    (path / "dun").mkdir(parents=True)
+    return path / "dun"
 
 
 @pytest.fixture(autouse=True)

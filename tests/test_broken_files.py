@@ -117,7 +117,7 @@ def test_a_damaged_lock_file_of_a_held_book_names_no_holder_and_no_traceback(pri
 
 
 @pytest.mark.parametrize("how", ["empty", "garbage", "nul", "not utf-8", "wrong types", "folder", "bad keys"])
-def test_a_broken_keymap_is_reported_and_the_app_still_starts(pristine, tmp_path, how):
+def test_a_broken_keymap_is_reported_and_the_app_still_starts(pristine, tmp_path, how, config_home):
     import asyncio
 
     from tui.app import create_app
@@ -127,7 +127,7 @@ def test_a_broken_keymap_is_reported_and_the_app_still_starts(pristine, tmp_path
 
     book = tmp_path / "book"
     shutil.copytree(pristine, book)
-    path = book / "keymap.toml"
+    path = config_home / "keymap.toml"
     path.write_bytes(b'[keys]\n"nav.today" = "f1"\n')
     if how == "wrong types":
         path.write_bytes(b"keys = 5\n")

@@ -95,8 +95,8 @@ async def test_a_book_that_cannot_be_read_points_to_check_and_restore_not_init(d
 
 
 @async_test
-async def test_keymap_file_moves_a_key(demo):
-    (demo / "keymap.toml").write_text('[keys]\n"outcome.skip" = "k"\n', encoding="utf-8")
+async def test_keymap_file_moves_a_key(demo, config_home):
+    (config_home / "keymap.toml").write_text('[keys]\n"outcome.skip" = "k"\n', encoding="utf-8")
     app = create_app(demo, on=DAY)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(app, pilot)
@@ -112,12 +112,29 @@ async def test_keymap_file_moves_a_key(demo):
 
 
 @async_test
-async def test_bad_keymap_is_reported_not_fatal(demo):
-    (demo / "keymap.toml").write_text('[keys]\n"outcome.skip" = 3\n', encoding="utf-8")
+async def test_bad_keymap_is_reported_not_fatal(demo, config_home):
+    (config_home / "keymap.toml").write_text('[keys]\n"outcome.skip" = 3\n', encoding="utf-8")
     app = create_app(demo, on=DAY)
     async with app.run_test() as pilot:
         await loaded(app, pilot)
         assert app.keymap_problems and "outcome.skip" in app.keymap_problems[0].where
+
+
+@async_test
+async def test_a_keymap_in_the_book_folder_moves_no_key(demo, config_home):
+    """A book folder from someone else cannot bind the owner's keys: its keymap.toml (here one
+    that makes the arrow keys log "sent") is not read, and the owner is told where theirs goes."""
+    (demo / "keymap.toml").write_text('[keys]\n"outcome.sent" = "down,up,j"\n', encoding="utf-8")
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        await pilot.press("down", "down", "up")
+        await settle(app, pilot)
+        assert not screen.done and screen.pos == 1
+        [problem] = app.keymap_problems
+        assert problem.where == str(demo / "keymap.toml") and str(config_home / "keymap.toml") in problem.hint
+    assert not [a for a in reopen(demo).activities if a.date == DAY]
 
 
 @async_test

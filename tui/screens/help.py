@@ -10,13 +10,14 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-INTRO = (
-    "dun walks you through the day's collection actions.\n"
-    "1 Today · 2 Clients · 3 Invoices · 4 Reports · 5 Policy · ctrl+p: every action by name · "
-    "ctrl+t: dark/light theme · q: quit.\n"
-    "Keys can be changed in keymap.toml (in the book folder or your config folder) under [keys], "
-    "by binding id, e.g.  \"outcome.sent\" = \"f2\"."
-)
+def intro() -> str:
+    from ..keymap import keymap_path
+
+    return ("dun walks you through the day's collection actions.\n"
+            "1 Today · 2 Clients · 3 Invoices · 4 Reports · 5 Policy · ctrl+p: every action by name · "
+            "ctrl+t: dark/light theme · q: quit.\n"
+            f"Keys can be changed in {keymap_path()} under [keys], by binding id, "
+            "e.g.  \"outcome.sent\" = \"f2\".")
 
 
 class HelpScreen(ModalScreen[None]):
@@ -25,7 +26,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help", classes="dialog"):
             yield Static("Help", classes="dialog-title")
-            yield Static(Text(INTRO), id="help-intro")
+            yield Static(Text(intro()), id="help-intro")
             yield Static(self._keys(), id="help-keys")
 
     def _keys(self) -> Table:
