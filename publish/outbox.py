@@ -18,6 +18,7 @@ saying why.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import smtplib
 import socket
@@ -197,6 +198,10 @@ class Connection:
         problem = smtp_problem(self.policy)
         if problem:
             raise SendFailed(problem, "policy.toml [mail]", "messages wait in BOOK/outbox/", fatal=True)
+        if m.smtp_user and not m.starttls and not _on_this_machine(m.smtp_host):
+            raise SendFailed(f"the mail server {m.smtp_host} would get your password in clear text",
+                             "policy.toml [mail] starttls", "set starttls = true (or use a server on this machine)",
+                             fatal=True)
         password = self.password if self.password is not None else smtp_password(self.policy)
         if m.smtp_user and not password:
             raise SendFailed(f"no SMTP password for {m.smtp_user}", "mail",
@@ -263,6 +268,16 @@ class Connection:
         if self.smtp is not None:
             _quit(self.smtp)
             self.smtp = None
+
+
+def _on_this_machine(host: str) -> bool:
+    """A loopback address (a relay on this machine): no network sees what is sent to it."""
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _without_headers(head: bytes, names: tuple[str, ...]) -> bytes:

@@ -9,6 +9,7 @@ in :mod:`receivables.policyread`; every name is importable from here.
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from decimal import Decimal
 from pathlib import Path
@@ -44,6 +45,10 @@ __all__ = [
     "Policy", "PublishPolicy", "ReferenceRate", "Step", "SyncPolicy",
     "load_policy", "parse_policy", "read_policy",
 ]
+
+
+_DUN_ENV = re.compile(r"DUN_[A-Z0-9_]{1,60}")
+_DUN_SERVICE = re.compile(r"dun(-[a-z0-9._-]{1,60})?")
 
 
 def parse_policy(doc: dict, source: str = "policy.toml") -> tuple[Policy | None, list[Problem]]:
@@ -117,6 +122,14 @@ def parse_policy(doc: dict, source: str = "policy.toml") -> tuple[Policy | None,
         password_env=r.get(m, "mail.", "password_env", str, "DUN_SMTP_PASSWORD"),
         keyring_service=r.get(m, "mail.", "keyring_service", str, "dun"),
     )
+    # A policy comes with its book, which may be someone else's: it may name where the password
+    # is looked up, but only among dun's own (never another program's secret, sent to its server)
+    if mail.password_env and not _DUN_ENV.fullmatch(mail.password_env):
+        r.problem("mail.password_env", f"{mail.password_env!r} is not one of dun's variables",
+                  "name a variable starting with DUN_, e.g. DUN_SMTP_PASSWORD")
+    if not _DUN_SERVICE.fullmatch(mail.keyring_service):
+        r.problem("mail.keyring_service", f"{mail.keyring_service!r} is not one of dun's keyring services",
+                  "use \"dun\", or a name starting with \"dun-\"")
 
     bank, sync = read_bank(r, doc, defaults.currency), read_sync(r, doc)
     if problems:

@@ -135,3 +135,27 @@ def test_password_never_comes_from_the_policy(monkeypatch, policy):
     pol = replace(policy, mail=replace(policy.mail, smtp_user="me", password_env="DUN_TEST_PW"))
     monkeypatch.setenv("DUN_TEST_PW", "s3cret")
     assert smtp_password(pol) == "s3cret"
+
+
+def test_a_password_never_goes_in_clear_text_to_another_machine(monkeypatch, tmp_path, policy):
+    """starttls = false with a user: refused before any connection, unless the server is on this
+    machine (a local relay); the password is not even looked up."""
+    import smtplib
+
+    import publish.outbox as outbox
+
+    connected = []
+    monkeypatch.setattr(smtplib, "SMTP", lambda *a, **k: connected.append(a) or (_ for _ in ()).throw(OSError("no")))
+    monkeypatch.setattr(outbox, "smtp_password", lambda pol: pytest.fail("the password was looked up"))
+    pol = replace(policy, mail=replace(policy.mail, smtp_host="mail.example.net", smtp_user="me", starttls=False))
+    with pytest.raises(outbox.SendFailed) as e:
+        outbox.Connection(pol).open()
+    assert "clear text" in str(e.value) and "starttls" in str(e.value) and e.value.fatal
+    assert connected == []
+    for here in ("localhost", "127.0.0.1", "::1"):
+        local = replace(policy, mail=replace(policy.mail, smtp_host=here, smtp_user="me", starttls=False))
+        monkeypatch.setattr(outbox, "smtp_password", lambda pol: "pw")
+        with pytest.raises(outbox.SendFailed) as e:
+            outbox.Connection(local).open()
+        assert "cannot reach" in str(e.value)  # it tried: no refusal for this machine
+    assert len(connected) == 3

@@ -65,6 +65,12 @@ template = "call"
     ('[defaults]\ncurrency="XXQ"\n', "defaults.currency"),
     ('[ladder]\nmin_gap_days="seven"\n', "ladder.min_gap_days"),
     ('[mail]\npassword="hunter2"\n', "mail.password"),
+    # a book's policy names where the SMTP password is looked up, only among dun's own: never
+    # another program's secret (sent to the server the same policy names)
+    ('[mail]\npassword_env="AWS_SECRET_ACCESS_KEY"\n', "mail.password_env"),
+    ('[mail]\npassword_env="dun_smtp_password"\n', "mail.password_env"),
+    ('[mail]\nkeyring_service="github"\n', "mail.keyring_service"),
+    ('[mail]\nkeyring_service="dunhill"\n', "mail.keyring_service"),
     ('[ladder]\ntolerance = nan\n', "ladder.tolerance"),
     ('[[steps]]\nid="b"\nafter_due_days=10\nchannel="email"\ntemplate="t"\n[[steps]]\nid="a"\nafter_due_days=1\nchannel="email"\ntemplate="t"\n', "after_due_days"),
 ])
