@@ -32,6 +32,7 @@ from .env import environment
 from .messages import Draft, check_templates, draft_from_day, html_document
 from .plaintext import to_plain
 from .names import safe_name
+from .seal import seal
 from .statements import render_statement_html, statement_data
 
 MAIL_KINDS = ("step", "installment", "promise")
@@ -172,7 +173,7 @@ def prepare_outbox(repo_or_book, policy, on: date, outbox: Path, *, now: datetim
             if (outbox / "sent" / path.name).is_file():
                 continue  # sent already today (the app or an earlier run): never twice
             tag(msg, action, on)
-            _write_atomic(path, msg.as_bytes())
+            _write_atomic(path, seal(msg.as_bytes()))  # (only sealed messages are ever sent)
             result.emails.append(OutboxItem(client.id, client.name, key, "email", path, msg["Subject"], msg["To"]))
         else:
             reason = "letter step" if action.channel == "letter" else "no e-mail address on file"

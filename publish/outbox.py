@@ -3,7 +3,9 @@
 An approved message is written as ``outbox/DAY_CLIENT_ACTION.eml`` (one name per action
 and day, so approving or retrying again rewrites the same file, never a second message).
 Private ``X-Dun-*`` headers say which client, step and invoices it carries out; they are
-removed from what goes to the server. Sending a file:
+removed from what goes to the server. Only a file dun wrote on this machine is sent: each
+carries a seal (:mod:`publish.seal`), so messages that came in a book's outbox from elsewhere,
+or were edited by hand, stay queued with one line saying why. Sending a file:
 
 1. the server accepts the message (``sendmail`` returns without refusing the recipient);
 2. the file moves to ``outbox/sent/`` at once (an atomic rename);
@@ -18,6 +20,7 @@ saying why.
 """
 from __future__ import annotations
 
+import email
 import ipaddress
 import os
 import smtplib
@@ -38,6 +41,7 @@ from receivables.model import Activity
 from .mail import (H_CLIENT, H_INVOICES, H_ON, H_STEP, HEADER_NAME, PRIVATE, OutboxItem, _file_stem, _write_atomic, build_email,
                    read_eml, smtp_password, tag)
 from .messages import Draft
+from .seal import HEADER as SEAL_HEADER, seal, unsealed
 from .plaintext import to_plain
 
 TIMEOUT = 30  # seconds for the connection and each SMTP reply
@@ -137,7 +141,7 @@ def write_queued(outbox: Path, msg: EmailMessage) -> Path:
         raise DunError(f"the message for {msg[H_CLIENT]} ({msg[HEADER_NAME]}) was sent already on {on}",
                        str(path.parent / "sent" / path.name), "it is not sent twice")
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(path, msg.as_bytes(policy=email_policy.SMTP))
+    _write_atomic(path, seal(msg.as_bytes(policy=email_policy.SMTP)))  # (only sealed messages are sent)
     return path
 
 
@@ -235,16 +239,20 @@ class Connection:
         """Send one queued file; returns once the server accepted it (else SendFailed). The
         file's bytes go as they are, less the private headers (and any Bcc): the message is
         not parsed and generated again (a statement PDF makes it a megabyte or more)."""
+        raw = unsealed(path.read_bytes())
+        if raw is None:  # (see publish.seal)
+            raise SendFailed("dun on this machine did not write it (it came with the book, or was edited by hand)",
+                             str(path.name),
+                             "check it; delete it, and 'dun mail' or the app drafts the day's messages again")
         if self.smtp is None:
             self.open()
-        raw = path.read_bytes()
-        if b"\r\n\r\n" not in raw:  # not written by dun (LF line ends): made canonical first
-            raw = read_eml(path).as_bytes(policy=email_policy.SMTP)
+        if b"\r\n\r\n" not in raw:  # (written by 'dun mail': LF line ends) made canonical first
+            raw = email.message_from_bytes(raw, policy=email_policy.default).as_bytes(policy=email_policy.SMTP)
         head, sep, body = raw.partition(b"\r\n\r\n")
         msg = BytesHeaderParser(policy=email_policy.default).parsebytes(head + sep)
         sender = getaddresses([str(msg["From"])])[0][1]
         rcpts = [a for _, a in getaddresses([str(v) for k in ("To", "Cc", "Bcc") for v in msg.get_all(k, [])]) if a]
-        data = _without_headers(head, PRIVATE + ("Bcc",)) + sep + body
+        data = _without_headers(head, PRIVATE + ("Bcc", SEAL_HEADER.decode())) + sep + body
         try:
             refused = self.smtp.sendmail(sender, rcpts, data)
         except smtplib.SMTPRecipientsRefused as e:

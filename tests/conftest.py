@@ -19,6 +19,8 @@ os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="dun-test-cache-")
 # screen names it, and its snapshots must not change from run to run). Tests of a keymap set
 # XDG_CONFIG_HOME to a folder of their own (config_home below).
 os.environ["XDG_CONFIG_HOME"] = "/nonexistent/dun-test-config"
+# The key that seals the outbox's messages (publish.seal): the suite's own, never the owner's.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="dun-test-data-")
 
 
 @pytest.fixture
