@@ -32,6 +32,9 @@ def register(sub, common) -> None:
                                    "logs each one as an activity.")
     add_on(m)
     m.add_argument("--send", action="store_true", help="send the e-mails through the SMTP server in policy.toml")
+    m.add_argument("--new-server", action="store_true",
+                   help="with --send: the SMTP server in policy.toml is a new one of yours (your password has "
+                        "gone to another until now); it is remembered from now on")
     m.add_argument("--json", action="store_true", help="print the result as JSON")
     m.set_defaults(handler=cmd_mail)
 
@@ -125,6 +128,8 @@ def cmd_mail(args: argparse.Namespace) -> int:
     from publish.outbox import logged_ids, queued_files, reconcile, send_files
     from store import open_book
 
+    if args.new_server and not args.send:
+        raise DunError("--new-server goes with --send", "--new-server", "dun mail --send --new-server")
     repo = open_book(book_dir(args), readonly=not args.send, command="dun mail")
     report = None
     try:
@@ -135,7 +140,7 @@ def cmd_mail(args: argparse.Namespace) -> int:
             reconcile(repo.paths.outbox, repo.book(), repo.log_activity)
             bar = ProgressBar()
             report = send_files(queued_files(repo.paths.outbox), policy, log=repo.log_activity,
-                                logged=logged_ids(repo.book()),
+                                logged=logged_ids(repo.book()), new_server=args.new_server,
                                 progress=lambda n, total, q, status: bar(n, total, f"{status} {q.client}"))
             bar.finish()
     finally:

@@ -40,6 +40,7 @@ from receivables.model import Activity
 
 from .mail import (H_CLIENT, H_INVOICES, H_ON, H_STEP, HEADER_NAME, PRIVATE, OutboxItem, _file_stem, _write_atomic, build_email,
                    read_eml, smtp_password, tag)
+from . import mailserver
 from .messages import Draft
 from .seal import HEADER as SEAL_HEADER, seal, unsealed
 from .plaintext import to_plain
@@ -186,9 +187,10 @@ def queued_files(outbox: Path) -> list[Path]:
 class Connection:
     """One SMTP session, opened on first use; every error becomes a :class:`SendFailed`."""
 
-    def __init__(self, policy, password: str | None = None) -> None:
+    def __init__(self, policy, password: str | None = None, *, new_server: bool = False) -> None:
         self.policy = policy
         self.password = password
+        self.new_server = new_server  # the owner said the policy's server is right (publish.mailserver)
         self.smtp: smtplib.SMTP | None = None
 
     def __enter__(self) -> "Connection":
@@ -206,6 +208,13 @@ class Connection:
             raise SendFailed(f"the mail server {m.smtp_host} would get your password in clear text",
                              "policy.toml [mail] starttls", "set starttls = true (or use a server on this machine)",
                              fatal=True)
+        remote = m.smtp_user and not _on_this_machine(m.smtp_host)
+        was = mailserver.other_than_known(m.smtp_host, m.smtp_user) if remote and not self.new_server else None
+        if was is not None:
+            raise SendFailed(f"your SMTP password has gone to {was[0]} ({was[1]}) until now, and this book's "
+                             f"policy names {m.smtp_host} ({m.smtp_user})", "policy.toml [mail] smtp_host",
+                             "if the new server is right, send once with 'dun mail --send --new-server' (a book "
+                             "from someone else may name a server of theirs)", fatal=True)
         password = self.password if self.password is not None else smtp_password(self.policy)
         if m.smtp_user and not password:
             raise SendFailed(f"no SMTP password for {m.smtp_user}", "mail",
@@ -224,6 +233,8 @@ class Connection:
                 smtp.ehlo()
             if m.smtp_user:
                 smtp.login(m.smtp_user, password or "")
+                if remote:
+                    mailserver.remember(m.smtp_host, m.smtp_user)
         except smtplib.SMTPAuthenticationError:
             _quit(smtp)
             raise SendFailed(f"the mail server {where} refused the user name or password", "mail",
@@ -338,7 +349,7 @@ def mark_sent(path: Path) -> Path:
 
 
 def send_files(paths: Iterable[Path], policy, *, log: Callable[[Activity], Any] | None = None,
-               logged: set[str] | None = None, password: str | None = None,
+               logged: set[str] | None = None, password: str | None = None, new_server: bool = False,
                progress: Callable[[int, int, Queued, str], None] | None = None,
                stop: Callable[[], bool] | None = None) -> SendReport:
     """Send queued files in order (see the module docstring). ``log`` records each sent one
@@ -347,7 +358,7 @@ def send_files(paths: Iterable[Path], policy, *, log: Callable[[Activity], Any] 
     paths = list(paths)
     logged = set(logged or ())
     report = SendReport()
-    with Connection(policy, password) as conn:
+    with Connection(policy, password, new_server=new_server) as conn:
         for n, path in enumerate(paths):
             if stop is not None and stop():
                 report.stopped = "stopped: the rest stays queued"

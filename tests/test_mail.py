@@ -159,3 +159,53 @@ def test_a_password_never_goes_in_clear_text_to_another_machine(monkeypatch, tmp
             outbox.Connection(local).open()
         assert "cannot reach" in str(e.value)  # it tried: no refusal for this machine
     assert len(connected) == 3
+
+
+def test_the_password_goes_only_to_the_server_it_went_to_before(monkeypatch, tmp_path, policy):
+    """A book's policy names the SMTP server: the first remote server a password is accepted by
+    is remembered outside every book, and another one is refused before the password is even
+    looked up, until the owner says it is theirs (new_server)."""
+    import smtplib
+
+    import publish.outbox as outbox
+    from publish import mailserver
+
+    logins = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout=None):
+            self.host = host
+
+        def ehlo(self):
+            pass
+
+        def starttls(self, context=None):
+            pass
+
+        def login(self, user, password):
+            logins.append((self.host, user, password))
+
+        def quit(self):
+            pass
+
+    looked_up = []
+    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
+    monkeypatch.setattr(outbox, "smtp_password", lambda pol: looked_up.append(pol.mail.smtp_host) or "pw")
+    monkeypatch.setattr(mailserver, "record_path", lambda: tmp_path / "data" / "mail-server.json")
+
+    def at(host, user="me"):
+        return replace(policy, mail=replace(policy.mail, smtp_host=host, smtp_user=user, starttls=True))
+
+    outbox.Connection(at("smtp.mine.example")).open()  # the first: remembered
+    assert mailserver.known() == ("smtp.mine.example", "me")
+    outbox.Connection(at("SMTP.mine.example")).open()  # the same server
+    for other in (at("smtp.theirs.example"), at("smtp.mine.example", user="them")):
+        with pytest.raises(outbox.SendFailed) as e:
+            outbox.Connection(other).open()
+        assert "smtp.mine.example" in str(e.value) and "--new-server" in str(e.value) and e.value.fatal
+    assert looked_up == ["smtp.mine.example", "SMTP.mine.example"]  # never for the other ones
+    outbox.Connection(at("127.0.0.1", user="relay")).open()  # this machine: not checked, not remembered
+    assert mailserver.known() == ("smtp.mine.example", "me")
+    outbox.Connection(at("smtp.new.example"), new_server=True).open()  # the owner's word
+    assert mailserver.known() == ("smtp.new.example", "me")
+    assert [h for h, _, _ in logins] == ["smtp.mine.example", "SMTP.mine.example", "127.0.0.1", "smtp.new.example"]
