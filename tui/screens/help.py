@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+
 def intro() -> str:
     from ..keymap import keymap_path
 
