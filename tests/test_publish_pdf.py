@@ -65,30 +65,65 @@ def test_an_edited_print_stylesheet_is_parsed_again(html, tmp_path, monkeypatch)
     assert pdfmod.html_to_pdf(html) == fresh_pdf(html, "A4")
 
 
-def test_a_pdf_embeds_only_the_glyphs_it_draws(html):
+def _embedded_fonts(data: bytes):
+    """(face name, outlined glyphs embedded, outlined glyphs of the whole font, /W widths) for
+    each font on the first page of ``data``."""
     from fontTools.ttLib import TTFont
 
     def outlined(font: TTFont) -> int:
         glyf = font["glyf"]
         return sum(1 for g in glyf.keys() if glyf[g].numberOfContours != 0)
 
-    data = pdfmod.html_to_pdf(html)
     reader = PdfReader(io.BytesIO(data))
-    drawn = {c for c in "".join(p.extract_text() for p in reader.pages) if not c.isspace()}
-    fonts = reader.pages[0]["/Resources"]["/Font"]
-    faces = set()
-    for ref in fonts.values():
+    for ref in reader.pages[0]["/Resources"]["/Font"].values():
         descendant = ref.get_object()["/DescendantFonts"][0].get_object()
         face = str(descendant["/BaseFont"]).split("+", 1)[1]  # e.g. ABCDEF+Dun-Sans-Bold
-        faces.add(face)
         program = descendant["/FontDescriptor"].get_object()["/FontFile2"].get_object().get_data()
         whole = outlined(TTFont(pdfmod.ASSETS / "fonts" / f"{face.lower()}.ttf"))
-        # the glyphs drawn in this face (and those they are composed of), not the ~400 of the font
-        assert 0 < outlined(TTFont(io.BytesIO(program))) <= 2 * len(drawn) < whole / 2
-        # each glyph's width is the one the layout placed it with (whole thousandths of an em)
         widths = [w for item in descendant["/W"] if isinstance(item, list) for w in item]
+        yield face, outlined(TTFont(io.BytesIO(program))), whole, widths
+
+
+def _drawn(data: bytes) -> set[str]:
+    reader = PdfReader(io.BytesIO(data))
+    return {c for c in "".join(p.extract_text() for p in reader.pages) if not c.isspace()}
+
+
+@pytest.mark.skipif(weasy.options()["full_fonts"], reason="this machine has no HarfBuzz-subset library "
+                    "(Debian: libharfbuzz-subset0), so fonts go in whole: see the test below")
+def test_a_pdf_embeds_only_the_glyphs_it_draws(html):
+    data = pdfmod.html_to_pdf(html)
+    drawn = _drawn(data)
+    faces = set()
+    for face, embedded, whole, widths in _embedded_fonts(data):
+        faces.add(face)
+        # the glyphs drawn in this face (and those they are composed of), not the ~400 of the font
+        assert 0 < embedded <= 2 * len(drawn) < whole / 2
+        # each glyph's width is the one the layout placed it with (whole thousandths of an em)
         assert widths and all(float(w) == int(w) for w in widths)
     assert faces == {"Dun-Sans", "Dun-Sans-Bold"}
+
+
+def test_without_harfbuzz_subset_a_pdf_embeds_the_fonts_whole(html, monkeypatch):
+    """Where WeasyPrint finds no HarfBuzz-subset library (it warns that future versions will
+    require it), it would subset in Python, slower than embedding whole: the fonts go in whole,
+    and the PDF still draws every character."""
+    from weasyprint.text import ffi
+
+    monkeypatch.setattr(ffi, "harfbuzz_subset", None)
+    weasy.options.cache_clear()
+    try:
+        assert weasy.options()["full_fonts"] is True
+        data = pdfmod.html_to_pdf(html)
+    finally:
+        monkeypatch.undo()
+        weasy.options.cache_clear()
+    faces = set()
+    for face, embedded, whole, _widths in _embedded_fonts(data):
+        faces.add(face)
+        assert embedded == whole
+    assert faces == {"Dun-Sans", "Dun-Sans-Bold"}
+    assert "Statement of account" in "".join(PdfReader(io.BytesIO(data)).pages[0].extract_text())
 
 
 def test_the_lean_user_agent_stylesheet_changes_no_pdf_dun_makes(tmp_path, monkeypatch):
