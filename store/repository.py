@@ -126,6 +126,12 @@ class Repository(Reads, KeptClientDocs, Writes, Commits):
             # writing stays quick; a day without changes needs no new backup)
             self._backup_due = today or date.today()
 
+    def begin_day(self, today: date) -> None:
+        """A new day in a session that stays open (the app left running overnight): that day's
+        backup is taken before its first change, as at opening."""
+        if not self.read_only:
+            self._backup_due = today
+
     def _file_stamp(self) -> tuple:
         out = []
         for p in (self.paths.book, self.paths.journal):

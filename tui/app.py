@@ -14,7 +14,7 @@ import time
 from datetime import date
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from textual import work
 from textual.app import App
@@ -72,11 +72,15 @@ class DunApp(BackgroundWork, App[int]):
     ]
 
     QUEUE_SAVE_DELAY = 5.0  # seconds without a key press or click: a quiet moment for background work
+    DAY_CHECK_EVERY = 30.0  # seconds between looks at the clock, for the turn of the day (tui.background)
 
-    def __init__(self, book_dir: Path, on: date | None = None, read_only: bool = False, repo: Any = None) -> None:
+    def __init__(self, book_dir: Path, on: date | None = None, read_only: bool = False, repo: Any = None,
+                 clock: Callable[[], date] = date.today) -> None:
         super().__init__()
         self.book_dir = Path(book_dir)
-        self.on = on or date.today()
+        self.clock = clock
+        self.follows_clock = on is None  # no --on: the app moves to the next day at midnight
+        self.on = on or clock()
         self.want_read_only = read_only
         self.repo: Any = repo
         self.state: BookState | None = None
@@ -116,6 +120,8 @@ class DunApp(BackgroundWork, App[int]):
 
         self.push_screen(LoadingScreen())
         self.open_book()
+        if self.follows_clock:
+            self.set_interval(self.DAY_CHECK_EVERY, self.check_day)
 
     def _update_subtitle(self) -> None:
         parts = [self.book_dir.name or str(self.book_dir), f"on {self.on.isoformat()}"]
@@ -435,8 +441,11 @@ class DunApp(BackgroundWork, App[int]):
             pdf.release_workers()  # the warm PDF workers kept for the next publish
 
 
-def create_app(book_dir: Path | str, on: date | None = None, read_only: bool = False, repo: Any = None) -> DunApp:
-    return DunApp(Path(book_dir), on=on, read_only=read_only, repo=repo)
+def create_app(book_dir: Path | str, on: date | None = None, read_only: bool = False, repo: Any = None,
+               clock: Callable[[], date] = date.today) -> DunApp:
+    """The app on ``book_dir``: on the date ``on``, else on the ``clock``'s day, following it
+    past midnight."""
+    return DunApp(Path(book_dir), on=on, read_only=read_only, repo=repo, clock=clock)
 
 
 def run(book_dir: Path | str, on: date | None = None, read_only: bool = False) -> int:
@@ -444,7 +453,7 @@ def run(book_dir: Path | str, on: date | None = None, read_only: bool = False) -
     if not (book_dir / "book.json").is_file():  # say so on the command line, not in a screen
         raise DunError(f"there is no book in {book_dir}", "--book",
                        f"create one with 'dun --book {book_dir} init' (empty) or 'dun --book {book_dir} demo'")
-    app = create_app(book_dir, on=on or date.today(), read_only=read_only)
+    app = create_app(book_dir, on=on, read_only=read_only)
     app.run()
     app.save_derived(app.state)  # the last changes' clients, for the next start
     if app.load_error:

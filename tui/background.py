@@ -1,11 +1,14 @@
 """The app's background work once the book is read: the rest of the state (stage 2), and in
 a quiet moment (no key press for a while, no publish running) what the session's first write
-and first publish need, and the derived state's file for the next start."""
+and first publish need, and the derived state's file for the next start; and the turn of the
+day for an app left open past midnight."""
 from __future__ import annotations
 
 import time
+from datetime import date
 
 from textual import work
+from textual.screen import ModalScreen
 from textual.worker import get_current_worker
 
 import derived
@@ -94,3 +97,31 @@ class BackgroundWork:
             derived.write_file(d)
             self._saved_derived = d
 
+
+    # -- the turn of the day ----------------------------------------------------------
+    def check_day(self) -> None:
+        """Called every ``DAY_CHECK_EVERY`` seconds when the app follows the clock (no --on):
+        once the day has turned, move to it (:meth:`turn_day`) when nothing is in the middle
+        of a change: no dialog open, no publish, no message being sent, the book read."""
+        if not self.follows_clock:  # (dun --on DATE: that day, whatever the clock says)
+            return
+        today = self.clock()
+        if today <= self.on or self.state is None or self.publishing or self.sender.busy:
+            return
+        if isinstance(self.screen, ModalScreen):  # (a form filled in with the old date: later)
+            return
+        self.turn_day(today)
+
+    def turn_day(self, today: date) -> None:
+        """The app's day becomes ``today``: what is logged from now on is dated ``today``, the
+        day's backup is taken before its first change, and the state is worked out for it (Today
+        starts the new day's queue when it arrives)."""
+        was = self.on
+        self.on = today
+        repo = self.repo
+        if repo is not None and hasattr(repo, "begin_day"):
+            repo.begin_day(today)
+        self._update_subtitle()
+        self.notify(f"It is {today:%a %-d %b} now: Today moves from {was:%-d %b} to the new day's actions.",
+                    title="A new day", markup=False, timeout=8)
+        self.reload()

@@ -74,6 +74,7 @@ class TodayScreen(OutcomeKeys, DunScreen):
         self.marked: set[int] = set()  # actions selected for a bulk send (space)
         self.jobs: dict[int, int] = {}  # sender job id -> queue position
         self._logged: Logged | None = None  # today's handled actions in the book, for the progress count
+        self._queue_on: Any = None  # the day the queue is for (the app moves on at midnight)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -116,6 +117,7 @@ class TodayScreen(OutcomeKeys, DunScreen):
             self._refresh_context()
 
     def _set_queue(self, agenda: list[Any]) -> None:
+        self._queue_on = self.state.on if self.state is not None else self.on
         self.queue = list(agenda)
         self._have_queue = True
         self.pos = 0
@@ -137,6 +139,8 @@ class TodayScreen(OutcomeKeys, DunScreen):
                     self.pos = ids.index(at)
                     self.query_one("#queue", VirtualTable).move_to(self.pos)
             self.drafts.clear()
+        if self._have_queue and state.agenda is not None and state.on != self._queue_on:
+            self._new_day()  # (the app moved to the next day: its queue starts afresh)
         if not self._have_queue and state.agenda is not None:
             self._set_queue(state.agenda)
         elif self._have_queue and state.agenda is not None:
@@ -157,6 +161,16 @@ class TodayScreen(OutcomeKeys, DunScreen):
             self._show_action()
         if self.view == "summary":
             self._show_summary()
+
+    def _new_day(self) -> None:
+        """Forget the last day's queue: what was done, drafted, selected and the logged count."""
+        self._have_queue = False
+        self.done, self.drafts, self.subjects = {}, {}, {}
+        self.marked.clear()
+        self.jobs.clear()  # (the app turns the day only when no message is being sent)
+        self._logged = None
+        if self.view != "queue":
+            self._switch("queue")
 
     def _follow(self, agenda: list[Any]) -> None:
         """The queue brought up to date with the state's agenda (:func:`tui.widgets.queue.follow`);
