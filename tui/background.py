@@ -14,6 +14,7 @@ from textual.worker import get_current_worker
 import derived
 from receivables.errors import DunError
 
+from .fmt import long_day
 from .messages import StateCompleted, WorkFailed
 from .state import BookState, complete_state
 
@@ -97,7 +98,6 @@ class BackgroundWork:
             derived.write_file(d)
             self._saved_derived = d
 
-
     # -- the turn of the day ----------------------------------------------------------
     def check_day(self) -> None:
         """Called every ``DAY_CHECK_EVERY`` seconds when the app follows the clock (no --on):
@@ -122,6 +122,6 @@ class BackgroundWork:
         if repo is not None and hasattr(repo, "begin_day"):
             repo.begin_day(today)
         self._update_subtitle()
-        self.notify(f"It is {today:%a %-d %b} now: Today moves from {was:%-d %b} to the new day's actions.",
+        self.notify(f"It is {long_day(today)} now: Today moves from {long_day(was)} to the new day's actions.",
                     title="A new day", markup=False, timeout=8)
         self.reload()
