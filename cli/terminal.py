@@ -14,17 +14,16 @@ go out byte for byte (a CSV export to a pipe, a progress bar's own carriage retu
 """
 from __future__ import annotations
 
-import re
 import sys
 from contextlib import contextmanager
 from typing import Iterator, TextIO
 
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+from receivables.controls import UNSAFE
 
 
 def clean(text: str) -> str:
     """``text`` with every control character shown as ``\\uXXXX`` (newlines and tabs kept)."""
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 class TerminalStream:

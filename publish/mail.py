@@ -24,6 +24,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from receivables.controls import UNSAFE
 from receivables.errors import DunError
 from receivables.engine import derivation
 from receivables.ledger import derive, index_book
@@ -85,7 +86,10 @@ class MailResult:
 
 
 def _one_line(text: str) -> str:
-    return " ".join((text or "").split())
+    """Header text on one line, without control characters (receivables.controls): a client's
+    name with an escape sequence or a bidi override in it would go raw into the header (the
+    mail library encodes only the non-ASCII words), and could break the address after it."""
+    return " ".join(UNSAFE.sub(" ", text or "").split())
 
 
 def _address(value: str) -> str:

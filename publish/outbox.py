@@ -35,6 +35,7 @@ from email.utils import getaddresses
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from receivables.controls import UNSAFE
 from receivables.errors import DunError
 from receivables.model import Activity
 
@@ -263,6 +264,11 @@ class Connection:
         msg = BytesHeaderParser(policy=email_policy.default).parsebytes(head + sep)
         sender = getaddresses([str(msg["From"])])[0][1]
         rcpts = [a for _, a in getaddresses([str(v) for k in ("To", "Cc", "Bcc") for v in msg.get_all(k, [])]) if a]
+        odd = [a for a in (sender, *rcpts) if not _plain_address(a)]
+        if not rcpts or odd:  # (never a message to whatever a damaged header parses as)
+            raise SendFailed(f"its header names {odd[0]!r} where an e-mail address belongs" if odd
+                             else "it names no recipient", str(path.name),
+                             "check the client's e-mail address, delete the file and draft it again")
         data = _without_headers(head, PRIVATE + ("Bcc", SEAL_HEADER.decode())) + sep + body
         try:
             refused = self.smtp.sendmail(sender, rcpts, data)
@@ -287,6 +293,13 @@ class Connection:
         if self.smtp is not None:
             _quit(self.smtp)
             self.smtp = None
+
+
+def _plain_address(addr: str) -> bool:
+    """One plain address (local@domain): no space, control character or mailbox syntax."""
+    local, at, domain = addr.rpartition("@")
+    return bool(local and at and domain) and not any(c.isspace() or c in '<>,;"()' for c in addr) \
+        and not UNSAFE.search(addr)
 
 
 def _on_this_machine(host: str) -> bool:

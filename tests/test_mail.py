@@ -75,6 +75,89 @@ def test_hostile_client_name_cannot_inject_headers(tmp_path, policy):
         assert msg["Bcc"] is None
 
 
+CONTROL_NAME = "\x1b[31mEvil\x1b]0;pwned\x07 Ltd\u202e"
+
+
+def _with_control_name(book):
+    acme = book.clients["ACME"]
+    return replace(book, clients={**book.clients, "ACME": replace(
+        acme, name=CONTROL_NAME, contacts=(replace(acme.contacts[0], name=CONTROL_NAME),))})
+
+
+def test_control_characters_in_a_name_stay_out_of_the_headers(tmp_path, policy):
+    """An escape sequence or a bidi override in a client's name went raw into To (the mail
+    library encodes only the non-ASCII words), and the address after it no longer parsed."""
+    res = prepare_outbox(_with_control_name(sample_book(ON)), policy, ON, tmp_path / "outbox")
+    item = next(i for i in res.emails if i.client == "ACME")
+    head = item.path.read_bytes().split(b"\r\n\r\n", 1)[0]
+    assert not [b for b in head if b < 32 and b not in (9, 10, 13) or b == 127]
+    msg = email.message_from_bytes(item.path.read_bytes(), policy=email_policy.default)
+    assert msg["To"].addresses[0].addr_spec == "jane@acme.example"
+    assert msg["To"].addresses[0].display_name == "[31mEvil ]0;pwned Ltd"
+    assert "\u202e" not in str(msg["To"]) and "\x1b" not in str(msg["Subject"])
+
+
+def test_a_message_whose_recipient_does_not_parse_is_not_sent(tmp_path, policy):
+    """A queued message (sealed: dun wrote it) whose To header parses as no plain address is
+    refused in one line and stays queued; it never goes to whatever the header parses as."""
+    from aiosmtpd.controller import Controller
+
+    from publish.seal import seal
+    from publish.outbox import send_files
+
+    from .test_tui_send import Mailbox, free_port
+
+    res = prepare_outbox(sample_book(ON), policy, ON, tmp_path / "outbox")
+    item = next(i for i in res.emails if i.client == "ACME")
+    data = email.message_from_bytes(item.path.read_bytes(), policy=email_policy.default)
+    del data["X-Dun-Seal"]
+    del data["To"]
+    body = data.as_bytes(policy=email_policy.SMTP)
+    # the header as an earlier dun wrote it for a name with control characters
+    body = b"To: \x1b[31mEvil\x1b]0;pwned\x07 =?utf-8?q?Ltd=E2=80=AE?= <jane@acme.example>\r\n" + body
+    item.path.write_bytes(seal(body))
+    port = free_port()
+    mailbox = Mailbox()
+    server = Controller(mailbox, hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        pol = replace(policy, mail=replace(policy.mail, smtp_host="127.0.0.1", smtp_port=port, starttls=False,
+                                           smtp_user=""))
+        report = send_files([item.path], pol)
+    finally:
+        server.stop()
+    assert not report.sent and len(report.failed) == 1
+    why = report.failed[0][1]
+    assert "where an e-mail address belongs" in why and "\n" not in why
+    assert mailbox.messages == [] and item.path.is_file()
+
+
+def test_a_name_with_control_characters_is_sent_to_the_clients_address(tmp_path, policy):
+    from aiosmtpd.controller import Controller
+
+    from publish.outbox import send_files
+
+    from .test_tui_send import Mailbox, free_port
+
+    res = prepare_outbox(_with_control_name(sample_book(ON)), policy, ON, tmp_path / "outbox")
+    item = next(i for i in res.emails if i.client == "ACME")
+    port = free_port()
+    mailbox = Mailbox()
+    server = Controller(mailbox, hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        pol = replace(policy, mail=replace(policy.mail, smtp_host="127.0.0.1", smtp_port=port, starttls=False,
+                                           smtp_user=""))
+        report = send_files([item.path], pol)
+        deadline = time.time() + 5
+        while not mailbox.messages and time.time() < deadline:
+            time.sleep(0.05)
+    finally:
+        server.stop()
+    assert len(report.sent) == 1 and not report.failed
+    assert [e.rcpt_tos for e in mailbox.messages] == [["jane@acme.example"]]
+
+
 class _Handler:
     def __init__(self):
         self.messages = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from receivables.controls import CONTROLS, LINE_BREAKS
 from receivables.money import MINOR_UNITS, round_money
 
 SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
@@ -42,11 +43,9 @@ def days(n: int) -> str:
     return f"{n}d" if n else "—"
 
 
-# C0 and C1 controls, DEL, and the bidi marks, embeddings, overrides and isolates (U+202E
-# shows the rest of a line reversed); the same set as the CLI's cli.terminal.
-_BIDI = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
-_CONTROL = {c: "?" for c in (*range(0, 32), *range(127, 160), *_BIDI)}
-_CONTROL_KEEP_LINES = {c: v for c, v in _CONTROL.items() if c not in (9, 10)}
+# (receivables.controls: C0 and C1 controls, DEL, the bidi controls)
+_CONTROL = {c: "?" for c in CONTROLS}
+_CONTROL_KEEP_LINES = {c: v for c, v in _CONTROL.items() if c not in LINE_BREAKS}
 
 
 def safe(text: str, *, lines: bool = False) -> str:
