@@ -489,6 +489,8 @@ def burst(app, *parts: str) -> None:
     for part in parts:
         if part == "enter":
             app.post_message(events.Key("enter", "\r"))
+        elif part == "ctrl+s":
+            app.post_message(events.Key("ctrl+s", "\x13"))
         else:
             for c in part:
                 app.post_message(events.Key(c if c.isalnum() else {"-": "minus", ".": "full_stop"}.get(c, c), c))
@@ -513,6 +515,35 @@ async def test_a_new_invoice_typed_in_one_burst_lands_field_by_field(demo):
         assert app.screen is not form, [w.value for w in form.query(".field-input")]
     inv = reopen(demo).invoices["INV-BURST-1"]
     assert inv.client == cid and inv.amount == Decimal("1234.50") and inv.reference == "PO-77"
+
+
+@async_test
+async def test_ctrl_s_typed_right_after_the_last_field_saves_what_was_typed(demo):
+    """ctrl+s saves once the keys typed before it are in their fields (it came before them:
+    the form said a field was needed, then the field filled in, and nothing was saved)."""
+    cid = sorted(reopen(demo).clients)[0]
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        form = app.screen
+        burst(app, "INV-BURST-2", "enter", cid, "enter", "enter", "enter", "enter", "99.00", "ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is not form, [w.value for w in form.query(".field-input")]
+        await pilot.press("2")
+        await settle(app, pilot)
+        cid = app.screen.current_client_id()
+        await pilot.press("n")
+        await settle(app, pilot)
+        burst(app, "Left a message with Ann", "ctrl+s")
+        await settle(app, pilot)
+    book = reopen(demo)
+    assert book.invoices["INV-BURST-2"].amount == Decimal("99.00")
+    notes = [a for a in book.activities if a.date == DAY and a.outcome == "note"]
+    assert [(n.client, n.body) for n in notes] == [(cid, "Left a message with Ann")]
 
 
 @async_test

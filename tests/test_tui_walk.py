@@ -67,6 +67,27 @@ async def test_call_note_then_enter_and_outcome_typed_in_one_burst(demo):
 
 
 @async_test
+async def test_call_note_then_ctrl_r_typed_in_one_burst_keeps_the_whole_note(demo):
+    """ctrl+r (reached) straight after the note: the note as typed, not what had reached the
+    field when ctrl+r was handled."""
+    from textual import events
+
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        action = app.screen.current
+        await pilot.press("c")
+        await settle(app, pilot)
+        for key, char in [*((c, c) for c in "spoke"), ("ctrl+r", "\x12")]:
+            app.post_message(events.Key(key, char))  # all queued before any is handled
+        await settle(app, pilot)
+        assert isinstance(app.screen, TodayScreen)
+    acts = todays(demo)
+    assert len(acts) == 1 and acts[0].client == action.client
+    assert acts[0].outcome == "reached" and acts[0].body == "spoke"
+
+
+@async_test
 async def test_payment_for_another_client_marks_nothing_done(demo):
     app = create_app(demo, on=DAY)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -88,7 +88,9 @@ class FormDialog(ModalScreen[Any]):
     TITLE_TEXT = "Form"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
-        Binding("ctrl+s", "save", "Save", id="form.save", priority=True),
+        # not a priority binding: ctrl+s goes to the focused field after the keys typed before
+        # it, then up to here, so a save sees everything typed (as a priority one it ran first)
+        Binding("ctrl+s", "save", "Save", id="form.save"),
         # enter in a field moves to the next one (saves on the last), handled before the field
         # sees the key and at once: a burst of typing ("INV-9", enter, "acme", enter...) finds
         # the next field focused when its keys arrive (a Submitted message came after them)

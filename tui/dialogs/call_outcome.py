@@ -30,7 +30,8 @@ SHORT = {"reached": "Reached", "no_answer": "No answer", "voicemail": "Voicemail
 class CallOutcomeDialog(ModalScreen[Any]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="call.cancel"),
-        Binding("ctrl+r", "pick('reached')", "Reached", id="call.reached", priority=True),
+        # (not a priority binding: it reaches the note after the keys typed before it)
+        Binding("ctrl+r", "pick('reached')", "Reached", id="call.reached"),
         # enter is handled before the focused widget sees it, and at once: keys typed in a
         # burst ("note", enter, "r") find the note already left when the "r" arrives
         Binding("enter", "enter", "Next", id="call.enter", show=False, priority=True),
