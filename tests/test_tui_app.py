@@ -217,6 +217,41 @@ async def test_empty_book_opens_with_nothing_to_do(tmp_path):
 
 
 @async_test
+async def test_an_empty_book_says_how_to_begin_and_a_client_needs_only_a_name(tmp_path):
+    from .test_tui_flows import burst
+
+    book = make_empty_book(tmp_path / "book")
+    app = create_app(book, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        summary = text_of(app.screen.query_one("#summary"))
+        assert "This book is empty" in summary and "policy.toml" in summary
+        await pilot.press("3")
+        await settle(app, pilot)
+        assert app.screen.query_one("#invoices").empty.startswith("No invoices yet. a adds one")
+        await pilot.press("2")
+        await settle(app, pilot)
+        table = app.screen.query_one("#clients")
+        assert table.empty.startswith("No clients yet. a adds one")
+        for _ in range(2):  # the name alone: the id is made from it, unique in the book
+            await pilot.press("a")
+            await settle(app, pilot)
+            form = app.screen
+            assert form.focused is form.query_one("#in-name")
+            burst(app, "Acme Widgets Ltd")
+            await settle(app, pilot)
+            assert form.query_one("#in-id").placeholder == ("acme-widgets" if table.row_count == 0
+                                                            else "acme-widgets-2")
+            burst(app, "ctrl+s")
+            await settle(app, pilot)
+            assert app.screen is not form
+        await pilot.press("slash", *"zzz")
+        await settle(app, pilot)
+        assert table.row_count == 0 and table.empty == "No client's name or id contains 'zzz'. escape clears the search."
+    assert sorted(reopen(book).clients) == ["acme-widgets", "acme-widgets-2"]
+
+
+@async_test
 async def test_mouse_sorts_by_header_and_opens_a_row(demo):
     app = create_app(demo, on=DAY)
     async with app.run_test(size=(120, 40)) as pilot:

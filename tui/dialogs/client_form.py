@@ -7,6 +7,7 @@ from receivables.errors import DunError
 from receivables.dates import parse_date
 from receivables.model import Client, Contact, CreditCheck
 from receivables.money import check_currency
+from receivables.slugs import slugify
 
 from .. import actions
 from ..fmt import plain
@@ -42,9 +43,13 @@ class ClientForm(FormDialog):
             return t
 
         cur = c.currency if c else (defaults.currency if defaults else "GBP")
+        if c is None:  # a new client: the name first, its id made from it unless typed
+            head = [Field("name", "Name", "", text_parser("a name")),
+                    Field("id", "Id", "", client_id, required=False, help="made from the name")]
+        else:
+            head = [Field("id", "Id", c.id, client_id), Field("name", "Name", c.name, text_parser("a name"))]
         fields = [
-            Field("id", "Id", c.id if c else "", client_id),
-            Field("name", "Name", c.name if c else "", text_parser("a name")),
+            *head,
             Field("email", "E-mail", c.email if c else "", email, required=False),
             Field("phone", "Phone", c.phone if c else "", None, required=False),
             Field("currency", "Currency", cur, currency),
@@ -67,6 +72,14 @@ class ClientForm(FormDialog):
         if self.client is not None:
             self.query_one("#in-id").disabled = True
 
+    def _proposed_id(self, name: str | None) -> str:
+        """The id a new client gets when none is typed (receivables.slugs, as the client import)."""
+        return slugify(name or "", set(self.app.state.book.clients)) if name else ""
+
+    def on_values(self, values: dict[str, Any]) -> None:
+        if self.client is None:  # the id the name makes, shown in the empty Id field
+            self.query_one("#in-id").placeholder = self._proposed_id(values.get("name")) or "made from the name"
+
     def cross_check(self, v: dict[str, Any]) -> dict[str, str]:
         if (v.get("check_source") or v.get("check_rating")) and v.get("check_date") is None:
             return {"check_date": "a credit check needs its date"}
@@ -87,7 +100,7 @@ class ClientForm(FormDialog):
             contacts = tuple(c.contacts[1:])
         address = "\n".join(x.strip() for x in (v.get("address") or "").split(" / ") if x.strip())
         if c is None:
-            new = Client(id=v["id"], name=v["name"], currency=v["currency"], terms_days=v["terms_days"],
+            new = Client(id=v.get("id") or self._proposed_id(v["name"]), name=v["name"], currency=v["currency"], terms_days=v["terms_days"],
                          contacts=contacts, address=address, credit_limit=v.get("credit_limit"), credit_check=check)
             return actions.save_client(self.app.repo, new, True)
         updated = actions.replace(c, name=v["name"], currency=v["currency"], terms_days=v["terms_days"],

@@ -62,6 +62,14 @@ def client_cells(r: ClientRow) -> list[str]:
     ]
 
 
+def clients_empty(any_client: bool, query: str) -> str:
+    """What the table says when it shows no client: a search that found none, or a new book."""
+    if any_client:
+        return f"No client's name or id contains {query.strip()!r}. escape clears the search."
+    return ("No clients yet. a adds one; or, from a shell, 'dun import clients FILE' (CSV: id,name,email,"
+            "phone,terms_days,credit_limit,currency) or 'dun import xero FILE'.")
+
+
 class ClientsScreen(TableScreen):
     table_id, search_id, sorts, sort_cycle = "clients", "client-search", SORTS, CYCLE
     BINDINGS = [
@@ -119,7 +127,7 @@ class ClientsScreen(TableScreen):
                 table.set_rows([])
             self.query_one("#clients-status", Static).update("Refreshing…")
             return
-        table.empty = "No clients match."
+        table.empty = clients_empty(bool(state.book.clients), self.query_text)
         current = table.current
         keep_id = current.client.id if current is not None else None
         q = self.query_text.casefold().strip()

@@ -129,7 +129,11 @@ class InvoicesScreen(InvoiceActions, TableScreen):
                 table.set_rows([])
             self.query_one("#invoices-status", Static).update("Refreshing…")
             return
-        table.empty = "No invoices match these filters."
+        table.empty = ("No invoices match these filters (f: status, g: age, /: search; escape clears it)."
+                       if state.book.invoices else
+                       "No invoices yet. a adds one; or, from a shell, "
+                       "'dun import invoices FILE' (CSV: number,client,issued,due,amount,currency,reference) "
+                       "or 'dun import xero FILE'.")
         cur = table.current
         keep = cur.invoice.number if cur is not None else None
         q = self.query_text.casefold().strip()

@@ -40,7 +40,13 @@ def day_summary(state: Any, on: date, queued: int, handled: int, outbox: Path | 
     if proms:
         by = totals_by_currency(proms)
         t.append("Promised: " + ", ".join(money(v, k) for k, v in by.items()) + f" ({len(proms)})\n")
-    if not acts and not pays:
+    if not state.book.clients:
+        t.append("This book is empty. To begin:\n"
+                 "  · policy.toml, in the book folder: your company, mail server, ladder (5)\n"
+                 "  · clients: 2, then a (or: dun import clients FILE / xero FILE)\n"
+                 "  · invoices: 3, then a (or: dun import invoices FILE)\n"
+                 "Today then lists the reminders, calls and notices as they fall due.\n")
+    elif not acts and not pays:
         t.append("Nothing logged yet today.\n", style="dim")
     t.append_text(outbox_summary(outbox, on))
     table = Table(box=None, padding=(0, 1), header_style="dim", expand=True)
