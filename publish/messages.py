@@ -4,8 +4,10 @@ Each step names a template in ``site_templates/messages/NAME.md``: Markdown with
 placeholders whose first line is ``Subject: ...``. The context (:func:`message_context`)
 holds the client, the invoices of the action with their amounts and days overdue, totals,
 interest and compensation when the policy charges them, the promise, plan or dispute
-concerned, the company and the owner who signs. Amounts are pre-formatted for the
-client's locale: templates write ``{{ m(total) }}`` and ``{{ d(inv.due) }}``.
+concerned, the company and the owner who signs, and ``by_letter``: the message goes on paper
+(a letter step, or a client with no e-mail address), so it says "enclosed", not "attached".
+Amounts are pre-formatted for the client's locale: templates write ``{{ m(total) }}`` and
+``{{ d(inv.due) }}``.
 """
 from __future__ import annotations
 
@@ -143,6 +145,8 @@ def presented(action: Any, facts: dict, client, policy, on: date) -> dict:
         "m": m,
         "d": d,
         "hold": client.hold,
+        # on paper: as publish.mail decides (a letter step, or no e-mail address to send to)
+        "by_letter": getattr(action, "channel", "") == "letter" or not client.email,
     })
     return ctx
 

@@ -62,6 +62,16 @@ def test_client_without_email_gets_a_letter_and_the_owner_is_told(tmp_path, poli
     letters = [i for i in res.letters if i.client == "ACME" and i.reason == "no e-mail address on file"]
     assert letters and letters[0].path.read_bytes()[:5] == b"%PDF-"
     assert any(n.startswith("ACME: no e-mail address") for n in res.notices)
+    # on paper the statement is enclosed, and the client writes or calls (no e-mail to reply to)
+    from pypdf import PdfReader
+
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(letters[0].path).pages).split())
+    assert "Your current statement is enclosed." in text and "reply to this email" not in text
+    assert "write to us or call us" in text
+    sent = read_eml(next(i for i in prepare_outbox(sample_book(ON), policy, ON, tmp_path / "o2").emails
+                         if i.client == "ACME").path)
+    plain = sent.get_body(("plain",)).get_content()
+    assert "Your current statement is attached." in " ".join(plain.split()) and "reply to this email" in plain
 
 
 def test_hostile_client_name_cannot_inject_headers(tmp_path, policy):
