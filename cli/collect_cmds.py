@@ -165,7 +165,7 @@ def cmd_agenda(args) -> int:
     with _open(args, readonly=True, command="dun agenda") as repo:
         policy = repo.policy()
         state = derived.current(repo, policy, on)  # every client's day, kept or worked out
-        clients = repo.clients() if args.json else {}
+        clients = repo.clients()
         # "Sync first": Xero or the bank not imported lately (two small tables, not the book)
         sync_line = state_of([sync_from_doc(d) for d in repo.documents("syncs")],
                              [receipt_from_doc(d) for d in repo.documents("receipts")], policy, on).line()
@@ -191,6 +191,10 @@ def cmd_agenda(args) -> int:
         print(sync_line + "\n")
     notes = {k: j["not_computed"] for k, a in enumerate(actions)
              if (j := _action_interest(state.days[a.client], policy, a)) and j["not_computed"]}
+    for k, a in enumerate(actions):  # (as dun mail decides: publish.mail.prepare_outbox)
+        if a.channel == "email" and a.client in clients and not clients[a.client].email:
+            paper = "no e-mail address on file: 'dun mail' makes a letter to print and post"
+            notes[k] = f"{paper}; {notes[k]}" if k in notes else paper
     print(render_agenda(actions, on, max(80, shutil.get_terminal_size((120, 24)).columns), notes))
     return 0
 

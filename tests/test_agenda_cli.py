@@ -8,7 +8,7 @@ from decimal import Decimal as D
 import pytest
 
 from cli.main import main
-from receivables.model import Client, Invoice
+from receivables.model import Client, Contact, Invoice
 from receivables.plans import split_installments
 
 ON = "2026-04-01"
@@ -58,6 +58,23 @@ def test_agenda_text_and_note_marks_the_step_done(filled, capsys):
     assert code == 0, err
     code, out, _ = run(capsys, filled, "agenda", "--on", ON, "--json")
     assert [a["client"] for a in json.loads(out)] == ["acme", "acme"]
+
+
+def test_agenda_says_an_email_step_goes_on_paper_for_a_client_without_an_address(filled, capsys):
+    from store import open_book
+
+    with open_book(filled, today=date(2026, 4, 1)) as repo:  # acme gets an address, zed has none
+        repo.update_client(Client("acme", "Acme <Widgets> & Co", "GBP", 30,
+                                  contacts=(Contact("Ann", "ann@acme.example"),)))
+    code, out, _ = run(capsys, filled, "agenda", "--on", ON)
+    assert code == 0
+    lines = out.splitlines()
+    paper = "no e-mail address on file: 'dun mail' makes a letter to print and post"
+    emails = [i for i, line in enumerate(lines) if " email " in line]
+    assert any("Zed Ltd" in lines[i] for i in emails)
+    for i in emails:
+        assert (lines[i + 1].strip() == paper) == ("Zed Ltd" in lines[i]), (lines[i], lines[i + 1])
+    assert out.count(paper) == sum(1 for i in emails if "Zed Ltd" in lines[i])
 
 
 def test_report_json_and_text(filled, capsys):
