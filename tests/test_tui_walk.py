@@ -251,3 +251,43 @@ async def test_a_letter_step_makes_the_letter_to_print(demo):
     acts = todays(demo)
     assert len(acts) == 1 and acts[0].channel == "letter" and acts[0].outcome == "sent"
     assert acts[0].step == step_key(a) and acts[0].client == a.client
+
+
+@async_test
+async def test_an_email_step_for_a_client_without_an_address_says_it_makes_a_letter(demo):
+    """dun mail and s make a letter for such a client: the walk-through says so, not "s sends it"."""
+    from dataclasses import replace
+
+    from store import open_book
+
+    with open_book(demo, readonly=True, today=DAY) as repo:
+        clients = repo.clients()
+    app = create_app(demo, on=DAY, read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        queue = app.screen.queue
+        emails = [i for i, a in enumerate(queue) if a.channel == "email" and a.kind == "step"]
+        assert emails
+        labels = {}
+        await pilot.press("enter")
+        for i in emails:
+            app.screen.pos = i
+            app.screen._show_action()
+            await settle(app, pilot)
+            labels[queue[i].client] = str(app.screen.query_one("#draft-label").render())
+    with_address = {c for c in labels if clients[c].email}
+    assert with_address and all(labels[c].startswith("E-mail to send") for c in with_address)
+    # the same day with one of them having no address
+    cid = sorted(with_address)[0]
+    c = clients[cid]
+    with open_book(demo, today=DAY) as repo:
+        repo.update_client(replace(c, contacts=tuple(replace(x, email="") for x in c.contacts)))
+    app = create_app(demo, on=DAY, read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        i = next(i for i, a in enumerate(app.screen.queue) if a.client == cid and a.channel == "email")
+        await pilot.press("enter")
+        app.screen.pos = i
+        app.screen._show_action()
+        await settle(app, pilot)
+        assert str(app.screen.query_one("#draft-label").render()).startswith("No e-mail on file: a letter to print")

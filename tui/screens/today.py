@@ -299,7 +299,15 @@ class TodayScreen(OutcomeKeys, DunScreen):
             draft.remove_class("editing")
             a = self.current
             if a is not None:
-                self.query_one("#draft-label", Label).update(draft_label(a))
+                self.query_one("#draft-label", Label).update(draft_label(a, self._has_email(a)))
+
+    def _has_email(self, a: Any) -> bool:
+        """The action's client has an e-mail address (unknown until the clients are read: yes)."""
+        state = self.state
+        source = self.dun.preview_source
+        clients = state.book.clients if state is not None else (source[1] if source is not None else None)
+        client = clients.get(a.client) if clients is not None else None
+        return client is None or bool(client.email)
 
     def action_receipts(self) -> None:
         self.dun.open_receipts()
@@ -362,7 +370,7 @@ class TodayScreen(OutcomeKeys, DunScreen):
             draft.load_text(text)
         draft.read_only = self.state is None  # editable once outcomes can be logged (the book is read)
         draft.remove_class("editing")
-        self.query_one("#draft-label", Label).update(draft_label(a))
+        self.query_one("#draft-label", Label).update(draft_label(a, self._has_email(a)))
         self._refresh_context()
 
     @on(TextArea.Changed, "#draft")

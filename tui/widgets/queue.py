@@ -134,10 +134,13 @@ def action_card(a: Any, pos: int, total: int, status: str | None) -> Text:
     return clean(t)
 
 
-def draft_label(a: Any) -> str:
-    """What the text under the card is and what the keys do with it."""
+def draft_label(a: Any, has_email: bool = True) -> str:
+    """What the text under the card is and what the keys do with it. ``has_email``: the client
+    has an address to send to (an e-mail step without one goes on paper, as in dun mail)."""
     if a.kind == "dispute":  # an internal review: nothing goes to the client
         return "Your review notes, not sent — e edits; s logs the review"
+    if a.channel == "email" and not has_email:
+        return "No e-mail on file: a letter to print — e edits; s makes it"
     if a.channel == "email":
         return "E-mail to send, statement attached — e edits; s sends it"
     if a.channel == "letter":
