@@ -36,3 +36,14 @@ def test_the_reported_seed_passes_check_through_the_store(tmp_path, capsys):
     code, out, err = run(capsys, "check", "--book", path)
     assert code == 0, out + err
     assert "the book is consistent" in out
+
+
+def test_the_demo_never_e_mails_a_client_without_an_e_mail_address():
+    """Its e-mail steps for such a client went by post, as dun mail would have made them."""
+    book = generate(clients=40, invoices=600, seed=1, today=date(2026, 12, 3),
+                    policy=read_policy(REPO / "policy.toml"))
+    no_address = {cid for cid, c in book.clients.items() if not c.email}
+    assert no_address
+    mine = [a for a in book.activities if a.client in no_address and a.direction == "out"]
+    assert not [a for a in mine if a.channel == "email"]
+    assert any(a.channel == "letter" and a.step in ("courtesy", "reminder", "second-reminder") for a in mine)

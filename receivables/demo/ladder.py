@@ -52,6 +52,8 @@ def follow_ladder(rng: random.Random, by_client: dict[str, list[Inv]], clients: 
     for cid, invs in by_client.items():
         c = clients[cid]
         who = c.contacts[0].name.split()[0] if c.contacts and c.contacts[0].name else "accounts"
+        # an e-mail step for a client with no address went by post (as dun mail makes a letter)
+        by_mail = "email" if c.email else "letter"
         heap: list[tuple[date, int, int]] = []  # (date, step index, invoice position)
         last: dict[int, date] = {}
         for pos, inv in enumerate(invs):
@@ -83,7 +85,8 @@ def follow_ladder(rng: random.Random, by_client: dict[str, list[Inv]], clients: 
                 if not done:
                     continue
                 numbers = tuple(i.number for i in done)
-                kw: dict = {"channel": step.channel, "step": step.id, "invoices": numbers, "outcome": "sent"}
+                channel = by_mail if step.channel == "email" else step.channel
+                kw: dict = {"channel": channel, "step": step.id, "invoices": numbers, "outcome": "sent"}
                 text = ", ".join(numbers)
                 if step.channel == "phone":
                     outcome = rng.choices(("reached", "voicemail", "no_answer"), weights=(60, 25, 15))[0]
@@ -105,10 +108,10 @@ def follow_ladder(rng: random.Random, by_client: dict[str, list[Inv]], clients: 
                             inv.pauses.append((d, by + grace + DAY))
                             chase = weekday(by + grace + DAY)
                             if chase <= cutoff and (inv.settled is None or inv.settled > chase):
-                                out.activity(chase, cid, channel="email", invoices=(inv.number,), outcome="sent",
+                                out.activity(chase, cid, channel=by_mail, invoices=(inv.number,), outcome="sent",
                                              body=f"Payment promised for {by.isoformat()} has not arrived; asked for a new date.")
                 else:
-                    kw["body"] = _STEP_BODY.get(step.channel, "{title}: {invoices}.").format(
+                    kw["body"] = _STEP_BODY.get(channel, "{title}: {invoices}.").format(
                         title=(step.title or step.id).lower(), invoices=text)
                 if step.escalate:
                     kw["outcome"] = "handed over"
