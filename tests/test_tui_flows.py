@@ -547,6 +547,31 @@ async def test_ctrl_s_typed_right_after_the_last_field_saves_what_was_typed(demo
 
 
 @async_test
+async def test_a_new_invoice_left_without_a_number_takes_the_one_after_the_latest(demo):
+    book = reopen(demo)
+    latest = max(enumerate(book.invoices.values()), key=lambda p: (p[1].issued, p[0]))[1].number
+    head, digits = latest.rstrip("0123456789"), latest[len(latest.rstrip("0123456789")):]
+    want = f"{head}{int(digits) + 1:0{len(digits)}d}"
+    assert want not in book.invoices
+    cid = sorted(book.clients)[0]
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        form = app.screen
+        assert form.query_one("#in-number").placeholder == f"{want} if left empty"
+        assert form.focused is form.query_one("#in-number")
+        burst(app, "enter", cid, "enter", "enter", "enter", "enter", "75.00", "ctrl+s")  # enter: as proposed
+        await settle(app, pilot)
+        assert app.screen is not form
+    inv = reopen(demo).invoices[want]
+    assert inv.client == cid and inv.amount == Decimal("75.00")
+
+
+@async_test
 async def test_a_note_opened_on_a_client_starts_in_the_note_and_enter_makes_a_new_line(demo):
     app = create_app(demo, on=DAY)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -8,6 +8,7 @@ from receivables.dates import parse_date
 from receivables.errors import DunError
 from receivables.model import Invoice
 from receivables.money import check_currency
+from receivables.numbering import next_number
 
 from .. import actions
 from ..fmt import plain
@@ -54,8 +55,10 @@ class InvoiceForm(FormDialog):
         cur = i.currency if i else (state.book.clients[cid].currency if cid in state.book.clients else
                                      (state.policy.defaults.currency if state.policy else "GBP"))
         terms = state.book.clients[cid].terms_days if cid in state.book.clients else 30
+        self._proposed = "" if i else self._next_number()
         return [
-            Field("number", "Number", i.number if i else "", number),
+            Field("number", "Number", i.number if i else "", number, required=not self._proposed,
+                  help=f"{self._proposed} if left empty" if self._proposed else ""),
             Field("client", "Client id", cid, client),
             Field("issued", "Issued", (i.issued if i else on).isoformat(), lambda t: parse_date(t, "issued")),
             Field("due", "Due", (i.due if i else on + timedelta(days=terms)).isoformat(), due),
@@ -64,6 +67,18 @@ class InvoiceForm(FormDialog):
                   amount_parser(lambda: self.values.get("currency") or cur)),
             Field("reference", "Reference / PO", i.reference if i else "", None, required=False),
         ]
+
+    def _next_number(self) -> str:
+        """The number after the latest issued invoice's (receivables.numbering), or ""."""
+        invoices = self.app.state.book.invoices
+        if not invoices:
+            return ""
+        latest = max(enumerate(invoices.values()), key=lambda p: (p[1].issued, p[0]))[1]
+        return next_number(latest.number, invoices)
+
+    def first_focus(self):
+        """A new invoice starts at its number, from the top (enter takes the one proposed)."""
+        return self.query_one("#in-number") if self.invoice is None else super().first_focus()
 
     def on_mount(self) -> None:  # (before FormDialog's: see there)
         if self.invoice is not None:
@@ -105,7 +120,7 @@ class InvoiceForm(FormDialog):
         if v["due"] < v["issued"]:
             raise DunError("due before issued", "due")
         if self.invoice is None:
-            inv = Invoice(number=v["number"], client=v["client"], issued=v["issued"], due=v["due"],
+            inv = Invoice(number=v.get("number") or self._proposed, client=v["client"], issued=v["issued"], due=v["due"],
                           currency=v["currency"], amount=v["amount"], reference=v.get("reference") or "")
             return actions.save_invoice(self.app.repo, inv, True)
         changes = dict(client=v["client"], issued=v["issued"], due=v["due"], currency=v["currency"],
