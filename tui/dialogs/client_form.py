@@ -100,8 +100,9 @@ class ClientForm(FormDialog):
             contacts = tuple(c.contacts[1:])
         address = "\n".join(x.strip() for x in (v.get("address") or "").split(" / ") if x.strip())
         if c is None:
-            new = Client(id=v.get("id") or self._proposed_id(v["name"]), name=v["name"], currency=v["currency"], terms_days=v["terms_days"],
-                         contacts=contacts, address=address, credit_limit=v.get("credit_limit"), credit_check=check)
+            new = Client(id=v.get("id") or self._proposed_id(v["name"]), name=v["name"], currency=v["currency"],
+                         terms_days=v["terms_days"], contacts=contacts, address=address,
+                         credit_limit=v.get("credit_limit"), credit_check=check)
             return actions.save_client(self.app.repo, new, True)
         updated = actions.replace(c, name=v["name"], currency=v["currency"], terms_days=v["terms_days"],
                                   contacts=contacts, address=address, credit_limit=v.get("credit_limit"),

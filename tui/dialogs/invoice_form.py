@@ -120,8 +120,9 @@ class InvoiceForm(FormDialog):
         if v["due"] < v["issued"]:
             raise DunError("due before issued", "due")
         if self.invoice is None:
-            inv = Invoice(number=v.get("number") or self._proposed, client=v["client"], issued=v["issued"], due=v["due"],
-                          currency=v["currency"], amount=v["amount"], reference=v.get("reference") or "")
+            inv = Invoice(number=v.get("number") or self._proposed, client=v["client"], issued=v["issued"],
+                          due=v["due"], currency=v["currency"], amount=v["amount"],
+                          reference=v.get("reference") or "")
             return actions.save_invoice(self.app.repo, inv, True)
         changes = dict(client=v["client"], issued=v["issued"], due=v["due"], currency=v["currency"],
                        amount=v["amount"], reference=v.get("reference") or "")
