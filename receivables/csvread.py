@@ -67,6 +67,7 @@ def read_table(data: bytes | str, source: str, required: Sequence[str], optional
         raise DunError(f"is not valid CSV after row {reader.line_num}: {e}", source,
                        "check the quotes on that row") from None
     raw_header = records[0]
+    _refuse_other_delimiter(raw_header, source, (*required, *optional))
     header = [h.strip() for h in raw_header]
     if star:
         header = [h[1:].strip() if h.startswith("*") else h for h in header]
@@ -100,6 +101,24 @@ def read_table(data: bytes | str, source: str, required: Sequence[str], optional
                            "check for a stray comma or a missing quote")
         rows.append((n, dict(zip(canon, (_unneutralise(c) for c in rec)))))
     return Table(source, canon, rows)
+
+
+_OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "bars"}
+
+
+def _refuse_other_delimiter(raw_header: list[str], source: str, columns: Sequence[str]) -> None:
+    """A spreadsheet set to a language that writes decimals with a comma saves "CSV" with
+    semicolons between the columns: the whole header is then one cell. Say so, rather than
+    listing every column as missing."""
+    if len(raw_header) != 1:
+        return
+    known = {c.lower() for c in columns}
+    for sep, name in _OTHER_DELIMITERS.items():
+        cells = [c.strip().lstrip("*").strip().lower() for c in raw_header[0].split(sep)]
+        if len(cells) > 1 and any(c in known for c in cells):
+            raise DunError(f"separates its columns with {name}, not commas", f"{source} row 1",
+                           "save it from the spreadsheet as 'CSV UTF-8 (comma delimited)', with a dot "
+                           "before the decimals, and import again")
 
 
 _NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r")

@@ -426,3 +426,20 @@ def test_header_names_ignore_case_and_order():
     with pytest.raises(DunError) as e:
         import_clients(csv_text("id,name,name,email,phone,terms_days,credit_limit,currency"), Book())
     assert "appears twice" in str(e.value)
+
+
+@pytest.mark.parametrize("sep, name", [(";", "semicolons"), ("\t", "tabs")])
+def test_a_file_with_another_column_separator_says_so(sep, name):
+    # what a spreadsheet set to a comma-decimal language saves as "CSV"
+    text = csv_text(CLI_HEAD.replace(",", sep), sep.join(["acme", "Acme Ltd", "a@acme.test", "", "30", "", "EUR"]))
+    with pytest.raises(DunError) as e:
+        import_clients(text, Book(), source="clients.csv")
+    message = str(e.value)
+    assert f"separates its columns with {name}" in message and "clients.csv row 1" in message
+    assert "comma delimited" in message and "missing column" not in message and "\n" not in message
+
+
+def test_a_one_column_header_that_is_no_known_list_is_still_a_missing_column():
+    with pytest.raises(DunError) as e:
+        import_clients(csv_text("nom;adresse", "Acme;Paris"), Book(), source="c.csv")
+    assert "missing columns id" in str(e.value)
