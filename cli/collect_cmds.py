@@ -189,13 +189,15 @@ def cmd_agenda(args) -> int:
 
     if sync_line:
         print(sync_line + "\n")
-    notes = {k: j["not_computed"] for k, a in enumerate(actions)
-             if (j := _action_interest(state.days[a.client], policy, a)) and j["not_computed"]}
-    for k, a in enumerate(actions):  # (as dun mail decides: publish.mail.prepare_outbox)
+    notes: dict[int, str] = {}  # about the client: under its row
+    shared: dict[int, str] = {}  # about the policy: once under the table when actions share it
+    for k, a in enumerate(actions):
         if a.channel == "email" and a.client in clients and not clients[a.client].email:
-            paper = "no e-mail address on file: 'dun mail' makes a letter to print and post"
-            notes[k] = f"{paper}; {notes[k]}" if k in notes else paper
-    print(render_agenda(actions, on, max(80, shutil.get_terminal_size((120, 24)).columns), notes))
+            # (as dun mail decides: publish.mail.prepare_outbox)
+            notes[k] = "no e-mail address on file: 'dun mail' makes a letter to print and post"
+        if (j := _action_interest(state.days[a.client], policy, a)) and j["not_computed"]:
+            shared[k] = j["not_computed"]
+    print(render_agenda(actions, on, max(80, shutil.get_terminal_size((120, 24)).columns), notes, shared))
     return 0
 
 
@@ -214,9 +216,20 @@ def _action_interest(day, policy, a) -> dict | None:
             "not_computed": problems[0] if problems else None}
 
 
-def render_agenda(actions, on: date, width: int = 100, notes: dict[int, str] | None = None) -> str:
+def render_agenda(actions, on: date, width: int = 100, notes: dict[int, str] | None = None,
+                  shared: dict[int, str] | None = None) -> str:
+    """The agenda as a table. ``notes``: a line under an action's row (by its index);
+    ``shared``: the same, but a line several actions have (e.g. compensation not computed
+    in a currency) is printed once under the table, with their numbers."""
+    from collections import Counter
+
     from receivables.money import to_text
 
+    notes, shared = dict(notes or {}), shared or {}
+    once = {text for text, n in Counter(shared.values()).items() if n > 1}
+    for k, text in shared.items():
+        if text not in once:
+            notes[k] = f"{notes[k]}; {text}" if k in notes else text
     if not actions:
         return f"Nothing to chase on {on.isoformat()}."
     lines = [f"Agenda for {on.isoformat()}: {len(actions)} action{'s' if len(actions) != 1 else ''}", ""]
@@ -230,11 +243,25 @@ def render_agenda(actions, on: date, width: int = 100, notes: dict[int, str] | N
         room = max(10, width - 86)
         lines.append(f"{k:>3}{flag} {_one_line(a.client_name or a.client, 22):<22} {_one_line(title, 22):<22} "
                      f"{a.channel:<6} {owed:>14}  {a.since.isoformat():<10}  {_one_line(a.reason, room)}")
-        if notes and (k - 1) in notes:
+        if (k - 1) in notes:
             lines.append(f"      {_one_line(notes[k - 1], 400)}")
     lines.append("")
+    for text in sorted(once, key=lambda t: min(k for k, x in shared.items() if x == t)):
+        lines.append(f"{_numbers(sorted(k + 1 for k, x in shared.items() if x == text))}: {_one_line(text, 400)}")
     lines.append("! = escalation or broken promise.  Done: dun note CLIENT TEXT --step STEP")
     return "\n".join(lines)
+
+
+def _numbers(ks: list[int]) -> str:
+    """"Actions 1-3, 7" for the sorted action numbers ``ks``."""
+    runs: list[list[int]] = []
+    for k in ks:
+        if runs and k == runs[-1][-1] + 1:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    parts = [f"{r[0]}" if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs]
+    return "Actions " + ", ".join(parts)
 
 
 # -- report -------------------------------------------------------------------------------------

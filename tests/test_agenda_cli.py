@@ -77,6 +77,30 @@ def test_agenda_says_an_email_step_goes_on_paper_for_a_client_without_an_address
     assert out.count(paper) == sum(1 for i in emails if "Zed Ltd" in lines[i])
 
 
+def test_a_note_several_actions_share_is_printed_once_under_the_table(filled, capsys):
+    from store import open_book
+
+    with open_book(filled, today=date(2026, 4, 1)) as repo:  # euro invoices under the UK regime
+        repo.add_client(Client("eur1", "Euro One", "EUR", 30, contacts=(Contact("E", "e1@example.com"),)))
+        repo.add_client(Client("eur2", "Euro Two", "EUR", 30))
+        repo.add_invoice(Invoice("E-1", "eur1", date(2026, 1, 2), date(2026, 2, 1), "EUR", D("900.00")))
+        repo.add_invoice(Invoice("E-2", "eur2", date(2026, 2, 23), date(2026, 3, 25), "EUR", D("800.00")))
+    code, out, _ = run(capsys, filled, "agenda", "--on", ON)
+    assert code == 0
+    lines = out.splitlines()
+    rows = {line.split()[0].rstrip("!"): line for line in lines if "Euro " in line}
+    assert len(rows) == 2
+    note = "compensation not computed: the uk-late-payment regime fixes it in GBP, not EUR"
+    assert out.count(note) == 1
+    shared = next(line for line in lines if note in line)
+    assert shared.startswith("Actions ") and all(k in shared for k in rows)
+    assert lines.index(shared) > max(lines.index(r) for r in rows.values())
+    # a note of one action alone stays under its row
+    paper = "no e-mail address on file: 'dun mail' makes a letter to print and post"
+    euro_two = rows[next(k for k, r in rows.items() if "Euro Two" in r)]
+    assert lines[lines.index(euro_two) + 1].strip() == paper
+
+
 def test_report_json_and_text(filled, capsys):
     code, out, err = run(capsys, filled, "report", "--on", ON, "--json")
     assert code == 0, err
