@@ -267,7 +267,8 @@ def import_payments(data: bytes | str, book: Book, defaults: Defaults | None = N
                     source: str = "payments.csv") -> ImportResult:
     table = read_table(data, source, PAYMENT_COLUMNS)
     rows = Rows(source)
-    existing = Counter(payment_key(p) for p in book.payments)
+    # a voided payment counts too: importing its file again must not record it again
+    existing = Counter(payment_key(p) for p in (*book.payments, *book.voided))
     scopes = _ClientScopes(book)
     new: list[Payment] = []
     warnings: list[str] = []

@@ -133,6 +133,11 @@ class Payment:
     method: str = ""
     reference: str = ""
     allocations: tuple[Allocation, ...] = ()  # the rest stays as client credit
+    # A payment recorded by mistake (wrong client, wrong amount, a cheque that bounced) is
+    # voided, not deleted: it stays in the book for the record and counts nowhere, as if it
+    # had never been recorded (Book.voided, never Book.payments).
+    voided: date | None = None  # the day it was voided
+    void_reason: str = ""
 
     @property
     def unallocated(self) -> Decimal:
@@ -279,6 +284,7 @@ class Book:
     receipts: tuple[Receipt, ...] = ()  # book-level: not in a partial (one-client) book
     aliases: tuple[PayerAlias, ...] = ()
     syncs: tuple[SyncMark, ...] = ()
+    voided: tuple[Payment, ...] = ()  # payments voided: kept for the record, counted nowhere
     partial: bool = False
 
     def only(self, client_id: str) -> "Book":
@@ -293,6 +299,7 @@ class Book:
             plans=tuple(x for x in self.plans if x.client == client_id),
             disputes=tuple(x for x in self.disputes if x.client == client_id),
             aliases=tuple(x for x in self.aliases if x.client == client_id),
+            voided=tuple(x for x in self.voided if x.client == client_id),
             partial=True,
         )
 

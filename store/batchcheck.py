@@ -103,6 +103,8 @@ def check_payments(repo, payments: list[Payment], clients) -> list[Problem]:
                                   d["currency"], amount_from_store(d["amount"], d["currency"]))
     owed: dict[str, Decimal] = {n: inv.amount for n, inv in invoices.items()}
     for d in repo.documents("payments"):
+        if codec.is_void(d):
+            continue
         for a in d.get("allocations") or ():
             if a["invoice"] in owed:
                 owed[a["invoice"]] -= Decimal(a["amount"])

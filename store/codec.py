@@ -204,7 +204,16 @@ def payment_to_doc(p: Payment) -> dict[str, Any]:
         doc["reference"] = p.reference
     if p.allocations:
         doc["allocations"] = [{"invoice": a.invoice, "amount": to_text(a.amount, cur)} for a in p.allocations]
+    if p.voided is not None:
+        doc["voided"] = p.voided.isoformat()
+        doc["void_reason"] = p.void_reason
     return doc
+
+
+def is_void(doc: dict[str, Any]) -> bool:
+    """Whether a stored payment was voided: such a document counts nowhere (every reader of
+    the payments table asks this, so none counts it)."""
+    return bool(doc.get("voided"))
 
 
 def payment_from_doc(doc: dict[str, Any]) -> Payment:
@@ -216,6 +225,7 @@ def payment_from_doc(doc: dict[str, Any]) -> Payment:
         get("method", ""), get("reference", ""),
         () if allocations is _ABSENT else tuple([_allocation(a["invoice"], amount_from_store(a["amount"], cur))
                                                  for a in allocations]),
+        _dn(get("voided")), get("void_reason", ""),
     )
 
 

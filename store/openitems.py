@@ -14,6 +14,8 @@ from decimal import Decimal
 from receivables.model import Invoice
 from receivables.money import amount_from_store
 
+from . import codec
+
 
 def open_invoices(repo) -> list[tuple[Invoice, Decimal, bool]]:
     """(invoice, what it still owes, under an open dispute) for every invoice owing more than 0."""
@@ -23,6 +25,8 @@ def open_invoices(repo) -> list[tuple[Invoice, Decimal, bool]]:
     settled: dict[str, Decimal] = {}
     get = settled.get
     for d in repo.documents("payments", keep=keep):
+        if codec.is_void(d):
+            continue
         for a in d.get("allocations") or ():
             n = a["invoice"]
             s = get(n)

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 from receivables import validate as v
 from receivables.errors import DunError, Problem
-from receivables.model import Book, Client, Invoice
+from receivables.model import Book, Client, Invoice, Payment
 from receivables.policy import Policy, load_policy, read_policy
 from receivables.tuning import quiet_gc
 
@@ -35,6 +35,15 @@ def _with_changes(book: Book, changes: list[tuple[str, dict, bool]]) -> Book:
                 new[table] = dict(getattr(book, table))
             new[table][key] = rec
             continue
+        if table == "payments" and rec.voided is not None:  # voided: it leaves the payments
+            if "voided" not in new:
+                new["voided"] = list(book.voided)
+            new["voided"].append(rec)
+            if not is_new:
+                if table not in new:
+                    new[table] = list(book.payments)
+                new[table] = [r for r in new[table] if r.id != key]
+            continue
         if table not in new:
             new[table] = list(getattr(book, table))
         items = new[table]
@@ -45,6 +54,14 @@ def _with_changes(book: Book, changes: list[tuple[str, dict, bool]]) -> Book:
             items[at] = rec
     return replace(book, **{t: tuple(v) if isinstance(v, list) else v for t, v in new.items()})
 
+
+
+def _payments_of(docs: Iterable[dict]) -> tuple[tuple[Payment, ...], tuple[Payment, ...]]:
+    """(the payments that count, the voided ones) of stored payment documents."""
+    payments = tuple(map(codec.payment_from_doc, docs))
+    if not any(p.voided is not None for p in payments):
+        return payments, ()
+    return (tuple(p for p in payments if p.voided is None), tuple(p for p in payments if p.voided is not None))
 
 
 class Reads:
@@ -146,10 +163,12 @@ class Reads:
         with self._readable():
             clients = {d["id"]: codec.client_from_doc(d) for d in docs("clients")}
             invoices = {d["number"]: codec.invoice_from_doc(d) for d in docs("invoices")}
+            payments, voided = _payments_of(docs("payments"))
             return Book(
                 clients=clients,
                 invoices=invoices,
-                payments=tuple(map(codec.payment_from_doc, docs("payments"))),
+                payments=payments,
+                voided=voided,
                 adjustments=tuple(map(codec.adjustment_from_doc, docs("adjustments"))),
                 activities=tuple(map(codec.activity_from_doc, docs("activities"))),
                 promises=tuple(map(codec.promise_from_doc, docs("promises"))),

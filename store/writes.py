@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any, Iterable
 
 from receivables import validate as v
+from receivables.dates import window_problem
 from receivables.errors import Problem
 from receivables.model import (
     Activity,
@@ -110,6 +111,43 @@ class Writes:
         self._refuse(v.check_payment(p, self._client_scope(p.client)))
         self._put([p])
         return p
+
+    def void_payment(self, payment_id: str, on: date, reason: str) -> tuple[Payment, Receipt | None]:
+        """Void a payment recorded by mistake: it stays in the book (``voided``, with the day and
+        the reason) and counts nowhere from then on, on any date, as if never recorded; what it
+        paid is owed again. A bank receipt it was made from is unmatched again, in the same
+        commit. (The payment, that receipt as it is now, or None.)"""
+        self._writable()
+        reason = reason.strip()
+        doc_id = self._key_map("payments").get(payment_id)
+        if doc_id is None:
+            self._refuse([Problem(f"no payment {payment_id!r}", "payment",
+                                  "the ids are on the client's Payments tab, or in 'dun export payments'")])
+        p = codec.payment_from_doc(self._table("payments")[str(doc_id)])
+        if p.voided is not None:
+            self._refuse([Problem(f"was already voided on {p.voided}"
+                                  + (f" ({p.void_reason})" if p.void_reason else ""), f"payment {payment_id}")])
+        problems = []
+        if not reason:
+            problems.append(Problem("a reason is needed", f"payment {payment_id}",
+                                    "say why, e.g. 'typed 1200 for 120' or 'cheque bounced'"))
+        elif any(ord(ch) < 32 or ord(ch) == 127 for ch in reason):
+            problems.append(Problem("the reason holds a line break or control character", f"payment {payment_id}",
+                                    "write the reason on one line"))
+        if on < p.date:
+            problems.append(Problem(f"cannot be voided on {on}, before it was received ({p.date})",
+                                    f"payment {payment_id}", "void it on its date or later"))
+        problem = window_problem(on)
+        if problem is not None:
+            problems.append(Problem(problem, f"payment {payment_id}"))
+        self._refuse(problems)
+        p = replace(p, voided=on, void_reason=reason)
+        receipt = next((codec.receipt_from_doc(d) for d in self.documents("receipts")
+                        if d.get("payment") == payment_id), None)
+        if receipt is not None:
+            receipt = replace(receipt, payment="")
+        self._put([p] if receipt is None else [p, receipt])
+        return p, receipt
 
     def add_adjustment(self, a: Adjustment) -> Adjustment:
         self._writable()
@@ -263,7 +301,7 @@ class Writes:
             out[c] = Book(
                 clients={c: clients[c]} if c in clients else {},
                 invoices={d["number"]: codec.invoice_from_doc(d) for d in tables.get("invoices", ())},
-                payments=tuple(map(codec.payment_from_doc, tables.get("payments", ()))),
+                payments=tuple(map(codec.payment_from_doc, (d for d in tables.get("payments", ()) if not codec.is_void(d)))),
                 adjustments=tuple(map(codec.adjustment_from_doc, tables.get("adjustments", ()))),
                 activities=tuple(map(codec.activity_from_doc, tables.get("activities", ()))),
                 promises=tuple(map(codec.promise_from_doc, tables.get("promises", ()))),

@@ -215,7 +215,7 @@ def test_a_restored_backup_reads_as_the_book_it_restores(tmp_path):
 
 # -- random sequences of changes -----------------------------------------------------------------
 
-OPS = st.sampled_from(["pay", "note", "promise", "dispute", "plan", "import", "policy", "day", "snapshot",
+OPS = st.sampled_from(["pay", "void", "note", "promise", "dispute", "plan", "import", "policy", "day", "snapshot",
                        "copy back", "new process"])
 
 
@@ -223,6 +223,7 @@ OPS = st.sampled_from(["pay", "note", "promise", "dispute", "plan", "import", "p
                                                                    HealthCheck.too_slow])
 @given(ops=st.lists(st.tuples(OPS, st.integers(0, 7)), min_size=1, max_size=8))
 @example(ops=[("dispute", 1), ("day", 0), ("dispute", 1)])  # a dispute opened after the new date is still open
+@example(ops=[("pay", 2), ("void", 2), ("snapshot", 0), ("void", 2), ("new process", 0)])
 def test_any_sequence_of_changes_reads_as_a_derivation_from_scratch(tmp_path_factory, ops):
     book = make(tmp_path_factory.mktemp("prop") / "b", clients=6, invoices=70, seed=9)
     on = ON
@@ -245,6 +246,10 @@ def test_any_sequence_of_changes_reads_as_a_derivation_from_scratch(tmp_path_fac
                 amount = min(s.outstanding, D("75.00"))
                 allocs, _ = propose_allocation(ledger, cid, s.invoice.currency, amount, [s.number])
                 repo.record_payment(Payment("", on, cid, amount, s.invoice.currency, "bank", "p", allocs))
+            elif op == "void":  # the client's latest payment received by then, voided
+                pays = [p for p in repo.client_book(cid).payments if p.date <= on]
+                if pays:
+                    repo.void_payment(pays[-1].id, on, f"void {k}")
             elif op == "note":
                 repo.log_activity(Activity("", on, cid, "phone", body=f"note {k}"))
             elif op == "promise" and open_:

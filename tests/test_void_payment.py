@@ -1,0 +1,139 @@
+"""Voiding a payment recorded by mistake: it stays in the book for the record and counts
+nowhere, on any date, as if it had never been recorded; every reader agrees (a fresh read,
+the in-memory book after the commit, the bank's open items, imports, the CLI)."""
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+
+from cli.main import main
+from receivables.errors import DunError
+from receivables.interest import client_interest
+from receivables.ledger import derive
+from receivables.model import Client, Contact, Invoice, Payment, Allocation, Receipt
+from receivables.policy import read_policy
+from store import open_book
+from store.openitems import open_invoices
+
+ON = date(2026, 4, 1)
+
+
+@pytest.fixture
+def book(book_dir):
+    with open_book(book_dir, today=ON) as repo:
+        repo.add_client(Client("acme", "Acme Ltd", "GBP", 30, contacts=(Contact("Ann", "ann@acme.example"),)))
+        repo.add_client(Client("zed", "Zed Ltd", "GBP", 30))
+        repo.add_invoice(Invoice("A-1", "acme", date(2026, 1, 2), date(2026, 2, 1), "GBP", D("1200.00")))
+        repo.add_invoice(Invoice("A-2", "acme", date(2026, 2, 20), date(2026, 3, 22), "GBP", D("300.00")))
+        repo.add_invoice(Invoice("Z-1", "zed", date(2026, 1, 2), date(2026, 2, 1), "GBP", D("80.00")))
+    return book_dir
+
+
+def _pay(repo, cid, amount, when, *allocs):
+    return repo.record_payment(Payment("", when, cid, D(amount), "GBP", "bank", "BACS",
+                                       tuple(Allocation(n, D(a)) for n, a in allocs)))
+
+
+def test_a_voided_payment_counts_nowhere_and_every_reading_agrees(book, tmp_path):
+    never = tmp_path / "never"  # the same book where the wrong payment was never recorded
+    shutil.copytree(book, never)
+    with open_book(never, today=ON) as repo:
+        _pay(repo, "acme", "100.00", date(2026, 3, 5), ("A-2", "100.00"))
+        never_book = repo.book()
+    with open_book(book, today=ON) as repo:
+        before = repo.book()
+        wrong = _pay(repo, "acme", "1250.00", date(2026, 3, 1), ("A-1", "1200.00"))  # (50.00 client credit)
+        _pay(repo, "acme", "100.00", date(2026, 3, 5), ("A-2", "100.00"))
+        voided, receipt = repo.void_payment(wrong.id, ON, "  typed 1250 for 125  ")
+        assert receipt is None
+        assert voided.voided == ON and voided.void_reason == "typed 1250 for 125"
+        in_memory = repo.book()
+        assert [p.id for p in in_memory.voided] == [wrong.id]
+        assert wrong.id not in {p.id for p in in_memory.payments}
+        repo.checkpoint()
+    with open_book(book, readonly=True, today=ON) as ro:
+        fresh = ro.book()
+        assert fresh == in_memory  # the journal replayed, and book.json rewritten, read alike
+        items = {inv.number: left for inv, left, _ in open_invoices(ro)}
+        assert ro.check() == []
+    assert items["A-1"] == D("1200.00") and items["A-2"] == D("200.00")
+    # as if never recorded: the same figures as the book where only the right payment was made
+    policy = read_policy(book / "policy.toml")
+    for on in (date(2026, 3, 2), ON):  # also a day between the payment and its voiding
+        a, b = derive(fresh, on), derive(never_book, on)
+        assert [(s.number, s.outstanding, s.days_overdue) for s in a.open_invoices("acme")] == \
+            [(s.number, s.outstanding, s.days_overdue) for s in b.open_invoices("acme")]
+        assert a.positions("acme") == b.positions("acme")
+        assert {n: (r.interest, r.compensation) for n, r in client_interest(a, policy, "acme").items()} == \
+            {n: (r.interest, r.compensation) for n, r in client_interest(b, policy, "acme").items()}
+    assert derive(fresh, date(2026, 3, 2)).open_invoices("acme")[0].outstanding == D("1200.00")
+    assert derive(fresh, ON).positions("acme")[0].credit == 0  # its 50.00 of client credit went with it
+
+
+def test_a_void_is_refused_in_one_line_and_changes_nothing(book):
+    with open_book(book, today=ON) as repo:
+        p = _pay(repo, "acme", "100.00", date(2026, 3, 1), ("A-1", "100.00"))
+        version = repo.version
+        cases = [("PAY-999999", ON, "x", "no payment 'PAY-999999'"),
+                 (p.id, ON, "   ", "a reason is needed"),
+                 (p.id, ON, "two\nlines", "line break"),
+                 (p.id, date(2026, 2, 28), "x", "before it was received")]
+        for pid, on, reason, words in cases:
+            with pytest.raises(DunError) as e:
+                repo.void_payment(pid, on, reason)
+            assert words in str(e.value) and "\n" not in str(e.value)
+            assert repo.version == version
+        repo.void_payment(p.id, ON, "wrong client")
+        with pytest.raises(DunError) as e:
+            repo.void_payment(p.id, ON, "again")
+        assert "already voided on 2026-04-01 (wrong client)" in str(e.value)
+
+
+def test_a_receipt_the_payment_came_from_is_unmatched_again_in_the_same_change(book):
+    with open_book(book, today=ON) as repo:
+        p = _pay(repo, "zed", "80.00", date(2026, 3, 10), ("Z-1", "80.00"))
+        repo.commit([Receipt("RCP-1", date(2026, 3, 10), D("80.00"), "GBP", "ZED LTD", "Z-1", "bank.csv", "",
+                             p.id)])
+        version = repo.version
+        _, receipt = repo.void_payment(p.id, ON, "it was Acme's money")
+        assert receipt is not None and receipt.id == "RCP-1" and receipt.payment == ""
+        assert repo.version == version + 1  # one change: the payment and the receipt together
+    with open_book(book, readonly=True, today=ON) as ro:
+        assert [r.payment for r in ro.book().receipts] == [""]
+
+
+def test_importing_the_file_of_a_voided_payment_again_does_not_record_it_again(book, tmp_path, capsys):
+    f = tmp_path / "payments.csv"
+    f.write_text("date,client,amount,currency,reference,invoice\n2026-03-01,zed,80.00,GBP,BACS 1,Z-1\n")
+    assert main(["--book", str(book), "--on", "2026-04-01", "import", "payments", str(f)]) == 0
+    with open_book(book, today=ON) as repo:
+        (p,) = repo.book().payments
+        repo.void_payment(p.id, ON, "bounced")
+    capsys.readouterr()
+    assert main(["--book", str(book), "--on", "2026-04-01", "import", "payments", str(f)]) == 0
+    with open_book(book, readonly=True, today=ON) as ro:
+        assert ro.book().payments == () and len(ro.book().voided) == 1
+
+
+def test_dun_void_and_client_show(book, capsys):
+    assert main(["--book", str(book), "--on", "2026-04-01", "pay", "acme", "1200.00"]) == 0
+    out = capsys.readouterr().out
+    pid = out.split()[1].rstrip(":")
+    assert f"dun void {pid} --reason" in out
+    assert main(["--book", str(book), "--on", "2026-04-01", "void", pid, "--reason", "wrong client", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["id"] == pid and got["voided"] == "2026-04-01" and got["reason"] == "wrong client"
+    assert got["owed_again"] == [{"invoice": "A-1", "amount": "1200.00"}] and got["receipt_unmatched"] is None
+    assert main(["--book", str(book), "--on", "2026-04-01", "void", pid, "--reason", "again"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "already voided" in err
+    assert main(["--book", str(book), "--on", "2026-04-01", "client", "show", "acme", "--json"]) == 0
+    view = json.loads(capsys.readouterr().out)
+    assert view["balance"] == "1500.00"
+    assert [(p["id"], p["voided"], p["void_reason"]) for p in view["payments"]] == [(pid, "2026-04-01", "wrong client")]
+    assert main(["--book", str(book), "--on", "2026-04-01", "client", "show", "acme"]) == 0
+    assert f"payment {pid} 2026-04-01" in capsys.readouterr().out
