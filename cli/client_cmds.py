@@ -6,6 +6,7 @@ import argparse
 from datetime import date
 from decimal import Decimal
 
+from cli.collect_cmds import _one_line
 from cli.common import dump as _dump, open_repo as _open, today as _today
 from cli.main import add_json, add_on
 from receivables.errors import DunError
@@ -95,7 +96,19 @@ def client_view(repo, policy, client_id: str, on: date) -> dict:
                      for ps in st.promises],
         "plan": None if st.plan is None else {"id": st.plan.plan.id, "state": st.plan.state,
                                               "paid": to_text(st.plan.paid, st.plan.plan.currency)},
+        "payments": [_payment_json(p) for p in sorted((x for x in (*records.payments, *records.voided) if x.date <= on),
+                                                      key=lambda x: (x.date, x.id), reverse=True)],
     }
+
+
+def _payment_json(p) -> dict:
+    from receivables.money import to_text
+
+    c = p.currency
+    return {"id": p.id, "date": p.date.isoformat(), "amount": to_text(p.amount, c), "currency": c,
+            "reference": p.reference, "method": p.method,
+            "allocations": [{"invoice": a.invoice, "amount": to_text(a.amount, c)} for a in p.allocations],
+            "voided": p.voided.isoformat() if p.voided is not None else None, "void_reason": p.void_reason}
 
 
 def cmd_client_show(args) -> int:
@@ -133,7 +146,17 @@ def cmd_client_show(args) -> int:
             print(f"{i['number']:<14}{i['due']:<12}{i['amount']:>12}{i['outstanding']:>13}{i['days_overdue']:>6}  {i['status']}")
     else:
         print("no open invoices")
+    pays = view["payments"]
+    for p in pays[:_PAYMENTS_SHOWN]:
+        to = ", ".join(a["invoice"] for a in p["allocations"]) or "client credit"
+        what = f"VOIDED {p['voided']}: {p['void_reason']}" if p["voided"] else f"-> {to}"
+        print(f"payment {p['id']} {p['date']} {p['amount']:>12} {p['currency']}  {_one_line(what, 60)}")
+    if len(pays) > _PAYMENTS_SHOWN:
+        print(f"  ({len(pays) - _PAYMENTS_SHOWN} earlier payments: dun client show {view['id']} --json)")
     return 0
+
+
+_PAYMENTS_SHOWN = 5  # the newest payments 'dun client show' prints
 
 
 def cmd_client_list(args) -> int:

@@ -32,6 +32,20 @@ def register(sub, common) -> None:
     add_json(p)
     p.set_defaults(handler=cmd_pay)
 
+    p = sub.add_parser("void", parents=[common], formatter_class=F, help="void a payment recorded by mistake",
+                       description="Void PAYMENT (its id, e.g. PAY-000123: 'dun pay' prints it, and the client's\n"
+                                   "Payments tab shows it). It stays in the book for the record, with the date and\n"
+                                   "the reason, and counts nowhere from then on, as if it had never been recorded:\n"
+                                   "what it paid is owed again (and late again, from the due date). A bank receipt\n"
+                                   "it was made from goes back to the unmatched receipts. To record the right\n"
+                                   "payment, use 'dun pay' (or 'dun receipts match').")
+    p.add_argument("payment", metavar="PAYMENT", help="the payment's id, e.g. PAY-000123")
+    p.add_argument("--reason", required=True, metavar="TEXT",
+                   help="why, kept with it (e.g. 'wrong client', 'cheque bounced')")
+    add_on(p)
+    add_json(p)
+    p.set_defaults(handler=cmd_void)
+
     p = sub.add_parser("note", parents=[common], formatter_class=F, help="log a follow-up or note",
                        description="Add an entry to the client's follow-up log (append-only). With --step and no\n"
                                    "--invoice, it covers the invoices of that client's action for the step on\n"
@@ -86,6 +100,29 @@ def cmd_pay(args) -> int:
         return 0
     to = ", ".join(f"{a.invoice} {to_text(a.amount, currency)}" for a in p.allocations) or "client credit"
     print(f"recorded {p.id}: {to_text(amount, currency)} {currency} from {client.id} on {on.isoformat()} -> {to}")
+    print(f"  (if it was a mistake: dun void {p.id} --reason TEXT)")
+    return 0
+
+
+def cmd_void(args) -> int:
+    from receivables.money import to_text
+
+    on = _today(args)
+    with _open(args, readonly=False, command="dun void") as repo:
+        p, receipt = repo.void_payment(args.payment.strip(), on, args.reason)
+    cur = p.currency
+    if args.json:
+        _dump({"id": p.id, "date": p.date.isoformat(), "client": p.client, "amount": to_text(p.amount, cur),
+               "currency": cur, "voided": p.voided.isoformat(), "reason": p.void_reason,
+               "owed_again": [{"invoice": a.invoice, "amount": to_text(a.amount, cur)} for a in p.allocations],
+               "receipt_unmatched": receipt.id if receipt is not None else None})
+        return 0
+    print(f"voided {p.id}: {to_text(p.amount, cur)} {cur} from {p.client} of {p.date.isoformat()} "
+          f"({p.void_reason}); it counts nowhere now")
+    if p.allocations:
+        print("  owed again: " + ", ".join(f"{a.invoice} {to_text(a.amount, cur)}" for a in p.allocations))
+    if receipt is not None:
+        print(f"  bank receipt {receipt.id} is unmatched again: see 'dun receipts'")
     return 0
 
 

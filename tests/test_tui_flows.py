@@ -591,3 +591,53 @@ async def test_a_note_opened_on_a_client_starts_in_the_note_and_enter_makes_a_ne
         await settle(app, pilot)
     notes = [a for a in reopen(demo).activities if a.date == DAY and a.outcome == "note"]
     assert [(n.client, n.body) for n in notes] == [(cid, "Spoke to Ann\npays Friday")]
+
+
+@async_test
+async def test_a_payment_recorded_by_mistake_is_voided_from_the_clients_payments_tab(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        state = app.state
+        pay = next(p for p in reversed(state.book.payments) if p.allocations and p.date <= DAY)
+        number = pay.allocations[0].invoice
+        await pilot.press("2")
+        await settle(app, pilot)
+        table = app.screen.query_one("#clients")
+        table.move_to(next(i for i, r in enumerate(table.rows) if r.client.id == pay.client))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        detail = app.screen
+        await pilot.press("v")  # not on the Payments tab yet: it says where to go, nothing opens
+        await settle(app, pilot)
+        assert app.screen is detail
+        detail.query_one("#client-tabs").active = "tab-payments"
+        payments = detail.query_one("#client-payments")
+        payments.focus()
+        payments.move_to(next(i for i, p in enumerate(payments.rows) if p.id == pay.id))
+        await settle(app, pilot)
+        await pilot.press("v")
+        await settle(app, pilot)
+        form = app.screen
+        assert type(form).__name__ == "VoidPaymentDialog"
+        assert number in text_of(form.query_one("#void-effect"))
+        await pilot.press("ctrl+s")  # a reason is needed
+        await settle(app, pilot)
+        assert app.screen is form and "nothing was saved" in text_of(form.query_one("#form-error"))
+        await pilot.press(*"wrong client", "ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is detail
+        for _ in range(100):  # the app's state follows the change
+            if app.state is not state:
+                break
+            await settle(app, pilot)
+        row = next(p for p in payments.rows if p.id == pay.id)
+        assert row.voided == DAY and "VOIDED" in " ".join(detail._payment_cells(row))
+        assert pay.id not in {p.id for p in app.state.book.payments}
+        paid_now = sum(s.amount for s in app.state.ledger.index.settlements.get(number, ()) if s.ref == pay.id)
+        assert paid_now == 0
+    book = reopen(demo)
+    assert pay.id not in {p.id for p in book.payments}
+    voided = {p.id: p for p in book.voided}
+    assert voided[pay.id].void_reason == "wrong client" and voided[pay.id].voided == DAY
+    assert voided[pay.id].amount == pay.amount and voided[pay.id].allocations == pay.allocations

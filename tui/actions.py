@@ -195,6 +195,13 @@ def resolve_dispute(repo: Any, dispute_id: str, on: date, resolution: str = "") 
     return repo.resolve_dispute(dispute_id, on, resolution)
 
 
+def void_payment(repo: Any, payment_id: str, on: date, reason: str) -> Payment:
+    """The payment voided (the store also unmatches a bank receipt it came from)."""
+    _writable(repo)
+    payment, _ = repo.void_payment(payment_id, on, reason)
+    return payment
+
+
 def write_off(repo: Any, invoice: Invoice, on: date, amount: Decimal, reason: str) -> Adjustment:
     _writable(repo)
     return repo.add_adjustment(Adjustment(id="", kind="write_off", date=on, client=invoice.client,

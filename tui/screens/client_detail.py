@@ -36,6 +36,7 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
         Binding("w", "write_off", "Write off", id="client.write_off", show=False),
         Binding("p", "plan", "Plan", id="client.plan", show=False),
         Binding("E", "edit_invoice", "Edit invoice", id="client.edit_invoice", show=False),
+        Binding("v", "void_payment", "Void payment", id="client.void_payment"),  # (on the Payments tab)
     ]
 
     def __init__(self, client_id: str) -> None:
@@ -53,7 +54,8 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
                 yield VirtualTable(
                     [Column("date", "Date", 10), Column("id", "Id", 10), Column("amount", "Amount", 12, right=True),
                      Column("ref", "Reference", 10, flex=True), Column("alloc", "Allocated to", 20)],
-                    self._payment_cells, id="client-payments", empty="No payments.")
+                    self._payment_cells, id="client-payments", empty="No payments.",
+                    muted=lambda p: p.voided is not None)
             with TabPane("Timeline", id="tab-timeline"):
                 with VerticalScroll():
                     yield Markdown("", id="timeline", open_links=False)
@@ -67,9 +69,43 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
 
     def _payment_cells(self, p: Any) -> list[str]:
         alloc = ", ".join(a.invoice for a in p.allocations[:4]) + (" …" if len(p.allocations) > 4 else "")
+        if p.voided is not None:  # (the wide column says so; the allocations it had stay for the record)
+            ref = f"VOIDED {day(p.voided)}: {p.void_reason}" + (f" · {p.reference}" if p.reference else "")
+            return [day(p.date), p.id, money(p.amount, p.currency), ref, alloc]
         if p.unallocated:
             alloc += f" (credit {money(p.unallocated, p.currency)})"
         return [day(p.date), p.id, money(p.amount, p.currency), p.reference, alloc]
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "void_payment":  # shown, and works, on the Payments tab only
+            tabs = self.query("#client-tabs")
+            return bool(tabs) and tabs.first(TabbedContent).active == "tab-payments"
+        return True
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.refresh_bindings()
+
+    def action_void_payment(self) -> None:
+        """Void the payment selected on the Payments tab (a payment recorded by mistake)."""
+        table = self.query_one("#client-payments", VirtualTable)
+        if table.current is None:
+            self.app.notify("No payment to void.", markup=False)
+            return
+        p = table.current
+        if p.voided is not None:
+            self.app.notify(f"{p.id} was voided on {day(p.voided)}.", markup=False)
+            return
+        if not self.app.check_writable():
+            return
+        from ..dialogs.void_payment import VoidPaymentDialog
+
+        receipt = next((r.id for r in self.app.state.book.receipts if r.payment == p.id), None)
+
+        def done(result: Any) -> None:
+            if result:
+                self.app.notify(f"Voided {p.id}: it counts nowhere now.", markup=False)
+
+        self.app.push_screen(VoidPaymentDialog(p, self.app.on, receipt), done)
 
     def on_mount(self) -> None:  # (DunScreen's runs too, after this one: Textual calls each class's)
         self.query_one("#client-invoices", VirtualTable).focus()
@@ -86,7 +122,11 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
         rows = [s for s in every if s.outstanding > 0] + [s for s in reversed(every) if s.outstanding <= 0]
         inv_table.set_rows(rows, keep=(lambda s: s.invoice.number == keep.invoice.number) if keep else None)
         pays = [p for p in state.book.payments if p.client == self.client_id]
-        self.query_one("#client-payments", VirtualTable).set_rows(list(reversed(pays)))
+        pays += [p for p in state.book.voided if p.client == self.client_id]  # (kept for the record)
+        pays.sort(key=lambda p: (p.date, p.id))
+        table = self.query_one("#client-payments", VirtualTable)
+        keep = table.current
+        table.set_rows(list(reversed(pays)), keep=(lambda p: p.id == keep.id) if keep is not None else None)
         self.query_one("#timeline", Markdown).update(timeline_markdown(state, self.client_id))
         self.query_one("#client-other", Static).update(clean(self._other(state)))
         self.query_one("#client-credit", Static).update(clean(self._credit(state)))
