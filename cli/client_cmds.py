@@ -10,6 +10,7 @@ from cli.collect_cmds import _one_line
 from cli.common import dump as _dump, open_repo as _open, today as _today
 from cli.main import add_json, add_on
 from receivables.errors import DunError
+from receivables.model import Adjustment, Payment, PromiseToPay
 
 
 def register(sub, common) -> None:
@@ -93,12 +94,28 @@ def client_view(repo, policy, client_id: str, on: date) -> dict:
         "open_disputes": [d.invoice for d in st.disputes],
         "promises": [{"id": ps.promise.id, "amount": to_text(ps.promise.amount, ps.promise.currency),
                       "currency": ps.promise.currency, "by": ps.promise.by.isoformat(), "state": ps.state}
-                     for ps in st.promises],
+                     for ps in st.promises]
+                    + [{"id": p.id, "amount": to_text(p.amount, p.currency), "currency": p.currency,
+                        "by": p.by.isoformat(), "state": "voided", "voided": p.voided.isoformat(),
+                        "void_reason": p.void_reason}
+                       for p in records.voided if isinstance(p, PromiseToPay) and p.made <= on],
         "plan": None if st.plan is None else {"id": st.plan.plan.id, "state": st.plan.state,
                                               "paid": to_text(st.plan.paid, st.plan.plan.currency)},
-        "payments": [_payment_json(p) for p in sorted((x for x in (*records.payments, *records.voided) if x.date <= on),
-                                                      key=lambda x: (x.date, x.id), reverse=True)],
+        "payments": [_payment_json(p) for p in _newest_first(records, Payment, on)],
+        "credits": [_credit_json(a) for a in _newest_first(records, Adjustment, on)],
     }
+
+
+def _newest_first(records, kind: type, on: date) -> list:
+    """The client's records of ``kind`` (payments or adjustments) dated up to ``on``, voided
+    ones too, newest first."""
+    mine = (*(records.payments if kind is Payment else records.adjustments),
+            *(x for x in records.voided if isinstance(x, kind)))
+    return sorted((x for x in mine if x.date <= on), key=lambda x: (x.date, x.id), reverse=True)
+
+
+def _voided_json(r) -> dict:
+    return {"voided": r.voided.isoformat() if r.voided is not None else None, "void_reason": r.void_reason}
 
 
 def _payment_json(p) -> dict:
@@ -108,7 +125,14 @@ def _payment_json(p) -> dict:
     return {"id": p.id, "date": p.date.isoformat(), "amount": to_text(p.amount, c), "currency": c,
             "reference": p.reference, "method": p.method,
             "allocations": [{"invoice": a.invoice, "amount": to_text(a.amount, c)} for a in p.allocations],
-            "voided": p.voided.isoformat() if p.voided is not None else None, "void_reason": p.void_reason}
+            **_voided_json(p)}
+
+
+def _credit_json(a) -> dict:
+    from receivables.money import to_text
+
+    return {"id": a.id, "kind": a.kind, "date": a.date.isoformat(), "amount": to_text(a.amount, a.currency),
+            "currency": a.currency, "invoice": a.invoice, "reason": a.reason, **_voided_json(a)}
 
 
 def cmd_client_show(args) -> int:
@@ -134,7 +158,8 @@ def cmd_client_show(args) -> int:
     for number, to in view.get("handed_over", {}).items():
         print(f"{number} handed over to {'the agency' if to == 'agency' else 'legal'}")
     for pr in view.get("promises", ()):
-        print(f"promise {pr['id']}: {pr['amount']} {pr['currency']} by {pr['by']} ({pr['state']})")
+        state = f"VOIDED {pr['voided']}: {_one_line(pr['void_reason'], 60)}" if pr["state"] == "voided" else pr["state"]
+        print(f"promise {pr['id']}: {pr['amount']} {pr['currency']} by {pr['by']} ({state})")
     if view.get("plan"):
         print(f"payment plan {view['plan']['id']}: {view['plan']['state']}, {view['plan']['paid']} {cur} paid so far")
     if view.get("over_credit_limit"):
@@ -146,17 +171,22 @@ def cmd_client_show(args) -> int:
             print(f"{i['number']:<14}{i['due']:<12}{i['amount']:>12}{i['outstanding']:>13}{i['days_overdue']:>6}  {i['status']}")
     else:
         print("no open invoices")
-    pays = view["payments"]
-    for p in pays[:_PAYMENTS_SHOWN]:
-        to = ", ".join(a["invoice"] for a in p["allocations"]) or "client credit"
-        what = f"VOIDED {p['voided']}: {p['void_reason']}" if p["voided"] else f"-> {to}"
-        print(f"payment {p['id']} {p['date']} {p['amount']:>12} {p['currency']}  {_one_line(what, 60)}")
-    if len(pays) > _PAYMENTS_SHOWN:
-        print(f"  ({len(pays) - _PAYMENTS_SHOWN} earlier payments: dun client show {view['id']} --json)")
+    for name, key in (("payment", "payments"), ("credit", "credits")):
+        items = view[key]
+        for x in items[:_PAYMENTS_SHOWN]:
+            if x["voided"]:
+                what = f"VOIDED {x['voided']}: {x['void_reason']}"
+            elif key == "payments":
+                what = "-> " + (", ".join(a["invoice"] for a in x["allocations"]) or "client credit")
+            else:
+                what = f"{x['kind'].replace('_', ' ')} -> {x['invoice'] or 'client credit'}"
+            print(f"{name} {x['id']} {x['date']} {x['amount']:>12} {x['currency']}  {_one_line(what, 60)}")
+        if len(items) > _PAYMENTS_SHOWN:
+            print(f"  ({len(items) - _PAYMENTS_SHOWN} earlier {key}: dun client show {view['id']} --json)")
     return 0
 
 
-_PAYMENTS_SHOWN = 5  # the newest payments 'dun client show' prints
+_PAYMENTS_SHOWN = 5  # the newest payments (and credits) 'dun client show' prints
 
 
 def cmd_client_list(args) -> int:

@@ -365,6 +365,7 @@ def cmd_promise(args) -> int:
         return 0
     print(f"recorded {p.id}: {client.id} promises {to_text(p.amount, p.currency)} {p.currency} by {p.by.isoformat()}"
           f" ({', '.join(p.invoices)})")
+    print(f"  (if it was a mistake: dun void {p.id} --reason TEXT)")
     return 0
 
 

@@ -32,16 +32,19 @@ def register(sub, common) -> None:
     add_json(p)
     p.set_defaults(handler=cmd_pay)
 
-    p = sub.add_parser("void", parents=[common], formatter_class=F, help="void a payment recorded by mistake",
-                       description="Void PAYMENT (its id, e.g. PAY-000123: 'dun pay' prints it, and the client's\n"
-                                   "Payments tab shows it). It stays in the book for the record, with the date and\n"
-                                   "the reason, and counts nowhere from then on, as if it had never been recorded:\n"
-                                   "what it paid is owed again (and late again, from the due date). A bank receipt\n"
-                                   "it was made from goes back to the unmatched receipts. To record the right\n"
-                                   "payment, use 'dun pay' (or 'dun receipts match').")
-    p.add_argument("payment", metavar="PAYMENT", help="the payment's id, e.g. PAY-000123")
+    p = sub.add_parser("void", parents=[common], formatter_class=F,
+                       help="void a payment, credit or promise recorded by mistake",
+                       description="Void ID: a payment (PAY-…), a credit note, write-off or adjustment (ADJ-…) or a\n"
+                                   "promise (PRM-…) recorded by mistake. 'dun pay' and 'dun promise' print the id;\n"
+                                   "'dun client show CLIENT' and the client's screen in the app list them. It stays\n"
+                                   "in the book for the record, with the date and the reason, and counts nowhere\n"
+                                   "from then on, as if it had never been recorded: what a payment or credit paid is\n"
+                                   "owed again (and late again, from the due date); a promise's invoices are back\n"
+                                   "on the ladder. A bank receipt a payment was made from goes back to the unmatched\n"
+                                   "receipts. Then record the right one.")
+    p.add_argument("record", metavar="ID", help="e.g. PAY-000123, ADJ-000007, PRM-000042")
     p.add_argument("--reason", required=True, metavar="TEXT",
-                   help="why, kept with it (e.g. 'wrong client', 'cheque bounced')")
+                   help="why, kept with it (e.g. 'wrong client', 'cheque bounced', '2027 typed for 2026')")
     add_on(p)
     add_json(p)
     p.set_defaults(handler=cmd_void)
@@ -105,22 +108,33 @@ def cmd_pay(args) -> int:
 
 
 def cmd_void(args) -> int:
+    from receivables.model import Adjustment, Payment
     from receivables.money import to_text
 
     on = _today(args)
     with _open(args, readonly=False, command="dun void") as repo:
-        p, receipt = repo.void_payment(args.payment.strip(), on, args.reason)
-    cur = p.currency
+        rec, receipt = repo.void(args.record.strip(), on, args.reason)
+    cur = rec.currency
+    if isinstance(rec, Payment):
+        kind, again = "payment", [(a.invoice, a.amount) for a in rec.allocations]
+    elif isinstance(rec, Adjustment):
+        kind, again = "credit", [(rec.invoice, rec.amount)] if rec.invoice and rec.amount > 0 else []
+    else:
+        kind, again = "promise", []
+    back = list(getattr(rec, "invoices", ()))  # a promise's invoices, back on the ladder
     if args.json:
-        _dump({"id": p.id, "date": p.date.isoformat(), "client": p.client, "amount": to_text(p.amount, cur),
-               "currency": cur, "voided": p.voided.isoformat(), "reason": p.void_reason,
-               "owed_again": [{"invoice": a.invoice, "amount": to_text(a.amount, cur)} for a in p.allocations],
+        _dump({"id": rec.id, "kind": kind, "client": rec.client, "amount": to_text(rec.amount, cur), "currency": cur,
+               "voided": rec.voided.isoformat(), "reason": rec.void_reason,
+               "owed_again": [{"invoice": n, "amount": to_text(a, cur)} for n, a in again],
+               "back_on_the_ladder": back,
                "receipt_unmatched": receipt.id if receipt is not None else None})
         return 0
-    print(f"voided {p.id}: {to_text(p.amount, cur)} {cur} from {p.client} of {p.date.isoformat()} "
-          f"({p.void_reason}); it counts nowhere now")
-    if p.allocations:
-        print("  owed again: " + ", ".join(f"{a.invoice} {to_text(a.amount, cur)}" for a in p.allocations))
+    print(f"voided {kind} {rec.id}: {to_text(rec.amount, cur)} {cur} of {rec.client} ({rec.void_reason}); "
+          "it counts nowhere now")
+    if again:
+        print("  owed again: " + ", ".join(f"{n} {to_text(a, cur)}" for n, a in again))
+    if back:
+        print("  back on the ladder: " + ", ".join(back))
     if receipt is not None:
         print(f"  bank receipt {receipt.id} is unmatched again: see 'dun receipts'")
     return 0

@@ -268,7 +268,7 @@ def import_payments(data: bytes | str, book: Book, defaults: Defaults | None = N
     table = read_table(data, source, PAYMENT_COLUMNS)
     rows = Rows(source)
     # a voided payment counts too: importing its file again must not record it again
-    existing = Counter(payment_key(p) for p in (*book.payments, *book.voided))
+    existing = Counter(payment_key(p) for p in (*book.payments, *(v for v in book.voided if isinstance(v, Payment))))
     scopes = _ClientScopes(book)
     new: list[Payment] = []
     warnings: list[str] = []

@@ -135,7 +135,8 @@ class Payment:
     allocations: tuple[Allocation, ...] = ()  # the rest stays as client credit
     # A payment recorded by mistake (wrong client, wrong amount, a cheque that bounced) is
     # voided, not deleted: it stays in the book for the record and counts nowhere, as if it
-    # had never been recorded (Book.voided, never Book.payments).
+    # had never been recorded (Book.voided, never Book.payments). Adjustments and promises
+    # are voided the same way.
     voided: date | None = None  # the day it was voided
     void_reason: str = ""
 
@@ -160,6 +161,8 @@ class Adjustment:
     currency: str
     invoice: str | None = None
     reason: str = ""
+    voided: date | None = None  # voided (made by mistake): see Payment
+    void_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +193,8 @@ class PromiseToPay:
     currency: str
     by: date
     invoices: tuple[str, ...] = ()
+    voided: date | None = None  # voided (recorded by mistake): see Payment
+    void_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +289,8 @@ class Book:
     receipts: tuple[Receipt, ...] = ()  # book-level: not in a partial (one-client) book
     aliases: tuple[PayerAlias, ...] = ()
     syncs: tuple[SyncMark, ...] = ()
-    voided: tuple[Payment, ...] = ()  # payments voided: kept for the record, counted nowhere
+    # payments, adjustments and promises voided: kept for the record, counted nowhere
+    voided: tuple[Payment | Adjustment | PromiseToPay, ...] = ()
     partial: bool = False
 
     def only(self, client_id: str) -> "Book":

@@ -109,6 +109,8 @@ def check_payments(repo, payments: list[Payment], clients) -> list[Problem]:
             if a["invoice"] in owed:
                 owed[a["invoice"]] -= Decimal(a["amount"])
     for d in repo.documents("adjustments"):
+        if codec.is_void(d):
+            continue
         if d.get("invoice") in owed:
             owed[d["invoice"]] -= Decimal(d["amount"])
     problems: list[Problem] = []

@@ -204,16 +204,25 @@ def payment_to_doc(p: Payment) -> dict[str, Any]:
         doc["reference"] = p.reference
     if p.allocations:
         doc["allocations"] = [{"invoice": a.invoice, "amount": to_text(a.amount, cur)} for a in p.allocations]
-    if p.voided is not None:
-        doc["voided"] = p.voided.isoformat()
-        doc["void_reason"] = p.void_reason
-    return doc
+    return _with_void(doc, p)
+
+
+# the tables whose records can be voided (recorded by mistake): such a record stays stored,
+# with "voided" (the day) and "void_reason", and counts nowhere
+VOIDABLE = ("payments", "adjustments", "promises")
 
 
 def is_void(doc: dict[str, Any]) -> bool:
-    """Whether a stored payment was voided: such a document counts nowhere (every reader of
-    the payments table asks this, so none counts it)."""
+    """Whether a stored payment, adjustment or promise was voided: such a document counts
+    nowhere (every reader of those tables asks this, so none counts it)."""
     return bool(doc.get("voided"))
+
+
+def _with_void(doc: dict[str, Any], rec: Any) -> dict[str, Any]:
+    if rec.voided is not None:
+        doc["voided"] = rec.voided.isoformat()
+        doc["void_reason"] = rec.void_reason
+    return doc
 
 
 def payment_from_doc(doc: dict[str, Any]) -> Payment:
@@ -240,14 +249,14 @@ def adjustment_to_doc(a: Adjustment) -> dict[str, Any]:
         doc["invoice"] = a.invoice
     if a.reason:
         doc["reason"] = a.reason
-    return doc
+    return _with_void(doc, a)
 
 
 def adjustment_from_doc(doc: dict[str, Any]) -> Adjustment:
     cur = doc["currency"]
     return _adjustment(
         doc["id"], doc["kind"], _d(doc["date"]), doc["client"], amount_from_store(doc["amount"], cur), cur,
-        doc.get("invoice"), doc.get("reason", ""),
+        doc.get("invoice"), doc.get("reason", ""), _dn(doc.get("voided")), doc.get("void_reason", ""),
     )
 
 
@@ -295,14 +304,14 @@ def promise_to_doc(p: PromiseToPay) -> dict[str, Any]:
     }
     if p.invoices:
         doc["invoices"] = list(p.invoices)
-    return doc
+    return _with_void(doc, p)
 
 
 def promise_from_doc(doc: dict[str, Any]) -> PromiseToPay:
     cur = doc["currency"]
     return _promise(
         doc["id"], doc["client"], _d(doc["made"]), amount_from_store(doc["amount"], cur), cur, _d(doc["by"]),
-        tuple(doc.get("invoices", ())),
+        tuple(doc.get("invoices", ())), _dn(doc.get("voided")), doc.get("void_reason", ""),
     )
 
 

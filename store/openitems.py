@@ -32,6 +32,8 @@ def open_invoices(repo) -> list[tuple[Invoice, Decimal, bool]]:
             s = get(n)
             settled[n] = D(a["amount"]) if s is None else s + D(a["amount"])
     for d in repo.documents("adjustments"):
+        if codec.is_void(d):
+            continue
         n = d.get("invoice")
         if n:
             s = get(n)

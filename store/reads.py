@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 from receivables import validate as v
 from receivables.errors import DunError, Problem
-from receivables.model import Book, Client, Invoice, Payment
+from receivables.model import Book, Client, Invoice
 from receivables.policy import Policy, load_policy, read_policy
 from receivables.tuning import quiet_gc
 
@@ -35,13 +35,13 @@ def _with_changes(book: Book, changes: list[tuple[str, dict, bool]]) -> Book:
                 new[table] = dict(getattr(book, table))
             new[table][key] = rec
             continue
-        if table == "payments" and rec.voided is not None:  # voided: it leaves the payments
+        if table in codec.VOIDABLE and rec.voided is not None:  # voided: it leaves its table
             if "voided" not in new:
                 new["voided"] = list(book.voided)
             new["voided"].append(rec)
             if not is_new:
                 if table not in new:
-                    new[table] = list(book.payments)
+                    new[table] = list(getattr(book, table))
                 new[table] = [r for r in new[table] if r.id != key]
             continue
         if table not in new:
@@ -56,12 +56,13 @@ def _with_changes(book: Book, changes: list[tuple[str, dict, bool]]) -> Book:
 
 
 
-def _payments_of(docs: Iterable[dict]) -> tuple[tuple[Payment, ...], tuple[Payment, ...]]:
-    """(the payments that count, the voided ones) of stored payment documents."""
-    payments = tuple(map(codec.payment_from_doc, docs))
-    if not any(p.voided is not None for p in payments):
-        return payments, ()
-    return (tuple(p for p in payments if p.voided is None), tuple(p for p in payments if p.voided is not None))
+def _counted(docs: Iterable[dict], from_doc) -> tuple[tuple, tuple]:
+    """(the records that count, the voided ones) of the stored documents of a table whose
+    records can be voided (store.codec.VOIDABLE)."""
+    records = tuple(map(from_doc, docs))
+    if not any(r.voided is not None for r in records):
+        return records, ()
+    return tuple(r for r in records if r.voided is None), tuple(r for r in records if r.voided is not None)
 
 
 class Reads:
@@ -163,15 +164,17 @@ class Reads:
         with self._readable():
             clients = {d["id"]: codec.client_from_doc(d) for d in docs("clients")}
             invoices = {d["number"]: codec.invoice_from_doc(d) for d in docs("invoices")}
-            payments, voided = _payments_of(docs("payments"))
+            payments, void_p = _counted(docs("payments"), codec.payment_from_doc)
+            adjustments, void_a = _counted(docs("adjustments"), codec.adjustment_from_doc)
+            promises, void_r = _counted(docs("promises"), codec.promise_from_doc)
             return Book(
                 clients=clients,
                 invoices=invoices,
                 payments=payments,
-                voided=voided,
-                adjustments=tuple(map(codec.adjustment_from_doc, docs("adjustments"))),
+                voided=void_p + void_a + void_r,
+                adjustments=adjustments,
                 activities=tuple(map(codec.activity_from_doc, docs("activities"))),
-                promises=tuple(map(codec.promise_from_doc, docs("promises"))),
+                promises=promises,
                 plans=tuple(map(codec.plan_from_doc, docs("plans"))),
                 disputes=tuple(map(codec.dispute_from_doc, docs("disputes"))),
                 receipts=() if partial else tuple(map(codec.receipt_from_doc, docs("receipts"))),

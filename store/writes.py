@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from typing import Any, Iterable
 
 from receivables import validate as v
 from receivables.dates import window_problem
 from receivables.errors import Problem
+from receivables.shapes import MAX_TEXT
 from receivables.model import (
     Activity,
     Adjustment,
@@ -27,6 +29,9 @@ from receivables.model import (
 )
 
 from . import batchcheck, charges, codec
+
+
+_KIND = {"payments": "payment", "adjustments": "credit", "promises": "promise"}  # (as the owner says it)
 
 
 def _followed_up(book: Book, number: str) -> bool:
@@ -112,42 +117,59 @@ class Writes:
         self._put([p])
         return p
 
-    def void_payment(self, payment_id: str, on: date, reason: str) -> tuple[Payment, Receipt | None]:
-        """Void a payment recorded by mistake: it stays in the book (``voided``, with the day and
-        the reason) and counts nowhere from then on, on any date, as if never recorded; what it
-        paid is owed again. A bank receipt it was made from is unmatched again, in the same
-        commit. (The payment, that receipt as it is now, or None.)"""
+    def void(self, record_id: str, on: date, reason: str) -> tuple[Payment | Adjustment | PromiseToPay, Receipt | None]:
+        """Void a payment, adjustment or promise recorded by mistake: it stays in the book
+        (``voided``, with the day and the reason) and counts nowhere from then on, on any date,
+        as if never recorded (a payment's invoices are owed again; a promise's invoices are back
+        on the ladder). A bank receipt a payment was made from is unmatched again, in the same
+        commit. (The record, that receipt as it is now, or None.)"""
         self._writable()
         reason = reason.strip()
-        doc_id = self._key_map("payments").get(payment_id)
-        if doc_id is None:
-            self._refuse([Problem(f"no payment {payment_id!r}", "payment",
-                                  "the ids are on the client's Payments tab, or in 'dun export payments'")])
-        p = codec.payment_from_doc(self._table("payments")[str(doc_id)])
-        if p.voided is not None:
-            self._refuse([Problem(f"was already voided on {p.voided}"
-                                  + (f" ({p.void_reason})" if p.void_reason else ""), f"payment {payment_id}")])
+        found = next(((t, doc_id) for t in codec.VOIDABLE
+                      if (doc_id := self._key_map(t).get(record_id)) is not None), None)
+        if found is None:
+            self._refuse([Problem(f"no payment, credit or promise {record_id!r}", "void",
+                                  "the ids are on the client's screen in the app, or in 'dun client show CLIENT'")])
+        table, doc_id = found
+        rec = codec.TABLES[table][3](self._table(table)[str(doc_id)])
+        what = f"{_KIND[table]} {record_id}"
+        if rec.voided is not None:
+            self._refuse([Problem(f"was already voided on {rec.voided}"
+                                  + (f" ({rec.void_reason})" if rec.void_reason else ""), what)])
         problems = []
         if not reason:
-            problems.append(Problem("a reason is needed", f"payment {payment_id}",
-                                    "say why, e.g. 'typed 1200 for 120' or 'cheque bounced'"))
+            problems.append(Problem("a reason is needed", what, "say why, e.g. 'typed 1200 for 120' or 'cheque bounced'"))
         elif any(ord(ch) < 32 or ord(ch) == 127 for ch in reason):
-            problems.append(Problem("the reason holds a line break or control character", f"payment {payment_id}",
+            problems.append(Problem("the reason holds a line break or control character", what,
                                     "write the reason on one line"))
-        if on < p.date:
-            problems.append(Problem(f"cannot be voided on {on}, before it was received ({p.date})",
-                                    f"payment {payment_id}", "void it on its date or later"))
+        elif len(reason) > MAX_TEXT:
+            problems.append(Problem(f"the reason is longer than {MAX_TEXT} characters", what, "say it shorter"))
+        made = rec.made if isinstance(rec, PromiseToPay) else rec.date
+        if on < made:
+            problems.append(Problem(f"cannot be voided on {on}, before it was recorded ({made})", what,
+                                    "void it on its date or later"))
         problem = window_problem(on)
         if problem is not None:
-            problems.append(Problem(problem, f"payment {payment_id}"))
+            problems.append(Problem(problem, what))
+        if isinstance(rec, Adjustment) and rec.amount < 0 and rec.invoice:  # it raised what is owed
+            scope = self._client_scope(rec.client)
+            inv = scope.invoices.get(rec.invoice)
+            settled = sum((a.amount for p in scope.payments for a in p.allocations if a.invoice == rec.invoice),
+                          Decimal(0)) + sum((a.amount for a in scope.adjustments
+                                             if a.invoice == rec.invoice and a.id != rec.id), Decimal(0))
+            if inv is not None and settled > inv.amount:
+                problems.append(Problem(f"{rec.invoice} would then be settled {settled - inv.amount} more than "
+                                        "its amount", what, "void the payment or credit that went on it first"))
         self._refuse(problems)
-        p = replace(p, voided=on, void_reason=reason)
-        receipt = next((codec.receipt_from_doc(d) for d in self.documents("receipts")
-                        if d.get("payment") == payment_id), None)
+        rec = replace(rec, voided=on, void_reason=reason)
+        receipt = None
+        if isinstance(rec, Payment):
+            receipt = next((codec.receipt_from_doc(d) for d in self.documents("receipts")
+                            if d.get("payment") == record_id), None)
         if receipt is not None:
             receipt = replace(receipt, payment="")
-        self._put([p] if receipt is None else [p, receipt])
-        return p, receipt
+        self._put([rec] if receipt is None else [rec, receipt])
+        return rec, receipt
 
     def add_adjustment(self, a: Adjustment) -> Adjustment:
         self._writable()
@@ -293,7 +315,7 @@ class Writes:
         for name in ("invoices", "payments", "adjustments", "disputes", *also):
             for d in self._table(name).values():
                 c = d.get("client")
-                if c in grouped:
+                if c in grouped and not codec.is_void(d):  # (a voided record counts nowhere)
                     grouped[c].setdefault(name, []).append(d)
         clients = self.clients()
         out = {}
@@ -301,7 +323,7 @@ class Writes:
             out[c] = Book(
                 clients={c: clients[c]} if c in clients else {},
                 invoices={d["number"]: codec.invoice_from_doc(d) for d in tables.get("invoices", ())},
-                payments=tuple(map(codec.payment_from_doc, (d for d in tables.get("payments", ()) if not codec.is_void(d)))),
+                payments=tuple(map(codec.payment_from_doc, tables.get("payments", ()))),
                 adjustments=tuple(map(codec.adjustment_from_doc, tables.get("adjustments", ()))),
                 activities=tuple(map(codec.activity_from_doc, tables.get("activities", ()))),
                 promises=tuple(map(codec.promise_from_doc, tables.get("promises", ()))),

@@ -224,6 +224,7 @@ OPS = st.sampled_from(["pay", "void", "note", "promise", "dispute", "plan", "imp
 @given(ops=st.lists(st.tuples(OPS, st.integers(0, 7)), min_size=1, max_size=8))
 @example(ops=[("dispute", 1), ("day", 0), ("dispute", 1)])  # a dispute opened after the new date is still open
 @example(ops=[("pay", 2), ("void", 2), ("snapshot", 0), ("void", 2), ("new process", 0)])
+@example(ops=[("promise", 1), ("void", 1), ("day", 5), ("void", 3)])
 def test_any_sequence_of_changes_reads_as_a_derivation_from_scratch(tmp_path_factory, ops):
     book = make(tmp_path_factory.mktemp("prop") / "b", clients=6, invoices=70, seed=9)
     on = ON
@@ -246,10 +247,12 @@ def test_any_sequence_of_changes_reads_as_a_derivation_from_scratch(tmp_path_fac
                 amount = min(s.outstanding, D("75.00"))
                 allocs, _ = propose_allocation(ledger, cid, s.invoice.currency, amount, [s.number])
                 repo.record_payment(Payment("", on, cid, amount, s.invoice.currency, "bank", "p", allocs))
-            elif op == "void":  # the client's latest payment received by then, voided
-                pays = [p for p in repo.client_book(cid).payments if p.date <= on]
-                if pays:
-                    repo.void_payment(pays[-1].id, on, f"void {k}")
+            elif op == "void":  # the client's latest payment (or, k odd, promise) made by then, voided
+                mine = repo.client_book(cid)
+                recs = [p for p in mine.payments if p.date <= on] if k % 2 == 0 else \
+                    [p for p in mine.promises if p.made <= on]
+                if recs:
+                    repo.void(recs[-1].id, on, f"void {k}")
             elif op == "note":
                 repo.log_activity(Activity("", on, cid, "phone", body=f"note {k}"))
             elif op == "promise" and open_:

@@ -619,7 +619,7 @@ async def test_a_payment_recorded_by_mistake_is_voided_from_the_clients_payments
         await pilot.press("v")
         await settle(app, pilot)
         form = app.screen
-        assert type(form).__name__ == "VoidPaymentDialog"
+        assert type(form).__name__ == "VoidDialog"
         assert number in text_of(form.query_one("#void-effect"))
         await pilot.press("ctrl+s")  # a reason is needed
         await settle(app, pilot)
@@ -641,3 +641,60 @@ async def test_a_payment_recorded_by_mistake_is_voided_from_the_clients_payments
     voided = {p.id: p for p in book.voided}
     assert voided[pay.id].void_reason == "wrong client" and voided[pay.id].voided == DAY
     assert voided[pay.id].amount == pay.amount and voided[pay.id].allocations == pay.allocations
+
+
+@async_test
+async def test_a_promise_and_a_write_off_recorded_by_mistake_are_voided_from_the_clients_screen(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        book = app.state.book
+        prom = next(p for p in reversed(book.promises) if p.made <= DAY)
+        await pilot.press("2")
+        await settle(app, pilot)
+        table = app.screen.query_one("#clients")
+        table.move_to(next(i for i, r in enumerate(table.rows) if r.client.id == prom.client))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        detail = app.screen
+        # a write-off first (w on the invoice), then void it from the payments and credits tab
+        invoices = detail.query_one("#client-invoices")
+        target = next(i for i, s in enumerate(invoices.rows) if s.outstanding > 0)
+        number = invoices.rows[target].invoice.number
+        owed = invoices.rows[target].outstanding
+        invoices.move_to(target)
+        invoices.focus()
+        await pilot.press("w")
+        await settle(app, pilot)
+        await type_into(pilot, app, "#in-reason", "meant another invoice")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is detail
+        adj = next(a for a in reopen(demo).adjustments if a.invoice == number and a.kind == "write_off"
+                   and a.reason == "meant another invoice")
+        for tab, selector, rec in (("tab-payments", "#client-payments", adj), ("tab-promises", "#client-promises", prom)):
+            detail.query_one("#client-tabs").active = tab
+            rows = detail.query_one(selector)
+            rows.focus()
+            for _ in range(50):
+                await settle(app, pilot)
+                if any(x.id == rec.id for x in rows.rows):
+                    break
+            rows.move_to(next(i for i, x in enumerate(rows.rows) if x.id == rec.id))
+            await pilot.press("v")
+            await settle(app, pilot)
+            assert type(app.screen).__name__ == "VoidDialog"
+            await pilot.press(*"typed in error", "ctrl+s")
+            await settle(app, pilot)
+            assert app.screen is detail
+        for _ in range(100):
+            await settle(app, pilot)
+            if {adj.id, prom.id} <= {x.id for x in app.state.book.voided}:
+                break
+        assert "VOIDED" in " ".join(detail._promise_cells(next(x for x in detail.query_one("#client-promises").rows
+                                                                 if x.id == prom.id)))
+        states = {s.number: s for s in app.state.ledger_for(prom.client).client_invoices(prom.client)}
+        assert states[number].outstanding == owed
+    after = reopen(demo)
+    assert {adj.id, prom.id} <= {x.id for x in after.voided}
+    assert adj.id not in {a.id for a in after.adjustments} and prom.id not in {p.id for p in after.promises}

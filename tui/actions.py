@@ -195,11 +195,12 @@ def resolve_dispute(repo: Any, dispute_id: str, on: date, resolution: str = "") 
     return repo.resolve_dispute(dispute_id, on, resolution)
 
 
-def void_payment(repo: Any, payment_id: str, on: date, reason: str) -> Payment:
-    """The payment voided (the store also unmatches a bank receipt it came from)."""
+def void(repo: Any, record_id: str, on: date, reason: str) -> Any:
+    """The payment, credit or promise voided (the store also unmatches a bank receipt a
+    payment came from)."""
     _writable(repo)
-    payment, _ = repo.void_payment(payment_id, on, reason)
-    return payment
+    record, _ = repo.void(record_id, on, reason)
+    return record
 
 
 def write_off(repo: Any, invoice: Invoice, on: date, amount: Decimal, reason: str) -> Adjustment:

@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Header, Markdown, Static, TabbedContent, TabPane
 
 from receivables.ledger import InvoiceState
+from receivables.model import Payment, PromiseToPay
 
 from ..fmt import clean, day, money
 from ..state import BookState
@@ -36,7 +37,7 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
         Binding("w", "write_off", "Write off", id="client.write_off", show=False),
         Binding("p", "plan", "Plan", id="client.plan", show=False),
         Binding("E", "edit_invoice", "Edit invoice", id="client.edit_invoice", show=False),
-        Binding("v", "void_payment", "Void payment", id="client.void_payment"),  # (on the Payments tab)
+        Binding("v", "void", "Void", id="client.void"),  # (on the Payments and Promises tabs)
     ]
 
     def __init__(self, client_id: str) -> None:
@@ -50,16 +51,23 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
             with TabPane("Invoices", id="tab-invoices"):
                 yield VirtualTable(INVOICE_COLUMNS_SHORT, invoice_cells_short, id="client-invoices",
                                    muted=lambda s: s.outstanding <= 0, empty="No invoices.")
-            with TabPane("Payments", id="tab-payments"):
+            with TabPane("Payments · credits", id="tab-payments"):
                 yield VirtualTable(
                     [Column("date", "Date", 10), Column("id", "Id", 10), Column("amount", "Amount", 12, right=True),
                      Column("ref", "Reference", 10, flex=True), Column("alloc", "Allocated to", 20)],
-                    self._payment_cells, id="client-payments", empty="No payments.",
+                    self._payment_cells, id="client-payments", empty="No payments or credits.",
                     muted=lambda p: p.voided is not None)
             with TabPane("Timeline", id="tab-timeline"):
                 with VerticalScroll():
                     yield Markdown("", id="timeline", open_links=False)
-            with TabPane("Promises · disputes · plans", id="tab-other"):
+            with TabPane("Promises", id="tab-promises"):
+                yield VirtualTable(
+                    [Column("made", "Made", 10), Column("id", "Id", 10), Column("amount", "Amount", 12, right=True),
+                     Column("by", "By", 10), Column("invoices", "Invoices", 10, flex=True),
+                     Column("state", "State", 24)],
+                    self._promise_cells, id="client-promises", empty="No promises.",
+                    muted=lambda p: p.voided is not None)
+            with TabPane("Disputes · plans", id="tab-other"):
                 with VerticalScroll():
                     yield Static("", id="client-other", markup=False)
             with TabPane("Credit", id="tab-credit"):
@@ -68,44 +76,61 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
         yield DunFooter()
 
     def _payment_cells(self, p: Any) -> list[str]:
-        alloc = ", ".join(a.invoice for a in p.allocations[:4]) + (" …" if len(p.allocations) > 4 else "")
-        if p.voided is not None:  # (the wide column says so; the allocations it had stay for the record)
-            ref = f"VOIDED {day(p.voided)}: {p.void_reason}" + (f" · {p.reference}" if p.reference else "")
-            return [day(p.date), p.id, money(p.amount, p.currency), ref, alloc]
-        if p.unallocated:
-            alloc += f" (credit {money(p.unallocated, p.currency)})"
-        return [day(p.date), p.id, money(p.amount, p.currency), p.reference, alloc]
+        """A payment's row, or an adjustment's (a credit note, write-off or adjustment)."""
+        if isinstance(p, Payment):
+            alloc = ", ".join(a.invoice for a in p.allocations[:4]) + (" …" if len(p.allocations) > 4 else "")
+            if p.unallocated and p.voided is None:
+                alloc += f" (credit {money(p.unallocated, p.currency)})"
+            ref = p.reference
+        else:
+            alloc = p.invoice or "client credit"
+            ref = p.kind.replace("_", " ") + (f": {p.reason}" if p.reason else "")
+        if p.voided is not None:  # (the wide column says so; what it went to stays for the record)
+            ref = f"VOIDED {day(p.voided)}: {p.void_reason}" + (f" · {ref}" if ref else "")
+        return [day(p.date), p.id, money(p.amount, p.currency), ref, alloc]
+
+    def _promise_cells(self, p: Any) -> list[str]:
+        if p.voided is not None:
+            state = f"VOIDED {day(p.voided)}: {p.void_reason}"
+        else:
+            status = client_status(self.app.state, self.client_id) if self.app.state is not None else None
+            states = {ps.promise.id: ps.state for ps in status.promises} if status is not None else {}
+            state = states.get(p.id, "open" if self.app.state is not None and p.by >= self.app.state.on else "past")
+        return [day(p.made), p.id, money(p.amount, p.currency), day(p.by), ", ".join(p.invoices), state]
+
+    _VOIDABLE_ON = {"tab-payments": "#client-payments", "tab-promises": "#client-promises"}
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "void_payment":  # shown, and works, on the Payments tab only
+        if action == "void":  # shown, and works, on the tabs that list what can be voided
             tabs = self.query("#client-tabs")
-            return bool(tabs) and tabs.first(TabbedContent).active == "tab-payments"
+            return bool(tabs) and tabs.first(TabbedContent).active in self._VOIDABLE_ON
         return True
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self.refresh_bindings()
 
-    def action_void_payment(self) -> None:
-        """Void the payment selected on the Payments tab (a payment recorded by mistake)."""
-        table = self.query_one("#client-payments", VirtualTable)
-        if table.current is None:
-            self.app.notify("No payment to void.", markup=False)
+    def action_void(self) -> None:
+        """Void the payment, credit or promise selected (one recorded by mistake)."""
+        tab = self.query_one("#client-tabs", TabbedContent).active
+        table = self.query_one(self._VOIDABLE_ON.get(tab, "#client-payments"), VirtualTable)
+        rec = table.current
+        if rec is None:
+            self.app.notify("Nothing to void here.", markup=False)
             return
-        p = table.current
-        if p.voided is not None:
-            self.app.notify(f"{p.id} was voided on {day(p.voided)}.", markup=False)
+        if rec.voided is not None:
+            self.app.notify(f"{rec.id} was voided on {day(rec.voided)}.", markup=False)
             return
         if not self.app.check_writable():
             return
-        from ..dialogs.void_payment import VoidPaymentDialog
+        from ..dialogs.void import VoidDialog
 
-        receipt = next((r.id for r in self.app.state.book.receipts if r.payment == p.id), None)
+        receipt = next((r.id for r in self.app.state.book.receipts if r.payment == rec.id), None)
 
         def done(result: Any) -> None:
             if result:
-                self.app.notify(f"Voided {p.id}: it counts nowhere now.", markup=False)
+                self.app.notify(f"Voided {rec.id}: it counts nowhere now.", markup=False)
 
-        self.app.push_screen(VoidPaymentDialog(p, self.app.on, receipt), done)
+        self.app.push_screen(VoidDialog(rec, self.app.on, receipt), done)
 
     def on_mount(self) -> None:  # (DunScreen's runs too, after this one: Textual calls each class's)
         self.query_one("#client-invoices", VirtualTable).focus()
@@ -121,12 +146,17 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
         every = state.ledger_for(self.client_id).client_invoices(self.client_id)  # oldest due first
         rows = [s for s in every if s.outstanding > 0] + [s for s in reversed(every) if s.outstanding <= 0]
         inv_table.set_rows(rows, keep=(lambda s: s.invoice.number == keep.invoice.number) if keep else None)
-        pays = [p for p in state.book.payments if p.client == self.client_id]
-        pays += [p for p in state.book.voided if p.client == self.client_id]  # (kept for the record)
-        pays.sort(key=lambda p: (p.date, p.id))
-        table = self.query_one("#client-payments", VirtualTable)
-        keep = table.current
-        table.set_rows(list(reversed(pays)), keep=(lambda p: p.id == keep.id) if keep is not None else None)
+        b, cid = state.book, self.client_id
+        voided = [x for x in b.voided if x.client == cid]  # (kept for the record, greyed)
+        pays = [x for x in (*b.payments, *b.adjustments) if x.client == cid]
+        pays += [x for x in voided if not isinstance(x, PromiseToPay)]
+        proms = [x for x in b.promises if x.client == cid] + [x for x in voided if isinstance(x, PromiseToPay)]
+        for sel, rows, when in (("#client-payments", pays, lambda x: (x.date, x.id)),
+                                ("#client-promises", proms, lambda x: (x.made, x.id))):
+            table = self.query_one(sel, VirtualTable)
+            keep = table.current
+            table.set_rows(sorted(rows, key=when, reverse=True),
+                           keep=(lambda x, k=keep: x.id == k.id) if keep is not None else None)
         self.query_one("#timeline", Markdown).update(timeline_markdown(state, self.client_id))
         self.query_one("#client-other", Static).update(clean(self._other(state)))
         self.query_one("#client-credit", Static).update(clean(self._credit(state)))
@@ -165,21 +195,7 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
         b = state.book
         cid = self.client_id
         out: list[Any] = []
-        status = client_status(state, cid)
-        states = {ps.promise.id: ps.state for ps in status.promises} if status is not None else {}
-        proms = [p for p in b.promises if p.client == cid]
-        out.append(Text("Promises", style="bold"))
-        if proms:
-            t = Table(box=None, padding=(0, 1), header_style="dim")
-            for col in ("Made", "Amount", "By", "Invoices", "State"):
-                t.add_column(col, no_wrap=True)
-            for p in reversed(proms):
-                t.add_row(day(p.made), money(p.amount, p.currency), day(p.by), Text(", ".join(p.invoices[:4])),
-                          states.get(p.id, "open" if p.by >= state.on else "past"))
-            out.append(t)
-        else:
-            out.append(Text("none", style="dim"))
-        out.append(Text("\nDisputes", style="bold"))
+        out.append(Text("Disputes", style="bold"))
         disputes = [d for d in b.disputes if d.client == cid]
         if disputes:
             t = Table(box=None, padding=(0, 1), header_style="dim")

@@ -1,6 +1,7 @@
-"""Voiding a payment recorded by mistake: it stays in the book for the record and counts
-nowhere, on any date, as if it had never been recorded; every reader agrees (a fresh read,
-the in-memory book after the commit, the bank's open items, imports, the CLI)."""
+"""Voiding a payment, credit or promise recorded by mistake: it stays in the book for the
+record and counts nowhere, on any date, as if it had never been recorded; every reader agrees
+(a fresh read, the in-memory book after the commit, the bank's open items, imports, the
+derived state, the CLI)."""
 from __future__ import annotations
 
 import json
@@ -14,7 +15,7 @@ from cli.main import main
 from receivables.errors import DunError
 from receivables.interest import client_interest
 from receivables.ledger import derive
-from receivables.model import Client, Contact, Invoice, Payment, Allocation, Receipt
+from receivables.model import Adjustment, Allocation, Client, Contact, Invoice, Payment, PromiseToPay, Receipt
 from receivables.policy import read_policy
 from store import open_book
 from store.openitems import open_invoices
@@ -48,7 +49,7 @@ def test_a_voided_payment_counts_nowhere_and_every_reading_agrees(book, tmp_path
         before = repo.book()
         wrong = _pay(repo, "acme", "1250.00", date(2026, 3, 1), ("A-1", "1200.00"))  # (50.00 client credit)
         _pay(repo, "acme", "100.00", date(2026, 3, 5), ("A-2", "100.00"))
-        voided, receipt = repo.void_payment(wrong.id, ON, "  typed 1250 for 125  ")
+        voided, receipt = repo.void(wrong.id, ON, "  typed 1250 for 125  ")
         assert receipt is None
         assert voided.voided == ON and voided.void_reason == "typed 1250 for 125"
         in_memory = repo.book()
@@ -78,18 +79,19 @@ def test_a_void_is_refused_in_one_line_and_changes_nothing(book):
     with open_book(book, today=ON) as repo:
         p = _pay(repo, "acme", "100.00", date(2026, 3, 1), ("A-1", "100.00"))
         version = repo.version
-        cases = [("PAY-999999", ON, "x", "no payment 'PAY-999999'"),
+        cases = [("PAY-999999", ON, "x", "no payment, credit or promise 'PAY-999999'"),
                  (p.id, ON, "   ", "a reason is needed"),
                  (p.id, ON, "two\nlines", "line break"),
-                 (p.id, date(2026, 2, 28), "x", "before it was received")]
+                 (p.id, ON, "x" * 501, "longer than 500 characters"),
+                 (p.id, date(2026, 2, 28), "x", "before it was recorded")]
         for pid, on, reason, words in cases:
             with pytest.raises(DunError) as e:
-                repo.void_payment(pid, on, reason)
+                repo.void(pid, on, reason)
             assert words in str(e.value) and "\n" not in str(e.value)
             assert repo.version == version
-        repo.void_payment(p.id, ON, "wrong client")
+        repo.void(p.id, ON, "wrong client")
         with pytest.raises(DunError) as e:
-            repo.void_payment(p.id, ON, "again")
+            repo.void(p.id, ON, "again")
         assert "already voided on 2026-04-01 (wrong client)" in str(e.value)
 
 
@@ -99,7 +101,7 @@ def test_a_receipt_the_payment_came_from_is_unmatched_again_in_the_same_change(b
         repo.commit([Receipt("RCP-1", date(2026, 3, 10), D("80.00"), "GBP", "ZED LTD", "Z-1", "bank.csv", "",
                              p.id)])
         version = repo.version
-        _, receipt = repo.void_payment(p.id, ON, "it was Acme's money")
+        _, receipt = repo.void(p.id, ON, "it was Acme's money")
         assert receipt is not None and receipt.id == "RCP-1" and receipt.payment == ""
         assert repo.version == version + 1  # one change: the payment and the receipt together
     with open_book(book, readonly=True, today=ON) as ro:
@@ -112,7 +114,7 @@ def test_importing_the_file_of_a_voided_payment_again_does_not_record_it_again(b
     assert main(["--book", str(book), "--on", "2026-04-01", "import", "payments", str(f)]) == 0
     with open_book(book, today=ON) as repo:
         (p,) = repo.book().payments
-        repo.void_payment(p.id, ON, "bounced")
+        repo.void(p.id, ON, "bounced")
     capsys.readouterr()
     assert main(["--book", str(book), "--on", "2026-04-01", "import", "payments", str(f)]) == 0
     with open_book(book, readonly=True, today=ON) as ro:
@@ -137,3 +139,39 @@ def test_dun_void_and_client_show(book, capsys):
     assert [(p["id"], p["voided"], p["void_reason"]) for p in view["payments"]] == [(pid, "2026-04-01", "wrong client")]
     assert main(["--book", str(book), "--on", "2026-04-01", "client", "show", "acme"]) == 0
     assert f"payment {pid} 2026-04-01" in capsys.readouterr().out
+
+
+def _due(book, on):
+    import derived
+
+    with open_book(book, readonly=True, today=on) as ro:
+        return {(a.client, n) for a in derived.current(ro, ro.policy(), on, save=False).agenda for n in a.invoices}
+
+
+def test_a_voided_promise_puts_its_invoices_back_on_the_ladder(book):
+    assert ("acme", "A-1") in _due(book, ON)
+    with open_book(book, today=ON) as repo:  # "by 2027-04-10" typed for 2026-04-10
+        p = repo.add_promise(PromiseToPay("", "acme", ON, D("1200.00"), "GBP", date(2027, 4, 10), ("A-1",)))
+    assert ("acme", "A-1") not in _due(book, ON)
+    with open_book(book, today=ON) as repo:
+        rec, receipt = repo.void(p.id, ON, "2027 typed for 2026")
+        assert isinstance(rec, PromiseToPay) and receipt is None
+        assert repo.book().promises == () and repo.book().voided == (rec,)
+    assert ("acme", "A-1") in _due(book, ON)
+
+
+def test_a_voided_credit_is_owed_again_and_a_void_that_would_overpay_is_refused(book):
+    with open_book(book, today=ON) as repo:
+        wrong = repo.add_adjustment(Adjustment("", "write_off", ON, "acme", D("200.00"), "GBP", "A-2", "small balance"))
+        up = repo.add_adjustment(Adjustment("", "adjustment", ON, "zed", D("-20.00"), "GBP", "Z-1", "delivery"))
+        _pay(repo, "zed", "100.00", ON, ("Z-1", "100.00"))  # 80 + 20 owed, all paid
+        repo.void(wrong.id, ON, "meant A-1")
+        assert {inv.number: left for inv, left, _ in open_invoices(repo)}["A-2"] == D("300.00")
+        version = repo.version
+        with pytest.raises(DunError) as e:
+            repo.void(up.id, ON, "no delivery charge")
+        assert "Z-1 would then be settled 20.00 more than its amount" in str(e.value)
+        assert repo.version == version
+    with open_book(book, readonly=True, today=ON) as ro:
+        assert [a.id for a in ro.book().adjustments] == [up.id] and [a.id for a in ro.book().voided] == [wrong.id]
+        assert ro.check() == []
