@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from publish.digests import content
@@ -24,7 +24,7 @@ from store import init_book, open_book
 ON = date(2026, 11, 23)
 BOOK = demo.generate(clients=6, invoices=50, seed=5, today=ON)
 
-CHANGES = ("pay", "note", "promise", "dispute", "invoice", "policy", "date", "hand-copied")
+CHANGES = ("pay", "void", "note", "promise", "dispute", "invoice", "policy", "date", "hand-copied")
 DAMAGE_TARGETS = ("statement", "statement-pdf", "payments.csv", "open-items.csv", "report.html", "report-part",
                   "page-numbers", "manifest", "forged")
 DAMAGES = ("delete", "truncate", "edit")
@@ -65,6 +65,12 @@ def _change(book_dir: Path, on: date, what: str, k: int) -> date:
                 amount = min(s.outstanding, Decimal("40.00"))
                 repo.record_payment(Payment("", on, s.invoice.client, amount, s.invoice.currency, "bank", f"p{k}",
                                             (Allocation(s.number, amount),)))
+            elif what == "void":  # a payment (or, k odd, a promise) recorded by mistake
+                mine = repo.client_book(cid)
+                recs = [p for p in mine.payments if p.date <= on] if k % 2 == 0 else \
+                    [p for p in mine.promises if p.made <= on]
+                if recs:
+                    repo.void(recs[-1].id, on, f"<i>void</i> {k}")
             elif what == "note":
                 repo.log_activity(Activity("", on, cid, "phone", body=f"=called back {k}\nsaid \"soon\"",
                                            outcome="reached", internal=k % 2 == 0))
@@ -165,6 +171,7 @@ def _run(steps, pdf: bool) -> None:
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(STEP, min_size=1, max_size=4))
+@example([("pay", 4), ("void", 4), ("other build", 0)])  # a payment, then voided, between two builds
 def test_an_incremental_publish_equals_a_full_one(steps):
     _run(steps, pdf=False)
 
