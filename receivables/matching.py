@@ -28,7 +28,7 @@ from bisect import bisect_left
 import re
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -63,7 +63,9 @@ def receipt_id(txn: Txn) -> str:
 
 
 def payment_id(receipt: Receipt) -> str:
-    """The payment a receipt becomes is named after it (so the two are written together)."""
+    """The payment a receipt becomes is named after it (so the two are written together); if
+    that payment was voided and the receipt matched again, the new one gets "-2", "-3"… (see
+    :func:`accept`)."""
     return "PAY-B" + receipt.id[4:]  # never all digits: the store numbers its own ids PAY-000123
 
 
@@ -364,8 +366,6 @@ def _text(text: str) -> str:
 
 
 def _linked(r: Receipt, p: Payment) -> Receipt:
-    from dataclasses import replace
-
     return replace(r, payment=p.id)
 
 
@@ -400,6 +400,12 @@ def accept(book: Book, receipt: Receipt, client: str, invoices: tuple[str, ...] 
             raise DunError(f"no invoice {n!r} for {client}", f"receipt {receipt.id}", "check the invoice number")
     items = items or OpenItems(BookSource(book))
     pay = _payment(items, receipt, client, tuple(invoices))
+    taken = {v.id for v in book.voided}  # the receipt was matched before, to a payment since voided
+    if pay.id in taken:
+        n = 2
+        while f"{pay.id}-{n}" in taken:
+            n += 1
+        pay = replace(pay, id=f"{pay.id}-{n}")
     updates: list = [_linked(receipt, pay)]
     key = fold(receipt.payer)
     if key and client not in items.names.get(key, ()) and items.aliases.get(key) != client:

@@ -175,3 +175,23 @@ def test_a_voided_credit_is_owed_again_and_a_void_that_would_overpay_is_refused(
     with open_book(book, readonly=True, today=ON) as ro:
         assert [a.id for a in ro.book().adjustments] == [up.id] and [a.id for a in ro.book().voided] == [wrong.id]
         assert ro.check() == []
+
+
+def test_a_receipt_whose_payment_was_voided_can_be_matched_again(book):
+    from receivables.matching import accept
+
+    with open_book(book, today=ON) as repo:
+        repo.commit([Receipt("RCP-abc", date(2026, 3, 10), D("80.00"), "GBP", "ZED LTD", "Z-1", "bank.csv")])
+        records, updates = accept(repo.book(), repo.book().receipts[0], "acme")  # the wrong client
+        repo.commit(records, updates)
+        first = records[0].id
+        for n in (2, 3):  # voided each time, then matched again
+            repo.void(repo.book().receipts[0].payment, ON, "it was Zed's")
+            records, updates = accept(repo.book(), repo.book().receipts[0], "zed")
+            repo.commit(records, updates)
+            assert records[0].id == f"{first}-{n}" and repo.book().receipts[0].payment == records[0].id
+    with open_book(book, readonly=True, today=ON) as ro:
+        b = ro.book()
+        assert [p.id for p in b.payments] == [f"{first}-3"] and [p.client for p in b.payments] == ["zed"]
+        assert [p.id for p in b.voided] == [first, f"{first}-2"]
+        assert ro.check() == []
