@@ -351,7 +351,7 @@ def apply(book: Book, records: Iterable, updates: Iterable = ()) -> Book:
     clients = dict(book.clients)
     invoices = dict(book.invoices)
     lists = {name: list(getattr(book, name)) for name in _LISTS.values()}
-    ids = {r.id for name in ("payments", "adjustments") for r in lists[name]}
+    ids = {r.id for name in ("payments", "adjustments") for r in lists[name]} | {r.id for r in book.voided}
 
     def fresh(prefix: str, n: int) -> str:
         while f"{prefix}-{n:06d}" in ids:
