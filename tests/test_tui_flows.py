@@ -153,9 +153,12 @@ async def test_payment_form_allocation_edit_and_resulting_balances(demo):
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert app.screen is not form
+        said = [n.message for n in app._notifications if n.title == "Payment recorded"]
     pays = [p for p in reopen(demo).payments if p.date == DAY and p.client == cid and p.reference == "BACS 991"]
     assert len(pays) == 1
     p = pays[0]
+    assert len(said) == 1 and said[0].startswith(f"{p.id}: ") and second.invoice.number in said[0]
+    assert "v on the client's Payments · credits tab voids it" in said[0]
     assert p.amount == amount and p.reference == "BACS 991"
     assert {a.invoice: a.amount for a in p.allocations} == {second.invoice.number: put}
     assert p.unallocated == amount - put

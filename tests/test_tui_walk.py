@@ -2,6 +2,8 @@
 the keys an owner presses, and check the store: which client, which step, how many activities)."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from tui.app import create_app
@@ -112,6 +114,28 @@ async def test_payment_for_another_client_marks_nothing_done(demo):
     pays = [p for p in book.payments if p.reference == "walk-18"]
     assert [p.client for p in pays] == [other]
     assert [x for x in book.activities if x.date == DAY and x.client == a.client] == []
+
+
+@async_test
+async def test_the_amount_typed_right_after_dollar_is_the_amount_received(demo):
+    from .test_tui_flows import burst
+
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        money_due = next(i for i, a in enumerate(screen.queue) if a.amount > 10)
+        screen.query_one("#queue").move_to(money_due)
+        await settle(app, pilot)
+        a = screen.current
+        before = {p.id for p in app.state.book.payments}
+        await pilot.press("dollar_sign")
+        await settle(app, pilot)
+        burst(app, "7.25", "ctrl+s")  # as the owner types it: the amount, then save
+        await settle(app, pilot)
+        assert isinstance(app.screen, TodayScreen), [text_of(w) for w in app.screen.query(".form-error, .field-error")]
+    pays = [p for p in reopen(demo).payments if p.id not in before]
+    assert [(p.client, p.amount, p.date) for p in pays] == [(a.client, Decimal("7.25"), DAY)]
 
 
 @async_test

@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from receivables.errors import DunError
 from receivables.allocate import suggest_allocation
+from receivables.model import Payment
 from receivables.money import parse_amount
 
 from .. import actions
@@ -36,6 +37,13 @@ class PaymentDialog(FormDialog):
         self.alloc_errors: dict[str, str] = {}
         self._rows_for: str | None = None
         self._shown = PAGE  # open invoices with an allocation line (more on request)
+
+    def first_focus(self) -> Any:
+        """Typing starts at the amount when the client is known (the walk-through's $, or $ on
+        a client): what is typed first is what was received, never a new client id."""
+        if self.client and self.client in self.app.state.book.clients:
+            return self.query_one("#in-amount", Input)
+        return super().first_focus()
 
     # -- fields --------------------------------------------------------------------
     def currency(self) -> str:
@@ -259,9 +267,26 @@ class PaymentDialog(FormDialog):
         allocations = [(n, a) for n, a in self.alloc.items() if a]
         payment = actions.make_payment(v["client"], v["date"], v["amount"], cur, allocations, v.get("reference") or "")
         if self.action is not None:  # (a payment from another client leaves the action open)
-            return actions.log_payment_outcome(self.app.repo, self.action, self.app.on, payment)
-        actions._writable(self.app.repo)
-        return self.app.repo.record_payment(payment)
+            result = actions.log_payment_outcome(self.app.repo, self.action, self.app.on, payment)
+        else:
+            actions._writable(self.app.repo)
+            result = self.app.repo.record_payment(payment)
+        saved = next((r for r in (result if isinstance(result, list) else [result]) if isinstance(r, Payment)), None)
+        if saved is not None:  # saved: say so, and how to take it back
+            self.app.notify(safe(recorded_line(saved, self.app.state)), title="Payment recorded", markup=False,
+                            timeout=8)
+        return result
+
+
+def recorded_line(p: Payment, state: Any) -> str:
+    """"PAY-000512: £250.00 from Acme Ltd to INV-1 (credit £5.00)" and how to void it."""
+    clients = getattr(getattr(state, "book", None), "clients", {})
+    who = clients[p.client].name if p.client in clients else p.client
+    to = ", ".join(a.invoice for a in p.allocations[:3]) + (" …" if len(p.allocations) > 3 else "")
+    credit = f"credit {money(p.unallocated, p.currency)}" if p.unallocated else ""
+    where = " to " + to + (f" ({credit})" if to and credit else "") if to else (f" as {credit}" if credit else "")
+    return (f"{p.id}: {money(p.amount, p.currency)} from {who}{where}. A mistake? v on the client's "
+            "Payments · credits tab voids it.")
 
 
 def _safe(number: str) -> str:
