@@ -56,6 +56,13 @@ class PlanDialog(FormDialog):
                   date_parser(not_before=self.app.on)),
         ]
 
+    def first_focus(self) -> Any:
+        """The invoices come proposed (the one selected, else the client's open ones): typing
+        starts at the number of installments."""
+        if self.query_one("#in-invoices").value.strip():
+            return self.query_one("#in-count")
+        return super().first_focus()
+
     def compose_extra(self) -> ComposeResult:
         yield Static("", id="plan-preview", markup=False)
 
