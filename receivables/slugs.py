@@ -1,7 +1,9 @@
-"""The one rule that makes a client id from a name (the demo and the client import use it)."""
+"""The one rule that makes a client id from a name (the demo and the client import use it), and
+the one that finds the client a form's typed text means."""
 from __future__ import annotations
 
 import unicodedata
+from typing import Any, Mapping
 
 _LEGAL = {"ltd", "limited", "llp", "plc", "gmbh", "sarl", "sas", "ag", "bv", "b-v", "inc", "aps", "ab", "co",
           "sp-z-o-o", "group", "the"}
@@ -34,3 +36,29 @@ def slugify(name: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
         slug = f"{base}-{n}"
         n += 1
     return slug
+
+
+_LETTERS = str.maketrans({"ł": "l", "ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ħ": "h"})
+
+
+def _fold(text: str) -> str:
+    """Case and accents aside, and the letters NFKD does not take apart (ł, ø, æ, ß)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
+                   if not unicodedata.combining(ch))
+
+
+def match_clients(text: str, clients: Mapping[str, Any]) -> list[str]:
+    """The ids of the clients what the owner typed in a form's client field can mean: its
+    exact id; else the ids equal to it but for case; else the clients whose id starts with it
+    or whose name holds it (case and accents aside). Several: the owner types more."""
+    t = text.strip()
+    if not t:
+        return []
+    if t in clients:
+        return [t]
+    f = _fold(t)
+    same = sorted(cid for cid in clients if _fold(cid) == f)
+    if same:
+        return same
+    return sorted(cid for cid, c in clients.items()
+                  if _fold(cid).startswith(f) or f in _fold(getattr(c, "name", "")))

@@ -722,3 +722,34 @@ async def test_a_promise_and_a_write_off_recorded_by_mistake_are_voided_from_the
     after = reopen(demo)
     assert {adj.id, prom.id} <= {x.id for x in after.voided}
     assert adj.id not in {a.id for a in after.adjustments} and prom.id not in {p.id for p in after.promises}
+
+
+@async_test
+async def test_a_form_finds_the_client_from_part_of_its_name_and_says_which(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        clients = app.state.book.clients
+        target = next(c for c in clients.values()
+                      if sum(c.name.split()[0].casefold() in x.name.casefold() for x in clients.values()) == 1)
+        word = target.name.split()[0]
+        await pilot.press("3")
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        form = app.screen
+        await type_into(pilot, app, "#in-number", "FIND-1")
+        await type_into(pilot, app, "#in-client", "zzz-nobody")
+        await settle(app, pilot)
+        assert "no client's id or name holds 'zzz-nobody'" in text_of(form.query_one("#err-client"))
+        await type_into(pilot, app, "#in-client", "e")
+        await settle(app, pilot)
+        assert "clients match 'e'" in text_of(form.query_one("#err-client"))
+        await type_into(pilot, app, "#in-client", word.upper())
+        await settle(app, pilot)
+        assert text_of(form.query_one("#err-client")) == f"= {target.name} ({target.id})"
+        await type_into(pilot, app, "#in-amount", "10.00")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is not form
+    assert reopen(demo).invoices["FIND-1"].client == target.id

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from textual import on
 from textual.actions import SkipAction
@@ -24,6 +24,7 @@ from textual.widgets import Button, Input, Label, Static
 from receivables.dates import parse_date
 from receivables.errors import DunError
 from receivables.money import parse_amount
+from receivables.slugs import match_clients
 
 from ..fmt import safe
 
@@ -37,6 +38,9 @@ class Field:
     placeholder: str = ""
     required: bool = True
     help: str = ""
+    # what a valid value means, shown under the field when it is not what was typed (e.g. the
+    # client "acme" found): (value, the text typed) -> a line, or ""
+    note: Callable[[Any, str], str] | None = None
 
 
 def amount_parser(currency: Callable[[], str] | str, *, allow_zero: bool = False, allow_negative: bool = False):
@@ -67,6 +71,28 @@ def int_parser(minimum: int = 0, maximum: int = 10_000):
             raise DunError(f"must be between {minimum} and {maximum}", "number")
         return n
     return parse
+
+
+def client_field(value: str, clients: Callable[[], Mapping[str, Any]], label: str = "Client") -> Field:
+    """A form's client field: the id, or enough of the id or the name to find one client
+    (receivables.slugs.match_clients); the client found is named under it."""
+
+    def parse(text: str) -> str:
+        t = text.strip()
+        got = match_clients(t, clients())
+        if len(got) == 1:
+            return got[0]
+        if not got:
+            raise DunError(f"no client's id or name holds {t!r}", "client",
+                           "check the spelling, or add the client on the Clients screen (2, then a)")
+        more = ", ".join(got[:3]) + (f" and {len(got) - 3} more" if len(got) > 3 else "")
+        raise DunError(f"{len(got)} clients match {t!r} ({more})", "client", "type more of the name or the id")
+
+    def note(cid: str, text: str) -> str:
+        c = clients().get(cid)
+        return f"= {c.name} ({cid})" if c is not None and text.strip() != cid else ""
+
+    return Field("client", label, value, parse, placeholder="the id, or part of the name", note=note)
 
 
 def text_parser(what: str = "this"):
@@ -175,9 +201,12 @@ class FormDialog(ModalScreen[Any]):
                 self.values[f.name] = None
         else:
             self.values[f.name] = text
+        note = f.note(self.values[f.name], text) if f.note is not None and not err and \
+            self.values[f.name] is not None else ""
         label = self.query_one(f"#err-{f.name}", Static)
-        label.update(err if show else "")
-        label.display = bool(err and show)
+        label.update(err if show and err else note)
+        label.set_class(not err and bool(note), "-note")
+        label.display = bool(err and show) or bool(note)
         inp = self.query_one(f"#in-{f.name}", Input)
         inp.set_class(bool(err) and show, "-invalid")
         return err or None

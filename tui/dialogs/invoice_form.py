@@ -12,7 +12,7 @@ from receivables.numbering import next_number
 
 from .. import actions
 from ..fmt import plain
-from .base import Field, FormDialog, amount_parser
+from .base import Field, FormDialog, amount_parser, client_field
 
 
 class InvoiceForm(FormDialog):
@@ -35,12 +35,6 @@ class InvoiceForm(FormDialog):
                 raise DunError(f"{t} already exists", "number", "invoice numbers are unique in the book")
             return t
 
-        def client(text: str) -> str:
-            t = text.strip()
-            if t not in state.book.clients:
-                raise DunError(f"no client {t!r}", "client", "add the client first")
-            return t
-
         def due(text: str):
             d = parse_date(text, "due")
             issued = self.values.get("issued")
@@ -59,7 +53,7 @@ class InvoiceForm(FormDialog):
         return [
             Field("number", "Number", i.number if i else "", number, required=not self._proposed,
                   help=f"{self._proposed} if left empty" if self._proposed else ""),
-            Field("client", "Client id", cid, client),
+            client_field(cid, lambda: self.app.state.book.clients),
             Field("issued", "Issued", (i.issued if i else on).isoformat(), lambda t: parse_date(t, "issued")),
             Field("due", "Due", (i.due if i else on + timedelta(days=terms)).isoformat(), due),
             Field("currency", "Currency", cur, currency),

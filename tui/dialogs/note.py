@@ -12,7 +12,7 @@ from receivables.errors import DunError
 from receivables.model import CHANNELS
 
 from .. import actions
-from .base import Field, FormDialog
+from .base import Field, FormDialog, client_field
 
 
 class NoteDialog(FormDialog):
@@ -26,12 +26,6 @@ class NoteDialog(FormDialog):
 
     def fields(self) -> list[Field]:
         state = self.app.state
-
-        def client(text: str) -> str:
-            t = text.strip()
-            if t not in state.book.clients:
-                raise DunError(f"no client {t!r}", "client", "type the client's id (see the Clients screen)")
-            return t
 
         def invoices(text: str) -> tuple[str, ...]:
             nums = tuple(x.strip() for x in text.replace(",", " ").split() if x.strip())
@@ -51,7 +45,7 @@ class NoteDialog(FormDialog):
             return t
 
         return [
-            Field("client", "Client id", self.client or "", client),
+            client_field(self.client or "", lambda: self.app.state.book.clients),
             Field("invoices", "Invoices", self.invoice or "", invoices, required=False, placeholder="e.g. INV-1001 INV-1002"),
             Field("channel", "Channel", "other", channel, help=", ".join(CHANNELS)),
         ]

@@ -17,7 +17,7 @@ from receivables.money import parse_amount
 
 from .. import actions
 from ..fmt import money, plain, safe
-from .base import Field, FormDialog, amount_parser, date_parser, message_of
+from .base import Field, FormDialog, amount_parser, client_field, date_parser, message_of
 
 ZERO = Decimal(0)
 
@@ -56,17 +56,11 @@ class PaymentDialog(FormDialog):
     def fields(self) -> list[Field]:
         state = self.app.state
 
-        def client(text: str) -> str:
-            t = text.strip()
-            if t not in state.book.clients:
-                raise DunError(f"no client {t!r}", "client", "type the client's id")
-            return t
-
         amount = ""
         if self.action is not None and getattr(self.action, "amount", None):
             amount = plain(self.action.amount, self.action.currency)
         return [
-            Field("client", "Client id", self.client or "", client),
+            client_field(self.client or "", lambda: self.app.state.book.clients),
             Field("amount", "Amount received", amount, amount_parser(self.currency)),
             Field("date", "Date received", self.app.on.isoformat(), date_parser()),
             Field("reference", "Reference", "", None, required=False, placeholder="bank reference"),
