@@ -111,3 +111,38 @@ async def test_pick_the_client_and_invoice_for_a_receipt(tmp_path):
     pay = next(p for p in book.payments if p.method == "bank transfer" and p.client == "kestrel-logistics")
     assert (pay.amount, [(a.invoice, a.amount) for a in pay.allocations]) == (Decimal("100.00"), [("INV-0210", Decimal("100.00"))])
     assert not book.aliases  # the payer's name is the client's already: nothing to remember
+
+
+@async_test
+async def test_matching_by_hand_finds_the_client_from_part_of_its_name_in_the_receipts_currency(tmp_path):
+    from receivables.model import Client
+    from store import open_book
+
+    path = _book(tmp_path)
+    with open_book(path, today=ON) as repo:  # a client billed in another currency
+        repo.add_client(Client("kestrel-eu", "Kestrel Europe GmbH", "EUR", 30))
+    app = create_app(path, on=ON)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("b")
+        await settle(app, pilot)
+        screen = app.screen
+        table = screen.query_one("#receipts")
+        table.move_to(next(i for i, r in enumerate(table.rows) if r.payer == "KESTREL LOGISTICS"))
+        await pilot.press("m")
+        await settle(app, pilot)
+        form = app.screen
+        assert type(form).__name__ == "MatchDialog"
+        form.query_one("#in-client").value = "kestrel europe"
+        await settle(app, pilot)
+        assert "kestrel-eu is billed in EUR, the receipt is in GBP" in text_of(form.query_one("#err-client"))
+        form.query_one("#in-client").value = "KESTREL LOG"
+        await settle(app, pilot)
+        assert text_of(form.query_one("#err-client")).startswith("= Kestrel Logistics Ltd (")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is screen
+    book = reopen(path)
+    rcp = next(r for r in book.receipts if r.payer == "KESTREL LOGISTICS")
+    assert next(p for p in book.payments if p.id == rcp.payment).client == next(
+        c.id for c in book.clients.values() if c.name == "Kestrel Logistics Ltd")

@@ -73,14 +73,18 @@ def int_parser(minimum: int = 0, maximum: int = 10_000):
     return parse
 
 
-def client_field(value: str, clients: Callable[[], Mapping[str, Any]], label: str = "Client") -> Field:
+def client_field(value: str, clients: Callable[[], Mapping[str, Any]], label: str = "Client",
+                 check: Callable[[Any], None] | None = None) -> Field:
     """A form's client field: the id, or enough of the id or the name to find one client
-    (receivables.slugs.match_clients); the client found is named under it."""
+    (receivables.slugs.match_clients); the client found is named under it. ``check(client)``
+    may refuse the client found (raises DunError)."""
 
     def parse(text: str) -> str:
         t = text.strip()
         got = match_clients(t, clients())
         if len(got) == 1:
+            if check is not None:
+                check(clients()[got[0]])
             return got[0]
         if not got:
             raise DunError(f"no client's id or name holds {t!r}", "client",

@@ -21,7 +21,7 @@ from textual.widgets import Footer, Header, Static
 from receivables.errors import DunError
 from receivables.matching import OpenItems, accept, suggest, unmatched
 
-from ..dialogs.base import Field, FormDialog
+from ..dialogs.base import Field, FormDialog, client_field
 from ..fmt import money, safe
 from ..widgets.vtable import Column, VirtualTable
 from .base import DunScreen, write
@@ -187,13 +187,9 @@ class MatchDialog(FormDialog):
         book = self.app.state.book
         r = self.receipt
 
-        def client(text: str) -> str:
-            c = book.clients.get(text.strip())
-            if c is None:
-                raise DunError(f"no client {text.strip()!r}", "client", "type the client's id (see the Clients screen)")
+        def same_currency(c) -> None:
             if c.currency != r.currency:
                 raise DunError(f"{c.id} is billed in {c.currency}, the receipt is in {r.currency}", "client")
-            return c.id
 
         def invoices(text: str) -> tuple[str, ...]:
             nums = tuple(x for x in text.replace(",", " ").split() if x)
@@ -204,7 +200,7 @@ class MatchDialog(FormDialog):
                     raise DunError(f"no invoice {n!r}" + (f" for {cid}" if cid else ""), "invoice")
             return nums
 
-        return [Field("client", "Client id", self.client, client),
+        return [client_field(self.client, lambda: self.app.state.book.clients, check=same_currency),
                 Field("invoices", "Invoices", "", invoices, required=False,
                       placeholder="empty: the oldest due first")]
 
