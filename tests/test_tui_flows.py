@@ -373,6 +373,14 @@ async def test_hostile_names_and_notes_cannot_drive_the_terminal(tmp_path):
         await pilot.press("h")  # the hold dialog's title holds the name
         await settle(app, pilot)
         seen.append(_screen_text(app))
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("n")  # a form's client field names the client it found
+        await settle(app, pilot)
+        await type_into(pilot, app, "#in-client", "EVI")
+        await settle(app, pilot)
+        assert text_of(app.screen.query_one("#err-client")).startswith("= Evil?]2;pwned")
+        seen.append(_screen_text(app))
     text = "\n".join(seen)
     assert "Evil?]2;pwned??[31m <b>[red]Ltd[/red]</b>" in text  # shown verbatim, made inert
     assert "\x1b" not in text and "\x07" not in text

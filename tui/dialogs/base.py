@@ -208,7 +208,7 @@ class FormDialog(ModalScreen[Any]):
         note = f.note(self.values[f.name], text) if f.note is not None and not err and \
             self.values[f.name] is not None else ""
         label = self.query_one(f"#err-{f.name}", Static)
-        label.update(err if show and err else note)
+        label.update(err if show and err else safe(note))  # (a note may name a client: text from the book)
         label.set_class(not err and bool(note), "-note")
         label.display = bool(err and show) or bool(note)
         inp = self.query_one(f"#in-{f.name}", Input)

@@ -54,8 +54,6 @@ class PaymentDialog(FormDialog):
         return self.app.state.policy.defaults.currency if self.app.state.policy else "GBP"
 
     def fields(self) -> list[Field]:
-        state = self.app.state
-
         amount = ""
         if self.action is not None and getattr(self.action, "amount", None):
             amount = plain(self.action.amount, self.action.currency)
