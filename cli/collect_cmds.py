@@ -292,7 +292,7 @@ def render_report(r) -> str:
         out.append("Nothing invoiced yet.")
     for cur, f in r.currencies.items():
         m = lambda x: to_text(x, cur)  # noqa: E731
-        out += ["", f"{cur}: owed {m(f.total)}, overdue {m(f.overdue)} on {f.open_invoices} open invoices"
+        out += ["", f"{cur}: owed {m(f.total)}, overdue {m(f.overdue)} on {f.open_invoices} open invoice{'' if f.open_invoices == 1 else 's'}"
                     + (f"; unallocated credit {m(f.credit)}" if f.credit else "")]
         out.append("  aging    " + "  ".join(f"{b}: {m(f.aging[b])}" for b in BUCKETS))
         out.append(f"  DSO {days(f.dso)} days (best possible {days(f.best_possible_dso)}, ADD {days(f.add)}), "

@@ -198,3 +198,13 @@ def test_hostile_names_cannot_drive_the_terminal(book_dir, capsys):
         assert "\x1b" not in out and "\x07" not in out
     code, out, _ = run(capsys, book_dir, "agenda", "--on", ON, "--json")
     assert json.loads(out)[0]["client_name"] == "Evil\x1b[2J\x1b]0;pwned\x07\nLtd"  # verbatim in JSON
+
+
+def test_report_text_counts_one_open_invoice_in_the_singular(book_dir, capsys):
+    from store import open_book
+
+    with open_book(book_dir, today=date(2026, 4, 1)) as repo:
+        repo.add_client(Client("solo", "Solo Ltd", "GBP", 30))
+        repo.add_invoice(Invoice("S-1", "solo", date(2026, 3, 2), date(2026, 4, 1), "GBP", D("10.00")))
+    code, out, _ = run(capsys, book_dir, "report", "--on", ON)
+    assert code == 0 and "GBP: owed 10.00, overdue 0.00 on 1 open invoice\n" in out
