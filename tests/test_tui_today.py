@@ -205,3 +205,29 @@ async def test_a_row_shows_whether_it_was_done_skipped_or_snoozed(demo):
         assert [marks[i] for i in first] == ["–", "z", "✓"], marks
         head = text_of(screen.query_one("#today-head"))
         assert "1 of " in head and "1 snoozed · 1 skipped" in head, head
+
+
+@async_test
+async def test_a_day_with_nothing_to_chase_says_so_and_what_falls_due_next(tmp_path):
+    from receivables.model import Client, Invoice
+    from store import open_book
+
+    from .tui_support import make_empty_book
+
+    book = make_empty_book(tmp_path / "book")
+    with open_book(book, today=DAY) as repo:
+        repo.add_client(Client("acme", "Acme Trading Ltd", "GBP", 30))
+        repo.add_invoice(Invoice("INV-2", "acme", DAY, DAY + timedelta(days=40), "GBP", Decimal("80.00")))
+        repo.add_invoice(Invoice("INV-1", "acme", DAY, DAY + timedelta(days=30), "GBP", Decimal("1200.00")))
+    app = create_app(book, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        for _ in range(50):
+            await settle(app, pilot)
+            if app.state is not None and app.state.complete:
+                break
+        await settle(app, pilot)
+        shown = text_of(app.screen.query_one("#summary"))
+    assert "Nothing to chase today." in shown
+    assert "Next to fall due: INV-1 · Acme Trading Ltd · " in shown and "£1,200.00" in shown
+    assert "back to the queue" not in shown

@@ -46,7 +46,7 @@ def render_report(report: Any, state: BookState, width: int = 80) -> Group:
         head = Text()
         head.append(f"{cur}  ", style="bold underline")
         head.append(f"owed {money(figs.total, cur)} · overdue {money(figs.overdue, cur)} · "
-                    f"{figs.open_invoices:,} open invoices", style="dim")
+                    f"{figs.open_invoices:,} open invoice{'' if figs.open_invoices == 1 else 's'}", style="dim")
         if figs.credit:
             head.append(f" · client credit {money(figs.credit, cur)}", style="dim")
         out.append(head)

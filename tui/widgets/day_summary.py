@@ -48,6 +48,8 @@ def day_summary(state: Any, on: date, queued: int, handled: int, outbox: Path | 
                  "Today then lists the reminders, calls and notices as they fall due.\n")
     elif not acts and not pays:
         t.append("Nothing logged yet today.\n", style="dim")
+    if state.book.clients and not queued:
+        t.append_text(_next_due(state))
     t.append_text(outbox_summary(outbox, on))
     table = Table(box=None, padding=(0, 1), header_style="dim", expand=True)
     table.add_column("Client", ratio=2, no_wrap=True)
@@ -59,8 +61,25 @@ def day_summary(state: Any, on: date, queued: int, handled: int, outbox: Path | 
         c = names.get(x.client)
         table.add_row(Text(c.name if c else x.client), Text(step_label(x.step, state.policy)), x.channel,
                       Text((x.outcome or "").replace("_", " ")))
-    hint = Text("\nescape: back to the queue · 2: clients · 3: invoices", style="dim")
+    hint = Text(("\nescape: back to the queue · " if queued else "\n") + "2: clients · 3: invoices", style="dim")
     return clean(Group(t, table, hint) if acts else Group(t, hint))
+
+
+def _next_due(state: Any) -> Text:
+    """Nothing to chase today: which open invoice falls due next (once the ledger is there)."""
+    t = Text("\nNothing to chase today.", style="green")
+    ledger = getattr(state, "ledger", None)
+    if ledger is None:
+        return t + Text("\n")
+    upcoming = [s for cid in state.book.clients for s in ledger.open_invoices(cid)
+                if s.days_overdue == 0 and not s.disputed]
+    if not upcoming:
+        return t + Text(" No open invoice is waiting to fall due.\n", style="dim")
+    s = min(upcoming, key=lambda x: (x.invoice.due, x.invoice.number))
+    c = state.book.clients.get(s.invoice.client)
+    t.append(f" Next to fall due: {s.invoice.number} · {c.name if c else s.invoice.client} · "
+             f"{long_day(s.invoice.due)} · {money(s.outstanding, s.invoice.currency)}\n", style="dim")
+    return t
 
 
 def outbox_summary(outbox: Path | None, on: date) -> Text:
