@@ -118,7 +118,8 @@ def cmd_init(args) -> int:
     path = Path(args.dir).expanduser() if args.dir else _book(args)
     paths = init_book(path)
     print(f"created an empty book in {paths.root}")
-    print(f"edit {paths.policy} to set your company details and collection ladder")
+    print(f"edit {paths.policy} to set your company details (no e-mail is sent until the example company "
+          "there is yours) and your collection ladder")
     return 0
 
 

@@ -89,6 +89,9 @@ class SendReport:
 def smtp_problem(policy) -> str:
     """Why messages cannot be sent from here ("" when ``[mail]`` names a server and a sender)."""
     m = policy.mail
+    if policy.company.example:
+        return (f"policy.toml [company] is still the example ({policy.company.name}, with its bank details): "
+                "put your company's there and delete the line 'example = true'")
     if not m.sender:
         return "no sender address in policy.toml [mail] from"
     if not m.smtp_host:
@@ -204,7 +207,8 @@ class Connection:
         m = self.policy.mail
         problem = smtp_problem(self.policy)
         if problem:
-            raise SendFailed(problem, "policy.toml [mail]", "messages wait in BOOK/outbox/", fatal=True)
+            raise SendFailed(problem, "" if self.policy.company.example else "policy.toml [mail]",
+                             "messages wait in BOOK/outbox/", fatal=True)
         if m.smtp_user and not m.starttls and not _on_this_machine(m.smtp_host):
             raise SendFailed(f"the mail server {m.smtp_host} would get your password in clear text",
                              "policy.toml [mail] starttls", "set starttls = true (or use a server on this machine)",

@@ -61,7 +61,8 @@ def parse_policy(doc: dict, source: str = "policy.toml") -> tuple[Policy | None,
             r.problem(k, "unknown table or key", f"known: {', '.join(sorted(top))}")
 
     c = r.table(doc, "company", set(Company.__slots__))
-    company = Company(**{k: r.get(c, "company.", k, str, getattr(Company(), k)) for k in Company.__slots__})
+    company = Company(**{k: r.get(c, "company.", k, bool if k == "example" else str, getattr(Company(), k))
+                         for k in Company.__slots__})
 
     d = r.table(doc, "defaults", {"terms_days", "currency", "locale"})
     currency = r.get(d, "defaults.", "currency", str, "GBP")

@@ -23,6 +23,9 @@ class Company:
     country: str = "GB"
     owner: str = ""  # who signs the messages
     tax_id: str = ""
+    # the template's example company (its name and bank details are not the owner's): no
+    # e-mail is sent until the owner puts theirs and deletes the line
+    example: bool = False
 
 
 @dataclass(frozen=True, slots=True)

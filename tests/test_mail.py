@@ -20,8 +20,9 @@ ON = date(2026, 11, 20)
 
 
 @pytest.fixture(scope="module")
-def policy():
-    return read_policy(ROOT / "policy.toml")
+def policy():  # the owner's own company put in place of the template's example
+    p = read_policy(ROOT / "policy.toml")
+    return replace(p, company=replace(p.company, example=False))
 
 
 @pytest.fixture(scope="module")

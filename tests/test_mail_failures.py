@@ -126,3 +126,49 @@ def test_a_refused_message_is_one_line_naming_its_file_once_and_the_others_go(tm
     assert lines[0].count(left[0]) == 1, lines[0]
     assert "refused" in lines[0] and "\x1b" not in err
     assert len(mailbox.messages) == len(queued) - 1
+
+
+def test_nothing_is_sent_while_the_company_is_the_templates_example(tmp_path, capsys):
+    """A book fresh from 'dun init' (or 'dun demo') names the template's example company, with
+    its bank details: every message stays queued, one line says why, and publishing warns."""
+    from aiosmtpd.controller import Controller
+
+    from cli.main import main
+
+    book, queued = _queued_book(tmp_path, capsys)
+    policy = book / "policy.toml"
+    example = policy.read_text(encoding="utf-8")
+    assert re.search(r"(?m)^example = true$", example)
+    port = free_port()
+    point_policy_at(book, port)
+    policy.write_text(policy.read_text(encoding="utf-8").replace("[company]\n", "[company]\nexample = true\n", 1),
+                      encoding="utf-8")
+    mailbox = Mailbox()
+    server = Controller(mailbox, hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        assert main(["--book", str(book), "--on", DAY.isoformat(), "mail", "--send"]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "policy.toml [company] is still the example (Northwind Studio Ltd" in err
+        assert mailbox.messages == []
+        _nothing_sent(book, queued)
+        assert main(["--book", str(book), "--on", DAY.isoformat(), "publish", "--no-pdf"]) == 0
+        assert "warning: policy.toml [company] is still the example" in capsys.readouterr().err
+        # the owner puts their company in place: now it goes
+        policy.write_text(policy.read_text(encoding="utf-8").replace("example = true\n", ""), encoding="utf-8")
+        assert main(["--book", str(book), "--on", DAY.isoformat(), "mail", "--send"]) == 0
+        assert len(mailbox.messages) == len(queued)
+        assert main(["--book", str(book), "--on", DAY.isoformat(), "publish", "--no-pdf"]) == 0
+        assert "still the example" not in capsys.readouterr().err
+    finally:
+        server.stop()
+
+
+def test_the_example_flag_is_true_or_false():
+    from receivables.policy import parse_policy
+
+    policy, problems = parse_policy({"company": {"example": "yes"}})
+    assert policy is None and [(p.where, p.message) for p in problems] == [
+        ("policy.toml: company.example", "must be true or false, not 'yes'")]
+    assert parse_policy({"company": {"example": True}})[0].company.example
+    assert not parse_policy({})[0].company.example

@@ -49,6 +49,7 @@ def point_policy_at(book, port: int) -> None:
     text = re.sub(r'(?m)^smtp_host = .*$', 'smtp_host = "127.0.0.1"', text)
     text = re.sub(r'(?m)^smtp_port = .*$', f"smtp_port = {port}", text)
     text = re.sub(r'(?m)^starttls = .*$', "starttls = false", text)
+    text = re.sub(r'(?m)^example = true\n', "", text)  # the owner's own company, not the example
     path.write_text(text, encoding="utf-8")
 
 
@@ -151,6 +152,25 @@ class SlowMailbox(Mailbox):
             self.holding.set()
             await asyncio.get_running_loop().run_in_executor(None, self.gate.wait, 60)
         return await super().handle_DATA(server, session, envelope)
+
+
+@async_test
+async def test_the_example_company_keeps_every_message_queued_and_the_head_says_why(book):
+    point_policy_at(book, free_port())  # a server set up, but the company still the template's example
+    policy = book / "policy.toml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace("[company]\n", "[company]\nexample = true\n", 1),
+                      encoding="utf-8")
+    app = create_app(book, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        screen.query_one("#queue").move_to(emails_of(screen)[0])
+        await settle(app, pilot)
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert "policy.toml [company] is still the example" in app.sender.last_failure
+        assert "still the example" in text_of(screen.query_one("#today-head"))
+    assert not [a for a in reopen(book).activities if a.date == DAY and a.outcome == "sent"]
 
 
 @async_test

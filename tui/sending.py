@@ -262,8 +262,9 @@ def log_status(app: Any, event: SendStatus) -> str:
         from publish.outbox import smtp_problem
 
         app.repo.log_activity(activity_of(event.queued, "queued"))
-        if app.state is None or app.state.policy is None or not smtp_problem(app.state.policy):
-            sender.last_failure = event.reason  # (no server set up is not a failure)
+        policy = app.state.policy if app.state is not None else None
+        if policy is None or not smtp_problem(policy) or policy.company.example:
+            sender.last_failure = event.reason  # (no server set up is not a failure; the example company is)
         line = f"Queued for {who}: {event.reason}"
     elif event.status == "letter":
         actions.log_done(app.repo, job.action, job.on, f"Subject: {job.subject}\n\n{job.text}".strip(),

@@ -44,6 +44,10 @@ def render_policy(state: BookState) -> Group:
         return Group(*out)
     pol = state.policy
     lad = pol.ladder
+    if pol.company.example:
+        out.append(Text(f"[company] is still the example ({pol.company.name}): statements and letters carry its "
+                        "name and bank details, and no e-mail is sent. Put your company's details in "
+                        f"{shown} and delete the line 'example = true'.", style="bold red"))
     out.append(Text(f"{pol.company.name} · default {pol.defaults.currency}, {pol.defaults.terms_days} days, "
                     f"{pol.defaults.locale} · business days of {pol.calendar.country}"
                     + (f"-{pol.calendar.subdivision}" if pol.calendar.subdivision else ""), style="dim"))
