@@ -195,3 +195,20 @@ def test_a_receipt_whose_payment_was_voided_can_be_matched_again(book):
         assert [p.id for p in b.payments] == [f"{first}-3"] and [p.client for p in b.payments] == ["zed"]
         assert [p.id for p in b.voided] == [first, f"{first}-2"]
         assert ro.check() == []
+
+
+def test_after_a_void_a_batch_of_payments_may_pay_the_invoice_again(book):
+    """The checks of a batch commit (a bank statement's payments; store.batchcheck and the
+    write scopes) read the stored documents themselves: they skip the voided one too."""
+    from receivables.model import Activity
+
+    with open_book(book, today=ON) as repo:
+        for n, amount in (("A-1", "1200.00"), ("A-2", "300.00")):
+            repo.void(_pay(repo, "acme", amount, date(2026, 3, 1), (n, amount)).id, ON, "wrong client")
+        # a batch with another kind of record is checked against the write scopes
+        repo.commit([Payment("", ON, "acme", D("1200.00"), "GBP", "bank", "BACS", (Allocation("A-1", D("1200.00")),)),
+                     Activity("", ON, "acme", "phone", body="paid at last")])
+        # a batch of payments alone (a bank statement's) by store.batchcheck
+        repo.commit([Payment("", ON, "acme", D("300.00"), "GBP", "bank", "BACS", (Allocation("A-2", D("300.00")),))])
+    with open_book(book, readonly=True, today=ON) as ro:
+        assert derive(ro.book(), ON).open_invoices("acme") == [] and ro.check() == []
