@@ -99,15 +99,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
             out = Path(args.out).expanduser() if args.out else repo.paths.site
             bar = ProgressBar()
             try:
-                policy = repo.policy()
-                result = publish(repo, policy, on, out, progress=bar, incremental=not args.full,
+                result = publish(repo, repo.policy(), on, out, progress=bar, incremental=not args.full,
                                  pdf=not args.no_pdf, keep_workers=early)
             finally:
                 bar.finish()
-            if policy.company.example:  # (the statements tell clients where to pay)
-                print(f"dun: warning: policy.toml [company] is still the example ({policy.company.name}): the "
-                      "statements carry its name and bank details; put your company's there and delete the line "
-                      "'example = true'", file=sys.stderr)
+            for w in result.warnings:
+                print(f"dun: warning: {w}", file=sys.stderr)
             # the copy of every client's documents that lets the next command (a payment, the
             # next publish) read one client without parsing the book's tables: kept in the user's
             # cache once a publish has read the book whole anyway (a cache: failing is only slower)

@@ -134,6 +134,10 @@ def publish(
 def _publish(repo_or_book, policy, on: date, out_dir: Path, progress: Progress, incremental: bool, pdf: bool,
              pdf_jobs, derived) -> PublishResult:
     result = PublishResult(out_dir=out_dir)
+    if policy is not None and policy.company.example:  # (the statements tell clients where to pay)
+        result.warnings.append(f"policy.toml [company] is still the example ({policy.company.name}): the "
+                               "statements carry its name and bank details; put your company's there and delete "
+                               "the line 'example = true'")
     clock = [time.perf_counter()]
 
     def phase(name: str) -> None:

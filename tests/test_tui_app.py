@@ -301,6 +301,8 @@ async def test_publish_runs_in_a_worker_with_progress(tmp_path):
                 break
         text = text_of(dialog.query_one("#publish-result"))
         assert "Done in" in text, text
+        # a new book's policy still names the template's example company: said here too
+        assert "warning: policy.toml [company] is still the example (Northwind Studio Ltd)" in text
         assert dialog.query_one("#publish-bar").progress > 0
     assert (book / "site" / "index.html").is_file()
 
