@@ -108,20 +108,14 @@ def cmd_pay(args) -> int:
 
 
 def cmd_void(args) -> int:
-    from receivables.model import Adjustment, Payment
     from receivables.money import to_text
+    from receivables.voiding import back_on_ladder, kind_of, owed_again
 
     on = _today(args)
     with _open(args, readonly=False, command="dun void") as repo:
         rec, receipt = repo.void(args.record.strip(), on, args.reason)
     cur = rec.currency
-    if isinstance(rec, Payment):
-        kind, again = "payment", [(a.invoice, a.amount) for a in rec.allocations]
-    elif isinstance(rec, Adjustment):
-        kind, again = "credit", [(rec.invoice, rec.amount)] if rec.invoice and rec.amount > 0 else []
-    else:
-        kind, again = "promise", []
-    back = list(getattr(rec, "invoices", ()))  # a promise's invoices, back on the ladder
+    kind, again, back = kind_of(rec), owed_again(rec), list(back_on_ladder(rec))
     if args.json:
         _dump({"id": rec.id, "kind": kind, "client": rec.client, "amount": to_text(rec.amount, cur), "currency": cur,
                "voided": rec.voided.isoformat(), "reason": rec.void_reason,

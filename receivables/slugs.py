@@ -5,6 +5,10 @@ from __future__ import annotations
 import unicodedata
 from typing import Any, Mapping
 
+# the letters NFKD does not take apart, and apostrophes dropped ("O'Neill" -> "ONeill")
+_LETTERS = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "ß": "ss", "'": "",
+                          "\u2019": ""})
+
 _LEGAL = {"ltd", "limited", "llp", "plc", "gmbh", "sarl", "sas", "ag", "bv", "b-v", "inc", "aps", "ab", "co",
           "sp-z-o-o", "group", "the"}
 
@@ -15,9 +19,7 @@ def slugify(name: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
     Accents are folded to ASCII, legal suffixes dropped; a name with no Latin letters
     becomes ``client``; a clash gets ``-2``, ``-3``, ...
     """
-    folded = unicodedata.normalize("NFKD", name.replace("ł", "l").replace("Ł", "L").replace("ø", "o")
-                                   .replace("Ø", "O").replace("æ", "ae").replace("Æ", "Ae").replace("ß", "ss")
-                                   .replace("'", "").replace("\u2019", ""))
+    folded = unicodedata.normalize("NFKD", name.translate(_LETTERS))
     ascii_ = "".join(ch for ch in folded if ch.isascii()).lower().replace("&", " ")
     words = "".join(ch if ch.isalnum() else " " for ch in ascii_).split()
     # drop a trailing "sp z o o" and legal words at the end
@@ -38,12 +40,9 @@ def slugify(name: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
     return slug
 
 
-_LETTERS = str.maketrans({"ł": "l", "ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ħ": "h"})
-
-
 def _fold(text: str) -> str:
     """Case and accents aside, and the letters NFKD does not take apart (ł, ø, æ, ß)."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text.translate(_LETTERS).casefold())
                    if not unicodedata.combining(ch))
 
 

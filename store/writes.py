@@ -13,6 +13,7 @@ from receivables import validate as v
 from receivables.dates import window_problem
 from receivables.errors import Problem
 from receivables.shapes import MAX_TEXT
+from receivables.voiding import kind_of
 from receivables.model import (
     Activity,
     Adjustment,
@@ -31,7 +32,10 @@ from receivables.model import (
 from . import batchcheck, charges, codec
 
 
-_KIND = {"payments": "payment", "adjustments": "credit", "promises": "promise"}  # (as the owner says it)
+def _settled(scope: Book, number: str) -> Decimal:
+    """What the payments and adjustments of ``scope`` (a client's records) put on invoice ``number``."""
+    return (sum((a.amount for p in scope.payments for a in p.allocations if a.invoice == number), Decimal(0))
+            + sum((a.amount for a in scope.adjustments if a.invoice == number), Decimal(0)))
 
 
 def _followed_up(book: Book, number: str) -> bool:
@@ -88,9 +92,7 @@ class Writes:
             self._refuse([Problem(f"unknown invoice {inv.number!r}", "invoice", "check the number")])
         problems = v.check_invoice(inv, self.clients())
         scope = self._client_scope(old.client)
-        settled = sum((a.amount for p in scope.payments for a in p.allocations if a.invoice == inv.number),
-                      start=inv.amount * 0)
-        settled += sum((a.amount for a in scope.adjustments if a.invoice == inv.number), start=inv.amount * 0)
+        settled = _settled(scope, inv.number)
         if inv.client != old.client and settled:
             problems.append(Problem("cannot move an invoice with payments or credits to another client",
                                     f"invoice {inv.number!r}", "credit it and raise a new invoice instead"))
@@ -132,7 +134,7 @@ class Writes:
                                   "the ids are on the client's screen in the app, or in 'dun client show CLIENT'")])
         table, doc_id = found
         rec = codec.TABLES[table][3](self._table(table)[str(doc_id)])
-        what = f"{_KIND[table]} {record_id}"
+        what = f"{kind_of(rec)} {record_id}"
         if rec.voided is not None:
             self._refuse([Problem(f"was already voided on {rec.voided}"
                                   + (f" ({rec.void_reason})" if rec.void_reason else ""), what)])
@@ -154,9 +156,7 @@ class Writes:
         if isinstance(rec, Adjustment) and rec.amount < 0 and rec.invoice:  # it raised what is owed
             scope = self._client_scope(rec.client)
             inv = scope.invoices.get(rec.invoice)
-            settled = sum((a.amount for p in scope.payments for a in p.allocations if a.invoice == rec.invoice),
-                          Decimal(0)) + sum((a.amount for a in scope.adjustments
-                                             if a.invoice == rec.invoice and a.id != rec.id), Decimal(0))
+            settled = _settled(scope, rec.invoice) - rec.amount  # (without it)
             if inv is not None and settled > inv.amount:
                 problems.append(Problem(f"{rec.invoice} would then be settled {settled - inv.amount} more than "
                                         "its amount", what, "void the payment or credit that went on it first"))

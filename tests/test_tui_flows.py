@@ -15,6 +15,17 @@ def demo(tmp_path):
     return make_book(tmp_path / "book")
 
 
+async def open_client(app, pilot, cid: str):
+    """The client's screen, reached as the owner does: 2, the client's row, enter."""
+    await pilot.press("2")
+    await settle(app, pilot)
+    table = app.screen.query_one("#clients")
+    table.move_to(next(i for i, r in enumerate(table.rows) if r.client.id == cid))
+    await pilot.press("enter")
+    await settle(app, pilot)
+    return app.screen
+
+
 async def type_into(pilot, app, selector: str, text: str) -> None:
     widget = app.screen.query_one(selector)
     widget.value = ""
@@ -633,14 +644,8 @@ async def test_a_payment_recorded_by_mistake_is_voided_from_the_clients_payments
         state = app.state
         pay = next(p for p in reversed(state.book.payments) if p.allocations and p.date <= DAY)
         number = pay.allocations[0].invoice
-        await pilot.press("2")
-        await settle(app, pilot)
-        table = app.screen.query_one("#clients")
-        table.move_to(next(i for i, r in enumerate(table.rows) if r.client.id == pay.client))
-        await pilot.press("enter")
-        await settle(app, pilot)
-        detail = app.screen
-        await pilot.press("v")  # not on the Payments tab yet: it says where to go, nothing opens
+        detail = await open_client(app, pilot, pay.client)
+        await pilot.press("v")  # not on the Payments tab yet: v does nothing there
         await settle(app, pilot)
         assert app.screen is detail
         detail.query_one("#client-tabs").active = "tab-payments"
@@ -682,13 +687,7 @@ async def test_a_promise_and_a_write_off_recorded_by_mistake_are_voided_from_the
         await loaded(app, pilot)
         book = app.state.book
         prom = next(p for p in reversed(book.promises) if p.made <= DAY)
-        await pilot.press("2")
-        await settle(app, pilot)
-        table = app.screen.query_one("#clients")
-        table.move_to(next(i for i, r in enumerate(table.rows) if r.client.id == prom.client))
-        await pilot.press("enter")
-        await settle(app, pilot)
-        detail = app.screen
+        detail = await open_client(app, pilot, prom.client)
         # a write-off first (w on the invoice), then void it from the payments and credits tab
         invoices = detail.query_one("#client-invoices")
         target = next(i for i, s in enumerate(invoices.rows) if s.outstanding > 0)

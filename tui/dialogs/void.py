@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from receivables.model import Adjustment, Payment
+from receivables.voiding import back_on_ladder, owed_again
 
 from .. import actions
 from ..fmt import day, money
@@ -36,14 +37,15 @@ class VoidDialog(FormDialog):
 
     def compose_extra(self) -> ComposeResult:
         r = self.record
+        again, back = owed_again(r), back_on_ladder(r)
         lines = ["It stays in the book for the record and counts nowhere from now on, as if it had never been recorded"]
-        if isinstance(r, Payment) and r.allocations:
-            owed = ", ".join(f"{a.invoice} {money(a.amount, r.currency)}" for a in r.allocations)
+        if again and isinstance(r, Payment):
+            owed = ", ".join(f"{n} {money(a, r.currency)}" for n, a in again)
             lines[0] += f": {owed} owed again (and late again, from the due date)."
-        elif isinstance(r, Adjustment) and r.invoice and r.amount > 0:
-            lines[0] += f": {r.invoice} owes {money(r.amount, r.currency)} more again."
-        elif not isinstance(r, (Payment, Adjustment)) and r.invoices:
-            lines[0] += f": {', '.join(r.invoices)} back on the ladder."
+        elif again:
+            lines[0] += "".join(f": {n} owes {money(a, r.currency)} more again." for n, a in again)
+        elif back:
+            lines[0] += f": {', '.join(back)} back on the ladder."
         else:
             lines[0] += "."
         if self.receipt:

@@ -25,6 +25,10 @@ from ..widgets.invoice_rows import INVOICE_COLUMNS_SHORT, invoice_cells_short
 from .base import DunScreen, InvoiceActions, invoice_commands, toggle_hold
 
 
+def _voided(rec: Any) -> str:
+    return f"VOIDED {day(rec.voided)}: {rec.void_reason}"
+
+
 class ClientDetailScreen(InvoiceActions, DunScreen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="client.back"),
@@ -43,6 +47,7 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
     def __init__(self, client_id: str) -> None:
         super().__init__()
         self.client_id = client_id
+        self._promise_states: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -86,16 +91,11 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
             alloc = p.invoice or "client credit"
             ref = p.kind.replace("_", " ") + (f": {p.reason}" if p.reason else "")
         if p.voided is not None:  # (the wide column says so; what it went to stays for the record)
-            ref = f"VOIDED {day(p.voided)}: {p.void_reason}" + (f" · {ref}" if ref else "")
+            ref = _voided(p) + (f" · {ref}" if ref else "")
         return [day(p.date), p.id, money(p.amount, p.currency), ref, alloc]
 
     def _promise_cells(self, p: Any) -> list[str]:
-        if p.voided is not None:
-            state = f"VOIDED {day(p.voided)}: {p.void_reason}"
-        else:
-            status = client_status(self.app.state, self.client_id) if self.app.state is not None else None
-            states = {ps.promise.id: ps.state for ps in status.promises} if status is not None else {}
-            state = states.get(p.id, "open" if self.app.state is not None and p.by >= self.app.state.on else "past")
+        state = _voided(p) if p.voided is not None else self._promise_states.get(p.id, "")
         return [day(p.made), p.id, money(p.amount, p.currency), day(p.by), ", ".join(p.invoices), state]
 
     _VOIDABLE_ON = {"tab-payments": "#client-payments", "tab-promises": "#client-promises"}
@@ -151,6 +151,9 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
         pays = [x for x in (*b.payments, *b.adjustments) if x.client == cid]
         pays += [x for x in voided if not isinstance(x, PromiseToPay)]
         proms = [x for x in b.promises if x.client == cid] + [x for x in voided if isinstance(x, PromiseToPay)]
+        status = client_status(state, cid)  # each promise's state, once per showing (the rows read it)
+        known = {ps.promise.id: ps.state for ps in status.promises} if status is not None else {}
+        self._promise_states = {p.id: known.get(p.id, "open" if p.by >= state.on else "past") for p in proms}
         for sel, rows, when in (("#client-payments", pays, lambda x: (x.date, x.id)),
                                 ("#client-promises", proms, lambda x: (x.made, x.id))):
             table = self.query_one(sel, VirtualTable)
