@@ -524,9 +524,15 @@ async def test_a_long_form_keeps_save_and_its_error_line_on_screen(demo):
             assert "nothing was saved" in str(form.query_one("#form-error").render())
 
 
+# the editing keys a burst can hold (as a terminal sends them)
+EDIT_KEYS = {"backspace": "\x7f", "delete": None, "left": None, "right": None, "home": None, "end": None,
+             "ctrl+u": "\x15", "ctrl+w": "\x17", "ctrl+k": "\x0b"}
+
+
 def burst(app, *parts: str) -> None:
     """Keys typed faster than the app handles them (tmux, a quick typist): every key queued
-    before the first is handled. ``parts``: text typed as it is, or "enter"."""
+    before the first is handled. ``parts``: text typed as it is, "enter", "ctrl+s" or one of
+    ``EDIT_KEYS``."""
     from textual import events
 
     for part in parts:
@@ -534,6 +540,8 @@ def burst(app, *parts: str) -> None:
             app.post_message(events.Key("enter", "\r"))
         elif part == "ctrl+s":
             app.post_message(events.Key("ctrl+s", "\x13"))
+        elif part in EDIT_KEYS:
+            app.post_message(events.Key(part, EDIT_KEYS[part]))
         else:
             for c in part:
                 app.post_message(events.Key(c if c.isalnum() else {"-": "minus", ".": "full_stop"}.get(c, c), c))

@@ -27,6 +27,7 @@ from receivables.money import parse_amount
 from receivables.slugs import match_clients
 
 from ..fmt import safe
+from ..widgets.typing import TextInput
 
 
 @dataclass
@@ -163,7 +164,7 @@ class FormDialog(ModalScreen[Any]):
                         with Horizontal(classes="field-row"):
                             yield Label(f.label + ("" if f.required else " (optional)"), classes="field-label",
                                         markup=False)
-                            yield Input(f.value, placeholder=f.placeholder or f.help, id=f"in-{f.name}",
+                            yield TextInput(f.value, placeholder=f.placeholder or f.help, id=f"in-{f.name}",
                                         classes="field-input", compact=True)
                         yield Static("", id=f"err-{f.name}", classes="field-error", markup=False)
                 yield from self.compose_extra()

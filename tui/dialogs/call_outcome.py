@@ -21,6 +21,7 @@ from receivables.errors import DunError
 
 from .. import actions
 from ..fmt import safe
+from ..widgets.typing import TextInput
 from .base import message_of
 
 KEYS = {"reached": "r", "no_answer": "a", "voicemail": "v", "wrong_number": "w"}
@@ -49,7 +50,7 @@ class CallOutcomeDialog(ModalScreen[Any]):
             yield Static(safe(f"Call — {who}"), classes="dialog-title", markup=False)
             yield Label("Type a note if you like, then enter.\nThen one key: r reached · a no answer · "
                         "v voicemail · w wrong number", classes="field-label call-help")
-            yield Input(placeholder="what was said", id="call-note", compact=True)
+            yield TextInput(placeholder="what was said", id="call-note", compact=True)
             with Horizontal(classes="dialog-buttons outcome-buttons"):
                 for outcome in actions.CALL_OUTCOME_LABELS:
                     yield Button(f"{SHORT[outcome]} ({KEYS[outcome]})", id=f"out-{outcome}", compact=True)

@@ -12,6 +12,7 @@ from receivables.errors import DunError
 from receivables.model import CHANNELS
 
 from .. import actions
+from ..widgets.typing import TextBox
 from .base import Field, FormDialog, client_field
 
 
@@ -54,7 +55,7 @@ class NoteDialog(FormDialog):
         with Horizontal(id="note-editor"):
             with Vertical(classes="note-pane"):
                 yield Label("Note (Markdown) — ctrl+s saves", classes="field-label")
-                yield TextArea(self.body, id="note-body", soft_wrap=True, tab_behavior="focus")
+                yield TextBox(self.body, id="note-body", soft_wrap=True, tab_behavior="focus")
             with Vertical(classes="note-pane"):
                 yield Label("Preview", classes="field-label")
                 yield Markdown(self.body or "*Nothing yet.*", id="note-preview", open_links=False)

@@ -17,6 +17,7 @@ from receivables.money import parse_amount
 
 from .. import actions
 from ..fmt import money, plain, safe
+from ..widgets.typing import TextInput
 from .base import Field, FormDialog, amount_parser, client_field, date_parser, message_of
 
 ZERO = Decimal(0)
@@ -102,7 +103,7 @@ class PaymentDialog(FormDialog):
                 Label(safe(s.invoice.number), classes="alloc-num", markup=False),
                 Label(f"due {s.invoice.due.isoformat()}", classes="alloc-due"),
                 Label(money(s.outstanding, s.invoice.currency), classes="alloc-owed"),
-                Input("", id=f"al-{_safe(s.invoice.number)}", classes="alloc-input", placeholder="0", compact=True),
+                TextInput("", id=f"al-{_safe(s.invoice.number)}", classes="alloc-input", placeholder="0", compact=True),
                 Label("", id=f"after-{_safe(s.invoice.number)}", classes="alloc-after"),
                 classes="alloc-row",
             )

@@ -12,6 +12,7 @@ from ..fmt import money
 from ..state import BookState, ClientRow
 from ..widgets.vtable import Column, VirtualTable
 from ..widgets.footer import DunFooter
+from ..widgets.typing import TextInput
 from .base import TableScreen, toggle_hold
 
 SORTS = {
@@ -92,7 +93,7 @@ class ClientsScreen(TableScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="Search clients by name or id (/)", id="client-search", compact=True)
+        yield TextInput(placeholder="Search clients by name or id (/)", id="client-search", compact=True)
         yield VirtualTable(
             [
                 Column("id", "Id", 16, optional=True),

@@ -20,6 +20,7 @@ from ..state import BookState
 from ..widgets.invoice_rows import INVOICE_COLUMNS, invoice_cells
 from ..widgets.vtable import VirtualTable
 from ..widgets.footer import DunFooter
+from ..widgets.typing import TextInput
 from .base import InvoiceActions, TableScreen, invoice_commands
 
 STATUS_FILTERS = [
@@ -106,7 +107,7 @@ class InvoicesScreen(InvoiceActions, TableScreen):
         with Horizontal(id="invoice-filters"):
             yield Select(STATUS_FILTERS, value="open", allow_blank=False, id="filter-status", compact=True)
             yield Select(BUCKETS, value="any", allow_blank=False, id="filter-bucket", compact=True)
-            yield Input(placeholder="number, client or reference (/)", id="invoice-search", compact=True)
+            yield TextInput(placeholder="number, client or reference (/)", id="invoice-search", compact=True)
         yield VirtualTable(INVOICE_COLUMNS, invoice_cells, id="invoices", muted=lambda s: s.outstanding <= 0,
                            empty="No invoices match these filters.")
         yield Static("", id="invoices-status", classes="status-line", markup=False)

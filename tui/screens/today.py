@@ -29,6 +29,7 @@ from ..widgets.context import ClientContext
 from ..widgets.day_summary import day_summary
 from ..widgets.footer import DunFooter
 from ..widgets.queue import action_card, draft_label, follow, queue_cells, queue_columns, today_head
+from ..widgets.typing import TextBox
 from ..widgets.vtable import VirtualTable
 from .base import DunScreen, sync_line
 from .outcomes import OutcomeKeys
@@ -94,7 +95,7 @@ class TodayScreen(OutcomeKeys, DunScreen):
                 with Vertical(id="walk-left"):
                     yield Static("", id="action-card", markup=False)
                     yield Label("", id="draft-label")
-                    yield TextArea("", id="draft", soft_wrap=True, tab_behavior="focus")
+                    yield TextBox("", id="draft", soft_wrap=True, tab_behavior="focus")
                 with VerticalScroll(id="walk-context", classes="context"):
                     yield ClientContext(id="ctx-walk")
             with VerticalScroll(id="summary-view"):

@@ -1,0 +1,113 @@
+"""Editing keys typed fast land where they were typed.
+
+A text field's editing keys (backspace, ctrl+u, the arrows...) are bindings: in stock
+Textual they travel up to the app before they act, so the characters typed just after one
+were inserted first ("12", backspace, "3" gave "12"; ctrl+u then "99" left an empty field
+and a form that said "needed"). Found in tmux, correcting an amount the form had refused.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tui.app import create_app
+
+from .test_tui_flows import burst
+from .tui_support import DAY, REPO, async_test, loaded, make_book, make_empty_book, reopen, settle
+
+
+@pytest.fixture
+def demo(tmp_path):
+    return make_book(tmp_path / "book", seed=1)
+
+
+@async_test
+async def test_a_refused_amount_cleared_and_typed_again_in_one_burst_is_saved(tmp_path):
+    book = make_empty_book(tmp_path / "book")
+    app = create_app(book, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("2", "a")
+        await settle(app, pilot)
+        burst(app, "Acme Trading", "ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("3", "a")
+        await settle(app, pilot)
+        form = app.screen
+        burst(app, "INV-1", "enter", "acme", "enter", "enter", "enter", "enter", "1,250.00", "ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is form and "not an amount" in str(form.query_one("#err-amount").render())
+        burst(app, "ctrl+u", "1250", "backspace", "9", "ctrl+s")  # 1250 corrected to 1259, saved
+        await settle(app, pilot)
+        assert app.screen is not form
+    assert str(reopen(book).invoices["INV-1"].amount) == "1259.00"
+
+
+@async_test
+async def test_backspace_and_arrows_in_a_burst_edit_where_the_cursor_was(tmp_path):
+    book = make_empty_book(tmp_path / "book")
+    app = create_app(book, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("2", "a")
+        await settle(app, pilot)
+        form = app.screen
+        # "Acne" fixed to "Acme", then " Ltd" after "Trading" typed at the start by mistake
+        burst(app, "Acne", "backspace", "backspace", "me Ltd", "home", "Trading ", "ctrl+w", "end", "!")
+        await settle(app, pilot)
+        assert form.query_one("#in-name").value == "Acme Ltd!"
+
+
+@async_test
+async def test_the_search_box_takes_a_correction_typed_at_once(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("2", "slash")
+        await settle(app, pilot)
+        name = next(iter(reopen(demo).clients.values())).name
+        burst(app, name[:3] + "#", "backspace", name[3:6])
+        await settle(app, pilot)
+        assert app.screen.query_one("#client-search").value == name[:6]
+
+
+@async_test
+async def test_the_call_note_and_the_draft_take_corrections_typed_at_once(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        await pilot.press("c")
+        await settle(app, pilot)
+        burst(app, "pyaing", *["backspace"] * 5, "aying friday")
+        await settle(app, pilot)
+        assert app.screen.query_one("#call-note").value == "paying friday"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        i = next(i for i, a in enumerate(screen.queue) if a.channel == "email" and a.kind == "step")
+        screen.query_one("#queue").move_to(i)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        draft = screen.query_one("#draft")
+        row, _ = draft.cursor_location
+        burst(app, "Hello", "backspace", "backspace", "p!")
+        await settle(app, pilot)
+        assert draft.text.split("\n")[row].startswith("Help!")
+
+
+def test_every_text_field_the_app_makes_takes_keys_in_order():
+    """No stock Input or TextArea is made anywhere in the app (each would reorder keys)."""
+    stock = {"Input", "TextArea"}
+    found = []
+    for path in sorted((REPO / "tui").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                f = node.func
+                name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+                if name in stock or (isinstance(f, ast.Attribute) and f.attr == "code_editor"):
+                    found.append(f"{Path(path).relative_to(REPO)}:{node.lineno}")
+    assert found == []

@@ -1,0 +1,38 @@
+"""Text fields that take keys in the order they were typed.
+
+Textual's ``Input`` and ``TextArea`` insert a typed character as soon as its key reaches
+them, but a key they have a binding for (backspace, delete, the arrows, home, end, ctrl+u,
+ctrl+w, ctrl+k, paste...) first travels up to the app, which then runs the field's action.
+Keys typed faster than the app handles them (a quick typist, a paste of keys through tmux,
+a busy machine) are queued at the field, so the characters typed *after* such a key are
+inserted before its action runs: "12", backspace, "3" gave "13" only when typed slowly and
+"12" when typed at once; ctrl+u then "99" left the field empty. (Textual issue #6605.)
+
+These fields run their own (non-priority) bindings as soon as the key reaches them, in
+order with the characters around it. Which binding runs is unchanged: the focused widget's
+bindings are the first the app would look at, and priority bindings (the form's enter)
+have run before the key reaches the field.
+"""
+from __future__ import annotations
+
+from textual import events
+from textual.widgets import Input, TextArea
+
+
+class KeysInOrder:
+    """A mixin for a text widget (before the widget's class in the bases)."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):  # type: ignore[attr-defined]
+            if not binding.priority and await self.app.run_action(binding.action, self):  # type: ignore[attr-defined]
+                event.stop()
+                event.prevent_default()  # (the widget's own key handler would see it again)
+                return
+
+
+class TextInput(KeysInOrder, Input):
+    """A one-line field (every ``Input`` in the app)."""
+
+
+class TextBox(KeysInOrder, TextArea):
+    """A text area (the message being edited, a note)."""
