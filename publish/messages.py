@@ -5,7 +5,9 @@ placeholders whose first line is ``Subject: ...``. The context (:func:`message_c
 holds the client, the invoices of the action with their amounts and days overdue, totals,
 interest and compensation when the policy charges them, the promise, plan or dispute
 concerned, the company and the owner who signs, and ``by_letter``: the message goes on paper
-(a letter step, or a client with no e-mail address), so it says "enclosed", not "attached".
+(a letter step, or a client with no e-mail address), so it says "enclosed", not "attached";
+and what came before: ``reminders_sent``, ``last_reminder`` and ``earlier_contacts`` (so a
+message at a later step says "we wrote to you" only when something was written).
 Amounts are pre-formatted for the client's locale: templates write ``{{ m(total) }}`` and
 ``{{ d(inv.due) }}``.
 """

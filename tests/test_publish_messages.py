@@ -89,3 +89,54 @@ def test_german_client_money_in_the_draft(policy):
     action = next(a for a in build_agenda(book, policy, ON) if a.client == "BETA" and a.kind == "step")
     d = draft_for_action(action, book, policy, ON)
     assert "1.234,56\xa0€" in d.text
+
+
+def _late_book(*acts):
+    """One client whose one invoice fell due on 2026-09-01 (entered late: never chased before
+    ``acts``)."""
+    from decimal import Decimal
+
+    from receivables.model import Activity, Book, Client, Contact, Invoice
+
+    client = Client("acme", "Acme Ltd", "GBP", 30, contacts=(Contact(name="", email="ap@acme.test"),))
+    inv = Invoice("INV-1", "acme", date(2026, 8, 2), date(2026, 9, 1), "GBP", Decimal("1250.00"))
+    activities = tuple(Activity(f"ACT-{k}", day, "acme", channel, step=step, invoices=("INV-1",), outcome="sent")
+                       for k, (day, step, channel) in enumerate(acts, 1))
+    return Book(clients={"acme": client}, invoices={"INV-1": inv}, activities=activities)
+
+
+def _draft(policy, book, on, step):
+    action = next(a for a in build_agenda(book, policy, on) if a.step == step)
+    d = draft_for_action(action, book, policy, on)
+    assert ":\n\n- Invoice INV-1" in d.text  # the paragraph, a blank line, the list (Markdown)
+    return d
+
+
+def test_a_later_step_says_we_wrote_only_when_something_was_written(policy):
+    """An invoice entered when already well overdue gets its first message at a later step.
+    That message must not claim earlier reminders that were never sent; once they were, it
+    says so, with the latest one."""
+    on = date(2026, 9, 24)  # 23 days late: the second reminder is due (the steps before it were jumped)
+    d = _draft(policy, _late_book(), on, "second-reminder")
+    assert d.subject.startswith("Payment reminder:") and "We wrote to you" not in d.text
+    assert "now well past its due date and remains unpaid" in d.text
+    reminded = _late_book((date(2026, 9, 2), "reminder", "email"))
+    d = _draft(policy, reminded, on, "second-reminder")
+    assert d.subject.startswith("Second reminder:") and "We wrote to you recently" in d.text
+    called = _late_book((date(2026, 9, 11), "call", "phone"))  # a call is not something we wrote
+    assert "We wrote to you" not in _draft(policy, called, on, "second-reminder").text
+
+    on = date(2026, 10, 7)  # 36 days: the final notice (required, never jumped)
+    assert "Despite our earlier reminders" not in _draft(policy, _late_book(), on, "final-notice").text
+    assert "Despite our earlier reminders" in _draft(policy, reminded, on, "final-notice").text
+
+    on = date(2026, 10, 27)  # 56 days, after a final notice alone: the hand-over to the agency
+    only_notice = _late_book((date(2026, 10, 7), "final-notice", "letter"))
+    d = _draft(policy, only_notice, on, "agency")
+    assert "on several occasions" not in d.text
+    assert "We wrote to you on 7 Oct 2026 (final notice) about the following overdue invoice, and have not" in d.text
+    assert "As set out in our final notice, we have now referred" in d.text
+    chased = _late_book((date(2026, 9, 2), "reminder", "email"), (date(2026, 9, 23), "second-reminder", "email"),
+                        (date(2026, 10, 7), "final-notice", "letter"))
+    assert "We wrote to you on several occasions about the following overdue invoice, most recently on 7 Oct 2026" \
+        in _draft(policy, chased, on, "agency").text

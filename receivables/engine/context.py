@@ -10,7 +10,10 @@ interest, compensation, rate, interest_from, interest_to, interest_note and the 
 ``total_outstanding``, ``total``, ``interest_total``, ``compensation_total``,
 ``total_with_charges``, ``balance`` and ``overdue_total`` (the client's position in the
 action's currency), ``step_id``, ``step_title``, ``action_title``, ``reason``,
-``days_overdue``, ``hold``, and ``promise``, ``plan``, ``dispute`` (the latest made by the
+``days_overdue``, ``hold``, ``earlier_contacts`` (the ladder steps done on the action's
+invoices by the date: date, step_id, step_title, template, channel), ``reminders_sent`` (how
+many of them were e-mails or letters) and ``last_reminder`` (the latest of those, or None), and
+``promise``, ``plan``, ``dispute`` (the latest made by the
 date that covers the action's invoices, or None), ``action_promise`` / ``action_plan`` (the
 promise or plan the action is about, with what was paid toward it).
 """
@@ -78,9 +81,39 @@ def action_context(dy: Day, action: Action, policy: Policy, on: date) -> dict:
         "days_overdue": action.days_overdue,
         "hold": dy.status(cid).hold,
     }
+    ctx.update(_contacts(dy, cid, action.invoices, on))
     ctx.update(_covering(eng.book, cid, set(action.invoices), on))
     ctx.update(_about(dy, action))
     return ctx
+
+
+WRITTEN = ("email", "letter")  # the channels of a contact a message can say "we wrote" about
+
+
+def _contacts(dy: Day, cid: str, nums, on: date) -> dict:
+    """The ladder steps done on the action's invoices by ``on`` (``earlier_contacts``: each once,
+    oldest first, with its date, step, template and channel), how many of them were written
+    (``reminders_sent``) and the latest of those (``last_reminder``): what a message may truthfully say came before it. An invoice entered
+    late, already well overdue, gets its first message at a later step ("Second reminder",
+    "Final notice"); that message must not say "we wrote to you recently" or "despite our
+    earlier reminders" when nothing was sent."""
+    eng = dy.eng
+    done: dict[str, tuple[date, str]] = {}
+    for n in nums:
+        for when, step, act_id in eng.step_acts.get(n, ()):
+            if when <= on:
+                done.setdefault(act_id, (when, step))
+    if not done:
+        return {"earlier_contacts": (), "reminders_sent": 0, "last_reminder": None}
+    channels = {a.id: a.channel for a in eng.client_acts.get(cid, ()) if a.id in done}
+    contacts = []
+    for act_id, (when, step) in sorted(done.items(), key=lambda kv: (kv[1][0], kv[0])):
+        known = dy.steps_by_id.get(step)
+        contacts.append({"date": when, "step_id": step, "step_title": (known.title or known.id) if known else step,
+                         "template": known.template if known else "", "channel": channels.get(act_id, "")})
+    written = [c for c in contacts if c["channel"] in WRITTEN]
+    return {"earlier_contacts": tuple(contacts), "reminders_sent": len(written),
+            "last_reminder": written[-1] if written else None}
 
 
 def _covering(records, cid: str, nums: set[str], on: date) -> dict:
