@@ -3,6 +3,8 @@
 the interest rules, the two tables with most to check."""
 from __future__ import annotations
 
+import difflib
+
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -40,6 +42,12 @@ class Reader:
     def problem(self, key: str, message: str, hint: str = "") -> None:
         self.problems.append(Problem(message, f"{self.source}: {key}", hint))
 
+    def unknown(self, key: str, name: str, allowed) -> None:
+        """A key the table does not have: the close one if it looks like a typo, else them all."""
+        close = difflib.get_close_matches(name, sorted(allowed), n=1, cutoff=0.75)
+        hint = f"did you mean {close[0]}?" if close else f"known keys: {', '.join(sorted(allowed))}"
+        self.problem(key, "unknown key", hint)
+
     def table(self, doc: dict, key: str, allowed: set[str]) -> dict:
         value = doc.get(key, {})
         if not isinstance(value, dict):
@@ -47,7 +55,7 @@ class Reader:
             return {}
         for k in value:
             if k not in allowed:
-                self.problem(f"{key}.{k}", "unknown key", f"known keys: {', '.join(sorted(allowed))}")
+                self.unknown(f"{key}.{k}", k, allowed)
         return value
 
     def get(self, tbl: dict, prefix: str, key: str, kind: type | tuple, default: Any) -> Any:
@@ -132,10 +140,10 @@ def read_steps(raw: Any, r: Reader) -> tuple[Step, ...]:
         if not isinstance(s, dict):
             r.problem(where, "must be a table", "write each step as [[steps]]")
             continue
+        sid = s.get("id")
         for k in s:
             if k not in STEP_KEYS:
-                r.problem(f"{where}.{k}", "unknown key", f"known keys: {', '.join(sorted(STEP_KEYS))}")
-        sid = s.get("id")
+                r.unknown(f"{where}{f' ({sid})' if isinstance(sid, str) and sid.strip() else ''}.{k}", k, STEP_KEYS)
         if not isinstance(sid, str) or not sid.strip():
             r.problem(f"{where}.id", "missing: every step needs an id", 'add id = "reminder-1" (letters, digits, - and _)')
             continue
@@ -204,7 +212,7 @@ def _read_rate_list(raw: Any, where: str, r: Reader) -> tuple[ReferenceRate, ...
             continue
         for k in rr:
             if k not in ("from", "rate"):
-                r.problem(f"{at}{k}", "unknown key", "known keys: from, rate")
+                r.unknown(f"{at}{k}", k, ("from", "rate"))
         start = rr.get("from")
         if not isinstance(start, date) or hasattr(start, "hour"):
             r.problem(f"{at}from", "must be a date such as 2025-08-07 (no quotes)")

@@ -32,6 +32,19 @@ def test_unknown_key_names_file_and_key(tmp_path):
     assert problems[0].where == f"{p}: ladder.min_gap" and "unknown key" in problems[0].message
 
 
+def test_a_mistyped_key_gets_the_key_it_looks_like_and_the_step_it_is_in(tmp_path):
+    text = (REPO / "policy.toml").read_text(encoding="utf-8")
+    text = text.replace('id = "call"\n', 'id = "call"\nafter_due_day = 3\n', 1)
+    text = text.replace("min_gap_days = 7", "min_gap_day = 7", 1)
+    policy, problems = load_policy(write(tmp_path, text))
+    assert policy is None
+    got = {pr.where.split(": ", 1)[1]: pr.hint for pr in problems}
+    assert got == {"ladder.min_gap_day": "did you mean min_gap_days?",
+                   "steps[3] (call).after_due_day": "did you mean after_due_days?"}
+    _, problems = load_policy(write(tmp_path, "[ladder]\nzzz = 1\n"))  # nothing like it: the keys there are
+    assert problems[0].hint.startswith("known keys: ") and "min_gap_days" in problems[0].hint
+
+
 def test_duplicate_step_id_and_step_without_id(tmp_path):
     p = write(tmp_path, """
 [[steps]]
