@@ -83,7 +83,7 @@ class ImportResult:
         return dict(out)
 
     def summary(self) -> str:
-        parts = [f"{n} {k}" for k, n in self.counts().items()]
+        parts = [f"{n} {k if n != 1 else k[:-1]}" for k, n in self.counts().items()]  # "1 client", "2 clients"
         added = ", ".join(parts) if parts else "nothing new"
         return f"{self.source}: added {added}; {self.skipped} already in the book"
 

@@ -75,6 +75,15 @@ def test_client_id_made_from_the_name_when_empty():
     assert [c.id for c in other.records] == ["harbour-lights-hotel-3"]
 
 
+def test_the_summary_counts_in_words():
+    one = import_clients(csv_text(CLI_HEAD, "acme,Acme Ltd,,,30,,GBP"), Book())
+    assert one.summary().endswith("added 1 client; 0 already in the book")
+    two = import_clients(csv_text(CLI_HEAD, "acme,Acme Ltd,,,30,,GBP", "beta,Beta Ltd,,,30,,GBP"), Book())
+    assert two.summary().endswith("added 2 clients; 0 already in the book")
+    assert import_clients(csv_text(CLI_HEAD, "acme,Acme Ltd,,,30,,GBP"), apply(Book(), one.records)).summary() \
+        .endswith("added nothing new; 1 already in the book")
+
+
 def test_client_import_is_idempotent_and_refuses_changed_details():
     b = apply(Book(), import_clients(data("clients.csv"), Book()).records)
     again = import_clients(data("clients.csv"), b)
