@@ -14,6 +14,7 @@ from typing import Sequence
 
 from .errors import DunError, Problem
 from .money import check_currency
+from .shapes import shape_problems
 
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
 _INT_RE = re.compile(r"[0-9]{1,4}", re.ASCII)
@@ -152,6 +153,15 @@ class Rows:
         except DunError as e:
             self.problems.append(Problem(e.problem.message, self.where(n, e.problem.where or None), e.problem.hint))
             return None
+
+    def shape(self, n: int, record) -> bool:
+        """Whether the row's ``record`` is one the store takes (receivables.shapes: no field too
+        long, none holding a NUL); else the problems, on row ``n``. (Without this the store
+        refused the whole batch naming "record 1", with a hint about backups.)"""
+        found = shape_problems(record, "")
+        for p in found:
+            self.problems.append(Problem(p.message, self.where(n), "correct it in the file"))
+        return not found
 
     def check(self) -> None:
         if self.problems:

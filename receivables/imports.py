@@ -150,6 +150,8 @@ def import_clients(data: bytes | str, book: Book, defaults: Defaults | None = No
                 continue
         contacts = (Contact(email=email, phone=phone),) if email or phone else ()
         c = Client(id=cid, name=name, currency=currency, terms_days=terms, contacts=contacts, credit_limit=limit)
+        if not rows.shape(n, c):
+            continue
         if cid in first_row:
             rows.add(n, f"the client id {cid!r} is already on row {first_row[cid]}", "each client once per file", "id")
             continue
@@ -213,6 +215,8 @@ def import_invoices(data: bytes | str, book: Book, defaults: Defaults | None = N
             continue
         inv = Invoice(number=number, client=cid, issued=issued, due=due, currency=currency, amount=amount,
                       reference=r["reference"])
+        if not rows.shape(n, inv):
+            continue
         if number in first_row:
             rows.add(n, f"duplicate invoice number {number!r} (also on row {first_row[number]})",
                      "every invoice number must be unique", "number")
@@ -312,6 +316,8 @@ def import_payments(data: bytes | str, book: Book, defaults: Defaults | None = N
         allocations, rest = propose_allocation(ledger, cid, currency, amount, named or None)
         p = Payment(id="", date=when, client=cid, amount=amount, currency=currency, reference=reference,
                     allocations=allocations)
+        if not rows.shape(n, p):
+            continue
         if rest > 0:
             where = f"row {n}"
             warnings.append(f"{source} {where}: {rest} {currency} more than "

@@ -103,6 +103,7 @@ def test_client_import_is_idempotent_and_refuses_changed_details():
     ("x,X,,,30,-5,GBP", "negative"),
     ("x,X,,,30,10.001,GBP", "more decimals"),
     ("x,X,,,30,,XYZ", "unknown currency"),
+    ("x," + "N" * 501 + ",,,30,,GBP", "name is 501 characters long (at most 500); correct it in the file"),
 ])
 def test_bad_client_rows(row, words):
     with pytest.raises(ImportRejected) as e:
@@ -191,6 +192,7 @@ def test_bad_invoice_amounts_reject_the_file(amount):
     ("A-2,acme-supplies,2026-01-01,,10.5,JPY,", "more decimals than JPY"),
     (",acme-supplies,2026-01-01,,10.00,,", "number is empty"),
     ("A-2,acme-supplies,2026-01-01,,10.00", "has 5 fields but the header has 7"),
+    ("A-2,acme-supplies,2026-01-01,,10.00,," + "R" * 501, "reference is 501 characters long"),
 ])
 def test_bad_invoice_rows(row, words):
     b = apply(Book(), import_clients(data("clients.csv"), Book()).records)
@@ -300,6 +302,7 @@ def test_named_invoices_are_paid_in_order_given():
     ("2026-11-01,acme-supplies,1_000,GBP,,", "not an amount"),
     ("1/11/2026,acme-supplies,10.00,GBP,,", "YYYY-MM-DD"),
     ("2026-11-01,acme-supplies,10.00,GBX,,", "unknown currency"),
+    ("2026-11-01,acme-supplies,10.00,GBP," + "R" * 501 + ",", "reference is 501 characters long"),
 ])
 def test_bad_payment_rows(row, words):
     with pytest.raises(ImportRejected) as e:
