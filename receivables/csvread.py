@@ -154,13 +154,13 @@ class Rows:
             self.problems.append(Problem(e.problem.message, self.where(n, e.problem.where or None), e.problem.hint))
             return None
 
-    def shape(self, n: int, record) -> bool:
+    def shape(self, n: int, record, hint: str = "correct it in the file") -> bool:
         """Whether the row's ``record`` is one the store takes (receivables.shapes: no field too
         long, none holding a NUL); else the problems, on row ``n``. (Without this the store
         refused the whole batch naming "record 1", with a hint about backups.)"""
         found = shape_problems(record, "")
         for p in found:
-            self.problems.append(Problem(p.message, self.where(n), "correct it in the file"))
+            self.problems.append(Problem(p.message, self.where(n), hint))
         return not found
 
     def check(self) -> None:

@@ -54,6 +54,7 @@ XERO_METHOD = "xero"
 NOT_CHASED = {"DRAFT": "a draft", "SUBMITTED": "awaiting approval", "VOIDED": "voided", "DELETED": "deleted"}
 VOID_REASON = "Voided in Xero"
 CN_REASON = "Xero credit note"
+IN_XERO = "correct it in Xero, then export again"  # the hint for a record the store would refuse
 
 
 @dataclass(slots=True)
@@ -208,6 +209,8 @@ class _Sync:
         self.taken.add(cid)
         c = Client(id=cid, name=d.name, currency=d.currency, terms_days=min((d.due - d.issued).days, 3650),
                    contacts=(Contact(email=d.email),) if d.email else (), address=d.address)
+        if not self.rows.shape(d.row, c, IN_XERO):
+            return None
         self.new_clients[key] = c
         self.out.records.append(c)
         return c
@@ -317,6 +320,8 @@ class _Sync:
         if client is None:
             return
         inv = Invoice(d.number, client.id, d.issued, d.due, d.currency, d.total, d.tax, d.lines, d.reference)
+        if not self.rows.shape(d.row, inv, IN_XERO):
+            return
         self.out.records.append(inv)
         self.out.added.append(f"{d.number} for {client.id}: {d.total} {d.currency}, due {d.due}")
         rest = self.take_credit(client.id, inv, d.credited, d.issued)

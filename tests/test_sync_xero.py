@@ -192,3 +192,28 @@ def test_an_unallocated_credit_note_is_client_credit_then_moves_to_the_invoice_i
     assert sum((a.amount for a in book.adjustments if a.invoice is None), D(0)) == 0
     again = import_xero("\n".join([head, *inv7, *cn]), book, today=date(2026, 3, 17))
     assert again.records == [] and again.updates == []
+
+
+@pytest.mark.parametrize("column, length, words", [
+    ("*ContactName", 700, "row 2: name is 700 characters long (at most 500)"),
+    ("Reference", 600, "row 2: reference is 600 characters long (at most 500)"),
+])
+def test_a_contact_name_or_reference_too_long_is_named_on_its_row(column, length, words):
+    """The store refuses such a record; the import names the row (it said "record 1").
+    The first export's first invoice, its contact name or reference made too long."""
+    import csv
+    import io
+
+    from receivables.imports import ImportRejected
+
+    rows = list(csv.reader(io.StringIO((DATA / FIRST).read_text(encoding="utf-8"))))
+    col, number = rows[0].index(column), rows[1][rows[0].index("*InvoiceNumber")]
+    for r in rows[1:]:
+        if r[rows[0].index("*InvoiceNumber")] == number:
+            r[col] = "X" * length
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    with pytest.raises(ImportRejected) as e:
+        import_xero(out.getvalue().encode(), Book(), read_policy(REPO / "policy.toml").defaults, FIRST,
+                    today=date(2026, 3, 3))
+    assert words in str(e.value) and "correct it in Xero, then export again" in str(e.value)
