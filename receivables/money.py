@@ -4,7 +4,8 @@ Rules (the README repeats them):
 - amounts are ``Decimal`` and are stored as strings; no float ever holds an amount;
 - text is parsed strictly (:func:`parse_amount`): ASCII digits, an optional ``.`` and at
   most as many decimals as the currency has; no signs unless asked for, no exponents,
-  grouping, currency symbols, ``NaN`` or ``Infinity``;
+  grouping, currency symbols, ``NaN`` or ``Infinity`` (an amount typed into the app's forms may
+  also be written as the owner's locale writes money: :func:`parse_typed_amount`);
 - rounding is half-up to the currency's minor unit (:func:`round_money`) and happens at
   the documented points: interest once at the end of its calculation, installment splits,
   and before anything is stored or formatted.
@@ -96,6 +97,79 @@ def parse_amount(
         )
     value = _amount_value(raw, whole, where, allow_zero)
     return value.quantize(quantum(currency))
+
+
+def parse_typed_amount(text: str, currency: str, locale: str, where: str = "amount", *,
+                       allow_negative: bool = False, allow_zero: bool = False) -> Decimal:
+    """An amount the owner typed into a form: plain, as :func:`parse_amount` reads it, or as the
+    owner's ``locale`` writes money, with its grouping and decimal sign and this currency's
+    symbol or code before or after it: "1,250.00" and "£1,250.00" in en_GB, "1.250,00 €" and
+    "12,50" in de_DE, "1 250,00" in fr_FR. Text the two readings take for different amounts
+    ("1.250" in de_DE: 1.25 plainly, 1250 there) is refused, never guessed. Files (the CSV
+    imports) and the command line stay plain."""
+    try:
+        plain: Decimal | None = parse_amount(text, currency, where, allow_negative=allow_negative,
+                                             allow_zero=allow_zero)
+        refused = None
+    except DunError as e:
+        plain, refused = None, e
+    local = _as_locale_writes(text, currency, locale)
+    value = None
+    if local is not None:
+        try:
+            value = parse_amount(local, currency, where, allow_negative=allow_negative, allow_zero=allow_zero)
+        except DunError as e:
+            if plain is None:  # (said of what was typed, not of the plain form made of it)
+                raise DunError(e.problem.message.replace(repr(local), repr(text)), where, e.problem.hint) from None
+    if plain is not None and value is not None and plain != value:
+        raise DunError(f"{text!r} could be {plain} or {value}", where,
+                       f"write {value} or {plain}, without grouping")
+    if plain is not None:
+        return plain
+    if value is not None:
+        return value
+    assert refused is not None
+    raise refused
+
+
+_SPACES = " \u00a0\u202f"
+
+
+def _as_locale_writes(text: str, currency: str, locale: str) -> str | None:
+    """``text`` read as ``locale`` writes an amount in ``currency``, in plain form ("1250.00"),
+    or None when it is not written so (ASCII digits only: a typed amount is never read in
+    another script's digits)."""
+    from babel.core import UnknownLocaleError
+    from babel.numbers import (NumberFormatError, get_currency_symbol, get_decimal_symbol, get_group_symbol,
+                               parse_decimal)
+
+    try:
+        symbol = get_currency_symbol(currency, locale)
+        group, decimal = get_group_symbol(locale), get_decimal_symbol(locale)
+    except (UnknownLocaleError, ValueError, LookupError, TypeError):  # an unknown locale or currency
+        return None
+    t = text.strip() if isinstance(text, str) else ""
+    sign = ""
+    for _ in range(2):  # "-£10.00" and "£-10.00"
+        if t.startswith("-"):
+            sign, t = "-", t[1:].strip()
+        for mark in sorted({symbol, currency}, key=len, reverse=True):
+            if t.startswith(mark):
+                t = t[len(mark):].strip()
+                break
+            if t.endswith(mark):
+                t = t[:-len(mark)].strip()
+                break
+    if group in _SPACES:
+        t = "".join(group if ch in _SPACES else ch for ch in t)
+    elif group == "'":
+        t = t.replace("\u2019", "'")
+    if not t or not all(ch in "0123456789" or ch == group or ch == decimal for ch in t):
+        return None
+    try:
+        return sign + format(parse_decimal(t, locale, strict=True), "f")
+    except (NumberFormatError, ValueError, ArithmeticError):
+        return None
 
 
 def check_amount_text(text: str, where: str = "amount", *, allow_negative: bool = False,

@@ -96,3 +96,36 @@ def test_a_hand_edited_amount_with_more_decimals_is_read_rounded_half_up():
     assert str(amount_from_store("10.005", "GBP")) == "10.01"  # half-even would give 10.00
     assert str(amount_from_store("0.125", "EUR")) == "0.13"
     assert str(amount_from_store("-0.125", "EUR")) == "-0.13"
+
+
+@pytest.mark.parametrize("text, currency, locale, value", [
+    ("1250", "GBP", "en_GB", "1250.00"),  # plain, as everywhere
+    ("1,250.00", "GBP", "en_GB", "1250.00"),  # as the app and the statements show it
+    ("£1,250.00", "GBP", "en_GB", "1250.00"),
+    ("GBP 1,250.00", "GBP", "en_GB", "1250.00"),
+    (" 1,250 ", "GBP", "en_GB", "1250.00"),
+    ("1.250,00 €", "EUR", "de_DE", "1250.00"),
+    ("12,50", "EUR", "de_DE", "12.50"),
+    ("12.50", "EUR", "de_DE", "12.50"),  # plain still reads
+    ("1.250", "EUR", "de_DE", "1250.00"),  # plainly it would have three decimals: no reading but this one
+    ("1 250,00", "EUR", "fr_FR", "1250.00"),  # a typed space for the narrow no-break space
+    ("1’250.50", "CHF", "de_CH", "1250.50"),
+    ("1,250.00", "GBP", "no_SUCH", None),  # an unknown locale: plain only
+    ("1,25", "GBP", "en_GB", None),  # not how en_GB groups
+    ("€10", "GBP", "en_GB", None),  # another currency's symbol
+    ("١٢٣", "GBP", "en_GB", None),  # other scripts' digits are never read
+    ("1,250.001", "GBP", "en_GB", None),  # more decimals than GBP has
+    ("1.250", "KWD", "de_DE", None),  # 1.250 or 1250.000: refused, never guessed
+])
+def test_a_typed_amount_reads_as_the_owners_locale_writes_money(text, currency, locale, value):
+    from receivables.money import parse_typed_amount
+
+    if value is None:
+        with pytest.raises(DunError) as e:
+            parse_typed_amount(text, currency, locale)
+        assert repr(text) in str(e.value)
+        if currency == "KWD":
+            assert "could be 1.250 or 1250.000" in str(e.value)
+    else:
+        got = parse_typed_amount(text, currency, locale)
+        assert got == Decimal(value) and str(got) == value

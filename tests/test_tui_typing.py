@@ -36,7 +36,7 @@ async def test_a_refused_amount_cleared_and_typed_again_in_one_burst_is_saved(tm
         await pilot.press("3", "a")
         await settle(app, pilot)
         form = app.screen
-        burst(app, "INV-1", "enter", "acme", "enter", "enter", "enter", "enter", "1,250.00", "ctrl+s")
+        burst(app, "INV-1", "enter", "acme", "enter", "enter", "enter", "enter", "12,50", "ctrl+s")
         await settle(app, pilot)
         assert app.screen is form and "not an amount" in str(form.query_one("#err-amount").render())
         burst(app, "ctrl+u", "1250", "backspace", "9", "ctrl+s")  # 1250 corrected to 1259, saved
@@ -111,3 +111,27 @@ def test_every_text_field_the_app_makes_takes_keys_in_order():
                 if name in stock or (isinstance(f, ast.Attribute) and f.attr == "code_editor"):
                     found.append(f"{Path(path).relative_to(REPO)}:{node.lineno}")
     assert found == []
+
+
+@async_test
+async def test_an_amount_typed_as_the_app_shows_money_is_read_and_said_back(tmp_path):
+    """"1,250.00" (as the app and the statements write it, the policy's en_GB) is £1,250.00:
+    the form says how it read it before it is saved."""
+    book = make_empty_book(tmp_path / "book")
+    app = create_app(book, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("2", "a")
+        await settle(app, pilot)
+        burst(app, "Acme Trading", "ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("3", "a")
+        await settle(app, pilot)
+        form = app.screen
+        burst(app, "INV-1", "enter", "acme", "enter", "enter", "enter", "enter", "£1,250.50")
+        await settle(app, pilot)
+        assert str(form.query_one("#err-amount").render()) == "= £1,250.50"
+        burst(app, "ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is not form
+    assert str(reopen(book).invoices["INV-1"].amount) == "1250.50"

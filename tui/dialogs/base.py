@@ -23,10 +23,11 @@ from textual.widgets import Button, Input, Label, Static
 
 from receivables.dates import parse_date
 from receivables.errors import DunError
-from receivables.money import parse_amount
+from receivables.money import parse_typed_amount
+from receivables.policytypes import Defaults
 from receivables.slugs import match_clients
 
-from ..fmt import safe
+from ..fmt import money, safe
 from ..widgets.typing import TextInput
 
 
@@ -44,10 +45,25 @@ class Field:
     note: Callable[[Any, str], str] | None = None
 
 
-def amount_parser(currency: Callable[[], str] | str, *, allow_zero: bool = False, allow_negative: bool = False):
+DEFAULT_LOCALE = Defaults().locale  # amounts typed before the policy is read (or with a policy in error)
+
+
+def amount_parser(currency: Callable[[], str] | str, locale: Callable[[], str] | None = None, *,
+                  allow_zero: bool = False, allow_negative: bool = False):
+    """An amount field's parser: plain digits, or as the owner's ``locale`` writes money
+    (receivables.money.parse_typed_amount: "1,250.00", "£1,250.00"; "1.250,00 €" in de_DE). What
+    was not typed plainly is shown under the field as it was read ("= £1,250.00")."""
+    def cur_of() -> str:
+        return currency() if callable(currency) else currency
+
     def parse(text: str) -> Decimal:
-        cur = currency() if callable(currency) else currency
-        return parse_amount(text, cur, "amount", allow_zero=allow_zero, allow_negative=allow_negative)
+        return parse_typed_amount(text, cur_of(), locale() if locale is not None else DEFAULT_LOCALE, "amount",
+                                  allow_zero=allow_zero, allow_negative=allow_negative)
+
+    def note(value: Decimal, text: str) -> str:
+        return "" if text.strip() == format(value, "f") else f"= {money(value, cur_of())}"
+
+    parse.note = note  # type: ignore[attr-defined]
     return parse
 
 
@@ -133,6 +149,11 @@ class FormDialog(ModalScreen[Any]):
         self.values: dict[str, Any] = {}
         self._fields: list[Field] = []
 
+    def owner_locale(self) -> str:
+        """The locale amounts are typed in: the policy's (its [defaults] locale)."""
+        policy = getattr(getattr(self.app, "state", None), "policy", None)
+        return getattr(getattr(policy, "defaults", None), "locale", "") or DEFAULT_LOCALE
+
     # hooks -------------------------------------------------------------------------
     def fields(self) -> list[Field]:
         return []
@@ -206,7 +227,8 @@ class FormDialog(ModalScreen[Any]):
                 self.values[f.name] = None
         else:
             self.values[f.name] = text
-        note = f.note(self.values[f.name], text) if f.note is not None and not err and \
+        noted = f.note if f.note is not None else getattr(f.parse, "note", None)
+        note = noted(self.values[f.name], text) if noted is not None and not err and \
             self.values[f.name] is not None else ""
         label = self.query_one(f"#err-{f.name}", Static)
         label.update(err if show and err else safe(note))  # (a note may name a client: text from the book)

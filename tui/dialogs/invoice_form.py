@@ -58,7 +58,7 @@ class InvoiceForm(FormDialog):
             Field("due", "Due", (i.due if i else on + timedelta(days=terms)).isoformat(), due),
             Field("currency", "Currency", cur, currency),
             Field("amount", "Amount (tax included)", plain(i.amount, i.currency) if i else "",
-                  amount_parser(lambda: self.values.get("currency") or cur)),
+                  amount_parser(lambda: self.values.get("currency") or cur, self.owner_locale)),
             Field("reference", "Reference / PO", i.reference if i else "", None, required=False),
         ]
 

@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Label, Static
 from receivables.errors import DunError
 from receivables.allocate import suggest_allocation
 from receivables.model import Payment
-from receivables.money import parse_amount
+from receivables.money import parse_typed_amount
 
 from .. import actions
 from ..fmt import money, plain, safe
@@ -60,7 +60,7 @@ class PaymentDialog(FormDialog):
             amount = plain(self.action.amount, self.action.currency)
         return [
             client_field(self.client or "", lambda: self.app.state.book.clients),
-            Field("amount", "Amount received", amount, amount_parser(self.currency)),
+            Field("amount", "Amount received", amount, amount_parser(self.currency, self.owner_locale)),
             Field("date", "Date received", self.app.on.isoformat(), date_parser()),
             Field("reference", "Reference", "", None, required=False, placeholder="bank reference"),
         ]
@@ -201,7 +201,7 @@ class PaymentDialog(FormDialog):
             self.alloc.pop(n, None)
         else:
             try:
-                value = parse_amount(text, cur, n, allow_zero=True)
+                value = parse_typed_amount(text, cur, self.owner_locale(), n, allow_zero=True)
                 if value > s.outstanding:
                     self.alloc_errors[n] = f"more than the {plain(s.outstanding, cur)} owed"
                 self.alloc[n] = value

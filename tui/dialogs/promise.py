@@ -27,7 +27,7 @@ class PromiseDialog(FormDialog):
     def fields(self) -> list[Field]:
         return [
             Field("amount", f"Amount ({self.currency})", plain(self.amount, self.currency) if self.amount else "",
-                  amount_parser(self.currency)),
+                  amount_parser(self.currency, self.owner_locale)),
             Field("by", "Promised by", (self.on_date + timedelta(days=7)).isoformat(),
                   date_parser(not_before=self.on_date)),
             Field("channel", "Promised over", "phone", _channel, help="phone, email, letter, meeting…"),

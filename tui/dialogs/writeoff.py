@@ -24,7 +24,7 @@ class WriteOffDialog(FormDialog):
     def fields(self) -> list[Field]:
         return [
             Field("amount", f"Amount ({self.invoice.currency})", plain(self.outstanding, self.invoice.currency),
-                  amount_parser(self.invoice.currency)),
+                  amount_parser(self.invoice.currency, self.owner_locale)),
             Field("reason", "Reason", "", text_parser("a reason"), placeholder="e.g. client insolvent"),
         ]
 
