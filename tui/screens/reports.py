@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from rich.columns import Columns
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -62,16 +63,17 @@ def render_report(report: Any, state: BookState, width: int = 80) -> Group:
                       Text(bar(value, top, bar_width), style="green" if name == "current" else "red"))
         out.append(t)
         trend = report.trend.get(cur, ())
-        line = Text()
+        items = []
         for label, key, unit in (("DSO", "dso", "d"), ("countback", "dso_countback", "d"),
                                  ("best", "best_possible_dso", "d"), ("ADD", "add", "d"), ("CEI", "cei", "%")):
-            line.append(f"{label} ", style="dim")
-            line.append(_fig(getattr(figs, key), unit), style="bold")
+            item = Text(no_wrap=True)
+            item.append(f"{label} ", style="dim")
+            item.append(_fig(getattr(figs, key), unit), style="bold")
             series = [getattr(f, key) for f in trend]
             if wide and any(v is not None for v in series):
-                line.append(" " + sparkline(series), style="cyan")
-            line.append("   ")
-        out.append(line)
+                item.append(" " + sparkline(series), style="cyan")
+            items.append(item)
+        out.append(Columns(items, padding=(0, 3)))  # a figure with its trend is never cut in two
         if wide and trend:
             out.append(Text(f"(trends: 12 month-ends to {trend[-1].date.isoformat()})", style="dim"))
         fc = report.forecast.get(cur)
