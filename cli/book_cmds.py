@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from cli import client_cmds, record_cmds
@@ -256,8 +257,17 @@ def cmd_check(args) -> int:
     return 0
 
 
+def _size(n: int) -> str:
+    """310 B, 48 kB, 81.2 MB."""
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}" if n < 100 * scale else f"{n // scale} {unit}"
+    return f"{n} B"
+
+
 def cmd_restore(args) -> int:
     from store import list_backups, restore_backup
+    from store.backups import what_backup
 
     path = _book(args)
     if not args.backup:
@@ -265,9 +275,16 @@ def cmd_restore(args) -> int:
         if not backups:
             print(f"no backups in {path / 'backups'}")
             return 0
+        width = max(len(b.name) for b in backups)
         for b in backups:
-            print(f"{b.name}  {b.stat().st_size:>12,} bytes")
-        print("restore one with: dun restore NAME", file=sys.stderr)
+            try:
+                st = b.stat()
+            except OSError:
+                continue
+            taken = datetime.fromtimestamp(st.st_mtime).strftime("%a %d %b %Y %H:%M")
+            print(f"{b.name:<{width}}  {taken}  {_size(st.st_size):>8}  {what_backup(b)}")
+        print("restore one with: dun restore NAME (the book as it is now is kept as a backup first)",
+              file=sys.stderr)
         return 0
     safety = restore_backup(path, args.backup, today=_today(args))
     print(f"restored {Path(args.backup).name}; the book as it was is kept as {Path(safety).name}")

@@ -6,6 +6,7 @@ under a free name (:func:`store.files.create_new`), never over another.
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -20,7 +21,31 @@ def list_backups(path: Path | str) -> list[Path]:
     folder = BookPaths(Path(path).expanduser()).backups
     if not folder.is_dir():
         return []
-    return sorted(folder.glob("book-*.json"), reverse=True)
+    return sorted(folder.glob("book-*.json"), key=lambda p: (_mtime(p), p.name), reverse=True)  # newest first
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+_DAILY = re.compile(r"book-(\d{4}-\d{2}-\d{2})\.json")
+_BEFORE_RESTORE = re.compile(r"book-(\d{4}-\d{2}-\d{2})-before-restore-\d{8}-\d{6}(?:-\d+)?\.json")
+_BEFORE_SCHEMA = re.compile(r"book-(\d{4}-\d{2}-\d{2})-before-schema-\d+(?:-\d+)?\.json")
+
+
+def what_backup(path: Path) -> str:
+    """What a backup holds, from its name (the names this store gives them)."""
+    name = path.name
+    if m := _DAILY.fullmatch(name):
+        return f"the book before the first change of {m.group(1)}"
+    if m := _BEFORE_RESTORE.fullmatch(name):
+        return f"the book as it was before a restore on {m.group(1)}"
+    if m := _BEFORE_SCHEMA.fullmatch(name):
+        return f"the book before this version of dun upgraded it on {m.group(1)}"
+    return "a backup"
 
 
 def restore_backup(path: Path | str, name: str, today: date | None = None) -> Path:

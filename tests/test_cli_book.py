@@ -373,6 +373,10 @@ def test_restore_lists_and_restores(book, capsys):
     assert {r["id"] for r in json.loads(out)} == in_backup
     code, out, err = run(capsys, "restore", "--book", book, "--on", ON)
     assert "before-restore" in out  # the book as it was is kept
+    lines = out.splitlines()  # newest first, each saying what it holds
+    assert "before-restore" in lines[0] and lines[0].endswith(f"the book as it was before a restore on {ON}")
+    (line,) = [ln for ln in lines if ln.startswith(backup + " ")]
+    assert line.endswith(f"the book before the first change of {backup[5:15]}")
 
 
 def test_every_command_has_help(capsys):
