@@ -768,3 +768,30 @@ async def test_a_form_finds_the_client_from_part_of_its_name_and_says_which(demo
         await settle(app, pilot)
         assert app.screen is not form
     assert reopen(demo).invoices["FIND-1"].client == target.id
+
+
+@async_test
+async def test_the_palette_finds_void_and_opens_the_clients_payments(demo):
+    """"void" (or "undo") in the palette: a payment recorded by mistake is found where v voids
+    it, the client in front on its Payments · credits tab (the palette found nothing before)."""
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        today = app.screen
+        cid = today.current_client_id()
+        await pilot.press("ctrl+p")
+        await settle(app, pilot)
+        await pilot.press(*"void a payment", "enter")
+        await settle(app, pilot)
+        detail = app.screen
+        assert type(detail).__name__ == "ClientDetailScreen" and detail.client_id == cid
+        assert detail.query_one("#client-tabs").active == "tab-payments"
+        assert app.focused is detail.query_one("#client-payments")
+        assert detail.check_action("void", ()) is True  # v works from here
+        detail.query_one("#client-tabs").active = "tab-invoices"
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")  # from the client's screen: its own tab
+        await settle(app, pilot)
+        await pilot.press(*"undo", "enter")
+        await settle(app, pilot)
+        assert app.screen is detail and detail.query_one("#client-tabs").active == "tab-payments"

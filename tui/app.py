@@ -334,11 +334,30 @@ class DunApp(BackgroundWork, App[int]):
     def action_go(self, name: str) -> None:
         self.go(name)
 
-    def open_client(self, client_id: str) -> None:
-        """The client's detail screen over the one in front (any screen opens it through here)."""
+    def open_client(self, client_id: str, tab: str | None = None) -> None:
+        """The client's detail screen over the one in front (any screen opens it through here),
+        on its ``tab`` (e.g. "tab-payments") if given."""
         from .screens.client_detail import ClientDetailScreen
 
-        self.push_screen(ClientDetailScreen(client_id))
+        self.push_screen(ClientDetailScreen(client_id, tab))
+
+    def action_void_record(self) -> None:
+        """The palette's "Void a payment, credit or promise": the client in front, on its
+        Payments · credits tab, where v voids the selected one."""
+        from .screens.client_detail import ClientDetailScreen
+
+        if self.state is None:
+            return
+        screen = self.screen
+        if isinstance(screen, ClientDetailScreen):
+            screen.show_voidable()
+            return
+        cid = getattr(screen, "current_client_id", lambda: None)()
+        if not cid:
+            self.notify("Open the client first (2, then enter): v on its Payments · credits or Promises tab "
+                        "voids the one selected.", markup=False)
+            return
+        self.open_client(cid, "tab-payments")
 
     def open_receipts(self) -> None:
         """The unmatched bank receipts (from Today's "sync first" line, ``b``)."""

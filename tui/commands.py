@@ -20,6 +20,8 @@ def app_commands(app: Any) -> list[tuple[str, str, Callable[[], Any]]]:
         ("Go to Policy", "The ladder and interest as loaded (5)", partial(app.go, "policy")),
         ("Add a note", "A Markdown note on a client or invoice (n)", app.action_note),
         ("Record a payment", "Amount, date, reference and allocation ($)", app.action_payment),
+        ("Void a payment, credit or promise (undo a mistake)", "One recorded by mistake: the client's "
+         "Payments · credits tab, then v", app.action_void_record),
         ("Add a client", "A new client record", app.action_add_client),
         ("Add an invoice", "A new invoice", app.action_add_invoice),
         ("Publish the report folder", "Statements, management report and CSVs in BOOK/site (P)", app.action_publish),

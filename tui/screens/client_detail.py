@@ -44,9 +44,10 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
         Binding("v", "void", "Void", id="client.void"),  # (on the Payments and Promises tabs)
     ]
 
-    def __init__(self, client_id: str) -> None:
+    def __init__(self, client_id: str, tab: str | None = None) -> None:
         super().__init__()
         self.client_id = client_id
+        self.first_tab = tab
         self._promise_states: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
@@ -109,6 +110,14 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self.refresh_bindings()
 
+    def show_voidable(self) -> None:
+        """The Payments · credits tab (unless the Promises one is open), its table focused."""
+        tabs = self.query_one("#client-tabs", TabbedContent)
+        if tabs.active not in self._VOIDABLE_ON:
+            tabs.active = "tab-payments"
+        self.query_one(self._VOIDABLE_ON[tabs.active], VirtualTable).focus()
+        self.app.notify("Select the payment, credit or promise recorded by mistake, then v.", markup=False)
+
     def action_void(self) -> None:
         """Void the payment, credit or promise selected (one recorded by mistake)."""
         tab = self.query_one("#client-tabs", TabbedContent).active
@@ -133,7 +142,11 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
         self.app.push_screen(VoidDialog(rec, self.app.on, receipt), done)
 
     def on_mount(self) -> None:  # (DunScreen's runs too, after this one: Textual calls each class's)
-        self.query_one("#client-invoices", VirtualTable).focus()
+        if self.first_tab in self._VOIDABLE_ON:
+            self.query_one("#client-tabs", TabbedContent).active = self.first_tab
+            self.show_voidable()
+        else:
+            self.query_one("#client-invoices", VirtualTable).focus()
 
     def show(self, state: BookState) -> None:
         client = state.book.clients.get(self.client_id)
@@ -276,5 +289,7 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
             ("Client: edit", "Name, contact, terms, credit limit (e)", self.action_edit),
             ("Client: put on hold / lift the hold", "(h)", self.action_hold),
             ("Client: add an invoice", "(a)", self.action_add_invoice),
+            ("Client: void a payment, credit or promise", "One recorded by mistake: select it, then v",
+             self.show_voidable),
             ("Client: back", "(escape)", self.app.pop_screen),
         ] + invoice_commands(self)
