@@ -155,7 +155,7 @@ def prepare_outbox(repo_or_book, policy, on: date, outbox: Path, *, now: datetim
         derivation(index, policy, on).day()
     for action in day.agenda:
         if action.kind not in MAIL_KINDS or action.channel not in ("email", "letter"):
-            if action.channel == "email" and action.kind == "dispute":
+            if action.kind == "dispute":
                 result.notices.append(f"{action.client}: dispute review is for you, not the client — see the agenda")
             continue
         client = book.clients[action.client]

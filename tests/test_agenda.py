@@ -310,6 +310,7 @@ def test_dispute_leaves_the_ladder_and_comes_back_for_review():
     got = build_agenda(b, POLICY, date(2026, 2, 15))
     assert [(a.kind, a.template, a.ref, a.invoices, a.since) for a in got] == [
         ("dispute", "dispute_review", "D1", ("I1",), date(2026, 2, 15))]
+    assert got[0].channel == "other"  # the owner's own review: nothing is e-mailed to the client
     # activity on the invoice restarts the clock
     b = book(invs, disputes=(d,), activities=(act("A1", date(2026, 2, 10), None, ["I1"]),))
     assert steps_on(b, date(2026, 2, 23)) == []

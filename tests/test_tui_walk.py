@@ -316,3 +316,30 @@ async def test_an_email_step_for_a_client_without_an_address_says_it_makes_a_let
         await settle(app, pilot)
         assert app.screen.pos == i
         assert str(app.screen.query_one("#draft-label").render()).startswith("No e-mail on file: a letter to print")
+
+
+@async_test
+async def test_a_dispute_review_is_logged_as_the_owners_review_not_as_an_email_sent(demo):
+    """The review is the owner's own: s logs it done, by no channel the client saw, with the
+    notes as edited (it was logged "email sent", so the client's timeline and the accountant's
+    activities.csv showed an e-mail that never went)."""
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        i = next(i for i, a in enumerate(screen.queue) if a.kind == "dispute")
+        action = screen.queue[i]
+        assert action.channel == "other"
+        screen.query_one("#queue").move_to(i)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        draft = screen.query_one("#draft")
+        draft.move_cursor(draft.document.end)
+        await pilot.press(*"Asked for the delivery note.", "escape", "s")
+        await settle(app, pilot)
+        assert not app.sender.busy and not list((demo / "outbox").glob("*.eml"))  # nothing went anywhere
+    (act,) = [a for a in todays(demo) if a.client == action.client]
+    assert act.step == action.key and act.channel == "other" and act.outcome == "done"
+    assert act.body.rstrip().endswith("Asked for the delivery note.") and not act.message_id

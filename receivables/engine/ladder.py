@@ -153,7 +153,9 @@ def _client_actions(dy: Day, cid: str) -> list[Action]:
             continue
         amt, over, days = total((d.invoice,))
         cur = states[d.invoice].invoice.currency
-        out.append(_action(dy, cid, name, "dispute", None, "email", (d.invoice,), amt, over, days, cur,
+        # an internal review (the owner's own notes on it): nothing goes to the client, so it is not
+        # an e-mail, and it is logged as done, never as "email sent"
+        out.append(_action(dy, cid, name, "dispute", None, "other", (d.invoice,), amt, over, days, cur,
                            "dispute_review", "Review dispute",
                            f"disputed since {d.opened.isoformat()} with no follow-up for {(on - last).days} days: {_one_line(d.reason)}",
                            since, d.id, None, False, f"dispute:{d.id}", tier=1))

@@ -68,8 +68,9 @@ class OutcomeKeys:
             self.dun.sender.submit([job])
             self._advance("making the letter…" if a.channel == "letter" else "sending…")
             return
-        body = self.drafts.get(self.pos, "") if a.channel in DRAFTED else ""
-        if a.channel in DRAFTED and self.pos not in self.drafts:
+        noted = a.channel in DRAFTED or a.kind == "dispute"  # (a dispute review keeps the owner's notes)
+        body = self.drafts.get(self.pos, "") if noted else ""
+        if noted and self.pos not in self.drafts:
             body = self._draft(self.pos)
         if body.startswith("("):
             body = ""
@@ -79,7 +80,7 @@ class OutcomeKeys:
     @staticmethod
     def _sendable(a: Any) -> bool:
         """An action whose approval makes a message for the client (not an internal review)."""
-        return a.channel in ("email", "letter") and a.kind != "dispute"
+        return a.channel in ("email", "letter")
 
     def _job(self, i: int) -> Any | None:
         """The sender's job for queue position ``i``: the draft as it stands (edited or not)."""
