@@ -244,6 +244,9 @@ class Sender:
         return "email"
 
 
+SAME_REASON = "the same reason as the last one (in the head)"
+
+
 def log_status(app: Any, event: SendStatus) -> str:
     """Record a final status in the store (on the app's thread); returns the one line to show."""
     from publish.outbox import activity_of, logged_ids
@@ -263,16 +266,19 @@ def log_status(app: Any, event: SendStatus) -> str:
 
         app.repo.log_activity(activity_of(event.queued, "queued"))
         policy = app.state.policy if app.state is not None else None
+        said = sender.last_failure == event.reason
         if policy is None or not smtp_problem(policy) or policy.company.example:
             sender.last_failure = event.reason  # (no server set up is not a failure; the example company is)
-        line = f"Queued for {who}: {event.reason}"
+        # the reason once: while it is the one the head shows, a message queued for it says so
+        line = f"Queued for {who}: {SAME_REASON if said else event.reason}"
     elif event.status == "letter":
         actions.log_done(app.repo, job.action, job.on, f"Subject: {job.subject}\n\n{job.text}".strip(),
                          channel="letter")
         line = f"Letter for {who} ready to print: {Path(event.reason).name}"
     else:
+        said = sender.last_failure == event.reason
         sender.last_failure = event.reason
-        line = f"Not sent to {who}: {event.reason}"
+        line = f"Not sent to {who}: {SAME_REASON if said else event.reason}"
     sender.open_jobs.pop(job.id, None)
     return line
 
