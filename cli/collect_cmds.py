@@ -56,9 +56,10 @@ def register(sub, common) -> None:
     p = sub.add_parser(
         "promise", parents=[common], formatter_class=F, help="record a client's promise to pay",
         description="Record that CLIENT promised to pay AMOUNT by --by. The invoices it covers (given\n"
-                    "with --invoice, else all the client's open invoices in that currency) leave the\n"
-                    "ladder until --by plus the policy's promise_grace_days. Kept when payments since\n"
-                    "today reach AMOUNT by then; otherwise a broken-promise action appears the day after.")
+                    "with --invoice, else the client's open invoices in that currency, oldest due first,\n"
+                    "until what they owe reaches AMOUNT) leave the ladder until --by plus the policy's\n"
+                    "promise_grace_days; reminders on the others go on. Kept when payments since today\n"
+                    "reach AMOUNT by then; otherwise a broken-promise action appears the day after.")
     p.add_argument("client", metavar="CLIENT", help="the client id")
     p.add_argument("amount", metavar="AMOUNT", help="the amount promised, e.g. 1250.00")
     p.add_argument("--by", required=True, type=_date_arg("--by"), metavar="DATE", help="the date promised")
@@ -331,6 +332,7 @@ def render_report(r) -> str:
 # -- promise ------------------------------------------------------------------------------------
 
 def cmd_promise(args) -> int:
+    from receivables.allocate import promise_cover
     from receivables.ledger import derive
     from receivables.model import PromiseToPay
     from receivables.money import parse_amount, to_text
@@ -354,9 +356,10 @@ def cmd_promise(args) -> int:
         currency = currencies.pop() if currencies else client.currency
         amount = parse_amount(args.amount, currency, "AMOUNT")
         if not wanted:
-            wanted = [s.number for s in ledger.open_invoices(client.id, currency)]
+            wanted = promise_cover(ledger, client.id, currency, amount)
             if not wanted:
-                raise DunError(f"{client.id} owes nothing in {currency}", "CLIENT", "nothing to promise")
+                raise DunError(f"{client.id} owes nothing in {currency} that a promise could cover", "CLIENT",
+                               "nothing to promise (a disputed invoice is off the ladder already)")
         p = repo.add_promise(PromiseToPay(id="", client=client.id, made=on, amount=amount, currency=currency,
                                           by=args.by, invoices=tuple(wanted)))
     if args.json:

@@ -1,4 +1,5 @@
-"""Which invoices a payment pays, as proposed to the owner before saving.
+"""Which invoices a payment pays, as proposed to the owner before saving, and which a
+promise to pay covers when the owner names none.
 
 A payment of exactly what one open invoice still owes is taken to be for that invoice
 (clients pay invoice by invoice; spreading it over the oldest ones would leave two
@@ -21,3 +22,21 @@ def suggest_allocation(ledger: Ledger, client_id: str, currency: str,
             if s.outstanding == amount and s.invoice.currency == currency:
                 return (Allocation(s.invoice.number, amount),), Decimal(0)
     return propose_allocation(ledger, client_id, currency, amount)
+
+
+def promise_cover(ledger: Ledger, client_id: str, currency: str, amount: Decimal) -> list[str]:
+    """The invoices a promise of ``amount`` covers when none are named: the client's open ones
+    in ``currency`` (disputed ones aside: they are off the ladder already), oldest due first,
+    until what they owe reaches ``amount``. A covered invoice leaves the ladder until the
+    promised date, so a promise of 500 against a balance of 25,000 keeps the reminders on
+    the rest going; a promise of the whole balance or more covers every open invoice."""
+    out: list[str] = []
+    owed = Decimal(0)
+    for s in ledger.open_invoices(client_id, currency):
+        if s.disputed:
+            continue
+        out.append(s.invoice.number)
+        owed += s.outstanding
+        if owed >= amount:
+            break
+    return out

@@ -417,3 +417,18 @@ def test_open_ledger_agrees_with_the_full_ledger_on_open_invoices_and_positions(
     for n in part.invoices:
         assert part.invoices[n] == full.invoices[n]
     assert part.position("C1", "GBP") == full.position("C1", "GBP")
+
+
+def test_a_promise_with_no_invoices_named_covers_the_oldest_up_to_its_amount():
+    from receivables.allocate import promise_cover
+
+    d = Dispute("D1", "I2", "C1", "wrong quantity", date(2026, 2, 1))
+    invs = [inv("I1", date(2026, 1, 10), "300.00"), inv("I2", date(2026, 1, 20), "900.00"),
+            inv("I3", date(2026, 1, 31), "200.00"), inv("I4", date(2026, 2, 28), "400.00")]
+    ledger = derive(book(invs, disputes=(d,)), date(2026, 3, 1))
+    cover = [(amount, promise_cover(ledger, "C1", "GBP", D(amount))) for amount in
+             ("0.01", "300.00", "300.01", "500.00", "500.01", "900.00", "5000.00")]
+    assert cover == [  # oldest due first, the disputed I2 aside, until what they owe reaches the amount
+        ("0.01", ["I1"]), ("300.00", ["I1"]), ("300.01", ["I1", "I3"]), ("500.00", ["I1", "I3"]),
+        ("500.01", ["I1", "I3", "I4"]), ("900.00", ["I1", "I3", "I4"]), ("5000.00", ["I1", "I3", "I4"])]
+    assert promise_cover(ledger, "C1", "EUR", D("10")) == []

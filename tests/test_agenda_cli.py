@@ -127,8 +127,16 @@ def test_promise_takes_invoices_off_the_ladder(filled, capsys):
     assert kinds[0] == ("promise", ["A-1"])
 
 
-def test_promise_without_invoices_covers_all_open_ones_and_bad_input(filled, capsys):
+def test_promise_without_invoices_covers_the_oldest_up_to_its_amount_and_bad_input(filled, capsys):
+    """A promise of 100 against 1,500 owed covers the oldest invoice (1,200), not both: the
+    reminders on A-2 go on. One of more than A-1 owes covers both."""
     code, out, err = run(capsys, filled, "promise", "acme", "100", "--by", "2026-04-10", "--on", ON, "--json")
+    assert code == 0, err
+    assert json.loads(out)["invoices"] == ["A-1"]
+    code, out, _ = run(capsys, filled, "agenda", "--on", "2026-04-02", "--json")
+    assert not [a for a in json.loads(out) if "A-1" in a["invoices"]]
+    assert [a for a in json.loads(out) if a["invoices"] == ["A-2"]]  # still chased
+    code, out, err = run(capsys, filled, "promise", "acme", "1200.01", "--by", "2026-04-10", "--on", ON, "--json")
     assert code == 0, err
     assert json.loads(out)["invoices"] == ["A-1", "A-2"]
     for bad in ("12,50", "1e3", "-5", "0.001", "NaN"):
