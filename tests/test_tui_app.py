@@ -226,6 +226,7 @@ async def test_an_empty_book_says_how_to_begin_and_a_client_needs_only_a_name(tm
         await loaded(app, pilot)
         summary = text_of(app.screen.query_one("#summary"))
         assert "This book is empty" in summary and "policy.toml" in summary
+        assert "Done today" not in summary
         await pilot.press("3")
         await settle(app, pilot)
         assert app.screen.query_one("#invoices").empty.startswith("No invoices yet. a adds one")

@@ -26,7 +26,8 @@ def day_summary(state: Any, on: date, queued: int, handled: int, outbox: Path | 
     pays = [p for p in state.book.payments if p.date == on]
     proms = [p for p in state.book.promises if p.made == on]
     t = Text()
-    t.append(f"Done today · {long_day(on)}\n\n", style="bold")
+    if state.book.clients:  # (an empty book: how to begin, not an empty account of the day)
+        t.append(f"Done today · {long_day(on)}\n\n", style="bold")
     if queued:
         left = queued - handled
         t.append(f"{handled} of {queued} actions handled in this session")
