@@ -108,7 +108,7 @@ def _late_book(*acts):
 def _draft(policy, book, on, step):
     action = next(a for a in build_agenda(book, policy, on) if a.step == step)
     d = draft_for_action(action, book, policy, on)
-    assert ":\n\n- Invoice INV-1" in d.text  # the paragraph, a blank line, the list (Markdown)
+    assert "\n\n- Invoice INV-1" in d.text  # the paragraph, a blank line, the list (Markdown)
     return d
 
 
@@ -140,3 +140,10 @@ def test_a_later_step_says_we_wrote_only_when_something_was_written(policy):
                         (date(2026, 10, 7), "final-notice", "letter"))
     assert "We wrote to you on several occasions about the following overdue invoice, most recently on 7 Oct 2026" \
         in _draft(policy, chased, on, "agency").text
+
+
+def test_the_call_script_says_when_we_last_wrote(policy):
+    on = date(2026, 9, 11)  # 10 days late: the call
+    assert "Nothing has been written to them about it yet." in _draft(policy, _late_book(), on, "call").text
+    reminded = _late_book((date(2026, 9, 2), "reminder", "email"))
+    assert "We last wrote on 2 Sept 2026 (friendly reminder)." in _draft(policy, reminded, on, "call").text
