@@ -343,3 +343,29 @@ async def test_a_dispute_review_is_logged_as_the_owners_review_not_as_an_email_s
     (act,) = [a for a in todays(demo) if a.client == action.client]
     assert act.step == action.key and act.channel == "other" and act.outcome == "done"
     assert act.body.rstrip().endswith("Asked for the delivery note.") and not act.message_id
+
+
+@pytest.mark.parametrize("key", ["c", "p", "dollar_sign"])
+@async_test
+async def test_an_outcome_key_typed_right_after_the_arrows_acts_on_the_row_they_reached(demo, key):
+    """"down down c" typed at once, as in tmux: the call (promise, payment) is for the row the
+    cursor reached; it was logged against the row the cursor left, another client."""
+    from textual import events
+
+    from .test_tui_flows import burst
+
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        queue = screen.queue
+        target = next(i for i in range(2, len(queue)) if queue[i].client != queue[0].client)
+        burst(app, *["down"] * target)
+        app.post_message(events.Key(key, "$" if key == "dollar_sign" else key))
+        await settle(app, pilot)
+        dialog = app.screen
+        assert dialog is not screen
+        if key == "dollar_sign":
+            assert dialog.query_one("#in-client").value == queue[target].client
+        else:
+            assert dialog.action.client == queue[target].client

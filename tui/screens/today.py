@@ -208,9 +208,22 @@ class TodayScreen(OutcomeKeys, DunScreen):
 
     @property
     def current(self) -> Any | None:
+        self._follow_cursor()
         if 0 <= self.pos < len(self.queue):
             return self.queue[self.pos]
         return None
+
+    def _follow_cursor(self) -> None:
+        """In the queue the action at hand is the row under the table's cursor as it is now. The
+        table says where its cursor went in a message the screen handles later, so a key typed
+        right after the arrows ("down down c") acted on the row before them: a call, a payment
+        or a promise logged against the wrong client."""
+        if self.view != "queue":
+            return
+        tables = self.query("#queue")
+        row = tables.first(VirtualTable).current if tables else None
+        if row is not None and 0 <= row[0] < len(self.queue):
+            self.pos = row[0]
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """Footer keys that make sense in the current view only."""
@@ -270,6 +283,7 @@ class TodayScreen(OutcomeKeys, DunScreen):
     def action_step(self, delta: int) -> None:
         if not self.queue:
             return
+        self._follow_cursor()
         self.pos = (self.pos + delta) % len(self.queue)
         if self.view == "walk":
             self._show_action()
