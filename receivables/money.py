@@ -105,8 +105,8 @@ def parse_typed_amount(text: str, currency: str, locale: str, where: str = "amou
     owner's ``locale`` writes money, with its grouping and decimal sign and this currency's
     symbol or code before or after it: "1,250.00" and "£1,250.00" in en_GB, "1.250,00 €" and
     "12,50" in de_DE, "1 250,00" in fr_FR. Text the two readings take for different amounts
-    ("1.250" in de_DE: 1.25 plainly, 1250 there) is refused, never guessed. Files (the CSV
-    imports) and the command line stay plain."""
+    ("1.250" for a three-decimal currency in de_DE: 1.250 plainly, 1250.000 there) is refused,
+    never guessed. Files (the CSV imports) and the command line stay plain."""
     try:
         plain: Decimal | None = parse_amount(text, currency, where, allow_negative=allow_negative,
                                              allow_zero=allow_zero)

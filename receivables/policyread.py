@@ -4,7 +4,6 @@ the interest rules, the two tables with most to check."""
 from __future__ import annotations
 
 import difflib
-
 from datetime import date
 from decimal import Decimal
 from typing import Any

@@ -31,7 +31,7 @@ def _mtime(path: Path) -> float:
         return 0.0
 
 
-_DAILY = re.compile(r"book-(\d{4}-\d{2}-\d{2})\.json")
+_DAILY = re.compile(r"book-(\d{4}-\d{2}-\d{2})(?:-\d+)?\.json")
 _BEFORE_RESTORE = re.compile(r"book-(\d{4}-\d{2}-\d{2})-before-restore-\d{8}-\d{6}(?:-\d+)?\.json")
 _BEFORE_SCHEMA = re.compile(r"book-(\d{4}-\d{2}-\d{2})-before-schema-\d+(?:-\d+)?\.json")
 

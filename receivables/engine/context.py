@@ -93,10 +93,10 @@ WRITTEN = ("email", "letter")  # the channels of a contact a message can say "we
 def _contacts(dy: Day, cid: str, nums, on: date) -> dict:
     """The ladder steps done on the action's invoices by ``on`` (``earlier_contacts``: each once,
     oldest first, with its date, step, template and channel), how many of them were written
-    (``reminders_sent``) and the latest of those (``last_reminder``): what a message may truthfully say came before it. An invoice entered
-    late, already well overdue, gets its first message at a later step ("Second reminder",
-    "Final notice"); that message must not say "we wrote to you recently" or "despite our
-    earlier reminders" when nothing was sent."""
+    (``reminders_sent``) and the latest of those (``last_reminder``): what a message may
+    truthfully say came before it. An invoice entered late, already well overdue, gets its
+    first message at a later step ("Second reminder", "Final notice"); that message must not
+    say "we wrote to you recently" or "despite our earlier reminders" when nothing was sent."""
     eng = dy.eng
     done: dict[str, tuple[date, str]] = {}
     for n in nums:
