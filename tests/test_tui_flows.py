@@ -795,3 +795,25 @@ async def test_the_palette_finds_void_and_opens_the_clients_payments(demo):
         await pilot.press(*"undo", "enter")
         await settle(app, pilot)
         assert app.screen is detail and detail.query_one("#client-tabs").active == "tab-payments"
+
+
+@async_test
+async def test_an_invoice_with_the_agency_says_so_in_the_invoice_lists(demo):
+    """Its status read "part-paid" or "open", as if nobody was chasing a 200-day-old invoice."""
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        state = app.state
+        handed = {(n, to) for cid in state.book.clients for n, to in (state.status(cid).handed_over or {}).items()}
+        number, to = sorted(handed)[0]
+        await pilot.press("3")
+        await settle(app, pilot)
+        table = app.screen.query_one("#invoices")
+        row = next(s for s in table.rows if s.invoice.number == number)
+        assert table._cells(row)[-1] == f"→ {to}"
+        other = next(s for s in table.rows if s.outstanding > 0 and (s.invoice.number, "agency") not in handed
+                     and (s.invoice.number, "legal") not in handed)
+        assert table._cells(other)[-1] == other.status
+        detail = await open_client(app, pilot, row.invoice.client)
+        inner = detail.query_one("#client-invoices")
+        assert inner._cells(next(s for s in inner.rows if s.invoice.number == number))[-1] == f"→ {to}"

@@ -21,7 +21,7 @@ from ..widgets.context import client_status, interest_for
 from ..widgets.timeline import timeline_markdown
 from ..widgets.vtable import Column, VirtualTable
 from ..widgets.footer import DunFooter
-from ..widgets.invoice_rows import INVOICE_COLUMNS_SHORT, invoice_cells_short
+from ..widgets.invoice_rows import INVOICE_COLUMNS_SHORT, invoice_cells_short, with_handover
 from .base import DunScreen, InvoiceActions, invoice_commands, toggle_hold
 
 
@@ -55,7 +55,8 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
         yield Static("", id="client-head", markup=False)
         with TabbedContent(id="client-tabs"):
             with TabPane("Invoices", id="tab-invoices"):
-                yield VirtualTable(INVOICE_COLUMNS_SHORT, invoice_cells_short, id="client-invoices",
+                yield VirtualTable(INVOICE_COLUMNS_SHORT, with_handover(invoice_cells_short, lambda: self.app.state),
+                                   id="client-invoices",
                                    muted=lambda s: s.outstanding <= 0, empty="No invoices.")
             with TabPane("Payments · credits", id="tab-payments"):
                 yield VirtualTable(

@@ -17,7 +17,7 @@ from receivables.ledger import InvoiceState
 
 from ..fmt import money
 from ..state import BookState
-from ..widgets.invoice_rows import INVOICE_COLUMNS, invoice_cells
+from ..widgets.invoice_rows import INVOICE_COLUMNS, invoice_cells, with_handover
 from ..widgets.vtable import VirtualTable
 from ..widgets.footer import DunFooter
 from ..widgets.typing import TextInput
@@ -108,7 +108,8 @@ class InvoicesScreen(InvoiceActions, TableScreen):
             yield Select(STATUS_FILTERS, value="open", allow_blank=False, id="filter-status", compact=True)
             yield Select(BUCKETS, value="any", allow_blank=False, id="filter-bucket", compact=True)
             yield TextInput(placeholder="number, client or reference (/)", id="invoice-search", compact=True)
-        yield VirtualTable(INVOICE_COLUMNS, invoice_cells, id="invoices", muted=lambda s: s.outstanding <= 0,
+        yield VirtualTable(INVOICE_COLUMNS, with_handover(invoice_cells, lambda: self.app.state), id="invoices",
+                           muted=lambda s: s.outstanding <= 0,
                            empty="No invoices match these filters.")
         yield Static("", id="invoices-status", classes="status-line", markup=False)
         yield DunFooter()

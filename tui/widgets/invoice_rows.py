@@ -25,7 +25,9 @@ INVOICE_COLUMNS_SHORT = [
 ]
 
 
-def invoice_cells(s: InvoiceState) -> list[str]:
+def invoice_cells(s: InvoiceState, handed_over: str | None = None) -> list[str]:
+    """``handed_over``: "agency" or "legal" when the invoice is with them (the status says so:
+    "part-paid" on a 200-day-old invoice read as if nobody was chasing it)."""
     inv = s.invoice
     return [
         inv.number,
@@ -34,10 +36,20 @@ def invoice_cells(s: InvoiceState) -> list[str]:
         money(inv.amount, inv.currency),
         money(s.outstanding, inv.currency) if s.outstanding else "—",
         f"{s.days_overdue}d" if s.days_overdue else "",
-        s.status,
+        f"→ {handed_over}" if handed_over and s.outstanding > 0 else s.status,
     ]
 
 
-def invoice_cells_short(s: InvoiceState) -> list[str]:
-    cells = invoice_cells(s)
+def invoice_cells_short(s: InvoiceState, handed_over: str | None = None) -> list[str]:
+    cells = invoice_cells(s, handed_over)
     return [cells[0]] + cells[2:]
+
+
+def with_handover(cells, state_of):
+    """``cells`` (one of the above) for a table whose rows may be with the agency or legal:
+    ``state_of()`` is the app's state at the time a row is drawn."""
+    def row(s: InvoiceState) -> list[str]:
+        state = state_of()
+        status = state.status(s.invoice.client) if state is not None and s.outstanding > 0 else None
+        return cells(s, status.handed_over.get(s.invoice.number) if status is not None else None)
+    return row
