@@ -116,6 +116,8 @@ def cmd_receipts(args) -> int:
                   f"{_safe(r.text)}")
             for c in s:
                 print(f"    {c.points}  {_safe(c.describe())}")
+            if not s:
+                print(f"    no candidate: dun receipts match {r.id} CLIENT (or ignore it)")
         return 0
     if not args.receipt:
         raise DunError(f"name the receipt to {args.action}", "dun receipts", "list them with 'dun receipts'")

@@ -337,3 +337,24 @@ def test_a_date_outside_the_window_is_refused_and_long_text_is_cut(path, tmp_pat
         repo.commit(r.records, r.updates)
         smith = next(x for x in repo.book().receipts if x.payer == "J SMITH")
     assert len(smith.text) == 500 and smith.text.startswith("REMITTANCE XXX")
+
+
+def test_a_receipt_with_no_candidate_says_how_to_match_it(path, capsys):
+    stranger = path.parent / "stranger.csv"
+    stranger.write_text("date,amount,description,reference,payer\n"
+                        "2026-03-20,77.77,Faster payment,thanks,NOBODY WE KNOW\n", encoding="utf-8")
+    assert main(["import", "bank", str(DATA / "statement-2026-03-20.ofx"), "--book", str(path), "--on", "2026-03-20"]) == 0
+    assert main(["import", "bank", str(stranger), "--book", str(path), "--on", "2026-03-20"]) == 0
+    capsys.readouterr()
+    assert main(["receipts", "--book", str(path), "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert main(["receipts", "--book", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [x for x in listed if x["suggestions"]] and [x for x in listed if not x["suggestions"]]
+    for x in listed:
+        at = next(i for i, line in enumerate(lines) if line.startswith(x["id"]))
+        after = lines[at + 1] if at + 1 < len(lines) else ""
+        if x["suggestions"]:
+            assert not after.startswith("    no candidate")
+        else:
+            assert after == f"    no candidate: dun receipts match {x['id']} CLIENT (or ignore it)"
