@@ -187,3 +187,33 @@ async def test_the_footer_is_made_again_only_when_its_keys_change(demo, monkeypa
         await pilot.press("right_square_bracket")  # the next action: the same keys
         await settle(app, pilot)
         assert len(made) == before + 1
+
+
+@async_test
+async def test_text_typed_right_after_e_goes_into_the_draft_not_to_the_outcome_keys(demo):
+    """"e" then "so sorry" typed at once (as in tmux): the keys after e reached the walk's
+    bindings before e had moved the focus, so "s" logged the e-mail as sent, unedited, and
+    the next "s" the next action as done. They are the draft's now, in order."""
+    from .test_tui_flows import burst
+    from .tui_support import reopen
+
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        i = next(i for i, a in enumerate(screen.queue) if a.channel == "email" and a.kind == "step")
+        screen.query_one("#queue").move_to(i)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        draft = screen.query_one("#draft")
+        before = draft.text
+        burst(app, "e", "so sorry", "enter", "Sam")
+        await settle(app, pilot)
+        assert screen.current is screen.queue[i] and i not in screen.done and not app.sender.busy
+        assert draft.text != before and "so sorry\nSam" in draft.text
+        assert draft.text.replace("so sorry\nSam", "", 1) == before  # nothing else changed
+        await pilot.press("escape")  # editing ends; s now sends the draft as edited
+        await settle(app, pilot)
+        assert not draft.has_class("editing")
+    assert not [a for a in reopen(demo).activities if a.date == DAY]
+    assert not list((demo / "outbox").glob("*.eml"))

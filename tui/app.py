@@ -206,6 +206,15 @@ class DunApp(BackgroundWork, App[int]):
         self.timings["queue drawn"] = time.perf_counter() - self.timings["created"]
         self._preview_drawn.set()
 
+    async def _on_key(self, event) -> None:
+        """A key no widget took, on its way to the bindings (Textual's App._on_key runs after this,
+        unless the screen takes it: a key typed ahead of a focus change, see
+        TodayScreen.typed_ahead)."""
+        take = getattr(self.screen, "typed_ahead", None)
+        if take is not None and take(event):
+            event.stop()
+            event.prevent_default()
+
     async def on_event(self, event) -> None:
         from textual import events
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -307,6 +307,28 @@ class TodayScreen(OutcomeKeys, DunScreen):
         draft.add_class("editing")
         self.query_one("#draft-label", Label).update(
             "EDITING the message — type your changes; escape when done (s then sends it as edited)")
+
+    def typed_ahead(self, event: events.Key) -> bool:
+        """A key typed right after e (edit), reaching the app's bindings from where the focus was
+        before e moved it (Textual hands each key to the focused widget as it comes in, and e's
+        binding runs after them): "e" then "so sorry" typed at once logged "sent", the draft
+        unedited, and the next action as done. While the draft is being edited, such a key is
+        the draft's, typed into it in order; True if it was taken. (A key the draft had the focus
+        for never gets here but escape, which ends the editing.)"""
+        if self.view != "walk":
+            return False
+        draft = self.query_one("#draft", TextArea)
+        if not draft.has_class("editing"):
+            return False
+        if event.is_printable and event.character:
+            draft.insert(event.character)
+        elif event.key == "enter":
+            draft.insert("\n")
+        elif event.key == "backspace":
+            draft.action_delete_left()
+        else:
+            return False
+        return True
 
     def _stop_editing(self) -> None:
         draft = self.query_one("#draft", TextArea)
