@@ -135,3 +135,31 @@ async def test_an_amount_typed_as_the_app_shows_money_is_read_and_said_back(tmp_
         await settle(app, pilot)
         assert app.screen is not form
     assert str(reopen(book).invoices["INV-1"].amount) == "1250.50"
+
+
+@pytest.mark.parametrize("screen_key, table_id, search_id", [("2", "#clients", "#client-search"),
+                                                             ("3", "#invoices", "#invoice-search")])
+@async_test
+async def test_a_search_typed_at_once_finds_its_row_before_the_next_key_acts(demo, screen_key, table_id, search_id):
+    """"/yew", enter, "e" typed at once opened the first client's form: the letters went to
+    the table (focused when they came in) and "e" was its key. They are the search's now, in
+    order, and enter shows its rows before the key after it acts."""
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press(screen_key)
+        await settle(app, pilot)
+        screen = app.screen
+        table = screen.query_one(table_id)
+        rows = table.rows
+        target = rows[-1]  # the last row: never the one the cursor is on
+        cid = target.client.id if screen_key == "2" else target.invoice.number
+        burst(app, "slash", cid, "enter", "e")
+        await settle(app, pilot)
+        assert screen.query_one(search_id).value == cid
+        form = app.screen
+        assert form is not screen, "e opened nothing"
+        if screen_key == "2":
+            assert form.query_one("#in-id").value == cid
+        else:
+            assert form.query_one("#in-number").value == cid

@@ -114,14 +114,48 @@ class TableScreen(DunScreen):
                 self.sort, self.reverse = key, self.sorts[key][1]
             self._apply()
 
+    _search_opening = False  # / was pressed: keys typed right after it are the search's
+
     def action_search(self) -> None:
+        self._search_opening = True
         self.query_one(f"#{self.search_id}", Input).focus()
 
     def action_clear(self) -> None:
+        self._search_opening = False
         search = self.query_one(f"#{self.search_id}", Input)
         if search.value:
             search.value = ""
         self.query_one(f"#{self.table_id}", VirtualTable).focus()
+
+    def search_done(self) -> None:
+        """Enter in the search: the rows it finds, the table focused."""
+        self._search_opening = False
+        self.query_text = self.query_one(f"#{self.search_id}", Input).value
+        self._apply()
+        self.query_one(f"#{self.table_id}", VirtualTable).focus()
+
+    def on_descendant_blur(self, event) -> None:
+        if getattr(event, "widget", None) is not None and event.widget.id == self.search_id:
+            self._search_opening = False  # (a click elsewhere: the keys go where they go again)
+
+    def typed_ahead(self, event) -> bool:
+        """A key typed right after / reaching the app's bindings from the table, which had the
+        focus when it came in (the search takes the focus only once /'s binding has run):
+        "/yew", enter, "e" typed at once opened the first client's form, not Yew's. Such a key
+        is the search's, in order; enter ends the search with its rows shown, so a key after
+        it acts on them. True if it was taken."""
+        if not self._search_opening:
+            return False
+        search = self.query_one(f"#{self.search_id}", Input)
+        if event.is_printable and event.character:
+            search.insert_text_at_cursor(event.character)
+        elif event.key == "backspace":
+            search.action_delete_left()
+        elif event.key == "enter":
+            self.search_done()
+        else:
+            return False
+        return True
 
     def action_sort_next(self) -> None:
         cycle = self.sort_cycle

@@ -159,7 +159,7 @@ class ClientsScreen(TableScreen):
 
     @on(Input.Submitted, "#client-search")
     def _search_done(self) -> None:
-        self.query_one("#clients", VirtualTable).focus()
+        self.search_done()
 
     @on(VirtualTable.Selected, "#clients")
     def _open(self, event: VirtualTable.Selected) -> None:

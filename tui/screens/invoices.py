@@ -180,8 +180,7 @@ class InvoicesScreen(InvoiceActions, TableScreen):
     def _search_done(self) -> None:
         if self._timer is not None:
             self._timer.stop()
-        self._apply()
-        self.query_one("#invoices", VirtualTable).focus()
+        self.search_done()
 
     @on(VirtualTable.Selected, "#invoices")
     def _open(self, event: VirtualTable.Selected) -> None:
