@@ -369,3 +369,38 @@ async def test_an_outcome_key_typed_right_after_the_arrows_acts_on_the_row_they_
             assert dialog.query_one("#in-client").value == queue[target].client
         else:
             assert dialog.action.client == queue[target].client
+
+
+@pytest.mark.parametrize("what", ["call", "payment", "note"])
+@async_test
+async def test_what_is_typed_at_once_after_the_key_that_opens_a_dialog_lands_in_it(demo, what):
+    """"c", a note, enter, "r" (or "$", an amount, ctrl+s; or "n", a note, ctrl+s) typed at once,
+    as in tmux: the keys after the first reached Today, which had the focus when they came in,
+    and were lost (the call logged without its note, the payment not saved)."""
+    from .test_tui_flows import burst
+
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        kind = {"call": lambda a: a.channel == "phone" and a.kind == "step"}.get(what, lambda a: a.amount > 10)
+        i = next(i for i, a in enumerate(screen.queue) if kind(a))
+        screen.query_one("#queue").move_to(i)
+        await settle(app, pilot)
+        action = screen.current
+        before = {p.id for p in app.state.book.payments}
+        if what == "call":
+            burst(app, "c", "spoke to tim", "enter", "r")
+        elif what == "payment":
+            burst(app, "dollar_sign", "7.25", "ctrl+s")
+        else:
+            burst(app, "n", "Rang them", "enter", "twice", "ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TodayScreen)
+    book = reopen(demo)
+    if what == "payment":
+        assert [(p.client, p.amount) for p in book.payments if p.id not in before] == [(action.client, Decimal("7.25"))]
+    else:
+        (act,) = [a for a in book.activities if a.date == DAY]
+        assert act.client == action.client
+        assert (act.outcome, act.body) == (("reached", "spoke to tim") if what == "call" else ("note", "Rang them\ntwice"))

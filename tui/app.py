@@ -207,11 +207,14 @@ class DunApp(BackgroundWork, App[int]):
         self._preview_drawn.set()
 
     async def _on_key(self, event) -> None:
-        """A key no widget took, on its way to the bindings (Textual's App._on_key runs after this,
-        unless the screen takes it: a key typed ahead of a focus change, see
-        TodayScreen.typed_ahead)."""
-        take = getattr(self.screen, "typed_ahead", None)
-        if take is not None and take(event):
+        """A key no widget took, on its way to the bindings (Textual's App._on_key runs after this),
+        unless the screen in front takes it: a key typed ahead of a change of focus or of screen
+        (``typed_ahead(event, ahead)``; ``ahead``: the key came in while another screen was in
+        front, e.g. the one a dialog was opened from). See TodayScreen, TableScreen, FormDialog
+        and CallOutcomeDialog."""
+        screen = self.screen
+        take = getattr(screen, "typed_ahead", None)
+        if take is not None and take(event, getattr(event, "dun_screen", screen) is not screen):
             event.stop()
             event.prevent_default()
 
@@ -220,6 +223,8 @@ class DunApp(BackgroundWork, App[int]):
 
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
             self._last_input = time.monotonic()
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            event.dun_screen = self.screen  # the screen in front when the key came in (see _on_key)
         await super().on_event(event)
 
     def on_state_completed(self, message: StateCompleted) -> None:

@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static, TextArea
 
 from receivables.dates import parse_date
 from receivables.errors import DunError
@@ -28,7 +28,7 @@ from receivables.policytypes import Defaults
 from receivables.slugs import match_clients
 
 from ..fmt import money, safe
-from ..widgets.typing import TextInput
+from ..widgets.typing import TextInput, type_into
 
 
 @dataclass
@@ -264,6 +264,39 @@ class FormDialog(ModalScreen[Any]):
             except Exception:
                 pass
         self.on_values(self.values)
+
+    def typed_ahead(self, event, ahead: bool = False) -> bool:
+        """A key typed right after the key that opened this form, reaching the app from the
+        screen below (focused when it came in; the form takes the focus only once that key's
+        binding has run): the form's, in order. A character goes into the field typing starts
+        in (or the one focused), enter moves on as in a field. ("$" then "100" typed at once
+        lost the amount; "n" then a note, the note.) A key typed here goes where it goes."""
+        if not ahead:
+            return False
+        target = self.focused
+        if not isinstance(target, (Input, TextArea)):
+            target = self.first_focus()
+            if not isinstance(target, (Input, TextArea)):
+                return False
+            if isinstance(target, Input) and target.select_on_focus:
+                # as the focus would: the text there is selected, so the first key replaces it;
+                # the focus event comes later, after keys typed since, so it must not select again
+                target.select_on_focus = False
+                target.select_all()
+            self.set_focus(target)
+        if event.key == "enter" and isinstance(target, Input):
+            try:
+                self.action_next_field()
+            except SkipAction:  # the last field: enter there saves
+                self.action_save()
+            return True
+        if not type_into(target, event):
+            return False
+        f = next((x for x in self._fields if f"in-{x.name}" == target.id), None)
+        if f is not None:  # what the field's change message will say, now: a key after this one
+            self._check(f, target.value)  # (ctrl+s) may act before that message is handled
+            self._after_change()
+        return True
 
     def action_next_field(self) -> None:
         """Enter in a field but the last: the next field. In the last, enter reaches the field

@@ -21,7 +21,7 @@ from receivables.errors import DunError
 
 from .. import actions
 from ..fmt import safe
-from ..widgets.typing import TextInput
+from ..widgets.typing import TextInput, type_into
 from .base import message_of
 
 KEYS = {"reached": "r", "no_answer": "a", "voicemail": "v", "wrong_number": "w"}
@@ -65,6 +65,23 @@ class CallOutcomeDialog(ModalScreen[Any]):
             focused.press()
         else:  # set_focus, not focus(): that one only takes effect after keys already queued
             self.set_focus(self.query_one("#out-reached", Button))
+
+    def typed_ahead(self, event, ahead: bool = False) -> bool:
+        """A key typed right after c, reaching the app from Today (focused when it came in; the
+        dialog takes the focus only once c's binding has run): the note's, until enter leaves
+        it; then an outcome key picks the outcome. ("c" then a note typed at once lost the note.)"""
+        if not ahead:
+            return False
+        if event.key == "enter":
+            self.action_enter()
+            return True
+        if isinstance(self.focused, Button):
+            outcome = next((o for o, k in KEYS.items() if k == event.key), None)
+            if outcome is not None:
+                self.action_pick(outcome)
+                return True
+            return False
+        return type_into(self.query_one("#call-note", Input), event)
 
     def on_key(self, event) -> None:
         if isinstance(self.focused, Input):

@@ -14,6 +14,7 @@ from textual.widgets import Input
 from receivables.errors import DunError
 
 from ..fmt import safe
+from ..widgets.typing import type_into
 from ..widgets.vtable import VirtualTable
 
 if TYPE_CHECKING:
@@ -138,7 +139,7 @@ class TableScreen(DunScreen):
         if getattr(event, "widget", None) is not None and event.widget.id == self.search_id:
             self._search_opening = False  # (a click elsewhere: the keys go where they go again)
 
-    def typed_ahead(self, event) -> bool:
+    def typed_ahead(self, event, ahead: bool = False) -> bool:
         """A key typed right after / reaching the app's bindings from the table, which had the
         focus when it came in (the search takes the focus only once /'s binding has run):
         "/yew", enter, "e" typed at once opened the first client's form, not Yew's. Such a key
@@ -146,16 +147,10 @@ class TableScreen(DunScreen):
         it acts on them. True if it was taken."""
         if not self._search_opening:
             return False
-        search = self.query_one(f"#{self.search_id}", Input)
-        if event.is_printable and event.character:
-            search.insert_text_at_cursor(event.character)
-        elif event.key == "backspace":
-            search.action_delete_left()
-        elif event.key == "enter":
+        if event.key == "enter":
             self.search_done()
-        else:
-            return False
-        return True
+            return True
+        return type_into(self.query_one(f"#{self.search_id}", Input), event)
 
     def action_sort_next(self) -> None:
         cycle = self.sort_cycle

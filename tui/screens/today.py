@@ -29,7 +29,7 @@ from ..widgets.context import ClientContext
 from ..widgets.day_summary import day_summary
 from ..widgets.footer import DunFooter
 from ..widgets.queue import action_card, draft_label, follow, queue_cells, queue_columns, today_head
-from ..widgets.typing import TextBox
+from ..widgets.typing import TextBox, type_into
 from ..widgets.vtable import VirtualTable
 from .base import DunScreen, sync_line
 from .outcomes import OutcomeKeys
@@ -308,7 +308,7 @@ class TodayScreen(OutcomeKeys, DunScreen):
         self.query_one("#draft-label", Label).update(
             "EDITING the message — type your changes; escape when done (s then sends it as edited)")
 
-    def typed_ahead(self, event: events.Key) -> bool:
+    def typed_ahead(self, event: events.Key, ahead: bool = False) -> bool:
         """A key typed right after e (edit), reaching the app's bindings from where the focus was
         before e moved it (Textual hands each key to the focused widget as it comes in, and e's
         binding runs after them): "e" then "so sorry" typed at once logged "sent", the draft
@@ -318,17 +318,7 @@ class TodayScreen(OutcomeKeys, DunScreen):
         if self.view != "walk":
             return False
         draft = self.query_one("#draft", TextArea)
-        if not draft.has_class("editing"):
-            return False
-        if event.is_printable and event.character:
-            draft.insert(event.character)
-        elif event.key == "enter":
-            draft.insert("\n")
-        elif event.key == "backspace":
-            draft.action_delete_left()
-        else:
-            return False
-        return True
+        return draft.has_class("editing") and type_into(draft, event)
 
     def _stop_editing(self) -> None:
         draft = self.query_one("#draft", TextArea)

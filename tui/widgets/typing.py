@@ -36,3 +36,26 @@ class TextInput(KeysInOrder, Input):
 
 class TextBox(KeysInOrder, TextArea):
     """A text area (the message being edited, a note)."""
+
+
+def type_into(field: Input | TextArea, event: events.Key) -> bool:
+    """Type ``event`` into ``field`` as if the field had had the focus when it came in (a key
+    typed ahead of a focus change: see ``typed_ahead`` in tui.app): a character (replacing a
+    field's selected text, as typing does), backspace, and enter in a text area. False for
+    any other key (it goes on to the bindings)."""
+    if event.is_printable and event.character:
+        if isinstance(field, Input):
+            selection = field.selection
+            if selection.is_empty:
+                field.insert_text_at_cursor(event.character)
+            else:
+                field.replace(event.character, *selection)
+        else:
+            field.insert(event.character)
+    elif event.key == "backspace":
+        field.action_delete_left()
+    elif event.key == "enter" and isinstance(field, TextArea):
+        field.insert("\n")
+    else:
+        return False
+    return True
