@@ -404,3 +404,31 @@ async def test_what_is_typed_at_once_after_the_key_that_opens_a_dialog_lands_in_
         (act,) = [a for a in book.activities if a.date == DAY]
         assert act.client == action.client
         assert (act.outcome, act.body) == (("reached", "spoke to tim") if what == "call" else ("note", "Rang them\ntwice"))
+
+
+@async_test
+async def test_keys_that_come_in_after_a_dialog_opens_but_before_its_focus_is_set_land_in_it(demo):
+    """In tmux the keys after "c" came in once the dialog was in front but before its note had
+    the focus: they went to the dialog itself, which did nothing with them (the call was
+    logged later without its note, and its outcome key was lost)."""
+    from tui.dialogs.call_outcome import CallOutcomeDialog
+
+    from .test_tui_flows import burst
+
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        i = next(i for i, a in enumerate(screen.queue) if a.channel == "phone" and a.kind == "step")
+        screen.query_one("#queue").move_to(i)
+        await settle(app, pilot)
+        action = screen.current
+        dialog = CallOutcomeDialog(action, DAY)
+        await app.push_screen(dialog)
+        await settle(app, pilot)
+        dialog.set_focus(None)  # in front, its focus not set yet (as between c's binding and the focus)
+        burst(app, "left a message", "enter", "v")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TodayScreen)
+    (act,) = [a for a in reopen(demo).activities if a.date == DAY]
+    assert (act.client, act.outcome, act.body) == (action.client, "voicemail", "left a message")

@@ -271,7 +271,7 @@ class FormDialog(ModalScreen[Any]):
         binding has run): the form's, in order. A character goes into the field typing starts
         in (or the one focused), enter moves on as in a field. ("$" then "100" typed at once
         lost the amount; "n" then a note, the note.) A key typed here goes where it goes."""
-        if not ahead:
+        if not ahead and self.focused is not None:  # (before its focus is set, a key is this dialog's)
             return False
         target = self.focused
         if not isinstance(target, (Input, TextArea)):

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -61,30 +62,36 @@ class CallOutcomeDialog(ModalScreen[Any]):
 
     def action_enter(self) -> None:
         focused = self.focused
+        if focused is None:  # keys typed ahead are still on their way: enter goes after them
+            raise SkipAction()  # (to typed_ahead, in order)
         if isinstance(focused, Button):
             focused.press()
-        else:  # set_focus, not focus(): that one only takes effect after keys already queued
-            self.set_focus(self.query_one("#out-reached", Button))
+        else:
+            self._leave_note()
+
+    def _leave_note(self) -> None:
+        # set_focus, not focus(): that one only takes effect after keys already queued
+        self.set_focus(self.query_one("#out-reached", Button))
 
     def typed_ahead(self, event, ahead: bool = False) -> bool:
-        """A key typed right after c, reaching the app from Today (focused when it came in; the
-        dialog takes the focus only once c's binding has run): the note's, until enter leaves
-        it; then an outcome key picks the outcome. ("c" then a note typed at once lost the note.)"""
-        if not ahead:
+        """A key typed right after c, reaching the app from Today (focused when it came in) or
+        from this dialog before its note had the focus: the note's, until enter leaves it;
+        then an outcome key picks the outcome. ("c" then a note typed at once lost the note.)"""
+        if isinstance(self.focused, Button):  # the note is left: an outcome key still on its way
+            outcome = next((o for o, k in KEYS.items() if k == event.key), None)
+            if outcome is None:
+                return False
+            self.action_pick(outcome)
+            return True
+        if not ahead and self.focused is not None:  # the note has the focus: its keys reach it
             return False
         if event.key == "enter":
-            self.action_enter()
+            self._leave_note()
             return True
-        if isinstance(self.focused, Button):
-            outcome = next((o for o, k in KEYS.items() if k == event.key), None)
-            if outcome is not None:
-                self.action_pick(outcome)
-                return True
-            return False
         return type_into(self.query_one("#call-note", Input), event)
 
     def on_key(self, event) -> None:
-        if isinstance(self.focused, Input):
+        if not isinstance(self.focused, Button):  # (the note, or nothing yet: see typed_ahead)
             return
         for outcome, key in KEYS.items():
             if event.key == key:
