@@ -246,11 +246,14 @@ class FormDialog(ModalScreen[Any]):
 
     @on(Input.Changed, ".field-input")
     def _changed(self, event: Input.Changed) -> None:
-        name = (event.input.id or "")[3:]
-        f = next((x for x in self._fields if x.name == name), None)
+        self._field_changed(event.input)
+
+    def _field_changed(self, field: Input) -> None:
+        """A field's text changed: its value and note, the form's line, what depends on it."""
+        f = next((x for x in self._fields if f"in-{x.name}" == field.id), None)
         if f is None:
             return
-        self._check(f, event.value)
+        self._check(f, field.value)
         self.query_one("#form-error", Static).update("")
         self._after_change()
 
@@ -292,10 +295,8 @@ class FormDialog(ModalScreen[Any]):
             return True
         if not type_into(target, event):
             return False
-        f = next((x for x in self._fields if f"in-{x.name}" == target.id), None)
-        if f is not None:  # what the field's change message will say, now: a key after this one
-            self._check(f, target.value)  # (ctrl+s) may act before that message is handled
-            self._after_change()
+        if isinstance(target, Input):  # what its change message will do, now: a key after this one
+            self._field_changed(target)  # (ctrl+s) may act before that message is handled
         return True
 
     def action_next_field(self) -> None:

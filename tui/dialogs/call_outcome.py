@@ -78,11 +78,7 @@ class CallOutcomeDialog(ModalScreen[Any]):
         from this dialog before its note had the focus: the note's, until enter leaves it;
         then an outcome key picks the outcome. ("c" then a note typed at once lost the note.)"""
         if isinstance(self.focused, Button):  # the note is left: an outcome key still on its way
-            outcome = next((o for o, k in KEYS.items() if k == event.key), None)
-            if outcome is None:
-                return False
-            self.action_pick(outcome)
-            return True
+            return self._outcome_key(event.key)
         if not ahead and self.focused is not None:  # the note has the focus: its keys reach it
             return False
         if event.key == "enter":
@@ -91,13 +87,16 @@ class CallOutcomeDialog(ModalScreen[Any]):
         return type_into(self.query_one("#call-note", Input), event)
 
     def on_key(self, event) -> None:
-        if not isinstance(self.focused, Button):  # (the note, or nothing yet: see typed_ahead)
-            return
-        for outcome, key in KEYS.items():
-            if event.key == key:
-                event.stop()
-                event.prevent_default()
-                self.action_pick(outcome)
+        if isinstance(self.focused, Button) and self._outcome_key(event.key):  # (the note, or
+            event.stop()  # nothing focused yet: see typed_ahead)
+            event.prevent_default()
+
+    def _outcome_key(self, key: str) -> bool:
+        """One of r, a, v, w: its outcome picked."""
+        outcome = next((o for o, k in KEYS.items() if k == key), None)
+        if outcome is not None:
+            self.action_pick(outcome)
+        return outcome is not None
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
