@@ -15,7 +15,7 @@ import pytest
 from tui.app import create_app
 
 from .test_tui_flows import burst
-from .tui_support import DAY, REPO, async_test, loaded, make_book, make_empty_book, reopen, settle
+from .tui_support import DAY, REPO, async_test, at_action, loaded, make_book, make_empty_book, reopen, settle
 
 
 @pytest.fixture
@@ -23,19 +23,24 @@ def demo(tmp_path):
     return make_book(tmp_path / "book", seed=1)
 
 
+async def new_invoice_form(app, pilot):
+    """In an empty book: a client added (Acme Trading), then the form of a new invoice."""
+    await loaded(app, pilot)
+    await pilot.press("2", "a")
+    await settle(app, pilot)
+    burst(app, "Acme Trading", "ctrl+s")
+    await settle(app, pilot)
+    await pilot.press("3", "a")
+    await settle(app, pilot)
+    return app.screen
+
+
 @async_test
 async def test_a_refused_amount_cleared_and_typed_again_in_one_burst_is_saved(tmp_path):
     book = make_empty_book(tmp_path / "book")
     app = create_app(book, on=DAY)
     async with app.run_test(size=(120, 40)) as pilot:
-        await loaded(app, pilot)
-        await pilot.press("2", "a")
-        await settle(app, pilot)
-        burst(app, "Acme Trading", "ctrl+s")
-        await settle(app, pilot)
-        await pilot.press("3", "a")
-        await settle(app, pilot)
-        form = app.screen
+        form = await new_invoice_form(app, pilot)
         burst(app, "INV-1", "enter", "acme", "enter", "enter", "enter", "enter", "12,50", "ctrl+s")
         await settle(app, pilot)
         assert app.screen is form and "not an amount" in str(form.query_one("#err-amount").render())
@@ -86,10 +91,7 @@ async def test_the_call_note_and_the_draft_take_corrections_typed_at_once(demo):
         assert app.screen.query_one("#call-note").value == "paying friday"
         await pilot.press("escape")
         await settle(app, pilot)
-        i = next(i for i, a in enumerate(screen.queue) if a.channel == "email" and a.kind == "step")
-        screen.query_one("#queue").move_to(i)
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await at_action(app, pilot, lambda a: a.channel == "email" and a.kind == "step", walk=True)
         await pilot.press("e")
         await settle(app, pilot)
         draft = screen.query_one("#draft")
@@ -120,14 +122,7 @@ async def test_an_amount_typed_as_the_app_shows_money_is_read_and_said_back(tmp_
     book = make_empty_book(tmp_path / "book")
     app = create_app(book, on=DAY)
     async with app.run_test(size=(120, 40)) as pilot:
-        await loaded(app, pilot)
-        await pilot.press("2", "a")
-        await settle(app, pilot)
-        burst(app, "Acme Trading", "ctrl+s")
-        await settle(app, pilot)
-        await pilot.press("3", "a")
-        await settle(app, pilot)
-        form = app.screen
+        form = await new_invoice_form(app, pilot)
         burst(app, "INV-1", "enter", "acme", "enter", "enter", "enter", "enter", "£1,250.50")
         await settle(app, pilot)
         assert str(form.query_one("#err-amount").render()) == "= £1,250.50"

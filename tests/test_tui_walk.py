@@ -9,7 +9,7 @@ import pytest
 from tui.app import create_app
 from tui.screens.today import TodayScreen
 
-from .tui_support import DAY, async_test, loaded, make_book, reopen, settle, text_of
+from .tui_support import DAY, async_test, at_action, loaded, make_book, reopen, settle, text_of
 
 
 @pytest.fixture
@@ -327,12 +327,8 @@ async def test_a_dispute_review_is_logged_as_the_owners_review_not_as_an_email_s
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(app, pilot)
         screen = app.screen
-        i = next(i for i, a in enumerate(screen.queue) if a.kind == "dispute")
-        action = screen.queue[i]
+        action = screen.queue[await at_action(app, pilot, lambda a: a.kind == "dispute", walk=True)]
         assert action.channel == "other"
-        screen.query_one("#queue").move_to(i)
-        await pilot.press("enter")
-        await settle(app, pilot)
         await pilot.press("e")
         await settle(app, pilot)
         draft = screen.query_one("#draft")
@@ -384,9 +380,7 @@ async def test_what_is_typed_at_once_after_the_key_that_opens_a_dialog_lands_in_
         await loaded(app, pilot)
         screen = app.screen
         kind = {"call": lambda a: a.channel == "phone" and a.kind == "step"}.get(what, lambda a: a.amount > 10)
-        i = next(i for i, a in enumerate(screen.queue) if kind(a))
-        screen.query_one("#queue").move_to(i)
-        await settle(app, pilot)
+        await at_action(app, pilot, kind)
         action = screen.current
         before = {p.id for p in app.state.book.payments}
         if what == "call":
@@ -419,9 +413,7 @@ async def test_keys_that_come_in_after_a_dialog_opens_but_before_its_focus_is_se
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(app, pilot)
         screen = app.screen
-        i = next(i for i, a in enumerate(screen.queue) if a.channel == "phone" and a.kind == "step")
-        screen.query_one("#queue").move_to(i)
-        await settle(app, pilot)
+        await at_action(app, pilot, lambda a: a.channel == "phone" and a.kind == "step")
         action = screen.current
         dialog = CallOutcomeDialog(action, DAY)
         await app.push_screen(dialog)

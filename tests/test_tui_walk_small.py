@@ -11,7 +11,7 @@ from textual.widgets._footer import FooterKey
 
 from tui.app import create_app
 
-from .tui_support import DAY, async_test, loaded, make_book, settle, text_of
+from .tui_support import DAY, async_test, at_action, loaded, make_book, settle
 
 
 @pytest.fixture
@@ -84,10 +84,7 @@ async def test_draft_editor_says_it_is_editing_and_starts_at_the_body(demo):
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(app, pilot)
         screen = app.screen
-        i = next(i for i, a in enumerate(screen.queue) if a.channel == "email" and a.kind == "step")
-        screen.query_one("#queue").move_to(i)
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await at_action(app, pilot, lambda a: a.channel == "email" and a.kind == "step", walk=True)
         await pilot.press("e")
         await settle(app, pilot)
         draft = screen.query_one("#draft")
@@ -201,10 +198,7 @@ async def test_text_typed_right_after_e_goes_into_the_draft_not_to_the_outcome_k
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(app, pilot)
         screen = app.screen
-        i = next(i for i, a in enumerate(screen.queue) if a.channel == "email" and a.kind == "step")
-        screen.query_one("#queue").move_to(i)
-        await pilot.press("enter")
-        await settle(app, pilot)
+        i = await at_action(app, pilot, lambda a: a.channel == "email" and a.kind == "step", walk=True)
         draft = screen.query_one("#draft")
         before = draft.text
         burst(app, "e", "so sorry", "enter", "Sam")

@@ -78,3 +78,16 @@ def text_of(widget) -> str:
     console = Console(width=160, record=True, file=open("/dev/null", "w"), color_system=None)
     console.print(content)
     return console.export_text()
+
+
+async def at_action(app, pilot, pick, walk: bool = False) -> int:
+    """Today's queue moved to its first action ``pick(action)`` holds for (its index returned);
+    with ``walk``, that action opened in the walk-through (enter)."""
+    screen = app.screen
+    i = next(i for i, a in enumerate(screen.queue) if pick(a))
+    screen.query_one("#queue").move_to(i)
+    await settle(app, pilot)
+    if walk:
+        await pilot.press("enter")
+        await settle(app, pilot)
+    return i
