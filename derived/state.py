@@ -39,8 +39,8 @@ from typing import Any, Callable, Iterator
 
 import orjson
 
-from receivables.engine import (BookDay, ClientDay, ClientDue, agenda_pairs, derive_client, finish_client,
-                                group_by_client, refold, start_client)
+from receivables.engine import (BookDay, ClientDay, ClientDue, agenda_pairs, derivation, derive_client,
+                                finish_client, refold)
 from receivables.model import Book
 from receivables.policy import Policy
 from receivables.tuning import FEW_CLIENTS, quiet_gc
@@ -304,10 +304,12 @@ def derive_clients(repo, policy: Policy, on: date, clients: list[str], book: Boo
         book = repo.book()
     if book is not None:
         if len(clients) > FEW_CLIENTS:
-            groups = group_by_client(book)
+            # (the book's derivation keeps each client's records and date-independent index
+            # while the same book is asked about: another date needs only the date's work)
+            d = derivation(book, policy, on)
             if early is None:
-                return {cid: derive_client(groups[cid], policy, on, cid) for cid in clients}
-            started = {cid: start_client(groups[cid], policy, on, cid) for cid in clients}
+                return {cid: finish_client(*d.start(cid)) for cid in clients}
+            started = {cid: d.start(cid) for cid in clients}
             early(Due(on, {cid: due for cid, (_, due) in started.items()}))
             return {cid: finish_client(*started.pop(cid)) for cid in clients}
         return {cid: derive_client(book.only(cid), policy, on, cid) for cid in clients}

@@ -15,8 +15,9 @@ from typing import Iterable, Mapping
 from ..ledger import BookIndex, Ledger, index_book
 from ..model import Book
 from ..policy import Policy
-from .client import ClientDay, ClientDue, client_day_state, derive_client
+from .client import ClientDay, ClientDue, client_day_state, client_index, finish_client, start_client
 from .day import Day
+from .index import ClientIndex
 from .ladder import sort_key
 from .records import Action, Report, quiet_gc
 from .totals import Totals, report_from, totals_of
@@ -131,13 +132,23 @@ def group_by_client(book: Book) -> dict[str, Book]:
 
 
 class Derivation:
-    """One book's days on one date under one policy, worked out when asked for."""
+    """One book's days on one date under one policy, worked out when asked for.
 
-    __slots__ = ("book", "policy", "on", "_groups", "_days", "_states", "_folded", "_index")
+    Each client's records and its date-independent index (:func:`client_index`) depend on
+    the book alone: a derivation of the same book for another date or policy (see
+    :func:`derivation`) shares them, so a new date works out only what depends on it."""
 
-    def __init__(self, book: Book, policy: Policy, on: date, index: BookIndex | None = None) -> None:
+    __slots__ = ("book", "policy", "on", "_groups", "_indexes", "_days", "_states", "_folded", "_index")
+
+    def __init__(self, book: Book, policy: Policy, on: date, index: BookIndex | None = None,
+                 same_book: "Derivation | None" = None) -> None:
         self.book, self.policy, self.on = book, policy, on
         self._groups: dict[str, Book] | None = None
+        self._indexes: dict[str, ClientIndex] = {}
+        if same_book is not None:
+            if same_book.book is not book:
+                raise ValueError("a derivation shares its records only with one of the same book")
+            self._groups, self._indexes = same_book._groups, same_book._indexes
         self._days: dict[str, ClientDay] = {}
         self._states: dict[str, Day] = {}
         self._folded: BookDay | None = None
@@ -149,18 +160,30 @@ class Derivation:
         got = self._groups.get(cid)
         return got if got is not None else self.book.only(cid)
 
+    def client_index(self, cid: str) -> ClientIndex:
+        """The client's date-independent lookups (kept for every date of this book)."""
+        got = self._indexes.get(cid)
+        if got is None:
+            got = self._indexes[cid] = client_index(self.records(cid))
+        return got
+
+    def start(self, cid: str) -> tuple[Day, ClientDue]:
+        """:func:`~receivables.engine.client.start_client` of one client."""
+        return start_client(self.records(cid), self.policy, self.on, cid, self.client_index(cid))
+
     def client(self, cid: str) -> ClientDay:
         got = self._days.get(cid)
         if got is None:
             with quiet_gc():
-                got = self._days[cid] = derive_client(self.records(cid), self.policy, self.on, cid)
+                got = self._days[cid] = finish_client(*self.start(cid))
         return got
 
     def state(self, cid: str) -> Day:
         """The working state of one client (what a message's context is read from)."""
         got = self._states.get(cid)
         if got is None:
-            got = self._states[cid] = client_day_state(self.records(cid), self.policy, self.on)
+            got = self._states[cid] = client_day_state(self.records(cid), self.policy, self.on,
+                                                       self.client_index(cid))
         return got
 
     def day(self) -> BookDay:
@@ -178,19 +201,10 @@ class Derivation:
 _LAST: list = [None]
 
 
-def adopt(book: Book, policy: Policy, on: date, book_day: BookDay, index: BookIndex | None = None) -> Derivation:
-    """Make ``book_day`` (worked out elsewhere from this very book, e.g. read through the
-    derived layer, which checked it against the store) the derivation the wrappers answer from."""
-    got = Derivation(book, policy, on, index)
-    got._days = dict(book_day.clients)
-    got._folded = book_day
-    _LAST[0] = got
-    return got
-
-
 def derivation(book_or_index: Book | BookIndex | Ledger, policy: Policy, on: date) -> Derivation:
     """The derivation of a book (or of an index's or a ledger's book): the last one made is
-    kept while the same book, policy and date are asked about."""
+    kept while the same book, policy and date are asked about, and its clients' records and
+    indexes while the same book is (another date or policy shares them)."""
     index = None
     if isinstance(book_or_index, Ledger):
         index = book_or_index.index
@@ -202,7 +216,7 @@ def derivation(book_or_index: Book | BookIndex | Ledger, policy: Policy, on: dat
         if last._index is None and index is not None:
             last._index = index
         return last
-    got = _LAST[0] = Derivation(book, policy, on, index)
+    got = _LAST[0] = Derivation(book, policy, on, index, last if last is not None and last.book is book else None)
     return got
 
 

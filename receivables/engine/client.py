@@ -101,19 +101,30 @@ def _context_of(actions, contexts, action) -> dict | None:
     return None
 
 
-def client_day_state(records: Book, policy: Policy, on: date) -> Day:
+def client_index(records: Book) -> ClientIndex:
+    """The date-independent lookups over one client's records (the same for every date and
+    policy: :class:`~receivables.engine.book.Derivation` keeps them while it is asked about
+    other dates of the same book)."""
+    return ClientIndex(index_book(records))
+
+
+def client_day_state(records: Book, policy: Policy, on: date, index: ClientIndex | None = None) -> Day:
     """The working state behind a client's day (for what is asked of one client only, e.g.
-    a message's context); ``records`` hold that client alone."""
-    return Day(ClientIndex(index_book(records)), policy, on)
+    a message's context); ``records`` hold that client alone, ``index`` (if given) is
+    :func:`client_index` of them."""
+    return Day(index if index is not None else client_index(records), policy, on)
 
 
-def derive_client(records: Book, policy: Policy, on: date, client_id: str | None = None) -> ClientDay:
+def derive_client(records: Book, policy: Policy, on: date, client_id: str | None = None,
+                  index: ClientIndex | None = None) -> ClientDay:
     """The day of the one client ``records`` hold (a :class:`Book` of that client's records;
-    ``client_id`` names it when the records hold no client record)."""
-    return finish_client(*start_client(records, policy, on, client_id))
+    ``client_id`` names it when the records hold no client record; ``index``: as for
+    :func:`client_day_state`)."""
+    return finish_client(*start_client(records, policy, on, client_id, index))
 
 
-def start_client(records: Book, policy: Policy, on: date, client_id: str | None = None) -> tuple[Day, ClientDue]:
+def start_client(records: Book, policy: Policy, on: date, client_id: str | None = None,
+                 index: ClientIndex | None = None) -> tuple[Day, ClientDue]:
     """The first part of :func:`derive_client`: the client's working state on the date and
     what is due from it; :func:`finish_client` makes the rest of its day from them."""
     if client_id is None:
@@ -121,7 +132,7 @@ def start_client(records: Book, policy: Policy, on: date, client_id: str | None 
             raise ValueError("derive_client needs the records of exactly one client")
         client_id = next(iter(records.clients))
     cid = client_id
-    dy = client_day_state(records, policy, on)
+    dy = client_day_state(records, policy, on, index)
     actions = tuple(client_actions(dy, cid))
     return dy, ClientDue(cid, on, actions, tuple(action_context(dy, a, policy, on) for a in actions))
 
