@@ -305,7 +305,6 @@ def test_a_republish_after_one_payment_equals_a_full_build(tmp_path, policy, mon
     payer is worked out again, and only the payer's statement is made again."""
     import derived
     from receivables.demo import generate
-    from derived import state as derived_state
     from receivables.engine import book as engine_book
     from receivables.engine import client as engine_client
     from receivables.ledger import derive, propose_allocation
@@ -341,9 +340,9 @@ def test_a_republish_after_one_payment_equals_a_full_build(tmp_path, policy, mon
         state = derived.current(repo, policy, on, state)  # the app's reload after the payment
         assert state.worked_out == {payer}
         book2 = repo.book()
-        real_derive = engine_client.derive_client
-        for mod in (engine_book, derived_state):
-            monkeypatch.setattr(mod, "derive_client", lambda *a: worked_out.append(a) or real_derive(*a))
+        real_start = engine_client.start_client  # (every way a client is worked out starts there)
+        for mod in (engine_book, engine_client):
+            monkeypatch.setattr(mod, "start_client", lambda *a: worked_out.append(a) or real_start(*a))
         r = publish(repo, policy, on, inc, pdf=pdf, derived=state)
         repo.close()
         assert not worked_out  # every client's day came from the app's derived state
