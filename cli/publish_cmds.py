@@ -175,7 +175,7 @@ def cmd_mail(args: argparse.Namespace) -> int:
         for q, why in report.failed:
             # (a refusal of the message names its file already; a stopped server does not)
             named = why if why.startswith(q.path.name) else f"{q.path.name}: {why}"
-            print(f"dun: not sent: {q.client} {named}", file=sys.stderr)
+            print(f"dun: not sent: {q.client} {named}" if q.client else f"dun: not sent: {named}", file=sys.stderr)
         if report.stopped and not report.failed:
             print(f"dun: {report.stopped}", file=sys.stderr)
     for i in result.letters:

@@ -28,6 +28,7 @@ from receivables.controls import UNSAFE
 from receivables.errors import DunError
 from receivables.engine import derivation
 from receivables.ledger import derive, index_book
+from store.files import atomic_write, open_plain
 
 from .env import environment
 from .messages import Draft, check_templates, draft_from_day, html_document
@@ -44,6 +45,9 @@ H_STEP = "X-Dun-Step"
 H_INVOICES = "X-Dun-Invoices"
 H_ON = "X-Dun-On"
 PRIVATE = (HEADER_NAME, H_CLIENT, H_STEP, H_INVOICES, H_ON)
+# a message in the outbox larger than this is not one dun wrote (its largest, a statement of
+# hundreds of pages attached, is a few MB): it is refused, not read into memory
+MAX_EML_BYTES = 32 * 2**20
 
 
 def activity_step(action) -> str:
@@ -192,12 +196,8 @@ def prepare_outbox(repo_or_book, policy, on: date, outbox: Path, *, now: datetim
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    # (a temp file of its own, made new: never one a book folder from elsewhere put there)
+    atomic_write(path, data)
 
 
 def smtp_password(policy) -> str | None:
@@ -217,5 +217,11 @@ def smtp_password(policy) -> str | None:
 
 
 def read_eml(path: Path) -> EmailMessage:
-    with open(path, "rb") as f:
-        return BytesParser(policy=email_policy.default).parse(f)
+    """A message in the outbox: a plain file (never read through a link: a book folder from
+    elsewhere may put one to a device there), of at most ``MAX_EML_BYTES``."""
+    with os.fdopen(open_plain(path, os.O_RDONLY), "rb") as f:
+        data = f.read(MAX_EML_BYTES + 1)
+    if len(data) > MAX_EML_BYTES:
+        raise DunError(f"{path.name} is larger than any message dun writes ({MAX_EML_BYTES // 2**20} MB)",
+                       str(path.parent), "move it out of the outbox")
+    return BytesParser(policy=email_policy.default).parsebytes(data)

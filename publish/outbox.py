@@ -380,7 +380,13 @@ def send_files(paths: Iterable[Path], policy, *, log: Callable[[Activity], Any] 
             if stop is not None and stop():
                 report.stopped = "stopped: the rest stays queued"
                 break
-            q = read_queued(path)
+            try:
+                q = read_queued(path)
+            except DunError as e:  # not a message dun wrote: a link, a device, a huge file
+                p = e.problem
+                report.failed.append((Queued(path, "", "", (), date.min, "", "", "", ""),
+                                      f"{p.message}; {p.hint}" if p.hint else p.message))
+                continue
             if already_sent(path) or (q.message_id and q.message_id in logged):
                 if not already_sent(path):
                     mark_sent(path)
@@ -421,7 +427,7 @@ def reconcile(outbox: Path, book, log: Callable[[Activity], Any]) -> list[Queued
     for path in sorted(folder.glob("*.eml")):
         try:
             q = read_queued(path)
-        except (OSError, ValueError):
+        except (DunError, OSError, ValueError):  # not a message dun wrote: nothing to log
             continue
         if q.message_id and q.message_id not in have and q.client in book.clients:
             log(activity_of(q, "sent"))

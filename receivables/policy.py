@@ -9,7 +9,9 @@ in :mod:`receivables.policyread`; every name is importable from here.
 """
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from decimal import Decimal
 from pathlib import Path
@@ -38,6 +40,9 @@ from .policytypes import (
     Step,
 )
 from .syncpolicy import BankCsv, SyncPolicy, read_bank, read_sync
+
+# the default policy is about 10 KB: a file far larger is not a policy (and is not read whole)
+MAX_POLICY_BYTES = 1024 * 1024
 
 __all__ = [
     "DEFAULT_LEGAL_BASIS", "ESCALATIONS", "PAPERS", "REGIME_CURRENCY", "REGIME_TABLE", "REGIMES", "TABLE_LABEL",
@@ -146,8 +151,19 @@ def load_policy(path: Path | str) -> tuple[Policy | None, list[Problem]]:
     path = Path(path)
     source = str(path)
     try:
-        with open(path, "rb") as f:
-            doc = tomllib.load(f, parse_float=Decimal)
+        # (non-blocking: a pipe or a device in a book folder from elsewhere gives no endless read)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as f:
+            mode = os.fstat(fd).st_mode
+            if stat.S_ISDIR(mode):
+                raise IsADirectoryError
+            if not stat.S_ISREG(mode):
+                return None, [Problem("is not a plain file", source, "put the policy file itself there")]
+            raw = f.read(MAX_POLICY_BYTES + 1)
+        if len(raw) > MAX_POLICY_BYTES:
+            return None, [Problem(f"is larger than a policy can be ({MAX_POLICY_BYTES // 1024} KB)", source,
+                                  "start again from the default policy (see 'dun init')")]
+        doc = tomllib.loads(raw.decode("utf-8"), parse_float=Decimal)
     except FileNotFoundError:
         return None, [Problem("file not found", source, "run 'dun init' to create a book with the default policy")]
     except IsADirectoryError:

@@ -6,14 +6,15 @@ under a free name (:func:`store.files.create_new`), never over another.
 """
 from __future__ import annotations
 
+import os
 import re
 from datetime import date, datetime
 from pathlib import Path
 
 from receivables.errors import DunError
 
-from .bookfile import SCHEMA, BookPaths, dump_book, migrate, parse_book_bytes
-from .files import WriteLock, atomic_write, clean_temp_files, create_new
+from .bookfile import SCHEMA, BookPaths, check_own_files, dump_book, migrate, parse_book_bytes
+from .files import WriteLock, atomic_write, clean_temp_files, create_new, open_plain
 from .loading import _load
 
 
@@ -52,10 +53,12 @@ def restore_backup(path: Path | str, name: str, today: date | None = None) -> Pa
     """Bring back a backup. The current book is saved as a backup first, so this is undoable.
     Returns the path of that safety copy."""
     paths = BookPaths(Path(path).expanduser())
+    check_own_files(paths)
     source = paths.backups / Path(name).name
     if not source.is_file():
         raise DunError(f"no backup named {name!r}", str(paths.backups), "list them with 'dun restore'")
-    candidate = parse_book_bytes(source.read_bytes(), str(source))
+    with os.fdopen(open_plain(source, os.O_RDONLY), "rb") as f:
+        candidate = parse_book_bytes(f.read(), str(source))
     candidate, _ = migrate(candidate, str(source))
     lock = WriteLock(paths.lock)
     lock.acquire("dun restore")
@@ -76,7 +79,8 @@ def restore_backup(path: Path | str, name: str, today: date | None = None) -> Pa
                 # the current book is unreadable: keep its bytes as they are
                 if paths.book.exists():
                     paths.backups.mkdir(exist_ok=True)
-                    safety = made = create_new(safety, paths.book.read_bytes())
+                    with os.fdopen(open_plain(paths.book, os.O_RDONLY), "rb") as f:  # (never a device)
+                        safety = made = create_new(safety, f.read())
             # the restore is a change of its own: the restored snapshot takes the next change
             # number, so journal entries written before it can never be replayed on top of it and
             # anything derived from the book as it was (the app's saved queues) no longer matches

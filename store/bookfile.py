@@ -11,6 +11,7 @@ import orjson
 
 from receivables.errors import DunError
 
+from .files import check_folder, not_plain
 from .revisions import Revisions, digest_of_parts, new_book_id
 
 SCHEMA = 1
@@ -47,6 +48,18 @@ class BookPaths:
     @property
     def outbox(self) -> Path:
         return self.root / "outbox"
+
+
+def check_own_files(paths: BookPaths) -> None:
+    """The files and folders dun writes in a book folder are plain files and real folders:
+    a folder someone else prepared may put a link there, which would take dun's writes to
+    whatever it points to, or a pipe, on which reading never ends (book.json is checked as
+    it is read: :func:`store.files.open_plain`)."""
+    for f in (paths.lock, paths.journal):
+        if f.is_symlink() or (f.exists() and not f.is_file()):
+            raise not_plain(f)
+    for folder in (paths.backups, paths.outbox, paths.outbox / "sent"):
+        check_folder(folder)
 
 
 # -- schema migrations -----------------------------------------------------------------------

@@ -16,6 +16,7 @@ import fcntl
 import os
 import re
 import socket
+import stat
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -51,6 +52,40 @@ def is_book_id(value: object) -> bool:
     """Whether ``value`` can be a book's id: a plain name, since it names the book's folder in
     :func:`cache_root` (a received book's meta may say anything, ``../..`` included)."""
     return isinstance(value, str) and _BOOK_ID.fullmatch(value) is not None
+
+
+def open_plain(path: Path, flags: int, mode: int = 0o644) -> int:
+    """Open one of a book's own files (book.json, book.journal, .lock; a message in its
+    outbox): never through a link, and only a plain file. A book folder someone else
+    prepared may hold a link there (a write would land on what it points to) or a device or
+    a pipe (a read would never end): refused with one line."""
+    try:
+        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, mode)
+    except OSError as e:
+        if e.errno in (errno.ELOOP, errno.ENXIO):  # a link; a pipe nobody reads
+            raise not_plain(path) from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise not_plain(path)
+    return fd
+
+
+def not_plain(path: Path) -> DunError:
+    what = "a link" if path.is_symlink() else "not a plain file"
+    return DunError(f"{path.name} is {what}", str(path.parent),
+                    "a book's own files are never links, devices or pipes: put the file itself there "
+                    "(dun makes .lock and book.journal again when they are missing)")
+
+
+def check_folder(folder: Path) -> None:
+    """A folder of the book that dun writes into (backups/, outbox/): never a link, which would
+    take the writes (and the pruning of old backups) somewhere else."""
+    if folder.is_symlink():
+        raise DunError(f"{folder.name}/ is a link", str(folder.parent),
+                       "a book's folders are never links: put the folder itself there, or remove the link")
+    if folder.exists() and not folder.is_dir():
+        raise DunError(f"{folder.name} is not a folder", str(folder.parent), "move that file away")
 
 
 def fsync_dir(folder: Path) -> None:
@@ -187,7 +222,7 @@ class Journal:
         self.fd: int | None = None
 
     def open_for_append(self, good_bytes: int) -> None:
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o644)
+        fd = open_plain(self.path, os.O_WRONLY | os.O_CREAT)
         size = os.fstat(fd).st_size
         if size != good_bytes:  # drop a torn tail left by a crash
             os.ftruncate(fd, good_bytes)
@@ -222,7 +257,7 @@ class Journal:
         old, self.fd = self.fd, None  # never append to the old file once the new one is in place
         if old is not None:
             os.close(old)
-        self.fd = os.open(self.path, os.O_WRONLY)
+        self.fd = open_plain(self.path, os.O_WRONLY)
 
     def close(self) -> None:
         if self.fd is not None:
@@ -244,7 +279,7 @@ class WriteLock:
         self.fd: int | None = None
 
     def acquire(self, command: str) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = open_plain(self.path, os.O_RDWR | os.O_CREAT)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as e:

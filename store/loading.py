@@ -14,7 +14,7 @@ from receivables.errors import DunError
 
 from . import codec
 from .bookfile import SCHEMA, BookPaths, Changes, Tables, _schema_of, migrate, parse_book_bytes
-from .files import read_journal
+from .files import open_plain, read_journal
 from .revisions import Revisions
 
 
@@ -59,7 +59,7 @@ def _load(paths: BookPaths) -> tuple[Tables, int, int, bool, bool]:
         raise DunError("no book here", str(paths.root), "create one with 'dun init' or 'dun demo'")
     jraw = b""
     try:
-        with open(paths.journal, "rb") as jf:
+        with os.fdopen(open_plain(paths.journal, os.O_RDONLY), "rb") as jf:
             try:
                 raw, stamp = _read_stamped(paths.book)
             except FileNotFoundError:
@@ -103,7 +103,7 @@ def _load(paths: BookPaths) -> tuple[Tables, int, int, bool, bool]:
 
 def _read_stamped(path: Path) -> tuple[bytes, tuple]:
     """The file's bytes and the identity of the file read (inode, size, mtime)."""
-    with open(path, "rb") as f:
+    with os.fdopen(open_plain(path, os.O_RDONLY), "rb") as f:
         st = os.fstat(f.fileno())
         return f.read(), (st.st_ino, st.st_size, st.st_mtime_ns)
 

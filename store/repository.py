@@ -35,7 +35,7 @@ from receivables.policy import load_policy
 from receivables.tuning import CHECKPOINT_BYTES, CHECKPOINT_ENTRIES, quiet_gc
 
 from . import codec
-from .bookfile import SCHEMA, BookPaths, Tables, dump_book  # noqa: F401  (Tables: importable from here too)
+from .bookfile import SCHEMA, BookPaths, Tables, check_own_files, dump_book  # noqa: F401  (Tables: importable from here too)
 from .commits import Commits, ReadOnlyBook
 from .files import (
     BookLocked,
@@ -86,6 +86,7 @@ class Repository(Reads, KeptClientDocs, Writes, Commits):
         self._saved = False
         if not paths.book.is_file():
             _load(paths)  # raises the one-line reason: no folder, no book.json
+        check_own_files(paths)
         if not readonly:
             lock = WriteLock(paths.lock)
             lock.acquire(command)

@@ -66,3 +66,30 @@ def test_a_message_dun_wrote_goes_out_without_its_seal(tmp_path, capsys):
     assert code == 0 and err == []
     assert len(mailbox.messages) == len(queued)
     assert not any(b"X-Dun-Seal" in env.content or b"X-Dun-Client" in env.content for env in mailbox.messages)
+
+
+def test_links_planted_in_the_outbox_never_take_a_write_or_hang_a_read(tmp_path, capsys):
+    """A book folder from someone else may hold, in its outbox, a link named as dun's temp file
+    for a message it will write (the names are predictable: day, client, action), or a
+    message that is a link to a device. Writing the message never writes through the link,
+    and the link to the device is refused in one line instead of read for ever."""
+    from cli.main import main
+
+    book, queued = _queued_book(tmp_path, capsys)
+    outbox = book / "outbox"
+    victim = tmp_path / "thesis.txt"
+    victim.write_text("three years of work\n")
+    for name in queued:
+        (outbox / name).unlink()
+        (outbox / f".{name}.tmp").symlink_to(victim)
+    assert main(["--book", str(book), "--on", DAY.isoformat(), "mail"]) == 0
+    assert victim.read_text() == "three years of work\n"
+    assert sorted(p.name for p in outbox.glob("*.eml")) == queued
+    capsys.readouterr()
+
+    before = DAY.replace(day=DAY.day - 1).isoformat()
+    (outbox / f"{before}_someone_reminder.eml").symlink_to("/dev/zero")
+    code, mailbox, err = _send(book, capsys)
+    assert code == 1
+    assert len(mailbox.messages) == len(queued)  # dun's own went
+    assert len(err) == 1 and f"{before}_someone_reminder.eml is a link" in err[0], err

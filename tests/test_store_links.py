@@ -1,0 +1,125 @@
+"""A book folder someone else prepared may hold links where dun's own files go. dun writes
+``.lock`` and ``book.journal`` in place, and backups and e-mail into ``backups/`` and
+``outbox/``: through a link those writes would land on whatever it points to (opening such a
+book to log one note emptied the file ``.lock`` pointed to, and wrote the journal over the
+one ``book.journal`` did). A device or a pipe in their place would hang every reading. Such a
+book is refused, with one line that names the file, and nothing outside it is touched."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from receivables.demo import generate
+from receivables.errors import DunError
+from receivables.model import Activity
+from store import init_book, open_book
+from tests.conftest import REPO
+
+ON = date(2026, 11, 22)
+
+
+def _book(tmp_path):
+    path = tmp_path / "book"
+    init_book(path, book=generate(clients=3, invoices=12, seed=2, today=ON))
+    return path
+
+
+def _note(path):
+    with open_book(path, today=ON) as repo:
+        cid = next(iter(repo.clients()))
+        repo.log_activity(Activity("", ON, cid, "other", body="called"))
+
+
+@pytest.mark.parametrize("name", [".lock", "book.journal"])
+def test_a_book_file_that_is_a_link_is_refused_and_what_it_points_to_is_untouched(tmp_path, name):
+    path = _book(tmp_path)
+    victim = tmp_path / "thesis.txt"
+    victim.write_text("three years of work\n")
+    (path / name).unlink(missing_ok=True)
+    (path / name).symlink_to(victim)
+    with pytest.raises(DunError) as e:
+        _note(path)
+    assert name in str(e.value) and "link" in str(e.value)
+    assert victim.read_text() == "three years of work\n"
+    with pytest.raises(DunError):  # read-only too: the book is not what its files say
+        open_book(path, readonly=True)
+    (path / name).unlink()
+    _note(path)  # once the link is gone, the book opens (dun makes the file again)
+    assert victim.read_text() == "three years of work\n"
+
+
+@pytest.mark.parametrize("name", ["backups", "outbox"])
+def test_a_folder_of_the_book_that_is_a_link_is_refused(tmp_path, name):
+    path = _book(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "book-2020-01-01.json").write_text("someone's own backup")
+    if (path / name).exists():
+        os.rename(path / name, tmp_path / f"{name}.was")
+    (path / name).symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(DunError) as e:
+        _note(path)
+    assert name in str(e.value)
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["book-2020-01-01.json"]
+
+
+def test_a_pipe_in_place_of_the_journal_gets_one_line_not_a_hang(tmp_path):
+    path = _book(tmp_path)
+    (path / "book.journal").unlink(missing_ok=True)
+    os.mkfifo(path / "book.journal")
+    run = subprocess.run([sys.executable, "-m", "cli.main", "--book", str(path), "--on", ON.isoformat(), "agenda"],
+                         cwd=REPO, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert run.returncode != 0
+    assert "book.journal" in run.stderr and "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_a_policy_shared_through_a_link_still_reads(tmp_path):
+    """policy.toml is only read (the owner edits it): one policy kept for several books
+    through links is the owner's own arrangement, and works."""
+    path = _book(tmp_path)
+    shared = tmp_path / "shared-policy.toml"
+    os.rename(path / "policy.toml", shared)
+    (path / "policy.toml").symlink_to(shared)
+    _note(path)
+    with open_book(path, readonly=True) as repo:
+        assert repo.policy().source
+
+
+def test_a_restore_reads_no_device_and_writes_through_no_link(tmp_path):
+    from store import restore_backup
+
+    path = _book(tmp_path)
+    _note(path)  # the day's backup
+    name = next(p.name for p in (path / "backups").iterdir())
+    (path / "backups" / "book-2020-01-01.json").symlink_to("/dev/zero")
+    with pytest.raises(DunError):  # (refused, not read for ever)
+        restore_backup(path, "book-2020-01-01.json", today=ON)
+    elsewhere = tmp_path / "elsewhere"
+    os.rename(path / "backups", elsewhere)
+    (path / "backups").symlink_to(elsewhere, target_is_directory=True)
+    before = sorted(p.name for p in elsewhere.iterdir())
+    with pytest.raises(DunError) as e:
+        restore_backup(path, name, today=ON)
+    assert "backups/ is a link" in str(e.value)
+    assert sorted(p.name for p in elsewhere.iterdir()) == before
+
+
+def test_a_policy_that_is_a_pipe_or_far_too_large_gets_one_line(tmp_path):
+    from receivables.policy import load_policy
+
+    path = _book(tmp_path)
+    policy = path / "policy.toml"
+    policy.unlink()
+    os.mkfifo(policy)
+    got, problems = load_policy(policy)  # (returns at once: nothing writes to the pipe)
+    assert got is None and problems[0].message == "is not a plain file"
+    policy.unlink()
+    policy.write_bytes(b"# " + b"x" * (2 * 1024 * 1024) + b"\n")
+    got, problems = load_policy(policy)
+    assert got is None and "larger than a policy can be" in problems[0].message
