@@ -6,7 +6,8 @@ entry is valid when its key (book id, policy digest, code version, date) matches
 revision equals the client's revision in the store; anything else is derived again and
 folded in. See :mod:`derived.state`.
 """
-from .state import Derived, Due, Key, cache_root, code_version, current, kept, key_of, policy_digest, write_file
+from .state import (Derived, Due, Key, cache_root, code_version, current, days_ahead, kept, key_of, policy_digest,
+                    write_file)
 
-__all__ = ["Derived", "Due", "Key", "cache_root", "code_version", "current", "kept", "key_of", "policy_digest",
-           "write_file"]
+__all__ = ["Derived", "Due", "Key", "cache_root", "code_version", "current", "days_ahead", "kept", "key_of",
+           "policy_digest", "write_file"]

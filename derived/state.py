@@ -33,7 +33,7 @@ import os
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -41,6 +41,8 @@ import orjson
 
 from receivables.engine import (BookDay, ClientDay, ClientDue, agenda_pairs, derivation, derive_client,
                                 finish_client, refold)
+from receivables.calendar import calendar_for
+from receivables.errors import DunError
 from receivables.model import Book
 from receivables.policy import Policy
 from receivables.tuning import FEW_CLIENTS, quiet_gc
@@ -247,6 +249,23 @@ def current(repo, policy: Policy, on: date, previous: Derived | None = None, *, 
     if save and key.book_id is not None and (todo or not from_file and not same):
         write_file(state)
     return state
+
+
+def days_ahead(on: date, policy: Policy) -> list[date]:
+    """The days whose state the app works out ahead, in a quiet moment (:func:`current` for
+    each, which keeps it in its file): the next day and, when later, the next business day
+    (after a Friday: Saturday and Monday), the days the owner most likely opens the book next.
+    The first start of such a day then reads every client's day from the file, and only the
+    clients changed since are worked out again."""
+    following = on + timedelta(days=1)
+    days = [following]
+    try:
+        business = calendar_for(policy).next_business_day(following)
+    except DunError:  # (a calendar the holidays package does not know: the agenda says so)
+        return days
+    if business != following:
+        days.append(business)
+    return days
 
 
 def kept(repo, policy: Policy, on: date) -> Derived | None:

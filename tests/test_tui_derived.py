@@ -299,3 +299,58 @@ async def test_the_apps_first_quiet_moment_keeps_each_clients_records_for_the_ne
         cid = sorted(repo.clients())[0]
         assert repo.client_book(cid) == repo.book().only(cid)
     assert not (demo / ".cache").exists()
+
+
+@async_test
+async def test_in_quiet_moments_the_app_works_out_the_days_ahead_for_the_next_start(tmp_path, monkeypatch):
+    """The morning's first start is a new day: without the days ahead, every client is worked
+    out again. The app following the clock works out, in quiet moments, the next day and the
+    next business day (after a Friday: Saturday and Monday), and again after a change for the
+    clients it touched: a start on either day reads every client's day from its file,
+    equal to a derivation from scratch."""
+    from .test_derived import scratch
+
+    friday = DAY + timedelta(days=4)
+    book = make_book(tmp_path / "book", on=friday)
+    ahead = [friday + timedelta(days=1), friday + timedelta(days=3)]
+    app = create_app(book, on=friday)
+    app.prepares_ahead = True  # (as when no --on is given: the app follows the clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        for _ in range(200):
+            await settle(app, pilot)
+            if sorted(app._ahead) == ahead:
+                break
+        assert sorted(app._ahead) == ahead
+        a = next(x for x in app.state.agenda if x.kind == "step" and x.invoices)
+
+        def pay(repo):
+            ledger = app.state.ledger_for(a.client)
+            allocs, _ = propose_allocation(ledger, a.client, a.currency, a.amount, list(a.invoices))
+            repo.record_payment(Payment("", friday, a.client, a.amount, a.currency, "bank", "in full", allocs))
+
+        worked = []
+        real = derived.state.derive_clients
+        monkeypatch.setattr(derived.state, "derive_clients", lambda *x, **k: worked.append(x[3]) or real(*x, **k))
+        await changed(app, pilot, pay)
+        for _ in range(200):
+            await settle(app, pilot)
+            if all(app._ahead[d] == app.state.derived.revisions for d in ahead):
+                break
+        assert worked == [[a.client]] * 3  # for the day, then for each day ahead: the payer alone
+    for day in ahead:
+        with open_book(book, readonly=True) as repo:
+            got = derived.current(repo, repo.policy(), day)
+        assert got.worked_out == frozenset()  # every client's day was in the file
+        assert got.book_day == scratch(book, day)
+
+
+@async_test
+async def test_an_app_on_a_given_date_works_nothing_out_ahead(demo):
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        app.save_derived(app.state)
+        await settle(app, pilot)
+        assert app._ahead == {}
+    assert [p.name[4:14] for p in derived.cache_root().rglob("day-*.json")] == [DAY.isoformat()]
