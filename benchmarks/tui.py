@@ -229,7 +229,7 @@ def main() -> int:
           f"{c['first_screen'] - sum(parts.values()):.2f} s")
     print(f"   the rest of the day (report shares, fold): the state at {c['state']:.2f} s;"
           f" the engine's queue {'is the same' if c['same_queue'] else 'DIFFERS'}")
-    print(f"   whole ledger ready: {c['complete']:.2f} s; the next days' queues saved at {c['saved']:.2f} s")
+    print(f"   whole ledger ready: {c['complete']:.2f} s; the day's derived state kept in its file at {c['saved']:.2f} s")
     r = asyncio.run(measure_app(book, cold=False))
     st = r["stages"]
     print("usual start (the queues saved by the last session still match the book and the policy):")
@@ -248,7 +248,7 @@ def main() -> int:
     print(f"drawing one full screen of rows: {ms(r['draw_screen'])}")
     w = asyncio.run(measure_write(book))
     print("after logging an outcome (s) on Today: the queue and panels current again in "
-          + ", ".join(f"{x:.2f} s" for x in w["state"]) + "; the next days' queues saved again in "
+          + ", ".join(f"{x:.2f} s" for x in w["state"]) + "; the day's derived state kept again in "
           + ", ".join(f"{x:.2f} s" for x in w["saved"]))
     if not args.no_datatable:
         from tui.widgets.invoice_rows import invoice_cells
