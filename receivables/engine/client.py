@@ -13,7 +13,7 @@ from ..model import Book
 from ..policy import Policy
 from .context import action_context
 from .day import Day
-from .figures import (ForecastSums, Series, ar_on, cei_start, current_ar_on, month_ends, month_start,
+from .figures import (ForecastSums, Series, ar_on, current_ar_on, month_start, point_dates,
                       sales_between)
 from .index import ClientIndex
 from .ladder import client_actions
@@ -167,16 +167,14 @@ def _client_part(dy: Day, cid: str) -> ClientPart:
     for d, cur, amt in eng.credits.get(cid, ()):
         if d <= on:
             credit[cur] = credit.get(cur, ZERO) + amt
-    one = timedelta(days=1)
     this_month = month_start(on)
-    dates = month_ends(on)
+    dates = point_dates(on)
     currencies = {}
     for cur in sorted(set(aging) | set(ser.sales) | set(credit)):
         points = []
-        for d in dates:
-            start = cei_start(d)
+        for d, first90, start, before in dates:
             points.append((ar_on(eng, ser, cur, d), current_ar_on(eng, ser, cur, d),
-                           sales_between(ser, cur, d - timedelta(days=89), d), ar_on(eng, ser, cur, start - one),
+                           sales_between(ser, cur, first90, d), ar_on(eng, ser, cur, before),
                            sales_between(ser, cur, start, d)))
         months: dict[date, Decimal] = {}
         daily = ser.daily.get(cur)
@@ -192,9 +190,10 @@ def _client_part(dy: Day, cid: str) -> ClientPart:
     start = on - timedelta(days=ACTIVITY_DAYS - 1)
     month: Counter = Counter()
     year: Counter = Counter()
+    year_ago = on - timedelta(days=365)
     for a in eng.book.activities:
         if a.date <= on:
-            if (on - a.date).days < 365:
+            if a.date > year_ago:  # (fewer than 365 days before the date)
                 year[a.channel] += 1
             if a.date >= start:
                 month[a.channel] += 1

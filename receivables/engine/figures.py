@@ -3,6 +3,7 @@ forecast's weekly sums (the definitions are in :mod:`receivables.report`)."""
 from __future__ import annotations
 
 from bisect import bisect_right
+from functools import lru_cache
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -174,6 +175,18 @@ def month_ends(on: date, count: int = 12) -> list[date]:
         out.append(d)
         d = month_start(d) - timedelta(days=1)
     return out[::-1]
+
+
+@lru_cache(maxsize=64)
+def point_dates(on: date) -> tuple[tuple[date, date, date, date], ...]:
+    """For each of :func:`month_ends` of ``on``: the month-end, the first of the 90 days
+    ending on it, the first day of its CEI period and the day before that (the same for every
+    client of a date: worked out once per date)."""
+    out = []
+    for d in month_ends(on):
+        start = cei_start(d)
+        out.append((d, d - timedelta(days=89), start, start - timedelta(days=1)))
+    return tuple(out)
 
 
 class ForecastSums:
