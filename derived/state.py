@@ -39,9 +39,9 @@ from typing import Any, Callable, Iterator
 
 import orjson
 
+from receivables.calendar import calendar_for
 from receivables.engine import (BookDay, ClientDay, ClientDue, agenda_pairs, derivation, derive_client,
                                 finish_client, refold)
-from receivables.calendar import calendar_for
 from receivables.errors import DunError
 from receivables.model import Book
 from receivables.policy import Policy

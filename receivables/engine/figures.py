@@ -3,9 +3,9 @@ forecast's weekly sums (the definitions are in :mod:`receivables.report`)."""
 from __future__ import annotations
 
 from bisect import bisect_right
-from functools import lru_cache
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from .records import DOUBTFUL_DAYS, HUNDRED, WEEKS, ZERO, Figures, Forecast, ForecastWeek, tenth
 
