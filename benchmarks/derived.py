@@ -129,8 +129,8 @@ async def work_ahead(book_dir: Path) -> tuple[float, list]:
         while app.state is None or not app.state.complete:
             await pilot.pause(0.05)
         t = time.perf_counter()
-        while app.state.derived is None or any(app._ahead.get(d) != app.state.derived.revisions
-                                               for d in derived_days(app)):
+        while app.state.derived is None or any(revs != app.state.derived.revisions for revs in app._ahead.values()) \
+                or len(app._ahead) < len(derived_days(app)):
             await pilot.pause(0.05)
         return time.perf_counter() - t, derived_days(app)
 

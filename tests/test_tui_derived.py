@@ -319,9 +319,9 @@ async def test_in_quiet_moments_the_app_works_out_the_days_ahead_for_the_next_st
         await loaded(app, pilot)
         for _ in range(200):
             await settle(app, pilot)
-            if sorted(app._ahead) == ahead:
+            if sorted(day for day, _ in app._ahead) == ahead:
                 break
-        assert sorted(app._ahead) == ahead
+        assert sorted(day for day, _ in app._ahead) == ahead
         a = next(x for x in app.state.agenda if x.kind == "step" and x.invoices)
 
         def pay(repo):
@@ -335,9 +335,19 @@ async def test_in_quiet_moments_the_app_works_out_the_days_ahead_for_the_next_st
         await changed(app, pilot, pay)
         for _ in range(200):
             await settle(app, pilot)
-            if all(app._ahead[d] == app.state.derived.revisions for d in ahead):
+            if all(revs == app.state.derived.revisions for revs in app._ahead.values()):
                 break
         assert worked == [[a.client]] * 3  # for the day, then for each day ahead: the payer alone
+        # an edited policy: the days ahead are worked out again under it
+        policy = book / "policy.toml"
+        policy.write_text(policy.read_text().replace('tolerance = "5.00"', 'tolerance = "7.00"', 1))
+        await changed(app, pilot, lambda repo: None)
+        new_rules = derived.policy_digest(app.state.policy)
+        for _ in range(200):
+            await settle(app, pilot)
+            if sorted(day for day, rules in app._ahead if rules == new_rules) == ahead:
+                break
+        assert sorted(day for day, rules in app._ahead if rules == new_rules) == ahead
     for day in ahead:
         with open_book(book, readonly=True) as repo:
             got = derived.current(repo, repo.policy(), day)

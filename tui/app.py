@@ -89,9 +89,10 @@ class DunApp(BackgroundWork, App[int]):
         self._session_prepared = False  # what the first write and publish need, readied once
         self._saved_derived: Any = None  # the derived state last written to its file
         # the next days' derived state is worked out in quiet moments (tui.background), when the
-        # app follows the clock; day -> the clients' revisions it was last worked out at
+        # app follows the clock; (day, policy digest) -> the clients' revisions it was last
+        # worked out at
         self.prepares_ahead = self.follows_clock
-        self._ahead: dict[date, dict] = {}
+        self._ahead: dict[tuple[date, str], dict] = {}
         self.preview: list | None = None  # today's queue before the state is there (tui.messages.PreviewReady)
         self.preview_source: Any = None  # (kept days, clients, policy) the preview's drafts come from
         self._preview_drawn = threading.Event()  # the preview is on screen: the book can be read

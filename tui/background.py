@@ -101,8 +101,9 @@ class BackgroundWork:
         d = state.derived
         if not self.prepares_ahead or d is None or state.policy is None or self.repo is None:
             return
+        rules = derived.policy_digest(state.policy)  # (an edited policy: worked out again)
         for day in derived.days_ahead(state.on, state.policy):
-            if self._ahead.get(day) == d.revisions:
+            if self._ahead.get((day, rules)) == d.revisions:
                 continue
             if not self._wait_for_quiet(lambda: not worker.is_cancelled and self.state is state):
                 return
@@ -110,7 +111,7 @@ class BackgroundWork:
                 derived.current(self.repo, state.policy, day, book=state.book, revisions=d.revisions)
             except (DunError, OSError):
                 return  # (the day itself will say what is wrong)
-            self._ahead[day] = d.revisions
+            self._ahead[(day, rules)] = d.revisions
 
     def save_derived(self, state: BookState | None) -> None:
         d = getattr(state, "derived", None)
