@@ -35,7 +35,9 @@ from receivables.policy import load_policy
 from receivables.tuning import CHECKPOINT_BYTES, CHECKPOINT_ENTRIES, quiet_gc
 
 from . import codec
-from .bookfile import SCHEMA, BookPaths, Tables, check_own_files, dump_book  # noqa: F401  (Tables: importable from here too)
+from .bookfile import (  # noqa: F401  (Tables: importable from here too)
+    SCHEMA, BookPaths, Tables, check_own_files, dump_book,
+)
 from .commits import Commits, ReadOnlyBook
 from .files import (
     BookLocked,
