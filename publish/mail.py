@@ -28,7 +28,7 @@ from receivables.controls import UNSAFE
 from receivables.errors import DunError
 from receivables.engine import derivation
 from receivables.ledger import derive, index_book
-from store.files import atomic_write, open_plain
+from store.files import atomic_write, read_plain
 
 from .env import environment
 from .messages import Draft, check_templates, draft_from_day, html_document
@@ -181,23 +181,18 @@ def prepare_outbox(repo_or_book, policy, on: date, outbox: Path, *, now: datetim
             if (outbox / "sent" / path.name).is_file():
                 continue  # sent already today (the app or an earlier run): never twice
             tag(msg, action, on)
-            _write_atomic(path, seal(msg.as_bytes()))  # (only sealed messages are ever sent)
+            atomic_write(path, seal(msg.as_bytes()))  # (only sealed messages are ever sent)
             result.emails.append(OutboxItem(client.id, client.name, key, "email", path, msg["Subject"], msg["To"]))
         else:
             reason = "letter step" if action.channel == "letter" else "no e-mail address on file"
             html = env.get_template("letter.html").render(s=data, draft=draft, body=Markup(draft.html), L=data.locale)
             path = outbox / f"{stem}.pdf"
-            _write_atomic(path, html_to_pdf(html, policy.publish.paper))
+            atomic_write(path, html_to_pdf(html, policy.publish.paper))
             result.letters.append(OutboxItem(client.id, client.name, key, "letter", path, draft.subject, reason=reason))
             if action.channel == "email":
                 result.notices.append(
                     f"{client.id}: no e-mail address — print and post {path.name}, or add an e-mail to the client")
     return result
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    # (a temp file of its own, made new: never one a book folder from elsewhere put there)
-    atomic_write(path, data)
 
 
 def smtp_password(policy) -> str | None:
@@ -219,8 +214,7 @@ def smtp_password(policy) -> str | None:
 def read_eml(path: Path) -> EmailMessage:
     """A message in the outbox: a plain file (never read through a link: a book folder from
     elsewhere may put one to a device there), of at most ``MAX_EML_BYTES``."""
-    with os.fdopen(open_plain(path, os.O_RDONLY), "rb") as f:
-        data = f.read(MAX_EML_BYTES + 1)
+    data = read_plain(path, MAX_EML_BYTES + 1)
     if len(data) > MAX_EML_BYTES:
         raise DunError(f"{path.name} is larger than any message dun writes ({MAX_EML_BYTES // 2**20} MB)",
                        str(path.parent), "move it out of the outbox")

@@ -38,8 +38,9 @@ from typing import Any, Callable, Iterable
 from receivables.controls import UNSAFE
 from receivables.errors import DunError
 from receivables.model import Activity
+from store.files import atomic_write
 
-from .mail import (H_CLIENT, H_INVOICES, H_ON, H_STEP, HEADER_NAME, PRIVATE, OutboxItem, _file_stem, _write_atomic, build_email,
+from .mail import (H_CLIENT, H_INVOICES, H_ON, H_STEP, HEADER_NAME, PRIVATE, OutboxItem, _file_stem, build_email,
                    read_eml, smtp_password, tag)
 from . import mailserver
 from .messages import Draft
@@ -146,7 +147,7 @@ def write_queued(outbox: Path, msg: EmailMessage) -> Path:
         raise DunError(f"the message for {msg[H_CLIENT]} ({msg[HEADER_NAME]}) was sent already on {on}",
                        str(path.parent / "sent" / path.name), "it is not sent twice")
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(path, seal(msg.as_bytes(policy=email_policy.SMTP)))  # (only sealed messages are sent)
+    atomic_write(path, seal(msg.as_bytes(policy=email_policy.SMTP)))  # (only sealed messages are sent)
     return path
 
 
@@ -453,7 +454,7 @@ def write_letter(book, policy, action: Any, on: date, subject: str, text: str, o
     key = getattr(action, "key", "") or action.step or action.kind
     path = Path(outbox) / f"{_file_stem(on, action.client, key)}.pdf"
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(path, (pdf or html_to_pdf)(html, policy.publish.paper))
+    atomic_write(path, (pdf or html_to_pdf)(html, policy.publish.paper))
     return path
 
 

@@ -6,7 +6,6 @@ under a free name (:func:`store.files.create_new`), never over another.
 """
 from __future__ import annotations
 
-import os
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 from receivables.errors import DunError
 
 from .bookfile import SCHEMA, BookPaths, check_own_files, dump_book, migrate, parse_book_bytes
-from .files import WriteLock, atomic_write, clean_temp_files, create_new, open_plain
+from .files import WriteLock, atomic_write, clean_temp_files, create_new, read_plain
 from .loading import _load
 
 
@@ -57,8 +56,7 @@ def restore_backup(path: Path | str, name: str, today: date | None = None) -> Pa
     source = paths.backups / Path(name).name
     if not source.is_file():
         raise DunError(f"no backup named {name!r}", str(paths.backups), "list them with 'dun restore'")
-    with os.fdopen(open_plain(source, os.O_RDONLY), "rb") as f:
-        candidate = parse_book_bytes(f.read(), str(source))
+    candidate = parse_book_bytes(read_plain(source), str(source))
     candidate, _ = migrate(candidate, str(source))
     lock = WriteLock(paths.lock)
     lock.acquire("dun restore")
@@ -79,8 +77,7 @@ def restore_backup(path: Path | str, name: str, today: date | None = None) -> Pa
                 # the current book is unreadable: keep its bytes as they are
                 if paths.book.exists():
                     paths.backups.mkdir(exist_ok=True)
-                    with os.fdopen(open_plain(paths.book, os.O_RDONLY), "rb") as f:  # (never a device)
-                        safety = made = create_new(safety, f.read())
+                    safety = made = create_new(safety, read_plain(paths.book))  # (never a device)
             # the restore is a change of its own: the restored snapshot takes the next change
             # number, so journal entries written before it can never be replayed on top of it and
             # anything derived from the book as it was (the app's saved queues) no longer matches

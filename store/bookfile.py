@@ -54,10 +54,11 @@ def check_own_files(paths: BookPaths) -> None:
     """The files and folders dun writes in a book folder are plain files and real folders:
     a folder someone else prepared may put a link there, which would take dun's writes to
     whatever it points to, or a pipe, on which reading never ends (book.json is checked as
-    it is read: :func:`store.files.open_plain`)."""
-    for f in (paths.lock, paths.journal):
-        if f.is_symlink() or (f.exists() and not f.is_file()):
-            raise not_plain(f)
+    it is read, book.journal as it is opened, in either mode: :func:`store.files.open_plain`;
+    .lock is opened for writing only, so a read-only opening checks it here)."""
+    lock = paths.lock
+    if lock.is_symlink() or (lock.exists() and not lock.is_file()):
+        raise not_plain(lock)
     for folder in (paths.backups, paths.outbox, paths.outbox / "sent"):
         check_folder(folder)
 

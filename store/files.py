@@ -71,6 +71,13 @@ def open_plain(path: Path, flags: int, mode: int = 0o644) -> int:
     return fd
 
 
+def read_plain(path: Path, at_most: int = -1) -> bytes:
+    """The bytes of one of a book's own files, opened as :func:`open_plain` does (with
+    ``at_most``, no more than that many)."""
+    with os.fdopen(open_plain(path, os.O_RDONLY), "rb") as f:
+        return f.read(at_most)
+
+
 def not_plain(path: Path) -> DunError:
     what = "a link" if path.is_symlink() else "not a plain file"
     return DunError(f"{path.name} is {what}", str(path.parent),
