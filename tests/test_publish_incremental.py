@@ -105,23 +105,43 @@ def _moved_invoice(repo):
     raise AssertionError("no invoice to move")
 
 
-def test_an_invoice_with_follow_ups_stays_with_its_client(tmp_path, demo_book):
+@pytest.mark.parametrize("follow_up", ["dispute", "promise", "activity"])
+def test_an_invoice_with_follow_ups_stays_with_its_client(tmp_path, demo_book, follow_up):
     """Every client's records refer only to its own invoices: the engine and a republish from
-    the kept state work client by client."""
+    the kept state work client by client. An invoice nothing refers to moves; once a dispute,
+    a promise or a follow-up names it, the move is refused and changes nothing."""
     from receivables.errors import DunError
+    from receivables.model import Dispute, PromiseToPay
+    from store.repository import _followed_up
 
     book_dir = init_book(tmp_path / "book", book=demo_book).root
     with open_book(book_dir) as repo:
         book = repo.book()
-        for d in book.disputes:
-            inv = book.invoices[d.invoice]
-            if not any(a.invoice == inv.number for p in book.payments for a in p.allocations):
-                other = next(c for c in sorted(book.clients) if c != inv.client)
-                with pytest.raises(DunError, match="cannot move an invoice with follow-ups"):
-                    repo.update_invoice(replace(inv, client=other))
-                assert repo.book().invoices[inv.number].client == inv.client
-                return
-    pytest.skip("no disputed invoice without payments in the demo book")
+        settled = {a.invoice for p in book.payments for a in p.allocations} | {a.invoice for a in book.adjustments}
+        free = [inv for inv in book.invoices.values()
+                if inv.number not in settled and not _followed_up(book, inv.number)]
+        assert len(free) >= 2, "the demo book has invoices nothing refers to"
+        inv = free[0]
+        other = next(c for c in sorted(book.clients) if c != inv.client and book.clients[c].currency == inv.currency)
+        if follow_up == "dispute":
+            repo.open_dispute(Dispute("", inv.number, inv.client, "wrong rate", ON))
+        elif follow_up == "promise":
+            repo.add_promise(PromiseToPay("", inv.client, ON, inv.amount, inv.currency, ON + timedelta(days=7),
+                                          (inv.number,)))
+        else:
+            repo.log_activity(Activity("", ON, inv.client, "phone", step="call", invoices=(inv.number,),
+                                       outcome="no answer"))
+        with pytest.raises(DunError, match="cannot move an invoice with follow-ups"):
+            repo.update_invoice(replace(inv, client=other))
+        assert repo.book().invoices[inv.number].client == inv.client
+        # the same move of an invoice nothing refers to is made
+        moved = free[1]
+        to = next(c for c in sorted(repo.book().clients)
+                  if c != moved.client and repo.book().clients[c].currency == moved.currency)
+        repo.update_invoice(replace(moved, client=to))
+        assert repo.book().invoices[moved.number].client == to
+    with open_book(book_dir, readonly=True) as repo:
+        assert repo.book().invoices[inv.number].client == inv.client
 
 
 def _two_payments(repo):
