@@ -231,3 +231,17 @@ async def test_a_day_with_nothing_to_chase_says_so_and_what_falls_due_next(tmp_p
     assert "Nothing to chase today." in shown
     assert "Next to fall due: INV-1 · Acme Trading Ltd · " in shown and "£1,200.00" in shown
     assert "back to the queue" not in shown
+
+
+@pytest.mark.parametrize("queued, handled, said", [(1, 1, "1 of 1 action handled in this session · the queue is clear"),
+                                                   (3, 1, "1 of 3 actions handled in this session · 2 left")])
+def test_the_summary_counts_the_session_in_words(queued, handled, said):
+    from types import SimpleNamespace
+
+    from receivables.model import Book, Client
+    from tui.widgets.day_summary import day_summary
+
+    book = Book(clients={"c1": Client("c1", "Acme Ltd", "GBP", 30)})
+    state = SimpleNamespace(book=book, policy=None, ledger=None)
+    group = day_summary(state, DAY, queued, handled, None)
+    assert said in group.renderables[0].plain

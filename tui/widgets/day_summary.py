@@ -30,7 +30,7 @@ def day_summary(state: Any, on: date, queued: int, handled: int, outbox: Path | 
         t.append(f"Done today · {long_day(on)}\n\n", style="bold")
     if queued:
         left = queued - handled
-        t.append(f"{handled} of {queued} actions handled in this session")
+        t.append(f"{handled} of {queued} action{'' if queued == 1 else 's'} handled in this session")
         t.append(f" · {left} left\n" if left else " · the queue is clear\n", style="dim" if left else "green")
     counts = Counter(x.outcome or "note" for x in acts)
     if counts:
