@@ -286,6 +286,12 @@ def check_dispute(d: Dispute, book: Book) -> list[Problem]:
         return out + window
     if d.resolved is not None and d.resolved < d.opened:
         out.append(_p(where, "is resolved before it was opened"))
+    if d.resolved is None:  # one open dispute per invoice: a second would be reviewed twice
+        other = next((x for x in book.disputes if x.invoice == d.invoice and x.resolved is None and x.id != d.id),
+                     None)
+        if other is not None:
+            out.append(_p(where, f"invoice {d.invoice!r} already has an open dispute ({other.id})",
+                          f"resolve {other.id} first (dun dispute {d.invoice} --resolve)"))
     return out
 
 

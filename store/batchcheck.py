@@ -71,8 +71,9 @@ def check_update(repo, rec: Any, clients, scopes: dict[str, Book]) -> list[Probl
         scopes[rec.client] = replace(scope, invoices={**scope.invoices, rec.number: rec})
         return v.check_invoice(rec, clients)
     field = "disputes" if isinstance(rec, Dispute) else "plans"
-    scopes[rec.client] = replace(scope, **{field: tuple(rec if x.id == rec.id else x for x in getattr(scope, field))})
-    return []
+    scopes[rec.client] = scope = replace(scope, **{field: tuple(rec if x.id == rec.id else x
+                                                              for x in getattr(scope, field))})
+    return v.check_dispute(rec, scope) if isinstance(rec, Dispute) else []
 
 
 def check_statement(repo, records: list, updates: list, clients) -> list[Problem]:

@@ -226,13 +226,8 @@ class Writes:
         if inv is not None and not d.client:
             d = replace(d, client=inv.client)
         d = self._with_id(d)
-        problems = v.check_dispute(d, self._client_scope(d.client)) if inv else [
-            Problem(f"unknown invoice {d.invoice!r}", "dispute", "check the invoice number")]
-        if inv is not None and any(x.invoice == d.invoice and x.resolved is None
-                                   for x in self._client_scope(d.client).disputes):
-            problems.append(Problem(f"invoice {d.invoice!r} already has an open dispute", "dispute",
-                                    "resolve it first (dun dispute INVOICE --resolve)"))
-        self._refuse(problems)
+        self._refuse(v.check_dispute(d, self._client_scope(d.client)) if inv else [
+            Problem(f"unknown invoice {d.invoice!r}", "dispute", "check the invoice number")])
         self._put([d])
         return d
 

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -472,3 +473,25 @@ def test_one_client_is_read_from_the_kept_copy_and_the_journal_without_parsing_t
     with open_book(path, readonly=True) as reader:
         assert reader.save_client_docs() and reader.client_docs_usable()
     check(True, changed=False)
+
+
+def test_an_invoice_has_one_open_dispute_by_every_way_in(repo, book_dir):
+    """A second open dispute on an invoice was refused by ``open_dispute`` only: a commit of a
+    dispute with its activity (the app's outcome), and an update reopening a resolved one, went
+    through, and the invoice was then reviewed twice. The rule is now the domain's."""
+    add_acme(repo)
+    first = repo.open_dispute(Dispute("", "INV-1", "", "wrong rate", TODAY))
+    before = files(book_dir)
+    second = Dispute("", "INV-1", "acme", "again", TODAY)
+    note = Activity("", TODAY, "acme", "phone", invoices=("INV-1",), outcome="disputed")
+    for attempt in (lambda: repo.open_dispute(second), lambda: repo.commit([second, note])):
+        with pytest.raises(DunError, match=f"already has an open dispute \\({first.id}\\)"):
+            attempt()
+        assert files(book_dir) == before
+    closed = repo.resolve_dispute(first.id, TODAY, "credited")
+    other = repo.open_dispute(Dispute("", "INV-1", "", "a new complaint", TODAY))
+    before = files(book_dir)
+    with pytest.raises(DunError, match="already has an open dispute"):
+        repo.commit([], updates=[replace(closed, resolved=None, resolution="")])
+    assert files(book_dir) == before
+    assert [d.id for d in repo.book().disputes if d.resolved is None] == [other.id]

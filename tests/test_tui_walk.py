@@ -424,3 +424,27 @@ async def test_keys_that_come_in_after_a_dialog_opens_but_before_its_focus_is_se
         assert isinstance(app.screen, TodayScreen)
     (act,) = [a for a in reopen(demo).activities if a.date == DAY]
     assert (act.client, act.outcome, act.body) == (action.client, "voicemail", "left a message")
+
+
+@async_test
+async def test_d_on_a_dispute_review_resolves_that_dispute_and_logs_the_review(demo):
+    """The invoice is disputed already: d offered "Open a dispute" on it and saved a second open
+    dispute on the same invoice (reviewed twice from then on). Now it resolves the reviewed
+    dispute, with an activity that marks the action handled, in one commit."""
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        action = screen.queue[await at_action(app, pilot, lambda a: a.kind == "dispute", walk=True)]
+        await pilot.press("d")
+        await settle(app, pilot)
+        assert "Resolve the dispute on" in str(app.screen.TITLE_TEXT)
+        await pilot.press(*"credit note agreed", "ctrl+s")
+        await settle(app, pilot)
+        assert screen.done.get(screen.queue.index(action)) == "resolved"
+    book = reopen(demo)
+    (d,) = [d for d in book.disputes if d.id == action.ref]
+    assert d.resolved == DAY and d.resolution == "credit note agreed"
+    assert not [x for x in book.disputes if x.invoice == d.invoice and x.resolved is None]
+    (act,) = [a for a in todays(demo) if a.client == action.client]
+    assert act.step == action.key and act.outcome == "resolved" and act.invoices == action.invoices

@@ -141,6 +141,18 @@ def log_dispute(repo: Any, action: Any, on: date, invoice: str, reason: str) -> 
     return _commit_many(repo, [dispute, act])
 
 
+def log_resolution(repo: Any, action: Any, on: date, dispute: Dispute, resolution: str = "") -> list[Any]:
+    """The open dispute an action reviews, resolved, and the activity that says so, in one
+    commit (the action counts as handled today, also after a restart)."""
+    _writable(repo)
+    if dispute.resolved is not None:
+        raise DunError(f"was already resolved on {dispute.resolved}", f"dispute {dispute.id}")
+    resolved = dataclasses.replace(dispute, resolved=on, resolution=resolution)
+    act = _activity_for(action, on, outcome="resolved",
+                        body=f"Dispute on {dispute.invoice} resolved" + (f": {resolution}" if resolution else "."))
+    return list(repo.commit([act], updates=[resolved]))
+
+
 def log_payment_outcome(repo: Any, action: Any, on: date, payment: Payment) -> list[Any]:
     """Payment received while working an action: the payment and the activity together.
     The money came in through the bank, not over the action's channel; and a payment from

@@ -10,13 +10,19 @@ from .base import Field, FormDialog
 
 
 class ResolveDialog(FormDialog):
-    def __init__(self, dispute: Dispute) -> None:
+    """``action``: the agenda action the dispute is resolved from (logged with it)."""
+
+    def __init__(self, dispute: Dispute, action: Any = None) -> None:
         super().__init__()
         self.dispute = dispute
+        self.action = action
         self.TITLE_TEXT = f"Resolve the dispute on {dispute.invoice} (opened {dispute.opened.isoformat()}: {dispute.reason})"
 
     def fields(self) -> list[Field]:
         return [Field("resolution", "Resolution", "", None, required=False, placeholder="e.g. credit note agreed")]
 
     def save(self, v: dict[str, Any]) -> Any:
-        return actions.resolve_dispute(self.app.repo, self.dispute.id, self.app.on, v.get("resolution") or "")
+        resolution = v.get("resolution") or ""
+        if self.action is not None:
+            return actions.log_resolution(self.app.repo, self.action, self.app.on, self.dispute, resolution)
+        return actions.resolve_dispute(self.app.repo, self.dispute.id, self.app.on, resolution)

@@ -207,8 +207,19 @@ class OutcomeKeys:
             return
         from ..dialogs.dispute import DisputeDialog
 
-        open_ = [s.invoice.number for s in self.state.ledger_for(a.client).open_invoices(a.client) if not s.disputed]
-        choices = list(a.invoices) + [n for n in open_ if n not in a.invoices]
+        # an invoice has one open dispute at a time: on an action whose invoices are all
+        # disputed already (a review of the dispute), d resolves it
+        disputes = [d for d in self.state.book.disputes if d.client == a.client and d.resolved is None]
+        disputed = {d.invoice: d for d in disputes}
+        if a.invoices and all(n in disputed for n in a.invoices):
+            from ..dialogs.resolve import ResolveDialog
+
+            reviewed = next((d for d in disputes if d.id == a.ref), disputed[a.invoices[0]])
+            self._dialog(ResolveDialog(reviewed, action=a), "resolved")
+            return
+        open_ = [s.invoice.number for s in self.state.ledger_for(a.client).open_invoices(a.client)
+                 if not s.disputed and s.invoice.number not in disputed]
+        choices = [n for n in a.invoices if n not in disputed] + [n for n in open_ if n not in a.invoices]
         self._dialog(DisputeDialog(a.client, choices, self.on, action=a), "disputed")
 
     def action_paid(self) -> None:

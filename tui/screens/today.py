@@ -419,7 +419,7 @@ class TodayScreen(OutcomeKeys, DunScreen):
             ("Outcome: sent / done", "Log the current action as done (s)", self.action_sent),
             ("Outcome: called…", "Log a call: reached, no answer, voicemail, wrong number (c)", self.action_called),
             ("Outcome: promise to pay…", "Amount and date (p)", self.action_promise),
-            ("Outcome: dispute…", "Invoice and reason (d)", self.action_dispute),
+            ("Outcome: dispute…", "Invoice and reason; on a disputed invoice, resolve it (d)", self.action_dispute),
             ("Outcome: payment received…", "Open the payment form ($)", self.action_paid),
             ("Outcome: snooze…", "Hide the action until a date (z)", self.action_snooze),
             ("Outcome: skip", "Skip it for today (x)", self.action_skip),
