@@ -3,25 +3,45 @@ promise to pay covers when the owner names none.
 
 A payment of exactly what one open invoice still owes is taken to be for that invoice
 (clients pay invoice by invoice; spreading it over the oldest ones would leave two
-half-paid). Otherwise the payment goes to the oldest due first (``propose_allocation``).
+half-paid). Otherwise the payment goes to the oldest due first (``propose_allocation``);
+a payment taken while working an action goes to that action's invoices first (the ones the
+owner was chasing), then to the oldest due.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from .ledger import Ledger, propose_allocation
-from .model import Allocation
+from .model import Allocation, Payment
 
 
-def suggest_allocation(ledger: Ledger, client_id: str, currency: str,
-                       amount: Decimal) -> tuple[tuple[Allocation, ...], Decimal]:
-    """Allocations and the unallocated rest (client credit), as ``propose_allocation``."""
+def suggest_allocation(ledger: Ledger, client_id: str, currency: str, amount: Decimal,
+                       first: Sequence[str] = ()) -> tuple[tuple[Allocation, ...], Decimal]:
+    """Allocations and the unallocated rest (client credit), as ``propose_allocation``;
+    ``first``: invoices paid before any other (an action's), in the order given."""
     if amount > 0:
         open_ = ledger.open_invoices(client_id, currency)
         for s in [s for s in open_ if not s.disputed] + [s for s in open_ if s.disputed]:
             if s.outstanding == amount and s.invoice.currency == currency:
                 return (Allocation(s.invoice.number, amount),), Decimal(0)
-    return propose_allocation(ledger, client_id, currency, amount)
+    if not first:
+        return propose_allocation(ledger, client_id, currency, amount)
+    open_ = ledger.open_invoices(client_id, currency)
+    rest = [s.invoice.number for s in open_ if not s.disputed and s.invoice.number not in first]
+    rest += [s.invoice.number for s in open_ if s.disputed and s.invoice.number not in first]
+    return propose_allocation(ledger, client_id, currency, amount, [*first, *rest])
+
+
+def settles(payment: Payment, owed: Mapping[str, Decimal], invoices: Iterable[str]) -> bool:
+    """Whether ``payment`` pays in full what each of ``invoices`` still owed before it
+    (``owed``: invoice -> outstanding; an invoice missing from it owed nothing). A payment
+    taken while working an action does that action only then: a part payment leaves the
+    action to do, on what is still owed."""
+    paid: dict[str, Decimal] = {}
+    for a in payment.allocations:
+        paid[a.invoice] = paid.get(a.invoice, Decimal(0)) + a.amount
+    return all(paid.get(n, Decimal(0)) >= owed.get(n, Decimal(0)) for n in invoices)
 
 
 def promise_cover(ledger: Ledger, client_id: str, currency: str, amount: Decimal) -> list[str]:

@@ -432,3 +432,40 @@ def test_a_promise_with_no_invoices_named_covers_the_oldest_up_to_its_amount():
         ("0.01", ["I1"]), ("300.00", ["I1"]), ("300.01", ["I1", "I3"]), ("500.00", ["I1", "I3"]),
         ("500.01", ["I1", "I3", "I4"]), ("900.00", ["I1", "I3", "I4"]), ("5000.00", ["I1", "I3", "I4"])]
     assert promise_cover(ledger, "C1", "EUR", D("10")) == []
+
+
+def test_a_payment_taken_on_an_action_goes_to_its_invoices_first_and_does_it_only_when_it_pays_them():
+    from receivables.allocate import settles, suggest_allocation
+    from receivables.model import Allocation, Payment
+
+    d = Dispute("D1", "I2", "C1", "wrong quantity", date(2026, 2, 1))
+    invs = [inv("I1", date(2026, 1, 10), "300.00"), inv("I2", date(2026, 1, 20), "900.00"),
+            inv("I3", date(2026, 1, 31), "200.00"), inv("I4", date(2026, 2, 28), "400.00")]
+    ledger = derive(book(invs, disputes=(d,)), date(2026, 3, 1))
+
+    def alloc(amount, first=()):
+        got, rest = suggest_allocation(ledger, "C1", "GBP", D(amount), first)
+        return [(a.invoice, str(a.amount)) for a in got], rest
+
+    # no action: oldest due first, the disputed I2 last; an exact amount goes to its invoice
+    assert alloc("350.00") == ([("I1", "300.00"), ("I3", "50.00")], D("0.00"))
+    assert alloc("400.00") == ([("I4", "400.00")], D("0.00"))
+    # an action on I3, then I4: those first, then the oldest, the disputed last
+    assert alloc("50.00", ("I3", "I4")) == ([("I3", "50.00")], D("0.00"))
+    assert alloc("650.00", ("I3", "I4")) == ([("I3", "200.00"), ("I4", "400.00"), ("I1", "50.00")], D("0.00"))
+    assert alloc("2000.00", ("I3",)) == ([("I3", "200.00"), ("I1", "300.00"), ("I4", "400.00"), ("I2", "900.00")],
+                                         D("200.00"))
+    assert alloc("300.00", ("I3",)) == ([("I1", "300.00")], D("0.00"))  # exactly what I1 owes: I1's
+
+    owed = {"I3": D("200.00"), "I4": D("400.00")}
+
+    def pay(*allocs):
+        return Payment("P", date(2026, 3, 1), "C1", sum((D(x) for _, x in allocs), D(0)), "GBP",
+                       allocations=tuple(Allocation(n, D(x)) for n, x in allocs))
+
+    assert settles(pay(("I3", "200.00")), owed, ["I3"])
+    assert not settles(pay(("I3", "199.99")), owed, ["I3"])
+    assert not settles(pay(("I3", "200.00")), owed, ["I3", "I4"])
+    assert settles(pay(("I3", "150.00"), ("I4", "400.00"), ("I3", "50.00")), owed, ["I3", "I4"])
+    assert not settles(pay(("I1", "300.00")), owed, ["I3"])
+    assert settles(pay(("I1", "300.00")), owed, ["I9"])  # (an invoice that owed nothing)

@@ -95,7 +95,8 @@ async def test_walk_through_a_whole_demo_day_logs_every_action(demo):
         assert act.step == done_key(a)
         assert act.invoices == a.invoices
     expect = {"s": {"sent", "done", "queued"}, "x": {"skipped"}, "call": {"no_answer"}, "snooze": {"snoozed"},
-              "promise": {"promised"}, "dispute": {"disputed"}, "paid": {"paid"}}
+              "promise": {"promised"}, "paid": {"paid"},
+              "dispute": {"disputed", "resolved"}}  # (d on a review of a dispute resolves it)
     for (a, what), act in zip(used, today):
         assert act.outcome in expect[what], (what, act)
     assert len({w for _, w in used}) >= 5, used
@@ -112,7 +113,11 @@ async def test_walk_through_a_whole_demo_day_logs_every_action(demo):
     pays = [p for p in book.payments if p.date == DAY and p.client in paid_for and p.allocations]
     assert len(pays) >= len(paid_for)
     disputed = [d for d in book.disputes if d.opened == DAY]
-    assert len(disputed) == sum(1 for _, w in used if w == "dispute")
+    resolved = [d for d in book.disputes if d.resolved == DAY]
+    outcomes = [act.outcome for (a, what), act in zip(used, today) if what == "dispute"]
+    assert (len(disputed), len(resolved)) == (outcomes.count("disputed"), outcomes.count("resolved"))
+    assert all(sum(1 for x in book.disputes if x.invoice == d.invoice and x.resolved is None) <= 1
+               for d in book.disputes)  # never two open disputes on one invoice
     # nothing logged as done is offered again on that day
     from receivables.agenda import build_agenda
     from receivables.policy import read_policy

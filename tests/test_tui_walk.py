@@ -448,3 +448,44 @@ async def test_d_on_a_dispute_review_resolves_that_dispute_and_logs_the_review(d
     assert not [x for x in book.disputes if x.invoice == d.invoice and x.resolved is None]
     (act,) = [a for a in todays(demo) if a.client == action.client]
     assert act.step == action.key and act.outcome == "resolved" and act.invoices == action.invoices
+
+
+@async_test
+async def test_a_part_payment_taken_on_an_action_pays_its_invoices_and_leaves_it_to_do(demo):
+    """$ on an action, a smaller amount typed: the payment went to the client's oldest invoice
+    and the action's step was marked done, so the invoice it chased, still owing all of it,
+    was never chased again. Now a part payment goes to the action's invoices first and the
+    action stays to do (no activity names its step)."""
+    from tui.dialogs.payment import _safe
+
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        state = app.state
+
+        def later_invoice(a) -> bool:  # the action chases an invoice that is not the client's oldest
+            if not a.invoices or a.amount <= 1:
+                return False
+            open_ = [s.invoice.number for s in state.ledger_for(a.client).open_invoices(a.client, a.currency)]
+            return bool(open_) and open_[0] not in a.invoices
+
+        pos = await at_action(app, pilot, later_invoice, walk=True)
+        a = screen.queue[pos]
+        before = {p.id for p in state.book.payments}
+        await pilot.press("dollar_sign")
+        await settle(app, pilot)
+        dialog = app.screen
+        assert "this action's invoices first" in str(dialog.query_one(".alloc-head Label").render())
+        dialog.query_one("#in-amount").value = "1.00"
+        await settle(app, pilot)
+        assert dialog.alloc == {a.invoices[0]: Decimal("1.00")}
+        assert dialog.query_one(f"#al-{_safe(a.invoices[0])}").value == "1.00"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TodayScreen), [text_of(w) for w in app.screen.query(".form-error, .field-error")]
+        assert pos not in screen.done
+    book = reopen(demo)
+    (pay,) = [p for p in book.payments if p.id not in before]
+    assert pay.client == a.client and [(x.invoice, x.amount) for x in pay.allocations] == [(a.invoices[0], Decimal("1.00"))]
+    assert not [x for x in todays(demo) if x.client == a.client and x.step == a.key]

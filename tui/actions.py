@@ -8,8 +8,9 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
+from receivables.allocate import settles
 from receivables.errors import DunError
 from receivables.model import (
     CHANNELS,
@@ -153,12 +154,16 @@ def log_resolution(repo: Any, action: Any, on: date, dispute: Dispute, resolutio
     return list(repo.commit([act], updates=[resolved]))
 
 
-def log_payment_outcome(repo: Any, action: Any, on: date, payment: Payment) -> list[Any]:
+def log_payment_outcome(repo: Any, action: Any, on: date, payment: Payment,
+                        owed: Mapping[str, Decimal] | None = None) -> list[Any]:
     """Payment received while working an action: the payment and the activity together.
-    The money came in through the bank, not over the action's channel; and a payment from
-    another client is that client's, so it marks none of this action's steps done."""
+    The money came in through the bank, not over the action's channel. A payment from
+    another client is that client's, so it marks none of this action's steps done; nor does
+    a part payment (``owed``: what the action's invoices owed before it), after which the
+    action stays to do on what is still owed (:func:`receivables.allocate.settles`)."""
     _writable(repo)
-    if payment.client != action.client:
+    invoices = tuple(getattr(action, "invoices", ()) or ())
+    if payment.client != action.client or (owed is not None and invoices and not settles(payment, owed, invoices)):
         return [repo.record_payment(payment)]
     act = _activity_for(action, on, outcome="paid", channel="other",
                         body=f"Payment received: {payment.amount} {payment.currency}"

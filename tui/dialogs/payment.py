@@ -67,7 +67,8 @@ class PaymentDialog(FormDialog):
 
     def compose_extra(self) -> ComposeResult:
         with Horizontal(classes="alloc-head"):
-            yield Label("Allocation (oldest due first; edit any line)", classes="field-label")
+            order = "this action's invoices first, then oldest due" if self.action is not None else "oldest due first"
+            yield Label(f"Allocation ({order}; edit any line)", classes="field-label")
             yield Button("Re-propose", id="repropose", compact=True)
         yield Vertical(id="alloc-rows")
         yield Static("", id="alloc-summary", markup=False)
@@ -178,7 +179,8 @@ class PaymentDialog(FormDialog):
         if amount is None:
             allocs = ()
         else:
-            allocs, _rest = suggest_allocation(self.app.state.ledger_for(cid), cid, cur, amount)
+            first = tuple(self.action.invoices) if self.action is not None and self.action.client == cid else ()
+            allocs, _rest = suggest_allocation(self.app.state.ledger_for(cid), cid, cur, amount, first)
         self.alloc = {a.invoice: a.amount for a in allocs}
         self.alloc_errors = {}
         self.manual = False
@@ -259,8 +261,9 @@ class PaymentDialog(FormDialog):
         cur = self.currency()
         allocations = [(n, a) for n, a in self.alloc.items() if a]
         payment = actions.make_payment(v["client"], v["date"], v["amount"], cur, allocations, v.get("reference") or "")
-        if self.action is not None:  # (a payment from another client leaves the action open)
-            result = actions.log_payment_outcome(self.app.repo, self.action, self.app.on, payment)
+        if self.action is not None:  # (another client's payment, or a part payment, leaves the action open)
+            owed = {s.invoice.number: s.outstanding for s in self._open_invoices(v["client"])}
+            result = actions.log_payment_outcome(self.app.repo, self.action, self.app.on, payment, owed)
         else:
             actions._writable(self.app.repo)
             result = self.app.repo.record_payment(payment)

@@ -236,10 +236,13 @@ class OutcomeKeys:
             logged = [r for r in result if getattr(r, "outcome", "") == "paid"]
             if logged and self.pos == pos:
                 self._advance("paid")
-            elif not logged:  # another client's payment: this action stays to do
+            elif not logged:  # another client's payment, or a part payment: this action stays to do
                 payer = result[0].client if result else "?"
-                self.notify(safe(f"Payment recorded for {payer}; this action for {a.client} is still to do."),
-                            markup=False, timeout=6)
+                if payer != a.client:
+                    said = f"Payment recorded for {payer}; this action for {a.client} is still to do."
+                else:
+                    said = f"A part payment: {a.title} stays to do on what {', '.join(a.invoices)} still owe."
+                self.notify(safe(said), markup=False, timeout=6)
 
         self.app.push_screen(PaymentDialog(a.client, action=a), after)
 
