@@ -489,3 +489,32 @@ async def test_a_part_payment_taken_on_an_action_pays_its_invoices_and_leaves_it
     (pay,) = [p for p in book.payments if p.id not in before]
     assert pay.client == a.client and [(x.invoice, x.amount) for x in pay.allocations] == [(a.invoices[0], Decimal("1.00"))]
     assert not [x for x in todays(demo) if x.client == a.client and x.step == a.key]
+
+
+@async_test
+async def test_a_payment_dated_after_the_day_is_refused_not_recorded_to_count_nowhere(demo):
+    """A typo in the date received (12-14 for 12-04) saved a payment that no balance showed
+    until that day, after "Payment recorded" and a preview of the new balance."""
+    from datetime import timedelta
+
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        before = {p.id for p in app.state.book.payments}
+        await pilot.press("dollar_sign")
+        await settle(app, pilot)
+        dialog = app.screen
+        dialog.query_one("#in-amount").value = "10.00"
+        dialog.query_one("#in-date").value = (DAY + timedelta(days=10)).isoformat()
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is dialog
+        errors = " ".join(text_of(w) for w in dialog.query(".form-error, .field-error"))
+        assert f"must be {DAY.isoformat()} or earlier" in errors
+        dialog.query_one("#in-date").value = DAY.isoformat()
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TodayScreen)
+    assert len([p for p in reopen(demo).payments if p.id not in before]) == 1

@@ -67,11 +67,15 @@ def amount_parser(currency: Callable[[], str] | str, locale: Callable[[], str] |
     return parse
 
 
-def date_parser(*, not_before: date | None = None, after: date | None = None):
+def date_parser(*, not_before: date | None = None, after: date | None = None, not_after: date | None = None,
+                why: str = ""):
+    """``why``: said after a date past ``not_after`` (e.g. what such a date would do)."""
     def parse(text: str) -> date:
         d = parse_date(text, "date")
         if not_before is not None and d < not_before:
             raise DunError(f"must be {not_before.isoformat()} or later", "date")
+        if not_after is not None and d > not_after:
+            raise DunError(f"must be {not_after.isoformat()} or earlier" + (f": {why}" if why else ""), "date")
         if after is not None and d <= after:
             raise DunError(f"must be after {after.isoformat()}", "date")
         return d

@@ -22,7 +22,8 @@ class ClaimDialog(FormDialog):
         self.TITLE_TEXT = f"Claim interest and compensation — {name or client}"
 
     def fields(self) -> list[Field]:
-        return [Field("on", "Claim up to", self.on_date.isoformat(), date_parser(),
+        return [Field("on", "Claim up to", self.on_date.isoformat(),
+                      date_parser(not_after=self.on_date, why="interest is claimed for days gone by"),
                       help="interest up to and including this day")]
 
     def compose_extra(self) -> ComposeResult:

@@ -61,7 +61,8 @@ class PaymentDialog(FormDialog):
         return [
             client_field(self.client or "", lambda: self.app.state.book.clients),
             Field("amount", "Amount received", amount, amount_parser(self.currency, self.owner_locale)),
-            Field("date", "Date received", self.app.on.isoformat(), date_parser()),
+            Field("date", "Date received", self.app.on.isoformat(),
+                  date_parser(not_after=self.app.on, why="the day the money arrived (a later one counts nowhere yet)")),
             Field("reference", "Reference", "", None, required=False, placeholder="bank reference"),
         ]
 
