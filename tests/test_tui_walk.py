@@ -518,3 +518,44 @@ async def test_a_payment_dated_after_the_day_is_refused_not_recorded_to_count_no
         await settle(app, pilot)
         assert isinstance(app.screen, TodayScreen)
     assert len([p for p in reopen(demo).payments if p.id not in before]) == 1
+
+
+@async_test
+async def test_s_again_on_an_action_carried_out_says_so_and_sends_or_logs_nothing(demo):
+    """s on a row sent already put up "Last send failed: … was sent already" and the row left
+    the queue; on a row logged done it logged a second activity."""
+    import re
+
+    policy = demo / "policy.toml"
+    policy.write_text(re.sub(r"(?m)^example = true\n", "", policy.read_text(encoding="utf-8")), encoding="utf-8")
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        table = screen.query_one("#queue")
+        email = await at_action(app, pilot, lambda a: a.channel == "email" and a.kind == "step")
+        review = next(i for i, a in enumerate(screen.queue) if a.channel == "other")
+        for pos in (email, review):
+            table.move_to(pos)
+            await settle(app, pilot)
+            await pilot.press("s")
+            await settle(app, pilot)
+            for _ in range(50):  # the sender works in the background
+                if not app.sender.busy:
+                    break
+                await pilot.pause(0.1)
+        first = (len(todays(demo)), sorted(p.name for p in (demo / "outbox").rglob("*.eml")))
+        rows, failure = len(screen.queue), app.sender.last_failure
+        for pos in (email, review):
+            label = screen.done[pos]
+            table.move_to(pos)
+            await settle(app, pilot)
+            await pilot.press("s")
+            await settle(app, pilot)
+            assert screen.done[pos] == label
+        await settle(app, pilot)
+        assert not app.sender.busy and app.sender.last_failure == failure
+        assert len(screen.queue) == rows
+        notes = [n.message for n in app._notifications]
+        assert any("nothing is sent or logged twice" in m for m in notes), notes
+    assert (len(todays(demo)), sorted(p.name for p in (demo / "outbox").rglob("*.eml"))) == first

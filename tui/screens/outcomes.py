@@ -15,6 +15,11 @@ from ..widgets.queue import DRAFTED
 from ..widgets.vtable import VirtualTable
 from .base import write
 
+# the session's marks of an action carried out (s), and how the note on a second s says it
+CARRIED_OUT = {"sending…": "is being sent", "making the letter…": "is being made", "sent": "was sent",
+               "queued": "is queued in the outbox", "letter to print": "was made as a letter to print",
+               "done": "was logged done"}
+
 
 class OutcomeKeys:
     """The outcome actions of :class:`~tui.screens.today.TodayScreen` (a mixin: it works on the
@@ -58,6 +63,11 @@ class OutcomeKeys:
         else is logged as done here."""
         a = self._ready()
         if a is None:
+            return
+        handled = self.done.get(self.pos)
+        if handled in CARRIED_OUT:  # (the sender would refuse a second copy, as a failure)
+            self.notify(safe(f"{a.title} for {a.client_name or a.client} {CARRIED_OUT[handled]} already: "
+                             "nothing is sent or logged twice."), markup=False, timeout=4)
             return
         if self._sendable(a):
             job = self._job(self.pos)
