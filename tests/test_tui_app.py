@@ -206,6 +206,9 @@ async def test_empty_book_opens_with_nothing_to_do(tmp_path):
     async with app.run_test() as pilot:
         await loaded(app, pilot)
         assert app.screen.view == "summary"
+        await pilot.press("e")  # no draft: the hidden draft took the focus, and every key after it
+        await settle(app, pilot)
+        assert app.focused is None or app.focused.id != "draft"
         await pilot.press("2")
         await settle(app, pilot)
         assert app.screen.query_one("#clients").row_count == 0

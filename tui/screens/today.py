@@ -294,6 +294,9 @@ class TodayScreen(OutcomeKeys, DunScreen):
     def action_edit(self) -> None:
         """Edit the draft: the label says so, and the cursor starts at the body (after the
         "Subject:" line and the blank line), where a change is usually made."""
+        if not self._have_queue or self.current is None:  # (the hidden draft would take every key)
+            self.notify("No action is open, so there is no draft to edit.", timeout=3)
+            return
         if self.view != "walk":
             self.action_walk()
         draft = self.query_one("#draft", TextArea)
