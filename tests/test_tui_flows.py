@@ -817,3 +817,33 @@ async def test_an_invoice_with_the_agency_says_so_in_the_invoice_lists(demo):
         detail = await open_client(app, pilot, row.invoice.client)
         inner = detail.query_one("#client-invoices")
         assert inner._cells(next(s for s in inner.rows if s.invoice.number == number))[-1] == f"→ {to}"
+
+
+@async_test
+async def test_a_due_date_emptied_and_typed_again_is_what_was_typed(demo):
+    """Emptying the proposed due date put it straight back with the cursor before it, so the
+    date typed next read "2026-11-012027-01-18"."""
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        form = app.screen
+        due = form.query_one("#in-due")
+        proposed = due.value
+        assert proposed
+        due.focus()
+        await settle(app, pilot)
+        await pilot.press("end", "ctrl+u")
+        await settle(app, pilot)
+        assert due.value == ""
+        await pilot.press(*"2026-11-01")
+        await settle(app, pilot)
+        assert due.value == "2026-11-01"
+        issued = form.query_one("#in-issued")  # a date typed stays when the issue date changes
+        issued.focus()
+        await pilot.press("end", "ctrl+u", *"2026-10-02")
+        await settle(app, pilot)
+        assert due.value == "2026-11-01"

@@ -87,8 +87,8 @@ class InvoiceForm(FormDialog):
 
     def on_values(self, values: dict[str, Any]) -> None:
         """A new invoice is due the client's terms after it is issued: while the due date is the
-        one proposed (not typed), it follows the issue date and the client; the currency
-        follows the client the same way."""
+        one proposed (not typed, not emptied), it follows the issue date and the client; the
+        currency follows the client the same way."""
         if self.invoice is not None:
             return
         issued = values.get("issued")
@@ -96,7 +96,9 @@ class InvoiceForm(FormDialog):
             return
         due = (issued + timedelta(days=self._terms())).isoformat()
         inp = self.query_one("#in-due")
-        if inp.value in (getattr(self, "_auto_due", None), "") or not hasattr(self, "_auto_due"):
+        # (a field the owner emptied stays empty: filled again, it took what was typed next after
+        # the date put back, "2026-11-012027-01-18")
+        if not hasattr(self, "_auto_due") or inp.value == self._auto_due:
             self._auto_due = due
             if inp.value != due:
                 self.set_field("due", due)
@@ -105,7 +107,7 @@ class InvoiceForm(FormDialog):
         if cid in state.book.clients:
             cur = state.book.clients[cid].currency
             cinp = self.query_one("#in-currency")
-            if cinp.value in (getattr(self, "_auto_cur", None), "") or not hasattr(self, "_auto_cur"):
+            if not hasattr(self, "_auto_cur") or cinp.value == self._auto_cur:
                 self._auto_cur = cur
                 if cinp.value != cur:
                     self.set_field("currency", cur)
