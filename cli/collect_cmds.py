@@ -332,7 +332,7 @@ def render_report(r) -> str:
 # -- promise ------------------------------------------------------------------------------------
 
 def cmd_promise(args) -> int:
-    from receivables.allocate import promise_cover
+    from receivables.allocate import promise_cover, promise_over
     from receivables.ledger import derive
     from receivables.model import PromiseToPay
     from receivables.money import parse_amount, to_text
@@ -360,6 +360,10 @@ def cmd_promise(args) -> int:
             if not wanted:
                 raise DunError(f"{client.id} owes nothing in {currency} that a promise could cover", "CLIENT",
                                "nothing to promise (a disputed invoice is off the ladder already)")
+        owed = promise_over(ledger, client.id, currency, amount)
+        if owed is not None:
+            raise DunError(f"{to_text(amount, currency)} {currency} is more than the {to_text(owed, currency)} "
+                           f"{currency} {client.id} owes", "AMOUNT", "a promise is for what is owed: check the amount")
         p = repo.add_promise(PromiseToPay(id="", client=client.id, made=on, amount=amount, currency=currency,
                                           by=args.by, invoices=tuple(wanted)))
     if args.json:

@@ -60,3 +60,11 @@ def promise_cover(ledger: Ledger, client_id: str, currency: str, amount: Decimal
         if owed >= amount:
             break
     return out
+
+
+def promise_over(ledger: Ledger, client_id: str, currency: str, amount: Decimal) -> Decimal | None:
+    """What the client owes in ``currency`` when a promise of ``amount`` is more than that (a
+    slip of the keyboard, 1200 for 120, that would take every open invoice off the ladder
+    until the promised day); None when the promise is within what is owed."""
+    owed = sum((s.outstanding for s in ledger.open_invoices(client_id, currency)), Decimal(0))
+    return owed if amount > owed else None

@@ -146,6 +146,16 @@ def test_promise_without_invoices_covers_the_oldest_up_to_its_amount_and_bad_inp
     assert code == 1 and "unknown client" in err
     code, _, err = run(capsys, filled, "promise", "acme", "5", "--by", "2026-03-01", "--on", ON)
     assert code == 1 and "--by" in err
+    # more than acme owes (1200 typed for 120, a digit too many): refused, nothing recorded
+    code, out, _ = run(capsys, filled, "client", "show", "acme", "--on", ON, "--json")
+    promises = json.loads(out)["promises"]
+    for bad in ("1000000000", "1500.01"):
+        code, _, err = run(capsys, filled, "promise", "acme", bad, "--by", "2026-04-10", "--on", ON)
+        assert code == 1 and err.count("\n") == 1 and "is more than the 1500.00 GBP acme owes" in err, err
+    code, out, _ = run(capsys, filled, "client", "show", "acme", "--on", ON, "--json")
+    assert json.loads(out)["promises"] == promises
+    code, _, err = run(capsys, filled, "promise", "acme", "1500.00", "--by", "2026-04-10", "--on", ON)
+    assert code == 0, err
 
 
 def test_dispute_open_and_resolve(filled, capsys):

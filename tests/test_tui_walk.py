@@ -559,3 +559,30 @@ async def test_s_again_on_an_action_carried_out_says_so_and_sends_or_logs_nothin
         notes = [n.message for n in app._notifications]
         assert any("nothing is sent or logged twice" in m for m in notes), notes
     assert (len(todays(demo)), sorted(p.name for p in (demo / "outbox").rglob("*.eml"))) == first
+
+
+@async_test
+async def test_a_promise_of_more_than_the_client_owes_is_refused_in_the_form(demo):
+    """A promise of 1,000,000,000 on a 2,183.49 action was saved without a word (and took every
+    open invoice of the client off the ladder until the promised day)."""
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        pos = await at_action(app, pilot, lambda a: a.amount > 0 and a.kind == "step", walk=True)
+        a = screen.queue[pos]
+        before = len(app.state.book.promises)
+        await pilot.press("p")
+        await settle(app, pilot)
+        dialog = app.screen
+        dialog.query_one("#in-amount").value = "1000000000"
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is dialog
+        errors = " ".join(text_of(w) for w in dialog.query(".form-error, .field-error"))
+        assert "owed: a promise is for what is owed" in errors
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert pos not in screen.done
+    assert len(reopen(demo).promises) == before and a.client

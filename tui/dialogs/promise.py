@@ -5,11 +5,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from receivables.allocate import promise_over
 from receivables.errors import DunError
 from receivables.model import CHANNELS
 
 from .. import actions
-from ..fmt import plain
+from ..fmt import money, plain
 from .base import Field, FormDialog, amount_parser, date_parser
 
 
@@ -33,6 +34,17 @@ class PromiseDialog(FormDialog):
             Field("channel", "Promised over", "phone", _channel, help="phone, email, letter, meeting…"),
             Field("note", "Note", "", None, required=False, placeholder="what they said"),
         ]
+
+    def cross_check(self, values: dict[str, Any]) -> dict[str, str]:
+        amount = values.get("amount")
+        state = self.app.state
+        if amount is None or state is None:
+            return {}
+        cid = self.action.client
+        owed = promise_over(state.ledger_for(cid), cid, self.currency, amount)
+        if owed is None:
+            return {}
+        return {"amount": f"more than the {money(owed, self.currency)} owed: a promise is for what is owed"}
 
     def save(self, v: dict[str, Any]) -> Any:
         return actions.log_promise(self.app.repo, self.action, self.on_date, v["amount"], self.currency, v["by"],
