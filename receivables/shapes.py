@@ -106,5 +106,9 @@ def shape_problems(record: Any, where: str) -> list[Problem]:
     for name, check in _fields(type(record)):
         err = check(getattr(record, name))
         if err is not None:
-            out.append(Problem(f"{name.replace('_', ' ')} {err}", where, "correct the record or restore a backup"))
+            # (text too long or holding a NUL is what a form or an import meets; anything else only a
+            # hand-edited book)
+            hint = ("shorten it" if "characters long" in err else "take the NUL character out" if "NUL" in err
+                    else "correct the record or restore a backup")
+            out.append(Problem(f"{name.replace('_', ' ')} {err}", where, hint))
     return out

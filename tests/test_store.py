@@ -495,3 +495,17 @@ def test_an_invoice_has_one_open_dispute_by_every_way_in(repo, book_dir):
         repo.commit([], updates=[replace(closed, resolved=None, resolution="")])
     assert files(book_dir) == before
     assert [d.id for d in repo.book().disputes if d.resolved is None] == [other.id]
+
+
+def test_a_field_too_long_is_refused_with_a_hint_that_fits_a_form(repo):
+    """The app's invoice form refused a 600-character reference with "correct the record or
+    restore a backup", a hint meant for a hand-edited book."""
+    add_acme(repo)
+    inv = Invoice("INV-2", "acme", date(2026, 9, 1), date(2026, 10, 1), "GBP", Decimal("1.00"), reference="R" * 600)
+    with pytest.raises(DunError) as e:
+        repo.add_invoice(inv)
+    assert "reference is 600 characters long (at most 500)" in str(e.value)
+    assert "shorten it" in str(e.value) and "backup" not in str(e.value)
+    with pytest.raises(DunError) as e:
+        repo.add_invoice(replace(inv, reference="PO\x007"))
+    assert "NUL" in str(e.value) and "backup" not in str(e.value)

@@ -183,7 +183,8 @@ class OutcomeKeys:
             if result is None:
                 return
             if a.channel != "phone":  # the call is on the client's record; the step is still to do
-                self.notify(f"Call logged. The {a.channel} of this step is still to do.", timeout=5)
+                self.notify(safe(f"Call logged on the client's record; {a.title} is still to do."),
+                            markup=False, timeout=5)
                 self._refresh_head()
             elif self.pos == pos:
                 self._advance(f"called: {actions.CALL_OUTCOME_LABELS.get(result.outcome, result.outcome).lower()}")
