@@ -295,7 +295,7 @@ class WriteLock:
                 raise BookLocked(
                     f"the book is open for writing by {self.holder()}",
                     str(self.path.parent),
-                    "close that first, or open it read-only (dun --read-only)",
+                    "close it there (or wait for it to finish), then try again",
                 ) from None
             raise
         info = orjson.dumps({

@@ -81,7 +81,7 @@ def test_second_writer_is_refused_with_the_holder_named_and_readers_still_work(b
         with pytest.raises(BookLocked) as e:
             open_book(book_dir)
         message = str(e.value)
-        assert "dun tui" in message and str(holder.pid) in message and "read-only" in message
+        assert "dun tui" in message and str(holder.pid) in message and "close it there" in message
         with open_book(book_dir, readonly=True) as ro:
             assert ro.read_only and ro.book().clients == {}
             with pytest.raises(ReadOnlyBook):

@@ -25,7 +25,8 @@ async def test_second_instance_opens_read_only_and_refuses_writes(demo):
         async with app.run_test(size=(120, 40)) as pilot:
             await loaded(app, pilot)
             assert app.repo.read_only
-            assert "READ-ONLY" in app.sub_title
+            assert "READ-ONLY" in app.sub_title and "open for writing by" in app.sub_title
+            assert "try again" not in app.sub_title and "--read-only" not in app.sub_title  # (it is read-only)
             await pilot.press("x")  # skip: refused
             await settle(app, pilot)
             assert not app.screen.done

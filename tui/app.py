@@ -151,7 +151,7 @@ class DunApp(BackgroundWork, App[int]):
                                            today=self.on)
                 except store.BookLocked as e:
                     repo = store.open_book(self.book_dir, readonly=True, today=self.on)
-                    self.lock_note = str(e)
+                    self.lock_note = e.problem.message  # (the app itself opened read-only: no hint)
                 self.repo = repo
             opened = time.perf_counter() - t0
             kept = self._preview(self.repo)
