@@ -176,8 +176,7 @@ def new_build(out_dir: Path) -> Path:
     try:
         if out_dir.is_dir() and (is_ours(out_dir) or not any(out_dir.iterdir())):
             os.chmod(tmp, stat.S_IMODE(os.stat(out_dir).st_mode))
-        with open(tmp / MARKER, "wb") as f:
-            f.write(MARKER_TEXT)
+        _mark(tmp)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -189,13 +188,33 @@ def swap(tmp: Path, out_dir: Path) -> None:
     old = None
     if out_dir.exists():
         if not is_ours(out_dir):  # a site of an older dun, or an empty folder: ours from now on
-            (out_dir / MARKER).write_bytes(MARKER_TEXT)
+            _mark(out_dir)
         old = _free_name(out_dir, "old")
         os.rename(out_dir, old)
     os.rename(tmp, out_dir)
     fsync_dir(out_dir.parent)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _mark(folder: Path) -> None:
+    """Write dun's marker into ``folder``: never through whatever else has its name there (a
+    link planted in a received book's site would take the write to the file it points to)."""
+    path = folder / MARKER
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        st = None
+    if st is not None:
+        if stat.S_ISDIR(st.st_mode):
+            raise DunError(f"{MARKER} is a folder, not dun's marker file", str(folder),
+                           "move that folder away, then publish again")
+        os.unlink(path)  # (a link, or a file of other bytes: dun's from now on)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    try:
+        os.write(fd, MARKER_TEXT)
+    finally:
+        os.close(fd)
 
 
 def fsync_dir(path: Path) -> None:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Callable
 
 from receivables.errors import DunError
+from store.files import check_folder
 
 from . import outdir
 from .context import gather
@@ -92,6 +93,9 @@ def publish(
         if paths is None:
             raise DunError("publishing needs an output folder", "publish", "pass --out DIR")
         out_dir = Path(getattr(paths, "root", paths)) / "site"
+        # the book's own site folder: never a link (a received book's would take the site, and
+        # the removal of the old one, to whatever it points to); --out may name any folder
+        check_folder(out_dir)
     t0 = time.perf_counter()
     if repo is not None and policy is None:
         policy = repo.policy()

@@ -20,6 +20,7 @@ import orjson
 
 from receivables.errors import DunError
 from receivables.tuning import REPORT_CHUNK, collecting
+from store.files import read_plain
 
 from .digests import FORMAT, content, h, templates_hash
 from .env import environment
@@ -30,6 +31,7 @@ from .sitecharts import report_charts
 from .statements import render_statement_html
 
 MANIFEST = ".dun-manifest.json"
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024  # far above a large book's; a bigger one is no manifest of ours
 PARTS = CACHE + "/report"  # the report PDF's parts, by their content (see _report)
 Progress = Callable[[int, int, str], None]
 
@@ -71,12 +73,12 @@ def _write(path: str, data: bytes) -> None:
 def read_manifest(out_dir: Path) -> dict[str, tuple[str, str]]:
     """The last site's files: rel -> (fingerprint, content digest); empty unless the manifest
     is one this user's builds wrote (:func:`publish.kept.manifest_vouched`)."""
-    try:
-        raw = (out_dir / MANIFEST).read_bytes()
-        if not manifest_vouched(raw):
+    try:  # a plain file of bounded size: a pipe, a device or a link there counts as no manifest
+        raw = read_plain(out_dir / MANIFEST, MAX_MANIFEST_BYTES + 1)
+        if len(raw) > MAX_MANIFEST_BYTES or not manifest_vouched(raw):
             return {}
         data = orjson.loads(raw)
-    except (OSError, orjson.JSONDecodeError):
+    except (OSError, DunError, orjson.JSONDecodeError):
         return {}
     files = data.get("files") if isinstance(data, dict) and data.get("format") == FORMAT else None
     if not isinstance(files, dict):

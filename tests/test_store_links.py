@@ -7,6 +7,7 @@ book is refused, with one line that names the file, and nothing outside it is to
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -123,3 +124,77 @@ def test_a_policy_that_is_a_pipe_or_far_too_large_gets_one_line(tmp_path):
     policy.write_bytes(b"# " + b"x" * (2 * 1024 * 1024) + b"\n")
     got, problems = load_policy(policy)
     assert got is None and "larger than a policy can be" in problems[0].message
+
+
+# -- the site folder -------------------------------------------------------------------------
+
+def _publish(path, **kw):
+    from publish.site import publish
+
+    with open_book(path, today=ON) as repo:
+        return publish(repo, on=ON, pdf=False, **kw)
+
+
+def test_a_site_folder_that_is_a_link_is_refused_and_the_site_it_points_to_is_untouched(tmp_path):
+    """A received book whose site/ is a link to the owner's own site: dun publish replaced that
+    site whole with the received book's (its bank details in every statement) and removed the
+    owner's files in it."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    init_book(mine / "book", book=generate(clients=3, invoices=12, seed=5, today=ON))
+    _publish(mine / "book")
+    own_site = mine / "book" / "site"
+    (own_site / "notes.txt").write_text("mine")
+    before = {p.relative_to(own_site): p.read_bytes() for p in own_site.rglob("*") if p.is_file()}
+    path = _book(tmp_path)
+    shutil.rmtree(path / "site", ignore_errors=True)
+    (path / "site").symlink_to(own_site, target_is_directory=True)
+    with pytest.raises(DunError) as e:
+        _publish(path)
+    assert "site/ is a link" in str(e.value)
+    assert {p.relative_to(own_site): p.read_bytes() for p in own_site.rglob("*") if p.is_file()} == before
+    elsewhere = tmp_path / "out"  # an --out the owner names may be anything
+    _publish(path, out_dir=elsewhere)
+    assert (elsewhere / "index.html").is_file()
+
+
+def test_the_sites_marker_is_never_written_through_a_link(tmp_path):
+    """site/.dun-publish replaced by a link: the next publish wrote its marker text over the
+    file the link pointed to."""
+    from publish.outdir import MARKER
+
+    path = _book(tmp_path)
+    _publish(path)
+    victim = tmp_path / "dotfile"
+    victim.write_text("the owner's settings\n")
+    (path / "site" / MARKER).unlink()
+    (path / "site" / MARKER).symlink_to(victim)
+    _publish(path)
+    assert victim.read_text() == "the owner's settings\n"
+    marker = path / "site" / MARKER
+    assert not marker.is_symlink() and marker.read_bytes().startswith(b"Made by 'dun publish'")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero"])
+def test_a_manifest_that_is_a_pipe_or_a_device_counts_as_none_and_does_not_hang(tmp_path, kind):
+    from publish.writers import MANIFEST
+
+    path = _book(tmp_path)
+    full = tmp_path / "full"
+    _publish(path, out_dir=full, incremental=False)
+    _publish(path)
+    manifest = path / "site" / MANIFEST
+    manifest.unlink()
+    if kind == "fifo":
+        os.mkfifo(manifest)
+    else:
+        manifest.symlink_to("/dev/zero")
+    code = ("import sys; from datetime import date; from store import open_book; from publish.site import publish\n"
+            "with open_book(sys.argv[1], today=date(2026, 11, 22)) as r: publish(r, on=date(2026, 11, 22), pdf=False)")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], cwd=REPO, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    site = path / "site"
+    assert not (site / MANIFEST).is_symlink() and (site / MANIFEST).is_file()
+    names = {p.relative_to(site) for p in site.rglob("*") if p.is_file() and p.name != MANIFEST}
+    assert names == {p.relative_to(full) for p in full.rglob("*") if p.is_file() and p.name != MANIFEST}
