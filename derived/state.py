@@ -1,7 +1,7 @@
 """The book's derived state, per client, checked against the store by one rule.
 
 An entry (one client's :class:`~receivables.engine.ClientDay`) is valid when its **key**
-(the book's id, the policy's digest, the engine's code version and the date) matches and
+(the book's id and folder, the policy's digest, the engine's code version and the date) matches and
 its **revision** equals the client's revision in the store (:mod:`store.revisions`).
 Anything unreadable or mismatched counts as absent and is derived again; the book's day is
 the fold of every client's (:func:`receivables.engine.fold`), or, when a day folded before
@@ -76,7 +76,7 @@ def policy_digest(policy: Policy) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Key:
-    book_id: str | None
+    book_id: str | None  # the book's cache id (store: Reads.cache_id): its id and its folder
     policy: str
     code: str
     on: date
@@ -201,7 +201,7 @@ def current(repo, policy: Policy, on: date, previous: Derived | None = None, *, 
     A caller that passes ``book`` passes the ``revisions`` it read *before* it read the book:
     a change landing in between then only makes a client count as changed once more (an
     entry worked out from newer records under an older revision), never the reverse."""
-    key = key_of(repo.book_id, policy, on)
+    key = key_of(repo.cache_id, policy, on)
     if revisions is None:
         revisions = repo.client_revisions()
     entries: dict[str, tuple[str, Any]] = {}
@@ -271,7 +271,7 @@ def days_ahead(on: date, policy: Policy) -> list[date]:
 def kept(repo, policy: Policy, on: date) -> Derived | None:
     """The book's day from the file alone, or None unless every client's entry in it is valid
     (what the app shows before it has read the book)."""
-    key = key_of(repo.book_id, policy, on)
+    key = key_of(repo.cache_id, policy, on)
     if key.book_id is None:
         return None
     revisions = repo.client_revisions()

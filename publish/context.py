@@ -171,7 +171,7 @@ def gather(repo_or_book, policy, on: date, want_pdf: bool, previous=None) -> Con
 
             d = derived_layer.current(repo, policy, on, previous)
             # (the fold, not d.book_day: a build needs no action's message context decoded)
-            ctx = Context(repo, None, policy, on, want_pdf, repo.book_id, dict(d.revisions), d.days,
+            ctx = Context(repo, None, policy, on, want_pdf, repo.cache_id, dict(d.revisions), d.days,
                           d.fold, d)
         else:
             book = repo_or_book

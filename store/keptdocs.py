@@ -18,7 +18,7 @@ class KeptClientDocs:
         changes = self._tables.changes
         if changes is None:
             return None
-        path = clientdocs.path_of(self.book_id)
+        path = clientdocs.path_of(self.cache_id)
         got = clientdocs.read(path, client_id) if path is not None else None
         if got is None:
             return None
@@ -39,7 +39,7 @@ class KeptClientDocs:
             return False
         if self.client_docs_usable():
             return True
-        path = clientdocs.path_of(self.book_id)
+        path = clientdocs.path_of(self.cache_id)
         if path is None:
             return False
         mark = changes.mark()
@@ -58,6 +58,6 @@ class KeptClientDocs:
     def client_docs_usable(self) -> bool:
         """Whether the kept copy of every client's documents serves this reading."""
         changes = self._tables.changes
-        path = clientdocs.path_of(self.book_id)
+        path = clientdocs.path_of(self.cache_id)
         kept = clientdocs.read_mark(path) if path is not None else None
         return changes is not None and kept is not None and changes.ops_since(kept) is not None

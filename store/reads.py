@@ -7,6 +7,8 @@ opens the book and sets the state used here: ``paths``, ``_tables``, ``_seq`` an
 caches made by ``_reset_caches``)."""
 from __future__ import annotations
 
+import hashlib
+import os
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Iterable
@@ -80,6 +82,19 @@ class Reads:
         received book's meta may say ``../..``) counts as no id: nothing is kept for it."""
         got = self._tables.get("meta")["1"].get("book_id")
         return got if is_book_id(got) else None
+
+    @property
+    def cache_id(self) -> str | None:
+        """What names the book's derived files in the user's cache folder: its id and the folder
+        it lies in. A copy of a book keeps the id (a backup restored elsewhere, a folder sent
+        on), and its meta can be edited to keep the revisions too: a copy someone else prepared,
+        its records changed by hand, would otherwise hand the days it worked out to the owner's
+        book of the same id. A book moved to another folder derives its state again, once."""
+        book_id = self.book_id
+        if book_id is None:
+            return None
+        where = hashlib.sha256(os.fsencode(os.path.realpath(self.paths.root))).hexdigest()[:12]
+        return f"{book_id}-{where}"
 
     def client_revisions(self) -> dict[str, str]:
         """Every client's revision (store.revisions): equal revisions, equal records."""

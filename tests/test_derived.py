@@ -289,8 +289,8 @@ def test_any_sequence_of_changes_reads_as_a_derivation_from_scratch(tmp_path_fac
 
 
 def test_a_copied_book_folder_keeps_its_own_cache_entries_apart(tmp_path):
-    """Two copies of one book share an id; a change made in each to the same client gives two
-    revisions, so neither reads the other's entry."""
+    """Two copies of one book share an id, but each folder has its derived state to itself:
+    a change made in each to the same client, and neither reads the other's entry."""
     book = make(tmp_path / "a", clients=4, invoices=40)
     assert_current(book, ON)
     other = tmp_path / "b"
@@ -303,8 +303,34 @@ def test_a_copied_book_folder_keeps_its_own_cache_entries_apart(tmp_path):
     with open_book(other, today=ON) as repo:
         repo.log_activity(Activity("", ON, cid, "phone", body="left a voicemail"))
     got = assert_current(other, ON)
-    assert got.worked_out == {cid} and not got.days[cid].status.hold
+    assert got.worked_out == set(got.days) and not got.days[cid].status.hold  # (its own, from its records)
+    with open_book(other, today=ON) as repo:
+        repo.log_activity(Activity("", ON, cid, "phone", body="reached Ann"))
+    assert assert_current(other, ON, got).worked_out == {cid}
     assert replace(got.key, on=ON) == got.key
+
+
+def test_a_copy_edited_by_hand_with_its_revisions_kept_never_hands_its_days_to_the_owners_book(tmp_path):
+    """A received copy of the owner's book (same id), an amount changed in book.json and its
+    meta's digest made again, every revision kept: its days, worked out first, were read by the
+    owner's own book for the same day (86,443.62 owed where the book says 1,351.00)."""
+    from store.bookfile import dump_book
+
+    book = make(tmp_path / "a", clients=4, invoices=40)
+    other = tmp_path / "b"
+    shutil.copytree(book, other)
+    (other / ".lock").unlink(missing_ok=True)
+    data = orjson.loads((other / "book.json").read_bytes())
+    inv = next(iter(data["invoices"].values()))
+    inv["amount"] = "88888.00"
+    (other / "book.json").write_bytes(dump_book(data))
+    with open_book(other, readonly=True) as forged, open_book(book, readonly=True) as own:
+        assert forged.book_id == own.book_id and forged.client_revisions() == own.client_revisions()
+        assert forged.book().invoices[inv["number"]].amount == D("88888.00")
+    later = ON + timedelta(days=3)
+    through(other, later)  # the copy's day, worked out first
+    got = assert_current(book, later)
+    assert got.worked_out == set(got.days)
 
 
 def test_drafts_from_the_kept_days_equal_drafts_from_the_book(tmp_path):

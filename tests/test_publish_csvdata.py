@@ -133,7 +133,7 @@ def test_kept_rows_that_are_damaged_or_of_another_key_count_as_absent(tmp_path, 
     site, full = tmp_path / "site", tmp_path / "full"
     _republish(book_dir, site)
     with open_book(book_dir, readonly=True) as repo:
-        folder = kept.path_of(repo.book_id, "x").parent
+        folder = kept.path_of(repo.cache_id, "x").parent
     (path,) = folder.glob("publish-*.json")
     raw = path.read_bytes()
     for damage, again in ((raw[: len(raw) // 2], True), (raw.replace(b'"payments":[', b'"payments":[7,', 1), True),

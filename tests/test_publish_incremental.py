@@ -262,7 +262,7 @@ def _restored_and_changed_again(book_dir: Path, site: Path):
 
 def _kept_file(book_dir: Path) -> Path:
     with open_book(book_dir, readonly=True) as repo:
-        (path,) = kept_mod.path_of(repo.book_id, "x").parent.glob("publish-*.json")
+        (path,) = kept_mod.path_of(repo.cache_id, "x").parent.glob("publish-*.json")
     return path
 
 
@@ -421,7 +421,7 @@ def test_a_pickle_planted_in_the_book_or_the_site_folder_is_never_loaded(tmp_pat
         assert got.returncode == 0, got.stderr
     assert not marker.exists()
     with open_book(book_dir, readonly=True) as repo:  # what is kept is plain JSON, in the user's cache
-        kept = kept_mod.path_of(repo.book_id, "x").parent
+        kept = kept_mod.path_of(repo.cache_id, "x").parent
     assert book_dir not in kept.parents and site not in kept.parents
     for path in kept.glob("publish-*.json"):
         assert isinstance(orjson.loads(path.read_bytes()), dict), path

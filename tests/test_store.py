@@ -423,7 +423,7 @@ def test_one_client_is_read_from_the_kept_copy_and_the_journal_without_parsing_t
     with open_book(path, readonly=True) as reader:
         assert reader.save_client_docs() and reader.client_docs_usable()
         start = reader.change_mark()
-        copy = clientdocs.path_of(reader.book_id)
+        copy = clientdocs.path_of(reader.cache_id)
     assert not (path / ".cache").exists()  # in the user's cache folder, never the book's
     kept = copy.read_bytes()
     with open_book(path, today=TODAY) as repo:
