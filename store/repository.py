@@ -207,28 +207,28 @@ class Repository(Reads, KeptClientDocs, Writes, Commits):
         self.paths.backups.mkdir(exist_ok=True)
         return create_new(self.paths.backups / name, self.paths.book.read_bytes())
 
-    def _daily_backup(self, today: date) -> bool:
-        """Take the day's backup before the day's first change; False if it could not be written
-        (a full disk: the change goes ahead, the backup is tried again at the next change)."""
+    def _daily_backup(self, today: date) -> None:
+        """Take the day's backup before the day's first change. One that cannot be written (a full
+        disk) refuses the change: it could not be undone with ``dun restore``, and a backup taken
+        at a later change would already hold it while saying "before the first change"."""
         name = f"book-{today.isoformat()}.json"
         if (self.paths.backups / name).exists():
-            return True
+            return
         self._tables.validate_all()  # never rotate a damaged book into the backups
-        if self._journal_bytes and not self._checkpoint_or_note():
-            return False  # a copy of book.json now would miss the journal's changes
         try:
+            if self._journal_bytes:  # a copy of book.json now would miss the journal's changes
+                self.checkpoint()
             self._backup_file(name)
         except OSError as e:
-            self._note(f"could not take the day's backup {name} ({_no_room(e)}); it will be tried again at the "
-                       f"next change (free some space in {self.paths.root})")
-            return False
+            raise DunError(f"could not take the day's backup {name} before its first change ({_no_room(e)}); "
+                           "nothing was changed", str(self.paths.backups),
+                           f"free some space in {self.paths.root}, then try again") from None
         policy, _ = load_policy(self.paths.policy)
         keep = policy.backup.keep if policy else 14
         daily = sorted(p for p in self.paths.backups.glob("book-*.json")
                        if re.fullmatch(r"book-\d{4}-\d{2}-\d{2}\.json", p.name))
         for old in daily[:-keep]:
             old.unlink(missing_ok=True)
-        return True
 
     def close(self) -> None:
         with self._mutex:
