@@ -235,7 +235,11 @@ def book_problem(args: argparse.Namespace | None) -> str | None:
 
 def os_error_line(e: OSError) -> str:
     """One line for a file the system refused: which file, the system's reason, what to do."""
+    import errno
+
     where = f"{e.filename}: " if e.filename else ""
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):  # (os.write names no file)
+        return f"{where}{e.strerror or e}; free some space on the disk, then run the command again"
     return f"{where}{e.strerror or e}; check that it is a file (not a folder) you may read and write"
 
 

@@ -114,6 +114,12 @@ def atomic_write(path: Path, data: bytes) -> None:
             n = os.write(fd, view)
             view = view[n:]
         os.fsync(fd)
+    except OSError as e:
+        os.close(fd)
+        tmp.unlink(missing_ok=True)
+        if e.filename is None:  # (os.write names no file: the message names the one being written)
+            raise OSError(e.errno, e.strerror, str(path)) from None
+        raise
     except BaseException:
         os.close(fd)
         tmp.unlink(missing_ok=True)

@@ -247,3 +247,20 @@ def test_the_days_first_change_with_no_room_for_its_backup_is_refused(owing, cap
     assert code == 0 and "could not" not in err, err
     backup = owing / "backups" / f"book-{tomorrow.isoformat()}.json"
     assert b"FIRST" not in backup.read_bytes() and _payments(owing, "FIRST") == 1
+
+
+def test_mail_with_no_room_in_the_outbox_names_the_file_and_says_to_free_space(owing, capsys, monkeypatch):
+    """dun mail on a full disk said "No space left on device; check that it is a file (not a
+    folder) you may read and write": no file named, and advice for another problem."""
+    import re
+
+    policy = owing / "policy.toml"
+    policy.write_text(re.sub(r"(?m)^example = true\n", "", policy.read_text(encoding="utf-8")), encoding="utf-8")
+    before = _book_files(owing)
+    _fill(monkeypatch, 2000)  # no room for a message with its statement
+    code, out, err = _cli(capsys, "mail", "--book", owing, "--on", TODAY.isoformat())
+    assert code == 1 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert "No space left on device" in err and "free some space" in err and "not a folder" not in err
+    assert err.startswith(f"dun: {str(owing)[:40]}")  # the file being written (a long path is shortened)
+    assert {k: v for k, v in _book_files(owing).items() if not k.startswith("outbox/")} == \
+        {k: v for k, v in before.items() if not k.startswith("outbox/")}
