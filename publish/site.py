@@ -88,6 +88,7 @@ def publish(
     if on is None:
         raise DunError("publishing needs a date", "publish", "pass --on or today's date")
     repo = repo_or_book if hasattr(repo_or_book, "client_revisions") else None
+    named = "--out" if out_dir is not None else "the book's site folder"
     if out_dir is None:
         paths = getattr(repo_or_book, "paths", None)
         if paths is None:
@@ -106,7 +107,7 @@ def publish(
     out_dir = Path(out_dir).expanduser().resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     if out_dir.exists() and not out_dir.is_dir():
-        raise DunError(f"{out_dir} exists and is not a folder", "--out")
+        raise DunError(f"{out_dir} exists and is not a folder", named)
     with outdir.site_lock(out_dir, waiting=lambda text: progress(0, 0, text)):  # one publish at a time
         outdir.recover(out_dir)
         if (out_dir.is_dir() and not (out_dir / MANIFEST).is_file() and not outdir.is_ours(out_dir)
@@ -114,7 +115,7 @@ def publish(
             # The build replaces the folder whole: never do that to a folder dun did not make
             # (its manifest, or the marker every build folder carries, says dun made it).
             raise DunError(f"{out_dir} is not empty and was not made by 'dun publish'; refusing to replace it",
-                           "--out", "choose a new or empty folder")
+                           named, "choose a new or empty folder with --out, or move that folder away")
         from .pdf import PdfQueue
 
         # the PDF workers start first: their fork server imports WeasyPrint on the other core

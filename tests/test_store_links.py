@@ -198,3 +198,24 @@ def test_a_manifest_that_is_a_pipe_or_a_device_counts_as_none_and_does_not_hang(
     assert not (site / MANIFEST).is_symlink() and (site / MANIFEST).is_file()
     names = {p.relative_to(site) for p in site.rglob("*") if p.is_file() and p.name != MANIFEST}
     assert names == {p.relative_to(full) for p in full.rglob("*") if p.is_file() and p.name != MANIFEST}
+
+
+def test_a_folder_dun_did_not_make_is_never_replaced_by_a_site(tmp_path):
+    """The site is swapped in whole; a folder of the owner's that is not empty is refused, and
+    the line names where it came from (it said --out when no --out was given)."""
+    path = _book(tmp_path)
+    shutil.rmtree(path / "site", ignore_errors=True)
+    (path / "site").mkdir()
+    (path / "site" / "my-notes.txt").write_text("mine")
+    with pytest.raises(DunError) as e:
+        _publish(path)
+    assert "not made by 'dun publish'" in str(e.value) and "the book's site folder" in str(e.value)
+    assert "--out:" not in str(e.value)
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "thesis.txt").write_text("three years")
+    with pytest.raises(DunError) as e:
+        _publish(path, out_dir=own)
+    assert str(e.value).startswith("--out: ") or "--out" in str(e.value)
+    assert sorted(p.name for p in (path / "site").iterdir()) == ["my-notes.txt"]
+    assert sorted(p.name for p in own.iterdir()) == ["thesis.txt"]
