@@ -29,7 +29,6 @@ The file is plain JSON lines (:mod:`derived.codec`):
 from __future__ import annotations
 
 import hashlib
-import os
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -47,7 +46,7 @@ from receivables.model import Book
 from receivables.policy import Policy
 from receivables.tuning import FEW_CLIENTS, quiet_gc
 
-from store.files import cache_root
+from store.files import cache_root, write_cache_file
 
 from . import codec
 from .fold import Fold, fold_of_lines
@@ -391,9 +390,7 @@ def write_file(state: Derived) -> bool:
                 "on": key.on.isoformat(), "clients": [[cid, state.revisions[cid]] for cid in days],
                 "crc": zlib.crc32(rest), "size": len(rest)}
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(orjson.dumps(head) + b"\n" + rest)
-        os.replace(tmp, path)
+        write_cache_file(path, orjson.dumps(head) + b"\n" + rest)
         others = sorted((p for p in path.parent.glob("day-*.json") if p.name != path.name),
                         key=lambda p: p.stat().st_mtime, reverse=True)
         for old in others[KEEP_FILES - 1:]:  # older days and policies: derived again when wanted

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import orjson
 
+from store.files import write_cache_file
+
 FORMAT = "dun-publish-kept-2"
 SEP = "\0"  # between the keys, and between the lines, of one client's rows of one table
 KEEP_FILES = 3  # per book: the keys (days, policies) last published
@@ -114,9 +116,7 @@ def write(book_id: str | None, key: str, kept: Kept) -> bool:
     data = {"format": FORMAT, "book": book_id, "key": key, "clients": clients, "charts": kept.charts}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(orjson.dumps(data))
-        os.replace(tmp, path)
+        write_cache_file(path, orjson.dumps(data))
         others = sorted((p for p in path.parent.glob("publish-*.json") if p.name != path.name),
                         key=lambda p: p.stat().st_mtime, reverse=True)
         for old in others[KEEP_FILES - 1:]:

@@ -133,6 +133,19 @@ def atomic_write(path: Path, data: bytes) -> None:
     fsync_dir(folder)
 
 
+def write_cache_file(path: Path, data: bytes) -> None:
+    """Replace a derived file in the cache folder: atomic, so a reader sees the old or the new
+    bytes, but not made durable (a cache lost in a crash is derived again), and a temp file
+    that could not be written (a full disk) is removed, not left behind."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{os.urandom(4).hex()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def create_new(path: Path, data: bytes) -> Path:
     """Write ``data`` to a new file named ``path``, or ``stem-2.json``, ``stem-3.json``... if that
     name is taken: never over an existing file (a backup or safety copy is never overwritten).

@@ -264,3 +264,24 @@ def test_mail_with_no_room_in_the_outbox_names_the_file_and_says_to_free_space(o
     assert err.startswith(f"dun: {str(owing)[:40]}")  # the file being written (a long path is shortened)
     assert {k: v for k, v in _book_files(owing).items() if not k.startswith("outbox/")} == \
         {k: v for k, v in before.items() if not k.startswith("outbox/")}
+
+
+def test_a_cache_file_that_could_not_be_written_leaves_no_temp_file(tmp_path, monkeypatch):
+    """A full cache folder left empty .day-*.tmp and .publish-*.tmp files, never cleaned."""
+    import errno
+    from pathlib import Path
+
+    from store.files import write_cache_file
+
+    def no_room(self, data):
+        with open(self, "wb"):
+            pass  # the file is made, its bytes do not fit
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    target = tmp_path / "day-2026-12-04.json"
+    write_cache_file(target, b"old")
+    monkeypatch.setattr(Path, "write_bytes", no_room)
+    with pytest.raises(OSError):
+        write_cache_file(target, b"new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["day-2026-12-04.json"]
+    assert target.read_bytes() == b"old"
