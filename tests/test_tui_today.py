@@ -85,7 +85,10 @@ async def test_walk_through_a_whole_demo_day_logs_every_action(demo):
         assert len(screen.done) == total == len(used)
         assert screen.view == "summary"
         summary = text_of(screen.query_one("#summary"))
-        assert f"{total} of {total} actions handled" in summary
+        counts = screen._counts()  # the head's counts, said the same way in the summary
+        assert counts.total == total and counts.done + counts.snoozed + counts.skipped == total
+        assert f"{counts.done} of {total} actions done today" in summary and "the queue is clear" in summary
+        assert f"{counts.done} of {total} done" in text_of(screen.query_one("#today-head"))
 
     book = reopen(demo)
     today = [x for x in book.activities if x.date == DAY]
@@ -238,15 +241,20 @@ async def test_a_day_with_nothing_to_chase_says_so_and_what_falls_due_next(tmp_p
     assert "back to the queue" not in shown
 
 
-@pytest.mark.parametrize("queued, handled, said", [(1, 1, "1 of 1 action handled in this session · the queue is clear"),
-                                                   (3, 1, "1 of 3 actions handled in this session · 2 left")])
-def test_the_summary_counts_the_session_in_words(queued, handled, said):
+@pytest.mark.parametrize("counts, said", [
+    ((1, 1, 0, 0), "1 of 1 action done today · the queue is clear"),
+    ((3, 1, 0, 0), "1 of 3 actions done today · 2 left"),
+    ((14, 12, 1, 1), "12 of 14 actions done today · 1 snoozed · 1 skipped · the queue is clear")])
+def test_the_summary_counts_the_day_as_the_head_does(counts, said):
+    """The summary said "13 of 13 actions handled in this session" under a head that said
+    "12 of 14 done · 1 snoozed · 1 skipped": now both count the same day the same way."""
     from types import SimpleNamespace
 
     from receivables.model import Book, Client
+    from tui.progress import DayCounts
     from tui.widgets.day_summary import day_summary
 
     book = Book(clients={"c1": Client("c1", "Acme Ltd", "GBP", 30)})
     state = SimpleNamespace(book=book, policy=None, ledger=None)
-    group = day_summary(state, DAY, queued, handled, None)
+    group = day_summary(state, DAY, DayCounts(*counts), None)
     assert said in group.renderables[0].plain

@@ -200,11 +200,16 @@ class TodayScreen(OutcomeKeys, DunScreen):
         state = self.state
         if state is not None:  # what the book says was handled today (derived.progress: touched clients only)
             self._logged = logged(state.book, self.on, state.derived, self._logged)
-        counts = progress.day_counts(self.queue, self.done, self._logged.steps if state is not None else {})
-        walking = self.pos if self.view == "walk" and self.current is not None else None
+        counts = self._counts()
+        walking = (self.pos, len(self.queue)) if self.view == "walk" and self.current is not None else None
         self.query_one("#today-head", Static).update(today_head(
             self.on, counts, self._have_queue, walking, state is None, progress.outbox_line(self.dun),
             sync_line(state)))  # "Sync first": Xero or the bank behind, receipts unmatched (b)
+
+    def _counts(self) -> progress.DayCounts:
+        """The day's counts: this session's marks and what the book says was handled today."""
+        logged = self._logged.steps if self.state is not None and self._logged is not None else {}
+        return progress.day_counts(self.queue, self.done, logged)
 
     @property
     def current(self) -> Any | None:
@@ -413,7 +418,7 @@ class TodayScreen(OutcomeKeys, DunScreen):
         if self.state is not None:
             outbox = getattr(getattr(self.dun.repo, "paths", None), "outbox", None)
             self.query_one("#summary", Static).update(
-                day_summary(self.state, self.on, len(self.queue), len(self.done), outbox))
+                day_summary(self.state, self.on, self._counts() if self._have_queue else None, outbox))
 
     def commands(self):
         return [

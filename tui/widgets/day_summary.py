@@ -20,17 +20,21 @@ SHOWN_ACTIVITIES = 200  # the day's last activities listed in the table
 SHOWN_LETTERS = 20
 
 
-def day_summary(state: Any, on: date, queued: int, handled: int, outbox: Path | None) -> Any:
-    """``queued``/``handled``: the session's queue length and how many of it were handled."""
+def day_summary(state: Any, on: date, counts: Any, outbox: Path | None) -> Any:
+    """``counts``: the day's :class:`tui.progress.DayCounts`, as Today's head shows them (None
+    without a queue)."""
     acts = [x for x in state.book.activities if x.date == on]
     pays = [p for p in state.book.payments if p.date == on]
     proms = [p for p in state.book.promises if p.made == on]
     t = Text()
     if state.book.clients:  # (an empty book: how to begin, not an empty account of the day)
         t.append(f"Done today · {long_day(on)}\n\n", style="bold")
+    queued = counts.total if counts is not None else 0
     if queued:
-        left = queued - handled
-        t.append(f"{handled} of {queued} action{'' if queued == 1 else 's'} handled in this session")
+        left = queued - counts.done - counts.snoozed - counts.skipped
+        t.append(f"{counts.done} of {queued} action{'' if queued == 1 else 's'} done today")
+        if counts.snoozed or counts.skipped:
+            t.append(f" · {counts.snoozed} snoozed · {counts.skipped} skipped")
         t.append(f" · {left} left\n" if left else " · the queue is clear\n", style="dim" if left else "green")
     counts = Counter(x.outcome or "note" for x in acts)
     if counts:

@@ -152,10 +152,11 @@ def draft_label(a: Any, has_email: bool = True) -> str:
     return "Notes (not logged) — s marks it done"
 
 
-def today_head(on: date, counts: Any, have_queue: bool, walking_at: int | None, reading: bool,
+def today_head(on: date, counts: Any, have_queue: bool, walking_at: tuple[int, int] | None, reading: bool,
                outbox: Text, sync: str) -> Text:
     """Today's head: the date, "n of m done" with a bar, the pauses, where the walk is, and
-    the outbox and "sync first" lines. ``walking_at``: the action shown in the walk-through."""
+    the outbox and "sync first" lines. ``walking_at``: the action shown in the walk-through,
+    as (its position, the queue's length)."""
     head = Text()
     head.append(f"Today · {long_day(on)}", style="bold")
     if have_queue:
@@ -171,8 +172,8 @@ def today_head(on: date, counts: Any, have_queue: bool, walking_at: int | None, 
             head.append("░" * (BAR_WIDTH - filled), style="dim")
             if counts.snoozed or counts.skipped:
                 head.append(f"  {counts.snoozed} snoozed · {counts.skipped} skipped", style="dim")
-            if walking_at is not None:
-                head.append(f"   action {walking_at + 1} of {total}", style="dim")
+            if walking_at is not None:  # (of the queue: the day's total counts actions handled earlier)
+                head.append(f"   action {walking_at[0] + 1} of {walking_at[1]}", style="dim")
         else:
             head.append("   nothing due today", style="dim")
     if reading:  # the kept derived state's queue is on screen (tui.app preview)
