@@ -40,7 +40,7 @@ def csv_fast(header: list[str], rows: Iterable[list], text: set[str], with_heade
     for row in rows:
         for i in idx:
             v = row[i]
-            if v and v[0] in _DANGER_FIRST:
+            if v and (v[0] in _DANGER_FIRST or "\r" in v):
                 row[i] = neutralise(v)
         w.writerow(row)
     return buf.getvalue().encode("utf-8")
@@ -104,7 +104,7 @@ def format_lines(header: list[str], rows: list[list], text: set[str]) -> list[st
     for row in rows:
         for i in idx:
             v = row[i]
-            if v and v[0] in _DANGER_FIRST:
+            if v and (v[0] in _DANGER_FIRST or "\r" in v):
                 row[i] = neutralise(v)
         sizes.append(w.writerow(row))  # what the StringIO's write returned: the characters written
     whole = buf.getvalue()

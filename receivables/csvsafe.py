@@ -2,8 +2,11 @@
 
 A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed
 with an apostrophe so spreadsheet programs show it as text instead of running it as a
-formula. Amounts are exported as plain numbers when they are ours (``safe_numbers``),
-so a negative amount we wrote stays a number.
+formula. A carriage return inside a cell is written as a line break (``\n``): the csv module
+quotes a cell holding one, but not one holding a bare ``\r``, which a spreadsheet reads as
+the end of the row, the rest of the cell starting a row of its own, unguarded. Amounts are
+exported as plain numbers when they are ours (``safe_numbers``), so a negative amount we
+wrote stays a number.
 """
 from __future__ import annotations
 
@@ -18,6 +21,8 @@ _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
 
 def neutralise(value: object) -> str:
     text = "" if value is None else str(value)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if text.startswith(_DANGER):
         return "'" + text
     return text

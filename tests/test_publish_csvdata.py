@@ -180,3 +180,25 @@ def test_kept_rows_read_back_as_written_and_a_row_with_a_nul_is_not_kept(tmp_pat
     path.write_bytes(orjson.dumps(raw))
     got = kept.read("b1", "key", csvdata.LONG_TABLES)
     assert got.rows == {"c": ("1-0", rows)} and got.charts == {"x": "<svg/>"}
+
+
+def test_a_carriage_return_in_a_cell_cannot_start_a_row_of_its_own():
+    """csv quotes a cell holding "\\n" but not one holding a bare "\\r": a spreadsheet (and
+    Python's csv reader) took the text after it as a new row, a formula at its start unguarded
+    ("ok\\r=cmd|' /C calc'!A0" in a payment's reference, which a bank statement can carry)."""
+    import csv
+    import io
+
+    from receivables.csvsafe import write_rows
+
+    evil = "ok\r=2+5+cmd|' /C calc'!A0"
+    rows = [["2026-12-04", "PAY-1", evil, "=x\r\n=y"]]
+    fast = csvdata.csv_fast(["d", "id", "ref", "note"], [list(r) for r in rows], {"ref", "note"}).decode()
+    slow = io.StringIO()
+    write_rows(slow, ["d", "id", "ref", "note"], rows)
+    for text in (fast, slow.getvalue()):
+        got = list(csv.reader(io.StringIO(text, newline="")))
+        assert got == [["d", "id", "ref", "note"], ["2026-12-04", "PAY-1", "ok\n=2+5+cmd|' /C calc'!A0", "'=x\n=y"]]
+        assert "\r" not in text
+    lines = csvdata.format_lines(["d", "id", "ref", "note"], [list(r) for r in rows], {"ref", "note"})
+    assert "".join(lines) == fast.split("\n", 1)[1]
