@@ -174,9 +174,29 @@ CHECKS: dict[str, Callable[[Any, date], None]] = {
 }
 
 
+def check_text(args) -> None:
+    """Every text argument is text: bytes that are not UTF-8 (a terminal set to Latin-1) reach
+    Python as lone surrogates, which no file can hold (saving a note with one ended in a
+    traceback)."""
+    for name, value in vars(args).items():
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, str):
+                try:
+                    v.encode("utf-8")
+                except UnicodeEncodeError:
+                    shown = repr(v.encode("utf-8", "surrogateescape"))[2:-1]  # the bytes as typed: caf\xe9
+                    raise DunError(f"'{shown}' is not UTF-8 text", f"--{name.replace('_', '-')}"
+                                   if name not in _POSITIONAL else name.upper(),
+                                   "set the terminal to UTF-8 and type it again") from None
+
+
+_POSITIONAL = {"client", "amount", "text", "invoice", "file", "receipt", "record_id"}
+
+
 def check_arguments(args, on: date) -> None:
     """Run the check of the command in ``args``, acting on ``on`` (nothing for a command
     without one)."""
+    check_text(args)
     check = CHECKS.get(getattr(args, "command", None) or "")
     if check is not None:
         check(args, on)

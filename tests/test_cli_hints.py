@@ -90,3 +90,19 @@ def test_a_bad_argument_is_reported_before_the_lock(capsys, book):
     code, _, err = run(capsys, "--book", str(book), "--on", DAY.isoformat(), "pay", cid + "x", "12.00")
     assert code == 1 and "unknown client" in err and f"did you mean '{cid}'" in err
 
+
+
+def test_bytes_that_are_not_utf8_on_the_command_line_get_one_line_and_change_nothing(capsys, book):
+    """A terminal set to Latin-1 sends 'café' as b'caf\\xe9', which reaches Python as a lone
+    surrogate: saving it ended in a traceback (TypeError: str is not valid UTF-8)."""
+    from tests.hostile_support import folder_hash
+
+    before = folder_hash(book)
+    code, out, _ = run(capsys, "--book", str(book), "client", "list", "--json")
+    cid = __import__("json").loads(out)[0]["id"]
+    for argv, where in ((["note", cid, "caf\udce9"], "TEXT"), (["pay", cid, "1.00", "--reference", "r\udce9f"], "--reference"),
+                        (["dispute", "INV-1", "--reason", "\udcff"], "--reason")):
+        code, out, err = run(capsys, "--book", str(book), "--on", DAY.isoformat(), *argv)
+        assert code == 1 and err.count("\n") == 1 and "Traceback" not in err, err
+        assert f"{where}: '" in err and "is not UTF-8 text" in err, err
+    assert folder_hash(book) == before
