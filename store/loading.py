@@ -82,7 +82,10 @@ def _load(paths: BookPaths) -> tuple[Tables, int, int, bool, bool]:
         data, migrated = migrate(tables.materialize(), source)
         tables = Tables(data, {}, source)
     meta = tables.get("meta")["1"]
-    seq = int(meta.get("seq", 0))
+    seq = meta.get("seq", 0)
+    if type(seq) is not int or seq < 0:  # (a hand-edited meta: "x", null, 1.5, -5)
+        raise DunError(f"the book's change number (meta seq) is {seq!r:.40}, not a whole number of 0 or more",
+                       source, "restore a backup with 'dun restore'")
     revisions = tables.revisions = Revisions(meta, raw)
     del raw
     changes = tables.changes = Changes(stamp, seq)

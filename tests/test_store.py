@@ -100,6 +100,10 @@ def test_second_writer_is_refused_with_the_holder_named_and_readers_still_work(b
     (b'{"meta": {"1": {"schema": 1, "seq": NaN}}}', "not valid JSON"),
     (b'[1, 2]', "not a dun book"),
     (b'{"meta": {"1": {"schema": 99, "seq": 0}}}', "newer dun"),
+    (b'{"meta": {"1": {"schema": 1, "seq": "x"}}}', "change number (meta seq) is 'x'"),
+    (b'{"meta": {"1": {"schema": 1, "seq": null}}}', "change number (meta seq) is None"),
+    (b'{"meta": {"1": {"schema": 1, "seq": 1.5}}}', "change number (meta seq) is 1.5"),
+    (b'{"meta": {"1": {"schema": 1, "seq": -5}}}', "change number (meta seq) is -5"),
 ])
 def test_damaged_book_files_are_refused_and_left_as_they_are(book_dir, content, expect):
     (book_dir / "book.json").write_bytes(content)
