@@ -239,6 +239,7 @@ class Tables:
         self.pending: dict[str, list[tuple[str, dict]]] = {}
         self.changes: Changes | None = None
         self.revisions: Revisions = Revisions.fresh()
+        self._checked: set[str] = set()  # segments parsed once without keeping them: they are JSON tables
 
     @classmethod
     def from_bytes(cls, raw: bytes, source: str) -> "Tables":
@@ -301,8 +302,12 @@ class Tables:
         return self.parsed
 
     def validate_all(self) -> None:
+        """Every table not parsed yet is a JSON table of documents (raises DunError naming the
+        first that is not); each segment is checked once (they do not change once read)."""
         for name in list(self.segments):
-            self._parse(name)
+            if name not in self._checked:
+                self._parse(name)
+                self._checked.add(name)
 
     def dump(self) -> bytes:
         for name in list(self.pending):

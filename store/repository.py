@@ -173,6 +173,7 @@ class Repository(Reads, KeptClientDocs, Writes, Commits):
         """Rewrite book.json with everything committed, then start an empty journal."""
         with self._mutex:
             self._writable()
+            self._tables.validate_all()  # a damaged table is never written back as if it were fine
             meta = self._tables.get("meta")["1"]
             self._tables.get("meta")["1"] = {**meta, "schema": SCHEMA, "seq": self._seq,
                                              **self._tables.revisions.to_meta()}
@@ -192,6 +193,10 @@ class Repository(Reads, KeptClientDocs, Writes, Commits):
             self._note(f"could not rewrite {self.paths.book.name} ({_no_room(e)}); every change is saved in "
                        f"{self.paths.journal.name} and the rewrite will be tried again at the next change "
                        f"(free some space in {self.paths.root})")
+            return False
+        except DunError as e:  # a table damaged by hand since it was read: the journal keeps every change
+            self._note(f"{e}; every change is saved in {self.paths.journal.name}, and {self.paths.book.name} "
+                       "is left as it is")
             return False
 
     def _note(self, text: str) -> None:

@@ -513,3 +513,24 @@ def test_a_field_too_long_is_refused_with_a_hint_that_fits_a_form(repo):
     with pytest.raises(DunError) as e:
         repo.add_invoice(replace(inv, reference="PO\x007"))
     assert "NUL" in str(e.value) and "backup" not in str(e.value)
+
+
+@pytest.mark.parametrize("damage", [(b'"clients":{', b'"clients":{},"clients":{'), (b'"activities":{', b'"activities":['),
+                                    (b'"invoices":{', b'"invoices":{"x":"\\ud800",')])
+def test_a_checkpoint_of_a_damaged_table_is_refused_and_leaves_the_file(book_dir, capsys, damage):
+    """dun checkpoint passed a table it had not read back as it was, under a new meta, and said
+    "book.json holds every saved change", while every other command refused the book."""
+    from cli.main import main
+
+    with open_book(book_dir, today=TODAY) as repo:
+        add_acme(repo)
+        repo.log_activity(Activity("", TODAY, "acme", "phone", body="rang"))
+        repo.checkpoint()
+    raw = (book_dir / "book.json").read_bytes()
+    assert damage[0] in raw
+    bad = raw.replace(*damage, 1)
+    (book_dir / "book.json").write_bytes(bad)
+    code = main(["--book", str(book_dir), "checkpoint"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and "Traceback" not in err and "holds every saved change" not in err
+    assert (book_dir / "book.json").read_bytes() == bad
