@@ -166,6 +166,7 @@ def read_camt(data: bytes, source: str) -> Statement:
         return el.findall("/".join(q + p for p in path.split("/")))
 
     out = Statement("camt.053", source)
+    seen: dict[str, int] = {}  # entries with no id of the bank's, by their digest: how many so far
     stmts = all_of(root, "BkToCstmrStmt/Stmt")
     if not stmts:
         raise DunError("holds no statement (BkToCstmrStmt/Stmt)", source, "export the statement again")
@@ -221,7 +222,13 @@ def read_camt(data: bytes, source: str) -> Statement:
                 raise DunError(f"its TxDtls add up to {sum(p[4] for p in parts)}, not the entry's {amount}", where)
             for t_i, (payer, remit, e2e, tx_ref, tx_amt) in enumerate(parts if split else parts[:1], start=1):
                 own = tx_ref or (ref if not split else (f"{ref}/{t_i}" if ref else "")) or e2e
-                key = f"camt:{account}:{own}" if own else "camt:" + _digest(account, booked, amount, payer, remit, info)
+                if own:
+                    key = f"camt:{account}:{own}"
+                else:  # no id from the bank: the same credit twice in one statement is two receipts
+                    base = _digest(account, booked, amount, payer, remit, info)
+                    k = seen.get(base, 0) + 1
+                    seen[base] = k
+                    key = "camt:" + base + (f":{k}" if k > 1 else "")
                 text_all = " ".join(x for x in (remit, info if not split else "", e2e) if x)
                 out.txns.append(Txn(where + (f" TxDtls {t_i}" if split else ""), key, own, booked,
                                     sign * (tx_amt if split else amount), ccy, payer, text_all))

@@ -358,3 +358,30 @@ def test_a_receipt_with_no_candidate_says_how_to_match_it(path, capsys):
             assert not after.startswith("    no candidate")
         else:
             assert after == f"    no candidate: dun receipts match {x['id']} CLIENT (or ignore it)"
+
+
+def test_the_same_credit_twice_in_a_camt_statement_with_no_bank_id_is_two_receipts(path, tmp_path):
+    """Two credits of the same day, amount, payer and text, with no AcctSvcrRef and an
+    EndToEndId of NOTPROVIDED (common), became one receipt: the other one's money was lost,
+    not even counted as imported before. The CSV reader counted such repeats already."""
+    text = (DATA / "statement-2026-03-24.camt053.xml").read_text()
+    start, end = text.index("<Ntry>"), text.index("</Ntry>") + len("</Ntry>")
+    entry = """<Ntry><Amt Ccy="GBP">42.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+        <BookgDt><Dt>2026-03-21</Dt></BookgDt><NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs>
+        <RltdPties><Dbtr><Nm>ALPHA TRADING</Nm></Dbtr></RltdPties><RmtInf><Ustrd>hello</Ustrd></RmtInf></TxDtls>
+        </NtryDtls></Ntry>"""
+    (tmp_path / "twice.xml").write_text(text[:start] + entry + entry + text[end:])
+    st = read_statement((tmp_path / "twice.xml").read_bytes(), "twice.xml", POLICY.bank)
+    twins = [t for t in st.txns if t.amount == D("42.00")]
+    assert len(twins) == 2 and twins[0].key != twins[1].key
+    again = read_statement((tmp_path / "twice.xml").read_bytes(), "twice.xml", POLICY.bank)
+    assert [t.key for t in again.txns] == [t.key for t in st.txns]  # the same keys every time: imported once
+    from store import open_book
+
+    on = date(2026, 3, 24)
+    with open_book(path, today=on) as repo:
+        r = import_bank(st, repo.book(), on)
+        repo.commit(r.records, r.updates)
+        assert sum(1 for u in r.unmatched if "42.00" in u) == 2
+        r2 = import_bank(again, repo.book(), on)
+        assert not r2.records and r2.already == len(st.txns) - r2.outgoing
