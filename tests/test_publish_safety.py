@@ -209,3 +209,26 @@ def test_accountant_csv_cells_are_neutralised(tmp_path, policy):
                     float(cell)  # only our own negative numbers may start with '-'
     acts = list(csv.DictReader((tmp_path / "site" / "data" / "activities.csv").open(encoding="utf-8")))
     assert any(a["body"].startswith("Called them.") for a in acts)
+
+
+def test_bidi_overrides_from_the_book_do_not_reach_a_page_or_a_statement(tmp_path, policy):
+    """A U+202E in a note or a reference showed the rest of its line reversed in the statement
+    sent to the client (pdftotext read '>)1(trela=rorreno x=crs gmi<')."""
+    from publish.env import environment
+    from publish.site import publish
+    from receivables.controls import BIDI
+
+    env = environment()
+    got = env.from_string("{{ x }}|{{ y|markdown }}").render(x="INV-1\u202e 00.001", y="paid \u2067**1000**\u2069")
+    assert not any(chr(c) in got for c in BIDI)
+    assert "INV-1 00.001" in got and "<strong>1000</strong>" in got
+    assert env.from_string("{{ x }}").render(x="سلام Ltd") == "سلام Ltd"  # right-to-left text itself stays
+    book = sample_book(ON)
+    evil = next(iter(book.clients))
+    inv = next(i for i in book.invoices.values() if i.client == evil)
+    book = replace(book, invoices={**book.invoices, inv.number: replace(inv, reference="PO \u202e7 TNUOMA")})
+    publish(book, policy, ON, tmp_path / "site", pdf=False)
+    pages = list((tmp_path / "site").rglob("*.html"))
+    assert any("PO 7 TNUOMA" in p.read_text("utf-8") for p in pages)
+    for page in pages:
+        assert not any(chr(c) in page.read_text("utf-8") for c in BIDI), page
