@@ -94,6 +94,7 @@ class Commits:
         if self.book_id is None:  # a book made before books had ids: it gets one now, kept at once
             self._tables.get("meta")["1"]["book_id"] = new_book_id()
             self._checkpoint_or_note()  # (a full disk: the id is kept at the next checkpoint)
+        self._check_policy()
         if self._backup_due is not None:  # (refuses the change when it cannot be written)
             self._daily_backup(self._backup_due)
             self._backup_due = None

@@ -21,6 +21,7 @@ the modules below it; this one puts them together):
 """
 from __future__ import annotations
 
+import os
 import re
 import sys
 import threading
@@ -86,6 +87,7 @@ class Repository(Reads, KeptClientDocs, Writes, Commits):
         self.warn = warn_on_stderr
         self._warnings: list[str] = []
         self._saved = False
+        self._policy_read: tuple | None = None  # the policy file as last read without problems
         if not paths.book.is_file():
             _load(paths)  # raises the one-line reason: no folder, no book.json
         check_own_files(paths)
@@ -206,6 +208,22 @@ class Repository(Reads, KeptClientDocs, Writes, Commits):
     def _after_external_write(self) -> None:
         self._reset_caches()
         self.checkpoint()
+
+    def _check_policy(self) -> None:
+        """A change is written only while the book's policy.toml can be used (README: a file of
+        the book that cannot be used gets one line, and nothing is written); read again only
+        when the file changed."""
+        try:
+            st = os.stat(self.paths.policy)
+            stamp: tuple | None = (st.st_ino, st.st_size, st.st_mtime_ns)
+        except OSError:
+            stamp = None
+        if stamp is None or stamp != self._policy_read:
+            policy, problems = load_policy(self.paths.policy)
+            if policy is None:
+                first = problems[0]
+                raise DunError(f"{first.message}; nothing was changed", first.where, first.hint)
+            self._policy_read = stamp
 
     def _backup_file(self, name: str) -> Path:
         """Copy book.json into the backups as ``name`` (or a free variant of it: never over a file)."""

@@ -76,8 +76,8 @@ def must_refuse(name: str, how: str, command: str) -> bool:
         return True
     if name == "book.journal":
         return how in ("folder", "unreadable")
-    if name == "policy.toml":
-        return how in ("folder", "garbage", "nul", "wrong types", "unreadable") and command != "pay"
+    if name == "policy.toml":  # (a write too: nothing is written while the policy cannot be used)
+        return how in ("folder", "garbage", "nul", "wrong types", "unreadable")
     return how == "folder" and command == "pay"  # .lock
 
 
