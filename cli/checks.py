@@ -94,6 +94,9 @@ def check_pay(args, on: date) -> None:
     client_id(args.client)
     amount(args.amount, "AMOUNT", currency(args.currency))
     numbers(args.invoice)
+    twice = next((n for k, n in enumerate(args.invoice or ()) if n.strip() in map(str.strip, args.invoice[:k])), None)
+    if twice is not None:  # (as the payments import refuses it)
+        raise DunError(f"invoice {twice.strip()} is named twice", "--invoice", "name each invoice once, in the order to pay")
     text(args.reference, "--reference", "reference")
     text(args.method, "--method", "method")
 

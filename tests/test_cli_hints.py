@@ -75,6 +75,7 @@ def test_a_bad_argument_is_reported_before_the_lock(capsys, book):
             (["plan", cid, "--invoice", "INV-1", "--installments", "0", "--every", "30", "--first", "2026-12-24"],
              ["--installments", "at least one installment"]),
             (["pay", "\u202eevil", "12.00"], ["CLIENT", "control character"]),
+            (["pay", cid, "12.00", "--invoice", "INV-1", "--invoice", "INV-1"], ["--invoice", "named twice"]),
         ):
             code, out, err = run(capsys, "--book", str(book), "--on", DAY.isoformat(), *argv)
             assert code == 1 and err.count("\n") == 1 and all(w in err for w in words), (argv, err)
