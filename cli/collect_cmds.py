@@ -110,9 +110,10 @@ def register(sub, common) -> None:
 
 def _one_line(text: str, width: int) -> str:
     """One line of untrusted text for the terminal: whitespace collapsed, control characters
-    (escape sequences included) shown as '?', cut to ``width``."""
+    (escape sequences included) shown as ``\\uXXXX``, as everywhere on the command line, cut
+    to ``width``."""
     line = " ".join(str(text).split())
-    line = "".join(ch if ch.isprintable() else "?" for ch in line)
+    line = "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in line)
     return line if len(line) <= width else line[: max(1, width - 1)] + "…"
 
 

@@ -337,3 +337,13 @@ def test_a_real_dun_process_refuses_in_one_line(book, tmp_path, argv):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("dun: ") and "Traceback" not in proc.stderr, proc.stderr
     assert folder_hash(book) == before
+
+
+def test_the_agenda_table_shows_control_characters_as_escapes_like_every_other_output():
+    """The agenda's table showed them as '?' (Evil?[2J?]0;owned?Co) where README and every
+    other command say \\uXXXX."""
+    from cli.collect_cmds import _one_line
+
+    assert _one_line("Evil\x1b[2J\x07\u202eCo\u200b", 80) == "Evil\\u001b[2J\\u0007\\u202eCo\\u200b"
+    assert _one_line("two\r\nlines\tand  gaps", 80) == "two lines and gaps"
+    assert _one_line("x" * 10, 5) == "xxxx…"
