@@ -28,6 +28,7 @@ XERO_HEAD = ("ContactName", "InvoiceDate", "DueDate", "Total", "InvoiceAmountPai
 
 _STATUS_NAMES = {"AWAITING_APPROVAL": "SUBMITTED", "AWAITING_PAYMENT": "AUTHORISED", "VOID": "VOIDED",
                  "APPROVED": "AUTHORISED"}
+_STATUSES = {"", "DRAFT", "SUBMITTED", "AUTHORISED", "PAID", "VOIDED", "DELETED"}  # after _STATUS_NAMES
 _CREDIT_TYPES = {"ACCRECCREDIT", "CREDIT NOTE", "SALES CREDIT NOTE", "CREDIT"}
 _BILL_TYPES = {"ACCPAY", "ACCPAYCREDIT", "BILL", "PURCHASES BILL"}
 _FILE_DATE = re.compile(r"(?<![0-9])(20[0-9]{2})-?([01][0-9])-?([0-3][0-9])(?![0-9])")
@@ -91,6 +92,12 @@ def parse_doc(rows: Rows, number: str, items, cols: set[str], defaults: Defaults
                 rows.add(n, f"{col} {r[col]!r} differs from row {n0} ({head[col]!r}) of invoice {number!r}",
                          "all rows of one invoice must agree", col)
                 return None
+    status = _status(head.get("Status", ""))
+    if status not in _STATUSES:  # (an unknown one was imported and chased as if authorised)
+        rows.add(n0, f"status {head['Status'].strip()[:40]!r} of invoice {number!r} is not one of Xero's",
+                 "Xero's are Draft, Awaiting Approval, Awaiting Payment, Paid, Voided and Deleted: export again",
+                 "Status")
+        return None
     kind = head.get("Type", "").strip().upper()
     if kind in _BILL_TYPES:
         rows.add(n0, f"{number} is a bill ({head['Type'].strip()}), not a sales invoice",
@@ -132,7 +139,7 @@ def parse_doc(rows: Rows, number: str, items, cols: set[str], defaults: Defaults
     if email and not EMAIL_RE.fullmatch(email):
         rows.add(n0, f"{email!r} is not an e-mail address", "fix it in Xero or leave it empty", "EmailAddress")
         return None
-    return XeroDoc(n0, number, kind in _CREDIT_TYPES, _status(head.get("Status", "")), name, currency, issued, due,
+    return XeroDoc(n0, number, kind in _CREDIT_TYPES, status, name, currency, issued, due,
                 total, tax, paid, owed, tuple(lines), head.get("Reference", ""), email, address, fully)
 
 

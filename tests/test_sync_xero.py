@@ -217,3 +217,16 @@ def test_a_contact_name_or_reference_too_long_is_named_on_its_row(column, length
         import_xero(out.getvalue().encode(), Book(), read_policy(REPO / "policy.toml").defaults, FIRST,
                     today=date(2026, 3, 3))
     assert words in str(e.value) and "correct it in Xero, then export again" in str(e.value)
+
+
+@pytest.mark.parametrize("label", ["foo", "<b>weird</b>", "Paid-ish"])
+def test_a_status_xero_does_not_have_is_refused_not_imported_and_chased(label):
+    from receivables.errors import DunError
+
+    text = (DATA / FIRST).read_text().replace("Sent,Awaiting Payment", f"Sent,{label}")
+    with pytest.raises(DunError) as e:
+        import_xero(text, Book(), today=date(2026, 3, 3))
+    assert "is not one of Xero's" in str(e.value) and "\n" not in str(e.value)
+    for known in ("Awaiting Payment", "AUTHORISED", "Paid", "PAID", "Approved"):
+        text = (DATA / FIRST).read_text().replace("Sent,Awaiting Payment", f"Sent,{known}")
+        assert [x for x in import_xero(text, Book(), today=date(2026, 3, 3)).records if isinstance(x, Invoice)]
