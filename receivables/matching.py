@@ -305,7 +305,10 @@ def import_bank(st: Statement, book, today: date) -> BankImport:
     credits = [t for t in st.txns if t.amount > 0]
     out.outgoing = sum(1 for t in st.txns if t.amount < 0)
     if st.txns and not credits:
-        raise DunError(f"holds only outgoing transactions ({len(st.txns)})", st.source,
+        zero = len(st.txns) - out.outgoing
+        what = (f"only outgoing transactions ({len(st.txns)})" if not zero else
+                f"no money received: {out.outgoing} outgoing, {zero} of zero amount")
+        raise DunError(f"holds {what}", st.source,
                        "dun imports money received: export the statement of the account clients pay into")
     billed = {c.currency for c in source.clients.values()}
     seen: dict[str, Txn] = {}

@@ -385,3 +385,15 @@ def test_the_same_credit_twice_in_a_camt_statement_with_no_bank_id_is_two_receip
         assert sum(1 for u in r.unmatched if "42.00" in u) == 2
         r2 = import_bank(again, repo.book(), on)
         assert not r2.records and r2.already == len(st.txns) - r2.outgoing
+
+
+def test_a_statement_of_zero_amounts_is_not_called_outgoing(tmp_path):
+    """A zero-amount credit was refused as "holds only outgoing transactions"."""
+    text = (DATA / "bad-outgoing-only.ofx").read_text()
+    amounts = __import__("re").findall(r"<TRNAMT>([^<\n]+)", text)
+    assert amounts
+    zeroed = text.replace(f"<TRNAMT>{amounts[0]}", "<TRNAMT>0.00", 1)
+    st = read_statement(zeroed.encode(), "zero.ofx", POLICY.bank)
+    with pytest.raises(DunError) as e:
+        import_bank(st, __import__("receivables.model", fromlist=["Book"]).Book(), date(2026, 3, 24))
+    assert "no money received" in str(e.value) and "of zero amount" in str(e.value)
