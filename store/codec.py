@@ -430,3 +430,37 @@ def undecodable(table: str, docs: dict[str, Any], source: str) -> list[Problem]:
         out.append(Problem(f"{what} cannot be read: {message}", f"{source}: {table}",
                            "correct it by hand or restore a backup with 'dun restore'"))
     return out
+
+
+def not_as_written(table: str, docs: dict[str, Any], source: str) -> list[Problem]:
+    """A problem for each stored document that reads, but holds a value in another form than
+    dun writes it (for ``dun check``: a hand-edited book): an amount "1e3" or with more
+    decimals than its currency has, a number of days "30" or 30.5, a flag "yes". The reader
+    takes such values as it can (1000.00, rounded half-up, 30, true), which need not be what
+    the hand that wrote them meant. Fields dun would leave out are not compared."""
+    _, key, to_doc, from_doc = TABLES[table]
+    out = []
+    for doc_id, doc in docs.items():
+        try:
+            again = to_doc(from_doc(doc))
+        except Exception:  # (undecodable: named by :func:`undecodable`)
+            continue
+        field = next((k for k, v in doc.items() if k in again and not _same(again[k], v)), None)
+        if field is None:
+            continue
+        name = doc.get(key)
+        what = f"{table[:-1]} {name!r}" if isinstance(name, str) else f"document {doc_id}"
+        out.append(Problem(f"{what}: {field} is stored as {doc[field]!r:.60}, which dun reads as {again[field]!r:.60}",
+                           f"{source}: {table}", "write it as dun does, or restore a backup with 'dun restore'"))
+    return out
+
+
+def _same(written: Any, stored: Any) -> bool:
+    """``stored`` is the value dun writes (types compared too: 1 is not true, "30" is not 30)."""
+    if type(written) is not type(stored):
+        return False
+    if isinstance(written, dict):
+        return written.keys() <= stored.keys() and all(_same(v, stored[k]) for k, v in written.items())
+    if isinstance(written, list):
+        return len(written) == len(stored) and all(_same(a, b) for a, b in zip(written, stored))
+    return written == stored

@@ -259,6 +259,8 @@ class Reads:
         for name in self._tables.names():
             if name not in codec.TABLES and name != "meta":
                 problems.append(Problem(f"unknown table {name!r}", self.paths.book.name))
+        for name in codec.TABLES:
+            problems += codec.not_as_written(name, self._tables.peek(name), self.paths.book.name)
         try:
             book = self.book()
         except DunError as e:  # name every document that cannot be read

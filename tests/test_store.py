@@ -257,6 +257,27 @@ def test_check_reports_problems_without_changing_anything(book_dir):
     assert (book_dir / "book.json").read_bytes() == raw
 
 
+@pytest.mark.parametrize("table, field, stored, read", [
+    ("invoices", "amount", "1e3", "'1000.00'"), ("invoices", "amount", "100.005", "'100.01'"),
+    ("clients", "terms_days", "30", "30"), ("clients", "terms_days", 30.5, "30"), ("clients", "terms_days", True, "1"),
+    ("clients", "hold", "yes", "True"), ("clients", "tags", {"a": 1}, "['a']"),
+])
+def test_check_names_a_value_stored_in_another_form_than_dun_writes(book_dir, table, field, stored, read):
+    """A hand-edited book: the reader takes "1e3" as 1000.00, three decimals rounded, "30" or
+    30.5 days as 30, "yes" as true; dun check passed such a book as consistent."""
+    with open_book(book_dir, today=TODAY) as repo:
+        add_acme(repo)
+        repo.checkpoint()
+    data = orjson.loads((book_dir / "book.json").read_bytes())
+    data[table]["1"][field] = stored
+    raw = orjson.dumps(data)
+    (book_dir / "book.json").write_bytes(raw)
+    with open_book(book_dir, readonly=True) as ro:
+        problems = [p.line() for p in ro.check()]
+    assert any(f"{field} is stored as {stored!r}, which dun reads as {read}" in p for p in problems), problems
+    assert (book_dir / "book.json").read_bytes() == raw
+
+
 def test_init_refuses_an_existing_book(book_dir):
     with pytest.raises(DunError, match="already exists"):
         init_book(book_dir)
