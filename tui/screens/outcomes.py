@@ -252,7 +252,8 @@ class OutcomeKeys:
                 if payer != a.client:
                     said = f"Payment recorded for {payer}; this action for {a.client} is still to do."
                 else:
-                    said = f"A part payment: {a.title} stays to do on what {', '.join(a.invoices)} still owe."
+                    said = (f"A part payment: {a.title} stays to do on what {', '.join(a.invoices)} still "
+                            f"owe{'s' if len(a.invoices) == 1 else ''}.")
                 self.notify(safe(said), markup=False, timeout=6)
 
         self.app.push_screen(PaymentDialog(a.client, action=a), after)
