@@ -101,6 +101,7 @@ async def test_a_days_emails_go_out_exactly_once_through_a_real_server(book):
             summary = text_of(dialog.query_one("#bulk-status"))
             assert f"{len(targets) - 2} sent" in summary and "1 queued" in summary, summary
             assert "no such mailbox" in summary
+            assert str(dialog.query_one("#send").label) == "Done"
             await pilot.press("escape")
             await settle(app, pilot)
             assert all(i in screen.done for i in targets)

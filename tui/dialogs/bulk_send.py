@@ -120,6 +120,7 @@ class BulkSendDialog(ModalScreen[bool]):
             self._preview(index)
         if len(self.results) == len(self.jobs):
             status.update(safe(self.summary(), lines=True))
+            self.query_one("#send", Button).label = "Done"  # (it still read "Send 3 (y)")
             self.query_one("#close", Button).focus()
 
     def summary(self) -> str:
