@@ -227,3 +227,19 @@ async def test_quitting_during_a_bulk_send_logs_what_went_and_keeps_the_rest_que
     assert len(queued) == len(targets) - 2  # the rest stays queued, and says so
     left = sorted(p.name for p in (book / "outbox").glob("*.eml"))
     assert len(left) == len(targets) - 2
+
+
+def test_the_head_says_a_letter_is_being_made_not_sent():
+    """A letter step in progress showed "sending 1…" in Today's head."""
+    from types import SimpleNamespace
+
+    from tui.progress import outbox_line
+
+    def job(channel):
+        return SimpleNamespace(action=SimpleNamespace(channel=channel))
+
+    for jobs, said, unsaid in (({1: job("letter")}, "making 1 letter…", "sending"),
+                               ({1: job("letter"), 2: job("email"), 3: job("email")}, "sending 2…", "")):
+        app = SimpleNamespace(sender=SimpleNamespace(open_jobs=jobs, last_failure=None), repo=None)
+        text = outbox_line(app).plain
+        assert said in text and (not unsaid or unsaid not in text), text

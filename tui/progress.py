@@ -52,9 +52,12 @@ def outbox_line(app: Any) -> Text:
     queued = 0
     if outbox is not None and outbox.is_dir():
         queued = sum(1 for _ in outbox.glob("*.eml"))
-    busy = len(sender.open_jobs) if sender is not None else 0
-    if busy:
-        t.append(f"   sending {busy}…", style="bold yellow")
+    jobs = list(sender.open_jobs.values()) if sender is not None else []
+    letters = sum(1 for j in jobs if j.action.channel == "letter")
+    if len(jobs) > letters:
+        t.append(f"   sending {len(jobs) - letters}…", style="bold yellow")
+    if letters:
+        t.append(f"   making {letters} letter{'s' if letters > 1 else ''}…", style="bold yellow")
     if queued:
         t.append(f"   ✉ {queued} queued in the outbox", style="yellow")
     if sender is not None and sender.last_failure:
