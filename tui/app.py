@@ -461,8 +461,7 @@ class DunApp(BackgroundWork, App[int]):
             failed = event.status == "failed" or (event.status == "queued" and self.sender.last_failure == event.reason)
             severity = "warning" if failed else "information"
             if not event.job.quiet or event.status == "failed":
-                title = ("Not made" if event.job.action.channel == "letter" else "Not sent") if failed else (
-                    "Letter" if event.status == "letter" else "Sending")
+                title = "Not sent" if failed else "Letter" if event.status == "letter" else "Sending"
                 self.notify(safe(line), title=title,
                             severity=severity, markup=False, timeout=6 if severity == "information" else 12)
             if event.status != "failed":
