@@ -41,6 +41,7 @@ import orjson
 from receivables.calendar import calendar_for
 from receivables.engine import (BookDay, ClientDay, ClientDue, agenda_pairs, derivation, derive_client,
                                 finish_client, refold)
+from receivables.engine.book import refuse_strays
 from receivables.errors import DunError
 from receivables.model import Book
 from receivables.policy import Policy
@@ -233,8 +234,13 @@ def current(repo, policy: Policy, on: date, previous: Derived | None = None, *, 
             todo.append(cid)
             held[cid] = None  # (keeps the store's order)
     if todo:
+        every = len(todo) == len(revisions)
+        if every and len(todo) <= FEW_CLIENTS:  # (a larger book is grouped by client, which refuses them)
+            if book is None:
+                book = repo.book()  # (every client's records, read once)
+            refuse_strays(book)
         with quiet_gc():
-            held.update(derive_clients(repo, policy, on, todo, book, early if len(todo) == len(revisions) else None))
+            held.update(derive_clients(repo, policy, on, todo, book, early if every else None))
     same = previous is not None and previous.key == key and not todo and list(previous.days) == list(held)
     if same:
         days, folded = previous.days, previous.fold

@@ -555,3 +555,31 @@ def test_a_checkpoint_of_a_damaged_table_is_refused_and_leaves_the_file(book_dir
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1 and "Traceback" not in err and "holds every saved change" not in err
     assert (book_dir / "book.json").read_bytes() == bad
+
+
+@pytest.mark.parametrize("client", [5, "ghost"])
+def test_a_record_of_no_client_in_the_book_is_named_not_left_out_of_the_figures(book_dir, capsys, client):
+    """A hand-edited invoice whose client is 5 (or a client not in the book) dropped out of the
+    report: GBP owed fell and the command said nothing. Now the commands that work the figures
+    out refuse in one line, and dun check names the record."""
+    from cli.main import main
+
+    with open_book(book_dir, today=TODAY) as repo:
+        add_acme(repo)
+        repo.add_invoice(Invoice("INV-2", "acme", date(2026, 9, 1), date(2026, 10, 1), "GBP", Decimal("50.00")))
+        repo.checkpoint()
+    data = orjson.loads((book_dir / "book.json").read_bytes())
+    doc = next(d for d in data["invoices"].values() if d["number"] == "INV-2")
+    doc["client"] = client
+    (book_dir / "book.json").write_bytes(orjson.dumps(data))
+    for argv in (["agenda"], ["report", "--json"], ["client", "show", "acme"]):
+        code = main(["--book", str(book_dir), "--on", TODAY.isoformat(), *argv])
+        out, err = capsys.readouterr()
+        if argv[0] == "client":  # (one client's own records: INV-2 is not among them)
+            continue
+        assert code == 1 and err.count("\n") == 1 and "Traceback" not in err, (argv, err)
+        assert f"invoice INV-2 belongs to client {client!r}, which is not in the book" in err
+        assert "dun check" in err
+    code = main(["--book", str(book_dir), "check"])
+    out, err = capsys.readouterr()
+    assert code == 1 and "INV-2" in out + err

@@ -12,6 +12,7 @@ from datetime import date
 from operator import attrgetter
 from typing import Iterable, Mapping
 
+from ..errors import DunError
 from ..ledger import BookIndex, Ledger, index_book
 from ..model import Book
 from ..policy import Policy
@@ -110,25 +111,46 @@ def _lists_by_client(r: Report, leave_out: set[str]) -> dict[str, tuple]:
 
 def group_by_client(book: Book) -> dict[str, Book]:
     """Each client's records (a :class:`Book` of one client, records in book order), for
-    every client of the book; records of no known client are left out."""
+    every client of the book. A record of no client in the book (the store never writes one:
+    a hand-edited book) is refused: left out, its amounts went missing from every figure
+    while the command said nothing; ``dun check`` names each such record."""
     groups: dict[str, dict] = {cid: {"invoices": {}} for cid in book.clients}
     for number, inv in book.invoices.items():
         g = groups.get(inv.client)
-        if g is not None:
-            g["invoices"][number] = inv
+        if g is None:
+            _no_client("invoice", number, inv.client)
+        g["invoices"][number] = inv
     client_of = attrgetter("client")
     for name in RECORDS:
         for r in getattr(book, name):
             g = groups.get(client_of(r))
-            if g is not None:
-                got = g.get(name)
-                if got is None:
-                    g[name] = [r]
-                else:
-                    got.append(r)
+            if g is None:
+                _no_client(name[:-1], getattr(r, "id", ""), client_of(r))
+            got = g.get(name)
+            if got is None:
+                g[name] = [r]
+            else:
+                got.append(r)
     return {cid: Book(clients={cid: c}, invoices=groups[cid]["invoices"],
                       **{name: tuple(groups[cid].get(name, ())) for name in RECORDS}, partial=True)
             for cid, c in book.clients.items()}
+
+
+def refuse_strays(book: Book) -> None:
+    """Refuse a book holding a record of no client in it, as :func:`group_by_client` does (for a
+    small book whose clients are worked out one at a time, from their own records)."""
+    for number, inv in book.invoices.items():
+        if inv.client not in book.clients:
+            _no_client("invoice", number, inv.client)
+    for name in RECORDS:
+        for r in getattr(book, name):
+            if r.client not in book.clients:
+                _no_client(name[:-1], getattr(r, "id", ""), r.client)
+
+
+def _no_client(kind: str, key: str, client: object) -> None:
+    raise DunError(f"{kind} {key} belongs to client {client!r:.40}, which is not in the book", "book",
+                   "run 'dun check' to see every such record, or restore a backup with 'dun restore'")
 
 
 class Derivation:
