@@ -96,6 +96,18 @@ def _one_line(text: str) -> str:
     return " ".join(UNSAFE.sub(" ", text or "").split())
 
 
+# RFC 5322 3.2.3: "specials" ... "()<>[]:;@\\,." -- a display name holding one must be a
+# quoted-string; the mail library drops the quotes when it folds a long one (a client named
+# "Acme, thief@evil.example, … Division" came out as three mailboxes, and the message could
+# never be sent). A name is only what the client sees beside the address, so those characters
+# become spaces ("." stays: RFC 5322 4.1 obs-phrase allows it unquoted).
+_SPECIALS = re.compile(r'[()<>\[\]:;@\\,"]')
+
+
+def _display_name(text: str) -> str:
+    return " ".join(_SPECIALS.sub(" ", _one_line(text)).split())
+
+
 def _address(value: str) -> str:
     """A mailbox header value, refusing anything that is not one plain address."""
     name, addr = parseaddr(_one_line(value))
@@ -115,7 +127,7 @@ def build_email(draft: Draft, *, sender: str, reply_to: str, to_name: str, to_ad
     msg["From"] = _address(sender)
     if reply_to:
         msg["Reply-To"] = _address(reply_to)
-    msg["To"] = formataddr((_one_line(to_name), parseaddr(_address(to_addr))[1]))
+    msg["To"] = formataddr((_display_name(to_name), parseaddr(_address(to_addr))[1]))
     msg["Subject"] = _one_line(draft.subject)
     msg["Date"] = format_datetime(when)
     msg["Message-ID"] = make_msgid(domain=_domain(sender))

@@ -104,8 +104,29 @@ def test_control_characters_in_a_name_stay_out_of_the_headers(tmp_path, policy):
     assert not [b for b in head if b < 32 and b not in (9, 10, 13) or b == 127]
     msg = email.message_from_bytes(item.path.read_bytes(), policy=email_policy.default)
     assert msg["To"].addresses[0].addr_spec == "jane@acme.example"
-    assert msg["To"].addresses[0].display_name == "[31mEvil ]0;pwned Ltd"
+    assert msg["To"].addresses[0].display_name == "31mEvil 0 pwned Ltd"
     assert "\u202e" not in str(msg["To"]) and "\x1b" not in str(msg["Subject"])
+
+
+@pytest.mark.parametrize("name", [
+    "Acme Trading Company International Holdings Limited, thief@evil.example, Group Services Division",
+    "Acme <script>alert(1)</script> Trading Company International Holdings Limited Group Services",
+    '[Acme] "Trading"; Company: International (Holdings) Limited \\ Group Services Division Ltd.',
+    "Short, Name",
+])
+def test_a_long_name_with_specials_gives_one_recipient(tmp_path, policy, name):
+    """A display name holding a comma, <, > or a quote must be quoted; the mail library drops
+    the quotes when it folds a long one, so the To header named three mailboxes (one of them
+    a stranger's) and the message could never be sent."""
+    book = sample_book(ON)
+    acme = book.clients["ACME"]
+    book = replace(book, clients={**book.clients, "ACME": replace(
+        acme, contacts=(replace(acme.contacts[0], name=name),))})
+    item = next(i for i in prepare_outbox(book, policy, ON, tmp_path / "outbox").emails if i.client == "ACME")
+    msg = email.message_from_bytes(item.path.read_bytes(), policy=email_policy.default)
+    (only,) = msg["To"].addresses
+    assert only.addr_spec == "jane@acme.example"
+    assert only.display_name.split()[0].strip("[") in ("Acme", "Short")
 
 
 def test_a_message_whose_recipient_does_not_parse_is_not_sent(tmp_path, policy):
