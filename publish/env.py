@@ -4,7 +4,8 @@ Autoescape is on for everything except the Markdown message templates (``.md``),
 output is Markdown source (mail plain text) that :mod:`publish.markdown` turns into HTML
 with raw HTML off; those are rendered with :func:`message_environment`, which escapes every
 value put in as Markdown text; StrictUndefined makes a misspelt placeholder an error, not a blank.
-Every value a template puts in loses its bidi controls (:func:`without_bidi`).
+Every value a template puts in loses its control characters and bidi controls
+(:func:`without_controls`).
 """
 from __future__ import annotations
 
@@ -13,24 +14,26 @@ from functools import lru_cache
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from receivables.controls import BIDI
+from receivables.controls import CONTROLS, LINE_BREAKS
 
 from . import formatting
 from .markdown import escape_text, render, render_inline
 from .paths import TEMPLATES
 
 
-_NO_BIDI = dict.fromkeys(BIDI)
+_DROPPED = dict.fromkeys(CONTROLS - LINE_BREAKS)
 
 
-def without_bidi(value):
-    """A value put into a page, statement, letter or message, without the bidi marks,
-    embeddings, overrides and isolates (receivables.controls): a U+202E in a note or a
-    reference showed the rest of its line reversed on a statement sent to the client, where
-    it can make one figure read as another. They are formatting, not text; a name in Arabic
-    or Hebrew needs none of them to show right to left."""
-    if isinstance(value, str) and not value.isascii():
-        cleaned = str(value).translate(_NO_BIDI)
+def without_controls(value):
+    """A value put into a page, statement, letter or message, without C0 and C1 controls and
+    DEL (a tab and a newline stay) and without the bidi marks, embeddings, overrides and
+    isolates (receivables.controls). A U+202E in a note or a reference showed the rest of its
+    line reversed on a statement sent to the client, where it can make one figure read as
+    another; an escape sequence or a bell from an imported name showed as empty boxes on the
+    statement and went raw into the e-mail's text. None of them is text: a name in Arabic or
+    Hebrew needs no bidi control to show right to left."""
+    if isinstance(value, str) and not value.isprintable():
+        cleaned = str(value).translate(_DROPPED)
         return Markup(cleaned) if isinstance(value, Markup) else cleaned
     return value
 
@@ -54,7 +57,7 @@ def environment() -> Environment:
         keep_trailing_newline=True,
         auto_reload=False,
         cache_size=400,
-        finalize=without_bidi,
+        finalize=without_controls,
     )
     env.filters["money"] = formatting.money
     env.filters["number"] = formatting.number
@@ -73,5 +76,5 @@ def message_environment() -> Environment:
     (:func:`publish.markdown.escape_text`), so data from the book (names, invoice numbers,
     references, reasons) is never parsed as Markdown; only the template's own text is."""
     base = environment()
-    env = base.overlay(finalize=lambda value: escape_text(without_bidi(value)))
+    env = base.overlay(finalize=lambda value: escape_text(without_controls(value)))
     return env
