@@ -232,3 +232,61 @@ def test_bidi_overrides_from_the_book_do_not_reach_a_page_or_a_statement(tmp_pat
     assert any("PO 7 TNUOMA" in p.read_text("utf-8") for p in pages)
     for page in pages:
         assert not any(chr(c) in page.read_text("utf-8") for c in BIDI), page
+
+
+def test_control_characters_from_the_book_do_not_reach_a_page_a_statement_or_a_message(tmp_path, policy):
+    """An imported name or reference with an escape sequence, a bell, DEL or NEL showed empty
+    boxes on the client's statement and went raw into the e-mail's plain text."""
+    from publish.env import environment, message_environment
+    from publish.mail import prepare_outbox, read_eml
+    from publish.site import publish
+
+    bad = [chr(c) for c in (*range(0, 9), *range(11, 32), 127, 0x85, 0x9b)]
+    env = environment()
+    assert env.from_string("{{ x }}").render(x="ref\x1b]0;title\x07\r\nline2\tend") == "ref]0;title\nline2\tend"
+    assert message_environment().from_string("{{ x }}").render(x="Bell\x07 Ltd\x7f") == "Bell Ltd"
+    book = sample_book(ON)
+    acme = book.clients["ACME"]
+    inv = next(i for i in book.invoices.values() if i.client == "ACME")
+    book = replace(book, clients={**book.clients, "ACME": replace(acme, name="Bell\x07 \x1b[31mRed\x1b[0m\x7f\x85 Ltd")},
+                   invoices={**book.invoices, inv.number: replace(inv, reference="ref\x1b]0;title\x07\r\nline2")})
+    publish(book, policy, ON, tmp_path / "site", pdf=False)
+    pages = list((tmp_path / "site").rglob("*.html"))
+    assert any("Bell [31mRed[0m Ltd" in p.read_text("utf-8") for p in pages)
+    for page in pages:
+        text = page.read_text("utf-8")
+        assert not any(c in text for c in bad), page
+    for item in prepare_outbox(book, policy, ON, tmp_path / "outbox").emails:
+        msg = read_eml(item.path)
+        for part in ("plain", "html"):
+            text = msg.get_body((part,)).get_content()
+            assert not any(c in text.replace("\r\n", "\n") for c in bad), (item.path, part)
+
+
+def test_a_long_word_in_a_reference_keeps_every_amount_on_the_statement_page(policy):
+    """A 200-letter reference (no space to break at) pushed the amount columns and the total
+    off the right edge of the client's statement PDF; free text now breaks inside its cell,
+    while invoice numbers and amounts keep their width."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from publish.statements import render_statement_pdf, statement_data
+
+    book = sample_book(ON)
+    invs = [i for i in book.invoices.values() if i.client == "ACME"]
+    book = replace(book, invoices={**book.invoices, **{i.number: replace(i, reference="R" * 200) for i in invs}})
+    pdf = render_statement_pdf(statement_data(book, policy, "ACME", ON))
+    shown: list[str] = []
+    for page in PdfReader(BytesIO(pdf)).pages:
+        width = float(page.mediabox.width)
+
+        def seen(text, cm, tm, font, size):
+            if text.strip():
+                x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+                assert x < width, (text, x, width)
+                shown.append(text.strip())
+
+        page.extract_text(visitor_text=seen)
+    assert any("Outstanding" in t for t in shown)
+    assert all(any(t.startswith(i.number) for t in shown) for i in invs)  # each number whole, on the page
