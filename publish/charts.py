@@ -13,14 +13,19 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
+from contextlib import contextmanager
 from decimal import Decimal
 from functools import lru_cache
 from typing import Sequence
 
 from markupsafe import Markup
 
+from receivables.controls import CONTROLS
+
 INK = "#1d1d1f"
 MUTED = "#6e6e73"
+FONTS = ("Dun Sans", "DejaVu Sans", "sans-serif")
 ACCENT = "#2458a6"
 WARN = "#b3261e"
 PALETTE = ["#2e7d32", "#9acd32", "#f2c200", "#f28c28", "#d9480f", "#a4001d"]
@@ -58,7 +63,7 @@ def _setup():
         "svg.hashsalt": "dun",
         "svg.fonttype": "none",
         "svg.image_inline": True,
-        "font.family": ["Dun Sans", "DejaVu Sans", "sans-serif"],
+        "font.family": list(FONTS),
         "font.size": 8,
         "axes.edgecolor": "#999999",
         "axes.labelcolor": INK,
@@ -90,7 +95,8 @@ _PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
 
 def _svg(fig, title: str) -> Markup:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Title": title})
+    with _no_glyph_warning():
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Title": title})
     text = _PROLOGUE.sub("", buf.getvalue(), count=1)
     # Let the page size the chart; keep the aspect ratio from the viewBox.
     text = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1', text, count=1)
@@ -102,15 +108,50 @@ def _attr(s: str) -> str:
     return s.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-# C0 and C1 control characters (a client's name may hold any): XML admits none of them, so
-# the chart shows the replacement character where each was
-_CONTROL = {c: "\ufffd" for c in (*range(0, 32), *range(127, 160))}
+# C0 and C1 control characters and bidi controls (a client's name may hold any; XML admits no
+# C0 control) are left out, as on every page (publish.env); a tab or a line break is a space
+_CONTROL = {**dict.fromkeys(CONTROLS), 0x09: " ", 0x0A: " "}
+LABEL_CHARS = 38  # a label is never longer than this
 
 
 def _label(text: str) -> str:
-    """A label from the book, as the chart shows it: control characters replaced, shortened."""
+    """A label from the book, as the chart shows it: control characters left out, shortened."""
     text = text.translate(_CONTROL)
-    return text if len(text) <= 38 else text[:37] + "…"
+    return text if len(text) <= LABEL_CHARS else text[:LABEL_CHARS - 1] + "…"
+
+
+@contextmanager
+def _no_glyph_warning():
+    """A name with a character no font has (an emoji) is drawn as a box; matplotlib would also
+    print a two-line warning into the owner's terminal."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        yield
+
+
+def _fitted(text: str, room: float, size: float) -> str:
+    """``text`` shortened (with "…") until it is at most ``room`` points wide at ``size``: a
+    label wider than the bar chart's left margin was cut at the chart's left edge, so its bar
+    could not be told from another client's."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    font = FontProperties(family=list(FONTS), size=size)
+
+    def width(s: str) -> float:
+        with _no_glyph_warning():
+            return text_to_path.get_text_width_height_descent(s, font, ismath=False)[0]
+
+    if width(text) <= room:
+        return text
+    lo, hi = 0, len(text) - 1  # the longest prefix that fits with the ellipsis, by halves
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if width(text[:mid].rstrip() + "…") <= room:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo].rstrip() + "…"
 
 
 def _plain(text: str) -> str:
@@ -173,9 +214,11 @@ def hbar_chart(labels: Sequence[str], values: Sequence[Decimal], unit: str, titl
     height = max(1.3, 0.5 + 0.24 * n)
     fig = _figure(6.4, height)
     bottom = 0.42 / height
-    ax = fig.add_axes((0.34, bottom, 0.62, 1 - bottom - 0.06))
+    left = 0.34
+    ax = fig.add_axes((left, bottom, 0.62, 1 - bottom - 0.06))
     ys = list(range(n))[::-1]
-    short = [_label(label) for label in labels]
+    room = left * 6.4 * 72 - 12  # the margin in points, less the tick and its padding
+    short = [_fitted(_label(label), room, 8) for label in labels]
     ax.barh(ys[: len(values)], _f(values), color=ACCENT, height=0.6)
     ax.set_yticks(ys[: len(short)], short)
     ax.set_xlabel(unit)
