@@ -86,10 +86,10 @@ class RepoSource:
     def sync(self, kind: str):
         return next((self.codec.sync_from_doc(d) for d in self.repo.documents("syncs") if d.get("id") == kind), None)
 
-    def open_invoices(self):
-        from store.openitems import open_invoices
+    def invoice_positions(self):
+        from store.openitems import invoice_positions
 
-        return open_invoices(self.repo)
+        return invoice_positions(self.repo)
 
 
 def cmd_receipts(args) -> int:

@@ -28,6 +28,7 @@ from bisect import bisect_left
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -51,11 +52,22 @@ def fold(name: str) -> str:
 
 
 _NOT_KEY = re.compile(r"[^A-Za-z0-9]")
+PAID_REFERENCE = "names paid "
 
 
 def _key(text: str) -> str:
     t = text.replace("-", "").upper()
     return t if t.isalnum() and t.isascii() else _NOT_KEY.sub("", t)
+
+
+def _keys(text: str) -> Iterator[str]:
+    """The keys an invoice number in ``text`` may have: each word's, and each two adjacent
+    words' joined (a bank writes "INV 2001" for INV-2001; letters and digits are compared)."""
+    toks = _TOKEN.findall(text)
+    for i, tok in enumerate(toks):
+        yield _key(tok)
+        if i + 1 < len(toks):
+            yield _key(tok + toks[i + 1])
 
 
 def receipt_id(txn: Txn) -> str:
@@ -98,8 +110,9 @@ class BookSource:
     def sync(self, kind: str) -> SyncMark | None:
         return next((s for s in self.book.syncs if s.id == kind), None)
 
-    def open_invoices(self) -> list[tuple[Invoice, Decimal, bool]]:
-        """(invoice, what it still owes, under an open dispute) for every invoice owing more than 0."""
+    def invoice_positions(self) -> tuple[list[tuple[Invoice, Decimal, bool]], list[tuple[str, str, str]]]:
+        """(invoice, what it still owes, under an open dispute) for every invoice owing more than
+        0, and (number, client, currency) of every other invoice (settled)."""
         book = self.book
         owed: dict[str, Decimal] = {n: inv.amount for n, inv in book.invoices.items()}
         for p in book.payments:
@@ -110,7 +123,8 @@ class BookSource:
             if a.invoice in owed:
                 owed[a.invoice] -= a.amount
         disputed = {d.invoice for d in book.disputes if d.resolved is None}
-        return [(inv, owed[n], n in disputed) for n, inv in book.invoices.items() if owed[n] > 0]
+        return ([(inv, owed[n], n in disputed) for n, inv in book.invoices.items() if owed[n] > 0],
+                [(n, inv.client, inv.currency) for n, inv in book.invoices.items() if owed[n] <= 0])
 
 
 class OpenItems:
@@ -130,7 +144,15 @@ class OpenItems:
         self.balance_clients: dict[tuple[str, Decimal], set[str]] = defaultdict(set)  # (cur, balance) -> clients
         self.by_key: dict[str, list[Invoice]] = defaultdict(list)
         disputed = set()
-        for inv, owed, in_dispute in source.open_invoices():
+        open_ones, settled = source.invoice_positions()
+        # invoices already settled, by key: a receipt naming one is not matched by its other
+        # evidence (it is likely money the book already holds, e.g. from a Xero import)
+        self.settled_by_key: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+        for number, cid, cur in settled:
+            k = _key(number)
+            if len(k) >= 3:
+                self.settled_by_key[k].append((number, cid, cur))
+        for inv, owed, in_dispute in open_ones:
             self.owed[inv.number] = owed
             self.invoices[inv.number] = inv
             self.by_client[(inv.client, inv.currency)].append(inv)
@@ -227,19 +249,33 @@ class OpenItems:
     def referenced(self, text: str, currency: str) -> dict[str, list[str]]:
         """client -> its open invoices named in ``text``, in the order named."""
         out: dict[str, list[str]] = defaultdict(list)
-        for tok in _TOKEN.findall(text):
-            for inv in self.by_key.get(_key(tok), ()):
+        for key in _keys(text):
+            for inv in self.by_key.get(key, ()):
                 if inv.currency == currency and self.owed[inv.number] > 0 and inv.number not in out[inv.client]:
                     out[inv.client].append(inv.number)
         return {k: v for k, v in out.items() if v}
 
+    def paid_referenced(self, text: str, currency: str) -> dict[str, list[str]]:
+        """client -> its invoices named in ``text`` that owe nothing (settled before this
+        statement, or by an earlier receipt of it)."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for key in _keys(text):
+            hits = [(n, c) for n, c, cur in self.settled_by_key.get(key, ()) if cur == currency]
+            hits += [(inv.number, inv.client) for inv in self.by_key.get(key, ())
+                     if inv.currency == currency and self.owed[inv.number] <= 0]
+            for n, c in hits:
+                if n not in out[c]:
+                    out[c].append(n)
+        return dict(out)
+
     def candidates(self, payer: str, text: str, amount: Decimal, currency: str) -> list[Candidate]:
         refs = self.referenced(f"{text} {payer}", currency)
+        paid = self.paid_referenced(f"{text} {payer}", currency) if not refs else {}
         named = self.payer_clients(payer)
         by_amount = {*self.amount_clients.get((currency, amount), ()), *self.balance_clients.get((currency, amount), ())}
         clients = self.clients
         out = []
-        for cid in set(refs) | named | by_amount:
+        for cid in set(refs) | named | by_amount | set(paid):
             c = clients.get(cid)
             if c is None or c.currency != currency:
                 continue
@@ -247,6 +283,8 @@ class OpenItems:
             if invs:
                 points += 3
                 why.append("reference " + ", ".join(invs))
+            if cid in paid:
+                why.append(PAID_REFERENCE + ", ".join(paid[cid]))
             if cid in named:
                 points += 2
                 why.append("payer name" if cid in self.names.get(fold(payer), ()) else "known payer")
@@ -267,6 +305,10 @@ def decide(cands: list[Candidate]) -> Candidate | None:
     if len(refs) == 1:
         return refs[0]
     if refs:
+        return None
+    if any(w.startswith(PAID_REFERENCE) for c in cands for w in c.why):
+        # the text names only invoices already paid: most likely money the book holds already
+        # (a Xero import recorded that payment), never put on another invoice by a guess
         return None
     strong = [c for c in cands if c.points >= 3]
     return strong[0] if len(strong) == 1 else None

@@ -19,6 +19,11 @@ from . import codec
 
 def open_invoices(repo) -> list[tuple[Invoice, Decimal, bool]]:
     """(invoice, what it still owes, under an open dispute) for every invoice owing more than 0."""
+    return invoice_positions(repo)[0]
+
+
+def invoice_positions(repo) -> tuple[list[tuple[Invoice, Decimal, bool]], list[tuple[str, str, str]]]:
+    """:func:`open_invoices`, and (number, client, currency) of every other invoice (settled)."""
     keep = not getattr(repo, "read_only", True)  # parsed once: the commit that follows reads them too
     invoices = repo.documents("invoices", keep=keep)
     D = Decimal
@@ -40,6 +45,7 @@ def open_invoices(repo) -> list[tuple[Invoice, Decimal, bool]]:
             settled[n] = D(d["amount"]) if s is None else s + D(d["amount"])
     disputed = {d["invoice"] for d in repo.documents("disputes") if not d.get("resolved")}
     out = []
+    settled_ones = []
     for d in invoices:
         amount = D(d["amount"])
         s = get(d["number"])
@@ -49,4 +55,6 @@ def open_invoices(repo) -> list[tuple[Invoice, Decimal, bool]]:
             inv = Invoice(d["number"], d["client"], date.fromisoformat(d["issued"]), date.fromisoformat(d["due"]), cur,
                           amount_from_store(d["amount"], cur))
             out.append((inv, left.quantize(inv.amount), d["number"] in disputed))
-    return out
+        else:
+            settled_ones.append((d["number"], d["client"], d["currency"]))
+    return out, settled_ones

@@ -397,3 +397,54 @@ def test_a_statement_of_zero_amounts_is_not_called_outgoing(tmp_path):
     with pytest.raises(DunError) as e:
         import_bank(st, __import__("receivables.model", fromlist=["Book"]).Book(), date(2026, 3, 24))
     assert "no money received" in str(e.value) and "of zero amount" in str(e.value)
+
+
+def _omega_book(tmp_path, paid_x2: bool = True):
+    book = tmp_path / "omega"
+    assert main(["init", str(book)]) == 0
+    (tmp_path / "c.csv").write_text("id,name,email,phone,terms_days,credit_limit,currency\n"
+                                    "omega,Omega Ltd,a@omega.example,,30,,GBP\n", encoding="utf-8")
+    (tmp_path / "i.csv").write_text("number,client,issued,due,amount,currency,reference\n"
+                                    "XR-102,omega,2026-09-01,2026-10-01,100.00,GBP,\n"
+                                    "XR-103,omega,2026-09-01,2026-10-01,60.00,GBP,\n"
+                                    "INV-2001,omega,2026-09-02,2026-10-02,300.00,GBP,\n", encoding="utf-8")
+    on = ["--book", str(book), "--on", "2026-12-04"]
+    assert main(["import", "clients", str(tmp_path / "c.csv"), *on]) == 0
+    assert main(["import", "invoices", str(tmp_path / "i.csv"), *on]) == 0
+    if paid_x2:  # as a Xero import records it: XR-102 paid in full
+        assert main(["pay", "omega", "100.00", "--invoice", "XR-102", *on]) == 0
+    return book, on
+
+
+def test_a_receipt_naming_an_invoice_already_paid_waits_instead_of_paying_another(tmp_path, capsys):
+    """Xero first, then the bank (the order README recommends): the bank's receipt for XR-102,
+    which the Xero import had already recorded as paid, was put on XR-103 because the payer and
+    the amount fitted it, so the same money counted twice and XR-103 was never chased."""
+    from store import open_book
+
+    book, on = _omega_book(tmp_path)
+    (tmp_path / "b.csv").write_text("date,amount,description,reference,payer\n"
+                                    "2026-12-03,60.00,FASTER PAYMENT,XR-102,OMEGA LTD\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["import", "bank", str(tmp_path / "b.csv"), *on]) == 0
+    out = capsys.readouterr().out
+    assert "0 matched, 1 unmatched" in out and "names paid XR-102" in out
+    with open_book(book, readonly=True) as repo:
+        b = repo.book()
+        assert [p.amount for p in b.payments] == [D("100.00")]  # nothing put on XR-103
+        assert [r.amount for r in unmatched(b)] == [D("60.00")]
+
+
+def test_a_reference_with_a_space_finds_the_invoice(tmp_path, capsys):
+    """README: letters and digits compared; a bank writing 'INV 2001' found no reference."""
+    from store import open_book
+
+    book, on = _omega_book(tmp_path, paid_x2=False)
+    (tmp_path / "b.csv").write_text("date,amount,description,reference,payer\n"
+                                    "2026-12-03,300.00,FASTER PAYMENT,INV 2001,J SMITH\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["import", "bank", str(tmp_path / "b.csv"), *on]) == 0
+    assert "1 matched" in capsys.readouterr().out
+    with open_book(book, readonly=True) as repo:
+        (pay,) = repo.book().payments
+        assert [(a.invoice, a.amount) for a in pay.allocations] == [("INV-2001", D("300.00"))]
