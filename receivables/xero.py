@@ -299,7 +299,15 @@ class _Sync:
             return
         owed = self.settled.outstanding(old)
         if owed <= 0:
-            self.out.unchanged += 1
+            paid = self.settled.paid[old.number]
+            if paid > 0 and old.number not in self.settled.voided:
+                # money the book holds on an invoice Xero says never stood: it is not moved or
+                # undone by a guess, nor passed over in silence
+                self.out.skipped.append(f"{d.number} is {what} in Xero but {paid} {old.currency} is paid on it in "
+                                        "the book: left as it is (move the payment with 'dun void' and 'dun pay', "
+                                        "or correct Xero)")
+            else:
+                self.out.unchanged += 1
             return
         # dated the invoice's own date: a voided invoice never stood, so it was never late
         self.out.records.append(Adjustment("", "adjustment", old.issued, old.client, owed,
@@ -375,9 +383,17 @@ class _Sync:
                                                    d.currency, d.number, f"Credited in Xero ({self.source})"))
                 self.out.credited.append(f"{d.number}: {rest} {d.currency}")
             owed -= credit_more
-        pay_more = min(d.paid - self.settled.paid[d.number], owed)
+        book_paid = self.settled.paid[d.number]
+        pay_more = min(d.paid - book_paid, owed)
         if pay_more > 0:
             self.pay(new, d, pay_more)
+        elif d.paid < book_paid:
+            # a payment reversed or deleted in Xero (or one Xero has not seen yet, from the bank):
+            # never undone by a guess, never passed over in silence
+            self.out.skipped.append(f"{d.number}: Xero shows {d.paid} {d.currency} paid, the book {book_paid}: "
+                                    "left as it is (a payment reversed in Xero: void it with 'dun void'; "
+                                    "one Xero has not recorded yet: nothing to do)")
+            return
         if not changed and credit_more <= 0 and pay_more <= 0:
             self.out.unchanged += 1
 

@@ -230,3 +230,32 @@ def test_a_status_xero_does_not_have_is_refused_not_imported_and_chased(label):
     for known in ("Awaiting Payment", "AUTHORISED", "Paid", "PAID", "Approved"):
         text = (DATA / FIRST).read_text().replace("Sent,Awaiting Payment", f"Sent,{known}")
         assert [x for x in import_xero(text, Book(), today=date(2026, 3, 3)).records if isinstance(x, Invoice)]
+
+
+def _paid_then(status_paid_due: str) -> tuple:
+    """INV-0205 paid in full by a first export, then the same row changed."""
+    from receivables.imports import apply
+
+    head, *rows = (DATA / FIRST).read_text().splitlines()
+    (row,) = [x for x in rows if ",INV-0205," in x]
+    book = apply(Book(), *(lambda r: (r.records, r.updates))(import_xero("\n".join([head, row]), Book(),
+                                                                           today=date(2026, 3, 3))))
+    assert outstanding(book, "INV-0205") == 0
+    changed = row.replace("240.00,40.00,240.00,0.00,", status_paid_due[0]).replace(",Sent,Paid", status_paid_due[1])
+    return book, import_xero("\n".join([head, changed]), book, today=date(2026, 3, 17))
+
+
+def test_a_payment_reversed_in_xero_is_said_not_passed_over():
+    """A payment Xero no longer shows (reversed) was counted as 'unchanged', without a word,
+    and the invoice stayed paid and was never chased."""
+    book, r = _paid_then(("240.00,40.00,0.00,240.00,", ",Sent,Awaiting Payment"))
+    assert r.unchanged == 0 and not r.records
+    (line,) = r.skipped
+    assert line.startswith("INV-0205: Xero shows 0.00 GBP paid, the book 240.00") and "dun void" in line
+
+
+def test_an_invoice_voided_in_xero_but_paid_in_the_book_is_said_not_passed_over():
+    book, r = _paid_then(("240.00,40.00,0.00,0.00,", ",Sent,Voided"))
+    assert r.unchanged == 0 and not r.records
+    (line,) = r.skipped
+    assert line.startswith("INV-0205 is voided in Xero but 240.00 GBP is paid on it in the book")
