@@ -184,6 +184,9 @@ def import_invoices(data: bytes | str, book: Book, defaults: Defaults | None = N
     new: list[Invoice] = []
     first_row: dict[str, int] = {}
     skipped = 0
+    # numbers that differ only in case are one invoice typed two ways (a bank reference, the
+    # matcher and the owner read them alike): never a second invoice
+    folded = {k.casefold(): k for k in book.invoices}
     for n, r in table.rows:
         number = r["number"].strip()
         if not number:
@@ -222,6 +225,12 @@ def import_invoices(data: bytes | str, book: Book, defaults: Defaults | None = N
                      "every invoice number must be unique", "number")
             continue
         first_row[number] = n
+        same = folded.get(number.casefold())
+        if same is not None and same != number:
+            rows.add(n, f"invoice {number!r} differs from {same!r} in the book only in case",
+                     f"use the number as the book has it ({same})", "number")
+            continue
+        folded.setdefault(number.casefold(), number)
         state = _against_book(rows, n, f"invoice {number!r}", book.invoices.get(number), inv, _invoice_diff,
                               "invoice numbers are unique: check the number")
         if state == "same":
@@ -272,7 +281,9 @@ def import_payments(data: bytes | str, book: Book, defaults: Defaults | None = N
     table = read_table(data, source, PAYMENT_COLUMNS)
     rows = Rows(source)
     # a voided payment counts too: importing its file again must not record it again
-    existing = Counter(payment_key(p) for p in (*book.payments, *(v for v in book.voided if isinstance(v, Payment))))
+    existing: dict[tuple, list[Payment]] = defaultdict(list)
+    for p in (*book.payments, *(v for v in book.voided if isinstance(v, Payment))):
+        existing[payment_key(p)].append(p)
     scopes = _ClientScopes(book)
     new: list[Payment] = []
     warnings: list[str] = []
@@ -308,8 +319,15 @@ def import_payments(data: bytes | str, book: Book, defaults: Defaults | None = N
             rows.add(n, "an invoice is named twice", "name each invoice once", "invoice")
             continue
         key = (when, cid, amount, currency, reference)
-        if existing[key] > 0:
-            existing[key] -= 1
+        same = existing.get(key)
+        if same:
+            old = same.pop(0)
+            on = [a.invoice for a in old.allocations]
+            if named and named != on:
+                rows.add(n, f"the payment {old.id} of {when} {amount} {currency} is already in the book on "
+                         f"{'; '.join(on) or 'no invoice (client credit)'}, not on {'; '.join(named)}",
+                         "correct the file, or void the payment in the book and import the row again", "invoice")
+                continue
             skipped += 1
             continue
         ledger = scopes.ledger(cid, None if named else when)

@@ -269,6 +269,32 @@ def test_payment_import_is_idempotent_even_with_identical_rows():
     assert len(third.records) == 1 and third.skipped == 2
 
 
+def test_a_row_naming_other_invoices_than_the_payment_in_the_book_is_refused():
+    """README: a row already in the book is skipped when it agrees on the file's columns and
+    refused, naming the column, when it does not; a row moved to another invoice was skipped
+    as "already in the book"."""
+    b = base_book()
+    text = csv_text(PAY_HEAD, "2026-11-20,acme-supplies,200.00,GBP,BACS A,INV-1002")
+    after = apply(b, import_payments(text, b).records)
+    again = import_payments(text, after)
+    assert again.records == () and again.skipped == 1
+    assert import_payments(csv_text(PAY_HEAD, "2026-11-20,acme-supplies,200.00,GBP,BACS A,"), after).skipped == 1
+    with pytest.raises(ImportRejected) as e:
+        import_payments(text.replace(b"INV-1002", b"INV-1001"), after)
+    assert "row 2 (invoice)" in str(e.value) and "already in the book on INV-1002, not on INV-1001" in str(e.value)
+
+
+def test_an_invoice_number_differing_only_in_case_is_refused():
+    """'inv-1001' beside INV-1001 was added as a second invoice, and both were chased."""
+    b = base_book()
+    with pytest.raises(ImportRejected) as e:
+        import_invoices(csv_text(INV_HEAD, "inv-1001,acme-supplies,2026-08-01,2026-08-31,1200.00,GBP,PO 77"), b)
+    assert "row 2 (number)" in str(e.value) and "differs from 'INV-1001' in the book only in case" in str(e.value)
+    with pytest.raises(ImportRejected) as e:
+        import_invoices(csv_text(INV_HEAD, "A-9,acme-supplies,2026-08-01,,1.00,,", "a-9,acme-supplies,2026-08-01,,1.00,,"), b)
+    assert "row 3 (number)" in str(e.value)
+
+
 def test_overpayment_is_kept_as_credit_with_a_warning():
     b = base_book()
     r = import_payments(csv_text(PAY_HEAD, "2026-11-01,o-neill,1000.00,,BACS,"), b)
