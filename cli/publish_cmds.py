@@ -96,7 +96,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         repo = open_book(book_dir(args), readonly=True, command="dun publish")
         try:
             on = on_date(args)
-            out = Path(args.out).expanduser() if args.out else repo.paths.site
+            out = Path(args.out).expanduser() if args.out else None  # None: the book's own, checked as such
             bar = ProgressBar()
             try:
                 result = publish(repo, repo.policy(), on, out, progress=bar, incremental=not args.full,

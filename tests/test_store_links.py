@@ -153,6 +153,11 @@ def test_a_site_folder_that_is_a_link_is_refused_and_the_site_it_points_to_is_un
         _publish(path)
     assert "site/ is a link" in str(e.value)
     assert {p.relative_to(own_site): p.read_bytes() for p in own_site.rglob("*") if p.is_file()} == before
+    # the same through the command (it passed the book's site folder on as if it were --out)
+    from cli.main import main
+
+    assert main(["publish", "--book", str(path), "--on", ON.isoformat(), "--no-pdf"]) == 1
+    assert {p.relative_to(own_site): p.read_bytes() for p in own_site.rglob("*") if p.is_file()} == before
     elsewhere = tmp_path / "out"  # an --out the owner names may be anything
     _publish(path, out_dir=elsewhere)
     assert (elsewhere / "index.html").is_file()
@@ -200,7 +205,7 @@ def test_a_manifest_that_is_a_pipe_or_a_device_counts_as_none_and_does_not_hang(
     assert names == {p.relative_to(full) for p in full.rglob("*") if p.is_file() and p.name != MANIFEST}
 
 
-def test_a_folder_dun_did_not_make_is_never_replaced_by_a_site(tmp_path):
+def test_a_folder_dun_did_not_make_is_never_replaced_by_a_site(tmp_path, capsys):
     """The site is swapped in whole; a folder of the owner's that is not empty is refused, and
     the line names where it came from (it said --out when no --out was given)."""
     path = _book(tmp_path)
@@ -211,6 +216,11 @@ def test_a_folder_dun_did_not_make_is_never_replaced_by_a_site(tmp_path):
         _publish(path)
     assert "not made by 'dun publish'" in str(e.value) and "the book's site folder" in str(e.value)
     assert "--out:" not in str(e.value)
+    from cli.main import main
+
+    assert main(["publish", "--book", str(path), "--on", ON.isoformat(), "--no-pdf"]) == 1
+    said = capsys.readouterr().err
+    assert "the book's site folder" in said and "--out:" not in said
     own = tmp_path / "own"
     own.mkdir()
     (own / "thesis.txt").write_text("three years")
