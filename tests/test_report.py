@@ -242,3 +242,14 @@ def test_a_clients_day_from_its_own_records_is_its_day_in_the_whole_book():
             assert fold(days, on).report == whole
             assert list(fold(days, on).agenda) == build_agenda(b, POLICY, on)
     assert floating  # some client without a history had open invoices: the book's average was used
+
+
+def test_a_clients_promise_kept_rate_rounds_half_up_as_the_books():
+    """1 kept of 16 is 6.25 %: the client's row said 6.2 (half-even), the book's total 6.3."""
+    from receivables.engine.records import Behaviour
+
+    fields = {f: None for f in Behaviour.__dataclass_fields__}
+    fig = Behaviour(**{**fields, "promises_made": 16, "promises_kept": 1, "promises_broken": 15})
+    assert fig.promises_kept_rate == D("6.3")
+    fig = Behaviour(**{**fields, "promises_made": 80, "promises_kept": 1, "promises_broken": 79})
+    assert fig.promises_kept_rate == D("1.3")

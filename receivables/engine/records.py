@@ -128,7 +128,7 @@ class Behaviour:
     @property
     def promises_kept_rate(self) -> Decimal | None:
         n = self.promises_kept + self.promises_broken
-        return None if n == 0 else (Decimal(self.promises_kept) * HUNDRED / n).quantize(Decimal("0.1"))
+        return None if n == 0 else tenth(Decimal(self.promises_kept) * HUNDRED / n)  # half-up, as the book's rate
 
 
 @dataclass(frozen=True, slots=True)
