@@ -294,6 +294,30 @@ def read_interest(t: dict, r: Reader) -> InterestPolicy:
         claim_prefix=prefix,
         claim_terms_days=r.count(t, "interest.", "claim_terms_days", 14, 0, DAYS),
     )
+    # SI 2002/1675 art. 4: "The rate of interest ... shall be 8 per cent per annum over the
+    # official dealing rate in force on the reference date" -- the UK margin is fixed.
+    # Directive 2011/7/EU art. 2(6): "the reference rate plus at least eight percentage points"
+    # -- a member state may set more (Germany 9, BGB s.288(2); France 10, L441-10), never less.
+    if regime == "uk-late-payment" and policy.margin != 8:
+        r.problem("interest.margin", f"is {policy.margin}, but the Act's statutory interest is 8 points over the "
+                  "base rate (SI 2002/1675 art. 4)", 'set margin = 8, or use regime = "contract" for another rate')
+    elif regime == "eu-late-payment" and policy.margin < 8:
+        r.problem("interest.margin", f"is {policy.margin}, but Directive 2011/7/EU art. 2(6) sets at least 8 points "
+                  "over the reference rate", 'set margin = 8 (or your country\'s, e.g. 9 in Germany), or use '
+                  'regime = "contract"')
+    # the sentence a claim quotes must cite the regime's own law (a book switched to another
+    # regime kept the UK Act's sentence on every claim and statement)
+    cites = _cites(policy.legal_basis)
+    if cites and regime != "none" and cites != regime:
+        r.problem("interest.legal_basis", f"cites the law of the {cites} regime, but the regime is {regime}",
+                  "delete legal_basis to use the regime's own sentence, or write the one you claim under")
     if regime == "contract" and "annual_rate" not in t:
         r.problem("interest.annual_rate", 'the contract regime needs annual_rate (percent), e.g. annual_rate = "6"')
     return policy
+
+
+def _cites(text: str) -> str:
+    """The statutory regime whose law a legal-basis sentence names, if any."""
+    uk = any(w in text for w in ("Late Payment of Commercial Debts", "SI 2002/1675", "Bank of England"))
+    eu = "2011/7" in text
+    return "uk-late-payment" if uk and not eu else "eu-late-payment" if eu and not uk else ""

@@ -99,3 +99,47 @@ def test_not_toml_and_not_utf8(tmp_path):
     p.write_bytes(b"\xff\xfe[ladder]")
     _, problems = load_policy(p)
     assert problems and "UTF-8" in problems[0].message
+
+
+def _interest(tmp_path, **changes):
+    text = (REPO / "policy.toml").read_text(encoding="utf-8")
+    for old, new in changes.items():
+        assert old in text or old.startswith("+"), old
+        text = text + new if old.startswith("+") else text.replace(old, new, 1)
+    return load_policy(write(tmp_path, text))
+
+
+@pytest.mark.parametrize("regime, margin, ok", [
+    ("uk-late-payment", "8", True), ("uk-late-payment", "5", False), ("uk-late-payment", "9", False),
+    ("eu-late-payment", "8", True), ("eu-late-payment", "9", True), ("eu-late-payment", "7.5", False),
+])
+def test_a_statutory_margin_follows_the_law(tmp_path, regime, margin, ok):
+    """SI 2002/1675 art. 4: "8 per cent per annum over the official dealing rate"; Directive
+    2011/7/EU art. 2(6): "at least eight percentage points". A UK book with margin = 5 claimed
+    9.25 % under a sentence saying 8 %, and dun check said nothing."""
+    policy, problems = _interest(tmp_path, **{'regime = "uk-late-payment"': f'regime = "{regime}"',
+                                              "margin = 8 ": f"margin = {margin} "})
+    bad = [p for p in problems if p.where.endswith("interest.margin")]
+    assert (not bad) == ok, [p.line() for p in problems]
+    if ok:
+        assert policy is not None and policy.interest.margin == Decimal(margin)
+
+
+def test_each_regime_quotes_its_own_law_and_a_sentence_citing_another_is_refused(tmp_path):
+    """The shipped policy set legal_basis to the UK Act's sentence, which overrode every
+    regime's own: a book switched to the EU regime quoted the UK Act on each claim."""
+    for regime, words in (("uk-late-payment", "Late Payment of Commercial Debts"),
+                          ("eu-late-payment", "Directive 2011/7/EU"), ("contract", "terms of business")):
+        extra = '\nannual_rate = 6\n' if regime == "contract" else ""
+        policy, problems = _interest(tmp_path, **{'regime = "uk-late-payment"': f'regime = "{regime}"',
+                                                  "annual_rate = 0 ": "# annual_rate = 0 " if extra else "annual_rate = 0 ",
+                                                  "claim_terms_days = 14 ": f"claim_terms_days = 14 {extra}"})
+        assert policy is not None, [p.line() for p in problems]
+        assert words in policy.interest.basis
+    sentence = 'legal_basis = "Claimed under the Late Payment of Commercial Debts (Interest) Act 1998."'
+    _, problems = _interest(tmp_path, **{'regime = "uk-late-payment"': 'regime = "eu-late-payment"',
+                                         "claim_terms_days = 14 ": f"{sentence}\nclaim_terms_days = 14 "})
+    (bad,) = [p for p in problems if p.where.endswith("interest.legal_basis")]
+    assert "cites the law of the uk-late-payment regime, but the regime is eu-late-payment" in bad.message
+    policy, problems = _interest(tmp_path, **{"claim_terms_days = 14 ": f"{sentence}\nclaim_terms_days = 14 "})
+    assert policy is not None and policy.interest.basis.startswith("Claimed under the Late Payment")
