@@ -189,11 +189,11 @@ def fixed_sum(amount: Decimal, currency: str, ip: InterestPolicy) -> tuple[Decim
 
 
 def _periods(due: date, amount: Decimal, settlements: Iterable[Settlement], asof: date,
-             after: date) -> tuple[list[tuple[date, date, Decimal]], bool]:
+             after: date) -> tuple[list[tuple[date, date, Decimal]], Decimal | None]:
     """Runs of days (first, last, balance) with a constant balance > 0, between the day
-    after ``after`` and ``asof``; and whether the debt was late at all."""
+    after ``after`` and ``asof``; and the debt when it first ran late (None: it never did)."""
     out: list[tuple[date, date, Decimal]] = []
-    late = False
+    late: Decimal | None = None
     balance = amount
     start = due  # the day before the next day to accrue; day d accrues on the balance before settlements dated d
 
@@ -207,12 +207,14 @@ def _periods(due: date, amount: Decimal, settlements: Iterable[Settlement], asof
             break
         if s.date > start:
             if balance > 0:
-                late = True
+                if late is None:
+                    late = balance
                 run(start, s.date)
             start = s.date
         balance -= s.amount
     if asof > start and balance > 0:
-        late = True
+        if late is None:
+            late = balance
         run(start, asof)
     return out, late
 
@@ -264,7 +266,13 @@ def invoice_interest(
     claimed = claimed or Claimed()
     after = max(inv.due, claimed.until) if claimed.until else inv.due
     runs, late = _periods(inv.due, inv.amount, settlements, asof, after)
-    comp, note = (ZERO, "") if not late or claimed.compensation else fixed_sum(inv.amount, cur, ip)
+    # Act s.5A(1)-(2): "Once statutory interest begins to run in relation to a qualifying debt,
+    # the supplier shall be entitled to a fixed sum ... (a) for a debt less than £1000, the sum of
+    # £40; (b) for a debt of £1000 or more, but less than £10,000, the sum of £70; (c) for a debt
+    # of £10,000 or more, the sum of £100." The debt is what was unpaid when interest began to
+    # run (the invoice less what was paid or credited by its due date), the amount the interest
+    # itself runs on; a £1,200 invoice £300 of which was paid on time is a late debt of £900.
+    comp, note = (ZERO, "") if late is None or claimed.compensation else fixed_sum(late, cur, ip)
     comp = round_money(comp, cur)
     try:
         segments = _segments(inv.due, runs, ip)

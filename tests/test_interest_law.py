@@ -147,6 +147,23 @@ def test_eu_debt_over_two_half_years_with_a_part_payment_between(shipped):
 
 # -- compensation only in the regime's currency --------------------------------------------
 
+def test_the_uk_fixed_sum_is_set_by_the_debt_that_ran_late(shipped):
+    """Act s.5A(2): the sum is £40 "for a debt less than £1000", £70 from £1,000, £100 from
+    £10,000, once statutory interest begins to run. A £1,200 invoice with £300 paid by its due
+    date ran late on £900 (the interest runs on £900): £40, not the £70 of the invoice's total."""
+    due = date(2025, 5, 31)
+    part = _interest(_book("1200.00", due, payments=[(date(2025, 5, 20), "300.00")]), date(2025, 6, 30), _uk(shipped))
+    assert part.compensation == D("40.00") and part.segments[0].basis == D("900.00")
+    whole = _interest(_book("1200.00", due), date(2025, 6, 30), _uk(shipped))
+    assert whole.compensation == D("70.00")
+    # paid down after the due date: the debt when interest began is the whole £10,500
+    after = _interest(_book("10500.00", due, payments=[(date(2025, 6, 10), "1000.00")]), date(2025, 6, 30),
+                      _uk(shipped))
+    assert after.compensation == D("100.00")
+    on_due = _interest(_book("10500.00", due, payments=[(due, "1000.00")]), date(2025, 6, 30), _uk(shipped))
+    assert on_due.compensation == D("70.00")  # £9,500 ran late
+
+
 def test_compensation_refused_for_another_currency_unless_the_policy_names_it(shipped):
     book = _book("3500.00", date(2026, 1, 31), "EUR")
     r = _interest(book, date(2026, 3, 1), _uk(shipped))  # UK regime, euro invoice
