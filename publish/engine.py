@@ -34,6 +34,12 @@ def invoice_interest(ledger: Ledger, policy, number: str, on: date) -> tuple[Dec
     return result.interest, result.compensation
 
 
+def client_interest(ledger: Ledger, policy, client_id: str) -> dict:
+    """Interest and compensation on every invoice of the client that ran late, paid or not
+    (:func:`receivables.interest.client_interest`)."""
+    return _interest.client_interest(ledger, policy, client_id)
+
+
 def interest_result(ledger: Ledger, policy, number: str, on: date):
     """The whole :class:`~receivables.interest.InterestResult` (rate, period, why not computed)."""
     return _interest.invoice_interest(ledger, policy, number, on)

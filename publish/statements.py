@@ -157,6 +157,10 @@ def statement_data(
         payments = [r for r in records if isinstance(r, Payment)]
         adjustments = [r for r in records if isinstance(r, Adjustment)]
         client_acts = [r for r in records if isinstance(r, Activity)]
+    # invoices paid late still carry their interest and compensation (as `dun client show`
+    # counts them): with charging on, each is a row of its own and in the total due
+    paid_late = ({n: r for n, r in engine.client_interest(ledger, policy, client_id).items()
+                  if ledger.invoices[n].outstanding <= 0 and (r.interest or r.compensation)} if charge else {})
     sections = []
     for currency in ledger.currencies(client_id):
         items = []
@@ -179,6 +183,20 @@ def statement_data(
                 interest=interest, compensation=compensation, interest_detail=detail,
                 details=tuple(f"{ln.description}: {formatting.money(ln.amount, inv.currency, _locale(client, policy))}"
                               for ln in inv.lines) if inv.kind == "charge" else (),
+            ))
+        for number, r in paid_late.items():
+            st = ledger.invoices[number]
+            inv = st.invoice
+            if inv.currency != currency:
+                continue
+            interest_total += r.interest
+            compensation_total += r.compensation
+            items.append(OpenItem(
+                number=inv.number, issued=inv.issued, due=inv.due, reference=inv.reference,
+                amount=inv.amount, settled=inv.amount - st.outstanding, outstanding=st.outstanding,
+                days_overdue=0, status=st.status, disputed=st.disputed, interest=r.interest,
+                compensation=r.compensation, interest_detail=formatting.interest_detail(r, _locale(client, policy)),
+                details=(),
             ))
         movements = []
         for p in payments:

@@ -355,6 +355,32 @@ def test_statement_and_message_show_rate_period_and_basis(shipped):
     assert "policy.toml" not in drafts[("OLD-1",)] and "compensation £40.00" in drafts[("OLD-1",)]
 
 
+def test_interest_on_an_invoice_paid_late_is_on_the_statement_and_in_its_total(shipped):
+    """`dun client show` counted interest and compensation on an invoice paid late; the
+    statement left them out of its rows and its "Total due" (£2,101.44 for £2,182.15)."""
+    from publish.statements import render_statement_html, statement_data
+    from receivables.interest import client_interest
+
+    policy = replace(shipped, interest=replace(shipped.interest, charge=True))
+    due = date(2025, 5, 31)
+    book = Book(clients={"acme": Client("acme", "Acme Ltd", "GBP", 30)},
+                invoices={"S1": Invoice("S1", "acme", date(2025, 5, 1), due, "GBP", D("1022.00")),
+                          "S2": Invoice("S2", "acme", date(2025, 5, 1), due, "GBP", D("2000.00"))},
+                payments=(Payment("P1", date(2025, 6, 30), "acme", D("1022.00"), "GBP",
+                                  allocations=(Allocation("S1", D("1022.00")),)),))
+    on = date(2025, 7, 15)
+    every = client_interest(derive(book, on), policy, "acme")
+    owed = sum((r.interest + r.compensation for r in every.values()), D(0))
+    s = statement_data(book, policy, "acme", on, find_action=False)
+    (sec,) = s.sections
+    items = {it.number: it for it in sec.items}
+    assert set(items) == {"S1", "S2"} and items["S1"].outstanding == 0
+    assert items["S1"].interest == every["S1"].interest > 0 and items["S1"].compensation == D("70.00")
+    assert sec.total_due == D("2000.00") + owed
+    assert sum((a for _, a in sec.aging), D(0)) == D("2000.00")
+    assert "paid late" in render_statement_html(s)
+
+
 def test_a_posted_claim_shows_on_the_statement_as_an_open_item_with_its_lines(shipped):
     from publish.statements import render_statement_html, statement_data
     from receivables.claims import plan_claim
