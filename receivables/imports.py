@@ -322,10 +322,10 @@ def import_payments(data: bytes | str, book: Book, defaults: Defaults | None = N
         same = existing.get(key)
         if same:
             old = same.pop(0)
-            on = [a.invoice for a in old.allocations]
-            if named and named != on:
+            was_on = [a.invoice for a in old.allocations]
+            if named and named != was_on:
                 rows.add(n, f"the payment {old.id} of {when} {amount} {currency} is already in the book on "
-                         f"{'; '.join(on) or 'no invoice (client credit)'}, not on {'; '.join(named)}",
+                         f"{'; '.join(was_on) or 'no invoice (client credit)'}, not on {'; '.join(named)}",
                          "correct the file, or void the payment in the book and import the row again", "invoice")
                 continue
             skipped += 1
