@@ -235,6 +235,12 @@ class Reads:
     def has_invoice(self, number: str) -> bool:
         return number in self._key_map("invoices")
 
+    def folded_invoice_numbers(self) -> dict[str, str]:
+        """Every invoice number by its case-folded form: a number differing from one in the
+        book only in case is one invoice typed two ways (the bank matcher and the owner read
+        them alike), never a second one."""
+        return {k.casefold(): k for k in self._key_map("invoices")}
+
     def get_invoice(self, number: str) -> Invoice | None:
         doc_id = self._key_map("invoices").get(number)
         return None if doc_id is None else codec.invoice_from_doc(self._table("invoices")[str(doc_id)])

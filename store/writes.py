@@ -47,6 +47,11 @@ def _followed_up(book: Book, number: str) -> bool:
 
 
 
+def _case_clash(number: str, same: str) -> Problem:
+    return Problem(f"invoice number {number!r} differs from invoice {same!r} only in case", "invoice",
+                   f"use the number as the book has it ({same}), or another number")
+
+
 class Writes:
     """Adding and changing records, one at a time or many in one commit (a part of
     :class:`store.repository.Repository`)."""
@@ -81,6 +86,8 @@ class Writes:
         if self.has_invoice(inv.number):
             problems.insert(0, Problem(f"invoice number {inv.number!r} is already in the book", "invoice",
                                        "invoice numbers are unique; check the number"))
+        elif (same := self.folded_invoice_numbers().get(inv.number.casefold())) is not None:
+            problems.insert(0, _case_clash(inv.number, same))
         self._refuse(problems)
         self._put([inv])
         return inv
@@ -267,6 +274,7 @@ class Writes:
                       for e in batchcheck.check_update(self, rec, clients, scopes)])
         problems: list[Problem] = []
         seen_numbers: set[str] = set()
+        folded: dict[str, str] | None = None  # the book's and the batch's numbers, case-folded (made once)
         for n, rec in enumerate(records, start=1):
             if isinstance(rec, (Receipt, SyncMark, PayerAlias)):
                 errs = batchcheck.check_new(self, rec, clients)
@@ -281,6 +289,13 @@ class Writes:
                 errs = v.check_invoice(rec, clients)
                 if self.has_invoice(rec.number) or rec.number in seen_numbers:
                     errs.insert(0, Problem(f"invoice number {rec.number!r} is already in the book", "invoice"))
+                else:
+                    if folded is None:
+                        folded = self.folded_invoice_numbers()
+                    same = folded.get(rec.number.casefold())
+                    if same is not None:
+                        errs.insert(0, _case_clash(rec.number, same))
+                    folded.setdefault(rec.number.casefold(), rec.number)
                 seen_numbers.add(rec.number)
                 scope = scopes.setdefault(rec.client, Book(clients={rec.client: clients[rec.client]} if rec.client in clients else {}))
                 scopes[rec.client] = replace(scope, invoices={**scope.invoices, rec.number: rec})

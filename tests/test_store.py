@@ -142,6 +142,12 @@ def test_refused_writes_change_no_byte(repo, book_dir):
         lambda: repo.add_client(Client(id="bad id!", name="X", currency="GBP", terms_days=30)),
         lambda: repo.log_activity(Activity("", TODAY, "acme", "pigeon")),
         lambda: repo.open_dispute(Dispute("", "INV-404", "", "wrong", TODAY)),
+        # a number that differs from one in the book only in case (every way in: the app's
+        # form, an import, a Xero sync)
+        lambda: repo.add_invoice(Invoice("inv-1", "acme", date(2026, 9, 1), date(2026, 10, 1), "GBP", Decimal("1.00"))),
+        lambda: repo.commit([Invoice("Inv-1", "acme", date(2026, 9, 1), date(2026, 10, 1), "GBP", Decimal("1.00"))]),
+        lambda: repo.commit([Invoice("B-7", "acme", date(2026, 9, 1), date(2026, 10, 1), "GBP", Decimal("1.00")),
+                             Invoice("b-7", "acme", date(2026, 9, 1), date(2026, 10, 1), "GBP", Decimal("1.00"))]),
     ]
     for attempt in bad:
         with pytest.raises(DunError) as e:
