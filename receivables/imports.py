@@ -323,7 +323,9 @@ def import_payments(data: bytes | str, book: Book, defaults: Defaults | None = N
         if same:
             old = same.pop(0)
             was_on = [a.invoice for a in old.allocations]
-            if named and named != was_on:
+            # it disagrees when the book put it on an invoice the row does not name (on none,
+            # as client credit, is what the row itself gives once its invoices are paid)
+            if named and any(x not in named for x in was_on):
                 rows.add(n, f"the payment {old.id} of {when} {amount} {currency} is already in the book on "
                          f"{'; '.join(was_on) or 'no invoice (client credit)'}, not on {'; '.join(named)}",
                          "correct the file, or void the payment in the book and import the row again", "invoice")

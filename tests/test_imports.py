@@ -284,6 +284,19 @@ def test_a_row_naming_other_invoices_than_the_payment_in_the_book_is_refused():
     assert "row 2 (invoice)" in str(e.value) and "already in the book on INV-1002, not on INV-1001" in str(e.value)
 
 
+def test_a_file_with_a_repeated_row_naming_an_invoice_imports_again_as_nothing_new():
+    """Two identical rows naming one invoice: the second finds it paid and becomes client
+    credit (two payments, as always); importing the file again was refused, because the
+    second payment is 'on no invoice', not on the one the row names."""
+    b = base_book()
+    text = csv_text(PAY_HEAD, "2026-11-28,acme-supplies,300.50,GBP,BACS 991,INV-1002",
+                    "2026-11-28,acme-supplies,300.50,GBP,BACS 991,INV-1002")
+    first = import_payments(text, b)
+    assert len(first.records) == 2 and first.warnings
+    again = import_payments(text, apply(b, first.records))
+    assert again.records == () and again.skipped == 2
+
+
 def test_an_invoice_number_differing_only_in_case_is_refused():
     """'inv-1001' beside INV-1001 was added as a second invoice, and both were chased."""
     b = base_book()
