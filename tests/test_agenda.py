@@ -184,6 +184,16 @@ def test_snoozed_and_skipped_actions_hide_without_doing_the_step():
     assert [a.step for a in build_agenda(b, POLICY, date(2026, 3, 18))] == ["reminder"]
 
 
+def test_a_snoozed_step_is_not_followed_by_a_harsher_one_during_the_snooze():
+    """A reminder snoozed for a week: when the next step's date came during the snooze, that
+    step (a final notice, a hold) was offered at once, and the snoozed one never again."""
+    b = book([inv("I1", date(2026, 1, 1), "300.00")],
+             activities=(act("A1", date(2026, 1, 20), "second", ["I1"], outcome="snoozed",
+                             snooze_until=date(2026, 2, 20)),))
+    assert build_agenda(b, POLICY, date(2026, 2, 10)) == []  # the final notice's date has come
+    assert [a.step for a in build_agenda(b, POLICY, date(2026, 2, 20))] == ["final"]
+
+
 def test_corrected_activity_no_longer_counts():
     acts = (act("A1", date(2026, 3, 17), "reminder", ["I1"]),
             act("A2", date(2026, 3, 17), None, ["I1"], outcome="logged by mistake", corrects="A1"))

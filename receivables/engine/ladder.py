@@ -25,18 +25,31 @@ def client_actions(dy: Day, cid: str) -> list[Action]:
     return out
 
 
-def _hidden(dy: Day, cid: str) -> list[tuple[str | None, date | None]]:
-    """Snoozes and skips in force: (step or key or None for all, until)."""
+def _hidden(dy: Day, cid: str) -> list[tuple[str | None, tuple[str, ...] | None]]:
+    """Snoozes and skips in force: (step or key or None for all, and for a snoozed ladder step
+    its invoices, which no ladder step chases until the snooze ends; else None)."""
     out = []
     on = dy.on
+    ladder = {s.id for s in dy.policy.steps}
     for a in dy.eng.pauses.get(cid, ()):
         if a.date > on:
             break
         if a.outcome == "snoozed" and a.snooze_until is not None and a.snooze_until > on:
-            out.append(a.step)
+            # a snoozed reminder is not followed, during the snooze, by the next and harsher
+            # step on the same invoices (a final notice to a client the owner agreed to wait for)
+            out.append((a.step, tuple(a.invoices) if a.step in ladder else None))
         elif a.outcome == "skipped" and a.date == on:
-            out.append(a.step)
+            out.append((a.step, None))
     return out
+
+
+def _is_hidden(a: Action, hidden) -> bool:
+    for step, invoices in hidden:
+        if step is None or step == a.key or step == a.step:
+            return True
+        if invoices is not None and a.kind == "step" and (not invoices or set(invoices) & set(a.invoices)):
+            return True
+    return False
 
 
 def _client_actions(dy: Day, cid: str) -> list[Action]:
@@ -170,7 +183,7 @@ def _client_actions(dy: Day, cid: str) -> list[Action]:
 
     hidden = _hidden(dy, cid)
     if hidden:
-        out = [a for a in out if not any(h is None or h == a.key or h == a.step for h in hidden)]
+        out = [a for a in out if not _is_hidden(a, hidden)]
     return out
 
 
