@@ -166,38 +166,31 @@ def statement_data(
         items = []
         aging = {b: ZERO for b in BUCKETS}
         interest_total = compensation_total = ZERO
-        for st in ledger.open_invoices(client_id, currency):
+        locale = _locale(client, policy)
+
+        def item(st, r) -> OpenItem:
+            nonlocal interest_total, compensation_total
             inv = st.invoice
-            interest = compensation = ZERO
-            detail = ""
-            if charge and st.days_overdue > 0:
-                r = engine.interest_result(ledger, policy, inv.number, on)
-                interest, compensation, detail = r.interest, r.compensation, formatting.interest_detail(r, _locale(client, policy))
-            interest_total += interest
-            compensation_total += compensation
-            aging[engine.bucket_of(st.days_overdue)] += st.outstanding
-            items.append(OpenItem(
+            if r is not None:
+                interest_total += r.interest
+                compensation_total += r.compensation
+            return OpenItem(
                 number=inv.number, issued=inv.issued, due=inv.due, reference=inv.reference,
                 amount=inv.amount, settled=inv.amount - st.outstanding, outstanding=st.outstanding,
                 days_overdue=st.days_overdue, status=st.status, disputed=st.disputed,
-                interest=interest, compensation=compensation, interest_detail=detail,
-                details=tuple(f"{ln.description}: {formatting.money(ln.amount, inv.currency, _locale(client, policy))}"
+                interest=r.interest if r is not None else ZERO,
+                compensation=r.compensation if r is not None else ZERO,
+                interest_detail=formatting.interest_detail(r, locale) if r is not None else "",
+                details=tuple(f"{ln.description}: {formatting.money(ln.amount, inv.currency, locale)}"
                               for ln in inv.lines) if inv.kind == "charge" else (),
-            ))
-        for number, r in paid_late.items():
-            st = ledger.invoices[number]
-            inv = st.invoice
-            if inv.currency != currency:
-                continue
-            interest_total += r.interest
-            compensation_total += r.compensation
-            items.append(OpenItem(
-                number=inv.number, issued=inv.issued, due=inv.due, reference=inv.reference,
-                amount=inv.amount, settled=inv.amount - st.outstanding, outstanding=st.outstanding,
-                days_overdue=0, status=st.status, disputed=st.disputed, interest=r.interest,
-                compensation=r.compensation, interest_detail=formatting.interest_detail(r, _locale(client, policy)),
-                details=(),
-            ))
+            )
+
+        for st in ledger.open_invoices(client_id, currency):
+            r = engine.interest_result(ledger, policy, st.number, on) if charge and st.days_overdue > 0 else None
+            aging[engine.bucket_of(st.days_overdue)] += st.outstanding
+            items.append(item(st, r))
+        items += [item(ledger.invoices[n], r) for n, r in paid_late.items()
+                  if ledger.invoices[n].invoice.currency == currency]
         movements = []
         for p in payments:
             if p.currency == currency and period_start <= p.date <= on:

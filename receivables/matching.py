@@ -246,20 +246,20 @@ class OpenItems:
                 at += 1
         return out
 
-    def referenced(self, text: str, currency: str) -> dict[str, list[str]]:
-        """client -> its open invoices named in ``text``, in the order named."""
+    def referenced(self, keys: list[str], currency: str) -> dict[str, list[str]]:
+        """client -> its open invoices named by ``keys`` (:func:`_keys` of a text), in order."""
         out: dict[str, list[str]] = defaultdict(list)
-        for key in _keys(text):
+        for key in keys:
             for inv in self.by_key.get(key, ()):
                 if inv.currency == currency and self.owed[inv.number] > 0 and inv.number not in out[inv.client]:
                     out[inv.client].append(inv.number)
         return {k: v for k, v in out.items() if v}
 
-    def paid_referenced(self, text: str, currency: str) -> dict[str, list[str]]:
-        """client -> its invoices named in ``text`` that owe nothing (settled before this
+    def paid_referenced(self, keys: list[str], currency: str) -> dict[str, list[str]]:
+        """client -> its invoices named by ``keys`` that owe nothing (settled before this
         statement, or by an earlier receipt of it)."""
         out: dict[str, list[str]] = defaultdict(list)
-        for key in _keys(text):
+        for key in keys:
             hits = [(n, c) for n, c, cur in self.settled_by_key.get(key, ()) if cur == currency]
             hits += [(inv.number, inv.client) for inv in self.by_key.get(key, ())
                      if inv.currency == currency and self.owed[inv.number] <= 0]
@@ -269,8 +269,9 @@ class OpenItems:
         return dict(out)
 
     def candidates(self, payer: str, text: str, amount: Decimal, currency: str) -> list[Candidate]:
-        refs = self.referenced(f"{text} {payer}", currency)
-        paid = self.paid_referenced(f"{text} {payer}", currency) if not refs else {}
+        keys = list(_keys(f"{text} {payer}"))
+        refs = self.referenced(keys, currency)
+        paid = self.paid_referenced(keys, currency) if not refs else {}
         named = self.payer_clients(payer)
         by_amount = {*self.amount_clients.get((currency, amount), ()), *self.balance_clients.get((currency, amount), ())}
         clients = self.clients

@@ -137,15 +137,9 @@ def group_by_client(book: Book) -> dict[str, Book]:
 
 
 def refuse_strays(book: Book) -> None:
-    """Refuse a book holding a record of no client in it, as :func:`group_by_client` does (for a
-    small book whose clients are worked out one at a time, from their own records)."""
-    for number, inv in book.invoices.items():
-        if inv.client not in book.clients:
-            _no_client("invoice", number, inv.client)
-    for name in RECORDS:
-        for r in getattr(book, name):
-            if r.client not in book.clients:
-                _no_client(name[:-1], getattr(r, "id", ""), r.client)
+    """Refuse a book holding a record of no client in it (for a small book whose clients are
+    worked out one at a time, from their own records): :func:`group_by_client`'s check."""
+    group_by_client(book)
 
 
 def _no_client(kind: str, key: str, client: object) -> None:
