@@ -526,7 +526,8 @@ async def test_a_long_form_keeps_save_and_its_error_line_on_screen(demo):
 
 # the editing keys a burst can hold (as a terminal sends them)
 EDIT_KEYS = {"backspace": "\x7f", "delete": None, "left": None, "right": None, "home": None, "end": None,
-             "up": None, "down": None, "slash": "/", "dollar_sign": "$", "ctrl+u": "\x15", "ctrl+w": "\x17", "ctrl+k": "\x0b"}
+             "up": None, "down": None, "slash": "/", "dollar_sign": "$", "ctrl+u": "\x15", "ctrl+w": "\x17", "ctrl+k": "\x0b",
+             "tab": "\t", "shift+tab": None}
 
 
 def burst(app, *parts: str) -> None:

@@ -28,7 +28,7 @@ from receivables.policytypes import Defaults
 from receivables.slugs import match_clients
 
 from ..fmt import money, safe
-from ..widgets.typing import TextInput, type_into
+from ..widgets.typing import TextInput, focus_now, move_focus, type_into
 
 
 @dataclass
@@ -146,6 +146,10 @@ class FormDialog(ModalScreen[Any]):
         # sees the key and at once: a burst of typing ("INV-9", enter, "acme", enter...) finds
         # the next field focused when its keys arrive (a Submitted message came after them)
         Binding("enter", "next_field", "Next field", id="form.next", show=False, priority=True),
+        # tab and shift+tab likewise, before the keys typed after them (see move_focus)
+        Binding("tab", "move_focus(True)", "Next field", id="form.tab", show=False, priority=True),
+        Binding("shift+tab", "move_focus(False)", "Previous field", id="form.shift_tab", show=False,
+                priority=True),
     ]
 
     def __init__(self) -> None:
@@ -206,7 +210,7 @@ class FormDialog(ModalScreen[Any]):
         self._after_change()
         target = self.first_focus()
         if target is not None:
-            target.focus()
+            focus_now(target)
 
     def first_focus(self) -> Widget | None:
         """Where typing starts: the first empty required field, else the first field that can
@@ -291,6 +295,9 @@ class FormDialog(ModalScreen[Any]):
                 target.select_on_focus = False
                 target.select_all()
             self.set_focus(target)
+        if event.key in ("tab", "shift+tab"):
+            move_focus(self, event.key == "tab")
+            return True
         if event.key == "enter" and isinstance(target, Input):
             try:
                 self.action_next_field()
@@ -312,6 +319,9 @@ class FormDialog(ModalScreen[Any]):
         if focused not in inputs or focused is inputs[-1]:
             raise SkipAction()
         self.set_focus(inputs[inputs.index(focused) + 1])
+
+    def action_move_focus(self, forward: bool) -> None:
+        move_focus(self, forward)
 
     @on(Input.Submitted, ".field-input")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -342,7 +352,7 @@ class FormDialog(ModalScreen[Any]):
             if first_bad is None:
                 first_bad = next((x for x in self._fields if x.name == name), None)
         if first_bad is not None:
-            self.query_one(f"#in-{first_bad.name}", Input).focus()
+            focus_now(self.query_one(f"#in-{first_bad.name}", Input))
             self.query_one("#form-error", Static).update("Fix the field marked above; nothing was saved.")
             return
         if self.app.repo is None or getattr(self.app.repo, "read_only", False):

@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 from publish.plaintext import to_plain
 
 from ..fmt import safe
+from ..widgets.typing import focus_now
 
 
 class BulkSendDialog(ModalScreen[bool]):
@@ -62,7 +63,7 @@ class BulkSendDialog(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#bulk-bar", ProgressBar).display = False
-        self.query_one("#bulk-list", OptionList).focus()
+        focus_now(self.query_one("#bulk-list", OptionList))
         self._preview(0)
         self.app.send_changed.subscribe(self, self._changed)
 
@@ -121,7 +122,7 @@ class BulkSendDialog(ModalScreen[bool]):
         if len(self.results) == len(self.jobs):
             status.update(safe(self.summary(), lines=True))
             self.query_one("#send", Button).label = "Done"  # (it still read "Send 3 (y)")
-            self.query_one("#close", Button).focus()
+            focus_now(self.query_one("#close", Button))
 
     def summary(self) -> str:
         counts = {k: 0 for k in ("sent", "queued", "letter", "failed")}

@@ -22,7 +22,7 @@ from receivables.errors import DunError
 
 from .. import actions
 from ..fmt import safe
-from ..widgets.typing import TextInput, type_into
+from ..widgets.typing import TextInput, focus_now, move_focus, type_into
 from .base import message_of
 
 KEYS = {"reached": "r", "no_answer": "a", "voicemail": "v", "wrong_number": "w"}
@@ -37,6 +37,8 @@ class CallOutcomeDialog(ModalScreen[Any]):
         # enter is handled before the focused widget sees it, and at once: keys typed in a
         # burst ("note", enter, "r") find the note already left when the "r" arrives
         Binding("enter", "enter", "Next", id="call.enter", show=False, priority=True),
+        Binding("tab", "move_focus(True)", "Next", id="call.tab", show=False, priority=True),
+        Binding("shift+tab", "move_focus(False)", "Previous", id="call.shift_tab", show=False, priority=True),
     ]
 
     def __init__(self, action: Any, on_date: date) -> None:
@@ -58,7 +60,7 @@ class CallOutcomeDialog(ModalScreen[Any]):
             yield Static("", id="form-error", classes="form-error", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one("#call-note", Input).focus()
+        focus_now(self.query_one("#call-note", Input))
 
     def action_enter(self) -> None:
         focused = self.focused
@@ -68,6 +70,9 @@ class CallOutcomeDialog(ModalScreen[Any]):
             focused.press()
         else:
             self._leave_note()
+
+    def action_move_focus(self, forward: bool) -> None:
+        move_focus(self, forward)
 
     def _leave_note(self) -> None:
         # set_focus, not focus(): that one only takes effect after keys already queued
@@ -81,7 +86,7 @@ class CallOutcomeDialog(ModalScreen[Any]):
             return self._outcome_key(event.key)
         if not ahead and self.focused is not None:  # the note has the focus: its keys reach it
             return False
-        if event.key == "enter":
+        if event.key in ("enter", "tab"):
             self._leave_note()
             return True
         return type_into(self.query_one("#call-note", Input), event)

@@ -17,7 +17,7 @@ from receivables.money import parse_typed_amount
 
 from .. import actions
 from ..fmt import money, plain, safe
-from ..widgets.typing import TextInput
+from ..widgets.typing import TextInput, focus_now
 from .base import Field, FormDialog, amount_parser, client_field, date_parser, message_of
 
 ZERO = Decimal(0)
@@ -134,7 +134,7 @@ class PaymentDialog(FormDialog):
         self._fill_inputs()
         first = self.query(f"#al-{_safe(open_[start].invoice.number)}")
         if first:
-            first.first().focus()
+            focus_now(first.first())
 
     def _shown_lines(self, cid: str, prefix: str, kind: type):
         """(invoice state, widget) for each allocation line on screen: ``prefix`` "al" for the

@@ -16,6 +16,8 @@ have run before the key reaches the field.
 from __future__ import annotations
 
 from textual import events
+from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
 
@@ -32,6 +34,46 @@ class KeysInOrder:
 
 class TextInput(KeysInOrder, Input):
     """A one-line field (every ``Input`` in the app)."""
+
+    _selected_ahead = False
+
+    def select_ahead(self) -> None:
+        """Focused at once, ahead of keys already typed (see ``focus_now``): its text is
+        selected now, as its focus event would, so the first key typed here replaces it; that
+        event, which comes after those keys, then leaves the selection (and the text) alone."""
+        if self.select_on_focus:
+            self.select_all()
+            self._selected_ahead = True
+
+    def _on_focus(self, event: events.Focus) -> None:
+        if not self._selected_ahead:
+            super()._on_focus(event)
+            return
+        self._selected_ahead = False
+        self.select_on_focus, keep = False, self.select_on_focus
+        try:
+            super()._on_focus(event)
+        finally:
+            self.select_on_focus = keep
+
+
+def focus_now(widget: Widget) -> None:
+    """Give ``widget`` the focus now. ``Widget.focus()`` only asks for it (a callback queued
+    behind the keys already typed), so keys typed at once went to the widget focused before,
+    and a later enter or tab was undone when that callback ran: "c", a note, enter, "v" left
+    the call dialog open with the note typed and the "v" lost."""
+    widget.screen.set_focus(widget)
+    if isinstance(widget, TextInput):
+        widget.select_ahead()
+
+
+def move_focus(screen: Screen, forward: bool = True) -> None:
+    """Tab (``forward``) or shift+tab, now: the screen's own tab binding ran only once the key
+    had travelled up from the field, after the keys typed behind it had gone into the field
+    it was leaving ("100", tab, a date gave "1002026-12-03" in the amount)."""
+    target = screen.focus_next() if forward else screen.focus_previous()
+    if isinstance(target, TextInput):
+        target.select_ahead()
 
 
 class TextBox(KeysInOrder, TextArea):
