@@ -33,13 +33,16 @@ covered to the agency or legal: they leave the ladder and stay listed as handed 
 
 **Promises.** A promise covers its invoices (none named: the client's invoices in its
 currency open on the day it was made); a later promise on any of the same invoices
-replaces it. It is kept once the client's payments in that
-currency dated from the day it was made reach its amount, by ``by`` + ``promise_grace_days``.
+replaces it. It is kept once what the client paid toward it reaches its amount, by ``by`` +
+``promise_grace_days``: its payments in that currency dated from the day it was made, each by
+the part put on the promise's invoices and the part left as client credit (money put on
+another invoice is not toward this one).
 Until then (or until kept) its invoices are off the ladder; if not kept, a ``promise``
 action is due the day after, and once it is done the invoices return to the ladder.
 
 **Plans.** A plan's installments are met in order by the client's payments in the plan's
-currency dated from the day it was created. The first unmet installment gets an
+currency dated from the day it was created, counted as for a promise (the parts put on the
+plan's invoices or left as credit). The first unmet installment gets an
 ``installment`` reminder from :data:`INSTALLMENT_REMINDER_DAYS` days before its date and an
 ``installment`` (missed) action from the day after; once an installment is unmet
 ``plan_grace_days`` after its date the plan is broken and its invoices return to the

@@ -14,6 +14,7 @@ from receivables.model import (
     PromiseToPay,
 )
 from receivables.policy import parse_policy
+from receivables.report import build_report
 
 LADDER = """
 [calendar]
@@ -335,11 +336,11 @@ def test_dispute_leaves_the_ladder_and_comes_back_for_review():
 # plans
 
 
-def _plan_book(payments=()):
+def _plan_book(payments=(), extra=()):
     plan = PaymentPlan("PL1", "C1", date(2026, 3, 1), "GBP", ("I1",), (
         Installment(date(2026, 3, 16), D("300.00")), Installment(date(2026, 4, 15), D("300.00")),
         Installment(date(2026, 5, 15), D("300.00"))))
-    return book([inv("I1", date(2026, 1, 1), "900.00")], plans=(plan,), payments=tuple(payments))
+    return book([inv("I1", date(2026, 1, 1), "900.00"), *extra], plans=(plan,), payments=tuple(payments))
 
 
 def test_plan_reminds_before_each_installment_and_flags_a_missed_one():
@@ -403,6 +404,42 @@ def test_message_context_has_invoices_interest_and_totals():
     assert ctx["interest_total"] == rows["I1"]["interest"] + rows["I2"]["interest"]
     assert ctx["compensation_total"] == D("110.00")  # 70 + 40
     assert ctx["step_title"] == a.title
+
+
+def test_a_promise_is_kept_only_by_money_on_its_invoices_or_left_as_credit():
+    """A payment put on another invoice kept a promise to pay I2: I2 stayed unpaid, off the
+    ladder, and its promise counted as kept in the client's record."""
+    p = PromiseToPay("PTP1", "C1", date(2026, 2, 2), D("400.00"), "GBP", date(2026, 2, 10), ("I2",))
+    invs = [inv("I1", date(2026, 1, 1), "400.00"), inv("I2", date(2026, 1, 5), "400.00")]
+    acts = (act("A1", date(2026, 1, 6), "reminder", ["I1", "I2"]),)
+    other = book(invs, promises=(p,), activities=acts, payments=(pay("P1", date(2026, 2, 9), "400.00", "I1"),))
+    st = client_status(other, POLICY, "C1", date(2026, 2, 16))
+    assert [(ps.state, ps.paid) for ps in st.promises] == [("broken", D("0"))]
+    got = [a for a in build_agenda(other, POLICY, date(2026, 2, 16)) if a.kind == "promise"]
+    assert [(a.ref, a.invoices) for a in got] == [("PTP1", ("I2",))]
+    assert "0.00 paid since 2026-02-02" in got[0].reason
+    # on the promised invoice, or on no invoice (client credit the owner can put there): kept
+    for payment in (pay("P1", date(2026, 2, 9), "400.00", "I2"), pay("P1", date(2026, 2, 9), "400.00")):
+        b = book(invs, promises=(p,), activities=acts, payments=(payment,))
+        assert [a for a in build_agenda(b, POLICY, date(2026, 2, 16)) if a.kind == "promise"] == []
+        assert client_status(b, POLICY, "C1", date(2026, 2, 9)).promises == ()
+        assert build_report(b, POLICY, date(2026, 2, 16)).promises.kept == 1
+    # part of one payment on each: only I2's part counts
+    split = Payment("P1", date(2026, 2, 9), "C1", D("500.00"), "GBP",
+                    allocations=(Allocation("I1", D("200.00")), Allocation("I2", D("300.00"))))
+    b = book(invs, promises=(p,), activities=acts, payments=(split,))
+    st = client_status(b, POLICY, "C1", date(2026, 2, 16))
+    assert [(ps.state, ps.paid) for ps in st.promises] == [("broken", D("300.00"))]
+    assert build_report(other, POLICY, date(2026, 2, 16)).promises.broken == 1
+
+
+def test_a_plans_installments_are_met_only_by_money_on_its_invoices():
+    """The plan covers I1; a payment of another invoice met its installment (and kept I1 off
+    the ladder) while I1 stayed unpaid."""
+    b = _plan_book([pay("P1", date(2026, 3, 14), "300.00", "I9")], extra=[inv("I9", date(2026, 3, 1), "300.00")])
+    got = [a for a in build_agenda(b, POLICY, date(2026, 3, 17)) if a.kind == "installment"]
+    assert [(a.template, a.ref) for a in got] == [("installment_missed", "PL1")]
+    assert client_status(b, POLICY, "C1", date(2026, 3, 17)).plan.paid == D("0")
 
 
 def test_a_new_promise_replaces_a_broken_one():

@@ -246,11 +246,10 @@ class Day(Judgement):
         eng, on = self.eng, self.on
         deadline = p.by + timedelta(days=self.policy.ladder.promise_grace_days)
         cover = eng.promise_cover.get(p.id, p.invoices)
-        kept_on = eng.kept_on[p.id] if p.id in eng.kept_on else eng.first_reaching(p.client, p.currency, p.made, p.amount)
+        kept_on = eng.kept_on[p.id]
+        paid = eng.paid_toward(p.id, min(on, deadline))
         if kept_on is not None and kept_on <= min(on, deadline):
-            paid = eng.paid_between(p.client, p.currency, p.made, min(on, deadline))
             return PromiseStatus(p, cover, paid, "kept", deadline, kept_on)
-        paid = eng.paid_between(p.client, p.currency, p.made, min(on, deadline))
         # a later promise on any of the same invoices replaces this one
         later = False
         mine = set(cover)
@@ -273,7 +272,7 @@ class Day(Judgement):
         eng, on = self.eng, self.on
         if pl.created > on:
             return None
-        paid = eng.paid_between(pl.client, pl.currency, pl.created, on)
+        paid = eng.paid_toward(pl.id, on)
         if pl.cancelled is not None and pl.cancelled <= on:
             return PlanStatus(pl, paid, "cancelled", None)
         grace = timedelta(days=self.policy.ladder.plan_grace_days)
@@ -282,7 +281,7 @@ class Day(Judgement):
         for k, inst in enumerate(pl.installments):
             cum += inst.amount
             limit = inst.due + grace
-            if limit < on and eng.paid_between(pl.client, pl.currency, pl.created, limit) < cum:
+            if limit < on and eng.paid_toward(pl.id, limit) < cum:
                 return PlanStatus(pl, paid, "broken", k, limit + _ONE)
             if nxt is None and paid < cum:
                 nxt = k

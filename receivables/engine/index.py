@@ -25,8 +25,9 @@ class ClientIndex:
 
     __slots__ = (
         "settlements", "credits", "open_disputes", "book", "final", "live_keys", "live_numbers", "step_acts",
-        "client_acts", "pay_dates", "pay_cum", "history", "history_keys", "promise_cover", "promises", "plans",
+        "client_acts", "history", "history_keys", "promise_cover", "promises", "plans",
         "disputes", "pauses", "hist_pay", "hist_late", "client_act_dates", "rank", "lifts", "kept_on", "by_step",
+        "toward",
     )
 
     def __init__(self, index: BookIndex) -> None:
@@ -66,19 +67,7 @@ class ClientIndex:
         self.live_numbers = settled + [n for n, w in final.items() if w is None]
         self.live_keys += [_FOREVER] * (len(self.live_numbers) - len(settled))
 
-        # payments by (client, currency), in date order: dates and running totals
         payments = in_date_order(book.payments)
-        self.pay_dates: dict[tuple[str, str], list[date]] = defaultdict(list)
-        self.pay_cum: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
-        runs: dict[tuple[str, str], Decimal] = {}
-        for p in payments:
-            k = (p.client, p.currency)
-            run = runs.get(k, ZERO) + p.amount
-            runs[k] = run
-            self.pay_dates[k].append(p.date)
-            self.pay_cum[k].append(run)
-        self.pay_dates = dict(self.pay_dates)
-        self.pay_cum = dict(self.pay_cum)
 
         # activities, in date order (so every list below is in date order too)
         activities = in_date_order(book.activities)
@@ -155,12 +144,15 @@ class ClientIndex:
                 )
         self.promises = dict(proms)
         self.promise_cover = cover
-        # the day each promise was kept (payments since it was made reached its amount), if ever
-        self.kept_on = {p.id: self.first_reaching(p.client, p.currency, p.made, p.amount) for p in book.promises}
         plans: dict[str, list[PaymentPlan]] = defaultdict(list)
         for pl in book.plans:
             plans[pl.client].append(pl)
         self.plans = dict(plans)
+        # what was paid toward each promise and plan (see _toward), and the day each promise
+        # was kept (what was paid toward it reached its amount), if ever
+        self.toward = {p.id: _toward(payments, p.currency, p.made, cover[p.id]) for p in book.promises}
+        self.toward.update((pl.id, _toward(payments, pl.currency, pl.created, pl.invoices)) for pl in book.plans)
+        self.kept_on = {p.id: _reaching(self.toward[p.id], p.amount) for p in book.promises}
         disputes: dict[str, list] = defaultdict(list)
         for d in book.disputes:
             disputes[d.client].append(d)
@@ -168,20 +160,11 @@ class ClientIndex:
 
     # -- queries -------------------------------------------------------------------------
 
-    def paid_between(self, client: str, currency: str, start: date, end: date) -> Decimal:
-        """The client's payments in ``currency`` dated start..end (inclusive)."""
-        if end < start:
-            return ZERO
-        key = (client, currency)
-        dates = self.pay_dates.get(key)
-        if not dates:
-            return ZERO
-        cum = self.pay_cum[key]
+    def paid_toward(self, key: str, end: date) -> Decimal:
+        """What was paid toward promise or plan ``key`` (its id) up to ``end`` (inclusive)."""
+        dates, cum = self.toward[key]
         hi = bisect_right(dates, end)
-        lo = bisect_left(dates, start)
-        if hi <= lo:
-            return ZERO
-        return cum[hi - 1] - (cum[lo - 1] if lo else ZERO)
+        return cum[hi - 1] if hi else ZERO
 
     def last_touch(self, client: str, number: str, start: date, on: date) -> date:
         """The date of the last counting activity on invoice ``number`` from ``start`` to ``on``
@@ -201,16 +184,34 @@ class ClientIndex:
                 last = a.date
         return last
 
-    def first_reaching(self, client: str, currency: str, start: date, amount: Decimal) -> date | None:
-        """The first date on which payments from ``start`` reach ``amount``."""
-        key = (client, currency)
-        dates = self.pay_dates.get(key)
-        if not dates:
-            return None
-        cum = self.pay_cum[key]
-        lo = bisect_left(dates, start)
-        base = cum[lo - 1] if lo else ZERO
-        for i in range(lo, len(dates)):
-            if cum[i] - base >= amount:
-                return dates[i]
-        return None
+
+def _toward(payments: list, currency: str, start: date, invoices: tuple[str, ...]) -> tuple[list[date], list[Decimal]]:
+    """What counts toward a promise or a plan on ``invoices`` made on ``start``: each of the
+    client's payments in ``currency`` dated from that day, by the part of it put on those
+    invoices and the part left as client credit. A payment put on another of the client's
+    invoices is not money toward these: before, a promise to pay INV-2 was kept by a payment
+    of INV-1 while INV-2 stayed unpaid, and was off the ladder. ``payments``: in date order.
+    The dates and the running totals, in date order."""
+    mine = set(invoices)
+    dates: list[date] = []
+    cum: list[Decimal] = []
+    run = ZERO
+    for p in payments:
+        if p.date < start or p.currency != currency:
+            continue
+        part = p.amount
+        for a in p.allocations:
+            if a.invoice not in mine:
+                part -= a.amount
+        if part > 0:
+            run += part
+            dates.append(p.date)
+            cum.append(run)
+    return dates, cum
+
+
+def _reaching(toward: tuple[list[date], list[Decimal]], amount: Decimal) -> date | None:
+    """The first date on which what was paid toward reaches ``amount``."""
+    dates, cum = toward
+    k = bisect_left(cum, amount)
+    return dates[k] if k < len(dates) else None
