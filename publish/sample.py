@@ -83,7 +83,10 @@ def sample_book(today: date = date(2026, 11, 20)) -> Book:
     plans = (PaymentPlan("PLN-1", "DELTA", t - timedelta(days=40), "GBP", ("INV-5001",),
                          (Installment(t - timedelta(days=10), D("800.00")), Installment(t + timedelta(days=20), D("800.00")),
                           Installment(t + timedelta(days=50), D("800.00")))),)
-    disputes = (Dispute("DSP-1", "INV-3001", "GAMMA", "Colour proofs not approved", t - timedelta(days=60)),)
+    # (ACME's oldest invoice in dispute: its day's contact is the second reminder, by e-mail,
+    # for the two others; otherwise it would be a final notice by letter, for all three)
+    disputes = (Dispute("DSP-1", "INV-3001", "GAMMA", "Colour proofs not approved", t - timedelta(days=60)),
+                Dispute("DSP-2", "INV-1001", "ACME", "Delivery note not signed", t - timedelta(days=6)))
     return Book(clients=clients, invoices={i.number: i for i in inv}, payments=payments, adjustments=adjustments,
                 activities=activities, promises=promises, plans=plans, disputes=disputes)
 

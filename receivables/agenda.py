@@ -11,8 +11,12 @@ the next business day (:mod:`receivables.calendar`). The *due step* is found amo
 steps after the last step done for i, in ladder order: the latest whose step date is on or
 before D, except that an undone ``required`` step is never jumped (walking stops there). A
 step whose ``min_overdue`` exceeds the client's overdue total in that currency is passed
-over. One action per client, currency and due step covers the invoices whose due step it
-is.
+over. The client's overdue invoices are one action per currency: at the furthest of their
+due steps (in ladder order), covering them all; done, each of them is past that step. A
+step due only on invoices not yet overdue waits for a day the client has, and had, no such
+action; an
+``escalate`` step is an action of its own with its own invoices (see
+``receivables.engine.ladder._one_contact``).
 
 **Done.** A step is done for an invoice when an activity naming the step covers it.
 Activities whose outcome is ``snoozed`` or ``skipped`` do not do anything; an activity

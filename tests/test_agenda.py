@@ -126,6 +126,72 @@ def test_steps_follow_due_date_offsets():
     assert a.template == "reminder" and a.channel == "email" and a.days_overdue == 1
 
 
+def test_a_client_gets_one_contact_a_day_at_the_furthest_step_due():
+    """Invoices at different steps were one action each: a client was called, sent a
+    friendly reminder and a final notice on the same day."""
+    invs = [inv("I1", date(2026, 1, 1), "1000.00"), inv("I2", date(2026, 2, 10), "300.00"),
+            inv("I3", date(2026, 2, 18), "200.00")]
+    done = (act("A1", date(2026, 1, 2), "reminder", ["I1"]), act("A2", date(2026, 1, 12), "call", ["I1"]),
+            act("A3", date(2026, 1, 22), "second", ["I1"]))
+    b = book(invs, activities=done)
+    on = date(2026, 2, 23)  # I1 53 days overdue (final), I2 13 (call), I3 5 (reminder)
+    got = build_agenda(b, POLICY, on)
+    assert [(a.step, a.invoices, a.amount, a.channel) for a in got] == [
+        ("final", ("I1", "I2", "I3"), D("1500.00"), "letter")]
+    assert got[0].since == date(2026, 2, 5) and "3 invoices up to 53 days overdue" in got[0].reason
+    # done: each invoice is past the final notice, so none of the earlier steps comes back
+    logged = book(invs, activities=done + (act("A4", on, "final", ["I1", "I2", "I3"], channel="letter"),))
+    for later in (date(2026, 2, 24), date(2026, 2, 27)):  # (the hand-over of I1 comes on 2 March)
+        assert steps_on(logged, later) == []
+    # another currency is another contact
+    eur = book(invs + [inv("E1", date(2026, 2, 10), "400.00", currency="EUR")], activities=done)
+    assert [(a.currency, a.step, a.invoices) for a in build_agenda(eur, POLICY, on)] == [
+        ("GBP", "final", ("I1", "I2", "I3")), ("EUR", "call", ("E1",))]
+
+
+def test_a_courtesy_reminder_waits_for_a_day_without_another_contact():
+    invs = [inv("I1", date(2026, 3, 2)), inv("I2", date(2026, 3, 16))]
+    b = book(invs)
+    on = date(2026, 3, 13)  # I1 11 days overdue (call), I2 due on Monday (courtesy)
+    assert steps_on(b, on) == [("C1", "step", "call", ("I1",))]
+    called = book(invs, activities=(act("A1", on, "call", ["I1"], channel="phone"),))
+    assert steps_on(called, on) == []  # the call made: the courtesy reminder is the next day's
+    assert steps_on(called, date(2026, 3, 14)) == [("C1", "step", "courtesy", ("I2",))]
+    skipped = book(invs, activities=(act("A1", on, "call", ["I1"], channel="phone", outcome="skipped"),))
+    assert steps_on(skipped, on) == [("C1", "step", "courtesy", ("I2",))]  # (nothing was sent)
+
+
+def test_a_contact_skipped_today_is_not_replaced_by_an_earlier_step_on_its_invoices():
+    """Skipping the day's final notice (I1, I2) brought up a call on I2 in its place."""
+    invs = [inv("I1", date(2026, 1, 1), "1000.00"), inv("I2", date(2026, 2, 10), "300.00")]
+    done = (act("A1", date(2026, 1, 2), "reminder", ["I1"]), act("A2", date(2026, 1, 12), "call", ["I1"]),
+            act("A3", date(2026, 1, 22), "second", ["I1"]))
+    on = date(2026, 2, 23)
+    assert steps_on(book(invs, activities=done), on) == [("C1", "step", "final", ("I1", "I2"))]
+    skip = act("X1", on, "final", ["I1", "I2"], channel="letter", outcome="skipped")
+    assert steps_on(book(invs, activities=done + (skip,)), on) == []
+    assert steps_on(book(invs, activities=done + (skip,)), date(2026, 2, 24)) == [("C1", "step", "final", ("I1", "I2"))]
+
+
+def test_a_hand_over_keeps_its_own_invoices_beside_the_days_contact():
+    invs = [inv("I1", date(2026, 1, 1), "1000.00"), inv("I2", date(2026, 2, 10), "300.00")]
+    done = tuple(act(f"A{k}", d, sid, ["I1"]) for k, (d, sid) in enumerate(
+        [(date(2026, 1, 2), "reminder"), (date(2026, 1, 12), "call"), (date(2026, 1, 22), "second"),
+         (date(2026, 2, 5), "final")]))
+    got = build_agenda(book(invs, activities=done), POLICY, date(2026, 2, 23))
+    assert [(a.step, a.escalate, a.invoices) for a in got] == [("agency", "agency", ("I1",)), ("call", None, ("I2",))]
+
+
+def test_a_snoozed_step_is_left_out_before_the_days_contact_is_made():
+    invs = [inv("I1", date(2026, 1, 1), "1000.00"), inv("I2", date(2026, 2, 10), "300.00")]
+    done = (act("A1", date(2026, 1, 2), "reminder", ["I1"]), act("A2", date(2026, 1, 12), "call", ["I1"]),
+            act("A3", date(2026, 1, 22), "second", ["I1"]),
+            act("S1", date(2026, 2, 20), "final", ["I1"], channel="letter", outcome="snoozed",
+                snooze_until=date(2026, 3, 1)))
+    got = build_agenda(book(invs, activities=done), POLICY, date(2026, 2, 23))
+    assert [(a.step, a.invoices) for a in got] == [("call", ("I2",))]
+
+
 def test_step_on_a_bank_holiday_moves_to_the_next_business_day():
     b = book([inv("I1", date(2026, 12, 24))])  # reminder would fall on Christmas Day
     done = [act("A1", date(2026, 12, 21), "courtesy", ["I1"])]

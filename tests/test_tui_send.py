@@ -13,7 +13,7 @@ import pytest
 from tui.app import create_app
 from tui.screens.today import TodayScreen
 
-from .tui_support import DAY, async_test, loaded, make_book, reopen, settle, text_of
+from .tui_support import DAY, async_test, loaded, make_book, owners_company, reopen, settle, text_of
 
 
 class Mailbox:
@@ -49,13 +49,13 @@ def point_policy_at(book, port: int) -> None:
     text = re.sub(r'(?m)^smtp_host = .*$', 'smtp_host = "127.0.0.1"', text)
     text = re.sub(r'(?m)^smtp_port = .*$', f"smtp_port = {port}", text)
     text = re.sub(r'(?m)^starttls = .*$', "starttls = false", text)
-    text = re.sub(r'(?m)^example = true\n', "", text)  # the owner's own company, not the example
+    text = owners_company(text)  # the owner's own company, not the example
     path.write_text(text, encoding="utf-8")
 
 
 @pytest.fixture
 def book(tmp_path):
-    return make_book(tmp_path / "book", seed=1)  # a day with several e-mail steps and a letter
+    return make_book(tmp_path / "book", clients=30, invoices=450, seed=1)  # a day with several e-mail steps and a letter
 
 
 def emails_of(screen):

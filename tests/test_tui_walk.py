@@ -218,6 +218,8 @@ async def test_progress_survives_a_restart_and_pauses_are_not_done(demo):
         await pilot.press("ctrl+s")  # snoozed
         await settle(app, pilot)
         head = text_of(screen.query_one("#today-head"))
+        # (a courtesy reminder held back by the client's contact joins once that is snoozed)
+        total = len(screen.queue)
         assert f"1 of {total} done" in head and "1 snoozed · 1 skipped" in head
     app = create_app(demo, on=DAY)
     async with app.run_test(size=(120, 40)) as pilot:

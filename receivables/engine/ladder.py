@@ -1,13 +1,14 @@
 """The actions due for one client on one date (the rules are in :mod:`receivables.agenda`)."""
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import date, timedelta
 from decimal import Decimal
 
 from ..calendar import calendar_for
 from ..money import to_text
 from .day import Day
-from .records import HUNDRED, INSTALLMENT_REMINDER_DAYS, KINDS, ZERO, Action
+from .records import HUNDRED, INSTALLMENT_REMINDER_DAYS, KINDS, NOT_DONE, ZERO, Action
 
 _ONE = timedelta(days=1)
 
@@ -34,12 +35,12 @@ def _hidden(dy: Day, cid: str) -> list[tuple[str | None, tuple[str, ...] | None]
     for a in dy.eng.pauses.get(cid, ()):
         if a.date > on:
             break
-        if a.outcome == "snoozed" and a.snooze_until is not None and a.snooze_until > on:
+        if (a.outcome == "snoozed" and a.snooze_until is not None and a.snooze_until > on) or \
+                (a.outcome == "skipped" and a.date == on):
             # a snoozed reminder is not followed, during the snooze, by the next and harsher
-            # step on the same invoices (a final notice to a client the owner agreed to wait for)
+            # step on the same invoices (a final notice to a client the owner agreed to wait for);
+            # a contact skipped today is not replaced by an earlier step on some of its invoices
             out.append((a.step, tuple(a.invoices) if a.step in ladder else None))
-        elif a.outcome == "skipped" and a.date == on:
-            out.append((a.step, None))
     return out
 
 
@@ -48,6 +49,69 @@ def _is_hidden(a: Action, hidden) -> bool:
         if step is None or step == a.key or step == a.step:
             return True
         if invoices is not None and a.kind == "step" and (not invoices or set(invoices) & set(a.invoices)):
+            return True
+    return False
+
+
+def _one_contact(dy: Day, cid: str, groups: dict[tuple[str, str], list], hidden) -> list[tuple]:
+    """The client's ladder contacts of the day, one per currency: (step, since, invoices).
+
+    ``groups``: (currency, step id) -> [step, since, invoices] for each step due on some of
+    the client's invoices. Before, a client was sent a friendly reminder, called and sent a
+    final notice on the same day, one for each step its invoices had reached. Now the steps
+    due on overdue invoices are one contact at the furthest of them (the ladder's order),
+    covering all those invoices; once it is done, each of them is past that step. A step
+    due only on invoices not yet overdue (a courtesy reminder) waits while the client has
+    another contact that day, or had one (it is the next day's). A hand-over is not a contact: it
+    stays on its own, with its own invoices. Snoozed and skipped steps are left out first."""
+    idx = dy._step_idx
+    live = [(cur, g) for (cur, sid), g in groups.items() if not _step_hidden(sid, g[2], hidden)]
+    states = dy.states
+    contacts: dict[str, list] = {}
+    early: list[tuple] = []
+    out: list[tuple] = []
+    for cur, (s, when, nums) in live:
+        if s.escalate:
+            out.append((s, when, tuple(nums)))
+        elif not any(states[n].days_overdue > 0 for n in nums):
+            early.append((cur, s, when, tuple(nums)))
+        else:
+            got = contacts.get(cur)
+            if got is None:
+                contacts[cur] = [s, when, list(nums)]
+            else:
+                if idx[s.id] > idx[got[0].id]:
+                    got[0] = s
+                got[1] = min(got[1], when)
+                got[2].extend(nums)
+    for cur, (s, when, nums) in contacts.items():
+        out.append((s, when, tuple(sorted(nums, key=dy.eng.rank.__getitem__))))
+    if early and not contacts and not _contacted(dy, cid, idx):
+        out.extend((s, when, nums) for cur, s, when, nums in early)
+    return out
+
+
+def _contacted(dy: Day, cid: str, steps) -> bool:
+    """Was a ladder step done for the client on the day (a courtesy reminder waits for the next)?"""
+    acts = dy.eng.client_acts.get(cid)
+    if not acts:
+        return False
+    dates = dy.eng.client_act_dates[cid]
+    on = dy.on
+    for k in range(bisect_left(dates, on), len(acts)):
+        a = acts[k]
+        if a.date != on:
+            break
+        if a.step in steps and a.outcome not in NOT_DONE:
+            return True
+    return False
+
+
+def _step_hidden(sid: str, nums, hidden) -> bool:
+    for step, invoices in hidden:
+        if step is None or step == sid:
+            return True
+        if invoices is not None and (not invoices or set(invoices) & set(nums)):
             return True
     return False
 
@@ -62,6 +126,7 @@ def _client_actions(dy: Day, cid: str) -> list[Action]:
     states = dy.states
     out: list[Action] = []
     name = client.name
+    hidden = _hidden(dy, cid)
 
     def total(nums) -> tuple[Decimal, Decimal, int]:
         amt = over = ZERO
@@ -97,7 +162,7 @@ def _client_actions(dy: Day, cid: str) -> list[Action]:
                 g[2].append(st.number)
                 if when < g[1]:
                     g[1] = when
-        for (cur, sid), (s, when, nums) in groups.items():
+        for s, when, nums in _one_contact(dy, cid, groups, hidden):
             amt, over, days = total(nums)
             if s.escalate:
                 reason = f"{len(nums)} invoice{'s' if len(nums) > 1 else ''} {days} days overdue: hand over to {'the agency' if s.escalate == 'agency' else 'legal'}"
@@ -106,8 +171,8 @@ def _client_actions(dy: Day, cid: str) -> list[Action]:
             else:
                 first_due = min(states[n].invoice.due for n in nums)
                 reason = f"{len(nums)} invoice{'s' if len(nums) > 1 else ''} due {first_due.isoformat()}"
-            out.append(_action(dy, cid, name, "step", s.id, s.channel, nums, amt, over, days, cur, s.template,
-                               s.title or s.id, reason, when, None, s.escalate, s.credit_hold, f"{s.id}",
+            out.append(_action(dy, cid, name, "step", s.id, s.channel, nums, amt, over, days, states[nums[0]].invoice.currency,
+                               s.template, s.title or s.id, reason, when, None, s.escalate, s.credit_hold, f"{s.id}",
                                tier=2 if s.escalate else 1))
 
     # broken promises
@@ -181,7 +246,6 @@ def _client_actions(dy: Day, cid: str) -> list[Action]:
                            f"credit check of {cc.date.isoformat()} ({cc.source or 'no source'}, rating {cc.rating or '-'}) is over {policy.ladder.credit_review_days} days old",
                            status.credit_review_due, None, None, False, "credit_review", tier=0))
 
-    hidden = _hidden(dy, cid)
     if hidden:
         out = [a for a in out if not _is_hidden(a, hidden)]
     return out
