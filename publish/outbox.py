@@ -38,6 +38,7 @@ from typing import Any, Callable, Iterable
 from receivables.controls import UNSAFE
 from receivables.errors import DunError
 from receivables.model import Activity
+from receivables.policytypes import example_note
 from store.files import atomic_write
 
 from .mail import (H_CLIENT, H_INVOICES, H_ON, H_STEP, HEADER_NAME, PRIVATE, OutboxItem, _file_stem, build_email,
@@ -91,8 +92,7 @@ def smtp_problem(policy) -> str:
     """Why messages cannot be sent from here ("" when ``[mail]`` names a server and a sender)."""
     m = policy.mail
     if policy.company.example:
-        return (f"policy.toml [company] is still the example ({policy.company.name}, with its bank details): "
-                "put your company's there and delete the line 'example = true'")
+        return example_note(policy.company)
     if not m.sender:
         return "no sender address in policy.toml [mail] from"
     if not m.smtp_host:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Callable
 
 from receivables.errors import DunError
+from receivables.policytypes import example_note
 from store.files import check_folder
 
 from . import outdir
@@ -140,9 +141,7 @@ def _publish(repo_or_book, policy, on: date, out_dir: Path, progress: Progress, 
              pdf_jobs, derived) -> PublishResult:
     result = PublishResult(out_dir=out_dir)
     if policy is not None and policy.company.example:  # (the statements tell clients where to pay)
-        result.warnings.append(f"policy.toml [company] is still the example ({policy.company.name}): the "
-                               "statements carry its name and bank details; put your company's there and delete "
-                               "the line 'example = true'")
+        result.warnings.append(example_note(policy.company) + " (the statements carry them)")
     clock = [time.perf_counter()]
 
     def phase(name: str) -> None:

@@ -13,6 +13,7 @@ import os
 import re
 import stat
 import tomllib
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from .policytypes import (
     REGIMES,
     TABLE_LABEL,
     BackupPolicy,
+    example_left,
     Calendar,
     Company,
     Defaults,
@@ -68,6 +70,8 @@ def parse_policy(doc: dict, source: str = "policy.toml") -> tuple[Policy | None,
     c = r.table(doc, "company", set(Company.__slots__))
     company = Company(**{k: r.get(c, "company.", k, bool if k == "example" else str, getattr(Company(), k))
                          for k in Company.__slots__})
+    if not company.example and example_left(company):
+        company = replace(company, example=True)
 
     d = r.table(doc, "defaults", {"terms_days", "currency", "locale"})
     currency = r.get(d, "defaults.", "currency", str, "GBP")

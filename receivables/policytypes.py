@@ -28,6 +28,31 @@ class Company:
     example: bool = False
 
 
+# what only the shipped policy's example company has: a book whose [company] still holds one
+# of these is the example's, 'example = true' deleted or not (before, deleting the line was
+# enough: the statements went out with the example's bank details and tax id)
+EXAMPLE_COMPANY = {
+    "email": "accounts@northwind.example",
+    "phone": "+44 117 496 0000",
+    "tax_id": "GB 123 4567 89",
+    "payment_instructions": "12345678",  # (its account number, held in the text)
+}
+
+
+def example_left(c: Company) -> list[str]:
+    """The fields of ``c`` that still hold the example company's values."""
+    return [k for k, v in EXAMPLE_COMPANY.items()
+            if (v in getattr(c, k) if k == "payment_instructions" else getattr(c, k).strip() == v)]
+
+
+def example_note(c: Company) -> str:
+    """What to say while ``c`` is the example company (see :attr:`Company.example`)."""
+    left = example_left(c)
+    return (f"policy.toml [company] is still the example ({c.name}"
+            + (f"; its {', '.join(left)}" if left else ", with its bank details")
+            + "): put your company's details there and delete the line 'example = true'")
+
+
 @dataclass(frozen=True, slots=True)
 class Defaults:
     terms_days: int = 30

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import socket
 import threading
+from pathlib import Path
 
 from .test_tui_send import Mailbox, free_port, point_policy_at
-from .tui_support import DAY, make_book, reopen
+from .tui_support import DAY, make_book, owners_company, reopen
 
 
 def _queued_book(tmp_path, capsys):
@@ -155,7 +156,7 @@ def test_nothing_is_sent_while_the_company_is_the_templates_example(tmp_path, ca
         assert main(["--book", str(book), "--on", DAY.isoformat(), "publish", "--no-pdf"]) == 0
         assert "warning: policy.toml [company] is still the example" in capsys.readouterr().err
         # the owner puts their company in place: now it goes
-        policy.write_text(policy.read_text(encoding="utf-8").replace("example = true\n", ""), encoding="utf-8")
+        policy.write_text(owners_company(policy.read_text(encoding="utf-8")), encoding="utf-8")
         assert main(["--book", str(book), "--on", DAY.isoformat(), "mail", "--send"]) == 0
         assert len(mailbox.messages) == len(queued)
         assert main(["--book", str(book), "--on", DAY.isoformat(), "publish", "--no-pdf"]) == 0
@@ -172,3 +173,22 @@ def test_the_example_flag_is_true_or_false():
         ("policy.toml: company.example", "must be true or false, not 'yes'")]
     assert parse_policy({"company": {"example": True}})[0].company.example
     assert not parse_policy({})[0].company.example
+
+
+def test_deleting_the_example_line_is_not_enough_while_its_details_remain(tmp_path):
+    """With 'example = true' deleted and nothing else changed, mail went out and statements
+    were published without a word, carrying the example's bank details and tax id."""
+    from receivables.policy import read_policy
+    from receivables.policytypes import example_note
+
+    path = tmp_path / "policy.toml"
+    shipped = (Path(__file__).resolve().parent.parent / "policy.toml").read_text(encoding="utf-8")
+    path.write_text(shipped.replace("example = true\n", ""), encoding="utf-8")
+    company = read_policy(path).company
+    assert company.example
+    assert "its email, phone, tax_id, payment_instructions" in example_note(company)
+    path.write_text(shipped.replace("example = true\n", "").replace("GB 123 4567 89", "GB 555 0000 11")
+                    .replace("+44 117 496 0000", "+44 20 7000 0000"), encoding="utf-8")
+    assert "its email, payment_instructions)" in example_note(read_policy(path).company)
+    path.write_text(owners_company(shipped), encoding="utf-8")
+    assert not read_policy(path).company.example

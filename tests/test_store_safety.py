@@ -11,6 +11,7 @@ from receivables.model import Client
 from store import list_backups, open_book, restore_backup
 
 from .conftest import TODAY
+from .tui_support import owners_company
 
 
 def _client_ids(raw: bytes) -> set[str]:
@@ -255,7 +256,7 @@ def test_mail_with_no_room_in_the_outbox_names_the_file_and_says_to_free_space(o
     import re
 
     policy = owing / "policy.toml"
-    policy.write_text(re.sub(r"(?m)^example = true\n", "", policy.read_text(encoding="utf-8")), encoding="utf-8")
+    policy.write_text(owners_company(policy.read_text(encoding="utf-8")), encoding="utf-8")
     before = _book_files(owing)
     _fill(monkeypatch, 2000)  # no room for a message with its statement
     code, out, err = _cli(capsys, "mail", "--book", owing, "--on", TODAY.isoformat())

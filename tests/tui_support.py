@@ -91,3 +91,19 @@ async def at_action(app, pilot, pick, walk: bool = False) -> int:
         await pilot.press("enter")
         await settle(app, pilot)
     return i
+
+
+def owners_company(text: str) -> str:
+    """policy.toml ``text`` with the owner's own company in place of the template's example:
+    the 'example = true' line gone and the example's e-mail, phone, tax id and account number
+    replaced (a [company] that still holds one of them is the example's)."""
+    import re
+
+    from receivables.policytypes import EXAMPLE_COMPANY
+
+    text = re.sub(r"(?m)^example = true\n", "", text)
+    own = {"email": "accounts@owner.test", "phone": "+44 20 7946 0999", "tax_id": "GB 999 9999 99",
+           "payment_instructions": "87654321"}
+    for key, value in EXAMPLE_COMPANY.items():
+        text = text.replace(value, own[key])
+    return text

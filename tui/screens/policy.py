@@ -8,6 +8,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Header, Static
 
+from receivables.policytypes import example_note
+
 from ..fmt import clean
 from ..state import BookState, policy_path
 from ..widgets.footer import DunFooter
@@ -45,9 +47,8 @@ def render_policy(state: BookState) -> Group:
     pol = state.policy
     lad = pol.ladder
     if pol.company.example:
-        out.append(Text(f"[company] is still the example ({pol.company.name}): statements and letters carry its "
-                        "name and bank details, and no e-mail is sent. Put your company's details in "
-                        f"{shown} and delete the line 'example = true'.", style="bold red"))
+        out.append(Text(f"{example_note(pol.company)}. Until then statements and letters carry them, and no "
+                        f"e-mail is sent ({shown}).", style="bold red"))
     out.append(Text(f"{pol.company.name} · default {pol.defaults.currency}, {pol.defaults.terms_days} days, "
                     f"{pol.defaults.locale} · business days of {pol.calendar.country}"
                     + (f"-{pol.calendar.subdivision}" if pol.calendar.subdivision else ""), style="dim"))
