@@ -13,7 +13,7 @@ from receivables import validate as v
 from receivables.dates import window_problem
 from receivables.errors import Problem
 from receivables.shapes import MAX_TEXT
-from receivables.voiding import kind_of
+from receivables.voiding import kind_of, undo_with
 from receivables.model import (
     Activity,
     Adjustment,
@@ -175,7 +175,12 @@ class Writes:
                             if d.get("payment") == record_id), None)
         if receipt is not None:
             receipt = replace(receipt, payment="")
-        self._put([rec] if receipt is None else [rec, receipt])
+        records: list[Any] = [rec] if receipt is None else [rec, receipt]
+        if isinstance(rec, Payment):
+            undo = undo_with(rec, self._client_scope(rec.client).activities, on, reason)
+            if undo is not None:
+                records.append(self._with_id(undo))
+        self._put(records)
         return rec, receipt
 
     def add_adjustment(self, a: Adjustment) -> Adjustment:

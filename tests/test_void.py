@@ -212,3 +212,36 @@ def test_after_a_void_a_batch_of_payments_may_pay_the_invoice_again(book):
         repo.commit([Payment("", ON, "acme", D("300.00"), "GBP", "bank", "BACS", (Allocation("A-2", D("300.00")),))])
     with open_book(book, readonly=True, today=ON) as ro:
         assert derive(ro.book(), ON).open_invoices("acme") == [] and ro.check() == []
+
+
+def test_voiding_a_payment_puts_the_action_it_was_recorded_for_back_to_do(book):
+    """$ on an action paid in full records the payment and the action as done ("paid").
+    Voided (it was another client's money), the invoice was owed again but its reminder
+    stayed done: the agenda never offered it again."""
+    from receivables.agenda import build_agenda
+    from receivables.daylog import handled_on
+    from tui.actions import log_payment_outcome, make_payment
+
+    policy = read_policy(book / "policy.toml")
+    with open_book(book, today=ON) as repo:
+        action = next(a for a in build_agenda(repo.book(), policy, ON) if a.client == "acme")
+        owed = {st.number: st.outstanding for st in derive(repo.book(), ON).open_invoices("acme")
+                if st.number in action.invoices}
+        pay = make_payment("acme", ON, sum(owed.values()), "GBP", list(owed.items()), "BACS 1")
+        got = log_payment_outcome(repo, action, ON, pay, owed)
+        assert [type(r).__name__ for r in got] == ["Payment", "Activity"]
+        assert handled_on(repo.book().activities, ON) == {("acme", action.step): "done"}
+        assert not [a for a in build_agenda(repo.book(), policy, ON) if a.client == "acme"]
+        repo.void(got[0].id, ON, "Zed's money")
+        after = repo.book()
+    again = [a for a in build_agenda(after, policy, ON) if a.client == "acme"]
+    assert [(a.step, a.invoices, a.amount) for a in again] == [(action.step, action.invoices, action.amount)]
+    assert handled_on(after.activities, ON) == {}
+    undo = after.activities[-1]
+    assert undo.corrects == got[1].id and got[0].id in undo.body and "Zed's money" in undo.body
+    # a payment recorded without an action takes nothing back
+    with open_book(book, today=ON) as repo:
+        other = _pay(repo, "zed", "80.00", ON, ("Z-1", "80.00"))
+        n = len(repo.book().activities)
+        repo.void(other.id, ON, "bounced")
+        assert len(repo.book().activities) == n

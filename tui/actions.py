@@ -25,6 +25,7 @@ from receivables.model import (
     PromiseToPay,
 )
 from receivables.plans import draft_plan
+from receivables.voiding import PAID, paid_note
 
 CALL_OUTCOME_LABELS = {
     "reached": "Reached",
@@ -165,10 +166,7 @@ def log_payment_outcome(repo: Any, action: Any, on: date, payment: Payment,
     invoices = tuple(getattr(action, "invoices", ()) or ())
     if payment.client != action.client or (owed is not None and invoices and not settles(payment, owed, invoices)):
         return [repo.record_payment(payment)]
-    act = _activity_for(action, on, outcome="paid", channel="other",
-                        body=f"Payment received: {payment.amount} {payment.currency}"
-                        + (f" (ref {payment.reference})" if payment.reference else ""),
-                        direction="in")
+    act = _activity_for(action, on, outcome=PAID, channel="other", body=paid_note(payment), direction="in")
     return _commit_many(repo, [payment, act])
 
 
