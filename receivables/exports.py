@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from .imports import CLIENT_COLUMNS, INVOICE_COLUMNS, PAYMENT_COLUMNS
+from .imports import CLIENT_COLUMNS, CLIENT_OPTIONAL, INVOICE_COLUMNS, PAYMENT_COLUMNS, contact_name
 from .model import Book
 from .money import to_text
 
@@ -25,8 +25,9 @@ def client_rows(book: Book) -> Rows:
     def rows():
         for c in sorted(book.clients.values(), key=lambda c: c.id):
             yield (c.id, c.name, c.email, c.phone, c.terms_days,
-                   to_text(c.credit_limit, c.currency) if c.credit_limit is not None else "", c.currency)
-    return CLIENT_COLUMNS, rows(), ("terms_days", "credit_limit")
+                   to_text(c.credit_limit, c.currency) if c.credit_limit is not None else "", c.currency,
+                   contact_name(c))
+    return CLIENT_COLUMNS + CLIENT_OPTIONAL, rows(), ("terms_days", "credit_limit")
 
 
 def invoice_rows(book: Book) -> Rows:

@@ -61,6 +61,7 @@ from .slugs import slugify
 from .xerodocs import XERO_OPTIONAL, XERO_REQUIRED
 
 CLIENT_COLUMNS = ("id", "name", "email", "phone", "terms_days", "credit_limit", "currency")
+CLIENT_OPTIONAL = ("contact",)  # the person the messages greet ("Dear Jane Doe"; without one, "Hello")
 INVOICE_COLUMNS = ("number", "client", "issued", "due", "amount", "currency", "reference")
 PAYMENT_COLUMNS = ("date", "client", "amount", "currency", "reference", "invoice")
 KINDS = ("clients", "invoices", "payments", "xero")
@@ -105,15 +106,23 @@ def _client_key(c: Client) -> tuple:
     return (c.name, c.email, c.phone, c.terms_days, c.credit_limit, c.currency)
 
 
+def contact_name(c: Client) -> str:
+    """The name of the client's first contact (whom the messages greet), or ""."""
+    return c.contacts[0].name if c.contacts else ""
+
+
 def _client_diff(old: Client, new: Client) -> list[str]:
     names = ("name", "email", "phone", "terms_days", "credit_limit", "currency")
-    return [n for n, a, b in zip(names, _client_key(old), _client_key(new)) if a != b]
+    out = [n for n, a, b in zip(names, _client_key(old), _client_key(new)) if a != b]
+    if contact_name(new) and contact_name(new) != contact_name(old):  # (a file without one leaves it be)
+        out.append("contact")
+    return out
 
 
 def import_clients(data: bytes | str, book: Book, defaults: Defaults | None = None,
                    source: str = "clients.csv") -> ImportResult:
     defaults = defaults or Defaults()
-    table = read_table(data, source, CLIENT_COLUMNS)
+    table = read_table(data, source, CLIENT_COLUMNS, CLIENT_OPTIONAL)
     rows = Rows(source)
     new: list[Client] = []
     first_row: dict[str, int] = {}
@@ -148,7 +157,10 @@ def import_clients(data: bytes | str, book: Book, defaults: Defaults | None = No
             limit = rows.run(n, parse_amount, r["credit_limit"], currency, "credit_limit", allow_zero=True)
             if limit is None:
                 continue
-        contacts = (Contact(email=email, phone=phone),) if email or phone else ()
+        contact = r.get("contact", "").strip()
+        if rows.run(n, check_one_line, contact, "contact", "contact name") is None:
+            continue
+        contacts = (Contact(name=contact, email=email, phone=phone),) if email or phone or contact else ()
         c = Client(id=cid, name=name, currency=currency, terms_days=terms, contacts=contacts, credit_limit=limit)
         if not rows.shape(n, c):
             continue
@@ -410,7 +422,7 @@ def apply(book: Book, records: Iterable, updates: Iterable = ()) -> Book:
 
 
 __all__ = [
-    "CLIENT_COLUMNS", "INVOICE_COLUMNS", "PAYMENT_COLUMNS", "XERO_REQUIRED", "XERO_OPTIONAL", "KINDS",
+    "CLIENT_COLUMNS", "CLIENT_OPTIONAL", "INVOICE_COLUMNS", "PAYMENT_COLUMNS", "XERO_REQUIRED", "XERO_OPTIONAL", "KINDS",
     "ImportRejected", "ImportResult", "decode", "read_table", "import_clients", "import_invoices",
     "import_payments", "import_xero", "import_file", "apply", "payment_key", "MINOR_UNITS",
 ]

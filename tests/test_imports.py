@@ -64,6 +64,28 @@ def test_clients_are_read_with_defaults_and_verbatim_names():
     assert got["cafe"].terms_days == 21 and got["cafe"].currency == "GBP"  # policy defaults
 
 
+def test_a_clients_contact_name_is_read_and_greets_in_the_messages():
+    """The clients file had no column for the person to greet: every message to an imported
+    client began "Hello," and the call script said "Call Acme Ltd"."""
+    from receivables.exports import client_rows
+
+    text = csv_text(CLI_HEAD + ",contact", "acme,Acme Ltd,ap@acme.example,,30,,GBP,Jane Doe",
+                    "zed,Zed Ltd,,,30,,GBP,")
+    r = import_clients(text, Book())
+    got = {c.id: c for c in r.records}
+    assert got["acme"].contacts[0].name == "Jane Doe" and got["acme"].email == "ap@acme.example"
+    assert got["zed"].contacts == ()
+    b = apply(Book(), r.records)
+    head, rows, _ = client_rows(b)
+    assert head[-1] == "contact" and [row[-1] for row in rows] == ["Jane Doe", ""]
+    assert import_clients(text, b).skipped == 2  # the same file again: nothing new
+    # a file without the column leaves the book's contact as it is; another name is a conflict
+    assert import_clients(csv_text(CLI_HEAD, "acme,Acme Ltd,ap@acme.example,,30,,GBP"), b).skipped == 1
+    with pytest.raises(DunError) as e:
+        import_clients(csv_text(CLI_HEAD + ",contact", "acme,Acme Ltd,ap@acme.example,,30,,GBP,Joe Bloggs"), b)
+    assert "different contact" in str(e.value)
+
+
 def test_client_id_made_from_the_name_when_empty():
     text = csv_text(CLI_HEAD, ",Harbour Lights Hotel Ltd,,,,,", ",Harbour Lights Hotel plc,,,,,")
     r = import_clients(text, Book())

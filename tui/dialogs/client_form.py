@@ -50,6 +50,8 @@ class ClientForm(FormDialog):
             head = [Field("id", "Id", c.id, client_id), Field("name", "Name", c.name, text_parser("a name"))]
         fields = [
             *head,
+            Field("contact", "Contact name", c.contacts[0].name if c and c.contacts else "", None, required=False,
+                  help="whom the messages greet (Dear …)"),
             Field("email", "E-mail", c.email if c else "", email, required=False),
             Field("phone", "Phone", c.phone if c else "", None, required=False),
             Field("currency", "Currency", cur, currency),
@@ -92,9 +94,10 @@ class ClientForm(FormDialog):
         if v.get("check_date") is not None:
             check = CreditCheck(v["check_date"], v.get("check_source") or "", v.get("check_rating") or "")
         contacts = ()
-        if v.get("email") or v.get("phone"):
+        name = (v.get("contact") or "").strip()
+        if v.get("email") or v.get("phone") or name:
             first = c.contacts[0] if c and c.contacts else Contact()
-            contacts = (Contact(first.name, v.get("email") or "", v.get("phone") or "", first.role),)
+            contacts = (Contact(name, v.get("email") or "", v.get("phone") or "", first.role),)
             if c:
                 contacts += tuple(c.contacts[1:])
         elif c:
