@@ -25,12 +25,22 @@ def did_you_mean(typed: str, known: Iterable[str], fallback: str = "") -> str:
 
 
 def unknown_client(repo: Any, cid: str, where: str = "CLIENT") -> DunError:
+    """The error for a client id that is not in the book: the hint names the clients whose
+    id starts with what was typed or whose name holds it, as the app's client field finds
+    them ("parkside" -> 'parkside-dental-practice'), else the ids spelled closest to it."""
+    from receivables.slugs import match_clients
+
     try:
-        known = list(repo.clients())
+        clients = dict(repo.clients())
     except (DunError, OSError, AttributeError):
-        known = []
-    return DunError(f"unknown client {cid!r}", where,
-                    did_you_mean(cid, known, "see 'dun client list' for the ids"))
+        clients = {}
+    found = match_clients(cid, clients)
+    if found:
+        hint = "did you mean " + " or ".join(repr(c) for c in found[:3]) + \
+            (f" (or {len(found) - 3} more: see 'dun client list')" if len(found) > 3 else "") + "?"
+    else:
+        hint = did_you_mean(cid, clients, "see 'dun client list' for the ids")
+    return DunError(f"unknown client {cid!r}", where, hint)
 
 
 def unknown_invoice(number: str, known: Iterable[str], where: str, client: str | None = None) -> DunError:

@@ -107,3 +107,20 @@ def test_bytes_that_are_not_utf8_on_the_command_line_get_one_line_and_change_not
         assert code == 1 and err.count("\n") == 1 and "Traceback" not in err, err
         assert f"{where}: '" in err and "is not UTF-8 text" in err, err
     assert folder_hash(book) == before
+
+
+def test_a_client_typed_as_part_of_its_id_or_name_is_named_in_the_hint(capsys, book):
+    """`dun pay parkside 100` said only "see 'dun client list'": the id was
+    parkside-dental-practice, too far from 'parkside' for a spelling match."""
+    from store import open_book
+
+    with open_book(book, readonly=True, today=DAY) as repo:
+        clients = repo.clients()
+    cid = max(clients, key=len)  # a long id, whose first word alone is far from it
+    first = cid.split("-")[0]
+    assert len(first) * 2 < len(cid)
+    code, _, err = run(capsys, "--book", str(book), "--on", DAY.isoformat(), "pay", first, "100")
+    assert code == 1 and err.count("\n") == 1 and f"'{cid}'" in err and "did you mean" in err
+    word = max(clients[cid].name.split(), key=len)  # a word of the name
+    code, _, err = run(capsys, "--book", str(book), "--on", DAY.isoformat(), "pay", word.lower(), "100")
+    assert code == 1 and f"'{cid}'" in err
