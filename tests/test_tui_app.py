@@ -170,6 +170,10 @@ async def test_theme_toggle_and_help(demo):
         await settle(app, pilot)
         text = text_of(app.screen.query_one("#help-keys"))
         assert "outcome.sent" in text and "nav.clients" in text
+        # the keys of the forms and of the call dialog, said in full (they were not listed)
+        assert "form.save" in text and "form.cancel" in text and "form.tab" in text
+        assert "Voicemail (after the note)" in text and "Wrong number (after the note)" in text
+        assert "Put the action off until a later date" in text
         await pilot.press("escape")
         await settle(app, pilot)
         assert type(app.screen).__name__ == "TodayScreen"
@@ -307,7 +311,7 @@ async def test_publish_runs_in_a_worker_with_progress(tmp_path):
         text = text_of(dialog.query_one("#publish-result"))
         assert "Done in" in text, text
         # a new book's policy still names the template's example company: said here too
-        assert "warning: policy.toml [company] is still the example (Northwind Studio Ltd)" in text
+        assert "warning: policy.toml [company] is still the example (Northwind Studio Ltd" in text
         assert dialog.query_one("#publish-bar").progress > 0
     assert (book / "site" / "index.html").is_file()
 

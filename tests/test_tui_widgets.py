@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from textual.app import App
@@ -126,3 +127,18 @@ def test_the_queue_follows_a_new_agenda_keeping_what_the_session_did():
     assert follow(queue, done, drafts, {}, [b, c], at="b") is None  # a (done) stays, nothing changed
     kept = follow([a, b], {}, {1: "mine"}, {}, [b, a, d], at="b")
     assert [x.id for x in kept.queue] == ["a", "b", "d"] and kept.drafts == {1: "mine"} and kept.pos == 1
+
+
+def test_the_walk_through_card_ticks_only_what_was_done():
+    """A skipped action's card said "✓ skipped": skipped and snoozed are handled, not done."""
+    from publish.sample import sample_book
+    from receivables.agenda import build_agenda
+    from receivables.policy import read_policy
+    from tui.widgets.queue import action_card
+
+    on = date(2026, 11, 20)
+    a = build_agenda(sample_book(on), read_policy(Path(__file__).resolve().parent.parent / "policy.toml"), on)[0]
+    assert "✓ sent" in action_card(a, 0, 3, "sent").plain
+    for label, mark in (("skipped", "–"), ("snoozed", "z")):
+        head = action_card(a, 0, 3, label).plain.splitlines()[0]
+        assert f"{mark} {label}" in head and "✓" not in head

@@ -138,14 +138,15 @@ class FormDialog(ModalScreen[Any]):
 
     TITLE_TEXT = "Form"
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+        Binding("escape", "cancel", "Cancel", id="form.cancel", tooltip="Close the form; nothing is saved"),
         # not a priority binding: ctrl+s goes to the focused field after the keys typed before
         # it, then up to here, so a save sees everything typed (as a priority one it ran first)
-        Binding("ctrl+s", "save", "Save", id="form.save"),
+        Binding("ctrl+s", "save", "Save", id="form.save", tooltip="Save (a field in error is named; nothing is lost)"),
         # enter in a field moves to the next one (saves on the last), handled before the field
         # sees the key and at once: a burst of typing ("INV-9", enter, "acme", enter...) finds
         # the next field focused when its keys arrive (a Submitted message came after them)
-        Binding("enter", "next_field", "Next field", id="form.next", show=False, priority=True),
+        Binding("enter", "next_field", "Next field", id="form.next", show=False, priority=True,
+                tooltip="The next field (in the last one: save)"),
         # tab and shift+tab likewise, before the keys typed after them (see move_focus)
         Binding("tab", "move_focus(True)", "Next field", id="form.tab", show=False, priority=True),
         Binding("shift+tab", "move_focus(False)", "Previous field", id="form.shift_tab", show=False,

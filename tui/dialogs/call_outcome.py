@@ -36,7 +36,8 @@ class CallOutcomeDialog(ModalScreen[Any]):
         Binding("ctrl+r", "pick('reached')", "Reached", id="call.reached"),
         # enter is handled before the focused widget sees it, and at once: keys typed in a
         # burst ("note", enter, "r") find the note already left when the "r" arrives
-        Binding("enter", "enter", "Next", id="call.enter", show=False, priority=True),
+        Binding("enter", "enter", "Next", id="call.enter", show=False, priority=True,
+                tooltip="Leave the note for the outcome keys (on a button: press it)"),
         Binding("tab", "move_focus(True)", "Next", id="call.tab", show=False, priority=True),
         Binding("shift+tab", "move_focus(False)", "Previous", id="call.shift_tab", show=False, priority=True),
     ]

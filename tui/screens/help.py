@@ -40,14 +40,22 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("Binding id", style="dim", no_wrap=True)
         seen = set()
         keymap = getattr(app, "_keymap", {})
-        for title, node in ((type(under).__name__.replace("Screen", ""), under), ("Everywhere", app)):
+        from ..dialogs.base import FormDialog
+        from ..dialogs.call_outcome import KEYS, SHORT, CallOutcomeDialog
+
+        sections = ((type(under).__name__.replace("Screen", ""), under), ("Everywhere", app),
+                    ("In a form", FormDialog), ("In the call dialog", CallOutcomeDialog))
+        for title, node in sections:
             table.add_row(Text(title, style="bold underline"), "", "")
             for b in getattr(node, "BINDINGS", []):
                 if not isinstance(b, Binding) or not b.id or b.id in seen:
                     continue
                 seen.add(b.id)
                 key = keymap.get(b.id, b.key_display or b.key)
-                table.add_row(Text(str(key)), Text(b.description or b.action), Text(b.id))
+                table.add_row(Text(str(key)), Text(b.tooltip or b.description or b.action), Text(b.id))
+            if node is CallOutcomeDialog:  # (the outcome keys, once the note is left)
+                for outcome, key in KEYS.items():
+                    table.add_row(Text(key), Text(f"{SHORT[outcome]} (after the note)"), Text(""))
         return table
 
     def action_dismiss(self) -> None:

@@ -116,8 +116,9 @@ def action_card(a: Any, pos: int, total: int, status: str | None) -> Text:
     t.append(f"{pos + 1}/{total}  ", style="dim")
     t.append(action_title(a), style="bold")
     t.append(f"  · {a.channel}", style="dim")
-    if status:
-        t.append(f"  ✓ {status}", style="bold green")
+    if status:  # (skipped and snoozed are handled, not done: their own marks, not a tick)
+        mark = PAUSE_MARKS.get(status)
+        t.append(f"  {mark or '✓'} {status}", style="bold yellow" if mark else "bold green")
     t.append("\n")
     t.append(getattr(a, "client_name", "") or a.client, style="bold")
     t.append(f"  {a.client}\n", style="dim")
