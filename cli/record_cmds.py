@@ -92,6 +92,9 @@ def cmd_pay(args) -> int:
         allocations, rest = propose_allocation(ledger, client.id, currency, amount, named or None)
         p = repo.record_payment(Payment(id="", date=on, client=client.id, amount=amount, currency=currency,
                                         method=args.method, reference=args.reference, allocations=allocations))
+    if on > date.today():  # (money not received yet: it counts from that day, not before)
+        _warn(f"the payment is dated {on.isoformat()}, after today ({date.today().isoformat()}): it counts from "
+              f"that day; if the date is wrong, dun void {p.id} --reason TEXT and record it again")
     if rest > 0:
         owed = "the named invoices owe" if named else f"{client.id} owes"
         _warn(f"{to_text(rest, currency)} {currency} more than {owed} is kept as client credit")

@@ -153,10 +153,8 @@ class Writes:
                                     "write the reason on one line"))
         elif len(reason) > MAX_TEXT:
             problems.append(Problem(f"the reason is longer than {MAX_TEXT} characters", what, "say it shorter"))
-        made = rec.made if isinstance(rec, PromiseToPay) else rec.date
-        if on < made:
-            problems.append(Problem(f"cannot be voided on {on}, before it was recorded ({made})", what,
-                                    "void it on its date or later"))
+        # (a record dated after the day it is voided is voided all the same: a date typed wrong,
+        # 2027 for 2026, is a reason to void it, and a voided record counts on no date)
         problem = window_problem(on)
         if problem is not None:
             problems.append(Problem(problem, what))

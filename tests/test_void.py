@@ -82,8 +82,7 @@ def test_a_void_is_refused_in_one_line_and_changes_nothing(book):
         cases = [("PAY-999999", ON, "x", "no payment, credit or promise 'PAY-999999'"),
                  (p.id, ON, "   ", "a reason is needed"),
                  (p.id, ON, "two\nlines", "line break"),
-                 (p.id, ON, "x" * 501, "longer than 500 characters"),
-                 (p.id, date(2026, 2, 28), "x", "before it was recorded")]
+                 (p.id, ON, "x" * 501, "longer than 500 characters")]
         for pid, on, reason, words in cases:
             with pytest.raises(DunError) as e:
                 repo.void(pid, on, reason)
@@ -245,3 +244,27 @@ def test_voiding_a_payment_puts_the_action_it_was_recorded_for_back_to_do(book):
         n = len(repo.book().activities)
         repo.void(other.id, ON, "bounced")
         assert len(repo.book().activities) == n
+
+
+def test_a_record_dated_after_today_is_voided_today(book):
+    """A payment typed as 2027 for 2026 could be voided only with --on 2027-...: 'cannot be
+    voided on 2026-04-01, before it was recorded'."""
+    with open_book(book, today=ON) as repo:
+        p = _pay(repo, "acme", "100.00", date(2027, 3, 1), ("A-1", "100.00"))
+        voided, _ = repo.void(p.id, ON, "2027 typed for 2026")
+        assert voided.voided == ON and p.id in {x.id for x in repo.book().voided}
+    code = main(["--book", str(book), "--on", ON.isoformat(), "client", "show", "acme", "--json"])
+    assert code == 0
+
+
+def test_dun_pay_dated_after_today_says_so_and_how_to_undo_it(book, capsys):
+    """'dun pay --on' a future day recorded the payment without a word; it counted nowhere
+    until that day, so the owner saw nothing change."""
+    from datetime import timedelta
+
+    later = date.today() + timedelta(days=10)
+    assert main(["--book", str(book), "--on", later.isoformat(), "pay", "zed", "80.00"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"dated {later.isoformat()}, after today" in err and "dun void PAY-" in err
+    assert main(["--book", str(book), "--on", date.today().isoformat(), "pay", "zed", "1.00"]) == 0
+    assert "after today" not in capsys.readouterr().err
