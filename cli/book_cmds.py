@@ -67,7 +67,7 @@ def register(sub, common) -> None:
     add_json(p)
     p.set_defaults(handler=cmd_import)
 
-    record_cmds.register(sub, common)  # pay, void, note
+    record_cmds.register(sub, common)  # pay, credit, void, note
     client_cmds.register(sub, common)  # client show, client list
 
     p = sub.add_parser("export", parents=[common], formatter_class=F, help="export records as CSV",

@@ -90,6 +90,12 @@ def currency(value: str | None) -> str | None:
 
 # -- each writing command -----------------------------------------------------------------------------
 
+def check_credit(args, on: date) -> None:
+    client_id(args.client)
+    currency(args.currency)
+    numbers(args.invoice)
+
+
 def check_pay(args, on: date) -> None:
     client_id(args.client)
     amount(args.amount, "AMOUNT", currency(args.currency))
@@ -167,6 +173,7 @@ def check_import(args, on: date) -> None:
 
 CHECKS: dict[str, Callable[[Any, date], None]] = {
     "pay": check_pay,
+    "credit": check_credit,
     "note": check_note,
     "promise": check_promise,
     "dispute": check_dispute,

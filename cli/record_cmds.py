@@ -9,8 +9,11 @@ from datetime import date
 from cli.common import client_of as _client_of, dump as _dump, no_invoice as _no_invoice
 from cli.common import open_repo as _open, today as _today, warn as _warn
 from cli.main import add_json, add_on
+from decimal import Decimal
+
 from receivables.errors import DunError
 
+ZERO = Decimal(0)
 _CHANNELS = ("email", "phone", "letter", "sms", "meeting", "other")
 _NON_STEP_PREFIXES = ("promise:", "dispute:", "installment:", "installment-reminder:")
 
@@ -31,6 +34,19 @@ def register(sub, common) -> None:
     add_on(p)
     add_json(p)
     p.set_defaults(handler=cmd_pay)
+
+    p = sub.add_parser("credit", parents=[common], formatter_class=F,
+                       help="put a client's credit on its open invoices",
+                       description="Put CLIENT's unallocated credit (an overpayment, a credit note on no invoice)\n"
+                                   "on its open invoices: the named --invoice(s) in order, else the oldest due\n"
+                                   "first, as a payment goes. Each invoice gets a 'credit applied' record (ADJ-…),\n"
+                                   "which 'dun void' takes back.")
+    p.add_argument("client", metavar="CLIENT", help="the client id")
+    p.add_argument("--invoice", action="append", default=[], metavar="N", help="an invoice to settle (repeatable)")
+    p.add_argument("--currency", default=None, metavar="C", help="ISO code (default: the client's currency)")
+    add_on(p)
+    add_json(p)
+    p.set_defaults(handler=cmd_credit)
 
     p = sub.add_parser("void", parents=[common], formatter_class=F,
                        help="void a payment, credit or promise recorded by mistake",
@@ -107,6 +123,45 @@ def cmd_pay(args) -> int:
     to = ", ".join(f"{a.invoice} {to_text(a.amount, currency)}" for a in p.allocations) or "client credit"
     print(f"recorded {p.id}: {to_text(amount, currency)} {currency} from {client.id} on {on.isoformat()} -> {to}")
     print(f"  (if it was a mistake: dun void {p.id} --reason TEXT)")
+    return 0
+
+
+def cmd_credit(args) -> int:
+    from receivables.allocate import apply_credit
+    from receivables.ledger import derive
+    from receivables.money import check_currency, to_text
+
+    on = _today(args)
+    with _open(args, readonly=False, command="dun credit") as repo:
+        book, client = _client_of(repo, args.client)
+        currency = check_currency(args.currency.strip(), "--currency") if args.currency else client.currency
+        named = list(dict.fromkeys(n.strip() for n in args.invoice))
+        for n in named:
+            inv = book.invoices.get(n)
+            if inv is None:
+                raise _no_invoice(n, book, client.id)
+            if inv.currency != currency:
+                raise DunError(f"invoice {n} is in {inv.currency}, the credit in {currency}", "--invoice",
+                               "use --currency to match")
+        ledger = derive(book, on)
+        credit = ledger.credit(client.id, currency)
+        if credit <= 0:
+            raise DunError(f"{client.id} has no {currency} credit on {on.isoformat()}", "CLIENT",
+                           "an overpayment or a credit note on no invoice is client credit")
+        moves = apply_credit(ledger, client.id, currency, on, named)
+        if not moves:
+            raise DunError(f"{client.id} owes nothing in {currency} to put its {to_text(credit, currency)} of credit on",
+                           "--invoice" if named else "CLIENT", "the credit stays on the account")
+        done = repo.commit(moves)
+    left = credit - sum((a.amount for a in done), ZERO)
+    if args.json:
+        _dump({"client": client.id, "currency": currency, "credit_left": to_text(left, currency),
+               "applied": [{"id": a.id, "invoice": a.invoice, "amount": to_text(a.amount, currency)} for a in done]})
+        return 0
+    print(f"applied {to_text(credit - left, currency)} {currency} of client credit ({client.id}): "
+          + ", ".join(f"{a.invoice} {to_text(a.amount, currency)} ({a.id})" for a in done)
+          + (f"; {to_text(left, currency)} {currency} of credit left" if left else ""))
+    print(f"  (if it was a mistake: dun void {done[0].id} --reason TEXT, for each)")
     return 0
 
 

@@ -108,7 +108,8 @@ def _locale(client: Client, policy: Policy) -> str:
     return client.locale or policy.defaults.locale or formatting.DEFAULT_LOCALE
 
 
-_KIND_LABEL = {"payment": "Payment", "credit_note": "Credit note", "write_off": "Write-off", "adjustment": "Adjustment"}
+_KIND_LABEL = {"payment": "Payment", "credit_note": "Credit note", "write_off": "Write-off", "adjustment": "Adjustment",
+               "credit_applied": "Credit applied"}
 
 
 def statement_data(

@@ -10,10 +10,11 @@ owner was chasing), then to the oldest due.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from decimal import Decimal
 
 from .ledger import Ledger, propose_allocation
-from .model import Allocation, Payment
+from .model import CREDIT_APPLIED, Adjustment, Allocation, Payment
 
 
 def suggest_allocation(ledger: Ledger, client_id: str, currency: str, amount: Decimal,
@@ -68,3 +69,19 @@ def promise_over(ledger: Ledger, client_id: str, currency: str, amount: Decimal)
     until the promised day); None when the promise is within what is owed."""
     owed = sum((s.outstanding for s in ledger.open_invoices(client_id, currency)), Decimal(0))
     return owed if amount > owed else None
+
+
+def apply_credit(ledger: Ledger, client_id: str, currency: str, on: date,
+                 invoices: Sequence[str] = ()) -> list[Adjustment]:
+    """The client's unallocated credit in ``currency`` on ``on`` (an overpayment, a credit
+    note on no invoice) put on its open invoices: the named ones in order, else the oldest
+    due first (undisputed before disputed), as a payment would go. One ``credit_applied``
+    adjustment per invoice (id left "" for the store); none when there is no credit or
+    nothing open. Before, the credit stayed on the account while the agenda chased the
+    same client for invoices it more than covered."""
+    credit = ledger.credit(client_id, currency)
+    if credit <= 0:
+        return []
+    allocations, _ = propose_allocation(ledger, client_id, currency, credit, list(invoices) or None)
+    return [Adjustment("", CREDIT_APPLIED, on, client_id, a.amount, currency, a.invoice, "client credit applied")
+            for a in allocations]

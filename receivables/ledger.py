@@ -17,7 +17,7 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Iterable
 
-from .model import Allocation, Book, Client, Invoice, record_maker
+from .model import CREDIT_APPLIED, Allocation, Book, Client, Invoice, record_maker
 
 ZERO = Decimal(0)
 
@@ -64,6 +64,8 @@ def index_book(book: Book) -> BookIndex:
     for adj in book.adjustments:
         if adj.invoice:
             settlements[adj.invoice].append(settlement(adj.date, adj.amount, adj.kind, adj.id))
+            if adj.kind == CREDIT_APPLIED:  # (the credit it came from is used up)
+                credits[adj.client].append((adj.date, adj.currency, -adj.amount))
         else:
             credits[adj.client].append((adj.date, adj.currency, adj.amount))
     by_client: dict[str, list[Invoice]] = defaultdict(list)

@@ -17,7 +17,10 @@ from typing import Any, Callable, Literal, Mapping
 CHANNELS = ("email", "phone", "letter", "sms", "meeting", "other")
 Channel = Literal["email", "phone", "letter", "sms", "meeting", "other"]
 DIRECTIONS = ("out", "in")
-ADJUSTMENT_KINDS = ("credit_note", "write_off", "adjustment")
+# credit_applied: client credit (an overpayment, a credit note on no invoice) put on an invoice:
+# it settles the invoice and leaves the client's credit, in one record
+ADJUSTMENT_KINDS = ("credit_note", "write_off", "adjustment", "credit_applied")
+CREDIT_APPLIED = "credit_applied"
 CALL_OUTCOMES = ("reached", "no_answer", "voicemail", "wrong_number")
 
 

@@ -17,6 +17,7 @@ from .ledger import derive, index_book
 from .model import (
     ADJUSTMENT_KINDS,
     CHANNELS,
+    CREDIT_APPLIED,
     DIRECTIONS,
     Activity,
     Adjustment,
@@ -197,8 +198,14 @@ def check_adjustment(a: Adjustment, book: Book) -> list[Problem]:
             state = derive(book, date.max).invoices.get(a.invoice)
             if state is not None and a.amount > state.outstanding:
                 out.append(_p(where, f"{a.amount} is more than the {state.outstanding} still owed"))
-    elif a.kind == "write_off":
-        out.append(_p(where, "a write-off needs an invoice", "name the invoice to write off"))
+    elif a.kind in ("write_off", CREDIT_APPLIED):
+        out.append(_p(where, f"a {a.kind.replace('_', ' ')} needs an invoice", "name the invoice"))
+    if a.kind == CREDIT_APPLIED and not out:
+        # (on its day, and after: a later application of the same credit dated before it)
+        credit = min(derive(book, a.date).credit(a.client, a.currency), derive(book, date.max).credit(a.client, a.currency))
+        if a.amount > credit:
+            out.append(_p(where, f"{a.amount} is more than the client's {credit} {a.currency} of credit on {a.date}",
+                          "apply no more than the credit"))
     return out
 
 

@@ -12,6 +12,7 @@ from typing import Any, Iterable
 from receivables import validate as v
 from receivables.dates import window_problem
 from receivables.errors import Problem
+from receivables.ledger import derive
 from receivables.shapes import MAX_TEXT
 from receivables.voiding import kind_of, undo_with
 from receivables.model import (
@@ -165,6 +166,17 @@ class Writes:
             if inv is not None and settled > inv.amount:
                 problems.append(Problem(f"{rec.invoice} would then be settled {settled - inv.amount} more than "
                                         "its amount", what, "void the payment or credit that went on it first"))
+        gives_credit = (isinstance(rec, Payment) and rec.unallocated > 0) or \
+            (isinstance(rec, Adjustment) and not rec.invoice and rec.amount > 0)
+        if gives_credit and not problems:  # its credit may since have been put on invoices
+            scope = self._client_scope(rec.client)
+            without = replace(scope, payments=tuple(p for p in scope.payments if p.id != rec.id),
+                              adjustments=tuple(a for a in scope.adjustments if a.id != rec.id))
+            short = min(derive(without, d).credit(rec.client, rec.currency) for d in (rec.date, date.max))
+            if short < 0:
+                problems.append(Problem(f"its client credit has been applied to invoices ({-short} {rec.currency} "
+                                        "of it)", what, "void the credit applied (ADJ-…, on the client's Payments · "
+                                        "credits) first"))
         self._refuse(problems)
         rec = replace(rec, voided=on, void_reason=reason)
         receipt = None

@@ -848,3 +848,35 @@ async def test_a_due_date_emptied_and_typed_again_is_what_was_typed(demo):
         await pilot.press("end", "ctrl+u", *"2026-10-02")
         await settle(app, pilot)
         assert due.value == "2026-11-01"
+
+
+@async_test
+async def test_a_clients_credit_is_offered_and_put_on_its_open_invoices(demo):
+    """An overpayment sat on the account, shown in green, while the app chased the client for
+    invoices it covered: nothing offered to put it on them."""
+    from receivables.ledger import derive
+    from store import open_book
+
+    book = reopen(demo)
+    ledger = derive(book, DAY)
+    cid = next(c for c in sorted(book.clients) if ledger.open_invoices(c))
+    st = ledger.open_invoices(cid)[0]
+    cur = st.invoice.currency
+    with open_book(demo, today=DAY) as repo:
+        from receivables.model import Payment
+        repo.record_payment(Payment("", DAY, cid, Decimal("25.00"), cur, "bank", "ON ACCOUNT"))  # all credit
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        detail = await open_client(app, pilot, cid)
+        assert "k puts it on them" in text_of(detail.query_one("#client-head"))
+        await pilot.press("k")
+        await settle(app, pilot)
+        assert "25.00 on " + st.number in str(app.screen.query_one(".dialog-title").render())
+        await pilot.press("y")
+        await settle(app, pilot)
+    after = derive(reopen(demo), DAY)
+    assert after.credit(cid, cur) == 0
+    assert after.invoices[st.number].outstanding == st.outstanding - Decimal("25.00")
+    applied = [a for a in reopen(demo).adjustments if a.kind == "credit_applied"]
+    assert [(a.client, a.invoice, a.amount) for a in applied] == [(cid, st.number, Decimal("25.00"))]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal as D
 
@@ -15,7 +16,7 @@ from cli.main import main
 from receivables.errors import DunError
 from receivables.interest import client_interest
 from receivables.ledger import derive
-from receivables.model import Adjustment, Allocation, Client, Contact, Invoice, Payment, PromiseToPay, Receipt
+from receivables.model import Adjustment, Allocation, Book, Client, Contact, Invoice, Payment, PromiseToPay, Receipt
 from receivables.policy import read_policy
 from store import open_book
 from store.openitems import open_invoices
@@ -268,3 +269,51 @@ def test_dun_pay_dated_after_today_says_so_and_how_to_undo_it(book, capsys):
     assert err.count("\n") == 1 and f"dated {later.isoformat()}, after today" in err and "dun void PAY-" in err
     assert main(["--book", str(book), "--on", date.today().isoformat(), "pay", "zed", "1.00"]) == 0
     assert "after today" not in capsys.readouterr().err
+
+
+def test_client_credit_is_put_on_open_invoices_and_voided_back(book, capsys):
+    """An overpayment stayed client credit for good: nothing put it on the client's invoices,
+    and the agenda chased invoices the credit more than covered."""
+    from receivables.agenda import build_agenda
+
+    policy = read_policy(book / "policy.toml")
+    with open_book(book, today=ON) as repo:
+        over = _pay(repo, "acme", "1500.00", date(2026, 3, 1), ("A-1", "1200.00"))  # 300.00 of credit
+        assert [a.invoices for a in build_agenda(repo.book(), policy, ON) if a.client == "acme"] == [("A-2",)]
+    assert main(["--book", str(book), "--on", ON.isoformat(), "credit", "acme", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["applied"] == [{"id": got["applied"][0]["id"], "invoice": "A-2", "amount": "300.00"}]
+    assert got["credit_left"] == "0.00"
+    with open_book(book, today=ON) as repo:
+        ledger = derive(repo.book(), ON)
+        assert ledger.credit("acme", "GBP") == 0 and ledger.open_invoices("acme") == []
+        assert [a for a in build_agenda(repo.book(), policy, ON) if a.client == "acme"] == []
+        # the payment the credit came from cannot be voided while its credit is on an invoice
+        with pytest.raises(DunError) as e:
+            repo.void(over.id, ON, "bounced")
+        assert "credit has been applied" in str(e.value) and got["applied"][0]["id"] not in str(e.value)
+        repo.void(got["applied"][0]["id"], ON, "meant for a refund")
+        ledger = derive(repo.book(), ON)
+        assert ledger.credit("acme", "GBP") == D("300.00") and [s.number for s in ledger.open_invoices("acme")] == ["A-2"]
+        repo.void(over.id, ON, "bounced")  # now it can go
+    # no credit, or nothing to put it on: one line, nothing written
+    assert main(["--book", str(book), "--on", ON.isoformat(), "credit", "acme"]) == 1
+    assert "has no GBP credit" in capsys.readouterr().err
+    with open_book(book, today=ON) as repo:
+        _pay(repo, "zed", "100.00", ON, ("Z-1", "80.00"))  # zed: 20.00 of credit, nothing else owed
+    assert main(["--book", str(book), "--on", ON.isoformat(), "credit", "zed"]) == 1
+    assert "owes nothing in GBP" in capsys.readouterr().err
+
+
+def test_credit_applied_is_refused_over_the_credit_the_client_has():
+    from receivables.validate import check_adjustment
+
+    b = Book(clients={"acme": Client("acme", "Acme", "GBP", 30)},
+             invoices={"A-1": Invoice("A-1", "acme", date(2026, 1, 2), date(2026, 2, 1), "GBP", D("1200.00"))},
+             payments=(Payment("P1", date(2026, 3, 1), "acme", D("50.00"), "GBP"),))
+    ok = Adjustment("", "credit_applied", date(2026, 3, 2), "acme", D("50.00"), "GBP", "A-1")
+    assert check_adjustment(ok, b) == []
+    for bad, words in ((replace(ok, amount=D("50.01")), "more than the client's 50.00 GBP of credit"),
+                       (replace(ok, date=date(2026, 2, 28)), "more than the client's 0 GBP of credit"),
+                       (replace(ok, invoice=None), "needs an invoice")):
+        assert words in " ".join(p.message for p in check_adjustment(bad, b))

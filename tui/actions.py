@@ -225,6 +225,24 @@ def write_off(repo: Any, invoice: Invoice, on: date, amount: Decimal, reason: st
                                           reason=reason))
 
 
+def credit_moves(book: Any, client: str, on: date) -> list[Adjustment]:
+    """What putting the client's credit (each currency it has some in) on its open invoices
+    would record, oldest due first (receivables.allocate.apply_credit)."""
+    from receivables.allocate import apply_credit as _apply
+    from receivables.ledger import derive
+
+    ledger = derive(book, on)
+    return [m for cur in ledger.currencies(client) for m in _apply(ledger, client, cur, on)]
+
+
+def apply_credit(repo: Any, client: str, on: date) -> list[Adjustment]:
+    _writable(repo)
+    moves = credit_moves(repo.client_book(client), client, on)
+    if not moves:
+        raise DunError("there is no client credit to put on an open invoice", client)
+    return _commit_many(repo, moves)
+
+
 def start_plan(repo: Any, client: str, invoices: Sequence[str], count: int, first: date, every: int,
                on: date) -> PaymentPlan:
     _writable(repo)

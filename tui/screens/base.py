@@ -201,6 +201,30 @@ def toggle_hold(screen: Any, client_id: str) -> None:
         app.push_screen(HoldDialog(client))
 
 
+def offer_credit(screen: Any, client_id: str) -> None:
+    """Put the client's credit on its open invoices, once the owner agrees to what it pays."""
+    from .. import actions
+    from ..dialogs.base import ConfirmDialog
+    from ..fmt import money
+
+    app = screen.app
+    if not app.check_writable():
+        return
+    client = app.state.book.clients[client_id]
+    moves = actions.credit_moves(app.state.book, client_id, app.on)
+    if not moves:
+        app.notify(safe(f"{client.name} has no client credit to put on an open invoice"), markup=False)
+        return
+    what = ", ".join(f"{money(m.amount, m.currency)} on {m.invoice}" for m in moves)
+
+    def answer(yes: bool | None) -> None:
+        if yes:
+            write(app, actions.apply_credit, client_id, app.on,
+                  success=f"Client credit applied for {client.name}: {what}")
+
+    app.push_screen(ConfirmDialog(f"Put {client.name}'s credit on its invoices: {what}?", "Apply"), answer)
+
+
 class InvoiceActions:
     """Dispute, write-off, plan and edit on the selected invoice (shared with client detail)."""
 

@@ -22,7 +22,7 @@ from ..widgets.timeline import timeline_markdown
 from ..widgets.vtable import Column, VirtualTable
 from ..widgets.footer import DunFooter
 from ..widgets.invoice_rows import INVOICE_COLUMNS_SHORT, invoice_cells_short, with_handover
-from .base import DunScreen, InvoiceActions, invoice_commands, toggle_hold
+from .base import DunScreen, InvoiceActions, invoice_commands, offer_credit, toggle_hold
 
 
 def _voided(rec: Any) -> str:
@@ -41,7 +41,9 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
         Binding("w", "write_off", "Write off", id="client.write_off", show=False),
         Binding("p", "plan", "Plan", id="client.plan", show=False),
         Binding("E", "edit_invoice", "Edit invoice", id="client.edit_invoice", show=False),
-        Binding("v", "void", "Void", id="client.void"),  # (on the Payments and Promises tabs)
+        Binding("v", "void", "Void", id="client.void"),
+        Binding("k", "credit", "Apply credit", id="client.credit", show=False,
+                tooltip="Put the client's credit (an overpayment) on its open invoices"),  # (on the Payments and Promises tabs)
     ]
 
     def __init__(self, client_id: str, tab: str | None = None) -> None:
@@ -203,6 +205,10 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
             if c.credit_limit is not None and pos.currency == c.currency:
                 t.append(f" · limit {money(c.credit_limit, c.currency)}",
                          style="bold red" if pos.balance > c.credit_limit else "dim")
+            if pos.credit:
+                t.append(f" · credit {money(pos.credit, pos.currency)}", style="green")
+                if pos.credit > 0 and pos.invoiced_open > 0:
+                    t.append(" (k puts it on them)", style="green")
         row = state.client_row(self.client_id)
         if row is not None and row.risk is not None:
             t.append(f" · risk {row.risk}", style="dim")
@@ -279,6 +285,9 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
     def action_hold(self) -> None:
         toggle_hold(self, self.client_id)
 
+    def action_credit(self) -> None:
+        offer_credit(self, self.client_id)
+
     def action_add_invoice(self) -> None:
         from ..dialogs.invoice_form import InvoiceForm
 
@@ -289,6 +298,7 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
         return [
             ("Client: edit", "Name, contact, terms, credit limit (e)", self.action_edit),
             ("Client: put on hold / lift the hold", "(h)", self.action_hold),
+            ("Client: apply credit", "Put its credit (an overpayment) on its open invoices (k)", self.action_credit),
             ("Client: add an invoice", "(a)", self.action_add_invoice),
             ("Client: void a payment, credit or promise", "One recorded by mistake: select it, then v",
              self.show_voidable),

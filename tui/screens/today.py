@@ -31,7 +31,7 @@ from ..widgets.footer import DunFooter
 from ..widgets.queue import action_card, draft_label, follow, queue_cells, queue_columns, today_head
 from ..widgets.typing import TextBox, type_into
 from ..widgets.vtable import VirtualTable
-from .base import DunScreen, sync_line
+from .base import DunScreen, offer_credit, sync_line
 from .outcomes import OutcomeKeys
 
 
@@ -64,6 +64,8 @@ class TodayScreen(OutcomeKeys, DunScreen):
         Binding("n", "app.note", "Add a note", id="today.note", show=False),
         Binding("i", "open_client", "Open the client", id="today.client", show=False),
         Binding("C", "claim", "Claim interest", id="today.claim", show=False),
+        Binding("k", "credit", "Apply credit", id="today.credit", show=False,
+                tooltip="Put the client's credit (an overpayment) on its open invoices"),
         Binding("b", "receipts", "Bank receipts", id="today.receipts", show=False,
                 tooltip="Bank receipts no invoice was found for"),  # tui.screens.receipts
     ]
@@ -358,6 +360,11 @@ class TodayScreen(OutcomeKeys, DunScreen):
 
     def action_summary(self) -> None:
         self._switch("summary")
+
+    def action_credit(self) -> None:
+        cid = self.current_client_id()
+        if cid:
+            offer_credit(self, cid)
 
     def action_open_client(self) -> None:
         cid = self.current_client_id()
