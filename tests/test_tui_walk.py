@@ -588,3 +588,28 @@ async def test_a_promise_of_more_than_the_client_owes_is_refused_in_the_form(dem
         await settle(app, pilot)
         assert pos not in screen.done
     assert len(reopen(demo).promises) == before and a.client
+
+
+@async_test
+async def test_a_part_payment_names_only_the_invoices_still_owing(demo):
+    """$ on an action on two invoices, the first paid in full: 'stays to do on what INV-1,
+    INV-2 still owe' named the invoice just paid."""
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        state = app.state
+        pos = await at_action(app, pilot, lambda a: a.kind == "step" and len(a.invoices) >= 2, walk=True)
+        a = screen.queue[pos]
+        owed = {s.invoice.number: s.outstanding for s in state.ledger_for(a.client).open_invoices(a.client)}
+        first, rest = a.invoices[0], a.invoices[1:]
+        await pilot.press("dollar_sign")
+        await settle(app, pilot)
+        dialog = app.screen
+        dialog.query_one("#in-amount").value = str(owed[first])
+        await settle(app, pilot)
+        assert dialog.alloc == {first: owed[first]}
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        said = [n.message for n in app._notifications if "part payment" in n.message]
+        assert said and first not in said[-1] and all(n in said[-1] for n in rest), said

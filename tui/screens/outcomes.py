@@ -240,6 +240,8 @@ class OutcomeKeys:
         from ..dialogs.payment import PaymentDialog
 
         pos = self.pos
+        owed = {s.invoice.number: s.outstanding for s in self.state.ledger_for(a.client).open_invoices(a.client)
+                if s.invoice.number in a.invoices}  # (before the payment)
 
         def after(result: Any) -> None:
             if result is None:
@@ -251,9 +253,13 @@ class OutcomeKeys:
                 payer = result[0].client if result else "?"
                 if payer != a.client:
                     said = f"Payment recorded for {payer}; this action for {a.client} is still to do."
-                else:
-                    said = (f"A part payment: {a.title} stays to do on what {', '.join(a.invoices)} still "
-                            f"owe{'s' if len(a.invoices) == 1 else ''}.")
+                else:  # (only the invoices still owing: it named one the payment had just paid)
+                    paid: dict[str, Any] = {}
+                    for al in getattr(result[0], "allocations", ()):
+                        paid[al.invoice] = paid.get(al.invoice, 0) + al.amount
+                    left = [n for n in a.invoices if n in owed and paid.get(n, 0) < owed[n]] or list(a.invoices)
+                    said = (f"A part payment: {a.title} stays to do on what {', '.join(left)} still "
+                            f"owe{'s' if len(left) == 1 else ''}.")
                 self.notify(safe(said), markup=False, timeout=6)
 
         self.app.push_screen(PaymentDialog(a.client, action=a), after)
