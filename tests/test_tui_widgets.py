@@ -142,3 +142,32 @@ def test_the_walk_through_card_ticks_only_what_was_done():
     for label, mark in (("skipped", "–"), ("snoozed", "z")):
         head = action_card(a, 0, 3, label).plain.splitlines()[0]
         assert f"{mark} {label}" in head and "✓" not in head
+
+
+def test_a_debtors_balance_after_its_credit_is_marked_where_overdue_exceeds_it():
+    """The Reports screen showed a balance below what was overdue with nothing to say why:
+    the balance is net of the client's unallocated credit."""
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from receivables.model import Allocation, Book, Client, Invoice, Payment
+    from receivables.policy import read_policy
+    from receivables.report import build_report
+    from tui.screens.reports import render_report
+
+    on = date(2026, 4, 1)
+    invs = {n: Invoice(n, "acme", date(2026, 1, 2), date(2026, 2, 1), "GBP", Decimal("500.00")) for n in ("A-1", "A-2")}
+    policy = read_policy(Path(__file__).resolve().parent.parent / "policy.toml")
+
+    def shown(payments):
+        book = Book(clients={"acme": Client("acme", "Acme Ltd", "GBP", 30)}, invoices=invs, payments=payments)
+        console = Console(width=120, record=True)
+        console.print(render_report(build_report(book, policy, on), SimpleNamespace(policy=policy), 120))
+        return console.export_text()
+
+    plain = shown(())
+    assert "£1,000.00*" not in plain and "after the client's unallocated credit" not in plain
+    over = shown((Payment("P1", date(2026, 3, 1), "acme", Decimal("700.00"), "GBP",
+                          allocations=(Allocation("A-1", Decimal("500.00")),)),))  # 200.00 of credit
+    assert "£300.00*" in over and "£500.00" in over and "after the client's unallocated credit" in over

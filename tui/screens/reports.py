@@ -102,8 +102,13 @@ def render_report(report: Any, state: BookState, width: int = 80) -> Group:
                 t.add_column("Days late", justify="right", no_wrap=True)
                 t.add_column("Kept", justify="right", no_wrap=True)
             t.add_column("Risk", justify="right", no_wrap=True)
+            credited = False
             for c in debtors:
-                row = [Text(c.name), money(c.balance, cur), money(c.overdue, cur), _fig(c.oldest_days_overdue, "d")]
+                # (the balance is net of the client's credit, so it can be below what is overdue)
+                net = c.open_amount != c.balance
+                credited |= net
+                row = [Text(c.name), money(c.balance, cur) + ("*" if net else ""), money(c.overdue, cur),
+                       _fig(c.oldest_days_overdue, "d")]
                 if wide:
                     late = _fig(c.avg_days_late) + (" ↑" if c.worsening else "")
                     row += [Text(late, style="yellow" if c.worsening else ""),
@@ -111,6 +116,9 @@ def render_report(report: Any, state: BookState, width: int = 80) -> Group:
                 row.append(Text(str(c.risk) + (" HOLD" if c.hold else ""), style="red" if c.hold else ""))
                 t.add_row(*row)
             out.append(t)
+            if credited:
+                out.append(Text("* after the client's unallocated credit (k on the client's screen puts it on "
+                                "its open invoices)", style="dim"))
     p = report.promises
     out.append(Text(""))
     out.append(Text(f"Promises in the last year: {p.made} made, {p.kept} kept, {p.broken} broken, {p.open} open",
