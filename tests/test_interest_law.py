@@ -347,12 +347,13 @@ def test_statement_and_message_show_rate_period_and_basis(shipped):
     assert "[[interest.rates.boe]]" in items["OLD-1"].interest_detail
     html = render_statement_html(s)
     assert "12.25% on £10,000.00" in html and "Late Payment of Commercial Debts (Interest) Act 1998" in html
+    # (one contact for the client: both invoices in the one message, at OLD-1's final notice)
     drafts = {a.invoices: draft_for_action(a, book, policy, on).text for a in build_agenda(book, policy, on)}
-    text = drafts[("INV-1",)]
+    text = drafts[("OLD-1", "INV-1")]
     assert "interest £100.68 (12.25% on £10,000.00, 1 Jul 2025 – 30 Jul 2025 (30 days)), compensation £100.00" in text
     assert "Late Payment of Commercial Debts (Interest) Act 1998" in text
     # the owner's to-do (extend the rate table) never goes into a message to the client
-    assert "policy.toml" not in drafts[("OLD-1",)] and "compensation £40.00" in drafts[("OLD-1",)]
+    assert "policy.toml" not in text and "compensation £40.00" in text
 
 
 def test_interest_on_an_invoice_paid_late_is_on_the_statement_and_in_its_total(shipped):
