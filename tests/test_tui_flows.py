@@ -880,3 +880,36 @@ async def test_a_clients_credit_is_offered_and_put_on_its_open_invoices(demo):
     assert after.invoices[st.number].outstanding == st.outstanding - Decimal("25.00")
     applied = [a for a in reopen(demo).adjustments if a.kind == "credit_applied"]
     assert [(a.client, a.invoice, a.amount) for a in applied] == [(cid, st.number, Decimal("25.00"))]
+
+
+@async_test
+async def test_the_invoices_screen_names_the_client_and_finds_invoices_by_its_name(demo):
+    """The Invoices screen showed client ids ('lodz-logistyka') and a search by the client's
+    name found nothing; 'by late' left equally late invoices in no useful order."""
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        screen = app.screen
+        table = screen.query_one("#invoices")
+        book = app.state.book
+        # a client whose name is not its id, with an open invoice
+        open_by = {s.invoice.client for s in table.rows}
+        client = next(c for c in sorted(book.clients.values(), key=lambda c: c.id)
+                      if c.id in open_by and c.name.split()[0].casefold() not in c.id)
+        shown = "".join(seg.text for seg in table.render_line(1))
+        assert any(book.clients[s.invoice.client].name[:8] in shown for s in table.rows[:1])
+        word = client.name.split()[0]
+        await pilot.press("slash", *word, "enter")
+        await settle(app, pilot)
+        assert table.rows and {s.invoice.client for s in table.rows} >= {client.id}
+        assert all(word.casefold() in book.clients[s.invoice.client].name.casefold()
+                   or word.casefold() in s.invoice.number.casefold() + s.invoice.reference.casefold() + s.invoice.client
+                   for s in table.rows)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        screen.sort, screen.reverse = "late", True  # (as o sets it: most late first)
+        screen._apply()
+        keys = [(s.days_overdue, s.outstanding) for s in table.rows]
+        assert keys == sorted(keys, reverse=True)

@@ -47,12 +47,13 @@ SORTS = {
     "client": (lambda s: (s.invoice.client, s.invoice.due), False),
     "amount": (lambda s: s.invoice.amount, True),
     "owed": (lambda s: s.outstanding, True),
-    "late": (lambda s: s.days_overdue, True),
+    "late": (lambda s: (s.days_overdue, s.outstanding, s.invoice.number), True),  # (ties: most owed first)
     "status": (lambda s: s.status, False),
 }
 CYCLE = ("late", "owed", "due", "amount", "client", "number")
 
-def matches(s: InvoiceState, status: str, bucket: str, query: str) -> bool:
+def matches(s: InvoiceState, status: str, bucket: str, query: str, names: dict[str, str] | None = None) -> bool:
+    """``names``: client id -> its name, folded (a search finds an invoice by its client's name too)."""
     if status == "open" and s.outstanding <= 0:
         return False
     if status == "overdue" and not (s.outstanding > 0 and s.days_overdue > 0):
@@ -70,7 +71,7 @@ def matches(s: InvoiceState, status: str, bucket: str, query: str) -> bool:
     if query:
         inv = s.invoice
         if query not in inv.number.casefold() and query not in inv.client.casefold() \
-                and query not in inv.reference.casefold():
+                and query not in inv.reference.casefold() and query not in (names or {}).get(inv.client, ""):
             return False
     return True
 
@@ -143,7 +144,8 @@ class InvoicesScreen(InvoiceActions, TableScreen):
         if status == "all" and bucket == "any" and not q:
             rows = list(state.ledger.invoices.values())
         else:
-            rows = [s for s in state.ledger.invoices.values() if matches(s, status, bucket, q)]
+            names = {c.id: c.name.casefold() for c in state.book.clients.values()} if q else None
+            rows = [s for s in state.ledger.invoices.values() if matches(s, status, bucket, q, names)]
         key, _ = SORTS[self.sort]
         rows.sort(key=key, reverse=self.reverse)
         table.sort_key, table.sort_reverse = self.sort, self.reverse
