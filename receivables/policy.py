@@ -187,5 +187,8 @@ def read_policy(path: Path | str) -> Policy:
     if policy is None:
         first = problems[0]
         more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
-        raise DunError(first.message + more, first.where, first.hint)
+        hint = first.hint
+        if more:  # (it said there were more, and not where to see them)
+            hint = (hint + "; " if hint else "") + "'dun check' lists them all"
+        raise DunError(first.message + more, first.where, hint)
     return policy

@@ -143,3 +143,23 @@ def test_each_regime_quotes_its_own_law_and_a_sentence_citing_another_is_refused
     assert "cites the law of the uk-late-payment regime, but the regime is eu-late-payment" in bad.message
     policy, problems = _interest(tmp_path, **{"claim_terms_days = 14 ": f"{sentence}\nclaim_terms_days = 14 "})
     assert policy is not None and policy.interest.basis.startswith("Claimed under the Late Payment")
+
+
+def test_a_policy_with_several_problems_says_where_to_see_them_all(tmp_path):
+    """'(and 1 more problem)' said there was another and not where to read it."""
+    from pathlib import Path
+
+    from receivables.errors import DunError
+    from receivables.policy import read_policy
+
+    shipped = (Path(__file__).resolve().parent.parent / "policy.toml").read_text(encoding="utf-8")
+    path = tmp_path / "policy.toml"
+    path.write_text(shipped.replace('currency = "GBP"         #', 'currency = "XXX"         #', 1)
+                    .replace("terms_days = 30          #", "terms_days = -3          #", 1), encoding="utf-8")
+    with pytest.raises(DunError) as e:
+        read_policy(path)
+    assert "(and 1 more problem)" in str(e.value) and "'dun check' lists them all" in str(e.value)
+    path.write_text(shipped.replace('currency = "GBP"         #', 'currency = "XXX"         #', 1), encoding="utf-8")
+    with pytest.raises(DunError) as e:
+        read_policy(path)
+    assert "more problem" not in str(e.value) and "dun check" not in str(e.value)
