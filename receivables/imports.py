@@ -102,6 +102,18 @@ def _against_book(rows, n: int, what: str, old, record, diff, hint: str) -> str:
 
 # -- clients ---------------------------------------------------------------------------------------
 
+def _client_hint(typed: str, book: Book) -> str:
+    """What to do about a row's unknown client: the column wants the id; a name, or part of
+    one, that finds clients names them ('Acme Trading Ltd' -> did you mean 'acme-trading'?)."""
+    from .slugs import match_clients
+
+    found = match_clients(typed, book.clients) if typed.strip() else []
+    if found:
+        return ("the column holds the client's id: did you mean " + " or ".join(repr(c) for c in found[:3])
+                + ("" if len(found) <= 3 else f" (or {len(found) - 3} more)") + "?")
+    return "import the clients first, or check the client id"
+
+
 def _client_key(c: Client) -> tuple:
     return (c.name, c.email, c.phone, c.terms_days, c.credit_limit, c.currency)
 
@@ -209,8 +221,7 @@ def import_invoices(data: bytes | str, book: Book, defaults: Defaults | None = N
         cid = r["client"].strip()
         client = book.clients.get(cid)
         if client is None:
-            rows.add(n, f"unknown client {cid!r}" if cid else "the client is empty",
-                     "import the clients first, or check the client id", "client")
+            rows.add(n, f"unknown client {cid!r}" if cid else "the client is empty", _client_hint(cid, book), "client")
             continue
         currency = rows.run(n, parse_currency, r["currency"], "currency", client.currency)
         issued = rows.run(n, parse_date, r["issued"], "issued")
@@ -304,8 +315,7 @@ def import_payments(data: bytes | str, book: Book, defaults: Defaults | None = N
         cid = r["client"].strip()
         client = book.clients.get(cid)
         if client is None:
-            rows.add(n, f"unknown client {cid!r}" if cid else "the client is empty",
-                     "import the clients first, or check the client id", "client")
+            rows.add(n, f"unknown client {cid!r}" if cid else "the client is empty", _client_hint(cid, book), "client")
             continue
         currency = rows.run(n, parse_currency, r["currency"], "currency", client.currency)
         when = rows.run(n, parse_date, r["date"], "date")

@@ -516,3 +516,20 @@ def test_a_one_column_header_that_is_no_known_list_is_still_a_missing_column():
     with pytest.raises(DunError) as e:
         import_clients(csv_text("nom;adresse", "Acme;Paris"), Book(), source="c.csv")
     assert "missing columns id" in str(e.value)
+
+
+def test_a_client_named_in_the_invoices_file_by_its_name_gets_the_id_in_the_hint():
+    """The client column held 'Acme Trading Ltd' (the name, as a spreadsheet has it): the
+    import said 'unknown client', with nothing about the id it wanted."""
+    from receivables.imports import import_payments
+
+    b = Book(clients={"acme-trading": Client("acme-trading", "Acme Trading Ltd", "GBP", 30)})
+    with pytest.raises(DunError) as e:
+        import_invoices(csv_text(INV_HEAD, "INV-1,Acme Trading Ltd,2026-01-01,2026-01-31,100.00,GBP,"), b)
+    assert "unknown client 'Acme Trading Ltd'" in str(e.value) and "did you mean 'acme-trading'?" in str(e.value)
+    with pytest.raises(DunError) as e:
+        import_payments(csv_text(PAY_HEAD, "2026-02-01,acme,100.00,GBP,,"), b)
+    assert "did you mean 'acme-trading'?" in str(e.value)
+    with pytest.raises(DunError) as e:
+        import_invoices(csv_text(INV_HEAD, "INV-1,zeta,2026-01-01,2026-01-31,100.00,GBP,"), b)
+    assert "import the clients first" in str(e.value)
