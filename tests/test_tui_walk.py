@@ -613,3 +613,39 @@ async def test_a_part_payment_names_only_the_invoices_still_owing(demo):
         await settle(app, pilot)
         said = [n.message for n in app._notifications if "part payment" in n.message]
         assert said and first not in said[-1] and all(n in said[-1] for n in rest), said
+
+
+@async_test
+async def test_an_action_paid_then_the_payment_voided_is_to_do_again_with_its_figures(demo):
+    """$ paid an action in full (ticked); the payment voided (another client's money): the
+    row kept its tick and its old figures although the agenda had the action due again."""
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        state = app.state
+        pos = await at_action(app, pilot, lambda a: a.kind == "step" and a.amount > 1, walk=True)
+        a = screen.queue[pos]
+        owed = sum(s.outstanding for s in state.ledger_for(a.client).open_invoices(a.client) if s.number in a.invoices)
+        await pilot.press("dollar_sign")
+        await settle(app, pilot)
+        dialog = app.screen
+        dialog.query_one("#in-amount").value = str(owed)
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        ids = [x.id for x in screen.queue]
+        assert screen.done.get(ids.index(a.id)) == "paid"
+        pay = next(p for p in app.repo.book().payments if p.client == a.client and p.date == DAY)
+        app.repo.void(pay.id, DAY, "another client's money")
+        app.reload()
+        for _ in range(50):
+            await settle(app, pilot)
+            ids = [x.id for x in screen.queue]
+            if a.id in ids and ids.index(a.id) not in screen.done:
+                break
+        ids = [x.id for x in screen.queue]
+        assert a.id in ids and ids.index(a.id) not in screen.done
+        assert screen.queue[ids.index(a.id)].amount == a.amount
+        head = text_of(screen.query_one("#today-head"))
+        assert "0 of" in head, head

@@ -20,6 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import ContentSwitcher, Header, Label, Static, TextArea
 
 from derived.progress import Logged, logged
+from receivables.daylog import action_key
 from receivables.errors import DunError
 
 from .. import engine, progress
@@ -86,6 +87,7 @@ class TodayScreen(OutcomeKeys, DunScreen):
         self.marked: set[int] = set()  # actions selected for a bulk send (space)
         self.jobs: dict[int, int] = {}  # sender job id -> queue position
         self._logged: Logged | None = None  # today's handled actions in the book, for the progress count
+        self._confirmed: set[tuple[str, str]] = set()  # actions marked here that the book has had as handled
         self._queue_on: Any = None  # the day the queue is for (the app moves on at midnight)
 
     def compose(self) -> ComposeResult:
@@ -156,7 +158,7 @@ class TodayScreen(OutcomeKeys, DunScreen):
         if not self._have_queue and state.agenda is not None:
             self._set_queue(state.agenda)
         elif self._have_queue and state.agenda is not None:
-            self._follow(state.agenda)
+            self._follow(state.agenda, state)
         if not self._have_queue:
             self.query_one("#placeholder", Static).update(
                 Text.assemble(("Today's agenda is not available.\n\n", "bold"), state.agenda_note or "",
@@ -181,12 +183,27 @@ class TodayScreen(OutcomeKeys, DunScreen):
         self.marked.clear()
         self.jobs.clear()  # (the app turns the day only when no message is being sent)
         self._logged = None
+        self._confirmed = set()
         if self.view != "queue":
             self._switch("queue")
 
-    def _follow(self, agenda: list[Any]) -> None:
+    def _follow(self, agenda: list[Any], state: BookState | None = None) -> None:
         """The queue brought up to date with the state's agenda (:func:`tui.widgets.queue.follow`);
-        the cursor stays on the same action when it is still there."""
+        the cursor stays on the same action when it is still there. A row handled here that
+        the book had as handled and no longer has (the payment that did it voided: its
+        activity taken back) is to do again, with its new figures: it kept its tick and its
+        old amounts while the agenda had it due again."""
+        state = state or self.state
+        if state is not None:
+            self._logged = logged(state.book, self.on, state.derived, self._logged)
+            steps = self._logged.steps
+            for i in sorted(self.done):
+                key = action_key(self.queue[i])
+                if key in steps:
+                    self._confirmed.add(key)
+                elif key in self._confirmed:
+                    self._confirmed.discard(key)
+                    del self.done[i]
         got = follow(self.queue, self.done, self.drafts, self.subjects, agenda,
                      self.current.id if self.current is not None else None)
         if got is None:
