@@ -147,3 +147,22 @@ def test_the_call_script_says_when_we_last_wrote(policy):
     assert "Nothing has been written to them about it yet." in _draft(policy, _late_book(), on, "call").text
     reminded = _late_book((date(2026, 9, 2), "reminder", "email"))
     assert "We last wrote on 2 Sept 2026 (friendly reminder)." in _draft(policy, reminded, on, "call").text
+
+
+def test_one_contact_on_invoices_written_about_and_not_names_the_ones_that_were(policy):
+    """A day's contact covers invoices at different steps: a second reminder on INV-1 (written
+    to about it) and INV-2 (never) said "We wrote to you recently about the invoices below"."""
+    from dataclasses import replace as _replace
+    from decimal import Decimal
+
+    from receivables.model import Invoice
+
+    book = _late_book((date(2026, 9, 2), "reminder", "email"))
+    late = Invoice("INV-2", "acme", date(2026, 8, 12), date(2026, 9, 11), "GBP", Decimal("300.00"))
+    book = _replace(book, invoices={**book.invoices, "INV-2": late})
+    on = date(2026, 9, 24)  # INV-1 23 days late (second reminder), INV-2 13 (a call): one contact
+    action = next(a for a in build_agenda(book, policy, on) if a.client == "acme")
+    assert action.step == "second-reminder" and action.invoices == ("INV-1", "INV-2")
+    text = draft_for_action(action, book, policy, on).text
+    assert "We wrote to you recently about invoice INV-1. The invoices below remain unpaid:" in text
+    assert "about the invoices below" not in text

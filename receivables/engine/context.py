@@ -12,7 +12,8 @@ interest, compensation, rate, interest_from, interest_to, interest_note and the 
 action's currency), ``step_id``, ``step_title``, ``action_title``, ``reason``,
 ``days_overdue``, ``hold``, ``earlier_contacts`` (the ladder steps done on the action's
 invoices by the date: date, step_id, step_title, template, channel), ``reminders_sent`` (how
-many of them were e-mails or letters) and ``last_reminder`` (the latest of those, or None), and
+many of them were e-mails or letters), ``last_reminder`` (the latest of those, or None) and
+``reminded_invoices`` (the action's invoices one of them was about), and
 ``promise``, ``plan``, ``dispute`` (the latest made by the
 date that covers the action's invoices, or None), ``action_promise`` / ``action_plan`` (the
 promise or plan the action is about, with what was paid toward it).
@@ -99,13 +100,18 @@ def _contacts(dy: Day, cid: str, nums, on: date) -> dict:
     say "we wrote to you recently" or "despite our earlier reminders" when nothing was sent."""
     eng = dy.eng
     done: dict[str, tuple[date, str]] = {}
+    on_invoice: dict[str, list[str]] = {}  # invoice -> the ids of the step activities on it
     for n in nums:
         for when, step, act_id in eng.step_acts.get(n, ()):
             if when <= on:
                 done.setdefault(act_id, (when, step))
+                on_invoice.setdefault(n, []).append(act_id)
     if not done:
-        return {"earlier_contacts": (), "reminders_sent": 0, "last_reminder": None}
+        return {"earlier_contacts": (), "reminders_sent": 0, "last_reminder": None, "reminded_invoices": ()}
     channels = {a.id: a.channel for a in eng.client_acts.get(cid, ()) if a.id in done}
+    # the invoices a message was written about (a client's contact of the day may cover
+    # invoices at different steps: "we wrote to you about the invoices below" must hold for each)
+    reminded = tuple(n for n in nums if any(channels.get(i) in WRITTEN for i in on_invoice.get(n, ())))
     contacts = []
     for act_id, (when, step) in sorted(done.items(), key=lambda kv: (kv[1][0], kv[0])):
         known = dy.steps_by_id.get(step)
@@ -113,7 +119,7 @@ def _contacts(dy: Day, cid: str, nums, on: date) -> dict:
                          "template": known.template if known else "", "channel": channels.get(act_id, "")})
     written = [c for c in contacts if c["channel"] in WRITTEN]
     return {"earlier_contacts": tuple(contacts), "reminders_sent": len(written),
-            "last_reminder": written[-1] if written else None}
+            "last_reminder": written[-1] if written else None, "reminded_invoices": reminded}
 
 
 def _covering(records, cid: str, nums: set[str], on: date) -> dict:
