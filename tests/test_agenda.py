@@ -155,8 +155,14 @@ def test_a_courtesy_reminder_waits_for_a_day_without_another_contact():
     on = date(2026, 3, 13)  # I1 11 days overdue (call), I2 due on Monday (courtesy)
     assert steps_on(b, on) == [("C1", "step", "call", ("I1",))]
     called = book(invs, activities=(act("A1", on, "call", ["I1"], channel="phone"),))
-    assert steps_on(called, on) == []  # the call made: the courtesy reminder is the next day's
-    assert steps_on(called, date(2026, 3, 14)) == [("C1", "step", "courtesy", ("I2",))]
+    assert steps_on(called, on) == []  # the call made: nothing else that day
+    assert steps_on(called, date(2026, 3, 14)) == []  # nor within min_gap_days (7) of it
+    # I2 fell due on the 16th: no "due shortly" for an overdue invoice; its reminder, due the
+    # 17th, waits for the gap's end (and I1, called already, is not sent a milder reminder)
+    assert steps_on(called, date(2026, 3, 17)) == []
+    assert steps_on(called, date(2026, 3, 20)) == [("C1", "step", "reminder", ("I2",))]
+    uncalled = book([inv("I2", date(2026, 3, 16))])
+    assert steps_on(uncalled, date(2026, 3, 13)) == [("C1", "step", "courtesy", ("I2",))]
     skipped = book(invs, activities=(act("A1", on, "call", ["I1"], channel="phone", outcome="skipped"),))
     assert steps_on(skipped, on) == [("C1", "step", "courtesy", ("I2",))]  # (nothing was sent)
 
@@ -171,6 +177,36 @@ def test_a_contact_skipped_today_is_not_replaced_by_an_earlier_step_on_its_invoi
     skip = act("X1", on, "final", ["I1", "I2"], channel="letter", outcome="skipped")
     assert steps_on(book(invs, activities=done + (skip,)), on) == []
     assert steps_on(book(invs, activities=done + (skip,)), date(2026, 2, 24)) == [("C1", "step", "final", ("I1", "I2"))]
+
+
+def test_after_a_contact_the_client_gets_no_other_within_the_gap_and_then_one_for_all():
+    """A final notice on I1 one day, a second reminder on I2 the next: a milder step the day
+    after a final notice. The next contact waits min_gap_days and covers every overdue
+    invoice not already past its step (I3, reminded, with no step of its own due: it goes
+    along; I1, past the final notice: it does not)."""
+    invs = [inv("I1", date(2026, 1, 1), "1000.00"), inv("I2", date(2026, 1, 20), "300.00"),
+            inv("I3", date(2026, 2, 2), "50.00")]
+    done = (act("A1", date(2026, 1, 2), "reminder", ["I1"]), act("A2", date(2026, 1, 12), "call", ["I1"]),
+            act("A3", date(2026, 1, 22), "second", ["I1"]), act("A4", date(2026, 2, 5), "final", ["I1"], channel="letter"),
+            act("A5", date(2026, 1, 21), "reminder", ["I2"]), act("A6", date(2026, 1, 30), "call", ["I2"], channel="phone"),
+            act("A7", date(2026, 2, 3), "reminder", ["I3"]))
+    b = book(invs, activities=done)
+    assert steps_on(b, date(2026, 2, 10)) == []  # I2's second reminder (due 10 Feb) waits: I1's notice of 5 Feb
+    got = build_agenda(b, POLICY, date(2026, 2, 12))
+    assert [(a.step, a.invoices) for a in got] == [("second", ("I2", "I3"))]
+    assert got[0].amount == D("350.00") and got[0].overdue == D("350.00")
+
+
+def test_an_invoice_not_yet_due_never_goes_into_a_contact_about_overdue_ones():
+    """A courtesy reminder's invoices, one of them just overdue, were pulled into a final
+    notice whole: it demanded, as overdue, an invoice due the next day."""
+    invs = [inv("I1", date(2026, 1, 1), "1000.00"), inv("I2", date(2026, 2, 21), "300.00"),  # a Saturday
+            inv("I3", date(2026, 2, 23), "200.00")]  # (its courtesy reminder due since Friday)
+    done = (act("A1", date(2026, 1, 2), "reminder", ["I1"]), act("A2", date(2026, 1, 12), "call", ["I1"]),
+            act("A3", date(2026, 1, 22), "second", ["I1"]))
+    got = build_agenda(book(invs, activities=done), POLICY, date(2026, 2, 22))  # Sunday: I2's reminder is Monday's
+    assert [(a.step, a.invoices) for a in got] == [("final", ("I1", "I2"))]
+    assert got[0].amount == got[0].overdue == D("1300.00")
 
 
 def test_a_hand_over_keeps_its_own_invoices_beside_the_days_contact():

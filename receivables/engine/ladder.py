@@ -53,56 +53,88 @@ def _is_hidden(a: Action, hidden) -> bool:
     return False
 
 
-def _one_contact(dy: Day, cid: str, groups: dict[tuple[str, str], list], hidden) -> list[tuple]:
+def _one_contact(dy: Day, cid: str, groups: dict[tuple[str, str], list], quiet: list[str], hidden) -> list[tuple]:
     """The client's ladder contacts of the day, one per currency: (step, since, invoices).
 
     ``groups``: (currency, step id) -> [step, since, invoices] for each step due on some of
-    the client's invoices. Before, a client was sent a friendly reminder, called and sent a
-    final notice on the same day, one for each step its invoices had reached. Now the steps
-    due on overdue invoices are one contact at the furthest of them (the ladder's order),
-    covering all those invoices; once it is done, each of them is past that step. A step
-    due only on invoices not yet overdue (a courtesy reminder) waits while the client has
-    another contact that day, or had one (it is the next day's). A hand-over is not a contact: it
-    stays on its own, with its own invoices. Snoozed and skipped steps are left out first."""
+    the client's invoices; ``quiet``: its overdue invoices on the ladder with no step due.
+    Before, a client was sent a friendly reminder, called and sent a final notice on the
+    same day, one for each step its invoices had reached, and a milder step the day after a
+    final notice. Now:
+
+    - the steps due on overdue invoices are one contact at the furthest of them (the
+      ladder's order), covering every overdue invoice of the client in that currency that
+      is on the ladder (the quiet ones too): one message about the account, and once it is
+      done each of them is past that step;
+    - a step due only on invoices not yet overdue (a courtesy reminder) waits for a day
+      without such a contact;
+    - after a contact, the client gets no other for ``min_gap_days`` (as one invoice gets
+      no second step sooner): one steady tone, not a second reminder the day after a final
+      notice;
+    - a hand-over is not a contact: it stays on its own, with its own invoices.
+
+    Snoozed and skipped steps, and the invoices they hide, are left out first."""
     idx = dy._step_idx
-    live = [(cur, g) for (cur, sid), g in groups.items() if not _step_hidden(sid, g[2], hidden)]
     states = dy.states
     contacts: dict[str, list] = {}
     early: list[tuple] = []
     out: list[tuple] = []
-    for cur, (s, when, nums) in live:
+    for (cur, sid), (s, when, nums) in groups.items():
+        if _step_hidden(sid, nums, hidden):
+            continue
         if s.escalate:
             out.append((s, when, tuple(nums)))
-        elif not any(states[n].days_overdue > 0 for n in nums):
-            early.append((cur, s, when, tuple(nums)))
+            continue
+        due = [n for n in nums if states[n].days_overdue > 0]
+        if len(due) < len(nums):
+            early.append((s, when, tuple(n for n in nums if states[n].days_overdue <= 0)))
+        if not due:
+            continue
+        got = contacts.get(cur)
+        if got is None:
+            contacts[cur] = [s, when, due]
         else:
-            got = contacts.get(cur)
-            if got is None:
-                contacts[cur] = [s, when, list(nums)]
-            else:
-                if idx[s.id] > idx[got[0].id]:
-                    got[0] = s
-                got[1] = min(got[1], when)
-                got[2].extend(nums)
+            if idx[s.id] > idx[got[0].id]:
+                got[0] = s
+            got[1] = min(got[1], when)
+            got[2].extend(due)
+    if (contacts or early) and _contacted(dy, cid, dy.on - dy._gap + _ONE, dy.on - _ONE):
+        return out  # (a contact in the gap before the day: the client's next one waits)
     for cur, (s, when, nums) in contacts.items():
-        out.append((s, when, tuple(sorted(nums, key=dy.eng.rank.__getitem__))))
-    if early and not contacts and not _contacted(dy, cid, idx):
-        out.extend((s, when, nums) for cur, s, when, nums in early)
+        # (a quiet invoice goes along only if the contact's step is further than any done on
+        # it: never a step done again on an invoice, never one back down the ladder)
+        more = [n for n in quiet if states[n].invoice.currency == cur and n not in nums
+                and _furthest_done(dy, n) < idx[s.id] and not _invoices_hidden((n,), hidden)]
+        out.append((s, when, tuple(sorted(nums + more, key=dy.eng.rank.__getitem__))))
+    if early and not contacts and not _contacted(dy, cid, dy.on, dy.on):
+        out.extend(early)
     return out
 
 
-def _contacted(dy: Day, cid: str, steps) -> bool:
-    """Was a ladder step done for the client on the day (a courtesy reminder waits for the next)?"""
+def _furthest_done(dy: Day, number: str) -> int:
+    """The ladder index of the furthest step done on the invoice (-1: none)."""
+    idx = dy._step_idx
+    return max((idx.get(sid, -1) for _, sid, _ in dy.done_steps(number)), default=-1)
+
+
+def _invoices_hidden(nums, hidden) -> bool:
+    """Are these invoices under a snooze of a ladder step (or a skip of one today)?"""
+    return any(invoices is not None and (not invoices or set(invoices) & set(nums)) for _, invoices in hidden)
+
+
+def _contacted(dy: Day, cid: str, first: date, last: date) -> bool:
+    """Was a ladder step (not a hand-over) done for the client from ``first`` to ``last``?"""
     acts = dy.eng.client_acts.get(cid)
-    if not acts:
+    if not acts or last < first:
         return False
     dates = dy.eng.client_act_dates[cid]
-    on = dy.on
-    for k in range(bisect_left(dates, on), len(acts)):
+    steps = dy.steps_by_id
+    for k in range(bisect_left(dates, first), len(acts)):
         a = acts[k]
-        if a.date != on:
+        if a.date > last:
             break
-        if a.step in steps and a.outcome not in NOT_DONE:
+        s = steps.get(a.step) if a.step else None
+        if s is not None and not s.escalate and a.outcome not in NOT_DONE:
             return True
     return False
 
@@ -147,12 +179,17 @@ def _client_actions(dy: Day, cid: str) -> list[Action]:
         off = dy.off_ladder_invoices(cid)
         cal = calendar_for(policy)
         groups: dict[tuple[str, str], list] = {}
+        quiet: list[str] = []  # overdue on the ladder, no step due on them today
         for st in open_:
             if st.disputed or st.outstanding < tol or st.number in off:
                 continue
             cur = st.invoice.currency
             got = dy.due_step(st, dy.overdue.get((cid, cur), ZERO), cal)
+            if got is not None and got[0].after_due_days < 0 and st.days_overdue > 0:
+                got = None  # a step for before the due date ("due shortly") is not for an overdue invoice
             if got is None:
+                if st.days_overdue > 0:
+                    quiet.append(st.number)
                 continue
             s, when = got
             g = groups.get((cur, s.id))
@@ -162,7 +199,7 @@ def _client_actions(dy: Day, cid: str) -> list[Action]:
                 g[2].append(st.number)
                 if when < g[1]:
                     g[1] = when
-        for s, when, nums in _one_contact(dy, cid, groups, hidden):
+        for s, when, nums in _one_contact(dy, cid, groups, quiet, hidden):
             amt, over, days = total(nums)
             if s.escalate:
                 reason = f"{len(nums)} invoice{'s' if len(nums) > 1 else ''} {days} days overdue: hand over to {'the agency' if s.escalate == 'agency' else 'legal'}"
