@@ -218,3 +218,31 @@ async def test_shift_tab_typed_in_a_burst_goes_back_a_field_at_once(demo):
     pays = await _payment_burst(demo, "100", "tab", "tab", "REF1", "shift+tab", yesterday.isoformat(), "ctrl+s",
                                 open_first=True)
     assert [(str(p.amount), p.date) for p in pays] == [("100.00", yesterday)]
+
+
+@pytest.mark.parametrize("open_first", [True, False], ids=["dialog-open", "typed-from-today"])
+@async_test
+async def test_enter_typed_in_a_burst_moves_on_and_a_date_typed_replaces_the_one_shown(demo, open_first):
+    """'$ 100 enter 2026-12-02 enter REF3' at speed gave the date '2026-12-042026-12-02': the
+    field moved to by enter had its text selected only after the keys typed behind it."""
+    yesterday = DAY.fromordinal(DAY.toordinal() - 1)
+    pays = await _payment_burst(demo, "100", "enter", yesterday.isoformat(), "enter", "REF1", "ctrl+s",
+                                open_first=open_first)
+    assert [(str(p.amount), p.date) for p in pays] == [("100.00", yesterday)]
+
+
+@async_test
+async def test_shift_tab_in_the_call_dialog_typed_in_a_burst_goes_back_to_add_to_the_note(demo):
+    """'c', a note, enter, shift+tab, more words, enter, 'r' at once: shift+tab typed ahead of
+    the dialog met none of its keys, so the 'a' of 'and' logged 'no answer' and the rest went
+    to Today; typed slowly, the note's text was selected and the words replaced it."""
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await at_action(app, pilot, lambda a: a.channel == "phone")
+        cid = app.screen.queue[app.screen.query_one("#queue").cursor_row].client
+        burst(app, "c", "will pay friday", "enter", "shift+tab", " and monday", "enter", "r")
+        await settle(app, pilot)
+        assert app.screen.__class__.__name__ == "TodayScreen"
+    calls = [a for a in reopen(demo).activities if a.date == DAY and a.client == cid and a.channel == "phone"]
+    assert [(a.outcome, a.body) for a in calls] == [("reached", "will pay friday and monday")]

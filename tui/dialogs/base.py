@@ -319,7 +319,9 @@ class FormDialog(ModalScreen[Any]):
         inputs = list(self.query(".field-input").results(Input))
         if focused not in inputs or focused is inputs[-1]:
             raise SkipAction()
-        self.set_focus(inputs[inputs.index(focused) + 1])
+        # (at once, its text selected at once: a date typed in a burst after enter replaced
+        # nothing and went onto the end of the date shown, "2026-12-042026-12-02")
+        focus_now(inputs[inputs.index(focused) + 1])
 
     def action_move_focus(self, forward: bool) -> None:
         move_focus(self, forward)

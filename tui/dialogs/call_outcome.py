@@ -54,7 +54,8 @@ class CallOutcomeDialog(ModalScreen[Any]):
             yield Static(safe(f"Call — {who}"), classes="dialog-title", markup=False)
             yield Label("Type a note if you like, then enter.\nThen one key: r reached · a no answer · "
                         "v voicemail · w wrong number", classes="field-label call-help")
-            yield TextInput(placeholder="what was said", id="call-note", compact=True)
+            # (back in the note, shift+tab adds to it: its text is not selected, to be typed over)
+            yield TextInput(placeholder="what was said", id="call-note", compact=True, select_on_focus=False)
             with Horizontal(classes="dialog-buttons outcome-buttons"):
                 for outcome in actions.CALL_OUTCOME_LABELS:
                     yield Button(f"{SHORT[outcome]} ({KEYS[outcome]})", id=f"out-{outcome}", compact=True)
@@ -83,6 +84,9 @@ class CallOutcomeDialog(ModalScreen[Any]):
         """A key typed right after c, reaching the app from Today (focused when it came in) or
         from this dialog before its note had the focus: the note's, until enter leaves it;
         then an outcome key picks the outcome. ("c" then a note typed at once lost the note.)"""
+        if event.key in ("tab", "shift+tab"):  # (the dialog's own tab bindings are priority ones:
+            move_focus(self, event.key == "tab")  # a key typed ahead meets none of them)
+            return True
         if isinstance(self.focused, Button):  # the note is left: an outcome key still on its way
             return self._outcome_key(event.key)
         if not ahead and self.focused is not None:  # the note has the focus: its keys reach it
