@@ -58,8 +58,9 @@ def register(sub, common) -> None:
         description="Record that CLIENT promised to pay AMOUNT by --by. The invoices it covers (given\n"
                     "with --invoice, else the client's open invoices in that currency, oldest due first,\n"
                     "until what they owe reaches AMOUNT) leave the ladder until --by plus the policy's\n"
-                    "promise_grace_days; reminders on the others go on. Kept when payments since today\n"
-                    "reach AMOUNT by then; otherwise a broken-promise action appears the day after.")
+                    "promise_grace_days; reminders on the others go on. Kept when what is paid on its\n"
+                    "invoices (or left as client credit) from today reaches AMOUNT by then; otherwise a\n"
+                    "broken-promise action appears the day after.")
     p.add_argument("client", metavar="CLIENT", help="the client id")
     p.add_argument("amount", metavar="AMOUNT", help="the amount promised, e.g. 1250.00")
     p.add_argument("--by", required=True, type=_date_arg("--by"), metavar="DATE", help="the date promised")

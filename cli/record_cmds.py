@@ -22,9 +22,10 @@ def register(sub, common) -> None:
     F = argparse.RawDescriptionHelpFormatter
 
     p = sub.add_parser("pay", parents=[common], formatter_class=F, help="record a payment received",
-                       description="Record a payment from CLIENT. It goes to the named --invoice(s) in order, else\n"
-                                   "to the oldest due invoices first; anything over what is owed is kept as client\n"
-                                   "credit (with a warning).")
+                       description="Record a payment from CLIENT. It goes to the named --invoice(s) in order; else\n"
+                                   "to the one open invoice it pays exactly, if there is one, else to the invoices\n"
+                                   "of a promise in force, then the oldest due first. Anything over what is owed is\n"
+                                   "kept as client credit (with a warning).")
     p.add_argument("client", metavar="CLIENT", help="the client id")
     p.add_argument("amount", metavar="AMOUNT", help="e.g. 1250.00 (plain digits, '.' for decimals)")
     p.add_argument("--invoice", action="append", default=[], metavar="N", help="an invoice to pay (repeatable)")
@@ -85,6 +86,9 @@ def register(sub, common) -> None:
 def cmd_pay(args) -> int:
     from dataclasses import replace
 
+    from datetime import timedelta
+
+    from receivables.allocate import suggest_allocation
     from receivables.ledger import derive, propose_allocation
     from receivables.model import Payment
     from receivables.money import check_currency, parse_amount, to_text
@@ -105,7 +109,13 @@ def cmd_pay(args) -> int:
         if not named:  # only invoices issued by the payment date
             book = replace(book, invoices={k: v for k, v in book.invoices.items() if v.issued <= on})
         ledger = derive(book, date.max)
-        allocations, rest = propose_allocation(ledger, client.id, currency, amount, named or None)
+        if named:
+            allocations, rest = propose_allocation(ledger, client.id, currency, amount, named)
+        else:  # as the app proposes it: an exact invoice's amount pays that invoice; a promise's first
+            grace = timedelta(days=repo.policy().ladder.promise_grace_days)
+            promised = [n for p in book.promises if p.client == client.id and p.currency == currency
+                        and p.made <= on <= p.by + grace for n in p.invoices]
+            allocations, rest = suggest_allocation(ledger, client.id, currency, amount, list(dict.fromkeys(promised)))
         p = repo.record_payment(Payment(id="", date=on, client=client.id, amount=amount, currency=currency,
                                         method=args.method, reference=args.reference, allocations=allocations))
     if on > date.today():  # (money not received yet: it counts from that day, not before)

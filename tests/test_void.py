@@ -317,3 +317,22 @@ def test_credit_applied_is_refused_over_the_credit_the_client_has():
                        (replace(ok, date=date(2026, 2, 28)), "more than the client's 0 GBP of credit"),
                        (replace(ok, invoice=None), "needs an invoice")):
         assert words in " ".join(p.message for p in check_adjustment(bad, b))
+
+
+def test_dun_pay_goes_to_the_invoice_it_pays_exactly_or_to_a_promise_in_force(book, capsys):
+    """A promise of 200.00 on A-2, then 'dun pay acme 200.00' with no --invoice: the payment
+    went to A-1, the oldest, and the promise on A-2 broke although the client paid what it
+    promised. The app proposed an invoice paid exactly; the command did not."""
+    def pay(on, amount):
+        assert main(["--book", str(book), "--on", on, "pay", "acme", amount, "--json"]) == 0
+        got = json.loads(capsys.readouterr().out)
+        return got["id"], got["allocations"]
+
+    pid, allocations = pay("2026-03-24", "300.00")
+    assert allocations == [{"invoice": "A-2", "amount": "300.00"}]  # A-2's amount exactly, not the oldest
+    assert main(["--book", str(book), "--on", "2026-03-24", "void", pid, "--reason", "test"]) == 0
+    assert main(["--book", str(book), "--on", "2026-03-25", "promise", "acme", "200.00", "--by", "2026-03-31",
+                 "--invoice", "A-2"]) == 0
+    capsys.readouterr()
+    assert pay("2026-03-30", "200.00")[1] == [{"invoice": "A-2", "amount": "200.00"}]  # the promise's invoice
+    assert pay("2026-04-20", "50.00")[1] == [{"invoice": "A-1", "amount": "50.00"}]  # (the promise is over)
