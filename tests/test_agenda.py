@@ -209,6 +209,18 @@ def test_an_invoice_not_yet_due_never_goes_into_a_contact_about_overdue_ones():
     assert got[0].amount == got[0].overdue == D("1300.00")
 
 
+def test_an_invoice_falling_due_during_a_snooze_of_a_step_on_others_is_chased():
+    """A reminder on I1 snoozed for two weeks hid I2's reminder too when I2 fell due
+    meanwhile (the same step: one group)."""
+    invs = [inv("I1", date(2026, 3, 2)), inv("I2", date(2026, 3, 9))]
+    snooze = act("S1", date(2026, 3, 3), "reminder", ["I1"], outcome="snoozed", snooze_until=date(2026, 3, 17))
+    b = book(invs, activities=(snooze,))
+    assert steps_on(b, date(2026, 3, 4)) == []
+    assert steps_on(b, date(2026, 3, 10)) == [("C1", "step", "reminder", ("I2",))]
+    everything = act("S2", date(2026, 3, 3), None, [], outcome="snoozed", snooze_until=date(2026, 3, 17))
+    assert steps_on(book(invs, activities=(everything,)), date(2026, 3, 10)) == []
+
+
 def test_a_hand_over_keeps_its_own_invoices_beside_the_days_contact():
     invs = [inv("I1", date(2026, 1, 1), "1000.00"), inv("I2", date(2026, 2, 10), "300.00")]
     done = tuple(act(f"A{k}", d, sid, ["I1"]) for k, (d, sid) in enumerate(

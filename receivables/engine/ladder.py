@@ -80,7 +80,8 @@ def _one_contact(dy: Day, cid: str, groups: dict[tuple[str, str], list], quiet: 
     early: list[tuple] = []
     out: list[tuple] = []
     for (cur, sid), (s, when, nums) in groups.items():
-        if _step_hidden(sid, nums, hidden):
+        nums = _visible(sid, nums, hidden)
+        if not nums:
             continue
         if s.escalate:
             out.append((s, when, tuple(nums)))
@@ -139,13 +140,18 @@ def _contacted(dy: Day, cid: str, first: date, last: date) -> bool:
     return False
 
 
-def _step_hidden(sid: str, nums, hidden) -> bool:
+def _visible(sid: str, nums, hidden) -> list[str]:
+    """The invoices of step ``sid``'s group that no snooze or skip in force hides: a pause of
+    the whole client or of this action hides them all; one of a ladder step hides its own
+    invoices only (before, the others of the group too: an invoice falling due during a
+    snooze of a reminder on older ones was hidden with them)."""
+    keep = list(nums)
     for step, invoices in hidden:
-        if step is None or step == sid:
-            return True
-        if invoices is not None and (not invoices or set(invoices) & set(nums)):
-            return True
-    return False
+        if step is None or (invoices is None and step == sid) or (invoices is not None and not invoices):
+            return []
+        if invoices is not None:
+            keep = [n for n in keep if n not in invoices]
+    return keep
 
 
 def _client_actions(dy: Day, cid: str) -> list[Action]:
@@ -283,8 +289,8 @@ def _client_actions(dy: Day, cid: str) -> list[Action]:
                            f"credit check of {cc.date.isoformat()} ({cc.source or 'no source'}, rating {cc.rating or '-'}) is over {policy.ladder.credit_review_days} days old",
                            status.credit_review_due, None, None, False, "credit_review", tier=0))
 
-    if hidden:
-        out = [a for a in out if not _is_hidden(a, hidden)]
+    if hidden:  # (the ladder's own were left out, invoice by invoice, before they were made)
+        out = [a for a in out if a.kind == "step" or not _is_hidden(a, hidden)]
     return out
 
 
