@@ -251,6 +251,10 @@ def cmd_check(args) -> int:
             print(p.line())
         if not problems:
             print("the book is consistent: no problems found")
+    if policy is not None and policy.company.example:  # (not the book's fault, but nothing is sent until then)
+        from receivables.policytypes import example_note
+
+        print(f"warning: {example_note(policy.company)}", file=sys.stderr)
     if problems:
         print(f"dun: {len(problems)} problem{'s' if len(problems) > 1 else ''} found", file=sys.stderr)
         return 1

@@ -160,8 +160,10 @@ def cmd_credit(args) -> int:
                            "an overpayment or a credit note on no invoice is client credit")
         moves = apply_credit(ledger, client.id, currency, on, named)
         if not moves:
-            raise DunError(f"{client.id} owes nothing in {currency} to put its {to_text(credit, currency)} of credit on",
-                           "--invoice" if named else "CLIENT", "the credit stays on the account")
+            what = "the invoices named owe" if named else f"{client.id} owes"
+            raise DunError(f"{what} nothing in {currency} to put its {to_text(credit, currency)} of credit on",
+                           "--invoice" if named else "CLIENT",
+                           "name an open invoice, or leave out --invoice" if named else "the credit stays on the account")
         done = repo.commit(moves)
     left = credit - sum((a.amount for a in done), ZERO)
     if args.json:

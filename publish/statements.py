@@ -109,7 +109,7 @@ def _locale(client: Client, policy: Policy) -> str:
 
 
 _KIND_LABEL = {"payment": "Payment", "credit_note": "Credit note", "write_off": "Write-off", "adjustment": "Adjustment",
-               "credit_applied": "Credit applied"}
+               "credit_applied": "Your credit applied"}  # (money received before, not a new payment)
 
 
 def statement_data(

@@ -50,7 +50,7 @@ def example_note(c: Company) -> str:
     left = example_left(c)
     return (f"policy.toml [company] is still the example ({c.name}"
             + (f"; its {', '.join(left)}" if left else ", with its bank details")
-            + "): put your company's details there and delete the line 'example = true'")
+            + "): put your company's details there (and delete the line 'example = true' if it is still there)")
 
 
 @dataclass(frozen=True, slots=True)

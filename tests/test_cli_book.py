@@ -334,6 +334,8 @@ def test_demo_if_missing_and_check(tmp_path, capsys, monkeypatch):
     assert files(tmp_path / "demo") == before
     code, out, err = run(capsys, "check")
     assert code == 0 and "no problems" in out
+    # (a consistent book, with the template's example company: said, as everywhere else)
+    assert err.count("\n") == 1 and "warning: policy.toml [company] is still the example" in err
 
 
 def test_check_reports_problems_and_exit_1(book, capsys):

@@ -303,6 +303,9 @@ def test_client_credit_is_put_on_open_invoices_and_voided_back(book, capsys):
         _pay(repo, "zed", "100.00", ON, ("Z-1", "80.00"))  # zed: 20.00 of credit, nothing else owed
     assert main(["--book", str(book), "--on", ON.isoformat(), "credit", "zed"]) == 1
     assert "owes nothing in GBP" in capsys.readouterr().err
+    assert main(["--book", str(book), "--on", ON.isoformat(), "credit", "zed", "--invoice", "Z-1"]) == 1
+    err = capsys.readouterr().err
+    assert "the invoices named owe nothing" in err and "name an open invoice" in err
 
 
 def test_credit_applied_is_refused_over_the_credit_the_client_has():

@@ -5,6 +5,7 @@ through the app (``app.go``, ``app.open_client``, ``app.open_receipts``)."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from textual import on
@@ -216,6 +217,12 @@ def offer_credit(screen: Any, client_id: str) -> None:
         app.notify(safe(f"{client.name} has no client credit to put on an open invoice"), markup=False)
         return
     what = ", ".join(f"{money(m.amount, m.currency)} on {m.invoice}" for m in moves)
+    ledger = app.state.ledger_for(client_id)
+    left = [(cur, ledger.credit(client_id, cur) - sum((m.amount for m in moves if m.currency == cur), Decimal(0)))
+            for cur in ledger.currencies(client_id)]
+    rest = ", ".join(money(amount, cur) for cur, amount in left if amount > 0)
+    if rest:
+        what += f" ({rest} of credit left)"
 
     def answer(yes: bool | None) -> None:
         if yes:

@@ -43,7 +43,9 @@ class HelpScreen(ModalScreen[None]):
         from ..dialogs.base import FormDialog
         from ..dialogs.call_outcome import KEYS, SHORT, CallOutcomeDialog
 
-        sections = ((type(under).__name__.replace("Screen", ""), under), ("Everywhere", app),
+        title = {"ClientDetailScreen": "The client's screen", "TodayScreen": "Today"}.get(
+            type(under).__name__, type(under).__name__.replace("Screen", "").replace("Dialog", " form"))
+        sections = ((title, under), ("Everywhere", app),
                     ("In a form", FormDialog), ("In the call dialog", CallOutcomeDialog))
         for title, node in sections:
             table.add_row(Text(title, style="bold underline"), "", "")
