@@ -556,6 +556,21 @@ def test_a_plans_installments_are_met_only_by_money_on_its_invoices():
     assert client_status(b, POLICY, "C1", date(2026, 3, 17)).plan.paid == D("0")
 
 
+def test_a_broken_promise_call_is_the_days_one_contact():
+    """A client got a broken-promise call and a second reminder by e-mail the same day."""
+    p = PromiseToPay("PTP1", "C1", date(2026, 2, 2), D("400.00"), "GBP", date(2026, 2, 10), ("I1",))
+    invs = [inv("I1", date(2026, 1, 1), "1000.00"), inv("I2", date(2026, 1, 20), "300.00")]
+    acts = (act("A1", date(2026, 1, 2), "reminder", ["I1"]), act("A2", date(2026, 1, 21), "reminder", ["I2"]),
+            act("A3", date(2026, 1, 30), "call", ["I2"], channel="phone"))
+    on = date(2026, 2, 16)  # the promise broke on the 14th; I2's second reminder is due
+    got = build_agenda(book(invs, promises=(p,), activities=acts), POLICY, on)
+    assert [(a.kind, a.invoices) for a in got] == [("promise", ("I1",))]
+    called = acts + (act("C1", on, "promise:PTP1", ["I1"], channel="phone", outcome="reached"),)
+    assert steps_on(book(invs, promises=(p,), activities=called), date(2026, 2, 17)) == []  # within the gap
+    assert [a.step for a in build_agenda(book(invs, promises=(p,), activities=called), POLICY, date(2026, 2, 23))] \
+        == ["final"]
+
+
 def test_a_new_promise_replaces_a_broken_one():
     p1 = PromiseToPay("PTP1", "C1", date(2026, 2, 2), D("400.00"), "GBP", date(2026, 2, 10), ("I1",))
     p2 = PromiseToPay("PTP2", "C1", date(2026, 2, 16), D("400.00"), "GBP", date(2026, 2, 27), ("I1",))

@@ -53,7 +53,8 @@ def _is_hidden(a: Action, hidden) -> bool:
     return False
 
 
-def _one_contact(dy: Day, cid: str, groups: dict[tuple[str, str], list], quiet: list[str], hidden) -> list[tuple]:
+def _one_contact(dy: Day, cid: str, groups: dict[tuple[str, str], list], quiet: list[str], hidden,
+                 calling: bool = False) -> list[tuple]:
     """The client's ladder contacts of the day, one per currency: (step, since, invoices).
 
     ``groups``: (currency, step id) -> [step, since, invoices] for each step due on some of
@@ -71,7 +72,9 @@ def _one_contact(dy: Day, cid: str, groups: dict[tuple[str, str], list], quiet: 
     - after a contact, the client gets no other for ``min_gap_days`` (as one invoice gets
       no second step sooner): one steady tone, not a second reminder the day after a final
       notice;
-    - a hand-over is not a contact: it stays on its own, with its own invoices.
+    - a hand-over is not a contact: it stays on its own, with its own invoices;
+    - a broken promise due (``calling``: a call about the account) or followed up is a
+      contact too: a second reminder by e-mail does not go out beside that call.
 
     Snoozed and skipped steps, and the invoices they hide, are left out first."""
     idx = dy._step_idx
@@ -99,8 +102,8 @@ def _one_contact(dy: Day, cid: str, groups: dict[tuple[str, str], list], quiet: 
                 got[0] = s
             got[1] = min(got[1], when)
             got[2].extend(due)
-    if (contacts or early) and _contacted(dy, cid, dy.on - dy._gap + _ONE, dy.on - _ONE):
-        return out  # (a contact in the gap before the day: the client's next one waits)
+    if (contacts or early) and (calling or _contacted(dy, cid, dy.on - dy._gap + _ONE, dy.on - _ONE)):
+        return out  # (a contact in the gap before the day, or a call due today: the next one waits)
     for cur, (s, when, nums) in contacts.items():
         # (a quiet invoice goes along only if the contact's step is further than any done on
         # it: never a step done again on an invoice, never one back down the ladder)
@@ -124,7 +127,8 @@ def _invoices_hidden(nums, hidden) -> bool:
 
 
 def _contacted(dy: Day, cid: str, first: date, last: date) -> bool:
-    """Was a ladder step (not a hand-over) done for the client from ``first`` to ``last``?"""
+    """Was a ladder step (not a hand-over), or the call about a broken promise, done for the
+    client from ``first`` to ``last``?"""
     acts = dy.eng.client_acts.get(cid)
     if not acts or last < first:
         return False
@@ -135,7 +139,8 @@ def _contacted(dy: Day, cid: str, first: date, last: date) -> bool:
         if a.date > last:
             break
         s = steps.get(a.step) if a.step else None
-        if s is not None and not s.escalate and a.outcome not in NOT_DONE:
+        if a.outcome not in NOT_DONE and ((s is not None and not s.escalate)
+                                          or (a.step or "").startswith("promise:")):
             return True
     return False
 
@@ -205,7 +210,9 @@ def _client_actions(dy: Day, cid: str) -> list[Action]:
                 g[2].append(st.number)
                 if when < g[1]:
                     g[1] = when
-        for s, when, nums in _one_contact(dy, cid, groups, quiet, hidden):
+        # a broken promise is a call about the account that day: the ladder's contact waits
+        calling = any(ps.state == "broken" and any(n in states for n in ps.invoices) for ps in status.promises)
+        for s, when, nums in _one_contact(dy, cid, groups, quiet, hidden, calling):
             amt, over, days = total(nums)
             if s.escalate:
                 reason = f"{len(nums)} invoice{'s' if len(nums) > 1 else ''} {days} days overdue: hand over to {'the agency' if s.escalate == 'agency' else 'legal'}"
