@@ -163,8 +163,9 @@ def test_a_courtesy_reminder_waits_for_a_day_without_another_contact():
     assert steps_on(called, date(2026, 3, 20)) == [("C1", "step", "reminder", ("I2",))]
     uncalled = book([inv("I2", date(2026, 3, 16))])
     assert steps_on(uncalled, date(2026, 3, 13)) == [("C1", "step", "courtesy", ("I2",))]
+    # the call skipped (or snoozed): no "due shortly" in its place either (skip is "not today")
     skipped = book(invs, activities=(act("A1", on, "call", ["I1"], channel="phone", outcome="skipped"),))
-    assert steps_on(skipped, on) == [("C1", "step", "courtesy", ("I2",))]  # (nothing was sent)
+    assert steps_on(skipped, on) == []
 
 
 def test_a_contact_skipped_today_is_not_replaced_by_an_earlier_step_on_its_invoices():
@@ -569,6 +570,29 @@ def test_a_broken_promise_call_is_the_days_one_contact():
     assert steps_on(book(invs, promises=(p,), activities=called), date(2026, 2, 17)) == []  # within the gap
     assert [a.step for a in build_agenda(book(invs, promises=(p,), activities=called), POLICY, date(2026, 2, 23))] \
         == ["final"]
+
+
+def test_a_snoozed_broken_promise_does_not_hold_the_ladder_and_a_missed_installment_call_does():
+    """Snoozing the broken-promise call stopped all chasing of the client's other invoices
+    for the length of the snooze; a missed installment's call was followed the next day by
+    a ladder call."""
+    p = PromiseToPay("PTP1", "C1", date(2026, 2, 2), D("400.00"), "GBP", date(2026, 2, 10), ("I1",))
+    invs = [inv("I1", date(2026, 1, 1), "1000.00"), inv("I2", date(2026, 1, 20), "300.00")]
+    acts = (act("A1", date(2026, 1, 2), "reminder", ["I1"]), act("A2", date(2026, 1, 21), "reminder", ["I2"]),
+            act("A3", date(2026, 1, 30), "call", ["I2"], channel="phone"),
+            act("Z1", date(2026, 2, 16), "promise:PTP1", ["I1"], channel="phone", outcome="snoozed",
+                snooze_until=date(2026, 3, 2)))
+    got = build_agenda(book(invs, promises=(p,), activities=acts), POLICY, date(2026, 2, 16))
+    assert [(a.kind, a.step, a.invoices) for a in got] == [("step", "second", ("I2",))]
+    # a plan's missed installment: its call is the day's contact, and one in the gap after it
+    plan = PaymentPlan("PL1", "C1", date(2026, 2, 1), "GBP", ("I1",), (Installment(date(2026, 2, 10), D("500.00")),
+                                                                     Installment(date(2026, 3, 10), D("500.00"))))
+    b = book(invs, plans=(plan,), activities=acts[:3])
+    got = build_agenda(b, POLICY, date(2026, 2, 11))
+    assert [a.kind for a in got] == ["installment"]
+    called = book(invs, plans=(plan,), activities=acts[:3] + (act("C1", date(2026, 2, 11), "installment:PL1:1", ["I1"],
+                                                                   channel="phone", outcome="reached"),))
+    assert steps_on(called, date(2026, 2, 12)) == []
 
 
 def test_a_new_promise_replaces_a_broken_one():

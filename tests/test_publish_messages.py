@@ -166,3 +166,21 @@ def test_one_contact_on_invoices_written_about_and_not_names_the_ones_that_were(
     text = draft_for_action(action, book, policy, on).text
     assert "We wrote to you recently about invoice INV-1. The invoices below remain unpaid:" in text
     assert "about the invoices below" not in text
+
+
+def test_a_final_notice_on_invoices_not_all_written_about_names_the_ones_that_were(policy):
+    """A final notice covering invoices never written about said 'Despite our earlier
+    reminders, the following amounts remain unpaid'."""
+    from dataclasses import replace as _replace
+    from decimal import Decimal
+
+    from receivables.model import Invoice
+
+    book = _late_book((date(2026, 9, 2), "reminder", "email"))
+    late = Invoice("INV-2", "acme", date(2026, 9, 1), date(2026, 10, 1), "GBP", Decimal("300.00"))
+    book = _replace(book, invoices={**book.invoices, "INV-2": late})
+    on = date(2026, 10, 7)  # INV-1 36 days late (the final notice), INV-2 6 (never written about)
+    action = next(a for a in build_agenda(book, policy, on) if a.client == "acme")
+    assert action.step == "final-notice" and action.invoices == ("INV-1", "INV-2")
+    text = draft_for_action(action, book, policy, on).text
+    assert "Despite our earlier reminders about invoice INV-1, the following amounts remain" in text

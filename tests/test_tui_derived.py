@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def demo(tmp_path):
-    return make_book(tmp_path / "book")
+    return make_book(tmp_path / "book", seed=1)  # (a day with ladder steps to do)
 
 
 async def changed(app, pilot, write) -> None:

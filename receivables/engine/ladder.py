@@ -69,12 +69,13 @@ def _one_contact(dy: Day, cid: str, groups: dict[tuple[str, str], list], quiet: 
       done each of them is past that step;
     - a step due only on invoices not yet overdue (a courtesy reminder) waits for a day
       without such a contact;
-    - after a contact, the client gets no other for ``min_gap_days`` (as one invoice gets
-      no second step sooner): one steady tone, not a second reminder the day after a final
-      notice;
+    - after a contact, the client gets no milder one for ``min_gap_days`` (as one invoice
+      gets no second step sooner): not a second reminder the day after a final notice (the
+      ladder may move on: a step as far or further may come);
     - a hand-over is not a contact: it stays on its own, with its own invoices;
-    - a broken promise due (``calling``: a call about the account) or followed up is a
-      contact too: a second reminder by e-mail does not go out beside that call.
+    - a broken promise's or a missed installment's call, due (``calling``) or made, is a
+      contact too: a second reminder by e-mail does not go out beside that call;
+    - a contact due today that was snoozed or skipped still holds back a courtesy reminder.
 
     Snoozed and skipped steps, and the invoices they hide, are left out first."""
     idx = dy._step_idx
@@ -82,8 +83,11 @@ def _one_contact(dy: Day, cid: str, groups: dict[tuple[str, str], list], quiet: 
     contacts: dict[str, list] = {}
     early: list[tuple] = []
     out: list[tuple] = []
-    for (cur, sid), (s, when, nums) in groups.items():
-        nums = _visible(sid, nums, hidden)
+    paused = False  # a contact due today, snoozed or skipped: a courtesy reminder still waits
+    for (cur, sid), (s, when, all_nums) in groups.items():
+        nums = _visible(sid, all_nums, hidden)
+        if not s.escalate and len(nums) < len(all_nums) and any(states[n].days_overdue > 0 for n in all_nums):
+            paused = True
         if not nums:
             continue
         if s.escalate:
@@ -102,15 +106,18 @@ def _one_contact(dy: Day, cid: str, groups: dict[tuple[str, str], list], quiet: 
                 got[0] = s
             got[1] = min(got[1], when)
             got[2].extend(due)
-    if (contacts or early) and (calling or _contacted(dy, cid, dy.on - dy._gap + _ONE, dy.on - _ONE)):
-        return out  # (a contact in the gap before the day, or a call due today: the next one waits)
+    if calling:
+        return out  # (a call about the account is due today: the ladder's contact waits)
+    recent = _contacted(dy, cid, dy.on - dy._gap + _ONE, dy.on - _ONE)  # (in the gap before the day)
     for cur, (s, when, nums) in contacts.items():
+        if idx[s.id] < recent:
+            continue  # no milder contact within the gap after one
         # (a quiet invoice goes along only if the contact's step is further than any done on
         # it: never a step done again on an invoice, never one back down the ladder)
         more = [n for n in quiet if states[n].invoice.currency == cur and n not in nums
                 and _furthest_done(dy, n) < idx[s.id] and not _invoices_hidden((n,), hidden)]
         out.append((s, when, tuple(sorted(nums + more, key=dy.eng.rank.__getitem__))))
-    if early and not contacts and not _contacted(dy, cid, dy.on, dy.on):
+    if early and not contacts and not paused and _contacted(dy, cid, dy.on - dy._gap + _ONE, dy.on) < 0:
         out.extend(early)
     return out
 
@@ -126,23 +133,34 @@ def _invoices_hidden(nums, hidden) -> bool:
     return any(invoices is not None and (not invoices or set(invoices) & set(nums)) for _, invoices in hidden)
 
 
-def _contacted(dy: Day, cid: str, first: date, last: date) -> bool:
-    """Was a ladder step (not a hand-over), or the call about a broken promise, done for the
-    client from ``first`` to ``last``?"""
+def _contacted(dy: Day, cid: str, first: date, last: date) -> int:
+    """The ladder index of the furthest step (not a hand-over) done for the client from
+    ``first`` to ``last``; the call about a broken promise or a missed installment counts as
+    the furthest of all; -1: none."""
     acts = dy.eng.client_acts.get(cid)
     if not acts or last < first:
-        return False
+        return -1
     dates = dy.eng.client_act_dates[cid]
     steps = dy.steps_by_id
+    idx = dy._step_idx
+    got = -1
     for k in range(bisect_left(dates, first), len(acts)):
         a = acts[k]
         if a.date > last:
             break
+        if a.outcome in NOT_DONE:
+            continue
         s = steps.get(a.step) if a.step else None
-        if a.outcome not in NOT_DONE and ((s is not None and not s.escalate)
-                                          or (a.step or "").startswith("promise:")):
-            return True
-    return False
+        if s is not None and not s.escalate:
+            got = max(got, idx[s.id])
+        elif (a.step or "").startswith(("promise:", "installment:")):  # (the call about the account)
+            got = len(idx)
+    return got
+
+
+def _key_hidden(key: str, hidden) -> bool:
+    """Is the action with this key (not a ladder step's) snoozed or skipped?"""
+    return any(step is None or step == key for step, _ in hidden)
 
 
 def _visible(sid: str, nums, hidden) -> list[str]:
@@ -210,8 +228,13 @@ def _client_actions(dy: Day, cid: str) -> list[Action]:
                 g[2].append(st.number)
                 if when < g[1]:
                     g[1] = when
-        # a broken promise is a call about the account that day: the ladder's contact waits
-        calling = any(ps.state == "broken" and any(n in states for n in ps.invoices) for ps in status.promises)
+        # a broken promise's call (or a missed installment's), due that day and not snoozed or
+        # skipped, is the call about the account: the ladder's contact waits
+        calling = any(ps.state == "broken" and any(n in states for n in ps.invoices)
+                      and not _key_hidden(f"promise:{ps.promise.id}", hidden) for ps in status.promises)
+        plan = status.plan
+        if plan is not None and plan.next_index is not None and on > plan.plan.installments[plan.next_index].due:
+            calling = calling or not _key_hidden(f"installment:{plan.plan.id}:{plan.next_index + 1}", hidden)
         for s, when, nums in _one_contact(dy, cid, groups, quiet, hidden, calling):
             amt, over, days = total(nums)
             if s.escalate:
