@@ -14,10 +14,12 @@ step whose ``min_overdue`` exceeds the client's overdue total in that currency i
 over. The client's overdue invoices are one action per currency: at the furthest of their
 due steps (in ladder order), covering them and its other overdue invoices on the ladder
 not past that step; done, each of them is past that step. After such an action the client
-gets no other for ``min_gap_days``. A step for before the due date is never due on an
-overdue invoice, and one due only on invoices not yet overdue waits for a day the client
-has, and had, no such action; an ``escalate`` step is an action of its own with its own
-invoices (see ``receivables.engine.ladder._one_contact``).
+gets no milder one for ``min_gap_days``; a broken promise's or a missed installment's call
+(due, not snoozed, or made) holds the ladder's action as the furthest would. A step for
+before the due date is never due on an overdue invoice, and one due only on invoices not
+yet overdue waits for a day the client has, and had, no such action (snoozed or skipped
+included); an ``escalate`` step is an action of its own with its own invoices (see
+``receivables.engine.ladder._one_contact``).
 
 **Done.** A step is done for an invoice when an activity naming the step covers it.
 Activities whose outcome is ``snoozed`` or ``skipped`` do not do anything; an activity
