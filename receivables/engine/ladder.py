@@ -64,11 +64,10 @@ def _one_contact(dy: Day, cid: str, groups: dict[tuple[str, str], list], quiet: 
     final notice. Now:
 
     - the steps due on overdue invoices are one contact at the furthest of them (the
-      ladder's order), covering every overdue invoice of the client in that currency that
-      is on the ladder (the quiet ones too): one message about the account, and once it is
-      done each of them is past that step;
-    - a step due only on invoices not yet overdue (a courtesy reminder) waits for a day
-      without such a contact;
+      ladder's order), covering those invoices and the quiet ones not already past that
+      step: one message about the account, and once it is done each of them is past it;
+    - a step due only on invoices not yet overdue (a courtesy reminder) waits until the
+      client has had no contact for ``min_gap_days``, nor one due today;
     - after a contact, the client gets no milder one for ``min_gap_days`` (as one invoice
       gets no second step sooner): not a second reminder the day after a final notice (the
       ladder may move on: a step as far or further may come);
