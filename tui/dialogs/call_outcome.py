@@ -91,7 +91,7 @@ class CallOutcomeDialog(ModalScreen[Any]):
             return self._outcome_key(event.key)
         if not ahead and self.focused is not None:  # the note has the focus: its keys reach it
             return False
-        if event.key in ("enter", "tab"):
+        if event.key == "enter":
             self._leave_note()
             return True
         return type_into(self.query_one("#call-note", Input), event)

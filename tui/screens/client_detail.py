@@ -41,9 +41,9 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
         Binding("w", "write_off", "Write off", id="client.write_off", show=False),
         Binding("p", "plan", "Plan", id="client.plan", show=False),
         Binding("E", "edit_invoice", "Edit invoice", id="client.edit_invoice", show=False),
-        Binding("v", "void", "Void", id="client.void"),
+        Binding("v", "void", "Void", id="client.void"),  # (on the Payments and Promises tabs)
         Binding("k", "credit", "Apply credit", id="client.credit", show=False,
-                tooltip="Put the client's credit (an overpayment) on its open invoices"),  # (on the Payments and Promises tabs)
+                tooltip="Put the client's credit (an overpayment) on its open invoices"),
     ]
 
     def __init__(self, client_id: str, tab: str | None = None) -> None:
