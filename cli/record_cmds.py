@@ -91,21 +91,13 @@ def cmd_pay(args) -> int:
     from receivables.allocate import suggest_allocation
     from receivables.ledger import derive, propose_allocation
     from receivables.model import Payment
-    from receivables.money import check_currency, parse_amount, to_text
+    from receivables.money import parse_amount, to_text
 
     on = _today(args)
     with _open(args, readonly=False, command="dun pay") as repo:
         book, client = _client_of(repo, args.client)
-        currency = check_currency(args.currency.strip(), "--currency") if args.currency else client.currency
+        currency, named = _currency_and_invoices(args, book, client, "payment")
         amount = parse_amount(args.amount, currency, "AMOUNT")
-        named = list(dict.fromkeys(n.strip() for n in args.invoice))
-        for n in named:
-            inv = book.invoices.get(n)
-            if inv is None:
-                raise _no_invoice(n, book, client.id)
-            if inv.currency != currency:
-                raise DunError(f"invoice {n} is in {inv.currency}, the payment in {currency}", "--invoice",
-                               "use --currency to match")
         if not named:  # only invoices issued by the payment date
             book = replace(book, invoices={k: v for k, v in book.invoices.items() if v.issued <= on})
         ledger = derive(book, date.max)
@@ -136,23 +128,32 @@ def cmd_pay(args) -> int:
     return 0
 
 
+def _currency_and_invoices(args, book, client, what: str) -> tuple[str, list[str]]:
+    """``--currency`` (the client's by default) and the ``--invoice``s named, each the
+    client's and in that currency (one line naming the first that is not)."""
+    from receivables.money import check_currency
+
+    currency = check_currency(args.currency.strip(), "--currency") if args.currency else client.currency
+    named = list(dict.fromkeys(n.strip() for n in args.invoice))
+    for n in named:
+        inv = book.invoices.get(n)
+        if inv is None:
+            raise _no_invoice(n, book, client.id)
+        if inv.currency != currency:
+            raise DunError(f"invoice {n} is in {inv.currency}, the {what} in {currency}", "--invoice",
+                           "use --currency to match")
+    return currency, named
+
+
 def cmd_credit(args) -> int:
     from receivables.allocate import apply_credit
     from receivables.ledger import derive
-    from receivables.money import check_currency, to_text
+    from receivables.money import to_text
 
     on = _today(args)
     with _open(args, readonly=False, command="dun credit") as repo:
         book, client = _client_of(repo, args.client)
-        currency = check_currency(args.currency.strip(), "--currency") if args.currency else client.currency
-        named = list(dict.fromkeys(n.strip() for n in args.invoice))
-        for n in named:
-            inv = book.invoices.get(n)
-            if inv is None:
-                raise _no_invoice(n, book, client.id)
-            if inv.currency != currency:
-                raise DunError(f"invoice {n} is in {inv.currency}, the credit in {currency}", "--invoice",
-                               "use --currency to match")
+        currency, named = _currency_and_invoices(args, book, client, "credit")
         ledger = derive(book, on)
         credit = ledger.credit(client.id, currency)
         if credit <= 0:
