@@ -225,19 +225,21 @@ def write_off(repo: Any, invoice: Invoice, on: date, amount: Decimal, reason: st
                                           reason=reason))
 
 
-def credit_moves(book: Any, client: str, on: date) -> list[Adjustment]:
+def credit_moves(ledger: Any, client: str, on: date) -> list[Adjustment]:
     """What putting the client's credit (each currency it has some in) on its open invoices
-    would record, oldest due first (receivables.allocate.apply_credit)."""
+    would record, oldest due first (receivables.allocate.apply_credit). ``ledger``: one that
+    is complete for the client on ``on`` (the app's ``state.ledger_for``: never the whole
+    book worked out again on the screen's thread)."""
     from receivables.allocate import apply_credit as _apply
-    from receivables.ledger import derive
 
-    ledger = derive(book, on)
     return [m for cur in ledger.currencies(client) for m in _apply(ledger, client, cur, on)]
 
 
 def apply_credit(repo: Any, client: str, on: date) -> list[Adjustment]:
+    from receivables.ledger import derive
+
     _writable(repo)
-    moves = credit_moves(repo.client_book(client), client, on)
+    moves = credit_moves(derive(repo.client_book(client), on), client, on)
     if not moves:
         raise DunError("there is no client credit to put on an open invoice", client)
     return _commit_many(repo, moves)

@@ -2,7 +2,7 @@
 ladder's facts about each invoice (the rules are in :mod:`receivables.agenda`)."""
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -14,7 +14,7 @@ from ..model import PaymentPlan, PromiseToPay
 from ..policy import Policy, Step
 from .index import ClientIndex
 from .judgement import Judgement
-from .records import NOT_DONE, ZERO, Behaviour, ClientStatus, PlanStatus, PromiseStatus, Risk
+from .records import ZERO, Behaviour, ClientStatus, PlanStatus, PromiseStatus, Risk
 
 _ONE = timedelta(days=1)
 
@@ -213,18 +213,8 @@ class Day(Judgement):
     def _logged(self, cid: str, key: str, since: date, invoices: Iterable[str], strict: bool = False) -> bool:
         """Has an activity done the non-step action ``key`` (due since ``since``)? ``strict``:
         only an activity naming the key counts."""
-        acts = self.eng.client_acts.get(cid)
-        if not acts:
-            return False
-        dates = self.eng.client_act_dates[cid]
-        on = self.on
         nums = None
-        for k in range(bisect_left(dates, since), len(acts)):
-            a = acts[k]
-            if a.date > on:
-                break
-            if a.outcome in NOT_DONE:
-                continue
+        for a in self.eng.done_between(cid, since, self.on):
             if a.step == key:
                 return True
             if a.step is None and not strict:

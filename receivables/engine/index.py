@@ -166,20 +166,24 @@ class ClientIndex:
         hi = bisect_right(dates, end)
         return cum[hi - 1] if hi else ZERO
 
+    def done_between(self, client: str, first: date, last: date):
+        """The client's activities dated ``first`` to ``last``, in date order, but the snoozed
+        and skipped ones (they do nothing)."""
+        acts = self.client_acts.get(client)
+        if not acts or last < first:
+            return
+        for k in range(bisect_left(self.client_act_dates[client], first), len(acts)):
+            a = acts[k]
+            if a.date > last:
+                return
+            if a.outcome not in NOT_DONE:
+                yield a
+
     def last_touch(self, client: str, number: str, start: date, on: date) -> date:
         """The date of the last counting activity on invoice ``number`` from ``start`` to ``on``
         (``start`` if none). A step activity without invoices covers the client's open ones."""
-        acts = self.client_acts.get(client)
         last = start
-        if not acts:
-            return last
-        dates = self.client_act_dates[client]
-        for k in range(bisect_left(dates, start), len(acts)):
-            a = acts[k]
-            if a.date > on:
-                break
-            if a.outcome in NOT_DONE:
-                continue
+        for a in self.done_between(client, start, on):
             if number in a.invoices or (not a.invoices and a.step):
                 last = a.date
         return last

@@ -1,14 +1,13 @@
 """The actions due for one client on one date (the rules are in :mod:`receivables.agenda`)."""
 from __future__ import annotations
 
-from bisect import bisect_left
 from datetime import date, timedelta
 from decimal import Decimal
 
 from ..calendar import calendar_for
 from ..money import to_text
 from .day import Day
-from .records import HUNDRED, INSTALLMENT_REMINDER_DAYS, KINDS, NOT_DONE, ZERO, Action
+from .records import HUNDRED, INSTALLMENT_REMINDER_DAYS, KINDS, ZERO, Action
 
 _ONE = timedelta(days=1)
 
@@ -116,7 +115,7 @@ def _one_contact(dy: Day, cid: str, groups: dict[tuple[str, str], list], quiet: 
         more = [n for n in quiet if states[n].invoice.currency == cur and n not in nums
                 and _furthest_done(dy, n) < idx[s.id] and not _invoices_hidden((n,), hidden)]
         out.append((s, when, tuple(sorted(nums + more, key=dy.eng.rank.__getitem__))))
-    if early and not contacts and not paused and _contacted(dy, cid, dy.on - dy._gap + _ONE, dy.on) < 0:
+    if early and not contacts and not paused and recent < 0 and _contacted(dy, cid, dy.on, dy.on) < 0:
         out.extend(early)
     return out
 
@@ -136,19 +135,10 @@ def _contacted(dy: Day, cid: str, first: date, last: date) -> int:
     """The ladder index of the furthest step (not a hand-over) done for the client from
     ``first`` to ``last``; the call about a broken promise or a missed installment counts as
     the furthest of all; -1: none."""
-    acts = dy.eng.client_acts.get(cid)
-    if not acts or last < first:
-        return -1
-    dates = dy.eng.client_act_dates[cid]
     steps = dy.steps_by_id
     idx = dy._step_idx
     got = -1
-    for k in range(bisect_left(dates, first), len(acts)):
-        a = acts[k]
-        if a.date > last:
-            break
-        if a.outcome in NOT_DONE:
-            continue
+    for a in dy.eng.done_between(cid, first, last):
         s = steps.get(a.step) if a.step else None
         if s is not None and not s.escalate:
             got = max(got, idx[s.id])

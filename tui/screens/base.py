@@ -212,12 +212,12 @@ def offer_credit(screen: Any, client_id: str) -> None:
     if not app.check_writable():
         return
     client = app.state.book.clients[client_id]
-    moves = actions.credit_moves(app.state.book, client_id, app.on)
+    ledger = app.state.ledger_for(client_id)
+    moves = actions.credit_moves(ledger, client_id, app.on)
     if not moves:
         app.notify(safe(f"{client.name} has no client credit to put on an open invoice"), markup=False)
         return
     what = ", ".join(f"{money(m.amount, m.currency)} on {m.invoice}" for m in moves)
-    ledger = app.state.ledger_for(client_id)
     left = [(cur, ledger.credit(client_id, cur) - sum((m.amount for m in moves if m.currency == cur), Decimal(0)))
             for cur in ledger.currencies(client_id)]
     rest = ", ".join(money(amount, cur) for cur, amount in left if amount > 0)
