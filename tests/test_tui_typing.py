@@ -246,3 +246,27 @@ async def test_shift_tab_in_the_call_dialog_typed_in_a_burst_goes_back_to_add_to
         assert app.screen.__class__.__name__ == "TodayScreen"
     calls = [a for a in reopen(demo).activities if a.date == DAY and a.client == cid and a.channel == "phone"]
     assert [(a.outcome, a.body) for a in calls] == [("reached", "will pay friday and monday")]
+
+
+@pytest.mark.parametrize("from_today", [False, True])
+@async_test
+async def test_a_search_and_two_enters_typed_at_once_open_the_row_found(demo, from_today):
+    """"2", "/albion", enter, enter typed at once from Today showed Albion's row on the Clients
+    screen and lost the second enter (open it): the first enter's focus move to the table was
+    queued behind it, so the second reached the search again. Found in tmux."""
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        for _ in range(200):  # (the book worked out whole, as a moment after opening it)
+            if app.state.complete:
+                break
+            await settle(app, pilot)
+        if not from_today:
+            await pilot.press("2")
+            await settle(app, pilot)
+        rows = app.screen.query_one("#clients").rows if not from_today else None
+        cid = rows[-1].client.id if rows else max(app.state.book.clients)
+        burst(app, *(() if not from_today else ("2",)), "slash", cid, "enter", "enter")
+        await settle(app, pilot)
+        assert app.screen.__class__.__name__ == "ClientDetailScreen", app.screen
+        assert app.screen.client_id == cid

@@ -15,7 +15,7 @@ from textual.widgets import Input
 from receivables.errors import DunError
 
 from ..fmt import safe
-from ..widgets.typing import type_into
+from ..widgets.typing import focus_now, type_into
 from ..widgets.vtable import VirtualTable
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ class TableScreen(DunScreen):
 
     def action_search(self) -> None:
         self._search_opening = True
-        self.query_one(f"#{self.search_id}", Input).focus()
+        focus_now(self.query_one(f"#{self.search_id}", Input))  # (focus() came after keys typed behind /)
 
     def action_clear(self) -> None:
         self._search_opening = False
@@ -134,7 +134,9 @@ class TableScreen(DunScreen):
         self._search_opening = False
         self.query_text = self.query_one(f"#{self.search_id}", Input).value
         self._apply()
-        self.query_one(f"#{self.table_id}", VirtualTable).focus()
+        # at once: a key typed right behind this enter (enter again: open the row found) finds
+        # the table focused; focus() queued the move behind it, and that enter was lost
+        focus_now(self.query_one(f"#{self.table_id}", VirtualTable))
 
     def on_descendant_blur(self, event) -> None:
         if getattr(event, "widget", None) is not None and event.widget.id == self.search_id:
