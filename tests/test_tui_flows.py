@@ -913,3 +913,22 @@ async def test_the_invoices_screen_names_the_client_and_finds_invoices_by_its_na
         screen._apply()
         keys = [(s.days_overdue, s.outstanding) for s in table.rows]
         assert keys == sorted(keys, reverse=True)
+
+
+@async_test
+async def test_v_on_the_invoices_tab_says_where_voiding_is(demo):
+    """v on the client's Invoices tab did nothing at all (the key was hidden there): an owner
+    who typed an invoice wrong and pressed v learnt nothing. It now says what v voids, where,
+    and what to do with an invoice."""
+    app = create_app(demo, on=DAY)
+    said: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        app.notify = lambda message, **kw: said.append(str(message))
+        cid = next(iter(app.state.book.clients))
+        detail = await open_client(app, pilot, cid)
+        detail.query_one("#client-invoices").focus()
+        await pilot.press("v")
+        await settle(app, pilot)
+        assert app.screen is detail
+    assert said and "Payments · credits" in said[-1] and "E edits" in said[-1]

@@ -42,6 +42,8 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
         Binding("p", "plan", "Plan", id="client.plan", show=False),
         Binding("E", "edit_invoice", "Edit invoice", id="client.edit_invoice", show=False),
         Binding("v", "void", "Void", id="client.void"),  # (on the Payments and Promises tabs)
+        # v on the other tabs says where (hidden there, it did nothing at all)
+        Binding("v", "void_where", "Void", id="client.void_where", show=False),
         Binding("k", "credit", "Apply credit", id="client.credit", show=False,
                 tooltip="Put the client's credit (an overpayment) on its open invoices"),
     ]
@@ -104,14 +106,20 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
 
     _VOIDABLE_ON = {"tab-payments": "#client-payments", "tab-promises": "#client-promises"}
 
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "void":  # shown, and works, on the tabs that list what can be voided
+        if action in ("void", "void_where"):  # v: "void" on the tabs that list what can be voided
             tabs = self.query("#client-tabs")
-            return bool(tabs) and tabs.first(TabbedContent).active in self._VOIDABLE_ON
+            return (bool(tabs) and tabs.first(TabbedContent).active in self._VOIDABLE_ON) == (action == "void")
         return True
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self.refresh_bindings()
+
+    def action_void_where(self) -> None:
+        self.app.notify("v voids a payment, credit or promise recorded by mistake: select it on the "
+                        "Payments · credits or the Promises tab. An invoice typed wrong: E edits it.",
+                        markup=False, timeout=8)
 
     def show_voidable(self) -> None:
         """The Payments · credits tab (unless the Promises one is open), its table focused."""
