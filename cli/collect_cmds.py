@@ -77,6 +77,9 @@ def register(sub, common) -> None:
     p.add_argument("invoice", metavar="INVOICE", help="the invoice number")
     p.add_argument("--reason", metavar="TEXT", help="why the client disputes it (or, with --resolve, how it was settled)")
     p.add_argument("--resolve", action="store_true", help="resolve the invoice's open dispute")
+    p.add_argument("--credit-note", metavar="AMOUNT",
+                   help="with --resolve: the amount the dispute was settled by, taken off the invoice by a "
+                        "credit note dated the day it is resolved")
     add_on(p)
     add_json(p)
     p.set_defaults(handler=cmd_dispute)
@@ -385,6 +388,7 @@ def cmd_dispute(args) -> int:
 
     on = _today(args)
     number = args.invoice.strip()
+    credit = None
     with _open(args, readonly=False, command="dun dispute") as repo:
         inv = repo.get_invoice(number)
         if inv is None:
@@ -399,8 +403,15 @@ def cmd_dispute(args) -> int:
             if open_[-1].opened > on:
                 raise DunError(f"the dispute was opened on {open_[-1].opened.isoformat()}, after {on.isoformat()}",
                                "--on", "resolve it on or after the day it was opened")
-            d = repo.resolve_dispute(open_[-1].id, on, args.reason or "")
+            if args.credit_note is not None:
+                from receivables.money import parse_amount
+
+                credit = parse_amount(args.credit_note, inv.currency, "--credit-note")
+            d = repo.resolve_dispute(open_[-1].id, on, args.reason or "", credit)
         else:
+            if args.credit_note is not None:
+                raise DunError("a credit note settles a dispute being resolved", "--credit-note",
+                               "add --resolve (a dispute is opened with --reason alone)")
             reason = (args.reason or "").strip()
             if not reason:
                 raise DunError("a dispute needs a reason", "--reason", 'e.g. --reason "goods arrived damaged"')
@@ -411,10 +422,12 @@ def cmd_dispute(args) -> int:
     if args.json:
         _dump({"id": d.id, "invoice": d.invoice, "client": d.client, "reason": d.reason,
                "opened": d.opened.isoformat(), "resolved": d.resolved.isoformat() if d.resolved else None,
-               "resolution": d.resolution})
+               "resolution": d.resolution, "credit_note": str(credit) if credit is not None else None})
         return 0
     if d.resolved:
-        print(f"resolved {d.id} on invoice {d.invoice} ({d.client}) on {d.resolved.isoformat()}; it is back on the ladder")
+        credited = f" with a credit note of {credit} {inv.currency}" if credit is not None else ""
+        print(f"resolved {d.id} on invoice {d.invoice} ({d.client}) on {d.resolved.isoformat()}{credited}; "
+              "what it still owes is back on the ladder")
     else:
         print(f"opened {d.id} on invoice {d.invoice} ({d.client}) on {d.opened.isoformat()}; it is off the ladder")
     return 0

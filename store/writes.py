@@ -253,7 +253,11 @@ class Writes:
         self._put([d])
         return d
 
-    def resolve_dispute(self, dispute_id: str, on: date, resolution: str = "") -> Dispute:
+    def resolve_dispute(self, dispute_id: str, on: date, resolution: str = "", credit_note: Decimal | None = None,
+                        also: Iterable[Any] = ()) -> Dispute:
+        """The open dispute resolved on ``on``. ``credit_note``: an amount the dispute was settled
+        by, recorded as a credit note on its invoice dated ``on``; ``also``: records stored with
+        it (the activity of the action it was resolved from). One all-or-nothing commit."""
         self._writable()
         doc_id = self._key_map("disputes").get(dispute_id)
         if doc_id is None:
@@ -262,6 +266,16 @@ class Writes:
         if d.resolved is not None:
             self._refuse([Problem(f"was already resolved on {d.resolved}", f"dispute {dispute_id}")])
         d = replace(d, resolved=on, resolution=resolution)
+        records = list(also)
+        if credit_note is not None:
+            inv = self.get_invoice(d.invoice)
+            note = Adjustment("", "credit_note", on, d.client, credit_note, inv.currency if inv else "", d.invoice,
+                              reason=resolution or f"dispute {d.id} resolved")
+            self._refuse(v.check_adjustment(note, self._client_scope(d.client)))  # (said as itself, not "record 1")
+            records.append(note)
+        if records:
+            self.commit(records, updates=[d])
+            return d
         self._refuse(v.check_dispute(d, self._client_scope(d.client)))
         self._put([d])
         return d

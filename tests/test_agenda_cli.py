@@ -175,6 +175,39 @@ def test_dispute_open_and_resolve(filled, capsys):
     assert code == 1 and "unknown invoice" in err
 
 
+def test_a_dispute_settled_by_a_credit_note_records_both_at_once(filled, capsys):
+    """A dispute settled by a credit note had no way to record the credit note but a CSV
+    import: --credit-note takes it off the invoice in the same commit as the resolution."""
+    def owed():
+        code, out, _ = run(capsys, filled, "client", "show", "acme", "--on", "2026-04-03", "--json")
+        return {i["number"]: i["outstanding"] for i in json.loads(out)["invoices"]}
+
+    assert run(capsys, filled, "dispute", "A-1", "--reason", "two boxes damaged", "--on", ON)[0] == 0
+    before = (filled / "book.json").read_bytes()
+    for bad, said in (("1200.01", "more than the 1200.00 still owed"), ("12,50", "--credit-note"),
+                      ("-5", "--credit-note")):
+        code, _, err = run(capsys, filled, "dispute", "A-1", "--resolve", "--credit-note", bad, "--on", "2026-04-03")
+        assert code == 1 and err.count("\n") == 1 and said in err, err
+    code, _, err = run(capsys, filled, "dispute", "A-2", "--reason", "x", "--credit-note", "5", "--on", ON)
+    assert code == 1 and "add --resolve" in err, err
+    assert (filled / "book.json").read_bytes() == before  # (refused: the dispute still open, no credit note)
+    assert owed()["A-1"] == "1200.00"
+    code, out, err = run(capsys, filled, "dispute", "A-1", "--resolve", "--credit-note", "200",
+                         "--reason", "credit for two boxes", "--on", "2026-04-03", "--json")
+    assert code == 0, err
+    assert json.loads(out)["credit_note"] == "200.00" and json.loads(out)["resolved"] == "2026-04-03"
+    assert owed()["A-1"] == "1000.00"
+    from store import open_book
+
+    repo = open_book(filled, readonly=True)
+    try:
+        book = repo.book()
+    finally:
+        repo.close()
+    assert [(a.kind, a.invoice, a.amount, a.date, a.reason) for a in book.adjustments] == [
+        ("credit_note", "A-1", D("200.00"), date(2026, 4, 3), "credit for two boxes")]
+
+
 def test_plan_splits_with_the_remainder_on_the_last(filled, capsys):
     def amounts(total, count, currency):
         return [i.amount for i in split_installments(total, currency, count, date(2026, 4, 15), 30)]

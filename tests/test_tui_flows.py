@@ -932,3 +932,46 @@ async def test_v_on_the_invoices_tab_says_where_voiding_is(demo):
         await settle(app, pilot)
         assert app.screen is detail
     assert said and "Payments · credits" in said[-1] and "E edits" in said[-1]
+
+
+@async_test
+async def test_credit_notes_from_the_invoices_screen_and_a_dispute_settled_by_one(demo):
+    """A credit note (goods returned, a price corrected, a dispute settled by one) could only be
+    imported from a CSV: C takes an amount off the selected invoice, and resolving a dispute
+    (d on its invoice) can record the credit note it was settled by, in the same commit."""
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        table = app.screen.query_one("#invoices")
+        target = next(s for s in table.rows if s.outstanding > 100 and not s.disputed)
+        number, owed = target.invoice.number, target.outstanding
+        await pilot.press("slash", *number, "enter")
+        await settle(app, pilot)
+        assert table.current.invoice.number == number
+        await pilot.press("d", *"two boxes damaged", "ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("d")  # the open dispute: resolve it
+        await settle(app, pilot)
+        await type_into(pilot, app, "#in-resolution", "agreed 40 off")
+        await type_into(pilot, app, "#in-credit_note", str(owed + 1))
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "still owed" in text_of(app.screen.query_one("#err-credit_note"))  # refused, the form kept
+        await type_into(pilot, app, "#in-credit_note", "40")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        book = reopen(demo)
+        assert [d.resolved for d in book.disputes if d.invoice == number] == [DAY]
+        assert [(a.kind, a.amount, a.reason) for a in book.adjustments if a.invoice == number] == [
+            ("credit_note", Decimal("40.00"), "agreed 40 off")]
+        await pilot.press("C")
+        await settle(app, pilot)
+        assert "Credit note on" in text_of(app.screen.query_one(".dialog-title"))
+        await type_into(pilot, app, "#in-amount", "10")
+        await type_into(pilot, app, "#in-reason", "price corrected")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+    notes = [(a.kind, a.amount, a.reason) for a in reopen(demo).adjustments if a.invoice == number]
+    assert notes[-1] == ("credit_note", Decimal("10.00"), "price corrected")

@@ -143,16 +143,18 @@ def log_dispute(repo: Any, action: Any, on: date, invoice: str, reason: str) -> 
     return _commit_many(repo, [dispute, act])
 
 
-def log_resolution(repo: Any, action: Any, on: date, dispute: Dispute, resolution: str = "") -> list[Any]:
-    """The open dispute an action reviews, resolved, and the activity that says so, in one
-    commit (the action counts as handled today, also after a restart)."""
+def log_resolution(repo: Any, action: Any, on: date, dispute: Dispute, resolution: str = "",
+                   credit_note: Decimal | None = None) -> Activity:
+    """The open dispute an action reviews, resolved (with the credit note it was settled by,
+    if any), and the activity that says so, in one commit (the action counts as handled
+    today, also after a restart)."""
     _writable(repo)
     if dispute.resolved is not None:
         raise DunError(f"was already resolved on {dispute.resolved}", f"dispute {dispute.id}")
-    resolved = dataclasses.replace(dispute, resolved=on, resolution=resolution)
     act = _activity_for(action, on, outcome="resolved",
                         body=f"Dispute on {dispute.invoice} resolved" + (f": {resolution}" if resolution else "."))
-    return list(repo.commit([act], updates=[resolved]))
+    repo.resolve_dispute(dispute.id, on, resolution, credit_note, also=[act])
+    return act
 
 
 def log_payment_outcome(repo: Any, action: Any, on: date, payment: Payment,
@@ -205,9 +207,10 @@ def open_dispute(repo: Any, invoice: Invoice, on: date, reason: str) -> Dispute:
     return repo.open_dispute(Dispute(id="", invoice=invoice.number, client=invoice.client, reason=reason, opened=on))
 
 
-def resolve_dispute(repo: Any, dispute_id: str, on: date, resolution: str = "") -> Any:
+def resolve_dispute(repo: Any, dispute_id: str, on: date, resolution: str = "",
+                    credit_note: Decimal | None = None) -> Any:
     _writable(repo)
-    return repo.resolve_dispute(dispute_id, on, resolution)
+    return repo.resolve_dispute(dispute_id, on, resolution, credit_note)
 
 
 def void(repo: Any, record_id: str, on: date, reason: str) -> Any:
@@ -218,9 +221,12 @@ def void(repo: Any, record_id: str, on: date, reason: str) -> Any:
     return record
 
 
-def write_off(repo: Any, invoice: Invoice, on: date, amount: Decimal, reason: str) -> Adjustment:
+def write_off(repo: Any, invoice: Invoice, on: date, amount: Decimal, reason: str,
+              kind: str = "write_off") -> Adjustment:
+    """What the invoice still owes (or part of it) written off, or (``kind`` "credit_note")
+    taken off by a credit note."""
     _writable(repo)
-    return repo.add_adjustment(Adjustment(id="", kind="write_off", date=on, client=invoice.client,
+    return repo.add_adjustment(Adjustment(id="", kind=kind, date=on, client=invoice.client,
                                           amount=amount, currency=invoice.currency, invoice=invoice.number,
                                           reason=reason))
 

@@ -235,7 +235,7 @@ def offer_credit(screen: Any, client_id: str) -> None:
 
 
 class InvoiceActions:
-    """Dispute, write-off, plan and edit on the selected invoice (shared with client detail)."""
+    """Dispute, write-off, credit note, plan and edit on the selected invoice (shared with client detail)."""
 
     def selected_invoice(self) -> "InvoiceState | None":  # pragma: no cover - overridden
         return None
@@ -257,7 +257,7 @@ class InvoiceActions:
                 return
             self.app.push_screen(DisputeDialog(s.invoice.client, [s.invoice.number], self.app.on))
 
-    def action_write_off(self) -> None:
+    def action_write_off(self, kind: str = "write_off") -> None:
         s = self.selected_invoice()
         if s is None or not self.app.check_writable():
             return
@@ -266,7 +266,10 @@ class InvoiceActions:
             return
         from ..dialogs.writeoff import WriteOffDialog
 
-        self.app.push_screen(WriteOffDialog(s.invoice, s.outstanding, self.app.on))
+        self.app.push_screen(WriteOffDialog(s.invoice, s.outstanding, self.app.on, kind))
+
+    def action_credit_note(self) -> None:
+        self.action_write_off("credit_note")
 
     def action_plan(self) -> None:
         s = self.selected_invoice()
@@ -290,6 +293,8 @@ def invoice_commands(screen: Any) -> list:
     return [
         ("Invoice: open or resolve a dispute", "On the selected invoice (d)", screen.action_dispute),
         ("Invoice: write off", "What the selected invoice still owes (w)", screen.action_write_off),
+        ("Invoice: credit note", "Take an amount off the selected invoice: goods returned, a price corrected (C)",
+         screen.action_credit_note),
         ("Invoice: start a payment plan", "Installments over the client's invoices (p)", screen.action_plan),
         ("Invoice: edit", "The selected invoice (E / e)", screen.action_edit_invoice),
     ]

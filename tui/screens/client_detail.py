@@ -39,6 +39,8 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
         Binding("a", "add_invoice", "Invoice", id="client.add_invoice"),
         Binding("d", "dispute", "Dispute", id="client.dispute", show=False),
         Binding("w", "write_off", "Write off", id="client.write_off", show=False),
+        Binding("C", "credit_note", "Credit note", id="client.credit_note", show=False,
+                tooltip="Take an amount off the selected invoice (goods returned, a price corrected)"),
         Binding("p", "plan", "Plan", id="client.plan", show=False),
         Binding("E", "edit_invoice", "Edit invoice", id="client.edit_invoice", show=False),
         Binding("v", "void", "Void", id="client.void"),  # (on the Payments and Promises tabs)

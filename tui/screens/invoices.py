@@ -88,6 +88,8 @@ class InvoicesScreen(InvoiceActions, TableScreen):
         Binding("e", "edit_invoice", "Edit", id="invoices.edit"),
         Binding("d", "dispute", "Dispute", id="invoices.dispute"),
         Binding("w", "write_off", "Write off", id="invoices.write_off"),
+        Binding("C", "credit_note", "Credit note", id="invoices.credit_note", show=False,
+                tooltip="Take an amount off the selected invoice (goods returned, a price corrected)"),
         Binding("p", "plan", "Plan", id="invoices.plan"),
         Binding("n", "app.note", "Note", id="invoices.note", show=False),
         Binding("dollar_sign", "app.payment", "Payment", id="invoices.payment", show=False, key_display="$"),
