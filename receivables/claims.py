@@ -26,15 +26,12 @@ from typing import Iterable
 
 from .errors import DunError, Problem
 from .ledger import Ledger
-from .model import CHARGE_KINDS, Activity, Book, Charge, Invoice, InvoiceLine
+from .model import ANSWERED, CHARGE_KINDS, PUT_OFF, Activity, Book, Charge, Invoice, InvoiceLine
 from .money import MINOR_UNITS, round_money, to_text
 from .policy import Policy
 
 ZERO = Decimal(0)
-NOT_DONE = ("snoozed", "skipped")
-# outcomes that do not carry the step out, so post no fee: the step was not done, or the
-# client answered it with a promise, a dispute or a payment
-NO_FEE = NOT_DONE + ("promised", "disputed", "paid")
+NO_FEE = PUT_OFF + ANSWERED  # outcomes that do not carry the step out (receivables.model), so post no fee
 
 
 def is_charge(inv: Invoice) -> bool:

@@ -22,6 +22,12 @@ DIRECTIONS = ("out", "in")
 ADJUSTMENT_KINDS = ("credit_note", "write_off", "adjustment", "credit_applied")
 CREDIT_APPLIED = "credit_applied"
 CALL_OUTCOMES = ("reached", "no_answer", "voicemail", "wrong_number")
+# outcomes of an agenda action that do not carry a ladder step out: put off (snoozed,
+# skipped), or answered by the client (a promise, a dispute, a payment given in reply to it).
+# No letter went out, so the step is still to do once the answer no longer holds, and it puts
+# no client on hold, posts no fee, and is not a letter a later one may say was sent.
+PUT_OFF = ("snoozed", "skipped")
+ANSWERED = ("promised", "disputed", "paid")
 
 
 @dataclass(frozen=True, slots=True)

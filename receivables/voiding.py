@@ -39,19 +39,39 @@ def paid_note(p: Payment) -> str:
     return f"Payment received: {p.amount} {p.currency}" + (f" (ref {p.reference})" if p.reference else "")
 
 
-def undo_with(p: Payment, activities: Iterable[Activity], on: date, reason: str) -> Activity | None:
-    """The activity that takes back, with payment ``p`` voided on ``on``, the activity that
-    recorded an action done by it (the latest of the client's, of the payment's day, not
-    already taken back), or None. Before, that activity stayed: the action paid with a
-    payment on the wrong client kept counting as done once the payment was voided, and its
-    invoices, owed again, were not chased. (A correction names it: it counts nowhere.)"""
+def undo_with(rec: Voidable, activities: Iterable[Activity], on: date, reason: str) -> list[Activity]:
+    """The activities that take back, with ``rec`` voided on ``on``, each activity that
+    recorded an action as paid and is no longer true (a correction names it: it counts
+    nowhere):
+
+    - the one recorded with payment ``rec`` (the latest of the client's on the payment's day
+      naming it, not already taken back). Before, it stayed: the action paid with a payment
+      on the wrong client kept counting as done once the payment was voided, and its
+      invoices, owed again, were not chased;
+    - any other "paid" on an invoice ``rec`` paid or credited, dated from its day: a part
+      payment voided (a cheque that bounced) makes the invoice owe again, so the action a
+      later payment closed is not paid either. Before, it stayed done."""
     acts = list(activities)
     corrected = {a.corrects for a in acts if a.corrects}
-    body = paid_note(p)
-    done = next((a for a in reversed(acts) if a.client == p.client and a.date == p.date and a.outcome == PAID
-                 and a.body == body and a.id not in corrected), None)
-    if done is None:
-        return None
-    return Activity(id="", date=on, client=p.client, channel="other", step=f"void:{p.id}",
-                    invoices=done.invoices, outcome="note", corrects=done.id,
-                    body=f"Payment {p.id} voided ({reason}): the action it was recorded for is to do again.")
+    what = f"{kind_of(rec).capitalize()} {rec.id} voided ({reason})"
+    out: list[Activity] = []
+    direct = None
+    if isinstance(rec, Payment):
+        body = paid_note(rec)
+        direct = next((a for a in reversed(acts) if a.client == rec.client and a.date == rec.date
+                       and a.outcome == PAID and a.body == body and a.id not in corrected), None)
+        if direct is not None:
+            out.append(_undo(direct, on, rec, f"{what}: the action it was recorded for is to do again."))
+    owed = {n for n, _ in owed_again(rec)}
+    for a in acts:
+        if (a is not direct and a.outcome == PAID and a.client == rec.client and a.date >= rec.date
+                and a.id not in corrected and owed.intersection(a.invoices)):
+            again = ", ".join(n for n in a.invoices if n in owed)
+            out.append(_undo(a, on, rec, f"{what}: {again} owed again, the action recorded as paid on "
+                                         f"{a.date.isoformat()} is to do again."))
+    return out
+
+
+def _undo(done: Activity, on: date, rec: Voidable, body: str) -> Activity:
+    return Activity(id="", date=on, client=done.client, channel="other", step=f"void:{rec.id}",
+                    invoices=done.invoices, outcome="note", corrects=done.id, body=body)

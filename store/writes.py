@@ -186,10 +186,7 @@ class Writes:
         if receipt is not None:
             receipt = replace(receipt, payment="")
         records: list[Any] = [rec] if receipt is None else [rec, receipt]
-        if isinstance(rec, Payment):
-            undo = undo_with(rec, self._client_scope(rec.client).activities, on, reason)
-            if undo is not None:
-                records.append(self._with_id(undo))
+        records += [self._with_id(undo) for undo in undo_with(rec, self._client_scope(rec.client).activities, on, reason)]
         self._put(records)
         return rec, receipt
 

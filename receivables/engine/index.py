@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from ..ledger import BookIndex
-from ..model import Activity, PaymentPlan, PromiseToPay
+from ..model import ANSWERED, Activity, PaymentPlan, PromiseToPay
 from .records import HOLD_LIFTED, NOT_DONE, ZERO, in_date_order
 
 _FOREVER = date.max
@@ -94,7 +94,8 @@ class ClientIndex:
                     n for n in by_client_invoices.get(a.client, ())
                     if invoices[n].issued <= a.date and (final[n] is None or final[n] > a.date)
                 )
-            if step and ":" not in step:  # "promise:P1" and the like are not ladder steps
+            if step and ":" not in step and a.outcome not in ANSWERED:  # ("promise:P1" and the like are
+                # not ladder steps; nor is a step the client answered: see receivables.model.ANSWERED)
                 entry = (a.date, step, a.id)
                 for n in nums:
                     step_acts[n].append(entry)

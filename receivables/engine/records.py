@@ -6,7 +6,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from operator import attrgetter
 
-from ..model import PaymentPlan, PromiseToPay
+from ..model import PUT_OFF, PaymentPlan, PromiseToPay
 from ..tuning import quiet_gc  # noqa: F401  (re-exported: the engine's callers use it)
 
 ZERO = Decimal(0)
@@ -14,7 +14,7 @@ HUNDRED = Decimal(100)
 TENTH = Decimal("0.1")
 INSTALLMENT_REMINDER_DAYS = 3
 KINDS = ("step", "promise", "installment", "dispute", "credit_review")
-NOT_DONE = ("snoozed", "skipped")
+NOT_DONE = PUT_OFF  # (receivables.model: snoozed, skipped)
 HOLD_LIFTED = "hold_lifted"
 BUCKETS = ("current", "1-30", "31-60", "61-90", "91-120", "120+")
 WEEKS = 13
