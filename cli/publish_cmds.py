@@ -127,7 +127,7 @@ def cmd_mail(args: argparse.Namespace) -> int:
     """Draft the day's e-mails into the outbox; with --send, send everything queued there
     (today's drafts and the messages approved in the app), each exactly once."""
     from publish.mail import prepare_outbox
-    from publish.outbox import logged_ids, queued_files, reconcile, send_files
+    from publish.outbox import logged_ids, queued_files, reconcile, retraction, send_files
     from store import open_book
 
     if args.new_server and not args.send:
@@ -141,9 +141,15 @@ def cmd_mail(args: argparse.Namespace) -> int:
         if args.send:
             reconcile(repo.paths.outbox, repo.book(), repo.log_activity)
             bar = ProgressBar()
+            def retract(q) -> None:  # (a message made with other sender details: its action to do again)
+                undo = retraction(repo.book(), q, on)
+                if undo is not None:
+                    repo.log_activity(undo)
+
             report = send_files(queued_files(repo.paths.outbox), policy, log=repo.log_activity,
                                 logged=logged_ids(repo.book()), new_server=args.new_server,
-                                progress=lambda n, total, q, status: bar(n, total, f"{status} {q.client}"))
+                                progress=lambda n, total, q, status: bar(n, total, f"{status} {q.client}"),
+                                retract=retract)
             bar.finish()
     finally:
         repo.close()

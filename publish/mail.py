@@ -34,7 +34,7 @@ from .env import environment
 from .messages import Draft, check_templates, draft_from_day, html_document
 from .plaintext import to_plain
 from .names import safe_name
-from .seal import seal
+from .seal import seal, unsealed
 from .statements import render_statement_html, statement_data
 
 MAIL_KINDS = ("step", "installment", "promise")
@@ -44,7 +44,8 @@ H_CLIENT = "X-Dun-Client"
 H_STEP = "X-Dun-Step"
 H_INVOICES = "X-Dun-Invoices"
 H_ON = "X-Dun-On"
-PRIVATE = (HEADER_NAME, H_CLIENT, H_STEP, H_INVOICES, H_ON)
+H_SENDER = "X-Dun-Sender"  # the digest of the sender's details it was made with (see sender_digest)
+PRIVATE = (HEADER_NAME, H_CLIENT, H_STEP, H_INVOICES, H_ON, H_SENDER)
 # a message in the outbox larger than this is not one dun wrote (its largest, a statement of
 # hundreds of pages attached, is a few MB): it is refused, not read into memory
 MAX_EML_BYTES = 32 * 2**20
@@ -58,13 +59,27 @@ def activity_step(action) -> str:
     return getattr(action, "key", "") or action.step or ""
 
 
-def tag(msg: EmailMessage, action, on: date) -> EmailMessage:
-    """The private headers of a queued message: its client, step, invoices and day."""
+def sender_digest(policy) -> str:
+    """What a message tells the client about its sender, as a digest: the policy's
+    ``[company]`` (name, address, tax id, where to pay: the example company's, until the owner
+    puts in theirs) and the ``[mail]`` sender and reply-to. A queued message made with other
+    details is never sent (publish.outbox): one approved while the example company was in
+    the policy asked real clients to pay into the example's account."""
+    import hashlib
+
+    seen = repr((policy.company, policy.mail.sender, policy.mail.reply_to)).encode("utf-8")
+    return hashlib.sha256(seen).hexdigest()[:32]
+
+
+def tag(msg: EmailMessage, action, on: date, policy) -> EmailMessage:
+    """The private headers of a queued message: its client, step, invoices and day, and the
+    sender's details it was made with."""
     msg[H_CLIENT] = action.client
     msg[H_STEP] = activity_step(action)
     if action.invoices:
         msg[H_INVOICES] = " ".join(action.invoices)
     msg[H_ON] = on.isoformat()
+    msg[H_SENDER] = sender_digest(policy)
     return msg
 
 
@@ -144,6 +159,36 @@ def _file_stem(on: date, client_id: str, key: str) -> str:
     return f"{on.isoformat()}_{safe_name(client_id)}_{key}"
 
 
+def _set_aside_old_drafts(book, outbox: Path, on: date) -> list[str]:
+    """The drafts of earlier days that were never approved (``dun mail`` made them; no
+    "queued" activity names them) moved to ``outbox/stale/``: the day's drafts are made from
+    what is due now. Before, 'dun mail' on Monday and 'dun mail --send' on Tuesday sent
+    Monday's draft and Tuesday's of the same still-due action, and a Monday draft for an
+    invoice paid since."""
+    approved = {a.message_id for a in book.activities if a.outcome == "queued" and a.message_id}
+    said = []
+    for path in sorted(outbox.glob("*.eml")):
+        try:
+            day = date.fromisoformat(path.name[:10])
+        except ValueError:
+            continue
+        if day >= on or path.is_symlink() or not path.is_file():
+            continue
+        try:
+            msg = read_eml(path)
+            ours = unsealed(read_plain(path, MAX_EML_BYTES + 1)) is not None
+        except (DunError, OSError):
+            continue
+        if not ours or str(msg["Message-ID"] or "") in approved:
+            continue  # (approved in the app; or not one of dun's: sending refuses it, saying why)
+        stale = outbox / "stale"
+        stale.mkdir(exist_ok=True)
+        os.replace(path, stale / path.name)
+        said.append(f"{path.name}: drafted on {day.isoformat()} and never sent; moved to outbox/stale/ "
+                    f"(today's drafts are made from what is due now)")
+    return said
+
+
 def prepare_outbox(repo_or_book, policy, on: date, outbox: Path, *, now: datetime | None = None) -> MailResult:
     """Write the day's e-mails (.eml) and letters (.pdf) into ``outbox``."""
     from .pdf import html_to_pdf
@@ -162,9 +207,10 @@ def prepare_outbox(repo_or_book, policy, on: date, outbox: Path, *, now: datetim
     when = now or datetime.combine(on, time(9, 0), tzinfo=timezone.utc)
     outbox = Path(outbox)
     outbox.mkdir(parents=True, exist_ok=True)
+    result = MailResult(outbox=outbox)
+    result.notices += _set_aside_old_drafts(book, outbox, on)
     index = index_book(book)
     ledger = derive(index, on)
-    result = MailResult(outbox=outbox)
     env = environment()
     # the day's actions and their messages through the derived state (a book alone: the engine's fold)
     day = derived.current(repo, policy, on, book=book).book_day if repo is not None else \
@@ -192,7 +238,7 @@ def prepare_outbox(repo_or_book, policy, on: date, outbox: Path, *, now: datetim
             path = outbox / f"{stem}.eml"
             if (outbox / "sent" / path.name).is_file():
                 continue  # sent already today (the app or an earlier run): never twice
-            tag(msg, action, on)
+            tag(msg, action, on, policy)
             atomic_write(path, seal(msg.as_bytes()))  # (only sealed messages are ever sent)
             result.emails.append(OutboxItem(client.id, client.name, key, "email", path, msg["Subject"], msg["To"]))
         else:

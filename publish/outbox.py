@@ -41,8 +41,8 @@ from receivables.model import Activity
 from receivables.policytypes import example_note
 from store.files import atomic_write
 
-from .mail import (H_CLIENT, H_INVOICES, H_ON, H_STEP, HEADER_NAME, PRIVATE, OutboxItem, _file_stem, build_email,
-                   read_eml, smtp_password, tag)
+from .mail import (H_CLIENT, H_INVOICES, H_ON, H_SENDER, H_STEP, HEADER_NAME, PRIVATE, OutboxItem, _file_stem,
+                   build_email, read_eml, sender_digest, smtp_password, tag)
 from . import mailserver
 from .messages import Draft
 from .seal import HEADER as SEAL_HEADER, seal, unsealed
@@ -58,6 +58,11 @@ class SendFailed(DunError):
     def __init__(self, message: str, where: str = "mail", hint: str = "", *, fatal: bool = False) -> None:
         super().__init__(message, where, hint)
         self.fatal = fatal
+
+
+class Stale(SendFailed):
+    """A message made with other sender details than the policy has now (see
+    :func:`publish.mail.sender_digest`): never sent, moved to ``outbox/stale/``."""
 
 
 @dataclass
@@ -135,7 +140,7 @@ def compose(book, policy, action: Any, on: date, subject: str, text: str, *, led
                       policy=policy, attachment=attachment,
                       attachment_name=f"Statement-{safe_name(client.id)}-{on.isoformat()}.pdf",
                       when=now or datetime.now(timezone.utc), action_key=key)
-    return tag(msg, action, on)
+    return tag(msg, action, on, policy)
 
 
 def write_queued(outbox: Path, msg: EmailMessage) -> Path:
@@ -267,6 +272,10 @@ class Connection:
             raw = email.message_from_bytes(raw, policy=email_policy.default).as_bytes(policy=email_policy.SMTP)
         head, sep, body = raw.partition(b"\r\n\r\n")
         msg = BytesHeaderParser(policy=email_policy.default).parsebytes(head + sep)
+        if str(msg[H_SENDER] or "") != sender_digest(self.policy):
+            raise Stale("it was made with other sender details than policy.toml has now ([company]: name, "
+                        "address, where to pay; [mail] from): not sent", str(path.name),
+                        "it is kept in outbox/stale/; its action is to do again, made with your details")
         sender = getaddresses([str(msg["From"])])[0][1]
         rcpts = [a for _, a in getaddresses([str(v) for k in ("To", "Cc", "Bcc") for v in msg.get_all(k, [])]) if a]
         odd = [a for a in (sender, *rcpts) if not _plain_address(a)]
@@ -359,20 +368,43 @@ def _why(e: BaseException) -> str:
 
 def mark_sent(path: Path) -> Path:
     """The server accepted ``path``: move it to ``sent/`` at once (what makes it never go twice)."""
-    done = path.parent / "sent"
+    return _set_aside(path, "sent")
+
+
+def _set_aside(path: Path, folder: str) -> Path:
+    done = path.parent / folder
     done.mkdir(exist_ok=True)
     target = done / path.name
     os.replace(path, target)
     return target
 
 
+def retraction(book, q: Queued, on: date) -> Activity | None:
+    """The activity that takes back the "queued" one of a message set aside as stale (its
+    action is then to do again), or None when the message was never approved (a draft)."""
+    corrected = {a.corrects for a in book.activities if a.corrects}
+    done = next((a for a in reversed(book.activities) if a.outcome == "queued" and a.message_id == q.message_id
+                 and q.message_id and a.id not in corrected), None)
+    if done is None:
+        return None
+    # (its step is no ladder step's, nor an action's key: it carries nothing out)
+    return Activity(id="", date=on, client=done.client, channel="other", step=f"unsent:{done.id}",
+                    invoices=done.invoices, outcome="note", corrects=done.id,
+                    body=f"The message approved on {done.date.isoformat()} was not sent: it was made with other "
+                         f"sender details than policy.toml has now (moved to outbox/stale/{q.path.name}). "
+                         "The action is to do again.")
+
+
 def send_files(paths: Iterable[Path], policy, *, log: Callable[[Activity], Any] | None = None,
                logged: set[str] | None = None, password: str | None = None, new_server: bool = False,
                progress: Callable[[int, int, Queued, str], None] | None = None,
-               stop: Callable[[], bool] | None = None) -> SendReport:
+               stop: Callable[[], bool] | None = None,
+               retract: Callable[[Queued], Any] | None = None) -> SendReport:
     """Send queued files in order (see the module docstring). ``log`` records each sent one
     (an activity); ``logged`` the Message-IDs already recorded (never sent again);
-    ``progress(done, total, item, status)``; ``stop()`` true ends the run between messages."""
+    ``progress(done, total, item, status)``; ``stop()`` true ends the run between messages.
+    A message made with other sender details than the policy's now (:class:`Stale`) is moved
+    to ``outbox/stale/`` and ``retract(item)`` puts its action back to do."""
     paths = list(paths)
     logged = set(logged or ())
     report = SendReport()
@@ -399,6 +431,14 @@ def send_files(paths: Iterable[Path], policy, *, log: Callable[[Activity], Any] 
                 progress(n, len(paths), q, "sending")
             try:
                 conn.send(path)
+            except Stale as e:
+                q.path = _set_aside(path, "stale")
+                if retract is not None:
+                    retract(q)
+                report.failed.append((q, str(e)))
+                if progress is not None:
+                    progress(n + 1, len(paths), q, "failed")
+                continue
             except SendFailed as e:
                 report.failed.append((q, str(e)))
                 if progress is not None:
