@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 
 from receivables.engine import ClientDay, derive_client, fold, group_by_client
-from receivables.ledger import Ledger, index_book
+from receivables.ledger import derive, index_book
 from receivables.money import to_text
 from receivables.tuning import FEW_CLIENTS, quiet_gc
 
@@ -86,7 +86,10 @@ class Context:
         self.load([cid])
         rec, day, policy, on = self.records[cid], self.days[cid], self.policy, self.on
         action = next((a for a in day.actions if a.kind == "step" and a.channel != "phone"), None)
-        ledger = Ledger(index_book(rec), on, {st.number: st for st in day.open})
+        # every invoice of the client, not only its open ones: an invoice paid late still carries
+        # its interest and compensation (a row of its own, in the total due), as in the
+        # statement an e-mail attaches
+        ledger = derive(index_book(rec), on)
         with engine.keeping_last():
             bare = statement_data(rec, policy, cid, on, ledger=ledger, action=action, find_action=False)
             # the message from the contexts kept with the client's day (no deriving again)

@@ -403,3 +403,27 @@ def test_a_posted_claim_shows_on_the_statement_as_an_open_item_with_its_lines(sh
     assert "31 Jul 2025 – 9 Aug 2025 (10 days)" in items["INV-1"].interest_detail
     assert s.sections[0].total_due == D("10000.00") + D("200.68") + D("33.56")
     assert "Fixed-sum compensation on invoice INV-1: £100.00" in render_statement_html(s)
+
+
+def test_the_published_statement_has_the_invoice_paid_late_as_the_mailed_one_does(shipped, tmp_path):
+    """The site's statement was made from the client's open invoices only: its total due left
+    out the interest and compensation still owed on an invoice paid late (£341.35 for £422.99
+    in a tester's book), while the statement attached to an e-mail counted them."""
+    from publish.formatting import money
+    from publish.site import file_names, publish
+    from publish.statements import statement_data
+
+    policy = replace(shipped, interest=replace(shipped.interest, charge=True))
+    due = date(2025, 5, 31)
+    book = Book(clients={"acme": Client("acme", "Acme Ltd", "GBP", 30)},
+                invoices={"S1": Invoice("S1", "acme", date(2025, 5, 1), due, "GBP", D("1022.00")),
+                          "S2": Invoice("S2", "acme", date(2025, 5, 1), due, "GBP", D("2000.00"))},
+                payments=(Payment("P1", date(2025, 6, 30), "acme", D("1022.00"), "GBP",
+                                  allocations=(Allocation("S1", D("1022.00")),)),))
+    on = date(2025, 7, 15)
+    (sec,) = statement_data(book, policy, "acme", on, find_action=False).sections
+    assert sec.total_due > D("2000.00")
+    publish(book, policy, on, tmp_path / "site", pdf=False)
+    html = (tmp_path / "site" / "clients" / f"{file_names(book.clients)['acme']}.html").read_text("utf-8")
+    assert "paid late" in html and "S1" in html
+    assert money(sec.total_due, "GBP", "en_GB") in html
