@@ -126,7 +126,7 @@ def plan_claim(ledger: Ledger, policy: Policy, client_id: str, on: date,
                            "name the invoices it charges for")
         if inv.issued > on:
             raise DunError(f"invoice {n} is issued after {on}", "--invoice", "check --on")
-    claims = claims_index(book)
+    claims = claims_index(book, on)
     settlements = ledger.index.settlements
     states = [ledger.invoices[n] for n in named] if named else ledger.client_invoices(client_id)
     by_currency: dict[str, list[Charge]] = {}

@@ -294,19 +294,21 @@ def _safe_rate(due: date, ip: InterestPolicy) -> Decimal:
 # ---------------------------------------------------------------------------------------
 # what charge documents already claim
 
-_CLAIMS: list = [None, None]  # (the invoices mapping it was built from, the index): one book at a time
+_CLAIMS: list = [None, None]  # ((the invoices mapping it was built from, the date), the index): one at a time
 
 
-def claims_index(book: Book) -> dict[str, Claimed]:
-    """What the book's charge documents claim, by invoice number (kept for the last book)."""
+def claims_index(book: Book, asof: date) -> dict[str, Claimed]:
+    """What the book's charge documents issued by ``asof`` claim, by invoice number (kept for
+    the last book and date). A claim posted later claims nothing yet: before, a day before
+    it showed the invoice's interest and compensation as 0 (already claimed)."""
     invoices = book.invoices
     src, idx = _CLAIMS
-    if src is invoices:
+    if src is not None and src[0] is invoices and src[1] == asof:
         return idx
     until: dict[str, date] = {}
     comp: set[str] = set()
     for inv in invoices.values():
-        if inv.kind != "charge":
+        if inv.kind != "charge" or inv.issued > asof:
             continue
         for c in inv.charges:
             if c.kind == "interest" and c.end is not None:
@@ -315,7 +317,7 @@ def claims_index(book: Book) -> dict[str, Claimed]:
             elif c.kind == "compensation":
                 comp.add(c.invoice)
     idx = {n: Claimed(until.get(n), n in comp) for n in until.keys() | comp}
-    _CLAIMS[:] = [invoices, idx]
+    _CLAIMS[:] = [(invoices, asof), idx]
     return idx
 
 
@@ -328,7 +330,7 @@ def _from_ledger(ledger: Ledger, policy: Policy, number: str, asof: date) -> Int
         inv = ledger.book.invoices[number]
         st = invoice_state(inv, settlements, asof, is_disputed(ledger.index, number, asof))
     ip = policy.interest if isinstance(policy, Policy) else policy
-    return invoice_interest(st, settlements, ip, asof, claims_index(ledger.book).get(number))
+    return invoice_interest(st, settlements, ip, asof, claims_index(ledger.book, asof).get(number))
 
 
 def client_interest(ledger: Ledger, policy: Policy, client_id: str) -> dict[str, InterestResult]:
@@ -341,8 +343,8 @@ def client_interest(ledger: Ledger, policy: Policy, client_id: str) -> dict[str,
     if ip.regime == "none":
         return out
     settlements = ledger.index.settlements
-    claims = claims_index(ledger.book)
     asof = ledger.asof
+    claims = claims_index(ledger.book, asof)
     for st in ledger.client_invoices(client_id):
         inv = st.invoice
         if asof <= inv.due or inv.kind == "charge":
@@ -360,7 +362,7 @@ def interest_of(index, policy: Policy, numbers: Iterable[str], on: date) -> dict
     invoices), from a :class:`~receivables.ledger.BookIndex`; unknown numbers are left out."""
     from .ledger import invoice_state
 
-    claims = claims_index(index.book)
+    claims = claims_index(index.book, on)
     out: dict[str, InterestResult] = {}
     for n in numbers:
         inv = index.book.invoices.get(n)

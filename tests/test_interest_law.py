@@ -427,3 +427,24 @@ def test_the_published_statement_has_the_invoice_paid_late_as_the_mailed_one_doe
     html = (tmp_path / "site" / "clients" / f"{file_names(book.clients)['acme']}.html").read_text("utf-8")
     assert "paid late" in html and "S1" in html
     assert money(sec.total_due, "GBP", "en_GB") in html
+
+
+def test_a_claim_posted_later_claims_nothing_yet_on_a_day_before_it(shipped):
+    """Seen as of a day before a claim was posted, the invoice showed interest and
+    compensation 0 ("already claimed"): every charge document counted, whatever its date."""
+    from receivables.claims import plan_claim
+    from receivables.interest import client_interest
+
+    policy = replace(shipped, interest=replace(shipped.interest, charge=True))
+    inv = Invoice("P-2", "acme", date(2026, 1, 1), date(2026, 1, 31), "GBP", D("1200.00"))
+    book = Book(clients={"acme": Client("acme", "Acme Ltd", "GBP", 30)}, invoices={"P-2": inv},
+                payments=(Payment("P1", date(2026, 1, 20), "acme", D("300.00"), "GBP",
+                                  allocations=(Allocation("P-2", D("300.00")),)),))
+    before = client_interest(derive(book, date(2026, 5, 1)), policy, "acme")["P-2"]
+    # 900 x 11.75% x 90/365 (1 February to 1 May, both counted) = 26.075
+    assert before.interest == D("26.08") and before.compensation == D("40.00")
+    [doc] = plan_claim(derive(book, date(2026, 6, 30)), policy, "acme", date(2026, 6, 30)).documents
+    book = replace(book, invoices={"P-2": inv, "CHG-1": replace(doc, number="CHG-1")})
+    again = client_interest(derive(book, date(2026, 5, 1)), policy, "acme")["P-2"]
+    assert (again.interest, again.compensation) == (before.interest, before.compensation)
+    assert "P-2" not in client_interest(derive(book, date(2026, 6, 30)), policy, "acme")  # (claimed by then)

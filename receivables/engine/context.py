@@ -35,7 +35,7 @@ def action_context(dy: Day, action: Action, policy: Policy, on: date) -> dict:
     client = eng.book.clients[cid]
     settlements = eng.settlements
     regime = policy.interest.regime != "none"
-    claims = claims_index(eng.book) if regime else {}
+    claims = claims_index(eng.book, on) if regime else {}
     rows = []
     tot_amount = tot_out = tot_int = tot_comp = ZERO
     for n in action.invoices:
