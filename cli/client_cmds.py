@@ -73,6 +73,8 @@ def client_view(repo, policy, client_id: str, on: date) -> dict:
             "days_overdue": st.days_overdue, "status": st.status, "reference": inv.reference,
             "interest": to_text(r.interest if r else zero, ic),
             "compensation": to_text(r.compensation if r else zero, ic),
+            # why its interest or compensation is not computed (its figure is then not a 0 owed)
+            "not_computed": r.problem if r is not None and r.problem else None,
         })
         if r:
             tot_i[ic] = tot_i.get(ic, zero) + r.interest
@@ -155,6 +157,9 @@ def cmd_client_show(args) -> int:
             print(f"also {b} {c}")
     if view["interest"] != "0.00" or view["compensation"] != "0.00":
         print(f"late-payment interest {view['interest']} {cur}, compensation {view['compensation']} {cur}")
+    for i in view["invoices"]:  # (its 0.00 is not what is owed: said, not added in silently)
+        if i["not_computed"]:
+            print(f"{i['number']}: {_one_line(i['not_computed'], 160)}")
     for number, to in view.get("handed_over", {}).items():
         print(f"{number} handed over to {'the agency' if to == 'agency' else 'legal'}")
     for pr in view.get("promises", ()):

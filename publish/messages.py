@@ -113,6 +113,10 @@ def presented(action: Any, facts: dict, client, policy, on: date) -> dict:
         compensation_total += compensation
         invoices.append({**{k: v for k, v in row.items() if k != "interest_result"},
                          "interest": interest, "compensation": compensation,
+                         # not computed (the rate table does not reach back; no fixed sum in the
+                         # currency): the message names no figure for it, never a 0 owed
+                         "interest_unknown": bool(r is not None and r.error),
+                         "compensation_unknown": bool(r is not None and r.compensation_note),
                          "interest_detail": formatting.interest_detail(r, locale, reasons=False) if r is not None else ""})
     total = facts["total"]
     step = policy.step(action.step) if getattr(action, "step", None) else None

@@ -181,7 +181,8 @@ def statement_data(
                 days_overdue=st.days_overdue, status=st.status, disputed=st.disputed,
                 interest=r.interest if r is not None else ZERO,
                 compensation=r.compensation if r is not None else ZERO,
-                interest_detail=formatting.interest_detail(r, locale) if r is not None else "",
+                # (the client's document: never the owner's to-do when it is not computed)
+                interest_detail=formatting.interest_detail(r, locale, reasons=False) if r is not None else "",
                 details=tuple(f"{ln.description}: {formatting.money(ln.amount, inv.currency, locale)}"
                               for ln in inv.lines) if inv.kind == "charge" else (),
             )

@@ -343,8 +343,9 @@ def test_statement_and_message_show_rate_period_and_basis(shipped):
     items = {it.number: it for it in s.sections[0].items}
     assert items["INV-1"].interest == D("100.68") and items["INV-1"].compensation == D("100.00")
     assert items["INV-1"].interest_detail == "12.25% on £10,000.00, 1 Jul 2025 – 30 Jul 2025 (30 days)"
-    assert items["OLD-1"].interest == 0 and "interest not computed" in items["OLD-1"].interest_detail
-    assert "[[interest.rates.boe]]" in items["OLD-1"].interest_detail
+    # (the statement is the client's: no figure for OLD-1's interest, and not the owner's to-do
+    # of extending the rate table, which it printed before)
+    assert items["OLD-1"].interest == 0 and items["OLD-1"].interest_detail == ""
     html = render_statement_html(s)
     assert "12.25% on £10,000.00" in html and "Late Payment of Commercial Debts (Interest) Act 1998" in html
     # (one contact for the client: both invoices in the one message, at OLD-1's final notice)
@@ -354,6 +355,9 @@ def test_statement_and_message_show_rate_period_and_basis(shipped):
     assert "Late Payment of Commercial Debts (Interest) Act 1998" in text
     # the owner's to-do (extend the rate table) never goes into a message to the client
     assert "policy.toml" not in text and "compensation £40.00" in text
+    # OLD-1's interest is not computed: the letter names no figure for it (it said "interest
+    # £0.00", telling the debtor none was owed)
+    assert "interest £0.00" not in text and "Invoice OLD-1" in text
 
 
 def test_interest_on_an_invoice_paid_late_is_on_the_statement_and_in_its_total(shipped):
@@ -448,3 +452,23 @@ def test_a_claim_posted_later_claims_nothing_yet_on_a_day_before_it(shipped):
     again = client_interest(derive(book, date(2026, 5, 1)), policy, "acme")["P-2"]
     assert (again.interest, again.compensation) == (before.interest, before.compensation)
     assert "P-2" not in client_interest(derive(book, date(2026, 6, 30)), policy, "acme")  # (claimed by then)
+
+
+def test_client_show_says_which_interest_is_not_computed_instead_of_a_silent_zero(book_dir, capsys):
+    """A UK invoice due in July 2018 takes the rate of 30 June 2018, before the shipped table's
+    first entry: `dun client show` printed its interest as 0.00 without a word (and --json a
+    plain "0.00"), understating what the client owed."""
+    import json
+
+    from cli.main import main
+    from store import open_book
+
+    with open_book(book_dir, today=date(2026, 12, 4)) as repo:
+        repo.add_client(Client("part", "Part Ltd", "GBP", 30))
+        repo.add_invoice(Invoice("OLD-1", "part", date(2018, 5, 1), date(2018, 7, 31), "GBP", D("500.00")))
+    assert main(["--book", str(book_dir), "--on", "2026-12-04", "client", "show", "part", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["invoices"]
+    assert row["not_computed"] and "[[interest.rates.boe]]" in row["not_computed"]
+    assert main(["--book", str(book_dir), "--on", "2026-12-04", "client", "show", "part"]) == 0
+    out = capsys.readouterr().out
+    assert "OLD-1: interest not computed" in out, out
