@@ -149,6 +149,21 @@ def test_a_client_gets_one_contact_a_day_at_the_furthest_step_due():
         ("GBP", "final", ("I1", "I2", "I3")), ("EUR", "call", ("E1",))]
 
 
+def test_an_invoice_contacted_within_the_gap_does_not_go_along_with_a_further_step():
+    """I2 was called today; I1's final notice, due too (its dispute just resolved), took I2
+    along: a final notice and a credit hold over an invoice 10 days overdue, the day it was
+    called, though the policy says 7 days between contacts on an invoice. Found in the app."""
+    invs = [inv("I1", date(2026, 1, 1), "1000.00"), inv("I2", date(2026, 2, 13), "300.00")]
+    on = date(2026, 2, 23)
+    done = (act("A1", date(2026, 1, 2), "reminder", ["I1"]), act("A2", date(2026, 1, 12), "call", ["I1"]),
+            act("A3", date(2026, 1, 22), "second", ["I1"]), act("A4", date(2026, 2, 16), "reminder", ["I2"]),
+            act("A5", on, "call", ["I2"], channel="phone"))
+    assert steps_on(book(invs, activities=done), on) == [("C1", "step", "final", ("I1",))]
+    # called 7 days before or earlier: it goes along (one message about the account)
+    earlier = done[:4] + (act("A5", on - timedelta(days=7), "call", ["I2"], channel="phone"),)
+    assert steps_on(book(invs, activities=earlier), on) == [("C1", "step", "final", ("I1", "I2"))]
+
+
 def test_a_courtesy_reminder_waits_for_a_day_without_another_contact():
     invs = [inv("I1", date(2026, 3, 2)), inv("I2", date(2026, 3, 16))]
     b = book(invs)

@@ -64,7 +64,9 @@ def _one_contact(dy: Day, cid: str, groups: dict[tuple[str, str], list], quiet: 
 
     - the steps due on overdue invoices are one contact at the furthest of them (the
       ladder's order), covering those invoices and the quiet ones not already past that
-      step: one message about the account, and once it is done each of them is past it;
+      step nor stepped on within ``min_gap_days`` (a final notice took along an invoice
+      called that day, 10 days overdue, into its credit hold): one message about the
+      account, and once it is done each of them is past it;
     - a step due only on invoices not yet overdue (a courtesy reminder) waits until the
       client has had no contact for ``min_gap_days``, nor one due today;
     - after a contact, the client gets no milder one for ``min_gap_days`` (as one invoice
@@ -112,12 +114,20 @@ def _one_contact(dy: Day, cid: str, groups: dict[tuple[str, str], list], quiet: 
             continue  # no milder contact within the gap after one
         # (a quiet invoice goes along only if the contact's step is further than any done on
         # it: never a step done again on an invoice, never one back down the ladder)
+        # (nor one with a step done within the gap: not a final notice over an invoice called today)
         more = [n for n in quiet if states[n].invoice.currency == cur and n not in nums
-                and _furthest_done(dy, n) < idx[s.id] and not _invoices_hidden((n,), hidden)]
+                and _furthest_done(dy, n) < idx[s.id] and not _invoices_hidden((n,), hidden)
+                and not _stepped_since(dy, n, dy.on - dy._gap + _ONE)]
         out.append((s, when, tuple(sorted(nums + more, key=dy.eng.rank.__getitem__))))
     if early and not contacts and not paused and recent < 0 and _contacted(dy, cid, dy.on, dy.on) < 0:
         out.extend(early)
     return out
+
+
+def _stepped_since(dy: Day, number: str, first: date) -> bool:
+    """Was a ladder step done on the invoice on ``first`` or later (up to the day)?"""
+    done = dy.done_steps(number)
+    return bool(done) and done[-1][0] >= first
 
 
 def _furthest_done(dy: Day, number: str) -> int:
