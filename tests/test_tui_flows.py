@@ -975,3 +975,76 @@ async def test_credit_notes_from_the_invoices_screen_and_a_dispute_settled_by_on
         await settle(app, pilot)
     notes = [(a.kind, a.amount, a.reason) for a in reopen(demo).adjustments if a.invoice == number]
     assert notes[-1] == ("credit_note", Decimal("10.00"), "price corrected")
+
+
+@async_test
+async def test_a_clients_debt_in_another_currency_has_its_own_row_on_the_clients_screen(demo):
+    """A GBP client's EUR invoice 50 days overdue showed as "£0.00+" with overdue "—", sorted to
+    the bottom by overdue, and left out of the screen's EUR total (Reports counted it)."""
+    from datetime import timedelta
+
+    from receivables.ledger import derive
+    from receivables.model import Invoice
+    from store import open_book
+    from tui.fmt import money
+
+    with open_book(demo, today=DAY) as repo:
+        cid = next(c.id for c in repo.book().clients.values()
+                   if c.currency == "GBP" and not derive(repo.client_book(c.id), DAY).open_invoices(c.id))
+        repo.add_invoice(Invoice("EUR-1", cid, DAY - timedelta(days=80), DAY - timedelta(days=50), "EUR",
+                                 Decimal("1234.50")))
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("2")
+        for _ in range(200):
+            await settle(app, pilot)
+            if app.state.clients is not None:
+                break
+        screen = app.screen
+        rows = [r for r in screen.query_one("#clients").rows if r.client.id == cid]
+        assert [(r.currency, r.balance, r.overdue) for r in rows] == [
+            ("GBP", Decimal("0.00"), Decimal("0.00")), ("EUR", Decimal("1234.50"), Decimal("1234.50"))]
+        status = text_of(screen.query_one("#clients-status"))
+        ledger = app.state.ledger  # (every client's positions: what Reports sums)
+        eur = sum((p.balance for c in app.state.book.clients for p in ledger.positions(c) if p.currency == "EUR"),
+                  Decimal(0))
+        assert money(eur, "EUR") in status, status
+        assert f"of {len(app.state.book.clients)} clients" in status
+
+
+@async_test
+async def test_a_payment_in_another_currency_than_the_clients_pays_that_invoice(demo):
+    """A GBP client's EUR invoice could not be paid from the app: the $ form worked in the
+    client's currency only, so the euros became a pound credit. The form has a currency now
+    (last, filled in), and from the invoice's action it is the action's."""
+    from datetime import timedelta
+
+    from receivables.ledger import derive
+    from receivables.model import Invoice
+    from store import open_book
+
+    with open_book(demo, today=DAY) as repo:
+        cid = next(c.id for c in repo.book().clients.values()
+                   if c.currency == "GBP" and not derive(repo.client_book(c.id), DAY).open_invoices(c.id))
+        repo.add_invoice(Invoice("EUR-1", cid, DAY - timedelta(days=80), DAY - timedelta(days=50), "EUR",
+                                 Decimal("1234.50")))
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await open_client(app, pilot, cid)
+        await pilot.press("dollar_sign")
+        await settle(app, pilot)
+        form = app.screen
+        assert form.query_one("#in-currency").value == "GBP"
+        form.query_one("#in-currency").value = "EUR"
+        await settle(app, pilot)
+        await type_into(pilot, app, "#in-amount", "1234.50")
+        await settle(app, pilot)
+        assert form.alloc == {"EUR-1": Decimal("1234.50")}
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+    book = reopen(demo)
+    paid = [p for p in book.payments if p.client == cid and p.date == DAY]
+    assert [(p.currency, p.amount, [(a.invoice, a.amount) for a in p.allocations]) for p in paid] == [
+        ("EUR", Decimal("1234.50"), [("EUR-1", Decimal("1234.50"))])]

@@ -212,11 +212,13 @@ def complete_state(state: BookState) -> BookState:
         for cid, day in state.derived.days.items():
             risks[cid] = day.risk
             holds[cid] = bool(day.status.hold)
-    rows = [make_row(ledger, c, risks.get(cid), holds.get(cid)) for cid, c in state.book.clients.items()]
+    rows = [r for cid, c in state.book.clients.items() for r in make_rows(ledger, c, risks.get(cid), holds.get(cid))]
     t2 = time.perf_counter()
     settle_heap()
     state.risks = risks
-    state._rows = {r.client.id: r for r in rows}
+    state._rows = {}
+    for r in rows:  # (a client's row in its own currency: the first of its rows)
+        state._rows.setdefault(r.client.id, r)
     state.ledger = ledger
     state.clients = rows
     state.timings.update({"ledger": t1 - t0, "rows": t2 - t1})
@@ -224,21 +226,34 @@ def complete_state(state: BookState) -> BookState:
 
 
 def make_row(ledger: Ledger, client: Client, risk: Any = None, hold: bool | None = None) -> ClientRow:
+    """The client's row in its own currency (or the first it deals in)."""
+    return make_rows(ledger, client, risk, hold)[0]
+
+
+def make_rows(ledger: Ledger, client: Client, risk: Any = None, hold: bool | None = None) -> list[ClientRow]:
+    """The client's rows: its own currency's first (always), then one for each other currency
+    it owes or is owed something in. Before, only the first: a GBP client's EUR invoice 50
+    days overdue showed nowhere on the Clients screen, nor in its totals."""
     cid = client.id
     positions = ledger.positions(cid)
     main = next((p for p in positions if p.currency == client.currency), None)
     if main is None and positions:
         main = positions[0]
-    others = tuple(p.currency for p in positions if main is not None and p.currency != main.currency and p.balance)
-    return ClientRow(
-        client=client,
-        currency=main.currency if main else client.currency,
-        balance=main.balance if main else ZERO,
-        overdue=main.overdue if main else ZERO,
-        oldest=main.oldest_days_overdue if main else 0,
-        open_count=len(ledger.open_invoices(cid, main.currency if main else None)),
-        risk=getattr(risk, "score", None),
-        risk_reasons=tuple(getattr(risk, "reasons", ()) or ()),
-        other_currencies=others,
-        hold=client.hold if hold is None else (hold or client.hold),
-    )
+    extra = [p for p in positions if main is not None and p.currency != main.currency and (p.balance or p.overdue)]
+    others = tuple(p.currency for p in extra)
+
+    def row(p) -> ClientRow:
+        return ClientRow(
+            client=client,
+            currency=p.currency if p else client.currency,
+            balance=p.balance if p else ZERO,
+            overdue=p.overdue if p else ZERO,
+            oldest=p.oldest_days_overdue if p else 0,
+            open_count=len(ledger.open_invoices(cid, p.currency if p else None)),
+            risk=getattr(risk, "score", None),
+            risk_reasons=tuple(getattr(risk, "reasons", ()) or ()),
+            other_currencies=others if p is main else (),
+            hold=client.hold if hold is None else (hold or client.hold),
+        )
+
+    return [row(main), *(row(p) for p in extra)]

@@ -49,9 +49,7 @@ class _Desc(str):
 
 
 def client_cells(r: ClientRow) -> list[str]:
-    bal = money(r.balance, r.currency)
-    if r.other_currencies:
-        bal += "+"
+    bal = money(r.balance, r.currency)  # (another currency the client deals in: a row of its own)
     return [
         r.client.id,
         r.client.name,
@@ -130,7 +128,7 @@ class ClientsScreen(TableScreen):
             return
         table.empty = clients_empty(bool(state.book.clients), self.query_text)
         current = table.current
-        keep_id = current.client.id if current is not None else None
+        keep_id = (current.client.id, current.currency) if current is not None else None
         q = self.query_text.casefold().strip()
         rows = state.clients
         if q:
@@ -141,14 +139,15 @@ class ClientsScreen(TableScreen):
             key = by_currency(key, home, self.reverse)
         rows = sorted(rows, key=key, reverse=self.reverse)
         table.sort_key, table.sort_reverse = self.sort, self.reverse
-        table.set_rows(rows, keep=(lambda r: r.client.id == keep_id) if keep_id else None)
-        total = len(state.clients)
+        table.set_rows(rows, keep=(lambda r: (r.client.id, r.currency) == keep_id) if keep_id else None)
+        total = len(state.book.clients)
+        shown = len({r.client.id for r in rows})  # (a client owing in two currencies has two rows)
         owed: dict[str, Decimal] = {}
         for r in rows:
             owed[r.currency] = owed.get(r.currency, Decimal(0)) + r.balance
         owed_text = " · ".join(money(v, k) for k, v in sorted(owed.items()))
         self.query_one("#clients-status", Static).update(
-            f"{len(rows)} of {total} clients · owed {owed_text or '—'} · sorted by {self.sort}"
+            f"{shown} of {total} clients · owed {owed_text or '—'} · sorted by {self.sort}"
             f"{' (high first)' if self.reverse else ''} · o: next sort, O: reverse, enter: open"
         )
 
