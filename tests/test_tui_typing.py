@@ -270,3 +270,23 @@ async def test_a_search_and_two_enters_typed_at_once_open_the_row_found(demo, fr
         await settle(app, pilot)
         assert app.screen.__class__.__name__ == "ClientDetailScreen", app.screen
         assert app.screen.client_id == cid
+
+
+@async_test
+async def test_the_amount_note_follows_a_currency_changed_after_it(tmp_path):
+    """"1,234.50" read as "= £1,234.50" stayed so after the currency was changed to EUR, and the
+    invoice was saved as €1,234.50: the line that confirms how the amount was read was wrong."""
+    book = make_empty_book(tmp_path / "book")
+    app = create_app(book, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await new_invoice_form(app, pilot)
+        burst(app, "INV-1", "enter", "acme", "enter", "enter", "enter", "enter", "1,234.50")
+        await settle(app, pilot)
+        assert str(form.query_one("#err-amount").render()) == "= £1,234.50"
+        form.query_one("#in-currency").value = "EUR"
+        await settle(app, pilot)
+        assert str(form.query_one("#err-amount").render()) == "= €1,234.50"
+        form.query_one("#in-currency").value = "JPY"  # (no decimals: refused at once, not at save)
+        await settle(app, pilot)
+        assert "more decimals than JPY allows" in str(form.query_one("#err-amount").render())
+        assert form.values["amount"] is None

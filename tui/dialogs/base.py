@@ -64,6 +64,7 @@ def amount_parser(currency: Callable[[], str] | str, locale: Callable[[], str] |
         return "" if text.strip() == format(value, "f") else f"= {money(value, cur_of())}"
 
     parse.note = note  # type: ignore[attr-defined]
+    parse.depends = callable(currency)  # type: ignore[attr-defined]  (read again when another field changes)
     return parse
 
 
@@ -263,6 +264,11 @@ class FormDialog(ModalScreen[Any]):
         if f is None:
             return
         self._check(f, field.value)
+        for g in self._fields:  # a field read in the light of others (an amount, of the currency
+            if g is not f and getattr(g.parse, "depends", False):  # field): read again, its note too
+                text = self.query_one(f"#in-{g.name}", Input).value
+                if text.strip():
+                    self._check(g, text)
         self.query_one("#form-error", Static).update("")
         self._after_change()
 

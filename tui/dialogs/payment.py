@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Label, Static
 from receivables.errors import DunError
 from receivables.allocate import suggest_allocation
 from receivables.model import Payment
-from receivables.money import parse_typed_amount
+from receivables.money import check_currency, parse_typed_amount
 
 from .. import actions
 from ..fmt import money, plain, safe
@@ -37,6 +37,7 @@ class PaymentDialog(FormDialog):
         self.alloc: dict[str, Decimal] = {}
         self.alloc_errors: dict[str, str] = {}
         self._rows_for: str | None = None
+        self._rows_key: tuple | None = None  # (client, currency) the allocation lines are for
         self._shown = PAGE  # open invoices with an allocation line (more on request)
 
     def first_focus(self) -> Any:
@@ -48,8 +49,17 @@ class PaymentDialog(FormDialog):
 
     # -- fields --------------------------------------------------------------------
     def currency(self) -> str:
-        cid = self.values.get("client") or self.client
+        """The currency field's (the money may come in another currency than the client's:
+        an invoice in euros to a client in pounds), else the client's."""
+        typed = self.values.get("currency")
+        if typed:
+            return typed
+        return self._client_currency(self.values.get("client") or self.client)
+
+    def _client_currency(self, cid: str | None) -> str:
         book = self.app.state.book
+        if self.action is not None and cid == self.action.client and getattr(self.action, "currency", ""):
+            return self.action.currency  # (the action's invoices' currency)
         if cid in book.clients:
             return book.clients[cid].currency
         return self.app.state.policy.defaults.currency if self.app.state.policy else "GBP"
@@ -64,6 +74,10 @@ class PaymentDialog(FormDialog):
             Field("date", "Date received", self.app.on.isoformat(),
                   date_parser(not_after=self.app.on, why="the day the money arrived (a later one counts nowhere yet)")),
             Field("reference", "Reference", "", None, required=False, placeholder="bank reference"),
+            # (last: a payment typed in one burst, amount, date, reference, never meets it)
+            Field("currency", "Currency", self._client_currency(self.client),
+                  lambda text: check_currency(text.strip().upper(), "currency"),
+                  help="the client's unless the money came in another"),
         ]
 
     def compose_extra(self) -> ComposeResult:
@@ -160,7 +174,17 @@ class PaymentDialog(FormDialog):
 
     def on_values(self, values: dict[str, Any]) -> None:
         cid = values.get("client")
-        if cid != self._rows_for:
+        if cid is not None:  # the currency follows the client while it is the one proposed
+            cur = self._client_currency(cid)
+            inp = self.query_one("#in-currency", Input)
+            if not hasattr(self, "_auto_cur") or inp.value == self._auto_cur:
+                self._auto_cur = cur
+                if inp.value != cur:
+                    self.set_field("currency", cur)
+                    return  # (its change comes back here)
+        key = (cid, self.currency())
+        if key != self._rows_key:
+            self._rows_key = key
             self._rows_for = cid
             self.alloc = {}
             self.run_worker(self._build_rows(cid), group="alloc-rows", exclusive=True)
