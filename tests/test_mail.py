@@ -257,7 +257,7 @@ def test_a_password_never_goes_in_clear_text_to_another_machine(monkeypatch, tmp
     machine (a local relay); the password is not even looked up."""
     import smtplib
 
-    import publish.outbox as outbox
+    import publish.smtp as outbox  # (the SMTP session)
 
     connected = []
     monkeypatch.setattr(smtplib, "SMTP", lambda *a, **k: connected.append(a) or (_ for _ in ()).throw(OSError("no")))
@@ -282,7 +282,7 @@ def test_the_password_goes_only_to_the_server_it_went_to_before(monkeypatch, tmp
     looked up, until the owner says it is theirs (new_server)."""
     import smtplib
 
-    import publish.outbox as outbox
+    import publish.smtp as outbox  # (the SMTP session)
     from publish import mailserver
 
     logins = []

@@ -57,7 +57,7 @@ def test_a_wrong_password_is_one_line_and_everything_stays_queued(tmp_path, caps
 
 
 def test_a_server_that_never_answers_times_out_in_one_line(tmp_path, capsys, monkeypatch):
-    import publish.outbox as outbox
+    import publish.smtp as outbox  # (the SMTP session)
     from cli.main import main
 
     book, queued = _queued_book(tmp_path, capsys)

@@ -143,7 +143,7 @@ class Sender:
             self.idle.set()
 
     def _batch(self, jobs: list[Job]) -> None:
-        from publish.outbox import Connection, SendFailed, smtp_problem
+        from publish.smtp import Connection, SendFailed, smtp_problem
 
         state = self.app.state
         repo = self.app.repo
@@ -262,7 +262,7 @@ def log_status(app: Any, event: SendStatus) -> str:
             app.repo.log_activity(activity_of(q, "sent"))
         line = f"Sent to {who} ({q.to})"
     elif event.status == "queued":
-        from publish.outbox import smtp_problem
+        from publish.smtp import smtp_problem
 
         app.repo.log_activity(activity_of(event.queued, "queued"))
         policy = app.state.policy if app.state is not None else None
@@ -286,7 +286,8 @@ def log_status(app: Any, event: SendStatus) -> str:
 def finish_on_quit(app: Any) -> None:
     """Quitting: stop the worker between messages, then log what it left: the accepted ones
     as sent (files in ``outbox/sent/`` no activity names), the written ones as queued."""
-    from publish.outbox import TIMEOUT, activity_of, already_sent, read_queued, reconcile
+    from publish.outbox import activity_of, already_sent, read_queued, reconcile
+    from publish.smtp import TIMEOUT
 
     sender: Sender | None = getattr(app, "sender", None)
     repo = app.repo
