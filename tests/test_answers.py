@@ -89,3 +89,37 @@ def test_voiding_an_earlier_part_payment_puts_the_action_paid_by_a_later_one_bac
     assert handled_on(after.activities, ON) == {}
     again = [(a.step, a.amount) for a in build_agenda(after, policy, ON) if a.client == "acme"]
     assert again == [("final-notice", D("500.00"))]
+
+
+def test_an_outcome_logged_by_mistake_is_taken_back_and_the_action_is_to_do_again(book):
+    """A wrong key on Today (s on a final notice not meant: the letter made, the client on
+    hold; x; a call outcome) could not be taken back but by restoring the day's backup,
+    which lost the rest of the day."""
+    from receivables.daylog import handled_on
+    from receivables.errors import DunError
+    from tui.actions import log_done, log_skip, undo_outcome
+
+    policy = read_policy(book / "policy.toml")
+    with open_book(book, today=ON) as repo:
+        action = _final_notice(repo, policy)
+        outbox = repo.paths.outbox
+        outbox.mkdir(parents=True, exist_ok=True)
+        letter = outbox / f"{ON.isoformat()}_acme_final-notice.pdf"
+        letter.write_bytes(b"%PDF-1.4\n")  # (what s made)
+        log_done(repo, action, ON)
+        assert _hold(repo.book(), policy, ON) and handled_on(repo.book().activities, ON)
+        undo_outcome(repo, action, ON, outbox)
+        after = repo.book()
+        assert not _hold(after, policy, ON) and handled_on(after.activities, ON) == {}
+        assert [a.step for a in build_agenda(after, policy, ON) if a.client == "acme"] == ["final-notice"]
+        assert not letter.exists() and (outbox / "stale" / letter.name).is_file()
+        log_skip(repo, action, ON)
+        undo_outcome(repo, action, ON)
+        assert handled_on(repo.book().activities, ON) == {}
+        with pytest.raises(DunError, match="nothing was logged today"):
+            undo_outcome(repo, action, ON)
+        # what is undone where it was recorded: a promise (void it), a payment (void it)
+        log_promise(repo, action, ON, D("1200.00"), "GBP", ON + timedelta(days=7))
+        with pytest.raises(DunError, match="a promise did it") as e:
+            undo_outcome(repo, action, ON)
+        assert "Promises tab" in e.value.problem.hint

@@ -1048,3 +1048,30 @@ async def test_a_payment_in_another_currency_than_the_clients_pays_that_invoice(
     paid = [p for p in book.payments if p.client == cid and p.date == DAY]
     assert [(p.currency, p.amount, [(a.invoice, a.amount) for a in p.allocations]) for p in paid] == [
         ("EUR", Decimal("1234.50"), [("EUR-1", Decimal("1234.50"))])]
+
+
+@async_test
+async def test_U_takes_back_an_outcome_pressed_by_mistake_on_today(demo):
+    """x (or s, or a call outcome) pressed on the wrong row could not be taken back."""
+    from receivables.daylog import action_key, handled_on
+
+    from .tui_support import at_action
+
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        pos = await at_action(app, pilot, lambda a: True)
+        screen = app.screen
+        action = screen.queue[pos]
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert screen.done.get(pos) == "skipped"
+        screen.pos = pos
+        screen.query_one("#queue").move_to(pos)
+        await pilot.press("U")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "ConfirmDialog"
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert pos not in screen.done
+    assert action_key(action) not in handled_on(reopen(demo).activities, DAY)

@@ -120,6 +120,65 @@ def log_skip(repo: Any, action: Any, on: date, body: str = "") -> Activity:
     return repo.log_activity(_activity_for(action, on, outcome="skipped", body=body))
 
 
+# what an outcome taken back says, and what cannot be taken back here (and how to, elsewhere)
+_UNDO_ELSEWHERE = {  # outcome -> (what, how)
+    "paid": ("a payment did it", "void the payment (v on the client's Payments · credits tab): the action is to "
+                                 "do again"),
+    "promised": ("a promise did it", "void the promise (v on the client's Promises tab)"),
+    "disputed": ("a dispute did it", "resolve the dispute (d on its invoice)"),
+    "resolved": ("it resolved a dispute, which stays resolved", "open a new one if that was a mistake"),
+}
+
+
+def undo_outcome(repo: Any, action: Any, on: date, outbox: Any = None) -> list[Activity]:
+    """Take back what was logged ``on`` for ``action`` (a key pressed by mistake: a letter
+    made, a call outcome, a skip, a snooze, an e-mail still waiting in the outbox): each
+    activity is corrected (a correction names it: it counts nowhere), so the action is to do
+    again, and a credit hold the step put on is lifted with it. A queued e-mail or a letter
+    made moves to ``outbox/stale/`` (not sent, not to print). Refused, saying how, for what
+    cannot be unsaid here: an e-mail the server accepted, a payment, a promise or a dispute
+    (voided or resolved where they are), a step that posted a fee."""
+    import os
+
+    from receivables.daylog import NOT_AN_OUTCOME, action_key
+
+    _writable(repo)
+    client, key = action_key(action)
+    book = repo.client_book(client)
+    corrected = {a.corrects for a in book.activities if a.corrects}
+    acts = [a for a in book.activities if a.date == on and a.client == client and a.step == key
+            and a.outcome not in NOT_AN_OUTCOME and a.id not in corrected]
+    if not acts:
+        raise DunError("nothing was logged today for this action", key, "only today's outcomes can be taken back")
+    for a in acts:
+        if a.outcome in _UNDO_ELSEWHERE:
+            what, how = _UNDO_ELSEWHERE[a.outcome]
+            raise DunError(what, key, how)
+        if a.outcome == "sent" and a.channel == "email":
+            raise DunError("the e-mail went to the client: it cannot be taken back", key,
+                           "log a note (n) if it went by mistake")
+    fees = [i.number for i in book.invoices.values() if i.kind == "charge" and i.issued == on
+            and any(c.kind == "fee" and c.step == key for c in i.charges)]
+    if fees:
+        raise DunError(f"the step posted the fee {fees[0]} with it", key, "take it back by hand (a credit note on it)")
+    undo = [Activity(id="", date=on, client=client, channel="other", step=f"undo:{a.id}", invoices=a.invoices,
+                     outcome="note", corrects=a.id,
+                     body=f"Taken back: {a.outcome} ({a.channel}) logged by mistake; the action is to do again.")
+            for a in acts]
+    saved = _commit_many(repo, undo)
+    if outbox is not None:  # (what was made for it: not to send, not to print)
+        from pathlib import Path
+
+        from publish.mail import _file_stem
+
+        stem = _file_stem(on, client, key)
+        for made in (Path(outbox) / f"{stem}.eml", Path(outbox) / f"{stem}.pdf"):
+            if made.is_file() and not made.is_symlink():
+                (made.parent / "stale").mkdir(exist_ok=True)
+                os.replace(made, made.parent / "stale" / made.name)
+    return saved
+
+
 def log_promise(repo: Any, action: Any, on: date, amount: Decimal, currency: str, by: date,
                 invoices: Iterable[str] | None = None, body: str = "", channel: str = "phone") -> list[Any]:
     """A promise to pay, and the activity that records it, in one commit. The activity is

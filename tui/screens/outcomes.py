@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from receivables.daylog import action_key
+
 from .. import actions
 from ..fmt import safe
 from ..widgets.queue import DRAFTED
@@ -284,3 +286,34 @@ class OutcomeKeys:
             return
         if write(self.app, actions.log_skip, a, self.on) is not None:
             self._advance("skipped")
+
+    def action_undo(self) -> None:
+        """Take back today's outcome of the action (a key pressed by mistake), once confirmed:
+        it is to do again (tui.actions.undo_outcome says what cannot be taken back here)."""
+        a = self._ready()
+        if a is None:
+            return
+        pos = self.pos
+        handled = self.done.get(pos)
+        if handled is None:
+            self.notify("Nothing was logged today for this action.", timeout=4)
+            return
+        if handled in ("sending…", "making the letter…"):
+            self.notify("It is being sent or made: wait for it, then U.", timeout=4)
+            return
+        from ..dialogs.base import ConfirmDialog
+
+        who = a.client_name or a.client
+
+        def answer(yes: bool | None) -> None:
+            if not yes:
+                return
+            if write(self.app, actions.undo_outcome, a, self.on, self.app.repo.paths.outbox,
+                     success=f"Taken back: {a.title} for {who} is to do again.") is not None:
+                self.done.pop(pos, None)
+                self._confirmed.discard(action_key(a))
+                self.query_one("#queue", VirtualTable).refresh_rows()
+                self._refresh_head()
+
+        self.app.push_screen(ConfirmDialog(f"Take back \"{handled}\" on {a.title} for {who}? It is to do again.",
+                                           "Take back"), answer)

@@ -51,6 +51,8 @@ class TodayScreen(OutcomeKeys, DunScreen):
                 tooltip="Record a payment received; paid in full, the action is done"),
         Binding("z", "snooze", "Snooze", id="outcome.snooze", tooltip="Put the action off until a later date"),
         Binding("x", "skip", "Skip", id="outcome.skip", tooltip="Skip it today (it is due again tomorrow)"),
+        Binding("U", "undo", "Undo", id="outcome.undo", show=False,
+                tooltip="Take back today's outcome of the action (a key pressed by mistake): it is to do again"),
         Binding("e", "edit", "Edit", id="today.edit",
                 tooltip="Edit the message before it goes (ctrl+s keeps the edit, esc leaves it)"),
         Binding("space", "mark", "Select", id="today.mark", show=False, tooltip="Select the action for Send all"),
