@@ -255,6 +255,12 @@ def cmd_check(args) -> int:
         from receivables.policytypes import example_note
 
         print(f"warning: {example_note(policy.company)}", file=sys.stderr)
+    if policy is not None:
+        from receivables.interest import stale_rate_table
+
+        stale = stale_rate_table(policy, _today(args))
+        if stale:
+            print(f"warning: {stale}", file=sys.stderr)
     if problems:
         print(f"dun: {len(problems)} problem{'s' if len(problems) > 1 else ''} found", file=sys.stderr)
         return 1

@@ -398,3 +398,24 @@ def interest_problem_list(book: Book, policy: Policy, on: date) -> list:
             if r.error:
                 out.append(Problem(r.error, f"invoice {number} ({client_id})"))
     return out
+
+
+STALE_TABLE_DAYS = 183  # a reference-rate table whose newest entry is older than this is worth a look
+
+
+def stale_rate_table(policy: Policy, on: date) -> str:
+    """One line when the rate table the regime reads ends long before ``on`` (its newest entry
+    more than :data:`STALE_TABLE_DAYS` earlier): its last rate is used for every later day, so
+    a decision left out gives debts a wrong rate. "" otherwise. (A rate may well stand that
+    long: the line asks for a look, it is not an error.)"""
+    ip = policy.interest
+    if ip.regime not in STATUTORY or not ip.reference_rates:
+        return ""
+    newest = max(r.start for r in ip.reference_rates)
+    if (on - newest).days <= STALE_TABLE_DAYS:
+        return ""
+    label = TABLE_LABEL.get(ip.reference, ip.reference)
+    return (f"the newest entry of [[interest.rates.{ip.reference}]] ({label}) is from {newest.isoformat()}, "
+            f"{(on - newest).days} days before {on.isoformat()}: check for rate decisions since and add them "
+            f"(its last rate is used for every later day)")
+

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -472,3 +472,19 @@ def test_client_show_says_which_interest_is_not_computed_instead_of_a_silent_zer
     assert main(["--book", str(book_dir), "--on", "2026-12-04", "client", "show", "part"]) == 0
     out = capsys.readouterr().out
     assert "OLD-1: interest not computed" in out, out
+
+
+def test_a_rate_table_ending_long_before_the_day_is_pointed_out(shipped, book_dir, capsys):
+    """The shipped Bank of England table ends with the decision of 18 December 2025; a year
+    later nothing said so, while every debt starting to run since took its last rate."""
+    from cli.main import main
+    from receivables.interest import stale_rate_table
+
+    newest = max(r.start for r in shipped.interest.reference_rates)
+    assert stale_rate_table(shipped, newest + timedelta(days=183)) == ""
+    line = stale_rate_table(shipped, newest + timedelta(days=184))
+    assert "[[interest.rates.boe]]" in line and newest.isoformat() in line
+    on = (newest + timedelta(days=300)).isoformat()
+    assert main(["--book", str(book_dir), "--on", on, "check"]) == 0  # (a warning, not a problem)
+    err = capsys.readouterr().err
+    assert f"warning: the newest entry of [[interest.rates.boe]] (Bank of England Bank Rate) is from {newest}" in err

@@ -95,6 +95,11 @@ def render_policy(state: BookState) -> Group:
             if len(ip.reference_rates) > 6:
                 rt.add_row(Text(f"… {len(ip.reference_rates) - 6} earlier", style="dim"), "")
             out.append(rt)
+        from receivables.interest import stale_rate_table
+
+        stale = stale_rate_table(pol, state.on)
+        if stale:
+            out.append(Text(stale[0].upper() + stale[1:] + ".", style="bold yellow"))
     out.append(Text(f"\nBackups kept: {pol.backup.keep} · paper {pol.publish.paper} · "
                     f"internal notes published: {'yes' if pol.publish.internal_notes else 'no'}", style="dim"))
     return Group(*out)
