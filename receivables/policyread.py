@@ -276,6 +276,9 @@ def read_interest(t: dict, r: Reader) -> InterestPolicy:
                       "list only other currencies here")
         elif amt is not None and amt < 0:
             r.problem(f"interest.compensation.{cur}", "must not be negative")
+        elif amt is not None and amt.as_tuple().exponent < -MINOR_UNITS[cur]:  # (it was rounded without a word)
+            r.problem(f"interest.compensation.{cur}", f"{amt} has more decimals than {cur} allows ({MINOR_UNITS[cur]})",
+                      f"write it with {MINOR_UNITS[cur]} decimal places at most")
         elif amt is not None:
             comp[cur] = amt
     prefix = r.get(t, "interest.", "claim_prefix", str, "CHG-")

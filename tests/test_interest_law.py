@@ -182,6 +182,18 @@ def test_policy_refuses_an_explicit_sum_in_the_regime_currency():
     assert policy is None and "interest.compensation.GBP" in problems[0].where
 
 
+def test_policy_refuses_a_fixed_sum_with_more_decimals_than_its_currency():
+    """JPY "5000.5" became 5001 and USD "50.005" 50.01, without a word from dun check."""
+    for cur, amount in (("JPY", "5000.5"), ("USD", "50.005")):
+        doc = {"interest": {"regime": "uk-late-payment", "rates": {"boe": [{"from": date(2020, 1, 1), "rate": "1"}]},
+                            "compensation": {cur: amount}}}
+        policy, problems = parse_policy(doc)
+        assert policy is None and problems[0].where.endswith(f"interest.compensation.{cur}")
+        assert f"more decimals than {cur} allows" in problems[0].message
+    doc["interest"]["compensation"] = {"USD": "50.00", "JPY": "5000"}
+    assert parse_policy(doc)[1] == []
+
+
 # -- tables in the policy ------------------------------------------------------------------
 
 def test_each_regime_reads_its_own_table_and_old_policies_still_load():
