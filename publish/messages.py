@@ -143,7 +143,7 @@ def presented(action: Any, facts: dict, client, policy, on: date) -> dict:
         "interest_total": interest_total,
         "compensation_total": compensation_total,
         "total_with_charges": total + interest_total + compensation_total,
-        "interest_basis": policy.interest.basis if charge else "",
+        "interest_basis": policy.interest.basis_for(compensation_total > 0) if charge else "",
         "step": step,
         "step_title": (step.title if step else "") or getattr(action, "title", "") or "",
         "on": on,

@@ -230,7 +230,8 @@ def statement_data(
         company=policy.company, client=client, on=on, period_start=period_start,
         locale=_locale(client, policy), paper=policy.publish.paper, sections=tuple(sections),
         charge_interest=charge, message=draft, step_title=step_title, activities=activities,
-        hold=client.hold, interest_basis=policy.interest.basis if charge else "",
+        hold=client.hold,
+        interest_basis=policy.interest.basis_for(any(sec.compensation for sec in sections)) if charge else "",
     )
 
 

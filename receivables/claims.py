@@ -87,7 +87,15 @@ def charge_document(client: str, on: date, currency: str, charges: list[Charge],
     total = sum((c.amount for c in charges), ZERO)
     return Invoice(number=number, client=client, issued=on, due=on + timedelta(days=policy.interest.claim_terms_days),
                    currency=currency, amount=total, lines=_lines(charges, currency), kind="charge",
-                   charges=tuple(charges), note=policy.interest.basis)
+                   charges=tuple(charges), note=_note(charges, policy))
+
+
+def _note(charges: list[Charge], policy: Policy) -> str:
+    """The legal basis a charge document quotes: with or without a fixed sum as it claims one
+    or not; none for fees alone (a dunning fee is the terms of business', not the statute's)."""
+    if not any(c.kind in ("interest", "compensation") for c in charges):
+        return ""
+    return policy.interest.basis_for(any(c.kind == "compensation" for c in charges))
 
 
 # ---------------------------------------------------------------------------------------

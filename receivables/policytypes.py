@@ -111,6 +111,14 @@ DEFAULT_LEGAL_BASIS = {
                        "2011/7/EU on combating late payment in commercial transactions (arts. 3 and 6).",
     "contract": "Interest is claimed at the rate agreed in our terms of business.",
 }
+# the same when no fixed sum is claimed (an invoice in a currency the law fixes no sum in, and
+# [interest.compensation] names none): "and the fixed sum of EUR 40" was quoted all the same
+INTEREST_ONLY_BASIS = {
+    "uk-late-payment": "Statutory interest is claimed under the Late Payment of Commercial Debts (Interest) Act "
+                       "1998 (interest at 8% over the Bank of England base rate, SI 2002/1675).",
+    "eu-late-payment": "Interest for late payment is claimed under Directive 2011/7/EU on combating late payment "
+                       "in commercial transactions (art. 3).",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +144,13 @@ class InterestPolicy:
     @property
     def basis(self) -> str:
         return self.legal_basis or DEFAULT_LEGAL_BASIS.get(self.regime, "")
+
+    def basis_for(self, compensation: bool) -> str:
+        """The sentence a claim of interest with (``compensation``) or without a fixed sum
+        quotes: the owner's ``legal_basis`` if set, else the regime's."""
+        if self.legal_basis or compensation:
+            return self.basis
+        return INTEREST_ONLY_BASIS.get(self.regime, self.basis)
 
 
 @dataclass(frozen=True, slots=True)

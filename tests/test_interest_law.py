@@ -500,3 +500,22 @@ def test_a_rate_table_ending_long_before_the_day_is_pointed_out(shipped, book_di
     assert main(["--book", str(book_dir), "--on", on, "check"]) == 0  # (a warning, not a problem)
     err = capsys.readouterr().err
     assert f"warning: the newest entry of [[interest.rates.boe]] (Bank of England Bank Rate) is from {newest}" in err
+
+
+def test_a_claim_without_a_fixed_sum_does_not_quote_one(shipped):
+    """An EU claim on a USD invoice (no fixed sum in USD) quoted "Interest for late payment and
+    the fixed sum of EUR 40 are claimed under Directive 2011/7/EU"."""
+    from receivables.claims import plan_claim
+
+    eu = replace(shipped, interest=replace(shipped.interest, regime="eu-late-payment", reference="ecb",
+                                           reference_rates=shipped.interest.table("ecb"), charge=True))
+    book = Book(clients={"usd": Client("usd", "Usd Inc", "USD", 30)},
+                invoices={"U-1": Invoice("U-1", "usd", date(2025, 1, 1), date(2025, 1, 31), "USD", D("1000.00"))})
+    on = date(2025, 6, 30)
+    [doc] = plan_claim(derive(book, on), eu, "usd", on).documents
+    assert [c.kind for c in doc.charges] == ["interest"]
+    assert "EUR 40" not in doc.note and "Directive 2011/7/EU" in doc.note
+    eur = replace(book, clients={"usd": Client("usd", "Usd Inc", "EUR", 30)},
+                  invoices={"U-1": replace(book.invoices["U-1"], currency="EUR")})
+    [doc] = plan_claim(derive(eur, on), eu, "usd", on).documents
+    assert "fixed sum of EUR 40" in doc.note
