@@ -195,6 +195,8 @@ def cmd_export(args) -> int:
             import tempfile
 
             out = Path(args.out).expanduser()
+            if out.is_dir():  # (it said "/.export-n6ksktwd: Is a directory")
+                raise DunError("is a folder", f"--out {args.out}", f"name a file in it, e.g. {out / (args.kind + '.csv')}")
             buf = io.StringIO()
             n = write_rows(buf, header, rows, numeric)
             folder = out.parent if str(out.parent) else Path(".")

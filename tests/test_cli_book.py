@@ -274,6 +274,13 @@ def test_note_is_stored_verbatim_and_exported_safely(book, capsys):
     assert show(capsys, book, "o-neill")["name"] == "O'Neill & Daughters \"Joinery\" <Ltd>"
 
 
+def test_export_to_a_folder_says_to_name_a_file(book, capsys, tmp_path):
+    """It said "/tmp/.export-kjhhbzfx: Is a directory", naming a file that was never there."""
+    code, _, err = run(capsys, "export", "invoices", "--out", tmp_path, "--book", book)
+    assert code == 1 and err.count("\n") == 1 and "is a folder" in err and str(tmp_path / "invoices.csv") in err
+    assert not list(tmp_path.glob(".export-*"))
+
+
 def test_exports_import_back_into_an_empty_book(book, capsys, tmp_path):
     assert run(capsys, "import", "payments", DATA / "payments.csv", "--book", book)[0] == 0
     out_dir = tmp_path / "out"
