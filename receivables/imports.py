@@ -50,7 +50,7 @@ from datetime import date, timedelta
 from typing import Iterable
 
 from .csvread import EMAIL_RE, ID_RE, ImportRejected, Rows, check_one_line, decode, parse_currency, parse_terms, read_table
-from .dates import parse_date
+from .dates import parse_date, window_problem
 from .errors import DunError
 from .ledger import derive, propose_allocation
 from .model import (Activity, Adjustment, Book, Client, Contact, Dispute, Invoice, PayerAlias, Payment, PaymentPlan,
@@ -236,6 +236,11 @@ def import_invoices(data: bytes | str, book: Book, defaults: Defaults | None = N
                 continue
         else:
             due = issued + timedelta(days=client.terms_days)
+            late = window_problem(due)
+            if late is not None:  # (the dry run said "added"; only the commit refused it, naming no row)
+                rows.add(n, f"its due date, {client.terms_days} days after the issue date, {late}",
+                         "give a due date, or check the issue date", "due")
+                continue
         amount = rows.run(n, parse_amount, r["amount"], currency, "amount")
         if amount is None:
             continue

@@ -425,3 +425,14 @@ def test_import_dry_run_writes_nothing(book, capsys):
     code, out, err = run(capsys, "import", "payments", DATA / "payments.csv", "--book", book)
     assert code == 0 and "added 3 payments" in out
     assert files(book) != before
+
+
+def test_an_invoice_whose_terms_take_its_due_date_past_the_window_is_refused_in_the_dry_run_too(book, capsys, tmp_path):
+    """The dry run said "added 1 invoice"; the import itself refused the file as "record 1",
+    naming neither the file nor the row."""
+    src = tmp_path / "late.csv"
+    src.write_text("number,client,issued,due,amount,currency,reference\nX-2,acme-supplies,2100-12-15,,12.00,GBP,\n",
+                   encoding="utf-8")
+    for extra in (("--dry-run",), ()):
+        code, out, err = run(capsys, "import", "invoices", src, *extra, "--book", book)
+        assert code == 1 and "row 2" in err and "due date" in err and "record 1" not in err, err
