@@ -159,6 +159,11 @@ def plan_claim(ledger: Ledger, policy: Policy, client_id: str, on: date,
     docs = tuple(charge_document(client_id, on, cur, lines, policy) for cur, lines in sorted(by_currency.items()) if lines)
     if not docs:
         what = ", ".join(named) if named else "its invoices"
+        disputed = [n.split(":")[0] for n in notes if ": disputed" in n]
+        if disputed:  # (the only late ones: "already claimed, or none is late" was not the reason)
+            raise DunError(f"nothing to claim on {what} as of {on}: the late one{'s are' if len(disputed) > 1 else ' is'} "
+                           f"disputed ({', '.join(disputed)})", f"client {client_id}",
+                           "resolve the dispute first (dun claim --invoice N claims a disputed one all the same)")
         raise DunError(f"nothing to claim on {what} as of {on}", f"client {client_id}",
                        "interest and compensation already claimed, or no invoice is late")
     return ClaimPlan(docs, tuple(notes))

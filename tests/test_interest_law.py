@@ -519,3 +519,20 @@ def test_a_claim_without_a_fixed_sum_does_not_quote_one(shipped):
                   invoices={"U-1": replace(book.invoices["U-1"], currency="EUR")})
     [doc] = plan_claim(derive(eur, on), eu, "usd", on).documents
     assert "fixed sum of EUR 40" in doc.note
+
+
+def test_nothing_to_claim_because_the_late_invoice_is_disputed_says_so(shipped):
+    """The claim said "already claimed, or no invoice is late" while the only late invoice was
+    disputed (and its interest showed in the client's panel)."""
+    from receivables.claims import plan_claim
+    from receivables.errors import DunError
+    from receivables.model import Dispute
+
+    book = Book(clients={"acme": Client("acme", "Acme Ltd", "GBP", 30)},
+                invoices={"I-1": Invoice("I-1", "acme", date(2026, 1, 1), date(2026, 1, 31), "GBP", D("1000.00"))},
+                disputes=(Dispute("D-1", "I-1", "acme", "never ordered", date(2026, 2, 10)),))
+    on = date(2026, 3, 31)
+    with pytest.raises(DunError) as e:
+        plan_claim(derive(book, on), shipped, "acme", on)
+    assert "disputed (I-1)" in e.value.problem.message and "resolve the dispute" in e.value.problem.hint
+    assert plan_claim(derive(book, on), shipped, "acme", on, ["I-1"]).documents  # (named: claimed all the same)
