@@ -1075,3 +1075,28 @@ async def test_U_takes_back_an_outcome_pressed_by_mistake_on_today(demo):
         await settle(app, pilot)
         assert pos not in screen.done
     assert action_key(action) not in handled_on(reopen(demo).activities, DAY)
+
+
+@async_test
+async def test_a_plan_takes_invoice_numbers_typed_in_lower_case(demo):
+    """"inv-000467" was refused as "not an open, undisputed invoice", with no word of the one
+    meant: the client field ignores case, the invoices field did not."""
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        table = app.screen.query_one("#invoices")
+        pick = next(i for i, s in enumerate(table.rows) if s.outstanding > 10 and not s.disputed
+                    and not any(p.cancelled is None and s.invoice.number in p.invoices for p in app.state.book.plans))
+        number = table.rows[pick].invoice.number
+        table.move_to(pick)
+        await pilot.press("p")
+        await settle(app, pilot)
+        form = app.screen
+        await type_into(pilot, app, "#in-invoices", number.lower())
+        await settle(app, pilot)
+        assert form.values["invoices"] == (number,)
+        await type_into(pilot, app, "#in-invoices", "nope-1")
+        await settle(app, pilot)
+        assert "its open ones:" in text_of(form.query_one("#err-invoices"))

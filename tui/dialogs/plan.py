@@ -35,13 +35,17 @@ class PlanDialog(FormDialog):
         open_ = self._open()
 
         def invoices(text: str) -> tuple[str, ...]:
-            nums = tuple(dict.fromkeys(x.strip() for x in text.replace(",", " ").split() if x.strip()))
+            folded = {k.casefold(): k for k in open_}  # (typed in lower case: the number as the book has it)
+            nums = tuple(dict.fromkeys(folded.get(x.strip().casefold(), x.strip())
+                                       for x in text.replace(",", " ").split() if x.strip()))
             if not nums:
                 raise DunError("name at least one invoice", "invoices")
             curs = set()
             for n in nums:
                 if n not in open_:
-                    raise DunError(f"{n} is not an open, undisputed invoice of {self.client}", "invoices")
+                    which = ", ".join(list(open_)[:6]) + (" …" if len(open_) > 6 else "")
+                    raise DunError(f"{n} is not an open, undisputed invoice of {self.client}", "invoices",
+                                   f"its open ones: {which}" if open_ else "it has none")
                 curs.add(open_[n].invoice.currency)
             if len(curs) > 1:
                 raise DunError("all invoices of a plan must be in one currency", "invoices")
