@@ -1100,3 +1100,24 @@ async def test_a_plan_takes_invoice_numbers_typed_in_lower_case(demo):
         await type_into(pilot, app, "#in-invoices", "nope-1")
         await settle(app, pilot)
         assert "its open ones:" in text_of(form.query_one("#err-invoices"))
+
+
+@async_test
+async def test_a_new_client_named_as_another_is_pointed_out(demo):
+    """A second "Bridgewater Brewing Ltd" was made without a word; on Today the two could not
+    be told apart. Said under the name (two firms may share one: not refused)."""
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        existing = next(iter(app.state.book.clients.values()))
+        await pilot.press("2")
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        form = app.screen
+        await type_into(pilot, app, "#in-name", existing.name.upper() + " ")
+        await settle(app, pilot)
+        assert f"another client is named so: {existing.id}" in text_of(form.query_one("#err-name"))
+        await type_into(pilot, app, "#in-name", existing.name + " (North)")
+        await settle(app, pilot)
+        assert "another client" not in text_of(form.query_one("#err-name"))

@@ -43,11 +43,22 @@ class ClientForm(FormDialog):
             return t
 
         cur = c.currency if c else (defaults.currency if defaults else "GBP")
+        clients = self.app.state.book.clients
+
+        def same_name(value: str, text: str) -> str:
+            """A note (not a refusal: two firms may share a name) when another client has it:
+            the two could not be told apart on Today, and nothing said so."""
+            key = " ".join(value.split()).casefold()
+            other = next((x.id for x in clients.values() if " ".join(x.name.split()).casefold() == key
+                          and (c is None or x.id != c.id)), None)
+            return f"another client is named so: {other} (add what tells them apart)" if other else ""
+
         if c is None:  # a new client: the name first, its id made from it unless typed
-            head = [Field("name", "Name", "", text_parser("a name")),
+            head = [Field("name", "Name", "", text_parser("a name"), note=same_name),
                     Field("id", "Id", "", client_id, required=False, help="made from the name")]
         else:
-            head = [Field("id", "Id", c.id, client_id), Field("name", "Name", c.name, text_parser("a name"))]
+            head = [Field("id", "Id", c.id, client_id),
+                    Field("name", "Name", c.name, text_parser("a name"), note=same_name)]
         fields = [
             *head,
             Field("contact", "Contact name", c.contacts[0].name if c and c.contacts else "", None, required=False,
