@@ -159,6 +159,15 @@ def _file_stem(on: date, client_id: str, key: str) -> str:
     return f"{on.isoformat()}_{safe_name(client_id)}_{key}"
 
 
+def set_aside(path: Path, folder: str) -> Path:
+    """Move an outbox file into its subfolder ``folder`` ("sent", "stale") at once."""
+    done = path.parent / folder
+    done.mkdir(exist_ok=True)
+    target = done / path.name
+    os.replace(path, target)
+    return target
+
+
 def _set_aside_old_drafts(book, outbox: Path, on: date) -> list[str]:
     """The drafts of earlier days that were never approved (``dun mail`` made them; no
     "queued" activity names them) moved to ``outbox/stale/``: the day's drafts are made from
@@ -175,15 +184,15 @@ def _set_aside_old_drafts(book, outbox: Path, on: date) -> list[str]:
         if day >= on or path.is_symlink() or not path.is_file():
             continue
         try:
-            msg = read_eml(path)
-            ours = unsealed(read_plain(path, MAX_EML_BYTES + 1)) is not None
+            raw = unsealed(read_plain(path, MAX_EML_BYTES + 1))
         except (DunError, OSError):
             continue
-        if not ours or str(msg["Message-ID"] or "") in approved:
-            continue  # (approved in the app; or not one of dun's: sending refuses it, saying why)
-        stale = outbox / "stale"
-        stale.mkdir(exist_ok=True)
-        os.replace(path, stale / path.name)
+        if raw is None or len(raw) > MAX_EML_BYTES:
+            continue  # (not one of dun's: sending refuses it, saying why)
+        head = BytesParser(policy=email_policy.default).parsebytes(raw, headersonly=True)
+        if str(head["Message-ID"] or "") in approved:
+            continue  # (approved in the app: it goes as approved)
+        set_aside(path, "stale")
         said.append(f"{path.name}: drafted on {day.isoformat()} and never sent; moved to outbox/stale/ "
                     f"(today's drafts are made from what is due now)")
     return said

@@ -20,7 +20,6 @@ saying why.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from email import policy as email_policy
@@ -30,9 +29,11 @@ from typing import Any, Callable, Iterable
 
 from receivables.errors import DunError
 from receivables.model import Activity
+from receivables.voiding import correction
 from store.files import atomic_write
 
-from .mail import H_CLIENT, H_INVOICES, H_ON, H_STEP, HEADER_NAME, OutboxItem, _file_stem, build_email, read_eml, tag
+from .mail import (H_CLIENT, H_INVOICES, H_ON, H_STEP, HEADER_NAME, OutboxItem, _file_stem, build_email, read_eml,
+                   set_aside, tag)
 from .messages import Draft
 from .plaintext import to_plain
 from .seal import seal
@@ -157,15 +158,7 @@ def queued_files(outbox: Path) -> list[Path]:
 
 def mark_sent(path: Path) -> Path:
     """The server accepted ``path``: move it to ``sent/`` at once (what makes it never go twice)."""
-    return _set_aside(path, "sent")
-
-
-def _set_aside(path: Path, folder: str) -> Path:
-    done = path.parent / folder
-    done.mkdir(exist_ok=True)
-    target = done / path.name
-    os.replace(path, target)
-    return target
+    return set_aside(path, "sent")
 
 
 def retraction(book, q: Queued, on: date) -> Activity | None:
@@ -176,12 +169,10 @@ def retraction(book, q: Queued, on: date) -> Activity | None:
                  and q.message_id and a.id not in corrected), None)
     if done is None:
         return None
-    # (its step is no ladder step's, nor an action's key: it carries nothing out)
-    return Activity(id="", date=on, client=done.client, channel="other", step=f"unsent:{done.id}",
-                    invoices=done.invoices, outcome="note", corrects=done.id,
-                    body=f"The message approved on {done.date.isoformat()} was not sent: it was made with other "
-                         f"sender details than policy.toml has now (moved to outbox/stale/{q.path.name}). "
-                         "The action is to do again.")
+    return correction(done, on, f"unsent:{done.id}",
+                      f"The message approved on {done.date.isoformat()} was not sent: it was made with other "
+                      f"sender details than policy.toml has now (moved to outbox/stale/{q.path.name}). "
+                      "The action is to do again.")
 
 
 def send_files(paths: Iterable[Path], policy, *, log: Callable[[Activity], Any] | None = None,
@@ -221,7 +212,7 @@ def send_files(paths: Iterable[Path], policy, *, log: Callable[[Activity], Any] 
             try:
                 conn.send(path)
             except Stale as e:
-                q.path = _set_aside(path, "stale")
+                q.path = set_aside(path, "stale")
                 if retract is not None:
                     retract(q)
                 report.failed.append((q, str(e)))

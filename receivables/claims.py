@@ -139,11 +139,13 @@ def plan_claim(ledger: Ledger, policy: Policy, client_id: str, on: date,
     states = [ledger.invoices[n] for n in named] if named else ledger.client_invoices(client_id)
     by_currency: dict[str, list[Charge]] = {}
     notes: list[str] = []
+    disputed: list[str] = []  # (late, left out: said when nothing else is to claim)
     for st in states:
         inv = st.invoice
         if is_charge(inv) or on <= inv.due:
             continue
         if st.disputed and not named:
+            disputed.append(inv.number)
             notes.append(f"{inv.number}: disputed, not claimed (name it with --invoice to claim anyway)")
             continue
         r = invoice_interest(st, settlements.get(inv.number, ()), ip, on, claims.get(inv.number))
@@ -159,7 +161,6 @@ def plan_claim(ledger: Ledger, policy: Policy, client_id: str, on: date,
     docs = tuple(charge_document(client_id, on, cur, lines, policy) for cur, lines in sorted(by_currency.items()) if lines)
     if not docs:
         what = ", ".join(named) if named else "its invoices"
-        disputed = [n.split(":")[0] for n in notes if ": disputed" in n]
         if disputed:  # (the only late ones: "already claimed, or none is late" was not the reason)
             raise DunError(f"nothing to claim on {what} as of {on}: the late one{'s are' if len(disputed) > 1 else ' is'} "
                            f"disputed ({', '.join(disputed)})", f"client {client_id}",

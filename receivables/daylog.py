@@ -16,7 +16,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable
 
-PAUSED = ("snoozed", "skipped")
+from .model import PUT_OFF
+
+PAUSED = PUT_OFF  # (receivables.model: snoozed, skipped)
 NOT_AN_OUTCOME = ("note", "hold_lifted", "")
 DONE = "done"
 

@@ -73,5 +73,12 @@ def undo_with(rec: Voidable, activities: Iterable[Activity], on: date, reason: s
 
 
 def _undo(done: Activity, on: date, rec: Voidable, body: str) -> Activity:
-    return Activity(id="", date=on, client=done.client, channel="other", step=f"void:{rec.id}",
-                    invoices=done.invoices, outcome="note", corrects=done.id, body=body)
+    return correction(done, on, f"void:{rec.id}", body)
+
+
+def correction(done: Activity, on: date, why: str, body: str) -> Activity:
+    """The activity, dated ``on``, that takes back ``done``: it names it (``corrects``), so
+    ``done`` counts nowhere from then on. ``why`` ("void:PAY-1", "undo:ACT-7") is its step: no
+    ladder step's id nor an action's key, so it carries nothing out itself."""
+    return Activity(id="", date=on, client=done.client, channel="other", step=why, invoices=done.invoices,
+                    outcome="note", corrects=done.id, body=body)

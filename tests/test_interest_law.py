@@ -372,6 +372,17 @@ def test_statement_and_message_show_rate_period_and_basis(shipped):
     assert "interest £0.00" not in text and "Invoice OLD-1" in text
 
 
+def _paid_late_book() -> tuple[Book, date]:
+    """S1 (£1,022) paid 30 days late, S2 (£2,000) still open; the date to look on."""
+    due = date(2025, 5, 31)
+    book = Book(clients={"acme": Client("acme", "Acme Ltd", "GBP", 30)},
+                invoices={"S1": Invoice("S1", "acme", date(2025, 5, 1), due, "GBP", D("1022.00")),
+                          "S2": Invoice("S2", "acme", date(2025, 5, 1), due, "GBP", D("2000.00"))},
+                payments=(Payment("P1", date(2025, 6, 30), "acme", D("1022.00"), "GBP",
+                                  allocations=(Allocation("S1", D("1022.00")),)),))
+    return book, date(2025, 7, 15)
+
+
 def test_interest_on_an_invoice_paid_late_is_on_the_statement_and_in_its_total(shipped):
     """`dun client show` counted interest and compensation on an invoice paid late; the
     statement left them out of its rows and its "Total due" (£2,101.44 for £2,182.15)."""
@@ -379,13 +390,7 @@ def test_interest_on_an_invoice_paid_late_is_on_the_statement_and_in_its_total(s
     from receivables.interest import client_interest
 
     policy = replace(shipped, interest=replace(shipped.interest, charge=True))
-    due = date(2025, 5, 31)
-    book = Book(clients={"acme": Client("acme", "Acme Ltd", "GBP", 30)},
-                invoices={"S1": Invoice("S1", "acme", date(2025, 5, 1), due, "GBP", D("1022.00")),
-                          "S2": Invoice("S2", "acme", date(2025, 5, 1), due, "GBP", D("2000.00"))},
-                payments=(Payment("P1", date(2025, 6, 30), "acme", D("1022.00"), "GBP",
-                                  allocations=(Allocation("S1", D("1022.00")),)),))
-    on = date(2025, 7, 15)
+    book, on = _paid_late_book()
     every = client_interest(derive(book, on), policy, "acme")
     owed = sum((r.interest + r.compensation for r in every.values()), D(0))
     s = statement_data(book, policy, "acme", on, find_action=False)
@@ -430,13 +435,7 @@ def test_the_published_statement_has_the_invoice_paid_late_as_the_mailed_one_doe
     from publish.statements import statement_data
 
     policy = replace(shipped, interest=replace(shipped.interest, charge=True))
-    due = date(2025, 5, 31)
-    book = Book(clients={"acme": Client("acme", "Acme Ltd", "GBP", 30)},
-                invoices={"S1": Invoice("S1", "acme", date(2025, 5, 1), due, "GBP", D("1022.00")),
-                          "S2": Invoice("S2", "acme", date(2025, 5, 1), due, "GBP", D("2000.00"))},
-                payments=(Payment("P1", date(2025, 6, 30), "acme", D("1022.00"), "GBP",
-                                  allocations=(Allocation("S1", D("1022.00")),)),))
-    on = date(2025, 7, 15)
+    book, on = _paid_late_book()
     (sec,) = statement_data(book, policy, "acme", on, find_action=False).sections
     assert sec.total_due > D("2000.00")
     publish(book, policy, on, tmp_path / "site", pdf=False)

@@ -312,20 +312,27 @@ async def test_invoices_filter_add_edit_dispute_resolve_writeoff_plan(demo):
     assert [i.amount for i in plans[0].installments] == [Decimal("66.67"), Decimal("66.67"), Decimal("66.66")]
 
 
+async def plan_form_on_an_open_invoice(app, pilot) -> str:
+    """The Invoices screen, its first open undisputed invoice in no plan selected, p pressed:
+    that invoice's number."""
+    await loaded(app, pilot)
+    await pilot.press("3")
+    await settle(app, pilot)
+    table = app.screen.query_one("#invoices")
+    pick = next(i for i, s in enumerate(table.rows) if s.outstanding > 10 and not s.disputed
+                and not any(p.cancelled is None and s.invoice.number in p.invoices for p in app.state.book.plans))
+    number = table.rows[pick].invoice.number
+    table.move_to(pick)
+    await pilot.press("p")
+    await settle(app, pilot)
+    return number
+
+
 @async_test
 async def test_a_plan_on_the_selected_invoice_takes_the_installments_typed_at_once(demo):
     app = create_app(demo, on=DAY)
     async with app.run_test(size=(120, 40)) as pilot:
-        await loaded(app, pilot)
-        await pilot.press("3")
-        await settle(app, pilot)
-        table = app.screen.query_one("#invoices")
-        pick = next(i for i, s in enumerate(table.rows) if s.outstanding > 10 and not s.disputed
-                    and not any(p.cancelled is None and s.invoice.number in p.invoices for p in app.state.book.plans))
-        number = table.rows[pick].invoice.number
-        table.move_to(pick)
-        await pilot.press("p")
-        await settle(app, pilot)
+        number = await plan_form_on_an_open_invoice(app, pilot)
         burst(app, "6", "ctrl+s")  # the number of installments, then save
         await settle(app, pilot)
         assert type(app.screen).__name__ != "PlanDialog", [text_of(w) for w in app.screen.query(".form-error, .field-error")]
@@ -1083,16 +1090,7 @@ async def test_a_plan_takes_invoice_numbers_typed_in_lower_case(demo):
     meant: the client field ignores case, the invoices field did not."""
     app = create_app(demo, on=DAY)
     async with app.run_test(size=(120, 40)) as pilot:
-        await loaded(app, pilot)
-        await pilot.press("3")
-        await settle(app, pilot)
-        table = app.screen.query_one("#invoices")
-        pick = next(i for i, s in enumerate(table.rows) if s.outstanding > 10 and not s.disputed
-                    and not any(p.cancelled is None and s.invoice.number in p.invoices for p in app.state.book.plans))
-        number = table.rows[pick].invoice.number
-        table.move_to(pick)
-        await pilot.press("p")
-        await settle(app, pilot)
+        number = await plan_form_on_an_open_invoice(app, pilot)
         form = app.screen
         await type_into(pilot, app, "#in-invoices", number.lower())
         await settle(app, pilot)

@@ -25,7 +25,7 @@ from receivables.model import (
     PromiseToPay,
 )
 from receivables.plans import draft_plan
-from receivables.voiding import PAID, paid_note
+from receivables.voiding import PAID, correction, paid_note
 
 CALL_OUTCOME_LABELS = {
     "reached": "Reached",
@@ -138,8 +138,6 @@ def undo_outcome(repo: Any, action: Any, on: date, outbox: Any = None) -> list[A
     made moves to ``outbox/stale/`` (not sent, not to print). Refused, saying how, for what
     cannot be unsaid here: an e-mail the server accepted, a payment, a promise or a dispute
     (voided or resolved where they are), a step that posted a fee."""
-    import os
-
     from receivables.daylog import NOT_AN_OUTCOME, action_key
 
     _writable(repo)
@@ -161,21 +159,19 @@ def undo_outcome(repo: Any, action: Any, on: date, outbox: Any = None) -> list[A
             and any(c.kind == "fee" and c.step == key for c in i.charges)]
     if fees:
         raise DunError(f"the step posted the fee {fees[0]} with it", key, "take it back by hand (a credit note on it)")
-    undo = [Activity(id="", date=on, client=client, channel="other", step=f"undo:{a.id}", invoices=a.invoices,
-                     outcome="note", corrects=a.id,
-                     body=f"Taken back: {a.outcome} ({a.channel}) logged by mistake; the action is to do again.")
+    undo = [correction(a, on, f"undo:{a.id}",
+                       f"Taken back: {a.outcome} ({a.channel}) logged by mistake; the action is to do again.")
             for a in acts]
     saved = _commit_many(repo, undo)
     if outbox is not None:  # (what was made for it: not to send, not to print)
         from pathlib import Path
 
-        from publish.mail import _file_stem
+        from publish.mail import _file_stem, set_aside
 
         stem = _file_stem(on, client, key)
         for made in (Path(outbox) / f"{stem}.eml", Path(outbox) / f"{stem}.pdf"):
             if made.is_file() and not made.is_symlink():
-                (made.parent / "stale").mkdir(exist_ok=True)
-                os.replace(made, made.parent / "stale" / made.name)
+                set_aside(made, "stale")
     return saved
 
 
