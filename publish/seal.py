@@ -10,44 +10,25 @@ message goes out.
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
-import os
-import secrets
 from pathlib import Path
 
-from platformdirs import user_data_dir
+from store import userkey
 
 HEADER = b"X-Dun-Seal"
-KEY_BYTES = 32
+NAME = "outbox-seal"
 
 
 def key_path() -> Path:
-    return Path(user_data_dir("dun", appauthor=False)) / "outbox-seal.key"
+    return userkey.key_path(NAME)
 
 
 def _key() -> bytes:
-    path = key_path()
-    try:
-        key = path.read_bytes()
-        if len(key) == KEY_BYTES:
-            return key
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_bytes(KEY_BYTES)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(key)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)  # (a key that was damaged is replaced: what it sealed is refused)
-    return key
+    return userkey.key(NAME)
 
 
 def _mac(key: bytes, raw: bytes) -> bytes:
-    return hmac.new(key, raw, hashlib.sha256).hexdigest().encode()
+    return userkey.mac(key, (raw,)).encode()
 
 
 def seal(raw: bytes) -> bytes:

@@ -7,15 +7,19 @@
   book that went separate ways never share a revision with different records. It is kept in
   book.json's meta at each checkpoint, so it survives checkpoints and reopening.
 - A client no change has touched since the revisions were kept has the book's **base**
-  revision. book.json carries a digest of its own tables; if the file was rewritten by
-  anything else (a hand edit, a hand-copied file with stale meta, stock TinyDB) the digest
-  does not match, the kept revisions are not believed, and every client's revision is a
-  token made from the file's bytes: nothing derived from an earlier state matches it.
+  revision. book.json carries a digest of its own tables: an HMAC under a key kept outside
+  every book (:mod:`store.userkey`), so whoever can write the book folder cannot make one.
+  If the file was rewritten by anything else (a hand edit, a hand-copied file with stale
+  meta, stock TinyDB, a file written on another machine or by another user) the digest does
+  not match, the kept revisions are not believed, and every client's revision is a token
+  made from a hash of the file's bytes: nothing derived from an earlier state matches it.
 """
 from __future__ import annotations
 
+import hashlib
 import uuid
-import zlib
+
+from . import userkey
 
 __all__ = ["Revisions", "new_book_id", "tables_digest"]
 
@@ -24,25 +28,40 @@ def new_book_id() -> str:
     return uuid.uuid4().hex
 
 
-def tables_digest(raw: bytes) -> str | None:
-    """The digest of everything after the meta line of a book.json in dun's layout (one table
-    per line, the meta first), or None for any other layout."""
+KEY = "book-digest"
+
+
+def _key() -> bytes | None:
+    try:
+        return userkey.key(KEY)
+    except OSError:  # (no user data folder to keep it in: no digest is believed, none is made)
+        return None
+
+
+def _tables_part(raw: bytes) -> memoryview | None:
+    """Everything after the meta line of a book.json in dun's layout (one table per line,
+    the meta first), or None for any other layout."""
     if not raw.startswith(b'{"meta":'):
         return None
     nl = raw.find(b"\n")
-    if nl < 0:
+    return None if nl < 0 else memoryview(raw)[nl + 1:]
+
+
+def tables_digest(raw: bytes) -> str | None:
+    """The digest of the tables of a book.json in dun's layout, or None (another layout, or
+    no key)."""
+    rest = _tables_part(raw)
+    return None if rest is None else digest_of_parts((rest,))
+
+
+def digest_of_parts(parts) -> str | None:
+    """The digest of a file whose lines after the meta line are ``parts``: a keyed HMAC and the
+    size, or None when there is no key."""
+    key = _key()
+    if key is None:
         return None
-    rest = memoryview(raw)[nl + 1:]
-    return f"{zlib.crc32(rest):08x}-{len(rest)}"
-
-
-def digest_of_parts(parts) -> str:
-    """:func:`tables_digest` of a file whose lines after the meta line are ``parts``."""
-    crc, size = 0, 0
-    for p in parts:
-        crc = zlib.crc32(p, crc)
-        size += len(p)
-    return f"{crc:08x}-{size}"
+    parts = list(parts)
+    return f"{userkey.mac(key, parts)[:32]}-{sum(len(p) for p in parts)}"
 
 
 class Revisions:
@@ -51,15 +70,22 @@ class Revisions:
     __slots__ = ("base", "by_client")
 
     def __init__(self, meta: dict, raw: bytes) -> None:
-        digest = tables_digest(raw)
+        rest = _tables_part(raw)
+        digest = None if rest is None else digest_of_parts((rest,))
         kept = meta.get("base")
         if digest is not None and meta.get("digest") == digest and isinstance(kept, str) and kept:
             self.base = kept
             got = meta.get("revisions")
             self.by_client = {str(k): str(v) for k, v in got.items()} if isinstance(got, dict) else {}
-        else:  # no digest, or not this file's: believe nothing kept in the meta
-            self.base = f"f{zlib.crc32(raw):08x}-{len(raw)}"
-            self.by_client = {}
+            return
+        # No digest, or not this file's: believe nothing kept in the meta. The token is a hash
+        # of the whole file (a collision-resistant one: a CRC can be matched by an edit).
+        if digest is not None:  # (the tables were hashed already: add the meta line's hash)
+            head = hashlib.sha256(memoryview(raw)[:len(raw) - len(rest)]).hexdigest()[:16]
+            self.base = f"f{digest[:32]}{head}-{len(raw)}"
+        else:
+            self.base = f"f{hashlib.sha256(raw).hexdigest()[:48]}-{len(raw)}"
+        self.by_client = {}
 
     @classmethod
     def fresh(cls) -> "Revisions":

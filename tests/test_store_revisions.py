@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+import zlib
 from datetime import date
 from decimal import Decimal
 
@@ -166,3 +167,71 @@ def test_a_book_id_that_is_not_a_plain_name_names_no_cache_folder(tmp_path, monk
     with open_book(path, today=TODAY) as repo:
         note(repo, "acme")
         assert repo.book_id and "/" not in repo.book_id and ".." not in repo.book_id
+
+
+def _meta_and_tables(raw: bytes) -> tuple[dict, bytes]:
+    nl = raw.index(b"\n")
+    return orjson.loads(raw[len(b'{"meta":'):nl]), raw[nl + 1:]
+
+
+def test_an_edited_book_json_whose_digest_was_recomputed_is_still_not_believed(book_dir):
+    """Whoever edits book.json can recompute any digest that needs no secret (a CRC, a plain
+    hash): the digest is an HMAC under a key that lives outside the book."""
+    import hashlib
+    with open_book(book_dir, today=TODAY) as repo:
+        setup_two(repo)
+        repo.checkpoint()
+    before = revisions(book_dir)
+    path = book_dir / "book.json"
+    meta, tables = _meta_and_tables(path.read_bytes())
+    tables = tables.replace(b'"50.00"', b'"55.00"')
+    for forged in (f"{zlib.crc32(tables):08x}-{len(tables)}",
+                   f"{hashlib.sha256(tables).hexdigest()[:32]}-{len(tables)}"):
+        meta["1"]["digest"] = forged
+        path.write_bytes(b'{"meta":' + orjson.dumps(meta) + b"\n" + tables)
+        assert all(revisions(book_dir)[c] != before[c] for c in before)
+
+
+def test_a_book_json_written_under_another_key_is_not_believed(book_dir, monkeypatch, tmp_path):
+    """The same bytes written by dun for another user (another key: another machine, a book
+    sent back) have revisions this user's derived state never saw."""
+    with open_book(book_dir, today=TODAY) as repo:
+        setup_two(repo)
+        repo.checkpoint()
+    mine = revisions(book_dir)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "another-user"))
+    theirs = revisions(book_dir)
+    assert all(theirs[c] != mine[c] for c in mine)
+
+
+def _crc_forged(prefix: bytes, target: int) -> bytes:
+    """``prefix`` plus four bytes that make its CRC32 ``target`` (CRC32 is linear: anyone
+    can make any file's CRC come out as they like)."""
+    table = []
+    for n in range(256):
+        c = n
+        for _ in range(8):
+            c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
+        table.append(c)
+    top = {t >> 24: i for i, t in enumerate(table)}
+    back, idx = target ^ 0xFFFFFFFF, []
+    for _ in range(4):
+        i = top[back >> 24]
+        idx.insert(0, i)
+        back = ((back ^ table[i]) << 8) & 0xFFFFFFFF
+    state, out = zlib.crc32(prefix) ^ 0xFFFFFFFF, bytearray()
+    for i in idx:
+        b = (state ^ i) & 0xFF
+        out.append(b)
+        state = (state >> 8) ^ table[(state ^ b) & 0xFF]
+    return prefix + bytes(out)
+
+
+def test_a_book_not_believed_gets_a_token_no_crc_matching_edit_can_reproduce():
+    """Without kept revisions, the token is a collision-resistant hash of the file: an edit
+    that keeps the file's CRC32 and size still gives another token."""
+    from store.revisions import Revisions
+    raw = b'{"clients":{"1":{"id":"acme","name":"Acme"}},"invoices":{"1":{"amount":"50.00"}}}'
+    forged = _crc_forged(raw[:-4].replace(b"50.00", b"95.00"), zlib.crc32(raw))
+    assert zlib.crc32(forged) == zlib.crc32(raw) and len(forged) == len(raw) and forged != raw
+    assert Revisions({}, forged).of("acme") != Revisions({}, raw).of("acme")
