@@ -435,7 +435,9 @@ def test_broken_promise_becomes_an_action_the_day_after_grace_and_logging_it_ret
     b2 = book(invs, promises=(p,), payments=base["payments"],
               activities=base["activities"] + (Activity("A9", **{k: getattr(done, k) for k in (
                   "date", "client", "channel", "direction", "step", "invoices", "outcome", "body")}),))
-    got = build_agenda(b2, POLICY, date(2026, 2, 16))
+    # (after the gap: the call was the day's contact, so no final notice beside it that day)
+    assert build_agenda(b2, POLICY, date(2026, 2, 16)) == []
+    got = build_agenda(b2, POLICY, date(2026, 2, 23))
     assert [(a.kind, a.step) for a in got] == [("step", "final")]
 
 
@@ -582,6 +584,10 @@ def test_a_broken_promise_call_is_the_days_one_contact():
     got = build_agenda(book(invs, promises=(p,), activities=acts), POLICY, on)
     assert [(a.kind, a.invoices) for a in got] == [("promise", ("I1",))]
     called = acts + (act("C1", on, "promise:PTP1", ["I1"], channel="phone", outcome="reached"),)
+    # the call made, that same day: the second reminder did not come up beside it
+    for outcome in ("reached", "no_answer", "voicemail"):
+        made = acts + (act("C1", on, "promise:PTP1", ["I1"], channel="phone", outcome=outcome),)
+        assert steps_on(book(invs, promises=(p,), activities=made), on) == [], outcome
     assert steps_on(book(invs, promises=(p,), activities=called), date(2026, 2, 17)) == []  # within the gap
     assert [a.step for a in build_agenda(book(invs, promises=(p,), activities=called), POLICY, date(2026, 2, 23))] \
         == ["final"]

@@ -106,8 +106,8 @@ def _one_contact(dy: Day, cid: str, groups: dict[tuple[str, str], list], quiet: 
                 got[0] = s
             got[1] = min(got[1], when)
             got[2].extend(due)
-    if calling:
-        return out  # (a call about the account is due today: the ladder's contact waits)
+    if calling or _called_today(dy, cid):
+        return out  # (a call about the account is due or was made today: the ladder's contact waits)
     recent = _contacted(dy, cid, dy.on - dy._gap + _ONE, dy.on - _ONE)  # (in the gap before the day)
     for cur, (s, when, nums) in contacts.items():
         if idx[s.id] < recent:
@@ -122,6 +122,18 @@ def _one_contact(dy: Day, cid: str, groups: dict[tuple[str, str], list], quiet: 
     if early and not contacts and not paused and recent < 0 and _contacted(dy, cid, dy.on, dy.on) < 0:
         out.extend(early)
     return out
+
+
+def _called_today(dy: Day, cid: str) -> bool:
+    """Was the call about a broken promise or a missed installment made on the day, with no
+    ladder step done that day (one done before the call stays the day's, shown done)?"""
+    steps = dy.steps_by_id
+    called = False
+    for a in dy.eng.done_between(cid, dy.on, dy.on):
+        if a.step in steps:
+            return False
+        called = called or (a.step or "").startswith(("promise:", "installment:"))
+    return called
 
 
 def _stepped_since(dy: Day, number: str, first: date) -> bool:
