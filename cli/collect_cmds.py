@@ -254,7 +254,8 @@ def render_agenda(actions, on: date, width: int = 100, notes: dict[int, str] | N
     lines.append("")
     for text in sorted(once, key=lambda t: min(k for k, x in shared.items() if x == t)):
         lines.append(f"{_numbers(sorted(k + 1 for k, x in shared.items() if x == text))}: {_one_line(text, 400)}")
-    lines.append("! = escalation or broken promise.  Done: dun note CLIENT TEXT --step STEP")
+    lines.append("! = escalation or broken promise.  Done: dun note CLIENT TEXT --step STEP"
+                 + ("; Apply credit: dun credit CLIENT" if any(a.kind == "credit" for a in actions) else ""))
     return "\n".join(lines)
 
 

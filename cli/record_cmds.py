@@ -12,10 +12,11 @@ from cli.main import add_json, add_on
 from decimal import Decimal
 
 from receivables.errors import DunError
+from receivables.model import PUT_OFF
 
 ZERO = Decimal(0)
 _CHANNELS = ("email", "phone", "letter", "sms", "meeting", "other")
-_NON_STEP_PREFIXES = ("promise:", "dispute:", "installment:", "installment-reminder:")
+_NON_STEP_PREFIXES = ("promise:", "dispute:", "installment:", "installment-reminder:", "credit:")
 
 
 def register(sub, common) -> None:
@@ -237,6 +238,10 @@ def cmd_note(args) -> int:
                     if not invoices:
                         raise DunError(f"no {step!r} action is due for {client.id} on {on.isoformat()}",
                                        "--step", "name the invoices with --invoice, or check 'dun agenda'")
+            elif step.startswith("credit:") and args.outcome not in PUT_OFF:
+                # (the credit held is put on the invoices, or the action stays: a note does not do it)
+                raise DunError(f"{step!r} is done by applying the client's credit, not by a note", "--step",
+                               f"dun credit {client.id} (or skip it for the day: --outcome skipped)")
             elif not (step == "credit_review" or step.startswith(_NON_STEP_PREFIXES)):
                 raise DunError(f"unknown step {step!r}", "--step",
                                f"the policy's steps are: {', '.join(ladder) or 'none'}")

@@ -39,6 +39,7 @@ KIND_TEMPLATES = {
     "installment_reminder": "installment_reminder",
     "dispute": "dispute_review",
     "credit_review": "credit_review",
+    "credit": "apply_credit",
 }
 
 

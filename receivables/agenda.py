@@ -21,6 +21,12 @@ yet overdue waits for a day the client has, and had, no such action (snoozed or 
 included); an ``escalate`` step is an action of its own with its own invoices (see
 ``receivables.engine.ladder._one_contact``).
 
+**Credit first.** Where the client's unallocated credit in a currency covers what the
+invoices of that currency's ladder actions of the day owe, they give way to one ``credit``
+action ("Apply credit", key ``credit:CUR``), done by putting the credit on the invoices;
+credit covering part leaves them, their reason saying how much it covers (see
+``receivables.engine.ladder._credit_first``).
+
 **Done.** A step is done for an invoice when an activity naming the step covers it.
 Activities whose outcome is ``snoozed`` or ``skipped`` do not do anything; an activity
 named by a later activity's ``corrects`` no longer counts. A step activity with no

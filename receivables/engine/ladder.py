@@ -1,6 +1,7 @@
 """The actions due for one client on one date (the rules are in :mod:`receivables.agenda`)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -246,6 +247,7 @@ def _client_actions(dy: Day, cid: str) -> list[Action]:
         plan = status.plan
         if plan is not None and plan.next_index is not None and on > plan.plan.installments[plan.next_index].due:
             calling = calling or not _key_hidden(f"installment:{plan.plan.id}:{plan.next_index + 1}", hidden)
+        contacts = []
         for s, when, nums in _one_contact(dy, cid, groups, quiet, hidden, calling):
             amt, over, days = total(nums)
             if s.escalate:
@@ -255,9 +257,10 @@ def _client_actions(dy: Day, cid: str) -> list[Action]:
             else:
                 first_due = min(states[n].invoice.due for n in nums)
                 reason = f"{len(nums)} invoice{'s' if len(nums) > 1 else ''} due {first_due.isoformat()}"
-            out.append(_action(dy, cid, name, "step", s.id, s.channel, nums, amt, over, days, states[nums[0]].invoice.currency,
-                               s.template, s.title or s.id, reason, when, None, s.escalate, s.credit_hold, f"{s.id}",
-                               tier=2 if s.escalate else 1))
+            contacts.append(_action(dy, cid, name, "step", s.id, s.channel, nums, amt, over, days,
+                                    states[nums[0]].invoice.currency, s.template, s.title or s.id, reason, when,
+                                    None, s.escalate, s.credit_hold, f"{s.id}", tier=2 if s.escalate else 1))
+        out.extend(_credit_first(dy, cid, name, contacts, total))
 
     # broken promises
     for ps in status.promises:
@@ -332,6 +335,51 @@ def _client_actions(dy: Day, cid: str) -> list[Action]:
 
     if hidden:  # (the ladder's own were left out, invoice by invoice, before they were made)
         out = [a for a in out if a.kind == "step" or not _is_hidden(a, hidden)]
+    return out
+
+
+def _credit_first(dy: Day, cid: str, name: str, contacts: list[Action], total) -> list[Action]:
+    """The ladder's actions of the day with the client's unallocated credit (an overpayment, a
+    credit note on no invoice) in each currency taken into account: where it covers what
+    every ladder action of that currency is about (what their invoices owe), they give way
+    to one ``credit`` action, "Apply credit", done by putting the credit on the invoices
+    (``dun credit``, ``k`` in the app) — the firm already holds that money, so no reminder,
+    final notice, credit hold or hand-over goes out over it. Where it covers part, the
+    ladder goes on and each action's reason says how much the credit covers.
+
+    The interest is not changed: Late Payment of Commercial Debts (Interest) Act 1998,
+    s.4(7): "Statutory interest ceases to run when the interest would cease to run if it
+    were carried under an express contract term" — that is, when the debt is paid; and
+    money held unappropriated (neither the client nor the firm has put it on the invoice)
+    is not payment of that invoice until it is put there. So interest runs on until the
+    credit is applied (on the day ``dun credit --on`` gives), and the reason says so."""
+    if not contacts:
+        return contacts
+    by_cur: dict[str, list[Action]] = {}
+    for a in contacts:
+        by_cur.setdefault(a.currency, []).append(a)
+    out: list[Action] = []
+    for cur, acts in by_cur.items():
+        credit = dy.credit.get((cid, cur), ZERO)
+        if credit <= 0:
+            out.extend(acts)
+            continue
+        nums = tuple(sorted((n for a in acts for n in a.invoices), key=dy.eng.rank.__getitem__))
+        amt, over, days = total(nums)
+        c_txt, a_txt = to_text(credit, cur), to_text(amt, cur)
+        if credit < amt:
+            note = (f"; client credit {c_txt} {cur} covers {c_txt} of {a_txt}: "
+                    f"apply it with dun credit {cid} (k in the app)")
+            out.extend(replace(a, reason=a.reason + note) for a in acts)
+            continue
+        held = ", ".join(a.title for a in acts)
+        reason = (f"client credit {c_txt} {cur} covers the {a_txt} {cur} owed on {len(nums)} "
+                  f"invoice{'s' if len(nums) > 1 else ''}" + (f" up to {days} days overdue" if days else "")
+                  + f" ({held} held back): apply it with dun credit {cid} (k in the app); "
+                  "interest runs on them until it is applied")
+        out.append(_action(dy, cid, name, "credit", None, "other", nums, amt, over, days, cur, "apply_credit",
+                           "Apply credit", reason, min(a.since for a in acts), None, None, False,
+                           f"credit:{cur}", tier=1))
     return out
 
 

@@ -15,7 +15,7 @@ from .. import actions
 from ..fmt import safe
 from ..widgets.queue import DRAFTED
 from ..widgets.vtable import VirtualTable
-from .base import write
+from .base import offer_credit, write
 
 # the session's marks of an action carried out (s), and how the note on a second s says it
 CARRIED_OUT = {"sending…": "is being sent", "making the letter…": "is being made", "sent": "was sent",
@@ -65,6 +65,9 @@ class OutcomeKeys:
         else is logged as done here."""
         a = self._ready()
         if a is None:
+            return
+        if a.kind == "credit":  # (done by putting the credit on the invoices, not by a log line)
+            offer_credit(self, a.client)
             return
         handled = self.done.get(self.pos)
         if handled in CARRIED_OUT:  # (the sender would refuse a second copy, as a failure)

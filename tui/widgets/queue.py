@@ -18,6 +18,7 @@ KIND_LABEL = {
     "installment": "Installment",
     "dispute": "Dispute review",
     "credit_review": "Credit review",
+    "credit": "Apply credit",
 }
 DRAFTED = ("email", "letter", "sms")
 BAR_WIDTH = 20  # characters of the progress bar in the head
@@ -140,6 +141,8 @@ def draft_label(a: Any, has_email: bool = True) -> str:
     has an address to send to (an e-mail step without one goes on paper, as in dun mail)."""
     if a.kind == "dispute":  # an internal review: nothing goes to the client
         return "Your review notes, not sent — e edits; s logs the review"
+    if a.kind == "credit":  # the client's credit covers it: nothing goes to the client
+        return "Note (not sent) — k or s puts the client's credit on its invoices"
     if a.channel == "email" and not has_email:
         return "No e-mail on file: a letter to print — e edits; s makes it"
     if a.channel == "email":
