@@ -168,7 +168,8 @@ def cmd_import(args) -> int:
         return run_sync_import(args, path, data)
     with _open(args, readonly=args.dry_run, command=f"dun import {args.kind}") as repo:
         policy = repo.policy()
-        result = import_file(args.kind, data, repo.book(), policy.defaults, source=path.name)
+        result = import_file(args.kind, data, repo.book(), policy.defaults, source=path.name,
+                             charge_prefix=policy.interest.claim_prefix)
         stored = repo.commit(result.records) if result.records and not args.dry_run else []
     for w in result.warnings:
         _warn(w)

@@ -4,13 +4,15 @@ Each function returns ``(header, rows, numeric)`` for :func:`receivables.csvsafe
 (``numeric``: the columns holding amounts we wrote, exported as plain numbers). The
 clients, invoices and payments exports use exactly the native import columns, so an
 export imports back into an empty book; invoices add nothing derived (use the report for
-statuses). Amounts are decimal strings with the currency's decimals; dates ISO.
+statuses), and a charge document carries its ``kind``, ``charges`` and ``note`` so that it
+comes back as one (never as an invoice claiming its interest and compensation again). Amounts are decimal strings with the currency's decimals; dates ISO.
 """
 from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from .imports import CLIENT_COLUMNS, CLIENT_OPTIONAL, INVOICE_COLUMNS, PAYMENT_COLUMNS, contact_name
+from .chargecsv import charges_text
+from .imports import CLIENT_COLUMNS, CLIENT_OPTIONAL, INVOICE_COLUMNS, INVOICE_OPTIONAL, PAYMENT_COLUMNS, contact_name
 from .model import Book
 from .money import to_text
 
@@ -34,8 +36,8 @@ def invoice_rows(book: Book) -> Rows:
     def rows():
         for i in sorted(book.invoices.values(), key=lambda i: (i.issued, i.number)):
             yield (i.number, i.client, i.issued.isoformat(), i.due.isoformat(), to_text(i.amount, i.currency),
-                   i.currency, i.reference)
-    return INVOICE_COLUMNS, rows(), ("amount",)
+                   i.currency, i.reference, i.kind, charges_text(i.charges, i.currency), i.note)
+    return INVOICE_COLUMNS + INVOICE_OPTIONAL, rows(), ("amount",)
 
 
 def payment_rows(book: Book) -> Rows:

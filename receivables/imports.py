@@ -28,7 +28,7 @@ Rules, the same for every format:
 Native columns::
 
     clients.csv   id,name,email,phone,terms_days,credit_limit,currency
-    invoices.csv  number,client,issued,due,amount,currency,reference
+    invoices.csv  number,client,issued,due,amount,currency,reference[,kind,charges,note]
     payments.csv  date,client,amount,currency,reference,invoice
 
 Empty ``terms_days`` / ``currency`` take the policy defaults (an invoice or payment's
@@ -38,7 +38,11 @@ issue date plus the client's terms. A payment's ``invoice`` may name one invoice
 several separated by ``;``: the money goes to them in that order. An empty ``invoice``
 allocates to the client's oldest due invoices first (undisputed before disputed, issued
 on or before the payment date) over the book *and the earlier rows of the same file*.
-Whatever is left is kept as client credit, with a warning.
+Whatever is left is kept as client credit, with a warning. An invoice row with ``kind``
+``charge`` is a charge document, its ``charges`` as :mod:`receivables.chargecsv` reads them,
+checked as a posted one (its lines and total; no day of interest and no compensation
+claimed twice over the book and the file); a row numbered in the charge series that is not
+one is refused (it would claim them again).
 
 Xero exports are a sync of their own: see :mod:`receivables.xero`.
 """
@@ -49,6 +53,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Iterable
 
+from .chargecsv import charge_parts
+from .claims import check_charge_document, check_claims
 from .csvread import EMAIL_RE, ID_RE, ImportRejected, Rows, check_one_line, decode, parse_currency, parse_terms, read_table
 from .dates import parse_date, window_problem
 from .errors import DunError
@@ -63,6 +69,8 @@ from .xerodocs import XERO_OPTIONAL, XERO_REQUIRED
 CLIENT_COLUMNS = ("id", "name", "email", "phone", "terms_days", "credit_limit", "currency")
 CLIENT_OPTIONAL = ("contact",)  # the person the messages greet ("Dear Jane Doe"; without one, "Hello")
 INVOICE_COLUMNS = ("number", "client", "issued", "due", "amount", "currency", "reference")
+# a charge document (dun claim, a step's fee): kind "charge", its lines (receivables.chargecsv), its legal basis
+INVOICE_OPTIONAL = ("kind", "charges", "note")
 PAYMENT_COLUMNS = ("date", "client", "amount", "currency", "reference", "invoice")
 KINDS = ("clients", "invoices", "payments", "xero")
 _LISTS = {Payment: "payments", Adjustment: "adjustments", Activity: "activities", PromiseToPay: "promises",
@@ -198,12 +206,16 @@ _INVOICE_FIELDS = ("client", "issued", "due", "currency", "amount", "reference")
 
 
 def _invoice_diff(old: Invoice, new: Invoice) -> list[str]:
-    return [f for f in _INVOICE_FIELDS if getattr(old, f) != getattr(new, f)]
+    # (a row with no kind for a charge document the book holds: a file from before the kind
+    # column, the same document)
+    fields = _INVOICE_FIELDS + (INVOICE_OPTIONAL if new.kind else ())
+    return [f for f in fields if getattr(old, f) != getattr(new, f)]
 
 
 def import_invoices(data: bytes | str, book: Book, defaults: Defaults | None = None,
-                    source: str = "invoices.csv") -> ImportResult:
-    table = read_table(data, source, INVOICE_COLUMNS)
+                    source: str = "invoices.csv", charge_prefix: str = "CHG-") -> ImportResult:
+    """``charge_prefix``: the policy's charge-document series (``[interest] claim_prefix``)."""
+    table = read_table(data, source, INVOICE_COLUMNS, INVOICE_OPTIONAL)
     rows = Rows(source)
     new: list[Invoice] = []
     first_row: dict[str, int] = {}
@@ -242,12 +254,19 @@ def import_invoices(data: bytes | str, book: Book, defaults: Defaults | None = N
                          "give a due date, or check the issue date", "due")
                 continue
         amount = rows.run(n, parse_amount, r["amount"], currency, "amount")
-        if amount is None:
+        parts = charge_parts(rows, n, r, number, currency, book, charge_prefix)
+        if amount is None or parts is None:
             continue
         inv = Invoice(number=number, client=cid, issued=issued, due=due, currency=currency, amount=amount,
-                      reference=r["reference"])
+                      reference=r["reference"], kind=parts[0], charges=parts[1], note=parts[2])
         if not rows.shape(n, inv):
             continue
+        if inv.kind:
+            found = check_charge_document(inv)
+            for p in found:
+                rows.add(n, p.message, p.hint or "correct it in the file", "charges")
+            if found:
+                continue
         if number in first_row:
             rows.add(n, f"duplicate invoice number {number!r} (also on row {first_row[number]})",
                      "every invoice number must be unique", "number")
@@ -265,6 +284,13 @@ def import_invoices(data: bytes | str, book: Book, defaults: Defaults | None = N
             skipped += 1
         elif state == "new":
             new.append(inv)
+    docs = [i for i in new if i.kind]
+    if docs and not rows.problems:  # (against the book and the file: nothing claimed twice, no unknown invoice)
+        merged = replace(book, invoices={**book.invoices, **{i.number: i for i in new}})
+        for p in check_claims(merged):
+            for d in docs:
+                if p.where.startswith(f"invoice {d.number!r}"):
+                    rows.add(first_row[d.number], p.message, "correct it in the file, or leave the row out", "charges")
     rows.check()
     return ImportResult("invoices", source, tuple(new), skipped)
 
@@ -389,11 +415,13 @@ def import_xero(data: bytes | str, book: Book, defaults: Defaults | None = None,
 # -- one entry point --------------------------------------------------------------------------------------
 
 def import_file(kind: str, data: bytes | str, book: Book, defaults: Defaults | None = None,
-                source: str | None = None) -> ImportResult:
+                source: str | None = None, charge_prefix: str = "CHG-") -> ImportResult:
     fn = {"clients": import_clients, "invoices": import_invoices, "payments": import_payments,
           "xero": import_xero}.get(kind)
     if fn is None:
         raise DunError(f"unknown import kind {kind!r}", "import", f"use one of {', '.join(KINDS)}")
+    if kind == "invoices":
+        return import_invoices(data, book, defaults, source or "invoices.csv", charge_prefix)
     return fn(data, book, defaults, source or f"{kind}.csv")
 
 
