@@ -91,3 +91,33 @@ def test_the_app_labels_the_action_and_says_which_keys_apply_the_credit():
 
     a = build_agenda(_b("200.00"), POLICY, date(2026, 12, 4))[0]
     assert action_title(a) == "Apply credit" and "k or s puts the client's credit" in draft_label(a)
+
+
+def test_s_on_apply_credit_in_today_puts_the_credit_on_the_invoices(tmp_path):
+    """`s` on an Apply credit action would have logged it "done" with the credit still held
+    (and the action back the next day): it puts the credit on the invoices, as `k` does."""
+    from store import init_book
+    from tui.app import create_app
+
+    from .tui_support import DAY, async_test, at_action, loaded, reopen, settle
+
+    path = tmp_path / "book"
+    init_book(path, book=_b("200.00"))
+
+    @async_test
+    async def run():
+        app = create_app(path, on=DAY)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await loaded(app, pilot)
+            await at_action(app, pilot, lambda a: a.kind == "credit")
+            await pilot.press("s")
+            await settle(app, pilot)
+            assert type(app.screen).__name__ == "ConfirmDialog"
+            await pilot.press("y")
+            await settle(app, pilot)
+            assert not any(a.kind == "credit" for a in app.screen.queue)
+
+    run()
+    got = reopen(path)
+    assert [(a.kind, a.invoice, a.amount) for a in got.adjustments] == [("credit_applied", "O-2", D("100.00"))]
+    assert not got.activities  # (nothing logged as "done" in its place)
