@@ -368,9 +368,10 @@ def _credit_first(dy: Day, cid: str, name: str, contacts: list[Action], total) -
         amt, over, days = total(nums)
         c_txt, a_txt = to_text(credit, cur), to_text(amt, cur)
         if credit < amt:
-            note = (f"; client credit {c_txt} {cur} covers {c_txt} of {a_txt}: "
-                    f"apply it with dun credit {cid} (k in the app)")
-            out.extend(replace(a, reason=a.reason + note) for a in acts)
+            for a in acts:
+                part = to_text(min(credit, a.amount), cur)
+                out.append(replace(a, reason=f"{a.reason}; client credit {c_txt} {cur} covers {part} of "
+                                             f"{to_text(a.amount, cur)}: apply it with dun credit {cid} (k in the app)"))
             continue
         held = ", ".join(a.title for a in acts)
         reason = (f"client credit {c_txt} {cur} covers the {a_txt} {cur} owed on {len(nums)} "
