@@ -115,9 +115,35 @@ def test_s_on_apply_credit_in_today_puts_the_credit_on_the_invoices(tmp_path):
             assert type(app.screen).__name__ == "ConfirmDialog"
             await pilot.press("y")
             await settle(app, pilot)
-            assert not any(a.kind == "credit" for a in app.screen.queue)
+            # done, as a paid action is: it stays in the day's list, ticked and counted
+            credit = [i for i, a in enumerate(app.screen.queue) if a.kind == "credit"]
+            assert credit and app.screen.done.get(credit[0]) == "paid"
 
     run()
     got = reopen(path)
     assert [(a.kind, a.invoice, a.amount) for a in got.adjustments] == [("credit_applied", "O-2", D("100.00"))]
-    assert not got.activities  # (nothing logged as "done" in its place)
+    assert [(a.step, a.outcome, a.invoices) for a in got.activities] == [("credit:GBP", "paid", ("O-2",))]
+    assert got.activities[0].body.startswith("Client credit applied: 100.00 GBP on O-2")
+
+
+def test_voiding_the_applied_credit_makes_the_apply_credit_action_to_do_again(tmp_path):
+    """Recorded done with the credit, the action is done only while the credit stays on the
+    invoices: voiding the credit application takes the "paid" back, as voiding a payment does."""
+    from receivables.daylog import handled_on
+    from store import init_book, open_book
+    from tui import actions
+
+    from .tui_support import DAY
+
+    path = tmp_path / "book"
+    init_book(path, book=_b("200.00"))
+    with open_book(path, today=DAY) as repo:
+        a = next(x for x in build_agenda(repo.book(), POLICY, DAY) if x.kind == "credit")
+        moves = actions.apply_credit(repo, "C1", DAY, a)
+        assert handled_on(repo.book().activities, DAY) == {("C1", "credit:GBP"): "done"}
+        repo.void(moves[0].id, DAY, "applied by mistake")
+        got = repo.book()
+        assert handled_on(got.activities, DAY) == {}
+    assert [x.kind for x in build_agenda(got, POLICY, DAY)] == ["credit"]
+    taken = [x for x in got.activities if x.corrects]
+    assert [x.corrects for x in taken] == [moves[-1].id]

@@ -296,14 +296,21 @@ def credit_moves(ledger: Any, client: str, on: date) -> list[Adjustment]:
     return [m for cur in ledger.currencies(client) for m in _apply(ledger, client, cur, on)]
 
 
-def apply_credit(repo: Any, client: str, on: date) -> list[Adjustment]:
+def apply_credit(repo: Any, client: str, on: date, action: Any = None) -> list[Any]:
+    """The client's credit put on its open invoices; with ``action`` (the day's "Apply
+    credit"), in the same commit, the activity that records it done, as a payment records
+    the action it pays (a void of the credit takes it back: receivables.voiding.undo_with)."""
     from receivables.ledger import derive
 
     _writable(repo)
     moves = credit_moves(derive(repo.client_book(client), on), client, on)
     if not moves:
         raise DunError("there is no client credit to put on an open invoice", client)
-    return _commit_many(repo, moves)
+    if action is None:
+        return _commit_many(repo, moves)
+    body = "Client credit applied: " + ", ".join(f"{m.amount} {m.currency} on {m.invoice}" for m in moves)
+    done = _activity_for(action, on, outcome=PAID, channel="other", body=body, direction="in")
+    return _commit_many(repo, [*moves, done])
 
 
 def start_plan(repo: Any, client: str, invoices: Sequence[str], count: int, first: date, every: int,

@@ -204,8 +204,9 @@ def toggle_hold(screen: Any, client_id: str) -> None:
         app.push_screen(HoldDialog(client))
 
 
-def offer_credit(screen: Any, client_id: str) -> None:
-    """Put the client's credit on its open invoices, once the owner agrees to what it pays."""
+def offer_credit(screen: Any, client_id: str, action: Any = None, done: Callable[[], None] | None = None) -> None:
+    """Put the client's credit on its open invoices, once the owner agrees to what it pays;
+    for the day's "Apply credit" ``action``, recorded done with it, then ``done()``."""
     from .. import actions
     from ..dialogs.base import ConfirmDialog
     from ..fmt import money
@@ -227,9 +228,9 @@ def offer_credit(screen: Any, client_id: str) -> None:
         what += f" ({rest} of credit left)"
 
     def answer(yes: bool | None) -> None:
-        if yes:
-            write(app, actions.apply_credit, client_id, app.on,
-                  success=f"Client credit applied for {client.name}: {what}")
+        if yes and write(app, actions.apply_credit, client_id, app.on, action,
+                         success=f"Client credit applied for {client.name}: {what}") is not None and done:
+            done()
 
     app.push_screen(ConfirmDialog(f"Put {client.name}'s credit on its invoices: {what}?", "Apply"), answer)
 

@@ -66,8 +66,9 @@ class OutcomeKeys:
         a = self._ready()
         if a is None:
             return
-        if a.kind == "credit":  # (done by putting the credit on the invoices, not by a log line)
-            offer_credit(self, a.client)
+        if a.kind == "credit":  # (done by putting the credit on the invoices, recorded as paid)
+            pos = self.pos
+            offer_credit(self, a.client, a, lambda: self._advance("paid") if self.pos == pos else None)
             return
         handled = self.done.get(self.pos)
         if handled in CARRIED_OUT:  # (the sender would refuse a second copy, as a failure)
