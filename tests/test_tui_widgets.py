@@ -171,3 +171,29 @@ def test_a_debtors_balance_after_its_credit_is_marked_where_overdue_exceeds_it()
     over = shown((Payment("P1", date(2026, 3, 1), "acme", Decimal("700.00"), "GBP",
                           allocations=(Allocation("A-1", Decimal("500.00")),)),))  # 200.00 of credit
     assert "£300.00*" in over and "£500.00" in over and "after the client's unallocated credit" in over
+
+
+def test_a_client_in_credit_has_used_none_of_its_credit_limit(tmp_path):
+    """The panel said "Credit limit £3,000.00 · used -2%" for a client whose credit exceeded
+    what it owed."""
+    from rich.console import Console
+
+    from receivables.model import Allocation, Book, Client, Invoice, Payment
+    from store import init_book, open_book
+    from tui.state import build_state
+    from tui.widgets.context import client_context
+
+    on = date(2026, 4, 1)
+    inv = Invoice("A-1", "acme", date(2026, 1, 2), date(2026, 2, 1), "GBP", Decimal("246.00"))
+    paid = Invoice("A-2", "acme", date(2026, 1, 2), date(2026, 2, 1), "GBP", Decimal("100.00"))
+    book = Book(clients={"acme": Client("acme", "Acme Ltd", "GBP", 30, credit_limit=Decimal("3000.00"))},
+                invoices={"A-1": inv, "A-2": paid},
+                payments=(Payment("P1", date(2026, 3, 1), "acme", Decimal("400.00"), "GBP",
+                                  allocations=(Allocation("A-2", Decimal("100.00")),)),))
+    init_book(tmp_path / "b", book=book)
+    with open_book(tmp_path / "b", readonly=True) as repo:
+        state = build_state(repo, tmp_path / "b", on)
+    console = Console(width=80, record=True)
+    console.print(client_context(state, "acme"))
+    text = console.export_text()
+    assert "Credit limit £3,000.00 · used 0%" in text and "-" not in text.split("used")[1][:3]

@@ -74,7 +74,7 @@ def client_context(state: BookState, client_id: str, *, invoices_limit: int = 8,
             out.append(Text(f"The client's {money(pos.credit, pos.currency)} of credit can settle its open "
                             "invoices: k puts it on them", style="green"))
         if client.credit_limit is not None and pos.currency == client.currency and client.credit_limit > 0:
-            use = pos.balance * 100 / client.credit_limit
+            use = max(pos.balance, 0) * 100 / client.credit_limit  # (in credit: none of it used)
             style = "bold red" if pos.balance > client.credit_limit else "dim"
             out.append(Text(f"Credit limit {money(client.credit_limit, pos.currency)} · used {use:.0f}%", style=style))
     results = {}
