@@ -25,7 +25,7 @@ ACTIVITIES_HEADER = ["date", "id", "client", "channel", "direction", "step", "in
 ACTIVITIES_TEXT = {"id", "client", "step", "invoices", "outcome", "body", "channel", "direction"}
 HEADERS = {"payments": (PAYMENTS_HEADER, PAYMENTS_TEXT), "activities": (ACTIVITIES_HEADER, ACTIVITIES_TEXT)}
 LONG_TABLES = tuple(HEADERS)
-_DANGER_FIRST = frozenset("=+-@\t\r")
+_DANGER_FIRST = frozenset("=+-@\t\r\n")
 
 
 def csv_fast(header: list[str], rows: Iterable[list], text: set[str], with_header: bool = True) -> bytes:

@@ -122,7 +122,7 @@ def _refuse_other_delimiter(raw_header: list[str], source: str, columns: Sequenc
                            "before the decimals, and import again")
 
 
-_NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+_NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r", "'\n")
 
 
 def _unneutralise(cell: str) -> str:

@@ -1,7 +1,7 @@
 """CSV output that a spreadsheet cannot execute.
 
-A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed
-with an apostrophe so spreadsheet programs show it as text instead of running it as a
+A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or a line feed
+is prefixed with an apostrophe so spreadsheet programs show it as text instead of running it as a
 formula. A carriage return inside a cell is written as a line break (``\n``): the csv module
 quotes a cell holding one, but not one holding a bare ``\r``, which a spreadsheet reads as
 the end of the row, the rest of the cell starting a row of its own, unguarded. Amounts are
@@ -15,15 +15,16 @@ import io
 import re
 from typing import Iterable, Sequence
 
-_DANGER = ("=", "+", "-", "@", "\t", "\r")
+_DANGER = ("=", "+", "-", "@", "\t", "\r", "\n")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
 
 
 def neutralise(value: object) -> str:
     text = "" if value is None else str(value)
+    danger = text.startswith(_DANGER)  # tested before "\r" becomes "\n", and "\n" is in it too
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if text.startswith(_DANGER):
+    if danger:
         return "'" + text
     return text
 
