@@ -46,13 +46,20 @@ def days(n: int) -> str:
 # (receivables.controls: C0 and C1 controls, DEL, the bidi controls)
 _CONTROL = {c: "?" for c in CONTROLS}
 _CONTROL_KEEP_LINES = {c: v for c, v in _CONTROL.items() if c not in LINE_BREAKS}
+# every character that ends a line somewhere (str.splitlines, a terminal, Unicode's own)
+_ONE_LINE = {**_CONTROL, **{ord(c): " " for c in "\r\n\v\f\x85\u2028\u2029"}}
 
 
 def safe(text: str, *, lines: bool = False) -> str:
     """Text from the book with control characters shown as '?', so a client name or a
-    note can never drive the terminal (escape sequences, bells). ``lines`` keeps newlines
-    and tabs."""
-    return text.translate(_CONTROL_KEEP_LINES if lines else _CONTROL)
+    note can never drive the terminal (escape sequences, bells). Without ``lines`` (a name,
+    an e-mail, a reference: one line) a line break is a space, as in the CLI's tables, so it
+    cannot draw a line of its own; ``lines`` keeps newlines and tabs."""
+    if lines:
+        return text.translate(_CONTROL_KEEP_LINES)
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
+    return text.translate(_ONE_LINE)
 
 
 def md_escape(text: str) -> str:

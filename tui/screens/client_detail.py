@@ -15,7 +15,7 @@ from textual.widgets import Header, Markdown, Static, TabbedContent, TabPane
 from receivables.ledger import InvoiceState
 from receivables.model import Payment, PromiseToPay
 
-from ..fmt import clean, day, money
+from ..fmt import clean, day, money, safe
 from ..state import BookState
 from ..widgets.context import client_status, interest_for
 from ..widgets.timeline import timeline_markdown
@@ -194,13 +194,13 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
         c = state.book.clients[self.client_id]
         status = client_status(state, self.client_id)
         t = Text()
-        t.append(c.name, style="bold")
+        t.append(safe(c.name), style="bold")
         t.append(f"  {c.id} · {c.currency} · {c.terms_days} days", style="dim")
         hold = status.hold if status is not None else c.hold
         if hold:
             reason = (status.hold_reason if status is not None else "") or c.hold_reason
-            t.append("  ON HOLD" + (f" ({reason})" if reason else ""), style="bold red")
-        contact = " · ".join(x for x in (c.email, c.phone) if x)
+            t.append("  ON HOLD" + (f" ({safe(reason)})" if reason else ""), style="bold red")
+        contact = " · ".join(safe(x) for x in (c.email, c.phone) if x)
         if contact:
             t.append(f"\n{contact}", style="dim")
         for pos in state.ledger_for(self.client_id).positions(self.client_id):
@@ -235,8 +235,9 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
             for col in ("Invoice", "Opened", "Reason", "Resolved"):
                 t.add_column(col, no_wrap=col != "Reason")
             for d in reversed(disputes):
-                t.add_row(Text(d.invoice), day(d.opened), Text(d.reason),
-                          Text(f"{day(d.resolved)} {d.resolution}".strip()) if d.resolved else Text("open", style="magenta"))
+                t.add_row(Text(safe(d.invoice)), day(d.opened), Text(safe(d.reason)),
+                          Text(safe(f"{day(d.resolved)} {d.resolution}").strip()) if d.resolved
+                          else Text("open", style="magenta"))
             out.append(t)
         else:
             out.append(Text("none", style="dim"))
@@ -247,7 +248,7 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
                 head = f"{p.id} · created {day(p.created)} · {money(p.total, p.currency)} over {', '.join(p.invoices)}"
                 if p.cancelled:
                     head += f" · cancelled {day(p.cancelled)}"
-                out.append(Text(head))
+                out.append(Text(safe(head)))
                 for k, i in enumerate(p.installments, 1):
                     out.append(Text(f"  {k}. {day(i.due)}  {money(i.amount, p.currency)}", style="dim"))
         else:
@@ -260,7 +261,7 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
         out.append(Text(f"Limit: {money(c.credit_limit, c.currency) if c.credit_limit is not None else 'none set'}"))
         if c.credit_check:
             cc = c.credit_check
-            out.append(Text(f"Last check: {day(cc.date)} · source {cc.source or '—'} · rating {cc.rating or '—'}"))
+            out.append(Text(safe(f"Last check: {day(cc.date)} · source {cc.source or '—'} · rating {cc.rating or '—'}")))
         else:
             out.append(Text("No credit check on record.", style="dim"))
         row = state.client_row(self.client_id)

@@ -15,7 +15,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Header, Static
 
 from .. import engine
-from ..fmt import clean, money
+from ..fmt import clean, money, safe
 from ..messages import ReportBuilt, ReportFailed
 from ..state import BookState
 from ..widgets.footer import DunFooter
@@ -107,7 +107,7 @@ def render_report(report: Any, state: BookState, width: int = 80) -> Group:
                 # (the balance is net of the client's credit, so it can be below what is overdue)
                 net = c.open_amount != c.balance
                 credited |= net
-                row = [Text(c.name), money(c.balance, cur) + ("*" if net else ""), money(c.overdue, cur),
+                row = [Text(safe(c.name)), money(c.balance, cur) + ("*" if net else ""), money(c.overdue, cur),
                        _fig(c.oldest_days_overdue, "d")]
                 if wide:
                     late = _fig(c.avg_days_late) + (" ↑" if c.worsening else "")
@@ -130,7 +130,7 @@ def render_report(report: Any, state: BookState, width: int = 80) -> Group:
         out.append(Text(f"Handed over: {len(report.escalations)} invoice(s) — "
                         + ", ".join(f"{e.invoice} ({e.to})" for e in report.escalations[:6]), style="magenta"))
     if report.holds:
-        out.append(Text("On hold: " + ", ".join(h.name for h in report.holds[:8])
+        out.append(Text("On hold: " + ", ".join(safe(h.name) for h in report.holds[:8])
                         + (" …" if len(report.holds) > 8 else ""), style="red"))
     if report.disputes:
         out.append(Text(f"Open disputes: {len(report.disputes)}", style="magenta"))

@@ -39,22 +39,22 @@ def client_context(state: BookState, client_id: str, *, invoices_limit: int = 8,
     on = state.on
     out: list[Any] = []
     title = Text()
-    title.append(client.name, style="bold")
+    title.append(safe(client.name), style="bold")
     title.append(f"  {client.id}", style="dim")
     out.append(title)
     status = client_status(state, client_id)
     hold = status.hold if status is not None else client.hold
     reason = (status.hold_reason if status is not None else client.hold_reason) or client.hold_reason
     if hold:
-        out.append(Text("ON HOLD" + (f": {reason}" if reason else ""), style="bold red"))
+        out.append(Text("ON HOLD" + (f": {safe(reason)}" if reason else ""), style="bold red"))
     if status is not None and status.handed_over:
         by = {}
         for n, who in status.handed_over.items():
             by.setdefault(who, []).append(n)
         for who, nums in by.items():
-            out.append(Text(f"Handed over to {who}: {', '.join(nums[:6])}" + (" …" if len(nums) > 6 else ""),
+            out.append(Text(safe(f"Handed over to {who}: {', '.join(nums[:6])}") + (" …" if len(nums) > 6 else ""),
                             style="bold magenta"))
-    contact = " · ".join(x for x in (client.email, client.phone) if x)
+    contact = " · ".join(safe(x) for x in (client.email, client.phone) if x)
     if contact:
         out.append(Text(contact, style="dim"))
     for pos in ledger.positions(client_id):
@@ -97,7 +97,7 @@ def client_context(state: BookState, client_id: str, *, invoices_limit: int = 8,
         out.append(risk)
     if client.credit_check is not None:
         cc = client.credit_check
-        out.append(Text(f"Credit check {day(cc.date)} {cc.source} {cc.rating}".rstrip(), style="dim"))
+        out.append(Text(safe(f"Credit check {day(cc.date)} {cc.source} {cc.rating}").rstrip(), style="dim"))
     open_ = ledger.open_invoices(client_id)
     if open_:
         t = Table(box=None, padding=(0, 1), show_header=True, header_style="dim", expand=False)
@@ -108,7 +108,7 @@ def client_context(state: BookState, client_id: str, *, invoices_limit: int = 8,
         t.add_column("Late", justify="right", no_wrap=True)
         for s in open_[:invoices_limit]:
             late = f"{s.days_overdue}d" if s.days_overdue else "—"
-            cells = [Text(s.invoice.number + (" ⚑" if s.disputed else ""))]
+            cells = [Text(safe(s.invoice.number) + (" ⚑" if s.disputed else ""))]
             if not compact:
                 cells.append(day(s.invoice.due))
             cells += [money(s.outstanding, s.invoice.currency), Text(late, style="red" if s.days_overdue > 30 else "")]
@@ -128,14 +128,14 @@ def client_context(state: BookState, client_id: str, *, invoices_limit: int = 8,
             out.append(Text(f"Promise: {money(p.amount, p.currency)} by {day(p.by)} (made {day(p.made)})", style="cyan"))
     disputes = [d for d in book.disputes if d.client == client_id and d.resolved is None]
     for d in disputes[-3:]:
-        out.append(Text(f"Dispute {d.invoice} since {day(d.opened)}: {d.reason}", style="magenta"))
+        out.append(Text(safe(f"Dispute {d.invoice} since {day(d.opened)}: {d.reason}"), style="magenta"))
     plans = [p for p in book.plans if p.client == client_id and p.cancelled is None]
     for p in plans[-1:]:
         nxt = next((i for i in p.installments if i.due >= on), None)
         line = f"Plan {p.id}: {len(p.installments)} × over {', '.join(p.invoices)}"
         if nxt:
             line += f"; next {money(nxt.amount, p.currency)} on {day(nxt.due)}"
-        out.append(Text(line, style="cyan"))
+        out.append(Text(safe(line), style="cyan"))
     acts = activities_of(book, client_id)
     if acts:
         out.append(Text(""))

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from receivables.daylog import totals_by_currency
 
-from ..fmt import clean, long_day, money
+from ..fmt import clean, long_day, money, safe
 from .queue import step_label
 
 SHOWN_ACTIVITIES = 200  # the day's last activities listed in the table
@@ -64,7 +64,7 @@ def day_summary(state: Any, on: date, counts: Any, outbox: Path | None) -> Any:
     names = state.book.clients
     for x in acts[-SHOWN_ACTIVITIES:]:
         c = names.get(x.client)
-        table.add_row(Text(c.name if c else x.client), Text(step_label(x.step, state.policy)), x.channel,
+        table.add_row(Text(safe(c.name if c else x.client)), Text(step_label(x.step, state.policy)), x.channel,
                       Text((x.outcome or "").replace("_", " ")))
     hint = Text(("\nescape: back to the queue · " if queued else "\n") + "2: clients · 3: invoices", style="dim")
     return clean(Group(t, table, hint) if acts else Group(t, hint))
@@ -82,8 +82,8 @@ def _next_due(state: Any) -> Text:
         return t + Text(" No open invoice is waiting to fall due.\n", style="dim")
     s = min(upcoming, key=lambda x: (x.invoice.due, x.invoice.number))
     c = state.book.clients.get(s.invoice.client)
-    t.append(f" Next to fall due: {s.invoice.number} · {c.name if c else s.invoice.client} · "
-             f"{long_day(s.invoice.due)} · {money(s.outstanding, s.invoice.currency)}\n", style="dim")
+    t.append(safe(f" Next to fall due: {s.invoice.number} · {c.name if c else s.invoice.client} · "
+                  f"{long_day(s.invoice.due)} · {money(s.outstanding, s.invoice.currency)}") + "\n", style="dim")
     return t
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from rich.text import Text
 
-from ..fmt import clean, long_day, money
+from ..fmt import clean, long_day, money, safe
 from .vtable import Column
 
 KIND_LABEL = {
@@ -121,12 +121,12 @@ def action_card(a: Any, pos: int, total: int, status: str | None) -> Text:
         mark = PAUSE_MARKS.get(status)
         t.append(f"  {mark or '✓'} {status}", style="bold yellow" if mark else "bold green")
     t.append("\n")
-    t.append(getattr(a, "client_name", "") or a.client, style="bold")
+    t.append(safe(getattr(a, "client_name", "") or a.client), style="bold")
     t.append(f"  {a.client}\n", style="dim")
     t.append(f"{money(a.amount, a.currency)}", style="bold")
     if a.invoices:
         nums = ", ".join(a.invoices[:5]) + (f" +{len(a.invoices) - 5}" if len(a.invoices) > 5 else "")
-        t.append(f" on {nums}")
+        t.append(safe(f" on {nums}"))
     if getattr(a, "reason", ""):
         t.append(f"\n{a.reason}", style="italic")
     if getattr(a, "escalate", None):
