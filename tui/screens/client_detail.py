@@ -55,6 +55,7 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
         self.client_id = client_id
         self.first_tab = tab
         self._promise_states: dict[str, str] = {}
+        self._shown: dict[str, set[str]] = {}  # each table's row keys, as last shown
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -167,11 +168,9 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
             self.query_one("#client-head", Static).update(f"No client {self.client_id}")
             return
         self.query_one("#client-head", Static).update(clean(self._head(state)))
-        inv_table = self.query_one("#client-invoices", VirtualTable)
-        keep = inv_table.current
         every = state.ledger_for(self.client_id).client_invoices(self.client_id)  # oldest due first
         rows = [s for s in every if s.outstanding > 0] + [s for s in reversed(every) if s.outstanding <= 0]
-        inv_table.set_rows(rows, keep=(lambda s: s.invoice.number == keep.invoice.number) if keep else None)
+        self._fill(self.query_one("#client-invoices", VirtualTable), rows, lambda s: s.invoice.number)
         b, cid = state.book, self.client_id
         voided = [x for x in b.voided if x.client == cid]  # (kept for the record, greyed)
         pays = [x for x in (*b.payments, *b.adjustments) if x.client == cid]
@@ -182,13 +181,23 @@ class ClientDetailScreen(InvoiceActions, DunScreen):
         self._promise_states = {p.id: known.get(p.id, "open" if p.by >= state.on else "past") for p in proms}
         for sel, rows, when in (("#client-payments", pays, lambda x: (x.date, x.id)),
                                 ("#client-promises", proms, lambda x: (x.made, x.id))):
-            table = self.query_one(sel, VirtualTable)
-            keep = table.current
-            table.set_rows(sorted(rows, key=when, reverse=True),
-                           keep=(lambda x, k=keep: x.id == k.id) if keep is not None else None)
+            self._fill(self.query_one(sel, VirtualTable), sorted(rows, key=when, reverse=True), lambda x: x.id)
         self.query_one("#timeline", Markdown).update(timeline_markdown(state, self.client_id))
         self.query_one("#client-other", Static).update(clean(self._other(state)))
         self.query_one("#client-credit", Static).update(clean(self._credit(state)))
+
+    def _fill(self, table: VirtualTable, rows: list, key: Any) -> None:
+        """Show ``rows``: the cursor goes to a row that was not there the last time (the
+        topmost such: what was just added, a payment or the credit ``k`` put on an invoice),
+        else stays on the row it was on. (It stayed on the older row, and v offered to void
+        that one instead of what was just added.)"""
+        seen = self._shown.get(table.id or "")
+        keys = [key(r) for r in rows]
+        self._shown[table.id or ""] = set(keys)
+        target = next((k for k in keys if k not in seen), None) if seen is not None else None
+        if target is None and table.current is not None:
+            target = key(table.current)
+        table.set_rows(rows, keep=(lambda r: key(r) == target) if target is not None else None)
 
     def _head(self, state: BookState) -> Text:
         c = state.book.clients[self.client_id]
