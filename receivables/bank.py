@@ -5,7 +5,10 @@ returns a :class:`Statement`. The format is told from the content, not the file 
 
 - **OFX/QFX** (SGML 1.x or XML 2.x), parsed with ``ofxtools``. Each ``STMTTRN`` is one
   transaction, its id the account and ``FITID``; the currency ``CURDEF``; the date the one
-  ``DTPOSTED`` names (as the bank wrote it, not moved to UTC).
+  ``DTPOSTED`` names (as the bank wrote it, not moved to UTC). A file that declares a DTD or
+  entities (``<!DOCTYPE``, ``<!ENTITY``) is refused, as camt.053 is (ofxtools expands none,
+  so ``&f;`` became a payer's name); in the payer and the memo the five XML entities
+  (``&amp;`` ...) and numeric character references are decoded, nothing else.
 - **camt.053** (bank-to-customer statement, any ``camt.053.001.xx`` version), parsed with
   ``defusedxml`` (no entities, no DTDs, no external references: bank files are untrusted).
   Each booked ``Ntry`` is one transaction (one per ``TxDtls`` when a batch entry details
@@ -82,6 +85,10 @@ def read_ofx(data: bytes, source: str) -> Statement:
     element is a third of a second per thousand transactions)."""
     from ofxtools.Parser import OFXTree
 
+    declared = _DECLARATION.search(data)
+    if declared:
+        raise DunError(f"is not safe OFX: it declares a DTD or entities ({declared.group().decode('ascii')} …), "
+                       "which no bank statement needs", source, "export the statement from the bank again")
     try:
         tree = OFXTree()
         root = tree.parse(io.BytesIO(data))
@@ -114,11 +121,33 @@ def read_ofx(data: bytes, source: str) -> Statement:
             raw = _el(t, "TRNAMT")
             # OFX allows either '.' or ',' as the decimal point (OFX 2.1.1, 3.2.9.1)
             amount = _amount(raw, "," if "," in raw and "." not in raw else ".", cur, f"{where} TRNAMT", signed=True)
-            text = " ".join(x for x in (_el(t, "MEMO"), _el(t, "REFNUM")) if x)
-            payer = _el(t, "NAME") or _el(t, "PAYEE/NAME")
+            text = _unescape(" ".join(x for x in (_el(t, "MEMO"), _el(t, "REFNUM")) if x))
+            payer = _unescape(_el(t, "NAME") or _el(t, "PAYEE/NAME"))
             out.txns.append(Txn(where, f"ofx:{account}:{fitid}", fitid, _ofx_date(_el(t, "DTPOSTED"), f"{where} DTPOSTED"),
                                 amount, cur, payer, text))
     return out
+
+
+# markup declarations (a DTD's, an entity's): OFX has none; ofxtools would keep '&name;' as text
+_DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)", re.IGNORECASE)
+_REFERENCE = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6}));")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+def _unescape(text: str) -> str:
+    """The five XML entities and numeric character references decoded (one pass: '&amp;amp;'
+    is '&amp;'); any other '&...;' stays as the bank wrote it, as does a reference to a
+    character XML does not allow (NUL, a surrogate)."""
+    return _REFERENCE.sub(_character, text) if "&" in text else text
+
+
+def _character(m: re.Match) -> str:
+    if m[1]:
+        return _NAMED[m[1]]
+    n = int(m[2]) if m[2] else int(m[3], 16)
+    if n in (0x9, 0xA, 0xD) or 0x20 <= n <= 0xD7FF or 0xE000 <= n <= 0xFFFD or 0x10000 <= n <= 0x10FFFF:
+        return chr(n)
+    return m[0]
 
 
 def _el(el, path: str) -> str:

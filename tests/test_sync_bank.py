@@ -145,6 +145,7 @@ def test_csv_with_a_named_mapping(path):
     ("bad-duplicate-fitid.ofx", "transaction 2 (FITID 26031700012): repeats the id"),
     ("bank-comma.csv", "row 2 (amount): '500,00' uses ',' as the decimal separator but the mapping says '.'"),
     ("bad-entity.camt053.xml", "is not safe, well-formed XML (EntitiesForbidden"),
+    ("bad-entity.ofx", "is not safe OFX: it declares a DTD or entities (<!DOCTYPE"),
 ])
 def test_bad_statements_one_line_nothing_changed(path, capsys, name, words):
     before = files(path)
@@ -448,3 +449,31 @@ def test_a_reference_with_a_space_finds_the_invoice(tmp_path, capsys):
     with open_book(book, readonly=True) as repo:
         (pay,) = repo.book().payments
         assert [(a.invoice, a.amount) for a in pay.allocations] == [("INV-2001", D("300.00"))]
+
+
+def test_an_xml_ofx_with_a_dtd_is_refused_and_the_same_file_without_one_is_read():
+    """An OFX 2.x file declaring <!ENTITY f "..."> was read, its '&f;' kept as the payer's
+    name (camt.053 with the same DTD is refused: bank files are untrusted)."""
+    text = (DATA / "bad-entity.ofx").read_text()
+    with pytest.raises(DunError) as e:
+        read_statement(text.encode(), "bad-entity.ofx", POLICY.bank)
+    assert str(e.value).count("\n") == 0 and "<!DOCTYPE" in str(e.value)
+    plain = text[:text.index("<!DOCTYPE")] + text[text.index("]>") + 3:]
+    st = read_statement(plain.replace("&f;", "KESTREL LOGISTICS").encode(), "ok.ofx", POLICY.bank)
+    assert [t.payer for t in st.txns][:3] == ["KESTREL LOGISTICS", "J SMITH", "KESTREL LOGISTICS"]
+    sgml = (DATA / "statement-2026-03-20.ofx").read_text().replace("<OFX>", '<!ENTITY f "x">\n<OFX>')
+    with pytest.raises(DunError, match="is not safe OFX"):
+        read_statement(sgml.encode(), "sgml.ofx", POLICY.bank)
+
+
+def test_ofx_character_references_in_a_payer_and_a_memo_are_decoded_and_nothing_else():
+    """SGML OFX writes '&' as '&amp;': 'Alice &amp; Bob' was stored as such and matched no
+    client named 'Alice & Bob'. The five XML entities and numeric references are decoded;
+    anything else ('&f;', '&copy;', a bare '&') stays as the bank wrote it."""
+    text = (DATA / "statement-2026-03-20.ofx").read_text()
+    text = text.replace("<NAME>HARBOUR SONS CAFE", "<NAME>Alice &amp; Bob &#38; &#x26; &lt;Ltd&gt;")
+    text = text.replace("<MEMO>INV0201 THANK YOU", "<MEMO>&quot;INV0201&quot; &apos;ta&apos; &amp;amp; &f; &copy; R&D &#0; &#xD800;")
+    st = read_statement(text.encode(), "s.ofx", POLICY.bank)
+    t = st.txns[0]
+    assert t.payer == "Alice & Bob & & <Ltd>"
+    assert t.text == "\"INV0201\" 'ta' &amp; &f; &copy; R&D &#0; &#xD800;"
