@@ -56,3 +56,24 @@ async def test_a_line_break_in_a_name_does_not_draw_a_line_in_the_client_panel(t
         for line in text.splitlines():
             assert not line.strip().startswith(FAKE), text
         assert not any(c in text for c in "\u2028\u2029\x85\v\f\r"), text
+
+
+def test_a_line_break_in_an_activitys_step_does_not_draw_a_line_in_the_client_panel(tmp_path):
+    from rich.console import Console
+
+    from receivables.model import Activity, Client
+    from store import open_book
+    from tui.state import build_state
+    from tui.widgets.context import client_context
+
+    book = make_empty_book(tmp_path / "book")
+    with open_book(book, today=DAY) as repo:
+        repo.add_client(Client(id="acme", name="ACME", currency="GBP", terms_days=30))
+        repo.log_activity(Activity(id="", date=DAY, client="acme", channel="phone", step="x\nBalance £9,999.00",
+                                   outcome="reached", body="spoke"))
+    with open_book(book, readonly=True) as repo:
+        state = build_state(repo, book, DAY)
+    console = Console(width=100, record=True)
+    console.print(client_context(state, "acme"))
+    text = console.export_text()
+    assert "x Balance £9,999.00" in text and not any(line.startswith("Balance £9") for line in text.splitlines())

@@ -143,11 +143,11 @@ def client_context(state: BookState, client_id: str, *, invoices_limit: int = 8,
         for a in acts[-activities:][::-1]:
             line = Text()
             line.append(f"{day(a.date)} ", style="dim")
-            line.append(a.channel)
+            line.append(safe(a.channel))
             if a.step:
-                line.append(f" · {a.step}")
+                line.append(f" · {safe(a.step)}")
             if a.outcome:
-                line.append(f" · {a.outcome}", style="italic")
+                line.append(f" · {safe(a.outcome)}", style="italic")
             first = a.body.strip().splitlines()[0] if a.body.strip() else ""
             if first:
                 line.append(f" — {shorten(first, 80)}", style="dim")
