@@ -14,7 +14,7 @@ from receivables.model import Book
 from receivables.tuning import quiet_gc
 
 from . import codec
-from .files import encode_entry
+from .files import encode_entry, entry_token
 from .loading import _owner
 from .reads import _with_changes
 from .revisions import new_book_id
@@ -137,7 +137,7 @@ class Commits:
         self._seq = seq
         touched.discard(None)
         crc = zlib.crc32(line[9:-1])
-        self._tables.revisions.record(seq, crc, touched)
+        self._tables.revisions.record(seq, entry_token(line[9:-1]), touched)
         if self._tables.changes is not None:
             self._tables.changes.add(seq, crc, touched, ops)
         if self._book is not None:  # the loaded book plus these records, not a whole new read

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import os
 import re
 import socket
@@ -192,6 +193,12 @@ def clean_temp_files(folder: Path) -> list[Path]:
 
 # -- journal ------------------------------------------------------------------------------
 
+def entry_token(body: bytes) -> str:
+    """What names a journal entry's content in a client's revision: a SHA-256, not the line's
+    CRC, which an edit can be made to keep (store.revisions)."""
+    return hashlib.sha256(body).hexdigest()[:16]
+
+
 def encode_entry(seq: int, ops: list) -> bytes:
     body = orjson.dumps({"seq": seq, "ops": ops})
     return b"%08x " % zlib.crc32(body) + body + b"\n"
@@ -203,11 +210,13 @@ class JournalRead:
     good_bytes: int  # length of the intact prefix
     torn_tail: bool
     crcs: list[int] = field(default_factory=list)  # each entry's checksum
+    tokens: list[str] = field(default_factory=list)  # each entry's content hash (entry_token)
 
 
 def read_journal(data: bytes, source: str) -> JournalRead:
     entries: list[dict] = []
     crcs: list[int] = []
+    tokens: list[str] = []
     pos = 0
     n = len(data)
     line_no = 0
@@ -215,7 +224,7 @@ def read_journal(data: bytes, source: str) -> JournalRead:
         end = data.find(b"\n", pos)
         line_no += 1
         if end == -1:  # no newline: a torn append
-            return JournalRead(entries, pos, True, crcs)
+            return JournalRead(entries, pos, True, crcs, tokens)
         line = data[pos:end]
         ok = False
         crc = -1
@@ -228,16 +237,21 @@ def read_journal(data: bytes, source: str) -> JournalRead:
                 ok = False
         if not ok:
             if end + 1 >= n:  # the last line is damaged: a torn append
-                return JournalRead(entries, pos, True, crcs)
+                return JournalRead(entries, pos, True, crcs, tokens)
             raise DunError(
                 f"the journal is damaged at line {line_no}",
                 source,
                 "restore a backup with 'dun restore'; the damaged file is left as it is",
             )
-        entries.append(orjson.loads(body))
+        try:
+            entries.append(orjson.loads(body))
+        except orjson.JSONDecodeError:  # (a checksum anyone can compute over what is no JSON dun writes)
+            raise DunError(f"line {line_no} of the journal is not a change dun wrote (not JSON it can read)",
+                           source, "restore a backup with 'dun restore'; the journal is left as it is") from None
         crcs.append(crc)
+        tokens.append(entry_token(body))
         pos = end + 1
-    return JournalRead(entries, pos, False, crcs)
+    return JournalRead(entries, pos, False, crcs, tokens)
 
 
 class Journal:

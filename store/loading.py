@@ -28,6 +28,44 @@ def _owner(table: str, doc: dict | None) -> str | None:
     return doc.get("client", "*")
 
 
+def _not_ours(line: int, source: str, what: str) -> DunError:
+    return DunError(f"line {line} of the journal is not a change dun wrote ({what})", source,
+                    "restore a backup with 'dun restore'; the journal is left as it is")
+
+
+def _doc_id_ok(doc_id: Any) -> bool:
+    if type(doc_id) is int:
+        return doc_id >= 1
+    return isinstance(doc_id, str) and doc_id.isascii() and doc_id.isdigit() and int(doc_id) >= 1
+
+
+def check_entry(entry: Any, line: int, source: str) -> None:
+    """Refuse a journal entry that is not of the shape dun writes (``{"seq": n, "ops":
+    [["put", table, doc_id, doc, was], ...]}``, files.encode_entry, commits): the checksum
+    only says a line was not torn, and anyone can compute one. A document's fields are
+    checked where it is read (codec), as book.json's are."""
+    if not isinstance(entry, dict) or set(entry) != {"seq", "ops"}:
+        raise _not_ours(line, source, "not an object of seq and ops")
+    if type(entry["seq"]) is not int or entry["seq"] < 1:
+        raise _not_ours(line, source, f"change number {entry['seq']!r:.40}")
+    ops = entry["ops"]
+    if not isinstance(ops, list):
+        raise _not_ours(line, source, "no list of operations")
+    for op in ops:
+        if not isinstance(op, list) or len(op) not in (4, 5) or op[0] != "put":
+            raise _not_ours(line, source, f"operation {str(op)[:40]!r}")
+        table, doc_id, doc = op[1], op[2], op[3]
+        if not isinstance(table, str) or table not in codec.TABLES:
+            raise _not_ours(line, source, f"table {str(table)[:40]!r}")
+        if not _doc_id_ok(doc_id):
+            raise _not_ours(line, source, f"document id {str(doc_id)[:40]!r}")
+        if not isinstance(doc, dict):
+            raise _not_ours(line, source, f"a {type(doc).__name__} where a record goes")
+        owner = "" if table in codec.BOOK_LEVEL else doc.get("id" if table == "clients" else "client", "")
+        if not isinstance(owner, str) or (len(op) > 4 and op[4] is not None and not isinstance(op[4], str)):
+            raise _not_ours(line, source, "a client that is not text")
+
+
 def _apply_ops(tables: Tables, ops: list) -> set[str]:
     """Apply a journal entry's operations; the clients whose documents they touched (both the
     one a document belonged to and the one it belongs to now).
@@ -90,7 +128,8 @@ def _load(paths: BookPaths) -> tuple[Tables, int, int, bool, bool]:
     del raw
     changes = tables.changes = Changes(stamp, seq)
     journal = read_journal(jraw, str(paths.journal))
-    for entry, crc in zip(journal.entries, journal.crcs):
+    for line, (entry, crc, token) in enumerate(zip(journal.entries, journal.crcs, journal.tokens), 1):
+        check_entry(entry, line, str(paths.journal))
         n = entry["seq"]
         if n <= seq:
             continue
@@ -99,7 +138,7 @@ def _load(paths: BookPaths) -> tuple[Tables, int, int, bool, bool]:
                            "restore a backup with 'dun restore'")
         touched = _apply_ops(tables, entry["ops"])
         changes.add(n, crc, touched, entry["ops"])
-        revisions.record(n, crc, touched)
+        revisions.record(n, token, touched)
         seq = n
     return tables, seq, journal.good_bytes, journal.torn_tail, migrated
 

@@ -3,7 +3,7 @@
 - The **book id** is made when the book is made (``dun init``, ``dun demo``); an older book
   gets one at its first write. Reading never needs one (``None`` until then).
 - A client's **revision** names the last change that touched its records: the change number
-  and the checksum of that change's journal line (``"57-1a2b3c4d"``), so two copies of one
+  and a hash of that change's journal entry (``"57-1a2b3c4d5e6f7a8b"``), so two copies of one
   book that went separate ways never share a revision with different records. It is kept in
   book.json's meta at each checkpoint, so it survives checkpoints and reopening.
 - A client no change has touched since the revisions were kept has the book's **base**
@@ -94,10 +94,11 @@ class Revisions:
         got.by_client = {}
         return got
 
-    def record(self, seq: int, crc: int, clients) -> None:
-        """A committed change number ``seq`` (journal line checksum ``crc``) touched ``clients``
-        ("*": something of no one client, which counts as a change to every client)."""
-        rev = f"{seq}-{crc:08x}"
+    def record(self, seq: int, token: str, clients) -> None:
+        """A committed change number ``seq`` (its journal entry's content hash ``token``,
+        store.files.entry_token) touched ``clients`` ("*": something of no one client, which
+        counts as a change to every client)."""
+        rev = f"{seq}-{token}"
         if "*" in clients:
             self.base = rev
             self.by_client = {}

@@ -149,3 +149,48 @@ def test_a_broken_keymap_is_reported_and_the_app_still_starts(pristine, tmp_path
 
     shown = asyncio.run(start())
     assert shown == [p.line() for p in problems]
+
+
+# A journal line's checksum is a CRC anyone can compute: a line with a good checksum whose
+# JSON is not of the shape dun writes was applied half-way (a traceback) or, worse, applied
+# and then written into book.json by checkpoint (a table dun does not know, a new meta).
+FORGED = [
+    b'{"seq":9,"ops":[["put"]]}',
+    b'{"seq":9,"ops":[["put","clients",1,"notadict"]]}',
+    b'{"seq":9,"ops":[["put","meta",1,{"schema":3,"seq":0,"book_id":"../../x"}]]}',
+    b'{"seq":"9","ops":[]}',
+    b'{"seq":true,"ops":[]}',
+    b'{"seq":9}',
+    b'[1,2,3]',
+    b'{"seq":9,"ops":[["put",["x"],1,{}]]}',
+    b'{"seq":9,"ops":[["put","clients",1,{"id":"zed","name":"Zed","currency":"GBP","terms_days":30},["x"]]]}',
+    b'{"seq":9,"ops":[["put","invoices",99,{"number":"X","client":["x"]}]]}',
+    b'{"seq":1e400,"ops":[]}',
+    b'{"seq":9,"ops":[["put","evil_table",1,{"id":"x"}]]}',
+    b'{"seq":9,"ops":[["put","clients",{"a":1},{"id":"zed","name":"Zed","currency":"GBP","terms_days":30}]]}',
+    b'{"seq":9,"ops":[["put","clients","abc",{"id":"zed","name":"Zed","currency":"GBP","terms_days":30}]]}',
+    b'{"seq":9,"ops":[["drop","clients",1]]}',
+]
+
+
+@pytest.mark.parametrize("body", FORGED, ids=range(len(FORGED)))
+def test_a_journal_line_with_a_good_checksum_but_not_of_dun_is_one_line_and_never_checkpointed(
+        pristine, tmp_path, capsys, body):
+    import zlib
+
+    import orjson
+
+    book = tmp_path / "book"
+    shutil.copytree(pristine, book)
+    journal = book / "book.journal"
+    raw = journal.read_bytes()
+    seq = orjson.loads(raw.splitlines()[-1][9:])["seq"]
+    body = body.replace(b'"seq":9', b'"seq":%d' % (seq + 1)).replace(b'"seq":"9"', b'"seq":"%d"' % (seq + 1))
+    journal.write_bytes(raw + b"%08x " % zlib.crc32(body) + body + b"\n")
+    before = folder_hash(book)
+    for argv in (["client", "list", "--on", ON], ["agenda", "--on", ON], ["checkpoint"],
+                 ["pay", "acme-supplies", "1.00", "--on", ON]):
+        code, out, err = run(capsys, *argv, "--book", book)
+        line = one_line_refusal(code, out, err)
+        assert "journal" in line and "not a change dun wrote" in line, line
+        assert folder_hash(book) == before, argv

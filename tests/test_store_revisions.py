@@ -235,3 +235,54 @@ def test_a_book_not_believed_gets_a_token_no_crc_matching_edit_can_reproduce():
     forged = _crc_forged(raw[:-4].replace(b"50.00", b"95.00"), zlib.crc32(raw))
     assert zlib.crc32(forged) == zlib.crc32(raw) and len(forged) == len(raw) and forged != raw
     assert Revisions({}, forged).of("acme") != Revisions({}, raw).of("acme")
+
+
+def _crc_table():
+    table = []
+    for n in range(256):
+        c = n
+        for _ in range(8):
+            c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
+        table.append(c)
+    return table
+
+
+def _same_crc_with(body: bytes, old: bytes, start: bytes) -> bytes | None:
+    """``body`` with ``old`` replaced by ``start`` and four bytes that keep the CRC32 of the
+    whole, or None when those bytes are not plain printable text (another ``start`` will do)."""
+    table = _crc_table()
+    top = {t >> 24: i for i, t in enumerate(table)}
+    i = body.index(old)
+    prefix, suffix = body[:i] + start, body[i + len(old):]
+    assert len(start) + 4 == len(old)
+    state = zlib.crc32(body) ^ 0xFFFFFFFF  # run the CRC back through the suffix
+    for b in reversed(suffix):
+        k = top[state >> 24]
+        state = (((state ^ table[k]) << 8) & 0xFFFFFFFF) | (k ^ b)
+    forged = _crc_forged(prefix, state ^ 0xFFFFFFFF) + suffix
+    middle = forged[len(prefix):len(prefix) + 4]
+    ok = all(0x20 <= c < 0x7F and c not in b'"\\' for c in middle)
+    return forged if ok else None
+
+
+def test_a_journal_line_rewritten_to_keep_its_crc_gives_a_new_revision(book_dir):
+    """A client's revision named its last change by the journal line's CRC: a line rewritten
+    with other content and the same CRC (four printable characters chosen) kept the
+    revision, so derived state of the old content was taken for the new."""
+    with open_book(book_dir, today=TODAY) as repo:
+        setup_two(repo)
+        repo.checkpoint()
+        note(repo, "acme", "called about A-1")
+    before = revisions(book_dir)
+    journal = book_dir / "book.journal"
+    raw = journal.read_bytes()
+    line = raw.splitlines()[-1]
+    body = line[9:]
+    forged = next(f for k in range(100000)
+                  if (f := _same_crc_with(body, b"called about A-1", b"paid %07d" % k)) is not None)
+    assert zlib.crc32(forged) == zlib.crc32(body) and forged != body
+    journal.write_bytes(raw[:len(raw) - len(line) - 1] + line[:9] + forged + b"\n")
+    with open_book(book_dir, readonly=True) as ro:
+        assert any(a.body.startswith("paid ") for a in ro.book().activities)
+        after = ro.client_revisions()
+    assert after["acme"] != before["acme"] and after["brook"] == before["brook"]
