@@ -116,7 +116,19 @@ def parse_book_bytes(raw: bytes, source: str) -> dict:
     if not isinstance(data, dict) or any(not isinstance(t, dict) for t in data.values()):
         raise DunError("is not a dun book (expected tables of documents)", source,
                        "point --book at a folder made by 'dun init'")
+    for name, table in data.items():
+        check_keys(name, table, source)
     return data
+
+
+def check_keys(name: str, table: dict, source: str) -> None:
+    """A table's document keys are TinyDB's: whole numbers from 1, written plainly ("1",
+    "2" …). Anything else (a hand edit: "abc", "01", "") is refused here, once, rather than
+    failing wherever a key is read as a number."""
+    for key in table:
+        if not (key.isascii() and key.isdigit() and key[0] != "0"):
+            raise DunError(f"table {name!r:.40} has a document key {key!r:.40}, not a whole number from 1", source,
+                           "restore a backup with 'dun restore', or renumber that document by hand")
 
 
 # book.json as we write it: still one JSON object (a TinyDB document), laid out one table
@@ -260,6 +272,7 @@ class Tables:
         if not isinstance(value, dict):
             raise DunError(f"table {name!r} is not a table of documents", self.source,
                            "restore a backup with 'dun restore'")
+        check_keys(name, value, self.source)
         return value
 
     def _build(self, name: str) -> dict:

@@ -194,3 +194,25 @@ def test_a_journal_line_with_a_good_checksum_but_not_of_dun_is_one_line_and_neve
         line = one_line_refusal(code, out, err)
         assert "journal" in line and "not a change dun wrote" in line, line
         assert folder_hash(book) == before, argv
+
+
+@pytest.mark.parametrize("key", ["abc", "01", "", "1.0", "\u00b2"])
+def test_a_document_key_that_is_not_a_whole_number_is_one_line_everywhere(pristine, tmp_path, capsys, key):
+    """TinyDB numbers documents "1", "2" …; a hand-edited key ("abc") passed dun check and
+    every command but publish, which failed with a traceback (int('abc'))."""
+    import orjson
+
+    book = tmp_path / "book"
+    shutil.copytree(pristine, book)
+    checkpoint(book)
+    data = orjson.loads((book / "book.json").read_bytes())
+    first = next(iter(data["clients"]))
+    data["clients"][key] = data["clients"].pop(first)
+    (book / "book.json").write_bytes(orjson.dumps(data))
+    before = folder_hash(book, skip=("site",))
+    for argv in (["check"], ["client", "list", "--on", ON], ["publish", "--no-pdf", "--on", ON],
+                 ["pay", "acme-supplies", "1.00", "--on", ON]):
+        code, out, err = run(capsys, *argv, "--book", book)
+        line = one_line_refusal(code, out, err)
+        assert "document key" in line and "clients" in line, line
+    assert folder_hash(book, skip=("site",)) == before
