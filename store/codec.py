@@ -406,6 +406,10 @@ TABLES: dict[str, tuple[type, str, Callable[[Any], dict], Callable[[dict], Any]]
     "aliases": (PayerAlias, "id", alias_to_doc, alias_from_doc),
     "syncs": (SyncMark, "id", sync_to_doc, sync_from_doc),
 }
+# a document of each table, in a sentence ("activitie" was made by cutting the last letter)
+SINGULAR = {"clients": "client", "invoices": "invoice", "payments": "payment", "adjustments": "adjustment",
+            "activities": "activity", "promises": "promise", "plans": "plan", "disputes": "dispute",
+            "receipts": "receipt", "aliases": "alias", "syncs": "sync mark"}
 # tables of the whole book, not of one client: their changes touch no client's derived state
 BOOK_LEVEL = frozenset({"receipts", "syncs"})
 TABLE_OF: dict[type, str] = {t[0]: name for name, t in TABLES.items()}
@@ -426,7 +430,7 @@ def undecodable(table: str, docs: dict[str, Any], source: str) -> list[Problem]:
         else:
             continue
         name = doc.get(key) if isinstance(doc, dict) else None
-        what = f"{table[:-1]} {name!r}" if isinstance(name, str) else f"document {doc_id}"
+        what = f"{SINGULAR.get(table, table)} {name!r}" if isinstance(name, str) else f"document {doc_id}"
         out.append(Problem(f"{what} cannot be read: {message}", f"{source}: {table}",
                            "correct it by hand or restore a backup with 'dun restore'"))
     return out
@@ -449,7 +453,7 @@ def not_as_written(table: str, docs: dict[str, Any], source: str) -> list[Proble
         if field is None:
             continue
         name = doc.get(key)
-        what = f"{table[:-1]} {name!r}" if isinstance(name, str) else f"document {doc_id}"
+        what = f"{SINGULAR.get(table, table)} {name!r}" if isinstance(name, str) else f"document {doc_id}"
         out.append(Problem(f"{what}: {field} is stored as {doc[field]!r:.60}, which dun reads as {again[field]!r:.60}",
                            f"{source}: {table}", "write it as dun does, or restore a backup with 'dun restore'"))
     return out

@@ -589,3 +589,19 @@ def test_a_record_of_no_client_in_the_book_is_named_not_left_out_of_the_figures(
     code = main(["--book", str(book_dir), "check"])
     out, err = capsys.readouterr()
     assert code == 1 and "INV-2" in out + err
+
+
+def test_check_names_a_hand_edited_activity_as_an_activity(book_dir):
+    """It said "activitie 'ACT-000001'": the singular was the table's name less its last letter."""
+    from receivables.model import Activity
+
+    with open_book(book_dir, today=TODAY) as repo:
+        add_acme(repo)
+        repo.log_activity(Activity("", TODAY, "acme", "phone", body="called"))
+        repo.checkpoint()
+    data = orjson.loads((book_dir / "book.json").read_bytes())
+    data["activities"]["1"]["invoices"] = "INV-1"
+    (book_dir / "book.json").write_bytes(orjson.dumps(data))
+    with open_book(book_dir, readonly=True) as ro:
+        problems = [p.line() for p in ro.check()]
+    assert any("activity 'ACT-" in p for p in problems) and not any("activitie '" in p for p in problems), problems
