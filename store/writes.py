@@ -301,10 +301,17 @@ class Writes:
         problems: list[Problem] = []
         seen_numbers: set[str] = set()
         folded: dict[str, str] | None = None  # the book's and the batch's numbers, case-folded (made once)
+        pending: dict[str, dict] = {}  # client -> its scope's invoices with the batch's new ones
+
+        def _settle(client: str) -> None:
+            if client in pending:
+                scopes[client] = replace(scopes[client], invoices=pending.pop(client))
+
         for n, rec in enumerate(records, start=1):
             if isinstance(rec, (Receipt, SyncMark, PayerAlias)):
                 errs = batchcheck.check_new(self, rec, clients)
             elif isinstance(rec, Client):
+                _settle(rec.id)
                 errs = v.check_client(rec)
                 if rec.id in clients:
                     errs.append(Problem(f"a client with id {rec.id!r} already exists", "client"))
@@ -324,10 +331,15 @@ class Writes:
                     folded.setdefault(rec.number.casefold(), rec.number)
                 seen_numbers.add(rec.number)
                 scope = scopes.setdefault(rec.client, Book(clients={rec.client: clients[rec.client]} if rec.client in clients else {}))
-                scopes[rec.client] = replace(scope, invoices={**scope.invoices, rec.number: rec})
+                # (the batch's new invoices are gathered and put in the client's scope when a
+                # record is checked against it: a new scope per invoice was quadratic)
+                if rec.client not in pending:
+                    pending[rec.client] = dict(scope.invoices)
+                pending[rec.client][rec.number] = rec
             else:
                 checker = {Payment: v.check_payment, Adjustment: v.check_adjustment, Activity: v.check_activity,
                            PromiseToPay: v.check_promise, PaymentPlan: v.check_plan, Dispute: v.check_dispute}[type(rec)]
+                _settle(rec.client)
                 scope = scopes.get(rec.client) or Book()
                 errs = checker(rec, scope)
                 field = {Payment: "payments", Adjustment: "adjustments", Activity: "activities",

@@ -605,3 +605,29 @@ def test_check_names_a_hand_edited_activity_as_an_activity(book_dir):
     with open_book(book_dir, readonly=True) as ro:
         problems = [p.line() for p in ro.check()]
     assert any("activity 'ACT-" in p for p in problems) and not any("activitie '" in p for p in problems), problems
+
+
+def test_a_batch_checks_each_record_against_the_batchs_earlier_ones_without_a_scope_per_invoice(book_dir, monkeypatch):
+    """An import checked its records against a copy of the client's invoices made anew for
+    each invoice: 30,000 invoices for one client took 41 s. The new invoices are gathered
+    and put in the client's scope only when a later record is checked against it."""
+    import store.writes as writes
+    from receivables.model import Allocation, Payment
+
+    built = []
+    real = writes.replace
+    monkeypatch.setattr(writes, "replace", lambda *a, **k: built.append(1) or real(*a, **k))
+    invs = [Invoice(f"B-{i}", "acme", date(2026, 9, 1), date(2026, 10, 1), "GBP", Decimal("10.00")) for i in range(300)]
+    with open_book(book_dir, today=TODAY) as repo:
+        add_acme(repo)
+        repo.commit(invs)
+        assert len(built) <= 2
+        # a payment in the same batch is checked against the batch's invoices
+        more = [Invoice("C-1", "acme", date(2026, 9, 1), date(2026, 10, 1), "GBP", Decimal("10.00")),
+                Payment("", date(2026, 10, 2), "acme", Decimal("10.00"), "GBP", allocations=(Allocation("C-1", Decimal("10.00")),))]
+        repo.commit(more)
+        with pytest.raises(DunError, match="exceed|more than"):
+            repo.commit([Invoice("C-2", "acme", date(2026, 9, 1), date(2026, 10, 1), "GBP", Decimal("10.00")),
+                         Payment("", date(2026, 10, 2), "acme", Decimal("20.00"), "GBP",
+                                 allocations=(Allocation("C-2", Decimal("20.00")),))])
+        assert not repo.has_invoice("C-2")
