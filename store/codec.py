@@ -225,17 +225,23 @@ def _with_void(doc: dict[str, Any], rec: Any) -> dict[str, Any]:
     return doc
 
 
-def payment_from_doc(doc: dict[str, Any]) -> Payment:
+def payment_from_doc(doc: dict[str, Any], strict: bool = True) -> Payment:
+    """The payment; ``strict`` (all but ``dun check``, which names the problem among the
+    others it finds): allocations that exceed the payment or are zero or less are refused."""
     cur = doc["currency"]
     get = doc.get
     allocations = get("allocations", _ABSENT)
-    return _payment(
-        doc["id"], _d(doc["date"]), doc["client"], amount_from_store(doc["amount"], cur), cur,
-        get("method", ""), get("reference", ""),
-        () if allocations is _ABSENT else tuple([_allocation(a["invoice"], amount_from_store(a["amount"], cur))
-                                                 for a in allocations]),
-        _dn(get("voided")), get("void_reason", ""),
-    )
+    amount = amount_from_store(doc["amount"], cur)
+    allocs = () if allocations is _ABSENT else tuple([_allocation(a["invoice"], amount_from_store(a["amount"], cur))
+                                                      for a in allocations])
+    if allocs and strict:  # (dun never writes these: a hand edit, which would count money twice or take it back)
+        put = allocs[0].amount if len(allocs) == 1 else sum(a.amount for a in allocs)
+        if put > amount:
+            raise ValueError(f"allocations of {put} exceed the payment of {amount}")
+        if len(allocs) > 1 and any(a.amount <= 0 for a in allocs) or put <= 0:
+            raise ValueError("an allocation is zero or less")
+    return _payment(doc["id"], _d(doc["date"]), doc["client"], amount, cur, get("method", ""), get("reference", ""),
+                    allocs, _dn(get("voided")), get("void_reason", ""))
 
 
 # -- adjustments --------------------------------------------------------------------------

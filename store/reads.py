@@ -58,6 +58,18 @@ def _with_changes(book: Book, changes: list[tuple[str, dict, bool]]) -> Book:
 
 
 
+def _lenient_payment(doc: dict):
+    return codec.payment_from_doc(doc, strict=False)
+
+
+def _twice(what: str, keys: list[str], how: str = "") -> None:
+    seen: set[str] = set()
+    key = next(k for k in keys if k in seen or seen.add(k))
+    raise DunError(f"{what} {key!r:.40} appears twice{how}", "book.json",
+                   "run 'dun check' to see every such record, then correct the book by hand or "
+                   "restore a backup with 'dun restore'")
+
+
 def _counted(docs: Iterable[dict], from_doc) -> tuple[tuple, tuple]:
     """(the records that count, the voided ones) of the stored documents of a table whose
     records can be voided (store.codec.VOIDABLE)."""
@@ -174,12 +186,23 @@ class Reads:
 
         return self._book_of(docs, partial=client_id is not None)
 
-    def _book_of(self, docs, partial: bool) -> Book:
-        """A Book of the documents ``docs(table)`` gives."""
+    def _book_of(self, docs, partial: bool, strict: bool = True) -> Book:
+        """A Book of the documents ``docs(table)`` gives. ``strict`` (all but ``dun check``,
+        which names each problem): a client id or an invoice number twice (the later record
+        would replace the earlier unseen), invoice numbers that differ only in case, or a
+        payment put on invoices for more than it is, are refused in one line."""
         with self._readable():
-            clients = {d["id"]: codec.client_from_doc(d) for d in docs("clients")}
-            invoices = {d["number"]: codec.invoice_from_doc(d) for d in docs("invoices")}
-            payments, void_p = _counted(docs("payments"), codec.payment_from_doc)
+            found = docs("clients")
+            clients = {d["id"]: codec.client_from_doc(d) for d in found}
+            if strict and len(clients) != len(found):
+                _twice("client id", [d["id"] for d in found])
+            found = docs("invoices")
+            invoices = {d["number"]: codec.invoice_from_doc(d) for d in found}
+            if strict and len(invoices) != len(found):
+                _twice("invoice number", [d["number"] for d in found])
+            if strict and not partial and len({n.casefold() for n in invoices}) != len(invoices):
+                _twice("invoice number", [n.casefold() for n in invoices], " (in another case)")
+            payments, void_p = _counted(docs("payments"), codec.payment_from_doc if strict else _lenient_payment)
             adjustments, void_a = _counted(docs("adjustments"), codec.adjustment_from_doc)
             promises, void_r = _counted(docs("promises"), codec.promise_from_doc)
             return Book(
@@ -251,6 +274,7 @@ class Reads:
         problems: list[Problem] = []
         for name, (_, keyfield, _, _) in codec.TABLES.items():
             seen: dict[str, int] = {}
+            folded: dict[str, str] = {}
             for doc_id, doc in self._tables.peek(name).items():
                 key = doc.get(keyfield) if isinstance(doc, dict) else None
                 if not isinstance(key, str):
@@ -261,14 +285,18 @@ class Reads:
                 if key in seen:
                     problems.append(Problem(f"{keyfield} {key!r} appears twice (documents {seen[key]} and {doc_id})",
                                             f"{self.paths.book.name}: {name}"))
+                elif name == "invoices" and key.casefold() in folded:  # (imports and the app refuse these)
+                    problems.append(Problem(f"number {key!r} differs only in case from {folded[key.casefold()]!r}",
+                                            f"{self.paths.book.name}: {name}", "renumber one of them"))
                 seen[key] = doc_id
+                folded.setdefault(key.casefold(), key)
         for name in self._tables.names():
             if name not in codec.TABLES and name != "meta":
                 problems.append(Problem(f"unknown table {name!r}", self.paths.book.name))
         for name in codec.TABLES:
             problems += codec.not_as_written(name, self._tables.peek(name), self.paths.book.name)
         try:
-            book = self.book()
+            book = self._book_of(lambda name: self._tables.peek(name).values(), partial=False, strict=False)
         except DunError as e:  # name every document that cannot be read
             bad = [p for name in codec.TABLES for p in codec.undecodable(name, self._tables.peek(name), self.paths.book.name)]
             return problems + (bad or [e.problem])

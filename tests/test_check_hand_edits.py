@@ -129,3 +129,47 @@ def test_check_flags_it_and_no_command_fails_deep_inside(pristine, tmp_path, cap
 def test_the_pristine_book_is_consistent(pristine, capsys):
     code, out, err = run(capsys, "check", "--book", pristine)
     assert code == 0, out + err
+
+
+def _dup_client(d):
+    docs = d["clients"]
+    k = next(k for k, v in docs.items() if v["id"] == "acme-supplies")
+    docs[str(max(map(int, docs)) + 1)] = {**docs[k], "name": "Dup"}
+
+
+def _dup_invoice(d, number="INV-1001"):
+    docs = d["invoices"]
+    k = next(k for k, v in docs.items() if v["number"] == "INV-1001")
+    docs[str(max(map(int, docs)) + 1)] = {**docs[k], "number": number}
+
+
+# A book these edits made was used by every command but check without a word: the later of
+# two clients replaced the earlier, an invoice was owed twice (or once, unseen), a payment
+# put on invoices for more than it is gave a negative credit on the client's statement.
+SILENT = [
+    ("client id twice", _dup_client, "id 'acme-supplies' appears twice"),
+    ("invoice number twice", _dup_invoice, "number 'INV-1001' appears twice"),
+    ("invoice numbers differing in case", lambda d: _dup_invoice(d, "inv-1001"), "differs only in case"),
+    ("allocations over the payment", lambda d: first(d, "payments", reference="BACS 1").__setitem__(
+        "allocations", [{"invoice": "INV-1001", "amount": "5000.00"}]), "exceed the payment"),
+    ("a negative allocation", lambda d: first(d, "payments", reference="BACS 1").__setitem__(
+        "allocations", [{"invoice": "INV-1001", "amount": "10.00"}, {"invoice": "INV-1002", "amount": "-5.00"}]),
+     "is not positive"),
+]
+
+
+@pytest.mark.parametrize("what,edit,words", SILENT, ids=[s[0] for s in SILENT])
+def test_a_book_whose_figures_would_be_wrong_is_refused_by_every_command_that_works_them_out(
+        pristine, tmp_path, capsys, what, edit, words):
+    book = tmp_path / "book"
+    shutil.copytree(pristine, book)
+    edit_book(book, edit)
+    code, out, err = run(capsys, "check", "--book", book)
+    assert code == 1 and words in out + err, out + err
+    for k, argv in enumerate([["client", "list"], ["client", "show", "acme-supplies"], ["agenda"], ["report"],
+                              ["publish", "--no-pdf"], ["mail"]]):
+        copy = tmp_path / f"copy-{k}"
+        shutil.copytree(book, copy)
+        code, out, err = run(capsys, *argv, "--on", ON, "--book", copy)
+        line = one_line_refusal(code, out, err)
+        assert "dun check" in line, (argv, line)

@@ -252,7 +252,9 @@ def test_check_reports_problems_without_changing_anything(book_dir):
     data = orjson.loads((book_dir / "book.json").read_bytes())
     data["invoices"]["99"] = dict(data["invoices"]["1"])  # a duplicate number
     data["payments"] = {"1": {"id": "PAY-1", "date": "2026-10-01", "client": "acme", "amount": "50.00",
-                              "currency": "GBP", "allocations": [{"invoice": "INV-404", "amount": "60.00"}]}}
+                              "currency": "GBP", "allocations": [{"invoice": "INV-404", "amount": "40.00"}]},
+                        "2": {"id": "PAY-2", "date": "2026-10-01", "client": "acme", "amount": "50.00",
+                              "currency": "GBP", "allocations": [{"invoice": "INV-1", "amount": "60.00"}]}}
     raw = orjson.dumps(data)
     (book_dir / "book.json").write_bytes(raw)
     with open_book(book_dir, readonly=True) as ro:
