@@ -200,7 +200,9 @@ def cmd_agenda(args) -> int:
     for k, a in enumerate(actions):
         if a.channel == "email" and a.client in clients and not clients[a.client].email:
             # (as dun mail decides: publish.mail.prepare_outbox)
-            notes[k] = "no e-mail address on file: 'dun mail' makes a letter to print and post"
+            bad = clients[a.client].bad_emails
+            notes[k] = (f"the e-mail on file ({bad[0]!r:.60}) is not one plain address" if bad else
+                        "no e-mail address on file") + ": 'dun mail' makes a letter to print and post"
         if (j := _action_interest(state.days[a.client], policy, a)) and j["not_computed"]:
             shared[k] = j["not_computed"]
     print(render_agenda(actions, on, max(80, shutil.get_terminal_size((120, 24)).columns), notes, shared))

@@ -251,14 +251,17 @@ def prepare_outbox(repo_or_book, policy, on: date, outbox: Path, *, now: datetim
             atomic_write(path, seal(msg.as_bytes()))  # (only sealed messages are ever sent)
             result.emails.append(OutboxItem(client.id, client.name, key, "email", path, msg["Subject"], msg["To"]))
         else:
-            reason = "letter step" if action.channel == "letter" else "no e-mail address on file"
+            bad = client.bad_emails
+            reason = ("letter step" if action.channel == "letter" else
+                      f"the e-mail on file ({bad[0]!r:.60}) is not one plain address" if bad else "no e-mail address on file")
             html = env.get_template("letter.html").render(s=data, draft=draft, body=Markup(draft.html), L=data.locale)
             path = outbox / f"{stem}.pdf"
             atomic_write(path, html_to_pdf(html, policy.publish.paper))
             result.letters.append(OutboxItem(client.id, client.name, key, "letter", path, draft.subject, reason=reason))
             if action.channel == "email":
                 result.notices.append(
-                    f"{client.id}: no e-mail address — print and post {path.name}, or add an e-mail to the client")
+                    f"{client.id}: {reason if bad else 'no e-mail address'} — print and post {path.name}, or "
+                    f"{'correct' if bad else 'add'} the client's e-mail")
     return result
 
 

@@ -13,12 +13,12 @@ from decimal import Decimal
 from typing import Sequence
 
 from .errors import DunError, Problem
+from .model import EMAIL_RE  # noqa: F401 (one definition of an address: receivables.model)
 from .money import check_currency
 from .shapes import shape_problems
 
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
 _INT_RE = re.compile(r"[0-9]{1,4}", re.ASCII)
-EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _QTY_RE = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,4})?", re.ASCII)
 
 

@@ -8,6 +8,7 @@ one it corrects.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
@@ -38,6 +39,19 @@ class Contact:
     role: str = ""
 
 
+# One plain address (``name@domain.tld``): what every way in takes (the app's form, CSV and
+# Xero imports), what ``dun check`` flags otherwise in a hand-edited book, and all dun ever
+# sends to. No display name, list, comment, quote or white space: "a@x.example,
+# b@evil.example" or one with a line break and "Bcc:" is not an address (mail took the
+# first of such a list without a word).
+_EMAIL_CHARS = r'[^@\s<>,;:"()\[\]\\]+'
+EMAIL_RE = re.compile(rf"{_EMAIL_CHARS}@{_EMAIL_CHARS}\.{_EMAIL_CHARS}")
+
+
+def is_email(text: str) -> bool:
+    return EMAIL_RE.fullmatch(text) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class CreditCheck:
     date: date
@@ -62,7 +76,13 @@ class Client:
 
     @property
     def email(self) -> str:
-        return next((c.email for c in self.contacts if c.email), "")
+        """The address to write to: the first contact's that is one (:func:`is_email`)."""
+        return next((c.email for c in self.contacts if c.email and is_email(c.email)), "")
+
+    @property
+    def bad_emails(self) -> tuple[str, ...]:
+        """The contacts' e-mails that are not one plain address (a hand-edited book)."""
+        return tuple(c.email for c in self.contacts if c.email and not is_email(c.email))
 
     @property
     def phone(self) -> str:

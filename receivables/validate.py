@@ -87,6 +87,9 @@ def check_client(c: Client) -> list[Problem]:
             out.append(_p(f"{where} credit limit", "must not be negative"))
     if c.credit_check is not None:
         out += _dates(where, credit_check=c.credit_check.date)
+    for bad in c.bad_emails:
+        out.append(_p(where, f"the e-mail {bad!r:.80} is not one plain address",
+                      "write one address, e.g. accounts@acme.example (mail goes to no list)"))
     return out
 
 

@@ -173,3 +173,35 @@ def test_a_book_whose_figures_would_be_wrong_is_refused_by_every_command_that_wo
         code, out, err = run(capsys, *argv, "--on", ON, "--book", copy)
         line = one_line_refusal(code, out, err)
         assert "dun check" in line, (argv, line)
+
+
+def test_a_hand_edited_contact_e_mail_that_is_not_one_address_is_flagged_and_never_mailed(tmp_path, capsys):
+    """"a@x.example, b@evil.example\\r\\nBcc: c@evil.example" passed dun check, and dun mail sent
+    to the first address of it without a word. Now check names it and mail makes the letter."""
+    from datetime import date
+    from decimal import Decimal
+
+    from receivables.model import Book, Client, Contact, Invoice
+    from store import init_book, open_book
+
+    book = tmp_path / "book"
+    good = Client("acme", "Acme Ltd", "GBP", 30, contacts=(Contact("Ann", "ap@acme.example"),))
+    init_book(book, book=Book(clients={"acme": good}, invoices={"A-1": Invoice(
+        "A-1", "acme", date(2026, 10, 1), date(2026, 10, 31), "GBP", Decimal("100.00"))}))
+    day = "2026-11-03"  # (a friendly reminder by e-mail is due)
+    code, out, err = run(capsys, "agenda", "--on", day, "--book", book)
+    assert "email" in out, out
+    bad = "ap@acme.example, b@evil.example\r\nBcc: c@evil.example"
+    edit_book(book, lambda d: first(d, "clients", id="acme").__setitem__("contacts", [{"name": "Ann", "email": bad}]))
+    code, out, err = run(capsys, "check", "--book", book)
+    assert code == 1 and "is not one plain address" in out + err, out + err
+    with open_book(book, readonly=True) as ro:
+        client = ro.book().clients["acme"]
+        assert client.email == "" and client.bad_emails == (bad,)
+    code, out, err = run(capsys, "agenda", "--on", day, "--book", book)
+    assert "is not one plain address" in out, out
+    code, out, err = run(capsys, "mail", "--on", day, "--book", book)
+    assert code == 0, err
+    assert "is not one plain address" in out + err, out + err
+    assert not list((book / "outbox").glob("*.eml"))
+    assert any("acme" in p.name for p in (book / "outbox").glob("*.pdf"))

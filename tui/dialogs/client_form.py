@@ -5,7 +5,7 @@ from typing import Any
 
 from receivables.errors import DunError
 from receivables.dates import parse_date
-from receivables.model import Client, Contact, CreditCheck
+from receivables.model import Client, Contact, CreditCheck, is_email
 from receivables.money import check_currency
 from receivables.slugs import slugify
 
@@ -38,8 +38,8 @@ class ClientForm(FormDialog):
 
         def email(text: str) -> str:
             t = text.strip()
-            if t and ("@" not in t or " " in t):
-                raise DunError("not an e-mail address", "email")
+            if t and not is_email(t):
+                raise DunError("not one e-mail address", "email", "e.g. accounts@acme.example")
             return t
 
         cur = c.currency if c else (defaults.currency if defaults else "GBP")
