@@ -32,8 +32,9 @@ def _book_with_case_twins():
     twins = {"acme": replace(acme, id="acme", name="acme lower-case Ltd"),
              "Acme": replace(acme, id="Acme", name="Acme Title-case Ltd"),
              CRAFTED: replace(acme, id=CRAFTED, name="Crafted Name Ltd")}
-    invoices = {f"INV-{cid}-1": Invoice(f"INV-{cid}-1", cid, ON - timedelta(days=60), ON - timedelta(days=30), "GBP",
-                                        Decimal("200.00")) for cid in twins}
+    # (invoice numbers that differ in more than case: a book with INV-acme-1 and INV-Acme-1 is refused)
+    invoices = {f"INV-T{k}-1": Invoice(f"INV-T{k}-1", cid, ON - timedelta(days=60), ON - timedelta(days=30), "GBP",
+                                       Decimal("200.00")) for k, cid in enumerate(twins)}
     return replace(book, clients={**book.clients, **twins}, invoices={**book.invoices, **invoices})
 
 
@@ -70,7 +71,7 @@ def test_no_pdf_builds_deleted_statements_and_case_twins_never_break_a_later_pub
     build(site, pdf=False)  # --no-pdf
     with open_book(tmp_path / "book", today=ON) as repo:
         repo.record_payment(Payment("", ON, "acme", Decimal("50.00"), "GBP", "bank", "part",
-                                    (Allocation("INV-acme-1", Decimal("50.00")),)))
+                                    (Allocation("INV-T0-1", Decimal("50.00")),)))
     (site / "clients" / f"{names['Acme']}.html").unlink()
     build(site, pdf=True)
     (site / "clients" / f"{names['ACME']}.pdf").unlink()
