@@ -30,7 +30,7 @@ async def test_a_line_break_in_a_name_does_not_draw_a_line_in_the_client_panel(t
     book = make_empty_book(tmp_path / "book")
     repo = open_book(book, today=DAY)
     repo.add_client(Client(id="acme", name="ACME\n" + FAKE, currency="GBP", terms_days=30,
-                           contacts=(Contact(email="ap@acme.example\u2028" + FAKE, phone="0123\r" + FAKE),)))
+                           contacts=(Contact(email="ap@acme.example", phone="0123\r" + FAKE),)))
     repo.add_invoice(Invoice(number="A-1", client="acme", issued=DAY - timedelta(days=60),
                              due=DAY - timedelta(days=30), currency="GBP", amount=Decimal("500.00"),
                              reference="PO 7\x85" + FAKE))

@@ -39,7 +39,7 @@ class ClientForm(FormDialog):
         def email(text: str) -> str:
             t = text.strip()
             if t and not is_email(t):
-                raise DunError("not one e-mail address", "email", "e.g. accounts@acme.example")
+                raise DunError("not an e-mail address (one plain address)", "email", "e.g. accounts@acme.example")
             return t
 
         cur = c.currency if c else (defaults.currency if defaults else "GBP")
