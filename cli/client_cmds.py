@@ -157,7 +157,7 @@ def cmd_client_show(args) -> int:
             print(f"also {b} {c}")
     if view["interest"] != "0.00" or view["compensation"] != "0.00":
         print(f"late-payment interest {view['interest']} {cur}, compensation {view['compensation']} {cur}")
-    if view["credit"].strip("0.") and view["overdue"].strip("0.") and not view["credit"].startswith("-"):
+    if Decimal(view["credit"]) > 0 and Decimal(view["overdue"]) > 0:
         # (held money is not payment of an invoice until it is put there: interest runs on)
         print(f"client credit {view['credit']} {cur} is on no invoice: interest runs on the overdue ones "
               f"until it is applied (dun credit {view['id']})")
