@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pytest
+
 from cli.main import main
 from receivables.agenda import build_agenda
 from receivables.model import Adjustment, Allocation, Payment
@@ -93,7 +95,8 @@ def test_the_app_labels_the_action_and_says_which_keys_apply_the_credit():
     assert action_title(a) == "Apply credit" and "k or s puts the client's credit" in draft_label(a)
 
 
-def test_s_on_apply_credit_in_today_puts_the_credit_on_the_invoices(tmp_path):
+@pytest.mark.parametrize("key", ["s", "k"])
+def test_s_on_apply_credit_in_today_puts_the_credit_on_the_invoices(tmp_path, key):
     """`s` on an Apply credit action would have logged it "done" with the credit still held
     (and the action back the next day): it puts the credit on the invoices, as `k` does."""
     from store import init_book
@@ -110,7 +113,7 @@ def test_s_on_apply_credit_in_today_puts_the_credit_on_the_invoices(tmp_path):
         async with app.run_test(size=(120, 40)) as pilot:
             await loaded(app, pilot)
             await at_action(app, pilot, lambda a: a.kind == "credit")
-            await pilot.press("s")
+            await pilot.press(key)  # (k, the key that puts credit on invoices anywhere, does it too)
             await settle(app, pilot)
             assert type(app.screen).__name__ == "ConfirmDialog"
             await pilot.press("y")

@@ -381,6 +381,10 @@ class TodayScreen(OutcomeKeys, DunScreen):
         self._switch("summary")
 
     def action_credit(self) -> None:
+        a = self.current if self._have_queue else None
+        if a is not None and a.kind == "credit" and self.pos not in self.done:
+            self.action_sent()  # (the day's Apply credit: done with the credit, as s does it)
+            return
         cid = self.current_client_id()
         if cid:
             offer_credit(self, cid)
