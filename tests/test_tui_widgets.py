@@ -197,3 +197,28 @@ def test_a_client_in_credit_has_used_none_of_its_credit_limit(tmp_path):
     console.print(client_context(state, "acme"))
     text = console.export_text()
     assert "Credit limit £3,000.00 · used 0%" in text and "-" not in text.split("used")[1][:3]
+    assert "£300.00 of credit can settle its open invoices" in text
+
+
+def test_credit_that_covers_part_of_what_is_open_is_not_said_to_settle_it(tmp_path):
+    """"The client's £15.28 of credit can settle its open invoices" was said of a client owing £7,204.29."""
+    from rich.console import Console
+
+    from receivables.model import Allocation, Book, Client, Invoice, Payment
+    from store import init_book, open_book
+    from tui.state import build_state
+    from tui.widgets.context import client_context
+
+    on = date(2026, 4, 1)
+    invs = {n: Invoice(n, "acme", date(2026, 1, 2), date(2026, 2, 1), "GBP", Decimal(a))
+            for n, a in (("A-1", "500.00"), ("A-2", "100.00"))}
+    pay = Payment("P1", date(2026, 3, 1), "acme", Decimal("115.28"), "GBP",
+                  allocations=(Allocation("A-2", Decimal("100.00")),))
+    init_book(tmp_path / "b", book=Book(clients={"acme": Client("acme", "Acme Ltd", "GBP", 30)},
+                                        invoices=invs, payments=(pay,)))
+    with open_book(tmp_path / "b", readonly=True) as repo:
+        state = build_state(repo, tmp_path / "b", on)
+    console = Console(width=100, record=True)
+    console.print(client_context(state, "acme"))
+    text = console.export_text()
+    assert "£15.28 of credit can go toward its open invoices" in text and "can settle" not in text

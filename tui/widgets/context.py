@@ -71,8 +71,9 @@ def client_context(state: BookState, client_id: str, *, invoices_limit: int = 8,
             line.append(f"  credit {money(pos.credit, pos.currency)}", style="green")
         out.append(line)
         if pos.credit > 0 and pos.invoiced_open > 0:  # (the owner holds money the client is being chased for)
-            out.append(Text(f"The client's {money(pos.credit, pos.currency)} of credit can settle its open "
-                            "invoices: k puts it on them", style="green"))
+            what = "can settle its open invoices" if pos.credit >= pos.invoiced_open else "can go toward its open invoices"
+            out.append(Text(f"The client's {money(pos.credit, pos.currency)} of credit {what}: k puts it on them",
+                            style="green"))
         if client.credit_limit is not None and pos.currency == client.currency and client.credit_limit > 0:
             use = max(pos.balance, 0) * 100 / client.credit_limit  # (in credit: none of it used)
             style = "bold red" if pos.balance > client.credit_limit else "dim"
