@@ -53,7 +53,7 @@ def charges_from_text(text: str, currency: str, where: str = "charges") -> tuple
     hint = "export the book again with dun export invoices, or leave the row out"
     try:
         lines = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # (RecursionError: "[[[[…" nested deeper than any charge line)
         raise DunError("is not a list of charge lines (JSON)", where, hint) from None
     if not isinstance(lines, list) or not lines:
         raise DunError("is not a list of charge lines (JSON)", where, hint)

@@ -96,3 +96,16 @@ def test_interest_and_fee_lines_survive_the_csv_cell():
                      InterestSegment(date(2026, 3, 16), date(2026, 6, 30), D("700.00"), D("11.75")))),
              Charge("fee", D("10.00"), "P-1", step="final", invoices=("P-1", "P-2")))
     assert charges_from_text(charges_text(lines, "GBP"), "GBP") == lines
+
+
+def test_a_hostile_charges_cell_is_one_error_never_a_crash():
+    """A cell nested thousands of lists deep made json.loads raise RecursionError, which is
+    not a user error: it escaped as a traceback."""
+    import pytest
+
+    from receivables.chargecsv import charges_from_text
+    from receivables.errors import DunError
+
+    for cell in ("[" * 60000 + "]" * 60000, '{"kind": "interest"}', "[1, 2]", '[{"kind": "fee", "amount": -1}]', "nan"):
+        with pytest.raises(DunError):
+            charges_from_text(cell, "GBP")
