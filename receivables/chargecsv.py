@@ -25,26 +25,30 @@ _SEGMENT = {"start", "end", "basis", "rate"}
 _RATE = re.compile(r"\d{1,3}(\.\d{1,8})?")
 
 
+def charge_doc(c: Charge, currency: str) -> dict:
+    """One charge line in the book file's shape (store.codec writes it; the CSV cell holds a
+    list of them)."""
+    doc: dict = {"kind": c.kind, "amount": to_text(c.amount, currency)}
+    if c.invoice:
+        doc["invoice"] = c.invoice
+    if c.start is not None:
+        doc["start"] = c.start.isoformat()
+    if c.end is not None:
+        doc["end"] = c.end.isoformat()
+    if c.segments:
+        doc["segments"] = [{"start": g.start.isoformat(), "end": g.end.isoformat(),
+                            "basis": to_text(g.basis, currency), "rate": format(g.rate, "f")}
+                           for g in c.segments]
+    if c.step:
+        doc["step"] = c.step
+    if c.invoices:
+        doc["invoices"] = list(c.invoices)
+    return doc
+
+
 def charges_text(charges, currency: str) -> str:
     """The cell for a document's ``charges`` ("" for none)."""
-    out = []
-    for c in charges:
-        doc: dict = {"kind": c.kind, "amount": to_text(c.amount, currency)}
-        if c.invoice:
-            doc["invoice"] = c.invoice
-        if c.start is not None:
-            doc["start"] = c.start.isoformat()
-        if c.end is not None:
-            doc["end"] = c.end.isoformat()
-        if c.segments:
-            doc["segments"] = [{"start": g.start.isoformat(), "end": g.end.isoformat(),
-                                "basis": to_text(g.basis, currency), "rate": format(g.rate, "f")}
-                               for g in c.segments]
-        if c.step:
-            doc["step"] = c.step
-        if c.invoices:
-            doc["invoices"] = list(c.invoices)
-        out.append(doc)
+    out = [charge_doc(c, currency) for c in charges]
     return json.dumps(out, separators=(",", ":"), ensure_ascii=False) if out else ""
 
 

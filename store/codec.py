@@ -32,6 +32,7 @@ from receivables.model import (
     SyncMark,
     record_maker,
 )
+from receivables.chargecsv import charge_doc
 from receivables.dates import window_problem
 from receivables.errors import DunError, Problem
 from receivables.money import amount_from_store, to_text
@@ -137,27 +138,9 @@ def invoice_to_doc(i: Invoice) -> dict[str, Any]:
     if i.kind:
         doc["kind"] = i.kind
     if i.charges:
-        doc["charges"] = [_charge_doc(c, cur) for c in i.charges]
+        doc["charges"] = [charge_doc(c, cur) for c in i.charges]
     if i.note:
         doc["note"] = i.note
-    return doc
-
-
-def _charge_doc(c: Charge, cur: str) -> dict[str, Any]:
-    doc: dict[str, Any] = {"kind": c.kind, "amount": to_text(c.amount, cur)}
-    if c.invoice:
-        doc["invoice"] = c.invoice
-    if c.start is not None:
-        doc["start"] = c.start.isoformat()
-    if c.end is not None:
-        doc["end"] = c.end.isoformat()
-    if c.segments:
-        doc["segments"] = [{"start": g.start.isoformat(), "end": g.end.isoformat(),
-                            "basis": to_text(g.basis, cur), "rate": format(g.rate, "f")} for g in c.segments]
-    if c.step:
-        doc["step"] = c.step
-    if c.invoices:
-        doc["invoices"] = list(c.invoices)
     return doc
 
 

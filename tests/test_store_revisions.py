@@ -207,12 +207,7 @@ def test_a_book_json_written_under_another_key_is_not_believed(book_dir, monkeyp
 def _crc_forged(prefix: bytes, target: int) -> bytes:
     """``prefix`` plus four bytes that make its CRC32 ``target`` (CRC32 is linear: anyone
     can make any file's CRC come out as they like)."""
-    table = []
-    for n in range(256):
-        c = n
-        for _ in range(8):
-            c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
-        table.append(c)
+    table = _crc_table()
     top = {t >> 24: i for i, t in enumerate(table)}
     back, idx = target ^ 0xFFFFFFFF, []
     for _ in range(4):
