@@ -55,12 +55,12 @@ from typing import Iterable
 
 from .chargecsv import charge_parts
 from .claims import check_charge_document, check_claims
-from .csvread import EMAIL_RE, ID_RE, ImportRejected, Rows, check_one_line, decode, parse_currency, parse_terms, read_table
+from .csvread import ID_RE, ImportRejected, Rows, check_one_line, decode, parse_currency, parse_terms, read_table
 from .dates import parse_date, window_problem
 from .errors import DunError
 from .ledger import derive, propose_allocation
 from .model import (Activity, Adjustment, Book, Client, Contact, Dispute, Invoice, PayerAlias, Payment, PaymentPlan,
-                    PromiseToPay, Receipt, SyncMark)
+                    PromiseToPay, Receipt, SyncMark, is_email)
 from .money import MINOR_UNITS, parse_amount
 from .policy import Defaults
 from .slugs import slugify
@@ -162,7 +162,7 @@ def import_clients(data: bytes | str, book: Book, defaults: Defaults | None = No
             rows.add(n, f"{cid!r} is not a client id", "use 1-64 letters, digits, '.', '_' or '-', e.g. acme-supplies", "id")
             continue
         email = r["email"].strip()
-        if email and not EMAIL_RE.fullmatch(email):
+        if email and not is_email(email):
             rows.add(n, f"{email!r} is not an e-mail address", "e.g. accounts@acme.example, or leave it empty", "email")
             continue
         phone = r["phone"].strip()

@@ -41,15 +41,15 @@ class Contact:
 
 # One plain address (``name@domain.tld``): what every way in takes (the app's form, CSV and
 # Xero imports), what ``dun check`` flags otherwise in a hand-edited book, and all dun ever
-# sends to. No display name, list, comment, quote or white space: "a@x.example,
-# b@evil.example" or one with a line break and "Bcc:" is not an address (mail took the
-# first of such a list without a word).
-_EMAIL_CHARS = r'[^@\s<>,;:"()\[\]\\]+'
-EMAIL_RE = re.compile(rf"{_EMAIL_CHARS}@{_EMAIL_CHARS}\.{_EMAIL_CHARS}")
+# sends to. ASCII only (RFC 5322 atext and dots before the @, letters, digits and hyphens in
+# the domain's labels), and no "=?" (an RFC 2047 encoded word: "=?utf-8?q?x=40evil.example=2C_y?=@x"
+# came out of the mail library as two other recipients). No display name, list, comment,
+# quote, white space or line break: "a@x.example, b@evil.example" took mail to the first.
+EMAIL_RE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", re.ASCII)
 
 
 def is_email(text: str) -> bool:
-    return EMAIL_RE.fullmatch(text) is not None
+    return EMAIL_RE.fullmatch(text) is not None and "=?" not in text
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from .csvread import EMAIL_RE, Rows, parse_currency, parse_quantity
+from .csvread import Rows, parse_currency, parse_quantity
 from .dates import parse_date, parse_dmy
 from .errors import DunError
-from .model import InvoiceLine
+from .model import InvoiceLine, is_email
 from .money import ZERO, parse_amount, quantum
 from .policy import Defaults
 
@@ -136,7 +136,7 @@ def parse_doc(rows: Rows, number: str, items, cols: set[str], defaults: Defaults
                         ("POAddressLine1", "POAddressLine2", "POAddressLine3", "POAddressLine4",
                          "POCity", "PORegion", "POPostalCode", "POCountry") if head.get(c, "").strip())
     email = head.get("EmailAddress", "").strip()
-    if email and not EMAIL_RE.fullmatch(email):
+    if email and not is_email(email):
         rows.add(n0, f"{email!r} is not an e-mail address", "fix it in Xero or leave it empty", "EmailAddress")
         return None
     return XeroDoc(n0, number, kind in _CREDIT_TYPES, status, name, currency, issued, due,

@@ -205,3 +205,15 @@ def test_a_hand_edited_contact_e_mail_that_is_not_one_address_is_flagged_and_nev
     assert "is not one plain address" in out + err, out + err
     assert not list((book / "outbox").glob("*.eml"))
     assert any("acme" in p.name for p in (book / "outbox").glob("*.pdf"))
+
+
+@pytest.mark.parametrize("bad", ["=?utf-8?q?x=40evil.example=2C_y?=@x.example", "a@ex\u0430mple.com", "a\x00@x.example",
+                                 "Ann <a@x.example>", "a@x"])
+def test_an_e_mail_the_mail_library_would_read_as_other_recipients_is_not_an_address(bad):
+    """An RFC 2047 encoded word passed as an address, and the message went to
+    x@evil.example and y@x.example; a Cyrillic letter made dun mail stop with a traceback."""
+    from receivables.model import Client, Contact, is_email
+
+    assert not is_email(bad)
+    assert Client("c", "C", "GBP", 30, contacts=(Contact(email=bad),)).email == ""
+    assert is_email("ann.o'neil+ar@acme-ltd.co.uk")
