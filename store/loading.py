@@ -36,7 +36,7 @@ def _not_ours(line: int, source: str, what: str) -> DunError:
 def _doc_id_ok(doc_id: Any) -> bool:
     if type(doc_id) is int:
         return doc_id >= 1
-    return isinstance(doc_id, str) and doc_id.isascii() and doc_id.isdigit() and int(doc_id) >= 1
+    return isinstance(doc_id, str) and doc_id.isascii() and doc_id.isdigit() and doc_id[0] != "0"
 
 
 def check_entry(entry: Any, line: int, source: str) -> None:

@@ -170,6 +170,7 @@ FORGED = [
     b'{"seq":9,"ops":[["put","clients",{"a":1},{"id":"zed","name":"Zed","currency":"GBP","terms_days":30}]]}',
     b'{"seq":9,"ops":[["put","clients","abc",{"id":"zed","name":"Zed","currency":"GBP","terms_days":30}]]}',
     b'{"seq":9,"ops":[["drop","clients",1]]}',
+    b'{"seq":9,"ops":[["put","clients","0999",{"id":"zed","name":"Zed","currency":"GBP","terms_days":30}]]}',
 ]
 
 
