@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Sequence
 
 from .errors import DunError, Problem
-from .model import EMAIL_RE  # noqa: F401 (one definition of an address: receivables.model)
 from .money import check_currency
 from .shapes import shape_problems
 

@@ -48,6 +48,16 @@ class Contact:
 EMAIL_RE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", re.ASCII)
 
 
+# a record of each table, in a sentence ("activitie" was made by cutting the last letter)
+_SINGULAR = {"clients": "client", "invoices": "invoice", "payments": "payment", "adjustments": "adjustment",
+             "activities": "activity", "promises": "promise", "plans": "plan", "disputes": "dispute",
+             "receipts": "receipt", "aliases": "alias", "syncs": "sync mark"}
+
+
+def singular(table: str) -> str:
+    return _SINGULAR.get(table, table)
+
+
 def is_email(text: str) -> bool:
     return EMAIL_RE.fullmatch(text) is not None and "=?" not in text
 

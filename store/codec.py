@@ -31,6 +31,7 @@ from receivables.model import (
     Receipt,
     SyncMark,
     record_maker,
+    singular,
 )
 from receivables.chargecsv import charge_doc
 from receivables.dates import window_problem
@@ -221,7 +222,7 @@ def payment_from_doc(doc: dict[str, Any], strict: bool = True) -> Payment:
         put = allocs[0].amount if len(allocs) == 1 else sum(a.amount for a in allocs)
         if put > amount:
             raise ValueError(f"allocations of {put} exceed the payment of {amount}")
-        if len(allocs) > 1 and any(a.amount <= 0 for a in allocs) or put <= 0:
+        if put <= 0 or (len(allocs) > 1 and any(a.amount <= 0 for a in allocs)):
             raise ValueError("an allocation is zero or less")
     return _payment(doc["id"], _d(doc["date"]), doc["client"], amount, cur, get("method", ""), get("reference", ""),
                     allocs, _dn(get("voided")), get("void_reason", ""))
@@ -395,10 +396,6 @@ TABLES: dict[str, tuple[type, str, Callable[[Any], dict], Callable[[dict], Any]]
     "aliases": (PayerAlias, "id", alias_to_doc, alias_from_doc),
     "syncs": (SyncMark, "id", sync_to_doc, sync_from_doc),
 }
-# a document of each table, in a sentence ("activitie" was made by cutting the last letter)
-SINGULAR = {"clients": "client", "invoices": "invoice", "payments": "payment", "adjustments": "adjustment",
-            "activities": "activity", "promises": "promise", "plans": "plan", "disputes": "dispute",
-            "receipts": "receipt", "aliases": "alias", "syncs": "sync mark"}
 # tables of the whole book, not of one client: their changes touch no client's derived state
 BOOK_LEVEL = frozenset({"receipts", "syncs"})
 TABLE_OF: dict[type, str] = {t[0]: name for name, t in TABLES.items()}
@@ -419,7 +416,7 @@ def undecodable(table: str, docs: dict[str, Any], source: str) -> list[Problem]:
         else:
             continue
         name = doc.get(key) if isinstance(doc, dict) else None
-        what = f"{SINGULAR.get(table, table)} {name!r}" if isinstance(name, str) else f"document {doc_id}"
+        what = f"{singular(table)} {name!r}" if isinstance(name, str) else f"document {doc_id}"
         out.append(Problem(f"{what} cannot be read: {message}", f"{source}: {table}",
                            "correct it by hand or restore a backup with 'dun restore'"))
     return out
@@ -442,7 +439,7 @@ def not_as_written(table: str, docs: dict[str, Any], source: str) -> list[Proble
         if field is None:
             continue
         name = doc.get(key)
-        what = f"{SINGULAR.get(table, table)} {name!r}" if isinstance(name, str) else f"document {doc_id}"
+        what = f"{singular(table)} {name!r}" if isinstance(name, str) else f"document {doc_id}"
         out.append(Problem(f"{what}: {field} is stored as {doc[field]!r:.60}, which dun reads as {again[field]!r:.60}",
                            f"{source}: {table}", "write it as dun does, or restore a backup with 'dun restore'"))
     return out

@@ -21,7 +21,7 @@ import uuid
 
 from . import userkey
 
-__all__ = ["Revisions", "new_book_id", "tables_digest"]
+__all__ = ["Revisions", "digest_of_parts", "new_book_id"]
 
 
 def new_book_id() -> str:
@@ -45,13 +45,6 @@ def _tables_part(raw: bytes) -> memoryview | None:
         return None
     nl = raw.find(b"\n")
     return None if nl < 0 else memoryview(raw)[nl + 1:]
-
-
-def tables_digest(raw: bytes) -> str | None:
-    """The digest of the tables of a book.json in dun's layout, or None (another layout, or
-    no key)."""
-    rest = _tables_part(raw)
-    return None if rest is None else digest_of_parts((rest,))
 
 
 def digest_of_parts(parts) -> str | None:
