@@ -633,3 +633,13 @@ def test_a_batch_checks_each_record_against_the_batchs_earlier_ones_without_a_sc
                          Payment("", date(2026, 10, 2), "acme", Decimal("20.00"), "GBP",
                                  allocations=(Allocation("C-2", Decimal("20.00")),))])
         assert not repo.has_invoice("C-2")
+
+
+def test_a_record_of_no_client_is_named_in_the_singular():
+    """The one-line refusal said "activitie ACT-1 belongs to client …" (the table less its last letter)."""
+    from receivables.engine.book import group_by_client
+    from receivables.model import Activity, Book
+
+    book = Book(clients={}, activities=(Activity("ACT-1", TODAY, "ghost", "phone", body="x"),))
+    with pytest.raises(DunError, match=r"(^|: )activity ACT-1 belongs to client .ghost."):
+        group_by_client(book)

@@ -14,7 +14,7 @@ from typing import Iterable, Mapping
 
 from ..errors import DunError
 from ..ledger import BookIndex, Ledger, index_book
-from ..model import Book
+from ..model import Book, singular
 from ..policy import Policy
 from .client import ClientDay, ClientDue, client_day_state, client_index, finish_client, start_client
 from .day import Day
@@ -125,7 +125,7 @@ def group_by_client(book: Book) -> dict[str, Book]:
         for r in getattr(book, name):
             g = groups.get(client_of(r))
             if g is None:
-                _no_client(name[:-1], getattr(r, "id", ""), client_of(r))
+                _no_client(singular(name), getattr(r, "id", ""), client_of(r))
             got = g.get(name)
             if got is None:
                 g[name] = [r]
