@@ -15,6 +15,7 @@ from receivables.errors import DunError
 from .bookfile import SCHEMA, BookPaths, check_own_files, dump_book, migrate, parse_book_bytes
 from .files import WriteLock, atomic_write, clean_temp_files, create_new, read_plain
 from .loading import _load
+from .revisions import Revisions
 
 
 def list_backups(path: Path | str) -> list[Path]:
@@ -56,8 +57,15 @@ def restore_backup(path: Path | str, name: str, today: date | None = None) -> Pa
     source = paths.backups / Path(name).name
     if not source.is_file():
         raise DunError(f"no backup named {name!r}", str(paths.backups), "list them with 'dun restore'")
-    candidate = parse_book_bytes(read_plain(source), str(source))
-    candidate, _ = migrate(candidate, str(source))
+    raw = read_plain(source)
+    candidate = parse_book_bytes(raw, str(source))
+    believed = isinstance(candidate.get("meta"), dict) and Revisions(candidate["meta"], raw).believed
+    del raw
+    candidate, migrated = migrate(candidate, str(source))
+    if migrated or not believed:  # the revisions its meta keeps name no records this user's dun saw
+        first = candidate["meta"]["1"]
+        first.pop("base", None)
+        first.pop("revisions", None)
     lock = WriteLock(paths.lock)
     lock.acquire("dun restore")
     try:

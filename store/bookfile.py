@@ -12,7 +12,7 @@ import orjson
 from receivables.errors import DunError
 
 from .files import check_folder, not_plain
-from .revisions import Revisions, digest_of_parts, new_book_id
+from .revisions import Revisions, digest_of_book, new_book_id
 
 SCHEMA = 1
 
@@ -139,7 +139,8 @@ def check_keys(name: str, table: dict, source: str) -> None:
 #   ...
 #   }
 def dump_book(tables: dict[str, dict | bytes | memoryview]) -> bytes:
-    """The file's bytes; the meta records the digest of the lines after it (store.revisions)."""
+    """The file's bytes; the meta records the digest of itself and the lines after it
+    (store.revisions)."""
     parts = []
     for name in tables:
         if name != "meta":
@@ -152,7 +153,8 @@ def dump_book(tables: dict[str, dict | bytes | memoryview]) -> bytes:
     if isinstance(meta, (bytes, memoryview)):
         meta = orjson.loads(meta)
     meta = dict(meta)
-    meta["1"] = {**meta.get("1", {}), "digest": digest_of_parts(parts)}
+    first = {k: v for k, v in meta.get("1", {}).items() if k != "digest"}
+    meta["1"] = {**first, "digest": digest_of_book({**meta, "1": first}, parts)}
     return b"".join([b'{"meta":' + orjson.dumps(meta) + b"\n", *parts])
 
 
@@ -187,13 +189,14 @@ class Changes:
     """Which clients each committed change touched, since book.json was read: what a derived
     copy of the book (the published site) needs to know to redo only the changed clients.
 
-    A state of the book is named by a *mark*: book.json's identity (inode, size, mtime) and
+    A state of the book is named by a *mark*: book.json's identity (a digest of its content,
+    store.revisions: not the file's inode, size and mtime, which an edit can keep) and
     sequence number, then a chain of the changes' checksums since. A mark made by another
     reading of another book.json (a checkpoint or a restored backup since) is not known here,
     so nothing is assumed about it."""
 
-    def __init__(self, stamp: tuple, seq: int) -> None:
-        self.base = hashlib.sha1(repr(stamp).encode()).hexdigest()[:16]
+    def __init__(self, file_id: str, seq: int) -> None:
+        self.base = hashlib.sha1(file_id.encode()).hexdigest()[:16]
         self.base_seq = seq
         self.entries: list[tuple[int, str, frozenset[str], list]] = []  # seq, chain, clients, ops
 

@@ -5,7 +5,6 @@
 which also holds the checkpoints and the day's backup a commit may call for)."""
 from __future__ import annotations
 
-import zlib
 from dataclasses import replace
 from typing import Any, Iterable
 
@@ -136,8 +135,9 @@ class Commits:
                 del self._by_client[table]
         self._seq = seq
         touched.discard(None)
-        crc = zlib.crc32(line[9:-1])
-        self._tables.revisions.record(seq, entry_token(line[9:-1]), touched)
+        crc = int(line[:8], 16)
+        body = line[9:-1].split(b"\t", 1)[0]  # (the entry's JSON, before its mac: store.files)
+        self._tables.revisions.record(seq, entry_token(body), touched)
         if self._tables.changes is not None:
             self._tables.changes.add(seq, crc, touched, ops)
         if self._book is not None:  # the loaded book plus these records, not a whole new read

@@ -4,7 +4,10 @@ Atomic replace: write a temp file in the same folder, flush, fsync, ``os.replace
 target, fsync the folder. A crash at any instant leaves the old file or the new one.
 
 The journal (``book.journal``) holds one committed change per line:
-``<crc32 as 8 hex digits> <json>\\n`` where the JSON is ``{"seq": n, "ops": [...]}``. A commit
+``<crc32 as 8 hex digits> <json>\\t<mac>\\n`` where the JSON is ``{"seq": n, "ops": [...]}``,
+the mac is an HMAC of the JSON under a key kept outside every book (store.userkey: what tells
+an entry this user's dun wrote from one written by anything else) and the CRC covers both.
+A line without the mac (no key, an older dun) is read too, and believed less. A commit
 is acknowledged only after its line is written and fsynced. A torn last line (a crash
 mid-append) fails its checksum and is ignored: that change was never acknowledged. A damaged
 line before the last is refused, never skipped silently.
@@ -14,6 +17,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import hashlib
+import hmac
 import os
 import re
 import socket
@@ -26,6 +30,8 @@ from pathlib import Path
 import orjson
 
 from receivables.errors import DunError
+
+from . import userkey
 
 TMP_MARK = ".tmp-"
 
@@ -199,9 +205,26 @@ def entry_token(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()[:16]
 
 
+MAC_CHARS = 32
+
+
 def encode_entry(seq: int, ops: list) -> bytes:
     body = orjson.dumps({"seq": seq, "ops": ops})
+    key = userkey.book_key()
+    if key is not None:
+        body += b"\t" + userkey.mac(key, (body,))[:MAC_CHARS].encode()
     return b"%08x " % zlib.crc32(body) + body + b"\n"
+
+
+def split_entry(rest: bytes, key: bytes | None) -> tuple[bytes, bool]:
+    """A journal line after its CRC: (the entry's JSON, whether its mac is this user's)."""
+    tab = rest.rfind(b"\t")  # (JSON as orjson writes it has no raw tab)
+    if tab < 0:
+        return rest, False
+    body, mac = rest[:tab], rest[tab + 1:]
+    if key is None:
+        return body, False
+    return body, hmac.compare_digest(userkey.mac(key, (body,))[:MAC_CHARS].encode(), mac)
 
 
 @dataclass
@@ -211,12 +234,15 @@ class JournalRead:
     torn_tail: bool
     crcs: list[int] = field(default_factory=list)  # each entry's checksum
     tokens: list[str] = field(default_factory=list)  # each entry's content hash (entry_token)
+    signed: list[bool] = field(default_factory=list)  # each entry's mac is this user's
 
 
 def read_journal(data: bytes, source: str) -> JournalRead:
     entries: list[dict] = []
     crcs: list[int] = []
     tokens: list[str] = []
+    signed: list[bool] = []
+    key = userkey.book_key() if data else None
     pos = 0
     n = len(data)
     line_no = 0
@@ -224,25 +250,26 @@ def read_journal(data: bytes, source: str) -> JournalRead:
         end = data.find(b"\n", pos)
         line_no += 1
         if end == -1:  # no newline: a torn append
-            return JournalRead(entries, pos, True, crcs, tokens)
+            return JournalRead(entries, pos, True, crcs, tokens, signed)
         line = data[pos:end]
         ok = False
         crc = -1
         if len(line) > 9 and line[8:9] == b" ":
-            body = line[9:]
+            rest = line[9:]
             try:
                 crc = int(line[:8], 16)
-                ok = crc == zlib.crc32(body)
+                ok = crc == zlib.crc32(rest)
             except ValueError:
                 ok = False
         if not ok:
             if end + 1 >= n:  # the last line is damaged: a torn append
-                return JournalRead(entries, pos, True, crcs, tokens)
+                return JournalRead(entries, pos, True, crcs, tokens, signed)
             raise DunError(
                 f"the journal is damaged at line {line_no}",
                 source,
                 "restore a backup with 'dun restore'; the damaged file is left as it is",
             )
+        body, mine = split_entry(rest, key)
         try:
             entries.append(orjson.loads(body))
         except orjson.JSONDecodeError:  # (a checksum anyone can compute over what is no JSON dun writes)
@@ -250,8 +277,9 @@ def read_journal(data: bytes, source: str) -> JournalRead:
                            source, "restore a backup with 'dun restore'; the journal is left as it is") from None
         crcs.append(crc)
         tokens.append(entry_token(body))
+        signed.append(mine)
         pos = end + 1
-    return JournalRead(entries, pos, False, crcs, tokens)
+    return JournalRead(entries, pos, False, crcs, tokens, signed)
 
 
 class Journal:

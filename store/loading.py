@@ -66,25 +66,28 @@ def check_entry(entry: Any, line: int, source: str) -> None:
             raise _not_ours(line, source, "a client that is not text")
 
 
-def _apply_ops(tables: Tables, ops: list) -> set[str]:
+def _apply_ops(tables: Tables, ops: list, signed: bool) -> set[str]:
     """Apply a journal entry's operations; the clients whose documents they touched (both the
     one a document belonged to and the one it belongs to now).
 
     An operation is ``["put", table, doc_id, doc, was]``: ``was`` is the owner of the document
-    it replaces (None: a new document), so the table need not be read to know it. Entries
-    written before ``was`` was kept (four items) read the table for it."""
+    it replaces (None: a new document), so the table need not be read to know it. It is
+    believed only of an entry this user's dun wrote (``signed``, store.files): any other entry
+    could name the wrong owner, and the old one's derived state would be taken as current.
+    Those, and entries written before ``was`` was kept (four items), read the table for it."""
     touched: set[str] = set()
     for op in ops:
         if op[0] != "put":  # pragma: no cover - future op kinds are refused, not skipped
             raise DunError(f"unknown journal operation {op[0]!r}", "book.journal", "upgrade dun")
         table, doc_id, doc = op[1], str(op[2]), op[3]
         touched.add(_owner(table, doc))
-        if len(op) > 4:
+        if len(op) > 4 and signed:
             touched.add(op[4])
             tables.put(table, doc_id, doc)
         else:
             docs = tables.get(table)
-            touched.add(_owner(table, docs.get(doc_id)))
+            was = _owner(table, docs.get(doc_id))  # (book.json's: a hand edit may make it a list)
+            touched.add(was if was is None or isinstance(was, str) else "*")
             docs[doc_id] = doc
     touched.discard(None)
     return touched
@@ -99,14 +102,14 @@ def _load(paths: BookPaths) -> tuple[Tables, int, int, bool, bool]:
     try:
         with os.fdopen(open_plain(paths.journal, os.O_RDONLY), "rb") as jf:
             try:
-                raw, stamp = _read_stamped(paths.book)
+                raw = _read(paths.book)
             except FileNotFoundError:
                 raise DunError("book.json is missing", str(paths.root),
                                "restore a backup with 'dun restore', or 'dun init' a new book") from None
             jraw = jf.read()
     except FileNotFoundError:
         try:
-            raw, stamp = _read_stamped(paths.book)
+            raw = _read(paths.book)
         except FileNotFoundError:
             raise DunError("no book here (book.json is missing)", str(paths.root),
                            "create one with 'dun init' or 'dun demo'") from None
@@ -124,11 +127,12 @@ def _load(paths: BookPaths) -> tuple[Tables, int, int, bool, bool]:
     if type(seq) is not int or seq < 0:  # (a hand-edited meta: "x", null, 1.5, -5)
         raise DunError(f"the book's change number (meta seq) is {seq!r:.40}, not a whole number of 0 or more",
                        source, "restore a backup with 'dun restore'")
-    revisions = tables.revisions = Revisions(meta, raw)
+    revisions = tables.revisions = Revisions(tables.get("meta"), raw)
     del raw
-    changes = tables.changes = Changes(stamp, seq)
+    changes = tables.changes = Changes(revisions.file_id, seq)
     journal = read_journal(jraw, str(paths.journal))
-    for line, (entry, crc, token) in enumerate(zip(journal.entries, journal.crcs, journal.tokens), 1):
+    for line, (entry, crc, token, signed) in enumerate(
+            zip(journal.entries, journal.crcs, journal.tokens, journal.signed), 1):
         check_entry(entry, line, str(paths.journal))
         n = entry["seq"]
         if n <= seq:
@@ -136,18 +140,16 @@ def _load(paths: BookPaths) -> tuple[Tables, int, int, bool, bool]:
         if n != seq + 1:
             raise DunError(f"the journal skips from change {seq} to {n}", str(paths.journal),
                            "restore a backup with 'dun restore'")
-        touched = _apply_ops(tables, entry["ops"])
+        touched = _apply_ops(tables, entry["ops"], signed)
         changes.add(n, crc, touched, entry["ops"])
         revisions.record(n, token, touched)
         seq = n
     return tables, seq, journal.good_bytes, journal.torn_tail, migrated
 
 
-def _read_stamped(path: Path) -> tuple[bytes, tuple]:
-    """The file's bytes and the identity of the file read (inode, size, mtime)."""
+def _read(path: Path) -> bytes:
     with os.fdopen(open_plain(path, os.O_RDONLY), "rb") as f:
-        st = os.fstat(f.fileno())
-        return f.read(), (st.st_ino, st.st_size, st.st_mtime_ns)
+        return f.read()
 
 
 # -- TinyDB glue -----------------------------------------------------------------------------

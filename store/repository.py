@@ -47,11 +47,12 @@ from .files import (
     atomic_write,
     clean_temp_files,
     create_new,
+    read_plain,
 )
 from .keptdocs import KeptClientDocs
 from .loading import BookDB, BookStorage, _load
 from .reads import Reads
-from .revisions import Revisions, new_book_id
+from .revisions import Revisions, new_book_id, written_here
 from .writes import Writes, _followed_up  # noqa: F401  (_followed_up: importable from here too)
 
 __all__ = ["BookLocked", "BookPaths", "ReadOnlyBook", "Repository", "init_book", "open_book", "SCHEMA"]
@@ -180,6 +181,7 @@ class Repository(Reads, KeptClientDocs, Writes, Commits):
             self._tables.get("meta")["1"] = {**meta, "schema": SCHEMA, "seq": self._seq,
                                              **self._tables.revisions.to_meta()}
             atomic_write(self.paths.book, self._tables.dump())
+            self._tables.revisions.rebase(self._seq)  # (as a reading of the new file starts)
             self._journal.reset()
             self._journal_bytes = 0
             self._journal_entries = 0
@@ -230,12 +232,25 @@ class Repository(Reads, KeptClientDocs, Writes, Commits):
         self.paths.backups.mkdir(exist_ok=True)
         return create_new(self.paths.backups / name, self.paths.book.read_bytes())
 
+    def _is_backup_taken(self, day: str) -> bool:
+        """Whether the backup of ``day`` is one this user's dun took (under its name or a free
+        variant of it): a file of that name planted in the folder (any other content, a link)
+        must not stand in for it, and the backup is then taken under a free variant."""
+        for path in self.paths.backups.glob(f"book-{day}*.json"):
+            if re.fullmatch(rf"book-{day}(-\d+)?\.json", path.name):
+                try:
+                    if written_here(read_plain(path)):
+                        return True
+                except (OSError, DunError):  # (a link, a device: not one dun took)
+                    pass
+        return False
+
     def _daily_backup(self, today: date) -> None:
         """Take the day's backup before the day's first change. One that cannot be written (a full
         disk) refuses the change: it could not be undone with ``dun restore``, and a backup taken
         at a later change would already hold it while saying "before the first change"."""
         name = f"book-{today.isoformat()}.json"
-        if (self.paths.backups / name).exists():
+        if self._is_backup_taken(today.isoformat()):
             return
         self._tables.validate_all()  # never rotate a damaged book into the backups
         try:
@@ -248,10 +263,12 @@ class Repository(Reads, KeptClientDocs, Writes, Commits):
                            f"free some space in {self.paths.root}, then try again") from None
         policy, _ = load_policy(self.paths.policy)
         keep = policy.backup.keep if policy else 14
-        daily = sorted(p for p in self.paths.backups.glob("book-*.json")
-                       if re.fullmatch(r"book-\d{4}-\d{2}-\d{2}\.json", p.name))
-        for old in daily[:-keep]:
-            old.unlink(missing_ok=True)
+        daily = [(m.group(1), p) for p in self.paths.backups.glob("book-*.json")
+                 if (m := re.fullmatch(r"book-(\d{4}-\d{2}-\d{2})(-\d+)?\.json", p.name))]
+        days = sorted({day for day, _ in daily})[-keep:]  # the last ``keep`` days' backups
+        for day, old in daily:
+            if day < days[0]:
+                old.unlink(missing_ok=True)
 
     def close(self) -> None:
         with self._mutex:

@@ -45,6 +45,19 @@ def key(name: str) -> bytes:
     return got
 
 
+BOOK_KEY = "book-digest"
+
+
+def book_key() -> bytes | None:
+    """The key that marks what this user's dun wrote of a book (book.json's digest,
+    store.revisions; each journal entry, store.files); None when there is no user data folder
+    to keep it in (then nothing is marked, and nothing marked is believed)."""
+    try:
+        return key(BOOK_KEY)
+    except OSError:
+        return None
+
+
 def mac(key_bytes: bytes, parts) -> str:
     """The hex HMAC-SHA256 of the concatenation of ``parts`` under ``key_bytes``."""
     m = hmac.new(key_bytes, digestmod=hashlib.sha256)

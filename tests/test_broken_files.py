@@ -185,7 +185,7 @@ def test_a_journal_line_with_a_good_checksum_but_not_of_dun_is_one_line_and_neve
     shutil.copytree(pristine, book)
     journal = book / "book.journal"
     raw = journal.read_bytes()
-    seq = orjson.loads(raw.splitlines()[-1][9:])["seq"]
+    seq = orjson.loads(raw.splitlines()[-1][9:].split(b"\t")[0])["seq"]
     body = body.replace(b'"seq":9', b'"seq":%d' % (seq + 1)).replace(b'"seq":"9"', b'"seq":"%d"' % (seq + 1))
     journal.write_bytes(raw + b"%08x " % zlib.crc32(body) + body + b"\n")
     before = folder_hash(book)
@@ -217,3 +217,34 @@ def test_a_document_key_that_is_not_a_whole_number_is_one_line_everywhere(pristi
         line = one_line_refusal(code, out, err)
         assert "document key" in line and "clients" in line, line
     assert folder_hash(book, skip=("site",)) == before
+
+
+@pytest.mark.parametrize("owner", [["x"], {"a": 1}])
+def test_an_old_journal_line_over_a_document_of_no_text_client_is_no_traceback(pristine, tmp_path, capsys, owner):
+    """A journal line of four items (written before the replaced document's client was kept)
+    reads that client from book.json, where a hand edit may have made it a list: the set of
+    clients a change touched could not hold it (a traceback for every command). The line
+    replaces that document with a whole one, so the book reads."""
+    import zlib
+
+    import orjson
+
+    from .hostile_support import edit_book
+
+    book = tmp_path / "book"
+    shutil.copytree(pristine, book)
+    data = orjson.loads((book / "book.json").read_bytes())  # (before the edit: the document as dun wrote it)
+    doc_id, doc = next((k, d) for k, d in data["invoices"].items() if d["client"] == "acme-supplies")
+
+    def change(data: dict) -> None:
+        data["invoices"][doc_id]["client"] = owner
+    edit_book(book, change)
+    seq = orjson.loads((book / "book.json").read_bytes())["meta"]["1"]["seq"]
+    body = orjson.dumps({"seq": seq + 1, "ops": [["put", "invoices", int(doc_id), doc]]})
+    (book / "book.journal").write_bytes(b"%08x " % zlib.crc32(body) + body + b"\n")
+    for argv in (["client", "list", "--on", ON], ["check"], ["checkpoint"]):
+        code, out, err = run(capsys, *argv, "--book", book)
+        assert "Traceback" not in err, err
+        assert code == 0, (argv, err)
+    assert "acme-supplies" in run(capsys, "client", "list", "--on", ON, "--book", book)[1]
+

@@ -508,6 +508,32 @@ def test_one_client_is_read_from_the_kept_copy_and_the_journal_without_parsing_t
     check(True, changed=False)
 
 
+def test_the_kept_copy_of_each_clients_records_is_not_taken_for_a_book_json_edited_in_place(tmp_path):
+    """The kept copy was named by book.json's inode, size and mtime: an edit of the same size,
+    with the file's mtime put back, had one client's records read from the copy (the old
+    amount) while a whole read gave the new one."""
+    import os
+
+    path = tmp_path / "book"
+    init_book(path)
+    with open_book(path, today=TODAY) as repo:
+        add_acme(repo)
+        repo.add_invoice(Invoice("A-1", "acme", date(2026, 9, 1), date(2026, 10, 1), "GBP", Decimal("100.00")))
+        repo.checkpoint()
+    with open_book(path, readonly=True) as reader:
+        assert reader.save_client_docs() and reader.client_docs_usable()
+    book = path / "book.json"
+    st = book.stat()
+    raw = book.read_bytes()
+    with open(book, "r+b") as f:  # in place: the same inode, the same size
+        f.write(raw.replace(b'"100.00"', b'"900.00"'))
+    os.utime(book, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (book.stat().st_ino, book.stat().st_size, book.stat().st_mtime_ns) == (st.st_ino, st.st_size, st.st_mtime_ns)
+    with open_book(path, readonly=True) as fresh:
+        assert not fresh.client_docs_usable()
+        assert fresh.client_book("acme").invoices["A-1"].amount == Decimal("900.00")
+
+
 def test_an_invoice_has_one_open_dispute_by_every_way_in(repo, book_dir):
     """A second open dispute on an invoice was refused by ``open_dispute`` only: a commit of a
     dispute with its activity (the app's outcome), and an update reopening a resolved one, went

@@ -281,3 +281,122 @@ def test_a_journal_line_rewritten_to_keep_its_crc_gives_a_new_revision(book_dir)
         assert any(a.body.startswith("paid ") for a in ro.book().activities)
         after = ro.client_revisions()
     assert after["acme"] != before["acme"] and after["brook"] == before["brook"]
+
+
+def test_a_meta_edited_to_keep_revisions_after_a_journal_line_was_deleted_is_not_believed(book_dir):
+    """The digest covered book.json's tables but not its meta line: deleting the journal's
+    last change and writing that change's revision into the meta made the client's derived
+    state of the deleted change pass for current."""
+    with open_book(book_dir, today=TODAY) as repo:
+        setup_two(repo)
+        repo.checkpoint()
+        note(repo, "acme", "promised to pay")
+    after = revisions(book_dir)
+    (book_dir / "book.journal").write_bytes(b"")  # the change is gone ...
+    path = book_dir / "book.json"
+    meta, tables = _meta_and_tables(path.read_bytes())
+    meta["1"]["revisions"] = {**meta["1"].get("revisions", {}), "acme": after["acme"]}  # ... its revision kept
+    path.write_bytes(b'{"meta":' + orjson.dumps(meta) + b"\n" + tables)
+    with open_book(book_dir, readonly=True) as ro:
+        assert not ro.book().activities
+        assert ro.client_revisions()["acme"] != after["acme"]
+
+
+def _journal_line(entry: dict) -> bytes:
+    body = orjson.dumps(entry)
+    return b"%08x " % zlib.crc32(body) + body + b"\n"
+
+
+def test_a_journal_line_naming_the_wrong_previous_owner_still_changes_the_real_ones_revision(book_dir):
+    """Each journal operation names the client its document belonged to, so opening a book
+    need not parse the table. A line written by anything but this user's dun could name the
+    wrong one: an invoice moved from acme to brook left acme's revision (and its derived state,
+    with the invoice) as it was."""
+    with open_book(book_dir, today=TODAY) as repo:
+        setup_two(repo)
+        repo.checkpoint()
+        doc_id, seq = repo._key_map("invoices")["A-1"], repo._seq
+        doc = dict(repo._table("invoices")[str(doc_id)])
+    before = revisions(book_dir)
+    moved = {**doc, "client": "brook"}
+    with open(book_dir / "book.journal", "ab") as f:
+        f.write(_journal_line({"seq": seq + 1, "ops": [["put", "invoices", doc_id, moved, "brook"]]}))
+    with open_book(book_dir, readonly=True) as ro:
+        assert "A-1" not in ro.client_book("acme").invoices
+        after = ro.client_revisions()
+    assert after["acme"] != before["acme"] and after["brook"] != before["brook"]
+
+
+def test_the_owners_own_journal_lines_are_believed_without_reading_the_tables(book_dir):
+    """What the mac on each line is for: opening a book whose journal this user's dun wrote
+    parses no table the journal touched, and a change still moves only its clients' revisions."""
+    with open_book(book_dir, today=TODAY) as repo:
+        setup_two(repo)
+        repo.checkpoint()
+        before = repo.client_revisions()
+        repo.record_payment(Payment("", date(2026, 10, 6), "brook", Decimal("50.00"), "GBP", "bank", "x", ()))
+    with open_book(book_dir, readonly=True) as ro:
+        assert set(ro._tables.parsed) == {"meta"}
+        after = ro.client_revisions()
+    assert after["acme"] == before["acme"] and after["brook"] != before["brook"]
+
+
+def test_a_signed_line_replayed_over_another_copy_of_the_book_names_another_state(book_dir, tmp_path):
+    """Two copies of a book that went separate ways, one user: a line one copy's dun wrote,
+    appended to the other copy's journal, is authentic, but the records it leaves are not the
+    ones its revision was first given to."""
+    with open_book(book_dir, today=TODAY) as repo:
+        setup_two(repo)
+        repo.checkpoint()
+    other = tmp_path / "copy"
+    shutil.copytree(book_dir, other)
+    (other / ".lock").unlink(missing_ok=True)
+    with open_book(other, today=TODAY) as repo:
+        repo.update_invoice(Invoice("A-1", "acme", date(2026, 9, 1), date(2026, 10, 1), "GBP", Decimal("90.00")))
+        repo.checkpoint()
+    with open_book(book_dir, today=TODAY) as repo:
+        repo.update_invoice(Invoice("A-1", "acme", date(2026, 9, 1), date(2026, 10, 1), "GBP", Decimal("70.00")))
+        note(repo, "acme")
+    mine = revisions(book_dir)
+    line = (book_dir / "book.journal").read_bytes().splitlines(keepends=True)[-1]
+    (other / "book.journal").write_bytes(line)  # (change 6 after a book.json of change 5, as in mine)
+    with open_book(other, readonly=True) as ro:
+        assert ro.client_book("acme").invoices["A-1"].amount == Decimal("90.00")
+        assert ro.client_revisions()["acme"] != mine["acme"]
+
+
+def test_restoring_a_backup_edited_by_hand_does_not_bless_the_revisions_in_its_meta(book_dir):
+    """``dun restore`` writes the backup as the new book.json, with a digest of its own: a
+    backup planted in the folder with the current meta and other figures was taken for the
+    book the derived state was made from."""
+    from store import restore_backup
+
+    with open_book(book_dir, today=TODAY) as repo:
+        setup_two(repo)
+        repo.checkpoint()
+    before = revisions(book_dir)
+    raw = (book_dir / "book.json").read_bytes()
+    (book_dir / "backups").mkdir(exist_ok=True)
+    (book_dir / "backups" / "book-2026-10-01.json").write_bytes(raw.replace(b'"100.00"', b'"900.00"'))
+    restore_backup(book_dir, "book-2026-10-01.json", today=TODAY)
+    with open_book(book_dir, readonly=True) as ro:
+        assert ro.client_book("acme").invoices["A-1"].amount == Decimal("900.00")
+        after = ro.client_revisions()
+    assert after["acme"] != before["acme"]
+
+
+def test_restoring_a_backup_dun_wrote_keeps_its_revisions(book_dir):
+    """The other side: a backup this user's dun took holds the records its kept revisions were
+    given to, and derived state of that time still serves it."""
+    from store import restore_backup
+
+    with open_book(book_dir, today=TODAY) as repo:
+        setup_two(repo)
+        repo.checkpoint()
+    old = revisions(book_dir)
+    (book_dir / "backups").mkdir(exist_ok=True)
+    (book_dir / "backups" / "book-2026-10-01.json").write_bytes((book_dir / "book.json").read_bytes())
+    with open_book(book_dir, today=TODAY) as repo:
+        note(repo, "acme")
+    restore_backup(book_dir, "book-2026-10-01.json", today=TODAY)
+    assert revisions(book_dir) == old

@@ -286,3 +286,29 @@ def test_a_cache_file_that_could_not_be_written_leaves_no_temp_file(tmp_path, mo
         write_cache_file(target, b"new")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["day-2026-12-04.json"]
     assert target.read_bytes() == b"old"
+
+
+def test_a_file_planted_under_the_days_backup_name_does_not_stand_in_for_it(book_dir):
+    """The day's backup was skipped whenever a file of its name was there: one planted in a
+    book folder someone else prepared (any bytes, or a link) left the day's first change with
+    nothing to restore to. It is taken under a free variant of the name instead."""
+    with open_book(book_dir, today=date(2026, 11, 21)) as repo:
+        repo.add_client(Client(id="a", name="A", currency="GBP", terms_days=30))
+    name = f"book-{TODAY.isoformat()}.json"
+    planted = book_dir / "backups" / name
+    planted.write_bytes(b'{"meta":{"1":{"schema":1}}\n,"clients":{}\n}\n')
+    with open_book(book_dir, today=TODAY) as repo:
+        repo.add_client(Client(id="b", name="B", currency="GBP", terms_days=30))
+    taken = [p for p in list_backups(book_dir) if p.name.startswith(f"book-{TODAY.isoformat()}") and p != planted]
+    assert len(taken) == 1 and _client_ids(taken[0].read_bytes()) == {"a"}
+    with open_book(book_dir, today=TODAY) as repo:  # the day's backup is taken: not again
+        repo.add_client(Client(id="c", name="C", currency="GBP", terms_days=30))
+    assert len([p for p in list_backups(book_dir) if p.name.startswith(f"book-{TODAY.isoformat()}")]) == 2
+
+
+def test_the_days_backup_dun_took_is_not_taken_twice(book_dir):
+    with open_book(book_dir, today=TODAY) as repo:
+        repo.add_client(Client(id="a", name="A", currency="GBP", terms_days=30))
+    with open_book(book_dir, today=TODAY) as repo:
+        repo.add_client(Client(id="b", name="B", currency="GBP", terms_days=30))
+    assert [p.name for p in list_backups(book_dir)] == [f"book-{TODAY.isoformat()}.json"]
