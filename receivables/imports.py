@@ -51,6 +51,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Iterable
 
 from .chargecsv import charge_parts
@@ -58,7 +59,7 @@ from .claims import check_charge_document, check_claims
 from .csvread import ID_RE, ImportRejected, Rows, check_one_line, decode, parse_currency, parse_terms, read_table
 from .dates import parse_date, window_problem
 from .errors import DunError
-from .ledger import derive, propose_allocation
+from .ledger import Ledger, allocate, derive, oldest_due_first
 from .model import (Activity, Adjustment, Book, Client, Contact, Dispute, Invoice, PayerAlias, Payment, PaymentPlan,
                     PromiseToPay, Receipt, SyncMark, is_email)
 from .money import MINOR_UNITS, parse_amount
@@ -303,7 +304,8 @@ def payment_key(p: Payment) -> tuple:
 
 
 class _ClientScopes:
-    """One client's records at a time (payments allocation), indexed in one pass."""
+    """Each client's ledger, worked out once (payments allocation): a row then puts its
+    payment on what the invoices still owe after the earlier rows (``taken``)."""
 
     def __init__(self, book: Book) -> None:
         self.book = book
@@ -319,15 +321,43 @@ class _ClientScopes:
             self.adjustments[a.client].append(a)
         for d in book.disputes:
             self.disputes[d.client].append(d)
+        self._ledgers: dict[str, Ledger] = {}
+        self._queues: dict[tuple[str, str], list] = {}  # (client, currency): its open invoices in order
+        self._heads: dict[tuple[str, str], int] = {}  # ... and how many of them earlier rows paid off
+        self.taken: dict[str, Decimal] = defaultdict(Decimal)
 
-    def ledger(self, cid: str, issued_by: date | None):
-        invs = self.invoices.get(cid, {})
-        if issued_by is not None:
-            invs = {k: v for k, v in invs.items() if v.issued <= issued_by}
-        sub = Book(clients={cid: self.book.clients[cid]}, invoices=invs,
-                   payments=tuple(self.payments.get(cid, ())), adjustments=tuple(self.adjustments.get(cid, ())),
-                   disputes=tuple(self.disputes.get(cid, ())), partial=True)
-        return derive(sub, date.max)  # everything recorded, whatever its date
+    def ledger(self, cid: str) -> Ledger:
+        got = self._ledgers.get(cid)
+        if got is None:
+            sub = Book(clients={cid: self.book.clients[cid]}, invoices=self.invoices.get(cid, {}),
+                       payments=tuple(self.payments.get(cid, ())), adjustments=tuple(self.adjustments.get(cid, ())),
+                       disputes=tuple(self.disputes.get(cid, ())), partial=True)
+            got = self._ledgers[cid] = derive(sub, date.max)  # everything recorded, whatever its date
+        return got
+
+    def allocate(self, cid: str, currency: str, amount: Decimal, named: list[str], when: date):
+        """The allocations of a payment of ``when`` and the rest (credit): on the ``named``
+        invoices in that order, else on the client's invoices issued by ``when``, oldest due
+        first (ledger.propose_allocation); the rows taken before it count as paid."""
+        ledger = self.ledger(cid)
+        if named:
+            return allocate([ledger.invoices[n] for n in named if n in ledger.invoices], currency, amount, self.taken)
+        key = (cid, currency)
+        queue = self._queues.get(key)
+        if queue is None:
+            queue = self._queues[key] = oldest_due_first(ledger.open_invoices(cid, currency))
+        # the invoices at the head that earlier rows paid off stay paid: start after them
+        head, taken = self._heads.get(key, 0), self.taken
+        while head < len(queue) and queue[head].outstanding <= taken.get(queue[head].invoice.number, 0):
+            head += 1
+        self._heads[key] = head
+        targets = (queue[i] for i in range(head, len(queue)) if queue[i].invoice.issued <= when)
+        return allocate(targets, currency, amount, taken)
+
+    def take(self, payment: Payment) -> None:
+        """A row's payment is in: later rows see it."""
+        for a in payment.allocations:
+            self.taken[a.invoice] += a.amount
 
 
 def import_payments(data: bytes | str, book: Book, defaults: Defaults | None = None,
@@ -385,8 +415,7 @@ def import_payments(data: bytes | str, book: Book, defaults: Defaults | None = N
                 continue
             skipped += 1
             continue
-        ledger = scopes.ledger(cid, None if named else when)
-        allocations, rest = propose_allocation(ledger, cid, currency, amount, named or None)
+        allocations, rest = scopes.allocate(cid, currency, amount, named, when)
         p = Payment(id="", date=when, client=cid, amount=amount, currency=currency, reference=reference,
                     allocations=allocations)
         if not rows.shape(n, p):
@@ -396,12 +425,9 @@ def import_payments(data: bytes | str, book: Book, defaults: Defaults | None = N
             warnings.append(f"{source} {where}: {rest} {currency} more than "
                             f"{'the named invoices owe' if named else cid + ' owes'} is kept as client credit")
         new.append(p)
-        scopes.payments[cid].append(p)  # later rows see this one
+        scopes.take(p)
     rows.check()
     return ImportResult("payments", source, tuple(new), skipped, tuple(warnings))
-
-
-# -- Xero (the sync itself lives in receivables.xero) -------------------------------------------------
 
 
 # -- Xero (the sync itself lives in receivables.xero) -------------------------------------------------

@@ -237,16 +237,29 @@ def propose_allocation(
     if invoices:
         targets = [ledger.invoices[n] for n in invoices if n in ledger.invoices]
     else:
-        open_ = ledger.open_invoices(client_id, currency)
-        targets = [s for s in open_ if not s.disputed] + [s for s in open_ if s.disputed]
+        targets = oldest_due_first(ledger.open_invoices(client_id, currency))
+    return allocate(targets, currency, amount)
+
+
+def oldest_due_first(states: list[InvoiceState]) -> list[InvoiceState]:
+    """Where a payment that names no invoice goes: the oldest due first, undisputed before
+    disputed (``states`` in the ledger's order, oldest due first)."""
+    return [s for s in states if not s.disputed] + [s for s in states if s.disputed]
+
+
+def allocate(targets: Iterable[InvoiceState], currency: str, amount: Decimal,
+             taken: dict[str, Decimal] | None = None) -> tuple[tuple[Allocation, ...], Decimal]:
+    """``amount`` put on ``targets`` in order, each up to what it owes (less what ``taken``
+    already puts on it); the allocations and the rest."""
     rest = amount
     out: list[Allocation] = []
     for s in targets:
         if rest <= 0:
             break
-        if s.outstanding <= 0 or s.invoice.currency != currency:
+        owed = s.outstanding - taken.get(s.invoice.number, ZERO) if taken else s.outstanding
+        if owed <= 0 or s.invoice.currency != currency:
             continue
-        take = min(rest, s.outstanding)
+        take = min(rest, owed)
         out.append(Allocation(s.invoice.number, take))
         rest -= take
     return tuple(out), rest
