@@ -100,17 +100,34 @@ def client_to_doc(c: Client) -> dict[str, Any]:
     return doc
 
 
+def _days(v: Any) -> int:
+    """A number of days as stored (30; "30" from a hand edit reads too). A flag, a fraction or
+    any other text is refused: int() would read true as 1 and 30.5 as 30."""
+    if type(v) is int:
+        return v
+    if isinstance(v, str) and v.isascii() and v.isdigit():
+        return int(v)
+    raise ValueError(f"terms_days is {v!r:.20}, not a whole number of days")
+
+
+def _flag(v: Any, name: str) -> bool:
+    """A flag as stored: true or false. bool() would read "no" and "false" as true."""
+    if type(v) is not bool:
+        raise ValueError(f"{name} is {v!r:.20}, not true or false")
+    return v
+
+
 def client_from_doc(doc: dict[str, Any]) -> Client:
     cur = doc["currency"]
     get = doc.get
     cc = get("credit_check")
     return _client(
-        doc["id"], doc["name"], cur, int(doc["terms_days"]),
+        doc["id"], doc["name"], cur, _days(doc["terms_days"]),
         tuple(Contact(**x) for x in get("contacts", ())),
         get("address", ""),
         amount_from_store(doc["credit_limit"], cur) if get("credit_limit") is not None else None,
         _credit_check(_d(cc["date"]), cc.get("source", ""), cc.get("rating", "")) if cc else None,
-        get("locale", ""), tuple(get("tags", ())), bool(get("hold", False)), get("hold_reason", ""),
+        get("locale", ""), tuple(get("tags", ())), _flag(get("hold", False), "hold"), get("hold_reason", ""),
     )
 
 
@@ -275,12 +292,19 @@ def activity_to_doc(a: Activity) -> dict[str, Any]:
     return doc
 
 
+def _names(v: Any) -> tuple:
+    """A list of invoice numbers as stored; text would be read as its characters."""
+    if type(v) is not list and v is not _ABSENT:
+        raise ValueError(f"invoices is {v!r:.20}, not a list of invoice numbers")
+    return tuple(v)
+
+
 def activity_from_doc(doc: dict[str, Any]) -> Activity:
     id_ = doc["id"]
     get = doc.get
     return _activity(
         id_, _d(doc["date"]), doc["client"], doc["channel"], get("direction", "out"), get("step"),
-        tuple(get("invoices", ())), get("outcome", ""), get("body", ""), get("corrects"),
+        _names(get("invoices", _ABSENT)), get("outcome", ""), get("body", ""), get("corrects"),
         _dn(get("snooze_until")), get("internal", True), get("message_id", ""),
     )
 
@@ -425,9 +449,10 @@ def undecodable(table: str, docs: dict[str, Any], source: str) -> list[Problem]:
 def not_as_written(table: str, docs: dict[str, Any], source: str) -> list[Problem]:
     """A problem for each stored document that reads, but holds a value in another form than
     dun writes it (for ``dun check``: a hand-edited book): an amount "1e3" or with more
-    decimals than its currency has, a number of days "30" or 30.5, a flag "yes". The reader
-    takes such values as it can (1000.00, rounded half-up, 30, true), which need not be what
-    the hand that wrote them meant. Fields dun would leave out are not compared."""
+    decimals than its currency has, a number of days "30". The reader takes such values as
+    it can (1000.00, rounded half-up, 30), which need not be what the hand that wrote them
+    meant; one it cannot take for sure (a flag "no", a number of days true) is refused where
+    it is read. Fields dun would leave out are not compared."""
     _, key, to_doc, from_doc = TABLES[table]
     out = []
     for doc_id, doc in docs.items():

@@ -204,6 +204,10 @@ class Reads:
                 _twice("invoice number", [n.casefold() for n in invoices], " (in another case)")
             payments, void_p = _counted(docs("payments"), codec.payment_from_doc if strict else _lenient_payment)
             adjustments, void_a = _counted(docs("adjustments"), codec.adjustment_from_doc)
+            if strict:  # (voiding one would void the other too)
+                for what, found in (("payment id", (*payments, *void_p)), ("adjustment id", (*adjustments, *void_a))):
+                    if len({r.id for r in found}) != len(found):
+                        _twice(what, [r.id for r in found])
             promises, void_r = _counted(docs("promises"), codec.promise_from_doc)
             return Book(
                 clients=clients,
@@ -229,7 +233,8 @@ class Reads:
         except DunError:
             raise
         except (KeyError, TypeError, ValueError, AttributeError) as e:
-            raise DunError(f"holds a record that cannot be read ({type(e).__name__}: {e})",
+            what = f"no {e} field" if isinstance(e, KeyError) else str(e)
+            raise DunError(f"holds a record that cannot be read ({what})",
                            str(self.paths.book), "run 'dun check', or restore a backup with 'dun restore'") from None
 
     def documents(self, table: str, keep: bool = False) -> list[dict]:

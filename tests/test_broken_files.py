@@ -248,3 +248,71 @@ def test_an_old_journal_line_over_a_document_of_no_text_client_is_no_traceback(p
         assert code == 0, (argv, err)
     assert "acme-supplies" in run(capsys, "client", "list", "--on", ON, "--book", book)[1]
 
+
+def _hand_edit(pristine, tmp_path, change):
+    import orjson
+
+    book = tmp_path / "book"
+    shutil.copytree(pristine, book)
+    checkpoint(book)
+    data = orjson.loads((book / "book.json").read_bytes())
+    change(data)
+    (book / "book.json").write_bytes(orjson.dumps(data))
+    return book
+
+
+def _first(data: dict, table: str, **match) -> dict:
+    return next(d for d in data[table].values() if all(d.get(k) == v for k, v in match.items()))
+
+
+@pytest.mark.parametrize("field, value, words", [
+    ("hold", "no", "hold is 'no', not true or false"),
+    ("hold", "false", "hold is 'false'"),
+    ("hold", 1, "hold is 1"),
+    ("terms_days", True, "terms_days is True"),
+    ("terms_days", 30.5, "terms_days is 30.5"),
+])
+def test_a_client_flag_or_term_in_another_form_is_refused_not_misread(pristine, tmp_path, capsys, field, value, words):
+    """A hand-edited ``"hold": "no"`` put the client on hold (bool("no") is true) and
+    ``"terms_days": true`` gave one day's terms, with only ``dun check`` saying so."""
+    book = _hand_edit(pristine, tmp_path, lambda data: _first(data, "clients", id="acme-supplies").update({field: value}))
+    before = folder_hash(book, skip=("site",))
+    for argv in (["client", "list", "--on", ON], ["agenda", "--on", ON], ["pay", "acme-supplies", "1.00", "--on", ON]):
+        code, out, err = run(capsys, *argv, "--book", book)
+        line = one_line_refusal(code, out, err)
+        assert words in line and "Error" not in line, line
+    code, out, err = run(capsys, "check", "--book", book)
+    assert words in out + err
+    assert folder_hash(book, skip=("site",)) == before
+
+
+def test_an_activitys_invoices_stored_as_text_are_refused_not_read_letter_by_letter(pristine, tmp_path, capsys):
+    def change(data):
+        _first(data, "activities")["invoices"] = "INV-1001"
+    book = _hand_edit(pristine, tmp_path, change)
+    code, out, err = run(capsys, "agenda", "--on", ON, "--book", book)
+    line = one_line_refusal(code, out, err)
+    assert "invoices is 'INV-1001', not a list of invoice numbers" in line, line
+
+
+def test_a_payment_id_found_twice_is_refused_as_an_invoice_number_twice_is(pristine, tmp_path, capsys):
+    """Voiding one of two payments with one id voided both."""
+    def change(data):
+        first, second = list(data["payments"].values())[:2]
+        second["id"] = first["id"]
+    book = _hand_edit(pristine, tmp_path, change)
+    for argv in (["client", "list", "--on", ON], ["agenda", "--on", ON]):
+        code, out, err = run(capsys, *argv, "--book", book)
+        line = one_line_refusal(code, out, err)
+        assert "payment id" in line and "appears twice" in line, line
+    code, out, err = run(capsys, "check", "--book", book)
+    assert "appears twice" in out + err
+
+
+def test_a_record_without_a_field_names_the_field_not_a_python_exception(pristine, tmp_path, capsys):
+    def change(data):
+        del _first(data, "invoices")["due"]
+    book = _hand_edit(pristine, tmp_path, change)
+    code, out, err = run(capsys, "agenda", "--on", ON, "--book", book)
+    line = one_line_refusal(code, out, err)
+    assert "no 'due' field" in line and "KeyError" not in line, line
