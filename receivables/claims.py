@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Iterable
 
 from .errors import DunError, Problem
+from .interest import segments_interest
 from .ledger import Ledger
 from .model import ANSWERED, CHARGE_KINDS, PUT_OFF, Activity, Book, Charge, Invoice, InvoiceLine
 from .money import MINOR_UNITS, round_money, to_text
@@ -216,15 +217,34 @@ def check_charge_document(inv: Invoice) -> list[Problem]:
         if c.kind in ("interest", "compensation") and not c.invoice:
             out.append(Problem("names no invoice", w))
         if c.kind == "interest":
-            if c.start is None or c.end is None or c.end < c.start:
-                out.append(Problem("needs a period (start on or before end)", w))
-            elif c.segments and (c.segments[0].start != c.start or c.segments[-1].end != c.end):
-                out.append(Problem("its segments do not span its period", w))
+            out += _check_interest(c, inv.currency, w)
         if c.kind == "fee" and not c.step:
             out.append(Problem("a fee names no ladder step", w))
     if inv.currency in MINOR_UNITS and sum((c.amount for c in inv.charges), ZERO) != inv.amount:
         out.append(Problem(f"the charges do not add up to the amount {inv.amount}", where))
     return out
+
+
+def _check_interest(c: Charge, currency: str, w: str) -> list[Problem]:
+    """An interest line's period and its working (its segments) hold together, and its amount
+    is what they give (receivables.interest.segments_interest): an imported file, or a hand
+    edit, could claim any figure for any days."""
+    if c.start is None or c.end is None or c.end < c.start:
+        return [Problem("needs a period (start on or before end)", w)]
+    if not c.segments:
+        return []
+    if c.segments[0].start != c.start or c.segments[-1].end != c.end:
+        return [Problem("its segments do not span its period", w)]
+    for a, b in zip(c.segments, c.segments[1:]):
+        if b.start <= a.end:
+            return [Problem(f"its segments overlap or are out of order ({a.end} and {b.start})", w)]
+    for g in c.segments:
+        if g.end < g.start or g.basis <= 0 or g.rate < 0:
+            return [Problem(f"a segment ({g.start} to {g.end}) has no days, no basis or a rate below 0", w)]
+    if currency in MINOR_UNITS and (worked := segments_interest(c.segments, currency)) != c.amount:
+        return [Problem(f"its amount {c.amount} is not what its segments give ({worked}: basis x rate/100 x days"
+                        f" / 365)", w, "import it as dun claim wrote it, or claim again with 'dun claim'")]
+    return []
 
 
 def check_claims(book: Book) -> list[Problem]:
@@ -253,6 +273,15 @@ def check_claims(book: Book) -> list[Problem]:
                     out.append(Problem(f"compensation on {c.invoice} is already claimed by {comp[c.invoice]}", where))
                 comp[c.invoice] = doc.number
             elif c.start is not None and c.end is not None:
+                # Late Payment of Commercial Debts (Interest) Act 1998 s.4(2): "Statutory interest
+                # starts to run on the day after the relevant day for the debt" (the agreed
+                # payment day, s.4(2A)(a): the due date). A claim has no day on or before it, and
+                # none after the document's own date (interest not yet accrued).
+                if c.start <= inv.due or c.end > doc.issued:
+                    out.append(Problem(f"claims interest from {c.start} to {c.end}: it runs from the day after the "
+                                       f"due date {inv.due} up to the document's date {doc.issued}", where))
+                if any(g.basis > inv.amount for g in c.segments):
+                    out.append(Problem(f"claims interest on more than {c.invoice}'s amount {inv.amount}", where))
                 for a, b, other in periods.get(c.invoice, ()):
                     if c.start <= b and a <= c.end:
                         out.append(Problem(f"claims interest on {c.invoice} for days {other} already claims "

@@ -278,10 +278,16 @@ def invoice_interest(
         segments = _segments(inv.due, runs, ip)
     except RateMissing as e:
         return InterestResult(zero, comp, ZERO, 0, cur, (), str(e), note)
-    acc = sum((g.basis * g.rate * g.days for g in segments), ZERO)
-    interest = round_money(acc / _HUNDRED / _DAYS_A_YEAR, cur)
+    interest = segments_interest(segments, cur)
     rate = segments[-1].rate if segments else (_safe_rate(inv.due, ip))
     return InterestResult(interest, comp, rate, sum(g.days for g in segments), cur, tuple(segments), "", note)
+
+
+def segments_interest(segments: Iterable[InterestSegment], currency: str) -> Decimal:
+    """The interest on ``segments``: basis x rate/100 x days / 365 summed exactly, rounded once,
+    half-up to the currency's minor unit (the module docstring)."""
+    acc = sum((g.basis * g.rate * g.days for g in segments), ZERO)
+    return round_money(acc / _HUNDRED / _DAYS_A_YEAR, currency)
 
 
 def _safe_rate(due: date, ip: InterestPolicy) -> Decimal:

@@ -109,3 +109,46 @@ def test_a_hostile_charges_cell_is_one_error_never_a_crash():
     for cell in ("[" * 60000 + "]" * 60000, '{"kind": "interest"}', "[1, 2]", '[{"kind": "fee", "amount": -1}]', "nan"):
         with pytest.raises(DunError):
             charges_from_text(cell, "GBP")
+
+
+
+def _interest_row(amount=None, start="2026-02-01", mid="2026-03-15", end="2026-06-30", basis="700.00",
+                  issued="2026-06-30"):
+    """A charge row of interest on P-1 (due 2026-01-31) in two segments; its amount, unless
+    given, what the segments give."""
+    from datetime import timedelta
+
+    from receivables.interest import segments_interest
+
+    after = (date.fromisoformat(mid) + timedelta(days=1)).isoformat()
+    segs = [{"start": start, "end": mid, "basis": "1000.00", "rate": "11.75"},
+            {"start": after, "end": end, "basis": basis, "rate": "11.75"}]
+    if amount is None:
+        amount = str(segments_interest([InterestSegment(date.fromisoformat(g["start"]), date.fromisoformat(g["end"]),
+                                                        D(g["basis"]), D(g["rate"])) for g in segs], "GBP"))
+    charges = json.dumps([{"kind": "interest", "amount": amount, "invoice": "P-1", "start": start, "end": end,
+                           "segments": segs}])
+    return (f"{HEAD},kind,charges,note\nCHG-000001,part,{issued},2026-07-14,{amount},GBP,,charge,"
+            f"\"{charges.replace(chr(34), 2 * chr(34))}\",s.4\n")
+
+
+def test_imported_interest_is_checked_against_its_own_working_and_the_law():
+    """An imported charge document was checked for overlapping periods only: interest from
+    2026-11-12 to 2100-12-31 for 0.01, days on or before the due date, or any amount at all
+    for the days claimed, went into the book and onto statements."""
+    from receivables.claims import check_charge_document
+
+    # the worked example: 1,000.00 for 43 days and 700.00 for 107 days at 11.75%, rounded once:
+    # (1000 x 11.75 x 43 + 700 x 11.75 x 107) / 100 / 365 = 37.954... = 37.95
+    (doc,) = import_invoices(_interest_row(), _book()).records
+    assert doc.amount == D("37.95") and check_charge_document(doc) == []
+    for row, words in [
+        (_interest_row(amount="99.99"), "its amount 99.99 is not what its segments give (37.95"),
+        (_interest_row(amount="0.01"), "not what its segments give"),
+        (_interest_row(start="2026-01-31"), "from the day after the due date 2026-01-31"),
+        (_interest_row(end="2100-12-31"), "up to the document's date 2026-06-30"),
+        (_interest_row(basis="1500.00"), "more than P-1's amount"),
+    ]:
+        with pytest.raises(ImportRejected) as e:
+            import_invoices(row, _book())
+        assert words in str(e.value), str(e.value)
