@@ -63,6 +63,9 @@ class Statement:
 
 
 def read_statement(data: bytes, source: str, mapping: BankCsv | None = None) -> Statement:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # (a byte-order mark: no format below is read from it)
+        raise DunError("is UTF-16 text, which dun does not read", source,
+                       "export the statement again as OFX, camt.053 or CSV in UTF-8")
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").upper()
     if head.startswith(b"OFXHEADER") or b"<OFX>" in head or (head.startswith(b"<?XML") and b"<?OFX" in head):
         return read_ofx(data, source)

@@ -38,6 +38,8 @@ def decode(data: bytes | str, source: str) -> str:
     """UTF-8 text (a byte-order mark is dropped) or one clear error."""
     if isinstance(data, str):
         return data[1:] if data.startswith("\ufeff") else data
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # (a spreadsheet's "Unicode text")
+        raise DunError("is UTF-16 text, not UTF-8", source, "save it as 'CSV UTF-8' and import again")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:

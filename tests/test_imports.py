@@ -249,6 +249,9 @@ def test_not_utf8_is_one_clear_error_and_a_bom_is_fine():
     assert "not UTF-8" in str(e.value) and "\n" not in str(e.value)
     r = import_clients(b"\xef\xbb\xbf" + data("clients.csv"), Book())
     assert len(r.records) == 4 and r.records[0].id == "acme-supplies"
+    with pytest.raises(DunError) as e:  # (a spreadsheet's "Unicode text": the hint names it)
+        import_clients(data("clients.csv").decode().encode("utf-16"), Book(), source="clients.csv")
+    assert "is UTF-16 text, not UTF-8" in str(e.value)
 
 
 def test_empty_and_nul_files_are_refused():

@@ -477,3 +477,14 @@ def test_ofx_character_references_in_a_payer_and_a_memo_are_decoded_and_nothing_
     t = st.txns[0]
     assert t.payer == "Alice & Bob & & <Ltd>"
     assert t.text == "\"INV0201\" 'ta' &amp; &f; &copy; R&D &#0; &#xD800;"
+
+
+def test_a_utf16_statement_is_named_as_such_not_sent_to_save_a_csv():
+    """An OFX saved as UTF-16 (a byte-order mark, two bytes a character) was taken for a CSV
+    and told to "save it as 'CSV UTF-8'"."""
+    text = (DATA / "statement-2026-03-20.ofx").read_text()
+    for data in (text.encode("utf-16"), text.encode("utf-16-be").join((b"\xfe\xff", b""))):
+        with pytest.raises(DunError) as e:
+            read_statement(data, "stmt.ofx", POLICY.bank)
+        assert "UTF-16" in str(e.value) and "CSV UTF-8" not in str(e.value) and "\n" not in str(e.value)
+    assert read_statement(text.encode(), "stmt.ofx", POLICY.bank).txns
