@@ -164,6 +164,22 @@ def test_an_invoice_contacted_within_the_gap_does_not_go_along_with_a_further_st
     assert steps_on(book(invs, activities=earlier), on) == [("C1", "step", "final", ("I1", "I2"))]
 
 
+def test_a_client_on_credit_hold_is_sent_no_courtesy_reminder():
+    """A client put on hold by a final notice, its debt waiting for the agency step, was sent
+    "a quick courtesy note: the following invoice is due shortly ... thank you" about a new
+    invoice once the gap after the notice had passed."""
+    invs = [inv("I1", date(2026, 1, 5), "200.00"), inv("I2", date(2026, 3, 16))]  # (I1 under the agency minimum)
+    done = (act("A1", date(2026, 1, 6), "reminder", ["I1"]), act("A2", date(2026, 1, 15), "call", ["I1"], channel="phone"),
+            act("A3", date(2026, 1, 26), "second", ["I1"]), act("A4", date(2026, 2, 9), "final", ["I1"], channel="letter"))
+    held = book(invs, activities=done)  # (the final notice's credit hold)
+    assert client_status(held, POLICY, "C1", date(2026, 3, 13)).hold
+    assert steps_on(held, date(2026, 3, 13)) == []
+    by_hand = book([inv("I2", date(2026, 3, 16))], clients=[client(hold=True, hold_reason="over limit")])
+    assert steps_on(by_hand, date(2026, 3, 13)) == []
+    free = book([inv("I2", date(2026, 3, 16))])
+    assert steps_on(free, date(2026, 3, 13)) == [("C1", "step", "courtesy", ("I2",))]
+
+
 def test_a_courtesy_reminder_waits_for_a_day_without_another_contact():
     invs = [inv("I1", date(2026, 3, 2)), inv("I2", date(2026, 3, 16))]
     b = book(invs)

@@ -54,7 +54,7 @@ def _is_hidden(a: Action, hidden) -> bool:
 
 
 def _one_contact(dy: Day, cid: str, groups: dict[tuple[str, str], list], quiet: list[str], hidden,
-                 calling: bool = False) -> list[tuple]:
+                 calling: bool = False, on_hold: bool = False) -> list[tuple]:
     """The client's ladder contacts of the day, one per currency: (step, since, invoices).
 
     ``groups``: (currency, step id) -> [step, since, invoices] for each step due on some of
@@ -76,7 +76,10 @@ def _one_contact(dy: Day, cid: str, groups: dict[tuple[str, str], list], quiet: 
     - a hand-over is not a contact: it stays on its own, with its own invoices;
     - a broken promise's or a missed installment's call, due (``calling``) or made, is a
       contact too: a second reminder by e-mail does not go out beside that call;
-    - a contact due today that was snoozed or skipped still holds back a courtesy reminder.
+    - a contact due today that was snoozed or skipped still holds back a courtesy reminder;
+    - a client on hold (by hand, or by a credit-hold step such as a final notice) is sent no
+      courtesy reminder: "due shortly ... thank you" is not a message for an account in
+      arrears that far.
 
     Snoozed and skipped steps, and the invoices they hide, are left out first."""
     idx = dy._step_idx
@@ -120,7 +123,7 @@ def _one_contact(dy: Day, cid: str, groups: dict[tuple[str, str], list], quiet: 
                 and _furthest_done(dy, n) < idx[s.id] and not _invoices_hidden((n,), hidden)
                 and not _stepped_since(dy, n, dy.on - dy._gap + _ONE)]
         out.append((s, when, tuple(sorted(nums + more, key=dy.eng.rank.__getitem__))))
-    if early and not contacts and not paused and recent < 0 and _contacted(dy, cid, dy.on, dy.on) < 0:
+    if early and not contacts and not paused and not on_hold and recent < 0 and _contacted(dy, cid, dy.on, dy.on) < 0:
         out.extend(early)
     return out
 
@@ -248,7 +251,7 @@ def _client_actions(dy: Day, cid: str) -> list[Action]:
         if plan is not None and plan.next_index is not None and on > plan.plan.installments[plan.next_index].due:
             calling = calling or not _key_hidden(f"installment:{plan.plan.id}:{plan.next_index + 1}", hidden)
         contacts = []
-        for s, when, nums in _one_contact(dy, cid, groups, quiet, hidden, calling):
+        for s, when, nums in _one_contact(dy, cid, groups, quiet, hidden, calling, status.hold):
             amt, over, days = total(nums)
             if s.escalate:
                 reason = f"{len(nums)} invoice{'s' if len(nums) > 1 else ''} {days} days overdue: hand over to {'the agency' if s.escalate == 'agency' else 'legal'}"
