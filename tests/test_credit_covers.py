@@ -150,3 +150,14 @@ def test_voiding_the_applied_credit_makes_the_apply_credit_action_to_do_again(tm
     assert [x.kind for x in build_agenda(got, POLICY, DAY)] == ["credit"]
     taken = [x for x in got.activities if x.corrects]
     assert [x.corrects for x in taken] == [moves[-1].id]
+
+
+def test_a_client_whose_credit_covers_its_overdue_has_none_of_its_balance_overdue():
+    """Its risk said "100% of the balance is overdue" (score 30) while the balance was the
+    firm's own money: credit goes on the oldest first, as applying it would."""
+    from receivables.agenda import client_risk
+
+    covered = client_risk(_b("200.00"), POLICY, "C1", date(2026, 12, 4))  # 100.00 credit, 100.00 overdue
+    assert not any("of the balance is overdue" in r for r in covered.reasons)
+    part = client_risk(_b("160.00"), POLICY, "C1", date(2026, 12, 4))  # 60.00 credit: 40.00 of 40.00 left
+    assert "100% of the balance is overdue" in part.reasons and part.score > covered.score

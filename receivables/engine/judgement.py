@@ -75,8 +75,12 @@ class Judgement:
         oldest = 0
         for cur in self.client_currencies(cid):
             t = self.totals[(cid, cur)]
-            total += t[0]
-            overdue += t[1]
+            # the client's unallocated credit goes on the oldest first: the balance and what of it
+            # is overdue are what is left (a client whose credit covers its overdue invoices has
+            # none of its balance overdue)
+            credit = self.credit.get((cid, cur), ZERO)
+            total += max(t[0] - credit, ZERO)
+            overdue += max(t[1] - credit, ZERO)
             if t[3] > oldest:
                 oldest = t[3]
         score = 0
