@@ -3,7 +3,8 @@
 Each step names a template in ``site_templates/messages/NAME.md``: Markdown with Jinja
 placeholders whose first line is ``Subject: ...``. The context (:func:`message_context`)
 holds the client, the invoices of the action with their amounts and days overdue, totals,
-interest and compensation when the policy charges them, the promise, plan or dispute
+interest and compensation when the policy charges them (for a final notice or a hand-over,
+also on the client's invoices paid late: ``paid_late``, ``total_claimed``), the promise, plan or dispute
 concerned, the company and the owner who signs, and ``by_letter``: the message goes on paper
 (a letter step, or a client with no e-mail address), so it says "enclosed", not "attached";
 and what came before: ``reminders_sent``, ``last_reminder`` and ``earlier_contacts`` (so a
@@ -120,6 +121,18 @@ def presented(action: Any, facts: dict, client, policy, on: date) -> dict:
                          "compensation_unknown": bool(r is not None and r.compensation_note),
                          "interest_detail": formatting.interest_detail(r, locale, reasons=False) if r is not None else ""})
     total = facts["total"]
+    # invoices paid late that still carry interest or compensation (a final notice, a hand-over:
+    # receivables.engine.context), as the statement sent with the message lists them
+    paid_late = []
+    late_charges = ZERO
+    for row in facts.get("paid_late", ()) if charge else ():
+        r = row["interest_result"]
+        interest = ZERO if r.error else r.interest
+        compensation = ZERO if r.compensation_note else r.compensation
+        if interest or compensation:
+            paid_late.append({**{k: v for k, v in row.items() if k != "interest_result"},
+                              "interest": interest, "compensation": compensation})
+            late_charges += interest + compensation
     step = policy.step(action.step) if getattr(action, "step", None) else None
     contact = next((c for c in client.contacts if c.name), None)
 
@@ -144,6 +157,9 @@ def presented(action: Any, facts: dict, client, policy, on: date) -> dict:
         "interest_total": interest_total,
         "compensation_total": compensation_total,
         "total_with_charges": total + interest_total + compensation_total,
+        "paid_late": paid_late,
+        "paid_late_charges": late_charges,
+        "total_claimed": total + interest_total + compensation_total + late_charges,
         "interest_basis": policy.interest.basis_for(compensation_total > 0) if charge else "",
         "step": step,
         "step_title": (step.title if step else "") or getattr(action, "title", "") or "",

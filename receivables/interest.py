@@ -345,13 +345,18 @@ def client_interest(ledger: Ledger, policy: Policy, client_id: str) -> dict[str,
     number, oldest due first. An invoice whose interest could not be computed is included
     with its :attr:`InterestResult.error`."""
     ip = policy.interest
-    out: dict[str, InterestResult] = {}
     if ip.regime == "none":
-        return out
-    settlements = ledger.index.settlements
-    asof = ledger.asof
-    claims = claims_index(ledger.book, asof)
-    for st in ledger.client_invoices(client_id):
+        return {}
+    return late_results(ledger.client_invoices(client_id), ledger.index.settlements, ip, ledger.asof,
+                        claims_index(ledger.book, ledger.asof))
+
+
+def late_results(states: Iterable[InvoiceState], settlements, ip: InterestPolicy, asof: date,
+                 claims: dict) -> dict[str, InterestResult]:
+    """:func:`client_interest` over ``states`` (each invoice's state as of ``asof``): those that
+    ran late, paid or not, with something not yet claimed, in the order given."""
+    out: dict[str, InterestResult] = {}
+    for st in states:
         inv = st.invoice
         if asof <= inv.due or inv.kind == "charge":
             continue

@@ -184,3 +184,37 @@ def test_a_final_notice_on_invoices_not_all_written_about_names_the_ones_that_we
     assert action.step == "final-notice" and action.invoices == ("INV-1", "INV-2")
     text = draft_for_action(action, book, policy, on).text
     assert "Despite our earlier reminders about invoice INV-1, the following amounts remain" in text
+
+
+def test_a_final_notice_claims_what_invoices_paid_late_still_carry_as_its_statement_does(policy):
+    """The statement sent with a final notice lists an invoice paid late that still carries
+    interest and compensation, and counts it in the total due; the letter itself named only
+    the overdue invoices' interest, so the two disagreed about what is owed."""
+    from dataclasses import replace as _replace
+    from decimal import Decimal
+
+    from receivables.model import Allocation, Invoice, Payment
+
+    charging = _replace(policy, interest=_replace(policy.interest, charge=True))
+    book = _late_book((date(2026, 9, 2), "reminder", "email"), (date(2026, 9, 23), "second-reminder", "email"))
+    on = date(2026, 10, 7)  # INV-1 36 days late: the final notice
+    plain = _draft(charging, book, on, "final-notice").text
+    assert "also remain due" not in plain and "\n\nWe ask you to pay" in plain
+    # INV-0, 500.00 due 1 June 2026, paid 21 June: 20 days at 3.75% + 8% (Bank Rate on 31 Dec
+    # 2025, SI 2002/1675 art. 4) = 500 x 11.75 x 20 / 36500 = 3.219... = 3.22; compensation 40.00
+    early = Invoice("INV-0", "acme", date(2026, 5, 2), date(2026, 6, 1), "GBP", Decimal("500.00"))
+    paid = Payment("PAY-1", date(2026, 6, 21), "acme", Decimal("500.00"), "GBP",
+                   allocations=(Allocation("INV-0", Decimal("500.00")),))
+    book = _replace(book, invoices={**book.invoices, "INV-0": early}, payments=(paid,))
+    text = _draft(charging, book, on, "final-notice").text
+    assert ("\n\nInterest and compensation also remain due on an invoice paid after its due date: INV-0 "
+            "(due 1 Jun 2026, paid 21 Jun 2026): interest £3.22 and compensation £40.00.") in text
+    # INV-1: 1,250.00 x 11.75 x 36 / 36500 = 14.49, compensation 70.00; with INV-0's 43.22
+    assert "(total **£1,334.49**)" in text and "the total due is **£1,377.71**." in text
+    assert "\n\nWe ask you to pay" in text
+    assert "also remain due" not in _draft(policy, book, on, "final-notice").text  # (not charging: not named)
+    on = date(2026, 10, 27)  # the hand-over, after the final notice
+    handed = _replace(book, activities=(*book.activities, *_late_book(
+        (date(2026, 10, 7), "final-notice", "letter")).activities[-1:]))
+    text = _draft(charging, handed, on, "agency").text
+    assert "also remain due on an invoice paid late (INV-0)" in text and "£43.22" in text

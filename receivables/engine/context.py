@@ -16,13 +16,18 @@ many of them were e-mails or letters), ``last_reminder`` (the latest of those, o
 ``reminded_invoices`` (the action's invoices one of them was about), and
 ``promise``, ``plan``, ``dispute`` (the latest made by the
 date that covers the action's invoices, or None), ``action_promise`` / ``action_plan`` (the
-promise or plan the action is about, with what was paid toward it).
+promise or plan the action is about, with what was paid toward it). For a step that puts the
+client on hold or escalates (a final notice, a hand-over): ``paid_late``, the client's other
+invoices in the currency that were paid after their due date and still carry interest or
+compensation not yet claimed (number, issued, due, reference, amount, settled_on, and
+``interest_result``), as the statement sent with it lists them; else ().
 """
 from __future__ import annotations
 
 from datetime import date
 
-from ..interest import claims_index, invoice_interest
+from ..interest import claims_index, invoice_interest, late_results
+from ..ledger import invoice_state
 from ..policy import Policy
 from .day import Day
 from .records import ZERO, Action
@@ -82,10 +87,37 @@ def action_context(dy: Day, action: Action, policy: Policy, on: date) -> dict:
         "days_overdue": action.days_overdue,
         "hold": dy.status(cid).hold,
     }
+    if regime and step is not None and (step.credit_hold or step.escalate):
+        ctx["paid_late"] = _paid_late(dy, action, currency, policy, on, claims)
+    else:
+        ctx["paid_late"] = ()
     ctx.update(_contacts(dy, cid, action.invoices, on))
     ctx.update(_covering(eng.book, cid, set(action.invoices), on))
     ctx.update(_about(dy, action))
     return ctx
+
+
+def _paid_late(dy: Day, action: Action, currency: str, policy: Policy, on: date, claims: dict) -> tuple:
+    """The client's invoices in ``currency`` besides the action's, paid in full after their due
+    date, that still carry interest or compensation not claimed (the statement's "paid late"
+    rows, receivables.interest.late_results): what a letter before action claims with them."""
+    eng = dy.eng
+    settlements = eng.settlements
+    states = []
+    for inv in sorted(eng.book.invoices.values(), key=lambda i: (i.due, i.number)):
+        if inv.client != action.client or inv.currency != currency or inv.number in action.invoices:
+            continue
+        if inv.issued > on or inv.due >= on or inv.number in dy.states:  # (not due, or still open)
+            continue
+        st = invoice_state(inv, settlements.get(inv.number, ()), on, False)
+        if st.outstanding <= 0:
+            states.append(st)
+    return tuple({"number": n, "issued": st.invoice.issued, "due": st.invoice.due,
+                  "reference": st.invoice.reference, "amount": st.invoice.amount, "settled_on": st.settled_on,
+                  "interest_result": r}
+                 for st in states
+                 for n, r in late_results((st,), settlements, policy.interest, on, claims).items()
+                 if r.interest or r.compensation)
 
 
 WRITTEN = ("email", "letter")  # the channels of a contact a message can say "we wrote" about
