@@ -107,7 +107,6 @@ class Revisions:
                 f"f{hashlib.sha256(raw).hexdigest()[:48]}-{len(raw)}"
             self.by_client = {}
         self.file_id = digest  # what names this file's content: its HMAC, or its hash
-        self._chain = ""
         self.rebase(first.get("seq"))
 
     @classmethod
@@ -128,8 +127,8 @@ class Revisions:
 
     def record(self, seq: int, token: str, clients) -> None:
         """A committed change number ``seq`` (its journal entry's content hash ``token``,
-        store.files.entry_token) touched ``clients`` ("*": something of no one client, or an
-        entry whose clients are not believed, which counts as a change to every client). The
+        store.files.entry_token) touched ``clients`` ("*": something of no one client, which
+        counts as a change to every client). The
         revision chains the state read and every entry since, so an entry seen after another
         book.json (or other entries) names another state."""
         self._chain = hashlib.sha256(f"{self._chain}:{seq}:{token}".encode()).hexdigest()[:16]
