@@ -380,6 +380,13 @@ def read_file(key: Key) -> tuple[list[tuple[str, str]], tuple[bytes, ...], dict[
     return order, tuple(lines[1:5]), {cid: line for (cid, _), line in zip(order, lines[5:])}
 
 
+def _lines_after(head: bytes, parts: list[bytes]):
+    yield head
+    for part in parts:
+        yield b"\n"
+        yield part
+
+
 def write_file(state: Derived) -> bool:
     """Keep ``state``'s entries and fold in its key's file (atomically; a cache: failing is only
     slower). Entries still held as lines of the file are written back as they were read."""
@@ -391,12 +398,20 @@ def write_file(state: Derived) -> bool:
         for cid in days:
             line = days.line(cid)
             parts.append(line if line is not None else orjson.dumps(codec.encode(days[cid])))
-        rest = b"\n".join(parts)
+        # the lines after the header, joined by newlines: their checksum and size worked out part
+        # by part, and the file written part by part (never the whole held twice in memory)
+        crc = size = 0
+        for k, part in enumerate(parts):
+            if k:
+                crc = zlib.crc32(b"\n", crc)
+            crc = zlib.crc32(part, crc)
+            size += len(part)
+        size += max(len(parts) - 1, 0)
         head = {"format": FORMAT, "book": key.book_id, "policy": key.policy, "code": key.code,
                 "on": key.on.isoformat(), "clients": [[cid, state.revisions[cid]] for cid in days],
-                "crc": zlib.crc32(rest), "size": len(rest)}
+                "crc": crc, "size": size}
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_cache_file(path, orjson.dumps(head) + b"\n" + rest)
+        write_cache_file(path, _lines_after(orjson.dumps(head), parts))
         others = sorted((p for p in path.parent.glob("day-*.json") if p.name != path.name),
                         key=lambda p: p.stat().st_mtime, reverse=True)
         for old in others[KEEP_FILES - 1:]:  # older days and policies: derived again when wanted

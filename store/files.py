@@ -26,6 +26,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Iterable
 
 import orjson
 
@@ -140,13 +141,18 @@ def atomic_write(path: Path, data: bytes) -> None:
     fsync_dir(folder)
 
 
-def write_cache_file(path: Path, data: bytes) -> None:
-    """Replace a derived file in the cache folder: atomic, so a reader sees the old or the new
+def write_cache_file(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Replace a derived file in the cache folder with ``data`` (bytes, or its parts in order:
+    a large file is never joined in memory): atomic, so a reader sees the old or the new
     bytes, but not made durable (a cache lost in a crash is derived again), and a temp file
     that could not be written (a full disk) is removed, not left behind."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}-{os.urandom(4).hex()}.tmp")
     try:
-        tmp.write_bytes(data)
+        with open(tmp, "wb") as f:
+            if isinstance(data, (bytes, bytearray, memoryview)):
+                f.write(data)
+            else:
+                f.writelines(data)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

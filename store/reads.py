@@ -202,6 +202,7 @@ class Reads:
                 _twice("invoice number", [d["number"] for d in found])
             if strict and not partial and len({n.casefold() for n in invoices}) != len(invoices):
                 _twice("invoice number", [n.casefold() for n in invoices], " (in another case)")
+            del found  # (the parsed invoices table: not held while the larger tables are read)
             payments, void_p = _counted(docs("payments"), codec.payment_from_doc if strict else _lenient_payment)
             adjustments, void_a = _counted(docs("adjustments"), codec.adjustment_from_doc)
             if strict:  # (voiding one would void the other too)
@@ -294,7 +295,8 @@ class Reads:
                     problems.append(Problem(f"number {key!r} differs only in case from {folded[key.casefold()]!r}",
                                             f"{self.paths.book.name}: {name}", "renumber one of them"))
                 seen[key] = doc_id
-                folded.setdefault(key.casefold(), key)
+                if name == "invoices":
+                    folded.setdefault(key.casefold(), key)
         for name in self._tables.names():
             if name not in codec.TABLES and name != "meta":
                 problems.append(Problem(f"unknown table {name!r}", self.paths.book.name))

@@ -270,22 +270,36 @@ def test_mail_with_no_room_in_the_outbox_names_the_file_and_says_to_free_space(o
 def test_a_cache_file_that_could_not_be_written_leaves_no_temp_file(tmp_path, monkeypatch):
     """A full cache folder left empty .day-*.tmp and .publish-*.tmp files, never cleaned."""
     import errno
-    from pathlib import Path
 
+    import store.files
     from store.files import write_cache_file
 
-    def no_room(self, data):
-        with open(self, "wb"):
-            pass  # the file is made, its bytes do not fit
-        raise OSError(errno.ENOSPC, "No space left on device")
+    class Full:
+        """A file that is made, but whose bytes do not fit (a full disk)."""
+
+        def __init__(self, path, mode):
+            self.f = open(path, mode)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def writelines(self, parts):
+            raise OSError(errno.ENOSPC, "No space left on device")
 
     target = tmp_path / "day-2026-12-04.json"
     write_cache_file(target, b"old")
-    monkeypatch.setattr(Path, "write_bytes", no_room)
-    with pytest.raises(OSError):
-        write_cache_file(target, b"new")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["day-2026-12-04.json"]
-    assert target.read_bytes() == b"old"
+    monkeypatch.setattr(store.files, "open", Full, raising=False)
+    for data in (b"new", iter([b"new", b"\n", b"parts"])):
+        with pytest.raises(OSError):
+            write_cache_file(target, data)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["day-2026-12-04.json"]
+        assert target.read_bytes() == b"old"
 
 
 def test_a_file_planted_under_the_days_backup_name_does_not_stand_in_for_it(book_dir):
