@@ -191,7 +191,7 @@ class Changes:
 
     A state of the book is named by a *mark*: book.json's identity (a digest of its content,
     store.revisions: not the file's inode, size and mtime, which an edit can keep) and
-    sequence number, then a chain of the changes' checksums since. A mark made by another
+    sequence number, then a chain of the changes' content hashes since. A mark made by another
     reading of another book.json (a checkpoint or a restored backup since) is not known here,
     so nothing is assumed about it."""
 
@@ -200,9 +200,11 @@ class Changes:
         self.base_seq = seq
         self.entries: list[tuple[int, str, frozenset[str], list]] = []  # seq, chain, clients, ops
 
-    def add(self, seq: int, crc: int, clients: set[str], ops: list) -> None:
+    def add(self, seq: int, token: str, clients: set[str], ops: list) -> None:
+        """``token``: the entry's content hash (store.files.entry_token), not its CRC, which
+        an edit can be made to keep."""
         prev = self.entries[-1][1] if self.entries else self.base
-        chain = hashlib.sha1(f"{prev}:{seq}:{crc:08x}".encode()).hexdigest()[:16]
+        chain = hashlib.sha256(f"{prev}:{seq}:{token}".encode()).hexdigest()[:16]
         self.entries.append((seq, chain, frozenset(clients), ops))
 
     def mark(self) -> str:

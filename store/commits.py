@@ -111,7 +111,7 @@ class Commits:
                 pending[(table, key)] = doc_id
             ops.append(["put", table, doc_id, to_doc(rec), _owner(table, self._table(table).get(str(doc_id)))])
         seq = self._seq + 1
-        line = encode_entry(seq, ops)
+        line = encode_entry(seq, ops, self._tables.revisions.chain)
         try:
             self._journal.append(line)
         except OSError as e:
@@ -135,11 +135,10 @@ class Commits:
                 del self._by_client[table]
         self._seq = seq
         touched.discard(None)
-        crc = int(line[:8], 16)
-        body = line[9:-1].split(b"\t", 1)[0]  # (the entry's JSON, before its mac: store.files)
-        self._tables.revisions.record(seq, entry_token(body), touched)
+        token = entry_token(line[9:-1].split(b"\t", 1)[0])  # (the entry's JSON, before its mac: store.files)
+        self._tables.revisions.record(seq, token, touched)
         if self._tables.changes is not None:
-            self._tables.changes.add(seq, crc, touched, ops)
+            self._tables.changes.add(seq, token, touched, ops)
         if self._book is not None:  # the loaded book plus these records, not a whole new read
             try:
                 with quiet_gc():

@@ -5,12 +5,14 @@ target, fsync the folder. A crash at any instant leaves the old file or the new 
 
 The journal (``book.journal``) holds one committed change per line:
 ``<crc32 as 8 hex digits> <json>\\t<mac>\\n`` where the JSON is ``{"seq": n, "ops": [...]}``,
-the mac is an HMAC of the JSON under a key kept outside every book (store.userkey: what tells
-an entry this user's dun wrote from one written by anything else) and the CRC covers both.
+the mac is an HMAC of the JSON and of the state it was written over under a key kept outside
+every book (store.userkey: what tells an entry this user's dun wrote, over this state, from any
+other) and the CRC covers both.
 A line without the mac (no key, an older dun) is read too, and believed less. A commit
 is acknowledged only after its line is written and fsynced. A torn last line (a crash
-mid-append) fails its checksum and is ignored: that change was never acknowledged. A damaged
-line before the last is refused, never skipped silently.
+mid-append: no newline at its end) is ignored: that change was never acknowledged. A whole
+line that fails its checksum is damage (a line-ending conversion, an edit) and is refused,
+never skipped silently: the next write would drop an acknowledged change.
 """
 from __future__ import annotations
 
@@ -214,23 +216,35 @@ def entry_token(body: bytes) -> str:
 MAC_CHARS = 32
 
 
-def encode_entry(seq: int, ops: list) -> bytes:
+def _mac_of(key: bytes, chain: str, body: bytes) -> bytes:
+    return userkey.mac(key, (chain.encode(), body))[:MAC_CHARS].encode()
+
+
+def encode_entry(seq: int, ops: list, chain: str | None = None) -> bytes:
+    """A journal line of change ``seq``. ``chain`` is the state the change was made over (the
+    book's revision chain before it, store.revisions.Revisions.chain): the mac covers it with
+    the entry, so a line this user's dun wrote over one state is not believed over another (a
+    line of another copy of the book, or of a timeline a restore went back from). None: no mac."""
     body = orjson.dumps({"seq": seq, "ops": ops})
-    key = userkey.book_key()
+    key = userkey.book_key() if chain is not None else None
     if key is not None:
-        body += b"\t" + userkey.mac(key, (body,))[:MAC_CHARS].encode()
+        body += b"\t" + _mac_of(key, chain, body)
     return b"%08x " % zlib.crc32(body) + body + b"\n"
 
 
-def split_entry(rest: bytes, key: bytes | None) -> tuple[bytes, bool]:
-    """A journal line after its CRC: (the entry's JSON, whether its mac is this user's)."""
+def split_entry(rest: bytes) -> tuple[bytes, bytes | None]:
+    """A journal line after its CRC: (the entry's JSON, its mac or None)."""
     tab = rest.rfind(b"\t")  # (JSON as orjson writes it has no raw tab)
     if tab < 0:
-        return rest, False
-    body, mac = rest[:tab], rest[tab + 1:]
-    if key is None:
-        return body, False
-    return body, hmac.compare_digest(userkey.mac(key, (body,))[:MAC_CHARS].encode(), mac)
+        return rest, None
+    return rest[:tab], rest[tab + 1:]
+
+
+def mac_holds(key: bytes | None, chain: str, body: bytes, mac: bytes | None) -> bool:
+    """Whether ``mac`` is this user's dun's over ``body`` written over the state ``chain``."""
+    if key is None or mac is None:
+        return False
+    return hmac.compare_digest(_mac_of(key, chain, body), mac)
 
 
 @dataclass
@@ -238,17 +252,16 @@ class JournalRead:
     entries: list[dict]
     good_bytes: int  # length of the intact prefix
     torn_tail: bool
-    crcs: list[int] = field(default_factory=list)  # each entry's checksum
     tokens: list[str] = field(default_factory=list)  # each entry's content hash (entry_token)
-    signed: list[bool] = field(default_factory=list)  # each entry's mac is this user's
+    bodies: list[bytes] = field(default_factory=list)  # each entry's JSON, as the mac covers it
+    macs: list[bytes | None] = field(default_factory=list)  # each entry's mac (files.mac_holds)
 
 
 def read_journal(data: bytes, source: str) -> JournalRead:
     entries: list[dict] = []
-    crcs: list[int] = []
     tokens: list[str] = []
-    signed: list[bool] = []
-    key = userkey.book_key() if data else None
+    bodies: list[bytes] = []
+    macs: list[bytes | None] = []
     pos = 0
     n = len(data)
     line_no = 0
@@ -256,7 +269,7 @@ def read_journal(data: bytes, source: str) -> JournalRead:
         end = data.find(b"\n", pos)
         line_no += 1
         if end == -1:  # no newline: a torn append
-            return JournalRead(entries, pos, True, crcs, tokens, signed)
+            return JournalRead(entries, pos, True, tokens, bodies, macs)
         line = data[pos:end]
         ok = False
         crc = -1
@@ -267,25 +280,22 @@ def read_journal(data: bytes, source: str) -> JournalRead:
                 ok = crc == zlib.crc32(rest)
             except ValueError:
                 ok = False
-        if not ok:
-            if end + 1 >= n:  # the last line is damaged: a torn append
-                return JournalRead(entries, pos, True, crcs, tokens, signed)
-            raise DunError(
-                f"the journal is damaged at line {line_no}",
-                source,
-                "restore a backup with 'dun restore'; the damaged file is left as it is",
-            )
-        body, mine = split_entry(rest, key)
+        if not ok:  # (a whole line: a torn append never ends in its newline)
+            fix = "restore a backup with 'dun restore'; the damaged file is left as it is"
+            if end + 1 >= n:
+                fix = "restore a backup with 'dun restore', or delete that line to drop the one change it holds"
+            raise DunError(f"the journal is damaged at line {line_no}", source, fix)
+        body, mac = split_entry(rest)
         try:
             entries.append(orjson.loads(body))
         except orjson.JSONDecodeError:  # (a checksum anyone can compute over what is no JSON dun writes)
             raise DunError(f"line {line_no} of the journal is not a change dun wrote (not JSON it can read)",
                            source, "restore a backup with 'dun restore'; the journal is left as it is") from None
-        crcs.append(crc)
         tokens.append(entry_token(body))
-        signed.append(mine)
+        bodies.append(body)
+        macs.append(mac)
         pos = end + 1
-    return JournalRead(entries, pos, False, crcs, tokens, signed)
+    return JournalRead(entries, pos, False, tokens, bodies, macs)
 
 
 class Journal:

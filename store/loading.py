@@ -12,9 +12,9 @@ from tinydb.table import Table
 
 from receivables.errors import DunError
 
-from . import codec
+from . import codec, userkey
 from .bookfile import SCHEMA, BookPaths, Changes, Tables, _schema_of, migrate, parse_book_bytes
-from .files import open_plain, read_journal
+from .files import mac_holds, open_plain, read_journal
 from .revisions import Revisions
 
 
@@ -131,17 +131,21 @@ def _load(paths: BookPaths) -> tuple[Tables, int, int, bool, bool]:
     del raw
     changes = tables.changes = Changes(revisions.file_id, seq)
     journal = read_journal(jraw, str(paths.journal))
-    for line, (entry, crc, token, signed) in enumerate(
-            zip(journal.entries, journal.crcs, journal.tokens, journal.signed), 1):
+    key = userkey.book_key() if journal.entries else None
+    kept_seq = seq
+    for line, (entry, token, body, mac) in enumerate(
+            zip(journal.entries, journal.tokens, journal.bodies, journal.macs), 1):
         check_entry(entry, line, str(paths.journal))
         n = entry["seq"]
-        if n <= seq:
+        if n <= kept_seq:  # (already in book.json: a checkpoint stopped before emptying the journal)
             continue
         if n != seq + 1:
-            raise DunError(f"the journal skips from change {seq} to {n}", str(paths.journal),
+            what = f"repeats change {n}" if n <= seq else f"skips from change {seq} to {n}"
+            raise DunError(f"the journal {what} (line {line})", str(paths.journal),
                            "restore a backup with 'dun restore'")
+        signed = mac_holds(key, revisions.chain, body, mac)
         touched = _apply_ops(tables, entry["ops"], signed)
-        changes.add(n, crc, touched, entry["ops"])
+        changes.add(n, token, touched, entry["ops"])
         revisions.record(n, token, touched)
         seq = n
     return tables, seq, journal.good_bytes, journal.torn_tail, migrated

@@ -16,8 +16,9 @@
   client's revision is a token made from a hash of the file's bytes: nothing derived from an
   earlier state matches it.
 - Which client a journal entry took a document from is believed only of an entry this
-  user's dun wrote (its line carries an HMAC under the same key, store.files); for any other
-  the table is read (store.loading).
+  user's dun wrote over this very state (its line carries an HMAC under the same key of the
+  entry and of :attr:`Revisions.chain` before it, store.files); for any other the table is
+  read (store.loading).
 """
 from __future__ import annotations
 
@@ -124,6 +125,11 @@ class Revisions:
         reader of the same file and journal make the same revisions."""
         kept = orjson.dumps([seq, self.base, sorted(self.by_client.items())])
         self._chain = hashlib.sha256(kept).hexdigest()[:16]
+
+    @property
+    def chain(self) -> str:
+        """The state the next change is made over: what a journal line's mac covers with it."""
+        return self._chain
 
     def record(self, seq: int, token: str, clients) -> None:
         """A committed change number ``seq`` (its journal entry's content hash ``token``,

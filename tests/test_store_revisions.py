@@ -400,3 +400,103 @@ def test_restoring_a_backup_dun_wrote_keeps_its_revisions(book_dir):
         note(repo, "acme")
     restore_backup(book_dir, "book-2026-10-01.json", today=TODAY)
     assert revisions(book_dir) == old
+
+
+def _same_crc_line(body: bytes, crc: int) -> bytes:
+    """A journal line of ``body`` and a junk mac whose CRC-32 is ``crc``: CRC-32 is linear, so
+    four free bytes pick any checksum, and no key is needed."""
+    pad = body + b"\tjunk"
+    base = zlib.crc32(pad + bytes(4))
+    cols = [zlib.crc32(pad + (1 << i).to_bytes(4, "little")) ^ base for i in range(32)]
+    basis: list[tuple[int, int]] = []
+    for i, col in enumerate(cols):  # Gaussian elimination over GF(2)
+        combo = 1 << i
+        for vec, got in basis:
+            if col ^ vec < col:
+                col, combo = col ^ vec, combo ^ got
+        if col:
+            basis = sorted([*basis, (col, combo)], reverse=True)
+    want, combo = crc ^ base, 0
+    for vec, got in basis:
+        if want ^ vec < want:
+            want, combo = want ^ vec, combo ^ got
+    rest = pad + combo.to_bytes(4, "little")
+    assert want == 0 and zlib.crc32(rest) == crc and b"\n" not in rest
+    return b"%08x " % crc + rest + b"\n"
+
+
+def test_a_journal_line_rewritten_to_the_same_checksum_does_not_keep_the_kept_client_documents(book_dir):
+    """The kept copy of the client documents is named by the changes since book.json: a line
+    whose content differs under the same CRC named the same state, so the old documents (the
+    payment of 10.00, not 40.00) were served, and a write was checked against them."""
+    with open_book(book_dir, today=TODAY) as repo:
+        setup_two(repo)
+        repo.checkpoint()
+        repo.record_payment(Payment("", date(2026, 10, 6), "acme", Decimal("10.00"), "GBP", "bank", "r1", ()))
+    with open_book(book_dir, readonly=True) as reader:
+        assert reader.save_client_docs() and reader.client_docs_usable()
+    journal = book_dir / "book.journal"
+    line = journal.read_bytes()
+    body = line[9:line.rindex(b"\t")]
+    journal.write_bytes(_same_crc_line(body.replace(b'"10.00"', b'"40.00"'), int(line[:8], 16)))
+    with open_book(book_dir, readonly=True) as ro:
+        assert [p.amount for p in ro.client_book("acme").payments] == [Decimal("40.00")]
+
+
+def test_the_owners_signed_line_replayed_after_another_state_is_not_believed(book_dir, tmp_path):
+    """Two books of one user, each with a document 3 in payments: the line of one (the payment
+    is brook's, it replaced nothing) appended to the other, where document 3 was acme's. Its
+    mac held, so its "was" was believed and acme's revision, and derived state, stayed."""
+    other = tmp_path / "other"
+    shutil.copytree(book_dir, other)
+    for path, who in ((book_dir, "acme"), (other, "brook")):
+        with open_book(path, today=TODAY) as repo:
+            setup_two(repo)
+            if path == other:
+                note(repo, "brook")  # (its payment is change 6, the next change of the other)
+            repo.record_payment(Payment("", date(2026, 10, 6), who, Decimal("10.00"), "GBP", "bank", "r1", ()))
+            if path == book_dir:
+                repo.checkpoint()
+    before = revisions(book_dir)
+    (book_dir / "book.journal").write_bytes((other / "book.journal").read_bytes().splitlines(keepends=True)[-1])
+    with open_book(book_dir, readonly=True) as ro:
+        assert not ro.client_book("acme").payments
+        assert ro.client_revisions()["acme"] != before["acme"]
+
+
+def test_a_journal_that_repeats_a_change_number_is_refused(book_dir):
+    """An entry put before the owner's entry of the same number replaced it without a word,
+    and the next checkpoint dropped the owner's for good."""
+    import pytest
+
+    from receivables.errors import DunError
+
+    with open_book(book_dir, today=TODAY) as repo:
+        setup_two(repo)
+        repo.checkpoint()
+        note(repo, "acme")
+    journal = book_dir / "book.journal"
+    line = journal.read_bytes()
+    forged = _journal_line(orjson.loads(line[9:line.rindex(b"\t")]))
+    journal.write_bytes(forged + line)
+    with pytest.raises(DunError, match="the journal repeats change"):
+        open_book(book_dir, readonly=True)
+
+
+def test_a_whole_last_line_that_fails_its_checksum_is_damage_not_a_torn_write(book_dir):
+    """A line-ending conversion (a sync tool, an editor) made the last, acknowledged change
+    fail its CRC: it was taken for a torn append, left out, and the next write cut it off."""
+    import pytest
+
+    from receivables.errors import DunError
+
+    with open_book(book_dir, today=TODAY) as repo:
+        setup_two(repo)
+    journal = book_dir / "book.journal"
+    journal.write_bytes(journal.read_bytes()[:-1] + b"\r\n")  # (the last line only)
+    before = journal.read_bytes()
+    with pytest.raises(DunError, match="journal is damaged at line 4"):
+        open_book(book_dir, readonly=True)
+    with pytest.raises(DunError, match="journal is damaged"):
+        open_book(book_dir, today=TODAY)
+    assert journal.read_bytes() == before
