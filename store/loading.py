@@ -11,6 +11,7 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from receivables.errors import DunError
+from receivables.model import singular
 
 from . import codec, userkey
 from .bookfile import SCHEMA, BookPaths, Changes, Tables, _schema_of, migrate, parse_book_bytes
@@ -66,7 +67,49 @@ def check_entry(entry: Any, line: int, source: str) -> None:
             raise _not_ours(line, source, "a client that is not text")
 
 
-def _apply_ops(tables: Tables, ops: list, signed: bool) -> set[str]:
+class _Keys:
+    """Per table, which document holds each key (an invoice number folded to one case): what
+    a journal line not signed by this user's dun is checked against. Such a line could give a
+    payment id, or an invoice number, already another client's to a second record, and a
+    command that works out only the changed client would never see the two side by side (a
+    whole read refuses them: store.reads). Built only for a table such a line touches."""
+
+    def __init__(self, tables: Tables, source: str) -> None:
+        self.tables, self.source = tables, source
+        self.by_table: dict[str, dict] = {}
+
+    @staticmethod
+    def _key(table: str, doc: Any) -> Any:
+        key = doc.get(codec.TABLES[table][1]) if isinstance(doc, dict) else None
+        return key.casefold() if table == "invoices" and isinstance(key, str) else key
+
+    def put(self, table: str, doc_id: str, old: Any, doc: dict, line: int) -> None:
+        """Before ``doc`` (a line's, unsigned) replaces ``old`` as document ``doc_id``."""
+        index = self.by_table.get(table)
+        if index is None:
+            index = self.by_table[table] = {}
+            for i, d in self.tables.get(table).items():
+                index.setdefault(self._key(table, d), i)
+        key = self._key(table, doc)
+        holder = index.get(key)
+        if holder is not None and holder != doc_id:
+            name = doc.get(codec.TABLES[table][1])
+            raise DunError(f"line {line} of the journal gives {singular(table)} {name!r:.40}, which document "
+                           f"{holder} of {table} already has, to document {doc_id} too", self.source,
+                           "restore a backup with 'dun restore'; the journal is left as it is")
+        self.moved(table, doc_id, old, key)
+
+    def moved(self, table: str, doc_id: str, old: Any, key: Any) -> None:
+        index = self.by_table.get(table)
+        if index is None:
+            return
+        was = self._key(table, old)
+        if was is not None and index.get(was) == doc_id:
+            del index[was]
+        index[key] = doc_id
+
+
+def _apply_ops(tables: Tables, ops: list, signed: bool, keys: _Keys, line: int) -> set[str]:
     """Apply a journal entry's operations; the clients whose documents they touched (both the
     one a document belonged to and the one it belongs to now).
 
@@ -81,12 +124,16 @@ def _apply_ops(tables: Tables, ops: list, signed: bool) -> set[str]:
             raise DunError(f"unknown journal operation {op[0]!r}", "book.journal", "upgrade dun")
         table, doc_id, doc = op[1], str(op[2]), op[3]
         touched.add(_owner(table, doc))
-        if len(op) > 4 and signed:
+        if len(op) > 4 and signed:  # (dun kept each key to one document when it wrote the line)
             touched.add(op[4])
+            if table in keys.by_table:
+                keys.moved(table, doc_id, tables.get(table).get(doc_id), keys._key(table, doc))
             tables.put(table, doc_id, doc)
         else:
             docs = tables.get(table)
-            was = _owner(table, docs.get(doc_id))  # (book.json's: a hand edit may make it a list)
+            old = docs.get(doc_id)
+            keys.put(table, doc_id, old, doc, line)
+            was = _owner(table, old)  # (book.json's: a hand edit may make it a list)
             touched.add(was if was is None or isinstance(was, str) else "*")
             docs[doc_id] = doc
     touched.discard(None)
@@ -133,6 +180,7 @@ def _load(paths: BookPaths) -> tuple[Tables, int, int, bool, bool]:
     journal = read_journal(jraw, str(paths.journal))
     key = userkey.book_key() if journal.entries else None
     kept_seq = seq
+    keys = _Keys(tables, str(paths.journal))
     for line, (entry, token, body, mac) in enumerate(
             zip(journal.entries, journal.tokens, journal.bodies, journal.macs), 1):
         check_entry(entry, line, str(paths.journal))
@@ -144,7 +192,7 @@ def _load(paths: BookPaths) -> tuple[Tables, int, int, bool, bool]:
             raise DunError(f"the journal {what} (line {line})", str(paths.journal),
                            "restore a backup with 'dun restore'")
         signed = mac_holds(key, revisions.chain, body, mac)
-        touched = _apply_ops(tables, entry["ops"], signed)
+        touched = _apply_ops(tables, entry["ops"], signed, keys, line)
         changes.add(n, token, touched, entry["ops"])
         revisions.record(n, token, touched)
         seq = n

@@ -500,3 +500,30 @@ def test_a_whole_last_line_that_fails_its_checksum_is_damage_not_a_torn_write(bo
     with pytest.raises(DunError, match="journal is damaged"):
         open_book(book_dir, today=TODAY)
     assert journal.read_bytes() == before
+
+
+def test_an_unsigned_journal_line_cannot_give_another_clients_payment_id_or_invoice_number(book_dir):
+    """A command that works out only the changed client never sees the two records side by
+    side: the warm cache accepted a payment id (and an invoice number, in another case) twice,
+    and 'dun void' then voided one of them without a word. A whole read refused it."""
+    import pytest
+
+    from receivables.errors import DunError
+
+    with open_book(book_dir, today=TODAY) as repo:
+        setup_two(repo)
+        repo.record_payment(Payment("", date(2026, 10, 6), "brook", Decimal("10.00"), "GBP", "bank", "r1", ()))
+        repo.checkpoint()
+        seq = repo._seq
+        pay = dict(repo._table("payments")["1"])
+        inv = dict(repo._table("invoices")["2"])
+    journal = book_dir / "book.journal"
+    for table, doc in (("payments", {**pay, "client": "acme", "amount": "700.00"}),
+                       ("invoices", {**inv, "client": "acme", "number": "b-1"})):
+        journal.write_bytes(_journal_line({"seq": seq + 1, "ops": [["put", table, 9, doc, None]]}))
+        with pytest.raises(DunError, match=r"line 1 of the journal gives .* which document \d of "):
+            open_book(book_dir, readonly=True)
+    # the same record changed in place (a document keeps its own key) still reads
+    journal.write_bytes(_journal_line({"seq": seq + 1, "ops": [["put", "payments", 1, {**pay, "reference": "r2"}]]}))
+    with open_book(book_dir, readonly=True) as ro:
+        assert [p.reference for p in ro.client_book("brook").payments] == ["r2"]
