@@ -12,6 +12,7 @@ from pathlib import Path
 
 from receivables.errors import DunError
 
+from . import codec
 from .bookfile import SCHEMA, BookPaths, check_own_files, dump_book, migrate, parse_book_bytes
 from .files import WriteLock, atomic_write, clean_temp_files, create_new, read_plain
 from .loading import _load
@@ -22,7 +23,8 @@ def list_backups(path: Path | str) -> list[Path]:
     folder = BookPaths(Path(path).expanduser()).backups
     if not folder.is_dir():
         return []
-    return sorted(folder.glob("book-*.json"), key=lambda p: (_mtime(p), p.name), reverse=True)  # newest first
+    found = [p for p in folder.glob("book-*.json") if p.is_file() and not p.is_symlink()]  # (not a link, a pipe)
+    return sorted(found, key=lambda p: (_mtime(p), p.name), reverse=True)  # newest first
 
 
 def _mtime(path: Path) -> float:
@@ -61,9 +63,14 @@ def restore_backup(path: Path | str, name: str, today: date | None = None) -> Pa
     candidate = parse_book_bytes(raw, str(source))
     believed = isinstance(candidate.get("meta"), dict) and Revisions(candidate["meta"], raw).believed
     del raw
-    candidate, migrated = migrate(candidate, str(source))
+    candidate, migrated = migrate(candidate, str(source))  # (refuses a meta it cannot read)
+    for table in codec.TABLES:  # a book every command would then refuse is not brought back
+        if problems := codec.undecodable(table, candidate.get(table, {}), str(source)):
+            raise DunError(f"holds a record dun cannot read ({problems[0].message}); the book was not changed",
+                           str(source), "restore another backup, or correct that one by hand first")
+    first = candidate["meta"]["1"]
+    first.pop("backup_of", None)  # (the day's backup is marked as such; the book it becomes is not)
     if migrated or not believed:  # the revisions its meta keeps name no records this user's dun saw
-        first = candidate["meta"]["1"]
         first.pop("base", None)
         first.pop("revisions", None)
     lock = WriteLock(paths.lock)
@@ -89,7 +96,7 @@ def restore_backup(path: Path | str, name: str, today: date | None = None) -> Pa
             # the restore is a change of its own: the restored snapshot takes the next change
             # number, so journal entries written before it can never be replayed on top of it and
             # anything derived from the book as it was (the app's saved queues) no longer matches
-            candidate["meta"]["1"]["seq"] = max(seq, int(candidate["meta"]["1"].get("seq", 0))) + 1
+            first["seq"] = max(seq, first.get("seq", 0)) + 1  # (whole numbers: bookfile._schema_of)
             atomic_write(paths.book, dump_book(candidate))
         except OSError as e:  # a full disk: the book as it was, and no copy of it made for nothing
             if made is not None:

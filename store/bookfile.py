@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -77,22 +78,43 @@ def _migrate_0_to_1(data: dict) -> dict:
 MIGRATIONS = {0: _migrate_0_to_1}
 
 
-def _schema_of(data: dict) -> int:
-    meta = data.get("meta", {}).get("1") if isinstance(data.get("meta"), dict) else None
-    if meta is None:
+MAX_SEQ = 2 ** 53  # (a change number past this is no book's: orjson writes at most 64 bits)
+
+
+def _whole(value: Any, upto: int) -> bool:
+    return type(value) is int and 0 <= value <= upto
+
+
+def _schema_of(data: dict, source: str) -> int:
+    """The schema number of a book's tables (0: no meta, a stock TinyDB file). A meta dun
+    cannot read (a hand edit: a schema or change number that is no whole number, a meta
+    record that is not an object) is refused in one line."""
+    meta = data.get("meta")
+    first = meta.get("1") if isinstance(meta, dict) else None
+    if first is None:
         return 0
-    return int(meta.get("schema", 0))
+    if not isinstance(first, dict):
+        raise DunError(f"its meta record is {str(first)[:40]!r}, not an object", source,
+                       "restore a backup with 'dun restore'")
+    schema, seq = first.get("schema", 0), first.get("seq", 0)
+    if not _whole(schema, 1000):
+        raise DunError(f"its schema number (meta schema) is {schema!r:.40}, not a whole number", source,
+                       "restore a backup with 'dun restore'")
+    if not _whole(seq, MAX_SEQ):  # (a hand-edited meta: "x", null, 1.5, -5, 10**30)
+        raise DunError(f"the book's change number (meta seq) is {seq!r:.40}, not a whole number of 0 or more",
+                       source, "restore a backup with 'dun restore'")
+    return schema
 
 
 def migrate(data: dict, source: str) -> tuple[dict, bool]:
-    version = _schema_of(data)
+    version = _schema_of(data, source)
     if version > SCHEMA:
         raise DunError(f"was written by a newer dun (schema {version}; this one reads up to {SCHEMA})",
                        source, "upgrade dun before opening this book")
     changed = False
     while version < SCHEMA:
         data = MIGRATIONS[version](data)
-        version = _schema_of(data)
+        version = _schema_of(data, source)
         changed = True
     return data, changed
 
@@ -327,9 +349,12 @@ class Tables:
                 self._parse(name)
                 self._checked.add(name)
 
-    def dump(self) -> bytes:
+    def dump(self, **meta_fields: Any) -> bytes:
+        """The file's bytes; ``meta_fields`` are written into that file's meta only."""
         for name in list(self.pending):
             self.get(name)
-        return dump_book({name: self.parsed[name] if name in self.parsed else self.segments[name]
-                          for name in self.names()})
+        tables = {name: self.parsed[name] if name in self.parsed else self.segments[name] for name in self.names()}
+        if meta_fields:
+            tables["meta"] = {**self.get("meta"), "1": {**self.get("meta")["1"], **meta_fields}}
+        return dump_book(tables)
 

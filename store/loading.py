@@ -166,14 +166,10 @@ def _load(paths: BookPaths) -> tuple[Tables, int, int, bool, bool]:
     tables = Tables.from_bytes(raw, source)
     meta = tables.get("meta")
     migrated = False
-    if _schema_of({"meta": meta}) != SCHEMA:
+    if _schema_of({"meta": meta}, source) != SCHEMA:
         data, migrated = migrate(tables.materialize(), source)
         tables = Tables(data, {}, source)
-    meta = tables.get("meta")["1"]
-    seq = meta.get("seq", 0)
-    if type(seq) is not int or seq < 0:  # (a hand-edited meta: "x", null, 1.5, -5)
-        raise DunError(f"the book's change number (meta seq) is {seq!r:.40}, not a whole number of 0 or more",
-                       source, "restore a backup with 'dun restore'")
+    seq = tables.get("meta")["1"].get("seq", 0)  # (a whole number: bookfile._schema_of)
     revisions = tables.revisions = Revisions(tables.get("meta"), raw)
     del raw
     changes = tables.changes = Changes(revisions.file_id, seq)

@@ -52,7 +52,7 @@ from .files import (
 from .keptdocs import KeptClientDocs
 from .loading import BookDB, BookStorage, _load
 from .reads import Reads
-from .revisions import Revisions, new_book_id, written_here
+from .revisions import Revisions, meta_written_here, new_book_id
 from .writes import Writes, _followed_up  # noqa: F401  (_followed_up: importable from here too)
 
 __all__ = ["BookLocked", "BookPaths", "ReadOnlyBook", "Repository", "init_book", "open_book", "SCHEMA"]
@@ -227,36 +227,41 @@ class Repository(Reads, KeptClientDocs, Writes, Commits):
                 raise DunError(f"{first.message}; nothing was changed", first.where, first.hint)
             self._policy_read = stamp
 
-    def _backup_file(self, name: str) -> Path:
-        """Copy book.json into the backups as ``name`` (or a free variant of it: never over a file)."""
+    def _backup_file(self, name: str, data: bytes | None = None) -> Path:
+        """Write ``data`` (default: book.json's bytes) into the backups as ``name`` (or a free
+        variant of it: never over a file)."""
         self.paths.backups.mkdir(exist_ok=True)
-        return create_new(self.paths.backups / name, self.paths.book.read_bytes())
+        return create_new(self.paths.backups / name, self.paths.book.read_bytes() if data is None else data)
 
     def _is_backup_taken(self, day: str) -> bool:
-        """Whether the backup of ``day`` is one this user's dun took (under its name or a free
-        variant of it): a file of that name planted in the folder (any other content, a link)
-        must not stand in for it, and the backup is then taken under a free variant."""
+        """Whether the backup of ``day`` is one this user's dun took that day of this book: the
+        day and the book id are in its meta, under its digest. A file planted under that name
+        (any other content, a link, an older backup or another book's copied over) must not
+        stand in for it; the backup is then taken under a free variant of the name."""
         for path in self.paths.backups.glob(f"book-{day}*.json"):
             if re.fullmatch(rf"book-{day}(-\d+)?\.json", path.name):
                 try:
-                    if written_here(read_plain(path)):
-                        return True
+                    raw = read_plain(path)
                 except (OSError, DunError):  # (a link, a device: not one dun took)
-                    pass
+                    continue
+                meta = meta_written_here(raw)
+                if meta is not None and meta.get("backup_of") == day and meta.get("book_id") == self.book_id:
+                    return True
         return False
 
     def _daily_backup(self, today: date) -> None:
         """Take the day's backup before the day's first change. One that cannot be written (a full
         disk) refuses the change: it could not be undone with ``dun restore``, and a backup taken
         at a later change would already hold it while saying "before the first change"."""
-        name = f"book-{today.isoformat()}.json"
-        if self._is_backup_taken(today.isoformat()):
+        day = today.isoformat()
+        name = f"book-{day}.json"
+        if self._is_backup_taken(day):
             return
         self._tables.validate_all()  # never rotate a damaged book into the backups
         try:
-            if self._journal_bytes:  # a copy of book.json now would miss the journal's changes
+            if self._journal_bytes:  # the book as it is, journal and all
                 self.checkpoint()
-            self._backup_file(name)
+            self._backup_file(name, self._tables.dump(backup_of=day))
         except OSError as e:
             raise DunError(f"could not take the day's backup {name} before its first change ({_no_room(e)}); "
                            "nothing was changed", str(self.paths.backups),
@@ -264,10 +269,10 @@ class Repository(Reads, KeptClientDocs, Writes, Commits):
         policy, _ = load_policy(self.paths.policy)
         keep = policy.backup.keep if policy else 14
         daily = [(m.group(1), p) for p in self.paths.backups.glob("book-*.json")
-                 if (m := re.fullmatch(r"book-(\d{4}-\d{2}-\d{2})(-\d+)?\.json", p.name))]
-        days = sorted({day for day, _ in daily})[-keep:]  # the last ``keep`` days' backups
-        for day, old in daily:
-            if day < days[0]:
+                 if (m := re.fullmatch(r"book-(\d{4}-\d{2}-\d{2})(-\d+)?\.json", p.name)) and m.group(1) <= day]
+        days = sorted({d for d, _ in daily})[-keep:]  # the last ``keep`` days' backups, this one's the newest
+        for d, old in daily:  # (a name dated after today is not dun's: left alone, never counted)
+            if d < days[0]:
                 old.unlink(missing_ok=True)
 
     def close(self) -> None:

@@ -29,7 +29,7 @@ import orjson
 
 from . import userkey
 
-__all__ = ["Revisions", "digest_of_book", "new_book_id", "written_here"]
+__all__ = ["Revisions", "digest_of_book", "meta_written_here", "new_book_id", "written_here"]
 
 
 def new_book_id() -> str:
@@ -70,18 +70,23 @@ def digest_of_book(meta: dict, parts) -> str | None:
 
 def written_here(raw: bytes) -> bool:
     """Whether ``raw`` is a book.json this user's dun wrote, as it wrote it (its digest holds)."""
+    return meta_written_here(raw) is not None
+
+
+def meta_written_here(raw: bytes) -> dict | None:
+    """The meta record of ``raw`` if it is a book.json this user's dun wrote, as it wrote it."""
     rest = _tables_part(raw)
     if rest is None:
-        return False
+        return None
     try:
         meta = orjson.loads(memoryview(raw)[len(b'{"meta":'):len(raw) - len(rest) - 1])
     except orjson.JSONDecodeError:
-        return False
+        return None
     first = meta.get("1") if isinstance(meta, dict) else None
     if not isinstance(first, dict):
-        return False
+        return None
     digest = digest_of_book(meta, (rest,))
-    return digest is not None and first.get("digest") == digest
+    return first if digest is not None and first.get("digest") == digest else None
 
 
 class Revisions:

@@ -2,6 +2,7 @@
 a full disk never turns a saved change into a reported failure (issue 16, items 2 and 3)."""
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 import orjson
@@ -10,7 +11,7 @@ import pytest
 from receivables.model import Client
 from store import list_backups, open_book, restore_backup
 
-from .conftest import TODAY
+from .conftest import REPO, TODAY
 from .tui_support import owners_company
 
 
@@ -326,3 +327,85 @@ def test_the_days_backup_dun_took_is_not_taken_twice(book_dir):
     with open_book(book_dir, today=TODAY) as repo:
         repo.add_client(Client(id="b", name="B", currency="GBP", terms_days=30))
     assert [p.name for p in list_backups(book_dir)] == [f"book-{TODAY.isoformat()}.json"]
+
+
+def test_an_older_backup_copied_under_the_days_name_does_not_stand_in_for_it(book_dir):
+    """Every backup dun ever wrote has a digest that holds: one of the 2nd copied to the 4th's
+    name was taken as the 4th's, no backup was taken, and restoring "the book before the first
+    change of the 4th" lost the 3rd's changes."""
+    for day, cid in ((2, "a"), (3, "b")):
+        with open_book(book_dir, today=date(2026, 11, day)) as repo:
+            repo.add_client(Client(id=cid, name=cid.upper(), currency="GBP", terms_days=30))
+    folder = book_dir / "backups"
+    (folder / "book-2026-11-04.json").write_bytes((folder / "book-2026-11-02.json").read_bytes())
+    with open_book(book_dir, today=date(2026, 11, 4)) as repo:
+        repo.add_client(Client(id="c", name="C", currency="GBP", terms_days=30))
+    taken = [p for p in list_backups(book_dir) if p.name.startswith("book-2026-11-04-")]
+    assert len(taken) == 1 and _client_ids(taken[0].read_bytes()) == {"a", "b"}
+
+
+def test_backup_names_dated_after_today_never_rotate_the_real_ones_away(book_dir):
+    """Fourteen empty files named for 2099 were taken for the newest days: every real backup,
+    the one just taken too, was deleted at each day's first change."""
+    (book_dir / "policy.toml").write_text((REPO / "policy.toml").read_text().replace("keep = 14", "keep = 2"))
+    for n in range(1, 4):
+        (book_dir / "backups" / f"book-2099-01-0{n}.json").write_bytes(b"")
+    for day in (2, 3, 4):
+        with open_book(book_dir, today=date(2026, 11, day)) as repo:
+            repo.add_client(Client(id=f"c{day}", name="C", currency="GBP", terms_days=30))
+    names = sorted(p.name for p in (book_dir / "backups").iterdir() if p.name.startswith("book-20"))
+    assert names == ["book-2026-11-03.json", "book-2026-11-04.json",
+                     "book-2099-01-01.json", "book-2099-01-02.json", "book-2099-01-03.json"]
+
+
+@pytest.mark.parametrize("edit", [
+    {"schema": "x"}, {"schema": None}, {"schema": -1}, {"schema": 1.5}, {"seq": "abc"}, {"seq": 10 ** 30},
+    {"seq": 1.5}, {"seq": -100}, "x", [1],
+])
+def test_a_hand_edited_meta_is_refused_in_one_line_as_book_json_and_as_a_backup(book_dir, edit):
+    """Tracebacks (ValueError, TypeError, KeyError: -1, AttributeError), or a restore that
+    took a change number of 1.5 or -100 as it was."""
+    from receivables.errors import DunError
+
+    with open_book(book_dir, today=date(2026, 11, 2)) as repo:
+        repo.add_client(Client(id="a", name="A", currency="GBP", terms_days=30))
+        repo.checkpoint()
+    good = (book_dir / "book.json").read_bytes()
+    data = orjson.loads(good)
+    data["meta"]["1"] = {**data["meta"]["1"], **edit} if isinstance(edit, dict) else edit
+    edited = json.dumps(data).encode()  # (orjson writes no number past 64 bits)
+    (book_dir / "backups" / "book-2026-10-01.json").write_bytes(edited)
+    with pytest.raises(DunError) as e:
+        restore_backup(book_dir, "book-2026-10-01.json", today=TODAY)
+    assert "meta" in str(e.value) and "\n" not in str(e.value)
+    assert (book_dir / "book.json").read_bytes() == good
+    (book_dir / "book.json").write_bytes(edited)
+    with pytest.raises(DunError, match="meta"):
+        open_book(book_dir, readonly=True)
+
+
+def test_a_backup_with_a_record_dun_cannot_read_is_not_restored(book_dir):
+    """It was brought back without a word, and every command then refused the book."""
+    from receivables.errors import DunError
+
+    with open_book(book_dir, today=date(2026, 11, 2)) as repo:
+        repo.add_client(Client(id="a", name="A", currency="GBP", terms_days=30))
+        repo.checkpoint()
+    good = (book_dir / "book.json").read_bytes()
+    data = orjson.loads(good)
+    data["clients"]["1"]["hold"] = "yes"
+    (book_dir / "backups" / "book-2026-10-01.json").write_bytes(orjson.dumps(data))
+    with pytest.raises(DunError, match="holds a record dun cannot read .*hold"):
+        restore_backup(book_dir, "book-2026-10-01.json", today=TODAY)
+    assert (book_dir / "book.json").read_bytes() == good
+
+
+def test_restore_lists_only_files_it_would_restore(book_dir):
+    import os
+
+    with open_book(book_dir, today=date(2026, 11, 2)) as repo:
+        repo.add_client(Client(id="a", name="A", currency="GBP", terms_days=30))
+    folder = book_dir / "backups"
+    (folder / "book-2026-01-01.json").symlink_to("/dev/zero")
+    os.mkfifo(folder / "book-2026-01-03.json")
+    assert [p.name for p in list_backups(book_dir)] == ["book-2026-11-02.json"]
