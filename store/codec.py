@@ -103,11 +103,11 @@ def client_to_doc(c: Client) -> dict[str, Any]:
 def _days(v: Any) -> int:
     """A number of days as stored (30; "30" from a hand edit reads too). A flag, a fraction or
     any other text is refused: int() would read true as 1 and 30.5 as 30."""
-    if type(v) is int:
+    if isinstance(v, str) and v.isascii() and v.isdigit() and len(v) < 6:
+        v = int(v)
+    if type(v) is int and 0 <= v <= 3650:  # (as csvread.parse_terms takes them)
         return v
-    if isinstance(v, str) and v.isascii() and v.isdigit():
-        return int(v)
-    raise ValueError(f"terms_days is {v!r:.20}, not a whole number of days")
+    raise ValueError(f"terms_days is {v!r:.20}, not a whole number of days from 0 to 3650")
 
 
 def _flag(v: Any, name: str) -> bool:
@@ -294,7 +294,9 @@ def activity_to_doc(a: Activity) -> dict[str, Any]:
 
 def _names(v: Any) -> tuple:
     """A list of invoice numbers as stored; text would be read as its characters."""
-    if type(v) is not list and v is not _ABSENT:
+    if v is _ABSENT:
+        return ()
+    if type(v) is not list or not all(isinstance(n, str) for n in v):
         raise ValueError(f"invoices is {v!r:.20}, not a list of invoice numbers")
     return tuple(v)
 
@@ -436,7 +438,7 @@ def undecodable(table: str, docs: dict[str, Any], source: str) -> list[Problem]:
         except DunError as e:
             message = e.problem.message
         except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as e:
-            message = f"missing field {e}" if isinstance(e, KeyError) else str(e)
+            message = f"no {e} field" if isinstance(e, KeyError) else str(e)
         else:
             continue
         name = doc.get(key) if isinstance(doc, dict) else None

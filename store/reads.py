@@ -62,9 +62,14 @@ def _lenient_payment(doc: dict):
     return codec.payment_from_doc(doc, strict=False)
 
 
-def _twice(what: str, keys: list[str], how: str = "") -> None:
-    seen: set[str] = set()
-    key = next(k for k in keys if k in seen or seen.add(k))
+def _twice(what: str, keys: list[str], how: str = "", clients: list | None = None) -> None:
+    """Refuse the first key of ``keys`` found twice, naming the clients of both records
+    (``clients``: each key's client, where records have one)."""
+    seen: dict[str, int] = {}
+    at = next(i for i, k in enumerate(keys) if k in seen or seen.setdefault(k, i) is None)
+    key = keys[at]
+    if clients is not None:
+        how += f" (clients {str(clients[seen[key]])!r:.40} and {str(clients[at])!r:.40})"
     raise DunError(f"{what} {key!r:.40} appears twice{how}", "book.json",
                    "run 'dun check' to see every such record, then correct the book by hand or "
                    "restore a backup with 'dun restore'")
@@ -199,17 +204,18 @@ class Reads:
             found = docs("invoices")
             invoices = {d["number"]: codec.invoice_from_doc(d) for d in found}
             if strict and len(invoices) != len(found):
-                _twice("invoice number", [d["number"] for d in found])
+                _twice("invoice number", [d["number"] for d in found], clients=[d.get("client") for d in found])
             if strict and not partial and len({n.casefold() for n in invoices}) != len(invoices):
                 _twice("invoice number", [n.casefold() for n in invoices], " (in another case)")
             del found  # (the parsed invoices table: not held while the larger tables are read)
             payments, void_p = _counted(docs("payments"), codec.payment_from_doc if strict else _lenient_payment)
             adjustments, void_a = _counted(docs("adjustments"), codec.adjustment_from_doc)
-            if strict:  # (voiding one would void the other too)
-                for what, found in (("payment id", (*payments, *void_p)), ("adjustment id", (*adjustments, *void_a))):
-                    if len({r.id for r in found}) != len(found):
-                        _twice(what, [r.id for r in found])
             promises, void_r = _counted(docs("promises"), codec.promise_from_doc)
+            if strict:  # (voiding one would void the other too)
+                for what, found in (("payment id", (*payments, *void_p)), ("adjustment id", (*adjustments, *void_a)),
+                                    ("promise id", (*promises, *void_r))):
+                    if len({r.id for r in found}) != len(found):
+                        _twice(what, [r.id for r in found], clients=[r.client for r in found])
             return Book(
                 clients=clients,
                 invoices=invoices,
@@ -234,6 +240,9 @@ class Reads:
         except DunError:
             raise
         except (KeyError, TypeError, ValueError, AttributeError) as e:
+            for table in codec.TABLES:  # name the record (only on this path: a read of each table)
+                for p in codec.undecodable(table, self._tables.peek(table), str(self.paths.book)):
+                    raise DunError(p.message, p.where, f"{p.hint}; run 'dun check' to see every problem") from None
             what = f"no {e} field" if isinstance(e, KeyError) else str(e)
             raise DunError(f"holds a record that cannot be read ({what})",
                            str(self.paths.book), "run 'dun check', or restore a backup with 'dun restore'") from None

@@ -293,18 +293,22 @@ def test_an_activitys_invoices_stored_as_text_are_refused_not_read_letter_by_let
     code, out, err = run(capsys, "agenda", "--on", ON, "--book", book)
     line = one_line_refusal(code, out, err)
     assert "invoices is 'INV-1001', not a list of invoice numbers" in line, line
+    assert "activities: activity '" in line, line  # (which record: the table and its id)
 
 
-def test_a_payment_id_found_twice_is_refused_as_an_invoice_number_twice_is(pristine, tmp_path, capsys):
-    """Voiding one of two payments with one id voided both."""
+@pytest.mark.parametrize("table", ["payments", "promises"])
+def test_a_payment_or_promise_id_found_twice_is_refused_as_an_invoice_number_twice_is(pristine, tmp_path, capsys,
+                                                                                       table):
+    """Voiding one of two payments with one id voided both; 'dun void' voided one of two
+    promises without saying there were two. The refusal names both records' clients."""
     def change(data):
-        first, second = list(data["payments"].values())[:2]
-        second["id"] = first["id"]
+        docs = data[table]
+        docs[str(len(docs) + 1)] = dict(next(iter(docs.values())))
     book = _hand_edit(pristine, tmp_path, change)
     for argv in (["client", "list", "--on", ON], ["agenda", "--on", ON]):
         code, out, err = run(capsys, *argv, "--book", book)
         line = one_line_refusal(code, out, err)
-        assert "payment id" in line and "appears twice" in line, line
+        assert f"{table[:-1]} id" in line and "appears twice (clients '" in line, line
     code, out, err = run(capsys, "check", "--book", book)
     assert "appears twice" in out + err
 
@@ -315,4 +319,4 @@ def test_a_record_without_a_field_names_the_field_not_a_python_exception(pristin
     book = _hand_edit(pristine, tmp_path, change)
     code, out, err = run(capsys, "agenda", "--on", ON, "--book", book)
     line = one_line_refusal(code, out, err)
-    assert "no 'due' field" in line and "KeyError" not in line, line
+    assert "invoice 'INV-1001' cannot be read: no 'due' field" in line and "KeyError" not in line, line
