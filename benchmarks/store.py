@@ -4,9 +4,6 @@
    JSONStorage doing one update on the same data.
 2. `dun client show X --json` end to end vs `python -c "import orjson; orjson.loads(...)"`.
 3. Peak memory (max RSS) of the commands that load the whole book.
-4. Decoding the records that hold amounts, with the decoded stored amounts kept
-   (receivables.money) and without (CPU, alternating in one process), and the peak memory
-   of reading every record each way.
 """
 from __future__ import annotations
 
@@ -83,54 +80,6 @@ def peak_mb(cmd: list[str], env: dict | None = None) -> int:
     return int(kb) // 1024
 
 
-_READ_ALL = """
-import sys
-sys.path.insert(0, {repo!r})
-from receivables import money
-if {off}:
-    money.STORED_AMOUNTS_KEPT = 0
-from store import open_book
-open_book({book!r}, readonly=True).book()
-"""
-
-_DECODE_AB = """
-import gc, statistics, sys, time
-sys.path.insert(0, {repo!r})
-from receivables import money
-from store import codec, open_book
-repo = open_book({book!r}, readonly=True)
-tables = [(codec.invoice_from_doc, list(repo.documents("invoices"))),
-          (codec.payment_from_doc, list(repo.documents("payments"))),
-          (codec.adjustment_from_doc, list(repo.documents("adjustments"))),
-          (codec.promise_from_doc, list(repo.documents("promises")))]
-gc.disable()
-got = {{True: [], False: []}}
-for _ in range(7):
-    for kept in (True, False):
-        money._STORED.clear()
-        money.STORED_AMOUNTS_KEPT = 200_000 if kept else 0
-        t = time.process_time()
-        out = [list(map(f, docs)) for f, docs in tables]
-        got[kept].append(time.process_time() - t)
-        del out
-print(statistics.median(got[True]), statistics.median(got[False]))
-"""
-
-
-def read_all(book: Path) -> dict[bool, tuple[float, int]]:
-    """Decoding the records that hold amounts (invoices, payments, adjustments, promises), CPU
-    seconds, median of 7 alternating rounds in one process, each starting with nothing kept;
-    and the peak MB of reading every record in a new process (from a wrapper, as
-    :func:`peak_mb`: a child's own maxrss starts at its parent's); with (True) and without the
-    kept amounts."""
-    out = subprocess.run([sys.executable, "-c", _DECODE_AB.format(repo=str(REPO), book=str(book))], cwd=REPO,
-                         check=True, capture_output=True, text=True).stdout.split()
-    cpu = {True: float(out[0]), False: float(out[1])}
-    return {kept: (cpu[kept], peak_mb([sys.executable, "-c", _READ_ALL.format(repo=str(REPO), off=not kept,
-                                                                              book=str(book))]))
-            for kept in (True, False)}
-
-
 def main() -> None:
     book = big_book()
     size = (book / "book.json").stat().st_size / 1e6
@@ -171,13 +120,6 @@ def main() -> None:
     for name, mb in peaks.items():
         target = name.startswith("dun")
         line(f"peak memory: {name}", f"{mb} MB", "target <= 600 MB" if target else "", (mb <= 600) if target else None)
-
-    reads = read_all(book)
-    (kept, kept_mb), (fresh, fresh_mb) = reads[True], reads[False]
-    line("decode the records with amounts, stored amounts kept (CPU, median of 7)", f"{kept:.2f} s")
-    line("the same, every amount decoded afresh", f"{fresh:.2f} s")
-    line("peak memory reading every record: kept / afresh", f"{kept_mb} / {fresh_mb} MB")
-    line("ratio kept / afresh", f"{kept / fresh:.2f}x", "kept must be faster", kept < fresh)
 
 
 if __name__ == "__main__":

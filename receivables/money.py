@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .errors import DunError
-from .tuning import STORED_AMOUNTS_KEPT
 
 # ISO 4217 active codes by number of minor-unit digits (list one, 2024 edition).
 _ZERO = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
@@ -216,28 +215,11 @@ def _decode_stored(text: str, currency: str) -> Decimal:
     raise DunError(f"bad stored amount {text!r} ({currency!r})", "book", "run 'dun check'")
 
 
-# Stored amounts decoded before, by currency, then by their exact text ("-0.00" and "0.00"
-# stay apart): a large book stores far fewer distinct amounts than amounts, and a Decimal is
-# immutable, so one object serves every record that stores the same text. Bounded by
-# tuning.STORED_AMOUNTS_KEPT per currency; only amounts that decoded are kept.
-_STORED: dict[str, dict[str, Decimal]] = {}
-
-
 def amount_from_store(text: str, currency: str) -> Decimal:
     """Read an amount the store wrote (already validated); still refuses non-finite values, and
     anything but a string (a JSON number in a hand-edited book would be a float). More decimals
-    than the currency has (a hand-edited book) are rounded half-up, as everywhere."""
-    if type(text) is str and type(currency) is str:
-        kept = _STORED.get(currency)
-        if kept is not None:
-            got = kept.get(text)
-            if got is not None:
-                return got
-        value = _decode_stored(text, currency)
-        kept = _STORED.setdefault(currency, {})
-        if len(kept) < STORED_AMOUNTS_KEPT:
-            kept[text] = value
-        return value
+    than the currency has (a hand-edited book) are rounded half-up, as everywhere. (Decoded
+    each time: a cache of decoded texts saved no time, benchmarks/README.md.)"""
     return _decode_stored(text, currency)
 
 

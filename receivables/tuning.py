@@ -24,9 +24,6 @@ from contextlib import contextmanager
 # derived/, publish/: up to this many clients are derived (or their pages made) from their own
 # records read one at a time; more, and the whole book is read once and grouped by client
 FEW_CLIENTS = 40
-# receivables.money: decoded stored amounts kept per currency (one Decimal object for every
-# record that stores the same text)
-STORED_AMOUNTS_KEPT = 200_000
 # publish/: clients per cached part of the report PDF's listing (two pages)
 REPORT_CHUNK = 140
 # store/: book.json is rewritten (a checkpoint) once the journal holds this many bytes or entries

@@ -79,9 +79,12 @@ class _Keys:
         self.by_table: dict[str, dict] = {}
 
     @staticmethod
-    def _key(table: str, doc: Any) -> Any:
+    def _key(table: str, doc: Any) -> str | None:
+        """(None: no key that is text, a record refused when it is read)"""
         key = doc.get(codec.TABLES[table][1]) if isinstance(doc, dict) else None
-        return key.casefold() if table == "invoices" and isinstance(key, str) else key
+        if not isinstance(key, str):
+            return None
+        return key.casefold() if table == "invoices" else key
 
     def put(self, table: str, doc_id: str, old: Any, doc: dict, line: int) -> None:
         """Before ``doc`` (a line's, unsigned) replaces ``old`` as document ``doc_id``."""
@@ -91,7 +94,7 @@ class _Keys:
             for i, d in self.tables.get(table).items():
                 index.setdefault(self._key(table, d), i)
         key = self._key(table, doc)
-        holder = index.get(key)
+        holder = index.get(key) if key is not None else None
         if holder is not None and holder != doc_id:
             name = doc.get(codec.TABLES[table][1])
             raise DunError(f"line {line} of the journal gives {singular(table)} {name!r:.40}, which document "
@@ -106,7 +109,8 @@ class _Keys:
         was = self._key(table, old)
         if was is not None and index.get(was) == doc_id:
             del index[was]
-        index[key] = doc_id
+        if key is not None:
+            index[key] = doc_id
 
 
 def _apply_ops(tables: Tables, ops: list, signed: bool, keys: _Keys, line: int) -> set[str]:
