@@ -286,9 +286,7 @@ class Tables:
         if segments is None:
             return cls(parse_book_bytes(raw, source), {}, source)
         tables = cls({}, segments, source)
-        tables.get("meta")
-        if b"NaN" in raw or b"Infinity" in raw:  # a cheap scan; a hit may be inside a string
-            tables.validate_all()
+        tables.get("meta")  # (every other table is refused when it is read, if it is no JSON: _parse)
         return tables
 
     def _parse(self, name: str) -> dict:
