@@ -535,3 +535,45 @@ def test_nothing_to_claim_because_the_late_invoice_is_disputed_says_so(shipped):
         plan_claim(derive(book, on), shipped, "acme", on)
     assert "disputed (I-1)" in e.value.problem.message and "resolve the dispute" in e.value.problem.hint
     assert plan_claim(derive(book, on), shipped, "acme", on, ["I-1"]).documents  # (named: claimed all the same)
+
+
+def test_every_letter_before_action_claims_exactly_its_clients_other_invoices_paid_late(shipped):
+    """The paid-late rows a final notice or hand-over claims are worked out once per client and
+    currency on a day, then each action leaves out its own invoices: for every such action of a
+    demo book (clients with several of them included) they are what working them out afresh
+    for that action gives."""
+    from collections import Counter
+
+    from receivables.demo import generate
+    from receivables.engine import derivation
+    from receivables.interest import claims_index, late_results
+    from receivables.ledger import invoice_state
+
+    on = date(2026, 12, 5)
+    policy = shipped
+    book = generate(clients=5, invoices=800, seed=1, today=on)
+    d = derivation(book, policy, on)
+    ledger = derive(book, on)
+    claims = claims_index(book, on)
+    per_client: Counter = Counter()
+    for cid in book.clients:
+        _, due = d.start(cid)
+        for action, ctx in zip(due.actions, due.contexts):
+            if not ctx.get("paid_late"):
+                continue
+            per_client[cid] += 1
+            expect = []
+            for inv in sorted((i for i in book.invoices.values() if i.client == cid), key=lambda i: (i.due, i.number)):
+                if inv.currency != ctx["currency"] or inv.number in action.invoices or inv.due >= on:
+                    continue
+                ss = ledger.index.settlements.get(inv.number, ())
+                st = invoice_state(inv, ss, on, False)
+                if st.outstanding > 0:
+                    continue
+                for n, r in late_results((st,), ledger.index.settlements, policy.interest, on, claims).items():
+                    if r.interest or r.compensation:
+                        expect.append((n, r.interest, r.compensation))
+            got = [(row["number"], row["interest_result"].interest, row["interest_result"].compensation)
+                   for row in ctx["paid_late"]]
+            assert got == expect, (cid, action)
+    assert per_client and max(per_client.values()) >= 2  # (a client with two such actions on the day)

@@ -100,24 +100,28 @@ def action_context(dy: Day, action: Action, policy: Policy, on: date) -> dict:
 def _paid_late(dy: Day, action: Action, currency: str, policy: Policy, on: date, claims: dict) -> tuple:
     """The client's invoices in ``currency`` besides the action's, paid in full after their due
     date, that still carry interest or compensation not claimed (the statement's "paid late"
-    rows, receivables.interest.late_results): what a letter before action claims with them."""
-    eng = dy.eng
-    settlements = eng.settlements
-    states = []
-    for inv in sorted(eng.book.invoices.values(), key=lambda i: (i.due, i.number)):
-        if inv.client != action.client or inv.currency != currency or inv.number in action.invoices:
-            continue
-        if inv.issued > on or inv.due >= on or inv.number in dy.states:  # (not due, or still open)
-            continue
-        st = invoice_state(inv, settlements.get(inv.number, ()), on, False)
-        if st.outstanding <= 0:
-            states.append(st)
-    return tuple({"number": n, "issued": st.invoice.issued, "due": st.invoice.due,
-                  "reference": st.invoice.reference, "amount": st.invoice.amount, "settled_on": st.settled_on,
-                  "interest_result": r}
-                 for st in states
-                 for n, r in late_results((st,), settlements, policy.interest, on, claims).items()
-                 if r.interest or r.compensation)
+    rows, receivables.interest.late_results): what a letter before action claims with them.
+    Worked out once per client and currency on the day (two actions share them)."""
+    rows = dy.paid_late_rows.get(currency)
+    if rows is None:
+        eng = dy.eng
+        settlements = eng.settlements
+        states = []
+        for inv in sorted(eng.book.invoices.values(), key=lambda i: (i.due, i.number)):
+            if inv.client != action.client or inv.currency != currency:
+                continue
+            if inv.issued > on or inv.due >= on or inv.number in dy.states:  # (not due, or still open)
+                continue
+            st = invoice_state(inv, settlements.get(inv.number, ()), on, False)
+            if st.outstanding <= 0:
+                states.append(st)
+        rows = dy.paid_late_rows[currency] = tuple(
+            {"number": n, "issued": st.invoice.issued, "due": st.invoice.due, "reference": st.invoice.reference,
+             "amount": st.invoice.amount, "settled_on": st.settled_on, "interest_result": r}
+            for st in states
+            for n, r in late_results((st,), settlements, policy.interest, on, claims).items()
+            if r.interest or r.compensation)
+    return tuple(row for row in rows if row["number"] not in action.invoices)
 
 
 WRITTEN = ("email", "letter")  # the channels of a contact a message can say "we wrote" about

@@ -25,7 +25,7 @@ class Day(Judgement):
 
     __slots__ = (
         "eng", "policy", "on", "states", "by_client", "overdue", "statuses", "steps_by_id", "totals", "credit",
-        "_behaviour", "_risk", "_ladder", "_step_idx", "_gap", "_promises", "_special", "_curs",
+        "_behaviour", "_risk", "_ladder", "_step_idx", "_gap", "_promises", "_special", "_curs", "paid_late_rows",
     )
 
     def __init__(self, eng: ClientIndex, policy: Policy, on: date) -> None:
@@ -98,6 +98,7 @@ class Day(Judgement):
         self._promises: dict[str, PromiseStatus] = {}
         self._special = None
         self._curs: dict[str, list[str]] = {}
+        self.paid_late_rows: dict[str, tuple] = {}  # by currency (engine.context._paid_late)
 
     # -- per-invoice ladder facts -------------------------------------------------------
 
