@@ -294,10 +294,13 @@ def activity_to_doc(a: Activity) -> dict[str, Any]:
 
 def _names(v: Any) -> tuple:
     """A list of invoice numbers as stored; text would be read as its characters."""
-    if v is _ABSENT:
-        return ()
-    if type(v) is not list or not all(isinstance(n, str) for n in v):
+    if type(v) is not list:
+        if v is _ABSENT:
+            return ()
         raise ValueError(f"invoices is {v!r:.20}, not a list of invoice numbers")
+    for n in v:  # (a plain loop: most lists hold one number, and this runs for every activity)
+        if type(n) is not str:
+            raise ValueError(f"invoices is {v!r:.20}, not a list of invoice numbers")
     return tuple(v)
 
 
