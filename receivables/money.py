@@ -203,7 +203,12 @@ def _amount_value(raw: str, whole: str, where: str, allow_zero: bool) -> Decimal
     return value
 
 
-def _decode_stored(text: str, currency: str) -> Decimal:
+def amount_from_store(text: str, currency: str) -> Decimal:
+    """Read an amount the store wrote (already validated); still refuses non-finite values,
+    more digits than a Decimal holds, and anything but a string (a JSON number in a
+    hand-edited book would be a float). More decimals than the currency has (a hand-edited
+    book) are rounded half-up, as everywhere. (Decoded each time: a cache of decoded texts
+    saved no time, benchmarks/README.md.)"""
     try:
         if type(text) is not str:
             raise TypeError
@@ -213,14 +218,6 @@ def _decode_stored(text: str, currency: str) -> Decimal:
     except (InvalidOperation, TypeError, ValueError, KeyError):
         pass
     raise DunError(f"bad stored amount {text!r} ({currency!r})", "book", "run 'dun check'")
-
-
-def amount_from_store(text: str, currency: str) -> Decimal:
-    """Read an amount the store wrote (already validated); still refuses non-finite values, and
-    anything but a string (a JSON number in a hand-edited book would be a float). More decimals
-    than the currency has (a hand-edited book) are rounded half-up, as everywhere. (Decoded
-    each time: a cache of decoded texts saved no time, benchmarks/README.md.)"""
-    return _decode_stored(text, currency)
 
 
 def to_text(amount: Decimal, currency: str) -> str:
