@@ -178,6 +178,7 @@ class Repository(Reads, KeptClientDocs, Writes, Commits):
             self._writable()
             self._tables.validate_all()  # a damaged table is never written back as if it were fine
             meta = self._tables.get("meta")["1"]
+            meta = {k: v for k, v in meta.items() if k != "backup_of"}  # (only the day's backup says it is one)
             self._tables.get("meta")["1"] = {**meta, "schema": SCHEMA, "seq": self._seq,
                                              **self._tables.revisions.to_meta()}
             atomic_write(self.paths.book, self._tables.dump())
@@ -261,7 +262,10 @@ class Repository(Reads, KeptClientDocs, Writes, Commits):
         try:
             if self._journal_bytes:  # the book as it is, journal and all
                 self.checkpoint()
-            self._backup_file(name, self._tables.dump(backup_of=day))
+            # the revisions in use, not the meta's as read: a hand-edited book.json's are not
+            # believed, and the backup's digest must not bless them
+            self._backup_file(name, self._tables.dump(schema=SCHEMA, seq=self._seq, backup_of=day,
+                                                      **self._tables.revisions.to_meta()))
         except OSError as e:
             raise DunError(f"could not take the day's backup {name} before its first change ({_no_room(e)}); "
                            "nothing was changed", str(self.paths.backups),

@@ -527,3 +527,23 @@ def test_an_unsigned_journal_line_cannot_give_another_clients_payment_id_or_invo
     journal.write_bytes(_journal_line({"seq": seq + 1, "ops": [["put", "payments", 1, {**pay, "reference": "r2"}]]}))
     with open_book(book_dir, readonly=True) as ro:
         assert [p.reference for p in ro.client_book("brook").payments] == ["r2"]
+
+
+def test_the_days_backup_of_a_hand_edited_book_does_not_bless_its_revisions(book_dir):
+    """Report 39a N1: the day's backup was written with the meta as read, under a new digest,
+    so a restore of it believed the revisions a hand edit of book.json had kept."""
+    from store import restore_backup
+
+    with open_book(book_dir, today=date(2026, 10, 1)) as repo:
+        setup_two(repo)
+        repo.checkpoint()
+    before = revisions(book_dir)
+    raw = (book_dir / "book.json").read_bytes()
+    (book_dir / "book.json").write_bytes(raw.replace(b'"100.00"', b'"900.00"'))
+    with open_book(book_dir, today=TODAY) as repo:  # the day's first change takes the backup
+        note(repo, "brook")
+    name = f"book-{TODAY.isoformat()}.json"
+    restore_backup(book_dir, name, today=TODAY)
+    with open_book(book_dir, readonly=True) as ro:
+        assert ro.client_book("acme").invoices["A-1"].amount == Decimal("900.00")
+        assert ro.client_revisions()["acme"] != before["acme"]
