@@ -347,12 +347,12 @@ class Tables:
                 self._parse(name)
                 self._checked.add(name)
 
-    def dump(self, **meta_fields: Any) -> bytes:
-        """The file's bytes; ``meta_fields`` are written into that file's meta only."""
+    def dump(self, meta: dict | None = None) -> bytes:
+        """The file's bytes; ``meta``: the meta record written into that file only."""
         for name in list(self.pending):
             self.get(name)
         tables = {name: self.parsed[name] if name in self.parsed else self.segments[name] for name in self.names()}
-        if meta_fields:
-            tables["meta"] = {**self.get("meta"), "1": {**self.get("meta")["1"], **meta_fields}}
+        if meta is not None:
+            tables["meta"] = {**self.get("meta"), "1": meta}
         return dump_book(tables)
 

@@ -100,13 +100,14 @@ class _Keys:
             raise DunError(f"line {line} of the journal gives {singular(table)} {name!r:.40}, which document "
                            f"{holder} of {table} already has, to document {doc_id} too", self.source,
                            "restore a backup with 'dun restore'; the journal is left as it is")
-        self.moved(table, doc_id, old, key)
+        self.moved(table, doc_id, old, doc)
 
-    def moved(self, table: str, doc_id: str, old: Any, key: Any) -> None:
+    def moved(self, table: str, doc_id: str, old: Any, doc: dict) -> None:
+        """``doc`` replaced ``old`` as document ``doc_id`` (kept in the index, once it is made)."""
         index = self.by_table.get(table)
         if index is None:
             return
-        was = self._key(table, old)
+        key, was = self._key(table, doc), self._key(table, old)
         if was is not None and index.get(was) == doc_id:
             del index[was]
         if key is not None:
@@ -131,7 +132,7 @@ def _apply_ops(tables: Tables, ops: list, signed: bool, keys: _Keys, line: int) 
         if len(op) > 4 and signed:  # (dun kept each key to one document when it wrote the line)
             touched.add(op[4])
             if table in keys.by_table:
-                keys.moved(table, doc_id, tables.get(table).get(doc_id), keys._key(table, doc))
+                keys.moved(table, doc_id, tables.get(table).get(doc_id), doc)
             tables.put(table, doc_id, doc)
         else:
             docs = tables.get(table)

@@ -177,16 +177,21 @@ class Repository(Reads, KeptClientDocs, Writes, Commits):
         with self._mutex:
             self._writable()
             self._tables.validate_all()  # a damaged table is never written back as if it were fine
-            meta = self._tables.get("meta")["1"]
-            meta = {k: v for k, v in meta.items() if k != "backup_of"}  # (only the day's backup says it is one)
-            self._tables.get("meta")["1"] = {**meta, "schema": SCHEMA, "seq": self._seq,
-                                             **self._tables.revisions.to_meta()}
+            self._tables.get("meta")["1"] = self._meta_now()
             atomic_write(self.paths.book, self._tables.dump())
             self._tables.revisions.rebase(self._seq)  # (as a reading of the new file starts)
             self._journal.reset()
             self._journal_bytes = 0
             self._journal_entries = 0
             self._stamp = self._file_stamp()
+
+    def _meta_now(self, **more) -> dict:
+        """The meta record of the book as this process holds it (what a checkpoint or the day's
+        backup writes): the schema, the change number and the revisions in use, never those a
+        hand-edited meta kept and the digest did not bless; ``backup_of`` only where ``more``
+        says so (only the day's backup is one)."""
+        meta = {k: v for k, v in self._tables.get("meta")["1"].items() if k != "backup_of"}
+        return {**meta, "schema": SCHEMA, "seq": self._seq, **self._tables.revisions.to_meta(), **more}
 
     def _checkpoint_or_note(self) -> bool:
         """A checkpoint that may fail (a full disk): every change stays saved in the journal, and
@@ -262,10 +267,7 @@ class Repository(Reads, KeptClientDocs, Writes, Commits):
         try:
             if self._journal_bytes:  # the book as it is, journal and all
                 self.checkpoint()
-            # the revisions in use, not the meta's as read: a hand-edited book.json's are not
-            # believed, and the backup's digest must not bless them
-            self._backup_file(name, self._tables.dump(schema=SCHEMA, seq=self._seq, backup_of=day,
-                                                      **self._tables.revisions.to_meta()))
+            self._backup_file(name, self._tables.dump(meta=self._meta_now(backup_of=day)))
         except OSError as e:
             raise DunError(f"could not take the day's backup {name} before its first change ({_no_room(e)}); "
                            "nothing was changed", str(self.paths.backups),
