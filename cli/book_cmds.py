@@ -49,6 +49,7 @@ def register(sub, common) -> None:
                                    "            (empty due: issued + the client's terms)\n"
                                    "  payments  date,client,amount,currency,reference,invoice\n"
                                    "            (empty invoice: oldest due first; the rest stays as credit)\n"
+                                   "            (invoices issued and payments dated after --on are refused)\n"
                                    "  xero      Xero's sales-invoice export, as a sync: new invoices added,\n"
                                    "            payments, credit notes, voids and changed totals or due dates\n"
                                    "            brought in step (payments dated --paid-on, else the export's\n"
@@ -169,7 +170,7 @@ def cmd_import(args) -> int:
     with _open(args, readonly=args.dry_run, command=f"dun import {args.kind}") as repo:
         policy = repo.policy()
         result = import_file(args.kind, data, repo.book(), policy.defaults, source=path.name,
-                             charge_prefix=policy.interest.claim_prefix)
+                             charge_prefix=policy.interest.claim_prefix, on=_today(args))
         stored = repo.commit(result.records) if result.records and not args.dry_run else []
     for w in result.warnings:
         _warn(w)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Callable
 
+from receivables.dates import promise_problem
 from receivables.errors import DunError
 from receivables.shapes import LONG_TEXT, MAX_TEXT
 
@@ -119,8 +120,8 @@ def check_note(args, on: date) -> None:
 def check_promise(args, on: date) -> None:
     client_id(args.client)
     amount(args.amount)
-    if args.by < on:
-        raise DunError(f"{args.by.isoformat()} is before {on.isoformat()}", "--by", "a promise is for a future date")
+    if (wrong := promise_problem(args.by, on)) is not None:
+        raise DunError(wrong[0], "--by", wrong[1])
     numbers(args.invoice)
 
 

@@ -345,9 +345,7 @@ def cmd_promise(args) -> int:
     from receivables.model import PromiseToPay
     from receivables.money import parse_amount, to_text
 
-    on = _today(args)
-    if args.by < on:
-        raise DunError(f"{args.by.isoformat()} is before {on.isoformat()}", "--by", "a promise is for a future date")
+    on = _today(args)  # (--by checked against it in cli.checks)
     with _open(args, readonly=False, command="dun promise") as repo:
         book, client = _client_of(repo, args.client)
         ledger = derive(book, on)

@@ -111,11 +111,6 @@ def cmd_pay(args) -> int:
             allocations, rest = suggest_allocation(ledger, client.id, currency, amount, list(dict.fromkeys(promised)))
         p = repo.record_payment(Payment(id="", date=on, client=client.id, amount=amount, currency=currency,
                                         method=args.method, reference=args.reference, allocations=allocations))
-    later = [a.invoice for a in p.allocations if book.invoices[a.invoice].issued > on]
-    if later:  # (paid before it was issued: a date typed wrong, most likely)
-        _warn(f"the payment is dated {on.isoformat()}, before {later[0]} was issued "
-              f"({book.invoices[later[0]].issued.isoformat()}): seen as of a day between, it counts nowhere; if "
-              f"the date is wrong, dun void {p.id} --reason TEXT and record it again")
     if on > date.today():  # (money not received yet: it counts from that day, not before)
         _warn(f"the payment is dated {on.isoformat()}, after today ({date.today().isoformat()}): it counts from "
               f"that day; if the date is wrong, dun void {p.id} --reason TEXT and record it again")

@@ -21,6 +21,18 @@ WINDOW_TEXT = f"{FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}"
 MAX_INTERVAL_DAYS = 366  # the longest gap between two dated things a user sets (e.g. plan installments)
 
 
+def promise_problem(by: date, on: date) -> tuple[str, str] | None:
+    """What is wrong with a promise made on ``on`` to pay by ``by`` (message, hint), or None:
+    it is for a day from ``on`` to ``MAX_INTERVAL_DAYS`` after (its invoices leave the ladder
+    until then; a slip of the year would take them off it for years)."""
+    if by < on:
+        return f"{by.isoformat()} is before {on.isoformat()}", "a promise is for a future date"
+    if (by - on).days > MAX_INTERVAL_DAYS:
+        return (f"{by.isoformat()} is more than {MAX_INTERVAL_DAYS} days after {on.isoformat()}",
+                "check the year; money promised over a longer time is a payment plan")
+    return None
+
+
 def in_window(d: date) -> bool:
     return FIRST_DATE <= d <= LAST_DATE
 

@@ -51,7 +51,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Iterable
 
 from .chargecsv import charge_parts
@@ -59,10 +58,10 @@ from .claims import check_charge_document, check_claims
 from .csvread import ID_RE, ImportRejected, Rows, check_one_line, decode, parse_currency, parse_terms, read_table
 from .dates import parse_date, window_problem
 from .errors import DunError
-from .ledger import Ledger, allocate, derive, oldest_due_first
 from .model import (Activity, Adjustment, Book, Client, Contact, Dispute, Invoice, PayerAlias, Payment, PaymentPlan,
                     PromiseToPay, Receipt, SyncMark, is_email)
 from .money import MINOR_UNITS, parse_amount
+from .payscopes import ClientScopes
 from .policy import Defaults
 from .slugs import slugify
 from .xerodocs import XERO_OPTIONAL, XERO_REQUIRED
@@ -214,8 +213,9 @@ def _invoice_diff(old: Invoice, new: Invoice) -> list[str]:
 
 
 def import_invoices(data: bytes | str, book: Book, defaults: Defaults | None = None,
-                    source: str = "invoices.csv", charge_prefix: str = "CHG-") -> ImportResult:
-    """``charge_prefix``: the policy's charge-document series (``[interest] claim_prefix``)."""
+                    source: str = "invoices.csv", charge_prefix: str = "CHG-", on: date | None = None) -> ImportResult:
+    """``charge_prefix``: the policy's charge-document series (``[interest] claim_prefix``);
+    ``on``: today (a row issued after it is refused: it would be hidden until that day)."""
     table = read_table(data, source, INVOICE_COLUMNS, INVOICE_OPTIONAL)
     rows = Rows(source)
     new: list[Invoice] = []
@@ -239,6 +239,10 @@ def import_invoices(data: bytes | str, book: Book, defaults: Defaults | None = N
         currency = rows.run(n, parse_currency, r["currency"], "currency", client.currency)
         issued = rows.run(n, parse_date, r["issued"], "issued")
         if currency is None or issued is None:
+            continue
+        if on is not None and issued > on:
+            rows.add(n, f"issued {issued}, after today ({on}): it would be hidden until that day",
+                     "check the year, or import the row on the day it is issued", "issued")
             continue
         if r["due"].strip():
             due = rows.run(n, parse_date, r["due"], "due")
@@ -303,72 +307,16 @@ def payment_key(p: Payment) -> tuple:
     return (p.date, p.client, p.amount, p.currency, p.reference)
 
 
-class _ClientScopes:
-    """Each client's ledger, worked out once (payments allocation): a row then puts its
-    payment on what the invoices still owe after the earlier rows (``taken``)."""
-
-    def __init__(self, book: Book) -> None:
-        self.book = book
-        self.invoices: dict[str, dict[str, Invoice]] = defaultdict(dict)
-        self.payments: dict[str, list[Payment]] = defaultdict(list)
-        self.adjustments: dict[str, list] = defaultdict(list)
-        self.disputes: dict[str, list] = defaultdict(list)
-        for inv in book.invoices.values():
-            self.invoices[inv.client][inv.number] = inv
-        for p in book.payments:
-            self.payments[p.client].append(p)
-        for a in book.adjustments:
-            self.adjustments[a.client].append(a)
-        for d in book.disputes:
-            self.disputes[d.client].append(d)
-        self._ledgers: dict[str, Ledger] = {}
-        self._queues: dict[tuple[str, str], list] = {}  # (client, currency): its open invoices in order
-        self._heads: dict[tuple[str, str], int] = {}  # ... and how many of them earlier rows paid off
-        self.taken: dict[str, Decimal] = defaultdict(Decimal)
-
-    def ledger(self, cid: str) -> Ledger:
-        got = self._ledgers.get(cid)
-        if got is None:
-            sub = Book(clients={cid: self.book.clients[cid]}, invoices=self.invoices.get(cid, {}),
-                       payments=tuple(self.payments.get(cid, ())), adjustments=tuple(self.adjustments.get(cid, ())),
-                       disputes=tuple(self.disputes.get(cid, ())), partial=True)
-            got = self._ledgers[cid] = derive(sub, date.max)  # everything recorded, whatever its date
-        return got
-
-    def allocate(self, cid: str, currency: str, amount: Decimal, named: list[str], when: date):
-        """The allocations of a payment of ``when`` and the rest (credit): on the ``named``
-        invoices in that order, else on the client's invoices issued by ``when``, oldest due
-        first (ledger.propose_allocation); the rows taken before it count as paid."""
-        ledger = self.ledger(cid)
-        if named:
-            return allocate([ledger.invoices[n] for n in named if n in ledger.invoices], currency, amount, self.taken)
-        key = (cid, currency)
-        queue = self._queues.get(key)
-        if queue is None:
-            queue = self._queues[key] = oldest_due_first(ledger.open_invoices(cid, currency))
-        # the invoices at the head that earlier rows paid off stay paid: start after them
-        head, taken = self._heads.get(key, 0), self.taken
-        while head < len(queue) and queue[head].outstanding <= taken.get(queue[head].invoice.number, 0):
-            head += 1
-        self._heads[key] = head
-        targets = (queue[i] for i in range(head, len(queue)) if queue[i].invoice.issued <= when)
-        return allocate(targets, currency, amount, taken)
-
-    def take(self, payment: Payment) -> None:
-        """A row's payment is in: later rows see it."""
-        for a in payment.allocations:
-            self.taken[a.invoice] += a.amount
-
-
 def import_payments(data: bytes | str, book: Book, defaults: Defaults | None = None,
-                    source: str = "payments.csv") -> ImportResult:
+                    source: str = "payments.csv", on: date | None = None) -> ImportResult:
+    """``on``: today (a row dated after it is refused: money not received yet counts nowhere)."""
     table = read_table(data, source, PAYMENT_COLUMNS)
     rows = Rows(source)
     # a voided payment counts too: importing its file again must not record it again
     existing: dict[tuple, list[Payment]] = defaultdict(list)
     for p in (*book.payments, *(v for v in book.voided if isinstance(v, Payment))):
         existing[payment_key(p)].append(p)
-    scopes = _ClientScopes(book)
+    scopes = ClientScopes(book)
     new: list[Payment] = []
     warnings: list[str] = []
     skipped = 0
@@ -381,6 +329,10 @@ def import_payments(data: bytes | str, book: Book, defaults: Defaults | None = N
         currency = rows.run(n, parse_currency, r["currency"], "currency", client.currency)
         when = rows.run(n, parse_date, r["date"], "date")
         if currency is None or when is None:
+            continue
+        if on is not None and when > on:
+            rows.add(n, f"dated {when}, after today ({on}): money not received yet counts nowhere",
+                     "check the year, or import the row on or after that day", "date")
             continue
         amount = rows.run(n, parse_amount, r["amount"], currency, "amount")
         if amount is None:
@@ -396,7 +348,15 @@ def import_payments(data: bytes | str, book: Book, defaults: Defaults | None = N
             elif inv.currency != currency:
                 rows.add(n, f"invoice {num!r} is in {inv.currency}, the payment in {currency}", "", "invoice")
                 bad = True
+            elif inv.issued > when:
+                rows.add(n, f"dated {when}, before {num} was issued ({inv.issued})",
+                         "check the year; money received before an invoice was issued names no invoice", "date")
+                bad = True
         if bad:
+            continue
+        if not named and currency != client.currency and currency not in scopes.currencies(cid):
+            rows.add(n, f"{cid} is billed in {client.currency}, not {currency}",
+                     "check the currency column (a client billed in two currencies has invoices in each)", "currency")
             continue
         if len(set(named)) != len(named):
             rows.add(n, "an invoice is named twice", "name each invoice once", "invoice")
@@ -414,6 +374,12 @@ def import_payments(data: bytes | str, book: Book, defaults: Defaults | None = N
                          "correct the file, or void the payment in the book and import the row again", "invoice")
                 continue
             skipped += 1
+            continue
+        hit = next(((num, x) for num in named if (x := scopes.paid_by(num, amount)) is not None), None)
+        if hit is not None:  # (the same money recorded in the app, with another reference or date)
+            rows.add(n, f"{hit[0]} is paid, by {hit[1].id} of {hit[1].date} for the same amount: the row looks "
+                     "like the same money", "leave the row out; if it is new money, name no invoice (it becomes "
+                     "client credit)", "invoice")
             continue
         allocations, rest = scopes.allocate(cid, currency, amount, named, when)
         p = Payment(id="", date=when, client=cid, amount=amount, currency=currency, reference=reference,
@@ -441,13 +407,16 @@ def import_xero(data: bytes | str, book: Book, defaults: Defaults | None = None,
 # -- one entry point --------------------------------------------------------------------------------------
 
 def import_file(kind: str, data: bytes | str, book: Book, defaults: Defaults | None = None,
-                source: str | None = None, charge_prefix: str = "CHG-") -> ImportResult:
+                source: str | None = None, charge_prefix: str = "CHG-", on: date | None = None) -> ImportResult:
+    """``on``: today (invoices and payments dated after it are refused)."""
     fn = {"clients": import_clients, "invoices": import_invoices, "payments": import_payments,
           "xero": import_xero}.get(kind)
     if fn is None:
         raise DunError(f"unknown import kind {kind!r}", "import", f"use one of {', '.join(KINDS)}")
     if kind == "invoices":
-        return import_invoices(data, book, defaults, source or "invoices.csv", charge_prefix)
+        return import_invoices(data, book, defaults, source or "invoices.csv", charge_prefix, on=on)
+    if kind == "payments":
+        return import_payments(data, book, defaults, source or "payments.csv", on=on)
     return fn(data, book, defaults, source or f"{kind}.csv")
 
 

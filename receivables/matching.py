@@ -191,15 +191,17 @@ class OpenItems:
     def open_of(self, cid: str, currency: str) -> list[Invoice]:
         return list(self.by_client.get((cid, currency), ()))
 
-    def allocate(self, cid: str, currency: str, amount: Decimal, named: tuple[str, ...] = ()) -> tuple[Allocation, ...]:
-        """To the named invoices in order, else the oldest due first (undisputed before disputed)."""
+    def allocate(self, cid: str, currency: str, amount: Decimal, named: tuple[str, ...] = (),
+                 when: date = date.max) -> tuple[Allocation, ...]:
+        """To the named invoices in order, else the oldest due first (undisputed before disputed);
+        only invoices issued by ``when``, the day the money came (the rest is client credit)."""
         targets = [self.invoices[n] for n in named if n in self.invoices] if named else self.open_of(cid, currency)
         rest, out = amount, []
         for inv in targets:
             left = self.owed[inv.number]
             if rest <= 0:
                 break
-            if left <= 0 or inv.currency != currency:
+            if left <= 0 or inv.currency != currency or inv.issued > when:
                 continue
             take = min(rest, left)
             out.append(Allocation(inv.number, take))
@@ -416,7 +418,7 @@ def _linked(r: Receipt, p: Payment) -> Receipt:
 
 
 def _payment(items: OpenItems, r: Receipt, cid: str, invoices: tuple[str, ...]) -> Payment:
-    allocations = items.allocate(cid, r.currency, r.amount, invoices)
+    allocations = items.allocate(cid, r.currency, r.amount, invoices, r.date)
     items.paid(cid, allocations)
     ref = " ".join(x for x in (r.payer, r.text) if x)[:200]
     return Payment(payment_id(r), r.date, cid, r.amount, r.currency, BANK_METHOD, ref, allocations)

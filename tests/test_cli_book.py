@@ -438,5 +438,5 @@ def test_an_invoice_whose_terms_take_its_due_date_past_the_window_is_refused_in_
     src.write_text("number,client,issued,due,amount,currency,reference\nX-2,acme-supplies,2100-12-15,,12.00,GBP,\n",
                    encoding="utf-8")
     for extra in (("--dry-run",), ()):
-        code, out, err = run(capsys, "import", "invoices", src, *extra, "--book", book)
+        code, out, err = run(capsys, "import", "invoices", src, *extra, "--on", "2100-12-15", "--book", book)
         assert code == 1 and "row 2" in err and "due date" in err and "record 1" not in err, err

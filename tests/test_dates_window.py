@@ -93,7 +93,7 @@ def test_a_due_date_pushed_out_of_the_window_by_long_terms_is_refused(book, caps
     f = tmp_path / "inv.csv"
     f.write_text("number,client,issued,due,amount,currency,reference\nINV-9,late,2100-06-01,,10.00,GBP,\n")
     before = folder_hash(book)
-    line = one_line_refusal(*run(capsys, "import", "invoices", f, "--book", book))
+    line = one_line_refusal(*run(capsys, "import", "invoices", f, "--on", "2100-06-01", "--book", book))
     assert "outside the dates" in line
     assert folder_hash(book) == before
 
@@ -152,3 +152,66 @@ def test_the_store_refuses_a_record_dated_outside_the_window(book):
             repo.add_invoice(Invoice(number="INV-FAR", client="acme-supplies", issued=date(2100, 12, 1),
                                      due=date(2100, 12, 1) + timedelta(days=60), currency="GBP",
                                      amount=Decimal("10.00")))
+
+
+# -- dates that cannot be right for what they date (a slip of the year) ------------------------------
+
+def test_the_store_refuses_a_payment_dated_before_an_invoice_it_is_put_on(book):
+    """2016 typed for 2026 put the money on invoices issued in 2026: seen as of any day
+    between it counted nowhere, and interest, compensation and the statement came out wrong."""
+    from decimal import Decimal
+
+    from receivables.model import Allocation, Payment
+    from store import open_book
+
+    before = folder_hash(book)
+    with open_book(book, today=date(2026, 11, 22)) as repo:
+        with pytest.raises(DunError) as e:
+            repo.record_payment(Payment("", date(2016, 11, 20), "acme-supplies", Decimal("99.99"), "GBP",
+                                        allocations=(Allocation("INV-1003", Decimal("99.99")),)))
+    assert "before INV-1003 was issued (2026-10-01)" in str(e.value) and "year" in str(e.value)
+    assert folder_hash(book) == before
+
+
+def test_check_flags_a_payment_dated_before_an_invoice_it_is_put_on(book, capsys):
+    def back_ten_years(data):
+        p = next(d for d in data["payments"].values() if d.get("allocations"))
+        p["date"] = "2016" + p["date"][4:]
+    edit_book(book, back_ten_years)
+    code, out, _ = run(capsys, "check", "--book", book)
+    assert code == 1 and "was issued" in out and "before" in out
+
+
+def test_pay_naming_an_invoice_issued_after_the_payment_is_refused(book, capsys):
+    before = folder_hash(book)
+    line = one_line_refusal(*run(capsys, "pay", "acme-supplies", "10.00", "--invoice", "INV-1003",
+                                 "--on", "2026-09-30", "--book", book))
+    assert "before INV-1003 was issued (2026-10-01)" in line
+    assert folder_hash(book) == before
+
+
+@pytest.mark.parametrize("by, words", [("2099-01-01", "more than 366 days after 2026-11-22"),
+                                       ("2026-11-21", "is before 2026-11-22")])
+def test_a_promise_date_a_year_slip_away_is_refused(book, capsys, by, words):
+    """A promise "by 2099" took its invoices off the ladder for 73 years."""
+    before = folder_hash(book)
+    line = one_line_refusal(*run(capsys, "promise", "acme-supplies", "10.00", "--by", by, "--on", ON, "--book", book))
+    assert words in line
+    assert folder_hash(book) == before
+    assert run(capsys, "promise", "acme-supplies", "10.00", "--by", "2027-11-23", "--on", ON, "--book", book)[0] == 0
+
+
+@pytest.mark.parametrize("kind, row", [
+    ("payments", "2026-11-23,acme-supplies,10.00,GBP,x,"),
+    ("invoices", "INV-9,acme-supplies,2026-11-23,,10.00,GBP,"),
+])
+def test_an_import_dated_after_today_is_refused(book, capsys, tmp_path, kind, row):
+    head = {"payments": "date,client,amount,currency,reference,invoice",
+            "invoices": "number,client,issued,due,amount,currency,reference"}[kind]
+    f = tmp_path / f"{kind}.csv"
+    f.write_text(head + "\n" + row + "\n")
+    before = folder_hash(book)
+    line = one_line_refusal(*run(capsys, "import", kind, f, "--on", ON, "--book", book))
+    assert "row 2" in line and "after today (2026-11-22)" in line
+    assert folder_hash(book) == before
+    assert run(capsys, "import", kind, f, "--on", "2026-11-23", "--book", book)[0] == 0

@@ -20,7 +20,7 @@ from receivables.imports import (
     import_xero,
 )
 from receivables.ledger import derive
-from receivables.model import Adjustment, Book, Client, Invoice, Payment
+from receivables.model import Adjustment, Allocation, Book, Client, Invoice, Payment
 from receivables.policy import Defaults
 from receivables.validate import check_book
 
@@ -500,12 +500,14 @@ def test_payment_rows_allocate_exactly(invoices, payments):
     invoices=st.lists(st.tuples(st.integers(1, 300), st.integers(0, 60), st.integers(1, 500_000), st.booleans()),
                       min_size=1, max_size=6),
     payments=st.lists(st.tuples(st.integers(0, 400), st.integers(1, 600_000), st.lists(st.integers(0, 5), max_size=2)),
-                      min_size=1, max_size=8),
+                      min_size=1, max_size=8, unique_by=lambda t: t[1]),
 )
 def test_a_file_of_payments_allocates_as_its_rows_imported_one_at_a_time(invoices, payments):
     """The import works each client's ledger out once and counts what earlier rows paid (it
     was worked out again for every row: minutes for a client with many invoices). The same
-    file, imported one row at a time into the book each time, gives the same allocations."""
+    file, imported one row at a time into the book each time, gives the same allocations.
+    (Rows name invoices issued by their date, and no two rows have one amount: a row naming a
+    paid invoice with the amount of a payment in the book on it is refused as that payment.)"""
     from receivables.model import Dispute
 
     b = apply(Book(), import_clients(csv_text(CLI_HEAD, "c,C Ltd,,,30,,GBP"), Book()).records)
@@ -516,7 +518,7 @@ def test_a_file_of_payments_allocates_as_its_rows_imported_one_at_a_time(invoice
     b = apply(b, [Dispute(f"DSP-{k}", f"I-{k}", "c", "query", start) for k, (*_, disputed) in enumerate(invoices)
                   if disputed])
     pay_rows = [f"{start + timedelta(days=d)},c,{D(p) / 100:.2f},GBP,r{k},"
-                + ";".join(dict.fromkeys(f"I-{i}" for i in named if i < len(invoices)))
+                + ";".join(dict.fromkeys(f"I-{i}" for i in named if i < len(invoices) and invoices[i][0] <= d))
                 for k, (d, p, named) in enumerate(payments)]
     whole = import_payments(csv_text(PAY_HEAD, *pay_rows), b).records
     one_by_one, book = [], b
@@ -568,3 +570,63 @@ def test_a_client_named_in_the_invoices_file_by_its_name_gets_the_id_in_the_hint
     with pytest.raises(DunError) as e:
         import_invoices(csv_text(INV_HEAD, "INV-1,zeta,2026-01-01,2026-01-31,100.00,GBP,"), b)
     assert "import the clients first" in str(e.value)
+
+
+# -- dates and money that cannot be right (a slip of the year, a payment already in) --------------
+
+TODAY = date(2026, 12, 5)
+
+
+def test_a_payment_row_dated_after_today_is_refused():
+    """It would be hidden until then, and the money has not come yet."""
+    b = base_book()
+    row = "2027-01-04,acme-supplies,1.00,GBP,y,"
+    with pytest.raises(ImportRejected) as e:
+        import_payments(csv_text(PAY_HEAD, row), b, on=TODAY)
+    assert "row 2 (date)" in str(e.value) and "after today (2026-12-05)" in str(e.value)
+    assert len(import_payments(csv_text(PAY_HEAD, row), b, on=date(2027, 1, 4)).records) == 1
+
+
+def test_a_payment_row_dated_before_the_invoice_it_names_is_refused():
+    """2016 typed for 2026 put the money on invoices that did not exist yet."""
+    b = base_book()
+    with pytest.raises(ImportRejected) as e:
+        import_payments(csv_text(PAY_HEAD, "2016-10-25,o-neill,750.00,GBP,x,INV-3001"), b, on=TODAY)
+    assert "row 2 (date)" in str(e.value) and "before INV-3001 was issued (2026-10-20)" in str(e.value)
+
+
+def test_a_payment_row_in_a_currency_the_client_is_not_billed_in_is_refused():
+    b = base_book()
+    with pytest.raises(ImportRejected) as e:
+        import_payments(csv_text(PAY_HEAD, "2026-12-04,o-neill,100.00,EUR,BACS,"), b, on=TODAY)
+    assert "row 2 (currency)" in str(e.value) and "o-neill is billed in GBP, not EUR" in str(e.value)
+    # a client with invoices in a second currency may pay in it
+    b2 = apply(b, import_invoices(csv_text(INV_HEAD, "E-1,o-neill,2026-11-01,,50.00,EUR,"), b).records)
+    (p,) = import_payments(csv_text(PAY_HEAD, "2026-12-04,o-neill,100.00,EUR,BACS,"), b2, on=TODAY).records
+    assert p.allocations[0].invoice == "E-1"
+
+
+def test_a_row_for_an_invoice_already_paid_by_the_same_amount_is_refused():
+    """The same money recorded in the app (no reference) then found in the bank's file (with
+    one) was taken as new money, with only a warning that it became credit."""
+    b = base_book()
+    paid = Payment("PAY-000009", date(2026, 12, 5), "o-neill", D("750.00"), "GBP",
+                   allocations=(Allocation("INV-3001", D("750.00")),))
+    after = apply(b, [paid])
+    with pytest.raises(ImportRejected) as e:
+        import_payments(csv_text(PAY_HEAD, "2026-12-05,o-neill,750.00,GBP,BACS ONEILL,INV-3001"), after, on=TODAY)
+    assert "row 2 (invoice)" in str(e.value) and "INV-3001 is paid, by PAY-000009 of 2026-12-05" in str(e.value)
+    # another amount on the paid invoice is not that money: it is kept as credit, as before
+    (p,) = import_payments(csv_text(PAY_HEAD, "2026-12-05,o-neill,75.00,GBP,BACS ONEILL,INV-3001"), after,
+                           on=TODAY).records
+    assert p.allocations == ()
+
+
+def test_an_invoice_row_issued_after_today_is_refused():
+    """It was added and hidden until 2027, and the owner entered it a second time."""
+    b = base_book()
+    row = "INV-4001,o-neill,2027-06-01,,1250.00,GBP,"
+    with pytest.raises(ImportRejected) as e:
+        import_invoices(csv_text(INV_HEAD, row), b, on=TODAY)
+    assert "row 2 (issued)" in str(e.value) and "after today (2026-12-05)" in str(e.value)
+    assert len(import_invoices(csv_text(INV_HEAD, row), b, on=date(2027, 6, 1)).records) == 1

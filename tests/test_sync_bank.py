@@ -488,3 +488,19 @@ def test_a_utf16_statement_is_named_as_such_not_sent_to_save_a_csv():
             read_statement(data, "stmt.ofx", POLICY.bank)
         assert "UTF-16" in str(e.value) and "CSV UTF-8" not in str(e.value) and "\n" not in str(e.value)
     assert read_statement(text.encode(), "stmt.ofx", POLICY.bank).txns
+
+
+def test_a_receipt_dated_before_an_invoice_is_not_put_on_it(tmp_path, capsys):
+    """A statement covering earlier weeks: money that came before an invoice was issued is not
+    that invoice's payment (the book now refuses such a payment, and the whole statement with it)."""
+    from store import open_book
+
+    book, on = _omega_book(tmp_path, paid_x2=False)
+    (tmp_path / "b.csv").write_text("date,amount,description,reference,payer\n"
+                                    "2026-08-20,300.00,FASTER PAYMENT,INV 2001,OMEGA LTD\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["import", "bank", str(tmp_path / "b.csv"), *on]) == 0
+    with open_book(book, readonly=True) as repo:
+        b = repo.book()
+        assert all(a.invoice != "INV-2001" for p in b.payments for a in p.allocations)
+        assert not any(p.allocations for p in b.payments)

@@ -1119,3 +1119,38 @@ async def test_a_new_client_named_as_another_is_pointed_out(demo):
         await type_into(pilot, app, "#in-name", existing.name + " (North)")
         await settle(app, pilot)
         assert "another client" not in text_of(form.query_one("#err-name"))
+        # the same firm with another legal form or punctuation ("Cairn Marketing" and "Cairn
+        # Marketing Ltd") was added without a word, and "cairn" then matched two clients
+        await type_into(pilot, app, "#in-name", existing.name.replace(" ", ", ", 1) + " Ltd.")
+        await settle(app, pilot)
+        assert f"almost this name: {existing.name} ({existing.id})" in text_of(form.query_one("#err-name"))
+
+
+@async_test
+async def test_an_invoice_dated_after_today_is_refused_and_one_added_is_confirmed(demo):
+    """2027-06-01 typed for 2026 was saved without a word and hidden until then, and the owner
+    added the invoice a second time."""
+    cid = sorted(reopen(demo).clients)[0]
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        form = app.screen
+        burst(app, "INV-LATER-1", "enter", cid, "enter")
+        await settle(app, pilot)
+        await type_into(pilot, app, "#in-issued", "2027-06-01")
+        await type_into(pilot, app, "#in-amount", "1250.00")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is form
+        assert "after today: the invoice would be hidden until then" in text_of(form.query_one("#err-issued"))
+        await type_into(pilot, app, "#in-issued", DAY.isoformat())
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is not form
+        notes = [n.message for n in app._notifications]
+        assert any("INV-LATER-1 for " in m and "1,250.00" in m and "is in the book" in m for m in notes), notes
+    assert reopen(demo).invoices["INV-LATER-1"].issued == DAY

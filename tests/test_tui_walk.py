@@ -649,3 +649,52 @@ async def test_an_action_paid_then_the_payment_voided_is_to_do_again_with_its_fi
         assert screen.queue[ids.index(a.id)].amount == a.amount
         head = text_of(screen.query_one("#today-head"))
         assert "0 of" in head, head
+
+
+@async_test
+async def test_a_promise_dated_a_year_slip_ahead_is_refused_in_the_form(demo):
+    """"by 2099-01-01" was saved, and its invoices left the ladder for 73 years."""
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        pos = await at_action(app, pilot, lambda a: a.amount > 0 and a.kind == "step")
+        before = len(app.state.book.promises)
+        await pilot.press("p")
+        await settle(app, pilot)
+        dialog = app.screen
+        dialog.query_one("#in-by").value = "2099-01-01"
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is dialog
+        assert "more than 366 days after 2026-11-23" in text_of(dialog.query_one("#err-by"))
+        dialog.query_one("#in-by").value = "2027-01-05"
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is screen and pos in screen.done
+    assert len(reopen(demo).promises) == before + 1
+
+
+@async_test
+async def test_a_payment_taken_on_a_credit_review_leaves_the_review_to_do(demo):
+    """$ on a Credit review ticked the review done: money in is not a credit check."""
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        pos = await at_action(app, pilot, lambda a: a.kind == "credit_review")
+        review = screen.queue[pos]
+        payments = len(app.state.book.payments)
+        await pilot.press("dollar_sign")
+        await settle(app, pilot)
+        app.screen.query_one("#in-amount").value = "100.00"
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is screen, [text_of(w) for w in app.screen.query(".form-error, .field-error")]
+        assert pos not in screen.done
+    book = reopen(demo)
+    assert len(book.payments) == payments + 1 and book.payments[-1].client == review.client
+    assert not [a for a in todays(demo) if a.step == "credit_review"]

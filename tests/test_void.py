@@ -341,11 +341,12 @@ def test_dun_pay_goes_to_the_invoice_it_pays_exactly_or_to_a_promise_in_force(bo
     assert pay("2026-04-20", "50.00")[1] == [{"invoice": "A-1", "amount": "50.00"}]  # (the promise is over)
 
 
-def test_dun_pay_dated_before_the_invoice_it_pays_was_issued_says_so(book, capsys):
-    """A payment dated before its invoice's issue day was taken without a word; seen as of a
-    day between, the money showed nowhere."""
-    assert main(["--book", str(book), "--on", "2025-12-20", "pay", "acme", "100.00", "--invoice", "A-2"]) == 0
+def test_dun_pay_dated_before_the_invoice_it_pays_was_issued_is_refused(book, capsys):
+    """A payment dated before its invoice's issue day was taken (first without a word, then
+    with a warning); seen as of a day between, the money showed nowhere, and a slip of the
+    year moved interest and compensation. Refused in one line, nothing recorded."""
+    assert main(["--book", str(book), "--on", "2025-12-20", "pay", "acme", "100.00", "--invoice", "A-2"]) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "before A-2 was issued (2026-02-20)" in err and "dun void PAY-" in err
+    assert err.count("\n") == 1 and "before A-2 was issued (2026-02-20)" in err and "year" in err
     assert main(["--book", str(book), "--on", "2026-03-01", "pay", "acme", "100.00", "--invoice", "A-2"]) == 0
     assert "before" not in capsys.readouterr().err

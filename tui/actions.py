@@ -218,10 +218,12 @@ def log_payment_outcome(repo: Any, action: Any, on: date, payment: Payment,
     The money came in through the bank, not over the action's channel. A payment from
     another client is that client's, so it marks none of this action's steps done; nor does
     a part payment (``owed``: what the action's invoices owed before it), after which the
-    action stays to do on what is still owed (:func:`receivables.allocate.settles`)."""
+    action stays to do on what is still owed (:func:`receivables.allocate.settles`), nor one
+    while working an action on no invoice (a credit review: money in is not the review)."""
     _writable(repo)
     invoices = tuple(getattr(action, "invoices", ()) or ())
-    if payment.client != action.client or (owed is not None and invoices and not settles(payment, owed, invoices)):
+    if payment.client != action.client or not invoices or \
+            (owed is not None and not settles(payment, owed, invoices)):
         return [repo.record_payment(payment)]
     act = _activity_for(action, on, outcome=PAID, channel="other", body=paid_note(payment), direction="in")
     return _commit_many(repo, [payment, act])

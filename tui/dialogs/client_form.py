@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from receivables.errors import DunError
+from receivables.matching import fold
 from receivables.dates import parse_date
 from receivables.model import Client, Contact, CreditCheck, is_email
 from receivables.money import check_currency
@@ -49,9 +50,14 @@ class ClientForm(FormDialog):
             """A note (not a refusal: two firms may share a name) when another client has it:
             the two could not be told apart on Today, and nothing said so."""
             key = " ".join(value.split()).casefold()
-            other = next((x.id for x in clients.values() if " ".join(x.name.split()).casefold() == key
-                          and (c is None or x.id != c.id)), None)
-            return f"another client is named so: {other} (add what tells them apart)" if other else ""
+            others = [x for x in clients.values() if c is None or x.id != c.id]
+            other = next((x.id for x in others if " ".join(x.name.split()).casefold() == key), None)
+            if other:
+                return f"another client is named so: {other} (add what tells them apart)"
+            # ("Cairn Marketing" beside "Cairn Marketing Ltd": the same firm added twice, most likely)
+            loose = fold(value)
+            near = next((x for x in others if loose and fold(x.name) == loose), None)
+            return f"another client has almost this name: {near.name} ({near.id}); is it that one?" if near else ""
 
         if c is None:  # a new client: the name first, its id made from it unless typed
             head = [Field("name", "Name", "", text_parser("a name"), note=same_name),

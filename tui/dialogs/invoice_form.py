@@ -11,7 +11,7 @@ from receivables.money import check_currency
 from receivables.numbering import next_number
 
 from .. import actions
-from ..fmt import plain
+from ..fmt import money, plain, safe
 from .base import Field, FormDialog, amount_parser, client_field
 
 
@@ -42,6 +42,13 @@ class InvoiceForm(FormDialog):
                 raise DunError("due before issued", "due", f"use {issued.isoformat()} or later")
             return d
 
+        def issued(text: str):
+            d = parse_date(text, "issued")
+            if d > on and (i is None or d != i.issued):  # (one stored so before stays as it is)
+                raise DunError(f"{d.isoformat()} is after today: the invoice would be hidden until then", "issued",
+                               "check the year; add an invoice on the day it is issued")
+            return d
+
         def currency(text: str) -> str:
             return check_currency(text.strip().upper(), "currency")
 
@@ -54,7 +61,7 @@ class InvoiceForm(FormDialog):
             Field("number", "Number", i.number if i else "", number, required=not self._proposed,
                   help=f"{self._proposed} if left empty" if self._proposed else ""),
             client_field(cid, lambda: self.app.state.book.clients),
-            Field("issued", "Issued", (i.issued if i else on).isoformat(), lambda t: parse_date(t, "issued")),
+            Field("issued", "Issued", (i.issued if i else on).isoformat(), issued),
             Field("due", "Due", (i.due if i else on + timedelta(days=terms)).isoformat(), due),
             Field("currency", "Currency", cur, currency),
             Field("amount", "Amount (tax included)", plain(i.amount, i.currency) if i else "",
@@ -119,7 +126,11 @@ class InvoiceForm(FormDialog):
             inv = Invoice(number=v.get("number") or self._proposed, client=v["client"], issued=v["issued"],
                           due=v["due"], currency=v["currency"], amount=v["amount"],
                           reference=v.get("reference") or "")
-            return actions.save_invoice(self.app.repo, inv, True)
+            saved = actions.save_invoice(self.app.repo, inv, True)
+            # (the dialog closes on the screen it came from, which may not list the invoice)
+            self.app.notify(safe(f"{saved.number} for {money(saved.amount, saved.currency)}, due "
+                                 f"{saved.due.isoformat()}, is in the book"), title="Invoice added", markup=False)
+            return saved
         changes = dict(client=v["client"], issued=v["issued"], due=v["due"], currency=v["currency"],
                        amount=v["amount"], reference=v.get("reference") or "")
         if self.invoice.lines and v["amount"] != self.invoice.amount:

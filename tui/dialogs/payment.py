@@ -24,6 +24,7 @@ ZERO = Decimal(0)
 
 
 PAGE = 40  # allocation lines mounted at a time: a client with hundreds of open invoices stays quick
+LONG_AGO_DAYS = 31  # a payment date further back is said in days under the field
 
 
 class PaymentDialog(FormDialog):
@@ -72,13 +73,19 @@ class PaymentDialog(FormDialog):
             client_field(self.client or "", lambda: self.app.state.book.clients),
             Field("amount", "Amount received", amount, amount_parser(self.currency, self.owner_locale)),
             Field("date", "Date received", self.app.on.isoformat(),
-                  date_parser(not_after=self.app.on, why="the day the money arrived (a later one counts nowhere yet)")),
+                  date_parser(not_after=self.app.on, why="the day the money arrived (a later one counts nowhere yet)"),
+                  note=self._date_note),
             Field("reference", "Reference", "", None, required=False, placeholder="bank reference"),
             # (last: a payment typed in one burst, amount, date, reference, never meets it)
             Field("currency", "Currency", self._client_currency(self.client),
                   lambda text: check_currency(text.strip().upper(), "currency"),
                   help="the client's unless the money came in another"),
         ]
+
+    def _date_note(self, d, text: str) -> str:
+        """A day long gone said plainly under the field (a slip of the year shows at once)."""
+        days = (self.app.on - d).days
+        return f"= {days} days ago" if days > LONG_AGO_DAYS else ""
 
     def compose_extra(self) -> ComposeResult:
         with Horizontal(classes="alloc-head"):

@@ -6,12 +6,13 @@ from decimal import Decimal
 from typing import Any
 
 from receivables.allocate import promise_over
+from receivables.dates import parse_date, promise_problem
 from receivables.errors import DunError
 from receivables.model import CHANNELS
 
 from .. import actions
 from ..fmt import money, plain
-from .base import Field, FormDialog, amount_parser, date_parser
+from .base import Field, FormDialog, amount_parser
 
 
 class PromiseDialog(FormDialog):
@@ -29,11 +30,16 @@ class PromiseDialog(FormDialog):
         return [
             Field("amount", f"Amount ({self.currency})", plain(self.amount, self.currency) if self.amount else "",
                   amount_parser(self.currency, self.owner_locale)),
-            Field("by", "Promised by", (self.on_date + timedelta(days=7)).isoformat(),
-                  date_parser(not_before=self.on_date)),
+            Field("by", "Promised by", (self.on_date + timedelta(days=7)).isoformat(), self._by),
             Field("channel", "Promised over", "phone", _channel, help="phone, email, letter, meeting…"),
             Field("note", "Note", "", None, required=False, placeholder="what they said"),
         ]
+
+    def _by(self, text: str) -> date:
+        d = parse_date(text, "date")
+        if (wrong := promise_problem(d, self.on_date)) is not None:
+            raise DunError(wrong[0], "date", wrong[1])
+        return d
 
     def cross_check(self, values: dict[str, Any]) -> dict[str, str]:
         amount = values.get("amount")
