@@ -154,7 +154,7 @@ def cmd_client_show(args) -> int:
     print(f"balance {view['balance']} {cur}, overdue {view['overdue']} {cur}, credit {view['credit']} {cur}{hold}")
     for c, b in view["balances"].items():
         if c != cur:
-            print(f"also {b} {c}")
+            print(f"also {b} {c}" + (" (client credit)" if b.startswith("-") else ""))
     if view["interest"] != "0.00" or view["compensation"] != "0.00":
         print(f"late-payment interest {view['interest']} {cur}, compensation {view['compensation']} {cur}")
     if Decimal(view["credit"]) > 0 and Decimal(view["overdue"]) > 0:
@@ -209,11 +209,13 @@ def cmd_client_list(args) -> int:
     rows = []
     for c in sorted(clients.values(), key=lambda c: c.name.casefold()):
         day = state.days[c.id]
-        pos = next(r for r in day.part.rows if r.currency == c.currency)  # (its own currency is always there)
-        rows.append({"id": c.id, "name": c.name, "currency": c.currency,
-                     "balance": to_text(pos.balance, c.currency), "overdue": to_text(pos.overdue, c.currency),
-                     "oldest_days_overdue": pos.oldest_days_overdue,
-                     "hold": day.status.hold})  # the flag or a done credit-hold step
+        # its own currency first (always there), then each other it owes or holds credit in, as the app shows
+        for pos in sorted(day.part.rows, key=lambda r: r.currency != c.currency):
+            if pos.currency == c.currency or pos.balance or pos.overdue:
+                rows.append({"id": c.id, "name": c.name, "currency": pos.currency,
+                             "balance": to_text(pos.balance, pos.currency), "overdue": to_text(pos.overdue, pos.currency),
+                             "oldest_days_overdue": pos.oldest_days_overdue,
+                             "hold": day.status.hold})  # the flag or a done credit-hold step
     if args.json:
         _dump(rows)
         return 0

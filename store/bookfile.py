@@ -79,6 +79,9 @@ MIGRATIONS = {0: _migrate_0_to_1}
 
 
 MAX_SEQ = 2 ** 53  # (a change number past this is no book's: orjson writes at most 64 bits)
+# the highest change number a book read may have: room above it for every change dun will
+# ever commit (a hand edit to MAX_SEQ itself was read, then dun refused the book it wrote next)
+READ_SEQ = MAX_SEQ - 2 ** 32
 
 
 def _whole(value: Any, upto: int) -> bool:
@@ -100,8 +103,8 @@ def _schema_of(data: dict, source: str) -> int:
     if not _whole(schema, 1000):
         raise DunError(f"its schema number (meta schema) is {schema!r:.40}, not a whole number", source,
                        "restore a backup with 'dun restore'")
-    if not _whole(seq, MAX_SEQ):  # (a hand-edited meta: "x", null, 1.5, -5, 10**30)
-        raise DunError(f"the book's change number (meta seq) is {seq!r:.40}, not a whole number of 0 or more",
+    if not _whole(seq, READ_SEQ):  # (a hand-edited meta: "x", null, 1.5, -5, 10**30, 2**53)
+        raise DunError(f"the book's change number (meta seq) is {seq!r:.40}, not a whole number from 0 to {READ_SEQ}",
                        source, "restore a backup with 'dun restore'")
     return schema
 

@@ -31,7 +31,9 @@ def run_json(capsys, *argv):
 
 def test_client_show_agrees_with_the_list_the_agenda_and_the_report(book, capsys):
     base = ("--book", book, "--on", ON.isoformat(), "--json")
-    listed = {r["id"]: r for r in run_json(capsys, "client", "list", *base)}
+    listed: dict = {}
+    for r in run_json(capsys, "client", "list", *base):  # (its own currency's row first)
+        listed.setdefault(r["id"], r)
     report = run_json(capsys, "report", *base)
     agenda = run_json(capsys, "agenda", *base)
     chased = {a["client"]: a["client_name"] for a in agenda}
@@ -70,3 +72,22 @@ def test_client_show_keeps_the_day_it_worked_out(book, capsys, tmp_path, monkeyp
         assert state is not None and set(state.days) == set(repo.clients())
         assert state.days[cid].status.hold == run_json(
             capsys, "client", "show", cid, "--book", book, "--on", ON.isoformat(), "--json")["hold"]
+
+
+def test_a_credit_in_a_second_currency_shows_in_client_show_and_client_list(tmp_path, capsys):
+    """A payment in euros from a client billed in pounds was nowhere but on the payment line:
+    `balances` had only GBP and `client list` one row (the app showed both)."""
+    path = tmp_path / "book"
+    assert main(["demo", str(path), "--clients", "6", "--invoices", "40", "--seed", "5", "--on", ON.isoformat()]) == 0
+    base = ("--book", path, "--on", ON.isoformat(), "--json")
+    cid = next(r["id"] for r in run_json(capsys, "client", "list", *base) if r["currency"] == "GBP")
+    before = run_json(capsys, "client", "show", cid, *base)
+    assert "EUR" not in before["balances"]
+    assert main(["pay", cid, "1684.80", "--currency", "EUR", "--book", str(path), "--on", ON.isoformat()]) == 0
+    view = run_json(capsys, "client", "show", cid, *base)
+    assert view["balances"]["EUR"] == "-1684.80" and view["balance"] == before["balance"]
+    rows = [r for r in run_json(capsys, "client", "list", *base) if r["id"] == cid]
+    assert [(r["currency"], r["balance"]) for r in rows] == [("GBP", before["balance"]), ("EUR", "-1684.80")]
+    capsys.readouterr()
+    assert main(["client", "show", cid, "--book", str(path), "--on", ON.isoformat()]) == 0
+    assert "also -1684.80 EUR (client credit)" in capsys.readouterr().out

@@ -104,6 +104,8 @@ def test_second_writer_is_refused_with_the_holder_named_and_readers_still_work(b
     (b'{"meta": {"1": {"schema": 1, "seq": null}}}', "change number (meta seq) is None"),
     (b'{"meta": {"1": {"schema": 1, "seq": 1.5}}}', "change number (meta seq) is 1.5"),
     (b'{"meta": {"1": {"schema": 1, "seq": -5}}}', "change number (meta seq) is -5"),
+    # (read, then the next book.json dun wrote was refused as its own: no room left above it)
+    (b'{"meta": {"1": {"schema": 1, "seq": 9007199254740992}}}', "meta seq) is 9007199254740992, not a whole"),
 ])
 def test_damaged_book_files_are_refused_and_left_as_they_are(book_dir, content, expect):
     (book_dir / "book.json").write_bytes(content)

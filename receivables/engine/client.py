@@ -208,7 +208,8 @@ def _client_part(dy: Day, cid: str) -> ClientPart:
 
 
 def _client_rows(dy, cid: str) -> list[ClientFigures]:
-    """The client's positions, one per currency (its own currency always)."""
+    """The client's positions, one per currency it owes or holds credit in (its own currency
+    always): a payment in euros from a client billed in pounds is its credit, shown."""
     client = dy.eng.book.clients[cid]
     states = dy.states
     totals = dy.totals
@@ -217,6 +218,9 @@ def _client_rows(dy, cid: str) -> list[ClientFigures]:
     curs = dy.client_currencies(cid)
     if client.currency not in curs:
         curs.append(client.currency)
+    for _, cur, _ in dy.eng.credits.get(cid, ()):
+        if cur not in curs and credits.get((cid, cur)):
+            curs.append(cur)
     st = dy.status(cid)
     b = dy.behaviour(cid)
     r: Risk = dy.risk(cid)
