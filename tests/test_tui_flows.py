@@ -1154,3 +1154,34 @@ async def test_an_invoice_dated_after_today_is_refused_and_one_added_is_confirme
         notes = [n.message for n in app._notifications]
         assert any("INV-LATER-1 for " in m and "1,250.00" in m and "is in the book" in m for m in notes), notes
     assert reopen(demo).invoices["INV-LATER-1"].issued == DAY
+
+
+@async_test
+async def test_enter_then_a_key_typed_at_once_reaches_the_client_screen_it_opens(demo):
+    """"enter $" on the Clients screen opened the client's screen with no payment dialog, and
+    the amount typed next switched screens ("1" to Today): the "$" reached the Clients screen
+    before enter's client screen was in front."""
+    from tui.dialogs.payment import PaymentDialog
+    from tui.screens.client_detail import ClientDetailScreen
+
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        for screen_key, table in (("2", "#clients"), ("3", "#invoices")):
+            await pilot.press(screen_key)
+            await settle(app, pilot)
+            t = app.screen.query_one(table)
+            t.move_to(3)
+            await settle(app, pilot)
+            row = t.current
+            cid = row.client.id if table == "#clients" else row.invoice.client
+            burst(app, "enter", "dollar_sign", "125")
+            await settle(app, pilot)
+            assert isinstance(app.screen, PaymentDialog), type(app.screen)
+            assert app.screen.values.get("client") == cid
+            assert app.screen.query_one("#in-amount").value == "125"
+            assert isinstance(app.screen_stack[-2], ClientDetailScreen)
+            await pilot.press("escape")
+            await settle(app, pilot)
+            await pilot.press("escape")
+            await settle(app, pilot)

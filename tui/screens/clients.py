@@ -110,7 +110,9 @@ class ClientsScreen(TableScreen):
         yield DunFooter()
 
     def on_mount(self) -> None:  # (DunScreen's runs too, after this one: Textual calls each class's)
-        self.query_one("#clients", VirtualTable).focus()
+        table = self.query_one("#clients", VirtualTable)
+        table.select_now = lambda row: self.dun.open_client(row.client.id)
+        table.focus()
 
     def show(self, state: BookState) -> None:
         self._apply()
@@ -159,10 +161,6 @@ class ClientsScreen(TableScreen):
     @on(Input.Submitted, "#client-search")
     def _search_done(self) -> None:
         self.search_done()
-
-    @on(VirtualTable.Selected, "#clients")
-    def _open(self, event: VirtualTable.Selected) -> None:
-        self.dun.open_client(event.row.client.id)
 
     def current_client_id(self) -> str | None:
         r = self.query_one("#clients", VirtualTable).current

@@ -118,7 +118,9 @@ class InvoicesScreen(InvoiceActions, TableScreen):
         yield DunFooter()
 
     def on_mount(self) -> None:  # (DunScreen's runs too, after this one: Textual calls each class's)
-        self.query_one("#invoices", VirtualTable).focus()
+        table = self.query_one("#invoices", VirtualTable)
+        table.select_now = lambda row: self.dun.open_client(row.invoice.client)  # (see VirtualTable.select_now)
+        table.focus()
 
     def show(self, state: BookState) -> None:
         self._apply()
@@ -185,10 +187,6 @@ class InvoicesScreen(InvoiceActions, TableScreen):
         if self._timer is not None:
             self._timer.stop()
         self.search_done()
-
-    @on(VirtualTable.Selected, "#invoices")
-    def _open(self, event: VirtualTable.Selected) -> None:
-        self.dun.open_client(event.row.invoice.client)
 
     def action_cycle_status(self) -> None:
         values = [v for _, v in STATUS_FILTERS]

@@ -105,6 +105,10 @@ class VirtualTable(ScrollView, can_focus=True):
         self.empty = empty
         self.sort_key: str | None = None
         self.sort_reverse = False
+        # enter's work done at once, inside its key (a row that opens another screen): a key
+        # typed right behind enter then reaches that screen; as a Selected message it was
+        # handled after that key, which went to this screen ("enter $" lost the "$")
+        self.select_now: Callable[[Any], None] | None = None
 
     # -- data ----------------------------------------------------------------------
     @property
@@ -257,7 +261,11 @@ class VirtualTable(ScrollView, can_focus=True):
         self.move_to(len(self._rows) - 1 if end else 0)
 
     def action_select(self) -> None:
-        if self.current is not None:
+        if self.current is None:
+            return
+        if self.select_now is not None:
+            self.select_now(self.current)
+        else:
             self.post_message(self.Selected(self, self.cursor_row, self.current))
 
     def on_click(self, event: events.Click) -> None:
