@@ -152,37 +152,37 @@ def cmd_demo(args) -> int:
 # -- import, export -----------------------------------------------------------------------------------
 
 def cmd_import(args) -> int:
-    from receivables.imports import import_file
+    from store.importing import import_into, read_file
 
     path = Path(args.file).expanduser()
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise DunError("file not found", str(path), "check the path") from None
-    except IsADirectoryError:
-        raise DunError("is a folder, not a file", str(path), "name the CSV file") from None
-    except OSError as e:
-        raise DunError(f"cannot be read: {e.strerror}", str(path)) from None
-    if args.kind in ("xero", "bank"):
-        from cli.sync_cmds import run_sync_import
-
-        return run_sync_import(args, path, data)
+    data = read_file(path)
     with _open(args, readonly=args.dry_run, command=f"dun import {args.kind}") as repo:
-        policy = repo.policy()
-        result = import_file(args.kind, data, repo.book(), policy.defaults, source=path.name,
-                             charge_prefix=policy.interest.claim_prefix, on=_today(args))
-        stored = repo.commit(result.records) if result.records and not args.dry_run else []
-    for w in result.warnings:
+        done = import_into(repo, args.kind, data, path.name, _today(args), paid_on=args.paid_on,
+                           dry_run=args.dry_run)
+    for w in done.warnings:
         _warn(w)
     if args.json:
-        _dump({"file": str(path), "kind": args.kind, "dry_run": args.dry_run, "added": result.counts(), "skipped": result.skipped,
-               "not_imported": list(result.skipped_rows), "warnings": list(result.warnings),
-               "ids": [getattr(r, "id", None) or getattr(r, "number", None) for r in stored]})
+        _dump(_import_json(done, path))
         return 0
-    print(result.summary() + ("  (dry run: nothing written)" if args.dry_run else ""))
-    for line in result.skipped_rows:
-        print(line)
+    if args.kind in ("xero", "bank"):  # (bank text: control characters shown)
+        from cli.sync_cmds import _safe
+
+        print("\n".join(_safe(line) for line in done.lines()))
+    else:
+        print("\n".join(done.lines()))
     return 0
+
+
+def _import_json(done, path: Path) -> dict:
+    r = done.result
+    if done.kind in ("xero", "bank"):
+        fields = (("added", "updated", "paid", "voided", "credited", "skipped", "unchanged") if done.kind == "xero"
+                  else ("matched", "unmatched", "already", "outgoing", "skipped"))
+        return {"file": str(path), "kind": done.kind, "dry_run": done.dry_run, **{f: getattr(r, f) for f in fields},
+                **({"paid_on": r.paid_on.isoformat()} if done.kind == "xero" and r.paid_on else {})}
+    return {"file": str(path), "kind": done.kind, "dry_run": done.dry_run, "added": r.counts(), "skipped": r.skipped,
+            "not_imported": list(r.skipped_rows), "warnings": list(r.warnings),
+            "ids": [getattr(x, "id", None) or getattr(x, "number", None) for x in done.stored]}
 
 
 def cmd_export(args) -> int:

@@ -1,12 +1,11 @@
-"""Staying in step: ``dun import xero|bank`` (wired from ``dun import``) and ``dun receipts``
-(the unmatched bank receipts: list, match, ignore)."""
+"""``dun receipts``: the unmatched bank receipts (list, match, ignore). (``dun import xero|bank``
+is ``dun import``'s, through store.importing.)"""
 from __future__ import annotations
 
 import argparse
 from dataclasses import replace
-from pathlib import Path
 
-from cli.common import dump as _dump, open_repo, today as _today, warn as _warn
+from cli.common import dump as _dump, open_repo
 from cli.main import add_json, add_on
 from receivables.errors import DunError
 
@@ -33,63 +32,6 @@ def register(sub, common) -> None:
 
 def _open(args, readonly: bool, command: str):
     return open_repo(args, readonly, command)
-
-
-def run_sync_import(args, path: Path, data: bytes) -> int:
-    today = _today(args)
-    with _open(args, readonly=args.dry_run, command=f"dun import {args.kind}") as repo:
-        policy = repo.policy()
-        if args.kind == "xero":
-            from receivables.xero import import_xero
-
-            result = import_xero(data, repo.book(), policy.defaults, source=path.name, today=today,
-                                 paid_on=args.paid_on)
-        else:  # (--paid-on with a bank statement is refused before: cli.checks)
-            from receivables.bank import read_statement
-            from receivables.matching import import_bank
-
-            result = import_bank(read_statement(data, path.name, policy.bank), RepoSource(repo), today)
-        if not args.dry_run and (result.records or result.updates):
-            repo.commit(result.records, result.updates)
-    for w in getattr(result, "warnings", ()):
-        _warn(w)
-    if args.json:
-        fields = (("added", "updated", "paid", "voided", "credited", "skipped", "unchanged") if args.kind == "xero"
-                  else ("matched", "unmatched", "already", "outgoing", "skipped"))
-        _dump({"file": str(path), "kind": args.kind, "dry_run": args.dry_run,
-               **{f: getattr(result, f) for f in fields},
-               **({"paid_on": result.paid_on.isoformat()} if args.kind == "xero" and result.paid_on else {})})
-        return 0
-    lines = result.lines()
-    lines[0] += "  (dry run: nothing written)" if args.dry_run else ""
-    print("\n".join(_safe(line) for line in lines))
-    return 0
-
-
-class RepoSource:
-    """What bank matching reads, straight from the store's documents (see
-    :class:`receivables.matching.BookSource`): a statement of thousands of lines into a large
-    book need not decode the whole book."""
-
-    def __init__(self, repo) -> None:
-        from store import codec
-
-        self.repo, self.codec = repo, codec
-        self.clients = repo.clients()
-        self.aliases = [codec.alias_from_doc(d) for d in repo.documents("aliases")]
-        self._receipts = {d["id"]: d for d in repo.documents("receipts")}
-
-    def receipt(self, rid: str):
-        doc = self._receipts.get(rid)
-        return None if doc is None else self.codec.receipt_from_doc(doc)
-
-    def sync(self, kind: str):
-        return next((self.codec.sync_from_doc(d) for d in self.repo.documents("syncs") if d.get("id") == kind), None)
-
-    def invoice_positions(self):
-        from store.openitems import invoice_positions
-
-        return invoice_positions(self.repo)
 
 
 def cmd_receipts(args) -> int:

@@ -94,7 +94,7 @@ class Candidate:
 
 class BookSource:
     """What matching reads, from a whole :class:`Book` in memory (the app, ``dun receipts``).
-    The store offers the same from its documents (``cli.sync_cmds.RepoSource``)."""
+    The store offers the same from its documents (``store.importing.RepoSource``)."""
 
     def __init__(self, book: Book) -> None:
         self.book = book

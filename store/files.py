@@ -369,10 +369,12 @@ class WriteLock:
         except OSError as e:
             os.close(fd)
             if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                holder = self.holder()
                 raise BookLocked(
-                    f"the book is open for writing by {self.holder()}",
+                    f"the book is open for writing by {holder}",
                     str(self.path.parent),
-                    "close it there (or wait for it to finish), then try again",
+                    "do it in the app (I imports a file) or close the app, then try again" if "(app)" in holder
+                    else "close it there (or wait for it to finish), then try again",
                 ) from None
             raise
         info = orjson.dumps({

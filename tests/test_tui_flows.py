@@ -1185,3 +1185,44 @@ async def test_enter_then_a_key_typed_at_once_reaches_the_client_screen_it_opens
             await settle(app, pilot)
             await pilot.press("escape")
             await settle(app, pilot)
+
+
+@async_test
+async def test_a_payments_file_imported_in_the_app_takes_its_action_off_the_queue_at_once(tmp_path):
+    """There was no import in the app, and `dun import` is refused while the app holds the
+    book: the owner had to quit, import and start again. I imports as `dun import` does, and
+    the queue follows."""
+    demo = make_book(tmp_path / "book", seed=1)  # (a day with steps due)
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        a = next(a for a in screen.queue if a.kind == "step" and a.amount > 0 and len(a.invoices) == 1)
+        src = tmp_path / "paid.csv"
+        src.write_text("date,client,amount,currency,reference,invoice\n"
+                       f"{DAY.isoformat()},{a.client},{a.amount},{a.currency},BACS 42,{a.invoices[0]}\n")
+        bad = tmp_path / "bad.csv"
+        bad.write_text("date,client,amount,currency,reference,invoice\n2099-01-01,nobody,1.00,GBP,,\n")
+        payments = len(app.state.book.payments)
+        await pilot.press("I")
+        await settle(app, pilot)
+        dialog = app.screen
+        burst(app, str(bad), "ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is dialog  # refused, nothing changed, the form kept
+        assert "bad.csv row 2" in text_of(dialog.query_one("#form-error"))
+        assert len(app.state.book.payments) == payments
+        state = app.state
+        await type_into(pilot, app, "#in-file", str(src))
+        await pilot.press("ctrl+s")
+        for _ in range(100):
+            if app.state is not state:
+                break
+            await settle(app, pilot)
+        await settle(app, pilot)
+        assert app.screen is screen
+        assert not any(q.client == a.client and q.invoices == a.invoices and q.step == a.step for q in screen.queue)
+        notes = [n.message for n in app._notifications]
+        assert any("added 1 payment" in m for m in notes), notes
+    (p,) = [p for p in reopen(demo).payments if p.reference == "BACS 42"]
+    assert p.client == a.client and [x.invoice for x in p.allocations] == list(a.invoices)

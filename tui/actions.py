@@ -351,3 +351,15 @@ def save_invoice(repo: Any, invoice: Invoice, new: bool) -> Invoice:
 
 def replace(record: Any, **changes: Any) -> Any:
     return dataclasses.replace(record, **changes)
+
+
+def import_file(repo: Any, kind: str, path: Any, on: date) -> Any:
+    """A file imported into the book as ``dun import KIND FILE`` does (store.importing): all or
+    nothing; what it did (``lines()``, ``warnings``)."""
+    from pathlib import Path
+
+    from store.importing import import_into, read_file
+
+    _writable(repo)
+    path = Path(path).expanduser()
+    return import_into(repo, kind, read_file(path), path.name, on)

@@ -69,6 +69,7 @@ class DunApp(BackgroundWork, App[int]):
         Binding("n", "note", "Note", id="app.note", show=False),
         Binding("dollar_sign", "payment", "Payment", id="app.payment", show=False, key_display="$"),
         Binding("P", "publish", "Publish", id="app.publish", show=False),
+        Binding("I", "import_file", "Import", id="app.import", show=False),
     ]
 
     QUEUE_SAVE_DELAY = 5.0  # seconds without a key press or click: a quiet moment for background work
@@ -404,20 +405,16 @@ class DunApp(BackgroundWork, App[int]):
     def action_note(self) -> None:
         from .dialogs.note import NoteDialog
 
-        if self.state is None:
-            return
-        screen = self.screen
-        client = getattr(screen, "current_client_id", lambda: None)()
-        invoice = getattr(screen, "current_invoice", lambda: None)()
-        self.push_screen(NoteDialog(client, invoice))
+        if self.state is not None:
+            screen = self.screen
+            self.push_screen(NoteDialog(getattr(screen, "current_client_id", lambda: None)(),
+                                        getattr(screen, "current_invoice", lambda: None)()))
 
     def action_payment(self) -> None:
         from .dialogs.payment import PaymentDialog
 
-        if self.state is None:
-            return
-        client = getattr(self.screen, "current_client_id", lambda: None)()
-        self.push_screen(PaymentDialog(client))
+        if self.state is not None:
+            self.push_screen(PaymentDialog(getattr(self.screen, "current_client_id", lambda: None)()))
 
     def action_publish(self) -> None:
         from .dialogs.publish import PublishDialog
@@ -425,28 +422,31 @@ class DunApp(BackgroundWork, App[int]):
         if self.state is not None and not any(isinstance(s, PublishDialog) for s in self.screen_stack):
             self.push_screen(PublishDialog())  # (one publish at a time: P in its dialog does nothing)
 
+    def _writing_dialog(self, make: Callable[[], Any]) -> None:
+        """The dialog ``make`` gives, over the screen in front, when the book can be changed."""
+        if self.state is not None and self.check_writable():
+            self.push_screen(make())
+
+    def action_import_file(self) -> None:
+        from .dialogs.import_file import ImportDialog
+
+        self._writing_dialog(ImportDialog)
+
     def action_add_client(self) -> None:
         from .dialogs.client_form import ClientForm
 
-        if self.state is not None and self.check_writable():
-            self.push_screen(ClientForm())
+        self._writing_dialog(ClientForm)
 
     def action_add_invoice(self) -> None:
         from .dialogs.invoice_form import InvoiceForm
 
-        if self.state is not None and self.check_writable():
-            client = getattr(self.screen, "current_client_id", lambda: None)()
-            self.push_screen(InvoiceForm(client=client))
+        self._writing_dialog(lambda: InvoiceForm(client=getattr(self.screen, "current_client_id", lambda: None)()))
 
     def check_writable(self) -> bool:
         if self.repo is None or getattr(self.repo, "read_only", False):
-            self.notify(
-                "The book is open read-only" + (f" ({self.lock_note})" if self.lock_note else "")
-                + "; nothing can be changed in this window.",
-                title="Read-only",
-                severity="warning",
-                markup=False,
-            )
+            self.notify("The book is open read-only" + (f" ({self.lock_note})" if self.lock_note else "")
+                        + "; nothing can be changed in this window.", title="Read-only", severity="warning",
+                        markup=False)
             return False
         return True
 

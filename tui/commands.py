@@ -24,6 +24,7 @@ def app_commands(app: Any) -> list[tuple[str, str, Callable[[], Any]]]:
          "Payments · credits tab, then v", app.action_void_record),
         ("Add a client", "A new client record", app.action_add_client),
         ("Add an invoice", "A new invoice", app.action_add_invoice),
+        ("Import a file", "Clients, invoices, payments, a bank statement or a Xero export (I)", app.action_import_file),
         ("Publish the report folder", "Statements, management report and CSVs in BOOK/site (P)", app.action_publish),
         ("Toggle dark/light theme", "Switch between the dark and light theme (ctrl+t)", app.action_toggle_theme),
         ("Reload the book", "Read the book again from disk (ctrl+r)", app.action_reload),

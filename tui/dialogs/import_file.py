@@ -1,0 +1,76 @@
+"""Import a file (clients, invoices, payments, a bank statement, a Xero export) from inside
+the app, as ``dun import`` does: all or nothing, rows already in the book skipped. The queue,
+the panels and the counts follow at once."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from receivables.errors import DunError
+from store.importing import KINDS
+
+from .. import actions
+from ..fmt import safe
+from .base import Field, FormDialog
+
+_SIZES = ((1024 * 1024, "MB"), (1024, "kB"))
+
+
+def _kind(text: str) -> str:
+    """One of KINDS, or enough of one to tell which ("pay", "b")."""
+    t = text.strip().lower()
+    got = [k for k in KINDS if k.startswith(t)] if t else []
+    if len(got) != 1:
+        raise DunError(f"{text.strip()!r} is not a kind of file dun imports", "kind", ", ".join(KINDS))
+    return got[0]
+
+
+def _file(text: str) -> Path:
+    p = Path(text.strip()).expanduser()
+    if not p.exists():
+        raise DunError("no such file", "file", "type the path (a ~ for your home folder works)")
+    if not p.is_file():
+        raise DunError("is not a file", "file", "name the file itself")
+    return p
+
+
+def _size(p: Path, text: str) -> str:
+    n = p.stat().st_size
+    shown = next((f"{n / unit:.1f} {name}" for unit, name in _SIZES if n >= unit), f"{n} bytes")
+    return f"= {p.resolve()} ({shown})"
+
+
+class ImportDialog(FormDialog):
+    TITLE_TEXT = "Import a file"
+
+    def fields(self) -> list[Field]:
+        return [
+            Field("kind", "Kind", "payments", _kind, help="clients, invoices, payments, bank or xero"),
+            Field("file", "File", "", _file, placeholder="e.g. ~/Downloads/statement.ofx", note=_size),
+        ]
+
+    def first_focus(self) -> Any:
+        return self.query_one("#in-file")
+
+    def compose_extra(self) -> ComposeResult:
+        yield Static("All or nothing: a bad row refuses the whole file, naming the row, and nothing changes. "
+                     "Rows already in the book are skipped, so a file imported twice adds nothing.\n"
+                     "CSV columns — clients: id,name,email,phone,terms_days,credit_limit,currency · invoices: "
+                     "number,client,issued,due,amount,currency,reference · payments: "
+                     "date,client,amount,currency,reference,invoice. bank: OFX/QFX, camt.053 or the CSV of "
+                     "policy.toml [bank]; xero: Xero's sales-invoice export.", classes="dim", markup=False)
+
+    def save(self, v: dict[str, Any]) -> Any:
+        try:
+            done = actions.import_file(self.app.repo, v["kind"], v["file"], self.app.on)
+        except DunError as e:  # (the file and the row it names are what the owner needs here)
+            p = e.problem
+            raise DunError(f"{p.where}: {p.message}" if p.where else p.message, "", p.hint) from None
+        lines = done.lines()
+        more = [*lines[1:6], *done.warnings[:3]]
+        self.app.notify(safe("\n".join([lines[0], *more])), title=f"Imported {v['file'].name}", markup=False,
+                        timeout=12)
+        return done
