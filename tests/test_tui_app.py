@@ -371,3 +371,20 @@ async def test_each_screen_shows_a_new_state_once(demo):
         app.state_changed.publish(app.state)
         await settle(app, pilot)
     assert sorted(shown) == sorted(type(s).__name__ for s in screens), shown
+
+
+@async_test
+async def test_help_on_the_clients_screen_lists_a_key_once(demo):
+    """v was listed twice ("v Void client.void", "v Void client.void_where"); and I (import) is listed."""
+    from .test_tui_flows import open_client
+
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await open_client(app, pilot, sorted(app.state.book.clients)[0])
+        await pilot.press("question_mark")
+        await settle(app, pilot)
+        lines = text_of(app.screen.query_one("#help-keys")).splitlines()
+        voids = [ln for ln in lines if "client.void" in ln]
+        assert len(voids) == 1 and "client.void, client.void_where" in voids[0]
+        assert any("app.import" in ln for ln in lines)

@@ -258,3 +258,24 @@ def test_the_summary_counts_the_day_as_the_head_does(counts, said):
     state = SimpleNamespace(book=book, policy=None, ledger=None)
     group = day_summary(state, DAY, DayCounts(*counts), None)
     assert said in group.renderables[0].plain
+
+
+def test_the_summary_leaves_out_what_was_taken_back_and_names_outcomes_in_words():
+    """After U on a no-answer call and a voicemail logged instead, the summary listed the
+    no answer, the correction ("undo:ACT-000775 · note") and the voicemail, and counted all
+    three, with "no_answer" as stored."""
+    from types import SimpleNamespace
+
+    from receivables.model import Activity, Book, Client
+    from tui.widgets.day_summary import day_summary
+
+    call = Activity("ACT-1", DAY, "c1", "phone", step="call", outcome="no_answer")
+    undo = Activity("ACT-2", DAY, "c1", "other", step="undo:ACT-1", outcome="note", corrects="ACT-1")
+    again = Activity("ACT-3", DAY, "c1", "phone", step="call", outcome="voicemail")
+    book = Book(clients={"c1": Client("c1", "Acme Ltd", "GBP", 30)}, activities=(call, undo, again))
+    state = SimpleNamespace(book=book, policy=None, ledger=None)
+    group = day_summary(state, DAY, None, None)
+    head = group.renderables[0].plain
+    assert "Activities logged: voicemail 1\n" in head
+    rows = [list(c.cells) for c in group.renderables[1].columns]
+    assert [str(x) for x in rows[3]] == ["voicemail"]

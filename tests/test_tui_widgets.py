@@ -222,3 +222,44 @@ def test_credit_that_covers_part_of_what_is_open_is_not_said_to_settle_it(tmp_pa
     console.print(client_context(state, "acme"))
     text = console.export_text()
     assert "£15.28 of credit can go toward its open invoices" in text and "can settle" not in text
+
+
+def test_the_panel_says_a_plans_amount_and_outcomes_and_corrections_in_words(tmp_path):
+    """It read "Plan PLN-000001: 4 × over INV-000122" (no amount), "call · no_answer" and
+    "undo:ACT-000775"."""
+    from rich.console import Console
+
+    from receivables.model import Activity, Book, Client, Installment, Invoice, PaymentPlan
+    from store import init_book, open_book
+    from tui.state import build_state
+    from tui.widgets.context import client_context
+
+    on = date(2026, 4, 1)
+    inv = Invoice("A-1", "acme", date(2026, 1, 2), date(2026, 2, 1), "GBP", Decimal("400.00"))
+    plan = PaymentPlan("PLN-1", "acme", date(2026, 3, 1), "GBP", ("A-1",),
+                       tuple(Installment(date(2026, m, 1), Decimal("100.00")) for m in (4, 5, 6, 7)))
+    acts = (Activity("ACT-1", date(2026, 3, 20), "acme", "phone", step="call", outcome="no_answer"),
+            Activity("ACT-2", date(2026, 3, 20), "acme", "other", step="undo:ACT-1", outcome="note", corrects="ACT-1"))
+    init_book(tmp_path / "b", book=Book(clients={"acme": Client("acme", "Acme Ltd", "GBP", 30)},
+                                        invoices={"A-1": inv}, plans=(plan,), activities=acts))
+    with open_book(tmp_path / "b", readonly=True) as repo:
+        state = build_state(repo, tmp_path / "b", on)
+    console = Console(width=120, record=True)
+    console.print(client_context(state, "acme"))
+    text = console.export_text()
+    assert "Plan PLN-1: £400.00 in 4 installments on A-1; next £100.00 on" in text
+    assert "call · no answer" in text and "takes back ACT-1" in text and "undo:" not in text
+
+
+def test_an_action_on_no_invoice_shows_no_amount_owed():
+    """A credit review's row read £0.00 in the Amount column, as if a sum were owed."""
+    from decimal import Decimal as D
+
+    from receivables.engine.records import Action
+    from tui.widgets.queue import action_card, queue_cells
+
+    review = Action("acme", "credit_review", None, "other", (), D(0), "GBP", None, "Credit review", "", date(2026, 1, 1))
+    step = Action("acme", "step", "call", "phone", ("INV-1",), D("12.50"), "GBP", None, "Phone call", "",
+                  date(2026, 1, 1))
+    assert queue_cells(review, None, False)[3] == "—" and "£0.00" not in action_card(review, 0, 1, None).plain
+    assert queue_cells(step, None, False)[3] == "£12.50"

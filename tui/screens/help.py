@@ -49,12 +49,15 @@ class HelpScreen(ModalScreen[None]):
                     ("In a form", FormDialog), ("In the call dialog", CallOutcomeDialog))
         for title, node in sections:
             table.add_row(Text(title, style="bold underline"), "", "")
+            rows: dict[tuple[str, str], list[str]] = {}  # one row per key and what it does, with its ids
             for b in getattr(node, "BINDINGS", []):
                 if not isinstance(b, Binding) or not b.id or b.id in seen:
                     continue
                 seen.add(b.id)
                 key = keymap.get(b.id, b.key_display or b.key)
-                table.add_row(Text(str(key)), Text(b.tooltip or b.description or b.action), Text(b.id))
+                rows.setdefault((str(key), b.tooltip or b.description or b.action), []).append(b.id)
+            for (key, does), ids in rows.items():
+                table.add_row(Text(key), Text(does), Text(", ".join(ids)))
             if node is CallOutcomeDialog:  # (the outcome keys, once the note is left)
                 for outcome, key in KEYS.items():
                     table.add_row(Text(key), Text(f"{SHORT[outcome]} (after the note)"), Text(""))

@@ -133,7 +133,9 @@ def client_context(state: BookState, client_id: str, *, invoices_limit: int = 8,
     plans = [p for p in book.plans if p.client == client_id and p.cancelled is None]
     for p in plans[-1:]:
         nxt = next((i for i in p.installments if i.due >= on), None)
-        line = f"Plan {p.id}: {len(p.installments)} × over {', '.join(p.invoices)}"
+        n = len(p.installments)
+        line = (f"Plan {p.id}: {money(p.total, p.currency)} in {n} installment{'' if n == 1 else 's'} "
+                f"on {', '.join(p.invoices)}")
         if nxt:
             line += f"; next {money(nxt.amount, p.currency)} on {day(nxt.due)}"
         out.append(Text(safe(line), style="cyan"))
@@ -145,10 +147,12 @@ def client_context(state: BookState, client_id: str, *, invoices_limit: int = 8,
             line = Text()
             line.append(f"{day(a.date)} ", style="dim")
             line.append(safe(a.channel))
-            if a.step:
+            if a.corrects:  # (an undo or a void's correction: its step is "undo:ACT-…")
+                line.append(f" · takes back {safe(a.corrects)}")
+            elif a.step:
                 line.append(f" · {safe(a.step)}")
             if a.outcome:
-                line.append(f" · {safe(a.outcome)}", style="italic")
+                line.append(f" · {safe(a.outcome.replace('_', ' '))}", style="italic")
             first = a.body.strip().splitlines()[0] if a.body.strip() else ""
             if first:
                 line.append(f" — {shorten(first, 80)}", style="dim")

@@ -23,7 +23,9 @@ SHOWN_LETTERS = 20
 def day_summary(state: Any, on: date, counts: Any, outbox: Path | None) -> Any:
     """``counts``: the day's :class:`tui.progress.DayCounts`, as Today's head shows them (None
     without a queue)."""
-    acts = [x for x in state.book.activities if x.date == on]
+    # what was taken back (U, or a void) counts as not done, and the correction is no outcome
+    taken_back = {x.corrects for x in state.book.activities if x.corrects}
+    acts = [x for x in state.book.activities if x.date == on and not x.corrects and x.id not in taken_back]
     pays = [p for p in state.book.payments if p.date == on]
     proms = [p for p in state.book.promises if p.made == on]
     t = Text()
@@ -36,7 +38,7 @@ def day_summary(state: Any, on: date, counts: Any, outbox: Path | None) -> Any:
         if counts.snoozed or counts.skipped:
             t.append(f" · {counts.snoozed} snoozed · {counts.skipped} skipped")
         t.append(f" · {left} left\n" if left else " · the queue is clear\n", style="dim" if left else "green")
-    counts = Counter(x.outcome or "note" for x in acts)
+    counts = Counter((x.outcome or "note").replace("_", " ") for x in acts)
     if counts:
         t.append("Activities logged: " + ", ".join(f"{k} {v}" for k, v in counts.most_common()) + "\n")
     if pays:

@@ -58,7 +58,13 @@ def queue_cells(a: Any, label: str | None, marked: bool) -> list[str]:
         "!" if getattr(a, "escalate", None) or a.kind == "promise" else "·")
     name = getattr(a, "client_name", "") or a.client
     late = getattr(a, "days_overdue", 0)
-    return [mark, name, action_title(a), money(a.amount, a.currency), f"{late}d" if late else ""]
+    return [mark, name, action_title(a), _amount(a), f"{late}d" if late else ""]
+
+
+def _amount(a: Any) -> str:
+    """What the action's invoices owe; "—" for one on no invoice (a credit review: "£0.00"
+    read as a sum owed)."""
+    return money(a.amount, a.currency) if a.invoices or a.amount else "—"
 
 
 @dataclass
@@ -123,7 +129,7 @@ def action_card(a: Any, pos: int, total: int, status: str | None) -> Text:
     t.append("\n")
     t.append(safe(getattr(a, "client_name", "") or a.client), style="bold")
     t.append(f"  {a.client}\n", style="dim")
-    t.append(f"{money(a.amount, a.currency)}", style="bold")
+    t.append(_amount(a), style="bold")
     if a.invoices:
         nums = ", ".join(a.invoices[:5]) + (f" +{len(a.invoices) - 5}" if len(a.invoices) > 5 else "")
         t.append(safe(f" on {nums}"))
