@@ -128,7 +128,35 @@ def parse_typed_amount(text: str, currency: str, locale: str, where: str = "amou
     if value is not None:
         return value
     assert refused is not None
-    raise refused
+    raise _typed_refusal(text, currency, locale, where, refused)
+
+
+_SIGNS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₩": "KRW", "zł": "PLN", "Fr": "CHF"}
+
+
+def _typed_refusal(text: str, currency: str, locale: str, where: str, refused: DunError) -> DunError:
+    """What to say of a typed amount neither reading takes: another currency's sign or code
+    named as such, else the refusal with the two ways an amount may be typed."""
+    t = text if isinstance(text, str) else ""
+    try:
+        from babel.numbers import get_currency_symbol
+
+        own = get_currency_symbol(currency, locale)
+    except Exception:  # (an unknown locale or currency)
+        own = currency
+    other = next((code for sign, code in _SIGNS.items() if sign in t and code != currency and sign not in own),
+                 None) or \
+        next((w for w in re.findall(r"[A-Za-z]{3}", t) if w.upper() in MINOR_UNITS and w.upper() != currency), None)
+    if other is not None:
+        return DunError(f"{text!r} is not in {currency}", where,
+                        f"type the amount alone, or change the currency if the money is in {other.upper()}")
+    try:
+        from babel.numbers import format_currency
+
+        shown = format_currency(Decimal("1234.50"), currency, locale=locale)
+    except Exception:  # (an unknown locale or currency: the plain form alone)
+        return refused
+    return DunError(refused.problem.message, where, f"type 1234.50, or as you write money: {shown}")
 
 
 _SPACES = " \u00a0\u202f"

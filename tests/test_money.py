@@ -112,3 +112,20 @@ def test_a_typed_amount_reads_as_the_owners_locale_writes_money(text, currency, 
     else:
         got = parse_typed_amount(text, currency, locale)
         assert got == Decimal(value) and str(got) == value
+
+
+@pytest.mark.parametrize("text, said", [
+    ("€948.43", ("'€948.43' is not in GBP", "change the currency if the money is in EUR")),
+    ("$948.43", ("'$948.43' is not in GBP", "in USD")),
+    ("948.43 EUR", ("'948.43 EUR' is not in GBP", "in EUR")),
+    ("948,43", ("'948,43' is not an amount", "type 1234.50, or as you write money: £1,234.50")),
+])
+def test_a_typed_amount_refused_says_what_the_form_takes(text, said):
+    """'€948.43' in a GBP form got "write plain digits … e.g. 1234.50", though '£1,933.49' and
+    '948.43 GBP' are taken: the refusal named neither the other currency nor the typed forms."""
+    from receivables.money import parse_typed_amount
+
+    with pytest.raises(DunError) as e:
+        parse_typed_amount(text, "GBP", "en_GB")
+    assert all(w in str(e.value) for w in said), str(e.value)
+    assert parse_typed_amount("948.43 GBP", "GBP", "en_GB") == Decimal("948.43")
