@@ -39,9 +39,10 @@ from typing import Any, Callable, Iterator
 import orjson
 
 from receivables.calendar import calendar_for
-from receivables.engine import (BookDay, ClientDay, ClientDue, agenda_pairs, derivation, derive_client,
+from receivables.engine import (BookDay, ClientDay, PendingDue, derivation, derive_client,
                                 finish_client, refold)
 from receivables.engine.book import refuse_strays
+from receivables.engine.ladder import sort_key
 from receivables.errors import DunError
 from receivables.model import Book
 from receivables.policy import Policy
@@ -168,17 +169,15 @@ class Derived:
 class Due:
     """What is due from every client on a date, before the rest of their days is worked out
     (:func:`current`'s ``early``): the agenda, and each client's actions with their message
-    contexts (``days``: client id -> :class:`~receivables.engine.ClientDue`), which is what a
-    queue and its drafts are made from."""
+    contexts (``days``: client id -> :class:`~receivables.engine.PendingDue`, whose contexts
+    are worked out when a draft first asks), which is what a queue and its drafts are made from."""
 
-    __slots__ = ("on", "days", "agenda", "contexts")
+    __slots__ = ("on", "days", "agenda")
 
-    def __init__(self, on: date, days: dict[str, ClientDue]) -> None:
+    def __init__(self, on: date, days: dict[str, PendingDue]) -> None:
         self.on = on
         self.days = days
-        pairs = agenda_pairs(days.values())
-        self.agenda = tuple(a for a, _ in pairs)
-        self.contexts = tuple(c for _, c in pairs)
+        self.agenda = tuple(sorted((a for d in days.values() for a in d.actions), key=sort_key))
 
 
 def key_of(book_id: str | None, policy: Policy, on: date) -> Key:
@@ -333,9 +332,11 @@ def derive_clients(repo, policy: Policy, on: date, clients: list[str], book: Boo
             d = derivation(book, policy, on)
             if early is None:
                 return {cid: finish_client(*d.start(cid)) for cid in clients}
-            started = {cid: d.start(cid) for cid in clients}
-            early(Due(on, {cid: due for cid, (_, due) in started.items()}))
-            return {cid: finish_client(*started.pop(cid)) for cid in clients}
+            # the queue is shown before the message contexts are worked out (a draft asks for
+            # its own at once: PendingDue); the worker then works out the rest of each day
+            pending = {cid: d.begin(cid) for cid in clients}
+            early(Due(on, dict(pending)))  # (its own: the loop below lets go of each as it is done)
+            return {cid: finish_client((p := pending.pop(cid)).day_state, p.due()) for cid in clients}
         return {cid: derive_client(book.only(cid), policy, on, cid) for cid in clients}
     return {cid: derive_client(repo.client_book(cid), policy, on, cid) for cid in clients}
 

@@ -58,6 +58,8 @@ def minor_units(currency: str) -> int:
 
 
 _QUANTA: dict[str, Decimal] = {c: Decimal(1).scaleb(-n) for c, n in MINOR_UNITS.items()}
+# where the store's decimal point stands in an amount of each currency with decimals ("12.50": -3)
+_DOTS: dict[str, int] = {c: -(n + 1) for c, n in MINOR_UNITS.items() if n}
 
 
 def quantum(currency: str) -> Decimal:
@@ -240,6 +242,9 @@ def amount_from_store(text: str, currency: str) -> Decimal:
     try:
         if type(text) is not str:
             raise TypeError
+        dot = _DOTS.get(currency)
+        if dot is not None and text[dot:dot + 1] == "." and text[dot + 1:].isdigit():
+            return Decimal(text)  # (as the store writes it: exactly the currency's decimals, nothing to round)
         value = Decimal(text)
         if value.is_finite():
             return value.quantize(_QUANTA[currency], rounding=ROUND_HALF_UP)

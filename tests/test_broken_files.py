@@ -197,7 +197,7 @@ def test_a_journal_line_with_a_good_checksum_but_not_of_dun_is_one_line_and_neve
         assert folder_hash(book) == before, argv
 
 
-@pytest.mark.parametrize("key", ["abc", "01", "", "1.0", "\u00b2"])
+@pytest.mark.parametrize("key", ["abc", "01", "", "1.0", "\u00b2", "1\n2", "0", "\u0661"])
 def test_a_document_key_that_is_not_a_whole_number_is_one_line_everywhere(pristine, tmp_path, capsys, key):
     """TinyDB numbers documents "1", "2" …; a hand-edited key ("abc") passed dun check and
     every command but publish, which failed with a traceback (int('abc'))."""

@@ -435,14 +435,21 @@ def test_what_is_due_comes_first_and_equals_the_days_worked_out_after_it(tmp_pat
     valid entries, or of few clients, does not call it."""
     from publish.messages import draft_from_day
 
+    import receivables.engine.client as engine_client
+
     monkeypatch.setattr(derived_state, "FEW_CLIENTS", 3)
     book = make(tmp_path / "b", clients=8, invoices=160, seed=3)
     seen = []
+    contexts_made = []
+    made = engine_client.action_context
+    monkeypatch.setattr(engine_client, "action_context", lambda *a: contexts_made.append(1) or made(*a))
 
     def early(due):
         seen.append(due)
-        # nothing of any client's report share is worked out yet
+        # nothing of any client's report share is worked out yet, nor any message's context
+        # (the queue is drawn first; a draft asks for its own)
         assert not hasattr(due.days[next(iter(due.days))], "part")
+        assert not contexts_made
 
     with open_book(book, readonly=True) as repo:
         policy, clients = repo.policy(), repo.clients()
@@ -450,7 +457,8 @@ def test_what_is_due_comes_first_and_equals_the_days_worked_out_after_it(tmp_pat
     want = scratch(book, ON)
     assert len(seen) == 1 and got.book_day == want
     due = seen[0]
-    assert due.agenda == want.agenda and due.contexts == want.contexts and due.agenda
+    assert due.agenda == want.agenda and due.agenda
+    assert tuple(due.days[a.client].context_of(a) for a in due.agenda) == want.contexts
     for a in due.agenda:
         assert due.days[a.client].actions == want.clients[a.client].actions
         assert draft_from_day(a, due.days[a.client], clients[a.client], policy, ON) == \
@@ -461,3 +469,26 @@ def test_what_is_due_comes_first_and_equals_the_days_worked_out_after_it(tmp_pat
     with open_book(book, readonly=True) as repo:  # few clients: each derived on its own
         derived.current(repo, repo.policy(), ON + timedelta(days=1), early=early)
     assert len(seen) == 1
+
+
+def test_a_clients_message_contexts_asked_from_two_threads_are_worked_out_once():
+    """The app's screen asks for a draft's context while its worker finishes the same client's
+    day: both get the same contexts, worked out once."""
+    import threading
+
+    from publish.sample import sample_book
+    from receivables.engine.client import begin_client, start_client
+
+    book = sample_book(ON)
+    policy = POLICY
+    cid = next(c for c in book.clients if start_client(book.only(c), policy, ON, c)[1].actions)
+    pending = begin_client(book.only(cid), policy, ON, cid)
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(pending.contexts)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(got) == 4 and all(g is got[0] for g in got)
+    assert got[0] == start_client(book.only(cid), policy, ON, cid)[1].contexts
+    assert pending.context_of(pending.actions[0]) == got[0][0]

@@ -129,3 +129,28 @@ def test_a_typed_amount_refused_says_what_the_form_takes(text, said):
         parse_typed_amount(text, "GBP", "en_GB")
     assert all(w in str(e.value) for w in said), str(e.value)
     assert parse_typed_amount("948.43 GBP", "GBP", "en_GB") == Decimal("948.43")
+
+
+@pytest.mark.parametrize("text, currency, want", [
+    ("1234.50", "GBP", "1234.50"), ("-0.50", "GBP", "-0.50"), ("12.345", "GBP", "12.35"), ("12.5", "GBP", "12.50"),
+    ("1000", "JPY", "1000"), ("1.234", "BHD", "1.234"), ("12", "GBP", "12.00"), ("1.2e5", "BHD", "120000.000"),
+    ("1_0.50", "GBP", "10.50"),
+])
+def test_an_amount_read_from_the_store_is_exact_whichever_way_it_is_read(text, currency, want):
+    """The store's own form ("1234.50") is read without rounding; anything else (a hand edit)
+    is rounded half-up to the currency's decimals, as before; the two agree."""
+    from receivables.money import amount_from_store
+
+    got = amount_from_store(text, currency)
+    assert str(got) == want and got == Decimal(want)
+
+
+@pytest.mark.parametrize("text", ["NaN", "1.5e9999999999", "Infinity", "1.x0", "", "1.0٠"])
+def test_a_bad_stored_amount_is_refused(text):
+    from receivables.money import amount_from_store
+
+    if text == "1.0٠":  # (a Unicode digit Decimal reads: taken as the digit it is, as before)
+        assert amount_from_store(text, "GBP") == Decimal("1.00")
+        return
+    with pytest.raises(DunError, match="bad stored amount"):
+        amount_from_store(text, "GBP")

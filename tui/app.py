@@ -269,7 +269,7 @@ class DunApp(BackgroundWork, App[int]):
 
     def _loaded(self, state: BookState, first: bool = False) -> None:
         self.state = state
-        self.preview = None
+        self.preview = self.preview_source = None  # (what the preview held: each client's working state)
         self._update_subtitle()
         if first:
             from .screens.loading import LoadingScreen

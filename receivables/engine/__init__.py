@@ -15,7 +15,7 @@ Every answer about a book is made this one way; ``receivables.agenda`` and
 ``receivables.report`` keep their functions as thin wrappers over it.
 """
 from .book import BookDay, Derivation, agenda_pairs, derivation, fold, group_by_client, refold
-from .client import ClientDay, ClientDue, ClientPart, derive_client, finish_client, start_client
+from .client import ClientDay, ClientDue, ClientPart, PendingDue, derive_client, finish_client, start_client
 
-__all__ = ["BookDay", "ClientDay", "ClientDue", "ClientPart", "Derivation", "agenda_pairs", "derivation",
+__all__ = ["BookDay", "ClientDay", "ClientDue", "ClientPart", "PendingDue", "Derivation", "agenda_pairs", "derivation",
            "derive_client", "finish_client", "fold", "group_by_client", "refold", "start_client"]

@@ -16,7 +16,8 @@ from ..errors import DunError
 from ..ledger import BookIndex, Ledger, index_book
 from ..model import Book, singular
 from ..policy import Policy
-from .client import ClientDay, ClientDue, client_day_state, client_index, finish_client, start_client
+from .client import (ClientDay, ClientDue, PendingDue, begin_client, client_day_state, client_index, finish_client,
+                     start_client)
 from .day import Day
 from .index import ClientIndex
 from .ladder import sort_key
@@ -186,6 +187,10 @@ class Derivation:
     def start(self, cid: str) -> tuple[Day, ClientDue]:
         """:func:`~receivables.engine.client.start_client` of one client."""
         return start_client(self.records(cid), self.policy, self.on, cid, self.client_index(cid))
+
+    def begin(self, cid: str) -> PendingDue:
+        """:func:`~receivables.engine.client.begin_client` of one client."""
+        return begin_client(self.records(cid), self.policy, self.on, cid, self.client_index(cid))
 
     def client(self, cid: str) -> ClientDay:
         got = self._days.get(cid)

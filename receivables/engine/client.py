@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from threading import Lock
 
 from ..ledger import InvoiceState, index_book
 from ..model import Book
@@ -127,14 +128,47 @@ def start_client(records: Book, policy: Policy, on: date, client_id: str | None 
                  index: ClientIndex | None = None) -> tuple[Day, ClientDue]:
     """The first part of :func:`derive_client`: the client's working state on the date and
     what is due from it; :func:`finish_client` makes the rest of its day from them."""
+    pending = begin_client(records, policy, on, client_id, index)
+    return pending.day_state, pending.due()
+
+
+def begin_client(records: Book, policy: Policy, on: date, client_id: str | None = None,
+                 index: ClientIndex | None = None) -> "PendingDue":
+    """What is due from the client on the date, its message contexts worked out when first
+    asked for (:class:`PendingDue`)."""
     if client_id is None:
         if len(records.clients) != 1:
             raise ValueError("derive_client needs the records of exactly one client")
         client_id = next(iter(records.clients))
-    cid = client_id
     dy = client_day_state(records, policy, on, index)
-    actions = tuple(client_actions(dy, cid))
-    return dy, ClientDue(cid, on, actions, tuple(action_context(dy, a, policy, on) for a in actions))
+    return PendingDue(client_id, on, tuple(client_actions(dy, client_id)), dy, policy)
+
+
+class PendingDue:
+    """A client's actions on a date, each message context worked out the first time it is
+    asked for (a queue can be shown before them; its drafts ask for one or two). Two threads
+    may ask (the app draws a draft while its worker finishes the day): one works them out,
+    under the lock, and both get the same."""
+
+    __slots__ = ("client", "on", "actions", "day_state", "policy", "_contexts", "_lock")
+
+    def __init__(self, client: str, on: date, actions: tuple[Action, ...], dy: Day, policy: Policy) -> None:
+        self.client, self.on, self.actions, self.day_state, self.policy = client, on, actions, dy, policy
+        self._contexts: tuple[dict, ...] | None = None
+        self._lock = Lock()
+
+    @property
+    def contexts(self) -> tuple[dict, ...]:
+        with self._lock:
+            if self._contexts is None:
+                self._contexts = tuple(action_context(self.day_state, a, self.policy, self.on) for a in self.actions)
+            return self._contexts
+
+    def context_of(self, action: Action) -> dict | None:
+        return _context_of(self.actions, self.contexts, action) if action in self.actions else None
+
+    def due(self) -> ClientDue:
+        return ClientDue(self.client, self.on, self.actions, self.contexts)
 
 
 def finish_client(dy: Day, due: ClientDue) -> ClientDay:

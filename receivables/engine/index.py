@@ -78,28 +78,30 @@ class ClientIndex:
         by_step: dict[str, list[tuple[date, str, tuple]]] = defaultdict(list)  # step -> (date, client, invoices)
         step_acts: dict[str, list[tuple[date, str, str]]] = defaultdict(list)
         by_client_invoices = index.invoices_by_client
+        if corrected:
+            activities = [a for a in activities if a.id not in corrected]
         for a in activities:
-            if corrected and a.id in corrected:
+            cid = a.client
+            client_acts[cid].append(a)
+            outcome = a.outcome
+            if outcome == HOLD_LIFTED:
+                lifts[cid].append(a.date)
+            if outcome in NOT_DONE:
+                pauses[cid].append(a)
                 continue
-            client_acts[a.client].append(a)
-            if a.outcome == HOLD_LIFTED:
-                lifts[a.client].append(a.date)
-            if a.outcome in NOT_DONE:
-                pauses[a.client].append(a)
-                continue
-            nums = a.invoices
             step = a.step
-            if not nums and step:
+            if not step or ":" in step or outcome in ANSWERED:  # ("promise:P1" and the like are not
+                continue  # ladder steps; nor is a step the client answered: see receivables.model.ANSWERED)
+            nums = a.invoices
+            if not nums:
                 nums = tuple(
-                    n for n in by_client_invoices.get(a.client, ())
+                    n for n in by_client_invoices.get(cid, ())
                     if invoices[n].issued <= a.date and (final[n] is None or final[n] > a.date)
                 )
-            if step and ":" not in step and a.outcome not in ANSWERED:  # ("promise:P1" and the like are
-                # not ladder steps; nor is a step the client answered: see receivables.model.ANSWERED)
-                entry = (a.date, step, a.id)
-                for n in nums:
-                    step_acts[n].append(entry)
-                by_step[step].append((a.date, a.client, nums))
+            entry = (a.date, step, a.id)
+            for n in nums:
+                step_acts[n].append(entry)
+            by_step[step].append((a.date, cid, nums))
         self.pauses = dict(pauses)
         self.lifts = dict(lifts)
         self.by_step = dict(by_step)
