@@ -10,6 +10,8 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
+import orjson
+
 from receivables.errors import DunError
 
 from . import codec
@@ -40,15 +42,44 @@ _BEFORE_SCHEMA = re.compile(r"book-(\d{4}-\d{2}-\d{2})-before-schema-\d+(?:-\d+)
 
 
 def what_backup(path: Path) -> str:
-    """What a backup holds, from its name (the names this store gives them)."""
+    """What a backup holds, from its name (the names this store gives them) and, for a day's
+    backup, the day its meta says it was taken for (unverified here: ``dun restore`` checks
+    what it brings back): a copy under another day's name, or one with no day marked inside
+    (taken by an older dun, or not by dun), is said to be so."""
     name = path.name
     if m := _DAILY.fullmatch(name):
-        return f"the book before the first change of {m.group(1)}"
+        marked = _backup_of(path)
+        if marked == m.group(1):
+            return f"the book before the first change of {marked}"
+        if marked:
+            return f"the book before the first change of {marked}, under the name of another day"
+        return f"the book on {m.group(1)} (no day marked inside: taken by an older dun, or a copy)"
     if m := _BEFORE_RESTORE.fullmatch(name):
         return f"the book as it was before a restore on {m.group(1)}"
     if m := _BEFORE_SCHEMA.fullmatch(name):
         return f"the book before this version of dun upgraded it on {m.group(1)}"
     return "a backup"
+
+
+_META_LINE_MAX = 1 << 20  # the meta line of a book.json is short; a file whose first MB has none is no backup of ours
+
+
+def _backup_of(path: Path) -> str | None:
+    """The day the backup's meta says it was taken for (``backup_of``), or None."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_META_LINE_MAX)
+        line = head[:head.index(b"\n")]
+        if not line.startswith(b'{"meta":'):
+            return None
+        meta = orjson.loads(line[len(b'{"meta":'):])
+        got = meta["1"]["backup_of"]
+    except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
+        return None
+    return got if isinstance(got, str) and _DAY.fullmatch(got) else None
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def restore_backup(path: Path | str, name: str, today: date | None = None) -> Path:

@@ -390,6 +390,20 @@ def test_restore_lists_and_restores(book, capsys):
     assert "before-restore" in lines[0] and lines[0].endswith(f"the book as it was before a restore on {ON}")
     (line,) = [ln for ln in lines if ln.startswith(backup + " ")]
     assert line.endswith(f"the book before the first change of {backup[5:15]}")
+    # the list says what the file says it is, not only what its name does: a day's backup copied
+    # under another day's name, and one with no day marked inside (an older dun's, or a copy)
+    import shutil
+
+    shutil.copy(book / "backups" / backup, book / "backups" / "book-2026-01-02.json")
+    data = orjson.loads((book / "backups" / backup).read_bytes())
+    del data["meta"]["1"]["backup_of"]
+    (book / "backups" / "book-2026-01-03.json").write_bytes(orjson.dumps(data))
+    code, out, err = run(capsys, "restore", "--book", book, "--on", ON)
+    said = {ln.split()[0]: ln for ln in out.splitlines() if ln.startswith("book-")}
+    assert said["book-2026-01-02.json"].endswith(
+        f"the book before the first change of {backup[5:15]}, under the name of another day")
+    assert said["book-2026-01-03.json"].endswith("the book on 2026-01-03 (no day marked inside: taken by an older dun, "
+                                                 "or a copy)")
 
 
 def test_every_command_has_help(capsys):
