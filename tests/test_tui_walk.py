@@ -698,3 +698,26 @@ async def test_a_payment_taken_on_a_credit_review_leaves_the_review_to_do(demo):
     book = reopen(demo)
     assert len(book.payments) == payments + 1 and book.payments[-1].client == review.client
     assert not [a for a in todays(demo) if a.step == "credit_review"]
+
+
+@async_test
+async def test_escape_and_s_typed_as_one_alt_key_end_the_editing_and_log_it(demo):
+    """tmux (its escape-time) and some terminals send escape and a key typed at once as one
+    alt+key: "escape s" left the editor open with an "s" typed into the message."""
+    from textual import events
+
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        screen = app.screen
+        action = screen.queue[await at_action(app, pilot, lambda a: a.kind == "dispute", walk=True)]
+        await pilot.press("e")
+        await settle(app, pilot)
+        draft = screen.query_one("#draft")
+        draft.move_cursor(draft.document.end)
+        await pilot.press(*"Asked for the delivery note.")
+        app.post_message(events.Key("alt+s", "s"))
+        await settle(app, pilot)
+        assert not draft.has_class("editing")
+    (act,) = [a for a in todays(demo) if a.client == action.client]
+    assert act.outcome == "done" and act.body.rstrip().endswith("Asked for the delivery note.")

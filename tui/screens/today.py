@@ -126,6 +126,7 @@ class TodayScreen(OutcomeKeys, DunScreen):
 
     def on_mount(self) -> None:  # (DunScreen's runs too, after this one: Textual calls each class's)
         self.dun.send_changed.subscribe(self, self._send_changed)
+        self.query_one("#draft", TextBox).escape_then = self._escape_then
         if self.state is None and self.dun.preview is not None:
             self._set_queue(self.dun.preview)
             self._from_saved = True
@@ -345,6 +346,12 @@ class TodayScreen(OutcomeKeys, DunScreen):
         draft.add_class("editing")
         self.query_one("#draft-label", Label).update(
             "EDITING the message — type your changes; escape when done (s then sends it as edited)")
+
+    def _escape_then(self, key: str, char: str) -> None:
+        """Escape and a key typed at once in the draft (see TextBox): the editing ends, then
+        the key acts as it does on the action (s sends the message as edited)."""
+        self.action_list()
+        self.app.post_message(events.Key(key, char))
 
     def typed_ahead(self, event: events.Key, ahead: bool = False) -> bool:
         """A key typed right after e (edit), reaching the app's bindings from where the focus was

@@ -15,6 +15,8 @@ have run before the key reaches the field.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from textual import events
 from textual.screen import Screen
 from textual.widget import Widget
@@ -77,7 +79,23 @@ def move_focus(screen: Screen, forward: bool = True) -> None:
 
 
 class TextBox(KeysInOrder, TextArea):
-    """A text area (the message being edited, a note)."""
+    """A text area (the message being edited, a note).
+
+    ``escape_then``, if set, is given the key of an escape and a key typed at once, which a
+    terminal may send as one ``alt+`` key (tmux's escape-time): the key's letter was typed into
+    the text and the escape lost ("escape s" left the editor open with an "s" in the message)."""
+
+    escape_then: Callable[[str, str], None] | None = None
+
+    async def _on_key(self, event: events.Key) -> None:
+        key, char = event.key, event.character
+        if (self.escape_then is not None and key.startswith("alt+") and char and len(char) == 1
+                and char.isprintable() and key not in self._bindings.key_to_bindings):
+            event.stop()
+            event.prevent_default()
+            self.escape_then(key[len("alt+"):], char)
+            return
+        await super()._on_key(event)
 
 
 def type_into(field: Input | TextArea, event: events.Key) -> bool:
