@@ -122,8 +122,9 @@ class Writes:
 
     def record_payment(self, p: Payment) -> Payment:
         self._writable()
-        p = self._with_id(p)
+        # (checked before it is numbered: a refusal names no id that was never given out)
         self._refuse(v.check_payment(p, self._client_scope(p.client)))
+        p = self._with_id(p)
         self._put([p])
         return p
 
@@ -192,8 +193,8 @@ class Writes:
 
     def add_adjustment(self, a: Adjustment) -> Adjustment:
         self._writable()
-        a = self._with_id(a)
         self._refuse(v.check_adjustment(a, self._client_scope(a.client)))
+        a = self._with_id(a)
         self._put([a])
         return a
 
@@ -215,15 +216,15 @@ class Writes:
 
     def add_promise(self, p: PromiseToPay) -> PromiseToPay:
         self._writable()
-        p = self._with_id(p)
         self._refuse(v.check_promise(p, self._client_scope(p.client)))
+        p = self._with_id(p)
         self._put([p])
         return p
 
     def add_plan(self, p: PaymentPlan) -> PaymentPlan:
         self._writable()
-        p = self._with_id(p)
         self._refuse(v.check_plan(p, self._client_scope(p.client)))
+        p = self._with_id(p)
         self._put([p])
         return p
 

@@ -348,5 +348,6 @@ def test_dun_pay_dated_before_the_invoice_it_pays_was_issued_is_refused(book, ca
     assert main(["--book", str(book), "--on", "2025-12-20", "pay", "acme", "100.00", "--invoice", "A-2"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "before A-2 was issued (2026-02-20)" in err and "year" in err
+    assert "PAY-" not in err  # (refused before it was numbered: no id that was never given out)
     assert main(["--book", str(book), "--on", "2026-03-01", "pay", "acme", "100.00", "--invoice", "A-2"]) == 0
     assert "before" not in capsys.readouterr().err
