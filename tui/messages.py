@@ -91,3 +91,12 @@ class ReportFailed(Message):
     def __init__(self, text: str) -> None:
         super().__init__()
         self.text = text
+
+
+class ImportDone(Message):
+    """The import worker ended: what it did (``store.importing.Imported``), or the refusal."""
+
+    def __init__(self, done: Any = None, error: Any = None) -> None:
+        super().__init__()
+        self.done = done
+        self.error = error

@@ -134,6 +134,9 @@ def message_of(e: DunError) -> str:
     return p.message + (f" — {p.hint}" if p.hint else "")
 
 
+PENDING = object()  # what ``save`` returns when the write goes on in a worker, which then calls saved() or saving_failed()
+
+
 class FormDialog(ModalScreen[Any]):
     """A modal form. Subclasses set ``TITLE_TEXT``, build ``fields()`` and implement ``save``."""
 
@@ -372,10 +375,19 @@ class FormDialog(ModalScreen[Any]):
         try:
             result = self.save(dict(self.values))
         except DunError as e:
-            self.query_one("#form-error", Static).update("Not saved: " + message_of(e))
+            self.saving_failed(e)
             return
+        if result is not PENDING:
+            self.saved(result)
+
+    def saved(self, result: Any) -> None:
+        """The write is done: the state follows it, the dialog closes."""
         self.app.reload()
         self.dismiss(result if result is not None else True)
+
+    def saving_failed(self, e: DunError) -> None:
+        """The write was refused: the form stays as typed, the refusal under it."""
+        self.query_one("#form-error", Static).update("Not saved: " + message_of(e))
 
 
 class ConfirmDialog(ModalScreen[bool]):

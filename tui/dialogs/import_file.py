@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from textual import work
 from textual.app import ComposeResult
 from textual.widgets import Static
 
@@ -14,7 +15,8 @@ from store.importing import KINDS
 
 from .. import actions
 from ..fmt import safe
-from .base import Field, FormDialog
+from ..messages import ImportDone
+from .base import PENDING, Field, FormDialog
 
 _SIZES = ((1024 * 1024, "MB"), (1024, "kB"))
 
@@ -64,13 +66,43 @@ class ImportDialog(FormDialog):
                      "policy.toml [bank]; xero: Xero's sales-invoice export.", classes="dim", markup=False)
 
     def save(self, v: dict[str, Any]) -> Any:
+        """The import runs in a worker (a bank statement into a large book takes seconds): the
+        form says so and takes no second save meanwhile."""
+        if self._importing:
+            return PENDING
+        self._importing = True
+        self._file = v["file"]
+        self.query_one("#form-error", Static).update(f"Importing {v['file'].name}…")
+        self.run_import(v["kind"], v["file"])
+        return PENDING
+
+    _importing = False
+    _file: Path | None = None
+
+    @work(thread=True, exclusive=True, group="import", description="import a file")
+    def run_import(self, kind: str, path: Path) -> None:
         try:
-            done = actions.import_file(self.app.repo, v["kind"], v["file"], self.app.on)
-        except DunError as e:  # (the file and the row it names are what the owner needs here)
-            p = e.problem
-            raise DunError(f"{p.where}: {p.message}" if p.where else p.message, "", p.hint) from None
+            self.post_message(ImportDone(done=actions.import_file(self.app.repo, kind, path, self.app.on)))
+        except DunError as e:
+            self.post_message(ImportDone(error=e))
+        except Exception as e:  # (shown, the app kept alive; nothing was stored: a commit is all or nothing)
+            self.post_message(ImportDone(error=DunError(f"{type(e).__name__}: {e}", "import")))
+
+    def action_cancel(self) -> None:
+        if self._importing:  # (a commit is all or nothing: it is not stopped half-way, and its end is shown here)
+            self.app.notify("The import goes on until it is done or refused (all or nothing).", timeout=4)
+            return
+        super().action_cancel()
+
+    def on_import_done(self, message: ImportDone) -> None:
+        self._importing = False
+        if message.error is not None:  # (the file and the row it names are what the owner needs here)
+            p = message.error.problem
+            self.saving_failed(DunError(f"{p.where}: {p.message}" if p.where else p.message, "", p.hint))
+            return
+        done = message.done
         lines = done.lines()
         more = [*lines[1:6], *done.warnings[:3]]
-        self.app.notify(safe("\n".join([lines[0], *more])), title=f"Imported {v['file'].name}", markup=False,
+        self.app.notify(safe("\n".join([lines[0], *more])), title=f"Imported {self._file.name}", markup=False,
                         timeout=12)
-        return done
+        self.saved(done)
