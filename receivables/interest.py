@@ -300,7 +300,10 @@ def _safe_rate(due: date, ip: InterestPolicy) -> Decimal:
 # ---------------------------------------------------------------------------------------
 # what charge documents already claim
 
-_CLAIMS: list = [None, None]  # ((the invoices mapping it was built from, the date), the index): one at a time
+# (the invoices mapping it was built from, the date, the index): one at a time, read and replaced
+# as one tuple (two threads may ask for different books' claims: the app's screen drafts while
+# its worker works days out)
+_CLAIMS: list = [None]
 
 
 def claims_index(book: Book, asof: date) -> dict[str, Claimed]:
@@ -308,9 +311,9 @@ def claims_index(book: Book, asof: date) -> dict[str, Claimed]:
     the last book and date). A claim posted later claims nothing yet: before, a day before
     it showed the invoice's interest and compensation as 0 (already claimed)."""
     invoices = book.invoices
-    src, idx = _CLAIMS
-    if src is not None and src[0] is invoices and src[1] == asof:
-        return idx
+    kept = _CLAIMS[0]
+    if kept is not None and kept[0] is invoices and kept[1] == asof:
+        return kept[2]
     until: dict[str, date] = {}
     comp: set[str] = set()
     for inv in invoices.values():
@@ -323,7 +326,7 @@ def claims_index(book: Book, asof: date) -> dict[str, Claimed]:
             elif c.kind == "compensation":
                 comp.add(c.invoice)
     idx = {n: Claimed(until.get(n), n in comp) for n in until.keys() | comp}
-    _CLAIMS[:] = [(invoices, asof), idx]
+    _CLAIMS[0] = (invoices, asof, idx)
     return idx
 
 
