@@ -1212,8 +1212,14 @@ async def test_a_payments_file_imported_in_the_app_takes_its_action_off_the_queu
         assert app.screen is dialog  # refused, nothing changed, the form kept
         assert "bad.csv row 2" in text_of(dialog.query_one("#form-error"))
         assert len(app.state.book.payments) == payments
-        state = app.state
         await type_into(pilot, app, "#in-file", str(src))
+        await pilot.press("ctrl+o")  # a dry run first: what it would add, nothing written
+        await settle(app, pilot)
+        assert app.screen is dialog
+        assert "paid.csv: added 1 payment" in text_of(dialog.query_one("#import-preview"))
+        assert "dry run: nothing written" in text_of(dialog.query_one("#import-preview"))
+        assert len(app.state.book.payments) == payments and len(reopen(demo).payments) == payments
+        state = app.state
         await pilot.press("ctrl+s")
         for _ in range(100):
             if app.state is not state:

@@ -353,13 +353,15 @@ def replace(record: Any, **changes: Any) -> Any:
     return dataclasses.replace(record, **changes)
 
 
-def import_file(repo: Any, kind: str, path: Any, on: date) -> Any:
+def import_file(repo: Any, kind: str, path: Any, on: date, dry_run: bool = False) -> Any:
     """A file imported into the book as ``dun import KIND FILE`` does (store.importing): all or
-    nothing; what it did (``lines()``, ``warnings``)."""
+    nothing; what it did (``lines()``, ``warnings``). ``dry_run``: what it would do, nothing
+    written."""
     from pathlib import Path
 
     from store.importing import import_into, read_file
 
-    _writable(repo)
+    if not dry_run:
+        _writable(repo)
     path = Path(path).expanduser()
-    return import_into(repo, kind, read_file(path), path.name, on)
+    return import_into(repo, kind, read_file(path), path.name, on, dry_run=dry_run)

@@ -8,6 +8,7 @@ from typing import Any
 
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import Static
 
 from receivables.errors import DunError
@@ -47,6 +48,8 @@ def _size(p: Path, text: str) -> str:
 
 class ImportDialog(FormDialog):
     TITLE_TEXT = "Import a file"
+    BINDINGS = [Binding("ctrl+o", "check", "Check", id="import.check",
+                        tooltip="Say what the file would add, writing nothing (a dry run)")]
 
     def fields(self) -> list[Field]:
         return [
@@ -58,8 +61,10 @@ class ImportDialog(FormDialog):
         return self.query_one("#in-file")
 
     def compose_extra(self) -> ComposeResult:
-        yield Static("All or nothing: a bad row refuses the whole file, naming the row, and nothing changes. "
-                     "Rows already in the book are skipped, so a file imported twice adds nothing.\n"
+        yield Static("", id="import-preview", markup=False)
+        yield Static("ctrl+o checks the file and writes nothing; ctrl+s imports it. All or nothing: a bad row "
+                     "refuses the whole file, naming the row, and nothing changes. Rows already in the book are "
+                     "skipped, so a file imported twice adds nothing.\n"
                      "CSV columns — clients: id,name,email,phone,terms_days,credit_limit,currency · invoices: "
                      "number,client,issued,due,amount,currency,reference · payments: "
                      "date,client,amount,currency,reference,invoice. bank: OFX/QFX, camt.053 or the CSV of "
@@ -72,17 +77,29 @@ class ImportDialog(FormDialog):
             return PENDING
         self._importing = True
         self._file = v["file"]
-        self.query_one("#form-error", Static).update(f"Importing {v['file'].name}…")
-        self.run_import(v["kind"], v["file"])
+        dry, self._dry = self._dry, False
+        self.query_one("#form-error", Static).update(f"{'Checking' if dry else 'Importing'} {v['file'].name}…")
+        self.run_import(v["kind"], v["file"], dry)
         return PENDING
 
     _importing = False
+    _dry = False
     _file: Path | None = None
 
+    def on_values(self, values: dict[str, Any]) -> None:
+        self.query_one("#import-preview", Static).update("")  # (what was checked is no longer what is typed)
+
+    def action_check(self) -> None:
+        """ctrl+o: the save's checks and the import's, as a dry run (nothing written)."""
+        if not self._importing:
+            self._dry = True
+            self.action_save()
+            self._dry = False
+
     @work(thread=True, exclusive=True, group="import", description="import a file")
-    def run_import(self, kind: str, path: Path) -> None:
+    def run_import(self, kind: str, path: Path, dry_run: bool = False) -> None:
         try:
-            self.post_message(ImportDone(done=actions.import_file(self.app.repo, kind, path, self.app.on)))
+            self.post_message(ImportDone(done=actions.import_file(self.app.repo, kind, path, self.app.on, dry_run)))
         except DunError as e:
             self.post_message(ImportDone(error=e))
         except Exception as e:  # (shown, the app kept alive; nothing was stored: a commit is all or nothing)
@@ -103,6 +120,10 @@ class ImportDialog(FormDialog):
         done = message.done
         lines = done.lines()
         more = [*lines[1:6], *done.warnings[:3]]
+        if done.dry_run:  # (the form stays, with what an import would do under it)
+            self.query_one("#form-error", Static).update("")
+            self.query_one("#import-preview", Static).update(safe("\n".join([lines[0], *more]), lines=True))
+            return
         self.app.notify(safe("\n".join([lines[0], *more])), title=f"Imported {self._file.name}", markup=False,
                         timeout=12)
         self.saved(done)
