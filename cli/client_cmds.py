@@ -212,8 +212,9 @@ def cmd_client_list(args) -> int:
         # its own currency first (always there), then each other it owes or holds credit in, as the app shows
         for pos in sorted(day.part.rows, key=lambda r: r.currency != c.currency):
             if pos.currency == c.currency or pos.balance or pos.overdue:
-                rows.append({"id": c.id, "name": c.name, "currency": pos.currency,
-                             "balance": to_text(pos.balance, pos.currency), "overdue": to_text(pos.overdue, pos.currency),
+                cur = pos.currency
+                rows.append({"id": c.id, "name": c.name, "currency": cur,
+                             "balance": to_text(pos.balance, cur), "overdue": to_text(pos.overdue, cur),
                              "oldest_days_overdue": pos.oldest_days_overdue,
                              "hold": day.status.hold})  # the flag or a done credit-hold step
     if args.json:

@@ -181,7 +181,8 @@ def check_payment_against(p: Payment, clients: Mapping[str, Client], invoices: M
     return out
 
 
-_BEFORE_ISSUE_HINT = "check the payment's year; money received before an invoice was issued is client credit, on no invoice"
+_BEFORE_ISSUE_HINT = ("check the payment's year; money received before an invoice was issued is client credit, "
+                      "on no invoice")
 
 
 def _before_issue(on: date, inv: Invoice) -> str:

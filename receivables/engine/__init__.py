@@ -17,5 +17,5 @@ Every answer about a book is made this one way; ``receivables.agenda`` and
 from .book import BookDay, Derivation, agenda_pairs, derivation, fold, group_by_client, refold
 from .client import ClientDay, ClientDue, ClientPart, PendingDue, derive_client, finish_client, start_client
 
-__all__ = ["BookDay", "ClientDay", "ClientDue", "ClientPart", "PendingDue", "Derivation", "agenda_pairs", "derivation",
-           "derive_client", "finish_client", "fold", "group_by_client", "refold", "start_client"]
+__all__ = ["BookDay", "ClientDay", "ClientDue", "ClientPart", "PendingDue", "Derivation", "agenda_pairs",
+           "derivation", "derive_client", "finish_client", "fold", "group_by_client", "refold", "start_client"]
