@@ -41,7 +41,10 @@ def _file(text: str) -> Path:
 
 
 def _size(p: Path, text: str) -> str:
-    n = p.stat().st_size
+    try:
+        n = p.stat().st_size
+    except OSError:  # (gone since it was typed: the import says so)
+        return ""
     shown = next((f"{n / unit:.1f} {name}" for unit, name in _SIZES if n >= unit), f"{n} bytes")
     return f"= {p.resolve()} ({shown})"
 
