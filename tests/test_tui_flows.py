@@ -1232,3 +1232,30 @@ async def test_a_payments_file_imported_in_the_app_takes_its_action_off_the_queu
         assert any("added 1 payment" in m for m in notes), notes
     (p,) = [p for p in reopen(demo).payments if p.reference == "BACS 42"]
     assert p.client == a.client and [x.invoice for x in p.allocations] == list(a.invoices)
+
+
+@async_test
+async def test_a_payment_dated_years_back_says_so_and_is_refused_on_later_invoices(demo):
+    """2016 typed for 2026 was saved without a word, on invoices issued in 2026: the form now
+    says how long ago the date is, and the store refuses the allocation, naming the year."""
+    app = create_app(demo, on=DAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        state = app.state
+        cid = next(r.client.id for r in state.clients if state.ledger.open_invoices(r.client.id, r.currency))
+        before = len(state.book.payments)
+        await open_client(app, pilot, cid)
+        await pilot.press("dollar_sign")
+        await settle(app, pilot)
+        form = app.screen
+        await type_into(pilot, app, "#in-amount", "10.00")
+        slip = DAY.replace(year=DAY.year - 10)
+        await type_into(pilot, app, "#in-date", slip.isoformat())
+        await settle(app, pilot)
+        assert f"= {(DAY - slip).days} days ago" in text_of(form.query_one("#err-date"))
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is form
+        said = text_of(form.query_one("#form-error"))
+        assert "Not saved" in said and f"the payment is dated {slip}, before" in said and "year" in said
+    assert len(reopen(demo).payments) == before
