@@ -29,11 +29,24 @@ def action_key(a: Any) -> tuple[str, str]:
     return a.client, step or ""
 
 
+def taken_back(activities: Iterable[Any]) -> set[str]:
+    """The ids of the activities another one ``corrects`` (an outcome taken back, a void's
+    undo): they no longer count."""
+    return {a.corrects for a in activities if a.corrects}
+
+
+def counted_on(activities: Iterable[Any], on: date) -> list[Any]:
+    """The activities dated ``on`` that still count: neither taken back nor a correction."""
+    acts = list(activities)
+    gone = taken_back(acts)
+    return [a for a in acts if a.date == on and not a.corrects and a.id not in gone]
+
+
 def handled_on(activities: Iterable[Any], on: date) -> dict[tuple[str, str], str]:
     """(client, step) -> "done", "snoozed" or "skipped", from the activities dated ``on``
     (``activities`` in book order; corrections may be of any date)."""
     acts = list(activities)
-    corrected = {a.corrects for a in acts if a.corrects}
+    corrected = taken_back(acts)
     out: dict[tuple[str, str], str] = {}
     for a in acts:
         if a.date != on or not a.step or a.outcome in NOT_AN_OUTCOME or a.id in corrected:

@@ -64,6 +64,7 @@ from .money import MINOR_UNITS, parse_amount
 from .payscopes import ClientScopes
 from .policy import Defaults
 from .slugs import slugify
+from .validate import BEFORE_ISSUE_HINT, before_issue
 from .xerodocs import XERO_OPTIONAL, XERO_REQUIRED
 
 CLIENT_COLUMNS = ("id", "name", "email", "phone", "terms_days", "credit_limit", "currency")
@@ -349,8 +350,7 @@ def import_payments(data: bytes | str, book: Book, defaults: Defaults | None = N
                 rows.add(n, f"invoice {num!r} is in {inv.currency}, the payment in {currency}", "", "invoice")
                 bad = True
             elif inv.issued > when:
-                rows.add(n, f"dated {when}, before {num} was issued ({inv.issued})",
-                         "check the year; money received before an invoice was issued names no invoice", "date")
+                rows.add(n, before_issue(when, inv), BEFORE_ISSUE_HINT, "date")
                 bad = True
         if bad:
             continue

@@ -165,7 +165,7 @@ def check_payment_against(p: Payment, clients: Mapping[str, Client], invoices: M
             out.append(_p(w, f"the invoice is in {inv.currency}, the payment in {p.currency}"))
             continue
         if inv.issued > p.date:  # (seen as of a day between, it would count nowhere: a year typed wrong)
-            out.append(_p(w, _before_issue(p.date, inv), _BEFORE_ISSUE_HINT))
+            out.append(_p(w, before_issue(p.date, inv), BEFORE_ISSUE_HINT))
             continue
         if a.invoice in seen:
             out.append(_p(w, "the invoice is allocated twice"))
@@ -181,11 +181,12 @@ def check_payment_against(p: Payment, clients: Mapping[str, Client], invoices: M
     return out
 
 
-_BEFORE_ISSUE_HINT = ("check the payment's year; money received before an invoice was issued is client credit, "
+BEFORE_ISSUE_HINT = ("check the payment's year; money received before an invoice was issued is client credit, "
                       "on no invoice")
 
 
-def _before_issue(on: date, inv: Invoice) -> str:
+def before_issue(on: date, inv: Invoice) -> str:
+    """What is wrong with a payment of ``on`` put on ``inv`` (a year typed wrong, most often)."""
     return f"the payment is dated {on}, before {inv.number} was issued ({inv.issued})"
 
 
@@ -358,7 +359,7 @@ def check_book(book: Book, duplicate_keys: Iterable[Problem] = ()) -> list[Probl
             elif inv.client != p.client or inv.currency != p.currency:
                 out.append(_p(where, f"allocated to {a.invoice!r} of another client or currency"))
             elif inv.issued > p.date:
-                out.append(_p(where, _before_issue(p.date, inv), "void it and record it again with the right date"))
+                out.append(_p(where, before_issue(p.date, inv), "void it and record it again with the right date"))
             if a.amount <= 0:
                 out.append(_p(where, f"allocation of {a.amount} to {a.invoice!r} is not positive"))
             total += a.amount

@@ -577,14 +577,19 @@ def test_a_client_named_in_the_invoices_file_by_its_name_gets_the_id_in_the_hint
 TODAY = date(2026, 12, 5)
 
 
-def test_a_payment_row_dated_after_today_is_refused():
-    """It would be hidden until then, and the money has not come yet."""
+@pytest.mark.parametrize("importer, head, row, column, its_day", [
+    # a payment: the money has not come yet
+    (import_payments, PAY_HEAD, "2027-01-04,acme-supplies,1.00,GBP,y,", "date", date(2027, 1, 4)),
+    # an invoice: it was added and hidden until 2027, and the owner entered it a second time
+    (import_invoices, INV_HEAD, "INV-4001,o-neill,2027-06-01,,1250.00,GBP,", "issued", date(2027, 6, 1)),
+], ids=["payment", "invoice"])
+def test_a_row_dated_after_today_is_refused(importer, head, row, column, its_day):
+    """It would be hidden until that day; on that day it is taken."""
     b = base_book()
-    row = "2027-01-04,acme-supplies,1.00,GBP,y,"
     with pytest.raises(ImportRejected) as e:
-        import_payments(csv_text(PAY_HEAD, row), b, on=TODAY)
-    assert "row 2 (date)" in str(e.value) and "after today (2026-12-05)" in str(e.value)
-    assert len(import_payments(csv_text(PAY_HEAD, row), b, on=date(2027, 1, 4)).records) == 1
+        importer(csv_text(head, row), b, on=TODAY)
+    assert f"row 2 ({column})" in str(e.value) and "after today (2026-12-05)" in str(e.value)
+    assert len(importer(csv_text(head, row), b, on=its_day).records) == 1
 
 
 def test_a_payment_row_dated_before_the_invoice_it_names_is_refused():
@@ -620,13 +625,3 @@ def test_a_row_for_an_invoice_already_paid_by_the_same_amount_is_refused():
     (p,) = import_payments(csv_text(PAY_HEAD, "2026-12-05,o-neill,75.00,GBP,BACS ONEILL,INV-3001"), after,
                            on=TODAY).records
     assert p.allocations == ()
-
-
-def test_an_invoice_row_issued_after_today_is_refused():
-    """It was added and hidden until 2027, and the owner entered it a second time."""
-    b = base_book()
-    row = "INV-4001,o-neill,2027-06-01,,1250.00,GBP,"
-    with pytest.raises(ImportRejected) as e:
-        import_invoices(csv_text(INV_HEAD, row), b, on=TODAY)
-    assert "row 2 (issued)" in str(e.value) and "after today (2026-12-05)" in str(e.value)
-    assert len(import_invoices(csv_text(INV_HEAD, row), b, on=date(2027, 6, 1)).records) == 1

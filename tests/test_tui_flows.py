@@ -26,6 +26,15 @@ async def open_client(app, pilot, cid: str):
     return app.screen
 
 
+async def new_invoice_form(app, pilot):
+    """The new-invoice form, reached as the owner does: 3 (Invoices), then a."""
+    await pilot.press("3")
+    await settle(app, pilot)
+    await pilot.press("a")
+    await settle(app, pilot)
+    return app.screen
+
+
 async def type_into(pilot, app, selector: str, text: str) -> None:
     widget = app.screen.query_one(selector)
     widget.value = ""
@@ -563,11 +572,7 @@ async def test_a_new_invoice_typed_in_one_burst_lands_field_by_field(demo):
     app = create_app(demo, on=DAY)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(app, pilot)
-        await pilot.press("3")
-        await settle(app, pilot)
-        await pilot.press("a")
-        await settle(app, pilot)
-        form = app.screen
+        form = await new_invoice_form(app, pilot)
         burst(app, "INV-BURST-1", "enter", cid, "enter", "enter", "enter", "enter", "1234.50", "enter", "PO-77",
               "enter")
         await settle(app, pilot)
@@ -584,11 +589,7 @@ async def test_ctrl_s_typed_right_after_the_last_field_saves_what_was_typed(demo
     app = create_app(demo, on=DAY)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(app, pilot)
-        await pilot.press("3")
-        await settle(app, pilot)
-        await pilot.press("a")
-        await settle(app, pilot)
-        form = app.screen
+        form = await new_invoice_form(app, pilot)
         burst(app, "INV-BURST-2", "enter", cid, "enter", "enter", "enter", "enter", "99.00", "ctrl+s")
         await settle(app, pilot)
         assert app.screen is not form, [w.value for w in form.query(".field-input")]
@@ -616,11 +617,7 @@ async def test_a_new_invoice_left_without_a_number_takes_the_one_after_the_lates
     app = create_app(demo, on=DAY)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(app, pilot)
-        await pilot.press("3")
-        await settle(app, pilot)
-        await pilot.press("a")
-        await settle(app, pilot)
-        form = app.screen
+        form = await new_invoice_form(app, pilot)
         assert form.query_one("#in-number").placeholder == f"{want} if left empty"
         assert form.focused is form.query_one("#in-number")
         burst(app, "enter", cid, "enter", "enter", "enter", "enter", "75.00", "ctrl+s")  # enter: as proposed
@@ -756,11 +753,7 @@ async def test_a_form_finds_the_client_from_part_of_its_name_and_says_which(demo
         target = next(c for c in clients.values()
                       if sum(c.name.split()[0].casefold() in x.name.casefold() for x in clients.values()) == 1)
         word = target.name.split()[0]
-        await pilot.press("3")
-        await settle(app, pilot)
-        await pilot.press("a")
-        await settle(app, pilot)
-        form = app.screen
+        form = await new_invoice_form(app, pilot)
         await type_into(pilot, app, "#in-number", "FIND-1")
         await type_into(pilot, app, "#in-client", "zzz-nobody")
         await settle(app, pilot)
@@ -834,11 +827,7 @@ async def test_a_due_date_emptied_and_typed_again_is_what_was_typed(demo):
     app = create_app(demo, on=DAY)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(app, pilot)
-        await pilot.press("3")
-        await settle(app, pilot)
-        await pilot.press("a")
-        await settle(app, pilot)
-        form = app.screen
+        form = await new_invoice_form(app, pilot)
         due = form.query_one("#in-due")
         proposed = due.value
         assert proposed
@@ -1134,11 +1123,7 @@ async def test_an_invoice_dated_after_today_is_refused_and_one_added_is_confirme
     app = create_app(demo, on=DAY)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(app, pilot)
-        await pilot.press("3")
-        await settle(app, pilot)
-        await pilot.press("a")
-        await settle(app, pilot)
-        form = app.screen
+        form = await new_invoice_form(app, pilot)
         burst(app, "INV-LATER-1", "enter", cid, "enter")
         await settle(app, pilot)
         await type_into(pilot, app, "#in-issued", "2027-06-01")

@@ -21,6 +21,14 @@ def todays(path):
     return [x for x in reopen(path).activities if x.date == DAY]
 
 
+async def save_with(app, pilot, dialog, selector: str, value: str) -> None:
+    """The dialog's field set to ``value``, then ctrl+s."""
+    dialog.query_one(selector).value = value
+    await settle(app, pilot)
+    await pilot.press("ctrl+s")
+    await settle(app, pilot)
+
+
 def step_key(action):
     return action.step if action.kind == "step" else action.key
 
@@ -577,10 +585,7 @@ async def test_a_promise_of_more_than_the_client_owes_is_refused_in_the_form(dem
         await pilot.press("p")
         await settle(app, pilot)
         dialog = app.screen
-        dialog.query_one("#in-amount").value = "1000000000"
-        await settle(app, pilot)
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await save_with(app, pilot, dialog, "#in-amount", "1000000000")
         assert app.screen is dialog
         errors = " ".join(text_of(w) for w in dialog.query(".form-error, .field-error"))
         assert "owed: a promise is for what is owed" in errors
@@ -663,16 +668,10 @@ async def test_a_promise_dated_a_year_slip_ahead_is_refused_in_the_form(demo):
         await pilot.press("p")
         await settle(app, pilot)
         dialog = app.screen
-        dialog.query_one("#in-by").value = "2099-01-01"
-        await settle(app, pilot)
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await save_with(app, pilot, dialog, "#in-by", "2099-01-01")
         assert app.screen is dialog
         assert "more than 366 days after 2026-11-23" in text_of(dialog.query_one("#err-by"))
-        dialog.query_one("#in-by").value = "2027-01-05"
-        await settle(app, pilot)
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await save_with(app, pilot, dialog, "#in-by", "2027-01-05")
         assert app.screen is screen and pos in screen.done
     assert len(reopen(demo).promises) == before + 1
 

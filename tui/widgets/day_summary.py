@@ -11,7 +11,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from receivables.daylog import totals_by_currency
+from receivables.daylog import counted_on, totals_by_currency
 
 from ..fmt import clean, long_day, money, safe
 from .queue import step_label
@@ -23,9 +23,7 @@ SHOWN_LETTERS = 20
 def day_summary(state: Any, on: date, counts: Any, outbox: Path | None) -> Any:
     """``counts``: the day's :class:`tui.progress.DayCounts`, as Today's head shows them (None
     without a queue)."""
-    # what was taken back (U, or a void) counts as not done, and the correction is no outcome
-    taken_back = {x.corrects for x in state.book.activities if x.corrects}
-    acts = [x for x in state.book.activities if x.date == on and not x.corrects and x.id not in taken_back]
+    acts = counted_on(state.book.activities, on)  # (what was taken back, U or a void, is not an outcome)
     pays = [p for p in state.book.payments if p.date == on]
     proms = [p for p in state.book.promises if p.made == on]
     t = Text()
