@@ -7,7 +7,7 @@ revision equals the client's revision in the store; anything else is derived aga
 folded in. See :mod:`derived.state`.
 """
 from .state import (Derived, Due, Key, cache_root, code_version, current, days_ahead, kept, key_of, policy_digest,
-                    write_file)
+                    start_share, write_file)
 
 __all__ = ["Derived", "Due", "Key", "cache_root", "code_version", "current", "days_ahead", "kept", "key_of",
-           "policy_digest", "write_file"]
+           "policy_digest", "start_share", "write_file"]

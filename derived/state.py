@@ -28,10 +28,9 @@ The file is plain JSON lines (:mod:`derived.codec`):
 """
 from __future__ import annotations
 
-import hashlib
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -52,40 +51,11 @@ from store.files import cache_root, write_cache_file
 
 from . import codec
 from .fold import Fold, fold_of_lines
+from .key import Key, code_version, key_of, policy_digest
+from .share import Share, SharedDue, start
 
 FORMAT = 5  # of the files
 KEEP_FILES = 4  # per book: the days (and policies) last asked for
-_CODE: list[str] = []
-
-
-def code_version() -> str:
-    """One digest of the engine's code (every module of ``receivables``) and of this layer's."""
-    if not _CODE:
-        h = hashlib.sha256()
-        here = Path(__file__).resolve().parent
-        for folder in (here.parent / "receivables", here):
-            for path in sorted(folder.rglob("*.py")):
-                h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-        _CODE.append(h.hexdigest()[:16])
-    return _CODE[0]
-
-
-def policy_digest(policy: Policy) -> str:
-    """The policy's rules (not where its file lies)."""
-    return hashlib.sha256(repr(replace(policy, source="")).encode()).hexdigest()[:16]
-
-
-@dataclass(frozen=True, slots=True)
-class Key:
-    book_id: str | None  # the book's cache id (store: Reads.cache_id): its id and its folder
-    policy: str
-    code: str
-    on: date
-
-    def name(self) -> str:
-        return f"day-{self.on.isoformat()}-{self.policy}-{self.code}.json"
-
-
 class Days(Mapping):
     """Every client's day, by client id in the store's order. An entry read from the file stays
     its line until that client is first asked for; a line that does not decode (it cannot
@@ -180,13 +150,19 @@ class Due:
         self.agenda = tuple(sorted((a for d in days.values() for a in d.actions), key=sort_key))
 
 
-def key_of(book_id: str | None, policy: Policy, on: date) -> Key:
-    return Key(book_id, policy_digest(policy), code_version(), on)
+def start_share(repo, policy: Policy, on: date, revisions: dict[str, str]) -> Share | None:
+    """A helper process (:mod:`derived.share`) for a :func:`current` that will work out every
+    client of a large book (no day kept for this key), started before the book is read; None
+    when there is nothing to share."""
+    key = key_of(repo.cache_id, policy, on)
+    if key.book_id is None or path_of(key).exists():
+        return None
+    return start(repo, key, revisions)
 
 
 def current(repo, policy: Policy, on: date, previous: Derived | None = None, *, save: bool = True,
             book: Book | None = None, revisions: dict[str, str] | None = None,
-            early: Callable[[Due], Any] | None = None) -> Derived:
+            early: Callable[[Due], Any] | None = None, share: Share | None = None) -> Derived:
     """The book's day on ``on`` through the derived state: ``previous`` (in memory) and the
     file kept for this key give the valid entries; the other clients are derived from their
     records (from ``book`` if given, the whole book when many, else one client at a time)
@@ -195,11 +171,22 @@ def current(repo, policy: Policy, on: date, previous: Derived | None = None, *, 
 
     ``early``, when every client is to be worked out and they are many (a first start, a new
     day), is called with what is due (:class:`Due`) as soon as that is known, before the
-    rest of every client's day (the share of the report) is worked out.
+    rest of every client's day (the share of the report) is worked out; ``share`` (see
+    :func:`start_share`) then works out part of what is due in a second process. It is
+    stopped before this returns.
 
     A caller that passes ``book`` passes the ``revisions`` it read *before* it read the book:
     a change landing in between then only makes a client count as changed once more (an
     entry worked out from newer records under an older revision), never the reverse."""
+    try:
+        return _current(repo, policy, on, previous, save, book, revisions, early, share)
+    finally:
+        if share is not None:
+            share.close()
+
+
+def _current(repo, policy: Policy, on: date, previous: Derived | None, save: bool, book: Book | None,
+             revisions: dict[str, str] | None, early: Callable[[Due], Any] | None, share: Share | None) -> Derived:
     key = key_of(repo.cache_id, policy, on)
     if revisions is None:
         revisions = repo.client_revisions()
@@ -239,7 +226,8 @@ def current(repo, policy: Policy, on: date, previous: Derived | None = None, *, 
                 book = repo.book()  # (every client's records, read once)
             refuse_strays(book)
         with quiet_gc():
-            held.update(derive_clients(repo, policy, on, todo, book, early if every else None))
+            held.update(derive_clients(repo, policy, on, todo, book, early if every else None,
+                                       share if every else None))
     same = previous is not None and previous.key == key and not todo and list(previous.days) == list(held)
     if same:
         days, folded = previous.days, previous.fold
@@ -319,10 +307,30 @@ def _deriver(repo, policy: Policy, on: date) -> Callable[[str], ClientDay]:
     return lambda cid: derive_clients(repo, policy, on, [cid])[cid]
 
 
+def _pending(d, clients: list[str], share: Share | None) -> dict[str, PendingDue | SharedDue]:
+    """What is due from each of ``clients`` (their message contexts worked out when first asked
+    for), in order, until the helper process (``share``, working backwards) has sent the next:
+    the rest, as it sent them (each checked: :meth:`Share.take`; one that is not is worked out
+    here)."""
+    if share is None:
+        return {cid: d.begin(cid) for cid in clients}
+    try:
+        pending: dict[str, PendingDue | SharedDue] = {}
+        for cid in clients:
+            if share.has(cid):
+                actions = share.take(cid)
+                pending[cid] = d.begin(cid) if actions is None else SharedDue(cid, d.on, actions, d.begin)
+            else:
+                pending[cid] = d.begin(cid)
+        return pending
+    finally:
+        share.close()
+
+
 def derive_clients(repo, policy: Policy, on: date, clients: list[str], book: Book | None = None,
-                   early: Callable[[Due], Any] | None = None) -> dict[str, ClientDay]:
+                   early: Callable[[Due], Any] | None = None, share: Share | None = None) -> dict[str, ClientDay]:
     """The days of ``clients``, each from its own records; with ``early`` (and many clients),
-    what is due from them first (see :func:`current`)."""
+    what is due from them first (see :func:`current`), with the help of ``share`` if given."""
     if book is None and len(clients) > FEW_CLIENTS:
         book = repo.book()
     if book is not None:
@@ -334,9 +342,10 @@ def derive_clients(repo, policy: Policy, on: date, clients: list[str], book: Boo
                 return {cid: finish_client(*d.start(cid)) for cid in clients}
             # the queue is shown before the message contexts are worked out (a draft asks for
             # its own at once: PendingDue); the worker then works out the rest of each day
-            pending = {cid: d.begin(cid) for cid in clients}
+            pending = _pending(d, clients, share)
             early(Due(on, dict(pending)))  # (its own: the loop below lets go of each as it is done)
-            return {cid: finish_client((p := pending.pop(cid)).day_state, p.due()) for cid in clients}
+            return {cid: finish_client(p.day_state, p.due()) if isinstance(p := pending.pop(cid), PendingDue)
+                    else finish_client(*d.start(cid)) for cid in clients}
         return {cid: derive_client(book.only(cid), policy, on, cid) for cid in clients}
     return {cid: derive_client(repo.client_book(cid), policy, on, cid) for cid in clients}
 

@@ -24,6 +24,12 @@ from contextlib import contextmanager
 # derived/, publish/: up to this many clients are derived (or their pages made) from their own
 # records read one at a time; more, and the whole book is read once and grouped by client
 FEW_CLIENTS = 40
+# derived/: from this many clients, a first start shares working out what is due with a helper
+# process (derived.share), one client at a time from the last
+SHARE_CLIENTS = 400
+# derived/: clients per write of that helper: the app's worker, reading the book meanwhile, is
+# interrupted once per write (its reader thread takes the interpreter), not once per client
+SHARE_BATCH = 50
 # publish/: clients per cached part of the report PDF's listing (two pages)
 REPORT_CHUNK = 140
 # store/: book.json is rewritten (a checkpoint) once the journal holds this many bytes or entries

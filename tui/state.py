@@ -167,12 +167,19 @@ def build_state(repo: Any, book_dir: Path, on: date, progress: Any = None, previ
     t0 = time.perf_counter()
     say("Reading the book…")
     revisions = repo.client_revisions()  # before the book: see derived.current
-    book = repo.book()
+    policy, problems = load_policy(policy_path(book_dir, repo))
+    # every client worked out afresh: a second process works out part of what is due meanwhile
+    share = derived.start_share(repo, policy, on, revisions) if early and policy is not None else None
+    try:
+        book = repo.book()
+    except BaseException:
+        if share is not None:
+            share.close()
+        raise
     t1 = time.perf_counter()
     index = previous._index if previous is not None and previous._index is not None \
         and previous._index.book is book else None  # (else made when first wanted)
     t2 = time.perf_counter()
-    policy, problems = load_policy(policy_path(book_dir, repo))
     agenda = None
     note = ""
     state = None
@@ -189,7 +196,7 @@ def build_state(repo: Any, book_dir: Path, on: date, progress: Any = None, previ
         try:
             state = derived.current(repo, policy, on, previous.derived if previous is not None else kept, book=book,
                                     save=save, revisions=revisions,
-                                    early=due_first if early else None)
+                                    early=due_first if early else None, share=share)
             agenda = list(state.agenda)
         except DunError as e:  # e.g. a calendar country the holidays package does not know
             note = f"The agenda could not be built: {e}"
