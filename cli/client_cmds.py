@@ -38,6 +38,19 @@ def _client_usage(args) -> int:
     raise DunError("which one: show ID or list?", "dun client", "see 'dun client --help'")
 
 
+def _promises(records, policy, on: date) -> list:
+    """Every promise the client made by ``on`` (kept, followed up and superseded ones too, as
+    a voided one is listed), each with its state on that day; the day itself holds only the
+    ones still open or broken."""
+    from receivables.engine.client import client_day_state
+
+    made = [p for p in records.promises if p.made <= on]
+    if not made:
+        return []
+    dy = client_day_state(records, policy, on)
+    return [dy.promise_status(p) for p in made]
+
+
 def client_view(repo, policy, client_id: str, on: date) -> dict:
     """The data of ``dun client show --json`` (money as strings), as of ``on``.
 
@@ -96,7 +109,7 @@ def client_view(repo, policy, client_id: str, on: date) -> dict:
         "open_disputes": [d.invoice for d in st.disputes],
         "promises": [{"id": ps.promise.id, "amount": to_text(ps.promise.amount, ps.promise.currency),
                       "currency": ps.promise.currency, "by": ps.promise.by.isoformat(), "state": ps.state}
-                     for ps in st.promises]
+                     for ps in _promises(records, policy, on)]
                     + [{"id": p.id, "amount": to_text(p.amount, p.currency), "currency": p.currency,
                         "by": p.by.isoformat(), "state": "voided", "voided": p.voided.isoformat(),
                         "void_reason": p.void_reason}

@@ -91,3 +91,21 @@ def test_a_credit_in_a_second_currency_shows_in_client_show_and_client_list(tmp_
     capsys.readouterr()
     assert main(["client", "show", cid, "--book", str(path), "--on", ON.isoformat()]) == 0
     assert "also -1684.80 EUR (client credit)" in capsys.readouterr().out
+
+
+def test_a_kept_promise_stays_in_client_show_with_its_state(tmp_path, capsys):
+    """`promises` listed only the open and broken ones (and voided ones): a promise the client
+    kept vanished from `client show --json` once paid."""
+    path = tmp_path / "book"
+    assert main(["demo", str(path), "--clients", "6", "--invoices", "40", "--seed", "5", "--on", ON.isoformat()]) == 0
+    base = ("--book", path, "--on", ON.isoformat(), "--json")
+    view = next(v for r in run_json(capsys, "client", "list", *base)
+                if (v := run_json(capsys, "client", "show", r["id"], *base))["overdue"] != "0.00" and not v["promises"])
+    cid, inv = view["id"], next(i for i in view["invoices"] if i["outstanding"] != "0.00")
+    made = run_json(capsys, "promise", cid, inv["outstanding"], "--invoice", inv["number"], "--by", "2026-11-30", *base)
+    shown = run_json(capsys, "client", "show", cid, *base)["promises"]
+    assert [(p["id"], p["state"]) for p in shown] == [(made["id"], "open")]
+    assert main(["pay", cid, inv["outstanding"], "--currency", inv["currency"], "--invoice", inv["number"],
+                 "--book", str(path), "--on", ON.isoformat()]) == 0
+    shown = run_json(capsys, "client", "show", cid, *base)["promises"]
+    assert [(p["id"], p["state"], p["amount"]) for p in shown] == [(made["id"], "kept", inv["outstanding"])]
