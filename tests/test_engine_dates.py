@@ -38,6 +38,8 @@ def test_another_date_or_policy_shares_the_indexes_and_equals_a_derivation_from_
         d = derivation(book, policy, on)
         got = d.day()
         assert all(d.client_index(cid) is first.client_index(cid) for cid in book.clients)
+        # (with it each client's sales and AR series, the same on every date: made once)
+        assert all(d.client_index(cid).series is first.client_index(cid).series for cid in book.clients)
         want = scratch(book, policy, on)
         assert got == want and got.contexts == want.contexts
         assert [orjson.dumps(codec.encode(got.clients[cid])) for cid in book.clients] == \

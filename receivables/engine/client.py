@@ -14,7 +14,7 @@ from ..model import Book
 from ..policy import Policy
 from .context import action_context
 from .day import Day
-from .figures import (ForecastSums, Series, ar_on, current_ar_on, month_start, point_dates,
+from .figures import (ForecastSums, ar_on, current_ar_on, month_start, point_dates,
                       sales_between)
 from .index import ClientIndex
 from .ladder import client_actions
@@ -194,7 +194,7 @@ def _aging(states) -> tuple[dict[str, list[Decimal]], Counter]:
 
 def _client_part(dy: Day, cid: str) -> ClientPart:
     eng, on = dy.eng, dy.on
-    ser = Series(eng.book.invoices, eng.settlements)
+    ser = eng.series  # (the same on every date: made once per index)
     open_ = dy.by_client.get(cid, ())
     aging, counts = _aging(open_)
     credit: dict[str, Decimal] = {}

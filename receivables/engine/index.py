@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from ..ledger import BookIndex
 from ..model import ANSWERED, Activity, PaymentPlan, PromiseToPay
+from .figures import Series
 from .records import HOLD_LIFTED, NOT_DONE, ZERO, in_date_order
 
 _FOREVER = date.max
@@ -27,7 +28,7 @@ class ClientIndex:
         "settlements", "credits", "open_disputes", "book", "final", "live_keys", "live_numbers", "step_acts",
         "client_acts", "history", "history_keys", "promise_cover", "promises", "plans",
         "disputes", "pauses", "hist_pay", "hist_late", "client_act_dates", "rank", "lifts", "kept_on", "by_step",
-        "toward",
+        "toward", "_series",
     )
 
     def __init__(self, index: BookIndex) -> None:
@@ -162,6 +163,16 @@ class ClientIndex:
         self.disputes = dict(disputes)
 
     # -- queries -------------------------------------------------------------------------
+
+    @property
+    def series(self) -> Series:
+        """The client's credit sales, AR and current AR as step functions of the date (the
+        report's share on any date reads them; made when first asked for)."""
+        try:
+            return self._series
+        except AttributeError:
+            got = self._series = Series(self.book.invoices, self.settlements)
+            return got
 
     def paid_toward(self, key: str, end: date) -> Decimal:
         """What was paid toward promise or plan ``key`` (its id) up to ``end`` (inclusive)."""
