@@ -645,8 +645,11 @@ async def test_a_note_opened_on_a_client_starts_in_the_note_and_enter_makes_a_ne
         assert form.query_one("#in-client").value == cid
         await pilot.press("ctrl+s")
         await settle(app, pilot)
+        said = [n.message for n in app._notifications if n.title == "Note added"]
+        name = app.state.book.clients[cid].name
     notes = [a for a in reopen(demo).activities if a.date == DAY and a.outcome == "note"]
     assert [(n.client, n.body) for n in notes] == [(cid, "Spoke to Ann\npays Friday")]
+    assert said == [f"{notes[0].id} for {name}, dated {DAY.isoformat()}, is in the book"]
 
 
 @async_test

@@ -12,6 +12,7 @@ from receivables.errors import DunError
 from receivables.model import CHANNELS
 
 from .. import actions
+from ..fmt import safe
 from ..widgets.typing import TextBox
 from .base import Field, FormDialog, client_field
 
@@ -71,5 +72,12 @@ class NoteDialog(FormDialog):
 
     def save(self, v: dict[str, Any]) -> Any:
         body = self.query_one("#note-body", TextArea).text
-        return actions.add_note(self.app.repo, v["client"], self.app.on, body, channel=v["channel"],
+        note = actions.add_note(self.app.repo, v["client"], self.app.on, body, channel=v["channel"],
                                 invoices=v.get("invoices") or ())
+        # (the dialog closes on the screen it came from, which may not show the client's history)
+        state = self.app.state
+        client = state.book.clients.get(note.client) if state is not None else None
+        on = f" on {', '.join(note.invoices)}" if note.invoices else ""
+        self.app.notify(safe(f"{note.id} for {client.name if client else note.client}{on}, dated "
+                             f"{note.date.isoformat()}, is in the book"), title="Note added", markup=False)
+        return note
