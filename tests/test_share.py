@@ -137,11 +137,13 @@ def test_nothing_planted_in_the_book_folder_or_the_environment_runs_in_the_helpe
         (book / name).write_text(plant)
     (book / "x.pth").write_text(f"import os; {plant}")
     monkeypatch.chdir(book)
+    files = sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in book.rglob("*"))
     monkeypatch.setenv("PYTHONPATH", str(book))
     monkeypatch.setenv("PYTHONSTARTUP", str(book / "startup.py"))
     monkeypatch.setenv("PYTHONUSERBASE", str(book))
     due, _, _, _ = first_start(book)
     assert not ran.exists()
+    assert sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in book.rglob("*")) == files  # (read-only)
     assert all(isinstance(d, SharedDue) for d in due.days.values())  # it did run: our own code
 
 
