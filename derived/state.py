@@ -154,8 +154,11 @@ def start_share(repo, policy: Policy, on: date, revisions: dict[str, str]) -> Sh
     """A helper process (:mod:`derived.share`) for a :func:`current` that will work out every
     client of a large book (no day kept for this key), started before the book is read; None
     when there is nothing to share."""
-    key = key_of(repo.cache_id, policy, on)
-    if key.book_id is None or path_of(key).exists():
+    try:
+        key = key_of(repo.cache_id, policy, on)
+        if key.book_id is None or path_of(key).exists():
+            return None
+    except OSError:  # (a cache folder that cannot be looked at: the start goes on without help)
         return None
     return start(repo, key, revisions)
 

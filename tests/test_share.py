@@ -170,3 +170,14 @@ def test_the_apps_first_reading_with_the_helper_equals_one_without(tmp_path, mon
         state = build_state(repo, book, ON, save=False, early=lambda due, clients, policy: seen.append(due))
     assert len(started) == 1 and started[0]._proc.poll() is not None
     assert seen and seen[0].agenda == tuple(state.agenda) == scratch(book).agenda
+
+
+def test_a_cache_folder_that_cannot_be_looked_at_starts_no_helper_and_stops_nothing(tmp_path, monkeypatch):
+    book = make(tmp_path / "b")
+
+    def unreadable(key):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(derived_state, "path_of", unreadable)
+    with open_book(book, readonly=True) as repo:
+        assert derived.start_share(repo, repo.policy(), ON, repo.client_revisions()) is None
