@@ -18,6 +18,7 @@ from markupsafe import Markup
 from receivables.ledger import Ledger, derive
 from receivables.model import Activity, Adjustment, Client, Payment
 from receivables.policy import Company, Policy
+from receivables.shapes import clipped
 
 from . import engine, formatting
 from .env import environment
@@ -223,7 +224,7 @@ def statement_data(
     acts = [a for a in client_acts if a.date <= on and (show_internal or not a.internal)]
     acts.sort(key=lambda a: (a.date, a.id), reverse=True)
     activities = tuple(
-        ActivityLine(a.date, a.channel, a.body or a.outcome, a.step or "")
+        ActivityLine(a.date, a.channel, clipped(a.body) or a.outcome, a.step or "")
         for a in acts[: policy.publish.statement_activities]
     )
     return StatementData(

@@ -112,3 +112,15 @@ def shape_problems(record: Any, where: str) -> list[Problem]:
                     else "correct the record or restore a backup")
             out.append(Problem(f"{name.replace('_', ' ')} {err}", where, hint))
     return out
+
+
+def clipped(text: str, name: str = "body") -> str:
+    """``text`` as a page or a screen shows a field ``name``: whole when within the field's
+    limit (all dun ever stores), else its first part and a line saying how much is left out.
+    A book from elsewhere can hold a note of any size (``dun check`` names it); shown whole, a
+    note of millions of characters would hold the screen or a statement for minutes."""
+    limit = LONG_TEXT.get(name, MAX_TEXT)
+    if len(text) <= limit:
+        return text
+    return (f"{text[:limit]}\n\n… ({len(text) - limit:,} more characters not shown: longer than dun keeps "
+            f"a {name}; 'dun check' names it)")

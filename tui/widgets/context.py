@@ -153,7 +153,8 @@ def client_context(state: BookState, client_id: str, *, invoices_limit: int = 8,
                 line.append(f" · {safe(a.step)}")
             if a.outcome:
                 line.append(f" · {safe(a.outcome.replace('_', ' '))}", style="italic")
-            first = a.body.strip().splitlines()[0] if a.body.strip() else ""
+            text = a.body[:400].strip()  # (its first line, of a note of any size: shortened below)
+            first = text.splitlines()[0] if text else ""
             if first:
                 line.append(f" — {shorten(first, 80)}", style="dim")
             out.append(line)

@@ -5,6 +5,8 @@ Markdown, with control characters made inert. Links are not opened by the widget
 """
 from __future__ import annotations
 
+from receivables.shapes import clipped
+
 from ..fmt import md_escape, safe
 from ..state import BookState
 
@@ -24,7 +26,7 @@ def timeline_markdown(state: BookState, client_id: str, limit: int = 200) -> str
             head += " · " + md_escape(", ".join(a.invoices[:6])) + (" …" if len(a.invoices) > 6 else "")
         if a.snooze_until:
             head += f" · until {a.snooze_until.isoformat()}"
-        body = safe(a.body.strip(), lines=True)
+        body = safe(clipped(a.body).strip(), lines=True)
         parts.append(f"#### {safe(head)}\n\n{body if body else '*(no text)*'}\n")
     if len(acts) > limit:
         parts.append(f"*… {len(acts) - limit} earlier entries not shown.*")
