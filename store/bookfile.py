@@ -325,6 +325,12 @@ class Tables:
             self.pending.pop(name, None)
         return table
 
+    def detach(self) -> None:
+        """Each table not parsed yet as a copy of its own text, so that the file's bytes (which
+        the texts are views into) are let go of now, and each text once its table is parsed:
+        for a reader that parses every table once, the whole file is not held beside them."""
+        self.segments = {name: bytes(text) for name, text in self.segments.items()}
+
     def peek(self, name: str) -> dict:
         """The table's documents without keeping them parsed (one-off reads of big tables)."""
         if name in self.parsed:

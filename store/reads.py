@@ -176,9 +176,11 @@ class Reads:
         return scoped
 
     def client_books(self, client_ids: Iterable[str]) -> Iterator[tuple[str, Book]]:
-        """Each of ``client_ids``'s records, one client at a time in the order given (each
-        table read and indexed by client once; nothing kept): for working out many clients
-        without holding the whole book decoded."""
+        """Each of ``client_ids``'s records, one client at a time in the order given: for working
+        out many clients without holding the whole book decoded (no client's records are kept).
+        Every table is parsed once, kept and indexed by client; the file's bytes are let go of
+        table by table as they are parsed (``Tables.detach``)."""
+        self._tables.detach()
         self._scoped_reads = max(self._scoped_reads, 2)
         for cid in client_ids:
             yield cid, self._build_book(cid)
