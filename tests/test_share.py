@@ -42,17 +42,16 @@ def scratch(path):
     return fold({cid: derive_client(g, policy, ON, cid) for cid, g in group_by_client(book).items()}, ON)
 
 
-def first_start(path, start=derived.start_share, wait=True):
-    """A first start as the app makes it: the helper started before the book is read (and,
-    with ``wait``, done before the worker begins, so every client it sent is there to take)."""
+def first_start(path, start=derived.start_share):
+    """A first start as the app makes it: the helper started before the book is read (and
+    done before the worker begins, so every client it sent is there to take)."""
     seen = []
     with open_book(path, readonly=True) as repo:
         policy = repo.policy()
         revisions = repo.client_revisions()
         share = start(repo, policy, ON, revisions)
         assert share is not None
-        if wait:
-            assert share.wait(120)
+        assert share.wait(120)
         got = derived.current(repo, policy, ON, book=repo.book(), revisions=revisions, early=seen.append,
                               share=share, save=False)
         clients = repo.clients()
@@ -72,6 +71,25 @@ def test_what_the_helper_sends_equals_what_is_worked_out_here(tmp_path):
         assert draft_from_day(a, due.days[a.client], clients[a.client], policy, ON) == \
             draft_from_day(a, want.clients[a.client], clients[a.client], policy, ON)
     assert got.book_day == want  # the rest of the day is worked out here
+
+
+def test_where_the_worker_meets_the_helper_each_gives_its_part_of_one_queue(tmp_path):
+    book = make(tmp_path / "b")
+    half = []
+
+    def start(repo, policy, on, revisions):
+        share = derived.start_share(repo, policy, on, revisions)
+        assert share.wait(120)
+        half.extend(list(revisions)[:len(revisions) // 2])
+        for cid in half:  # (as when the worker gets there first: the helper works backwards)
+            del share._got[cid]
+        return share
+
+    due, got, _, _ = first_start(book, start)
+    assert [type(d).__name__ for d in due.days.values()] == \
+        ["PendingDue"] * len(half) + ["SharedDue"] * (len(due.days) - len(half))
+    want = scratch(book)
+    assert due.agenda == want.agenda and got.book_day == want
 
 
 def test_a_line_at_another_revision_is_worked_out_here(tmp_path):
