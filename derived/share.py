@@ -26,6 +26,7 @@ known. It earns its place in ``benchmarks/derived.py`` (the cold start with and 
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -125,8 +126,10 @@ def start(repo: Any, key: Key, revisions: dict[str, str]) -> Share | None:
     if len(revisions) < tuning.SHARE_CLIENTS or key.book_id is None:
         return None
     try:
-        proc = subprocess.Popen([sys.executable, "-I", "-c", BOOT, str(ROOT), str(repo.paths.root),
-                                 key.on.isoformat()], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
+        # (the book's folder as a whole path: the helper runs in another folder)
+        argv = [sys.executable, "-I", "-c", BOOT, str(ROOT), os.path.realpath(repo.paths.root), key.on.isoformat()]
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                cwd=ROOT)
     except OSError:
         return None
     return Share(proc, key, dict(revisions))
@@ -165,8 +168,6 @@ class SharedDue:
 def serve() -> None:
     """The helper's side: the book's folder and the date from its arguments, the lines to
     stdout (see the module)."""
-    import os
-
     import store
     from receivables.engine.client import begin_client, client_index
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import orjson
 import pytest
@@ -90,6 +91,15 @@ def test_where_the_worker_meets_the_helper_each_gives_its_part_of_one_queue(tmp_
         ["PendingDue"] * len(half) + ["SharedDue"] * (len(due.days) - len(half))
     want = scratch(book)
     assert due.agenda == want.agenda and got.book_day == want
+
+
+def test_a_book_named_by_a_relative_path_is_the_book_the_helper_reads(tmp_path, monkeypatch):
+    """The helper runs in dun's own folder: a book named relative to the app's folder (``dun
+    --book b``) is passed to it as a whole path."""
+    make(tmp_path / "b")
+    monkeypatch.chdir(tmp_path)
+    due, _, _, _ = first_start(Path("b"))
+    assert all(isinstance(d, SharedDue) for d in due.days.values())
 
 
 def test_a_line_at_another_revision_is_worked_out_here(tmp_path):
