@@ -120,10 +120,19 @@ class Share:
         self._got = {}
 
 
+def cores() -> int:
+    """The processor cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # (not on Linux)
+        return os.cpu_count() or 1
+
+
 def start(repo: Any, key: Key, revisions: dict[str, str]) -> Share | None:
     """A helper for working out every client of ``repo`` on ``key``'s date, or None when the
-    book has too few clients for it to be worth a process, or it cannot be started."""
-    if len(revisions) < tuning.SHARE_CLIENTS or key.book_id is None:
+    book has too few clients for it to be worth a process, there is no second core for it
+    (it would only take turns with the app's own work), or it cannot be started."""
+    if len(revisions) < tuning.SHARE_CLIENTS or key.book_id is None or cores() < 2:
         return None
     try:
         # (the book's folder as a whole path: the helper runs in another folder)

@@ -30,6 +30,7 @@ def _share_small_books(monkeypatch):
     monkeypatch.setattr(tuning, "SHARE_CLIENTS", 2)
     monkeypatch.setattr(tuning, "SHARE_BATCH", 3)
     monkeypatch.setattr(derived_state, "FEW_CLIENTS", 3)
+    monkeypatch.setattr(share_mod, "cores", lambda: 2)  # (whatever machine runs the tests)
 
 
 def make(path, clients=10, invoices=160, seed=3):
@@ -173,6 +174,18 @@ def test_nothing_planted_in_the_book_folder_or_the_environment_runs_in_the_helpe
     assert not ran.exists()
     assert sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in book.rglob("*")) == files  # (read-only)
     assert all(isinstance(d, SharedDue) for d in due.days.values())  # it did run: our own code
+
+
+def test_no_helper_on_a_machine_with_one_core(tmp_path, monkeypatch):
+    book = make(tmp_path / "b")
+    monkeypatch.setattr(share_mod, "cores", lambda: 1)
+    with open_book(book, readonly=True) as repo:
+        assert derived.start_share(repo, repo.policy(), ON, repo.client_revisions()) is None
+    monkeypatch.setattr(share_mod, "cores", lambda: 2)
+    with open_book(book, readonly=True) as repo:
+        share = derived.start_share(repo, repo.policy(), ON, repo.client_revisions())
+        assert share is not None
+        share.close()
 
 
 def test_no_helper_for_a_day_kept_already_or_a_small_book(tmp_path, monkeypatch):
