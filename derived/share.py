@@ -128,11 +128,38 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+def available_memory() -> int | None:
+    """The bytes of memory the system can give without swapping (Linux's MemAvailable), or
+    None where that is not known."""
+    try:
+        with open("/proc/meminfo", "rb") as f:
+            for line in f:
+                if line.startswith(b"MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _room_for(repo: Any) -> bool:
+    """Whether the machine has the memory for the helper beside the app, both reading the
+    whole book at once (each holds several times the file's size)."""
+    free = available_memory()
+    if free is None:
+        return True
+    try:
+        size = os.stat(repo.paths.book).st_size
+    except OSError:
+        return False
+    return free >= tuning.SHARE_MEMORY * size
+
+
 def start(repo: Any, key: Key, revisions: dict[str, str]) -> Share | None:
     """A helper for working out every client of ``repo`` on ``key``'s date, or None when the
     book has too few clients for it to be worth a process, there is no second core for it
-    (it would only take turns with the app's own work), or it cannot be started."""
-    if len(revisions) < tuning.SHARE_CLIENTS or key.book_id is None or cores() < 2:
+    (it would only take turns with the app's own work) or not the memory (swapping would
+    make the start slower, not faster), or it cannot be started."""
+    if len(revisions) < tuning.SHARE_CLIENTS or key.book_id is None or cores() < 2 or not _room_for(repo):
         return None
     try:
         # (the book's folder as a whole path: the helper runs in another folder)

@@ -30,6 +30,9 @@ SHARE_CLIENTS = 400
 # derived/: clients per write of that helper: the app's worker, reading the book meanwhile, is
 # interrupted once per write (its reader thread takes the interpreter), not once per client
 SHARE_BATCH = 50
+# derived/: that helper only when the memory the system can give without swapping is at least
+# this many times book.json's size (the helper and the app each hold several times it at once)
+SHARE_MEMORY = 16
 # publish/: clients per cached part of the report PDF's listing (two pages)
 REPORT_CHUNK = 140
 # store/: book.json is rewritten (a checkpoint) once the journal holds this many bytes or entries

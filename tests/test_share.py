@@ -31,6 +31,7 @@ def _share_small_books(monkeypatch):
     monkeypatch.setattr(tuning, "SHARE_BATCH", 3)
     monkeypatch.setattr(derived_state, "FEW_CLIENTS", 3)
     monkeypatch.setattr(share_mod, "cores", lambda: 2)  # (whatever machine runs the tests)
+    monkeypatch.setattr(share_mod, "available_memory", lambda: None)
 
 
 def make(path, clients=10, invoices=160, seed=3):
@@ -184,6 +185,19 @@ def test_no_helper_on_a_machine_with_one_core(tmp_path, monkeypatch):
     monkeypatch.setattr(share_mod, "cores", lambda: 2)
     with open_book(book, readonly=True) as repo:
         share = derived.start_share(repo, repo.policy(), ON, repo.client_revisions())
+        assert share is not None
+        share.close()
+
+
+def test_no_helper_without_the_memory_for_it_beside_the_app(tmp_path, monkeypatch):
+    book = make(tmp_path / "b")
+    size = (book / "book.json").stat().st_size
+    with open_book(book, readonly=True) as repo:
+        policy, revisions = repo.policy(), repo.client_revisions()
+        monkeypatch.setattr(share_mod, "available_memory", lambda: tuning.SHARE_MEMORY * size - 1)
+        assert derived.start_share(repo, policy, ON, revisions) is None
+        monkeypatch.setattr(share_mod, "available_memory", lambda: tuning.SHARE_MEMORY * size)
+        share = derived.start_share(repo, policy, ON, revisions)
         assert share is not None
         share.close()
 
