@@ -122,5 +122,6 @@ def clipped(text: str, name: str = "body") -> str:
     limit = LONG_TEXT.get(name, MAX_TEXT)
     if len(text) <= limit:
         return text
+    what = "note" if name == "body" else name.replace("_", " ")
     return (f"{text[:limit]}\n\n… ({len(text) - limit:,} more characters not shown: longer than dun keeps "
-            f"a {name}; 'dun check' names it)")
+            f"a {what}; 'dun check' names it)")
