@@ -61,7 +61,6 @@ class Share:
         self._key = _key_fields(key)
         self._revisions = revisions
         self._got: dict[str, tuple[str, Any]] = {}  # client -> (revision, encoded actions), as sent
-        self.refused = False  # the helper worked under another key: none of its lines count
         self._reader = threading.Thread(target=self._read, name="dun-share", daemon=True)
         self._reader.start()
 
@@ -69,8 +68,7 @@ class Share:
         try:
             out = self._proc.stdout
             head = out.readline()
-            if orjson.loads(head) != self._key:
-                self.refused = True
+            if orjson.loads(head) != self._key:  # (another key: none of its lines count)
                 self._proc.kill()
                 return
             for line in out:
@@ -194,11 +192,6 @@ class SharedDue:
 
     def context_of(self, action: Action) -> dict | None:
         return self._own().context_of(action) if action in self.actions else None
-
-    @property
-    def contexts(self) -> tuple[dict | None, ...]:
-        own = self._own()
-        return tuple(own.context_of(a) for a in self.actions)
 
 
 def serve() -> None:

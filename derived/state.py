@@ -139,12 +139,13 @@ class Derived:
 class Due:
     """What is due from every client on a date, before the rest of their days is worked out
     (:func:`current`'s ``early``): the agenda, and each client's actions with their message
-    contexts (``days``: client id -> :class:`~receivables.engine.PendingDue`, whose contexts
-    are worked out when a draft first asks), which is what a queue and its drafts are made from."""
+    contexts (``days``: client id -> :class:`~receivables.engine.PendingDue`, or the helper's
+    :class:`~derived.share.SharedDue`; either works out a context when a draft first asks for
+    it), which is what a queue and its drafts are made from."""
 
     __slots__ = ("on", "days", "agenda")
 
-    def __init__(self, on: date, days: dict[str, PendingDue]) -> None:
+    def __init__(self, on: date, days: dict[str, PendingDue | SharedDue]) -> None:
         self.on = on
         self.days = days
         self.agenda = tuple(sorted((a for d in days.values() for a in d.actions), key=sort_key))
@@ -175,21 +176,12 @@ def current(repo, policy: Policy, on: date, previous: Derived | None = None, *, 
     ``early``, when every client is to be worked out and they are many (a first start, a new
     day), is called with what is due (:class:`Due`) as soon as that is known, before the
     rest of every client's day (the share of the report) is worked out; ``share`` (see
-    :func:`start_share`) then works out part of what is due in a second process. It is
-    stopped before this returns.
+    :func:`start_share`) then works out part of what is due in a second process, and is
+    stopped where the two meet (the caller, which started it, closes it in any case).
 
     A caller that passes ``book`` passes the ``revisions`` it read *before* it read the book:
     a change landing in between then only makes a client count as changed once more (an
     entry worked out from newer records under an older revision), never the reverse."""
-    try:
-        return _current(repo, policy, on, previous, save, book, revisions, early, share)
-    finally:
-        if share is not None:
-            share.close()
-
-
-def _current(repo, policy: Policy, on: date, previous: Derived | None, save: bool, book: Book | None,
-             revisions: dict[str, str] | None, early: Callable[[Due], Any] | None, share: Share | None) -> Derived:
     key = key_of(repo.cache_id, policy, on)
     if revisions is None:
         revisions = repo.client_revisions()

@@ -27,6 +27,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from receivables.daylog import taken_back
 from receivables.errors import DunError
 from receivables.model import Activity
 from receivables.voiding import correction
@@ -164,7 +165,7 @@ def mark_sent(path: Path) -> Path:
 def retraction(book, q: Queued, on: date) -> Activity | None:
     """The activity that takes back the "queued" one of a message set aside as stale (its
     action is then to do again), or None when the message was never approved (a draft)."""
-    corrected = {a.corrects for a in book.activities if a.corrects}
+    corrected = taken_back(book.activities)
     done = next((a for a in reversed(book.activities) if a.outcome == "queued" and a.message_id == q.message_id
                  and q.message_id and a.id not in corrected), None)
     if done is None:

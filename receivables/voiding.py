@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable
 
+from .daylog import taken_back
 from .model import Activity, Adjustment, Payment, PromiseToPay
 
 Voidable = Payment | Adjustment | PromiseToPay
@@ -52,7 +53,7 @@ def undo_with(rec: Voidable, activities: Iterable[Activity], on: date, reason: s
       payment voided (a cheque that bounced) makes the invoice owe again, so the action a
       later payment closed is not paid either. Before, it stayed done."""
     acts = list(activities)
-    corrected = {a.corrects for a in acts if a.corrects}
+    corrected = taken_back(acts)
     what = f"{kind_of(rec).capitalize()} {rec.id} voided ({reason})"
     out: list[Activity] = []
     direct = None

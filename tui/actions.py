@@ -138,12 +138,12 @@ def undo_outcome(repo: Any, action: Any, on: date, outbox: Any = None) -> list[A
     made moves to ``outbox/stale/`` (not sent, not to print). Refused, saying how, for what
     cannot be unsaid here: an e-mail the server accepted, a payment, a promise or a dispute
     (voided or resolved where they are), a step that posted a fee."""
-    from receivables.daylog import NOT_AN_OUTCOME, action_key
+    from receivables.daylog import NOT_AN_OUTCOME, action_key, taken_back
 
     _writable(repo)
     client, key = action_key(action)
     book = repo.client_book(client)
-    corrected = {a.corrects for a in book.activities if a.corrects}
+    corrected = taken_back(book.activities)
     acts = [a for a in book.activities if a.date == on and a.client == client and a.step == key
             and a.outcome not in NOT_AN_OUTCOME and a.id not in corrected]
     if not acts:

@@ -170,36 +170,35 @@ def build_state(repo: Any, book_dir: Path, on: date, progress: Any = None, previ
     policy, problems = load_policy(policy_path(book_dir, repo))
     # every client worked out afresh: a second process works out part of what is due meanwhile
     share = derived.start_share(repo, policy, on, revisions) if early and policy is not None else None
-    try:
+    try:  # (the helper is stopped where the two meet, and in any case here)
         book = repo.book()
-    except BaseException:
+        t1 = time.perf_counter()
+        index = previous._index if previous is not None and previous._index is not None \
+            and previous._index.book is book else None  # (else made when first wanted)
+        t2 = time.perf_counter()
+        agenda = None
+        note = ""
+        state = None
+        timings = {"book": t1 - t0, "index": t2 - t1}
+
+        def due_first(due) -> None:
+            timings["due"] = time.perf_counter() - t2  # (what is due known: benchmarks/tui.py)
+            early(due, book.clients, policy)
+
+        if policy is None:
+            note = "The policy has problems, so there is no agenda: see the Policy screen (5)."
+        else:
+            say(f"Working out what is due on {on.isoformat()}…")
+            try:
+                state = derived.current(repo, policy, on, previous.derived if previous is not None else kept,
+                                        book=book, save=save, revisions=revisions,
+                                        early=due_first if early else None, share=share)
+                agenda = list(state.agenda)
+            except DunError as e:  # e.g. a calendar country the holidays package does not know
+                note = f"The agenda could not be built: {e}"
+    finally:
         if share is not None:
             share.close()
-        raise
-    t1 = time.perf_counter()
-    index = previous._index if previous is not None and previous._index is not None \
-        and previous._index.book is book else None  # (else made when first wanted)
-    t2 = time.perf_counter()
-    agenda = None
-    note = ""
-    state = None
-    timings = {"book": t1 - t0, "index": t2 - t1}
-
-    def due_first(due) -> None:
-        timings["due"] = time.perf_counter() - t2  # (what is due known: benchmarks/tui.py)
-        early(due, book.clients, policy)
-
-    if policy is None:
-        note = "The policy has problems, so there is no agenda: see the Policy screen (5)."
-    else:
-        say(f"Working out what is due on {on.isoformat()}…")
-        try:
-            state = derived.current(repo, policy, on, previous.derived if previous is not None else kept, book=book,
-                                    save=save, revisions=revisions,
-                                    early=due_first if early else None, share=share)
-            agenda = list(state.agenda)
-        except DunError as e:  # e.g. a calendar country the holidays package does not know
-            note = f"The agenda could not be built: {e}"
     t3 = time.perf_counter()
     settle_heap()
     return BookState(

@@ -12,6 +12,7 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
+from ..daylog import taken_back
 from ..ledger import BookIndex
 from ..model import ANSWERED, Activity, PaymentPlan, PromiseToPay
 from .figures import Series
@@ -72,7 +73,7 @@ class ClientIndex:
 
         # activities, in date order (so every list below is in date order too)
         activities = in_date_order(book.activities)
-        corrected = {a.corrects for a in activities if a.corrects}
+        corrected = taken_back(activities)
         client_acts: dict[str, list[Activity]] = defaultdict(list)
         pauses: dict[str, list[Activity]] = defaultdict(list)  # snoozes and skips
         lifts: dict[str, list[date]] = defaultdict(list)  # holds lifted
