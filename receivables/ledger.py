@@ -107,6 +107,10 @@ class InvoiceState:
         return self.outstanding > 0
 
 
+# (the engine makes one for each open invoice of every date it is asked about)
+make_state = record_maker(InvoiceState)
+
+
 def invoice_state(inv: Invoice, settlements: Iterable[Settlement], asof: date, disputed: bool) -> InvoiceState:
     paid = credited = written_off = ZERO
     settled_on = last_payment = None
@@ -133,7 +137,7 @@ def invoice_state(inv: Invoice, settlements: Iterable[Settlement], asof: date, d
     else:
         status = WRITTEN_OFF if written_off > 0 else PAID
         days = 0
-    return InvoiceState(inv, paid, credited, written_off, outstanding, status, days, settled_on, last_payment, disputed)
+    return make_state(inv, paid, credited, written_off, outstanding, status, days, settled_on, last_payment, disputed)
 
 
 def is_disputed(index: BookIndex, number: str, asof: date) -> bool:

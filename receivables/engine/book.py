@@ -209,7 +209,9 @@ class Derivation:
 
     def day(self) -> BookDay:
         if self._folded is None:
-            with quiet_gc():
+            # (a whole book's day is many objects that make no cycles, kept while it is asked
+            # about: hidden from the collector, it is not walked when the collector next runs)
+            with quiet_gc(keep=True):
                 self._folded = fold({cid: self.client(cid) for cid in self.book.clients}, self.on)
         return self._folded
 

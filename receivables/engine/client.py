@@ -10,16 +10,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from threading import Lock
 
 from ..ledger import InvoiceState, index_book
-from ..model import Book
+from ..model import Book, record_maker
 from ..policy import Policy
 from .context import action_context
 from .day import Day
-from .figures import (ForecastSums, ar_on, current_ar_on, month_start, point_dates,
-                      sales_between)
+from .figures import ForecastSums
 from .index import ClientIndex
 from .ladder import client_actions
 from .records import (ACTIVITY_DAYS, BUCKETS, ZERO, Action, Behaviour, ClientFigures, ClientStatus, DisputeLine,
-                      Escalation, Hold, PlanLine, Risk, bucket_index)
+                      Escalation, Hold, PlanLine, Risk, bucket_index, make_figures)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +94,11 @@ class ClientDue:
         return _context_of(self.actions, self.contexts, action)
 
 
+# (made for every client on every date asked about: see receivables.engine.records)
+_client_day, _client_due, _client_part_of = record_maker(ClientDay), record_maker(ClientDue), record_maker(ClientPart)
+_currency_part, _forecast_part = record_maker(CurrencyPart), record_maker(ForecastPart)
+
+
 def _context_of(actions, contexts, action) -> dict | None:
     for a, ctx in zip(actions, contexts):
         if a == action:
@@ -128,20 +132,31 @@ def start_client(records: Book, policy: Policy, on: date, client_id: str | None 
                  index: ClientIndex | None = None) -> tuple[Day, ClientDue]:
     """The first part of :func:`derive_client`: the client's working state on the date and
     what is due from it; :func:`finish_client` makes the rest of its day from them."""
-    pending = begin_client(records, policy, on, client_id, index)
-    return pending.day_state, pending.due()
+    client_id = _client_id(records, client_id)
+    dy = client_day_state(records, policy, on, index)
+    actions = tuple(client_actions(dy, client_id))
+    return dy, _client_due(client_id, on, actions, _contexts(dy, actions, policy, on))
 
 
 def begin_client(records: Book, policy: Policy, on: date, client_id: str | None = None,
                  index: ClientIndex | None = None) -> "PendingDue":
     """What is due from the client on the date, its message contexts worked out when first
     asked for (:class:`PendingDue`)."""
+    client_id = _client_id(records, client_id)
+    dy = client_day_state(records, policy, on, index)
+    return PendingDue(client_id, on, tuple(client_actions(dy, client_id)), dy, policy)
+
+
+def _client_id(records: Book, client_id: str | None) -> str:
     if client_id is None:
         if len(records.clients) != 1:
             raise ValueError("derive_client needs the records of exactly one client")
         client_id = next(iter(records.clients))
-    dy = client_day_state(records, policy, on, index)
-    return PendingDue(client_id, on, tuple(client_actions(dy, client_id)), dy, policy)
+    return client_id
+
+
+def _contexts(dy: Day, actions: tuple[Action, ...], policy: Policy, on: date) -> tuple[dict, ...]:
+    return tuple(action_context(dy, a, policy, on) for a in actions) if actions else ()
 
 
 class PendingDue:
@@ -161,20 +176,20 @@ class PendingDue:
     def contexts(self) -> tuple[dict, ...]:
         with self._lock:
             if self._contexts is None:
-                self._contexts = tuple(action_context(self.day_state, a, self.policy, self.on) for a in self.actions)
+                self._contexts = _contexts(self.day_state, self.actions, self.policy, self.on)
             return self._contexts
 
     def context_of(self, action: Action) -> dict | None:
         return _context_of(self.actions, self.contexts, action) if action in self.actions else None
 
     def due(self) -> ClientDue:
-        return ClientDue(self.client, self.on, self.actions, self.contexts)
+        return _client_due(self.client, self.on, self.actions, self.contexts)
 
 
 def finish_client(dy: Day, due: ClientDue) -> ClientDay:
     """The client's day from what :func:`start_client` made of it."""
     cid = due.client
-    return ClientDay(cid, due.on, tuple(dy.by_client.get(cid, ())), dy.status(cid), dy.behaviour(cid), dy.risk(cid),
+    return _client_day(cid, due.on, tuple(dy.by_client.get(cid, ())), dy.status(cid), dy.behaviour(cid), dy.risk(cid),
                      due.actions, _client_part(dy, cid), due.contexts)
 
 
@@ -201,44 +216,23 @@ def _client_part(dy: Day, cid: str) -> ClientPart:
     for d, cur, amt in eng.credits.get(cid, ()):
         if d <= on:
             credit[cur] = credit.get(cur, ZERO) + amt
-    this_month = month_start(on)
-    dates = point_dates(on)
     currencies = {}
     for cur in sorted(set(aging) | set(ser.sales) | set(credit)):
-        points = []
-        for d, first90, start, before in dates:
-            points.append((ar_on(eng, ser, cur, d), current_ar_on(eng, ser, cur, d),
-                           sales_between(ser, cur, first90, d), ar_on(eng, ser, cur, before),
-                           sales_between(ser, cur, start, d)))
-        months: dict[date, Decimal] = {}
-        daily = ser.daily.get(cur)
-        if daily is not None:
-            for d, amount in daily[0].items():
-                if d <= on:
-                    m = d.replace(day=1) if d < this_month else this_month
-                    months[m] = months.get(m, ZERO) + amount
-        currencies[cur] = CurrencyPart(tuple(aging.get(cur) or [ZERO] * len(BUCKETS)), counts[cur],
-                                       credit.get(cur, ZERO), tuple(points), months, ser.first_issue.get(cur))
+        currencies[cur] = _currency_part(tuple(aging.get(cur) or [ZERO] * len(BUCKETS)), counts[cur],
+                                       credit.get(cur, ZERO), eng.points(cur, on),
+                                       ser.months(cur, on), ser.first_issue.get(cur))
     promises = [0, 0, 0, 0]
     _count_promises(dy, eng.promises.get(cid, ()), promises)
-    start = on - timedelta(days=ACTIVITY_DAYS - 1)
-    month: Counter = Counter()
-    year: Counter = Counter()
-    year_ago = on - timedelta(days=365)
-    for a in eng.book.activities:
-        if a.date <= on:
-            if a.date > year_ago:  # (fewer than 365 days before the date)
-                year[a.channel] += 1
-            if a.date >= start:
-                month[a.channel] += 1
+    # (the activity counts: the ACTIVITY_DAYS days ending on the date; fewer than 365 days before it)
+    month, year = eng.activity_counts(on - timedelta(days=ACTIVITY_DAYS - 1), on - timedelta(days=365), on)
     acc = ForecastSums(on, [])
     floating: list = []
     is_open = cid in dy.by_client
     if is_open:
         _client_forecast(dy, cid, open_, acc, None, floating)
-    forecast = ForecastPart({c: tuple(w) for c, w in acc.weeks.items()}, dict(acc.later), dict(acc.doubtful))
-    return ClientPart(cid, currencies, tuple(_client_rows(dy, cid)), _client_lists(dy, cid), tuple(promises),
-                      dict(month), dict(year), is_open, dy.behaviour(cid).avg_days_late, forecast, tuple(floating))
+    forecast = _forecast_part({c: tuple(w) for c, w in acc.weeks.items()}, dict(acc.later), dict(acc.doubtful))
+    return _client_part_of(cid, currencies, tuple(_client_rows(dy, cid)), _client_lists(dy, cid), tuple(promises),
+                      month, year, is_open, dy.behaviour(cid).avg_days_late, forecast, tuple(floating))
 
 
 def _client_rows(dy, cid: str) -> list[ClientFigures]:
@@ -262,7 +256,7 @@ def _client_rows(dy, cid: str) -> list[ClientFigures]:
     for cur in sorted(curs):
         amt, over, count, oldest = totals.get((cid, cur), zero_t)
         own = cur == client.currency
-        out.append(ClientFigures(
+        out.append(make_figures(
             cid, client.name, cur, amt - credits.get((cid, cur), ZERO), amt, over, count, oldest,
             b.avg_days_to_pay, b.avg_days_late, b.worsening, b.promises_kept_rate, r.score, r.reasons,
             st.hold, st.hold_reason, st.over_credit_limit if own else False,

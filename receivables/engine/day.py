@@ -9,12 +9,12 @@ from decimal import Decimal
 from itertools import islice
 from typing import Iterable
 
-from ..ledger import DISPUTED, OPEN, InvoiceState, invoice_state
+from ..ledger import DISPUTED, OPEN, InvoiceState, invoice_state, make_state
 from ..model import PaymentPlan, PromiseToPay
 from ..policy import Policy, Step
 from .index import ClientIndex
 from .judgement import Judgement
-from .records import ZERO, Behaviour, ClientStatus, PlanStatus, PromiseStatus, Risk
+from .records import ZERO, Behaviour, ClientStatus, PlanStatus, PromiseStatus, Risk, make_status
 
 _ONE = timedelta(days=1)
 
@@ -50,7 +50,7 @@ class Day(Judgement):
                         break
             ss = get_settlements(n)
             if (not ss or ss[0].date > on) and inv.amount > 0:  # nothing settled yet: the common case
-                states[n] = InvoiceState(inv, ZERO, ZERO, ZERO, inv.amount,
+                states[n] = make_state(inv, ZERO, ZERO, ZERO, inv.amount,
                                          DISPUTED if disputed else OPEN,
                                          (on - inv.due).days if on > inv.due else 0, None, None, disputed)
                 continue
@@ -136,7 +136,7 @@ class Day(Judgement):
             balance = -sum((amt for d, c, amt in eng.credits.get(cid, ()) if c == client.currency and d <= on),
                            ZERO)
             limit = client.credit_limit
-            return ClientStatus(cid, client.hold, (client.hold_reason or "on hold") if client.hold else "", {}, (),
+            return make_status(cid, client.hold, (client.hold_reason or "on hold") if client.hold else "", {}, (),
                                 None, (), limit is not None and balance > limit, limit, balance, None)
         lad = policy.ladder
         # hand-overs and holds from done steps
@@ -194,7 +194,7 @@ class Day(Judgement):
             due = client.credit_check.date + timedelta(days=lad.credit_review_days)
             if due <= on and not self._logged(cid, "credit_review", due, (), strict=True):
                 review = due
-        return ClientStatus(cid, hold, reason, handed, promises, plan, disputes, over, limit, balance, review)
+        return make_status(cid, hold, reason, handed, promises, plan, disputes, over, limit, balance, review)
 
     def _special_acts(self) -> dict[str, list[tuple[date, str, str]]]:
         """Per client, (date, step, invoice) of every done step that escalates or holds."""

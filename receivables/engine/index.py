@@ -15,7 +15,7 @@ from decimal import Decimal
 from ..daylog import taken_back
 from ..ledger import BookIndex
 from ..model import ANSWERED, Activity, PaymentPlan, PromiseToPay
-from .figures import Series
+from .figures import Series, ar_on, current_ar_on, point_dates, sales_between
 from .records import HOLD_LIFTED, NOT_DONE, ZERO, in_date_order
 
 _FOREVER = date.max
@@ -29,7 +29,7 @@ class ClientIndex:
         "settlements", "credits", "open_disputes", "book", "final", "live_keys", "live_numbers", "step_acts",
         "client_acts", "history", "history_keys", "promise_cover", "promises", "plans",
         "disputes", "pauses", "hist_pay", "hist_late", "client_act_dates", "rank", "lifts", "kept_on", "by_step",
-        "toward", "_series",
+        "toward", "_series", "act_days", "_points",
     )
 
     def __init__(self, index: BookIndex) -> None:
@@ -73,6 +73,16 @@ class ClientIndex:
 
         # activities, in date order (so every list below is in date order too)
         activities = in_date_order(book.activities)
+        # every activity's date by channel, in date order (what the report counts)
+        act_days: dict[str, list[date]] = {}
+        for a in activities:
+            got = act_days.get(a.channel)
+            if got is None:
+                act_days[a.channel] = [a.date]
+            else:
+                got.append(a.date)
+        self.act_days = act_days
+        self._points: dict = {}
         corrected = taken_back(activities)
         client_acts: dict[str, list[Activity]] = defaultdict(list)
         pauses: dict[str, list[Activity]] = defaultdict(list)  # snoozes and skips
@@ -174,6 +184,40 @@ class ClientIndex:
         except AttributeError:
             got = self._series = Series(self.book.invoices, self.settlements)
             return got
+
+    def points(self, cur: str, on: date) -> tuple:
+        """The client's figures in ``cur`` at each of the report's points
+        (:func:`~receivables.engine.figures.point_dates` of ``on``), each AR, current AR,
+        credit sales of the 90 days, AR before the CEI period and credit sales since, on that
+        point's dates. Each is the client's on those dates, whatever date asks: the month-ends
+        before ``on``'s month are the same for every date of the month, and kept."""
+        dates = point_dates(on)
+        key = (cur, on.replace(day=1))
+        before = self._points.get(key)
+        if before is None:
+            before = self._points[key] = tuple(self._point(cur, pd) for pd in dates[:-1])
+        return before + (self._point(cur, dates[-1]),)
+
+    def _point(self, cur: str, dates: tuple[date, date, date, date]) -> tuple:
+        d, first90, start, before = dates
+        ser = self.series
+        return (ar_on(self, ser, cur, d), current_ar_on(self, ser, cur, d), sales_between(ser, cur, first90, d),
+                ar_on(self, ser, cur, before), sales_between(ser, cur, start, d))
+
+    def activity_counts(self, first: date, after: date, on: date) -> tuple[dict[str, int], dict[str, int]]:
+        """Every activity's count by channel (snoozes and corrections too) dated ``first`` to
+        ``on``, and dated after ``after`` to ``on``."""
+        since: dict[str, int] = {}
+        recent: dict[str, int] = {}
+        for channel, days in self.act_days.items():
+            hi = bisect_right(days, on)
+            n = hi - bisect_left(days, first)
+            if n > 0:
+                since[channel] = n
+            n = hi - bisect_right(days, after)
+            if n > 0:
+                recent[channel] = n
+        return since, recent
 
     def paid_toward(self, key: str, end: date) -> Decimal:
         """What was paid toward promise or plan ``key`` (its id) up to ``end`` (inclusive)."""

@@ -5,7 +5,7 @@ from bisect import bisect_right
 from datetime import timedelta
 from decimal import Decimal
 
-from .records import ZERO, Behaviour, Risk
+from .records import ZERO, Behaviour, Risk, make_behaviour, make_risk
 
 
 class Judgement:
@@ -60,7 +60,7 @@ class Judgement:
                 kept += 1
             elif ps.state in ("broken", "followed-up"):
                 broken += 1
-        return Behaviour(n, avg_pay, avg_late, worsening, recent, earlier, made, kept, broken)
+        return make_behaviour(n, avg_pay, avg_late, worsening, recent, earlier, made, kept, broken)
 
     def risk(self, cid: str) -> Risk:
         got = self._risk.get(cid)
@@ -120,7 +120,7 @@ class Judgement:
         if st.disputes:
             score += 5
             reasons.append(f"{len(st.disputes)} open dispute{'s' if len(st.disputes) > 1 else ''}")
-        return Risk(min(100, score), tuple(reasons))
+        return make_risk(min(100, score), tuple(reasons))
 
 
 def _avg(total: int, n: int) -> Decimal | None:

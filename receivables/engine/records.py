@@ -6,7 +6,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from operator import attrgetter
 
-from ..model import PUT_OFF, PaymentPlan, PromiseToPay
+from ..model import PUT_OFF, PaymentPlan, PromiseToPay, record_maker
 from ..tuning import quiet_gc  # noqa: F401  (re-exported: the engine's callers use it)
 
 ZERO = Decimal(0)
@@ -289,3 +289,11 @@ class Report:
     promises: PromiseFigures
     activity: dict  # channel -> count over ACTIVITY_DAYS days ending on the date
     activity_from: date
+
+
+# Each of these is made for every client on every date asked about: record_maker builds the
+# same records (class, fields, equality) without a frozen class's field-by-field __init__.
+make_status = record_maker(ClientStatus)
+make_behaviour = record_maker(Behaviour)
+make_risk = record_maker(Risk)
+make_figures = record_maker(ClientFigures)

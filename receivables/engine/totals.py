@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from operator import add, sub
 from typing import Iterable
 
 from .figures import ForecastSums, book_late, countback_from, figures, month_ends
@@ -88,7 +89,7 @@ class _Acc:
         self.counts: dict[str, int] = {}
         self.seen: dict[str, int] = {}
         self.credit: dict[str, Decimal] = {}
-        self.points: dict[str, list[list[Decimal]]] = {}
+        self.points: dict[str, list[tuple[Decimal, ...]]] = {}
         self.months: dict[str, dict[date, Decimal]] = {}
         self.firsts: dict[str, dict[date, int]] = {}
         self.promises = [0, 0, 0, 0]
@@ -122,31 +123,30 @@ class _Acc:
 
     def add(self, p, sign: int) -> None:
         """Add the part ``p`` (``sign`` 1) or take it away (-1)."""
+        op = add if sign > 0 else sub
         for cur, cp in p.currencies.items():
             if cp.count:
                 a = self.aging.get(cur)
                 if a is None:
                     self.aging[cur] = [x if sign > 0 else -x for x in cp.aging]
                 else:
-                    for k, x in enumerate(cp.aging):
-                        a[k] += x if sign > 0 else -x
+                    self.aging[cur] = list(map(op, a, cp.aging))
                 _bump(self.counts, cur, cp.count, sign)
                 if cur not in self.counts:
                     del self.aging[cur]
             self.credit[cur] = self.credit.get(cur, ZERO) + (cp.credit if sign > 0 else -cp.credit)
             pts = self.points.get(cur)
             if pts is None:
-                pts = self.points[cur] = [[ZERO] * len(x) for x in cp.points]
-            for mine, x in zip(pts, cp.points):
-                for k, v in enumerate(x):
-                    mine[k] += v if sign > 0 else -v
+                pts = [(ZERO,) * len(x) for x in cp.points]
+            self.points[cur] = [tuple(map(op, mine, x)) for mine, x in zip(pts, cp.points)]
             _bump(self.seen, cur, 1, sign)
             if cur not in self.seen:
                 del self.points[cur]
             if cp.first_issue is not None:
                 ms = self.months.setdefault(cur, {})
+                get = ms.get
                 for m, x in cp.months.items():
-                    ms[m] = ms.get(m, ZERO) + (x if sign > 0 else -x)
+                    ms[m] = op(get(m, ZERO), x)
                 _bump(self.firsts.setdefault(cur, {}), cp.first_issue, 1, sign)
                 if not self.firsts[cur]:
                     del self.firsts[cur]
@@ -162,8 +162,7 @@ class _Acc:
             mine = self.weeks.get(cur)
             if mine is None:
                 mine = self.weeks[cur] = [[ZERO] * len(w), 0]
-            for k, x in enumerate(w):
-                mine[0][k] += x if sign > 0 else -x
+            mine[0] = list(map(op, mine[0], w))
             mine[1] += sign
             if not mine[1]:
                 del self.weeks[cur]
