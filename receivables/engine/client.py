@@ -3,7 +3,6 @@ that client's records alone (:func:`derive_client`). The book's day is the fold 
 client's (:mod:`receivables.engine.book`)."""
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -18,7 +17,7 @@ from .figures import ForecastSums
 from .index import ClientIndex
 from .ladder import client_actions
 from .records import (ACTIVITY_DAYS, BUCKETS, ZERO, Action, Behaviour, ClientFigures, ClientStatus, DisputeLine,
-                      Escalation, Hold, PlanLine, Risk, bucket_index, make_figures)
+                      Escalation, Hold, PlanLine, Risk, make_figures)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,34 +192,18 @@ def finish_client(dy: Day, due: ClientDue) -> ClientDay:
                      due.actions, _client_part(dy, cid), due.contexts)
 
 
-def _aging(states) -> tuple[dict[str, list[Decimal]], Counter]:
-    """Outstanding by currency and bucket (in BUCKETS order), and open invoices by currency."""
-    aging: dict[str, list[Decimal]] = {}
-    counts: Counter = Counter()
-    for st in states:
-        cur = st.invoice.currency
-        a = aging.get(cur)
-        if a is None:
-            a = aging[cur] = [ZERO] * len(BUCKETS)
-        a[bucket_index(st.days_overdue)] += st.outstanding
-        counts[cur] += 1
-    return aging, counts
-
-
 def _client_part(dy: Day, cid: str) -> ClientPart:
     eng, on = dy.eng, dy.on
     ser = eng.series  # (the same on every date: made once per index)
     open_ = dy.by_client.get(cid, ())
-    aging, counts = _aging(open_)
-    credit: dict[str, Decimal] = {}
-    for d, cur, amt in eng.credits.get(cid, ()):
-        if d <= on:
-            credit[cur] = credit.get(cur, ZERO) + amt
+    aging = {cur: a for (c, cur), a in dy.aging.items() if c == cid}
+    counts = {cur: t[2] for (c, cur), t in dy.totals.items() if c == cid}
+    credit = {cur: amt for (c, cur), amt in dy.credit.items() if c == cid}
     currencies = {}
     for cur in sorted(set(aging) | set(ser.sales) | set(credit)):
-        currencies[cur] = _currency_part(tuple(aging.get(cur) or [ZERO] * len(BUCKETS)), counts[cur],
-                                       credit.get(cur, ZERO), eng.points(cur, on),
-                                       ser.months(cur, on), ser.first_issue.get(cur))
+        by_bucket = tuple(aging.get(cur) or [ZERO] * len(BUCKETS))
+        currencies[cur] = _currency_part(by_bucket, counts.get(cur, 0), credit.get(cur, ZERO),
+                                         eng.points(cur, on, by_bucket), eng.months(cur, on), ser.first_issue.get(cur))
     promises = [0, 0, 0, 0]
     _count_promises(dy, eng.promises.get(cid, ()), promises)
     # (the activity counts: the ACTIVITY_DAYS days ending on the date; fewer than 365 days before it)

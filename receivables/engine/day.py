@@ -14,9 +14,40 @@ from ..model import PaymentPlan, PromiseToPay
 from ..policy import Policy, Step
 from .index import ClientIndex
 from .judgement import Judgement
-from .records import ZERO, Behaviour, ClientStatus, PlanStatus, PromiseStatus, Risk, make_status
+from .records import BUCKETS, ZERO, bucket_index, Behaviour, ClientStatus, PlanStatus, PromiseStatus, Risk, make_status
 
 _ONE = timedelta(days=1)
+
+
+class LadderTables:
+    """What a client's day looks up in the policy's ladder: the same for every client and date
+    of one policy, so made once for it (:func:`ladder_tables`). Read only."""
+
+    __slots__ = ("policy", "steps_by_id", "step_idx", "rungs", "gap", "special", "ids")
+
+    def __init__(self, policy: Policy) -> None:
+        steps = policy.steps
+        self.policy = policy
+        self.steps_by_id = {s.id: s for s in steps}
+        self.step_idx = {s.id: i for i, s in enumerate(steps)}
+        self.rungs = [(s, timedelta(days=s.after_due_days), s.min_overdue, s.required) for s in steps]
+        self.gap = timedelta(days=policy.ladder.min_gap_days)
+        self.special = tuple(s.id for s in steps if s.escalate or s.credit_hold)  # (in the ladder's order)
+        self.ids = frozenset(self.steps_by_id)
+
+
+_TABLES: dict[int, LadderTables] = {}
+
+
+def ladder_tables(policy: Policy) -> LadderTables:
+    """The :class:`LadderTables` of ``policy`` (the last few policies' are kept, each with its
+    policy: the same object, not merely an equal one)."""
+    got = _TABLES.get(id(policy))
+    if got is None or got.policy is not policy:
+        if len(_TABLES) >= 8:
+            _TABLES.clear()
+        got = _TABLES[id(policy)] = LadderTables(policy)
+    return got
 
 
 class Day(Judgement):
@@ -24,8 +55,9 @@ class Day(Judgement):
     agenda, its statement and its share of the report are read from."""
 
     __slots__ = (
-        "eng", "policy", "on", "states", "by_client", "overdue", "statuses", "steps_by_id", "totals", "credit",
-        "_behaviour", "_risk", "_ladder", "_step_idx", "_gap", "_promises", "_special", "_curs", "paid_late_rows",
+        "eng", "policy", "on", "states", "by_client", "overdue", "statuses", "steps_by_id", "totals", "aging", "credit",
+        "_behaviour", "_risk", "_ladder", "_step_idx", "_gap", "_holds", "_promises", "_curs",
+        "paid_late_rows",
     )
 
     def __init__(self, eng: ClientIndex, policy: Policy, on: date) -> None:
@@ -66,37 +98,44 @@ class Day(Judgement):
         # per (client, currency): [open amount, overdue amount, open invoices, oldest days overdue]
         totals: dict[tuple[str, str], list] = {}
         overdue: dict[tuple[str, str], Decimal] = {}
+        # and per (client, currency): what is outstanding by BUCKETS
+        aging: dict[tuple[str, str], list[Decimal]] = {}
         for st in states.values():
             inv = st.invoice
             key = (inv.client, inv.currency)
             t = totals.get(key)
             if t is None:
                 t = totals[key] = [ZERO, ZERO, 0, 0]
-            t[0] += st.outstanding
+                a = aging[key] = [ZERO] * len(BUCKETS)
+            else:
+                a = aging[key]
+            days = st.days_overdue
+            out = st.outstanding
+            t[0] += out
             t[2] += 1
-            if st.days_overdue > 0:
-                t[1] += st.outstanding
-                if st.days_overdue > t[3]:
-                    t[3] = st.days_overdue
+            if days > 0:
+                t[1] += out
+                if days > t[3]:
+                    t[3] = days
+            a[bucket_index(days)] += out
         for key, t in totals.items():
             overdue[key] = t[1]
         self.totals = totals
         self.overdue = overdue
+        self.aging = aging
         credit: dict[tuple[str, str], Decimal] = {}
         for cid, items in eng.credits.items():
             for d, cur, amt in items:
                 if d <= on:
                     credit[(cid, cur)] = credit.get((cid, cur), ZERO) + amt
         self.credit = credit
-        self.steps_by_id = {s.id: s for s in policy.steps}
-        self._step_idx = {s.id: i for i, s in enumerate(policy.steps)}
-        self._ladder = [(s, timedelta(days=s.after_due_days), s.min_overdue, s.required) for s in policy.steps]
-        self._gap = timedelta(days=policy.ladder.min_gap_days)
+        tables = ladder_tables(policy)
+        self.steps_by_id, self._step_idx, self._ladder = tables.steps_by_id, tables.step_idx, tables.rungs
+        self._gap, self._holds = tables.gap, tables.special
         self.statuses: dict[str, ClientStatus] = {}
         self._behaviour: dict[str, Behaviour] = {}
         self._risk: dict[str, Risk] = {}
         self._promises: dict[str, PromiseStatus] = {}
-        self._special = None
         self._curs: dict[str, list[str]] = {}
         self.paid_late_rows: dict[str, tuple] = {}  # by currency (engine.context._paid_late)
 
@@ -198,18 +237,7 @@ class Day(Judgement):
 
     def _special_acts(self) -> dict[str, list[tuple[date, str, str]]]:
         """Per client, (date, step, invoice) of every done step that escalates or holds."""
-        if self._special is not None:
-            return self._special
-        per: dict[str, list[tuple[date, str, str]]] = defaultdict(list)
-        for s in self.policy.steps:
-            if s.escalate or s.credit_hold:
-                for d, client, nums in self.eng.by_step.get(s.id, ()):
-                    for n in nums:
-                        per[client].append((d, s.id, n))
-        for v in per.values():
-            v.sort()
-        self._special = dict(per)
-        return self._special
+        return self.eng.steps_done(self._holds)
 
     def _logged(self, cid: str, key: str, since: date, invoices: Iterable[str], strict: bool = False) -> bool:
         """Has an activity done the non-step action ``key`` (due since ``since``)? ``strict``:

@@ -2,7 +2,7 @@
 forecast's weekly sums (the definitions are in :mod:`receivables.report`)."""
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -66,22 +66,6 @@ class Series:
             self.current[cur] = _prefix(c)
             self.first_issue[cur] = min(sales)
             self.monthly[cur] = _by_month(sales)
-
-    def months(self, cur: str, on: date) -> dict[date, Decimal]:
-        """Credit sales in ``cur`` by month (its first day) up to ``on``: each month before
-        ``on``'s whole, ``on``'s month to ``on``; a month is there if an invoice was issued in
-        it (by ``on``), whatever its sum."""
-        got = self.monthly.get(cur)
-        if got is None:
-            return {}
-        starts, sums = got
-        this_month = on.replace(day=1)
-        k = bisect_left(starts, this_month)
-        out = dict(zip(starts[:k], sums[:k]))
-        days = self.sales[cur][0]
-        if bisect_left(days, this_month) < bisect_right(days, on):
-            out[this_month] = sales_between(self, cur, this_month, on)
-        return out
 
 
 def _by_month(daily: dict[date, Decimal]) -> tuple[list[date], list[Decimal]]:

@@ -29,7 +29,7 @@ class ClientIndex:
         "settlements", "credits", "open_disputes", "book", "final", "live_keys", "live_numbers", "step_acts",
         "client_acts", "history", "history_keys", "promise_cover", "promises", "plans",
         "disputes", "pauses", "hist_pay", "hist_late", "client_act_dates", "rank", "lifts", "kept_on", "by_step",
-        "toward", "_series", "act_days", "_points",
+        "toward", "_series", "act_days", "_kept",
     )
 
     def __init__(self, index: BookIndex) -> None:
@@ -82,7 +82,7 @@ class ClientIndex:
             else:
                 got.append(a.date)
         self.act_days = act_days
-        self._points: dict = {}
+        self._kept: dict = {}  # what dates asked for that is the same on every date (see its users)
         corrected = taken_back(activities)
         client_acts: dict[str, list[Activity]] = defaultdict(list)
         pauses: dict[str, list[Activity]] = defaultdict(list)  # snoozes and skips
@@ -185,24 +185,64 @@ class ClientIndex:
             got = self._series = Series(self.book.invoices, self.settlements)
             return got
 
-    def points(self, cur: str, on: date) -> tuple:
+    def points(self, cur: str, on: date, aging: tuple[Decimal, ...]) -> tuple:
         """The client's figures in ``cur`` at each of the report's points
-        (:func:`~receivables.engine.figures.point_dates` of ``on``), each AR, current AR,
-        credit sales of the 90 days, AR before the CEI period and credit sales since, on that
-        point's dates. Each is the client's on those dates, whatever date asks: the month-ends
-        before ``on``'s month are the same for every date of the month, and kept."""
+        (:func:`~receivables.engine.figures.point_dates` of ``on``): AR, current AR, credit
+        sales of the 90 days, AR before the CEI period and credit sales since, on that point's
+        dates. At the month-ends before ``on``'s month they are the same on every date of the
+        month, as is the AR before the CEI period of ``on`` (its start is a month's first
+        day): kept. On ``on`` itself, AR and current AR are what its open invoices owe in all
+        and not yet due (``aging``, by BUCKETS), as the report shows them."""
         dates = point_dates(on)
-        key = (cur, on.replace(day=1))
-        before = self._points.get(key)
-        if before is None:
-            before = self._points[key] = tuple(self._point(cur, pd) for pd in dates[:-1])
-        return before + (self._point(cur, dates[-1]),)
-
-    def _point(self, cur: str, dates: tuple[date, date, date, date]) -> tuple:
-        d, first90, start, before = dates
+        key = ("points", cur, on.replace(day=1))
+        got = self._kept.get(key)
         ser = self.series
-        return (ar_on(self, ser, cur, d), current_ar_on(self, ser, cur, d), sales_between(ser, cur, first90, d),
-                ar_on(self, ser, cur, before), sales_between(ser, cur, start, d))
+        if got is None:
+            months = tuple((ar_on(self, ser, cur, d), current_ar_on(self, ser, cur, d),
+                            sales_between(ser, cur, first90, d), ar_on(self, ser, cur, before),
+                            sales_between(ser, cur, start, d)) for d, first90, start, before in dates[:-1])
+            got = self._kept[key] = (months, ar_on(self, ser, cur, dates[-1][3]))
+        months, begin = got
+        _, first90, start, _ = dates[-1]
+        return months + ((sum(aging, ZERO), aging[0], sales_between(ser, cur, first90, on), begin,
+                          sales_between(ser, cur, start, on)),)
+
+    def months(self, cur: str, on: date) -> dict[date, Decimal]:
+        """Credit sales in ``cur`` by month (its first day) up to ``on``: each month before
+        ``on``'s whole (the same on every date of ``on``'s month: kept), ``on``'s month to
+        ``on``; a month is there if an invoice was issued in it by ``on``, whatever its sum."""
+        ser = self.series
+        got = ser.monthly.get(cur)
+        if got is None:
+            return {}
+        this_month = on.replace(day=1)
+        key = ("months", cur, this_month)
+        whole = self._kept.get(key)
+        if whole is None:
+            starts, sums = got
+            k = bisect_left(starts, this_month)
+            whole = self._kept[key] = dict(zip(starts[:k], sums[:k]))
+        out = dict(whole)
+        days = ser.sales[cur][0]
+        if bisect_left(days, this_month) < bisect_right(days, on):
+            out[this_month] = sales_between(ser, cur, this_month, on)
+        return out
+
+    def steps_done(self, step_ids: tuple[str, ...]) -> dict[str, list[tuple[date, str, str]]]:
+        """Per client, (date, step, invoice) of every activity doing one of ``step_ids``, in
+        date order (the same on every date: kept for each set of steps asked about)."""
+        key = ("done", step_ids)
+        got = self._kept.get(key)
+        if got is None:
+            per: dict[str, list[tuple[date, str, str]]] = defaultdict(list)
+            for sid in step_ids:
+                for d, client, nums in self.by_step.get(sid, ()):
+                    for n in nums:
+                        per[client].append((d, sid, n))
+            for v in per.values():
+                v.sort()
+            got = self._kept[key] = dict(per)
+        return got
 
     def activity_counts(self, first: date, after: date, on: date) -> tuple[dict[str, int], dict[str, int]]:
         """Every activity's count by channel (snoozes and corrections too) dated ``first`` to

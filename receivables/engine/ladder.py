@@ -31,7 +31,7 @@ def _hidden(dy: Day, cid: str) -> list[tuple[str | None, tuple[str, ...] | None]
     its invoices, which no ladder step chases until the snooze ends; else None)."""
     out = []
     on = dy.on
-    ladder = {s.id for s in dy.policy.steps}
+    ladder = dy.steps_by_id
     for a in dy.eng.pauses.get(cid, ()):
         if a.date > on:
             break

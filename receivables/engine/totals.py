@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import chain
 from operator import add, sub
 from typing import Iterable
 
@@ -62,6 +63,9 @@ def totals_of(parts: Iterable, on: date) -> Totals:
     return acc.frozen()
 
 
+_POINT = 5  # sums at each point: AR, current AR, sales of 90 days, AR at CEI start, sales since
+
+
 def _bump(d: dict, key, value, sign: int) -> None:
     """``d[key] += sign * value``; a count that reaches zero is removed."""
     got = d.get(key)
@@ -89,7 +93,7 @@ class _Acc:
         self.counts: dict[str, int] = {}
         self.seen: dict[str, int] = {}
         self.credit: dict[str, Decimal] = {}
-        self.points: dict[str, list[tuple[Decimal, ...]]] = {}
+        self.points: dict[str, list[Decimal]] = {}  # (each point's _POINT sums, one after another)
         self.months: dict[str, dict[date, Decimal]] = {}
         self.firsts: dict[str, dict[date, int]] = {}
         self.promises = [0, 0, 0, 0]
@@ -108,7 +112,7 @@ class _Acc:
         acc.counts = dict(t.counts)
         acc.seen = dict(t.seen)
         acc.credit = dict(t.credit)
-        acc.points = {c: [list(x) for x in v] for c, v in t.points.items()}
+        acc.points = {c: list(chain.from_iterable(v)) for c, v in t.points.items()}
         acc.months = {c: dict(v) for c, v in t.months.items()}
         acc.firsts = {c: dict(v) for c, v in t.firsts.items()}
         acc.promises = list(t.promises)
@@ -137,8 +141,8 @@ class _Acc:
             self.credit[cur] = self.credit.get(cur, ZERO) + (cp.credit if sign > 0 else -cp.credit)
             pts = self.points.get(cur)
             if pts is None:
-                pts = [(ZERO,) * len(x) for x in cp.points]
-            self.points[cur] = [tuple(map(op, mine, x)) for mine, x in zip(pts, cp.points)]
+                pts = [ZERO] * (len(cp.points) * _POINT)
+            self.points[cur] = list(map(op, pts, chain.from_iterable(cp.points)))
             _bump(self.seen, cur, 1, sign)
             if cur not in self.seen:
                 del self.points[cur]
@@ -188,7 +192,8 @@ class _Acc:
         that is only ever read with zero as its default."""
         return Totals(self.on, {c: _zeros(v) for c, v in sorted(self.aging.items())}, dict(sorted(self.counts.items())),
                       dict(sorted(self.seen.items())), _nonzero(self.credit),
-                      {c: tuple(_zeros(x) for x in v) for c, v in sorted(self.points.items())},
+                      {c: tuple(_zeros(v[k:k + _POINT]) for k in range(0, len(v), _POINT))
+                       for c, v in sorted(self.points.items())},
                       {c: _nonzero(v) for c, v in sorted(self.months.items())},
                       {c: dict(sorted(v.items())) for c, v in sorted(self.firsts.items())}, tuple(self.promises),
                       dict(sorted(self.activity.items())), dict(sorted(self.activity_year.items())),
