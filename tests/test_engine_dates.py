@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import orjson
@@ -41,11 +42,35 @@ def test_another_date_or_policy_shares_the_indexes_and_equals_a_derivation_from_
         # (with it each client's sales and AR series, the same on every date: made once)
         assert all(d.client_index(cid).series is first.client_index(cid).series for cid in book.clients)
         want = scratch(book, policy, on)
-        assert got == want and got.contexts == want.contexts
+        assert got == want and got.contexts == want.contexts and got.totals == want.totals
         assert [orjson.dumps(codec.encode(got.clients[cid])) for cid in book.clients] == \
                [orjson.dumps(codec.encode(want.clients[cid])) for cid in book.clients]
         assert build_agenda(book, policy, on) == list(want.agenda)
         assert build_report(book, policy, on) == want.report
+
+
+def test_a_months_sums_are_made_once_and_equal_sums_from_scratch_on_each_of_its_dates(monkeypatch):
+    """What every client's day holds that is the same on each date of a month (month-end
+    figures, whole months' sales) is summed once for the month; each date of it folds only
+    the rest, and its totals and report equal a fold of everything (cached equals uncached),
+    also where a client's currencies change within the month (a payment in another currency
+    on no invoice: a credit in that currency from its date)."""
+    from receivables.engine import book as engine_book
+    from receivables.model import Payment
+
+    made = []
+    real = engine_book.month_sums
+    monkeypatch.setattr(engine_book, "month_sums", lambda parts, on: made.append(on) or real(parts, on))
+    book = generate(clients=12, invoices=300, seed=5, today=ON, policy=POLICY)
+    cid = next(iter(book.clients))
+    other = "EUR" if book.clients[cid].currency != "EUR" else "GBP"
+    book = replace(book, payments=book.payments + (Payment("PX", date(2026, 11, 10), cid, Decimal("50.00"), other),))
+    for on in (date(2026, 11, 5), date(2026, 11, 12), date(2026, 11, 1), date(2026, 11, 30), date(2026, 12, 1)):
+        got = derivation(book, POLICY, on).day()
+        want = scratch(book, POLICY, on)
+        assert got.totals == want.totals and got.report == want.report and got == want
+        assert (other in got.clients[cid].part.currencies) == (on >= date(2026, 11, 10))
+    assert made == [date(2026, 11, 5), date(2026, 12, 1)]  # once for November, once for December
 
 
 def test_another_book_shares_nothing():

@@ -22,7 +22,7 @@ from .day import Day
 from .index import ClientIndex
 from .ladder import sort_key
 from .records import Action, Report, quiet_gc
-from .totals import Totals, report_from, totals_of
+from .totals import MonthSums, Totals, month_sums, report_from, totals_of
 
 RECORDS = ("payments", "adjustments", "activities", "promises", "plans", "disputes")
 
@@ -42,11 +42,12 @@ class BookDay:
     totals: Totals | None = field(default=None, compare=False)
 
 
-def fold(client_days: Mapping[str, ClientDay], on: date) -> BookDay:
-    """The book's day from every client's day of ``on``."""
+def fold(client_days: Mapping[str, ClientDay], on: date, base: MonthSums | None = None) -> BookDay:
+    """The book's day from every client's day of ``on`` (``base``: as for
+    :func:`~receivables.engine.totals.totals_of`)."""
     pairs = agenda_pairs(client_days.values())
     parts = {c: d.part for c, d in client_days.items()}
-    totals = totals_of(parts.values(), on)
+    totals = totals_of(parts.values(), on, base)
     return BookDay(on, client_days, tuple(a for a, _ in pairs), _report(totals, parts), tuple(c for _, c in pairs),
                    totals)
 
@@ -155,17 +156,20 @@ class Derivation:
     the book alone: a derivation of the same book for another date or policy (see
     :func:`derivation`) shares them, so a new date works out only what depends on it."""
 
-    __slots__ = ("book", "policy", "on", "_groups", "_indexes", "_days", "_states", "_folded", "_index")
+    __slots__ = ("book", "policy", "on", "_groups", "_indexes", "_sums", "_days", "_states", "_folded", "_index")
 
     def __init__(self, book: Book, policy: Policy, on: date, index: BookIndex | None = None,
                  same_book: "Derivation | None" = None) -> None:
         self.book, self.policy, self.on = book, policy, on
         self._groups: dict[str, Book] | None = None
         self._indexes: dict[str, ClientIndex] = {}
+        # by month: the sums of what every client's day holds that is the same on each date
+        # of it (its clients' indexes keep those: the same for every derivation sharing them)
+        self._sums: dict[date, MonthSums] = {}
         if same_book is not None:
             if same_book.book is not book:
                 raise ValueError("a derivation shares its records only with one of the same book")
-            self._groups, self._indexes = same_book._groups, same_book._indexes
+            self._groups, self._indexes, self._sums = same_book._groups, same_book._indexes, same_book._sums
         self._days: dict[str, ClientDay] = {}
         self._states: dict[str, Day] = {}
         self._folded: BookDay | None = None
@@ -212,7 +216,12 @@ class Derivation:
             # (a whole book's day is many objects that make no cycles, kept while it is asked
             # about: hidden from the collector, it is not walked when the collector next runs)
             with quiet_gc(keep=True):
-                self._folded = fold({cid: self.client(cid) for cid in self.book.clients}, self.on)
+                days = {cid: self.client(cid) for cid in self.book.clients}
+                month = self.on.replace(day=1)
+                base = self._sums.get(month)
+                if base is None:
+                    base = self._sums[month] = month_sums((d.part for d in days.values()), self.on)
+                self._folded = fold(days, self.on, base)
         return self._folded
 
     def index(self) -> BookIndex:

@@ -55,12 +55,46 @@ class Totals:
         return acc.frozen()
 
 
-def totals_of(parts: Iterable, on: date) -> Totals:
-    """The sums of ``parts`` (every client's part of ``on``)."""
-    acc = _Acc(on)
+def totals_of(parts: Iterable, on: date, base: "MonthSums | None" = None) -> Totals:
+    """The sums of ``parts`` (every client's part of ``on``). ``base``: :func:`month_sums` of
+    the same parts' figures on a date of ``on``'s month, which are those of ``on`` (each
+    client's index keeps them per month): they are not added again."""
+    acc = _Acc(on, base)
     for p in parts:
         acc.add(p, 1)
     return acc.frozen()
+
+
+class MonthSums:
+    """What every client's part holds that is the same on each date of a month, summed: each
+    currency's month-end points before the month and its sales of whole months before it (of
+    the currencies a client has invoices in: every date's part holds those)."""
+
+    __slots__ = ("month", "points", "months")
+
+    def __init__(self, month: date, points: dict[str, list[Decimal]], months: dict[str, dict[date, Decimal]]):
+        self.month, self.points, self.months = month, points, months
+
+
+def month_sums(parts: Iterable, on: date) -> MonthSums:
+    """The :class:`MonthSums` of ``parts`` (every client's part of ``on``) for ``on``'s month."""
+    month = on.replace(day=1)
+    points: dict[str, list[Decimal]] = {}
+    months: dict[str, dict[date, Decimal]] = {}
+    for p in parts:
+        for cur, cp in p.currencies.items():
+            if cp.first_issue is None:
+                continue
+            pts = points.get(cur)
+            if pts is None:
+                pts = [ZERO] * ((len(cp.points) - 1) * _POINT)
+            points[cur] = list(map(add, pts, chain.from_iterable(cp.points[:-1])))
+            ms = months.setdefault(cur, {})
+            get = ms.get
+            for m, x in cp.months.items():
+                if m < month:
+                    ms[m] = get(m, ZERO) + x
+    return MonthSums(month, points, months)
 
 
 _POINT = 5  # sums at each point: AR, current AR, sales of 90 days, AR at CEI start, sales since
@@ -84,11 +118,13 @@ def _bump(d: dict, key, value, sign: int) -> None:
 class _Acc:
     """The mutable sums :class:`Totals` is frozen from."""
 
-    __slots__ = ("on", "aging", "counts", "seen", "credit", "points", "months", "firsts", "promises", "activity",
+    __slots__ = ("on", "base", "aging", "counts", "seen", "credit", "points", "months", "firsts", "promises", "activity",
                  "activity_year", "weeks", "later", "doubtful", "late", "floating")
 
-    def __init__(self, on: date) -> None:
+    def __init__(self, on: date, base: MonthSums | None = None) -> None:
         self.on = on
+        # (with a base: its month's figures are in from the start, and each part adds the rest)
+        self.base = base
         self.aging: dict[str, list[Decimal]] = {}
         self.counts: dict[str, int] = {}
         self.seen: dict[str, int] = {}
@@ -104,6 +140,11 @@ class _Acc:
         self.doubtful: dict[str, Decimal] = {}
         self.late = [ZERO, 0]
         self.floating: dict[tuple[str, int], list] = {}  # -> [sum, count]
+        if base is not None:
+            if base.month != on.replace(day=1):
+                raise ValueError("the month's sums of another month")
+            self.points = {c: v + [ZERO] * _POINT for c, v in base.points.items()}
+            self.months = {c: dict(v) for c, v in base.months.items()}
 
     @classmethod
     def of(cls, t: Totals) -> "_Acc":
@@ -139,18 +180,28 @@ class _Acc:
                 if cur not in self.counts:
                     del self.aging[cur]
             self.credit[cur] = self.credit.get(cur, ZERO) + (cp.credit if sign > 0 else -cp.credit)
+            base = self.base is not None and cp.first_issue is not None  # (its month's figures are in)
             pts = self.points.get(cur)
-            if pts is None:
-                pts = [ZERO] * (len(cp.points) * _POINT)
-            self.points[cur] = list(map(op, pts, chain.from_iterable(cp.points)))
+            if base:
+                pts[-_POINT:] = map(op, pts[-_POINT:], cp.points[-1])
+            else:
+                if pts is None:
+                    pts = [ZERO] * (len(cp.points) * _POINT)
+                self.points[cur] = list(map(op, pts, chain.from_iterable(cp.points)))
             _bump(self.seen, cur, 1, sign)
             if cur not in self.seen:
                 del self.points[cur]
             if cp.first_issue is not None:
                 ms = self.months.setdefault(cur, {})
                 get = ms.get
-                for m, x in cp.months.items():
-                    ms[m] = op(get(m, ZERO), x)
+                if base:
+                    m = self.base.month
+                    x = cp.months.get(m)
+                    if x is not None:
+                        ms[m] = op(get(m, ZERO), x)
+                else:
+                    for m, x in cp.months.items():
+                        ms[m] = op(get(m, ZERO), x)
                 _bump(self.firsts.setdefault(cur, {}), cp.first_issue, 1, sign)
                 if not self.firsts[cur]:
                     del self.firsts[cur]
