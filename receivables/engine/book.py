@@ -200,7 +200,11 @@ class Derivation:
         got = self._days.get(cid)
         if got is None:
             with quiet_gc():
-                got = self._days[cid] = finish_client(*self.start(cid))
+                got = self._derive(cid)
+        return got
+
+    def _derive(self, cid: str) -> ClientDay:
+        got = self._days[cid] = finish_client(*self.start(cid))
         return got
 
     def state(self, cid: str) -> Day:
@@ -216,7 +220,8 @@ class Derivation:
             # (a whole book's day is many objects that make no cycles, kept while it is asked
             # about: hidden from the collector, it is not walked when the collector next runs)
             with quiet_gc(keep=True):
-                days = {cid: self.client(cid) for cid in self.book.clients}
+                kept = self._days
+                days = {cid: kept.get(cid) or self._derive(cid) for cid in self.book.clients}
                 month = self.on.replace(day=1)
                 base = self._sums.get(month)
                 if base is None:

@@ -16,6 +16,7 @@ from ..daylog import taken_back
 from ..ledger import BookIndex
 from ..model import ANSWERED, Activity, PaymentPlan, PromiseToPay
 from .figures import Series, ar_on, current_ar_on, point_dates, sales_between
+from .judgement import averages
 from .records import HOLD_LIFTED, NOT_DONE, ZERO, in_date_order
 
 _FOREVER = date.max
@@ -242,6 +243,15 @@ class ClientIndex:
             for v in per.values():
                 v.sort()
             got = self._kept[key] = dict(per)
+        return got
+
+    def paid_averages(self, cid: str, lo: int, mid: int, hi: int) -> tuple:
+        """:func:`~receivables.engine.judgement.averages` of these settlements (kept: the
+        next date mostly asks for the same)."""
+        key = ("paid", cid, lo, mid, hi)
+        got = self._kept.get(key)
+        if got is None:
+            got = self._kept[key] = averages(self, cid, lo, mid, hi)
         return got
 
     def activity_counts(self, first: date, after: date, on: date) -> tuple[dict[str, int], dict[str, int]]:

@@ -27,18 +27,8 @@ class Judgement:
         lo, hi = bisect_right(keys, today - 365), bisect_right(keys, today)
         n = hi - lo
         mid = bisect_right(keys, today - 91, lo, hi) if n else lo
-        if n:
-            pay, lat = eng.hist_pay[cid], eng.hist_late[cid]
-            to_pay = pay[hi] - pay[lo]
-            late = lat[hi] - lat[lo]
-            e_late, e_n = lat[mid] - lat[lo], mid - lo
-            r_late, r_n = lat[hi] - lat[mid], hi - mid
-        else:
-            to_pay = late = e_late = e_n = r_late = r_n = 0
-        avg_pay = _avg(to_pay, n)
-        avg_late = _avg(late, n)
-        earlier = _avg(e_late, e_n)
-        recent = _avg(r_late, r_n)
+        e_n, r_n = mid - lo, hi - mid
+        avg_pay, avg_late, earlier, recent = eng.paid_averages(cid, lo, mid, hi)
         # later and later: the last 91 days' settlements are at least a week (and half as much
         # again) later than the 9 months before, and 10+ days late; or a client who used to pay within a fortnight
         # now has an invoice overdue far beyond that (the payments have stopped)
@@ -121,6 +111,16 @@ class Judgement:
             score += 5
             reasons.append(f"{len(st.disputes)} open dispute{'s' if len(st.disputes) > 1 else ''}")
         return make_risk(min(100, score), tuple(reasons))
+
+
+def averages(eng, cid: str, lo: int, mid: int, hi: int) -> tuple:
+    """Average days to pay and days late of the client's settlements ``lo`` to ``hi`` (in
+    settlement order), and days late of ``lo`` to ``mid`` and of ``mid`` to ``hi``."""
+    if hi > lo:
+        pay, lat = eng.hist_pay[cid], eng.hist_late[cid]
+        return (_avg(pay[hi] - pay[lo], hi - lo), _avg(lat[hi] - lat[lo], hi - lo), _avg(lat[mid] - lat[lo], mid - lo),
+                _avg(lat[hi] - lat[mid], hi - mid))
+    return None, None, None, None
 
 
 def _avg(total: int, n: int) -> Decimal | None:
