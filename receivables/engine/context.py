@@ -144,7 +144,7 @@ def _contacts(dy: Day, cid: str, nums, on: date) -> dict:
                 on_invoice.setdefault(n, []).append(act_id)
     if not done:
         return {"earlier_contacts": (), "reminders_sent": 0, "last_reminder": None, "reminded_invoices": ()}
-    channels = {a.id: a.channel for a in eng.client_acts.get(cid, ()) if a.id in done}
+    channels = eng.channels(cid)
     # the invoices a message was written about (a client's contact of the day may cover
     # invoices at different steps: "we wrote to you about the invoices below" must hold for each)
     reminded = tuple(n for n in nums if any(channels.get(i) in WRITTEN for i in on_invoice.get(n, ())))

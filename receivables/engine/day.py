@@ -75,7 +75,7 @@ class Day(Judgement):
             if inv.issued > on:
                 continue
             disputed = False
-            if n in disputes:
+            if disputes and n in disputes:
                 for d in disputes[n]:
                     if d.opened <= on and (d.resolved is None or d.resolved > on):
                         disputed = True
@@ -181,12 +181,10 @@ class Day(Judgement):
         # hand-overs and holds from done steps
         handed: dict[str, str] = {}
         hold_since: tuple[date, Step] | None = None
-        states = self.states
-        for d, sid, n in self._special_acts().get(cid, ()):  # escalations and holds done, by date
-            if d > on:
-                break
-            if n not in states:
-                continue
+        # escalations and holds done on its open invoices, by date (then step, invoice)
+        done = self.eng.steps_done(self._holds)
+        special = sorted(x for st in open_ for x in done.get(st.invoice.number, ()) if x[0] <= on) if done else ()
+        for d, sid, n in special:
             s = self.steps_by_id[sid]
             if s.escalate and n not in handed:
                 handed[n] = s.escalate
@@ -234,10 +232,6 @@ class Day(Judgement):
             if due <= on and not self._logged(cid, "credit_review", due, (), strict=True):
                 review = due
         return make_status(cid, hold, reason, handed, promises, plan, disputes, over, limit, balance, review)
-
-    def _special_acts(self) -> dict[str, list[tuple[date, str, str]]]:
-        """Per client, (date, step, invoice) of every done step that escalates or holds."""
-        return self.eng.steps_done(self._holds)
 
     def _logged(self, cid: str, key: str, since: date, invoices: Iterable[str], strict: bool = False) -> bool:
         """Has an activity done the non-step action ``key`` (due since ``since``)? ``strict``:

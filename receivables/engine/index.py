@@ -230,19 +230,28 @@ class ClientIndex:
         return out
 
     def steps_done(self, step_ids: tuple[str, ...]) -> dict[str, list[tuple[date, str, str]]]:
-        """Per client, (date, step, invoice) of every activity doing one of ``step_ids``, in
-        date order (the same on every date: kept for each set of steps asked about)."""
+        """Per invoice, (date, step, invoice) of every activity doing one of ``step_ids`` on
+        it, in order (the same on every date: kept for each set of steps asked about)."""
         key = ("done", step_ids)
         got = self._kept.get(key)
         if got is None:
             per: dict[str, list[tuple[date, str, str]]] = defaultdict(list)
             for sid in step_ids:
-                for d, client, nums in self.by_step.get(sid, ()):
+                for d, _client, nums in self.by_step.get(sid, ()):
                     for n in nums:
-                        per[client].append((d, sid, n))
+                        per[n].append((d, sid, n))
             for v in per.values():
                 v.sort()
             got = self._kept[key] = dict(per)
+        return got
+
+    def channels(self, cid: str) -> dict[str, str]:
+        """The channel of each of the client's activities (but those taken back), by id (kept:
+        a message's context asks on any date)."""
+        key = ("channels", cid)
+        got = self._kept.get(key)
+        if got is None:
+            got = self._kept[key] = {a.id: a.channel for a in self.client_acts.get(cid, ())}
         return got
 
     def paid_averages(self, cid: str, lo: int, mid: int, hi: int) -> tuple:
