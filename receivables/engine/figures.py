@@ -20,14 +20,14 @@ class Series:
     ``dun check`` reports) are kept apart and summed one by one, clamped at zero.
     """
 
-    __slots__ = ("daily", "irregular", "sales", "ar", "current", "first_issue", "monthly")
+    __slots__ = ("irregular", "sales", "ar", "current", "first_issue", "monthly")
 
     def __init__(self, invoices, settlements) -> None:
-        self.daily: dict[str, tuple[dict, dict, dict]] = {}  # code -> sales, AR, current AR by day
+        daily: dict[str, tuple[dict, dict, dict]] = {}  # code -> sales, AR, current AR by day (made into the sums)
         self.irregular: dict[str, list[str]] = {}
         one = timedelta(days=1)
         zero = ZERO
-        daily, irregular = self.daily, self.irregular
+        irregular = self.irregular
         for n, inv in invoices.items():
             cur = inv.currency
             v = daily.get(cur)
@@ -66,6 +66,14 @@ class Series:
             self.current[cur] = _prefix(c)
             self.first_issue[cur] = min(sales)
             self.monthly[cur] = _by_month(sales)
+
+    def sales_only(self) -> "Series":
+        """These series without AR, current AR and sales by month (most of their size): what
+        each date reads once its month's figures are kept (:meth:`ClientIndex.month`)."""
+        light = Series.__new__(Series)
+        light.sales, light.first_issue = self.sales, self.first_issue
+        light.ar = light.current = light.irregular = light.monthly = None
+        return light
 
 
 def _by_month(daily: dict[date, Decimal]) -> tuple[list[date], list[Decimal]]:

@@ -178,52 +178,61 @@ class ClientIndex:
 
     @property
     def series(self) -> Series:
-        """The client's credit sales, AR and current AR as step functions of the date (the
-        report's share on any date reads them; made when first asked for)."""
+        """The client's credit sales as step functions of the date, by currency (the report's
+        share on any date reads them; made when first asked for, and kept). Their AR and
+        current AR, read for a month's figures only, are let go of once those are kept
+        (:meth:`points`): on a large book they would hold more than the rest of the index."""
         try:
             return self._series
         except AttributeError:
             got = self._series = Series(self.book.invoices, self.settlements)
             return got
 
+    def month(self, on: date) -> dict[str, tuple]:
+        """What the client's share of the report reads that is the same on every date of
+        ``on``'s month, by currency of its invoices: its figures at each month-end before the
+        month (see :meth:`points`), its AR before the month's CEI period (which starts on a
+        month's first day) and its credit sales of each whole month before it. Kept; the AR
+        and current AR series they are read from are let go of then (on a large book they
+        would hold more than the rest of the index), and made again for another month."""
+        month = on.replace(day=1)
+        key = ("month", month)
+        got = self._kept.get(key)
+        if got is None:
+            ser = self.series
+            if ser.ar is None:
+                ser = Series(self.book.invoices, self.settlements)
+            dates = point_dates(on)
+            got = self._kept[key] = {c: (*_month_points(self, ser, c, dates), _whole_months(ser, c, month))
+                                     for c in ser.sales}
+            self._series = ser.sales_only()
+        return got
+
     def points(self, cur: str, on: date, aging: tuple[Decimal, ...]) -> tuple:
         """The client's figures in ``cur`` at each of the report's points
         (:func:`~receivables.engine.figures.point_dates` of ``on``): AR, current AR, credit
         sales of the 90 days, AR before the CEI period and credit sales since, on that point's
-        dates. At the month-ends before ``on``'s month they are the same on every date of the
-        month, as is the AR before the CEI period of ``on`` (its start is a month's first
-        day): kept. On ``on`` itself, AR and current AR are what its open invoices owe in all
-        and not yet due (``aging``, by BUCKETS), as the report shows them."""
+        dates. Those at the month-ends before ``on``'s month are the month's (:meth:`month`).
+        On ``on`` itself, AR and current AR are what its open invoices owe in all and not yet
+        due (``aging``, by BUCKETS), as the report shows them."""
         dates = point_dates(on)
-        key = ("points", cur, on.replace(day=1))
-        got = self._kept.get(key)
-        ser = self.series
-        if got is None:
-            months = tuple((ar_on(self, ser, cur, d), current_ar_on(self, ser, cur, d),
-                            sales_between(ser, cur, first90, d), ar_on(self, ser, cur, before),
-                            sales_between(ser, cur, start, d)) for d, first90, start, before in dates[:-1])
-            got = self._kept[key] = (months, ar_on(self, ser, cur, dates[-1][3]))
-        months, begin = got
+        got = self.month(on).get(cur)
+        months, begin = got[:2] if got else ((_NOTHING,) * (len(dates) - 1), ZERO)  # (no invoice in it: nothing)
         _, first90, start, _ = dates[-1]
+        ser = self.series
         return months + ((sum(aging, ZERO), aging[0], sales_between(ser, cur, first90, on), begin,
                           sales_between(ser, cur, start, on)),)
 
     def months(self, cur: str, on: date) -> dict[date, Decimal]:
         """Credit sales in ``cur`` by month (its first day) up to ``on``: each month before
-        ``on``'s whole (the same on every date of ``on``'s month: kept), ``on``'s month to
-        ``on``; a month is there if an invoice was issued in it by ``on``, whatever its sum."""
-        ser = self.series
-        got = ser.monthly.get(cur)
+        ``on``'s whole (:meth:`month`), ``on``'s month to ``on``; a month is there if an
+        invoice was issued in it by ``on``, whatever its sum."""
+        got = self.month(on).get(cur)
         if got is None:
             return {}
+        out = dict(got[2])
         this_month = on.replace(day=1)
-        key = ("months", cur, this_month)
-        whole = self._kept.get(key)
-        if whole is None:
-            starts, sums = got
-            k = bisect_left(starts, this_month)
-            whole = self._kept[key] = dict(zip(starts[:k], sums[:k]))
-        out = dict(whole)
+        ser = self.series
         days = ser.sales[cur][0]
         if bisect_left(days, this_month) < bisect_right(days, on):
             out[this_month] = sales_between(ser, cur, this_month, on)
@@ -305,6 +314,25 @@ class ClientIndex:
             if number in a.invoices or (not a.invoices and a.step):
                 last = a.date
         return last
+
+
+_NOTHING = (ZERO,) * 5  # a point's figures in a currency with no invoice
+
+
+def _month_points(eng: ClientIndex, ser: Series, cur: str, dates) -> tuple:
+    """The figures in ``cur`` at the month-ends of ``dates`` (:func:`point_dates`) but the
+    last, and the AR before the last's CEI period."""
+    months = tuple((ar_on(eng, ser, cur, d), current_ar_on(eng, ser, cur, d), sales_between(ser, cur, first90, d),
+                    ar_on(eng, ser, cur, before), sales_between(ser, cur, start, d))
+                   for d, first90, start, before in dates[:-1])
+    return months, ar_on(eng, ser, cur, dates[-1][3])
+
+
+def _whole_months(ser: Series, cur: str, month: date) -> dict[date, Decimal]:
+    """Credit sales in ``cur`` of each month before ``month`` (with an invoice issued in it)."""
+    starts, sums = ser.monthly[cur]
+    k = bisect_left(starts, month)
+    return dict(zip(starts[:k], sums[:k]))
 
 
 def _toward(payments: list, currency: str, start: date, invoices: tuple[str, ...]) -> tuple[list[date], list[Decimal]]:
