@@ -93,6 +93,7 @@ class ClientDue:
         return _context_of(self.actions, self.contexts, action)
 
 
+_ACTIVITY_SPAN, _YEAR = timedelta(days=ACTIVITY_DAYS - 1), timedelta(days=365)
 # (made for every client on every date asked about: see receivables.engine.records)
 _client_day, _client_due, _client_part_of = record_maker(ClientDay), record_maker(ClientDue), record_maker(ClientPart)
 _currency_part, _forecast_part = record_maker(CurrencyPart), record_maker(ForecastPart)
@@ -207,7 +208,7 @@ def _client_part(dy: Day, cid: str) -> ClientPart:
     promises = [0, 0, 0, 0]
     _count_promises(dy, eng.promises.get(cid, ()), promises)
     # (the activity counts: the ACTIVITY_DAYS days ending on the date; fewer than 365 days before it)
-    month, year = eng.activity_counts(on - timedelta(days=ACTIVITY_DAYS - 1), on - timedelta(days=365), on)
+    month, year = eng.activity_counts(on - _ACTIVITY_SPAN, on - _YEAR, on)
     acc = ForecastSums(on, [])
     floating: list = []
     is_open = cid in dy.by_client

@@ -327,7 +327,7 @@ class Day(Judgement):
 
     def due_step(self, st: InvoiceState, overdue_total: Decimal, cal) -> tuple[Step, date] | None:
         """The due step of an invoice on the ladder, with the date it became due."""
-        done = self.done_steps(st.number)
+        done = self.done_steps(st.invoice.number)
         last_idx = -1
         floor = None
         if done:

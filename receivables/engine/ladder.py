@@ -224,23 +224,25 @@ def _client_actions(dy: Day, cid: str) -> list[Action]:
         cal = calendar_for(policy)
         groups: dict[tuple[str, str], list] = {}
         quiet: list[str] = []  # overdue on the ladder, no step due on them today
+        overdue = dy.overdue
         for st in open_:
-            if st.disputed or st.outstanding < tol or st.number in off:
+            number = st.invoice.number
+            if st.disputed or st.outstanding < tol or number in off:
                 continue
             cur = st.invoice.currency
-            got = dy.due_step(st, dy.overdue.get((cid, cur), ZERO), cal)
+            got = dy.due_step(st, overdue.get((cid, cur), ZERO), cal)
             if got is not None and got[0].after_due_days < 0 and st.days_overdue > 0:
                 got = None  # a step for before the due date ("due shortly") is not for an overdue invoice
             if got is None:
                 if st.days_overdue > 0:
-                    quiet.append(st.number)
+                    quiet.append(number)
                 continue
             s, when = got
             g = groups.get((cur, s.id))
             if g is None:
-                groups[(cur, s.id)] = [s, when, [st.number]]
+                groups[(cur, s.id)] = [s, when, [number]]
             else:
-                g[2].append(st.number)
+                g[2].append(number)
                 if when < g[1]:
                     g[1] = when
         # a broken promise's call (or a missed installment's), due that day and not snoozed or

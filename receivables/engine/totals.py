@@ -206,12 +206,15 @@ class _Acc:
                 if not self.firsts[cur]:
                     del self.firsts[cur]
                     del self.months[cur]
-        for k in range(4):
-            self.promises[k] += sign * p.promises[k]
-        for channel, n in p.activity.items():
-            _bump(self.activity, channel, n, sign)
-        for channel, n in p.activity_year.items():
-            _bump(self.activity_year, channel, n, sign)
+        self.promises = list(map(op, self.promises, p.promises))
+        for counts, part in ((self.activity, p.activity), (self.activity_year, p.activity_year)):
+            if sign > 0:
+                get = counts.get
+                for channel, n in part.items():
+                    counts[channel] = get(channel, 0) + n
+            else:
+                for channel, n in part.items():
+                    _bump(counts, channel, n, sign)
         f = p.forecast
         for cur, w in f.weeks.items():
             mine = self.weeks.get(cur)
