@@ -28,7 +28,8 @@ class CurrencyPart:
     count: int  # open invoices
     credit: Decimal
     # at each of month_ends(on): AR, current AR, credit sales of the 90 days, AR at the start
-    # of the CEI period, credit sales since
+    # of the CEI period, credit sales since (on the date itself, AR and current AR are what the
+    # aging holds in all and in "current", as the report shows them: ClientIndex.points)
     points: tuple[tuple[Decimal, Decimal, Decimal, Decimal, Decimal], ...]
     months: dict  # first day of a month -> credit sales (the date's month: counted to the date)
     first_issue: date | None  # None: no invoice in this currency
@@ -189,13 +190,13 @@ class PendingDue:
 def finish_client(dy: Day, due: ClientDue) -> ClientDay:
     """The client's day from what :func:`start_client` made of it."""
     cid = due.client
-    return _client_day(cid, due.on, tuple(dy.by_client.get(cid, ())), dy.status(cid), dy.behaviour(cid), dy.risk(cid),
-                     due.actions, _client_part(dy, cid), due.contexts)
+    return _client_day(cid, due.on, tuple(dy.by_client.get(cid, ())), dy.status(cid), dy.behaviour(cid),
+                       dy.risk(cid), due.actions, _client_part(dy, cid), due.contexts)
 
 
 def _client_part(dy: Day, cid: str) -> ClientPart:
     eng, on = dy.eng, dy.on
-    ser = eng.series  # (the same on every date: made once per index)
+    ser = eng.series  # (its sales: the same on every date, kept by the index)
     open_ = dy.by_client.get(cid, ())
     aging = {cur: a for (c, cur), a in dy.aging.items() if c == cid}
     counts = {cur: t[2] for (c, cur), t in dy.totals.items() if c == cid}
