@@ -181,7 +181,7 @@ class ClientIndex:
         """The client's credit sales as step functions of the date, by currency (the report's
         share on any date reads them; made when first asked for, and kept). Their AR and
         current AR, read for a month's figures only, are let go of once those are kept
-        (:meth:`points`): on a large book they would hold more than the rest of the index."""
+        (:meth:`month`): on a large book they would hold more than the rest of the index."""
         try:
             return self._series
         except AttributeError:
