@@ -14,7 +14,8 @@ from ..model import PaymentPlan, PromiseToPay
 from ..policy import Policy, Step
 from .index import ClientIndex
 from .judgement import Judgement
-from .records import BUCKETS, ZERO, bucket_index, Behaviour, ClientStatus, PlanStatus, PromiseStatus, Risk, make_status
+from .records import (BUCKETS, ZERO, Behaviour, ClientStatus, PlanStatus, PromiseStatus, Risk, bucket_index,
+                      make_status)
 
 _ONE = timedelta(days=1)
 
@@ -23,7 +24,7 @@ class LadderTables:
     """What a client's day looks up in the policy's ladder: the same for every client and date
     of one policy, so made once for it (:func:`ladder_tables`). Read only."""
 
-    __slots__ = ("policy", "steps_by_id", "step_idx", "rungs", "gap", "special", "ids")
+    __slots__ = ("policy", "steps_by_id", "step_idx", "rungs", "gap", "special")
 
     def __init__(self, policy: Policy) -> None:
         steps = policy.steps
@@ -33,7 +34,6 @@ class LadderTables:
         self.rungs = [(s, timedelta(days=s.after_due_days), s.min_overdue, s.required) for s in steps]
         self.gap = timedelta(days=policy.ladder.min_gap_days)
         self.special = tuple(s.id for s in steps if s.escalate or s.credit_hold)  # (in the ladder's order)
-        self.ids = frozenset(self.steps_by_id)
 
 
 _TABLES: dict[int, LadderTables] = {}
@@ -82,9 +82,8 @@ class Day(Judgement):
                         break
             ss = get_settlements(n)
             if (not ss or ss[0].date > on) and inv.amount > 0:  # nothing settled yet: the common case
-                states[n] = make_state(inv, ZERO, ZERO, ZERO, inv.amount,
-                                         DISPUTED if disputed else OPEN,
-                                         (on - inv.due).days if on > inv.due else 0, None, None, disputed)
+                states[n] = make_state(inv, ZERO, ZERO, ZERO, inv.amount, DISPUTED if disputed else OPEN,
+                                       (on - inv.due).days if on > inv.due else 0, None, None, disputed)
                 continue
             st = invoice_state(inv, ss, on, disputed)
             if st.outstanding > 0:
@@ -176,7 +175,7 @@ class Day(Judgement):
                            ZERO)
             limit = client.credit_limit
             return make_status(cid, client.hold, (client.hold_reason or "on hold") if client.hold else "", {}, (),
-                                None, (), limit is not None and balance > limit, limit, balance, None)
+                               None, (), limit is not None and balance > limit, limit, balance, None)
         lad = policy.ladder
         # hand-overs and holds from done steps
         handed: dict[str, str] = {}

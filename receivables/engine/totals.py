@@ -118,8 +118,8 @@ def _bump(d: dict, key, value, sign: int) -> None:
 class _Acc:
     """The mutable sums :class:`Totals` is frozen from."""
 
-    __slots__ = ("on", "base", "aging", "counts", "seen", "credit", "points", "months", "firsts", "promises", "activity",
-                 "activity_year", "weeks", "later", "doubtful", "late", "floating")
+    __slots__ = ("on", "base", "aging", "counts", "seen", "credit", "points", "months", "firsts", "promises",
+                 "activity", "activity_year", "weeks", "later", "doubtful", "late", "floating")
 
     def __init__(self, on: date, base: MonthSums | None = None) -> None:
         self.on = on
