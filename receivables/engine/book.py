@@ -224,9 +224,9 @@ class Derivation:
                 days = {cid: kept.get(cid) or self._derive(cid) for cid in self.book.clients}
                 month = self.on.replace(day=1)
                 base = self._sums.get(month)
-                if base is None:
-                    base = self._sums[month] = month_sums((d.part for d in days.values()), self.on)
                 self._folded = fold(days, self.on, base)
+                if base is None:  # (the month's first fold adds everything: its sums are read off it)
+                    self._sums[month] = month_sums(self._folded.totals)
         return self._folded
 
     def index(self) -> BookIndex:

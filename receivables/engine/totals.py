@@ -57,8 +57,8 @@ class Totals:
 
 def totals_of(parts: Iterable, on: date, base: "MonthSums | None" = None) -> Totals:
     """The sums of ``parts`` (every client's part of ``on``). ``base``: :func:`month_sums` of
-    the same parts' figures on a date of ``on``'s month, which are those of ``on`` (each
-    client's index keeps them per month): they are not added again."""
+    the totals of the same clients on a date of ``on``'s month, whose month figures are those
+    of ``on`` (each client's index keeps them per month): they are not added again."""
     acc = _Acc(on, base)
     for p in parts:
         acc.add(p, 1)
@@ -76,25 +76,12 @@ class MonthSums:
         self.month, self.points, self.months = month, points, months
 
 
-def month_sums(parts: Iterable, on: date) -> MonthSums:
-    """The :class:`MonthSums` of ``parts`` (every client's part of ``on``) for ``on``'s month."""
-    month = on.replace(day=1)
-    points: dict[str, list[Decimal]] = {}
-    months: dict[str, dict[date, Decimal]] = {}
-    for p in parts:
-        for cur, cp in p.currencies.items():
-            if cp.first_issue is None:
-                continue
-            pts = points.get(cur)
-            if pts is None:
-                pts = [ZERO] * ((len(cp.points) - 1) * _POINT)
-            points[cur] = list(map(add, pts, chain.from_iterable(cp.points[:-1])))
-            ms = months.setdefault(cur, {})
-            get = ms.get
-            for m, x in cp.months.items():
-                if m < month:
-                    ms[m] = get(m, ZERO) + x
-    return MonthSums(month, points, months)
+def month_sums(t: Totals) -> MonthSums:
+    """The :class:`MonthSums` of the parts ``t`` sums (every client's of ``t.on``), for that
+    date's month: its month-end points before the date's and its whole months' sales."""
+    month = t.on.replace(day=1)
+    return MonthSums(month, {c: list(chain.from_iterable(t.points[c][:-1])) for c in t.firsts},
+                     {c: {m: x for m, x in t.months.get(c, {}).items() if m < month} for c in t.firsts})
 
 
 _POINT = 5  # sums at each point: AR, current AR, sales of 90 days, AR at CEI start, sales since
